@@ -1,0 +1,124 @@
+/*
+ * api.h - the JSON API: the application state, the request context that
+ * handlers see, routes as data, and the helpers every api_*.c uses.
+ *
+ * Each resource has its own file with a table of routes (method, path
+ * pattern, handler, who may call it, request body schema). router.c
+ * matches a request to a route, authenticates it, checks CSRF and the body,
+ * and calls the handler. Errors become RFC 9457 problem documents in
+ * problem.c, the one place where result codes become HTTP statuses.
+ */
+#ifndef COMMUNE_API_API_H
+#define COMMUNE_API_API_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "account/ratelimit.h"
+#include "crypto/crypt.h"
+#include "http/http.h"
+#include "record/doctype.h"
+#include "store/store.h"
+
+struct app {
+	struct store *store;
+	struct registry *registry;
+	struct ratelimit *limits;
+	const char *web_dir;              /* static files, or NULL */
+	bool secure_cookies;              /* add Secure to cookies (behind HTTPS) */
+	int64_t started;                  /* ms since epoch */
+};
+
+enum auth_need {
+	AUTH_NONE,                        /* anyone */
+	AUTH_PERSON,                      /* a session or an API token */
+	AUTH_SESSION,                     /* a session only (not a token) */
+	AUTH_ADMIN,                       /* a person with the admin role */
+};
+
+#define API_MAX_PARAMS 3
+#define API_PARAM_MAX 256
+
+struct api_ctx;
+typedef enum cmn_rc (*api_handler)(struct api_ctx *ctx);
+
+struct route {
+	const char *method;
+	const char *pattern;              /* "/api/v1/records/{doctype}/{id}" */
+	api_handler fn;
+	enum auth_need auth;
+	const char *body_schema;          /* JSON Schema text of the body, or NULL */
+	const char *summary;              /* one line, for humans */
+};
+
+struct api_ctx {
+	struct app *app;
+	const struct http_request *req;
+	struct http_response *res;
+	const struct route *route;
+	char params[API_MAX_PARAMS][API_PARAM_MAX]; /* decoded {params}, in order */
+	size_t nparams;
+	json_t *body;                     /* the parsed body when the route takes one */
+	/* who is calling */
+	bool authed;
+	struct person person;
+	bool via_token;
+	char token_id[CRYPT_ID_LEN];
+	char token_name[CMN_TOKEN_NAME_MAX + 1];
+	char session_hash[CRYPT_HASH_HEX_LEN];
+	char actor[64];                   /* for the audit chain: "person:ID" or "token:ID" */
+};
+
+/* api_handle - the http_handler of the API (app is a struct app). */
+void api_handle(void *app, const struct http_request *req, struct http_response *res);
+
+/* api_routes - every route, terminated by a NULL method; *n gets the count. */
+const struct route *api_routes(size_t *n);
+
+/* api_init - prepares the route table (parses body schemas). */
+enum cmn_rc api_init(void);
+
+/* api_release - frees what api_init prepared. */
+void api_release(void);
+
+/* api_json - answers with a JSON value (reference stolen). */
+enum cmn_rc api_json(struct api_ctx *ctx, int status, json_t *v);
+
+/* api_json_text - answers with JSON text (ownership taken). */
+void api_json_text(struct api_ctx *ctx, int status, char *text, size_t len);
+
+/* api_empty - answers with no body (e.g. 204). */
+void api_empty(struct api_ctx *ctx, int status);
+
+/* api_problem - answers with the problem document of rc, with detail (a
+ * sentence for humans, may be NULL) and extra members (stolen, may be
+ * NULL). Returns rc so handlers can `return api_problem(...)`. */
+enum cmn_rc api_problem(struct api_ctx *ctx, enum cmn_rc rc, const char *detail, json_t *extra);
+
+/* api_problem_status - the HTTP status of rc (the one mapping). */
+int api_problem_status(enum cmn_rc rc);
+
+/* api_problem_type - the stable problem type URI of rc. */
+const char *api_problem_type(enum cmn_rc rc);
+
+/* api_person_json - the public view of a person. */
+json_t *api_person_json(const struct person *p);
+
+/* api_time - an RFC 3339 string of ms (new reference). */
+json_t *api_time(int64_t ms);
+
+/* Route tables of each resource file. */
+extern const struct route api_health_routes[];
+extern const struct route api_auth_routes[];
+extern const struct route api_tokens_routes[];
+extern const struct route api_persons_routes[];
+extern const struct route api_doctypes_routes[];
+extern const struct route api_records_routes[];
+extern const struct route api_audit_routes[];
+
+/* api_static - serves a file of app->web_dir for a non-API GET; false
+ * when there is no such file. */
+bool api_static(struct app *app, const struct http_request *req, struct http_response *res);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * problem.c - RFC 9457 problem details: the one place where a result code
+ * becomes an HTTP status and a stable problem type.
+ *
+ * Types are URNs ("urn:commune:problem:NAME"): stable identifiers that
+ * clients may compare; docs/API.md lists them.
+ */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	enum cmn_rc rc;
+	int status;
+	const char *name;
+	const char *title;
+} problems[] = {
+	{CMN_ERR_NOMEM, 503, "out-of-memory", "The server is short of memory"},
+	{CMN_ERR_INVALID, 400, "invalid-request", "The request is not valid"},
+	{CMN_ERR_NOT_FOUND, 404, "not-found", "Not found"},
+	{CMN_ERR_EXISTS, 409, "already-exists", "It already exists"},
+	{CMN_ERR_CONFLICT, 409, "conflict", "The request conflicts with the current state"},
+	{CMN_ERR_PRECONDITION, 412, "precondition-failed", "The resource has changed"},
+	{CMN_ERR_UNAUTHENTICATED, 401, "unauthenticated", "Authentication is required"},
+	{CMN_ERR_FORBIDDEN, 403, "forbidden", "Not allowed"},
+	{CMN_ERR_TOO_LARGE, 413, "body-too-large", "The request body is too large"},
+	{CMN_ERR_RATE_LIMITED, 429, "rate-limited", "Too many attempts"},
+	{CMN_ERR_IO, 500, "io-error", "The server could not read or write its files"},
+	{CMN_ERR_STORE, 500, "store-error", "The store failed"},
+	{CMN_ERR_CRYPTO, 500, "crypto-error", "A cryptographic operation failed"},
+	{CMN_ERR_DISABLED, 403, "account-disabled", "This account is disabled"},
+	{CMN_ERR_UNSUPPORTED, 422, "unsupported", "This is valid but not supported"},
+	{CMN_ERR_INTERNAL, 500, "internal-error", "Internal error"},
+	{CMN_ERR_TIMEOUT, 408, "request-timeout", "The request took too long to arrive"},
+	{CMN_ERR_BUSY, 503, "server-busy", "The server is at capacity"},
+	{CMN_ERR_CSRF, 403, "csrf", "Missing or wrong X-CSRF-Token"},
+	{CMN_ERR_HEADERS_TOO_LARGE, 431, "headers-too-large", "The request headers are too large"},
+	{CMN_ERR_URI_TOO_LONG, 414, "uri-too-long", "The request target is too long"},
+	{CMN_ERR_METHOD, 405, "method-not-allowed", "This method is not allowed here"},
+	{CMN_ERR_MEDIA_TYPE, 415, "unsupported-media-type", "The body must be JSON"},
+};
+
+static int find(enum cmn_rc rc)
+{
+	for (size_t i = 0; i < sizeof(problems) / sizeof(*problems); i++)
+		if (problems[i].rc == rc)
+			return (int)i;
+	return -1;
+}
+
+int api_problem_status(enum cmn_rc rc)
+{
+	int i = find(rc);
+
+	return i < 0 ? 500 : problems[i].status;
+}
+
+const char *api_problem_type(enum cmn_rc rc)
+{
+	static const char *const types[] = {
+#define T(name) "urn:commune:problem:" name
+		T("out-of-memory"), T("invalid-request"), T("not-found"), T("already-exists"),
+		T("conflict"), T("precondition-failed"), T("unauthenticated"), T("forbidden"),
+		T("body-too-large"), T("rate-limited"), T("io-error"), T("store-error"),
+		T("crypto-error"), T("account-disabled"), T("unsupported"), T("internal-error"),
+		T("request-timeout"), T("server-busy"), T("csrf"), T("headers-too-large"),
+		T("uri-too-long"), T("method-not-allowed"), T("unsupported-media-type"),
+#undef T
+	};
+	int i = find(rc);
+
+	return i < 0 ? "urn:commune:problem:internal-error" : types[i];
+}
+
+enum cmn_rc api_problem(struct api_ctx *ctx, enum cmn_rc rc, const char *detail, json_t *extra)
+{
+	int i = find(rc);
+	json_t *p = json_object();
+	char *text;
+
+	if (i < 0)
+		i = find(CMN_ERR_INTERNAL);
+	json_object_set_new(p, "type", json_string(api_problem_type(problems[i].rc)));
+	json_object_set_new(p, "title", json_string(problems[i].title));
+	json_object_set_new(p, "status", json_integer(problems[i].status));
+	if (detail)
+		json_object_set_new(p, "detail", json_string(detail));
+	if (ctx->req && ctx->req->path && json_is_string(json_object_get(p, "type")))
+		json_object_set_new(p, "instance", json_string(ctx->req->path));
+	if (extra) {
+		json_object_update(p, extra);
+		json_decref(extra);
+	}
+	text = json_dumps(p, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(p);
+	if (!text) {
+		static const char fallback[] = "{\"status\":503}";
+
+		text = malloc(sizeof(fallback));
+		if (text)
+			memcpy(text, fallback, sizeof(fallback));
+	}
+	http_set_body(ctx->res, problems[i].status, "application/problem+json", text,
+		      text ? strlen(text) : 0);
+	return rc;
+}

@@ -1,0 +1,355 @@
+/*
+ * router.c - from an HTTP request to a route handler: matching, the
+ * authentication of the caller, CSRF, the JSON body and its schema.
+ */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "core/log.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "record/schema.h"
+
+#define MAX_ROUTES 64
+
+static struct route all_routes[MAX_ROUTES + 1];
+static json_t *route_schemas[MAX_ROUTES];
+static size_t nroutes;
+
+static const struct route *const tables[] = {
+	api_health_routes,  api_auth_routes,     api_tokens_routes, api_persons_routes,
+	api_doctypes_routes, api_records_routes, api_audit_routes,
+};
+
+enum cmn_rc api_init(void)
+{
+	nroutes = 0;
+	for (size_t t = 0; t < sizeof(tables) / sizeof(*tables); t++) {
+		for (const struct route *r = tables[t]; r->method; r++) {
+			char err[200];
+
+			if (nroutes >= MAX_ROUTES)
+				return CMN_ERR_INTERNAL;
+			all_routes[nroutes] = *r;
+			route_schemas[nroutes] = NULL;
+			if (r->body_schema && *r->body_schema) {
+				route_schemas[nroutes] = json_loads(r->body_schema, 0, NULL);
+				if (!route_schemas[nroutes] ||
+				    schema_check(route_schemas[nroutes], err, sizeof(err)) != CMN_OK) {
+					log_error("route %s %s: bad body schema", r->method, r->pattern);
+					return CMN_ERR_INTERNAL;
+				}
+			}
+			nroutes++;
+		}
+	}
+	memset(&all_routes[nroutes], 0, sizeof(all_routes[nroutes]));
+	return CMN_OK;
+}
+
+void api_release(void)
+{
+	for (size_t i = 0; i < nroutes; i++) {
+		json_decref(route_schemas[i]);
+		route_schemas[i] = NULL;
+	}
+	nroutes = 0;
+}
+
+const struct route *api_routes(size_t *n)
+{
+	*n = nroutes;
+	return all_routes;
+}
+
+enum cmn_rc api_json(struct api_ctx *ctx, int status, json_t *v)
+{
+	char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+
+	json_decref(v);
+	if (!text)
+		return CMN_ERR_NOMEM;
+	api_json_text(ctx, status, text, strlen(text));
+	return CMN_OK;
+}
+
+void api_json_text(struct api_ctx *ctx, int status, char *text, size_t len)
+{
+	http_set_body(ctx->res, status, "application/json", text, len);
+}
+
+void api_empty(struct api_ctx *ctx, int status)
+{
+	http_set_body(ctx->res, status, NULL, NULL, 0);
+}
+
+json_t *api_time(int64_t ms)
+{
+	char t[TIME_RFC3339_LEN];
+
+	time_format(t, ms);
+	return json_string(t);
+}
+
+json_t *api_person_json(const struct person *p)
+{
+	return json_pack("{s:s, s:s, s:s, s:s?, s:b, s:o}", "id", p->id, "handle", p->handle,
+			 "role", p->role, "org", p->org[0] ? p->org : NULL, "disabled", p->disabled,
+			 "created", api_time(p->created));
+}
+
+/* match - true when path fits pattern; fills the decoded parameters. */
+static bool match(const char *pattern, const char *path, struct api_ctx *ctx, bool *bad_param)
+{
+	const char *p = pattern, *s = path;
+
+	ctx->nparams = 0;
+	while (*p && *s) {
+		if (*p == '{') {
+			const char *pend = strchr(p, '}');
+			const char *send = strchr(s, '/');
+			size_t n = send ? (size_t)(send - s) : strlen(s), out;
+			char *dst;
+
+			if (!pend || ctx->nparams >= API_MAX_PARAMS || n == 0)
+				return false;
+			dst = ctx->params[ctx->nparams];
+			if (n >= API_PARAM_MAX || str_pct_decode(s, n, dst, &out) != CMN_OK ||
+			    !str_utf8_valid(dst, out)) {
+				*bad_param = true;
+				return false;
+			}
+			ctx->nparams++;
+			p = pend + 1;
+			s += n;
+			continue;
+		}
+		if (*p != *s)
+			return false;
+		p++;
+		s++;
+	}
+	return *p == '\0' && *s == '\0';
+}
+
+/* authenticate - who is calling, from a Bearer token or a session cookie. */
+static enum cmn_rc authenticate(struct api_ctx *ctx)
+{
+	const char *authz = http_header(ctx->req, "Authorization");
+	const char *cookie = http_cookie(ctx->req, "commune_session");
+	char h[CRYPT_HASH_HEX_LEN];
+
+	if (authz) {
+		struct api_token tok;
+		enum cmn_rc rc;
+
+		if (strncasecmp(authz, "Bearer ", 7) != 0 || strncmp(authz + 7, "cmn_", 4) != 0)
+			return CMN_ERR_UNAUTHENTICATED;
+		crypt_hash_hex(authz + 7, h);
+		rc = store_token_get(ctx->app->store, h, &ctx->person, &tok);
+		if (rc != CMN_OK)
+			return rc == CMN_ERR_NOT_FOUND ? CMN_ERR_UNAUTHENTICATED : rc;
+		ctx->via_token = true;
+		str_copy(ctx->token_id, sizeof(ctx->token_id), tok.id);
+		str_copy(ctx->token_name, sizeof(ctx->token_name), tok.name);
+		snprintf(ctx->actor, sizeof(ctx->actor), "token:%s", tok.id);
+	} else if (cookie) {
+		struct session sess;
+		enum cmn_rc rc;
+		const char *csrf;
+		const char *m = ctx->req->method;
+
+		crypt_hash_hex(cookie, h);
+		rc = store_session_get(ctx->app->store, h, time_now_ms(), &sess);
+		if (rc != CMN_OK)
+			return rc == CMN_ERR_NOT_FOUND ? CMN_ERR_UNAUTHENTICATED : rc;
+		if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0) {
+			csrf = http_header(ctx->req, "X-CSRF-Token");
+			if (!csrf || !crypt_equal(csrf, sess.csrf))
+				return CMN_ERR_CSRF;
+		}
+		ctx->person = sess.person;
+		str_copy(ctx->session_hash, sizeof(ctx->session_hash), h);
+		snprintf(ctx->actor, sizeof(ctx->actor), "person:%s", sess.person.id);
+	} else {
+		return CMN_ERR_UNAUTHENTICATED;
+	}
+	if (ctx->person.disabled)
+		return CMN_ERR_DISABLED;
+	ctx->authed = true;
+	return CMN_OK;
+}
+
+/* authorize - applies the route's requirement. */
+static enum cmn_rc authorize(struct api_ctx *ctx)
+{
+	enum cmn_rc rc;
+
+	if (ctx->route->auth == AUTH_NONE) {
+		/* a public route still knows its caller when there is one */
+		if (http_header(ctx->req, "Authorization") || http_cookie(ctx->req, "commune_session"))
+			(void)authenticate(ctx);
+		return CMN_OK;
+	}
+	rc = authenticate(ctx);
+	if (rc != CMN_OK)
+		return rc;
+	if (ctx->route->auth == AUTH_SESSION && ctx->via_token)
+		return CMN_ERR_FORBIDDEN;
+	if (ctx->route->auth == AUTH_ADMIN && strcmp(ctx->person.role, "admin") != 0)
+		return CMN_ERR_FORBIDDEN;
+	return CMN_OK;
+}
+
+static bool json_content_type(const char *ct)
+{
+	size_t n;
+
+	if (!ct)
+		return false;
+	n = strcspn(ct, ";");
+	while (n && ct[n - 1] == ' ')
+		n--;
+	return (n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
+	       (n == 28 && strncasecmp(ct, "application/merge-patch+json", 28) == 0);
+}
+
+/* read_body - parses and checks the JSON body of the route. */
+static enum cmn_rc read_body(struct api_ctx *ctx, const json_t *schema)
+{
+	json_error_t je;
+	struct schema_errors *errs;
+	enum cmn_rc rc;
+
+	if (!json_content_type(http_header(ctx->req, "Content-Type")))
+		return api_problem(ctx, CMN_ERR_MEDIA_TYPE,
+				   "send the body as application/json", NULL);
+	if (!ctx->req->body_len)
+		return api_problem(ctx, CMN_ERR_INVALID, "a JSON body is required", NULL);
+	if (!str_utf8_valid(ctx->req->body, ctx->req->body_len))
+		return api_problem(ctx, CMN_ERR_INVALID, "the body is not valid UTF-8", NULL);
+	ctx->body = json_loadb(ctx->req->body, ctx->req->body_len,
+			       JSON_REJECT_DUPLICATES, &je);
+	if (!ctx->body) {
+		char detail[300];
+
+		snprintf(detail, sizeof(detail), "malformed JSON at line %d, column %d: %s",
+			 je.line, je.column, je.text);
+		return api_problem(ctx, CMN_ERR_INVALID, detail,
+				   json_pack("{s:i, s:i}", "line", je.line, "column", je.column));
+	}
+	if (json_depth(ctx->body) > CMN_JSON_MAX_DEPTH)
+		return api_problem(ctx, CMN_ERR_INVALID, "the body is nested too deeply", NULL);
+	if (!schema)
+		return CMN_OK;
+	errs = malloc(sizeof(*errs));
+	if (!errs)
+		return CMN_ERR_NOMEM;
+	rc = schema_validate(schema, ctx->body, errs);
+	if (rc != CMN_OK) {
+		json_t *list = json_array();
+
+		for (size_t i = 0; i < errs->n; i++)
+			json_array_append_new(list, json_pack("{s:s, s:s}", "pointer",
+							      errs->e[i].pointer, "detail",
+							      errs->e[i].message));
+		api_problem(ctx, CMN_ERR_INVALID, "the body does not match the expected shape",
+			    json_pack("{s:o}", "errors", list));
+	}
+	free(errs);
+	return rc;
+}
+
+static void set_limit_headers(struct api_ctx *ctx, enum cmn_rc rc)
+{
+	if (rc == CMN_ERR_BUSY)
+		http_set_header(ctx->res, "Retry-After", "1");
+}
+
+void api_handle(void *appv, const struct http_request *req, struct http_response *res)
+{
+	struct api_ctx *ctx = calloc(1, sizeof(*ctx));
+	const struct route *route = NULL;
+	bool path_known = false, bad_param = false;
+	char allow[64] = "";
+	enum cmn_rc rc;
+	size_t i;
+
+	if (!ctx) {
+		res->status = 503;
+		return;
+	}
+	ctx->app = appv;
+	ctx->req = req;
+	ctx->res = res;
+	res->route = "-";
+	if (req->error != CMN_OK) {
+		set_limit_headers(ctx, req->error);
+		api_problem(ctx, req->error, cmn_strerror(req->error), NULL);
+		goto done;
+	}
+	if (strncmp(req->path, "/api/", 5) != 0) {
+		if ((strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0) &&
+		    api_static(ctx->app, req, res)) {
+			res->route = "static";
+			goto done;
+		}
+		api_problem(ctx, CMN_ERR_NOT_FOUND, "no such page", NULL);
+		goto done;
+	}
+	for (i = 0; i < nroutes; i++) {
+		if (!match(all_routes[i].pattern, req->path, ctx, &bad_param))
+			continue;
+		path_known = true;
+		if (strlen(allow) + strlen(all_routes[i].method) + 3 < sizeof(allow))
+			snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
+				 allow[0] ? ", " : "", all_routes[i].method);
+		if (strcmp(all_routes[i].method, req->method) == 0) {
+			route = &all_routes[i];
+			break;
+		}
+	}
+	http_set_header(res, "Cache-Control", "no-store");
+	if (!route) {
+		if (bad_param)
+			api_problem(ctx, CMN_ERR_INVALID, "a path segment is malformed", NULL);
+		else if (path_known) {
+			http_set_header(res, "Allow", allow);
+			api_problem(ctx, CMN_ERR_METHOD, NULL, NULL);
+		} else
+			api_problem(ctx, CMN_ERR_NOT_FOUND, "no such API route", NULL);
+		goto done;
+	}
+	ctx->route = route;
+	res->route = route->pattern;
+	rc = authorize(ctx);
+	if (ctx->authed)
+		str_copy(res->person, sizeof(res->person), ctx->person.id);
+	if (rc != CMN_OK) {
+		if (rc == CMN_ERR_UNAUTHENTICATED)
+			http_set_header(res, "WWW-Authenticate", "Bearer realm=\"commune\"");
+		api_problem(ctx, rc, NULL, NULL);
+		goto done;
+	}
+	if (route->body_schema) {
+		rc = read_body(ctx, route_schemas[route - all_routes]);
+		if (rc != CMN_OK) {
+			if (!res->body)
+				api_problem(ctx, rc, NULL, NULL);
+			goto done;
+		}
+	}
+	rc = route->fn(ctx);
+	if (rc != CMN_OK && !res->body)
+		api_problem(ctx, rc, NULL, NULL);
+done:
+	json_decref(ctx->body);
+	sodium_memzero(ctx, sizeof(*ctx));
+	free(ctx);
+}

@@ -1,0 +1,140 @@
+/*
+ * cli.c - option parsing and the data directory of the command line.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "core/log.h"
+
+int cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("commune: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USER;
+}
+
+bool cli_parse(int argc, char **argv, int first, const struct cli_opt *opts, const char **pos,
+	       int maxpos, int *npos)
+{
+	*npos = 0;
+	for (int i = first; i < argc; i++) {
+		const char *a = argv[i];
+		const struct cli_opt *o = NULL;
+		const char *eq;
+		size_t n;
+
+		if (strncmp(a, "--", 2) != 0 || strcmp(a, "--") == 0) {
+			if (*npos >= maxpos) {
+				fprintf(stderr, "commune: unexpected argument \"%s\"\n", a);
+				return false;
+			}
+			pos[(*npos)++] = a;
+			continue;
+		}
+		eq = strchr(a, '=');
+		n = eq ? (size_t)(eq - a) : strlen(a);
+		for (const struct cli_opt *p = opts; p && p->name; p++)
+			if (strlen(p->name) == n && strncmp(p->name, a, n) == 0)
+				o = p;
+		if (!o) {
+			fprintf(stderr, "commune: unknown option \"%.*s\"\n", (int)n, a);
+			return false;
+		}
+		if (!o->has_arg) {
+			if (eq) {
+				fprintf(stderr, "commune: %s takes no value\n", o->name);
+				return false;
+			}
+			*o->value = "1";
+		} else if (eq) {
+			*o->value = eq + 1;
+		} else if (i + 1 < argc) {
+			*o->value = argv[++i];
+		} else {
+			fprintf(stderr, "commune: %s needs a value\n", o->name);
+			return false;
+		}
+	}
+	return true;
+}
+
+bool cli_open(struct cli_env *env, const char *data_opt)
+{
+	char keypath[4096], err[256];
+	const char *dir = data_opt;
+	enum cmn_rc rc;
+
+	memset(env, 0, sizeof(*env));
+	if (!dir)
+		dir = getenv("COMMUNE_DATA");
+	if (!dir || !*dir)
+		dir = "./commune-data";
+	env->dir = dir;
+	if (crypt_init() != CMN_OK) {
+		cli_error("cannot initialise libsodium");
+		return false;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		cli_error("cannot create the data directory %s: %s", dir, strerror(errno));
+		return false;
+	}
+	snprintf(keypath, sizeof(keypath), "%s/master.key", dir);
+	rc = keyring_open(&env->keys, keypath);
+	if (rc != CMN_OK) {
+		cli_error("cannot use the key file %s: it must be 32 bytes, mode 0600 (%s)", keypath,
+			  cmn_strerror(rc));
+		return false;
+	}
+	rc = registry_load(&env->registry, err, sizeof(err));
+	if (rc != CMN_OK) {
+		cli_error("doctype registry: %s", err);
+		keyring_release(&env->keys);
+		return false;
+	}
+	rc = store_open(&env->store, dir, &env->keys);
+	if (rc == CMN_OK)
+		rc = registry_sync(&env->registry, env->store);
+	if (rc != CMN_OK) {
+		cli_error("cannot open the store in %s: %s (%s)", dir, cmn_strerror(rc),
+			  store_last_error());
+		cli_close(env);
+		return false;
+	}
+	return true;
+}
+
+void cli_close(struct cli_env *env)
+{
+	store_close(&env->store);
+	registry_release(&env->registry);
+	keyring_release(&env->keys);
+}
+
+bool cli_read_secret(char *out, size_t n)
+{
+	size_t len;
+
+	if (!fgets(out, (int)n, stdin))
+		return false;
+	len = strlen(out);
+	if (len && out[len - 1] == '\n')
+		out[--len] = '\0';
+	else if (len == n - 1)
+		return false; /* longer than the buffer */
+	if (len && out[len - 1] == '\r')
+		out[--len] = '\0';
+	return true;
+}

@@ -1,0 +1,55 @@
+/*
+ * cli.h - shared pieces of the command line: option parsing, the data
+ * directory, and the exit codes (0 success, 1 user error, 2 usage error).
+ */
+#ifndef COMMUNE_CLI_CLI_H
+#define COMMUNE_CLI_CLI_H
+
+#include <stdbool.h>
+
+#include "crypto/crypt.h"
+#include "record/doctype.h"
+#include "store/store.h"
+
+#define EXIT_USER 1
+#define EXIT_USAGE 2
+
+struct cli_opt {
+	const char *name;                 /* "--listen" */
+	bool has_arg;
+	const char **value;               /* receives the argument (or "1") */
+};
+
+/* cli_parse - fills opts from argv[first..]; positionals go to pos (at most
+ * maxpos). Returns false (after printing why) on a usage error. */
+bool cli_parse(int argc, char **argv, int first, const struct cli_opt *opts, const char **pos,
+	       int maxpos, int *npos);
+
+/* The opened data directory: keys, platform store and doctype registry. */
+struct cli_env {
+	const char *dir;
+	struct keyring keys;
+	struct store *store;
+	struct registry registry;
+};
+
+/* cli_open - resolves --data / $COMMUNE_DATA / ./commune-data, creates it
+ * if needed, and opens everything. Prints the reason on failure. */
+bool cli_open(struct cli_env *env, const char *data_opt);
+
+/* cli_close - closes what cli_open opened. */
+void cli_close(struct cli_env *env);
+
+/* cli_error - prints "commune: MESSAGE" on stderr; returns EXIT_USER. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* cli_read_secret - reads one line from stdin into out (no newline). */
+bool cli_read_secret(char *out, size_t n);
+
+int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_org(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_doctype(int argc, char **argv);
+
+#endif

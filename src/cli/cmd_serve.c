@@ -1,0 +1,148 @@
+/*
+ * cmd_serve.c - `commune serve`: the HTTP server until SIGTERM or SIGINT.
+ *
+ * Signals are blocked in every thread and taken by the main thread with
+ * sigwait, so shutdown runs in ordinary code: stop accepting, let requests
+ * in flight finish, close the stores.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "account/ratelimit.h"
+#include "api/api.h"
+#include "cli/cli.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "version.h"
+
+static bool uint_opt(const char *name, const char *v, unsigned max, unsigned *out)
+{
+	int64_t n;
+
+	if (!v)
+		return true;
+	if (str_to_i64(v, 1, max, &n) != CMN_OK) {
+		fprintf(stderr, "commune: %s must be an integer from 1 to %u\n", name, max);
+		return false;
+	}
+	*out = (unsigned)n;
+	return true;
+}
+
+/* default_web_dir - ./web when run from the source tree, else the
+ * installed share directory. */
+static const char *default_web_dir(void)
+{
+	if (access("web/index.html", R_OK) == 0)
+		return "web";
+	if (access(COMMUNE_WEB_DIR "/index.html", R_OK) == 0)
+		return COMMUNE_WEB_DIR;
+	return NULL;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	const char *listen = NULL, *data = NULL, *threads = NULL, *web = NULL, *maxconn = NULL,
+		   *rto = NULL, *idle = NULL, *maxbody = NULL, *nolog = NULL, *secure = NULL,
+		   *perip = NULL;
+	const struct cli_opt opts[] = {
+		{"--listen", true, &listen},
+		{"--data", true, &data},
+		{"--threads", true, &threads},
+		{"--web", true, &web},
+		{"--max-connections", true, &maxconn},
+		{"--max-per-ip", true, &perip},
+		{"--request-timeout", true, &rto},
+		{"--idle-timeout", true, &idle},
+		{"--max-body", true, &maxbody},
+		{"--no-access-log", false, &nolog},
+		{"--secure-cookies", false, &secure},
+		{NULL, false, NULL},
+	};
+	struct server_config cfg;
+	struct http_server *srv = NULL;
+	struct cli_env env;
+	struct app app = {0};
+	unsigned body_kib = CMN_MAX_BODY_BYTES / 1024;
+	sigset_t set;
+	int npos, sig = 0;
+	enum cmn_rc rc;
+
+	server_config_defaults(&cfg);
+	if (!cli_parse(argc, argv, 2, opts, NULL, 0, &npos))
+		return EXIT_USAGE;
+	if (listen)
+		cfg.listen = listen;
+	if (!uint_opt("--threads", threads, 256, &cfg.threads) ||
+	    !uint_opt("--max-connections", maxconn, 100000, &cfg.max_connections) ||
+	    !uint_opt("--max-per-ip", perip, 100000, &cfg.max_per_ip) ||
+	    !uint_opt("--request-timeout", rto, 3600, &cfg.request_timeout_s) ||
+	    !uint_opt("--idle-timeout", idle, 3600, &cfg.idle_timeout_s) ||
+	    !uint_opt("--max-body", maxbody, 1024 * 1024, &body_kib))
+		return EXIT_USAGE;
+	cfg.max_body = (size_t)body_kib * 1024;
+	cfg.access_log = !nolog;
+	{
+		char sa[128];
+		unsigned salen;
+
+		if (http_parse_listen(cfg.listen, sa, &salen) != CMN_OK)
+			return cli_error("--listen must be HOST:PORT with an IP address, e.g. "
+					 "127.0.0.1:8080 or [::1]:8080"),
+			       EXIT_USAGE;
+	}
+	/* block the signals before any thread starts: they inherit the mask */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (!cli_open(&env, data))
+		return EXIT_USER;
+	app.store = env.store;
+	app.registry = &env.registry;
+	app.limits = ratelimit_new();
+	app.web_dir = web ? web : default_web_dir();
+	app.secure_cookies = secure != NULL;
+	app.started = time_now_ms();
+	rc = app.limits ? api_init() : CMN_ERR_NOMEM;
+	if (rc == CMN_OK)
+		rc = http_server_start(&srv, &cfg, api_handle, &app);
+	if (rc != CMN_OK) {
+		cli_error("cannot listen on %s: %s", cfg.listen,
+			  rc == CMN_ERR_IO ? "address in use or not available" : cmn_strerror(rc));
+		ratelimit_free(&app.limits);
+		api_release();
+		cli_close(&env);
+		return EXIT_USER;
+	}
+	{
+		char where[160];
+
+		if (strchr(cfg.listen, '[')) {
+			snprintf(where, sizeof(where), "%.*s:%u",
+				 (int)(strrchr(cfg.listen, ':') - cfg.listen), cfg.listen,
+				 http_server_port(srv));
+		} else {
+			snprintf(where, sizeof(where), "%.*s:%u",
+				 (int)(strrchr(cfg.listen, ':') - cfg.listen), cfg.listen,
+				 http_server_port(srv));
+		}
+		printf("commune: listening on http://%s (data %s)\n", where, env.dir);
+		fflush(stdout);
+		log_info("listening on http://%s", where);
+	}
+	while (sigwait(&set, &sig) != 0)
+		;
+	log_info("signal %d: finishing requests in flight", sig);
+	http_server_stop(&srv);
+	api_release();
+	ratelimit_free(&app.limits);
+	cli_close(&env);
+	log_info("stopped");
+	return 0;
+}

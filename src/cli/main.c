@@ -1,0 +1,81 @@
+/*
+ * main.c - `commune VERB ...`: dispatch to the verbs, help and version.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "version.h"
+
+struct verb {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+static const struct verb verbs[] = {
+	{"serve", cmd_serve,
+	 "commune serve [--listen 127.0.0.1:8080] [--data DIR] [--threads N] [--web DIR]\n"
+	 "              [--max-connections N] [--max-per-ip N] [--request-timeout S]\n"
+	 "              [--idle-timeout S] [--max-body KIB] [--no-access-log] [--secure-cookies]",
+	 "Serve the JSON API and the web application until SIGTERM or Ctrl-C."},
+	{"user", cmd_user,
+	 "commune user add HANDLE [--role resident|professional|mediator|agent|admin] [--org ORG]\n"
+	 "commune user list | disable HANDLE | enable HANDLE | delete HANDLE --confirm HANDLE",
+	 "Manage persons. `add` reads the password from standard input (one line)."},
+	{"org", cmd_org, "commune org add NAME [--kind city|holder|reuser|trust|cooperative] | org list",
+	 "Manage organisations."},
+	{"audit", cmd_audit, "commune audit verify HANDLE",
+	 "Check that a person's audit chain has not been tampered with."},
+	{"doctype", cmd_doctype, "commune doctype list", "List the doctype registry."},
+};
+
+#define NVERBS (sizeof(verbs) / sizeof(*verbs))
+
+static int help(const char *verb)
+{
+	if (verb) {
+		for (size_t i = 0; i < NVERBS; i++) {
+			if (strcmp(verbs[i].name, verb) == 0) {
+				printf("%s\n\n%s\nEvery verb accepts --data DIR (default: "
+				       "$COMMUNE_DATA, else ./commune-data).\n",
+				       verbs[i].usage, verbs[i].help);
+				return 0;
+			}
+		}
+		fprintf(stderr, "commune: no such verb \"%s\"\n", verb);
+		return EXIT_USAGE;
+	}
+	printf("commune %s - a Self Data Territorial platform\n\nusage: commune VERB [OPTIONS]\n\n",
+	       COMMUNE_VERSION);
+	for (size_t i = 0; i < NVERBS; i++)
+		printf("  %-9s %s\n", verbs[i].name, verbs[i].help);
+	printf("\n  help VERB  details of one verb;  --version  the version\n"
+	       "Exit status: 0 success, 1 error, 2 usage error. See man commune.\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		help(NULL);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("commune %s\n", COMMUNE_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)
+		return help(argc > 2 ? argv[2] : NULL);
+	for (size_t i = 0; i < NVERBS; i++) {
+		if (strcmp(verbs[i].name, argv[1]) == 0) {
+			if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0))
+				return help(argv[1]);
+			return verbs[i].fn(argc, argv);
+		}
+	}
+	fprintf(stderr, "commune: unknown verb \"%s\" (try: commune help)\n", argv[1]);
+	return EXIT_USAGE;
+}

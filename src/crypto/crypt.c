@@ -1,0 +1,266 @@
+/*
+ * crypt.c - libsodium-based primitives of crypt.h.
+ */
+#include "crypto/crypt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "core/str.h"
+#include "core/timeutil.h"
+
+enum cmn_rc crypt_init(void)
+{
+	return sodium_init() < 0 ? CMN_ERR_CRYPTO : CMN_OK;
+}
+
+void crypt_random(void *out, size_t n)
+{
+	randombytes_buf(out, n);
+}
+
+void crypt_token_new(char out[CRYPT_TOKEN_LEN])
+{
+	unsigned char raw[32];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(out, CRYPT_TOKEN_LEN, raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+}
+
+void crypt_id_new(char out[CRYPT_ID_LEN])
+{
+	unsigned char raw[16];
+
+	randombytes_buf(raw, sizeof(raw));
+	str_hex(out, raw, sizeof(raw));
+}
+
+void crypt_uuid7_new(char out[CRYPT_UUID_LEN])
+{
+	unsigned char b[16];
+	char hex[33];
+	uint64_t ms = (uint64_t)time_now_ms();
+
+	randombytes_buf(b, sizeof(b));
+	for (int i = 0; i < 6; i++)
+		b[i] = (unsigned char)(ms >> (40 - 8 * i));
+	b[6] = (unsigned char)(0x70 | (b[6] & 0x0f));
+	b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));
+	str_hex(hex, b, sizeof(b));
+	memcpy(out, hex, 8);
+	out[8] = '-';
+	memcpy(out + 9, hex + 8, 4);
+	out[13] = '-';
+	memcpy(out + 14, hex + 12, 4);
+	out[18] = '-';
+	memcpy(out + 19, hex + 16, 4);
+	out[23] = '-';
+	memcpy(out + 24, hex + 20, 12);
+	out[36] = '\0';
+}
+
+void crypt_hash_hex(const char *s, char out[CRYPT_HASH_HEX_LEN])
+{
+	unsigned char h[32];
+
+	crypto_generichash(h, sizeof(h), (const unsigned char *)s, strlen(s), NULL, 0);
+	str_hex(out, h, sizeof(h));
+}
+
+int crypt_equal(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	if (n != strlen(b))
+		return 0;
+	return sodium_memcmp(a, b, n) == 0;
+}
+
+enum cmn_rc crypt_password_hash(const char *password, char out[CRYPT_PWHASH_LEN])
+{
+	const char *cost = getenv("COMMUNE_PWHASH_COST");
+	unsigned long long ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+	size_t mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+
+	_Static_assert(crypto_pwhash_STRBYTES <= CRYPT_PWHASH_LEN, "pwhash buffer");
+	if (cost && strcmp(cost, "min") == 0) {
+		ops = crypto_pwhash_OPSLIMIT_MIN;
+		mem = crypto_pwhash_MEMLIMIT_MIN;
+	}
+	if (crypto_pwhash_str_alg(out, password, strlen(password), ops, mem,
+				  crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return CMN_ERR_NOMEM;
+	return CMN_OK;
+}
+
+enum cmn_rc crypt_password_verify(const char *hash, const char *password)
+{
+	if (crypto_pwhash_str_verify(hash, password, strlen(password)) != 0)
+		return CMN_ERR_UNAUTHENTICATED;
+	return CMN_OK;
+}
+
+static enum cmn_rc read_key(int fd, unsigned char *key)
+{
+	size_t got = 0;
+
+	while (got < CRYPT_KEY_BYTES) {
+		ssize_t n = read(fd, key + got, CRYPT_KEY_BYTES - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return CMN_ERR_CRYPTO;
+		got += (size_t)n;
+	}
+	{
+		unsigned char extra;
+
+		if (read(fd, &extra, 1) != 0)
+			return CMN_ERR_CRYPTO;
+	}
+	return CMN_OK;
+}
+
+static enum cmn_rc create_key(const char *path, unsigned char *key)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	size_t put = 0;
+	enum cmn_rc rc = CMN_OK;
+
+	if (fd < 0)
+		return CMN_ERR_IO;
+	randombytes_buf(key, CRYPT_KEY_BYTES);
+	while (put < CRYPT_KEY_BYTES) {
+		ssize_t n = write(fd, key + put, CRYPT_KEY_BYTES - put);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = CMN_ERR_IO;
+			break;
+		}
+		put += (size_t)n;
+	}
+	if (rc == CMN_OK && fsync(fd) != 0)
+		rc = CMN_ERR_IO;
+	close(fd);
+	if (rc != CMN_OK)
+		unlink(path);
+	return rc;
+}
+
+enum cmn_rc keyring_open(struct keyring *k, const char *path)
+{
+	struct stat st;
+	enum cmn_rc rc;
+	int fd;
+
+	k->master = sodium_malloc(CRYPT_KEY_BYTES);
+	if (!k->master)
+		return CMN_ERR_NOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT) {
+		rc = create_key(path, k->master);
+		goto done;
+	}
+	if (fd < 0) {
+		rc = CMN_ERR_IO;
+		goto done;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) ||
+	    st.st_size != CRYPT_KEY_BYTES)
+		rc = CMN_ERR_CRYPTO;
+	else
+		rc = read_key(fd, k->master);
+	close(fd);
+done:
+	if (rc != CMN_OK) {
+		sodium_free(k->master);
+		k->master = NULL;
+		return rc;
+	}
+	sodium_mprotect_readonly(k->master);
+	return CMN_OK;
+}
+
+void keyring_release(struct keyring *k)
+{
+	if (k->master)
+		sodium_free(k->master); /* wipes before freeing */
+	k->master = NULL;
+}
+
+void keyring_person_key(const struct keyring *k, const char *person_id,
+			unsigned char out[CRYPT_KEY_BYTES])
+{
+	static const char label[] = "commune/person-key/v1:";
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, k->master, CRYPT_KEY_BYTES, CRYPT_KEY_BYTES);
+	crypto_generichash_update(&st, (const unsigned char *)label, sizeof(label) - 1);
+	crypto_generichash_update(&st, (const unsigned char *)person_id, strlen(person_id));
+	crypto_generichash_final(&st, out, CRYPT_KEY_BYTES);
+	sodium_memzero(&st, sizeof(st));
+}
+
+enum cmn_rc crypt_seal(const unsigned char key[CRYPT_KEY_BYTES], const void *plain, size_t n,
+		       const char *ad, struct buf *out)
+{
+	size_t need = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + n +
+		      crypto_aead_xchacha20poly1305_ietf_ABYTES;
+	unsigned char *p;
+	unsigned long long clen;
+	enum cmn_rc rc;
+	size_t at = out->len;
+
+	if ((rc = buf_append(out, "", 0)) != CMN_OK)
+		return rc;
+	p = malloc(need);
+	if (!p)
+		return CMN_ERR_NOMEM;
+	randombytes_buf(p, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(
+		p + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &clen, plain, n,
+		(const unsigned char *)ad, ad ? strlen(ad) : 0, NULL, p, key);
+	rc = buf_append(out, p, need);
+	free(p);
+	(void)at;
+	return rc;
+}
+
+enum cmn_rc crypt_open(const unsigned char key[CRYPT_KEY_BYTES], const void *sealed, size_t n,
+		       const char *ad, struct buf *out)
+{
+	const unsigned char *s = sealed;
+	size_t overhead = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES +
+			  crypto_aead_xchacha20poly1305_ietf_ABYTES;
+	unsigned char *p;
+	unsigned long long plen;
+	enum cmn_rc rc;
+
+	if (n < overhead)
+		return CMN_ERR_CRYPTO;
+	p = malloc(n - overhead + 1);
+	if (!p)
+		return CMN_ERR_NOMEM;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+		    p, &plen, NULL, s + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+		    n - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, (const unsigned char *)ad,
+		    ad ? strlen(ad) : 0, s, key) != 0) {
+		free(p);
+		return CMN_ERR_CRYPTO;
+	}
+	rc = buf_append(out, p, (size_t)plen);
+	sodium_memzero(p, n - overhead + 1);
+	free(p);
+	return rc;
+}

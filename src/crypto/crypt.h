@@ -1,0 +1,87 @@
+/*
+ * crypt.h - the cryptography commune uses, over libsodium.
+ *
+ * Random identifiers and tokens, Argon2id password hashes, the server master
+ * key and the per-person keys derived from it, and XChaCha20-Poly1305
+ * encryption of secrets and blobs at rest. Secrets are wiped after use.
+ */
+#ifndef COMMUNE_CRYPTO_CRYPT_H
+#define COMMUNE_CRYPTO_CRYPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/result.h"
+
+#define CRYPT_KEY_BYTES 32
+#define CRYPT_TOKEN_LEN 44     /* base64url of 32 random bytes, with NUL */
+#define CRYPT_HASH_HEX_LEN 65  /* hex of a 32-byte hash, with NUL */
+#define CRYPT_ID_LEN 33        /* hex of a 16-byte random id, with NUL */
+#define CRYPT_UUID_LEN 37      /* UUID text, with NUL */
+#define CRYPT_PWHASH_LEN 128   /* an encoded Argon2id hash, with NUL */
+
+/* crypt_init - initialises libsodium; call once before anything else. */
+enum cmn_rc crypt_init(void);
+
+/* crypt_random - n cryptographically random bytes. */
+void crypt_random(void *out, size_t n);
+
+/* crypt_token_new - a new secret token (32 random bytes, base64url). */
+void crypt_token_new(char out[CRYPT_TOKEN_LEN]);
+
+/* crypt_id_new - a new random identifier (16 bytes, hex). */
+void crypt_id_new(char out[CRYPT_ID_LEN]);
+
+/* crypt_uuid7_new - a new UUID version 7 (time-ordered, RFC 9562). */
+void crypt_uuid7_new(char out[CRYPT_UUID_LEN]);
+
+/* crypt_hash_hex - BLAKE2b-256 of s, as hex: how tokens are stored. */
+void crypt_hash_hex(const char *s, char out[CRYPT_HASH_HEX_LEN]);
+
+/* crypt_equal - constant-time comparison of two NUL-terminated strings. */
+int crypt_equal(const char *a, const char *b);
+
+/*
+ * Password hashing cost. The default is libsodium's "interactive" Argon2id
+ * limits; COMMUNE_PWHASH_COST=min in the environment selects the minimum
+ * (for test suites only: the parameters are stored in each hash, so hashes
+ * made with either cost verify under both).
+ */
+enum cmn_rc crypt_password_hash(const char *password, char out[CRYPT_PWHASH_LEN]);
+
+/* crypt_password_verify - CMN_OK when password matches hash, else
+ * CMN_ERR_UNAUTHENTICATED. */
+enum cmn_rc crypt_password_verify(const char *hash, const char *password);
+
+/*
+ * The keyring holds the server master key, read from (or created in) a key
+ * file of mode 0600. The key is locked in memory and wiped on release.
+ */
+struct keyring {
+	unsigned char *master; /* CRYPT_KEY_BYTES in sodium-guarded memory */
+};
+
+/* keyring_open - loads path, creating it with a new random key when absent.
+ * Refuses a key file that others can read or of the wrong size. */
+enum cmn_rc keyring_open(struct keyring *k, const char *path);
+
+/* keyring_release - wipes and frees the master key. */
+void keyring_release(struct keyring *k);
+
+/* keyring_person_key - the key of one person's store, derived from the
+ * master key and the person id. Wipe it with sodium_memzero after use. */
+void keyring_person_key(const struct keyring *k, const char *person_id,
+			unsigned char out[CRYPT_KEY_BYTES]);
+
+/* crypt_seal - encrypts n bytes with key and associated data ad (which must
+ * be given again to open); appends nonce || ciphertext || tag to out. */
+enum cmn_rc crypt_seal(const unsigned char key[CRYPT_KEY_BYTES], const void *plain, size_t n,
+		       const char *ad, struct buf *out);
+
+/* crypt_open - decrypts what crypt_seal produced; appends the plaintext to
+ * out. CMN_ERR_CRYPTO when the key, the data or ad do not match. */
+enum cmn_rc crypt_open(const unsigned char key[CRYPT_KEY_BYTES], const void *sealed, size_t n,
+		       const char *ad, struct buf *out);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * http.h - the HTTP server of commune, over libmicrohttpd.
+ *
+ * This layer accepts connections, enforces the hard limits of
+ * core/limits.h (body, headers, target, connections, request time),
+ * collects each request and hands it to one application callback, then
+ * sends the response and writes the access log line. It knows nothing of
+ * routes, persons or JSON: src/api/ does.
+ */
+#ifndef COMMUNE_HTTP_HTTP_H
+#define COMMUNE_HTTP_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/result.h"
+
+struct server_config {
+	const char *listen;               /* "127.0.0.1:8080", "[::1]:0", ... */
+	unsigned threads;                 /* worker threads (0: one per core) */
+	size_t max_body;                  /* bytes; 413 above */
+	size_t max_header;                /* bytes; 431 above */
+	unsigned max_connections;         /* 503 above */
+	unsigned max_per_ip;              /* connections per client address */
+	unsigned request_timeout_s;       /* whole request; 408 after */
+	unsigned idle_timeout_s;          /* idle connection closed after */
+	bool access_log;                  /* one JSON line per request */
+};
+
+/* server_config_defaults - the limits of core/limits.h. */
+void server_config_defaults(struct server_config *c);
+
+#define HTTP_MAX_RESPONSE_HEADERS 8
+
+struct http_request {
+	const char *method;               /* "GET", ... */
+	const char *path;                 /* raw path, without the query */
+	const char *query;                /* raw query string, or NULL */
+	const char *body;                 /* NUL-terminated, or NULL */
+	size_t body_len;
+	char addr[64];                    /* client address */
+	enum cmn_rc error;                /* a limit the server enforced, else CMN_OK */
+	void *conn;                       /* private to http/ */
+};
+
+struct http_response {
+	int status;
+	char *body;                       /* malloc'd; the server frees it */
+	size_t body_len;
+	const char *content_type;         /* static string */
+	struct {
+		const char *name;             /* static string */
+		char *value;                  /* malloc'd */
+	} headers[HTTP_MAX_RESPONSE_HEADERS];
+	int nheaders;
+	const char *route;                /* path template for the access log */
+	char person[40];                  /* person id for the access log, or "" */
+	bool close;                       /* close the connection after */
+};
+
+/* http_header - a request header (case-insensitive name), or NULL. */
+const char *http_header(const struct http_request *r, const char *name);
+
+/* http_cookie - a cookie of the request, or NULL. */
+const char *http_cookie(const struct http_request *r, const char *name);
+
+/* http_set_header - adds a response header (value copied). */
+enum cmn_rc http_set_header(struct http_response *res, const char *name, const char *value);
+
+/* http_set_body - sets the body (takes ownership of a malloc'd body). */
+void http_set_body(struct http_response *res, int status, const char *content_type, char *body,
+		   size_t len);
+
+typedef void (*http_handler)(void *app, const struct http_request *req,
+			     struct http_response *res);
+
+struct http_server;
+
+/* http_server_start - binds and starts serving; handler is called on the
+ * server's threads, concurrently. */
+enum cmn_rc http_server_start(struct http_server **out, const struct server_config *cfg,
+			      http_handler handler, void *app);
+
+/* http_server_port - the port bound (useful with port 0). */
+unsigned short http_server_port(const struct http_server *s);
+
+/* http_server_stop - stops accepting, lets requests in flight finish (up to
+ * CMN_SHUTDOWN_GRACE_S), then stops; *s is set to NULL. */
+void http_server_stop(struct http_server **s);
+
+/* http_parse_listen - splits "host:port" / "[v6]:port" into an address. */
+enum cmn_rc http_parse_listen(const char *listen, void *sockaddr_storage, unsigned *len);
+
+#endif

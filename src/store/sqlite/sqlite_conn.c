@@ -1,0 +1,326 @@
+/*
+ * sqlite_conn.c - SQLite connections, statement cache, migrations and the
+ * per-thread connection cache of the SQLite backend.
+ *
+ * Each thread has its own connection to the platform store and an LRU of
+ * up to CMN_PERSON_CACHE open person stores. When a person is erased, the
+ * store's epoch moves on and every thread drops its cached handles before
+ * its next use, so no thread writes into an unlinked file.
+ */
+#include "store/sqlite/sqlite_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/log.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+
+struct thread_cache {
+	struct store *s;                  /* the store these belong to */
+	uint64_t epoch;                   /* s->epoch when last checked */
+	struct conn platform;
+	bool platform_open;
+	struct pstore *persons[CMN_PERSON_CACHE];
+	int npersons;
+	char last_error[256];
+};
+
+static void drop_persons(struct thread_cache *tc);
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_free(void *p)
+{
+	struct thread_cache *tc = p;
+
+	if (!tc)
+		return;
+	drop_persons(tc);
+	if (tc->platform_open)
+		conn_close(&tc->platform);
+	free(tc);
+}
+
+static void cache_key_init(void)
+{
+	pthread_key_create(&cache_key, cache_free);
+}
+
+static struct thread_cache *cache_get(void)
+{
+	struct thread_cache *tc;
+
+	pthread_once(&cache_once, cache_key_init);
+	tc = pthread_getspecific(cache_key);
+	if (!tc) {
+		tc = calloc(1, sizeof(*tc));
+		if (tc)
+			pthread_setspecific(cache_key, tc);
+	}
+	return tc;
+}
+
+void store_thread_done(void)
+{
+	struct thread_cache *tc;
+
+	pthread_once(&cache_once, cache_key_init);
+	tc = pthread_getspecific(cache_key);
+	cache_free(tc);
+	pthread_setspecific(cache_key, NULL);
+}
+
+const char *store_last_error(void)
+{
+	struct thread_cache *tc = cache_get();
+
+	return tc ? tc->last_error : "";
+}
+
+enum cmn_rc conn_err(struct conn *c, int sqlite_rc)
+{
+	struct thread_cache *tc = cache_get();
+
+	if (tc)
+		snprintf(tc->last_error, sizeof(tc->last_error), "%s",
+			 c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(sqlite_rc));
+	switch (sqlite_rc & 0xff) {
+	case SQLITE_NOMEM: return CMN_ERR_NOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: return CMN_ERR_BUSY;
+	case SQLITE_CONSTRAINT: return CMN_ERR_EXISTS;
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN: return CMN_ERR_IO;
+	default: return CMN_ERR_STORE;
+	}
+}
+
+enum cmn_rc conn_open(struct conn *c, const char *path, bool create)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (create)
+		flags |= SQLITE_OPEN_CREATE;
+	rc = sqlite3_open_v2(path, &c->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		enum cmn_rc r = conn_err(c, rc);
+
+		sqlite3_close(c->db);
+		c->db = NULL;
+		return rc == SQLITE_CANTOPEN && !create ? CMN_ERR_NOT_FOUND : r;
+	}
+	sqlite3_busy_timeout(c->db, CMN_BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(c->db, 1);
+	if (conn_exec(c, "PRAGMA journal_mode=WAL") != CMN_OK ||
+	    conn_exec(c, "PRAGMA synchronous=NORMAL") != CMN_OK ||
+	    conn_exec(c, "PRAGMA foreign_keys=ON") != CMN_OK) {
+		conn_close(c);
+		return CMN_ERR_STORE;
+	}
+	return CMN_OK;
+}
+
+void conn_close(struct conn *c)
+{
+	for (int i = 0; i < c->nstmts; i++)
+		sqlite3_finalize(c->stmts[i].st);
+	c->nstmts = 0;
+	if (c->db)
+		sqlite3_close(c->db);
+	c->db = NULL;
+}
+
+sqlite3_stmt *conn_stmt(struct conn *c, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	for (int i = 0; i < c->nstmts; i++) {
+		if (c->stmts[i].sql == sql) {
+			sqlite3_reset(c->stmts[i].st);
+			sqlite3_clear_bindings(c->stmts[i].st);
+			return c->stmts[i].st;
+		}
+	}
+	if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		conn_err(c, sqlite3_errcode(c->db));
+		log_error("sqlite prepare: %s", sqlite3_errmsg(c->db));
+		return NULL;
+	}
+	if (c->nstmts < CONN_STMT_MAX) {
+		c->stmts[c->nstmts].sql = sql;
+		c->stmts[c->nstmts].st = st;
+		c->nstmts++;
+	} else {
+		/* the cache is full: a bug in the caller's sizing; keep working */
+		log_warn("statement cache full");
+		sqlite3_finalize(c->stmts[0].st);
+		c->stmts[0].sql = sql;
+		c->stmts[0].st = st;
+	}
+	return st;
+}
+
+enum cmn_rc conn_exec(struct conn *c, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		log_error("sqlite: %s", msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return conn_err(c, rc);
+	}
+	return CMN_OK;
+}
+
+enum cmn_rc conn_migrate(struct conn *c, const char *const *migrations, int n)
+{
+	sqlite3_stmt *st = NULL;
+	int version = 0;
+	enum cmn_rc rc = CMN_OK;
+
+	if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return conn_err(c, sqlite3_errcode(c->db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > n) {
+		log_error("store schema version %d is newer than this program (%d)", version, n);
+		return CMN_ERR_UNSUPPORTED;
+	}
+	for (int v = version; v < n && rc == CMN_OK; v++) {
+		char pragma[64];
+
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", v + 1);
+		rc = conn_exec(c, "BEGIN IMMEDIATE");
+		if (rc != CMN_OK)
+			break;
+		rc = conn_exec(c, migrations[v]);
+		if (rc == CMN_OK)
+			rc = conn_exec(c, pragma);
+		if (rc == CMN_OK)
+			rc = conn_exec(c, "COMMIT");
+		else
+			conn_exec(c, "ROLLBACK");
+	}
+	return rc;
+}
+
+/* drop_persons - closes every person handle cached on this thread. */
+static void drop_persons(struct thread_cache *tc)
+{
+	for (int i = 0; i < tc->npersons; i++) {
+		conn_close(&tc->persons[i]->c);
+		free(tc->persons[i]);
+	}
+	tc->npersons = 0;
+}
+
+/* sync_epoch - drops this thread's person handles if a person was erased,
+ * and every handle if the thread now works for another store. */
+static void sync_epoch(struct thread_cache *tc, struct store *s)
+{
+	uint64_t e = atomic_load(&s->epoch);
+
+	if (tc->s != s) {
+		drop_persons(tc);
+		if (tc->platform_open)
+			conn_close(&tc->platform);
+		tc->platform_open = false;
+		tc->s = s;
+	} else if (tc->epoch != e) {
+		drop_persons(tc);
+	}
+	tc->epoch = e;
+}
+
+struct conn *store_platform_conn(struct store *s)
+{
+	struct thread_cache *tc = cache_get();
+
+	if (!tc)
+		return NULL;
+	sync_epoch(tc, s);
+	if (!tc->platform_open) {
+		if (conn_open(&tc->platform, s->platform_path, false) != CMN_OK)
+			return NULL;
+		tc->platform_open = true;
+	}
+	return &tc->platform;
+}
+
+enum cmn_rc store_person_store(struct store *s, const char *person_id, struct pstore **out)
+{
+	struct thread_cache *tc = cache_get();
+	struct pstore *ps;
+	int victim = 0;
+	enum cmn_rc rc;
+
+	if (!tc)
+		return CMN_ERR_NOMEM;
+	sync_epoch(tc, s);
+	for (int i = 0; i < tc->npersons; i++) {
+		if (strcmp(tc->persons[i]->person_id, person_id) == 0) {
+			tc->persons[i]->last_used = time_mono_ms();
+			*out = tc->persons[i];
+			return CMN_OK;
+		}
+	}
+	ps = calloc(1, sizeof(*ps));
+	if (!ps)
+		return CMN_ERR_NOMEM;
+	rc = pstore_open_int(s, person_id, ps);
+	if (rc != CMN_OK) {
+		free(ps);
+		return rc;
+	}
+	ps->last_used = time_mono_ms();
+	if (tc->npersons < CMN_PERSON_CACHE) {
+		tc->persons[tc->npersons++] = ps;
+	} else {
+		for (int i = 1; i < tc->npersons; i++)
+			if (tc->persons[i]->last_used < tc->persons[victim]->last_used)
+				victim = i;
+		conn_close(&tc->persons[victim]->c);
+		free(tc->persons[victim]);
+		tc->persons[victim] = ps;
+	}
+	*out = ps;
+	return CMN_OK;
+}
+
+void store_forget_person(struct store *s, const char *person_id)
+{
+	struct thread_cache *tc = cache_get();
+
+	(void)s;
+	if (!tc)
+		return;
+	for (int i = 0; i < tc->npersons; i++) {
+		if (strcmp(tc->persons[i]->person_id, person_id) == 0) {
+			conn_close(&tc->persons[i]->c);
+			free(tc->persons[i]);
+			tc->persons[i] = tc->persons[--tc->npersons];
+			return;
+		}
+	}
+}
+
+enum cmn_rc store_person_path(const struct store *s, const char *person_id, char *out, size_t n)
+{
+	int len;
+
+	if (strlen(person_id) != CRYPT_ID_LEN - 1 ||
+	    strspn(person_id, "0123456789abcdef") != CRYPT_ID_LEN - 1)
+		return CMN_ERR_INVALID;
+	len = snprintf(out, n, "%s/persons/%.2s/%s.db", s->dir, person_id, person_id);
+	return len < 0 || (size_t)len >= n ? CMN_ERR_TOO_LARGE : CMN_OK;
+}

@@ -1,0 +1,80 @@
+/*
+ * sqlite_int.h - internals of the SQLite backend. Only src/store/sqlite/
+ * should include this file; services use src/store/store.h.
+ */
+#ifndef COMMUNE_STORE_SQLITE_INT_H
+#define COMMUNE_STORE_SQLITE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+#define CONN_STMT_MAX 48 /* prepared statements cached per connection */
+
+/* One SQLite connection with its cache of prepared statements, keyed by
+ * the address of their (static) SQL text. */
+struct conn {
+	sqlite3 *db;
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} stmts[CONN_STMT_MAX];
+	int nstmts;
+};
+
+struct store {
+	char *dir;                        /* data directory */
+	char *platform_path;              /* dir/platform.db */
+	const struct keyring *keys;
+	struct store_index *indexes;      /* copied from store_set_indexes */
+	char **index_strings;             /* owned strings of indexes */
+	size_t nindexes;
+	char index_sig[CRYPT_HASH_HEX_LEN]; /* hash of the index list */
+	atomic_uint_fast64_t epoch;       /* bumped when a person is erased */
+	pthread_mutex_t lock;             /* guards indexes */
+};
+
+struct pstore {
+	struct conn c;
+	struct store *s;
+	char person_id[CRYPT_ID_LEN];
+	int64_t last_used;                /* for the per-thread LRU */
+};
+
+/* conn_open - opens path with WAL, foreign keys and a busy timeout. */
+enum cmn_rc conn_open(struct conn *c, const char *path, bool create);
+
+/* conn_close - finalises statements and closes. */
+void conn_close(struct conn *c);
+
+/* conn_stmt - the prepared, reset statement of sql (a static string). */
+sqlite3_stmt *conn_stmt(struct conn *c, const char *sql);
+
+/* conn_exec - runs SQL without results. */
+enum cmn_rc conn_exec(struct conn *c, const char *sql);
+
+/* conn_migrate - applies migrations[user_version..n) in one transaction each. */
+enum cmn_rc conn_migrate(struct conn *c, const char *const *migrations, int n);
+
+/* conn_err - records the connection's error for store_last_error(). */
+enum cmn_rc conn_err(struct conn *c, int sqlite_rc);
+
+/* store_platform_conn - this thread's connection to the platform store. */
+struct conn *store_platform_conn(struct store *s);
+
+/* store_person_path - writes dir/persons/XX/ID.db into out. */
+enum cmn_rc store_person_path(const struct store *s, const char *person_id, char *out, size_t n);
+
+/* pstore_create - creates and migrates a person's store file. */
+enum cmn_rc pstore_create(struct store *s, const char *person_id);
+
+/* pstore_open_int - opens a person's store (must exist). */
+enum cmn_rc pstore_open_int(struct store *s, const char *person_id, struct pstore *ps);
+
+/* store_forget_person - closes this thread's handle on a person's store. */
+void store_forget_person(struct store *s, const char *person_id);
+
+#endif

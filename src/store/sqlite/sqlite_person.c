@@ -1,0 +1,703 @@
+/*
+ * sqlite_person.c - one person's store in SQLite: records, their indexes,
+ * the audit hash chain and encrypted secrets (dir/persons/XX/ID.db).
+ */
+#include "store/sqlite/sqlite_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+
+static const char *const person_migrations[] = {
+	/* 1: records, audit chain, secrets */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE records ("
+	"  id TEXT NOT NULL UNIQUE, doctype TEXT NOT NULL, rev INTEGER NOT NULL,"
+	"  t INTEGER, data TEXT NOT NULL, source TEXT NOT NULL,"
+	"  import_id TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL);"
+	"CREATE INDEX records_by_id ON records(doctype, id);"
+	"CREATE INDEX records_by_t ON records(doctype, t, id);"
+	"CREATE INDEX records_by_created ON records(doctype, created, id);"
+	"CREATE INDEX records_by_updated ON records(doctype, updated, id);"
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL, object TEXT NOT NULL, detail TEXT NOT NULL,"
+	"  hash TEXT NOT NULL);"
+	"CREATE TABLE secrets (name TEXT PRIMARY KEY, box BLOB NOT NULL,"
+	"  updated INTEGER NOT NULL);",
+};
+
+#define PERSON_SCHEMA_VERSION ((int)(sizeof(person_migrations) / sizeof(*person_migrations)))
+
+/* ensure_indexes - creates the field indexes of the registry when the
+ * store was last indexed for another list. */
+static enum cmn_rc ensure_indexes(struct pstore *ps)
+{
+	static const char q_get[] = "SELECT value FROM meta WHERE key = 'index_sig'";
+	static const char q_put[] = "INSERT OR REPLACE INTO meta(key, value) VALUES ('index_sig', ?)";
+	struct store *s = ps->s;
+	sqlite3_stmt *st;
+	char sig[CRYPT_HASH_HEX_LEN] = "";
+	enum cmn_rc rc = CMN_OK;
+	struct buf sql;
+
+	if (!(st = conn_stmt(&ps->c, q_get)))
+		return CMN_ERR_STORE;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		str_copy(sig, sizeof(sig), (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	pthread_mutex_lock(&s->lock);
+	if (strcmp(sig, s->index_sig) == 0 || s->nindexes == 0) {
+		pthread_mutex_unlock(&s->lock);
+		return CMN_OK;
+	}
+	buf_init(&sql, 1 << 20);
+	buf_puts(&sql, "BEGIN IMMEDIATE;");
+	for (size_t i = 0; i < s->nindexes && rc == CMN_OK; i++) {
+		/* names were checked by the registry: [a-z0-9_.] only */
+		rc = buf_printf(&sql,
+				"CREATE INDEX IF NOT EXISTS \"f:%s:%s\" ON records(doctype,"
+				" json_extract(data, '$.%s'), id) WHERE doctype = '%s';",
+				s->indexes[i].doctype, s->indexes[i].field, s->indexes[i].field,
+				s->indexes[i].doctype);
+	}
+	str_copy(sig, sizeof(sig), s->index_sig);
+	pthread_mutex_unlock(&s->lock);
+	if (rc == CMN_OK)
+		rc = conn_exec(&ps->c, sql.data);
+	buf_release(&sql);
+	if (rc == CMN_OK && (st = conn_stmt(&ps->c, q_put))) {
+		sqlite3_bind_text(st, 1, sig, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = conn_err(&ps->c, sqlite3_errcode(ps->c.db));
+		sqlite3_reset(st);
+	}
+	if (rc == CMN_OK)
+		rc = conn_exec(&ps->c, "COMMIT");
+	else
+		conn_exec(&ps->c, "ROLLBACK");
+	return rc;
+}
+
+enum cmn_rc pstore_create(struct store *s, const char *person_id)
+{
+	char path[4096], dir[4096];
+	struct conn c;
+	enum cmn_rc rc;
+	char *slash;
+
+	rc = store_person_path(s, person_id, path, sizeof(path));
+	if (rc != CMN_OK)
+		return rc;
+	str_copy(dir, sizeof(dir), path);
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return CMN_ERR_IO;
+	rc = conn_open(&c, path, true);
+	if (rc != CMN_OK)
+		return rc;
+	rc = conn_migrate(&c, person_migrations, PERSON_SCHEMA_VERSION);
+	conn_close(&c);
+	chmod(path, 0600);
+	return rc;
+}
+
+enum cmn_rc pstore_open_int(struct store *s, const char *person_id, struct pstore *ps)
+{
+	char path[4096];
+	enum cmn_rc rc;
+
+	rc = store_person_path(s, person_id, path, sizeof(path));
+	if (rc != CMN_OK)
+		return CMN_ERR_NOT_FOUND;
+	rc = conn_open(&ps->c, path, false);
+	if (rc != CMN_OK)
+		return rc;
+	ps->s = s;
+	str_copy(ps->person_id, sizeof(ps->person_id), person_id);
+	rc = conn_migrate(&ps->c, person_migrations, PERSON_SCHEMA_VERSION);
+	if (rc == CMN_OK)
+		rc = ensure_indexes(ps);
+	if (rc != CMN_OK)
+		conn_close(&ps->c);
+	return rc;
+}
+
+/* ---- audit chain -------------------------------------------------------- */
+
+static void hash_field(crypto_generichash_state *hs, const char *s)
+{
+	uint64_t n = strlen(s);
+	unsigned char len[8];
+
+	for (int i = 0; i < 8; i++)
+		len[i] = (unsigned char)(n >> (8 * i));
+	crypto_generichash_update(hs, len, sizeof(len));
+	crypto_generichash_update(hs, (const unsigned char *)s, n);
+}
+
+/* audit_hash - the chained hash of one entry, after prev. */
+static void audit_hash(const char *prev, int64_t seq, int64_t at, const char *actor,
+		       const char *action, const char *object, const char *detail,
+		       char out[CRYPT_HASH_HEX_LEN])
+{
+	crypto_generichash_state hs;
+	unsigned char h[32];
+	char num[48];
+
+	crypto_generichash_init(&hs, NULL, 0, sizeof(h));
+	hash_field(&hs, prev);
+	snprintf(num, sizeof(num), "%lld/%lld", (long long)seq, (long long)at);
+	hash_field(&hs, num);
+	hash_field(&hs, actor);
+	hash_field(&hs, action);
+	hash_field(&hs, object);
+	hash_field(&hs, detail);
+	crypto_generichash_final(&hs, h, sizeof(h));
+	str_hex(out, h, sizeof(h));
+}
+
+/* audit_append - appends inside the caller's transaction. */
+static enum cmn_rc audit_append(struct pstore *ps, const char *actor, const char *action,
+				const char *object, const char *detail)
+{
+	static const char q_last[] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
+	static const char q_ins[] = "INSERT INTO audit(seq, at, actor, action, object, detail, hash)"
+				    " VALUES (?, ?, ?, ?, ?, ?, ?)";
+	char prev[CRYPT_HASH_HEX_LEN] = "", hash[CRYPT_HASH_HEX_LEN];
+	int64_t seq = 1, at = time_now_ms();
+	sqlite3_stmt *st;
+	int sr;
+
+	if (!(st = conn_stmt(&ps->c, q_last)))
+		return CMN_ERR_STORE;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		seq = sqlite3_column_int64(st, 0) + 1;
+		str_copy(prev, sizeof(prev), (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	detail = detail ? detail : "";
+	audit_hash(prev, seq, at, actor, action, object, detail, hash);
+	if (!(st = conn_stmt(&ps->c, q_ins)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 2, at);
+	sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, object, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, detail, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, hash, -1, SQLITE_STATIC);
+	sr = sqlite3_step(st);
+	sqlite3_reset(st);
+	return sr == SQLITE_DONE ? CMN_OK : conn_err(&ps->c, sr);
+}
+
+static enum cmn_rc tx_begin(struct pstore *ps)
+{
+	return conn_exec(&ps->c, "BEGIN IMMEDIATE");
+}
+
+static enum cmn_rc tx_end(struct pstore *ps, enum cmn_rc rc)
+{
+	if (rc == CMN_OK)
+		rc = conn_exec(&ps->c, "COMMIT");
+	if (rc != CMN_OK)
+		conn_exec(&ps->c, "ROLLBACK");
+	return rc;
+}
+
+enum cmn_rc pstore_audit_append(struct pstore *ps, const char *actor, const char *action,
+				const char *object, const char *detail)
+{
+	enum cmn_rc rc = tx_begin(ps);
+
+	if (rc != CMN_OK)
+		return rc;
+	return tx_end(ps, audit_append(ps, actor, action, object, detail));
+}
+
+static void audit_row(sqlite3_stmt *st, struct audit_entry *e)
+{
+	e->seq = sqlite3_column_int64(st, 0);
+	e->at = sqlite3_column_int64(st, 1);
+	e->actor = (const char *)sqlite3_column_text(st, 2);
+	e->action = (const char *)sqlite3_column_text(st, 3);
+	e->object = (const char *)sqlite3_column_text(st, 4);
+	e->detail = (const char *)sqlite3_column_text(st, 5);
+	str_copy(e->hash, sizeof(e->hash), (const char *)sqlite3_column_text(st, 6));
+}
+
+enum cmn_rc pstore_audit_each(struct pstore *ps, int64_t after, size_t limit,
+			      enum cmn_rc (*fn)(const struct audit_entry *e, void *ctx), void *ctx)
+{
+	static const char q[] = "SELECT seq, at, actor, action, object, detail, hash FROM audit"
+				" WHERE seq > ? ORDER BY seq LIMIT ?";
+	sqlite3_stmt *st = conn_stmt(&ps->c, q);
+	enum cmn_rc rc = CMN_OK;
+	int sr = SQLITE_DONE;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, (int64_t)limit);
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		struct audit_entry e;
+
+		audit_row(st, &e);
+		rc = fn(&e, ctx);
+	}
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(&ps->c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
+
+enum cmn_rc pstore_audit_verify(struct pstore *ps, int64_t *count, int64_t *bad)
+{
+	static const char q[] = "SELECT seq, at, actor, action, object, detail, hash FROM audit"
+				" ORDER BY seq";
+	sqlite3_stmt *st = conn_stmt(&ps->c, q);
+	char prev[CRYPT_HASH_HEX_LEN] = "", want[CRYPT_HASH_HEX_LEN];
+	int64_t expect = 1;
+	enum cmn_rc rc = CMN_OK;
+	int sr;
+
+	*count = 0;
+	*bad = 0;
+	if (!st)
+		return CMN_ERR_STORE;
+	while ((sr = sqlite3_step(st)) == SQLITE_ROW) {
+		struct audit_entry e;
+
+		audit_row(st, &e);
+		audit_hash(prev, e.seq, e.at, e.actor ? e.actor : "", e.action ? e.action : "",
+			   e.object ? e.object : "", e.detail ? e.detail : "", want);
+		if (e.seq != expect || strcmp(want, e.hash) != 0) {
+			*bad = expect;
+			rc = CMN_ERR_CONFLICT;
+			break;
+		}
+		str_copy(prev, sizeof(prev), e.hash);
+		expect++;
+		(*count)++;
+	}
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(&ps->c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+#define META_COLS "id, doctype, rev, t, source, import_id, created, updated"
+
+static void meta_row(sqlite3_stmt *st, struct record_meta *m)
+{
+	const char *t;
+
+	t = (const char *)sqlite3_column_text(st, 0);
+	str_copy(m->id, sizeof(m->id), t ? t : "");
+	t = (const char *)sqlite3_column_text(st, 1);
+	str_copy(m->doctype, sizeof(m->doctype), t ? t : "");
+	m->rev = sqlite3_column_int64(st, 2);
+	m->t = sqlite3_column_type(st, 3) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 3);
+	t = (const char *)sqlite3_column_text(st, 4);
+	str_copy(m->source, sizeof(m->source), t ? t : "");
+	t = (const char *)sqlite3_column_text(st, 5);
+	str_copy(m->import_id, sizeof(m->import_id), t ? t : "");
+	m->created = sqlite3_column_int64(st, 6);
+	m->updated = sqlite3_column_int64(st, 7);
+}
+
+static void bind_t(sqlite3_stmt *st, int at, int64_t t)
+{
+	if (t == INT64_MIN)
+		sqlite3_bind_null(st, at);
+	else
+		sqlite3_bind_int64(st, at, t);
+}
+
+static void object_name(char *out, size_t n, const struct record_meta *m)
+{
+	snprintf(out, n, "%s/%s", m->doctype, m->id);
+}
+
+enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, const char *data,
+				 const char *actor)
+{
+	static const char q[] = "INSERT INTO records(id, doctype, rev, t, data, source, import_id,"
+				" created, updated) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)";
+	char object[160];
+	sqlite3_stmt *st;
+	enum cmn_rc rc;
+	int sr;
+
+	meta->rev = 1;
+	meta->created = meta->updated = time_now_ms();
+	if ((rc = tx_begin(ps)) != CMN_OK)
+		return rc;
+	if (!(st = conn_stmt(&ps->c, q)))
+		return tx_end(ps, CMN_ERR_STORE);
+	sqlite3_bind_text(st, 1, meta->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, meta->doctype, -1, SQLITE_STATIC);
+	bind_t(st, 3, meta->t);
+	sqlite3_bind_text(st, 4, data, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, meta->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, meta->import_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, meta->created);
+	sqlite3_bind_int64(st, 8, meta->updated);
+	sr = sqlite3_step(st);
+	sqlite3_reset(st);
+	rc = sr == SQLITE_DONE ? CMN_OK : conn_err(&ps->c, sr);
+	object_name(object, sizeof(object), meta);
+	if (rc == CMN_OK)
+		rc = audit_append(ps, actor, "record.create", object, "");
+	return tx_end(ps, rc);
+}
+
+enum cmn_rc pstore_record_get(struct pstore *ps, const char *doctype, const char *id,
+			      struct record_meta *meta, char **data)
+{
+	static const char q[] = "SELECT " META_COLS ", data FROM records"
+				" WHERE id = ? AND doctype = ?";
+	sqlite3_stmt *st = conn_stmt(&ps->c, q);
+	enum cmn_rc rc = CMN_OK;
+	int sr;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, doctype, -1, SQLITE_STATIC);
+	sr = sqlite3_step(st);
+	if (sr == SQLITE_ROW) {
+		meta_row(st, meta);
+		if (data) {
+			*data = strdup((const char *)sqlite3_column_text(st, 8));
+			if (!*data)
+				rc = CMN_ERR_NOMEM;
+		}
+	} else {
+		rc = sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(&ps->c, sr);
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* current_rev - the revision of a record inside a transaction. */
+static enum cmn_rc current_rev(struct pstore *ps, const char *doctype, const char *id,
+			       int64_t *rev, int64_t *created, char *import_id)
+{
+	static const char q[] = "SELECT rev, created, import_id FROM records"
+				" WHERE id = ? AND doctype = ?";
+	sqlite3_stmt *st = conn_stmt(&ps->c, q);
+	int sr;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, doctype, -1, SQLITE_STATIC);
+	sr = sqlite3_step(st);
+	if (sr == SQLITE_ROW) {
+		*rev = sqlite3_column_int64(st, 0);
+		*created = sqlite3_column_int64(st, 1);
+		str_copy(import_id, CRYPT_ID_LEN, (const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_reset(st);
+	if (sr == SQLITE_ROW)
+		return CMN_OK;
+	return sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(&ps->c, sr);
+}
+
+enum cmn_rc pstore_record_replace(struct pstore *ps, struct record_meta *meta, int64_t expect_rev,
+				  const char *data, const char *actor)
+{
+	static const char q[] = "UPDATE records SET rev = rev + 1, t = ?, data = ?, source = ?,"
+				" updated = ? WHERE id = ? AND doctype = ? AND rev = ?";
+	char object[160];
+	sqlite3_stmt *st;
+	int64_t rev = 0, created = 0;
+	enum cmn_rc rc;
+	int sr;
+
+	if ((rc = tx_begin(ps)) != CMN_OK)
+		return rc;
+	rc = current_rev(ps, meta->doctype, meta->id, &rev, &created, meta->import_id);
+	if (rc == CMN_OK && expect_rev >= 0 && rev != expect_rev)
+		rc = CMN_ERR_PRECONDITION;
+	if (rc != CMN_OK)
+		return tx_end(ps, rc);
+	if (!(st = conn_stmt(&ps->c, q)))
+		return tx_end(ps, CMN_ERR_STORE);
+	meta->updated = time_now_ms();
+	meta->created = created;
+	meta->rev = rev + 1;
+	bind_t(st, 1, meta->t);
+	sqlite3_bind_text(st, 2, data, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, meta->source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, meta->updated);
+	sqlite3_bind_text(st, 5, meta->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, meta->doctype, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, rev);
+	sr = sqlite3_step(st);
+	sqlite3_reset(st);
+	rc = sr == SQLITE_DONE ? CMN_OK : conn_err(&ps->c, sr);
+	object_name(object, sizeof(object), meta);
+	if (rc == CMN_OK)
+		rc = audit_append(ps, actor, "record.update", object, "");
+	return tx_end(ps, rc);
+}
+
+enum cmn_rc pstore_record_delete(struct pstore *ps, const char *doctype, const char *id,
+				 int64_t expect_rev, const char *actor)
+{
+	static const char q[] = "DELETE FROM records WHERE id = ? AND doctype = ?";
+	char object[160], import_id[CRYPT_ID_LEN];
+	sqlite3_stmt *st;
+	int64_t rev = 0, created = 0;
+	enum cmn_rc rc;
+	int sr;
+
+	if ((rc = tx_begin(ps)) != CMN_OK)
+		return rc;
+	rc = current_rev(ps, doctype, id, &rev, &created, import_id);
+	if (rc == CMN_OK && expect_rev >= 0 && rev != expect_rev)
+		rc = CMN_ERR_PRECONDITION;
+	if (rc != CMN_OK)
+		return tx_end(ps, rc);
+	if (!(st = conn_stmt(&ps->c, q)))
+		return tx_end(ps, CMN_ERR_STORE);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, doctype, -1, SQLITE_STATIC);
+	sr = sqlite3_step(st);
+	sqlite3_reset(st);
+	rc = sr == SQLITE_DONE ? CMN_OK : conn_err(&ps->c, sr);
+	snprintf(object, sizeof(object), "%s/%s", doctype, id);
+	if (rc == CMN_OK)
+		rc = audit_append(ps, actor, "record.delete", object, "");
+	return tx_end(ps, rc);
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+static const char *op_sql(enum query_op op)
+{
+	switch (op) {
+	case QOP_EQ: return "=";
+	case QOP_NE: return "<>";
+	case QOP_LT: return "<";
+	case QOP_LTE: return "<=";
+	case QOP_GT: return ">";
+	case QOP_GTE: return ">=";
+	case QOP_IN: return "IN";
+	}
+	return "=";
+}
+
+static void bind_value(sqlite3_stmt *st, int at, const struct query_value *v)
+{
+	switch (v->type) {
+	case QV_TEXT: sqlite3_bind_text(st, at, v->text, -1, SQLITE_STATIC); break;
+	case QV_INT: sqlite3_bind_int64(st, at, v->i); break;
+	case QV_REAL: sqlite3_bind_double(st, at, v->r); break;
+	case QV_BOOL: sqlite3_bind_int(st, at, v->i != 0); break;
+	}
+}
+
+/* field_expr - the SQL of an indexed field; names are [a-z0-9_] (checked
+ * by the caller) so they may be written into SQL. */
+static enum cmn_rc field_expr(struct buf *b, const char *field)
+{
+	if (!str_is_name(field, 64, false))
+		return CMN_ERR_INVALID;
+	return buf_printf(b, "json_extract(data, '$.%s')", field);
+}
+
+static enum cmn_rc sort_expr(struct buf *b, const struct store_query *q)
+{
+	switch (q->sort) {
+	case QSORT_ID: return buf_puts(b, "id");
+	case QSORT_CREATED: return buf_puts(b, "created");
+	case QSORT_UPDATED: return buf_puts(b, "updated");
+	case QSORT_TIME: return buf_puts(b, "t");
+	case QSORT_FIELD: return field_expr(b, q->sort_field);
+	}
+	return CMN_ERR_INVALID;
+}
+
+static enum cmn_rc build_query(struct buf *sql, const struct store_query *q)
+{
+	enum cmn_rc rc;
+
+	if (!str_is_name(q->doctype, CMN_DOCTYPE_NAME_MAX, true))
+		return CMN_ERR_INVALID;
+	buf_puts(sql, "SELECT " META_COLS ", data, ");
+	sort_expr(sql, q);
+	rc = buf_printf(sql, " FROM records WHERE doctype = '%s'", q->doctype);
+	for (size_t i = 0; i < q->nfilters && rc == CMN_OK; i++) {
+		const struct query_filter *f = &q->filters[i];
+
+		buf_puts(sql, " AND ");
+		rc = field_expr(sql, f->field);
+		if (rc != CMN_OK)
+			break;
+		buf_printf(sql, " %s ", op_sql(f->op));
+		if (f->op == QOP_IN) {
+			buf_puts(sql, "(");
+			for (size_t j = 0; j < f->nv; j++)
+				buf_puts(sql, j ? ", ?" : "?");
+			rc = buf_puts(sql, ")");
+		} else {
+			rc = buf_puts(sql, "?");
+		}
+	}
+	if (rc == CMN_OK && q->has_from)
+		rc = buf_puts(sql, " AND t >= ?");
+	if (rc == CMN_OK && q->has_to)
+		rc = buf_puts(sql, " AND t < ?");
+	if (rc == CMN_OK && q->has_after) {
+		if (q->sort == QSORT_ID) {
+			rc = buf_printf(sql, " AND id %s ?", q->desc ? "<" : ">");
+		} else {
+			buf_puts(sql, " AND (");
+			sort_expr(sql, q);
+			rc = buf_printf(sql, ", id) %s (?, ?)", q->desc ? "<" : ">");
+		}
+	}
+	if (rc == CMN_OK) {
+		buf_puts(sql, " ORDER BY ");
+		sort_expr(sql, q);
+		if (q->sort == QSORT_ID)
+			rc = buf_printf(sql, "%s LIMIT ?", q->desc ? " DESC" : "");
+		else
+			rc = buf_printf(sql, "%s, id%s LIMIT ?", q->desc ? " DESC" : "",
+					q->desc ? " DESC" : "");
+	}
+	return rc;
+}
+
+enum cmn_rc pstore_record_query(struct pstore *ps, const struct store_query *q,
+				enum cmn_rc (*fn)(const struct record_meta *m, const char *data,
+						  const struct query_value *sort_key, void *ctx),
+				void *ctx)
+{
+	struct buf sql;
+	sqlite3_stmt *st = NULL;
+	enum cmn_rc rc;
+	int at = 1, sr = SQLITE_DONE;
+
+	buf_init(&sql, 16384);
+	rc = build_query(&sql, q);
+	if (rc == CMN_OK && sqlite3_prepare_v2(ps->c.db, sql.data, -1, &st, NULL) != SQLITE_OK)
+		rc = conn_err(&ps->c, sqlite3_errcode(ps->c.db));
+	buf_release(&sql);
+	if (rc != CMN_OK)
+		return rc;
+	for (size_t i = 0; i < q->nfilters; i++)
+		for (size_t j = 0; j < q->filters[i].nv; j++)
+			bind_value(st, at++, &q->filters[i].v[j]);
+	if (q->has_from)
+		sqlite3_bind_int64(st, at++, q->from);
+	if (q->has_to)
+		sqlite3_bind_int64(st, at++, q->to);
+	if (q->has_after) {
+		if (q->sort != QSORT_ID)
+			bind_value(st, at++, &q->after_key);
+		sqlite3_bind_text(st, at++, q->after_id, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, at, (int64_t)q->limit);
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		struct record_meta m;
+		struct query_value key = {.type = QV_TEXT, .text = ""};
+
+		meta_row(st, &m);
+		switch (sqlite3_column_type(st, 9)) {
+		case SQLITE_INTEGER:
+			key.type = QV_INT;
+			key.i = sqlite3_column_int64(st, 9);
+			break;
+		case SQLITE_FLOAT:
+			key.type = QV_REAL;
+			key.r = sqlite3_column_double(st, 9);
+			break;
+		case SQLITE_NULL:
+			break;
+		default:
+			key.text = (const char *)sqlite3_column_text(st, 9);
+			break;
+		}
+		rc = fn(&m, (const char *)sqlite3_column_text(st, 8), &key, ctx);
+	}
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(&ps->c, sr);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- secrets ------------------------------------------------------------ */
+
+enum cmn_rc pstore_secret_put(struct pstore *ps, const char *name, const void *value, size_t n)
+{
+	static const char q[] = "INSERT OR REPLACE INTO secrets(name, box, updated) VALUES (?, ?, ?)";
+	unsigned char key[CRYPT_KEY_BYTES];
+	char ad[160];
+	struct buf box;
+	sqlite3_stmt *st;
+	enum cmn_rc rc;
+	int sr;
+
+	buf_init(&box, n + 256);
+	keyring_person_key(ps->s->keys, ps->person_id, key);
+	snprintf(ad, sizeof(ad), "%s/%s", ps->person_id, name);
+	rc = crypt_seal(key, value, n, ad, &box);
+	sodium_memzero(key, sizeof(key));
+	if (rc == CMN_OK && !(st = conn_stmt(&ps->c, q)))
+		rc = CMN_ERR_STORE;
+	if (rc == CMN_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, box.data, (int)box.len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, time_now_ms());
+		sr = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (sr != SQLITE_DONE)
+			rc = conn_err(&ps->c, sr);
+	}
+	buf_release(&box);
+	return rc;
+}
+
+enum cmn_rc pstore_secret_get(struct pstore *ps, const char *name, struct buf *out)
+{
+	static const char q[] = "SELECT box FROM secrets WHERE name = ?";
+	unsigned char key[CRYPT_KEY_BYTES];
+	char ad[160];
+	sqlite3_stmt *st = conn_stmt(&ps->c, q);
+	enum cmn_rc rc;
+	int sr;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sr = sqlite3_step(st);
+	if (sr != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(&ps->c, sr);
+	}
+	keyring_person_key(ps->s->keys, ps->person_id, key);
+	snprintf(ad, sizeof(ad), "%s/%s", ps->person_id, name);
+	rc = crypt_open(key, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), ad,
+			out);
+	sodium_memzero(key, sizeof(key));
+	sqlite3_reset(st);
+	return rc;
+}

@@ -1,0 +1,679 @@
+/*
+ * sqlite_platform.c - the platform store in SQLite: persons, organisations,
+ * sessions, API tokens and the doctype registry (dir/platform.db).
+ */
+#include "store/sqlite/sqlite_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "core/log.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+
+static const char *const platform_migrations[] = {
+	/* 1: accounts, sessions, tokens, doctypes */
+	"CREATE TABLE orgs ("
+	"  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE persons ("
+	"  id TEXT PRIMARY KEY, handle TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
+	"  org_id TEXT REFERENCES orgs(id), pwhash TEXT NOT NULL,"
+	"  disabled INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);"
+	"CREATE TABLE sessions ("
+	"  hash TEXT PRIMARY KEY,"
+	"  person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,"
+	"  csrf TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL);"
+	"CREATE INDEX sessions_person ON sessions(person_id);"
+	"CREATE TABLE tokens ("
+	"  id TEXT PRIMARY KEY,"
+	"  person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created INTEGER NOT NULL,"
+	"  last_used INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX tokens_person ON tokens(person_id);"
+	"CREATE TABLE doctypes ("
+	"  name TEXT PRIMARY KEY, version INTEGER NOT NULL, definition TEXT NOT NULL,"
+	"  updated INTEGER NOT NULL);",
+};
+
+static enum cmn_rc mkdir_p(const char *dir)
+{
+	char path[4096];
+	size_t n = strlen(dir);
+
+	if (n >= sizeof(path))
+		return CMN_ERR_TOO_LARGE;
+	memcpy(path, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (path[i] == '/' || path[i] == '\0') {
+			char c = path[i];
+
+			path[i] = '\0';
+			if (mkdir(path, 0700) != 0 && errno != EEXIST)
+				return CMN_ERR_IO;
+			path[i] = c;
+		}
+	}
+	return CMN_OK;
+}
+
+enum cmn_rc store_open(struct store **out, const char *data_dir, const struct keyring *keys)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	struct conn *c;
+	enum cmn_rc rc;
+	size_t n = strlen(data_dir) + 32;
+	struct conn first;
+
+	if (!s)
+		return CMN_ERR_NOMEM;
+	s->keys = keys;
+	pthread_mutex_init(&s->lock, NULL);
+	s->dir = strdup(data_dir);
+	s->platform_path = malloc(n);
+	if (!s->dir || !s->platform_path) {
+		rc = CMN_ERR_NOMEM;
+		goto fail;
+	}
+	snprintf(s->platform_path, n, "%s/platform.db", data_dir);
+	snprintf(s->platform_path + strlen(data_dir), n - strlen(data_dir), "/persons");
+	rc = mkdir_p(s->platform_path);
+	snprintf(s->platform_path, n, "%s/platform.db", data_dir);
+	if (rc != CMN_OK)
+		goto fail;
+	rc = conn_open(&first, s->platform_path, true);
+	if (rc != CMN_OK)
+		goto fail;
+	rc = conn_migrate(&first, platform_migrations,
+			  (int)(sizeof(platform_migrations) / sizeof(*platform_migrations)));
+	conn_close(&first);
+	if (rc != CMN_OK)
+		goto fail;
+	chmod(s->platform_path, 0600);
+	c = store_platform_conn(s);
+	if (!c) {
+		rc = CMN_ERR_STORE;
+		goto fail;
+	}
+	*out = s;
+	return CMN_OK;
+fail:
+	store_close(&s);
+	return rc;
+}
+
+void store_close(struct store **sp)
+{
+	struct store *s = *sp;
+
+	if (!s)
+		return;
+	store_thread_done();
+	for (size_t i = 0; i < s->nindexes * 2; i++)
+		free(s->index_strings ? s->index_strings[i] : NULL);
+	free(s->index_strings);
+	free(s->indexes);
+	pthread_mutex_destroy(&s->lock);
+	free(s->dir);
+	free(s->platform_path);
+	free(s);
+	*sp = NULL;
+}
+
+static void text_col(sqlite3_stmt *st, int col, char *out, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	str_copy(out, n, t ? (const char *)t : "");
+}
+
+/* Person rows are always selected with these columns, in this order. */
+#define PERSON_COLS \
+	"p.id, p.handle, p.role, coalesce(o.name, ''), p.disabled, p.created, p.pwhash"
+#define PERSON_FROM " FROM persons p LEFT JOIN orgs o ON o.id = p.org_id "
+
+static void person_row(sqlite3_stmt *st, int at, struct person *p, char *pwhash)
+{
+	text_col(st, at + 0, p->id, sizeof(p->id));
+	text_col(st, at + 1, p->handle, sizeof(p->handle));
+	text_col(st, at + 2, p->role, sizeof(p->role));
+	text_col(st, at + 3, p->org, sizeof(p->org));
+	p->disabled = sqlite3_column_int(st, at + 4) != 0;
+	p->created = sqlite3_column_int64(st, at + 5);
+	if (pwhash)
+		text_col(st, at + 6, pwhash, CRYPT_PWHASH_LEN);
+}
+
+static enum cmn_rc step_done(struct conn *c, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return CMN_OK;
+	return conn_err(c, rc);
+}
+
+enum cmn_rc store_person_add(struct store *s, const char *handle, const char *role,
+			     const char *org, const char *pwhash, struct person *out)
+{
+	static const char q_org[] = "SELECT id FROM orgs WHERE name = ?";
+	static const char q_ins[] = "INSERT INTO persons(id, handle, role, org_id, pwhash, created)"
+				    " VALUES (?, ?, ?, ?, ?, ?)";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	char org_id[CRYPT_ID_LEN] = "";
+	enum cmn_rc rc;
+	int sr;
+
+	if (!c)
+		return CMN_ERR_STORE;
+	if (org && *org) {
+		if (!(st = conn_stmt(c, q_org)))
+			return CMN_ERR_STORE;
+		sqlite3_bind_text(st, 1, org, -1, SQLITE_STATIC);
+		sr = sqlite3_step(st);
+		if (sr == SQLITE_ROW)
+			text_col(st, 0, org_id, sizeof(org_id));
+		sqlite3_reset(st);
+		if (sr != SQLITE_ROW)
+			return sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
+	}
+	memset(out, 0, sizeof(*out));
+	crypt_id_new(out->id);
+	str_copy(out->handle, sizeof(out->handle), handle);
+	str_copy(out->role, sizeof(out->role), role);
+	str_copy(out->org, sizeof(out->org), org ? org : "");
+	out->created = time_now_ms();
+	/* the store file first: a person row never points to no store */
+	rc = pstore_create(s, out->id);
+	if (rc != CMN_OK)
+		return rc;
+	if (!(st = conn_stmt(c, q_ins)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, out->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, handle, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
+	if (*org_id)
+		sqlite3_bind_text(st, 4, org_id, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_text(st, 5, pwhash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, out->created);
+	rc = step_done(c, st);
+	if (rc != CMN_OK) {
+		char path[4096];
+
+		if (store_person_path(s, out->id, path, sizeof(path)) == CMN_OK)
+			unlink(path);
+	}
+	return rc;
+}
+
+static enum cmn_rc person_lookup(struct store *s, const char *sql, const char *key,
+				 struct person *out, char *pwhash)
+{
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	int sr;
+
+	if (!c || !(st = conn_stmt(c, sql)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sr = sqlite3_step(st);
+	if (sr == SQLITE_ROW)
+		person_row(st, 0, out, pwhash);
+	sqlite3_reset(st);
+	if (sr == SQLITE_ROW)
+		return CMN_OK;
+	return sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
+}
+
+enum cmn_rc store_person_by_handle(struct store *s, const char *handle, struct person *out,
+				   char pwhash[CRYPT_PWHASH_LEN])
+{
+	static const char q[] = "SELECT " PERSON_COLS PERSON_FROM "WHERE p.handle = ?";
+
+	return person_lookup(s, q, handle, out, pwhash);
+}
+
+enum cmn_rc store_person_by_id(struct store *s, const char *id, struct person *out,
+			       char pwhash[CRYPT_PWHASH_LEN])
+{
+	static const char q[] = "SELECT " PERSON_COLS PERSON_FROM "WHERE p.id = ?";
+
+	return person_lookup(s, q, id, out, pwhash);
+}
+
+enum cmn_rc store_person_each(struct store *s,
+			      enum cmn_rc (*fn)(const struct person *p, void *ctx), void *ctx)
+{
+	static const char q[] = "SELECT " PERSON_COLS PERSON_FROM "ORDER BY p.handle";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	enum cmn_rc rc = CMN_OK;
+	int sr;
+
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		struct person p;
+
+		person_row(st, 0, &p, NULL);
+		rc = fn(&p, ctx);
+	}
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
+
+static enum cmn_rc exec_bind2(struct store *s, const char *sql, const char *a, const char *b,
+			      int changes_needed)
+{
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	enum cmn_rc rc;
+
+	if (!c || !(st = conn_stmt(c, sql)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	rc = step_done(c, st);
+	if (rc == CMN_OK && changes_needed && sqlite3_changes(c->db) == 0)
+		rc = CMN_ERR_NOT_FOUND;
+	return rc;
+}
+
+enum cmn_rc store_person_set_disabled(struct store *s, const char *id, bool disabled)
+{
+	static const char q_on[] = "UPDATE persons SET disabled = 1 WHERE id = ?";
+	static const char q_off[] = "UPDATE persons SET disabled = 0 WHERE id = ?";
+	static const char q_end[] = "DELETE FROM sessions WHERE person_id = ?";
+	enum cmn_rc rc = exec_bind2(s, disabled ? q_on : q_off, id, NULL, 1);
+
+	if (rc == CMN_OK && disabled)
+		rc = exec_bind2(s, q_end, id, NULL, 0);
+	return rc;
+}
+
+enum cmn_rc store_person_set_role(struct store *s, const char *id, const char *role)
+{
+	static const char q[] = "UPDATE persons SET role = ?2 WHERE id = ?1";
+
+	return exec_bind2(s, q, id, role, 1);
+}
+
+enum cmn_rc store_person_set_password(struct store *s, const char *id, const char *pwhash,
+				      const char *keep_session_hash)
+{
+	static const char q_pw[] = "UPDATE persons SET pwhash = ?2 WHERE id = ?1";
+	static const char q_end[] = "DELETE FROM sessions WHERE person_id = ?1 AND hash <> ?2";
+	struct conn *c = store_platform_conn(s);
+	enum cmn_rc rc;
+
+	if (!c)
+		return CMN_ERR_STORE;
+	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
+		return rc;
+	rc = exec_bind2(s, q_pw, id, pwhash, 1);
+	if (rc == CMN_OK)
+		rc = exec_bind2(s, q_end, id, keep_session_hash ? keep_session_hash : "", 0);
+	if (rc == CMN_OK)
+		rc = conn_exec(c, "COMMIT");
+	if (rc != CMN_OK)
+		conn_exec(c, "ROLLBACK");
+	return rc;
+}
+
+static void unlink_store_files(const char *path)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+	char p[4200];
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
+		if (unlink(p) != 0 && errno != ENOENT)
+			log_warn("could not remove %s", p);
+	}
+}
+
+enum cmn_rc store_person_delete(struct store *s, const char *id)
+{
+	static const char q[] = "DELETE FROM persons WHERE id = ?";
+	char path[4096];
+	enum cmn_rc rc;
+
+	rc = store_person_path(s, id, path, sizeof(path));
+	if (rc != CMN_OK)
+		return CMN_ERR_NOT_FOUND;
+	rc = exec_bind2(s, q, id, NULL, 1);
+	if (rc != CMN_OK)
+		return rc;
+	/* other threads drop their handles before their next use */
+	atomic_fetch_add(&s->epoch, 1);
+	store_forget_person(s, id);
+	unlink_store_files(path);
+	return CMN_OK;
+}
+
+enum cmn_rc store_person_count(struct store *s, int64_t *out)
+{
+	static const char q[] = "SELECT count(*) FROM persons";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	int sr;
+
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	sr = sqlite3_step(st);
+	*out = sr == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return sr == SQLITE_ROW ? CMN_OK : conn_err(c, sr);
+}
+
+enum cmn_rc store_org_add(struct store *s, const char *name, const char *kind, struct org *out)
+{
+	static const char q[] = "INSERT INTO orgs(id, name, kind, created) VALUES (?, ?, ?, ?)";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	memset(out, 0, sizeof(*out));
+	crypt_id_new(out->id);
+	str_copy(out->name, sizeof(out->name), name);
+	str_copy(out->kind, sizeof(out->kind), kind);
+	out->created = time_now_ms();
+	sqlite3_bind_text(st, 1, out->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, out->created);
+	return step_done(c, st);
+}
+
+enum cmn_rc store_org_each(struct store *s, enum cmn_rc (*fn)(const struct org *o, void *ctx),
+			   void *ctx)
+{
+	static const char q[] = "SELECT id, name, kind, created FROM orgs ORDER BY name";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	enum cmn_rc rc = CMN_OK;
+	int sr;
+
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		struct org o;
+
+		text_col(st, 0, o.id, sizeof(o.id));
+		text_col(st, 1, o.name, sizeof(o.name));
+		text_col(st, 2, o.kind, sizeof(o.kind));
+		o.created = sqlite3_column_int64(st, 3);
+		rc = fn(&o, ctx);
+	}
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
+
+enum cmn_rc store_session_add(struct store *s, const char *token_hash, const char *person_id,
+			      const char *csrf, int64_t now, int64_t expires)
+{
+	static const char q[] = "INSERT INTO sessions(hash, person_id, csrf, created, expires, "
+				"last_seen) VALUES (?, ?, ?, ?, ?, ?)";
+	static const char q_gc[] = "DELETE FROM sessions WHERE expires < ?";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+
+	if (!c || !(st = conn_stmt(c, q_gc)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_int64(st, 1, now);
+	step_done(c, st);
+	if (!(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, person_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, csrf, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, expires);
+	sqlite3_bind_int64(st, 6, now);
+	return step_done(c, st);
+}
+
+enum cmn_rc store_session_get(struct store *s, const char *token_hash, int64_t now,
+			      struct session *out)
+{
+	static const char q[] = "SELECT " PERSON_COLS ", x.csrf, x.created, x.expires, x.last_seen"
+				" FROM sessions x JOIN persons p ON p.id = x.person_id"
+				" LEFT JOIN orgs o ON o.id = p.org_id WHERE x.hash = ?";
+	static const char q_touch[] = "UPDATE sessions SET last_seen = ? WHERE hash = ?";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	int sr;
+
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	sr = sqlite3_step(st);
+	if (sr == SQLITE_ROW) {
+		person_row(st, 0, &out->person, NULL);
+		text_col(st, 7, out->csrf, sizeof(out->csrf));
+		out->created = sqlite3_column_int64(st, 8);
+		out->expires = sqlite3_column_int64(st, 9);
+		out->last_seen = sqlite3_column_int64(st, 10);
+	}
+	sqlite3_reset(st);
+	if (sr != SQLITE_ROW)
+		return sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
+	if (out->expires <= now || out->last_seen + (int64_t)CMN_SESSION_IDLE_S * 1000 <= now)
+		return CMN_ERR_NOT_FOUND;
+	if (now - out->last_seen > 60 * 1000 && (st = conn_stmt(c, q_touch))) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_text(st, 2, token_hash, -1, SQLITE_STATIC);
+		step_done(c, st);
+	}
+	return CMN_OK;
+}
+
+enum cmn_rc store_session_delete(struct store *s, const char *token_hash)
+{
+	static const char q[] = "DELETE FROM sessions WHERE hash = ?";
+
+	return exec_bind2(s, q, token_hash, NULL, 0);
+}
+
+enum cmn_rc store_token_add(struct store *s, const char *person_id, const char *name,
+			    const char *token_hash, struct api_token *out)
+{
+	static const char q_count[] = "SELECT count(*) FROM tokens WHERE person_id = ?";
+	static const char q[] = "INSERT INTO tokens(id, person_id, name, hash, created)"
+				" VALUES (?, ?, ?, ?, ?)";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	int64_t n = 0;
+
+	if (!c || !(st = conn_stmt(c, q_count)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, person_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (n >= CMN_TOKENS_PER_PERSON)
+		return CMN_ERR_TOO_LARGE;
+	if (!(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	memset(out, 0, sizeof(*out));
+	crypt_id_new(out->id);
+	str_copy(out->name, sizeof(out->name), name);
+	out->created = time_now_ms();
+	sqlite3_bind_text(st, 1, out->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, person_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, out->created);
+	return step_done(c, st);
+}
+
+enum cmn_rc store_token_get(struct store *s, const char *token_hash, struct person *out,
+			    struct api_token *tok)
+{
+	static const char q[] = "SELECT " PERSON_COLS ", t.id, t.name, t.created, t.last_used"
+				" FROM tokens t JOIN persons p ON p.id = t.person_id"
+				" LEFT JOIN orgs o ON o.id = p.org_id WHERE t.hash = ?";
+	static const char q_touch[] = "UPDATE tokens SET last_used = ? WHERE id = ?";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	int64_t now = time_now_ms();
+	int sr;
+
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	sr = sqlite3_step(st);
+	if (sr == SQLITE_ROW) {
+		person_row(st, 0, out, NULL);
+		text_col(st, 7, tok->id, sizeof(tok->id));
+		text_col(st, 8, tok->name, sizeof(tok->name));
+		tok->created = sqlite3_column_int64(st, 9);
+		tok->last_used = sqlite3_column_int64(st, 10);
+	}
+	sqlite3_reset(st);
+	if (sr != SQLITE_ROW)
+		return sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
+	if (now - tok->last_used > 60 * 1000 && (st = conn_stmt(c, q_touch))) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_text(st, 2, tok->id, -1, SQLITE_STATIC);
+		step_done(c, st);
+	}
+	return CMN_OK;
+}
+
+enum cmn_rc store_token_each(struct store *s, const char *person_id,
+			     enum cmn_rc (*fn)(const struct api_token *t, void *ctx), void *ctx)
+{
+	static const char q[] = "SELECT id, name, created, last_used FROM tokens"
+				" WHERE person_id = ? ORDER BY created, id";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	enum cmn_rc rc = CMN_OK;
+	int sr;
+
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, person_id, -1, SQLITE_STATIC);
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		struct api_token t;
+
+		text_col(st, 0, t.id, sizeof(t.id));
+		text_col(st, 1, t.name, sizeof(t.name));
+		t.created = sqlite3_column_int64(st, 2);
+		t.last_used = sqlite3_column_int64(st, 3);
+		rc = fn(&t, ctx);
+	}
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
+
+enum cmn_rc store_token_delete(struct store *s, const char *person_id, const char *token_id)
+{
+	static const char q[] = "DELETE FROM tokens WHERE person_id = ? AND id = ?";
+
+	return exec_bind2(s, q, person_id, token_id, 1);
+}
+
+enum cmn_rc store_doctype_put(struct store *s, const char *name, int version,
+			      const char *definition)
+{
+	static const char q[] = "INSERT INTO doctypes(name, version, definition, updated)"
+				" VALUES (?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET"
+				" version = ?2, definition = ?3, updated = ?4"
+				" WHERE definition <> ?3";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, version);
+	sqlite3_bind_text(st, 3, definition, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, time_now_ms());
+	return step_done(c, st);
+}
+
+enum cmn_rc store_doctype_each(struct store *s,
+			       enum cmn_rc (*fn)(const char *name, int version,
+						 const char *definition, void *ctx),
+			       void *ctx)
+{
+	static const char q[] = "SELECT name, version, definition FROM doctypes ORDER BY name";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	enum cmn_rc rc = CMN_OK;
+	int sr;
+
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW)
+		rc = fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 1),
+			(const char *)sqlite3_column_text(st, 2), ctx);
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
+
+enum cmn_rc store_set_indexes(struct store *s, const struct store_index *idx, size_t n)
+{
+	struct store_index *copy = calloc(n ? n : 1, sizeof(*copy));
+	char **strings = calloc(n ? 2 * n : 1, sizeof(*strings));
+	crypto_generichash_state hs;
+	unsigned char h[32];
+
+	if (!copy || !strings) {
+		free(copy);
+		free(strings);
+		return CMN_ERR_NOMEM;
+	}
+	crypto_generichash_init(&hs, NULL, 0, sizeof(h));
+	for (size_t i = 0; i < n; i++) {
+		strings[2 * i] = strdup(idx[i].doctype);
+		strings[2 * i + 1] = strdup(idx[i].field);
+		if (!strings[2 * i] || !strings[2 * i + 1]) {
+			for (size_t j = 0; j <= 2 * i + 1; j++)
+				free(strings[j]);
+			free(strings);
+			free(copy);
+			return CMN_ERR_NOMEM;
+		}
+		copy[i].doctype = strings[2 * i];
+		copy[i].field = strings[2 * i + 1];
+		crypto_generichash_update(&hs, (const unsigned char *)idx[i].doctype,
+					  strlen(idx[i].doctype) + 1);
+		crypto_generichash_update(&hs, (const unsigned char *)idx[i].field,
+					  strlen(idx[i].field) + 1);
+	}
+	crypto_generichash_final(&hs, h, sizeof(h));
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->nindexes * 2; i++)
+		free(s->index_strings[i]);
+	free(s->index_strings);
+	free(s->indexes);
+	s->indexes = copy;
+	s->index_strings = strings;
+	s->nindexes = n;
+	str_hex(s->index_sig, h, sizeof(h));
+	pthread_mutex_unlock(&s->lock);
+	return CMN_OK;
+}

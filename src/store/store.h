@@ -1,0 +1,293 @@
+/*
+ * store.h - the storage interface of commune.
+ *
+ * Services reach data only through this header. Two kinds of store:
+ *  - struct store, the platform store: persons, organisations, sessions,
+ *    API tokens and the doctype registry;
+ *  - struct pstore, one person's own store: records, the audit chain and
+ *    encrypted secrets (time series and blobs join it in later modules).
+ *
+ * The embedded backend (src/store/sqlite/) keeps one SQLite file for the
+ * platform and one per person. A PostgreSQL backend will implement the same
+ * functions (see docs/ARCHITECTURE.md, "Storage"): nothing here names SQLite.
+ *
+ * Thread safety: one struct store serves every thread. Each thread gets its
+ * own connections behind the scenes. A struct pstore returned by
+ * store_person_store() is borrowed: valid on the calling thread until the
+ * next call that opens another person's store on that thread or the end of
+ * the request, whichever comes first. Never keep it.
+ */
+#ifndef COMMUNE_STORE_STORE_H
+#define COMMUNE_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/limits.h"
+#include "core/result.h"
+#include "crypto/crypt.h"
+
+struct store;
+struct pstore;
+
+/* ---- platform store ---------------------------------------------------- */
+
+/* store_open - opens (creating and migrating as needed) the platform store
+ * under data_dir. keys must outlive the store. */
+enum cmn_rc store_open(struct store **out, const char *data_dir, const struct keyring *keys);
+
+/* store_close - closes the store and the calling thread's connections;
+ * *s is set to NULL. Other threads must have ended. */
+void store_close(struct store **s);
+
+/* store_thread_done - closes the calling thread's connections now. */
+void store_thread_done(void);
+
+/* store_last_error - the last database error message seen on this thread. */
+const char *store_last_error(void);
+
+#define ROLE_MAX 16
+#define ORG_NAME_MAX 128
+
+struct person {
+	char id[CRYPT_ID_LEN];            /* random, hex; names the store file */
+	char handle[CMN_HANDLE_MAX + 1];  /* login name, lowercase */
+	char role[ROLE_MAX];              /* resident, professional, mediator, agent, admin */
+	char org[ORG_NAME_MAX + 1];       /* organisation name, or "" */
+	bool disabled;                    /* may not log in or use tokens */
+	int64_t created;                  /* ms since epoch */
+};
+
+struct org {
+	char id[CRYPT_ID_LEN];
+	char name[ORG_NAME_MAX + 1];
+	char kind[ROLE_MAX];              /* city, holder, reuser, trust, cooperative */
+	int64_t created;
+};
+
+/* store_person_add - adds a person and creates their empty store.
+ * org may be NULL or "". CMN_ERR_EXISTS when the handle is taken,
+ * CMN_ERR_NOT_FOUND when org does not exist. */
+enum cmn_rc store_person_add(struct store *s, const char *handle, const char *role,
+			     const char *org, const char *pwhash, struct person *out);
+
+/* store_person_by_handle - finds a person; pwhash (may be NULL) receives
+ * the password hash. */
+enum cmn_rc store_person_by_handle(struct store *s, const char *handle, struct person *out,
+				   char pwhash[CRYPT_PWHASH_LEN]);
+
+/* store_person_by_id - finds a person by id. */
+enum cmn_rc store_person_by_id(struct store *s, const char *id, struct person *out,
+			       char pwhash[CRYPT_PWHASH_LEN]);
+
+/* store_person_each - calls fn for every person, by handle; stops at the
+ * first non-OK result of fn and returns it. */
+enum cmn_rc store_person_each(struct store *s,
+			      enum cmn_rc (*fn)(const struct person *p, void *ctx), void *ctx);
+
+/* store_person_set_disabled - disables (and logs out) or enables a person. */
+enum cmn_rc store_person_set_disabled(struct store *s, const char *id, bool disabled);
+
+/* store_person_set_role - changes a person's role. */
+enum cmn_rc store_person_set_role(struct store *s, const char *id, const char *role);
+
+/* store_person_set_password - replaces the hash and ends every session of
+ * the person except keep_session_hash (may be NULL). */
+enum cmn_rc store_person_set_password(struct store *s, const char *id, const char *pwhash,
+				      const char *keep_session_hash);
+
+/* store_person_delete - erases a person: the platform rows (sessions,
+ * tokens) and their store files, removed from disk. */
+enum cmn_rc store_person_delete(struct store *s, const char *id);
+
+/* store_person_count - number of persons. */
+enum cmn_rc store_person_count(struct store *s, int64_t *out);
+
+/* store_org_add - adds an organisation; CMN_ERR_EXISTS if the name is taken. */
+enum cmn_rc store_org_add(struct store *s, const char *name, const char *kind, struct org *out);
+
+/* store_org_each - calls fn for every organisation, by name. */
+enum cmn_rc store_org_each(struct store *s, enum cmn_rc (*fn)(const struct org *o, void *ctx),
+			   void *ctx);
+
+struct session {
+	struct person person;             /* whose session it is */
+	char csrf[CRYPT_TOKEN_LEN];       /* sent back in X-CSRF-Token */
+	int64_t created, expires, last_seen;
+};
+
+/* store_session_add - records a session under the hash of its token. */
+enum cmn_rc store_session_add(struct store *s, const char *token_hash, const char *person_id,
+			      const char *csrf, int64_t now, int64_t expires);
+
+/* store_session_get - the live session of token_hash, with its person.
+ * Expired sessions (absolute or idle) are CMN_ERR_NOT_FOUND. Refreshes
+ * last_seen at most once a minute. */
+enum cmn_rc store_session_get(struct store *s, const char *token_hash, int64_t now,
+			      struct session *out);
+
+/* store_session_delete - ends one session. */
+enum cmn_rc store_session_delete(struct store *s, const char *token_hash);
+
+struct api_token {
+	char id[CRYPT_ID_LEN];
+	char name[CMN_TOKEN_NAME_MAX + 1];
+	int64_t created, last_used;
+};
+
+/* store_token_add - records a personal API token by its hash.
+ * CMN_ERR_TOO_LARGE when the person has CMN_TOKENS_PER_PERSON already. */
+enum cmn_rc store_token_add(struct store *s, const char *person_id, const char *name,
+			    const char *token_hash, struct api_token *out);
+
+/* store_token_get - the person owning the token of token_hash. */
+enum cmn_rc store_token_get(struct store *s, const char *token_hash, struct person *out,
+			    struct api_token *tok);
+
+/* store_token_each - a person's tokens, oldest first. */
+enum cmn_rc store_token_each(struct store *s, const char *person_id,
+			     enum cmn_rc (*fn)(const struct api_token *t, void *ctx), void *ctx);
+
+/* store_token_delete - revokes a person's token; CMN_ERR_NOT_FOUND if the
+ * token is not theirs. */
+enum cmn_rc store_token_delete(struct store *s, const char *person_id, const char *token_id);
+
+/* store_doctype_put - records a doctype definition (JSON text). */
+enum cmn_rc store_doctype_put(struct store *s, const char *name, int version,
+			      const char *definition);
+
+/* store_doctype_each - every registered doctype definition, by name. */
+enum cmn_rc store_doctype_each(struct store *s,
+			       enum cmn_rc (*fn)(const char *name, int version,
+						 const char *definition, void *ctx),
+			       void *ctx);
+
+/* ---- person store ------------------------------------------------------- */
+
+/*
+ * Indexed fields. Each doctype names the fields that filters and sorts may
+ * use; the person store keeps an index on each. A record's time field is
+ * kept apart as integer milliseconds (struct record_meta.t).
+ */
+struct store_index {
+	const char *doctype;
+	const char *field;
+};
+
+/* store_set_indexes - the indexed fields of every doctype (copied). */
+enum cmn_rc store_set_indexes(struct store *s, const struct store_index *idx, size_t n);
+
+/* store_person_store - the store of person_id, opened for this thread. */
+enum cmn_rc store_person_store(struct store *s, const char *person_id, struct pstore **out);
+
+#define SOURCE_MAX 128
+#define RECORD_ID_LEN CRYPT_UUID_LEN
+
+struct record_meta {
+	char id[RECORD_ID_LEN];
+	char doctype[CMN_DOCTYPE_NAME_MAX + 1];
+	int64_t rev;                      /* 1 on insert, +1 on each change */
+	int64_t t;                        /* time field in ms, INT64_MIN if none */
+	char source[SOURCE_MAX + 1];      /* who wrote it: "api", "token:NAME", "import:..." */
+	char import_id[CRYPT_ID_LEN];     /* "" unless it came from an import */
+	int64_t created, updated;         /* ms since epoch */
+};
+
+/* pstore_record_insert - stores a new record (data is JSON text) and
+ * appends "record.create" to the audit chain, in one transaction. meta
+ * gives doctype, id, t, source and import_id; rev and times are filled. */
+enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, const char *data,
+				 const char *actor);
+
+/* pstore_record_get - reads a record; *data is malloc'd (caller frees). */
+enum cmn_rc pstore_record_get(struct pstore *ps, const char *doctype, const char *id,
+			      struct record_meta *meta, char **data);
+
+/* pstore_record_replace - replaces the data of a record when its revision
+ * is expect_rev (any revision when expect_rev < 0): CMN_ERR_PRECONDITION
+ * otherwise. meta gives doctype, id, t and source; it is filled. */
+enum cmn_rc pstore_record_replace(struct pstore *ps, struct record_meta *meta, int64_t expect_rev,
+				  const char *data, const char *actor);
+
+/* pstore_record_delete - deletes a record (see replace for expect_rev). */
+enum cmn_rc pstore_record_delete(struct pstore *ps, const char *doctype, const char *id,
+				 int64_t expect_rev, const char *actor);
+
+enum query_op { QOP_EQ, QOP_NE, QOP_LT, QOP_LTE, QOP_GT, QOP_GTE, QOP_IN };
+
+enum query_vtype { QV_TEXT, QV_INT, QV_REAL, QV_BOOL };
+
+struct query_value {
+	enum query_vtype type;
+	const char *text;
+	int64_t i;
+	double r;
+};
+
+struct query_filter {
+	const char *field;                /* an indexed field of the doctype */
+	enum query_op op;
+	struct query_value v[CMN_MAX_IN_VALUES];
+	size_t nv;                        /* 1, or more for QOP_IN */
+};
+
+enum query_sort_key { QSORT_ID, QSORT_CREATED, QSORT_UPDATED, QSORT_TIME, QSORT_FIELD };
+
+/*
+ * A record query. Results are ordered by the sort key then by id, and the
+ * cursor (after_*) is the position of the last row of the previous page:
+ * keyset pagination, so rows inserted meanwhile never shift a page.
+ */
+struct store_query {
+	const char *doctype;
+	struct query_filter filters[CMN_MAX_FILTERS];
+	size_t nfilters;
+	bool has_from, has_to;
+	int64_t from, to;                 /* time field range [from, to) in ms */
+	enum query_sort_key sort;
+	const char *sort_field;           /* for QSORT_FIELD */
+	bool desc;
+	bool has_after;                   /* continue after this position */
+	struct query_value after_key;     /* sort key of the last row seen */
+	char after_id[RECORD_ID_LEN];
+	size_t limit;                     /* rows wanted */
+};
+
+/* pstore_record_query - calls fn for each record matching q, at most
+ * q->limit times; data is valid during the call only. sort_key receives
+ * the row's sort key (for the next cursor). */
+enum cmn_rc pstore_record_query(struct pstore *ps, const struct store_query *q,
+				enum cmn_rc (*fn)(const struct record_meta *m, const char *data,
+						  const struct query_value *sort_key, void *ctx),
+				void *ctx);
+
+struct audit_entry {
+	int64_t seq;                      /* 1, 2, 3, ... */
+	int64_t at;                       /* ms since epoch */
+	const char *actor;                /* "person:ID", "token:ID", "admin:ID", ... */
+	const char *action;               /* "record.create", ... */
+	const char *object;               /* what it touched, e.g. "bank.transaction/ID" */
+	const char *detail;               /* JSON text or "" */
+	char hash[CRYPT_HASH_HEX_LEN];    /* BLAKE2b of the previous hash and this entry */
+};
+
+/* pstore_audit_append - appends an entry to the person's audit chain. */
+enum cmn_rc pstore_audit_append(struct pstore *ps, const char *actor, const char *action,
+				const char *object, const char *detail);
+
+/* pstore_audit_each - entries with seq > after, oldest first, at most limit. */
+enum cmn_rc pstore_audit_each(struct pstore *ps, int64_t after, size_t limit,
+			      enum cmn_rc (*fn)(const struct audit_entry *e, void *ctx), void *ctx);
+
+/* pstore_audit_verify - recomputes the chain. CMN_ERR_CONFLICT and the
+ * first bad seq in *bad when an entry was changed, removed or reordered. */
+enum cmn_rc pstore_audit_verify(struct pstore *ps, int64_t *count, int64_t *bad);
+
+/* pstore_secret_put - stores a secret encrypted with the person's key. */
+enum cmn_rc pstore_secret_put(struct pstore *ps, const char *name, const void *value, size_t n);
+
+/* pstore_secret_get - decrypts a secret into out. */
+enum cmn_rc pstore_secret_get(struct pstore *ps, const char *name, struct buf *out);
+
+#endif
