@@ -216,7 +216,7 @@ int main(int argc, char **argv)
         on_request, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout,          /* default: none */
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,     /* default: FD_SETSIZE-ish / fd limit */
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,     /* default: only the fd limit */
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,      /* default: off */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, memlimit,    /* caps request line + headers */
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Robustness probes for the three benchmark servers (stdlib only, bounded, loopback only).
 
-    make -C bench/httplibs all mhd_server_firstcall && python3 bench/httplibs/probe.py
+    python3 bench/httplibs/probe.py [probe-title-substring ...]     (builds first)
 
 Starts its own servers with a 3 s connection timeout (MHD connection memory limit 32 KiB),
 sends raw HTTP/1.1 and reports the status line each server sends, whether / when it closes the
@@ -257,6 +257,7 @@ def main():
         "evhttp": ("evhttp_server", [str(TIMEOUT_S)]),
     }
     only = sys.argv[1:]  # optional probe-name substrings
+    subprocess.run(["make", "-s", "-C", HERE, "all", "mhd_server_firstcall"], check=True)
     procs = {}
     try:
         for k, (binary, args) in servers.items():

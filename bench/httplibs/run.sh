@@ -143,6 +143,7 @@ cpu_ticks() { # name -> utime+stime summed over the server's processes (all thre
     local t=0 p f
     for p in $(proc_pids "$1"); do
         f=$(sed 's/^.*) //' "/proc/$p/stat") # fields after "(comm) ", i.e. starting at field 3
+        # shellcheck disable=SC2086 # split the stat fields on purpose
         set -- $f
         t=$((t + ${12} + ${13})) # fields 14 (utime) and 15 (stime)
     done

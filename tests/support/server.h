@@ -1,0 +1,38 @@
+/*
+ * server.h - tests start their own `commune serve` on a free loopback port
+ * with a fresh data directory, and stop it.
+ */
+#ifndef COMMUNE_TESTS_SERVER_H
+#define COMMUNE_TESTS_SERVER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct test_server {
+	pid_t pid;
+	unsigned short port;
+	char dir[256];                    /* the data directory (removed at stop) */
+	char base[64];                    /* "http://127.0.0.1:PORT" */
+	const char *bin;                  /* the commune binary */
+};
+
+/* test_data_dir - creates a fresh temporary data directory in s->dir. */
+bool test_data_dir(struct test_server *s, const char *bin);
+
+/* test_cli - runs `commune ARGS... --data DIR` with input on stdin (may be
+ * NULL); returns the exit status, or -1. out (may be NULL) receives stdout. */
+int test_cli(const struct test_server *s, const char *input, char *out, size_t outlen, ...);
+
+/* test_add_user - `commune user add HANDLE --role ROLE` with a password. */
+bool test_add_user(const struct test_server *s, const char *handle, const char *role,
+		   const char *password);
+
+/* test_server_start - starts serve on 127.0.0.1:0 with extra arguments
+ * (NULL-terminated) and waits until it listens. */
+bool test_server_start(struct test_server *s, ...);
+
+/* test_server_stop - SIGTERM, wait; returns the exit status (0 expected).
+ * Removes the data directory when remove_dir. */
+int test_server_stop(struct test_server *s, bool remove_dir);
+
+#endif
