@@ -21,19 +21,21 @@
 
 #define RECORD_CAP (2 * CMN_MAX_BODY_BYTES)
 
-/* doctype_of - the route's doctype, or a problem. */
-static enum cmn_rc doctype_of(struct api_ctx *ctx, const struct doctype **out)
+/* doctype_of - the route's doctype; NULL after answering with a problem. */
+static const struct doctype *doctype_of(struct api_ctx *ctx)
 {
 	const struct doctype *d = registry_find(ctx->app->registry, ctx->params[0]);
 
-	if (!d)
-		return api_problem(ctx, CMN_ERR_NOT_FOUND, "unknown doctype", NULL);
-	if (strcmp(d->kind, "document") != 0)
-		return api_problem(ctx, CMN_ERR_UNSUPPORTED,
-				   "records of this doctype are not documents: use its own API",
-				   NULL);
-	*out = d;
-	return CMN_OK;
+	if (!d) {
+		api_problem(ctx, CMN_ERR_NOT_FOUND, "unknown doctype", NULL);
+		return NULL;
+	}
+	if (strcmp(d->kind, "document") != 0) {
+		api_problem(ctx, CMN_ERR_UNSUPPORTED,
+			    "records of this doctype are not documents: use its own API", NULL);
+		return NULL;
+	}
+	return d;
 }
 
 /* id_valid - a record id is a lowercase UUID; anything else (dots,
@@ -194,8 +196,8 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	char *text, loc[160];
 	enum cmn_rc rc;
 
-	if ((rc = doctype_of(ctx, &d)) != CMN_OK)
-		return rc;
+	if (!(d = doctype_of(ctx)))
+		return CMN_ERR_NOT_FOUND;
 	if (!json_is_object(ctx->body))
 		return api_problem(ctx, CMN_ERR_INVALID, "a record is a JSON object", NULL);
 	if ((rc = check_data(ctx, d, ctx->body, &m.t)) != CMN_OK)
@@ -228,8 +230,8 @@ static enum cmn_rc get(struct api_ctx *ctx)
 	char *data = NULL;
 	enum cmn_rc rc;
 
-	if ((rc = doctype_of(ctx, &d)) != CMN_OK)
-		return rc;
+	if (!(d = doctype_of(ctx)))
+		return CMN_ERR_NOT_FOUND;
 	if (!id_valid(ctx->params[1]))
 		return api_problem(ctx, CMN_ERR_NOT_FOUND, "no such record", NULL);
 	rc = query_parse(&rq, d, ctx->req->query);
@@ -296,8 +298,8 @@ static enum cmn_rc list(struct api_ctx *ctx)
 	struct pstore *ps;
 	enum cmn_rc rc;
 
-	if ((rc = doctype_of(ctx, &d)) != CMN_OK)
-		return rc;
+	if (!(d = doctype_of(ctx)))
+		return CMN_ERR_NOT_FOUND;
 	rc = query_parse(&rq, d, ctx->req->query);
 	if (rc == CMN_ERR_INVALID) {
 		api_problem(ctx, rc, rq.error, json_pack("{s:s}", "parameter", rq.param));
@@ -378,8 +380,8 @@ static enum cmn_rc replace(struct api_ctx *ctx)
 	int64_t expect;
 	enum cmn_rc rc;
 
-	if ((rc = doctype_of(ctx, &d)) != CMN_OK)
-		return rc;
+	if (!(d = doctype_of(ctx)))
+		return CMN_ERR_NOT_FOUND;
 	if (!id_valid(ctx->params[1]))
 		return write_problem(ctx, CMN_ERR_NOT_FOUND);
 	if ((rc = expected_rev(ctx, &expect)) != CMN_OK)
@@ -423,8 +425,8 @@ static enum cmn_rc patch(struct api_ctx *ctx)
 	int64_t expect;
 	enum cmn_rc rc;
 
-	if ((rc = doctype_of(ctx, &d)) != CMN_OK)
-		return rc;
+	if (!(d = doctype_of(ctx)))
+		return CMN_ERR_NOT_FOUND;
 	if (!id_valid(ctx->params[1]))
 		return write_problem(ctx, CMN_ERR_NOT_FOUND);
 	if (!json_is_object(ctx->body))
@@ -459,8 +461,8 @@ static enum cmn_rc erase(struct api_ctx *ctx)
 	int64_t expect;
 	enum cmn_rc rc;
 
-	if ((rc = doctype_of(ctx, &d)) != CMN_OK)
-		return rc;
+	if (!(d = doctype_of(ctx)))
+		return CMN_ERR_NOT_FOUND;
 	if (!id_valid(ctx->params[1]))
 		return write_problem(ctx, CMN_ERR_NOT_FOUND);
 	if ((rc = expected_rev(ctx, &expect)) != CMN_OK)

@@ -24,13 +24,13 @@ static size_t nroutes;
 
 static const struct route *const tables[] = {
 	api_health_routes,  api_auth_routes,     api_tokens_routes, api_persons_routes,
-	api_doctypes_routes, api_records_routes, api_audit_routes,
+	api_doctypes_routes, api_records_routes, api_audit_routes, NULL,
 };
 
 enum cmn_rc api_init(void)
 {
 	nroutes = 0;
-	for (size_t t = 0; t < sizeof(tables) / sizeof(*tables); t++) {
+	for (size_t t = 0; tables[t]; t++) {
 		for (const struct route *r = tables[t]; r->method; r++) {
 			char err[200];
 

@@ -66,8 +66,9 @@ int cmd_user(int argc, char **argv)
 		fprintf(stderr, "commune: user %s needs a HANDLE\n", pos[0]);
 		return EXIT_USAGE;
 	}
-	if (strcmp(pos[0], "add") && strcmp(pos[0], "list") && strcmp(pos[0], "disable") &&
-	    strcmp(pos[0], "enable") && strcmp(pos[0], "delete")) {
+	if (strcmp(pos[0], "add") != 0 && strcmp(pos[0], "list") != 0 &&
+	    strcmp(pos[0], "disable") != 0 && strcmp(pos[0], "enable") != 0 &&
+	    strcmp(pos[0], "delete") != 0) {
 		fprintf(stderr, "commune: unknown user command \"%s\"\n", pos[0]);
 		return EXIT_USAGE;
 	}
@@ -79,7 +80,7 @@ int cmd_user(int argc, char **argv)
 		rc = store_person_each(env.store, print_person, NULL);
 		if (rc != CMN_OK)
 			ret = cli_error("cannot list persons: %s", cmn_strerror(rc));
-	} else if ((rc = store_person_by_handle(env.store, pos[1], &p, NULL)) != CMN_OK) {
+	} else if (store_person_by_handle(env.store, pos[1], &p, NULL) != CMN_OK) {
 		ret = cli_error("no person with the handle %s", pos[1]);
 	} else if (strcmp(pos[0], "delete") == 0) {
 		if (!confirm || strcmp(confirm, p.handle) != 0) {

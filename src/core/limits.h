@@ -15,6 +15,7 @@
 #define CMN_MHD_POOL_BYTES (64 * 1024)     /* per-connection memory of the HTTP library */
 #define CMN_MAX_CONNECTIONS 1024           /* open connections: 503 above */
 #define CMN_MAX_CONNECTIONS_PER_IP 256     /* per client address */
+#define CMN_MAX_DROPPED_BYTES (8 * 1024 * 1024) /* refused body read before closing */
 #define CMN_CONNECTION_SLACK 64            /* accepted above the limit to answer 503 */
 #define CMN_REQUEST_TIMEOUT_S 30           /* whole request received: 408 after */
 #define CMN_IDLE_TIMEOUT_S 60              /* an idle connection is closed after */

@@ -48,6 +48,7 @@ struct exchange {
 	int64_t start;                    /* monotonic ms */
 	bool started;                     /* first handler call done */
 	bool answered;                    /* a response was queued */
+	size_t dropped;                   /* body bytes read and dropped */
 	struct http_server *srv;
 };
 
@@ -280,16 +281,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		}
 		return MHD_YES;
 	}
-	if (time_mono_ms() - x->start > (int64_t)srv->cfg.request_timeout_s * 1000) {
-		*upload_data_size = 0;
-		return fail_now(c, x, CMN_ERR_TIMEOUT);
-	}
+	/*
+	 * The library accepts a response only before the body or after all of
+	 * it: a body over the cap or too slow is read and dropped, and the
+	 * error is answered at the end. A client that stalls is closed by the
+	 * idle timeout; one that sends far too much is cut off.
+	 */
+	if (x->req.error == CMN_OK &&
+	    time_mono_ms() - x->start > (int64_t)srv->cfg.request_timeout_s * 1000)
+		x->req.error = CMN_ERR_TIMEOUT;
 	if (*upload_data_size) {
-		enum cmn_rc rc = buf_append(&x->body, upload_data, *upload_data_size);
+		if (x->req.error == CMN_OK) {
+			enum cmn_rc rc = buf_append(&x->body, upload_data, *upload_data_size);
 
+			if (rc != CMN_OK)
+				x->req.error = rc == CMN_ERR_TOO_LARGE ? rc : CMN_ERR_NOMEM;
+		}
+		if (x->req.error != CMN_OK) {
+			x->dropped += *upload_data_size;
+			if (x->dropped > CMN_MAX_DROPPED_BYTES)
+				return MHD_NO;
+		}
 		*upload_data_size = 0;
-		if (rc != CMN_OK)
-			return fail_now(c, x, rc == CMN_ERR_TOO_LARGE ? rc : CMN_ERR_NOMEM);
 		return MHD_YES;
 	}
 	return respond(c, x);
