@@ -1,0 +1,105 @@
+#!/bin/sh
+# test_cli.sh - the command line: verbs, exit codes (0 ok, 1 user error,
+# 2 usage error), one readable line on stderr for errors, passwords read
+# from stdin only, real erasure.
+# Usage: test_cli.sh COMMUNE_BINARY
+set -u
+bin=$1
+dir=$(mktemp -d /tmp/commune-cli-XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+export COMMUNE_PWHASH_COST=min
+passed=0
+failed=0
+
+# check NAME WANT_STATUS [STDIN] -- ARGS...: runs commune, compares the exit status
+# and, for errors, that stderr is one line starting with "commune: " (status 1).
+check() {
+	name=$1 want=$2 input=$3
+	shift 4
+	printf '%s' "$input" | "$bin" "$@" >"$dir/out" 2>"$dir/err"
+	got=$?
+	ok=yes
+	[ "$got" -eq "$want" ] || ok=no
+	if [ "$want" -eq 1 ]; then
+		[ "$(wc -l <"$dir/err")" -eq 1 ] && grep -q '^commune: ' "$dir/err" || ok=no
+	fi
+	if [ $ok = yes ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL $name: status $got (want $want)"
+		sed 's/^/  stderr: /' "$dir/err"
+	fi
+}
+
+# expect NAME COMMAND...: a shell condition that must hold
+expect() {
+	name=$1
+	shift
+	if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+
+d="--data $dir/data"
+check version 0 "" -- --version
+expect "version text" grep -q '^commune [0-9]' "$dir/out"
+check help 0 "" -- help
+check "help verb" 0 "" -- help serve
+expect "help mentions --listen" grep -q -- '--listen' "$dir/out"
+check "no verb" 2 "" --
+check "unknown verb" 2 "" -- frobnicate
+check "unknown option" 2 "" -- user list --colour $d
+check "missing value" 2 "" -- serve --listen
+check "user add without handle" 2 "" -- user add $d
+
+check "org add" 0 "" -- org add "CCAS de Lyon" --kind city $d
+check "org add twice" 1 "" -- org add "CCAS de Lyon" --kind city $d
+check "org bad kind" 1 "" -- org add "X" --kind empire $d
+check "user add" 0 "correct horse battery
+" -- user add alice $d
+expect "key file is 0600" test "$(stat -c %a "$dir/data/master.key")" = 600
+expect "data dir is 0700" test "$(stat -c %a "$dir/data")" = 700
+check "user add pro in org" 0 "another long password
+" -- user add sophie --role professional --org "CCAS de Lyon" $d
+check "user add duplicate" 1 "correct horse battery
+" -- user add alice $d
+check "user add short password" 1 "short
+" -- user add bob $d
+check "user add no password" 1 "" -- user add bob $d
+check "user add bad handle" 1 "correct horse battery
+" -- user add "Bad Handle" $d
+check "user add bad role" 1 "correct horse battery
+" -- user add bob --role king $d
+check "user add unknown org" 1 "correct horse battery
+" -- user add bob --org "Nowhere" $d
+check "user list" 0 "" -- user list $d
+expect "list shows alice" grep -q '^alice ' "$dir/out"
+expect "list shows the org" grep -q 'CCAS de Lyon' "$dir/out"
+expect "password never echoed" sh -c "! grep -rq 'correct horse' '$dir/out' '$dir/err'"
+check "user disable" 0 "" -- user disable alice $d
+check "user list after disable" 0 "" -- user list $d
+expect "alice disabled" grep -q '^alice .*disabled' "$dir/out"
+check "user enable" 0 "" -- user enable alice $d
+check "disable unknown" 1 "" -- user disable nobody $d
+check "audit verify" 0 "" -- audit verify alice $d
+expect "audit says intact" grep -q 'intact' "$dir/out"
+check "doctype list" 0 "" -- doctype list
+expect "doctype list has bank" grep -q '^bank.transaction ' "$dir/out"
+
+id=$("$bin" user list $d >/dev/null; sqlite3 "$dir/data/platform.db" "select id from persons where handle='alice'" 2>/dev/null || true)
+store="$dir/data/persons/$(echo "$id" | cut -c1-2)/$id.db"
+expect "alice has a store file" test -f "$store"
+check "delete without confirm" 1 "" -- user delete alice $d
+check "delete with wrong confirm" 1 "" -- user delete alice --confirm bob $d
+expect "store still there" test -f "$store"
+check "delete" 0 "" -- user delete alice --confirm alice $d
+expect "store file erased" test ! -e "$store"
+check "delete again" 1 "" -- user delete alice --confirm alice $d
+
+check "serve bad listen" 2 "" -- serve --listen nowhere $d
+check "serve bad threads" 2 "" -- serve --threads 0 $d
+chmod 644 "$dir/data/master.key"
+check "key file readable by others is refused" 1 "" -- user list $d
+chmod 600 "$dir/data/master.key"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

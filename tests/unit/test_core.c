@@ -1,0 +1,164 @@
+/*
+ * test_core.c - core helpers: strings, numbers, UTF-8, encodings, times,
+ * the capped buffer.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/buf.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+
+static void numbers(void **state)
+{
+	int64_t v;
+	double d;
+
+	(void)state;
+	assert_int_equal(str_to_i64("42", 0, 100, &v), CMN_OK);
+	assert_int_equal(v, 42);
+	assert_int_equal(str_to_i64("-7", -10, 10, &v), CMN_OK);
+	assert_int_equal(v, -7);
+	assert_int_equal(str_to_i64("101", 0, 100, &v), CMN_ERR_INVALID);
+	assert_int_equal(str_to_i64("12abc", 0, 100, &v), CMN_ERR_INVALID);
+	assert_int_equal(str_to_i64(" 1", 0, 100, &v), CMN_ERR_INVALID);
+	assert_int_equal(str_to_i64("", 0, 100, &v), CMN_ERR_INVALID);
+	assert_int_equal(str_to_i64("99999999999999999999", INT64_MIN, INT64_MAX, &v),
+			 CMN_ERR_INVALID);
+	assert_int_equal(str_to_double("-12.5", &d), CMN_OK);
+	assert_true(d == -12.5);
+	assert_int_equal(str_to_double("nan", &d), CMN_ERR_INVALID);
+	assert_int_equal(str_to_double("1e999", &d), CMN_ERR_INVALID);
+	assert_int_equal(str_to_double("1.5x", &d), CMN_ERR_INVALID);
+}
+
+static void utf8(void **state)
+{
+	(void)state;
+	assert_true(str_utf8_valid("caf\xc3\xa9", 5));
+	assert_true(str_utf8_valid("\xe2\x82\xac", 3));            /* euro sign */
+	assert_true(str_utf8_valid("\xf0\x9f\x98\x80", 4));        /* emoji */
+	assert_false(str_utf8_valid("\xff", 1));
+	assert_false(str_utf8_valid("\xc3", 1));                   /* truncated */
+	assert_false(str_utf8_valid("\xc0\xaf", 2));               /* overlong '/' */
+	assert_false(str_utf8_valid("\xed\xa0\x80", 3));           /* surrogate */
+	assert_false(str_utf8_valid("\xf4\x90\x80\x80", 4));       /* > U+10FFFF */
+	assert_false(str_utf8_valid("a\0b", 3));                   /* NUL */
+}
+
+static void names_and_copies(void **state)
+{
+	char small[4];
+
+	(void)state;
+	assert_true(str_is_name("bank.transaction", 64, true));
+	assert_true(str_is_name("energy.electricity.load_curve", 64, true));
+	assert_false(str_is_name("bank..transaction", 64, true));
+	assert_false(str_is_name(".bank", 64, true));
+	assert_false(str_is_name("bank.", 64, true));
+	assert_false(str_is_name("Bank", 64, true));
+	assert_false(str_is_name("a.b", 64, false));
+	assert_false(str_is_name("x'; DROP", 64, false));
+	assert_false(str_is_name("", 64, false));
+	assert_int_equal(str_copy(small, sizeof(small), "abc"), CMN_OK);
+	assert_int_equal(str_copy(small, sizeof(small), "abcdef"), CMN_ERR_TOO_LARGE);
+	assert_string_equal(small, "abc");
+}
+
+static void percent_and_base64(void **state)
+{
+	char out[64];
+	size_t n;
+	unsigned char *raw;
+	char *enc;
+
+	(void)state;
+	assert_int_equal(str_pct_decode("a%2Fb+c", 7, out, &n), CMN_OK);
+	assert_string_equal(out, "a/b c");
+	assert_int_equal(str_pct_decode("%zz", 3, out, &n), CMN_ERR_INVALID);
+	assert_int_equal(str_pct_decode("%4", 2, out, &n), CMN_ERR_INVALID);
+	assert_int_equal(str_pct_decode("a%00b", 5, out, &n), CMN_ERR_INVALID);
+	enc = str_b64url_encode((const unsigned char *)"\xfb\xff hello", 8);
+	assert_non_null(enc);
+	assert_null(strchr(enc, '+'));
+	assert_null(strchr(enc, '='));
+	assert_int_equal(str_b64url_decode(enc, &raw, &n), CMN_OK);
+	assert_int_equal(n, 8);
+	assert_memory_equal(raw, "\xfb\xff hello", 8);
+	free(raw);
+	free(enc);
+	assert_int_equal(str_b64url_decode("not base64!", &raw, &n), CMN_ERR_INVALID);
+}
+
+static void times(void **state)
+{
+	char buf[TIME_RFC3339_LEN];
+	int64_t t;
+
+	(void)state;
+	assert_int_equal(time_parse("1970-01-01T00:00:00Z", false, &t), CMN_OK);
+	assert_int_equal(t, 0);
+	assert_int_equal(time_parse("2024-03-01T10:00:00+01:00", false, &t), CMN_OK);
+	assert_int_equal(t, 1709283600000);
+	assert_int_equal(time_parse("2024-03-01T09:00:00.250Z", false, &t), CMN_OK);
+	assert_int_equal(t, 1709283600250);
+	assert_int_equal(time_parse("2024-03-01", true, &t), CMN_OK);
+	assert_int_equal(t, 1709251200000);
+	assert_int_equal(time_parse("2024-03-01", false, &t), CMN_ERR_INVALID);
+	assert_int_equal(time_parse("2024-02-30", true, &t), CMN_ERR_INVALID);
+	assert_int_equal(time_parse("2023-02-29", true, &t), CMN_ERR_INVALID);
+	assert_int_equal(time_parse("2024-02-29", true, &t), CMN_OK);
+	assert_int_equal(time_parse("2024-03-01T25:00:00Z", false, &t), CMN_ERR_INVALID);
+	assert_int_equal(time_parse("2024-03-01T10:00:00", false, &t), CMN_ERR_INVALID);
+	assert_int_equal(time_parse("2024-03-01T10:00:00+0100", false, &t), CMN_ERR_INVALID);
+	assert_int_equal(time_parse("2024-03-01 10:00:00Z", false, &t), CMN_ERR_INVALID);
+	/* the DST change in France: 02:30 local does not exist, offsets say which */
+	assert_int_equal(time_parse("2024-03-31T01:59:00+01:00", false, &t), CMN_OK);
+	{
+		int64_t t2;
+
+		assert_int_equal(time_parse("2024-03-31T03:00:00+02:00", false, &t2), CMN_OK);
+		assert_int_equal(t2 - t, 60 * 1000);
+	}
+	time_format(buf, 1709283600250);
+	assert_string_equal(buf, "2024-03-01T09:00:00.250Z");
+	assert_true(time_is_date("2024-12-31"));
+	assert_false(time_is_date("2024-12-31T00:00:00Z"));
+}
+
+static void capped_buffer(void **state)
+{
+	struct buf b;
+	char *s;
+
+	(void)state;
+	buf_init(&b, 10);
+	assert_int_equal(buf_puts(&b, "hello"), CMN_OK);
+	assert_int_equal(buf_printf(&b, "%d", 12345), CMN_OK);
+	assert_int_equal(b.len, 10);
+	assert_int_equal(buf_puts(&b, "!"), CMN_ERR_TOO_LARGE);
+	assert_string_equal(b.data, "hello12345"); /* unchanged by the refusal */
+	assert_int_equal(buf_printf(&b, "%s", "x"), CMN_ERR_TOO_LARGE);
+	s = buf_steal(&b);
+	assert_string_equal(s, "hello12345");
+	assert_int_equal(b.len, 0);
+	free(s);
+	buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(numbers),          cmocka_unit_test(utf8),
+		cmocka_unit_test(names_and_copies), cmocka_unit_test(percent_and_base64),
+		cmocka_unit_test(times),            cmocka_unit_test(capped_buffer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

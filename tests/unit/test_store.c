@@ -1,0 +1,280 @@
+#define _GNU_SOURCE
+/*
+ * test_store.c - the SQLite store: persons and their files, sessions,
+ * records with revisions, the audit chain and its tamper detection,
+ * encrypted secrets, real erasure, the key file's checks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "core/timeutil.h"
+#include "crypto/crypt.h"
+#include "record/doctype.h"
+#include "store/store.h"
+
+struct fx {
+	char dir[128];
+	struct keyring keys;
+	struct store *s;
+	struct registry reg;
+	struct person alice;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char path[256], err[256], hash[CRYPT_PWHASH_LEN];
+
+	assert_int_equal(crypt_init(), CMN_OK);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/commune-unit-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(path, sizeof(path), "%s/master.key", f->dir);
+	assert_int_equal(keyring_open(&f->keys, path), CMN_OK);
+	assert_int_equal(store_open(&f->s, f->dir, &f->keys), CMN_OK);
+	assert_int_equal(registry_load(&f->reg, err, sizeof(err)), CMN_OK);
+	assert_int_equal(registry_sync(&f->reg, f->s), CMN_OK);
+	assert_int_equal(crypt_password_hash("pw-alice-correct-horse", hash), CMN_OK);
+	assert_int_equal(store_person_add(f->s, "alice", "resident", NULL, hash, &f->alice), CMN_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[200];
+
+	store_close(&f->s);
+	registry_release(&f->reg);
+	keyring_release(&f->keys);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void person_path(struct fx *f, const char *id, char *out, size_t n)
+{
+	snprintf(out, n, "%s/persons/%.2s/%s.db", f->dir, id, id);
+}
+
+static void persons_and_sessions(void **state)
+{
+	struct fx *f = *state;
+	struct person p;
+	struct session sess;
+	char hash[CRYPT_PWHASH_LEN], path[300];
+	struct stat st;
+	int64_t now = time_now_ms();
+
+	assert_int_equal(store_person_by_handle(f->s, "alice", &p, hash), CMN_OK);
+	assert_string_equal(p.id, f->alice.id);
+	assert_int_equal(crypt_password_verify(hash, "pw-alice-correct-horse"), CMN_OK);
+	assert_int_equal(crypt_password_verify(hash, "wrong"), CMN_ERR_UNAUTHENTICATED);
+	assert_int_equal(store_person_add(f->s, "alice", "resident", NULL, hash, &p), CMN_ERR_EXISTS);
+	assert_int_equal(store_person_add(f->s, "zoe", "resident", "no such org", hash, &p),
+			 CMN_ERR_NOT_FOUND);
+	person_path(f, f->alice.id, path, sizeof(path));
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(store_session_add(f->s, "h1", f->alice.id, "csrf1", now, now + 1000), CMN_OK);
+	assert_int_equal(store_session_get(f->s, "h1", now + 10, &sess), CMN_OK);
+	assert_string_equal(sess.csrf, "csrf1");
+	assert_int_equal(store_session_get(f->s, "h1", now + 1000, &sess), CMN_ERR_NOT_FOUND);
+	assert_int_equal(store_session_add(f->s, "h2", f->alice.id, "c2", now, now + 3600000), CMN_OK);
+	assert_int_equal(store_person_set_disabled(f->s, f->alice.id, true), CMN_OK);
+	assert_int_equal(store_session_get(f->s, "h2", now, &sess), CMN_ERR_NOT_FOUND);
+	assert_int_equal(store_person_set_disabled(f->s, f->alice.id, false), CMN_OK);
+}
+
+static enum cmn_rc count_row(const struct record_meta *m, const char *data,
+			     const struct query_value *k, void *n)
+{
+	(void)m;
+	(void)data;
+	(void)k;
+	(*(int *)n)++;
+	return CMN_OK;
+}
+
+static void records_and_audit(void **state)
+{
+	struct fx *f = *state;
+	struct pstore *ps;
+	struct record_meta m = {0};
+	struct store_query q = {0};
+	char *data = NULL, path[300];
+	int64_t count, bad;
+	int n = 0;
+	sqlite3 *db;
+
+	assert_int_equal(store_person_store(f->s, f->alice.id, &ps), CMN_OK);
+	crypt_uuid7_new(m.id);
+	snprintf(m.doctype, sizeof(m.doctype), "bank.transaction");
+	snprintf(m.source, sizeof(m.source), "api");
+	m.t = 1000;
+	assert_int_equal(pstore_record_insert(ps, &m, "{\"amount\":1}", "person:x"), CMN_OK);
+	assert_int_equal(m.rev, 1);
+	assert_int_equal(pstore_record_replace(ps, &m, 1, "{\"amount\":2}", "person:x"), CMN_OK);
+	assert_int_equal(m.rev, 2);
+	assert_int_equal(pstore_record_replace(ps, &m, 1, "{\"amount\":3}", "person:x"),
+			 CMN_ERR_PRECONDITION);
+	assert_int_equal(pstore_record_get(ps, "bank.transaction", m.id, &m, &data), CMN_OK);
+	assert_string_equal(data, "{\"amount\":2}");
+	free(data);
+	assert_int_equal(pstore_record_get(ps, "mobility.trip", m.id, &m, &data), CMN_ERR_NOT_FOUND);
+	q.doctype = "bank.transaction";
+	q.limit = 10;
+	q.nfilters = 1;
+	q.filters[0].field = "amount";
+	q.filters[0].op = QOP_GTE;
+	q.filters[0].nv = 1;
+	q.filters[0].v[0].type = QV_INT;
+	q.filters[0].v[0].i = 2;
+	assert_int_equal(pstore_record_query(ps, &q, count_row, &n), CMN_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(pstore_audit_verify(ps, &count, &bad), CMN_OK);
+	assert_int_equal(count, 2);
+
+	/* tampering with a past entry is detected, at that entry */
+	person_path(f, f->alice.id, path, sizeof(path));
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE audit SET actor = 'someone-else' WHERE seq = 1",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(pstore_audit_verify(ps, &count, &bad), CMN_ERR_CONFLICT);
+	assert_int_equal(bad, 1);
+	/* and so is removing the latest one... after restoring the first */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE audit SET actor = 'person:x' WHERE seq = 1;"
+				      "DELETE FROM audit WHERE seq = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(pstore_audit_verify(ps, &count, &bad), CMN_ERR_CONFLICT);
+	assert_int_equal(bad, 1);
+}
+
+static void secrets_are_encrypted(void **state)
+{
+	struct fx *f = *state;
+	struct pstore *ps;
+	struct buf out;
+	char path[300];
+	FILE *fp;
+	static char raw[1 << 20];
+	size_t n;
+
+	assert_int_equal(store_person_store(f->s, f->alice.id, &ps), CMN_OK);
+	assert_int_equal(pstore_secret_put(ps, "enedis.token", "very-secret-token-123", 21), CMN_OK);
+	buf_init(&out, 1024);
+	assert_int_equal(pstore_secret_get(ps, "enedis.token", &out), CMN_OK);
+	assert_int_equal(out.len, 21);
+	assert_memory_equal(out.data, "very-secret-token-123", 21);
+	buf_release_secure(&out);
+	assert_int_equal(pstore_secret_get(ps, "missing", &out), CMN_ERR_NOT_FOUND);
+	/* the file on disk never holds the plaintext */
+	person_path(f, f->alice.id, path, sizeof(path));
+	store_thread_done(); /* checkpoint by closing */
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	n = fread(raw, 1, sizeof(raw), fp);
+	fclose(fp);
+	assert_true(n > 0);
+	assert_null(memmem(raw, n, "very-secret", 11));
+}
+
+static void erasure_removes_the_store(void **state)
+{
+	struct fx *f = *state;
+	struct pstore *ps;
+	struct person p;
+	char path[300], hash[CRYPT_PWHASH_LEN];
+
+	assert_int_equal(crypt_password_hash("pw-bob-correct-horse", hash), CMN_OK);
+	assert_int_equal(store_person_add(f->s, "bob", "resident", NULL, hash, &p), CMN_OK);
+	assert_int_equal(store_person_store(f->s, p.id, &ps), CMN_OK);
+	assert_int_equal(pstore_audit_append(ps, "person:bob", "test", "x", ""), CMN_OK);
+	person_path(f, p.id, path, sizeof(path));
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(store_person_delete(f->s, p.id), CMN_OK);
+	assert_int_not_equal(access(path, F_OK), 0);
+	snprintf(path + strlen(path), sizeof(path) - strlen(path), "-wal");
+	assert_int_not_equal(access(path, F_OK), 0);
+	assert_int_equal(store_person_by_id(f->s, p.id, &p, NULL), CMN_ERR_NOT_FOUND);
+	assert_int_equal(store_person_store(f->s, p.id, &ps), CMN_ERR_NOT_FOUND);
+	assert_int_equal(store_person_delete(f->s, "../../etc/passwd"), CMN_ERR_NOT_FOUND);
+}
+
+static void key_file_checks(void **state)
+{
+	struct fx *f = *state;
+	struct keyring k;
+	unsigned char a[CRYPT_KEY_BYTES], b[CRYPT_KEY_BYTES];
+	char path[300];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/master.key", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_size, CRYPT_KEY_BYTES);
+	/* the same file gives the same keys; persons get different keys */
+	assert_int_equal(keyring_open(&k, path), CMN_OK);
+	keyring_person_key(&k, "aa", a);
+	keyring_person_key(&f->keys, "aa", b);
+	assert_memory_equal(a, b, sizeof(a));
+	keyring_person_key(&k, "ab", b);
+	assert_memory_not_equal(a, b, sizeof(a));
+	keyring_release(&k);
+	/* a key file others can read is refused */
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(keyring_open(&k, path), CMN_ERR_CRYPTO);
+	assert_int_equal(chmod(path, 0600), 0);
+	sodium_memzero(a, sizeof(a));
+}
+
+static void sealing(void **state)
+{
+	unsigned char key[CRYPT_KEY_BYTES], other[CRYPT_KEY_BYTES];
+	struct buf sealed, open;
+
+	(void)state;
+	crypt_random(key, sizeof(key));
+	crypt_random(other, sizeof(other));
+	buf_init(&sealed, 4096);
+	buf_init(&open, 4096);
+	assert_int_equal(crypt_seal(key, "hello", 5, "ad", &sealed), CMN_OK);
+	assert_int_equal(sealed.len, 24 + 5 + 16);
+	assert_int_equal(crypt_open(key, sealed.data, sealed.len, "ad", &open), CMN_OK);
+	assert_memory_equal(open.data, "hello", 5);
+	buf_reset(&open);
+	assert_int_equal(crypt_open(other, sealed.data, sealed.len, "ad", &open), CMN_ERR_CRYPTO);
+	assert_int_equal(crypt_open(key, sealed.data, sealed.len, "other", &open), CMN_ERR_CRYPTO);
+	sealed.data[30] ^= 1;
+	assert_int_equal(crypt_open(key, sealed.data, sealed.len, "ad", &open), CMN_ERR_CRYPTO);
+	buf_release(&sealed);
+	buf_release(&open);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(persons_and_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(records_and_audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(secrets_are_encrypted, setup, teardown),
+		cmocka_unit_test_setup_teardown(erasure_removes_the_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(key_file_checks, setup, teardown),
+		cmocka_unit_test(sealing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
