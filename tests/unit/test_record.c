@@ -149,7 +149,7 @@ static void schema_refuses_deep_documents(void **state)
 	memset(text, '[', 40);
 	memset(text + 40, ']', 40);
 	text[80] = '\0';
-	doc = json_pack("{s:O}", "x", json_loads(text, 0, NULL));
+	doc = json_pack("{s:o}", "x", json_loads(text, 0, NULL));
 	assert_int_equal(schema_validate(schema, doc, &e), CMN_ERR_INVALID);
 	json_decref(doc);
 	json_decref(schema);
