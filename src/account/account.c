@@ -157,21 +157,48 @@ enum cmn_rc account_login(struct store *s, struct ratelimit *rl, const char *han
 	return rc;
 }
 
-enum cmn_rc account_password_change(struct store *s, const struct person *p,
-				    const char *current, const char *next,
-				    const char *keep_session_hash, const char **why)
+enum cmn_rc account_password_verify(struct store *s, struct ratelimit *rl, const struct person *p,
+				    const char *password, const char *addr,
+				    unsigned *retry_after)
 {
-	char pwhash[CRYPT_PWHASH_LEN];
+	char pwhash[CRYPT_PWHASH_LEN], akey[96], hkey[96];
+	int64_t now = time_now_ms();
 	struct person again;
 	enum cmn_rc rc;
 
+	snprintf(akey, sizeof(akey), "addr:%s", addr);
+	snprintf(hkey, sizeof(hkey), "acct:%.80s", p->handle);
+	if (ratelimit_check(rl, akey, CMN_LOGIN_FAILS_PER_ADDR, CMN_LOGIN_WINDOW_S, now,
+			    retry_after) ||
+	    ratelimit_check(rl, hkey, CMN_LOGIN_FAILS_PER_ACCOUNT, CMN_LOGIN_WINDOW_S, now,
+			    retry_after))
+		return CMN_ERR_RATE_LIMITED;
 	rc = store_person_by_id(s, p->id, &again, pwhash);
 	if (rc == CMN_OK)
-		rc = crypt_password_verify(pwhash, current);
+		rc = crypt_password_verify(pwhash, password);
+	sodium_memzero(pwhash, sizeof(pwhash));
+	/* counted against the account only: the session already proved who
+	 * the caller is, the address counter guards logins across accounts */
+	if (rc == CMN_ERR_UNAUTHENTICATED)
+		ratelimit_fail(rl, hkey, CMN_LOGIN_WINDOW_S, now);
+	return rc;
+}
+
+enum cmn_rc account_password_change(struct store *s, struct ratelimit *rl, const struct person *p,
+				    const char *current, const char *next, const char *addr,
+				    const char *keep_session_hash, unsigned *retry_after,
+				    const char **why)
+{
+	char pwhash[CRYPT_PWHASH_LEN];
+	enum cmn_rc rc;
+
+	/* the new password is checked first: a weak one is refused without
+	 * telling whether the current one was right */
+	if (account_password_check(next, why) != CMN_OK)
+		return CMN_ERR_INVALID;
+	rc = account_password_verify(s, rl, p, current, addr, retry_after);
 	if (rc == CMN_ERR_UNAUTHENTICATED)
 		*why = "the current password is wrong";
-	if (rc == CMN_OK && account_password_check(next, why) != CMN_OK)
-		rc = CMN_ERR_INVALID;
 	if (rc == CMN_OK)
 		rc = crypt_password_hash(next, pwhash);
 	if (rc == CMN_OK)

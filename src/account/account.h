@@ -45,11 +45,21 @@ struct login {
 enum cmn_rc account_login(struct store *s, struct ratelimit *rl, const char *handle,
 			  const char *password, const char *addr, struct login *out);
 
-/* account_password_change - checks the current password, sets the new
- * one and ends the person's other sessions. */
-enum cmn_rc account_password_change(struct store *s, const struct person *p,
-				    const char *current, const char *next,
-				    const char *keep_session_hash, const char **why);
+/* account_password_verify - checks a logged-in person's password again
+ * (before a change or an erasure). Failures count against the account,
+ * like failed logins: CMN_ERR_RATE_LIMITED (and *retry_after) once they
+ * are too many (or the address is locked out), else
+ * CMN_ERR_UNAUTHENTICATED for a wrong password. */
+enum cmn_rc account_password_verify(struct store *s, struct ratelimit *rl, const struct person *p,
+				    const char *password, const char *addr,
+				    unsigned *retry_after);
+
+/* account_password_change - checks the current password (as above), sets
+ * the new one and ends the person's other sessions. */
+enum cmn_rc account_password_change(struct store *s, struct ratelimit *rl, const struct person *p,
+				    const char *current, const char *next, const char *addr,
+				    const char *keep_session_hash, unsigned *retry_after,
+				    const char **why);
 
 /* account_token_new - creates a personal API token; token receives the
  * secret, shown once ("cmn_" + 43 characters). */

@@ -37,6 +37,10 @@ enum auth_need {
 	AUTH_ADMIN,                       /* a person with the admin role */
 };
 
+/* How JSON is written: compact, and numbers with 15 significant digits, so
+ * that an amount sent as -62.4 is stored and returned as -62.4. */
+#define API_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 #define API_MAX_PARAMS 3
 #define API_PARAM_MAX 256
 
@@ -102,6 +106,12 @@ int api_problem_status(enum cmn_rc rc);
 /* api_problem_type - the stable problem type URI of rc. */
 const char *api_problem_type(enum cmn_rc rc);
 
+struct schema_errors;
+
+/* api_schema_errors - {"errors": [{"pointer", "detail"}...]} of a failed
+ * validation, for api_problem's extra members. */
+json_t *api_schema_errors(const struct schema_errors *errs);
+
 /* api_person_json - the public view of a person. */
 json_t *api_person_json(const struct person *p);
 
@@ -116,6 +126,7 @@ extern const struct route api_persons_routes[];
 extern const struct route api_doctypes_routes[];
 extern const struct route api_records_routes[];
 extern const struct route api_audit_routes[];
+extern const struct route api_files_routes[];
 
 /* api_static - serves a file of app->web_dir for a non-API GET; false
  * when there is no such file. */

@@ -39,8 +39,10 @@ static enum cmn_rc login(struct api_ctx *ctx)
 		return api_problem(ctx, rc, "too many failed logins: wait before trying again",
 				   NULL);
 	}
-	if (rc == CMN_ERR_UNAUTHENTICATED)
+	if (rc == CMN_ERR_UNAUTHENTICATED) {
+		http_set_header(ctx->res, "WWW-Authenticate", "Bearer realm=\"commune\"");
 		return api_problem(ctx, rc, "wrong handle or password", NULL);
+	}
 	if (rc != CMN_OK)
 		return rc;
 	set_cookie(ctx, l.token, (long)CMN_SESSION_TTL_S);
@@ -62,15 +64,30 @@ static enum cmn_rc logout(struct api_ctx *ctx)
 	return CMN_OK;
 }
 
+/* too_many - 429 with Retry-After. */
+static enum cmn_rc too_many(struct api_ctx *ctx, unsigned retry_after)
+{
+	char wait[24];
+
+	snprintf(wait, sizeof(wait), "%u", retry_after);
+	http_set_header(ctx->res, "Retry-After", wait);
+	return api_problem(ctx, CMN_ERR_RATE_LIMITED,
+			   "too many wrong passwords: wait before trying again", NULL);
+}
+
 /* POST /api/v1/auth/password {"current", "new"} */
 static enum cmn_rc password(struct api_ctx *ctx)
 {
 	const char *why = NULL;
+	unsigned wait = 0;
 	enum cmn_rc rc = account_password_change(
-		ctx->app->store, &ctx->person,
+		ctx->app->store, ctx->app->limits, &ctx->person,
 		json_string_value(json_object_get(ctx->body, "current")),
-		json_string_value(json_object_get(ctx->body, "new")), ctx->session_hash, &why);
+		json_string_value(json_object_get(ctx->body, "new")), ctx->req->addr,
+		ctx->session_hash, &wait, &why);
 
+	if (rc == CMN_ERR_RATE_LIMITED)
+		return too_many(ctx, wait);
 	if (rc == CMN_ERR_UNAUTHENTICATED)
 		return api_problem(ctx, CMN_ERR_FORBIDDEN, why, NULL);
 	if (rc != CMN_OK)
@@ -95,17 +112,16 @@ static enum cmn_rc erase_me(struct api_ctx *ctx)
 {
 	const char *pw = json_string_value(json_object_get(ctx->body, "password"));
 	const char *confirm = json_string_value(json_object_get(ctx->body, "confirm"));
-	char hash[CRYPT_PWHASH_LEN];
-	struct person p;
+	unsigned wait = 0;
 	enum cmn_rc rc;
 
 	if (strcmp(confirm, ctx->person.handle) != 0)
 		return api_problem(ctx, CMN_ERR_INVALID,
 				   "type your handle in \"confirm\" to erase your account", NULL);
-	rc = store_person_by_id(ctx->app->store, ctx->person.id, &p, hash);
-	if (rc == CMN_OK)
-		rc = crypt_password_verify(hash, pw);
-	sodium_memzero(hash, sizeof(hash));
+	rc = account_password_verify(ctx->app->store, ctx->app->limits, &ctx->person, pw,
+				     ctx->req->addr, &wait);
+	if (rc == CMN_ERR_RATE_LIMITED)
+		return too_many(ctx, wait);
 	if (rc == CMN_ERR_UNAUTHENTICATED)
 		return api_problem(ctx, CMN_ERR_FORBIDDEN, "the password is wrong", NULL);
 	if (rc == CMN_OK)

@@ -21,16 +21,23 @@
 
 #define RECORD_CAP (2 * CMN_MAX_BODY_BYTES)
 
-/* doctype_of - the route's doctype; NULL after answering with a problem. */
+/* doctype_of - the route's doctype; NULL after answering with a problem.
+ * Documents are read and written here; file descriptions are read here
+ * and written through /api/v1/files; time series have their own API. */
 static const struct doctype *doctype_of(struct api_ctx *ctx)
 {
 	const struct doctype *d = registry_find(ctx->app->registry, ctx->params[0]);
+	bool read = strcmp(ctx->req->method, "GET") == 0 || strcmp(ctx->req->method, "HEAD") == 0;
 
 	if (!d) {
 		api_problem(ctx, CMN_ERR_NOT_FOUND, "unknown doctype", NULL);
 		return NULL;
 	}
-	if (strcmp(d->kind, "document") != 0) {
+	if (strcmp(d->kind, "file") == 0 && !read) {
+		api_problem(ctx, CMN_ERR_UNSUPPORTED, "files are written through /api/v1/files", NULL);
+		return NULL;
+	}
+	if (strcmp(d->kind, "timeseries") == 0) {
 		api_problem(ctx, CMN_ERR_UNSUPPORTED,
 			    "records of this doctype are not documents: use its own API", NULL);
 		return NULL;
@@ -76,7 +83,7 @@ static char *project(const char *data, const struct record_query *rq)
 		if (v)
 			json_object_set(some, rq->fields[i], v);
 	}
-	out = json_dumps(some, JSON_COMPACT);
+	out = json_dumps(some, API_JSON_FLAGS);
 	json_decref(all);
 	json_decref(some);
 	return out;
@@ -89,7 +96,7 @@ static enum cmn_rc record_write(struct buf *b, const struct record_meta *m, cons
 	json_t *meta = json_pack("{s:s, s:s?, s:o, s:o}", "source", m->source, "import_id",
 				 m->import_id[0] ? m->import_id : NULL, "created",
 				 api_time(m->created), "updated", api_time(m->updated));
-	char *meta_text = json_dumps(meta, JSON_COMPACT);
+	char *meta_text = json_dumps(meta, API_JSON_FLAGS);
 	char *projected = rq && rq->nfields ? project(data, rq) : NULL;
 	enum cmn_rc rc = CMN_ERR_NOMEM;
 
@@ -165,16 +172,9 @@ static enum cmn_rc check_data(struct api_ctx *ctx, const struct doctype *d, cons
 	if (!errs)
 		return CMN_ERR_NOMEM;
 	rc = schema_validate(d->schema, data, errs);
-	if (rc != CMN_OK) {
-		json_t *list = json_array();
-
-		for (size_t i = 0; i < errs->n; i++)
-			json_array_append_new(list, json_pack("{s:s, s:s}", "pointer",
-							      errs->e[i].pointer, "detail",
-							      errs->e[i].message));
+	if (rc != CMN_OK)
 		api_problem(ctx, CMN_ERR_INVALID, "the record does not match its doctype's schema",
-			    json_pack("{s:o}", "errors", list));
-	}
+			    api_schema_errors(errs));
 	free(errs);
 	*t = INT64_MIN;
 	if (rc == CMN_OK && d->time_field)
@@ -207,7 +207,7 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	crypt_uuid7_new(m.id);
 	str_copy(m.doctype, sizeof(m.doctype), d->name);
 	source_of(ctx, &m);
-	text = json_dumps(ctx->body, JSON_COMPACT);
+	text = json_dumps(ctx->body, API_JSON_FLAGS);
 	if (!text)
 		return CMN_ERR_NOMEM;
 	rc = pstore_record_insert(ps, &m, text, ctx->actor);
@@ -235,8 +235,8 @@ static enum cmn_rc get(struct api_ctx *ctx)
 	if (!id_valid(ctx->params[1]))
 		return api_problem(ctx, CMN_ERR_NOT_FOUND, "no such record", NULL);
 	rc = query_parse(&rq, d, ctx->req->query);
-	if (rc == CMN_OK && (rq.q.nfilters || rq.q.has_after || rq.q.has_from || rq.q.has_to)) {
-		str_copy(rq.param, sizeof(rq.param), "filter");
+	if (rc == CMN_OK && rq.other[0]) {
+		str_copy(rq.param, sizeof(rq.param), rq.other);
 		str_copy(rq.error, sizeof(rq.error), "only fields= applies to one record");
 		rc = CMN_ERR_INVALID;
 	}
@@ -352,8 +352,7 @@ static enum cmn_rc store_data(struct api_ctx *ctx, const struct doctype *d, stru
 		return rc;
 	str_copy(m.id, sizeof(m.id), ctx->params[1]);
 	str_copy(m.doctype, sizeof(m.doctype), d->name);
-	source_of(ctx, &m);
-	text = json_dumps(data, JSON_COMPACT);
+	text = json_dumps(data, API_JSON_FLAGS);
 	if (!text)
 		return CMN_ERR_NOMEM;
 	rc = pstore_record_replace(ps, &m, expect, text, ctx->actor);

@@ -24,7 +24,7 @@ static size_t nroutes;
 
 static const struct route *const tables[] = {
 	api_health_routes,  api_auth_routes,     api_tokens_routes, api_persons_routes,
-	api_doctypes_routes, api_records_routes, api_audit_routes, NULL,
+	api_doctypes_routes, api_records_routes, api_audit_routes, api_files_routes, NULL,
 };
 
 enum cmn_rc api_init(void)
@@ -70,7 +70,7 @@ const struct route *api_routes(size_t *n)
 
 enum cmn_rc api_json(struct api_ctx *ctx, int status, json_t *v)
 {
-	char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	char *text = v ? json_dumps(v, API_JSON_FLAGS) : NULL;
 
 	json_decref(v);
 	if (!text)
@@ -102,6 +102,20 @@ json_t *api_person_json(const struct person *p)
 	return json_pack("{s:s, s:s, s:s, s:s?, s:b, s:o}", "id", p->id, "handle", p->handle,
 			 "role", p->role, "org", p->org[0] ? p->org : NULL, "disabled", p->disabled,
 			 "created", api_time(p->created));
+}
+
+json_t *api_schema_errors(const struct schema_errors *errs)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < errs->n; i++) {
+		json_t *e = json_pack("{s:s, s:s}", "pointer", errs->e[i].pointer, "detail",
+				      errs->e[i].message);
+
+		if (e)
+			json_array_append_new(list, e);
+	}
+	return json_pack("{s:o}", "errors", list);
 }
 
 /* match - true when path fits pattern; fills the decoded parameters. */
@@ -252,16 +266,9 @@ static enum cmn_rc read_body(struct api_ctx *ctx, const json_t *schema)
 	if (!errs)
 		return CMN_ERR_NOMEM;
 	rc = schema_validate(schema, ctx->body, errs);
-	if (rc != CMN_OK) {
-		json_t *list = json_array();
-
-		for (size_t i = 0; i < errs->n; i++)
-			json_array_append_new(list, json_pack("{s:s, s:s}", "pointer",
-							      errs->e[i].pointer, "detail",
-							      errs->e[i].message));
+	if (rc != CMN_OK)
 		api_problem(ctx, CMN_ERR_INVALID, "the body does not match the expected shape",
-			    json_pack("{s:o}", "errors", list));
-	}
+			    api_schema_errors(errs));
 	free(errs);
 	return rc;
 }
@@ -277,7 +284,7 @@ void api_handle(void *appv, const struct http_request *req, struct http_response
 	struct api_ctx *ctx = calloc(1, sizeof(*ctx));
 	const struct route *route = NULL;
 	bool path_known = false, bad_param = false;
-	char allow[64] = "";
+	char allow[96] = "";
 	enum cmn_rc rc;
 	size_t i;
 
@@ -307,10 +314,16 @@ void api_handle(void *appv, const struct http_request *req, struct http_response
 		if (!match(all_routes[i].pattern, req->path, ctx, &bad_param))
 			continue;
 		path_known = true;
-		if (strlen(allow) + strlen(all_routes[i].method) + 3 < sizeof(allow))
-			snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
-				 allow[0] ? ", " : "", all_routes[i].method);
-		if (strcmp(all_routes[i].method, req->method) == 0) {
+		if (strlen(allow) + 16 < sizeof(allow)) {
+			size_t at = strlen(allow);
+			int n = snprintf(allow + at, sizeof(allow) - at, "%s%.7s%s",
+					 at ? ", " : "", all_routes[i].method,
+					 strcmp(all_routes[i].method, "GET") == 0 ? ", HEAD" : "");
+
+			(void)n;
+		}
+		if (strcmp(all_routes[i].method, req->method) == 0 ||
+		    (strcmp(req->method, "HEAD") == 0 && strcmp(all_routes[i].method, "GET") == 0)) {
 			route = &all_routes[i];
 			break;
 		}

@@ -82,7 +82,7 @@ int cmd_serve(int argc, char **argv)
 	    !uint_opt("--max-per-ip", perip, 100000, &cfg.max_per_ip) ||
 	    !uint_opt("--request-timeout", rto, 3600, &cfg.request_timeout_s) ||
 	    !uint_opt("--idle-timeout", idle, 3600, &cfg.idle_timeout_s) ||
-	    !uint_opt("--max-body", maxbody, 1024 * 1024, &body_kib))
+	    !uint_opt("--max-body", maxbody, CMN_MAX_BODY_BYTES / 1024, &body_kib))
 		return EXIT_USAGE;
 	cfg.max_body = (size_t)body_kib * 1024;
 	cfg.access_log = !nolog;

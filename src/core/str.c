@@ -188,9 +188,15 @@ char *str_b64url_encode(const unsigned char *in, size_t n)
 
 enum cmn_rc str_b64url_decode(const char *s, unsigned char **out, size_t *out_len)
 {
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	size_t n = strlen(s), len = 0;
-	unsigned char *p = malloc(n * 3 / 4 + 2);
+	unsigned char *p;
 	const char *end = NULL;
+
+	/* libsodium 1.0.18 reads bytes >= 0x80 as '_': check the alphabet here */
+	if (strspn(s, alphabet) != n)
+		return CMN_ERR_INVALID;
+	p = malloc(n * 3 / 4 + 2);
 
 	if (!p)
 		return CMN_ERR_NOMEM;

@@ -129,7 +129,8 @@ enum cmn_rc time_parse(const char *s, bool date_ok, int64_t *out)
 	} else if (*p == '+' || *p == '-') {
 		int oh = digits(p + 1, 2), om;
 
-		if (p[3] != ':')
+		/* digits() stops at the NUL, so p[3] is only read after two digits */
+		if (oh < 0 || p[3] != ':')
 			return CMN_ERR_INVALID;
 		om = digits(p + 4, 2);
 		if (oh < 0 || oh > 23 || om < 0 || om > 59)

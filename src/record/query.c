@@ -68,7 +68,11 @@ static enum cmn_rc parse_filter(struct record_query *rq, const struct doctype *d
 	char *field = key + strlen("filter."), *dot = strchr(field, '.');
 	struct query_filter *f;
 	enum query_op op = QOP_EQ;
-	char *p;
+	char full[80], *p;
+
+	/* errors name the whole parameter, operator included */
+	str_copy(full, sizeof(full), key);
+	key = full;
 
 	if (dot) {
 		size_t i;
@@ -77,17 +81,12 @@ static enum cmn_rc parse_filter(struct record_query *rq, const struct doctype *d
 		for (i = 0; i < sizeof(ops) / sizeof(*ops); i++)
 			if (strcmp(dot + 1, ops[i].name) == 0)
 				break;
-		if (i == sizeof(ops) / sizeof(*ops)) {
-			*dot = '.';
+		if (i == sizeof(ops) / sizeof(*ops))
 			return fail(rq, key, "unknown filter operator (use eq, ne, lt, lte, gt, gte or in)");
-		}
 		op = ops[i].op;
 	}
-	if (!doctype_is_indexed(dt, field)) {
-		if (dot)
-			*dot = '.';
+	if (!doctype_is_indexed(dt, field))
 		return fail(rq, key, "field is not filterable: only the doctype's indexed fields are");
-	}
 	if (rq->q.nfilters >= CMN_MAX_FILTERS)
 		return fail(rq, key, "too many filters (at most %d)", CMN_MAX_FILTERS);
 	f = &rq->q.filters[rq->q.nfilters];
@@ -247,6 +246,8 @@ enum cmn_rc query_parse(struct record_query *rq, const struct doctype *dt, const
 		    str_pct_decode(val, strlen(val), val, &vlen) != CMN_OK ||
 		    !str_utf8_valid(key, klen) || !str_utf8_valid(val, vlen))
 			return fail(rq, "", "malformed percent-encoding or UTF-8");
+		if (strcmp(key, "fields") != 0 && !rq->other[0])
+			str_copy(rq->other, sizeof(rq->other), key);
 		if (strncmp(key, "filter.", 7) == 0) {
 			rc = parse_filter(rq, dt, key, val);
 		} else if (strcmp(key, "limit") == 0) {
@@ -311,7 +312,7 @@ char *query_cursor(const struct record_query *rq, const struct query_value *key,
 	json_object_set_new(c, "s", json_string(rq->sort_spec));
 	json_object_set_new(c, "k", k);
 	json_object_set_new(c, "i", json_string(id));
-	text = json_dumps(c, JSON_COMPACT);
+	text = json_dumps(c, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	json_decref(c);
 	if (text)
 		out = str_b64url_encode((const unsigned char *)text, strlen(text));

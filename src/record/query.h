@@ -28,6 +28,7 @@ struct record_query {
 	char sort_spec[80];               /* canonical "[-]key", bound into cursors */
 	char *text;                       /* decoded copy of the query string */
 	json_t *cursor;                   /* decoded cursor (owns after_key text) */
+	char other[64];                   /* the first parameter other than fields=, or "" */
 	char param[64];                   /* on error: the offending parameter */
 	char error[200];                  /* on error: why, in English */
 };

@@ -159,15 +159,24 @@ static size_t push(struct vstate *vs, const char *token)
 
 	if (vs->len < room)
 		vs->ptr[vs->len++] = '/';
-	for (const char *p = token; *p && vs->len < room; p++) {
+	for (const char *p = token; *p && vs->len < room;) {
+		/* whole UTF-8 sequences only: a cut pointer stays valid text */
+		unsigned char c = (unsigned char)*p;
+		size_t k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+
 		if (*p == '~' || *p == '/') {
 			if (vs->len + 2 > room)
 				break;
 			vs->ptr[vs->len++] = '~';
 			vs->ptr[vs->len++] = *p == '~' ? '0' : '1';
-		} else {
-			vs->ptr[vs->len++] = *p;
+			p++;
+			continue;
 		}
+		if (vs->len + k > room || strnlen(p, k) < k)
+			break;
+		memcpy(vs->ptr + vs->len, p, k);
+		vs->len += k;
+		p += k;
 	}
 	vs->ptr[vs->len] = '\0';
 	return old;

@@ -206,7 +206,8 @@ enum cmn_rc pstore_record_get(struct pstore *ps, const char *doctype, const char
 
 /* pstore_record_replace - replaces the data of a record when its revision
  * is expect_rev (any revision when expect_rev < 0): CMN_ERR_PRECONDITION
- * otherwise. meta gives doctype, id, t and source; it is filled. */
+ * otherwise. meta gives doctype, id and t; it is filled (the source and
+ * import id stay those of the record's origin). */
 enum cmn_rc pstore_record_replace(struct pstore *ps, struct record_meta *meta, int64_t expect_rev,
 				  const char *data, const char *actor);
 
@@ -283,6 +284,24 @@ enum cmn_rc pstore_audit_each(struct pstore *ps, int64_t after, size_t limit,
 /* pstore_audit_verify - recomputes the chain. CMN_ERR_CONFLICT and the
  * first bad seq in *bad when an entry was changed, removed or reordered. */
 enum cmn_rc pstore_audit_verify(struct pstore *ps, int64_t *count, int64_t *bad);
+
+/*
+ * Blobs: files (PDF bills, payslips) kept encrypted with the person's key,
+ * addressed by the SHA-256 of their content, counted by reference. A blob
+ * is written (to a temporary file, then renamed) before the record that
+ * names it; see docs/ARCHITECTURE.md for what a crash can leave behind.
+ */
+#define BLOB_ID_LEN CRYPT_HASH_HEX_LEN  /* hex SHA-256 */
+
+/* pstore_blob_put - stores n bytes (or adds a reference when the same
+ * content is there already); id receives the hex SHA-256. */
+enum cmn_rc pstore_blob_put(struct pstore *ps, const void *data, size_t n, char id[BLOB_ID_LEN]);
+
+/* pstore_blob_get - decrypts a blob into out. */
+enum cmn_rc pstore_blob_get(struct pstore *ps, const char *id, struct buf *out);
+
+/* pstore_blob_release - drops one reference; the file goes with the last. */
+enum cmn_rc pstore_blob_release(struct pstore *ps, const char *id);
 
 /* pstore_secret_put - stores a secret encrypted with the person's key. */
 enum cmn_rc pstore_secret_put(struct pstore *ps, const char *name, const void *value, size_t n);

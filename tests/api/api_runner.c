@@ -309,6 +309,14 @@ static bool run_check(const struct kase *k, const struct expect *e, const struct
 
 		return r->status == want ? true : fail_check(k, e, r, "status differs");
 	}
+	if (strncmp(l, "expect-body ", 12) == 0) {
+		static char want[LINE_MAX_LEN];
+		size_t n = expand(l + 12, want, sizeof(want));
+
+		return n == r->len && memcmp(want, r->body, n) == 0
+			       ? true
+			       : fail_check(k, e, r, "body differs");
+	}
 	if (strncmp(l, "expect-json ", 12) == 0)
 		return json_check(k, e, r, l + 12);
 	if (strncmp(l, "expect-header ", 14) == 0) {

@@ -193,6 +193,57 @@ static void secrets_are_encrypted(void **state)
 	assert_null(memmem(raw, n, "very-secret", 11));
 }
 
+static void blobs_are_encrypted_and_counted(void **state)
+{
+	struct fx *f = *state;
+	struct pstore *ps;
+	char id[BLOB_ID_LEN], id2[BLOB_ID_LEN], dir[300], path[400];
+	static const char content[] = "Bulletin de paie - secret salary 2345.67";
+	static char raw[4096];
+	struct buf out;
+	FILE *fp;
+	size_t n;
+
+	assert_int_equal(store_person_store(f->s, f->alice.id, &ps), CMN_OK);
+	assert_int_equal(pstore_blob_put(ps, content, sizeof(content) - 1, id), CMN_OK);
+	assert_int_equal(pstore_blob_put(ps, content, sizeof(content) - 1, id2), CMN_OK);
+	assert_string_equal(id, id2); /* content-addressed */
+	snprintf(dir, sizeof(dir), "%s/persons/%.2s/%s.blobs", f->dir, f->alice.id, f->alice.id);
+	snprintf(path, sizeof(path), "%s/%s", dir, id);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	n = fread(raw, 1, sizeof(raw), fp);
+	fclose(fp);
+	assert_int_equal(n, 24 + sizeof(content) - 1 + 16);
+	assert_null(memmem(raw, n, "secret salary", 13));
+	buf_init(&out, 1 << 20);
+	assert_int_equal(pstore_blob_get(ps, id, &out), CMN_OK);
+	assert_int_equal(out.len, sizeof(content) - 1);
+	assert_memory_equal(out.data, content, out.len);
+	buf_release(&out);
+	/* a flipped bit is detected */
+	raw[30] ^= 1;
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(raw, 1, n, fp), n);
+	fclose(fp);
+	buf_init(&out, 1 << 20);
+	assert_int_equal(pstore_blob_get(ps, id, &out), CMN_ERR_CRYPTO);
+	buf_release(&out);
+	/* two references: the first release keeps the file, the second removes it */
+	assert_int_equal(pstore_blob_release(ps, id), CMN_OK);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(pstore_blob_release(ps, id), CMN_OK);
+	assert_int_not_equal(access(path, F_OK), 0);
+	assert_int_equal(pstore_blob_release(ps, id), CMN_ERR_NOT_FOUND);
+	assert_int_equal(pstore_blob_get(ps, "../../platform.db", &out), CMN_ERR_NOT_FOUND);
+	/* erasing the person removes the blob directory */
+	assert_int_equal(pstore_blob_put(ps, "x", 1, id), CMN_OK);
+	assert_int_equal(access(dir, F_OK), 0);
+	assert_int_equal(store_person_delete(f->s, f->alice.id), CMN_OK);
+	assert_int_not_equal(access(dir, F_OK), 0);
+}
+
 static void erasure_removes_the_store(void **state)
 {
 	struct fx *f = *state;
@@ -272,6 +323,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(records_and_audit, setup, teardown),
 		cmocka_unit_test_setup_teardown(secrets_are_encrypted, setup, teardown),
 		cmocka_unit_test_setup_teardown(erasure_removes_the_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(blobs_are_encrypted_and_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(key_file_checks, setup, teardown),
 		cmocka_unit_test(sealing),
 	};

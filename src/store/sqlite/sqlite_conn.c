@@ -324,3 +324,17 @@ enum cmn_rc store_person_path(const struct store *s, const char *person_id, char
 	len = snprintf(out, n, "%s/persons/%.2s/%s.db", s->dir, person_id, person_id);
 	return len < 0 || (size_t)len >= n ? CMN_ERR_TOO_LARGE : CMN_OK;
 }
+
+enum cmn_rc store_blob_dir(const struct store *s, const char *person_id, char *out, size_t n)
+{
+	enum cmn_rc rc = store_person_path(s, person_id, out, n);
+	size_t len;
+
+	if (rc != CMN_OK)
+		return rc;
+	len = strlen(out) - 3; /* without ".db" */
+	if (len + 7 > n)
+		return CMN_ERR_TOO_LARGE;
+	memcpy(out + len, ".blobs", 7);
+	return CMN_OK;
+}

@@ -68,6 +68,9 @@ struct conn *store_platform_conn(struct store *s);
 /* store_person_path - writes dir/persons/XX/ID.db into out. */
 enum cmn_rc store_person_path(const struct store *s, const char *person_id, char *out, size_t n);
 
+/* store_blob_dir - writes dir/persons/XX/ID.blobs into out. */
+enum cmn_rc store_blob_dir(const struct store *s, const char *person_id, char *out, size_t n);
+
 /* pstore_create - creates and migrates a person's store file. */
 enum cmn_rc pstore_create(struct store *s, const char *person_id);
 

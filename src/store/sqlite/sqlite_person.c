@@ -35,6 +35,9 @@ static const char *const person_migrations[] = {
 	"  hash TEXT NOT NULL);"
 	"CREATE TABLE secrets (name TEXT PRIMARY KEY, box BLOB NOT NULL,"
 	"  updated INTEGER NOT NULL);",
+	/* 2: encrypted blobs, content-addressed, reference-counted */
+	"CREATE TABLE blobs (id TEXT PRIMARY KEY, size INTEGER NOT NULL,"
+	"  refs INTEGER NOT NULL, created INTEGER NOT NULL);",
 };
 
 #define PERSON_SCHEMA_VERSION ((int)(sizeof(person_migrations) / sizeof(*person_migrations)))
@@ -396,9 +399,9 @@ enum cmn_rc pstore_record_get(struct pstore *ps, const char *doctype, const char
 
 /* current_rev - the revision of a record inside a transaction. */
 static enum cmn_rc current_rev(struct pstore *ps, const char *doctype, const char *id,
-			       int64_t *rev, int64_t *created, char *import_id)
+			       int64_t *rev, int64_t *created, char *import_id, char *source)
 {
-	static const char q[] = "SELECT rev, created, import_id FROM records"
+	static const char q[] = "SELECT rev, created, import_id, source FROM records"
 				" WHERE id = ? AND doctype = ?";
 	sqlite3_stmt *st = conn_stmt(&ps->c, q);
 	int sr;
@@ -412,6 +415,8 @@ static enum cmn_rc current_rev(struct pstore *ps, const char *doctype, const cha
 		*rev = sqlite3_column_int64(st, 0);
 		*created = sqlite3_column_int64(st, 1);
 		str_copy(import_id, CRYPT_ID_LEN, (const char *)sqlite3_column_text(st, 2));
+		if (source)
+			str_copy(source, SOURCE_MAX + 1, (const char *)sqlite3_column_text(st, 3));
 	}
 	sqlite3_reset(st);
 	if (sr == SQLITE_ROW)
@@ -422,7 +427,7 @@ static enum cmn_rc current_rev(struct pstore *ps, const char *doctype, const cha
 enum cmn_rc pstore_record_replace(struct pstore *ps, struct record_meta *meta, int64_t expect_rev,
 				  const char *data, const char *actor)
 {
-	static const char q[] = "UPDATE records SET rev = rev + 1, t = ?, data = ?, source = ?,"
+	static const char q[] = "UPDATE records SET rev = rev + 1, t = ?, data = ?,"
 				" updated = ? WHERE id = ? AND doctype = ? AND rev = ?";
 	char object[160];
 	sqlite3_stmt *st;
@@ -432,7 +437,8 @@ enum cmn_rc pstore_record_replace(struct pstore *ps, struct record_meta *meta, i
 
 	if ((rc = tx_begin(ps)) != CMN_OK)
 		return rc;
-	rc = current_rev(ps, meta->doctype, meta->id, &rev, &created, meta->import_id);
+	rc = current_rev(ps, meta->doctype, meta->id, &rev, &created, meta->import_id,
+			 meta->source);
 	if (rc == CMN_OK && expect_rev >= 0 && rev != expect_rev)
 		rc = CMN_ERR_PRECONDITION;
 	if (rc != CMN_OK)
@@ -444,11 +450,10 @@ enum cmn_rc pstore_record_replace(struct pstore *ps, struct record_meta *meta, i
 	meta->rev = rev + 1;
 	bind_t(st, 1, meta->t);
 	sqlite3_bind_text(st, 2, data, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, meta->source, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, meta->updated);
-	sqlite3_bind_text(st, 5, meta->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, meta->doctype, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, rev);
+	sqlite3_bind_int64(st, 3, meta->updated);
+	sqlite3_bind_text(st, 4, meta->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, meta->doctype, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, rev);
 	sr = sqlite3_step(st);
 	sqlite3_reset(st);
 	rc = sr == SQLITE_DONE ? CMN_OK : conn_err(&ps->c, sr);
@@ -470,7 +475,7 @@ enum cmn_rc pstore_record_delete(struct pstore *ps, const char *doctype, const c
 
 	if ((rc = tx_begin(ps)) != CMN_OK)
 		return rc;
-	rc = current_rev(ps, doctype, id, &rev, &created, import_id);
+	rc = current_rev(ps, doctype, id, &rev, &created, import_id, NULL);
 	if (rc == CMN_OK && expect_rev >= 0 && rev != expect_rev)
 		rc = CMN_ERR_PRECONDITION;
 	if (rc != CMN_OK)

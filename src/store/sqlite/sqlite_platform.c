@@ -4,6 +4,7 @@
  */
 #include "store/sqlite/sqlite_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,6 +347,27 @@ static void unlink_store_files(const char *path)
 	}
 }
 
+/* remove_dir - removes a flat directory of blob files. */
+static void remove_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char p[4400];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
+		if (unlink(p) != 0)
+			log_warn("could not remove %s", p);
+	}
+	closedir(d);
+	if (rmdir(path) != 0)
+		log_warn("could not remove %s", path);
+}
+
 enum cmn_rc store_person_delete(struct store *s, const char *id)
 {
 	static const char q[] = "DELETE FROM persons WHERE id = ?";
@@ -362,6 +384,8 @@ enum cmn_rc store_person_delete(struct store *s, const char *id)
 	atomic_fetch_add(&s->epoch, 1);
 	store_forget_person(s, id);
 	unlink_store_files(path);
+	if (store_blob_dir(s, id, path, sizeof(path)) == CMN_OK)
+		remove_dir(path);
 	return CMN_OK;
 }
 

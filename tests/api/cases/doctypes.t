@@ -107,14 +107,14 @@ expect-json /type = "urn:commune:problem:not-found"
 POST /api/v1/doctypes
 body {"name":"x"}
 expect 405
-expect-header Allow: GET
+expect-header Allow: GET, HEAD
 expect-json /type = "urn:commune:problem:method-not-allowed"
 
 === and so is one doctype: DELETE is 405
 as admin
 DELETE /api/v1/doctypes/bank.transaction
 expect 405
-expect-header Allow: GET
+expect-header Allow: GET, HEAD
 expect-json /type = "urn:commune:problem:method-not-allowed"
 
 === the doctype is still there
