@@ -112,6 +112,11 @@ struct schema_errors;
  * validation, for api_problem's extra members. */
 json_t *api_schema_errors(const struct schema_errors *errs);
 
+/* api_audit - appends an account event (not a record write: those are
+ * audited by the store) to the caller's chain; detail is JSON text or NULL. */
+enum cmn_rc api_audit(struct api_ctx *ctx, const char *action, const char *object,
+		      const char *detail);
+
 /* api_person_json - the public view of a person. */
 json_t *api_person_json(const struct person *p);
 

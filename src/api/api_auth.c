@@ -92,6 +92,7 @@ static enum cmn_rc password(struct api_ctx *ctx)
 		return api_problem(ctx, CMN_ERR_FORBIDDEN, why, NULL);
 	if (rc != CMN_OK)
 		return api_problem(ctx, rc, why, NULL);
+	api_audit(ctx, "account.password", "account", NULL);
 	api_empty(ctx, 204);
 	return CMN_OK;
 }

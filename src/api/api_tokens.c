@@ -3,6 +3,8 @@
  */
 #include "api/api.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -48,6 +50,16 @@ static enum cmn_rc create(struct api_ctx *ctx)
 		return api_problem(ctx, CMN_ERR_CONFLICT, "too many tokens: revoke one first", NULL);
 	if (rc != CMN_OK)
 		return rc;
+	{
+		char object[64];
+		json_t *d = json_pack("{s:s}", "name", t.name);
+		char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+
+		snprintf(object, sizeof(object), "token/%s", t.id);
+		api_audit(ctx, "token.create", object, detail);
+		free(detail);
+		json_decref(d);
+	}
 	j = token_json(&t);
 	json_object_set_new(j, "token", json_string(token));
 	sodium_memzero(token, sizeof(token));
@@ -58,9 +70,12 @@ static enum cmn_rc create(struct api_ctx *ctx)
 static enum cmn_rc revoke(struct api_ctx *ctx)
 {
 	enum cmn_rc rc = store_token_delete(ctx->app->store, ctx->person.id, ctx->params[0]);
+	char object[64];
 
 	if (rc != CMN_OK)
 		return rc;
+	snprintf(object, sizeof(object), "token/%.40s", ctx->params[0]);
+	api_audit(ctx, "token.revoke", object, NULL);
 	api_empty(ctx, 204);
 	return CMN_OK;
 }

@@ -104,6 +104,19 @@ json_t *api_person_json(const struct person *p)
 			 "created", api_time(p->created));
 }
 
+enum cmn_rc api_audit(struct api_ctx *ctx, const char *action, const char *object,
+		      const char *detail)
+{
+	struct pstore *ps;
+	enum cmn_rc rc = store_person_store(ctx->app->store, ctx->person.id, &ps);
+
+	if (rc == CMN_OK)
+		rc = pstore_audit_append(ps, ctx->actor, action, object, detail ? detail : "");
+	if (rc != CMN_OK)
+		log_error("audit of %s for %s failed: %s", action, ctx->person.id, cmn_strerror(rc));
+	return rc;
+}
+
 json_t *api_schema_errors(const struct schema_errors *errs)
 {
 	json_t *list = json_array();

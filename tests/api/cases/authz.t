@@ -744,7 +744,7 @@ as alice
 GET /api/v1/audit/verify
 expect 200
 expect-json /intact = true
-expect-json /entries = 1
+expect-json /entries = 2
 
 === alice's session was not logged out by anyone
 as alice
@@ -875,13 +875,14 @@ GET /api/v1/records/bank.transaction/${btx}
 expect 404
 expect-json /type = "urn:commune:problem:not-found"
 
-=== alice's audit has only her entry
+=== alice's audit has only her entries: her fixture token, her record
 as alice
 GET /api/v1/audit
 expect 200
-expect-json /items length 1
-expect-json /items/0/actor = "person:${alice_id}"
-expect-json /items/0/object ~ ${atx}
+expect-json /items length 2
+expect-json /items/0/action = "token.create"
+expect-json /items/1/actor = "person:${alice_id}"
+expect-json /items/1/object ~ ${atx}
 
 === after all of bob's attempts alice still reads her record unchanged, rev 1
 as alice
@@ -981,7 +982,7 @@ expect-json /type = "urn:commune:problem:csrf"
 as alice
 GET /api/v1/audit/verify
 expect 200
-expect-json /entries = 1
+expect-json /entries = 2
 
 === alice's record is still rev 1
 as alice

@@ -34,12 +34,12 @@ GET /api/v1/records/bank.transaction
 expect 200
 expect-json /items length 3
 
-=== the baseline: three audit entries, intact
+=== the baseline: four audit entries (the fixture token, three records), intact
 as alice
 GET /api/v1/audit/verify
 expect 200
 expect-json /intact = true
-expect-json /entries = 3
+expect-json /entries = 4
 
 # ---- malformed JSON ---------------------------------------------------------
 
@@ -1107,12 +1107,12 @@ expect 200
 expect-json /items length 3
 expect-json /next_cursor = null
 
-=== the audit chain still has exactly three entries, intact
+=== the audit chain still has exactly four entries, intact
 as alice
 GET /api/v1/audit/verify
 expect 200
 expect-json /intact = true
-expect-json /entries = 3
+expect-json /entries = 4
 
 === the first record is untouched
 as alice

@@ -153,15 +153,18 @@ as alice
 GET /api/v1/audit/verify
 expect 200
 expect-json /intact = true
-expect-json /entries = 6
+expect-json /entries = 7
 
 === the audit chain lists them
 as alice
 GET /api/v1/audit?limit=2
 expect 200
 expect-json /items length 2
-expect-json /items/0/action = "record.create"
-expect-json /items/0/actor = "person:${alice_id}"
+expect-json /items/0/action = "token.create"
+expect-json /items/0/object ~ ^token/[0-9a-f]{32}$
+expect-json /items/0/detail/name = "fixture"
+expect-json /items/1/action = "record.create"
+expect-json /items/1/actor = "person:${alice_id}"
 expect-json /next_after = 2
 
 === a token can write, and is named as the source
