@@ -26,22 +26,13 @@ static char cookie[200], csrf[120];
 
 static int setup(void **state)
 {
-	const char *hdr[] = {"Content-Type: application/json", NULL};
-	const char *b = "{\"handle\":\"alice\",\"password\":\"pw-alice-correct-horse\"}";
-	char set[256];
-	struct resp r;
-
 	(void)state;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	assert_true(test_data_dir(&srv, bin));
 	assert_true(test_add_user(&srv, "alice", "resident", "pw-alice-correct-horse"));
 	assert_true(test_server_start(&srv, "--threads", "4", NULL));
-	assert_int_equal(client_request(srv.base, "POST", "/api/v1/auth/login", hdr, b, strlen(b), &r), 0);
-	assert_int_equal(r.status, 200);
-	assert_non_null(client_header(&r, "Set-Cookie", set, sizeof(set)));
-	snprintf(cookie, sizeof(cookie), "Cookie: %.*s", (int)strcspn(set, ";"), set);
-	snprintf(csrf, sizeof(csrf), "X-CSRF-Token: %s", json_string_value(json_object_get(r.json, "csrf")));
-	client_free(&r);
+	assert_int_equal(client_login(srv.base, "alice", "pw-alice-correct-horse", cookie,
+				      sizeof(cookie), csrf, sizeof(csrf)), 0);
 	return 0;
 }
 

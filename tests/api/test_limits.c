@@ -24,14 +24,9 @@ static const char *bin;
 
 static int dial(unsigned short port)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-	struct timeval tv = {10, 0};
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = test_dial(port);
 
-	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
 	assert_true(fd >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	return fd;
 }
 

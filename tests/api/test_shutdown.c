@@ -27,13 +27,9 @@ static const char *bin;
 
 static int dial(unsigned short port)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-	struct timeval tv = {10, 0};
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = test_dial(port);
 
-	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_true(fd >= 0);
 	return fd;
 }
 
@@ -99,9 +95,7 @@ static void in_flight_request_finishes(void **state)
 static void access_log_has_no_secrets(void **state)
 {
 	struct test_server s;
-	const char *hdr[] = {"Content-Type: application/json", NULL};
-	const char *b = "{\"handle\":\"alice\",\"password\":\"pw-alice-correct-horse\"}";
-	char set[256], cookie[256], csrf[128], path[400];
+	char cookie[256], csrf[128], path[400];
 	struct resp r;
 	char *log;
 
@@ -109,12 +103,8 @@ static void access_log_has_no_secrets(void **state)
 	assert_true(test_data_dir(&s, bin));
 	assert_true(test_add_user(&s, "alice", "resident", "pw-alice-correct-horse"));
 	assert_true(test_server_start(&s, NULL));
-	assert_int_equal(client_request(s.base, "POST", "/api/v1/auth/login", hdr, b, strlen(b), &r), 0);
-	assert_int_equal(r.status, 200);
-	assert_non_null(client_header(&r, "Set-Cookie", set, sizeof(set)));
-	snprintf(cookie, sizeof(cookie), "Cookie: %.*s", (int)strcspn(set, ";"), set);
-	snprintf(csrf, sizeof(csrf), "X-CSRF-Token: %s", json_string_value(json_object_get(r.json, "csrf")));
-	client_free(&r);
+	assert_int_equal(client_login(s.base, "alice", "pw-alice-correct-horse", cookie,
+				      sizeof(cookie), csrf, sizeof(csrf)), 0);
 	{
 		const char *h2[] = {cookie, csrf, "Content-Type: application/json", NULL};
 		const char *rec = "{\"date\":\"2024-01-01\",\"amount\":1,\"currency\":\"EUR\","

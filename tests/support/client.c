@@ -3,6 +3,7 @@
  */
 #include "client.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -103,6 +104,28 @@ const char *client_header(const struct resp *r, const char *name, char *out, siz
 		p = eol ? eol + 2 : NULL;
 	}
 	return NULL;
+}
+
+int client_login(const char *base, const char *handle, const char *password, char *cookie,
+		 size_t cookie_len, char *csrf, size_t csrf_len)
+{
+	const char *hdr[] = {"Content-Type: application/json", NULL};
+	char body[512], set[512];
+	struct resp r;
+	int ok;
+
+	snprintf(body, sizeof(body), "{\"handle\":\"%s\",\"password\":\"%s\"}", handle, password);
+	if (client_request(base, "POST", "/api/v1/auth/login", hdr, body, strlen(body), &r) != 0)
+		return -1;
+	ok = r.status == 200 && client_header(&r, "Set-Cookie", set, sizeof(set)) &&
+	     json_is_string(json_object_get(r.json, "csrf"));
+	if (ok) {
+		snprintf(cookie, cookie_len, "Cookie: %.*s", (int)strcspn(set, ";"), set);
+		snprintf(csrf, csrf_len, "X-CSRF-Token: %s",
+			 json_string_value(json_object_get(r.json, "csrf")));
+	}
+	client_free(&r);
+	return ok ? 0 : -1;
 }
 
 void client_free(struct resp *r)

@@ -26,6 +26,11 @@ int client_request(const char *base, const char *method, const char *path,
 /* client_header - a response header's value (copied into out), or NULL. */
 const char *client_header(const struct resp *r, const char *name, char *out, size_t n);
 
+/* client_login - logs in; cookie receives "Cookie: commune_session=..." and
+ * csrf "X-CSRF-Token: ...", ready to use as request headers. */
+int client_login(const char *base, const char *handle, const char *password, char *cookie,
+		 size_t cookie_len, char *csrf, size_t csrf_len);
+
 /* client_free - frees a response. */
 void client_free(struct resp *r);
 

@@ -35,4 +35,8 @@ bool test_server_start(struct test_server *s, ...);
  * Removes the data directory when remove_dir. */
 int test_server_stop(struct test_server *s, bool remove_dir);
 
+/* test_dial - a TCP connection to 127.0.0.1:port with a 10 s receive
+ * timeout, or -1. */
+int test_dial(unsigned short port);
+
 #endif
