@@ -70,7 +70,7 @@ static size_t read_response(int fd, char *buf, size_t n)
 
 static int status_of(const char *resp)
 {
-	return strncmp(resp, "HTTP/1.1 ", 9) == 0 ? atoi(resp + 9) : -1;
+	return strncmp(resp, "HTTP/1.1 ", 9) == 0 ? (int)strtol(resp + 9, NULL, 10) : -1;
 }
 
 static void assert_problem(const char *resp, int status, const char *type)
