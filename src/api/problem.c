@@ -40,6 +40,7 @@ static const struct {
 	{CMN_ERR_URI_TOO_LONG, 414, "uri-too-long", "The request target is too long"},
 	{CMN_ERR_METHOD, 405, "method-not-allowed", "This method is not allowed here"},
 	{CMN_ERR_MEDIA_TYPE, 415, "unsupported-media-type", "The body must be JSON"},
+	{CMN_ERR_CORRUPT, 500, "corrupt-data", "Stored data failed its integrity check"},
 };
 
 static int find(enum cmn_rc rc)
@@ -67,6 +68,7 @@ const char *api_problem_type(enum cmn_rc rc)
 		T("crypto-error"), T("account-disabled"), T("unsupported"), T("internal-error"),
 		T("request-timeout"), T("server-busy"), T("csrf"), T("headers-too-large"),
 		T("uri-too-long"), T("method-not-allowed"), T("unsupported-media-type"),
+		T("corrupt-data"),
 #undef T
 	};
 	int i = find(rc);
