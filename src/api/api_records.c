@@ -190,7 +190,7 @@ static enum cmn_rc person_store(struct api_ctx *ctx, struct pstore **ps)
 /* POST /api/v1/records/{doctype} */
 static enum cmn_rc create(struct api_ctx *ctx)
 {
-	const struct doctype *d;
+	const struct doctype *d = NULL;
 	struct record_meta m = {0};
 	struct pstore *ps;
 	char *text, loc[160];
@@ -223,7 +223,7 @@ static enum cmn_rc create(struct api_ctx *ctx)
 /* GET /api/v1/records/{doctype}/{id} */
 static enum cmn_rc get(struct api_ctx *ctx)
 {
-	const struct doctype *d;
+	const struct doctype *d = NULL;
 	struct record_query rq;
 	struct record_meta m;
 	struct pstore *ps;
@@ -292,7 +292,7 @@ static enum cmn_rc add_row(const struct record_meta *m, const char *data,
 /* GET /api/v1/records/{doctype}?filter...&sort=&limit=&cursor=&fields= */
 static enum cmn_rc list(struct api_ctx *ctx)
 {
-	const struct doctype *d;
+	const struct doctype *d = NULL;
 	struct record_query rq;
 	struct page p = {0};
 	struct pstore *ps;
@@ -374,7 +374,7 @@ static enum cmn_rc write_problem(struct api_ctx *ctx, enum cmn_rc rc)
 /* PUT /api/v1/records/{doctype}/{id} */
 static enum cmn_rc replace(struct api_ctx *ctx)
 {
-	const struct doctype *d;
+	const struct doctype *d = NULL;
 	struct pstore *ps;
 	int64_t expect;
 	enum cmn_rc rc;
@@ -416,7 +416,7 @@ static void merge_patch(json_t *target, const json_t *patch)
 /* PATCH /api/v1/records/{doctype}/{id} - JSON Merge Patch. */
 static enum cmn_rc patch(struct api_ctx *ctx)
 {
-	const struct doctype *d;
+	const struct doctype *d = NULL;
 	struct record_meta m;
 	struct pstore *ps;
 	char *data = NULL;
@@ -455,7 +455,7 @@ static enum cmn_rc patch(struct api_ctx *ctx)
 /* DELETE /api/v1/records/{doctype}/{id} */
 static enum cmn_rc erase(struct api_ctx *ctx)
 {
-	const struct doctype *d;
+	const struct doctype *d = NULL;
 	struct pstore *ps;
 	int64_t expect;
 	enum cmn_rc rc;

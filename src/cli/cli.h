@@ -51,5 +51,6 @@ int cmd_user(int argc, char **argv);
 int cmd_org(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_doctype(int argc, char **argv);
+int cmd_series(int argc, char **argv);
 
 #endif

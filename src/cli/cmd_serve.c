@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "series/series.h"
 #include "version.h"
 
 static bool uint_opt(const char *name, const char *v, unsigned max, unsigned *out)
@@ -140,6 +141,7 @@ int cmd_serve(int argc, char **argv)
 		;
 	log_info("signal %d: finishing requests in flight", sig);
 	http_server_stop(&srv);
+	series_zone_release();
 	api_release();
 	ratelimit_free(&app.limits);
 	cli_close(&env);

@@ -29,6 +29,11 @@ static const struct verb verbs[] = {
 	{"audit", cmd_audit, "commune audit verify HANDLE",
 	 "Check that a person's audit chain has not been tampered with."},
 	{"doctype", cmd_doctype, "commune doctype list", "List the doctype registry."},
+	{"series", cmd_series,
+	 "commune series ls HANDLE\n"
+	 "commune series show HANDLE ID [--from T] [--to T] [--bucket Nmin|hour|day|week|month|year]\n"
+	 "commune series export HANDLE ID [--from T] [--to T] [--format csv|json]",
+	 "A person's time series: list, summarise, export."},
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(*verbs))

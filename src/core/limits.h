@@ -12,7 +12,7 @@
 #define CMN_MAX_BODY_BYTES (1024 * 1024)   /* request body: 413 above */
 #define CMN_MAX_HEADER_BYTES (16 * 1024)   /* all request headers: 431 above */
 #define CMN_MAX_URI_BYTES 4096             /* request target: 414 above */
-#define CMN_MHD_POOL_BYTES (64 * 1024)     /* per-connection memory of the HTTP library */
+#define CMN_MHD_POOL_BYTES (32 * 1024)     /* per-connection memory of the HTTP library */
 #define CMN_MAX_CONNECTIONS 1024           /* open connections: 503 above */
 #define CMN_MAX_CONNECTIONS_PER_IP 256     /* per client address */
 #define CMN_MAX_DROPPED_BYTES (8 * 1024 * 1024) /* refused body read before closing */

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -38,11 +39,21 @@ void log_line(const char *json_line)
 
 	if (!f)
 		return;
+	size_t n = strlen(json_line);
+	char small[1024];
+	char *line = n + 1 <= sizeof(small) ? small : malloc(n + 1);
+
+	if (!line)
+		return;
+	/* one buffer, one write: lines from threads never interleave */
+	memcpy(line, json_line, n);
+	line[n] = '\n';
 	pthread_mutex_lock(&log_lock);
-	fputs(json_line, f);
-	fputc('\n', f);
+	fwrite(line, 1, n + 1, f);
 	fflush(f);
 	pthread_mutex_unlock(&log_lock);
+	if (line != small)
+		free(line);
 }
 
 /* escape - appends s as the inside of a JSON string. */

@@ -23,8 +23,7 @@ int64_t time_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* days_from_civil - days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t time_days_from_civil(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -34,6 +33,27 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return era * 146097 + doe - 719468;
+}
+
+void time_civil_from_days(int64_t days, int64_t *y, int *m, int *d)
+{
+	int64_t z = days + 719468, era, doe, yoe, doy, mp;
+
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+int64_t time_floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
 void time_format(char out[TIME_RFC3339_LEN], int64_t t)
@@ -98,7 +118,7 @@ enum cmn_rc time_parse(const char *s, bool date_ok, int64_t *out)
 	if (s[10] == '\0') {
 		if (!date_ok)
 			return CMN_ERR_INVALID;
-		*out = days_from_civil(y, mo, d) * 86400000;
+		*out = time_days_from_civil(y, mo, d) * 86400000;
 		return CMN_OK;
 	}
 	if ((s[10] != 'T' && s[10] != 't') || strlen(s) < 20 || s[13] != ':' || s[16] != ':')
@@ -144,7 +164,7 @@ enum cmn_rc time_parse(const char *s, bool date_ok, int64_t *out)
 		return CMN_ERR_INVALID;
 	if (se == 60)
 		se = 59; /* a leap second is read as the second before it */
-	*out = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se) -
+	*out = ((time_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se) -
 		(int64_t)off * 60) * 1000 + ms;
 	return CMN_OK;
 }

@@ -28,6 +28,16 @@ void time_format(char out[TIME_RFC3339_LEN], int64_t t);
  * taken as midnight UTC). */
 enum cmn_rc time_parse(const char *s, bool date_ok, int64_t *out);
 
+/* time_days_from_civil - days since 1970-01-01 of a proleptic Gregorian
+ * date (month 1..12; day 1..31). */
+int64_t time_days_from_civil(int64_t y, int m, int d);
+
+/* time_civil_from_days - the date of a day number (inverse of the above). */
+void time_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+
+/* time_floor_div - floor(a / b) for b > 0, whatever the sign of a. */
+int64_t time_floor_div(int64_t a, int64_t b);
+
 /* time_is_date - true when s is a valid full-date ("YYYY-MM-DD"). */
 bool time_is_date(const char *s);
 

@@ -472,7 +472,9 @@ enum cmn_rc http_server_start(struct http_server **out, const struct server_conf
 	srv->d = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-		MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0,
+		/* one thread is the polling thread itself: no pool (and no warning) */
+		threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_CONNECTION_LIMIT,
+		threads > 1 ? threads : cfg->max_connections + CMN_CONNECTION_SLACK,
 		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections + CMN_CONNECTION_SLACK,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,

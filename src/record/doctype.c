@@ -87,6 +87,18 @@ enum cmn_rc registry_add_json(struct registry *r, json_t *def, char *err, size_t
 		snprintf(err, errlen, "%s: the schema must describe an object", dt.name);
 		goto bad;
 	}
+	if (strcmp(dt.kind, "timeseries") == 0) {
+		const json_t *spec = json_object_get(def, "series");
+		const json_t *units = json_object_get(spec, "units");
+		const json_t *steps = json_object_get(spec, "steps_s");
+
+		if (!json_is_array(units) || !json_array_size(units) || !json_is_array(steps) ||
+		    !json_array_size(steps)) {
+			snprintf(err, errlen, "%s: a time-series doctype needs series.units and "
+					      "series.steps_s", dt.name);
+			goto bad;
+		}
+	}
 	idx = json_object_get(def, "indexes");
 	if (idx && (!json_is_array(idx) || json_array_size(idx) > DOCTYPE_MAX_INDEXES)) {
 		snprintf(err, errlen, "%s: \"indexes\" must be a list of at most %d fields",

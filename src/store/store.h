@@ -303,6 +303,80 @@ enum cmn_rc pstore_blob_get(struct pstore *ps, const char *id, struct buf *out);
 /* pstore_blob_release - drops one reference; the file goes with the last. */
 enum cmn_rc pstore_blob_release(struct pstore *ps, const char *id);
 
+/*
+ * Time series. A series belongs to a person's store and is identified by
+ * (doctype, source, key) - e.g. (energy.electricity.load_curve, enedis,
+ * PRM 12345678901234) - and by a random id. Its points live in chunks
+ * (src/series/codec.h), each covering a fixed span of time; the store
+ * keeps the chunks as opaque bytes, the series service decides their
+ * content.
+ */
+#define SERIES_KEY_MAX 128
+#define SERIES_UNIT_MAX 16
+#define SERIES_TZ_MAX 64
+
+struct series_def {
+	char id[CRYPT_ID_LEN];
+	char doctype[CMN_DOCTYPE_NAME_MAX + 1];
+	char source[SOURCE_MAX + 1];      /* who measured: "enedis", "grdf", "gps", "api" */
+	char key[SERIES_KEY_MAX + 1];     /* which meter or device: a PRM, a PCE, "phone" */
+	char unit[SERIES_UNIT_MAX + 1];   /* "W", "Wh", "L", "m3", "udeg" */
+	int64_t step;                     /* ms between points; 0 for an irregular series */
+	int64_t phase;                    /* t mod step of every point (regular) */
+	int64_t span;                     /* ms covered by one chunk */
+	char tz[SERIES_TZ_MAX + 1];       /* IANA zone for calendar buckets */
+	char *meta;                       /* JSON text (malloc'd; NULL when none) */
+	int64_t points;                   /* present points, over all chunks */
+	int64_t t_first, t_last;          /* INT64_MIN when empty */
+	int64_t created, updated;
+};
+
+/* series_def_release - frees def->meta. */
+void series_def_release(struct series_def *def);
+
+/* pstore_series_add - records a new series (def->id is filled).
+ * CMN_ERR_EXISTS when (doctype, source, key) is taken. */
+enum cmn_rc pstore_series_add(struct pstore *ps, struct series_def *def, const char *actor);
+
+/* pstore_series_get - a series by id (release def). */
+enum cmn_rc pstore_series_get(struct pstore *ps, const char *id, struct series_def *def);
+
+/* pstore_series_find - a series by (doctype, source, key) (release def). */
+enum cmn_rc pstore_series_find(struct pstore *ps, const char *doctype, const char *source,
+			       const char *key, struct series_def *def);
+
+/* pstore_series_each - every series, by doctype then key. */
+enum cmn_rc pstore_series_each(struct pstore *ps,
+			       enum cmn_rc (*fn)(const struct series_def *d, void *ctx), void *ctx);
+
+/* pstore_series_delete - a series and all its chunks, audited. */
+enum cmn_rc pstore_series_delete(struct pstore *ps, const char *id, const char *actor);
+
+struct chunk_ref {
+	int64_t start;                    /* the chunk's span starts here (ms) */
+	const uint8_t *data;              /* encoded points; NULL to delete */
+	size_t len;
+	uint32_t present;                 /* points with a value */
+	int64_t t_first, t_last;          /* of the points in it */
+};
+
+/* pstore_chunks_each - the chunks of a series that may hold points in
+ * [from, to), in time order. data is valid during the call only. */
+enum cmn_rc pstore_chunks_each(struct pstore *ps, const struct series_def *def, int64_t from,
+			       int64_t to,
+			       enum cmn_rc (*fn)(const struct chunk_ref *c, void *ctx), void *ctx);
+
+/* pstore_chunk_get - one chunk by its start; *data is malloc'd. */
+enum cmn_rc pstore_chunk_get(struct pstore *ps, const char *series_id, int64_t start,
+			     uint8_t **data, size_t *len);
+
+/* pstore_chunks_write - replaces (or, with data NULL, deletes) n chunks of
+ * a series, updates its totals and appends one audit entry (action,
+ * detail JSON), all in one transaction: all or nothing. */
+enum cmn_rc pstore_chunks_write(struct pstore *ps, const char *series_id,
+				const struct chunk_ref *chunks, size_t n, const char *actor,
+				const char *action, const char *detail);
+
 /* pstore_secret_put - stores a secret encrypted with the person's key. */
 enum cmn_rc pstore_secret_put(struct pstore *ps, const char *name, const void *value, size_t n);
 

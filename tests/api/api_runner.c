@@ -109,8 +109,8 @@ static size_t expand(const char *in, char *out, size_t n)
 			in += 4;
 			continue;
 		}
-		if (in[0] == '\\' && in[1] == 'r') {
-			out[o++] = '\r';
+		if (in[0] == '\\' && (in[1] == 'r' || in[1] == 'n')) {
+			out[o++] = in[1] == 'r' ? '\r' : '\n';
 			in += 2;
 			continue;
 		}

@@ -34,6 +34,7 @@ struct store {
 	size_t nindexes;
 	char index_sig[CRYPT_HASH_HEX_LEN]; /* hash of the index list */
 	atomic_uint_fast64_t epoch;       /* bumped when a person is erased */
+	atomic_uint_fast64_t auth_epoch;  /* bumped when a session or a person changes */
 	pthread_mutex_t lock;             /* guards indexes */
 };
 
@@ -76,6 +77,17 @@ enum cmn_rc pstore_create(struct store *s, const char *person_id);
 
 /* pstore_open_int - opens a person's store (must exist). */
 enum cmn_rc pstore_open_int(struct store *s, const char *person_id, struct pstore *ps);
+
+/* pstore_tx_begin, pstore_tx_end - a write transaction on a person's
+ * store; tx_end commits when rc is CMN_OK, else rolls back, and returns
+ * the final result. */
+enum cmn_rc pstore_tx_begin(struct pstore *ps);
+enum cmn_rc pstore_tx_end(struct pstore *ps, enum cmn_rc rc);
+
+/* pstore_audit_in_tx - appends to the audit chain inside the caller's
+ * transaction. */
+enum cmn_rc pstore_audit_in_tx(struct pstore *ps, const char *actor, const char *action,
+			       const char *object, const char *detail);
 
 /* store_forget_person - closes this thread's handle on a person's store. */
 void store_forget_person(struct store *s, const char *person_id);

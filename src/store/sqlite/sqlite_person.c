@@ -38,6 +38,19 @@ static const char *const person_migrations[] = {
 	/* 2: encrypted blobs, content-addressed, reference-counted */
 	"CREATE TABLE blobs (id TEXT PRIMARY KEY, size INTEGER NOT NULL,"
 	"  refs INTEGER NOT NULL, created INTEGER NOT NULL);",
+	/* 3: time series and their chunks */
+	"CREATE TABLE series ("
+	"  id TEXT PRIMARY KEY, doctype TEXT NOT NULL, source TEXT NOT NULL,"
+	"  key TEXT NOT NULL, unit TEXT NOT NULL, step INTEGER NOT NULL,"
+	"  phase INTEGER NOT NULL, span INTEGER NOT NULL, tz TEXT NOT NULL, meta TEXT,"
+	"  points INTEGER NOT NULL DEFAULT 0, t_first INTEGER, t_last INTEGER,"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+	"  UNIQUE (doctype, source, key));"
+	"CREATE TABLE chunks ("
+	"  series_id TEXT NOT NULL REFERENCES series(id) ON DELETE CASCADE,"
+	"  start INTEGER NOT NULL, t_first INTEGER NOT NULL, t_last INTEGER NOT NULL,"
+	"  present INTEGER NOT NULL, data BLOB NOT NULL,"
+	"  PRIMARY KEY (series_id, start)) WITHOUT ROWID;",
 };
 
 #define PERSON_SCHEMA_VERSION ((int)(sizeof(person_migrations) / sizeof(*person_migrations)))
@@ -206,12 +219,12 @@ static enum cmn_rc audit_append(struct pstore *ps, const char *actor, const char
 	return sr == SQLITE_DONE ? CMN_OK : conn_err(&ps->c, sr);
 }
 
-static enum cmn_rc tx_begin(struct pstore *ps)
+enum cmn_rc pstore_tx_begin(struct pstore *ps)
 {
 	return conn_exec(&ps->c, "BEGIN IMMEDIATE");
 }
 
-static enum cmn_rc tx_end(struct pstore *ps, enum cmn_rc rc)
+enum cmn_rc pstore_tx_end(struct pstore *ps, enum cmn_rc rc)
 {
 	if (rc == CMN_OK)
 		rc = conn_exec(&ps->c, "COMMIT");
@@ -220,14 +233,20 @@ static enum cmn_rc tx_end(struct pstore *ps, enum cmn_rc rc)
 	return rc;
 }
 
+enum cmn_rc pstore_audit_in_tx(struct pstore *ps, const char *actor, const char *action,
+			       const char *object, const char *detail)
+{
+	return audit_append(ps, actor, action, object, detail);
+}
+
 enum cmn_rc pstore_audit_append(struct pstore *ps, const char *actor, const char *action,
 				const char *object, const char *detail)
 {
-	enum cmn_rc rc = tx_begin(ps);
+	enum cmn_rc rc = pstore_tx_begin(ps);
 
 	if (rc != CMN_OK)
 		return rc;
-	return tx_end(ps, audit_append(ps, actor, action, object, detail));
+	return pstore_tx_end(ps, audit_append(ps, actor, action, object, detail));
 }
 
 static void audit_row(sqlite3_stmt *st, struct audit_entry *e)
@@ -348,10 +367,10 @@ enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, co
 
 	meta->rev = 1;
 	meta->created = meta->updated = time_now_ms();
-	if ((rc = tx_begin(ps)) != CMN_OK)
+	if ((rc = pstore_tx_begin(ps)) != CMN_OK)
 		return rc;
 	if (!(st = conn_stmt(&ps->c, q)))
-		return tx_end(ps, CMN_ERR_STORE);
+		return pstore_tx_end(ps, CMN_ERR_STORE);
 	sqlite3_bind_text(st, 1, meta->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, meta->doctype, -1, SQLITE_STATIC);
 	bind_t(st, 3, meta->t);
@@ -366,7 +385,7 @@ enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, co
 	object_name(object, sizeof(object), meta);
 	if (rc == CMN_OK)
 		rc = audit_append(ps, actor, "record.create", object, "");
-	return tx_end(ps, rc);
+	return pstore_tx_end(ps, rc);
 }
 
 enum cmn_rc pstore_record_get(struct pstore *ps, const char *doctype, const char *id,
@@ -435,16 +454,16 @@ enum cmn_rc pstore_record_replace(struct pstore *ps, struct record_meta *meta, i
 	enum cmn_rc rc;
 	int sr;
 
-	if ((rc = tx_begin(ps)) != CMN_OK)
+	if ((rc = pstore_tx_begin(ps)) != CMN_OK)
 		return rc;
 	rc = current_rev(ps, meta->doctype, meta->id, &rev, &created, meta->import_id,
 			 meta->source);
 	if (rc == CMN_OK && expect_rev >= 0 && rev != expect_rev)
 		rc = CMN_ERR_PRECONDITION;
 	if (rc != CMN_OK)
-		return tx_end(ps, rc);
+		return pstore_tx_end(ps, rc);
 	if (!(st = conn_stmt(&ps->c, q)))
-		return tx_end(ps, CMN_ERR_STORE);
+		return pstore_tx_end(ps, CMN_ERR_STORE);
 	meta->updated = time_now_ms();
 	meta->created = created;
 	meta->rev = rev + 1;
@@ -460,7 +479,7 @@ enum cmn_rc pstore_record_replace(struct pstore *ps, struct record_meta *meta, i
 	object_name(object, sizeof(object), meta);
 	if (rc == CMN_OK)
 		rc = audit_append(ps, actor, "record.update", object, "");
-	return tx_end(ps, rc);
+	return pstore_tx_end(ps, rc);
 }
 
 enum cmn_rc pstore_record_delete(struct pstore *ps, const char *doctype, const char *id,
@@ -473,15 +492,15 @@ enum cmn_rc pstore_record_delete(struct pstore *ps, const char *doctype, const c
 	enum cmn_rc rc;
 	int sr;
 
-	if ((rc = tx_begin(ps)) != CMN_OK)
+	if ((rc = pstore_tx_begin(ps)) != CMN_OK)
 		return rc;
 	rc = current_rev(ps, doctype, id, &rev, &created, import_id, NULL);
 	if (rc == CMN_OK && expect_rev >= 0 && rev != expect_rev)
 		rc = CMN_ERR_PRECONDITION;
 	if (rc != CMN_OK)
-		return tx_end(ps, rc);
+		return pstore_tx_end(ps, rc);
 	if (!(st = conn_stmt(&ps->c, q)))
-		return tx_end(ps, CMN_ERR_STORE);
+		return pstore_tx_end(ps, CMN_ERR_STORE);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, doctype, -1, SQLITE_STATIC);
 	sr = sqlite3_step(st);
@@ -490,7 +509,7 @@ enum cmn_rc pstore_record_delete(struct pstore *ps, const char *doctype, const c
 	snprintf(object, sizeof(object), "%s/%s", doctype, id);
 	if (rc == CMN_OK)
 		rc = audit_append(ps, actor, "record.delete", object, "");
-	return tx_end(ps, rc);
+	return pstore_tx_end(ps, rc);
 }
 
 /* ---- queries ------------------------------------------------------------ */

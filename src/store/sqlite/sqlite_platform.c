@@ -276,6 +276,9 @@ enum cmn_rc store_person_each(struct store *s,
 	return rc;
 }
 
+/* exec_bind2 - runs a change with one or two text parameters. Every change
+ * to persons or sessions goes through here, so it also invalidates the
+ * threads' session caches. */
 static enum cmn_rc exec_bind2(struct store *s, const char *sql, const char *a, const char *b,
 			      int changes_needed)
 {
@@ -283,6 +286,7 @@ static enum cmn_rc exec_bind2(struct store *s, const char *sql, const char *a, c
 	sqlite3_stmt *st;
 	enum cmn_rc rc;
 
+	atomic_fetch_add(&s->auth_epoch, 1);
 	if (!c || !(st = conn_stmt(c, sql)))
 		return CMN_ERR_STORE;
 	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
@@ -474,8 +478,64 @@ enum cmn_rc store_session_add(struct store *s, const char *token_hash, const cha
 	return step_done(c, st);
 }
 
+/*
+ * A small per-thread cache of sessions, so that a read does not cost a
+ * query on the platform store. An entry is used only while the store's
+ * auth epoch is unchanged (any change to a person or a session moves it
+ * on), within a minute of its last_seen (after which the database path
+ * refreshes last_seen), and before it expires.
+ */
+#define SESSION_CACHE 64
+
+struct session_slot {
+	const struct store *s;
+	uint64_t epoch;
+	char hash[CRYPT_HASH_HEX_LEN];
+	struct session sess;
+};
+
+static _Thread_local struct session_slot session_cache[SESSION_CACHE];
+
+static struct session_slot *session_slot_of(const char *token_hash)
+{
+	unsigned h = 0;
+
+	for (int i = 0; i < 8 && token_hash[i]; i++)
+		h = h * 31 + (unsigned char)token_hash[i];
+	return &session_cache[h % SESSION_CACHE];
+}
+
+static enum cmn_rc session_query(struct store *s, const char *token_hash, int64_t now,
+				 struct session *out);
+
 enum cmn_rc store_session_get(struct store *s, const char *token_hash, int64_t now,
 			      struct session *out)
+{
+	struct session_slot *slot = session_slot_of(token_hash);
+	uint64_t epoch = atomic_load(&s->auth_epoch);
+	enum cmn_rc rc;
+
+	if (slot->s == s && slot->epoch == epoch && strcmp(slot->hash, token_hash) == 0 &&
+	    now - slot->sess.last_seen <= 60 * 1000 && slot->sess.expires > now) {
+		*out = slot->sess;
+		return CMN_OK;
+	}
+	rc = session_query(s, token_hash, now, out);
+	if (rc == CMN_OK) {
+		slot->s = s;
+		slot->epoch = epoch;
+		str_copy(slot->hash, sizeof(slot->hash), token_hash);
+		slot->sess = *out;
+		if (now - slot->sess.last_seen > 60 * 1000)
+			slot->sess.last_seen = now; /* the query refreshed it */
+	} else {
+		slot->s = NULL;
+	}
+	return rc;
+}
+
+static enum cmn_rc session_query(struct store *s, const char *token_hash, int64_t now,
+				 struct session *out)
 {
 	static const char q[] = "SELECT " PERSON_COLS ", x.csrf, x.created, x.expires, x.last_seen"
 				" FROM sessions x JOIN persons p ON p.id = x.person_id"

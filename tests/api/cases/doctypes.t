@@ -5,7 +5,7 @@ GET /api/v1/doctypes
 expect 200
 expect-header Cache-Control: no-store
 expect-header Content-Type: application/json
-expect-json /items length 9
+expect-json /items length 13
 expect-json /items/0/name = "bank.transaction"
 expect-json /items/0/version = 1
 expect-json /items/0/kind = "document"
@@ -14,13 +14,18 @@ expect-json /items/0/title/en = "Bank transaction"
 expect-json /items/1/name = "calendar.event"
 expect-json /items/2/name = "document.file"
 expect-json /items/2/kind = "file"
-expect-json /items/3/name = "energy.electricity.daily"
-expect-json /items/4/name = "energy.electricity.load_curve"
-expect-json /items/4/kind = "timeseries"
-expect-json /items/5/name = "food.purchase"
-expect-json /items/6/name = "mobility.trip"
-expect-json /items/7/name = "social.allowance"
-expect-json /items/8/name = "tax.household"
+expect-json /items/3/name = "energy.electricity.consumption"
+expect-json /items/3/kind = "timeseries"
+expect-json /items/4/name = "energy.electricity.index"
+expect-json /items/5/name = "energy.electricity.load_curve"
+expect-json /items/5/kind = "timeseries"
+expect-json /items/6/name = "energy.gas.consumption"
+expect-json /items/7/name = "food.purchase"
+expect-json /items/8/name = "mobility.position"
+expect-json /items/9/name = "mobility.trip"
+expect-json /items/10/name = "social.allowance"
+expect-json /items/11/name = "tax.household"
+expect-json /items/12/name = "water.consumption"
 
 === the list is a summary: no schema in it
 GET /api/v1/doctypes
@@ -32,13 +37,13 @@ expect-json /items/0/indexes absent
 as alice
 GET /api/v1/doctypes
 expect 200
-expect-json /items length 9
+expect-json /items length 13
 
 === a token sees the same registry
 as token:alice
 GET /api/v1/doctypes
 expect 200
-expect-json /items length 9
+expect-json /items length 13
 
 === show one doctype: the whole definition with its schema
 GET /api/v1/doctypes/bank.transaction
@@ -61,7 +66,9 @@ expect-json /schema/properties/category/enum/0 = "income"
 GET /api/v1/doctypes/energy.electricity.load_curve
 expect 200
 expect-json /kind = "timeseries"
-expect-json /time_field = "start"
+expect-json /time_field absent
+expect-json /series/units = ["W"]
+expect-json /series/steps_s = [600,1800,3600]
 expect-json /schema/required/0 = "prm"
 
 === show a file doctype

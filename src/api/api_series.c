@@ -1,0 +1,554 @@
+/*
+ * api_series.c - a person's time series: list and create series, read raw
+ * points or calendar buckets, append points (JSON or CSV), delete a range.
+ */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/buf.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "series/series.h"
+
+static json_t *time_or_null(int64_t t)
+{
+	return t == INT64_MIN ? json_null() : api_time(t);
+}
+
+static json_t *series_json(const struct series_def *d)
+{
+	json_t *meta = d->meta ? json_loads(d->meta, 0, NULL) : NULL;
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:o?, s:I, s:o, s:o, s:o, s:o}",
+			 "id", d->id, "doctype", d->doctype, "source", d->source, "key", d->key,
+			 "unit", d->unit, "step_s", (json_int_t)(d->step / 1000), "phase_s",
+			 (json_int_t)(d->phase / 1000), "tz", d->tz, "meta", meta, "points",
+			 (json_int_t)d->points, "first", time_or_null(d->t_first), "last",
+			 time_or_null(d->t_last), "created", api_time(d->created), "updated",
+			 api_time(d->updated));
+}
+
+static enum cmn_rc add_series(const struct series_def *d, void *list)
+{
+	return json_array_append_new(list, series_json(d)) ? CMN_ERR_NOMEM : CMN_OK;
+}
+
+static enum cmn_rc person_store(struct api_ctx *ctx, struct pstore **ps)
+{
+	return store_person_store(ctx->app->store, ctx->person.id, ps);
+}
+
+/* GET /api/v1/series */
+static enum cmn_rc list(struct api_ctx *ctx)
+{
+	json_t *items = json_array();
+	struct pstore *ps;
+	enum cmn_rc rc = person_store(ctx, &ps);
+
+	if (rc == CMN_OK)
+		rc = pstore_series_each(ps, add_series, items);
+	if (rc != CMN_OK) {
+		json_decref(items);
+		return rc;
+	}
+	return api_json(ctx, 200, json_pack("{s:o}", "items", items));
+}
+
+/* POST /api/v1/series {"doctype", "source", "key", "unit", "step_s", "phase_s"?,
+ * "tz"?, "meta"?} */
+static enum cmn_rc create(struct api_ctx *ctx)
+{
+	struct series_def def = {0};
+	const json_t *b = ctx->body, *meta = json_object_get(b, "meta");
+	const char *why = NULL, *tz = json_string_value(json_object_get(b, "tz"));
+	struct pstore *ps;
+	enum cmn_rc rc;
+
+	str_copy(def.doctype, sizeof(def.doctype), json_string_value(json_object_get(b, "doctype")));
+	str_copy(def.source, sizeof(def.source), json_string_value(json_object_get(b, "source")));
+	str_copy(def.key, sizeof(def.key), json_string_value(json_object_get(b, "key")));
+	str_copy(def.unit, sizeof(def.unit), json_string_value(json_object_get(b, "unit")));
+	str_copy(def.tz, sizeof(def.tz), tz ? tz : "Europe/Paris");
+	def.step = json_integer_value(json_object_get(b, "step_s")) * 1000;
+	def.phase = json_integer_value(json_object_get(b, "phase_s")) * 1000;
+	if (meta && !(def.meta = json_dumps(meta, API_JSON_FLAGS)))
+		return CMN_ERR_NOMEM;
+	rc = person_store(ctx, &ps);
+	if (rc == CMN_OK)
+		rc = series_create(ps, ctx->app->registry, &def, ctx->actor, &why);
+	if (rc == CMN_ERR_EXISTS) {
+		struct series_def old;
+
+		if (pstore_series_find(ps, def.doctype, def.source, def.key, &old) == CMN_OK) {
+			api_problem(ctx, rc, "this person has a series of this doctype, source and key",
+				    json_pack("{s:s}", "id", old.id));
+			series_def_release(&old);
+		}
+	} else if (rc == CMN_OK) {
+		char loc[80];
+
+		snprintf(loc, sizeof(loc), "/api/v1/series/%s", def.id);
+		http_set_header(ctx->res, "Location", loc);
+		rc = api_json(ctx, 201, series_json(&def));
+	} else if (rc == CMN_ERR_INVALID) {
+		api_problem(ctx, rc, why, NULL);
+	}
+	series_def_release(&def);
+	return rc;
+}
+
+/* the_series - the series of the path, or a 404. */
+static enum cmn_rc the_series(struct api_ctx *ctx, struct pstore **ps, struct series_def *def)
+{
+	enum cmn_rc rc = person_store(ctx, ps);
+
+	if (rc == CMN_OK)
+		rc = pstore_series_get(*ps, ctx->params[0], def);
+	if (rc == CMN_ERR_NOT_FOUND)
+		return api_problem(ctx, rc, "no such series", NULL);
+	return rc;
+}
+
+/* parse_time - RFC 3339, a date (midnight in the series' zone) or ms. */
+static enum cmn_rc parse_time(const char *s, const struct series_def *def, int64_t *out)
+{
+	if (time_is_date(s)) {
+		int64_t utc_midnight;
+		const struct tz *z = series_zone(def->tz);
+
+		if (time_parse(s, true, &utc_midnight) != CMN_OK || !z)
+			return CMN_ERR_INVALID;
+		*out = tz_from_local(z, utc_midnight / 86400000, 0);
+		return CMN_OK;
+	}
+	if (strchr(s, 'T') || strchr(s, 't'))
+		return time_parse(s, false, out);
+	return str_to_i64(s, -(INT64_C(1) << 53), INT64_C(1) << 53, out);
+}
+
+struct read_params {
+	int64_t from, to;
+	bool bucketed;
+	struct bucket_spec bucket;
+	char bucket_name[16];
+	unsigned aggs;                    /* AGG_* bits */
+};
+
+enum { AGG_SUM = 1, AGG_MEAN = 2, AGG_MIN = 4, AGG_MAX = 8, AGG_COUNT = 16 };
+
+static enum cmn_rc parse_aggs(char *v, unsigned *out)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} names[] = {{"sum", AGG_SUM}, {"mean", AGG_MEAN}, {"min", AGG_MIN}, {"max", AGG_MAX},
+		     {"count", AGG_COUNT}};
+	char *p = v;
+
+	*out = 0;
+	while (p) {
+		char *comma = strchr(p, ',');
+		size_t i;
+
+		if (comma)
+			*comma = '\0';
+		for (i = 0; i < sizeof(names) / sizeof(*names); i++)
+			if (strcmp(p, names[i].name) == 0)
+				break;
+		if (i == sizeof(names) / sizeof(*names))
+			return CMN_ERR_INVALID;
+		*out |= names[i].bit;
+		p = comma ? comma + 1 : NULL;
+	}
+	return CMN_OK;
+}
+
+/* parse_read - from=, to=, bucket=, agg= (from and to: RFC 3339, a date in
+ * the series' zone, or ms). */
+static enum cmn_rc parse_read(struct api_ctx *ctx, const struct series_def *def,
+			      struct read_params *rp, bool range_only)
+{
+	char q[1024], *p = q;
+	bool has_agg = false;
+
+	memset(rp, 0, sizeof(*rp));
+	rp->from = def->t_first == INT64_MIN ? 0 : def->t_first;
+	rp->to = def->t_last == INT64_MIN ? 0 : def->t_last + 1;
+	rp->aggs = AGG_SUM | AGG_MEAN | AGG_MIN | AGG_MAX | AGG_COUNT;
+	if (!ctx->req->query || !*ctx->req->query)
+		return CMN_OK;
+	if (str_copy(q, sizeof(q), ctx->req->query) != CMN_OK)
+		return api_problem(ctx, CMN_ERR_INVALID, "query string too long", NULL);
+	while (p) {
+		char *amp = strchr(p, '&'), *eq, val[256];
+		size_t n;
+		enum cmn_rc rc = CMN_OK;
+
+		if (amp)
+			*amp = '\0';
+		eq = strchr(p, '=');
+		if (!eq || strlen(eq + 1) >= sizeof(val) ||
+		    str_pct_decode(eq + 1, strlen(eq + 1), val, &n) != CMN_OK)
+			return api_problem(ctx, CMN_ERR_INVALID, "malformed query string", NULL);
+		*eq = '\0';
+		if (strcmp(p, "from") == 0)
+			rc = parse_time(val, def, &rp->from);
+		else if (strcmp(p, "to") == 0)
+			rc = parse_time(val, def, &rp->to);
+		else if (strcmp(p, "bucket") == 0 && !range_only) {
+			rc = bucket_parse(val, &rp->bucket);
+			rp->bucketed = rc == CMN_OK;
+			str_copy(rp->bucket_name, sizeof(rp->bucket_name), val);
+		} else if (strcmp(p, "agg") == 0 && !range_only) {
+			rc = parse_aggs(val, &rp->aggs);
+			has_agg = true;
+		} else {
+			return api_problem(ctx, CMN_ERR_INVALID, "unknown parameter",
+					   json_pack("{s:s}", "parameter", p));
+		}
+		if (rc != CMN_OK)
+			return api_problem(ctx, CMN_ERR_INVALID,
+					   "from/to: RFC 3339, a date or ms; bucket: Nmin, hour, Nh, "
+					   "day, week, month, year; agg: sum, mean, min, max, count",
+					   json_pack("{s:s}", "parameter", p));
+		p = amp ? amp + 1 : NULL;
+	}
+	if (has_agg && !rp->bucketed)
+		return api_problem(ctx, CMN_ERR_INVALID, "agg= goes with bucket=",
+				   json_pack("{s:s}", "parameter", "agg"));
+	if (rp->from > rp->to)
+		return api_problem(ctx, CMN_ERR_INVALID, "from must not be after to", NULL);
+	return CMN_OK;
+}
+
+struct raw_page {
+	struct buf b;
+	size_t n;
+	int64_t next;                     /* first time left out, or INT64_MIN */
+};
+
+static enum cmn_rc add_point(int64_t t, int64_t v, void *pv)
+{
+	struct raw_page *p = pv;
+
+	if (p->n == SERIES_MAX_RAW) {
+		p->next = t;
+		return CMN_ERR_TOO_LARGE; /* stops the scan: the page is full */
+	}
+	p->n++;
+	return buf_printf(&p->b, "%s[%lld,%lld]", p->n > 1 ? "," : "", (long long)t, (long long)v);
+}
+
+struct bucket_page {
+	json_t *items;
+	unsigned aggs;
+};
+
+static enum cmn_rc add_bucket(const struct bucket *bk, void *pv)
+{
+	struct bucket_page *p = pv;
+	json_t *o;
+
+	if (json_array_size(p->items) >= SERIES_MAX_BUCKETS)
+		return CMN_ERR_TOO_LARGE;
+	o = json_pack("{s:o, s:o}", "start", api_time(bk->start), "end", api_time(bk->end));
+	if (!o)
+		return CMN_ERR_NOMEM;
+	if (p->aggs & AGG_SUM)
+		json_object_set_new(o, "sum", json_integer(bk->sum));
+	if (p->aggs & AGG_MEAN)
+		json_object_set_new(o, "mean", json_real((double)bk->sum / (double)bk->count));
+	if (p->aggs & AGG_MIN)
+		json_object_set_new(o, "min", json_integer(bk->min));
+	if (p->aggs & AGG_MAX)
+		json_object_set_new(o, "max", json_integer(bk->max));
+	if (p->aggs & AGG_COUNT)
+		json_object_set_new(o, "count", json_integer((json_int_t)bk->count));
+	return json_array_append_new(p->items, o) ? CMN_ERR_NOMEM : CMN_OK;
+}
+
+/* GET /api/v1/series/{id}?from=&to=[&bucket=&agg=] */
+static enum cmn_rc read(struct api_ctx *ctx)
+{
+	struct series_def def;
+	struct read_params rp;
+	struct pstore *ps;
+	enum cmn_rc rc = the_series(ctx, &ps, &def);
+
+	if (rc != CMN_OK)
+		return rc;
+	rc = parse_read(ctx, &def, &rp, false);
+	if (rc == CMN_OK && rp.bucketed) {
+		struct bucket_page p = {json_array(), rp.aggs};
+
+		rc = series_aggregate(ps, &def, rp.from, rp.to, &rp.bucket, add_bucket, &p);
+		if (rc == CMN_ERR_TOO_LARGE)
+			api_problem(ctx, CMN_ERR_INVALID, "too many buckets: take a larger bucket or "
+							  "a shorter range", NULL);
+		if (rc == CMN_OK)
+			rc = api_json(ctx, 200,
+				      json_pack("{s:o, s:o, s:o, s:s, s:o}", "series",
+						series_json(&def), "from", api_time(rp.from), "to",
+						api_time(rp.to), "bucket", rp.bucket_name, "buckets",
+						p.items));
+		else
+			json_decref(p.items);
+	} else if (rc == CMN_OK) {
+		struct raw_page p = {.next = INT64_MIN};
+		json_t *head;
+		char *head_text;
+
+		buf_init(&p.b, 64 * 1024 * 1024);
+		rc = series_scan(ps, &def, rp.from, rp.to, add_point, &p);
+		if (rc == CMN_ERR_TOO_LARGE && p.next != INT64_MIN)
+			rc = CMN_OK;
+		head = json_pack("{s:o, s:o, s:o, s:o}", "series", series_json(&def), "from",
+				 api_time(rp.from), "to", api_time(rp.to), "next_from",
+				 p.next == INT64_MIN ? json_null() : api_time(p.next));
+		head_text = head ? json_dumps(head, API_JSON_FLAGS) : NULL;
+		json_decref(head);
+		if (rc == CMN_OK && head_text) {
+			struct buf out;
+
+			/* {...head..., "points": [...]} without building a tree of points */
+			buf_init(&out, 128 * 1024 * 1024);
+			buf_append(&out, head_text, strlen(head_text) - 1);
+			buf_puts(&out, ",\"points\":[");
+			buf_append(&out, p.b.data ? p.b.data : "", p.b.len);
+			rc = buf_puts(&out, "]}");
+			if (rc == CMN_OK)
+				api_json_text(ctx, 200, buf_steal(&out), out.len);
+			buf_release(&out);
+		} else if (rc == CMN_OK) {
+			rc = CMN_ERR_NOMEM;
+		}
+		free(head_text);
+		buf_release(&p.b);
+	}
+	series_def_release(&def);
+	return rc;
+}
+
+/* json_points - {"points": [[t, v], ...]} with t as RFC 3339 or ms and v an
+ * integer; *bad receives the JSON pointer of the first wrong item. */
+static enum cmn_rc json_points(const json_t *body, const struct series_def *def,
+			       struct series_point **out, size_t *n, char *bad, size_t badlen)
+{
+	const json_t *list = json_object_get(body, "points");
+	size_t i;
+	json_t *p;
+
+	if (!json_is_object(body) || !json_is_array(list) || json_object_size(body) != 1) {
+		str_copy(bad, badlen, "/points");
+		return CMN_ERR_INVALID;
+	}
+	if (json_array_size(list) > SERIES_MAX_APPEND)
+		return CMN_ERR_TOO_LARGE;
+	*n = json_array_size(list);
+	*out = malloc((*n ? *n : 1) * sizeof(**out));
+	if (!*out)
+		return CMN_ERR_NOMEM;
+	json_array_foreach(list, i, p) {
+		const json_t *t = json_array_get(p, 0), *v = json_array_get(p, 1);
+		enum cmn_rc rc = CMN_ERR_INVALID;
+
+		if (json_is_array(p) && json_array_size(p) == 2 && json_is_integer(v)) {
+			(*out)[i].v = json_integer_value(v);
+			if (json_is_integer(t)) {
+				(*out)[i].t = json_integer_value(t);
+				rc = CMN_OK;
+			} else if (json_is_string(t)) {
+				rc = parse_time(json_string_value(t), def, &(*out)[i].t);
+			}
+		}
+		if (rc != CMN_OK) {
+			snprintf(bad, badlen, "/points/%zu", i);
+			return CMN_ERR_INVALID;
+		}
+	}
+	return CMN_OK;
+}
+
+/* csv_points - "time,value" lines (',' or ';'; an optional header line);
+ * *line and *col locate the first error. */
+static enum cmn_rc csv_points(const char *body, size_t len, const struct series_def *def,
+			      struct series_point **out, size_t *n, size_t *line, size_t *col)
+{
+	size_t cap = 1024, at = 0, ln = 0;
+	const char *p = body, *end = body + len;
+
+	*n = 0;
+	*out = malloc(cap * sizeof(**out));
+	if (!*out)
+		return CMN_ERR_NOMEM;
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3; /* a UTF-8 byte-order mark */
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t l = eol ? (size_t)(eol - p) : (size_t)(end - p);
+		char text[128], *sep;
+		int64_t v;
+
+		ln++;
+		if (l && p[l - 1] == '\r')
+			l--;
+		if (l == 0)
+			goto next;
+		*line = ln;
+		*col = 1;
+		if (l >= sizeof(text))
+			return CMN_ERR_INVALID;
+		memcpy(text, p, l);
+		text[l] = '\0';
+		sep = strpbrk(text, ",;");
+		if (!sep) {
+			*col = l + 1;
+			return CMN_ERR_INVALID;
+		}
+		*sep = '\0';
+		if (*n == cap) {
+			struct series_point *grown;
+
+			if (cap >= SERIES_MAX_APPEND)
+				return CMN_ERR_TOO_LARGE;
+			cap *= 2;
+			grown = realloc(*out, cap * sizeof(**out));
+			if (!grown)
+				return CMN_ERR_NOMEM;
+			*out = grown;
+		}
+		if (parse_time(text, def, &(*out)[*n].t) != CMN_OK) {
+			if (ln == 1 && at == 0)
+				goto next; /* a header line */
+			return CMN_ERR_INVALID;
+		}
+		*col = (size_t)(sep - text) + 2;
+		if (str_to_i64(sep + 1, INT64_MIN + 1, INT64_MAX, &v) != CMN_OK)
+			return CMN_ERR_INVALID;
+		(*out)[(*n)++].v = v;
+		at++;
+	next:
+		p = eol ? eol + 1 : end;
+	}
+	return CMN_OK;
+}
+
+static bool is_csv(const char *ct)
+{
+	return ct && (strncasecmp(ct, "text/csv", 8) == 0 || strncasecmp(ct, "text/plain", 10) == 0);
+}
+
+static json_t *write_json(const struct series_write *w)
+{
+	return json_pack("{s:I, s:I, s:I, s:I}", "added", (json_int_t)w->added, "replaced",
+			 (json_int_t)w->replaced, "unchanged", (json_int_t)w->unchanged, "removed",
+			 (json_int_t)w->removed);
+}
+
+/* POST /api/v1/series/{id}/points - JSON {"points": [[t, v]...]} or CSV. */
+static enum cmn_rc append(struct api_ctx *ctx)
+{
+	const char *ct = http_header(ctx->req, "Content-Type"), *why = NULL;
+	struct series_point *pts = NULL;
+	struct series_def def;
+	struct series_write w;
+	struct pstore *ps;
+	size_t n = 0, line = 0, col = 0;
+	char bad[64] = "";
+	enum cmn_rc rc = the_series(ctx, &ps, &def);
+
+	if (rc != CMN_OK)
+		return rc;
+	if (!ctx->req->body_len) {
+		rc = api_problem(ctx, CMN_ERR_INVALID, "send points as JSON or CSV", NULL);
+	} else if (!str_utf8_valid(ctx->req->body, ctx->req->body_len)) {
+		rc = api_problem(ctx, CMN_ERR_INVALID, "the body is not valid UTF-8", NULL);
+	} else if (is_csv(ct)) {
+		rc = csv_points(ctx->req->body, ctx->req->body_len, &def, &pts, &n, &line, &col);
+		if (rc == CMN_ERR_INVALID) {
+			char detail[160];
+
+			snprintf(detail, sizeof(detail), "line %zu, column %zu: expected TIME,VALUE "
+				 "(RFC 3339 or ms, then an integer)", line, col);
+			api_problem(ctx, rc, detail,
+				    json_pack("{s:I, s:I}", "line", (json_int_t)line, "column",
+					      (json_int_t)col));
+		}
+	} else if (ct && strncasecmp(ct, "application/json", 16) == 0) {
+		json_error_t je;
+		json_t *body = json_loadb(ctx->req->body, ctx->req->body_len, JSON_REJECT_DUPLICATES,
+					  &je);
+
+		if (!body) {
+			rc = api_problem(ctx, CMN_ERR_INVALID, "malformed JSON",
+					 json_pack("{s:i, s:i}", "line", je.line, "column", je.column));
+		} else {
+			rc = json_points(body, &def, &pts, &n, bad, sizeof(bad));
+			if (rc == CMN_ERR_INVALID)
+				api_problem(ctx, rc, "points are [time, integer value] pairs",
+					    json_pack("{s:[{s:s, s:s}]}", "errors", "pointer", bad,
+						      "detail", "must be [RFC 3339 or ms, integer]"));
+		}
+		json_decref(body);
+	} else {
+		rc = api_problem(ctx, CMN_ERR_MEDIA_TYPE, "send application/json or text/csv", NULL);
+	}
+	if (rc == CMN_OK)
+		rc = series_append(ps, &def, pts, n, ctx->actor, &w, &why);
+	if (rc == CMN_ERR_INVALID && !ctx->res->body)
+		api_problem(ctx, rc, why, NULL);
+	if (rc == CMN_OK)
+		rc = api_json(ctx, 200, write_json(&w));
+	free(pts);
+	series_def_release(&def);
+	return rc;
+}
+
+/* DELETE /api/v1/series/{id}[?from=&to=] - a range of points, or (without
+ * a range) the whole series. */
+static enum cmn_rc erase(struct api_ctx *ctx)
+{
+	struct series_def def;
+	struct read_params rp;
+	struct series_write w;
+	struct pstore *ps;
+	enum cmn_rc rc = the_series(ctx, &ps, &def);
+
+	if (rc != CMN_OK)
+		return rc;
+	if (!ctx->req->query || !*ctx->req->query) {
+		rc = pstore_series_delete(ps, def.id, ctx->actor);
+		if (rc == CMN_OK)
+			api_empty(ctx, 204);
+	} else {
+		rc = parse_read(ctx, &def, &rp, true);
+		if (rc == CMN_OK)
+			rc = series_delete_range(ps, &def, rp.from, rp.to, ctx->actor, &w);
+		if (rc == CMN_OK)
+			rc = api_json(ctx, 200, write_json(&w));
+	}
+	series_def_release(&def);
+	return rc;
+}
+
+#define SERIES_SCHEMA                                                                        \
+	"{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"doctype\","     \
+	"\"source\",\"key\",\"unit\",\"step_s\"],\"properties\":{\"doctype\":{\"type\":"     \
+	"\"string\"},\"source\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128},"    \
+	"\"key\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128},\"unit\":{\"type\":" \
+	"\"string\"},\"step_s\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":86400},"     \
+	"\"phase_s\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":86399},\"tz\":{\"type\":" \
+	"\"string\",\"maxLength\":64},\"meta\":{\"type\":\"object\"}}}"
+
+const struct route api_series_routes[] = {
+	{"GET", "/api/v1/series", list, AUTH_PERSON, NULL, "My time series"},
+	{"POST", "/api/v1/series", create, AUTH_PERSON, SERIES_SCHEMA, "Create a time series"},
+	{"GET", "/api/v1/series/{id}", read, AUTH_PERSON, NULL, "Points or buckets of a series"},
+	{"DELETE", "/api/v1/series/{id}", erase, AUTH_PERSON, NULL, "Delete a range of points, or the series"},
+	{"POST", "/api/v1/series/{id}/points", append, AUTH_PERSON, NULL, "Append points (JSON or CSV)"},
+	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL},
+};

@@ -1,0 +1,366 @@
+/*
+ * test_series.c - the time-series service over a real person's store:
+ * creation checks, idempotent appends, the newer-value rule and its audit,
+ * range deletes, raw scans, and calendar buckets across the DST changes of
+ * Europe/Paris (a 23-hour day on 2024-03-31, a 25-hour one on 2024-10-27).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/timeutil.h"
+#include "crypto/crypt.h"
+#include "record/doctype.h"
+#include "series/codec.h"
+#include "series/series.h"
+#include "store/store.h"
+
+struct fx {
+	char dir[128];
+	struct keyring keys;
+	struct store *s;
+	struct registry reg;
+	struct person alice;
+	struct pstore *ps;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char path[256], err[256], hash[CRYPT_PWHASH_LEN];
+
+	assert_int_equal(crypt_init(), CMN_OK);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/commune-series-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(path, sizeof(path), "%s/master.key", f->dir);
+	assert_int_equal(keyring_open(&f->keys, path), CMN_OK);
+	assert_int_equal(store_open(&f->s, f->dir, &f->keys), CMN_OK);
+	assert_int_equal(registry_load(&f->reg, err, sizeof(err)), CMN_OK);
+	assert_int_equal(registry_sync(&f->reg, f->s), CMN_OK);
+	assert_int_equal(crypt_password_hash("pw-alice-correct-horse", hash), CMN_OK);
+	assert_int_equal(store_person_add(f->s, "alice", "resident", NULL, hash, &f->alice), CMN_OK);
+	assert_int_equal(store_person_store(f->s, f->alice.id, &f->ps), CMN_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[200];
+
+	store_close(&f->s);
+	registry_release(&f->reg);
+	keyring_release(&f->keys);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static int64_t at(const char *rfc3339)
+{
+	int64_t t;
+
+	assert_int_equal(time_parse(rfc3339, true, &t), CMN_OK);
+	return t;
+}
+
+static void load_curve(struct fx *f, struct series_def *def)
+{
+	const char *why = NULL;
+
+	memset(def, 0, sizeof(*def));
+	snprintf(def->doctype, sizeof(def->doctype), "energy.electricity.load_curve");
+	snprintf(def->source, sizeof(def->source), "enedis");
+	snprintf(def->key, sizeof(def->key), "12345678901234");
+	snprintf(def->unit, sizeof(def->unit), "W");
+	snprintf(def->tz, sizeof(def->tz), "Europe/Paris");
+	def->step = 1800000;
+	def->meta = strdup("{\"prm\":\"12345678901234\"}");
+	assert_int_equal(series_create(f->ps, &f->reg, def, "person:x", &why), CMN_OK);
+}
+
+static void creation_is_checked(void **state)
+{
+	struct fx *f = *state;
+	struct series_def d, again;
+	const char *why = NULL;
+
+	load_curve(f, &d);
+	assert_int_equal(d.span, 1800000LL * SERIES_REGULAR_SLOTS);
+	again = d;
+	again.meta = NULL;
+	assert_int_equal(series_create(f->ps, &f->reg, &again, "person:x", &why), CMN_ERR_EXISTS);
+	again = d;
+	again.meta = NULL;
+	snprintf(again.key, sizeof(again.key), "other");
+	snprintf(again.unit, sizeof(again.unit), "kW");
+	assert_int_equal(series_create(f->ps, &f->reg, &again, "person:x", &why), CMN_ERR_INVALID);
+	snprintf(again.unit, sizeof(again.unit), "W");
+	again.step = 900000; /* 15 min: not a step of load curves */
+	assert_int_equal(series_create(f->ps, &f->reg, &again, "person:x", &why), CMN_ERR_INVALID);
+	again.step = 1800000;
+	snprintf(again.tz, sizeof(again.tz), "Mars/Olympus");
+	assert_int_equal(series_create(f->ps, &f->reg, &again, "person:x", &why), CMN_ERR_INVALID);
+	snprintf(again.tz, sizeof(again.tz), "UTC");
+	snprintf(again.doctype, sizeof(again.doctype), "bank.transaction");
+	assert_int_equal(series_create(f->ps, &f->reg, &again, "person:x", &why), CMN_ERR_INVALID);
+	series_def_release(&d);
+}
+
+static enum cmn_rc collect(int64_t t, int64_t v, void *pv)
+{
+	struct series_point **p = pv;
+
+	(*p)->t = t;
+	(*p)->v = v;
+	(*p)++;
+	return CMN_OK;
+}
+
+static void appends_are_idempotent_and_newer_wins(void **state)
+{
+	struct fx *f = *state;
+	struct series_def d;
+	struct series_write w;
+	struct series_point pts[200], got[400], *cursor = got;
+	const char *why = NULL;
+	int64_t t0 = at("2024-01-01T00:00:00Z");
+
+	load_curve(f, &d);
+	for (int i = 0; i < 200; i++) {
+		pts[i].t = t0 + (int64_t)i * 1800000;
+		pts[i].v = 500 + i;
+	}
+	assert_int_equal(series_append(f->ps, &d, pts, 200, "person:x", &w, &why), CMN_OK);
+	assert_int_equal(w.added, 200);
+	/* the same again: nothing changes */
+	for (int i = 0; i < 200; i++) {
+		pts[i].t = t0 + (int64_t)i * 1800000;
+		pts[i].v = 500 + i;
+	}
+	assert_int_equal(series_append(f->ps, &d, pts, 200, "person:x", &w, &why), CMN_OK);
+	assert_int_equal(w.added, 0);
+	assert_int_equal(w.unchanged, 200);
+	/* an overlap with 10 new points and 5 different values */
+	for (int i = 0; i < 20; i++) {
+		pts[i].t = t0 + (int64_t)(190 + i) * 1800000;
+		pts[i].v = 500 + 190 + i + (i < 5 ? 1000 : 0);
+	}
+	assert_int_equal(series_append(f->ps, &d, pts, 20, "person:x", &w, &why), CMN_OK);
+	assert_int_equal(w.added, 10);
+	assert_int_equal(w.replaced, 5);
+	assert_int_equal(w.unchanged, 5);
+	series_def_release(&d);
+	assert_int_equal(pstore_series_find(f->ps, "energy.electricity.load_curve", "enedis",
+					    "12345678901234", &d), CMN_OK);
+	assert_int_equal(d.points, 210);
+	assert_int_equal(d.t_first, t0);
+	assert_int_equal(d.t_last, t0 + 209LL * 1800000);
+	assert_int_equal(series_scan(f->ps, &d, INT64_MIN / 2, INT64_MAX / 2, collect, &cursor), CMN_OK);
+	assert_int_equal(cursor - got, 210);
+	assert_int_equal(got[190].v, 1690); /* the newer value */
+	assert_int_equal(got[195].v, 695);
+	/* off the grid, or one time with two values: refused, nothing written */
+	pts[0].t = t0 + 60000;
+	pts[0].v = 1;
+	assert_int_equal(series_append(f->ps, &d, pts, 1, "person:x", &w, &why), CMN_ERR_INVALID);
+	pts[0].t = pts[1].t = t0 + 1000LL * 1800000;
+	pts[0].v = 1;
+	pts[1].v = 2;
+	assert_int_equal(series_append(f->ps, &d, pts, 2, "person:x", &w, &why), CMN_ERR_INVALID);
+	series_def_release(&d);
+	assert_int_equal(pstore_series_find(f->ps, "energy.electricity.load_curve", "enedis",
+					    "12345678901234", &d), CMN_OK);
+	assert_int_equal(d.points, 210);
+	series_def_release(&d);
+}
+
+static enum cmn_rc audit_actions(const struct audit_entry *e, void *pv)
+{
+	char *s = pv;
+
+	strncat(s, e->action, 1000 - strlen(s) - 2);
+	strncat(s, " ", 1000 - strlen(s) - 2);
+	return CMN_OK;
+}
+
+static void writes_are_audited(void **state)
+{
+	struct fx *f = *state;
+	struct series_def d;
+	struct series_write w;
+	struct series_point p = {at("2024-05-01T00:00:00Z"), 10};
+	const char *why = NULL;
+	char actions[1000] = "";
+
+	load_curve(f, &d);
+	assert_int_equal(series_append(f->ps, &d, &p, 1, "person:x", &w, &why), CMN_OK);
+	p.v = 11;
+	assert_int_equal(series_append(f->ps, &d, &p, 1, "person:x", &w, &why), CMN_OK);
+	assert_int_equal(series_append(f->ps, &d, &p, 1, "person:x", &w, &why), CMN_OK);
+	assert_int_equal(series_delete_range(f->ps, &d, p.t, p.t + 1, "person:x", &w), CMN_OK);
+	assert_int_equal(w.removed, 1);
+	assert_int_equal(pstore_audit_each(f->ps, 0, 100, audit_actions, actions), CMN_OK);
+	/* the unchanged append leaves no entry */
+	assert_string_equal(actions, "series.create series.append series.overwrite series.delete_range ");
+	series_def_release(&d);
+}
+
+struct day_sums {
+	struct bucket b[8];
+	int n;
+};
+
+static enum cmn_rc keep_bucket(const struct bucket *b, void *pv)
+{
+	struct day_sums *s = pv;
+
+	if (s->n < 8)
+		s->b[s->n++] = *b;
+	return CMN_OK;
+}
+
+static void day_buckets_follow_dst(void **state)
+{
+	struct fx *f = *state;
+	struct series_def d;
+	struct series_write w;
+	struct series_point *pts = malloc(5 * 48 * sizeof(*pts));
+	struct bucket_spec day;
+	struct day_sums sums = {0};
+	const char *why = NULL;
+	/* every half hour from 2024-03-30 00:00 Paris (23:00 UTC the day before)
+	 * to 2024-04-02, each point worth 1 W */
+	int64_t t0 = at("2024-03-29T23:00:00Z"), t1 = at("2024-04-01T22:00:00Z");
+	size_t n = 0;
+
+	load_curve(f, &d);
+	for (int64_t t = t0; t < t1; t += 1800000, n++) {
+		pts[n].t = t;
+		pts[n].v = 1;
+	}
+	assert_int_equal(series_append(f->ps, &d, pts, n, "person:x", &w, &why), CMN_OK);
+	assert_int_equal(bucket_parse("day", &day), CMN_OK);
+	assert_int_equal(series_aggregate(f->ps, &d, t0, t1, &day, keep_bucket, &sums), CMN_OK);
+	assert_int_equal(sums.n, 3);
+	assert_int_equal(sums.b[0].count, 48);          /* 30 March */
+	assert_int_equal(sums.b[1].count, 46);          /* 31 March: 23 hours */
+	assert_int_equal(sums.b[1].sum, 46);
+	assert_int_equal(sums.b[1].start, at("2024-03-30T23:00:00Z"));
+	assert_int_equal(sums.b[1].end, at("2024-03-31T22:00:00Z"));
+	assert_int_equal(sums.b[2].count, 48);          /* 1 April */
+	series_def_release(&d);
+
+	/* autumn: 27 October lasts 25 hours */
+	memset(&sums, 0, sizeof(sums));
+	t0 = at("2024-10-25T22:00:00Z");
+	t1 = at("2024-10-28T23:00:00Z");
+	n = 0;
+	assert_int_equal(pstore_series_find(f->ps, "energy.electricity.load_curve", "enedis",
+					    "12345678901234", &d), CMN_OK);
+	for (int64_t t = t0; t < t1; t += 1800000, n++) {
+		pts[n].t = t;
+		pts[n].v = 2;
+	}
+	assert_int_equal(series_append(f->ps, &d, pts, n, "person:x", &w, &why), CMN_OK);
+	assert_int_equal(series_aggregate(f->ps, &d, t0, t1, &day, keep_bucket, &sums), CMN_OK);
+	assert_int_equal(sums.n, 3);
+	assert_int_equal(sums.b[0].count, 48);          /* 26 October */
+	assert_int_equal(sums.b[1].count, 50);          /* 27 October: 25 hours */
+	assert_int_equal(sums.b[1].sum, 100);
+	assert_int_equal(sums.b[1].start, at("2024-10-26T22:00:00Z"));
+	assert_int_equal(sums.b[1].end, at("2024-10-27T23:00:00Z"));
+	assert_int_equal(sums.b[2].count, 48);
+	series_def_release(&d);
+	free(pts);
+}
+
+static void month_and_week_buckets(void **state)
+{
+	struct fx *f = *state;
+	struct series_def d;
+	struct series_write w;
+	struct series_point *pts = malloc(100 * 48 * sizeof(*pts));
+	struct bucket_spec month, week, hour;
+	struct day_sums sums = {0};
+	const char *why = NULL;
+	int64_t t0 = at("2024-01-31T23:00:00Z"), t1 = at("2024-04-30T22:00:00Z");
+	size_t n = 0;
+
+	load_curve(f, &d);
+	for (int64_t t = t0; t < t1; t += 1800000, n++) {
+		pts[n].t = t;
+		pts[n].v = 1;
+	}
+	assert_int_equal(series_append(f->ps, &d, pts, n, "person:x", &w, &why), CMN_OK);
+	assert_int_equal(bucket_parse("month", &month), CMN_OK);
+	assert_int_equal(series_aggregate(f->ps, &d, t0, t1, &month, keep_bucket, &sums), CMN_OK);
+	assert_int_equal(sums.n, 3);
+	assert_int_equal(sums.b[0].count, 29 * 48);     /* February 2024 */
+	assert_int_equal(sums.b[1].count, 31 * 48 - 2); /* March, with its short day */
+	assert_int_equal(sums.b[2].count, 30 * 48);     /* April */
+	memset(&sums, 0, sizeof(sums));
+	assert_int_equal(bucket_parse("week", &week), CMN_OK);
+	assert_int_equal(series_aggregate(f->ps, &d, at("2024-02-05T00:00:00+01:00"),
+					  at("2024-02-19T00:00:00+01:00"), &week, keep_bucket, &sums), CMN_OK);
+	assert_int_equal(sums.n, 2);
+	assert_int_equal(sums.b[0].start, at("2024-02-05T00:00:00+01:00")); /* a Monday */
+	assert_int_equal(sums.b[0].count, 7 * 48);
+	assert_int_equal(bucket_parse("hour", &hour), CMN_OK);
+	assert_int_equal(hour.size, 3600000);
+	assert_int_equal(bucket_parse("15min", &hour), CMN_OK);
+	assert_int_equal(hour.size, 900000);
+	assert_int_equal(bucket_parse("0min", &hour), CMN_ERR_INVALID);
+	assert_int_equal(bucket_parse("fortnight", &hour), CMN_ERR_INVALID);
+	series_def_release(&d);
+	free(pts);
+}
+
+static void irregular_positions(void **state)
+{
+	struct fx *f = *state;
+	struct series_def d = {0};
+	struct series_write w;
+	struct series_point pts[3] = {{at("2024-06-01T08:00:00.250Z"), 45764043},
+				      {at("2024-06-01T08:00:03.100Z"), 45764101},
+				      {at("2024-06-01T20:00:00Z"), 45700000}};
+	struct series_point got[3], *cursor = got;
+	const char *why = NULL;
+
+	snprintf(d.doctype, sizeof(d.doctype), "mobility.position");
+	snprintf(d.source, sizeof(d.source), "gps");
+	snprintf(d.key, sizeof(d.key), "phone/lat");
+	snprintf(d.unit, sizeof(d.unit), "udeg");
+	snprintf(d.tz, sizeof(d.tz), "Europe/Paris");
+	assert_int_equal(series_create(f->ps, &f->reg, &d, "person:x", &why), CMN_OK);
+	assert_int_equal(series_append(f->ps, &d, pts, 3, "person:x", &w, &why), CMN_OK);
+	assert_int_equal(w.added, 3);
+	assert_int_equal(series_scan(f->ps, &d, 0, INT64_MAX / 2, collect, &cursor), CMN_OK);
+	assert_int_equal(cursor - got, 3);
+	assert_int_equal(got[0].t, pts[0].t);
+	assert_int_equal(got[1].v, 45764101);
+	series_def_release(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(creation_is_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(appends_are_idempotent_and_newer_wins, setup, teardown),
+		cmocka_unit_test_setup_teardown(writes_are_audited, setup, teardown),
+		cmocka_unit_test_setup_teardown(day_buckets_follow_dst, setup, teardown),
+		cmocka_unit_test_setup_teardown(month_and_week_buckets, setup, teardown),
+		cmocka_unit_test_setup_teardown(irregular_positions, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
