@@ -104,7 +104,11 @@ static enum cmn_rc create(struct api_ctx *ctx)
 /* the_series - the series of the path, or a 404. */
 static enum cmn_rc the_series(struct api_ctx *ctx, struct pstore **ps, struct series_def *def)
 {
-	enum cmn_rc rc = person_store(ctx, ps);
+	enum cmn_rc rc;
+
+	memset(def, 0, sizeof(*def));
+	def->t_first = def->t_last = INT64_MIN;
+	rc = person_store(ctx, ps);
 
 	if (rc == CMN_OK)
 		rc = pstore_series_get(*ps, ctx->params[0], def);

@@ -41,13 +41,14 @@ void log_line(const char *json_line)
 		return;
 	size_t n = strlen(json_line);
 	char small[1024];
-	char *line = n + 1 <= sizeof(small) ? small : malloc(n + 1);
+	char *line = n + 2 <= sizeof(small) ? small : malloc(n + 2);
 
 	if (!line)
 		return;
 	/* one buffer, one write: lines from threads never interleave */
-	memcpy(line, json_line, n);
+	memcpy(line, json_line, n + 1);
 	line[n] = '\n';
+	line[n + 1] = '\0';
 	pthread_mutex_lock(&log_lock);
 	fwrite(line, 1, n + 1, f);
 	fflush(f);

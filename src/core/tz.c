@@ -16,6 +16,7 @@
  * +-2^61 ms (73 million years) so that no sum below can overflow.
  */
 #include "core/tz.h"
+#include "core/timeutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -86,18 +87,9 @@ static const struct tz utc_zone = {
  * Calendar arithmetic (proleptic Gregorian, days since 1970-01-01).
  */
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	if (a % b != 0 && ((a < 0) != (b < 0)))
-		q--;
-	return q;
-}
-
 static int64_t floor_mod(int64_t a, int64_t b)
 {
-	return a - floor_div(a, b) * b;
+	return a - time_floor_div(a, b) * b;
 }
 
 static int64_t clamp_ms(int64_t t)
@@ -121,30 +113,14 @@ static int month_days(int64_t y, int m)
 	return mdays[m - 1] + (m == 2 && is_leap(y));
 }
 
-/* days_from_civil - days since 1970-01-01 of y-m-d (H. Hinnant's method). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = floor_div(y, 400);
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* year_from_days - the year of day number days (inverse of the above). */
+/* year_from_days - the year of day number days. */
 static int64_t year_from_days(int64_t days)
 {
-	int64_t z = days + 719468, era, doe, yoe, doy, mp;
+	int64_t y;
+	int m, d;
 
-	era = floor_div(z, 146097);
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	return yoe + era * 400 + (mp >= 10); /* months 11 and 12 of a March year */
+	time_civil_from_days(days, &y, &m, &d);
+	return y;
 }
 
 /*
@@ -158,15 +134,15 @@ static int64_t rule_day(const struct tz_date *d, int64_t y)
 
 	switch (d->kind) {
 	case TZ_DATE_JULIAN1:
-		return days_from_civil(y, 1, 1) + d->day - 1 + (is_leap(y) && d->day >= 60);
+		return time_days_from_civil(y, 1, 1) + d->day - 1 + (is_leap(y) && d->day >= 60);
 	case TZ_DATE_JULIAN0:
-		return days_from_civil(y, 1, 1) + d->day;
+		return time_days_from_civil(y, 1, 1) + d->day;
 	case TZ_DATE_MWD:
 	default:
-		first = days_from_civil(y, d->month, 1);
+		first = time_days_from_civil(y, d->month, 1);
 		/* 1970-01-01 was a Thursday (4) */
 		first += floor_mod(d->wday - (first + 4), 7) + 7 * (d->week - 1);
-		if (d->week == 5 && first >= days_from_civil(y, d->month, 1) +
+		if (d->week == 5 && first >= time_days_from_civil(y, d->month, 1) +
 					       month_days(y, d->month))
 			first -= 7;
 		return first;
@@ -187,7 +163,7 @@ static int64_t rule_change(const struct tz_rule *r, int64_t y, bool start)
 /* rule_year - the year, in local standard time, of instant t. */
 static int64_t rule_year(const struct tz_rule *r, int64_t t)
 {
-	return year_from_days(floor_div(t + (int64_t)r->std_off * MS_PER_S, MS_PER_DAY));
+	return year_from_days(time_floor_div(t + (int64_t)r->std_off * MS_PER_S, MS_PER_DAY));
 }
 
 /*
@@ -924,7 +900,7 @@ int64_t tz_local_day(const struct tz *z, int64_t t, int64_t *ms_of_day)
 		day--;
 	}
 	ms += (int64_t)tz_offset(z, t) * MS_PER_S;
-	carry = floor_div(ms, MS_PER_DAY);
+	carry = time_floor_div(ms, MS_PER_DAY);
 	day += carry;
 	ms -= carry * MS_PER_DAY;
 	if (ms_of_day)

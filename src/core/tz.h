@@ -18,8 +18,10 @@ struct tz;
 
 /* tz_load - loads a zone by IANA name ("Europe/Paris", "UTC"). Names are
  * checked ([A-Za-z0-9_+-] parts separated by '/', no "..") before any file
- * is opened. CMN_ERR_NOT_FOUND for an unknown zone, CMN_ERR_INVALID for a
- * bad name or a malformed file. */
+ * is opened. CMN_ERR_NOT_FOUND for an unknown zone (or a link leading out
+ * of the database), CMN_ERR_INVALID for a bad name or a malformed file,
+ * CMN_ERR_UNSUPPORTED for leap-second ("right/") files, CMN_ERR_IO or
+ * CMN_ERR_NOMEM. */
 enum cmn_rc tz_load(const char *name, struct tz **out);
 
 /* tz_utc - the UTC zone (never fails, never freed). */

@@ -271,10 +271,10 @@ static enum cmn_rc merge(const struct run *a, const struct series_point *b, size
 			 struct run *out, struct series_write *res)
 {
 	size_t i = 0, j = 0;
-	enum cmn_rc rc = run_reserve(out, a->n + nb);
+	enum cmn_rc rc = run_reserve(out, a->n + nb + 1);
 
-	if (rc != CMN_OK)
-		return rc;
+	if (rc != CMN_OK || !out->t || !out->v || (a->n && (!a->t || !a->v)))
+		return rc != CMN_OK ? rc : CMN_ERR_INTERNAL;
 	out->n = 0;
 	while (i < a->n || j < nb) {
 		if (j == nb || (i < a->n && a->t[i] < b[j].t)) {
