@@ -179,7 +179,6 @@ static enum cmn_rc load_run(struct pstore *ps, const struct series_def *def, int
 {
 	uint8_t *data = NULL;
 	size_t len = 0, n = 0, k = 0;
-	struct chunk_info info;
 	enum cmn_rc rc;
 
 	r->n = 0;
@@ -187,9 +186,7 @@ static enum cmn_rc load_run(struct pstore *ps, const struct series_def *def, int
 	if (rc == CMN_ERR_NOT_FOUND)
 		return CMN_OK;
 	if (rc == CMN_OK)
-		rc = chunk_inspect(data, len, &info);
-	if (rc == CMN_OK)
-		rc = run_reserve(r, info.n ? info.n : 1);
+		rc = run_reserve(r, CHUNK_MAX_POINTS);
 	if (rc == CMN_OK)
 		rc = chunk_decode(data, len, r->t, r->v, r->cap, &n);
 	free(data);
@@ -359,6 +356,8 @@ enum cmn_rc series_append(struct pstore *ps, const struct series_def *def,
 
 		while (j < n && chunk_start_of(def, pts[j].t) == start)
 			j++;
+		uint64_t replaced_before = res->replaced;
+
 		rc = load_run(ps, def, start, &old);
 		if (rc == CMN_OK)
 			rc = merge(&old, pts + i, j - i, &merged, res);
@@ -366,11 +365,9 @@ enum cmn_rc series_append(struct pstore *ps, const struct series_def *def,
 			*why = "too many points in 6 hours for an irregular series";
 			rc = CMN_ERR_INVALID;
 		}
-		if (rc == CMN_OK && (old.n != merged.n || res->replaced))
+		/* a chunk with no new point and no replaced value is left as it is */
+		if (rc == CMN_OK && (old.n != merged.n || res->replaced != replaced_before))
 			rc = pending_add(&pend, def, start, &merged);
-		else if (rc == CMN_OK) {
-			/* same size and nothing replaced: the chunk is unchanged */
-		}
 		i = j;
 	}
 	if (rc == CMN_OK && pend.n) {
@@ -455,7 +452,34 @@ enum cmn_rc series_delete_range(struct pstore *ps, const struct series_def *def,
 
 /* ---- reading -------------------------------------------------------------- */
 
+/*
+ * Reading decodes one chunk at a time into a buffer of CHUNK_MAX_POINTS
+ * slots (1 MiB), then walks it: memory stays bounded whatever the range, and
+ * the decoder runs its fast block loop instead of one call per point.
+ */
+struct scan_buf {
+	int64_t *t, *v;
+};
+
+static enum cmn_rc scan_buf_init(struct scan_buf *b)
+{
+	b->t = malloc(CHUNK_MAX_POINTS * sizeof(*b->t));
+	b->v = malloc(CHUNK_MAX_POINTS * sizeof(*b->v));
+	if (b->t && b->v)
+		return CMN_OK;
+	free(b->t);
+	free(b->v);
+	return CMN_ERR_NOMEM;
+}
+
+static void scan_buf_free(struct scan_buf *b)
+{
+	free(b->t);
+	free(b->v);
+}
+
 struct scan_ctx {
+	struct scan_buf buf;
 	int64_t from, to;
 	enum cmn_rc (*fn)(int64_t t, int64_t v, void *ctx);
 	void *ctx;
@@ -464,30 +488,31 @@ struct scan_ctx {
 static enum cmn_rc scan_chunk(const struct chunk_ref *c, void *pv)
 {
 	struct scan_ctx *s = pv;
-	struct chunk_iter it;
-	int64_t t, v;
-	enum cmn_rc rc = chunk_iter_init(&it, c->data, c->len);
-	int got;
+	size_t n = 0;
+	enum cmn_rc rc = chunk_decode(c->data, c->len, s->buf.t, s->buf.v, CHUNK_MAX_POINTS, &n);
 
-	while (rc == CMN_OK && (got = chunk_iter_next(&it, &t, &v)) == 1) {
-		if (t >= s->to)
+	for (size_t i = 0; i < n && rc == CMN_OK; i++) {
+		if (s->buf.t[i] >= s->to)
 			break;
-		if (v != SERIES_GAP && t >= s->from)
-			rc = s->fn(t, v, s->ctx);
+		if (s->buf.v[i] != SERIES_GAP && s->buf.t[i] >= s->from)
+			rc = s->fn(s->buf.t[i], s->buf.v[i], s->ctx);
 	}
-	if (rc == CMN_OK && got < 0)
-		rc = CMN_ERR_CORRUPT;
 	return rc;
 }
 
 enum cmn_rc series_scan(struct pstore *ps, const struct series_def *def, int64_t from, int64_t to,
 			enum cmn_rc (*fn)(int64_t t, int64_t v, void *ctx), void *ctx)
 {
-	struct scan_ctx s = {from, to, fn, ctx};
+	struct scan_ctx s = {{NULL, NULL}, from, to, fn, ctx};
+	enum cmn_rc rc;
 
 	if (from >= to)
 		return CMN_OK;
-	return pstore_chunks_each(ps, def, from, to, scan_chunk, &s);
+	if ((rc = scan_buf_init(&s.buf)) != CMN_OK)
+		return rc;
+	rc = pstore_chunks_each(ps, def, from, to, scan_chunk, &s);
+	scan_buf_free(&s.buf);
+	return rc;
 }
 
 enum cmn_rc bucket_parse(const char *s, struct bucket_spec *out)
@@ -576,34 +601,64 @@ static void bucket_of(const struct bucket_spec *spec, const struct tz *z, int64_
 }
 
 struct agg_ctx {
+	struct scan_buf buf;
 	const struct bucket_spec *spec;
 	const struct tz *z;
+	int64_t from, to;
 	struct bucket cur;
+	__int128 sum;                     /* exact; clamped when the bucket is given */
 	bool open;
 	enum cmn_rc (*fn)(const struct bucket *b, void *ctx);
 	void *ctx;
 };
 
-static enum cmn_rc agg_point(int64_t t, int64_t v, void *pv)
+static enum cmn_rc agg_close(struct agg_ctx *a)
+{
+	a->cur.sum = a->sum > INT64_MAX ? INT64_MAX : a->sum < INT64_MIN ? INT64_MIN
+									 : (int64_t)a->sum;
+	a->open = false;
+	return a->fn(&a->cur, a->ctx);
+}
+
+static enum cmn_rc agg_chunk(const struct chunk_ref *c, void *pv)
 {
 	struct agg_ctx *a = pv;
-	enum cmn_rc rc = CMN_OK;
+	size_t n = 0, i = 0;
+	enum cmn_rc rc = chunk_decode(c->data, c->len, a->buf.t, a->buf.v, CHUNK_MAX_POINTS, &n);
+	const int64_t *t = a->buf.t, *v = a->buf.v;
 
-	if (!a->open || t >= a->cur.end || t < a->cur.start) {
-		if (a->open)
-			rc = a->fn(&a->cur, a->ctx);
-		memset(&a->cur, 0, sizeof(a->cur));
-		bucket_of(a->spec, a->z, t, &a->cur.start, &a->cur.end);
-		a->cur.min = a->cur.max = v;
-		a->open = true;
+	while (rc == CMN_OK && i < n) {
+		int64_t end;
+
+		if (t[i] >= a->to)
+			break;
+		if (v[i] == SERIES_GAP || t[i] < a->from) {
+			i++;
+			continue;
+		}
+		if (!a->open || t[i] >= a->cur.end || t[i] < a->cur.start) {
+			if (a->open && (rc = agg_close(a)) != CMN_OK)
+				break;
+			memset(&a->cur, 0, sizeof(a->cur));
+			bucket_of(a->spec, a->z, t[i], &a->cur.start, &a->cur.end);
+			a->cur.min = INT64_MAX;
+			a->cur.max = INT64_MIN;
+			a->sum = 0;
+			a->open = true;
+		}
+		/* the points of this chunk inside the current bucket, in one loop */
+		end = a->cur.end < a->to ? a->cur.end : a->to;
+		for (; i < n && t[i] < end; i++) {
+			if (v[i] == SERIES_GAP)
+				continue;
+			a->sum += v[i];
+			a->cur.count++;
+			if (v[i] < a->cur.min)
+				a->cur.min = v[i];
+			if (v[i] > a->cur.max)
+				a->cur.max = v[i];
+		}
 	}
-	if (__builtin_add_overflow(a->cur.sum, v, &a->cur.sum))
-		a->cur.sum = v > 0 ? INT64_MAX : INT64_MIN;
-	if (v < a->cur.min)
-		a->cur.min = v;
-	if (v > a->cur.max)
-		a->cur.max = v;
-	a->cur.count++;
 	return rc;
 }
 
@@ -611,13 +666,18 @@ enum cmn_rc series_aggregate(struct pstore *ps, const struct series_def *def, in
 			     int64_t to, const struct bucket_spec *spec,
 			     enum cmn_rc (*fn)(const struct bucket *b, void *ctx), void *ctx)
 {
-	struct agg_ctx a = {spec, series_zone(def->tz), {0}, false, fn, ctx};
+	struct agg_ctx a = {{NULL, NULL}, spec, series_zone(def->tz), from, to, {0}, 0, false, fn, ctx};
 	enum cmn_rc rc;
 
 	if (!a.z)
 		return CMN_ERR_INVALID;
-	rc = series_scan(ps, def, from, to, agg_point, &a);
+	if (from >= to)
+		return CMN_OK;
+	if ((rc = scan_buf_init(&a.buf)) != CMN_OK)
+		return rc;
+	rc = pstore_chunks_each(ps, def, from, to, agg_chunk, &a);
 	if (rc == CMN_OK && a.open)
-		rc = fn(&a.cur, ctx);
+		rc = agg_close(&a);
+	scan_buf_free(&a.buf);
 	return rc;
 }

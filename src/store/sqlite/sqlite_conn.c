@@ -118,6 +118,13 @@ enum cmn_rc conn_open(struct conn *c, const char *path, bool create)
 		return rc == SQLITE_CANTOPEN && !create ? CMN_ERR_NOT_FOUND : r;
 	}
 	sqlite3_busy_timeout(c->db, CMN_BUSY_TIMEOUT_MS);
+	{
+		/* keep -wal and -shm when the last connection closes: reopening
+		 * a person's store then costs no file creation */
+		int persist = 1;
+
+		sqlite3_file_control(c->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+	}
 	sqlite3_extended_result_codes(c->db, 1);
 	if (conn_exec(c, "PRAGMA journal_mode=WAL") != CMN_OK ||
 	    conn_exec(c, "PRAGMA synchronous=NORMAL") != CMN_OK ||
