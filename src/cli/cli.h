@@ -52,5 +52,6 @@ int cmd_org(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_doctype(int argc, char **argv);
 int cmd_series(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 #endif

@@ -29,6 +29,9 @@ static const struct verb verbs[] = {
 	{"audit", cmd_audit, "commune audit verify HANDLE",
 	 "Check that a person's audit chain has not been tampered with."},
 	{"doctype", cmd_doctype, "commune doctype list", "List the doctype registry."},
+	{"import", cmd_import,
+	 "commune import --person HANDLE [--format enedis-csv|...] [--verbose] FILE...",
+	 "Import holders' export files into a person's store (each file all or nothing)."},
 	{"series", cmd_series,
 	 "commune series ls HANDLE\n"
 	 "commune series show HANDLE ID [--from T] [--to T] [--bucket Nmin|hour|day|week|month|year]\n"

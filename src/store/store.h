@@ -191,12 +191,22 @@ struct record_meta {
 	int64_t t;                        /* time field in ms, INT64_MIN if none */
 	char source[SOURCE_MAX + 1];      /* who wrote it: "api", "token:NAME", "import:..." */
 	char import_id[CRYPT_ID_LEN];     /* "" unless it came from an import */
+	char dedupe[CRYPT_HASH_HEX_LEN + 8]; /* "" or a key unique per doctype (imports) */
 	int64_t created, updated;         /* ms since epoch */
 };
 
+/* pstore_tx_begin, pstore_tx_end - groups writes to a person's store in
+ * one transaction (nested calls join the outermost one; the writes below
+ * use them too). tx_end commits when the outermost rc and every inner one
+ * was CMN_OK, else rolls everything back, and returns the final result. */
+enum cmn_rc pstore_tx_begin(struct pstore *ps);
+enum cmn_rc pstore_tx_end(struct pstore *ps, enum cmn_rc rc);
+
 /* pstore_record_insert - stores a new record (data is JSON text) and
  * appends "record.create" to the audit chain, in one transaction. meta
- * gives doctype, id, t, source and import_id; rev and times are filled. */
+ * gives doctype, id, t, source, import_id and dedupe; rev and times are
+ * filled. With a dedupe key already used for the doctype: CMN_ERR_EXISTS.
+ * actor NULL: no audit entry (an import audits itself as a whole). */
 enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, const char *data,
 				 const char *actor);
 
@@ -376,6 +386,20 @@ enum cmn_rc pstore_chunk_get(struct pstore *ps, const char *series_id, int64_t s
 enum cmn_rc pstore_chunks_write(struct pstore *ps, const char *series_id,
 				const struct chunk_ref *chunks, size_t n, const char *actor,
 				const char *action, const char *detail);
+
+/* pstore_import_put - records an import (id, format, file name, SHA-256,
+ * status, stats JSON), or updates it. */
+enum cmn_rc pstore_import_put(struct pstore *ps, const char *id, const char *format,
+			      const char *name, const char *sha256, const char *status,
+			      const char *stats);
+
+/* pstore_import_get - an import as JSON text {id, format, name, sha256,
+ * status, stats, created} (malloc'd). */
+enum cmn_rc pstore_import_get(struct pstore *ps, const char *id, char **json);
+
+/* pstore_import_each - every import, newest first, as JSON text. */
+enum cmn_rc pstore_import_each(struct pstore *ps, enum cmn_rc (*fn)(const char *json, void *ctx),
+			       void *ctx);
 
 /* pstore_secret_put - stores a secret encrypted with the person's key. */
 enum cmn_rc pstore_secret_put(struct pstore *ps, const char *name, const void *value, size_t n);

@@ -43,6 +43,8 @@ struct pstore {
 	struct store *s;
 	char person_id[CRYPT_ID_LEN];
 	int64_t last_used;                /* for the per-thread LRU */
+	int tx_depth;                     /* nested pstore_tx_begin calls */
+	bool tx_failed;                   /* an inner part failed: roll back */
 };
 
 /* conn_open - opens path with WAL, foreign keys and a busy timeout. */
@@ -77,12 +79,6 @@ enum cmn_rc pstore_create(struct store *s, const char *person_id);
 
 /* pstore_open_int - opens a person's store (must exist). */
 enum cmn_rc pstore_open_int(struct store *s, const char *person_id, struct pstore *ps);
-
-/* pstore_tx_begin, pstore_tx_end - a write transaction on a person's
- * store; tx_end commits when rc is CMN_OK, else rolls back, and returns
- * the final result. */
-enum cmn_rc pstore_tx_begin(struct pstore *ps);
-enum cmn_rc pstore_tx_end(struct pstore *ps, enum cmn_rc rc);
 
 /* pstore_audit_in_tx - appends to the audit chain inside the caller's
  * transaction. */

@@ -51,6 +51,12 @@ static const char *const person_migrations[] = {
 	"  start INTEGER NOT NULL, t_first INTEGER NOT NULL, t_last INTEGER NOT NULL,"
 	"  present INTEGER NOT NULL, data BLOB NOT NULL,"
 	"  PRIMARY KEY (series_id, start)) WITHOUT ROWID;",
+	/* 4: import provenance: a dedupe key per record, the imports themselves */
+	"ALTER TABLE records ADD COLUMN dedupe TEXT;"
+	"CREATE UNIQUE INDEX records_dedupe ON records(doctype, dedupe) WHERE dedupe IS NOT NULL;"
+	"CREATE TABLE imports ("
+	"  id TEXT PRIMARY KEY, format TEXT NOT NULL, name TEXT NOT NULL, sha256 TEXT NOT NULL,"
+	"  status TEXT NOT NULL, stats TEXT NOT NULL, created INTEGER NOT NULL);",
 };
 
 #define PERSON_SCHEMA_VERSION ((int)(sizeof(person_migrations) / sizeof(*person_migrations)))
@@ -196,6 +202,8 @@ static enum cmn_rc audit_append(struct pstore *ps, const char *actor, const char
 	sqlite3_stmt *st;
 	int sr;
 
+	if (!actor)
+		return CMN_OK; /* part of a larger write that is audited as a whole */
 	if (!(st = conn_stmt(&ps->c, q_last)))
 		return CMN_ERR_STORE;
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -221,15 +229,32 @@ static enum cmn_rc audit_append(struct pstore *ps, const char *actor, const char
 
 enum cmn_rc pstore_tx_begin(struct pstore *ps)
 {
-	return conn_exec(&ps->c, "BEGIN IMMEDIATE");
+	enum cmn_rc rc = CMN_OK;
+
+	if (ps->tx_depth == 0) {
+		rc = conn_exec(&ps->c, "BEGIN IMMEDIATE");
+		ps->tx_failed = false;
+	}
+	if (rc == CMN_OK)
+		ps->tx_depth++;
+	return rc;
 }
 
 enum cmn_rc pstore_tx_end(struct pstore *ps, enum cmn_rc rc)
 {
-	if (rc == CMN_OK)
-		rc = conn_exec(&ps->c, "COMMIT");
+	if (ps->tx_depth <= 0)
+		return CMN_ERR_INTERNAL;
 	if (rc != CMN_OK)
+		ps->tx_failed = true;
+	if (--ps->tx_depth > 0)
+		return rc; /* the outermost transaction decides */
+	if (!ps->tx_failed)
+		rc = conn_exec(&ps->c, "COMMIT");
+	if (ps->tx_failed || rc != CMN_OK) {
 		conn_exec(&ps->c, "ROLLBACK");
+		if (rc == CMN_OK)
+			rc = CMN_ERR_CONFLICT; /* an inner part failed earlier */
+	}
 	return rc;
 }
 
@@ -359,7 +384,7 @@ enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, co
 				 const char *actor)
 {
 	static const char q[] = "INSERT INTO records(id, doctype, rev, t, data, source, import_id,"
-				" created, updated) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)";
+				" created, updated, dedupe) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)";
 	char object[160];
 	sqlite3_stmt *st;
 	enum cmn_rc rc;
@@ -367,6 +392,21 @@ enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, co
 
 	meta->rev = 1;
 	meta->created = meta->updated = time_now_ms();
+	if (meta->dedupe[0]) {
+		/* checked before the transaction: a duplicate is an answer, not a
+		 * failure that would roll back an import around this insert */
+		static const char q_dup[] = "SELECT 1 FROM records WHERE doctype = ? AND dedupe = ?";
+		int found;
+
+		if (!(st = conn_stmt(&ps->c, q_dup)))
+			return CMN_ERR_STORE;
+		sqlite3_bind_text(st, 1, meta->doctype, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, meta->dedupe, -1, SQLITE_STATIC);
+		found = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_reset(st);
+		if (found)
+			return CMN_ERR_EXISTS;
+	}
 	if ((rc = pstore_tx_begin(ps)) != CMN_OK)
 		return rc;
 	if (!(st = conn_stmt(&ps->c, q)))
@@ -379,6 +419,10 @@ enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, co
 	sqlite3_bind_text(st, 6, meta->import_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, meta->created);
 	sqlite3_bind_int64(st, 8, meta->updated);
+	if (meta->dedupe[0])
+		sqlite3_bind_text(st, 9, meta->dedupe, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 9);
 	sr = sqlite3_step(st);
 	sqlite3_reset(st);
 	rc = sr == SQLITE_DONE ? CMN_OK : conn_err(&ps->c, sr);

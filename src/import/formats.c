@@ -1,0 +1,12 @@
+/*
+ * formats.c - the import formats commune knows, one line each. A format's
+ * file defines `const struct import_format import_NAME`; add it here.
+ */
+#include "import/import.h"
+
+extern const struct import_format import_enedis_csv;
+
+const struct import_format *const import_format_list[] = {
+	&import_enedis_csv,
+	NULL,
+};

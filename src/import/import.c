@@ -1,0 +1,470 @@
+/*
+ * import.c - the import job of import.h: format detection, the one
+ * transaction around a file, records with dedupe keys, buffered series
+ * points, and the line reader formats share.
+ */
+#include "import/import.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "record/schema.h"
+
+/* the list of formats is in formats.c */
+extern const struct import_format *const import_format_list[];
+#define formats import_format_list
+
+const struct import_format *const *import_formats(void)
+{
+	return formats;
+}
+
+const struct import_format *import_format_named(const char *name)
+{
+	for (size_t i = 0; formats[i]; i++)
+		if (strcmp(formats[i]->name, name) == 0)
+			return formats[i];
+	return NULL;
+}
+
+const struct import_format *import_detect(const char *head, size_t n, const char *filename,
+					  char *explain, size_t explen)
+{
+	const struct import_format *best = NULL;
+	int best_score = 0;
+	size_t used = 0;
+
+	if (explain && explen)
+		explain[0] = '\0';
+	for (size_t i = 0; formats[i]; i++) {
+		char why[160] = "";
+		int score = formats[i]->detect(head, n, filename, why, sizeof(why));
+
+		if (explain && used < explen) {
+			int w = snprintf(explain + used, explen - used, "%-16s %3d  %s\n",
+					 formats[i]->name, score, why);
+
+			used += w > 0 ? (size_t)w : 0;
+		}
+		if (score > best_score) {
+			best_score = score;
+			best = formats[i];
+		}
+	}
+	return best_score >= 50 ? best : NULL;
+}
+
+enum cmn_rc import_fail(struct import_job *j, size_t line, size_t column, const char *fmt, ...)
+{
+	va_list ap;
+
+	j->err.line = line;
+	j->err.column = column;
+	j->err.pointer[0] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(j->err.message, sizeof(j->err.message), fmt, ap);
+	va_end(ap);
+	return CMN_ERR_INVALID;
+}
+
+enum cmn_rc import_fail_at(struct import_job *j, const char *pointer, const char *fmt, ...)
+{
+	va_list ap;
+
+	j->err.line = j->err.column = 0;
+	str_copy(j->err.pointer, sizeof(j->err.pointer), pointer);
+	va_start(ap, fmt);
+	vsnprintf(j->err.message, sizeof(j->err.message), fmt, ap);
+	va_end(ap);
+	return CMN_ERR_INVALID;
+}
+
+void import_warn(struct import_job *j, const char *fmt, ...)
+{
+	va_list ap;
+
+	j->stats.warnings++;
+	if (j->nwarnings >= IMPORT_MAX_WARNINGS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(j->warnings[j->nwarnings++], sizeof(j->warnings[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* latin1_to_utf8 - converts n bytes in place into out (2n + 1 bytes). */
+static size_t latin1_to_utf8(const char *in, size_t n, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c < 0x80) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = (char)(0xc0 | (c >> 6));
+			out[o++] = (char)(0x80 | (c & 0x3f));
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+int import_read_line(struct import_job *j, struct import_input *in)
+{
+	static _Thread_local char raw[IMPORT_LINE_MAX + 2];
+	static _Thread_local char conv[2 * IMPORT_LINE_MAX + 2];
+	size_t n;
+
+	if (!fgets(raw, sizeof(raw), in->f))
+		return ferror(in->f) ? (import_fail(j, in->line + 1, 0, "read error"), -1) : 0;
+	in->line++;
+	n = strlen(raw);
+	if (n == sizeof(raw) - 1 && raw[n - 1] != '\n') {
+		import_fail(j, in->line, IMPORT_LINE_MAX, "a line is longer than %d bytes",
+			    IMPORT_LINE_MAX);
+		return -1;
+	}
+	/* fgets stops at NUL bytes silently: catch them through the length */
+	if (n && raw[n - 1] != '\n' && !feof(in->f)) {
+		import_fail(j, in->line, n + 1, "a NUL byte in a text file");
+		return -1;
+	}
+	while (n && (raw[n - 1] == '\n' || raw[n - 1] == '\r'))
+		raw[--n] = '\0';
+	in->buf = raw;
+	if (in->line == 1 && n >= 3 && memcmp(raw, "\xef\xbb\xbf", 3) == 0) {
+		in->bom = true;
+		in->buf += 3;
+		n -= 3;
+	}
+	if (memchr(in->buf, '\0', n)) {
+		import_fail(j, in->line, (size_t)((char *)memchr(in->buf, '\0', n) - in->buf) + 1,
+			    "a NUL byte in a text file");
+		return -1;
+	}
+	if (!in->latin1 && !str_utf8_valid(in->buf, n)) {
+		if (in->bom) {
+			import_fail(j, in->line, 0, "invalid UTF-8 in a file marked as UTF-8");
+			return -1;
+		}
+		in->latin1 = true; /* no BOM and not UTF-8: the holders' other encoding */
+	}
+	if (in->latin1) {
+		n = latin1_to_utf8(in->buf, n, conv);
+		in->buf = conv;
+	}
+	in->len = n;
+	return 1;
+}
+
+enum cmn_rc import_read_all(struct import_job *j, struct import_input *in, size_t max, char **out,
+			    size_t *len)
+{
+	struct buf b;
+	char chunk[65536];
+	size_t got;
+
+	buf_init(&b, max);
+	while ((got = fread(chunk, 1, sizeof(chunk), in->f)) > 0) {
+		if (buf_append(&b, chunk, got) != CMN_OK) {
+			buf_release(&b);
+			return import_fail(j, 0, 0, "the file is larger than %zu bytes", max);
+		}
+	}
+	if (ferror(in->f)) {
+		buf_release(&b);
+		return import_fail(j, 0, 0, "read error");
+	}
+	*len = b.len;
+	*out = buf_steal(&b);
+	return *out ? CMN_OK : CMN_ERR_NOMEM;
+}
+
+/* ---- records -------------------------------------------------------------- */
+
+static void dedupe_key(const char *doctype, const char *key, const json_t *data, char *out,
+		       size_t n)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_state st;
+	char *text = NULL;
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)doctype, strlen(doctype) + 1);
+	if (key) {
+		crypto_hash_sha256_update(&st, (const unsigned char *)"k", 1);
+		crypto_hash_sha256_update(&st, (const unsigned char *)key, strlen(key));
+	} else {
+		text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
+		crypto_hash_sha256_update(&st, (const unsigned char *)"c", 1);
+		if (text)
+			crypto_hash_sha256_update(&st, (const unsigned char *)text, strlen(text));
+		free(text);
+	}
+	crypto_hash_sha256_final(&st, h);
+	if (n >= 2 * sizeof(h) + 1)
+		str_hex(out, h, sizeof(h));
+}
+
+enum cmn_rc import_record(struct import_job *j, const char *doctype, json_t *data,
+			  const char *dedupe)
+{
+	const struct doctype *d = registry_find(j->reg, doctype);
+	struct schema_errors *errs;
+	struct record_meta m = {0};
+	char *text = NULL;
+	enum cmn_rc rc;
+
+	if (!d || strcmp(d->kind, "document") != 0) {
+		json_decref(data);
+		return CMN_ERR_INTERNAL;
+	}
+	errs = malloc(sizeof(*errs));
+	if (!errs) {
+		json_decref(data);
+		return CMN_ERR_NOMEM;
+	}
+	rc = schema_validate(d->schema, data, errs);
+	if (rc != CMN_OK)
+		import_fail_at(j, errs->e[0].pointer, "%s: %s", doctype, errs->e[0].message);
+	free(errs);
+	m.t = INT64_MIN;
+	if (rc == CMN_OK && d->time_field &&
+	    time_parse(json_string_value(json_object_get(data, d->time_field)), true, &m.t) != CMN_OK)
+		rc = CMN_ERR_INTERNAL;
+	if (rc == CMN_OK && !(text = json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(15))))
+		rc = CMN_ERR_NOMEM;
+	if (rc == CMN_OK) {
+		crypt_uuid7_new(m.id);
+		str_copy(m.doctype, sizeof(m.doctype), doctype);
+		str_copy(m.source, sizeof(m.source), j->source);
+		str_copy(m.import_id, sizeof(m.import_id), j->id);
+		dedupe_key(doctype, dedupe, data, m.dedupe, sizeof(m.dedupe));
+		rc = pstore_record_insert(j->ps, &m, text, NULL);
+		if (rc == CMN_OK)
+			j->stats.records_created++;
+		else if (rc == CMN_ERR_EXISTS) {
+			j->stats.records_duplicate++;
+			rc = CMN_OK;
+		}
+	}
+	free(text);
+	json_decref(data);
+	return rc;
+}
+
+/* ---- series --------------------------------------------------------------- */
+
+static enum cmn_rc flush_series(struct import_job *j, size_t i)
+{
+	struct series_write w;
+	const char *why = NULL;
+	enum cmn_rc rc;
+
+	if (!j->series[i].n)
+		return CMN_OK;
+	rc = series_append(j->ps, &j->series[i].def, j->series[i].pts, j->series[i].n, NULL, &w,
+			   &why);
+	j->series[i].n = 0;
+	if (rc == CMN_ERR_INVALID)
+		return import_fail(j, 0, 0, "%s", why ? why : "points not accepted");
+	if (rc != CMN_OK)
+		return rc;
+	j->stats.points_added += w.added;
+	j->stats.points_replaced += w.replaced;
+	j->stats.points_unchanged += w.unchanged;
+	return CMN_OK;
+}
+
+/* series_slot - the job's slot for s, found or created in the store. */
+static enum cmn_rc series_slot(struct import_job *j, const struct import_series *s, size_t *out)
+{
+	struct series_def *def;
+	const char *why = NULL;
+	enum cmn_rc rc;
+
+	for (size_t i = 0; i < j->nseries; i++) {
+		def = &j->series[i].def;
+		if (strcmp(def->doctype, s->doctype) == 0 && strcmp(def->source, s->source) == 0 &&
+		    strcmp(def->key, s->key) == 0) {
+			*out = i;
+			return CMN_OK;
+		}
+	}
+	if (j->nseries == IMPORT_MAX_SERIES)
+		return import_fail(j, 0, 0, "a file may feed at most %d series", IMPORT_MAX_SERIES);
+	def = &j->series[j->nseries].def;
+	rc = pstore_series_find(j->ps, s->doctype, s->source, s->key, def);
+	if (rc == CMN_OK) {
+		if (strcmp(def->unit, s->unit) != 0 || def->step != s->step) {
+			series_def_release(def);
+			return import_fail(j, 0, 0, "the series %s of %s exists with another unit or step",
+					   s->key, s->doctype);
+		}
+	} else if (rc == CMN_ERR_NOT_FOUND) {
+		memset(def, 0, sizeof(*def));
+		str_copy(def->doctype, sizeof(def->doctype), s->doctype);
+		str_copy(def->source, sizeof(def->source), s->source);
+		str_copy(def->key, sizeof(def->key), s->key);
+		str_copy(def->unit, sizeof(def->unit), s->unit);
+		str_copy(def->tz, sizeof(def->tz), s->tz ? s->tz : "Europe/Paris");
+		def->step = s->step;
+		def->meta = s->meta ? strdup(s->meta) : NULL;
+		rc = series_create(j->ps, j->reg, def, NULL, &why);
+		if (rc == CMN_ERR_INVALID) {
+			series_def_release(def);
+			return import_fail(j, 0, 0, "series %s: %s", s->key, why);
+		}
+		if (rc != CMN_OK) {
+			series_def_release(def);
+			return rc;
+		}
+		j->stats.series_created++;
+	} else {
+		return rc;
+	}
+	j->series[j->nseries].pts = malloc(IMPORT_BATCH * sizeof(struct series_point));
+	if (!j->series[j->nseries].pts) {
+		series_def_release(def);
+		return CMN_ERR_NOMEM;
+	}
+	j->series[j->nseries].n = 0;
+	*out = j->nseries++;
+	return CMN_OK;
+}
+
+enum cmn_rc import_points(struct import_job *j, const struct import_series *s,
+			  const struct series_point *pts, size_t n)
+{
+	size_t slot = 0;
+	enum cmn_rc rc = series_slot(j, s, &slot);
+
+	for (size_t k = 0; k < n && rc == CMN_OK; k++) {
+		if (j->series[slot].n == IMPORT_BATCH)
+			rc = flush_series(j, slot);
+		if (rc == CMN_OK)
+			j->series[slot].pts[j->series[slot].n++] = pts[k];
+	}
+	return rc;
+}
+
+/* ---- a file ---------------------------------------------------------------- */
+
+json_t *import_stats_json(const struct import_job *job)
+{
+	const struct import_stats *s = &job->stats;
+	json_t *w = json_array();
+
+	for (size_t i = 0; i < job->nwarnings; i++)
+		json_array_append_new(w, json_string(job->warnings[i]));
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "records_created",
+			 (json_int_t)s->records_created, "records_duplicate",
+			 (json_int_t)s->records_duplicate, "series_created",
+			 (json_int_t)s->series_created, "points_added", (json_int_t)s->points_added,
+			 "points_replaced", (json_int_t)s->points_replaced, "points_unchanged",
+			 (json_int_t)s->points_unchanged, "warnings", (json_int_t)s->warnings,
+			 "warning_texts", w);
+}
+
+void import_job_release(struct import_job *job)
+{
+	for (size_t i = 0; i < job->nseries; i++) {
+		free(job->series[i].pts);
+		series_def_release(&job->series[i].def);
+	}
+	job->nseries = 0;
+}
+
+static enum cmn_rc file_sha256(FILE *f, char out[CRYPT_HASH_HEX_LEN])
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char chunk[65536];
+	size_t got;
+
+	crypto_hash_sha256_init(&st);
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		crypto_hash_sha256_update(&st, (unsigned char *)chunk, got);
+	if (ferror(f))
+		return CMN_ERR_IO;
+	crypto_hash_sha256_final(&st, h);
+	str_hex(out, h, sizeof(h));
+	rewind(f);
+	return CMN_OK;
+}
+
+enum cmn_rc import_file(struct pstore *ps, const struct registry *reg, const char *actor,
+			const char *path, const char *name, const char *format,
+			struct import_job *job)
+{
+	struct import_input in = {0};
+	char head[4096], sha[CRYPT_HASH_HEX_LEN], object[64];
+	size_t n;
+	enum cmn_rc rc;
+	json_t *stats;
+	char *stats_text = NULL;
+
+	memset(job, 0, sizeof(*job));
+	job->ps = ps;
+	job->reg = reg;
+	job->actor = actor;
+	crypt_id_new(job->id);
+	in.f = fopen(path, "rb");
+	if (!in.f)
+		return import_fail(job, 0, 0, "cannot open the file: %s", strerror(errno));
+	rc = file_sha256(in.f, sha);
+	n = rc == CMN_OK ? fread(head, 1, sizeof(head), in.f) : 0;
+	rewind(in.f);
+	if (rc == CMN_OK) {
+		job->format = format ? import_format_named(format)
+				     : import_detect(head, n, name, NULL, 0);
+		if (!job->format)
+			rc = import_fail(job, 0, 0, format ? "unknown format %s"
+							   : "the format was not recognised%s",
+					 format ? format : " (use --format)");
+	}
+	if (rc == CMN_OK) {
+		snprintf(job->source, sizeof(job->source), "import:%s", job->format->name);
+		rc = pstore_tx_begin(ps);
+		if (rc == CMN_OK) {
+			rc = job->format->run(job, &in);
+			for (size_t i = 0; i < job->nseries && rc == CMN_OK; i++)
+				rc = flush_series(job, i);
+			stats = rc == CMN_OK ? import_stats_json(job) : NULL;
+			stats_text = stats ? json_dumps(stats, JSON_COMPACT) : NULL;
+			json_decref(stats);
+			if (rc == CMN_OK && !stats_text)
+				rc = CMN_ERR_NOMEM;
+			if (rc == CMN_OK)
+				rc = pstore_import_put(ps, job->id, job->format->name, name, sha, "done",
+						       stats_text);
+			snprintf(object, sizeof(object), "import/%s", job->id);
+			if (rc == CMN_OK)
+				rc = pstore_audit_append(ps, actor, "import.file", object, stats_text);
+			rc = pstore_tx_end(ps, rc);
+		}
+	}
+	fclose(in.f);
+	if (rc != CMN_OK && job->format) {
+		/* the attempt is kept (outside the rolled-back transaction) */
+		json_t *e = json_pack("{s:I, s:I, s:s, s:s}", "line", (json_int_t)job->err.line,
+				      "column", (json_int_t)job->err.column, "pointer",
+				      job->err.pointer, "message",
+				      job->err.message[0] ? job->err.message : cmn_strerror(rc));
+		char *etext = e ? json_dumps(e, JSON_COMPACT) : NULL;
+
+		if (etext)
+			pstore_import_put(ps, job->id, job->format->name, name, sha, "failed", etext);
+		free(etext);
+		json_decref(e);
+	}
+	free(stats_text);
+	return rc;
+}

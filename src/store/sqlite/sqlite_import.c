@@ -1,0 +1,100 @@
+/*
+ * sqlite_import.c - the imports of a person's store: which file, in which
+ * format, with what result (the provenance that records and series name).
+ */
+#include "store/sqlite/sqlite_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/timeutil.h"
+
+enum cmn_rc pstore_import_put(struct pstore *ps, const char *id, const char *format,
+			      const char *name, const char *sha256, const char *status,
+			      const char *stats)
+{
+	static const char q[] = "INSERT INTO imports(id, format, name, sha256, status, stats, created)"
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(id) DO UPDATE SET"
+				" status = ?5, stats = ?6";
+	sqlite3_stmt *st = conn_stmt(&ps->c, q);
+	int sr;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, format, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, stats, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, time_now_ms());
+	sr = sqlite3_step(st);
+	sqlite3_reset(st);
+	return sr == SQLITE_DONE ? CMN_OK : conn_err(&ps->c, sr);
+}
+
+static char *import_row(sqlite3_stmt *st)
+{
+	char when[TIME_RFC3339_LEN];
+	json_t *stats = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
+	json_t *o;
+	char *text;
+
+	time_format(when, sqlite3_column_int64(st, 6));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "id", sqlite3_column_text(st, 0),
+		      "format", sqlite3_column_text(st, 1), "name", sqlite3_column_text(st, 2),
+		      "sha256", sqlite3_column_text(st, 3), "status", sqlite3_column_text(st, 4),
+		      "stats", stats ? stats : json_object(), "created", when);
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return text;
+}
+
+#define IMPORT_COLS "id, format, name, sha256, status, stats, created"
+
+enum cmn_rc pstore_import_get(struct pstore *ps, const char *id, char **json)
+{
+	static const char q[] = "SELECT " IMPORT_COLS " FROM imports WHERE id = ?";
+	sqlite3_stmt *st = conn_stmt(&ps->c, q);
+	enum cmn_rc rc = CMN_OK;
+	int sr;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sr = sqlite3_step(st);
+	if (sr == SQLITE_ROW) {
+		*json = import_row(st);
+		if (!*json)
+			rc = CMN_ERR_NOMEM;
+	} else {
+		rc = sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(&ps->c, sr);
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+enum cmn_rc pstore_import_each(struct pstore *ps, enum cmn_rc (*fn)(const char *json, void *ctx),
+			       void *ctx)
+{
+	static const char q[] = "SELECT " IMPORT_COLS " FROM imports ORDER BY created DESC, id";
+	sqlite3_stmt *st = conn_stmt(&ps->c, q);
+	enum cmn_rc rc = CMN_OK;
+	int sr = SQLITE_DONE;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		char *text = import_row(st);
+
+		rc = text ? fn(text, ctx) : CMN_ERR_NOMEM;
+		free(text);
+	}
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(&ps->c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
