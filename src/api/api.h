@@ -133,6 +133,7 @@ extern const struct route api_records_routes[];
 extern const struct route api_audit_routes[];
 extern const struct route api_files_routes[];
 extern const struct route api_series_routes[];
+extern const struct route api_imports_routes[];
 
 /* api_static - serves a file of app->web_dir for a non-API GET; false
  * when there is no such file. */

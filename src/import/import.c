@@ -400,9 +400,10 @@ static enum cmn_rc file_sha256(FILE *f, char out[CRYPT_HASH_HEX_LEN])
 	return CMN_OK;
 }
 
-enum cmn_rc import_file(struct pstore *ps, const struct registry *reg, const char *actor,
-			const char *path, const char *name, const char *format,
-			struct import_job *job)
+/* import_stream - imports what f holds (seekable), named name. */
+static enum cmn_rc import_stream(struct pstore *ps, const struct registry *reg, const char *actor,
+				 FILE *f, const char *name, const char *format,
+				 struct import_job *job)
 {
 	struct import_input in = {0};
 	char head[4096], sha[CRYPT_HASH_HEX_LEN], object[64];
@@ -411,14 +412,11 @@ enum cmn_rc import_file(struct pstore *ps, const struct registry *reg, const cha
 	json_t *stats;
 	char *stats_text = NULL;
 
-	memset(job, 0, sizeof(*job));
 	job->ps = ps;
 	job->reg = reg;
 	job->actor = actor;
 	crypt_id_new(job->id);
-	in.f = fopen(path, "rb");
-	if (!in.f)
-		return import_fail(job, 0, 0, "cannot open the file: %s", strerror(errno));
+	in.f = f;
 	rc = file_sha256(in.f, sha);
 	n = rc == CMN_OK ? fread(head, 1, sizeof(head), in.f) : 0;
 	rewind(in.f);
@@ -451,7 +449,6 @@ enum cmn_rc import_file(struct pstore *ps, const struct registry *reg, const cha
 			rc = pstore_tx_end(ps, rc);
 		}
 	}
-	fclose(in.f);
 	if (rc != CMN_OK && job->format) {
 		/* the attempt is kept (outside the rolled-back transaction) */
 		json_t *e = json_pack("{s:I, s:I, s:s, s:s}", "line", (json_int_t)job->err.line,
@@ -466,5 +463,39 @@ enum cmn_rc import_file(struct pstore *ps, const struct registry *reg, const cha
 		json_decref(e);
 	}
 	free(stats_text);
+	return rc;
+}
+
+enum cmn_rc import_file(struct pstore *ps, const struct registry *reg, const char *actor,
+			const char *path, const char *name, const char *format,
+			struct import_job *job)
+{
+	FILE *f;
+	enum cmn_rc rc;
+
+	memset(job, 0, sizeof(*job));
+	f = fopen(path, "rb");
+	if (!f)
+		return import_fail(job, 0, 0, "cannot open the file: %s", strerror(errno));
+	rc = import_stream(ps, reg, actor, f, name, format, job);
+	fclose(f);
+	return rc;
+}
+
+enum cmn_rc import_buffer(struct pstore *ps, const struct registry *reg, const char *actor,
+			  const void *data, size_t len, const char *name, const char *format,
+			  struct import_job *job)
+{
+	FILE *f;
+	enum cmn_rc rc;
+
+	memset(job, 0, sizeof(*job));
+	if (len == 0)
+		return import_fail(job, 1, 1, "the file is empty");
+	f = fmemopen((void *)data, len, "rb");
+	if (!f)
+		return CMN_ERR_NOMEM;
+	rc = import_stream(ps, reg, actor, f, name, format, job);
+	fclose(f);
 	return rc;
 }

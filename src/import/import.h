@@ -120,6 +120,11 @@ enum cmn_rc import_file(struct pstore *ps, const struct registry *reg, const cha
 			const char *path, const char *name, const char *format,
 			struct import_job *job);
 
+/* import_buffer - the same for a file held in memory (an upload). */
+enum cmn_rc import_buffer(struct pstore *ps, const struct registry *reg, const char *actor,
+			  const void *data, size_t len, const char *name, const char *format,
+			  struct import_job *job);
+
 /* import_job_release - frees what a job holds. */
 void import_job_release(struct import_job *job);
 

@@ -80,7 +80,7 @@ enum cmn_rc pstore_import_get(struct pstore *ps, const char *id, char **json)
 enum cmn_rc pstore_import_each(struct pstore *ps, enum cmn_rc (*fn)(const char *json, void *ctx),
 			       void *ctx)
 {
-	static const char q[] = "SELECT " IMPORT_COLS " FROM imports ORDER BY created DESC, id";
+	static const char q[] = "SELECT " IMPORT_COLS " FROM imports ORDER BY created DESC, rowid DESC";
 	sqlite3_stmt *st = conn_stmt(&ps->c, q);
 	enum cmn_rc rc = CMN_OK;
 	int sr = SQLITE_DONE;
