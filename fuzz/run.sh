@@ -17,7 +17,7 @@
 # BUILD_DIR/fuzz-logs/. The script exits non-zero if any target fails.
 #
 # Environment: FUZZ_TARGETS (default "fuzz_record fuzz_query fuzz_tz
-# fuzz_chunk") picks the targets; FUZZ_ARGS adds libFuzzer options (e.g.
+# fuzz_chunk fuzz_import_enedis") picks the targets; FUZZ_ARGS adds libFuzzer options (e.g.
 # "-jobs=4 -workers=4");
 # FUZZ_SKIP_CHECKS (read by the targets) lists invariants not to check,
 # comma-separated, to fuzz past a known finding.
@@ -34,7 +34,7 @@ fi
 build=$1
 mode=${2:-30}
 here=$(cd "$(dirname "$0")" && pwd)
-targets=${FUZZ_TARGETS:-fuzz_record fuzz_query fuzz_tz fuzz_chunk}
+targets=${FUZZ_TARGETS:-fuzz_record fuzz_query fuzz_tz fuzz_chunk fuzz_import_enedis}
 extra=${FUZZ_ARGS:-}
 
 case $mode in
