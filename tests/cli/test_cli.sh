@@ -95,6 +95,30 @@ check "delete" 0 "" -- user delete alice --confirm alice $d
 expect "store file erased" test ! -e "$store"
 check "delete again" 1 "" -- user delete alice --confirm alice $d
 
+# imports and series
+check "user add for imports" 0 "correct horse battery
+" -- user add zoe $d
+printf 'Identifiant PRM;Type de donnees;Unite;Pas en minutes\n12345678901234;Courbe de charge;W;30\nHorodate;Valeur\n2024-03-31T01:00:00+01:00;500\n2024-03-31T01:30:00+01:00;510\n2024-03-31T03:00:00+02:00;520\n' >"$dir/curve.csv"
+printf 'Identifiant PRM;Type de donnees;Unite;Pas en minutes\n12345678901234;Courbe de charge;W;30\nHorodate;Valeur\n2024-04-01T00:30:00+02:00;5x0\n' >"$dir/bad.csv"
+check "import usage" 2 "" -- import $d
+check "import unknown person" 1 "" -- import --person nobody "$dir/curve.csv" $d
+check "import unknown format" 1 "" -- import --person zoe --format nope "$dir/curve.csv" $d
+check "import" 0 "" -- import --person zoe "$dir/curve.csv" $d
+expect "import counts" grep -q '3 points added' "$dir/out"
+check "import again" 0 "" -- import --person zoe "$dir/curve.csv" $d
+expect "nothing changes" grep -q '0 points added, 0 replaced, 3 unchanged' "$dir/out"
+check "import a bad file" 1 "" -- import --person zoe "$dir/bad.csv" $d
+expect "the error names line and column" grep -q 'bad.csv:4:27: ' "$dir/err"
+check "series ls" 0 "" -- series ls zoe $d
+expect "one series of 3 points" grep -q '3 points' "$dir/out"
+sid=$(cut -d' ' -f1 "$dir/out")
+check "series show by day" 0 "" -- series show zoe "$sid" --bucket day $d
+expect "the 23-hour day holds the 3 points" grep -q '2024-03-30T23:00:00.000Z  2024-03-31T22:00:00.000Z  count      3  sum           1530' "$dir/out"
+check "series export" 0 "" -- series export zoe "$sid" $d
+expect "export has a header and 3 lines" test "$(wc -l <"$dir/out")" -eq 4
+check "series show unknown" 1 "" -- series show zoe nope $d
+check "series bad bucket" 2 "" -- series show zoe "$sid" --bucket fortnight $d
+
 check "serve bad listen" 2 "" -- serve --listen nowhere $d
 check "serve bad threads" 2 "" -- serve --threads 0 $d
 chmod 644 "$dir/data/master.key"
