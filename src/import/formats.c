@@ -5,8 +5,10 @@
 #include "import/import.h"
 
 extern const struct import_format import_enedis_csv;
+extern const struct import_format import_gpx;
 
 const struct import_format *const import_format_list[] = {
 	&import_enedis_csv,
+	&import_gpx,
 	NULL,
 };

@@ -1,0 +1,533 @@
+/*
+ * test_import_mobility.c - GPX files and Google Takeout Records.json into
+ * mobility.position series and mobility.trip records: the real files of
+ * ../shared/fixtures (gpx/, takeout/) checked against figures recomputed
+ * here by a deliberately plain scan of their text (strstr and strtod, no
+ * XML nor JSON parser), synthetic edge cases (rounding, repeated times,
+ * times without an offset) and hostile inputs that must import nothing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <math.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "core/timeutil.h"
+#include "crypto/crypt.h"
+#include "import/import.h"
+#include "record/doctype.h"
+#include "series/series.h"
+#include "store/store.h"
+
+#define GPX_DIR COMMUNE_FIXTURES "/gpx/"
+#define RECORDS COMMUNE_FIXTURES "/takeout/records.json"
+
+struct fx {
+	char dir[128];
+	struct keyring keys;
+	struct store *s;
+	struct registry reg;
+	struct person alice;
+	struct pstore *ps;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char path[256], err[256], hash[CRYPT_PWHASH_LEN];
+
+	assert_int_equal(crypt_init(), CMN_OK);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/commune-mobility-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(path, sizeof(path), "%s/master.key", f->dir);
+	assert_int_equal(keyring_open(&f->keys, path), CMN_OK);
+	assert_int_equal(store_open(&f->s, f->dir, &f->keys), CMN_OK);
+	assert_int_equal(registry_load(&f->reg, err, sizeof(err)), CMN_OK);
+	assert_int_equal(registry_sync(&f->reg, f->s), CMN_OK);
+	assert_int_equal(crypt_password_hash("pw-alice-correct-horse", hash), CMN_OK);
+	assert_int_equal(store_person_add(f->s, "alice", "resident", NULL, hash, &f->alice),
+			 CMN_OK);
+	assert_int_equal(store_person_store(f->s, f->alice.id, &f->ps), CMN_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[200];
+
+	store_close(&f->s);
+	registry_release(&f->reg);
+	keyring_release(&f->keys);
+	series_zone_release();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *text;
+	long n;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	rewind(fp);
+	text = malloc((size_t)n + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)n, fp), (size_t)n);
+	text[n] = '\0';
+	fclose(fp);
+	if (len)
+		*len = (size_t)n;
+	return text;
+}
+
+static void write_file(const char *path, const char *text, size_t n)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(text, 1, n, fp), n);
+	fclose(fp);
+}
+
+static double haversine(double lat1, double lon1, double lat2, double lon2)
+{
+	double r = 3.14159265358979 / 180, dlat = (lat2 - lat1) * r, dlon = (lon2 - lon1) * r;
+	double a = sin(dlat / 2) * sin(dlat / 2) +
+		   cos(lat1 * r) * cos(lat2 * r) * sin(dlon / 2) * sin(dlon / 2);
+
+	return 2 * 6371000.0 * atan2(sqrt(a), sqrt(1 - a));
+}
+
+/* ---- what a GPX file holds, by a plain text scan --------------------------- */
+
+#define MAX_SEGS 16
+
+struct gpx_truth {
+	long timed;            /* points with a <time> */
+	long distinct;         /* ... with a time not seen before */
+	long long lat_sum;     /* udeg of the distinct ones */
+	int64_t first, last;   /* min and max time */
+	int segs;              /* track segments with 2+ timed points */
+	double dist[MAX_SEGS]; /* their haversine lengths */
+};
+
+/* attr_deg - lat="..." or lon="..." within [s, end), as a double */
+static double attr_deg(const char *s, const char *end, const char *name)
+{
+	char pat[8];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "%s=\"", name);
+	p = strstr(s, pat);
+	assert_true(p && p < end);
+	return strtod(p + strlen(pat), NULL);
+}
+
+static int64_t time_of(const char *s)
+{
+	char buf[64];
+	size_t n = strcspn(s, "<");
+	int64_t t;
+
+	assert_true(n < 60);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (buf[n - 1] != 'Z' && !strchr(buf + 19, '+'))
+		snprintf(buf + n, sizeof(buf) - n, "Z");
+	assert_int_equal(time_parse(buf, false, &t), CMN_OK);
+	return t;
+}
+
+static void gpx_truth(const char *path, struct gpx_truth *t)
+{
+	char *text = slurp(path, NULL);
+	int64_t *seen = calloc(100000, sizeof(*seen));
+	long nseen = 0;
+	const char *seg = text;
+
+	memset(t, 0, sizeof(*t));
+	/* points in document order: waypoints, routes and tracks may mix */
+	for (const char *p = text; (p = strchr(p, '<')); p++) {
+		const char *end, *tm;
+		int64_t when;
+		bool dup = false;
+
+		if (strncmp(p, "<wpt ", 5) && strncmp(p, "<rtept ", 7) && strncmp(p, "<trkpt ", 7))
+			continue;
+		end = strstr(p, p[1] == 'w' ? "</wpt>" : p[1] == 'r' ? "</rtept>" : "</trkpt>");
+		assert_non_null(end);
+		tm = strstr(p, "<time>");
+		if (!tm || tm > end)
+			continue;
+		when = time_of(tm + 6);
+		t->timed++;
+		if (t->timed == 1 || when < t->first)
+			t->first = when;
+		if (t->timed == 1 || when > t->last)
+			t->last = when;
+		for (long i = 0; i < nseen; i++)
+			dup = dup || seen[i] == when;
+		if (dup)
+			continue;
+		seen[nseen++] = when;
+		t->distinct++;
+		t->lat_sum += llround(attr_deg(p, end, "lat") * 1e6);
+	}
+	/* segments: consecutive trkpt between <trkseg> and </trkseg> */
+	while ((seg = strstr(seg, "<trkseg>"))) {
+		const char *end = strstr(seg, "</trkseg>"), *p = seg;
+		double plat = 0, plon = 0, d = 0;
+		int n = 0, ntimed = 0;
+
+		assert_non_null(end);
+		while ((p = strstr(p, "<trkpt ")) && p < end) {
+			const char *close = strstr(p, "</trkpt>");
+			double lat = attr_deg(p, close, "lat"), lon = attr_deg(p, close, "lon");
+			const char *tm = strstr(p, "<time>");
+
+			if (n++)
+				d += haversine(plat, plon, lat, lon);
+			ntimed += tm && tm < close;
+			plat = lat;
+			plon = lon;
+			p = close;
+		}
+		if (ntimed >= 2) {
+			assert_true(t->segs < MAX_SEGS);
+			t->dist[t->segs++] = d;
+		}
+		seg = end;
+	}
+	free(seen);
+	free(text);
+}
+
+static enum cmn_rc add_up(int64_t t, int64_t v, void *pv)
+{
+	long long *sum = pv;
+
+	(void)t;
+	*sum += v;
+	return CMN_OK;
+}
+
+static enum cmn_rc count_series(const struct series_def *d, void *pv)
+{
+	(void)d;
+	(*(int *)pv)++;
+	return CMN_OK;
+}
+
+struct trips {
+	int n;
+	json_t *data[64];
+};
+
+static enum cmn_rc keep_trip(const struct record_meta *m, const char *data,
+			     const struct query_value *key, void *pv)
+{
+	struct trips *t = pv;
+
+	(void)m;
+	(void)key;
+	if (t->n < 64)
+		t->data[t->n++] = json_loads(data, 0, NULL);
+	return CMN_OK;
+}
+
+static void trips_load(struct fx *f, struct trips *t)
+{
+	struct store_query q = {.doctype = "mobility.trip", .sort = QSORT_TIME, .limit = 64};
+
+	memset(t, 0, sizeof(*t));
+	assert_int_equal(pstore_record_query(f->ps, &q, keep_trip, t), CMN_OK);
+}
+
+static void trips_release(struct trips *t)
+{
+	for (int i = 0; i < t->n; i++)
+		json_decref(t->data[i]);
+	t->n = 0;
+}
+
+/* nothing_written - no series and no trip in the store. */
+static void nothing_written(struct fx *f)
+{
+	struct trips t;
+	int nseries = 0;
+
+	assert_int_equal(pstore_series_each(f->ps, count_series, &nseries), CMN_OK);
+	assert_int_equal(nseries, 0);
+	trips_load(f, &t);
+	assert_int_equal(t.n, 0);
+}
+
+static void series_check(struct fx *f, const char *source, const char *key, long points,
+			 int64_t first, int64_t last, long long sum)
+{
+	struct series_def def;
+	long long got = 0;
+
+	assert_int_equal(pstore_series_find(f->ps, "mobility.position", source, key, &def), CMN_OK);
+	assert_int_equal(def.points, points);
+	assert_int_equal(def.step, 0);
+	assert_string_equal(def.unit, strstr(key, "/alt") ? "m" : "udeg");
+	assert_int_equal(def.t_first, first);
+	assert_int_equal(def.t_last, last);
+	assert_int_equal(series_scan(f->ps, &def, INT64_MIN / 2, INT64_MAX / 2, add_up, &got),
+			 CMN_OK);
+	assert_int_equal(got, sum);
+	series_def_release(&def);
+}
+
+/* ---- GPX fixtures ------------------------------------------------------------ */
+
+static void gpx_fixture(struct fx *f, const char *name, const char *device, long want_distinct)
+{
+	struct import_job job;
+	struct gpx_truth truth;
+	struct trips trips;
+	char path[256], key[80], head[4096];
+	size_t n;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s%s", GPX_DIR, name);
+	gpx_truth(path, &truth);
+	assert_int_equal(truth.distinct, want_distinct);
+	print_message("%s: %ld timed points, %ld distinct times, lat sum %lld udeg\n", name,
+		      truth.timed, truth.distinct, truth.lat_sum);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	n = fread(head, 1, sizeof(head), fp);
+	fclose(fp);
+	assert_string_equal(import_detect(head, n, name, NULL, 0)->name, "gpx");
+
+	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", path, name, NULL, &job), CMN_OK);
+	assert_int_equal(job.stats.records_created, truth.segs);
+	import_job_release(&job);
+	snprintf(key, sizeof(key), "gpx:%s/lat", device);
+	series_check(f, "gpx", key, truth.distinct, truth.first, truth.last, truth.lat_sum);
+
+	trips_load(f, &trips);
+	assert_int_equal(trips.n, truth.segs);
+	for (int i = 0; i < trips.n; i++) {
+		json_int_t d = json_integer_value(json_object_get(trips.data[i], "distance_m"));
+
+		print_message("%s: trip %d: %lld m (reference %.1f m)\n", name, i, (long long)d,
+			      truth.dist[i]);
+		assert_true(fabs((double)d - truth.dist[i]) <= truth.dist[i] * 0.01 + 1);
+	}
+	trips_release(&trips);
+
+	/* the same file again changes nothing */
+	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", path, name, NULL, &job), CMN_OK);
+	assert_int_equal(job.stats.points_added, 0);
+	assert_int_equal(job.stats.points_replaced, 0);
+	assert_int_equal(job.stats.records_created, 0);
+	assert_int_equal(job.stats.records_duplicate, truth.segs);
+	assert_int_equal(job.stats.series_created, 0);
+	import_job_release(&job);
+}
+
+static void gpx_mojstrovka(void **state)
+{
+	struct fx *f = *state;
+	struct import_job job;
+
+	/* GPSBabel, GPX 1.0: 184 points, all at the same (bogus, 1901) time */
+	gpx_fixture(f, "Mojstrovka.gpx", "GPSBabel", 1);
+	assert_int_equal(
+	    import_file(f->ps, &f->reg, "cli:test", GPX_DIR "Mojstrovka.gpx", "m.gpx", NULL, &job),
+	    CMN_OK);
+	assert_int_equal(job.stats.points_unchanged, 3); /* lat, lon, alt of the one time */
+	assert_int_equal(job.nwarnings, 1);
+	assert_non_null(strstr(job.warnings[0], "183 points repeat the time"));
+	import_job_release(&job);
+}
+
+static void gpx_visnjan(void **state)
+{
+	struct fx *f = *state;
+	struct series_def def;
+
+	/* Garmin eTrex 20x, GPX 1.1, the whole file on one line */
+	gpx_fixture(f, "around-visnjan-with-car.gpx", "eTrex-20x", 104);
+	assert_int_equal(
+	    pstore_series_find(f->ps, "mobility.position", "gpx", "gpx:eTrex-20x/alt", &def),
+	    CMN_OK);
+	assert_int_equal(def.points, 104);
+	series_def_release(&def);
+}
+
+static void gpx_all_fields(void **state)
+{
+	struct fx *f = *state;
+	struct import_job job;
+
+	/* a wpt, an rtept and a trkpt (without Z) have a time; 5 points do not */
+	gpx_fixture(f, "gpx1.1_with_all_fields.gpx", "unknown", 3);
+	assert_int_equal(import_file(f->ps, &f->reg, "cli:test",
+				     GPX_DIR "gpx1.1_with_all_fields.gpx", "a.gpx", NULL, &job),
+			 CMN_OK);
+	assert_int_equal(job.nwarnings, 2);
+	assert_non_null(strstr(job.warnings[0], "5 points without a time"));
+	assert_non_null(strstr(job.warnings[1], "1 track segments"));
+	import_job_release(&job);
+}
+
+static void gpx_garmin_extension(void **state)
+{
+	gpx_fixture(*state, "gpx_with_garmin_extension.gpx", "Runkeeper", 1);
+}
+
+/* ---- GPX synthetic ------------------------------------------------------------ */
+
+static enum cmn_rc import_text(struct fx *f, const char *name, const char *text, size_t n,
+			       struct import_job *job)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	write_file(path, text, n);
+	return import_file(f->ps, &f->reg, "cli:test", path, name, NULL, job);
+}
+
+static void gpx_rounding_and_repeats(void **state)
+{
+	struct fx *f = *state;
+	struct import_job job;
+	struct trips trips;
+	static const char text[] =
+	    "\xef\xbb\xbf<?xml version='1.0' encoding='utf-8'?>\n"
+	    "<!-- a comment -- with dashes -->\n"
+	    "<gpx version=\"1.1\" creator=\"My  Phone &amp; Co\">\n"
+	    "<trk><type>Cycling</type><trkseg>\n"
+	    " <trkpt lat=\"1.0000005\" lon=\"-1.0000005\"><ele>-0.5</ele>"
+	    "<time>2024-01-01T10:00:00</time></trkpt>\n"
+	    " <trkpt lat=\"1.00000049999\" lon=\"&#49;.5\"><ele>10.49</ele>"
+	    "<time><![CDATA[2024-01-01T11:00:00+01:00]]></time></trkpt>\n"
+	    " <trkpt lat=\"0.1\" lon=\"0\"><time> 2024-01-01T10:00:01.5Z </time></trkpt>\n"
+	    " <trkpt lat=\"-0.0000015\" lon=\"180\"/>\n"
+	    "</trkseg></trk></gpx>\n";
+
+	assert_int_equal(import_text(f, "r.gpx", text, sizeof(text) - 1, &job), CMN_OK);
+	/* 10:00:00Z twice (the second with other coordinates): the first kept */
+	assert_int_equal(job.stats.points_added, 2 + 2 + 1);
+	assert_int_equal(job.nwarnings, 2);
+	assert_non_null(strstr(job.warnings[0], "1 points without a time"));
+	assert_non_null(strstr(job.warnings[1], "1 points repeat"));
+	import_job_release(&job);
+	series_check(f, "gpx", "gpx:My-Phone-Co/lat", 2, 1704103200000, 1704103201500,
+		     1000001 + 100000);
+	series_check(f, "gpx", "gpx:My-Phone-Co/lon", 2, 1704103200000, 1704103201500, -1000001);
+	series_check(f, "gpx", "gpx:My-Phone-Co/alt", 1, 1704103200000, 1704103200000, -1);
+	trips_load(f, &trips);
+	assert_int_equal(trips.n, 1);
+	assert_string_equal(json_string_value(json_object_get(trips.data[0], "mode")), "bike");
+	assert_string_equal(json_string_value(json_object_get(trips.data[0], "start")),
+			    "2024-01-01T10:00:00.000Z");
+	assert_string_equal(json_string_value(json_object_get(trips.data[0], "end")),
+			    "2024-01-01T10:00:01.500Z");
+	assert_true(json_real_value(json_object_get(json_object_get(trips.data[0], "to"), "lon")) ==
+		    180.0);
+	trips_release(&trips);
+}
+
+struct hostile {
+	const char *name;
+	const char *text;
+	size_t len;          /* 0: strlen */
+	const char *message; /* a part of the error */
+	size_t line;         /* 0: not checked */
+};
+
+static void gpx_hostile(void **state)
+{
+	struct fx *f = *state;
+	static const struct hostile cases[] = {
+	    {"laughs.gpx",
+	     "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n <!ENTITY lol \"lol\">\n"
+	     " <!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n]>\n"
+	     "<gpx><wpt lat=\"1\" lon=\"1\"><name>&lol2;</name></wpt></gpx>\n",
+	     0, "DOCTYPE", 2},
+	    {"entity.gpx", "<gpx><!ENTITY x \"y\"></gpx>", 0, "ENTITY", 1},
+	    {"undefined.gpx", "<gpx><wpt lat=\"1\" lon=\"1\"><name>&x;</name></wpt></gpx>", 0,
+	     "&x; is not defined", 1},
+	    {"nul.gpx", "<gpx>\n<wpt lat=\"1\"\0 lon=\"1\"/></gpx>", 35, "NUL", 2},
+	    {"utf8.gpx", "<gpx><wpt lat=\"1\" lon=\"1\"><name>\xc3\x28</name></wpt></gpx>", 0,
+	     "UTF-8", 1},
+	    {"overlong.gpx", "<gpx><name>\xc0\xaf</name></gpx>", 0, "UTF-8", 1},
+	    {"lat91.gpx",
+	     "<gpx>\n<trk><trkseg>\n<trkpt lat=\"46.1\" lon=\"1\"><time>2024-01-01T00:00:00Z"
+	     "</time></trkpt>\n<trkpt lat=\"91\" lon=\"1\"><time>2024-01-01T00:00:01Z</time>"
+	     "</trkpt></trkseg></trk></gpx>",
+	     0, "lat must be", 4},
+	    {"badtime.gpx", "<gpx><wpt lat=\"1\" lon=\"1\"><time>yesterday</time></wpt></gpx>", 0,
+	     "expected a time", 1},
+	    {"mismatch.gpx", "<gpx><trk></trkseg></gpx>", 0, "was expected", 1},
+	    {"truncated.gpx", "<gpx><trk><trkseg>", 0, "ends inside", 1},
+	    {"notgpx.gpx", "<kml></kml>", 0, "not a GPX file", 1},
+	    {"latin1.gpx", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><gpx></gpx>", 0,
+	     "ISO-8859-1", 1},
+	    {"nolat.gpx", "<gpx><wpt lon=\"1\"/></gpx>", 0, "needs lat and lon", 1},
+	    {"exp.gpx", "<gpx><wpt lat=\"1e1\" lon=\"1\"/></gpx>", 0, "lat must be", 1},
+	    {"two.gpx", "<gpx></gpx><gpx></gpx>", 0, "after the root", 1},
+	    {"empty.gpx", "", 0, "empty", 0},
+	};
+	struct import_job job;
+	char deep[4096];
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct hostile *c = &cases[i];
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/%s", f->dir, c->name);
+		write_file(path, c->text, c->len ? c->len : strlen(c->text));
+		assert_int_equal(
+		    import_file(f->ps, &f->reg, "cli:test", path, c->name, "gpx", &job),
+		    CMN_ERR_INVALID);
+		if (!strstr(job.err.message, c->message))
+			fail_msg("%s: \"%s\" lacks \"%s\"", c->name, job.err.message, c->message);
+		if (c->line)
+			assert_int_equal(job.err.line, c->line);
+		import_job_release(&job);
+		nothing_written(f);
+	}
+	/* 100 levels of nesting */
+	n += (size_t)snprintf(deep, sizeof(deep), "<gpx>");
+	for (int i = 0; i < 100; i++)
+		n += (size_t)snprintf(deep + n, sizeof(deep) - n, "<a>");
+	assert_int_equal(import_text(f, "deep.gpx", deep, n, &job), CMN_ERR_INVALID);
+	assert_non_null(strstr(job.err.message, "deeper than 64"));
+	import_job_release(&job);
+	nothing_written(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(gpx_mojstrovka, setup, teardown),
+	    cmocka_unit_test_setup_teardown(gpx_visnjan, setup, teardown),
+	    cmocka_unit_test_setup_teardown(gpx_all_fields, setup, teardown),
+	    cmocka_unit_test_setup_teardown(gpx_garmin_extension, setup, teardown),
+	    cmocka_unit_test_setup_teardown(gpx_rounding_and_repeats, setup, teardown),
+	    cmocka_unit_test_setup_teardown(gpx_hostile, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
