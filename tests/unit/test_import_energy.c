@@ -1,0 +1,370 @@
+/*
+ * test_import_energy.c - the energy importers other than the Enedis load
+ * curve CSV: GRDF's customer-site JSON (the real file of ../shared/fixtures,
+ * 1,096 gas days), Enedis Data Connect JSON, the Enedis "Index" CSV and
+ * the "mesure synchrone" JSON (synthetic files: DST days, gaps, errors).
+ * Figures are recomputed here from the files' text, without commune's
+ * parsers; every error case checks that nothing was written.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/timeutil.h"
+#include "crypto/crypt.h"
+#include "import/import.h"
+#include "record/doctype.h"
+#include "series/series.h"
+#include "store/store.h"
+
+#define GRDF COMMUNE_FIXTURES "/grdf/donnees_informatives.json"
+#define PCE "22423299474865"
+
+struct fx {
+	char dir[128];
+	struct keyring keys;
+	struct store *s;
+	struct registry reg;
+	struct person alice;
+	struct pstore *ps;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char path[256], err[256], hash[CRYPT_PWHASH_LEN];
+
+	assert_int_equal(crypt_init(), CMN_OK);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/commune-energy-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(path, sizeof(path), "%s/master.key", f->dir);
+	assert_int_equal(keyring_open(&f->keys, path), CMN_OK);
+	assert_int_equal(store_open(&f->s, f->dir, &f->keys), CMN_OK);
+	assert_int_equal(registry_load(&f->reg, err, sizeof(err)), CMN_OK);
+	assert_int_equal(registry_sync(&f->reg, f->s), CMN_OK);
+	assert_int_equal(crypt_password_hash("pw-alice-correct-horse", hash), CMN_OK);
+	assert_int_equal(store_person_add(f->s, "alice", "resident", NULL, hash, &f->alice), CMN_OK);
+	assert_int_equal(store_person_store(f->s, f->alice.id, &f->ps), CMN_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[200];
+
+	store_close(&f->s);
+	registry_release(&f->reg);
+	keyring_release(&f->keys);
+	series_zone_release();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static void write_file(const char *path, const char *text, size_t n)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(text, 1, n, fp), n);
+	fclose(fp);
+}
+
+/* import_text - imports text as a file named name; returns the result. */
+static enum cmn_rc import_text(struct fx *f, const char *name, const char *format,
+			       const char *text, size_t n, struct import_job *job)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	write_file(path, text, n);
+	return import_file(f->ps, &f->reg, "cli:test", path, name, format, job);
+}
+
+static enum cmn_rc count_series(const struct series_def *d, void *pv)
+{
+	(void)d;
+	(*(int *)pv)++;
+	return CMN_OK;
+}
+
+static int nseries(struct fx *f)
+{
+	int n = 0;
+
+	assert_int_equal(pstore_series_each(f->ps, count_series, &n), CMN_OK);
+	return n;
+}
+
+struct scan {
+	long long sum;
+	long n;
+	int64_t t[64];
+	int64_t v[64];
+};
+
+static enum cmn_rc keep_point(int64_t t, int64_t v, void *pv)
+{
+	struct scan *s = pv;
+
+	if (s->n < 64) {
+		s->t[s->n] = t;
+		s->v[s->n] = v;
+	}
+	s->n++;
+	s->sum += v;
+	return CMN_OK;
+}
+
+/* points - the points of a series, which must exist. */
+static void points(struct fx *f, const char *doctype, const char *source, const char *key,
+		   struct scan *s, struct series_def *def)
+{
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(pstore_series_find(f->ps, doctype, source, key, def), CMN_OK);
+	assert_int_equal(series_scan(f->ps, def, INT64_MIN / 2, INT64_MAX / 2, keep_point, s),
+			 CMN_OK);
+	assert_int_equal(s->n, def->points);
+}
+
+static int64_t at(const char *rfc3339)
+{
+	int64_t t;
+
+	assert_int_equal(time_parse(rfc3339, true, &t), CMN_OK);
+	return t;
+}
+
+/* ---- GRDF ------------------------------------------------------------------- */
+
+/* The fixture's own figures, read as text: each reading has its fields one
+ * per line ("name": value). */
+struct grdf_truth {
+	long days, with_energy, with_volume;
+	long long kwh, m3;
+	char first[11], last[11];
+};
+
+static void grdf_truth(const char *path, struct grdf_truth *t)
+{
+	FILE *fp = fopen(path, "r");
+	char line[512];
+
+	memset(t, 0, sizeof(*t));
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp)) {
+		char *p;
+
+		if ((p = strstr(line, "\"journeeGaziere\": \""))) {
+			p += strlen("\"journeeGaziere\": \"");
+			t->days++;
+			if (!t->first[0])
+				memcpy(t->first, p, 10);
+			memcpy(t->last, p, 10);
+		} else if ((p = strstr(line, "\"energieConsomme\": ")) && p[19] != 'n') {
+			t->with_energy++;
+			t->kwh += strtoll(p + 19, NULL, 10);
+		} else if ((p = strstr(line, "\"volumeBrutConsomme\": ")) && p[22] != 'n') {
+			t->with_volume++;
+			t->m3 += strtoll(p + 22, NULL, 10);
+		}
+	}
+	fclose(fp);
+}
+
+static void grdf_fixture(void **state)
+{
+	struct fx *f = *state;
+	struct import_job job;
+	struct series_def def;
+	struct grdf_truth truth;
+	struct scan *s = calloc(1, sizeof(*s));
+	char head[4096], first[20], last[20];
+	FILE *fp;
+	size_t n;
+
+	grdf_truth(GRDF, &truth);
+	assert_int_equal(truth.days, 1096);
+	assert_int_equal(truth.with_energy, 1095); /* one "Absence de Données" */
+	fp = fopen(GRDF, "rb");
+	assert_non_null(fp);
+	n = fread(head, 1, sizeof(head), fp);
+	fclose(fp);
+	assert_string_equal(import_detect(head, n, "donnees_informatives.json", NULL, 0)->name,
+			    "grdf-json");
+
+	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", GRDF, "grdf.json", NULL, &job),
+			 CMN_OK);
+	assert_int_equal(job.stats.series_created, 2);
+	assert_int_equal(job.stats.points_added, truth.with_energy + truth.with_volume);
+	assert_int_equal(job.stats.warnings, 1); /* the day without data */
+	import_job_release(&job);
+
+	points(f, "energy.gas.consumption", "grdf", PCE, s, &def);
+	assert_int_equal(def.points, truth.with_energy);
+	assert_int_equal(def.step, 86400000);
+	assert_string_equal(def.unit, "Wh");
+	assert_int_equal(s->sum, truth.kwh * 1000);
+	snprintf(first, sizeof(first), "%s", truth.first);
+	snprintf(last, sizeof(last), "%s", truth.last);
+	assert_int_equal(def.t_first, at(first)); /* 00:00 UTC of the gas day */
+	assert_int_equal(def.t_last, at(last));
+	assert_int_equal(s->v[0], 75000);          /* 2019-11-30: 75 kWh */
+	series_def_release(&def);
+	points(f, "energy.gas.consumption", "grdf", PCE ".volume", s, &def);
+	assert_string_equal(def.unit, "m3e-3");
+	assert_int_equal(def.points, truth.with_volume);
+	assert_int_equal(s->sum, truth.m3 * 1000);
+	series_def_release(&def);
+
+	/* the same file again changes nothing */
+	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", GRDF, "grdf.json", NULL, &job),
+			 CMN_OK);
+	assert_int_equal(job.stats.points_added, 0);
+	assert_int_equal(job.stats.points_unchanged, truth.with_energy + truth.with_volume);
+	assert_int_equal(job.stats.series_created, 0);
+	import_job_release(&job);
+	free(s);
+}
+
+/* Decimals, a day given twice (provisional then final), a gap, the
+ * single-PCE shape, and a DST day: a summer day lands in its Paris date. */
+static void grdf_synthetic(void **state)
+{
+	struct fx *f = *state;
+	struct import_job job;
+	struct series_def def;
+	struct scan s;
+	static const char text[] =
+		"{\"idPce\": \"12345678901234\", \"releves\": [\n"
+		" {\"journeeGaziere\": \"2024-03-31\", \"energieConsomme\": 12.345,"
+		"  \"volumeBrutConsomme\": 1.1, \"qualificationReleve\": \"Mesur\xc3\xa9\"},\n"
+		" {\"journeeGaziere\": \"2024-03-30\", \"energieConsomme\": \"0.5\","
+		"  \"volumeBrutConsomme\": 0.05, \"qualificationReleve\": \"Mesur\xc3\xa9\"},\n"
+		" {\"journeeGaziere\": \"2024-04-01\", \"energieConsomme\": 99,"
+		"  \"volumeBrutConsomme\": 9, \"qualificationReleve\": \"Mesur\xc3\xa9\"},\n"
+		" {\"journeeGaziere\": \"2024-04-01\", \"energieConsomme\": 50,"
+		"  \"volumeBrutConsomme\": 5, \"qualificationReleve\": \"Estim\xc3\xa9\"},\n"
+		" {\"journeeGaziere\": \"2024-04-02\", \"energieConsomme\": null,"
+		"  \"volumeBrutConsomme\": null, \"qualificationReleve\": \"Absence de Donn\xc3\xa9" "es\"}\n"
+		"]}\n";
+
+	assert_int_equal(import_text(f, "g.json", NULL, text, sizeof(text) - 1, &job), CMN_OK);
+	assert_int_equal(job.stats.points_added, 6);
+	import_job_release(&job);
+	points(f, "energy.gas.consumption", "grdf", "12345678901234", &s, &def);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.t[0], at("2024-03-30"));
+	assert_int_equal(s.v[0], 500);
+	assert_int_equal(s.v[1], 12345);  /* 12.345 kWh, exactly */
+	assert_int_equal(s.v[2], 99000);  /* the final reading, not the estimate */
+	/* 31 March 2024 (23 hours in Paris) holds its own point */
+	assert_true(s.t[1] >= at("2024-03-30T23:00:00Z") && s.t[1] < at("2024-03-31T22:00:00Z"));
+	series_def_release(&def);
+	points(f, "energy.gas.consumption", "grdf", "12345678901234.volume", &s, &def);
+	assert_int_equal(s.sum, 50 + 1100 + 9000);
+	series_def_release(&def);
+}
+
+static void grdf_errors(void **state)
+{
+	struct fx *f = *state;
+	struct import_job job;
+	static const struct {
+		const char *text;
+		const char *pointer;   /* or NULL: a JSON syntax error with a line */
+		size_t line;
+	} cases[] = {
+		{"{\"12345678901234\": {\"releves\": [{\"journeeGaziere\": \"2024-01-01\","
+		 " \"energieConsomme\": 1}, {\"journeeGaziere\": \"2024-01-02\","
+		 " \"energieConsomme\": 1.2345}]}}",
+		 "/12345678901234/releves/1/energieConsomme", 0},
+		{"{\"12345678901234\": {\"releves\": [{\"journeeGaziere\": \"2024-02-30\"}]}}",
+		 "/12345678901234/releves/0", 0},
+		{"{\"12345678901234\": {\"releves\": [{\"journeeGaziere\": \"2024-01-01\","
+		 " \"energieConsomme\": -3}]}}",
+		 "/12345678901234/releves/0/energieConsomme", 0},
+		{"{\"12345678901234\": {\"releves\": [{\"journeeGaziere\": \"2024-01-01\","
+		 " \"energieConsomme\": 1e300}]}}",
+		 "/12345678901234/releves/0/energieConsomme", 0},
+		{"{\"12345678901234\": {\"releves\": [{\"journeeGaziere\": \"2024-01-01\","
+		 " \"energieConsomme\": 123456789012345678901234567890}]}}", NULL, 1},
+		{"{\"1234\": {\"releves\": []}}", "", 0},
+		{"{\"12345678901234\": {\"idPce\": \"12345678901234\", \"idPce\": \"1\","
+		 " \"releves\": []}}", NULL, 1},
+		{"{\"12345678901234\": {\"releves\": [\n{\"journeeGaziere\": \"2024-01-01\",\n"
+		 " \"energieConsomme\": 1,,}]}}", NULL, 3},
+		{"[1, 2]", "", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(import_text(f, "bad.json", "grdf-json", cases[i].text,
+					     strlen(cases[i].text), &job), CMN_ERR_INVALID);
+		assert_true(job.err.message[0] != '\0');
+		if (cases[i].pointer)
+			assert_string_equal(job.err.pointer, cases[i].pointer);
+		else
+			assert_int_equal(job.err.line, cases[i].line);
+		import_job_release(&job);
+	}
+	assert_int_equal(nseries(f), 0);
+}
+
+/* Hostile input: deep nesting, a NUL byte, invalid UTF-8, empty. */
+static void json_hostile(void **state, const char *format)
+{
+	struct fx *f = *state;
+	struct import_job job;
+	size_t deep = 100000;
+	char *text = malloc(2 * deep + 1);
+	static const char nul[] = "{\"idPce\": \"12345678901234\",\0 \"releves\": []}";
+	static const char bad_utf8[] = "{\"idPce\": \"1234567890123\xff\", \"releves\": []}";
+
+	for (size_t i = 0; i < deep; i++) {
+		text[i] = '[';
+		text[deep + i] = ']';
+	}
+	text[2 * deep] = '\0';
+	assert_int_equal(import_text(f, "deep.json", format, text, 2 * deep, &job),
+			 CMN_ERR_INVALID);
+	import_job_release(&job);
+	free(text);
+	assert_int_equal(import_text(f, "nul.json", format, nul, sizeof(nul) - 1, &job),
+			 CMN_ERR_INVALID);
+	import_job_release(&job);
+	assert_int_equal(import_text(f, "utf8.json", format, bad_utf8, sizeof(bad_utf8) - 1, &job),
+			 CMN_ERR_INVALID);
+	import_job_release(&job);
+	assert_int_equal(import_text(f, "empty.json", format, "", 0, &job), CMN_ERR_INVALID);
+	import_job_release(&job);
+	assert_int_equal(nseries(f), 0);
+}
+
+static void grdf_hostile(void **state)
+{
+	json_hostile(state, "grdf-json");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(grdf_fixture, setup, teardown),
+		cmocka_unit_test_setup_teardown(grdf_synthetic, setup, teardown),
+		cmocka_unit_test_setup_teardown(grdf_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(grdf_hostile, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
