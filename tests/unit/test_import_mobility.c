@@ -397,13 +397,13 @@ static void gpx_garmin_extension(void **state)
 /* ---- GPX synthetic ------------------------------------------------------------ */
 
 static enum cmn_rc import_text(struct fx *f, const char *name, const char *text, size_t n,
-			       struct import_job *job)
+			       const char *format, struct import_job *job)
 {
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
 	write_file(path, text, n);
-	return import_file(f->ps, &f->reg, "cli:test", path, name, NULL, job);
+	return import_file(f->ps, &f->reg, "cli:test", path, name, format, job);
 }
 
 static void gpx_rounding_and_repeats(void **state)
@@ -424,7 +424,7 @@ static void gpx_rounding_and_repeats(void **state)
 	    " <trkpt lat=\"-0.0000015\" lon=\"180\"/>\n"
 	    "</trkseg></trk></gpx>\n";
 
-	assert_int_equal(import_text(f, "r.gpx", text, sizeof(text) - 1, &job), CMN_OK);
+	assert_int_equal(import_text(f, "r.gpx", text, sizeof(text) - 1, NULL, &job), CMN_OK);
 	/* 10:00:00Z twice (the second with other coordinates): the first kept */
 	assert_int_equal(job.stats.points_added, 2 + 2 + 1);
 	assert_int_equal(job.nwarnings, 2);
@@ -512,8 +512,203 @@ static void gpx_hostile(void **state)
 	n += (size_t)snprintf(deep, sizeof(deep), "<gpx>");
 	for (int i = 0; i < 100; i++)
 		n += (size_t)snprintf(deep + n, sizeof(deep) - n, "<a>");
-	assert_int_equal(import_text(f, "deep.gpx", deep, n, &job), CMN_ERR_INVALID);
+	assert_int_equal(import_text(f, "deep.gpx", deep, n, NULL, &job), CMN_ERR_INVALID);
 	assert_non_null(strstr(job.err.message, "deeper than 64"));
+	import_job_release(&job);
+	nothing_written(f);
+}
+
+/* ---- Takeout Records.json ------------------------------------------------------ */
+
+/* What Records.json holds, by a plain scan: each location runs from one
+ * "latitudeE7" to the next, and its own timestamp is the last in that span
+ * (those of its activity[] come before it). */
+struct takeout_truth {
+	long points, distinct;
+	long long lat_sum; /* latitudeE7 / 10, rounded, of the distinct ones */
+	int64_t first, last;
+};
+
+static void takeout_truth(const char *path, struct takeout_truth *t)
+{
+	char *text = slurp(path, NULL);
+	int64_t seen[1000];
+	const char *p = strstr(text, "\"latitudeE7\"");
+
+	memset(t, 0, sizeof(*t));
+	while (p) {
+		const char *next = strstr(p + 1, "\"latitudeE7\""), *ts = NULL, *q = p;
+		long long e7 = strtoll(strchr(p, ':') + 1, NULL, 10);
+		int64_t when;
+		bool dup = false;
+		char buf[40];
+
+		while ((q = strstr(q + 1, "\"timestamp\"")) && (!next || q < next))
+			ts = q;
+		assert_non_null(ts);
+		ts = strchr(strchr(ts, ':'), '"') + 1;
+		assert_true(strcspn(ts, "\"") < sizeof(buf));
+		snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(ts, "\""), ts);
+		assert_int_equal(time_parse(buf, false, &when), CMN_OK);
+		t->points++;
+		if (t->points == 1 || when < t->first)
+			t->first = when;
+		if (t->points == 1 || when > t->last)
+			t->last = when;
+		for (long i = 0; i < t->distinct; i++)
+			dup = dup || seen[i] == when;
+		if (!dup) {
+			assert_true(t->distinct < 1000);
+			seen[t->distinct++] = when;
+			t->lat_sum += e7 >= 0 ? (e7 + 5) / 10 : -((-e7 + 5) / 10);
+		}
+		p = next;
+	}
+	free(text);
+}
+
+static void takeout_records(void **state)
+{
+	struct fx *f = *state;
+	struct takeout_truth truth;
+	struct import_job job;
+	struct series_def def;
+	char head[4096];
+	size_t n;
+	FILE *fp;
+
+	takeout_truth(RECORDS, &truth);
+	print_message("records.json: %ld locations, %ld distinct times, lat sum %lld udeg\n",
+		      truth.points, truth.distinct, truth.lat_sum);
+	assert_int_equal(truth.points, 12);
+	fp = fopen(RECORDS, "rb");
+	assert_non_null(fp);
+	n = fread(head, 1, sizeof(head), fp);
+	fclose(fp);
+	assert_string_equal(import_detect(head, n, "Records.json", NULL, 0)->name,
+			    "takeout-records");
+
+	assert_int_equal(
+	    import_file(f->ps, &f->reg, "cli:test", RECORDS, "Records.json", NULL, &job), CMN_OK);
+	assert_int_equal(job.stats.series_created, 2); /* no altitude in this file */
+	assert_int_equal(job.stats.points_added, 2 * truth.distinct);
+	import_job_release(&job);
+	series_check(f, "takeout", "takeout:phone/lat", truth.distinct, truth.first, truth.last,
+		     truth.lat_sum);
+	assert_int_equal(
+	    pstore_series_find(f->ps, "mobility.position", "takeout", "takeout:phone/alt", &def),
+	    CMN_ERR_NOT_FOUND);
+
+	/* the same file again changes nothing */
+	assert_int_equal(
+	    import_file(f->ps, &f->reg, "cli:test", RECORDS, "Records.json", NULL, &job), CMN_OK);
+	assert_int_equal(job.stats.points_added, 0);
+	assert_int_equal(job.stats.points_replaced, 0);
+	assert_int_equal(job.stats.points_unchanged, 2 * truth.distinct);
+	import_job_release(&job);
+}
+
+static void takeout_synthetic(void **state)
+{
+	struct fx *f = *state;
+	struct import_job job;
+	/* timestampMs, altitude, E7 rounding both ways, other members skipped,
+	 * a repeated time with other coordinates, an element without a position */
+	static const char text[] =
+	    "\xef\xbb\xbf{\"version\": {\"a\": [1, \"]}\\\"\"]}, \"locations\" : [\n"
+	    " {\"latitudeE7\": 15, \"longitudeE7\": -15, \"altitude\": 10.5,"
+	    " \"timestampMs\": \"1444502822597\"},\n"
+	    " {\"latitudeE7\": 14, \"longitudeE7\": -14, \"timestamp\": "
+	    "\"2015-10-10T18:47:03Z\"},\n"
+	    " {\"latitudeE7\": 99, \"longitudeE7\": 0, \"timestampMs\": \"1444502822597\"},\n"
+	    " {\"accuracy\": 5, \"timestamp\": \"2015-10-10T18:47:04Z\"}\n"
+	    "], \"other\": null}\n";
+
+	assert_int_equal(import_text(f, "Records.json", text, sizeof(text) - 1, NULL, &job),
+			 CMN_OK);
+	assert_int_equal(job.stats.points_added, 2 + 2 + 1);
+	assert_int_equal(job.nwarnings, 2);
+	assert_non_null(strstr(job.warnings[0], "1 elements of locations have no"));
+	assert_non_null(strstr(job.warnings[1], "1 locations repeat"));
+	import_job_release(&job);
+	series_check(f, "takeout", "takeout:phone/lat", 2, 1444502822597, 1444502823000, 2 + 1);
+	series_check(f, "takeout", "takeout:phone/lon", 2, 1444502822597, 1444502823000, -2 - 1);
+	series_check(f, "takeout", "takeout:phone/alt", 1, 1444502822597, 1444502822597, 11);
+}
+
+static void takeout_hostile(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		const char *name;
+		const char *text;
+		size_t len;
+		const char *message;
+		const char *pointer;
+	} cases[] = {
+	    {"lat91.json",
+	     "{\"locations\": [{\"latitudeE7\": 437789954, \"longitudeE7\": 1, \"timestamp\": "
+	     "\"2015-10-10T18:47:02Z\"}, {\"latitudeE7\": 910000000, \"longitudeE7\": 1, "
+	     "\"timestamp\": \"2015-10-10T18:48:02Z\"}]}",
+	     0, "expected an integer", "/locations/1/latitudeE7"},
+	    {"notime.json", "{\"locations\": [{\"latitudeE7\": 1, \"longitudeE7\": 1}]}", 0,
+	     "timestamp", "/locations/0"},
+	    {"badms.json",
+	     "{\"locations\": [{\"latitudeE7\": 1, \"longitudeE7\": 1, \"timestampMs\": \"12a\"}]}",
+	     0, "milliseconds", "/locations/0/timestampMs"},
+	    {"real.json",
+	     "{\"locations\": [{\"latitudeE7\": 1.5, \"longitudeE7\": 1, \"timestamp\": "
+	     "\"2015-10-10T18:47:02Z\"}]}",
+	     0, "expected an integer", "/locations/0/latitudeE7"},
+	    {"nul.json", "{\"locations\": [\0]}", 17, "NUL", ""},
+	    {"utf8.json",
+	     "{\"locations\": [{\"latitudeE7\": 1, \"longitudeE7\": 1, \"timestamp\": "
+	     "\"2015-10-10T18:47:02Z\", \"x\": \"\xc3\x28\"}]}",
+	     0, "invalid JSON", "/locations/0"},
+	    {"dup.json",
+	     "{\"locations\": [{\"latitudeE7\": 1, \"latitudeE7\": 2, \"longitudeE7\": 1, "
+	     "\"timestamp\": \"2015-10-10T18:47:02Z\"}]}",
+	     0, "invalid JSON", "/locations/0"},
+	    {"truncated.json", "{\"locations\": [{\"latitudeE7\": 1", 0, "ends inside", ""},
+	    {"nolocations.json", "{\"timelineObjects\": []}", 0, "no \"locations\"", ""},
+	    {"notarray.json", "{\"locations\": {}}", 0, "to be an array", ""},
+	    {"after.json", "{\"locations\": []} []", 0, "more after", ""},
+	    {"empty.json", "", 0, "empty", ""},
+	};
+	struct import_job job;
+	char deep[256];
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/%s", f->dir, cases[i].name);
+		write_file(path, cases[i].text,
+			   cases[i].len ? cases[i].len : strlen(cases[i].text));
+		assert_int_equal(import_file(f->ps, &f->reg, "cli:test", path, cases[i].name,
+					     "takeout-records", &job),
+				 CMN_ERR_INVALID);
+		if (!strstr(job.err.message, cases[i].message))
+			fail_msg("%s: \"%s\" lacks \"%s\"", cases[i].name, job.err.message,
+				 cases[i].message);
+		assert_string_equal(job.err.pointer, cases[i].pointer);
+		import_job_release(&job);
+		nothing_written(f);
+	}
+	/* nesting: 40 levels inside a location, and outside it */
+	n = (size_t)snprintf(deep, sizeof(deep), "{\"locations\": [{\"a\": ");
+	for (int i = 0; i < 40; i++)
+		deep[n++] = '[';
+	assert_int_equal(import_text(f, "deep.json", deep, n, "takeout-records", &job),
+			 CMN_ERR_INVALID);
+	assert_non_null(strstr(job.err.message, "deeper than 32"));
+	import_job_release(&job);
+	n = (size_t)snprintf(deep, sizeof(deep), "{\"x\": ");
+	for (int i = 0; i < 40; i++)
+		deep[n++] = '{';
+	assert_int_equal(import_text(f, "deep2.json", deep, n, "takeout-records", &job),
+			 CMN_ERR_INVALID);
+	assert_non_null(strstr(job.err.message, "deeper than 32"));
 	import_job_release(&job);
 	nothing_written(f);
 }
@@ -527,6 +722,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(gpx_garmin_extension, setup, teardown),
 	    cmocka_unit_test_setup_teardown(gpx_rounding_and_repeats, setup, teardown),
 	    cmocka_unit_test_setup_teardown(gpx_hostile, setup, teardown),
+	    cmocka_unit_test_setup_teardown(takeout_records, setup, teardown),
+	    cmocka_unit_test_setup_teardown(takeout_synthetic, setup, teardown),
+	    cmocka_unit_test_setup_teardown(takeout_hostile, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
