@@ -5,20 +5,14 @@
 #include "import/import.h"
 
 extern const struct import_format import_enedis_csv;
-extern const struct import_format import_bank_csv;
-extern const struct import_format import_water_csv;
-extern const struct import_format import_mapping;
+extern const struct import_format import_ical;
 extern const struct import_format import_gpx;
-extern const struct import_format import_takeout;
 extern const struct import_format import_grdf;
 
 const struct import_format *const import_format_list[] = {
 	&import_enedis_csv,
-	&import_bank_csv,
-	&import_water_csv,
-	&import_mapping,
+	&import_ical,
 	&import_gpx,
-	&import_takeout,
 	&import_grdf,
 	NULL,
 };

@@ -1,0 +1,488 @@
+/*
+ * test_import_ical.c - iCalendar files into calendar.event records: the
+ * Google Calendar exports of ../shared/fixtures/ical (a weekday rule since
+ * 2016 counted here day by day), and synthetic files for each rule the
+ * importer reads (all-day, DST, BYDAY, -1FR, EXDATE, RECURRENCE-ID, folded
+ * and escaped text) and for the errors that must import nothing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/timeutil.h"
+#include "crypto/crypt.h"
+#include "import/import.h"
+#include "record/doctype.h"
+#include "series/series.h"
+#include "store/store.h"
+
+#define FIX COMMUNE_FIXTURES "/ical/"
+#define MAX_EVENTS 20000
+
+struct fx {
+	char dir[128];
+	struct keyring keys;
+	struct store *s;
+	struct registry reg;
+	struct person alice;
+	struct pstore *ps;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char path[256], err[256], hash[CRYPT_PWHASH_LEN];
+
+	assert_int_equal(crypt_init(), CMN_OK);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/commune-ical-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(path, sizeof(path), "%s/master.key", f->dir);
+	assert_int_equal(keyring_open(&f->keys, path), CMN_OK);
+	assert_int_equal(store_open(&f->s, f->dir, &f->keys), CMN_OK);
+	assert_int_equal(registry_load(&f->reg, err, sizeof(err)), CMN_OK);
+	assert_int_equal(registry_sync(&f->reg, f->s), CMN_OK);
+	assert_int_equal(crypt_password_hash("pw-alice-correct-horse", hash), CMN_OK);
+	assert_int_equal(store_person_add(f->s, "alice", "resident", NULL, hash, &f->alice), CMN_OK);
+	assert_int_equal(store_person_store(f->s, f->alice.id, &f->ps), CMN_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[200];
+
+	store_close(&f->s);
+	registry_release(&f->reg);
+	keyring_release(&f->keys);
+	series_zone_release();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* The events in the store, by start: a JSON array (new reference). */
+static enum cmn_rc collect(const struct record_meta *m, const char *data,
+			   const struct query_value *sort_key, void *ctx)
+{
+	json_t *all = ctx, *o = json_loads(data, 0, NULL);
+
+	(void)m;
+	(void)sort_key;
+	assert_non_null(o);
+	json_array_append_new(all, o);
+	return CMN_OK;
+}
+
+static json_t *events(struct fx *f)
+{
+	struct store_query q = {.doctype = "calendar.event", .sort = QSORT_TIME,
+				.limit = MAX_EVENTS};
+	json_t *all = json_array();
+
+	assert_int_equal(pstore_record_query(f->ps, &q, collect, all), CMN_OK);
+	return all;
+}
+
+static const char *field(json_t *all, size_t i, const char *name)
+{
+	const char *s = json_string_value(json_object_get(json_array_get(all, i), name));
+
+	return s ? s : "(none)";
+}
+
+/* import_text - imports an in-memory file; returns the job's result. */
+static enum cmn_rc import_text(struct fx *f, const char *text, size_t len,
+			       struct import_job *job)
+{
+	return import_buffer(f->ps, &f->reg, "cli:test", text, len ? len : strlen(text), "t.ics",
+			     "ical", job);
+}
+
+static void import_ok(struct fx *f, const char *text, uint64_t created)
+{
+	struct import_job job;
+	enum cmn_rc rc = import_text(f, text, 0, &job);
+
+	if (rc != CMN_OK)
+		fail_msg("import: %s (line %zu col %zu)", job.err.message, job.err.line,
+			 job.err.column);
+	assert_int_equal(job.stats.records_created, created);
+	import_job_release(&job);
+}
+
+static void expect_error(struct fx *f, const char *text, size_t len, size_t line,
+			 const char *words)
+{
+	struct import_job job;
+	json_t *all = events(f);
+	size_t before = json_array_size(all);
+
+	json_decref(all);
+	assert_int_equal(import_text(f, text, len, &job), CMN_ERR_INVALID);
+	if (line)
+		assert_int_equal(job.err.line, line);
+	if (!strstr(job.err.message, words))
+		fail_msg("message \"%s\" lacks \"%s\"", job.err.message, words);
+	import_job_release(&job);
+	all = events(f);
+	assert_int_equal(json_array_size(all), before);
+	json_decref(all);
+}
+
+static void google_alarms(void **state)
+{
+	struct fx *f = *state;
+	struct import_job job;
+	char head[4096];
+	FILE *fp = fopen(FIX "alarm_google_future.ics", "rb");
+	size_t n;
+	json_t *all;
+
+	assert_non_null(fp);
+	n = fread(head, 1, sizeof(head), fp);
+	fclose(fp);
+	assert_string_equal(import_detect(head, n, "x.ics", NULL, 0)->name, "ical");
+
+	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", FIX "alarm_google_future.ics",
+				     "a.ics", NULL, &job), CMN_OK);
+	assert_int_equal(job.stats.records_created, 1);
+	import_job_release(&job);
+	all = events(f);
+	assert_int_equal(json_array_size(all), 1);
+	assert_string_equal(field(all, 0, "start"), "2024-10-04T18:15:00.000Z");
+	assert_string_equal(field(all, 0, "end"), "2024-10-04T19:00:00.000Z");
+	/* the VALARM's SUMMARY is not the event's */
+	assert_string_equal(field(all, 0, "summary"), "event with alarms");
+	assert_string_equal(field(all, 0, "uid"), "79fs7pkqvht9m5igs0vjv1sfra@google.com");
+	json_decref(all);
+
+	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", FIX "alarm_google_future.ics",
+				     "a.ics", NULL, &job), CMN_OK);
+	assert_int_equal(job.stats.records_created, 0);
+	assert_int_equal(job.stats.records_duplicate, 1);
+	import_job_release(&job);
+}
+
+/* x_location.ics: Mon-Fri at 14:00 Europe/Zurich from Friday 2016-10-28,
+ * no end: expanded to two years after today. Counted here day by day. */
+static void google_weekdays(void **state)
+{
+	struct fx *f = *state;
+	struct import_job job;
+	int64_t today = time_floor_div(time_now_ms(), 86400000), y, last_y, end_day, d, last = 0;
+	int m, dd, last_m, last_d;
+	long weekdays = 0;
+	char want[16];
+	json_t *all;
+	size_t n;
+
+	time_civil_from_days(today, &y, &m, &dd);
+	end_day = time_days_from_civil(y + 2, m, dd);
+	for (d = time_days_from_civil(2016, 10, 28); d <= end_day; d++)
+		if ((d + 3) % 7 < 5) { /* 1970-01-01 was a Thursday (3) */
+			weekdays++;
+			last = d;
+		}
+	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", FIX "x_location.ics", "x.ics",
+				     NULL, &job), CMN_OK);
+	assert_int_equal(job.stats.records_created, weekdays);
+	import_job_release(&job);
+	all = events(f);
+	n = json_array_size(all);
+	assert_int_equal(n, weekdays);
+	/* CEST (+2) on the first Friday, CET (+1) after the change of Oct 30 */
+	assert_string_equal(field(all, 0, "start"), "2016-10-28T12:00:00.000Z");
+	assert_string_equal(field(all, 0, "end"), "2016-10-28T12:30:00.000Z");
+	assert_string_equal(field(all, 1, "start"), "2016-10-31T13:00:00.000Z");
+	assert_string_equal(field(all, 0, "location"), "Roadstar 16\n12764 Happyville\nDenmark");
+	assert_string_equal(field(all, 0, "recurrence"), "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR");
+	time_civil_from_days(last, &last_y, &last_m, &last_d);
+	snprintf(want, sizeof(want), "%04d-%02d-%02dT", (int)last_y, last_m, last_d);
+	assert_memory_equal(field(all, n - 1, "start"), want, 11);
+	assert_true(strcmp(field(all, n - 1, "start") + 11, "12:00:00.000Z") == 0 ||
+		    strcmp(field(all, n - 1, "start") + 11, "13:00:00.000Z") == 0);
+	json_decref(all);
+
+	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", FIX "x_location.ics", "x.ics",
+				     NULL, &job), CMN_OK);
+	assert_int_equal(job.stats.records_created, 0);
+	assert_int_equal(job.stats.records_duplicate, weekdays);
+	import_job_release(&job);
+}
+
+#define CAL(body) "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" body "END:VCALENDAR\r\n"
+
+static void all_day(void **state)
+{
+	struct fx *f = *state;
+	json_t *all;
+
+	import_ok(f, CAL("BEGIN:VEVENT\r\nUID:a1\r\nDTSTART;VALUE=DATE:20240714\r\n"
+			 "SUMMARY:Fete nationale\r\nEND:VEVENT\r\n"
+			 "BEGIN:VEVENT\r\nUID:a2\r\nDTSTART;VALUE=DATE:20240801\r\n"
+			 "DTEND;VALUE=DATE:20240804\r\nSUMMARY:Vacances\r\nEND:VEVENT\r\n"),
+		  2);
+	all = events(f);
+	assert_string_equal(field(all, 0, "start"), "2024-07-14T00:00:00.000Z");
+	assert_string_equal(field(all, 0, "end"), "2024-07-15T00:00:00.000Z");
+	assert_true(json_is_true(json_object_get(json_array_get(all, 0), "all_day")));
+	assert_string_equal(field(all, 1, "end"), "2024-08-04T00:00:00.000Z");
+	json_decref(all);
+}
+
+/* A 09:00 Paris weekly meeting stays at 09:00 local across the change of
+ * 2024-03-31: 08:00Z twice, then 07:00Z. */
+static void tzid_across_dst(void **state)
+{
+	struct fx *f = *state;
+	json_t *all;
+
+	import_ok(f, CAL("BEGIN:VEVENT\r\nUID:w1\r\nDTSTART;TZID=Europe/Paris:20240321T090000\r\n"
+			 "DURATION:PT1H30M\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nSUMMARY:Point\r\n"
+			 "END:VEVENT\r\n"
+			 "BEGIN:VEVENT\r\nUID:w2\r\n"
+			 "DTSTART;TZID=\"America/New_York\":20241025T090000\r\n"
+			 "DTEND;TZID=America/New_York:20241025T100000\r\n"
+			 "RRULE:FREQ=DAILY;INTERVAL=7;UNTIL=20241108T140000Z\r\n"
+			 "SUMMARY:NY\r\nEND:VEVENT\r\n"),
+		  7);
+	all = events(f);
+	assert_int_equal(json_array_size(all), 7);
+	assert_string_equal(field(all, 0, "start"), "2024-03-21T08:00:00.000Z");
+	assert_string_equal(field(all, 0, "end"), "2024-03-21T09:30:00.000Z");
+	assert_string_equal(field(all, 1, "start"), "2024-03-28T08:00:00.000Z");
+	assert_string_equal(field(all, 2, "start"), "2024-04-04T07:00:00.000Z");
+	assert_string_equal(field(all, 2, "end"), "2024-04-04T08:30:00.000Z");
+	assert_string_equal(field(all, 3, "start"), "2024-04-11T07:00:00.000Z");
+	/* New York changes on Nov 3: 13:00Z, 13:00Z, then 14:00Z (09:00 EST),
+	 * which UNTIL=...T140000Z still includes */
+	assert_string_equal(field(all, 4, "start"), "2024-10-25T13:00:00.000Z");
+	assert_string_equal(field(all, 5, "start"), "2024-11-01T13:00:00.000Z");
+	assert_string_equal(field(all, 6, "start"), "2024-11-08T14:00:00.000Z");
+	assert_string_equal(field(all, 6, "end"), "2024-11-08T15:00:00.000Z");
+	json_decref(all);
+}
+
+static void weekly_byday_count(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {"2024-01-01", "2024-01-03", "2024-01-15", "2024-01-17",
+					   "2024-01-29"};
+	json_t *all;
+
+	import_ok(f, CAL("BEGIN:VEVENT\r\nUID:b1\r\nDTSTART:20240101T100000Z\r\n"
+			 "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;COUNT=5\r\nSUMMARY:Yoga\r\n"
+			 "END:VEVENT\r\n"),
+		  5);
+	all = events(f);
+	assert_int_equal(json_array_size(all), 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_memory_equal(field(all, i, "start"), want[i], 10);
+	json_decref(all);
+}
+
+static void monthly_last_friday_until(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {"2024-01-26", "2024-02-23", "2024-03-29", "2024-04-26",
+					   "2024-05-31"};
+	json_t *all;
+
+	import_ok(f, CAL("BEGIN:VEVENT\r\nUID:c1\r\nDTSTART;TZID=Europe/Paris:20240126T180000\r\n"
+			 "RRULE:FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20240531T160000Z\r\n"
+			 "SUMMARY:Apero\r\nEND:VEVENT\r\n"
+			 "BEGIN:VEVENT\r\nUID:c2\r\nDTSTART;VALUE=DATE:20240115\r\n"
+			 "RRULE:FREQ=MONTHLY;BYMONTHDAY=15,-1;BYMONTH=1,2;UNTIL=20250101\r\n"
+			 "SUMMARY:Loyer\r\nEND:VEVENT\r\n"),
+		  9);
+	all = events(f);
+	/* c2: Jan 15, Jan 31, Feb 15, Feb 29 of 2024 */
+	assert_string_equal(field(all, 0, "start"), "2024-01-15T00:00:00.000Z");
+	assert_string_equal(field(all, 2, "start"), "2024-01-31T00:00:00.000Z");
+	assert_string_equal(field(all, 5, "start"), "2024-02-29T00:00:00.000Z");
+	json_decref(all);
+	/* the -1FR series alone; UNTIL 16:00Z is 18:00 Paris on May 31: included */
+	all = json_array();
+	{
+		json_t *every = events(f), *o;
+		size_t i;
+
+		json_array_foreach(every, i, o)
+			if (strcmp(json_string_value(json_object_get(o, "uid")), "c1") == 0)
+				json_array_append(all, o);
+		json_decref(every);
+	}
+	assert_int_equal(json_array_size(all), 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_memory_equal(field(all, i, "start"), want[i], 10);
+	assert_string_equal(field(all, 0, "start"), "2024-01-26T17:00:00.000Z");
+	assert_string_equal(field(all, 4, "start"), "2024-05-31T16:00:00.000Z");
+	json_decref(all);
+}
+
+static void exdate_and_override(void **state)
+{
+	struct fx *f = *state;
+	struct import_job job;
+	static const char text[] =
+		CAL("BEGIN:VEVENT\r\nUID:r1\r\nRECURRENCE-ID:20240513T100000Z\r\n"
+		    "DTSTART:20240514T150000Z\r\nDTEND:20240514T160000Z\r\n"
+		    "SUMMARY:Moved\r\nEND:VEVENT\r\n"
+		    "BEGIN:VEVENT\r\nUID:r1\r\nDTSTART:20240506T100000Z\r\nDTEND:20240506T110000Z\r\n"
+		    "RRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY:Weekly\r\nEND:VEVENT\r\n"
+		    "BEGIN:VEVENT\r\nUID:e1\r\nDTSTART;TZID=Europe/Paris:20240201T090000\r\n"
+		    "RRULE:FREQ=DAILY;COUNT=5\r\n"
+		    "EXDATE;TZID=Europe/Paris:20240202T090000,20240204T090000\r\n"
+		    "SUMMARY:Daily\r\nEND:VEVENT\r\n");
+	json_t *all;
+
+	import_ok(f, text, 6);
+	all = events(f);
+	assert_int_equal(json_array_size(all), 6);
+	/* e1: Feb 1, 3, 5 */
+	assert_string_equal(field(all, 0, "start"), "2024-02-01T08:00:00.000Z");
+	assert_string_equal(field(all, 1, "start"), "2024-02-03T08:00:00.000Z");
+	assert_string_equal(field(all, 2, "start"), "2024-02-05T08:00:00.000Z");
+	/* r1: May 6, the override on May 14 in place of May 13, May 20 */
+	assert_string_equal(field(all, 3, "start"), "2024-05-06T10:00:00.000Z");
+	assert_string_equal(field(all, 4, "start"), "2024-05-14T15:00:00.000Z");
+	assert_string_equal(field(all, 4, "summary"), "Moved");
+	assert_string_equal(field(all, 4, "recurrence"), "FREQ=WEEKLY;COUNT=3");
+	assert_string_equal(field(all, 5, "start"), "2024-05-20T10:00:00.000Z");
+	assert_string_equal(field(all, 5, "end"), "2024-05-20T11:00:00.000Z");
+	json_decref(all);
+
+	assert_int_equal(import_text(f, text, 0, &job), CMN_OK);
+	assert_int_equal(job.stats.records_created, 0);
+	assert_int_equal(job.stats.records_duplicate, 6);
+	import_job_release(&job);
+}
+
+static void folded_and_escaped(void **state)
+{
+	struct fx *f = *state;
+	json_t *all;
+
+	import_ok(f, CAL("BEGIN:VEVENT\r\nUID:t\r\n ext\r\nDTSTART:20240301T100000Z\r\n"
+			 "SUMMARY:R\xc3\xa9union\\, bilan\\; suite\\\\fin\\nligne 2 sur une li\r\n"
+			 "\tgne pli\xc3\xa9\r\n  e\r\n"
+			 "LOCATION;LANGUAGE=fr;X-P=\"a;b:c\":Salle\\, 2\r\n"
+			 "categories:Travail\\,perso,Autre\r\nEND:VEVENT\r\n"),
+		  1);
+	all = events(f);
+	assert_string_equal(field(all, 0, "uid"), "text");
+	assert_string_equal(field(all, 0, "summary"),
+			    "R\xc3\xa9union, bilan; suite\\fin\nligne 2 sur une ligne pli\xc3\xa9 e");
+	assert_string_equal(field(all, 0, "location"), "Salle, 2");
+	assert_string_equal(field(all, 0, "category"), "Travail,perso");
+	json_decref(all);
+}
+
+static void zones_floating_and_fallback(void **state)
+{
+	struct fx *f = *state;
+	struct import_job job;
+	json_t *all;
+
+	assert_int_equal(import_text(f, CAL("BEGIN:VTIMEZONE\r\nTZID:Romance Standard Time\r\n"
+					    "BEGIN:STANDARD\r\nDTSTART:16010101T030000\r\n"
+					    "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n"
+					    "END:VTIMEZONE\r\n"
+					    "BEGIN:VEVENT\r\nUID:z1\r\n"
+					    "DTSTART;TZID=Romance Standard Time:20240701T090000\r\n"
+					    "SUMMARY:Outlook\r\nEND:VEVENT\r\n"
+					    "BEGIN:VEVENT\r\nUID:z2\r\nDTSTART:20240702T090000\r\n"
+					    "SUMMARY:Floating\r\nEND:VEVENT\r\n"
+					    "BEGIN:VEVENT\r\nUID:z3\r\nDTSTART;TZID=/mozilla.org/"
+					    "20050126_1/Europe/Paris:20240703T090000\r\n"
+					    "SUMMARY:Mozilla\r\nEND:VEVENT\r\n"), 0, &job),
+			 CMN_OK);
+	assert_int_equal(job.stats.records_created, 3);
+	assert_int_equal(job.nwarnings, 2);
+	import_job_release(&job);
+	all = events(f);
+	assert_string_equal(field(all, 0, "start"), "2024-07-01T08:00:00.000Z"); /* +01 all year */
+	assert_string_equal(field(all, 1, "start"), "2024-07-02T07:00:00.000Z"); /* Paris CEST */
+	assert_string_equal(field(all, 2, "start"), "2024-07-03T07:00:00.000Z");
+	json_decref(all);
+	expect_error(f, CAL("BEGIN:VEVENT\r\nDTSTART;TZID=Nowhere/Land:20240701T090000\r\n"
+			    "END:VEVENT\r\n"), 0, 4, "TZID");
+}
+
+static void occurrence_cap(void **state)
+{
+	struct fx *f = *state;
+	struct import_job job;
+
+	assert_int_equal(import_text(f, CAL("BEGIN:VEVENT\r\nUID:d\r\nDTSTART:19900101T080000Z\r\n"
+					    "RRULE:FREQ=DAILY\r\nSUMMARY:Every day\r\nEND:VEVENT\r\n"),
+				     0, &job), CMN_OK);
+	assert_int_equal(job.stats.records_created, 10000);
+	assert_int_equal(job.nwarnings, 1);
+	assert_non_null(strstr(job.warnings[0], "10000"));
+	import_job_release(&job);
+}
+
+static void errors_import_nothing(void **state)
+{
+	struct fx *f = *state;
+	static const char nul[] = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:20240101\r\n"
+				  "SUMMARY:a\0b\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+	size_t deep = 100000, n;
+	char *big = malloc(16 + deep * 9 + 1);
+
+	/* the first event is fine, the second has no DTSTART: nothing is kept */
+	expect_error(f, CAL("BEGIN:VEVENT\r\nDTSTART:20240101T100000Z\r\nSUMMARY:ok\r\n"
+			    "END:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:no start\r\nEND:VEVENT\r\n"),
+		     0, 7, "DTSTART");
+	expect_error(f, "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:20240101T100000Z\r\n", 0, 3,
+		     "has no END:VEVENT");
+	expect_error(f, nul, sizeof(nul) - 1, 0, "NUL");
+	expect_error(f, CAL("BEGIN:VEVENT\r\nDTSTART:20240230T100000Z\r\nEND:VEVENT\r\n"), 0, 4,
+		     "date-time");
+	expect_error(f, CAL("BEGIN:VEVENT\r\nDTSTART:20240101T100000Z\r\nRRULE:FREQ=SOMETIMES\r\n"
+			    "END:VEVENT\r\n"), 0, 5, "RRULE");
+	expect_error(f, CAL("BEGIN:VEVENT\r\nDTSTART:20240101T100000Z\r\nEND:VTODO\r\n"), 0, 5,
+		     "expected END:VEVENT");
+	expect_error(f, "SUMMARY:hello\r\n", 0, 1, "BEGIN:VCALENDAR");
+	expect_error(f, "", 0, 0, "empty");
+	expect_error(f, CAL("BEGIN:VEVENT\r\nDTSTART:20240101T100000Z\r\nno colon here\r\n"
+			    "END:VEVENT\r\n"), 0, 5, "NAME");
+
+	assert_non_null(big);
+	n = (size_t)snprintf(big, 17, "BEGIN:VCALENDAR\n");
+	for (size_t i = 0; i < deep; i++, n += 8)
+		memcpy(big + n, "BEGIN:X\n", 8);
+	big[n] = '\0';
+	expect_error(f, big, n, 9, "nested deeper");
+	free(big);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(google_alarms, setup, teardown),
+		cmocka_unit_test_setup_teardown(google_weekdays, setup, teardown),
+		cmocka_unit_test_setup_teardown(all_day, setup, teardown),
+		cmocka_unit_test_setup_teardown(tzid_across_dst, setup, teardown),
+		cmocka_unit_test_setup_teardown(weekly_byday_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(monthly_last_friday_until, setup, teardown),
+		cmocka_unit_test_setup_teardown(exdate_and_override, setup, teardown),
+		cmocka_unit_test_setup_teardown(folded_and_escaped, setup, teardown),
+		cmocka_unit_test_setup_teardown(zones_floating_and_fallback, setup, teardown),
+		cmocka_unit_test_setup_teardown(occurrence_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(errors_import_nothing, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
