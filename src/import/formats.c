@@ -6,11 +6,13 @@
 
 extern const struct import_format import_enedis_csv;
 extern const struct import_format import_ical;
+extern const struct import_format import_ical;
 extern const struct import_format import_gpx;
 extern const struct import_format import_grdf;
 
 const struct import_format *const import_format_list[] = {
 	&import_enedis_csv,
+	&import_ical,
 	&import_ical,
 	&import_gpx,
 	&import_grdf,
