@@ -9,6 +9,7 @@ extern const struct import_format import_ical;
 extern const struct import_format import_ical;
 extern const struct import_format import_gpx;
 extern const struct import_format import_grdf;
+extern const struct import_format import_enedis_dataconnect;
 
 const struct import_format *const import_format_list[] = {
 	&import_enedis_csv,
@@ -16,5 +17,6 @@ const struct import_format *const import_format_list[] = {
 	&import_ical,
 	&import_gpx,
 	&import_grdf,
+	&import_enedis_dataconnect,
 	NULL,
 };

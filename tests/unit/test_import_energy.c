@@ -357,6 +357,172 @@ static void grdf_hostile(void **state)
 	json_hostile(state, "grdf-json");
 }
 
+/* ---- Enedis Data Connect ---------------------------------------------------- */
+
+#define PRM "12345678901234"
+#define DC_HEAD(unit, extra) \
+	"{\"meter_reading\": {\"usage_point_id\": \"" PRM "\", \"start\": \"2024-10-26\"," \
+	" \"end\": \"2024-10-28\", \"quality\": \"BRUT\", \"reading_type\": {\"unit\": \"" unit \
+	"\", \"measurement_kind\": \"energy\", \"aggregate\": \"sum\"" extra "}," \
+	" \"interval_reading\": ["
+
+/* A curve text for one local day at 30 minutes, times at the interval's
+ * end written as Paris wall times, in the order a holder lists them (the
+ * repeated hour of October twice). Returns the number of points. */
+static int dc_curve_day(char *out, size_t n, const char *date, int hours, long long *sum)
+{
+	size_t used = 0;
+	int k = 0;
+
+	for (int i = 1; i <= hours * 2; i++) {
+		int minutes = i * 30, hh;
+
+		/* 31 March: 02:00-03:00 does not exist; 27 October: 02:00-03:00 twice */
+		if (hours == 23 && minutes > 120)
+			minutes += 60;
+		if (hours == 25 && minutes > 180)
+			minutes -= 60;
+		hh = minutes / 60;
+		used += (size_t)snprintf(out + used, n - used,
+					 "%s{\"value\": \"%d\", \"date\": \"%s %02d:%02d:00\","
+					 " \"interval_length\": \"PT30M\", \"measure_type\": \"B\"}",
+					 k ? ", " : "", 100 + i, hh == 24 ? "XXXX" : date, hh % 24,
+					 minutes % 60);
+		*sum += 100 + i;
+		k++;
+	}
+	return k;
+}
+
+static void dataconnect_curve_dst(void **state)
+{
+	struct fx *f = *state;
+	struct import_job job;
+	struct series_def def;
+	struct scan s;
+	char *text = malloc(65536);
+	size_t used;
+	long long sum = 0;
+	enum cmn_rc rc;
+	static const struct {
+		const char *date, *next;
+		int hours;
+	} days[] = {{"2024-03-31", "2024-04-01", 23}, {"2024-10-27", "2024-10-28", 25}};
+
+	for (size_t d = 0; d < 2; d++) {
+		char body[32768], *x;
+
+		used = (size_t)snprintf(text, 65536, "%s",
+					DC_HEAD("W", ", \"measuring_period\": \"PT30M\""));
+		dc_curve_day(body, sizeof(body), days[d].date, days[d].hours, &sum);
+		/* the last end time is midnight of the next day */
+		while ((x = strstr(body, "XXXX 00"))) {
+			memmove(x + 10, x + 4, strlen(x + 4) + 1);
+			memcpy(x, days[d].next, 10);
+		}
+		used += (size_t)snprintf(text + used, 65536 - used, "%s]}}", body);
+		rc = import_text(f, "dc.json", NULL, text, used, &job);
+		assert_int_equal(rc, CMN_OK);
+		assert_int_equal(job.stats.points_added, days[d].hours * 2);
+		import_job_release(&job);
+	}
+	points(f, "energy.electricity.load_curve", "enedis", PRM, &s, &def);
+	assert_int_equal(def.step, 1800000);
+	assert_int_equal(s.n, 46 + 50);
+	assert_int_equal(s.sum, sum);
+	/* the first interval of each day starts at local midnight */
+	assert_int_equal(s.t[0], at("2024-03-30T23:00:00Z"));
+	assert_int_equal(s.t[45], at("2024-03-31T21:30:00Z"));
+	assert_int_equal(s.t[46], at("2024-10-26T22:00:00Z"));
+	assert_int_equal(def.t_last, at("2024-10-27T22:30:00Z"));
+	series_def_release(&def);
+
+	/* again: nothing changes */
+	assert_int_equal(import_text(f, "dc.json", NULL, text, used, &job), CMN_OK);
+	assert_int_equal(job.stats.points_added, 0);
+	assert_int_equal(job.stats.points_unchanged, 50);
+	import_job_release(&job);
+	free(text);
+}
+
+static void dataconnect_daily(void **state)
+{
+	struct fx *f = *state;
+	struct import_job job;
+	struct series_def def;
+	struct scan s;
+	static const char daily[] = DC_HEAD("Wh", "")
+		"{\"value\": \"12345\", \"date\": \"2024-10-26\"},"
+		"{\"value\": \"\", \"date\": \"2024-10-27\"},"
+		"{\"value\": 7000, \"date\": \"2024-10-29\"}]}}";
+	static const char power[] =
+		"{\"meter_reading\": {\"usage_point_id\": \"" PRM "\", \"reading_type\":"
+		" {\"unit\": \"VA\", \"aggregate\": \"max\"}, \"interval_reading\": ["
+		"{\"value\": \"6000\", \"date\": \"2024-10-26 18:32:00\"}]}}";
+
+	assert_int_equal(import_text(f, "d.json", NULL, daily, sizeof(daily) - 1, &job), CMN_OK);
+	assert_int_equal(job.stats.points_added, 2);
+	import_job_release(&job);
+	points(f, "energy.electricity.consumption", "enedis", PRM, &s, &def);
+	assert_int_equal(def.step, 86400000);
+	assert_int_equal(s.t[0], at("2024-10-26"));
+	assert_int_equal(s.t[1], at("2024-10-29"));
+	assert_int_equal(s.sum, 19345);
+	series_def_release(&def);
+
+	assert_int_equal(import_text(f, "p.json", NULL, power, sizeof(power) - 1, &job), CMN_OK);
+	assert_int_equal(job.stats.points_added, 0);
+	assert_int_equal(job.stats.warnings, 1);
+	import_job_release(&job);
+	assert_int_equal(nseries(f), 1);
+}
+
+static void dataconnect_errors(void **state)
+{
+	struct fx *f = *state;
+	struct import_job job;
+	static const struct {
+		const char *text, *pointer;
+	} cases[] = {
+		{DC_HEAD("Wh", "") "{\"value\": \"1\", \"date\": \"2024-10-26\"},"
+		 "{\"value\": \"1x\", \"date\": \"2024-10-27\"}]}}",
+		 "/meter_reading/interval_reading/1/value"},
+		{DC_HEAD("Wh", "") "{\"value\": \"-5\", \"date\": \"2024-10-26\"}]}}",
+		 "/meter_reading/interval_reading/0/value"},
+		{DC_HEAD("Wh", "") "{\"value\": \"99999999999999999999\", \"date\": \"2024-10-26\"}]}}",
+		 "/meter_reading/interval_reading/0/value"},
+		{DC_HEAD("Wh", "") "{\"value\": \"1\", \"date\": \"2024-13-01\"}]}}",
+		 "/meter_reading/interval_reading/0/date"},
+		{DC_HEAD("W", "") "{\"value\": \"1\", \"date\": \"2024-10-26 00:30:00\"}]}}",
+		 "/meter_reading/interval_reading/0"},
+		{DC_HEAD("W", "") "{\"value\": \"1\", \"date\": \"2024-03-31 02:30:00\","
+		 " \"interval_length\": \"PT30M\"}]}}",
+		 "/meter_reading/interval_reading/0/date"},
+		{DC_HEAD("W", "") "{\"value\": \"1\", \"date\": \"2024-01-01 01:00:00\","
+		 " \"interval_length\": \"PT30M\"}, {\"value\": \"1\", \"date\": "
+		 "\"2024-01-01 00:30:00\", \"interval_length\": \"PT30M\"}]}}",
+		 "/meter_reading/interval_reading/1/date"},
+		{DC_HEAD("W", "") "{\"value\": \"1\", \"date\": \"2024-01-01 01:00:00\","
+		 " \"interval_length\": \"PT30M\"}, {\"value\": \"1\", \"date\": "
+		 "\"2024-01-01 02:00:00\", \"interval_length\": \"PT60M\"}]}}",
+		 "/meter_reading/interval_reading/1/date"},
+		{"{\"meter_reading\": {\"usage_point_id\": \"123\"}}", "/meter_reading/usage_point_id"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(import_text(f, "bad.json", "enedis-dataconnect", cases[i].text,
+					     strlen(cases[i].text), &job), CMN_ERR_INVALID);
+		assert_string_equal(job.err.pointer, cases[i].pointer);
+		import_job_release(&job);
+	}
+	assert_int_equal(nseries(f), 0);
+}
+
+static void dataconnect_hostile(void **state)
+{
+	json_hostile(state, "enedis-dataconnect");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +530,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(grdf_synthetic, setup, teardown),
 		cmocka_unit_test_setup_teardown(grdf_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(grdf_hostile, setup, teardown),
+		cmocka_unit_test_setup_teardown(dataconnect_curve_dst, setup, teardown),
+		cmocka_unit_test_setup_teardown(dataconnect_daily, setup, teardown),
+		cmocka_unit_test_setup_teardown(dataconnect_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(dataconnect_hostile, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
