@@ -6,17 +6,21 @@
 
 extern const struct import_format import_enedis_csv;
 extern const struct import_format import_ical;
-extern const struct import_format import_ical;
+extern const struct import_format import_bank_csv;
+extern const struct import_format import_water_csv;
+extern const struct import_format import_mapping;
 extern const struct import_format import_gpx;
+extern const struct import_format import_takeout;
 extern const struct import_format import_grdf;
-extern const struct import_format import_enedis_dataconnect;
 
 const struct import_format *const import_format_list[] = {
 	&import_enedis_csv,
 	&import_ical,
-	&import_ical,
+	&import_bank_csv,
+	&import_water_csv,
+	&import_mapping,
 	&import_gpx,
+	&import_takeout,
 	&import_grdf,
-	&import_enedis_dataconnect,
 	NULL,
 };
