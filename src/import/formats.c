@@ -12,6 +12,7 @@ extern const struct import_format import_mapping;
 extern const struct import_format import_gpx;
 extern const struct import_format import_takeout;
 extern const struct import_format import_grdf;
+extern const struct import_format import_enedis_dataconnect;
 
 const struct import_format *const import_format_list[] = {
 	&import_enedis_csv,
@@ -22,5 +23,6 @@ const struct import_format *const import_format_list[] = {
 	&import_gpx,
 	&import_takeout,
 	&import_grdf,
+	&import_enedis_dataconnect,
 	NULL,
 };
