@@ -9,6 +9,8 @@ extern const struct import_format import_ical;
 extern const struct import_format import_bank_csv;
 extern const struct import_format import_water_csv;
 extern const struct import_format import_mapping;
+extern const struct import_format import_ofx;
+extern const struct import_format import_camt053;
 extern const struct import_format import_gpx;
 extern const struct import_format import_takeout;
 extern const struct import_format import_grdf;
@@ -20,6 +22,8 @@ const struct import_format *const import_format_list[] = {
 	&import_bank_csv,
 	&import_water_csv,
 	&import_mapping,
+	&import_ofx,
+	&import_camt053,
 	&import_gpx,
 	&import_takeout,
 	&import_grdf,
