@@ -918,7 +918,8 @@ static enum cmn_rc emit_all(struct ical_parse *p)
 	enum cmn_rc rc = CMN_OK;
 	size_t i = 0;
 
-	qsort(ev, p->nevents, sizeof(*ev), by_uid);
+	if (p->nevents)
+		qsort(ev, p->nevents, sizeof(*ev), by_uid);
 	while (i < p->nevents && rc == CMN_OK) {
 		size_t k = i + 1, m = i;
 
