@@ -39,7 +39,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	snprintf(path, sizeof(path), "%s/master.key", dir);
 	if (keyring_open(&keys, path) != CMN_OK || store_open(&store, dir, &keys) != CMN_OK ||
-	    registry_load(&reg, err, sizeof(err)) != CMN_OK || registry_sync(&reg, store) != CMN_OK ||
+	    registry_load(&reg, err, sizeof(err)) != CMN_OK ||
+	    registry_sync(&reg, store) != CMN_OK ||
 	    crypt_password_hash("fuzz-password-123", hash) != CMN_OK ||
 	    store_person_add(store, "fuzz", "resident", NULL, hash, &p) != CMN_OK ||
 	    store_person_store(store, p.id, &ps) != CMN_OK || !(ical = import_format_named("ical")))
@@ -72,8 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == CMN_ERR_INVALID && !job.err.message[0])
 		abort(); /* every refusal says why */
 	/* an event needs "BEGIN:VEVENT" (12 bytes) and yields <= 10,000 records */
-	if (rc == CMN_OK && job.stats.records_created + job.stats.records_duplicate >
-				    (size / 12 + 1) * 10000)
+	if (rc == CMN_OK &&
+	    job.stats.records_created + job.stats.records_duplicate > (size / 12 + 1) * 10000)
 		abort();
 	import_job_release(&job);
 	pstore_tx_end(ps, CMN_ERR_INVALID); /* roll back: the store stays empty */

@@ -32,69 +32,69 @@
 #include "import/rrule.h"
 #include "series/series.h"
 
-#define DAY_MS 86400000LL
-#define ICAL_MAX_DEPTH 8               /* nested BEGIN blocks */
-#define ICAL_LOGICAL_MAX (256 * 1024)  /* bytes of an unfolded content line */
-#define ICAL_MAX_EVENTS 100000         /* VEVENTs in one file */
-#define ICAL_MAX_EXDATES 100000        /* EXDATE values in one file */
-#define ICAL_MAX_OCCURRENCES 10000     /* records from one recurring event */
-#define ICAL_MAX_ZONES 64              /* VTIMEZONE blocks */
-#define ICAL_TZID_MAX 128
-#define ICAL_UID_MAX 1000
-#define ICAL_RRULE_MAX 500             /* the doctype's recurrence maxLength */
-#define ICAL_TEXT_MAX 500              /* summary and location maxLength */
-#define ICAL_CATEGORY_MAX 64
-#define ICAL_WINDOW_YEARS 2            /* open rules end this long after the import */
-#define ICAL_DEFAULT_ZONE "Europe/Paris"
+#define DAY_MS               86400000LL
+#define ICAL_MAX_DEPTH       8            /* nested BEGIN blocks */
+#define ICAL_LOGICAL_MAX     (256 * 1024) /* bytes of an unfolded content line */
+#define ICAL_MAX_EVENTS      100000       /* VEVENTs in one file */
+#define ICAL_MAX_EXDATES     100000       /* EXDATE values in one file */
+#define ICAL_MAX_OCCURRENCES 10000        /* records from one recurring event */
+#define ICAL_MAX_ZONES       64           /* VTIMEZONE blocks */
+#define ICAL_TZID_MAX        128
+#define ICAL_UID_MAX         1000
+#define ICAL_RRULE_MAX       500 /* the doctype's recurrence maxLength */
+#define ICAL_TEXT_MAX        500 /* summary and location maxLength */
+#define ICAL_CATEGORY_MAX    64
+#define ICAL_WINDOW_YEARS    2 /* open rules end this long after the import */
+#define ICAL_DEFAULT_ZONE    "Europe/Paris"
 
 /* A DATE or DATE-TIME value as written: local day and time in its zone. */
 struct ical_time {
 	bool set;
-	bool is_date;                      /* VALUE=DATE: an all-day date */
-	bool utc;                          /* ...Z */
-	int64_t day;                       /* days since 1970-01-01, local */
-	int64_t ms;                        /* milliseconds into that day */
-	char tzid[ICAL_TZID_MAX];          /* "" when UTC, a date or floating */
+	bool is_date;             /* VALUE=DATE: an all-day date */
+	bool utc;                 /* ...Z */
+	int64_t day;              /* days since 1970-01-01, local */
+	int64_t ms;               /* milliseconds into that day */
+	char tzid[ICAL_TZID_MAX]; /* "" when UTC, a date or floating */
 	size_t line;
 };
 
 struct ical_event {
-	size_t line;                       /* of BEGIN:VEVENT */
+	size_t line; /* of BEGIN:VEVENT */
 	char *uid, *summary, *location, *category, *rrule;
 	size_t rrule_line;
 	struct ical_time start, end, recurrence_id;
 	bool has_duration;
-	int64_t dur_days, dur_ms;          /* DURATION: nominal days, then exact ms */
+	int64_t dur_days, dur_ms; /* DURATION: nominal days, then exact ms */
 	struct ical_time *exdates;
 	size_t nexdates;
 };
 
 struct ical_zone {
 	char tzid[ICAL_TZID_MAX];
-	int32_t std_offset;                /* seconds: the STANDARD TZOFFSETTO */
+	int32_t std_offset; /* seconds: the STANDARD TZOFFSETTO */
 	bool has_std;
 };
 
 /* A resolved zone: an IANA zone, or a fixed offset. */
 struct zref {
 	const struct tz *tz;
-	int32_t fixed;                     /* seconds, when tz is NULL */
+	int32_t fixed; /* seconds, when tz is NULL */
 };
 
 struct ical_parse {
 	struct import_job *j;
-	char *logical;                     /* the unfolded line being built */
+	char *logical; /* the unfolded line being built */
 	size_t len, cap, line;
-	char stack[ICAL_MAX_DEPTH][24];    /* open components */
+	char stack[ICAL_MAX_DEPTH][24]; /* open components */
 	size_t stack_line[ICAL_MAX_DEPTH];
 	size_t depth;
 	bool seen_calendar;
 	struct ical_event *events;
 	size_t nevents, capevents, nexdates;
-	struct ical_event *cur;            /* the VEVENT being read, or NULL */
+	struct ical_event *cur; /* the VEVENT being read, or NULL */
 	struct ical_zone zones[ICAL_MAX_ZONES];
 	size_t nzones;
-	struct ical_zone *zone;            /* the VTIMEZONE being read, or NULL */
+	struct ical_zone *zone; /* the VTIMEZONE being read, or NULL */
 	bool warned_floating, warned_rdate, warned_truncated;
 };
 
@@ -102,9 +102,9 @@ struct ical_parse {
 struct prop {
 	char *name;
 	char *value;
-	const char *tzid;                  /* the TZID parameter, or NULL */
-	bool value_date;                   /* VALUE=DATE */
-	size_t value_col;                  /* 1-based column of the value */
+	const char *tzid; /* the TZID parameter, or NULL */
+	bool value_date;  /* VALUE=DATE */
+	size_t value_col; /* 1-based column of the value */
 };
 
 static int detect(const char *head, size_t n, const char *filename, char *why, size_t whylen)
@@ -214,8 +214,7 @@ static bool parse_time(const char *v, size_t len, const char *tzid, bool value_d
 			s = 59; /* a leap second */
 	}
 	t->ms = ((int64_t)h * 3600 + mi * 60 + s) * 1000;
-	if (tzid && !t->is_date && !t->utc &&
-	    str_copy(t->tzid, sizeof(t->tzid), tzid) != CMN_OK)
+	if (tzid && !t->is_date && !t->utc && str_copy(t->tzid, sizeof(t->tzid), tzid) != CMN_OK)
 		return false;
 	t->set = true;
 	return true;
@@ -413,8 +412,9 @@ static enum cmn_rc end(struct ical_parse *p, const char *name, size_t line)
 	p->depth--;
 	if (strcmp(name, "VEVENT") == 0 && p->cur && strcmp(top(p), "VCALENDAR") == 0) {
 		if (!p->cur->start.set)
-			return import_fail(p->j, p->cur->line, 1, "the VEVENT that begins here has no "
-								  "DTSTART");
+			return import_fail(p->j, p->cur->line, 1,
+					   "the VEVENT that begins here has no "
+					   "DTSTART");
 		p->cur = NULL;
 	} else if (strcmp(name, "VTIMEZONE") == 0 && strcmp(top(p), "VCALENDAR") == 0) {
 		p->zone = NULL;
@@ -447,7 +447,8 @@ static enum cmn_rc add_exdates(struct ical_parse *p, const struct prop *pr)
 		struct ical_time *x;
 
 		if (p->nexdates == ICAL_MAX_EXDATES)
-			return import_fail(p->j, p->line, 1, "more than %d EXDATE values in one file",
+			return import_fail(p->j, p->line, 1,
+					   "more than %d EXDATE values in one file",
 					   ICAL_MAX_EXDATES);
 		x = realloc(e->exdates, (e->nexdates + 1) * sizeof(*x));
 		if (!x)
@@ -471,8 +472,10 @@ static enum cmn_rc event_time(struct ical_parse *p, const struct prop *pr, struc
 	if (t->set)
 		return import_fail(p->j, p->line, 1, "%s appears twice in one VEVENT", pr->name);
 	if (!parse_time(pr->value, strlen(pr->value), pr->tzid, pr->value_date, t))
-		return import_fail(p->j, p->line, pr->value_col, "expected a date (YYYYMMDD) or a "
-				   "date-time (YYYYMMDDTHHMMSS[Z]) from 1900 in %s", pr->name);
+		return import_fail(p->j, p->line, pr->value_col,
+				   "expected a date (YYYYMMDD) or a "
+				   "date-time (YYYYMMDDTHHMMSS[Z]) from 1900 in %s",
+				   pr->name);
 	t->line = p->line;
 	return CMN_OK;
 }
@@ -491,7 +494,8 @@ static enum cmn_rc event_prop(struct ical_parse *p, struct prop *pr)
 		return event_time(p, pr, &e->recurrence_id);
 	if (strcmp(n, "DURATION") == 0) {
 		if (!parse_duration(pr->value, &e->dur_days, &e->dur_ms))
-			return import_fail(p->j, p->line, pr->value_col, "expected a positive "
+			return import_fail(p->j, p->line, pr->value_col,
+					   "expected a positive "
 					   "duration such as PT1H30M, P1D or P2W");
 		e->has_duration = true;
 		return CMN_OK;
@@ -504,8 +508,8 @@ static enum cmn_rc event_prop(struct ical_parse *p, struct prop *pr)
 		return set_text(p, &e->category, pr->value, ICAL_CATEGORY_MAX, true);
 	if (strcmp(n, "UID") == 0) {
 		if (strlen(pr->value) > ICAL_UID_MAX)
-			return import_fail(p->j, p->line, pr->value_col, "a UID longer than %d bytes",
-					   ICAL_UID_MAX);
+			return import_fail(p->j, p->line, pr->value_col,
+					   "a UID longer than %d bytes", ICAL_UID_MAX);
 		return set_text(p, &e->uid, pr->value, ICAL_UID_MAX, false);
 	}
 	if (strcmp(n, "RRULE") == 0) {
@@ -514,8 +518,10 @@ static enum cmn_rc event_prop(struct ical_parse *p, struct prop *pr)
 			return CMN_OK;
 		}
 		if (strlen(pr->value) > ICAL_RRULE_MAX)
-			return import_fail(p->j, p->line, pr->value_col, "an RRULE longer than %d "
-					   "bytes", ICAL_RRULE_MAX);
+			return import_fail(p->j, p->line, pr->value_col,
+					   "an RRULE longer than %d "
+					   "bytes",
+					   ICAL_RRULE_MAX);
 		if (!(e->rrule = strdup(pr->value)))
 			return CMN_ERR_NOMEM;
 		e->rrule_line = p->line;
@@ -547,11 +553,13 @@ static enum cmn_rc zone_prop(struct ical_parse *p, const struct prop *pr)
 	sign = v[0] == '-' ? -1 : 1;
 	if ((v[0] != '+' && v[0] != '-') || (strlen(v) != 5 && strlen(v) != 7) ||
 	    !all_digits(v + 1, strlen(v) - 1))
-		return import_fail(p->j, p->line, pr->value_col, "expected an offset such as +0100");
+		return import_fail(p->j, p->line, pr->value_col,
+				   "expected an offset such as +0100");
 	hh = num(v + 1, 2);
 	mm = num(v + 3, 2);
 	if (hh > 23 || mm > 59)
-		return import_fail(p->j, p->line, pr->value_col, "expected an offset such as +0100");
+		return import_fail(p->j, p->line, pr->value_col,
+				   "expected an offset such as +0100");
 	p->zone->std_offset = (int32_t)(sign * (hh * 3600 + mm * 60));
 	p->zone->has_std = true;
 	return CMN_OK;
@@ -567,7 +575,8 @@ static enum cmn_rc content_line(struct ical_parse *p, char *s)
 	if (strcmp(pr.name, "BEGIN") == 0 || strcmp(pr.name, "END") == 0) {
 		upper(pr.value);
 		if (!pr.value[0])
-			return import_fail(p->j, p->line, pr.value_col, "expected a component name");
+			return import_fail(p->j, p->line, pr.value_col,
+					   "expected a component name");
 		return pr.name[0] == 'B' ? begin(p, pr.value, p->line) : end(p, pr.value, p->line);
 	}
 	if (!p->depth)
@@ -622,7 +631,8 @@ static enum cmn_rc read_events(struct ical_parse *p, struct import_input *in)
 	while (rc == CMN_OK && (r = import_read_line(p->j, in)) == 1) {
 		if (in->len && (in->buf[0] == ' ' || in->buf[0] == '\t')) {
 			if (!p->len)
-				return import_fail(p->j, in->line, 1, "a folded line continues nothing");
+				return import_fail(p->j, in->line, 1,
+						   "a folded line continues nothing");
 			rc = append(p, in->buf + 1, in->len - 1);
 			continue;
 		}
@@ -680,13 +690,16 @@ static enum cmn_rc resolve(struct ical_parse *p, const struct ical_time *t, stru
 	for (size_t i = 0; i < p->nzones; i++)
 		if (p->zones[i].has_std && strcmp(p->zones[i].tzid, t->tzid) == 0) {
 			z->fixed = p->zones[i].std_offset;
-			import_warn(p->j, "line %zu: TZID \"%.60s\" is not a known zone; its standard "
-				    "offset %+d min is used all year", t->line, t->tzid,
-				    (int)(z->fixed / 60));
+			import_warn(p->j,
+				    "line %zu: TZID \"%.60s\" is not a known zone; its standard "
+				    "offset %+d min is used all year",
+				    t->line, t->tzid, (int)(z->fixed / 60));
 			return CMN_OK;
 		}
-	return import_fail(p->j, t->line, 1, "TZID \"%.60s\" is neither a known zone nor "
-			   "described by a VTIMEZONE with a STANDARD offset", t->tzid);
+	return import_fail(p->j, t->line, 1,
+			   "TZID \"%.60s\" is neither a known zone nor "
+			   "described by a VTIMEZONE with a STANDARD offset",
+			   t->tzid);
 }
 
 static int64_t zone_instant(const struct zref *z, int64_t day, int64_t ms)
@@ -719,11 +732,11 @@ static enum cmn_rc instant_of(struct ical_parse *p, const struct ical_time *t, i
 struct expansion {
 	struct ical_parse *p;
 	const struct ical_event *e;
-	const char *recurrence;            /* the RRULE text, or NULL */
+	const char *recurrence; /* the RRULE text, or NULL */
 	struct zref zone;
-	int64_t *skip;                     /* instants left out: EXDATE, overridden */
+	int64_t *skip; /* instants left out: EXDATE, overridden */
 	size_t nskip;
-	int64_t exact_ms;                  /* end - start when DTEND was given, else -1 */
+	int64_t exact_ms; /* end - start when DTEND was given, else -1 */
 	size_t made;
 	bool capped;
 	enum cmn_rc rc;
@@ -848,8 +861,10 @@ static enum cmn_rc expand(struct ical_parse *p, const struct ical_event *e,
 		if (rrule_parse(e->rrule, &r, why, sizeof(why)) != CMN_OK)
 			rc = import_fail(p->j, e->rrule_line, 7, "RRULE: %s", why);
 		else if (r.unsupported[0])
-			import_warn(p->j, "line %zu: RRULE %s is not supported; only the first "
-				    "occurrence is imported", e->rrule_line, r.unsupported);
+			import_warn(p->j,
+				    "line %zu: RRULE %s is not supported; only the first "
+				    "occurrence is imported",
+				    e->rrule_line, r.unsupported);
 		x.recurrence = e->rrule;
 	}
 	if (rc == CMN_OK && e->rrule) {
@@ -945,6 +960,11 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 	if (!p)
 		return CMN_ERR_NOMEM;
 	p->j = j;
+	p->cap = 4096;
+	if (!(p->logical = malloc(p->cap))) {
+		free(p);
+		return CMN_ERR_NOMEM;
+	}
 	rc = read_events(p, in);
 	if (rc == CMN_OK)
 		rc = emit_all(p);
@@ -957,8 +977,8 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 }
 
 const struct import_format import_ical = {
-	"ical",
-	"iCalendar (RFC 5545): events and their recurrences (calendar.event)",
-	detect,
-	run,
+    "ical",
+    "iCalendar (RFC 5545): events and their recurrences (calendar.event)",
+    detect,
+    run,
 };

@@ -13,7 +13,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 
-#define DAY_MS 86400000LL
+#define DAY_MS   86400000LL
 #define YEAR_MAX 9999
 
 static const char *const wday_names[7] = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"};
@@ -102,8 +102,7 @@ static enum cmn_rc parse_byday(char *v, struct rrule *r)
 	return r->nbyday ? CMN_OK : CMN_ERR_INVALID;
 }
 
-static enum cmn_rc parse_list(char *v, int64_t lo, int64_t hi, int64_t *out, size_t max,
-			      size_t *n)
+static enum cmn_rc parse_list(char *v, int64_t lo, int64_t hi, int64_t *out, size_t max, size_t *n)
 {
 	char *save = NULL;
 
@@ -131,7 +130,7 @@ static enum cmn_rc parse_part(char *name, char *v, struct rrule *r, bool *freq)
 				*freq = true;
 				return CMN_OK;
 			}
-		if (strcmp(v, "SECONDLY") && strcmp(v, "MINUTELY") && strcmp(v, "HOURLY"))
+		if (strcmp(v, "SECONDLY") != 0 && strcmp(v, "MINUTELY") != 0 && strcmp(v, "HOURLY") != 0)
 			return CMN_ERR_INVALID;
 		snprintf(r->unsupported, sizeof(r->unsupported), "FREQ=%s", v);
 		*freq = true;
@@ -219,7 +218,7 @@ enum cmn_rc rrule_parse(const char *text, struct rrule *r, char *why, size_t why
 struct walk {
 	const struct rrule *r;
 	int64_t start_day, last_day;
-	int64_t wanted;                      /* COUNT, or -1 */
+	int64_t wanted; /* COUNT, or -1 */
 	size_t calls;
 	bool stop;
 	rrule_day_cb cb;
@@ -326,7 +325,8 @@ size_t rrule_expand(const struct rrule *r, int64_t start_day, int64_t last_day, 
 				int m, d;
 
 				time_civil_from_days(day, &y, &m, &d);
-				if (r->nbyday ? weekday_listed(r, i) : i == rrule_weekday(start_day))
+				if (r->nbyday ? weekday_listed(r, i)
+					      : i == rrule_weekday(start_day))
 					if (month_ok(r, m))
 						emit(&w, day);
 			}
@@ -335,8 +335,8 @@ size_t rrule_expand(const struct rrule *r, int64_t start_day, int64_t last_day, 
 		case RRULE_MONTHLY: {
 			int64_t mi = sy * 12 + (sm - 1) + step;
 
-			if (mi / 12 > YEAR_MAX || time_days_from_civil(mi / 12, (int)(mi % 12) + 1, 1) >
-							  last_day)
+			if (mi / 12 > YEAR_MAX ||
+			    time_days_from_civil(mi / 12, (int)(mi % 12) + 1, 1) > last_day)
 				w.stop = true;
 			else if (month_ok(r, (int)(mi % 12) + 1))
 				walk_month(&w, mi / 12, (int)(mi % 12) + 1, sd);

@@ -19,36 +19,36 @@
 
 #include "core/result.h"
 
-#define RRULE_MAX_BYDAY 32
+#define RRULE_MAX_BYDAY      32
 #define RRULE_MAX_BYMONTHDAY 31
 
 enum rrule_freq { RRULE_DAILY, RRULE_WEEKLY, RRULE_MONTHLY, RRULE_YEARLY };
 
 struct rrule_byday {
-	int8_t ord;                          /* 0: every such weekday; 1..53, -1..-53 */
-	uint8_t wday;                        /* 0 Monday .. 6 Sunday */
+	int8_t ord;   /* 0: every such weekday; 1..53, -1..-53 */
+	uint8_t wday; /* 0 Monday .. 6 Sunday */
 };
 
 /* UNTIL as written: a date, a UTC date-time or a floating date-time. */
 struct rrule_until {
 	bool set;
-	bool is_date;                        /* YYYYMMDD */
-	bool utc;                            /* ...THHMMSSZ */
-	int64_t day;                         /* days since 1970-01-01 of the written date */
-	int64_t ms;                          /* milliseconds into that day */
+	bool is_date; /* YYYYMMDD */
+	bool utc;     /* ...THHMMSSZ */
+	int64_t day;  /* days since 1970-01-01 of the written date */
+	int64_t ms;   /* milliseconds into that day */
 };
 
 struct rrule {
 	enum rrule_freq freq;
-	int64_t interval;                    /* >= 1 */
-	int64_t count;                       /* 0: no COUNT */
+	int64_t interval; /* >= 1 */
+	int64_t count;    /* 0: no COUNT */
 	struct rrule_until until;
 	struct rrule_byday byday[RRULE_MAX_BYDAY];
 	size_t nbyday;
 	int8_t bymonthday[RRULE_MAX_BYMONTHDAY]; /* 1..31 or -31..-1 */
 	size_t nbymonthday;
-	uint16_t bymonth;                    /* bit m set for month m (1..12); 0: any */
-	char unsupported[40];                /* "" or the first part not supported */
+	uint16_t bymonth;     /* bit m set for month m (1..12); 0: any */
+	char unsupported[40]; /* "" or the first part not supported */
 };
 
 /* rrule_parse - parses an RRULE value ("FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10").

@@ -23,7 +23,7 @@
 #include "series/series.h"
 #include "store/store.h"
 
-#define FIX COMMUNE_FIXTURES "/ical/"
+#define FIX        COMMUNE_FIXTURES "/ical/"
 #define MAX_EVENTS 20000
 
 struct fx {
@@ -49,7 +49,8 @@ static int setup(void **state)
 	assert_int_equal(registry_load(&f->reg, err, sizeof(err)), CMN_OK);
 	assert_int_equal(registry_sync(&f->reg, f->s), CMN_OK);
 	assert_int_equal(crypt_password_hash("pw-alice-correct-horse", hash), CMN_OK);
-	assert_int_equal(store_person_add(f->s, "alice", "resident", NULL, hash, &f->alice), CMN_OK);
+	assert_int_equal(store_person_add(f->s, "alice", "resident", NULL, hash, &f->alice),
+			 CMN_OK);
 	assert_int_equal(store_person_store(f->s, f->alice.id, &f->ps), CMN_OK);
 	*state = f;
 	return 0;
@@ -85,8 +86,8 @@ static enum cmn_rc collect(const struct record_meta *m, const char *data,
 
 static json_t *events(struct fx *f)
 {
-	struct store_query q = {.doctype = "calendar.event", .sort = QSORT_TIME,
-				.limit = MAX_EVENTS};
+	struct store_query q = {
+	    .doctype = "calendar.event", .sort = QSORT_TIME, .limit = MAX_EVENTS};
 	json_t *all = json_array();
 
 	assert_int_equal(pstore_record_query(f->ps, &q, collect, all), CMN_OK);
@@ -101,8 +102,7 @@ static const char *field(json_t *all, size_t i, const char *name)
 }
 
 /* import_text - imports an in-memory file; returns the job's result. */
-static enum cmn_rc import_text(struct fx *f, const char *text, size_t len,
-			       struct import_job *job)
+static enum cmn_rc import_text(struct fx *f, const char *text, size_t len, struct import_job *job)
 {
 	return import_buffer(f->ps, &f->reg, "cli:test", text, len ? len : strlen(text), "t.ics",
 			     "ical", job);
@@ -120,8 +120,7 @@ static void import_ok(struct fx *f, const char *text, uint64_t created)
 	import_job_release(&job);
 }
 
-static void expect_error(struct fx *f, const char *text, size_t len, size_t line,
-			 const char *words)
+static void expect_error(struct fx *f, const char *text, size_t len, size_t line, const char *words)
 {
 	struct import_job job;
 	json_t *all = events(f);
@@ -154,7 +153,8 @@ static void google_alarms(void **state)
 	assert_string_equal(import_detect(head, n, "x.ics", NULL, 0)->name, "ical");
 
 	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", FIX "alarm_google_future.ics",
-				     "a.ics", NULL, &job), CMN_OK);
+				     "a.ics", NULL, &job),
+			 CMN_OK);
 	assert_int_equal(job.stats.records_created, 1);
 	import_job_release(&job);
 	all = events(f);
@@ -167,7 +167,8 @@ static void google_alarms(void **state)
 	json_decref(all);
 
 	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", FIX "alarm_google_future.ics",
-				     "a.ics", NULL, &job), CMN_OK);
+				     "a.ics", NULL, &job),
+			 CMN_OK);
 	assert_int_equal(job.stats.records_created, 0);
 	assert_int_equal(job.stats.records_duplicate, 1);
 	import_job_release(&job);
@@ -193,8 +194,9 @@ static void google_weekdays(void **state)
 			weekdays++;
 			last = d;
 		}
-	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", FIX "x_location.ics", "x.ics",
-				     NULL, &job), CMN_OK);
+	assert_int_equal(
+	    import_file(f->ps, &f->reg, "cli:test", FIX "x_location.ics", "x.ics", NULL, &job),
+	    CMN_OK);
 	assert_int_equal(job.stats.records_created, weekdays);
 	import_job_release(&job);
 	all = events(f);
@@ -213,8 +215,9 @@ static void google_weekdays(void **state)
 		    strcmp(field(all, n - 1, "start") + 11, "13:00:00.000Z") == 0);
 	json_decref(all);
 
-	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", FIX "x_location.ics", "x.ics",
-				     NULL, &job), CMN_OK);
+	assert_int_equal(
+	    import_file(f->ps, &f->reg, "cli:test", FIX "x_location.ics", "x.ics", NULL, &job),
+	    CMN_OK);
 	assert_int_equal(job.stats.records_created, 0);
 	assert_int_equal(job.stats.records_duplicate, weekdays);
 	import_job_release(&job);
@@ -227,10 +230,11 @@ static void all_day(void **state)
 	struct fx *f = *state;
 	json_t *all;
 
-	import_ok(f, CAL("BEGIN:VEVENT\r\nUID:a1\r\nDTSTART;VALUE=DATE:20240714\r\n"
-			 "SUMMARY:Fete nationale\r\nEND:VEVENT\r\n"
-			 "BEGIN:VEVENT\r\nUID:a2\r\nDTSTART;VALUE=DATE:20240801\r\n"
-			 "DTEND;VALUE=DATE:20240804\r\nSUMMARY:Vacances\r\nEND:VEVENT\r\n"),
+	import_ok(f,
+		  CAL("BEGIN:VEVENT\r\nUID:a1\r\nDTSTART;VALUE=DATE:20240714\r\n"
+		      "SUMMARY:Fete nationale\r\nEND:VEVENT\r\n"
+		      "BEGIN:VEVENT\r\nUID:a2\r\nDTSTART;VALUE=DATE:20240801\r\n"
+		      "DTEND;VALUE=DATE:20240804\r\nSUMMARY:Vacances\r\nEND:VEVENT\r\n"),
 		  2);
 	all = events(f);
 	assert_string_equal(field(all, 0, "start"), "2024-07-14T00:00:00.000Z");
@@ -247,14 +251,15 @@ static void tzid_across_dst(void **state)
 	struct fx *f = *state;
 	json_t *all;
 
-	import_ok(f, CAL("BEGIN:VEVENT\r\nUID:w1\r\nDTSTART;TZID=Europe/Paris:20240321T090000\r\n"
-			 "DURATION:PT1H30M\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nSUMMARY:Point\r\n"
-			 "END:VEVENT\r\n"
-			 "BEGIN:VEVENT\r\nUID:w2\r\n"
-			 "DTSTART;TZID=\"America/New_York\":20241025T090000\r\n"
-			 "DTEND;TZID=America/New_York:20241025T100000\r\n"
-			 "RRULE:FREQ=DAILY;INTERVAL=7;UNTIL=20241108T140000Z\r\n"
-			 "SUMMARY:NY\r\nEND:VEVENT\r\n"),
+	import_ok(f,
+		  CAL("BEGIN:VEVENT\r\nUID:w1\r\nDTSTART;TZID=Europe/Paris:20240321T090000\r\n"
+		      "DURATION:PT1H30M\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nSUMMARY:Point\r\n"
+		      "END:VEVENT\r\n"
+		      "BEGIN:VEVENT\r\nUID:w2\r\n"
+		      "DTSTART;TZID=\"America/New_York\":20241025T090000\r\n"
+		      "DTEND;TZID=America/New_York:20241025T100000\r\n"
+		      "RRULE:FREQ=DAILY;INTERVAL=7;UNTIL=20241108T140000Z\r\n"
+		      "SUMMARY:NY\r\nEND:VEVENT\r\n"),
 		  7);
 	all = events(f);
 	assert_int_equal(json_array_size(all), 7);
@@ -280,9 +285,10 @@ static void weekly_byday_count(void **state)
 					   "2024-01-29"};
 	json_t *all;
 
-	import_ok(f, CAL("BEGIN:VEVENT\r\nUID:b1\r\nDTSTART:20240101T100000Z\r\n"
-			 "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;COUNT=5\r\nSUMMARY:Yoga\r\n"
-			 "END:VEVENT\r\n"),
+	import_ok(f,
+		  CAL("BEGIN:VEVENT\r\nUID:b1\r\nDTSTART:20240101T100000Z\r\n"
+		      "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;COUNT=5\r\nSUMMARY:Yoga\r\n"
+		      "END:VEVENT\r\n"),
 		  5);
 	all = events(f);
 	assert_int_equal(json_array_size(all), 5);
@@ -298,12 +304,13 @@ static void monthly_last_friday_until(void **state)
 					   "2024-05-31"};
 	json_t *all;
 
-	import_ok(f, CAL("BEGIN:VEVENT\r\nUID:c1\r\nDTSTART;TZID=Europe/Paris:20240126T180000\r\n"
-			 "RRULE:FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20240531T160000Z\r\n"
-			 "SUMMARY:Apero\r\nEND:VEVENT\r\n"
-			 "BEGIN:VEVENT\r\nUID:c2\r\nDTSTART;VALUE=DATE:20240115\r\n"
-			 "RRULE:FREQ=MONTHLY;BYMONTHDAY=15,-1;BYMONTH=1,2;UNTIL=20250101\r\n"
-			 "SUMMARY:Loyer\r\nEND:VEVENT\r\n"),
+	import_ok(f,
+		  CAL("BEGIN:VEVENT\r\nUID:c1\r\nDTSTART;TZID=Europe/Paris:20240126T180000\r\n"
+		      "RRULE:FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20240531T160000Z\r\n"
+		      "SUMMARY:Apero\r\nEND:VEVENT\r\n"
+		      "BEGIN:VEVENT\r\nUID:c2\r\nDTSTART;VALUE=DATE:20240115\r\n"
+		      "RRULE:FREQ=MONTHLY;BYMONTHDAY=15,-1;BYMONTH=1,2;UNTIL=20250101\r\n"
+		      "SUMMARY:Loyer\r\nEND:VEVENT\r\n"),
 		  9);
 	all = events(f);
 	/* c2: Jan 15, Jan 31, Feb 15, Feb 29 of 2024 */
@@ -317,9 +324,9 @@ static void monthly_last_friday_until(void **state)
 		json_t *every = events(f), *o;
 		size_t i;
 
-		json_array_foreach(every, i, o)
-			if (strcmp(json_string_value(json_object_get(o, "uid")), "c1") == 0)
-				json_array_append(all, o);
+		json_array_foreach(every, i,
+				   o) if (strcmp(json_string_value(json_object_get(o, "uid")),
+						 "c1") == 0) json_array_append(all, o);
 		json_decref(every);
 	}
 	assert_int_equal(json_array_size(all), 5);
@@ -335,15 +342,15 @@ static void exdate_and_override(void **state)
 	struct fx *f = *state;
 	struct import_job job;
 	static const char text[] =
-		CAL("BEGIN:VEVENT\r\nUID:r1\r\nRECURRENCE-ID:20240513T100000Z\r\n"
-		    "DTSTART:20240514T150000Z\r\nDTEND:20240514T160000Z\r\n"
-		    "SUMMARY:Moved\r\nEND:VEVENT\r\n"
-		    "BEGIN:VEVENT\r\nUID:r1\r\nDTSTART:20240506T100000Z\r\nDTEND:20240506T110000Z\r\n"
-		    "RRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY:Weekly\r\nEND:VEVENT\r\n"
-		    "BEGIN:VEVENT\r\nUID:e1\r\nDTSTART;TZID=Europe/Paris:20240201T090000\r\n"
-		    "RRULE:FREQ=DAILY;COUNT=5\r\n"
-		    "EXDATE;TZID=Europe/Paris:20240202T090000,20240204T090000\r\n"
-		    "SUMMARY:Daily\r\nEND:VEVENT\r\n");
+	    CAL("BEGIN:VEVENT\r\nUID:r1\r\nRECURRENCE-ID:20240513T100000Z\r\n"
+		"DTSTART:20240514T150000Z\r\nDTEND:20240514T160000Z\r\n"
+		"SUMMARY:Moved\r\nEND:VEVENT\r\n"
+		"BEGIN:VEVENT\r\nUID:r1\r\nDTSTART:20240506T100000Z\r\nDTEND:20240506T110000Z\r\n"
+		"RRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY:Weekly\r\nEND:VEVENT\r\n"
+		"BEGIN:VEVENT\r\nUID:e1\r\nDTSTART;TZID=Europe/Paris:20240201T090000\r\n"
+		"RRULE:FREQ=DAILY;COUNT=5\r\n"
+		"EXDATE;TZID=Europe/Paris:20240202T090000,20240204T090000\r\n"
+		"SUMMARY:Daily\r\nEND:VEVENT\r\n");
 	json_t *all;
 
 	import_ok(f, text, 6);
@@ -373,16 +380,18 @@ static void folded_and_escaped(void **state)
 	struct fx *f = *state;
 	json_t *all;
 
-	import_ok(f, CAL("BEGIN:VEVENT\r\nUID:t\r\n ext\r\nDTSTART:20240301T100000Z\r\n"
-			 "SUMMARY:R\xc3\xa9union\\, bilan\\; suite\\\\fin\\nligne 2 sur une li\r\n"
-			 "\tgne pli\xc3\xa9\r\n  e\r\n"
-			 "LOCATION;LANGUAGE=fr;X-P=\"a;b:c\":Salle\\, 2\r\n"
-			 "categories:Travail\\,perso,Autre\r\nEND:VEVENT\r\n"),
+	import_ok(f,
+		  CAL("BEGIN:VEVENT\r\nUID:t\r\n ext\r\nDTSTART:20240301T100000Z\r\n"
+		      "SUMMARY:R\xc3\xa9union\\, bilan\\; suite\\\\fin\\nligne 2 sur une li\r\n"
+		      "\tgne pli\xc3\xa9\r\n  e\r\n"
+		      "LOCATION;LANGUAGE=fr;X-P=\"a;b:c\":Salle\\, 2\r\n"
+		      "categories:Travail\\,perso,Autre\r\nEND:VEVENT\r\n"),
 		  1);
 	all = events(f);
 	assert_string_equal(field(all, 0, "uid"), "text");
-	assert_string_equal(field(all, 0, "summary"),
-			    "R\xc3\xa9union, bilan; suite\\fin\nligne 2 sur une ligne pli\xc3\xa9 e");
+	assert_string_equal(
+	    field(all, 0, "summary"),
+	    "R\xc3\xa9union, bilan; suite\\fin\nligne 2 sur une ligne pli\xc3\xa9 e");
 	assert_string_equal(field(all, 0, "location"), "Salle, 2");
 	assert_string_equal(field(all, 0, "category"), "Travail,perso");
 	json_decref(all);
@@ -394,19 +403,22 @@ static void zones_floating_and_fallback(void **state)
 	struct import_job job;
 	json_t *all;
 
-	assert_int_equal(import_text(f, CAL("BEGIN:VTIMEZONE\r\nTZID:Romance Standard Time\r\n"
-					    "BEGIN:STANDARD\r\nDTSTART:16010101T030000\r\n"
-					    "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n"
-					    "END:VTIMEZONE\r\n"
-					    "BEGIN:VEVENT\r\nUID:z1\r\n"
-					    "DTSTART;TZID=Romance Standard Time:20240701T090000\r\n"
-					    "SUMMARY:Outlook\r\nEND:VEVENT\r\n"
-					    "BEGIN:VEVENT\r\nUID:z2\r\nDTSTART:20240702T090000\r\n"
-					    "SUMMARY:Floating\r\nEND:VEVENT\r\n"
-					    "BEGIN:VEVENT\r\nUID:z3\r\nDTSTART;TZID=/mozilla.org/"
-					    "20050126_1/Europe/Paris:20240703T090000\r\n"
-					    "SUMMARY:Mozilla\r\nEND:VEVENT\r\n"), 0, &job),
-			 CMN_OK);
+	assert_int_equal(
+	    import_text(f,
+			CAL("BEGIN:VTIMEZONE\r\nTZID:Romance Standard Time\r\n"
+			    "BEGIN:STANDARD\r\nDTSTART:16010101T030000\r\n"
+			    "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n"
+			    "END:VTIMEZONE\r\n"
+			    "BEGIN:VEVENT\r\nUID:z1\r\n"
+			    "DTSTART;TZID=Romance Standard Time:20240701T090000\r\n"
+			    "SUMMARY:Outlook\r\nEND:VEVENT\r\n"
+			    "BEGIN:VEVENT\r\nUID:z2\r\nDTSTART:20240702T090000\r\n"
+			    "SUMMARY:Floating\r\nEND:VEVENT\r\n"
+			    "BEGIN:VEVENT\r\nUID:z3\r\nDTSTART;TZID=/mozilla.org/"
+			    "20050126_1/Europe/Paris:20240703T090000\r\n"
+			    "SUMMARY:Mozilla\r\nEND:VEVENT\r\n"),
+			0, &job),
+	    CMN_OK);
 	assert_int_equal(job.stats.records_created, 3);
 	assert_int_equal(job.nwarnings, 2);
 	import_job_release(&job);
@@ -415,8 +427,10 @@ static void zones_floating_and_fallback(void **state)
 	assert_string_equal(field(all, 1, "start"), "2024-07-02T07:00:00.000Z"); /* Paris CEST */
 	assert_string_equal(field(all, 2, "start"), "2024-07-03T07:00:00.000Z");
 	json_decref(all);
-	expect_error(f, CAL("BEGIN:VEVENT\r\nDTSTART;TZID=Nowhere/Land:20240701T090000\r\n"
-			    "END:VEVENT\r\n"), 0, 4, "TZID");
+	expect_error(f,
+		     CAL("BEGIN:VEVENT\r\nDTSTART;TZID=Nowhere/Land:20240701T090000\r\n"
+			 "END:VEVENT\r\n"),
+		     0, 4, "TZID");
 }
 
 static void occurrence_cap(void **state)
@@ -424,9 +438,11 @@ static void occurrence_cap(void **state)
 	struct fx *f = *state;
 	struct import_job job;
 
-	assert_int_equal(import_text(f, CAL("BEGIN:VEVENT\r\nUID:d\r\nDTSTART:19900101T080000Z\r\n"
-					    "RRULE:FREQ=DAILY\r\nSUMMARY:Every day\r\nEND:VEVENT\r\n"),
-				     0, &job), CMN_OK);
+	assert_int_equal(import_text(f,
+				     CAL("BEGIN:VEVENT\r\nUID:d\r\nDTSTART:19900101T080000Z\r\n"
+					 "RRULE:FREQ=DAILY\r\nSUMMARY:Every day\r\nEND:VEVENT\r\n"),
+				     0, &job),
+			 CMN_OK);
 	assert_int_equal(job.stats.records_created, 10000);
 	assert_int_equal(job.nwarnings, 1);
 	assert_non_null(strstr(job.warnings[0], "10000"));
@@ -442,22 +458,27 @@ static void errors_import_nothing(void **state)
 	char *big = malloc(16 + deep * 9 + 1);
 
 	/* the first event is fine, the second has no DTSTART: nothing is kept */
-	expect_error(f, CAL("BEGIN:VEVENT\r\nDTSTART:20240101T100000Z\r\nSUMMARY:ok\r\n"
-			    "END:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:no start\r\nEND:VEVENT\r\n"),
+	expect_error(f,
+		     CAL("BEGIN:VEVENT\r\nDTSTART:20240101T100000Z\r\nSUMMARY:ok\r\n"
+			 "END:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:no start\r\nEND:VEVENT\r\n"),
 		     0, 7, "DTSTART");
 	expect_error(f, "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:20240101T100000Z\r\n", 0, 3,
 		     "has no END:VEVENT");
 	expect_error(f, nul, sizeof(nul) - 1, 0, "NUL");
 	expect_error(f, CAL("BEGIN:VEVENT\r\nDTSTART:20240230T100000Z\r\nEND:VEVENT\r\n"), 0, 4,
 		     "date-time");
-	expect_error(f, CAL("BEGIN:VEVENT\r\nDTSTART:20240101T100000Z\r\nRRULE:FREQ=SOMETIMES\r\n"
-			    "END:VEVENT\r\n"), 0, 5, "RRULE");
+	expect_error(f,
+		     CAL("BEGIN:VEVENT\r\nDTSTART:20240101T100000Z\r\nRRULE:FREQ=SOMETIMES\r\n"
+			 "END:VEVENT\r\n"),
+		     0, 5, "RRULE");
 	expect_error(f, CAL("BEGIN:VEVENT\r\nDTSTART:20240101T100000Z\r\nEND:VTODO\r\n"), 0, 5,
 		     "expected END:VEVENT");
 	expect_error(f, "SUMMARY:hello\r\n", 0, 1, "BEGIN:VCALENDAR");
 	expect_error(f, "", 0, 0, "empty");
-	expect_error(f, CAL("BEGIN:VEVENT\r\nDTSTART:20240101T100000Z\r\nno colon here\r\n"
-			    "END:VEVENT\r\n"), 0, 5, "NAME");
+	expect_error(f,
+		     CAL("BEGIN:VEVENT\r\nDTSTART:20240101T100000Z\r\nno colon here\r\n"
+			 "END:VEVENT\r\n"),
+		     0, 5, "NAME");
 
 	assert_non_null(big);
 	n = (size_t)snprintf(big, 17, "BEGIN:VCALENDAR\n");
@@ -471,17 +492,17 @@ static void errors_import_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(google_alarms, setup, teardown),
-		cmocka_unit_test_setup_teardown(google_weekdays, setup, teardown),
-		cmocka_unit_test_setup_teardown(all_day, setup, teardown),
-		cmocka_unit_test_setup_teardown(tzid_across_dst, setup, teardown),
-		cmocka_unit_test_setup_teardown(weekly_byday_count, setup, teardown),
-		cmocka_unit_test_setup_teardown(monthly_last_friday_until, setup, teardown),
-		cmocka_unit_test_setup_teardown(exdate_and_override, setup, teardown),
-		cmocka_unit_test_setup_teardown(folded_and_escaped, setup, teardown),
-		cmocka_unit_test_setup_teardown(zones_floating_and_fallback, setup, teardown),
-		cmocka_unit_test_setup_teardown(occurrence_cap, setup, teardown),
-		cmocka_unit_test_setup_teardown(errors_import_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(google_alarms, setup, teardown),
+	    cmocka_unit_test_setup_teardown(google_weekdays, setup, teardown),
+	    cmocka_unit_test_setup_teardown(all_day, setup, teardown),
+	    cmocka_unit_test_setup_teardown(tzid_across_dst, setup, teardown),
+	    cmocka_unit_test_setup_teardown(weekly_byday_count, setup, teardown),
+	    cmocka_unit_test_setup_teardown(monthly_last_friday_until, setup, teardown),
+	    cmocka_unit_test_setup_teardown(exdate_and_override, setup, teardown),
+	    cmocka_unit_test_setup_teardown(folded_and_escaped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(zones_floating_and_fallback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(occurrence_cap, setup, teardown),
+	    cmocka_unit_test_setup_teardown(errors_import_nothing, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
