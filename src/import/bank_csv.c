@@ -47,11 +47,11 @@ struct bank_shape {
 static const struct bank_shape shapes[] = {
 	{"Boursorama", {"dateOp", "dateVal", "label", "amount", NULL, NULL, "accountNum",
 			"categoryParent", "supplierFound", NULL, "comment"}},
-	{"Caisse d'Epargne", {"Date", NULL, "Libell\xc3\xa9", NULL, "D\xc3\xa9" "bit",
-			      "Cr\xc3\xa9" "dit", NULL, NULL, NULL,
-			      "Num\xc3\xa9ro d'op\xc3\xa9ration", "D\xc3\xa9tail"}},
-	{"Fortuneo", {"Date op\xc3\xa9ration", "Date valeur", "libell\xc3\xa9", NULL,
-		      "D\xc3\xa9" "bit", "Cr\xc3\xa9" "dit", NULL, NULL, NULL, NULL, NULL}},
+	{"Caisse d'Epargne", {"Date", NULL, "Libell\303\251", NULL, "D\303\251bit",
+			      "Cr\303\251dit", NULL, NULL, NULL,
+			      "Num\303\251ro d'op\303\251ration", "D\303\251tail"}},
+	{"Fortuneo", {"Date op\303\251ration", "Date valeur", "libell\303\251", NULL,
+		      "D\303\251bit", "Cr\303\251dit", NULL, NULL, NULL, NULL, NULL}},
 };
 
 /* Boursorama parent categories (lower case prefixes) into the doctype's. */
@@ -59,10 +59,10 @@ static const struct {
 	const char *prefix, *category;
 } categories[] = {
 	{"alimentation", "food"}, {"logement", "housing"}, {"loisirs", "leisure"},
-	{"transport", "transport"}, {"auto", "transport"}, {"sant\xc3\xa9", "health"},
-	{"imp\xc3\xb4t", "tax"}, {"revenus", "income"}, {"mouvements internes", "transfer"},
-	{"\xc3\xa9pargne", "savings"}, {"epargne", "savings"}, {"enseignement", "education"},
-	{"assurance", "insurance"}, {"abonnement", "telecom"},
+	{"transport", "transport"}, {"auto", "transport"}, {"sant\303\251", "health"},
+	{"imp\303\264t", "tax"}, {"revenus", "income"}, {"mouvements internes", "transfer"},
+	{"\303\251pargne", "savings"}, {"\303\211pargne", "savings"}, {"epargne", "savings"},
+	{"enseignement", "education"}, {"assurance", "insurance"}, {"abonnement", "telecom"},
 };
 
 /* Counts of each transaction content seen in the file (open addressing). */

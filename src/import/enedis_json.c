@@ -29,17 +29,17 @@
 #include "core/timeutil.h"
 
 #define ENEDIS_JSON_MAX_BYTES (64u * 1024 * 1024) /* the whole JSON document */
-#define ENEDIS_MAX_WH 1000000000000LL             /* one day's energy (10^12 Wh) */
-#define ENEDIS_MAX_W 1000000LL                    /* one mean power (as the CSV) */
-#define ENEDIS_PRM_LEN 14
+#define ENEDIS_MAX_WH         1000000000000LL     /* one day's energy (10^12 Wh) */
+#define ENEDIS_MAX_W          1000000LL           /* one mean power (as the CSV) */
+#define ENEDIS_PRM_LEN        14
 
 /* One series being fed, and where its previous point was. */
 struct feed {
 	struct import_series s;
 	char meta[64];
-	bool daily;                       /* dates, one value per day */
-	int64_t max;                      /* largest value accepted */
-	int64_t prev_end;                 /* the previous curve time (INT64_MIN: none) */
+	bool daily;       /* dates, one value per day */
+	int64_t max;      /* largest value accepted */
+	int64_t prev_end; /* the previous curve time (INT64_MIN: none) */
 };
 
 static int detect(const char *head, size_t n, const char *filename, char *why, size_t whylen)
@@ -156,22 +156,27 @@ static enum cmn_rc put(struct import_job *j, struct feed *f, const char *when, c
 		return import_fail_at(j, pointer, "expected a date");
 	if (f->daily) {
 		if (!time_is_date(when) || time_parse(when, true, &p.t) != CMN_OK)
-			return import_fail_at(j, pointer, "expected a date (YYYY-MM-DD) for daily "
-							  "values");
+			return import_fail_at(j, pointer,
+					      "expected a date (YYYY-MM-DD) for daily "
+					      "values");
 	} else {
-		enum cmn_rc rc = paris_wall_time(series_zone("Europe/Paris"), when, f->prev_end,
-						 &p.t);
+		enum cmn_rc rc =
+		    paris_wall_time(series_zone("Europe/Paris"), when, f->prev_end, &p.t);
 
 		if (rc == CMN_ERR_NOT_FOUND)
-			return import_fail_at(j, pointer, "%.20s does not exist in Paris (the clocks "
-							  "go forward)", when);
+			return import_fail_at(j, pointer,
+					      "%.20s does not exist in Paris (the clocks "
+					      "go forward)",
+					      when);
 		if (rc != CMN_OK)
-			return import_fail_at(j, pointer, "expected a Paris time YYYY-MM-DD HH:MM:SS");
+			return import_fail_at(j, pointer,
+					      "expected a Paris time YYYY-MM-DD HH:MM:SS");
 		if (f->prev_end != INT64_MIN && p.t <= f->prev_end)
 			return import_fail_at(j, pointer, "the times must increase");
 		if (f->s.step && step != f->s.step)
-			return import_fail_at(j, pointer, "the interval length changes within the "
-							  "file");
+			return import_fail_at(j, pointer,
+					      "the interval length changes within the "
+					      "file");
 		f->s.step = step;
 		f->prev_end = p.t;
 		p.t -= step; /* stamped at the interval's start */
@@ -241,23 +246,26 @@ static enum cmn_rc run_dataconnect(struct import_job *j, const json_t *mr)
 	const json_t *type = json_object_get(mr, "reading_type");
 	const json_t *rd = json_object_get(mr, "interval_reading");
 	const char *unit = json_string_value(json_object_get(type, "unit"));
-	int64_t period = duration_step(json_string_value(json_object_get(type,
-									 "measuring_period")));
+	int64_t period =
+	    duration_step(json_string_value(json_object_get(type, "measuring_period")));
 	struct feed f;
 	enum cmn_rc rc = CMN_OK;
 
 	if (!json_is_object(mr))
 		return import_fail_at(j, "/meter_reading", "expected an object");
 	if (!prm_ok(prm))
-		return import_fail_at(j, "/meter_reading/usage_point_id", "expected a PRM of 14 "
-									   "digits");
+		return import_fail_at(j, "/meter_reading/usage_point_id",
+				      "expected a PRM of 14 "
+				      "digits");
 	if (!unit)
 		return import_fail_at(j, "/meter_reading/reading_type/unit", "expected a unit");
 	if (!json_is_array(rd))
 		return import_fail_at(j, "/meter_reading/interval_reading", "expected an array");
 	if (!feed_init(&f, prm, unit)) {
-		import_warn(j, "%zu readings in %.8s not imported: no doctype for this unit "
-			       "(daily_consumption_max_power)", json_array_size(rd), unit);
+		import_warn(j,
+			    "%zu readings in %.8s not imported: no doctype for this unit "
+			    "(daily_consumption_max_power)",
+			    json_array_size(rd), unit);
 		return CMN_OK;
 	}
 	for (size_t i = 0; i < json_array_size(rd) && rc == CMN_OK; i++) {
@@ -270,8 +278,9 @@ static enum cmn_rc run_dataconnect(struct import_job *j, const json_t *mr)
 		if (!json_is_object(r))
 			return import_fail_at(j, at, "expected an object");
 		if (!f.daily && !step)
-			return import_fail_at(j, at, "expected interval_length PT10M, PT30M or PT60M "
-						     "(or reading_type.measuring_period)");
+			return import_fail_at(j, at,
+					      "expected interval_length PT10M, PT30M or PT60M "
+					      "(or reading_type.measuring_period)");
 		rc = put(j, &f, json_string_value(json_object_get(r, "date")),
 			 json_object_get(r, "value"), step, at);
 	}
@@ -294,8 +303,8 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 }
 
 const struct import_format import_enedis_dataconnect = {
-	"enedis-dataconnect",
-	"Enedis Data Connect v5 JSON: daily consumption (Wh) and load curve (W)",
-	detect,
-	run,
+    "enedis-dataconnect",
+    "Enedis Data Connect v5 JSON: daily consumption (Wh) and load curve (W)",
+    detect,
+    run,
 };

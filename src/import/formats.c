@@ -15,6 +15,7 @@ extern const struct import_format import_gpx;
 extern const struct import_format import_takeout;
 extern const struct import_format import_grdf;
 extern const struct import_format import_enedis_dataconnect;
+extern const struct import_format import_enedis_index;
 
 const struct import_format *const import_format_list[] = {
 	&import_enedis_csv,
@@ -28,5 +29,6 @@ const struct import_format *const import_format_list[] = {
 	&import_takeout,
 	&import_grdf,
 	&import_enedis_dataconnect,
+	&import_enedis_index,
 	NULL,
 };

@@ -28,17 +28,17 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 
-#define GRDF_MAX_BYTES (64u * 1024 * 1024) /* the whole JSON document */
-#define GRDF_MAX_READINGS 200000           /* readings of one PCE (550 years of days) */
-#define GRDF_MAX_KWH 1000000000LL          /* |energy| or |volume| of one day */
-#define GRDF_PCE_LEN 14
+#define GRDF_MAX_BYTES    (64u * 1024 * 1024) /* the whole JSON document */
+#define GRDF_MAX_READINGS 200000              /* readings of one PCE (550 years of days) */
+#define GRDF_MAX_KWH      1000000000LL        /* |energy| or |volume| of one day */
+#define GRDF_PCE_LEN      14
 
 struct reading {
-	int64_t t;                        /* 00:00 UTC of the gas day */
+	int64_t t; /* 00:00 UTC of the gas day */
 	int64_t wh, litres;
 	bool has_wh, has_litres;
-	int rank;                         /* 1 provisional, 2 final */
-	size_t order;                     /* position in the file */
+	int rank;     /* 1 provisional, 2 final */
+	size_t order; /* position in the file */
 };
 
 static int detect(const char *head, size_t n, const char *filename, char *why, size_t whylen)
@@ -130,7 +130,8 @@ static int rank(const json_t *r)
 	const char *st = json_string_value(json_object_get(r, "status"));
 
 	for (size_t i = 0; provisional[i]; i++)
-		if ((q && strcmp(q, provisional[i]) == 0) || (st && strcmp(st, provisional[i]) == 0))
+		if ((q && strcmp(q, provisional[i]) == 0) ||
+		    (st && strcmp(st, provisional[i]) == 0))
 			return 1;
 	return 2;
 }
@@ -163,25 +164,31 @@ static enum cmn_rc read_one(struct import_job *j, const json_t *r, const char *p
 	out->has_litres = v && !json_is_null(v);
 	snprintf(at, sizeof(at), "%.100s/energieConsomme", pointer);
 	if (out->has_wh && (json_milli(e, &out->wh) != CMN_OK || out->wh < 0))
-		return import_fail_at(j, at, "expected an energy in kWh: a number from 0 to 10^9 "
-					     "with at most 3 decimals");
+		return import_fail_at(j, at,
+				      "expected an energy in kWh: a number from 0 to 10^9 "
+				      "with at most 3 decimals");
 	snprintf(at, sizeof(at), "%.100s/volumeBrutConsomme", pointer);
 	if (out->has_litres && (json_milli(v, &out->litres) != CMN_OK || out->litres < 0))
-		return import_fail_at(j, at, "expected a volume in m3: a number from 0 to 10^9 "
-					     "with at most 3 decimals");
+		return import_fail_at(j, at,
+				      "expected a volume in m3: a number from 0 to 10^9 "
+				      "with at most 3 decimals");
 	out->rank = rank(r);
 	out->order = order;
 	return CMN_OK;
 }
 
 /* emit - the kept readings (sorted, one per day) as the two series. */
-static enum cmn_rc emit(struct import_job *j, const char *pce, const struct reading *rd,
-			size_t n)
+static enum cmn_rc emit(struct import_job *j, const char *pce, const struct reading *rd, size_t n)
 {
 	char meta[64], vkey[GRDF_PCE_LEN + 8];
 	struct import_series energy = {
-		.doctype = "energy.gas.consumption", .source = "grdf", .key = pce, .unit = "Wh",
-		.step = 86400000, .tz = "Europe/Paris", .meta = meta,
+	    .doctype = "energy.gas.consumption",
+	    .source = "grdf",
+	    .key = pce,
+	    .unit = "Wh",
+	    .step = 86400000,
+	    .tz = "Europe/Paris",
+	    .meta = meta,
 	};
 	struct import_series volume = energy;
 	size_t gaps = 0;
@@ -218,9 +225,9 @@ static enum cmn_rc read_pce(struct import_job *j, const char *name, const json_t
 	size_t n;
 	enum cmn_rc rc = CMN_OK;
 
-	if (name[0] && (strlen(name) != GRDF_PCE_LEN ||
-			strspn(name, "0123456789") != GRDF_PCE_LEN))
-		return import_fail_at(j, "", "expected the keys of the file to be PCEs (14 digits)");
+	if (name[0] && (strlen(name) != GRDF_PCE_LEN || strspn(name, "0123456789") != GRDF_PCE_LEN))
+		return import_fail_at(j, "",
+				      "expected the keys of the file to be PCEs (14 digits)");
 	snprintf(pointer, sizeof(pointer), "%s%s", name[0] ? "/" : "", name);
 	if (!json_is_object(o))
 		return import_fail_at(j, pointer[0] ? pointer : "/", "expected a PCE object");
@@ -279,7 +286,8 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 	} else if (json_object_size(root) == 0) {
 		rc = import_fail_at(j, "", "no PCE in the file");
 	} else {
-		json_object_foreach(root, name, o) {
+		json_object_foreach(root, name, o)
+		{
 			rc = read_pce(j, name, o);
 			if (rc != CMN_OK)
 				break;
@@ -290,8 +298,8 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 }
 
 const struct import_format import_grdf = {
-	"grdf-json",
-	"GRDF customer-site JSON: daily gas energy (Wh) and volume (litres) per PCE",
-	detect,
-	run,
+    "grdf-json",
+    "GRDF customer-site JSON: daily gas energy (Wh) and volume (litres) per PCE",
+    detect,
+    run,
 };

@@ -414,9 +414,8 @@ static enum cmn_rc record_row(struct import_job *j, size_t line, struct mapping 
 		v = typed(m, c, s);
 		if (!v) {
 			json_decref(rec);
-			return import_fail(j, line, r->col[c->index], "%s: expected %s%s, not "
-					   "\"%.40s\"", c->field, c->format[0] ? "a " : "a ",
-					   c->format[0] ? c->format : c->type, s);
+			return import_fail(j, line, r->col[c->index], "%s: expected a %s, not "
+					   "\"%.40s\"", c->field, c->format[0] ? c->format : c->type, s);
 		}
 		json_object_set_new(rec, c->field, v);
 	}
