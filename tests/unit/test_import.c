@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
 #include "import/import.h"
@@ -24,47 +26,21 @@
 
 #define ENEDIS COMMUNE_FIXTURES "/enedis/Enedis_Conso_Heure_20230809-20240725_1429xxxxxxxxxx.csv"
 
-struct fx {
-	char dir[128];
-	struct keyring keys;
-	struct store *s;
-	struct registry reg;
-	struct person alice;
-	struct pstore *ps;
-};
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	char path[256], err[256], hash[CRYPT_PWHASH_LEN];
+	struct fixture *f = calloc(1, sizeof(*f));
 
-	assert_int_equal(crypt_init(), CMN_OK);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/commune-import-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(path, sizeof(path), "%s/master.key", f->dir);
-	assert_int_equal(keyring_open(&f->keys, path), CMN_OK);
-	assert_int_equal(store_open(&f->s, f->dir, &f->keys), CMN_OK);
-	assert_int_equal(registry_load(&f->reg, err, sizeof(err)), CMN_OK);
-	assert_int_equal(registry_sync(&f->reg, f->s), CMN_OK);
-	assert_int_equal(crypt_password_hash("pw-alice-correct-horse", hash), CMN_OK);
-	assert_int_equal(store_person_add(f->s, "alice", "resident", NULL, hash, &f->alice), CMN_OK);
-	assert_int_equal(store_person_store(f->s, f->alice.id, &f->ps), CMN_OK);
+	assert_non_null(f);
+	assert_int_equal(fixture_open(f, "alice"), 0);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char cmd[200];
-
-	store_close(&f->s);
-	registry_release(&f->reg);
-	keyring_release(&f->keys);
-	series_zone_release();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
+	fixture_close(*state);
+	free(*state);
 	return 0;
 }
 
@@ -122,7 +98,7 @@ static enum cmn_rc keep(const struct bucket *b, void *pv)
 
 static void enedis_fixture(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	struct series_def def;
 	struct truth truth;
@@ -205,7 +181,7 @@ static enum cmn_rc count_series(const struct series_def *d, void *pv)
 
 static void errors_import_nothing(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	char path[256];
 	int nseries = 0;
@@ -246,7 +222,7 @@ static void errors_import_nothing(void **state)
 
 static void latin1_gaps_and_step_inferred(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	struct series_def def;
 	char path[256];

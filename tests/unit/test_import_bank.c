@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
 #include "import/import.h"
@@ -29,47 +31,21 @@
 #define OFX_DIR COMMUNE_FIXTURES "/ofx/"
 #define CAMT_DIR COMMUNE_FIXTURES "/camt/"
 
-struct fx {
-	char dir[128];
-	struct keyring keys;
-	struct store *s;
-	struct registry reg;
-	struct person alice;
-	struct pstore *ps;
-};
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	char path[256], err[256], hash[CRYPT_PWHASH_LEN];
+	struct fixture *f = calloc(1, sizeof(*f));
 
-	assert_int_equal(crypt_init(), CMN_OK);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/commune-import-bank-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(path, sizeof(path), "%s/master.key", f->dir);
-	assert_int_equal(keyring_open(&f->keys, path), CMN_OK);
-	assert_int_equal(store_open(&f->s, f->dir, &f->keys), CMN_OK);
-	assert_int_equal(registry_load(&f->reg, err, sizeof(err)), CMN_OK);
-	assert_int_equal(registry_sync(&f->reg, f->s), CMN_OK);
-	assert_int_equal(crypt_password_hash("pw-alice-correct-horse", hash), CMN_OK);
-	assert_int_equal(store_person_add(f->s, "alice", "resident", NULL, hash, &f->alice), CMN_OK);
-	assert_int_equal(store_person_store(f->s, f->alice.id, &f->ps), CMN_OK);
+	assert_non_null(f);
+	assert_int_equal(fixture_open(f, "alice"), 0);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char cmd[200];
-
-	store_close(&f->s);
-	registry_release(&f->reg);
-	keyring_release(&f->keys);
-	series_zone_release();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
+	fixture_close(*state);
+	free(*state);
 	return 0;
 }
 
@@ -214,7 +190,7 @@ static enum cmn_rc add_row(const struct record_meta *m, const char *data,
 	return CMN_OK;
 }
 
-static void read_stored(struct fx *f, struct stored *s)
+static void read_stored(struct fixture *f, struct stored *s)
 {
 	struct store_query q;
 
@@ -228,7 +204,7 @@ static void read_stored(struct fx *f, struct stored *s)
 
 /* import_and_check - imports path (detected), checks the figures, then
  * imports it again: everything a duplicate, nothing new. */
-static void import_and_check(struct fx *f, const char *path, const char *format,
+static void import_and_check(struct fixture *f, const char *path, const char *format,
 			     const struct truth *t)
 {
 	struct import_job job;
@@ -265,7 +241,7 @@ static void import_and_check(struct fx *f, const char *path, const char *format,
 
 static void ofx_medium_sgml(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct truth t;
 	struct stored s;
 
@@ -279,7 +255,7 @@ static void ofx_medium_sgml(void **state)
 
 static void ofx_checking_sgml(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct truth t;
 
 	ofx_truth(OFX_DIR "checking.ofx", &t);
@@ -290,7 +266,7 @@ static void ofx_checking_sgml(void **state)
 
 static void ofx_suncorp_xml(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct truth t;
 	struct stored s;
 
@@ -305,7 +281,7 @@ static void ofx_suncorp_xml(void **state)
 
 static void ofx_empty_statement(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct truth t;
 
 	/* <OFX></OFX>: a valid file with nothing in it */
@@ -314,7 +290,7 @@ static void ofx_empty_statement(void **state)
 	import_and_check(f, OFX_DIR "bank_small.ofx", "ofx", &t);
 }
 
-static void assert_nothing_written(struct fx *f)
+static void assert_nothing_written(struct fixture *f)
 {
 	struct stored s;
 
@@ -324,7 +300,7 @@ static void assert_nothing_written(struct fx *f)
 
 static void ofx_fail_nice(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 
 	/* the first STMTTRN (line 33) has no DTPOSTED; the second an empty one,
@@ -358,7 +334,7 @@ static void write_file(const char *path, const char *text, size_t n)
 
 static void ofx_cp1252_comma_and_entities(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	struct stored s;
 	char path[256];
@@ -395,7 +371,7 @@ static void ofx_cp1252_comma_and_entities(void **state)
 
 static void ofx_bad_values(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	char path[256];
 	static const char *const bad[] = {
@@ -426,7 +402,7 @@ static void ofx_bad_values(void **state)
 
 static void camt_fixtures(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	static const char *const files[] = {
 		"camt053.v2.minimal.xml", "camt053.v2.multi.statement.xml", "camt053.v4.xml",
 		"camt053.v8.xml",
@@ -454,7 +430,7 @@ static void camt_fixtures(void **state)
 
 static void camt_mapping(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct stored s;
 	struct truth t;
 
@@ -469,7 +445,7 @@ static void camt_mapping(void **state)
 
 static void camt_multi_statement(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	struct stored s;
 	int found = 0;
@@ -489,7 +465,7 @@ static void camt_multi_statement(void **state)
 
 static void camt_bad_values(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	char path[256];
 	static const char *const bad[] = {
@@ -536,7 +512,7 @@ static double now_s(void)
 
 /* hostile - imports data with both formats: each must fail, at a line,
  * in well under a second, writing nothing. */
-static void hostile(struct fx *f, const char *what, const char *data, size_t n)
+static void hostile(struct fixture *f, const char *what, const char *data, size_t n)
 {
 	static const char *const formats[] = {"ofx", "camt053"};
 	char path[256];
@@ -559,7 +535,7 @@ static void hostile(struct fx *f, const char *what, const char *data, size_t n)
 
 static void hostile_inputs(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	static const char laughs[] =
 		"<?xml version=\"1.0\"?>\n"
 		"<!DOCTYPE lolz [\n"

@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
 #include "import/csvsplit.h"
@@ -25,47 +27,21 @@
 #include "series/series.h"
 #include "store/store.h"
 
-struct fx {
-	char dir[128];
-	struct keyring keys;
-	struct store *s;
-	struct registry reg;
-	struct person alice;
-	struct pstore *ps;
-};
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	char path[256], err[256], hash[CRYPT_PWHASH_LEN];
+	struct fixture *f = calloc(1, sizeof(*f));
 
-	assert_int_equal(crypt_init(), CMN_OK);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/commune-import-csv-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(path, sizeof(path), "%s/master.key", f->dir);
-	assert_int_equal(keyring_open(&f->keys, path), CMN_OK);
-	assert_int_equal(store_open(&f->s, f->dir, &f->keys), CMN_OK);
-	assert_int_equal(registry_load(&f->reg, err, sizeof(err)), CMN_OK);
-	assert_int_equal(registry_sync(&f->reg, f->s), CMN_OK);
-	assert_int_equal(crypt_password_hash("pw-alice-correct-horse", hash), CMN_OK);
-	assert_int_equal(store_person_add(f->s, "alice", "resident", NULL, hash, &f->alice), CMN_OK);
-	assert_int_equal(store_person_store(f->s, f->alice.id, &f->ps), CMN_OK);
+	assert_non_null(f);
+	assert_int_equal(fixture_open(f, "alice"), 0);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char cmd[200];
-
-	store_close(&f->s);
-	registry_release(&f->reg);
-	keyring_release(&f->keys);
-	series_zone_release();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
+	fixture_close(*state);
+	free(*state);
 	return 0;
 }
 
@@ -78,7 +54,7 @@ static void write_file(const char *path, const char *text, size_t n)
 	fclose(fp);
 }
 
-static enum cmn_rc import_text(struct fx *f, const char *name, const char *text, size_t n,
+static enum cmn_rc import_text(struct fixture *f, const char *name, const char *text, size_t n,
 			       const char *format, struct import_job *job)
 {
 	char path[256];
@@ -125,7 +101,7 @@ static enum cmn_rc add_txn(const struct record_meta *m, const char *data,
 	return CMN_OK;
 }
 
-static void stored_txns(struct fx *f, struct txns *t)
+static void stored_txns(struct fixture *f, struct txns *t)
 {
 	struct store_query q = {.doctype = "bank.transaction", .sort = QSORT_TIME, .limit = 1000};
 
@@ -204,7 +180,7 @@ static void truth(const char *text, int amt, int deb, int cre, struct txns *t)
 	}
 }
 
-static void check_bank(struct fx *f, const char *name, const char *text, int amt, int deb,
+static void check_bank(struct fixture *f, const char *name, const char *text, int amt, int deb,
 		       int cre, bool latin1)
 {
 	struct import_job job;
@@ -248,7 +224,7 @@ static const char boursorama[] =
 
 static void bank_boursorama(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 
 	check_bank(f, "export.csv", boursorama, 6, 0, 0, false);
 }
@@ -269,7 +245,7 @@ static const char caisse_epargne[] =
 
 static void bank_caisse_epargne(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 
 	check_bank(f, "telechargement.csv", caisse_epargne, -1, 3, 4, true);
 }
@@ -285,14 +261,14 @@ static const char fortuneo[] =
 
 static void bank_fortuneo(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 
 	check_bank(f, "HistoriqueOperations.csv", fortuneo, -1, 3, 4, false);
 }
 
 static void bank_errors_import_nothing(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	struct txns got;
 	char *text = malloc(2 * 1024 * 1024), *p;
@@ -398,7 +374,7 @@ static enum cmn_rc add_up(int64_t t, int64_t v, void *pv)
 
 static void water_index_and_volume(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	struct series_def def;
 	long long sum = 0;
@@ -453,7 +429,7 @@ static void water_index_and_volume(void **state)
 
 static void water_errors(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	static const char decreasing[] =
 		"# meter: B1\ndate;index_l\n2024-01-01;1000\n2024-01-02;1100\n2024-01-03;1050\n";
@@ -482,7 +458,7 @@ static void water_errors(void **state)
 
 static void mapping_records(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	struct txns got;
 	static const char text[] =
@@ -524,7 +500,7 @@ static void mapping_records(void **state)
 
 static void mapping_series_and_env(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	struct series_def def;
 	long long sum = 0;

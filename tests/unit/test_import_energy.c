@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
 #include "import/import.h"
@@ -27,48 +29,21 @@
 #define GRDF COMMUNE_FIXTURES "/grdf/donnees_informatives.json"
 #define PCE  "22423299474865"
 
-struct fx {
-	char dir[128];
-	struct keyring keys;
-	struct store *s;
-	struct registry reg;
-	struct person alice;
-	struct pstore *ps;
-};
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	char path[256], err[256], hash[CRYPT_PWHASH_LEN];
+	struct fixture *f = calloc(1, sizeof(*f));
 
-	assert_int_equal(crypt_init(), CMN_OK);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/commune-energy-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(path, sizeof(path), "%s/master.key", f->dir);
-	assert_int_equal(keyring_open(&f->keys, path), CMN_OK);
-	assert_int_equal(store_open(&f->s, f->dir, &f->keys), CMN_OK);
-	assert_int_equal(registry_load(&f->reg, err, sizeof(err)), CMN_OK);
-	assert_int_equal(registry_sync(&f->reg, f->s), CMN_OK);
-	assert_int_equal(crypt_password_hash("pw-alice-correct-horse", hash), CMN_OK);
-	assert_int_equal(store_person_add(f->s, "alice", "resident", NULL, hash, &f->alice),
-			 CMN_OK);
-	assert_int_equal(store_person_store(f->s, f->alice.id, &f->ps), CMN_OK);
+	assert_non_null(f);
+	assert_int_equal(fixture_open(f, "alice"), 0);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char cmd[200];
-
-	store_close(&f->s);
-	registry_release(&f->reg);
-	keyring_release(&f->keys);
-	series_zone_release();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
+	fixture_close(*state);
+	free(*state);
 	return 0;
 }
 
@@ -84,7 +59,7 @@ static void write_file(const char *path, const char *text, size_t n)
 }
 
 /* import_text - imports text as a file named name; returns the result. */
-static enum cmn_rc import_text(struct fx *f, const char *name, const char *format, const char *text,
+static enum cmn_rc import_text(struct fixture *f, const char *name, const char *format, const char *text,
 			       size_t n, struct import_job *job)
 {
 	char path[256];
@@ -101,7 +76,7 @@ static enum cmn_rc count_series(const struct series_def *d, void *pv)
 	return CMN_OK;
 }
 
-static int nseries(struct fx *f)
+static int nseries(struct fixture *f)
 {
 	int n = 0;
 
@@ -130,7 +105,7 @@ static enum cmn_rc keep_point(int64_t t, int64_t v, void *pv)
 }
 
 /* points - the points of a series, which must exist. */
-static void points(struct fx *f, const char *doctype, const char *source, const char *key,
+static void points(struct fixture *f, const char *doctype, const char *source, const char *key,
 		   struct scan *s, struct series_def *def)
 {
 	memset(s, 0, sizeof(*s));
@@ -187,7 +162,7 @@ static void grdf_truth(const char *path, struct grdf_truth *t)
 
 static void grdf_fixture(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	struct series_def def;
 	struct grdf_truth truth;
@@ -244,7 +219,7 @@ static void grdf_fixture(void **state)
  * single-PCE shape, and a DST day: a summer day lands in its Paris date. */
 static void grdf_synthetic(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	struct series_def def;
 	struct scan s;
@@ -282,7 +257,7 @@ static void grdf_synthetic(void **state)
 
 static void grdf_errors(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	static const struct {
 		const char *text;
@@ -331,7 +306,7 @@ static void grdf_errors(void **state)
 /* Hostile input: deep nesting, a NUL byte, invalid UTF-8, empty. */
 static void json_hostile(void **state, const char *format)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	size_t deep = 100000;
 	char *text = malloc(2 * deep + 1);
@@ -402,7 +377,7 @@ static int dc_curve_day(char *out, size_t n, const char *date, int hours, long l
 
 static void dataconnect_curve_dst(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	struct series_def def;
 	struct scan s;
@@ -453,7 +428,7 @@ static void dataconnect_curve_dst(void **state)
 
 static void dataconnect_daily(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	struct series_def def;
 	struct scan s;
@@ -485,7 +460,7 @@ static void dataconnect_daily(void **state)
 
 static void dataconnect_errors(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	static const struct {
 		const char *text, *pointer;
@@ -541,7 +516,7 @@ static void dataconnect_hostile(void **state)
 
 static void index_daily(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	struct series_def def;
 	struct scan s;
@@ -610,7 +585,7 @@ static void index_daily(void **state)
 
 static void index_errors(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	static const struct {
 		const char *text;

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
 #include "import/import.h"
@@ -26,48 +28,21 @@
 #define FIX        COMMUNE_FIXTURES "/ical/"
 #define MAX_EVENTS 20000
 
-struct fx {
-	char dir[128];
-	struct keyring keys;
-	struct store *s;
-	struct registry reg;
-	struct person alice;
-	struct pstore *ps;
-};
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	char path[256], err[256], hash[CRYPT_PWHASH_LEN];
+	struct fixture *f = calloc(1, sizeof(*f));
 
-	assert_int_equal(crypt_init(), CMN_OK);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/commune-ical-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(path, sizeof(path), "%s/master.key", f->dir);
-	assert_int_equal(keyring_open(&f->keys, path), CMN_OK);
-	assert_int_equal(store_open(&f->s, f->dir, &f->keys), CMN_OK);
-	assert_int_equal(registry_load(&f->reg, err, sizeof(err)), CMN_OK);
-	assert_int_equal(registry_sync(&f->reg, f->s), CMN_OK);
-	assert_int_equal(crypt_password_hash("pw-alice-correct-horse", hash), CMN_OK);
-	assert_int_equal(store_person_add(f->s, "alice", "resident", NULL, hash, &f->alice),
-			 CMN_OK);
-	assert_int_equal(store_person_store(f->s, f->alice.id, &f->ps), CMN_OK);
+	assert_non_null(f);
+	assert_int_equal(fixture_open(f, "alice"), 0);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char cmd[200];
-
-	store_close(&f->s);
-	registry_release(&f->reg);
-	keyring_release(&f->keys);
-	series_zone_release();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
+	fixture_close(*state);
+	free(*state);
 	return 0;
 }
 
@@ -84,7 +59,7 @@ static enum cmn_rc collect(const struct record_meta *m, const char *data,
 	return CMN_OK;
 }
 
-static json_t *events(struct fx *f)
+static json_t *events(struct fixture *f)
 {
 	struct store_query q = {
 	    .doctype = "calendar.event", .sort = QSORT_TIME, .limit = MAX_EVENTS};
@@ -102,13 +77,13 @@ static const char *field(json_t *all, size_t i, const char *name)
 }
 
 /* import_text - imports an in-memory file; returns the job's result. */
-static enum cmn_rc import_text(struct fx *f, const char *text, size_t len, struct import_job *job)
+static enum cmn_rc import_text(struct fixture *f, const char *text, size_t len, struct import_job *job)
 {
 	return import_buffer(f->ps, &f->reg, "cli:test", text, len ? len : strlen(text), "t.ics",
 			     "ical", job);
 }
 
-static void import_ok(struct fx *f, const char *text, uint64_t created)
+static void import_ok(struct fixture *f, const char *text, uint64_t created)
 {
 	struct import_job job;
 	enum cmn_rc rc = import_text(f, text, 0, &job);
@@ -120,7 +95,7 @@ static void import_ok(struct fx *f, const char *text, uint64_t created)
 	import_job_release(&job);
 }
 
-static void expect_error(struct fx *f, const char *text, size_t len, size_t line, const char *words)
+static void expect_error(struct fixture *f, const char *text, size_t len, size_t line, const char *words)
 {
 	struct import_job job;
 	json_t *all = events(f);
@@ -140,7 +115,7 @@ static void expect_error(struct fx *f, const char *text, size_t len, size_t line
 
 static void google_alarms(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	char head[4096];
 	FILE *fp = fopen(FIX "alarm_google_future.ics", "rb");
@@ -178,7 +153,7 @@ static void google_alarms(void **state)
  * no end: expanded to two years after today. Counted here day by day. */
 static void google_weekdays(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	int64_t today = time_floor_div(time_now_ms(), 86400000), y, last_y, end_day, d, last = 0;
 	int m, dd, last_m, last_d;
@@ -227,7 +202,7 @@ static void google_weekdays(void **state)
 
 static void all_day(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	json_t *all;
 
 	import_ok(f,
@@ -248,7 +223,7 @@ static void all_day(void **state)
  * 2024-03-31: 08:00Z twice, then 07:00Z. */
 static void tzid_across_dst(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	json_t *all;
 
 	import_ok(f,
@@ -280,7 +255,7 @@ static void tzid_across_dst(void **state)
 
 static void weekly_byday_count(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	static const char *const want[] = {"2024-01-01", "2024-01-03", "2024-01-15", "2024-01-17",
 					   "2024-01-29"};
 	json_t *all;
@@ -299,7 +274,7 @@ static void weekly_byday_count(void **state)
 
 static void monthly_last_friday_until(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	static const char *const want[] = {"2024-01-26", "2024-02-23", "2024-03-29", "2024-04-26",
 					   "2024-05-31"};
 	json_t *all;
@@ -339,7 +314,7 @@ static void monthly_last_friday_until(void **state)
 
 static void exdate_and_override(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	static const char text[] =
 	    CAL("BEGIN:VEVENT\r\nUID:r1\r\nRECURRENCE-ID:20240513T100000Z\r\n"
@@ -377,7 +352,7 @@ static void exdate_and_override(void **state)
 
 static void folded_and_escaped(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	json_t *all;
 
 	import_ok(f,
@@ -399,7 +374,7 @@ static void folded_and_escaped(void **state)
 
 static void zones_floating_and_fallback(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	json_t *all;
 
@@ -435,7 +410,7 @@ static void zones_floating_and_fallback(void **state)
 
 static void occurrence_cap(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 
 	assert_int_equal(import_text(f,
@@ -451,7 +426,7 @@ static void occurrence_cap(void **state)
 
 static void errors_import_nothing(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	static const char nul[] = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:20240101\r\n"
 				  "SUMMARY:a\0b\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 	size_t deep = 100000, n;

@@ -17,6 +17,8 @@
 #include <math.h>
 
 #include <cmocka.h>
+
+#include "fixture.h"
 #include <jansson.h>
 
 #include "core/timeutil.h"
@@ -29,48 +31,21 @@
 #define GPX_DIR COMMUNE_FIXTURES "/gpx/"
 #define RECORDS COMMUNE_FIXTURES "/takeout/records.json"
 
-struct fx {
-	char dir[128];
-	struct keyring keys;
-	struct store *s;
-	struct registry reg;
-	struct person alice;
-	struct pstore *ps;
-};
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	char path[256], err[256], hash[CRYPT_PWHASH_LEN];
+	struct fixture *f = calloc(1, sizeof(*f));
 
-	assert_int_equal(crypt_init(), CMN_OK);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/commune-mobility-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(path, sizeof(path), "%s/master.key", f->dir);
-	assert_int_equal(keyring_open(&f->keys, path), CMN_OK);
-	assert_int_equal(store_open(&f->s, f->dir, &f->keys), CMN_OK);
-	assert_int_equal(registry_load(&f->reg, err, sizeof(err)), CMN_OK);
-	assert_int_equal(registry_sync(&f->reg, f->s), CMN_OK);
-	assert_int_equal(crypt_password_hash("pw-alice-correct-horse", hash), CMN_OK);
-	assert_int_equal(store_person_add(f->s, "alice", "resident", NULL, hash, &f->alice),
-			 CMN_OK);
-	assert_int_equal(store_person_store(f->s, f->alice.id, &f->ps), CMN_OK);
+	assert_non_null(f);
+	assert_int_equal(fixture_open(f, "alice"), 0);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char cmd[200];
-
-	store_close(&f->s);
-	registry_release(&f->reg);
-	keyring_release(&f->keys);
-	series_zone_release();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
+	fixture_close(*state);
+	free(*state);
 	return 0;
 }
 
@@ -249,7 +224,7 @@ static enum cmn_rc keep_trip(const struct record_meta *m, const char *data,
 	return CMN_OK;
 }
 
-static void trips_load(struct fx *f, struct trips *t)
+static void trips_load(struct fixture *f, struct trips *t)
 {
 	struct store_query q = {.doctype = "mobility.trip", .sort = QSORT_TIME, .limit = 64};
 
@@ -265,7 +240,7 @@ static void trips_release(struct trips *t)
 }
 
 /* nothing_written - no series and no trip in the store. */
-static void nothing_written(struct fx *f)
+static void nothing_written(struct fixture *f)
 {
 	struct trips t;
 	int nseries = 0;
@@ -276,7 +251,7 @@ static void nothing_written(struct fx *f)
 	assert_int_equal(t.n, 0);
 }
 
-static void series_check(struct fx *f, const char *source, const char *key, long points,
+static void series_check(struct fixture *f, const char *source, const char *key, long points,
 			 int64_t first, int64_t last, long long sum)
 {
 	struct series_def def;
@@ -296,7 +271,7 @@ static void series_check(struct fx *f, const char *source, const char *key, long
 
 /* ---- GPX fixtures ------------------------------------------------------------ */
 
-static void gpx_fixture(struct fx *f, const char *name, const char *device, long want_distinct)
+static void gpx_fixture(struct fixture *f, const char *name, const char *device, long want_distinct)
 {
 	struct import_job job;
 	struct gpx_truth truth;
@@ -345,7 +320,7 @@ static void gpx_fixture(struct fx *f, const char *name, const char *device, long
 
 static void gpx_mojstrovka(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 
 	/* GPSBabel, GPX 1.0: 184 points, all at the same (bogus, 1901) time */
@@ -361,7 +336,7 @@ static void gpx_mojstrovka(void **state)
 
 static void gpx_visnjan(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct series_def def;
 
 	/* Garmin eTrex 20x, GPX 1.1, the whole file on one line */
@@ -375,7 +350,7 @@ static void gpx_visnjan(void **state)
 
 static void gpx_all_fields(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 
 	/* a wpt, an rtept and a trkpt (without Z) have a time; 5 points do not */
@@ -396,7 +371,7 @@ static void gpx_garmin_extension(void **state)
 
 /* ---- GPX synthetic ------------------------------------------------------------ */
 
-static enum cmn_rc import_text(struct fx *f, const char *name, const char *text, size_t n,
+static enum cmn_rc import_text(struct fixture *f, const char *name, const char *text, size_t n,
 			       const char *format, struct import_job *job)
 {
 	char path[256];
@@ -408,7 +383,7 @@ static enum cmn_rc import_text(struct fx *f, const char *name, const char *text,
 
 static void gpx_rounding_and_repeats(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	struct trips trips;
 	static const char text[] =
@@ -457,7 +432,7 @@ struct hostile {
 
 static void gpx_hostile(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	static const struct hostile cases[] = {
 	    {"laughs.gpx",
 	     "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n <!ENTITY lol \"lol\">\n"
@@ -569,7 +544,7 @@ static void takeout_truth(const char *path, struct takeout_truth *t)
 
 static void takeout_records(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct takeout_truth truth;
 	struct import_job job;
 	struct series_def def;
@@ -610,7 +585,7 @@ static void takeout_records(void **state)
 
 static void takeout_synthetic(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_job job;
 	/* timestampMs, altitude, E7 rounding both ways, other members skipped,
 	 * a repeated time with other coordinates, an element without a position */
@@ -638,7 +613,7 @@ static void takeout_synthetic(void **state)
 
 static void takeout_hostile(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	static const struct {
 		const char *name;
 		const char *text;

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
 #include "record/doctype.h"
@@ -22,46 +24,21 @@
 #include "series/series.h"
 #include "store/store.h"
 
-struct fx {
-	char dir[128];
-	struct keyring keys;
-	struct store *s;
-	struct registry reg;
-	struct person alice;
-	struct pstore *ps;
-};
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	char path[256], err[256], hash[CRYPT_PWHASH_LEN];
+	struct fixture *f = calloc(1, sizeof(*f));
 
-	assert_int_equal(crypt_init(), CMN_OK);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/commune-series-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(path, sizeof(path), "%s/master.key", f->dir);
-	assert_int_equal(keyring_open(&f->keys, path), CMN_OK);
-	assert_int_equal(store_open(&f->s, f->dir, &f->keys), CMN_OK);
-	assert_int_equal(registry_load(&f->reg, err, sizeof(err)), CMN_OK);
-	assert_int_equal(registry_sync(&f->reg, f->s), CMN_OK);
-	assert_int_equal(crypt_password_hash("pw-alice-correct-horse", hash), CMN_OK);
-	assert_int_equal(store_person_add(f->s, "alice", "resident", NULL, hash, &f->alice), CMN_OK);
-	assert_int_equal(store_person_store(f->s, f->alice.id, &f->ps), CMN_OK);
+	assert_non_null(f);
+	assert_int_equal(fixture_open(f, "alice"), 0);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char cmd[200];
-
-	store_close(&f->s);
-	registry_release(&f->reg);
-	keyring_release(&f->keys);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
+	fixture_close(*state);
+	free(*state);
 	return 0;
 }
 
@@ -73,7 +50,7 @@ static int64_t at(const char *rfc3339)
 	return t;
 }
 
-static void load_curve(struct fx *f, struct series_def *def)
+static void load_curve(struct fixture *f, struct series_def *def)
 {
 	const char *why = NULL;
 
@@ -90,7 +67,7 @@ static void load_curve(struct fx *f, struct series_def *def)
 
 static void creation_is_checked(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct series_def d, again;
 	const char *why = NULL;
 
@@ -128,7 +105,7 @@ static enum cmn_rc collect(int64_t t, int64_t v, void *pv)
 
 static void appends_are_idempotent_and_newer_wins(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct series_def d;
 	struct series_write w;
 	struct series_point pts[200], got[400], *cursor = got;
@@ -195,7 +172,7 @@ static enum cmn_rc audit_actions(const struct audit_entry *e, void *pv)
 
 static void writes_are_audited(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct series_def d;
 	struct series_write w;
 	struct series_point p = {at("2024-05-01T00:00:00Z"), 10};
@@ -231,7 +208,7 @@ static enum cmn_rc keep_bucket(const struct bucket *b, void *pv)
 
 static void day_buckets_follow_dst(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct series_def d;
 	struct series_write w;
 	struct series_point *pts = malloc(5 * 48 * sizeof(*pts));
@@ -286,7 +263,7 @@ static void day_buckets_follow_dst(void **state)
 
 static void month_and_week_buckets(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct series_def d;
 	struct series_write w;
 	struct series_point *pts = malloc(100 * 48 * sizeof(*pts));
@@ -327,7 +304,7 @@ static void month_and_week_buckets(void **state)
 
 static void irregular_positions(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct series_def d = {0};
 	struct series_write w;
 	struct series_point pts[3] = {{at("2024-06-01T08:00:00.250Z"), 45764043},

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "fixture.h"
 #include <sodium.h>
 #include <sqlite3.h>
 
@@ -23,55 +25,32 @@
 #include "record/doctype.h"
 #include "store/store.h"
 
-struct fx {
-	char dir[128];
-	struct keyring keys;
-	struct store *s;
-	struct registry reg;
-	struct person alice;
-};
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	char path[256], err[256], hash[CRYPT_PWHASH_LEN];
+	struct fixture *f = calloc(1, sizeof(*f));
 
-	assert_int_equal(crypt_init(), CMN_OK);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/commune-unit-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(path, sizeof(path), "%s/master.key", f->dir);
-	assert_int_equal(keyring_open(&f->keys, path), CMN_OK);
-	assert_int_equal(store_open(&f->s, f->dir, &f->keys), CMN_OK);
-	assert_int_equal(registry_load(&f->reg, err, sizeof(err)), CMN_OK);
-	assert_int_equal(registry_sync(&f->reg, f->s), CMN_OK);
-	assert_int_equal(crypt_password_hash("pw-alice-correct-horse", hash), CMN_OK);
-	assert_int_equal(store_person_add(f->s, "alice", "resident", NULL, hash, &f->alice), CMN_OK);
+	assert_non_null(f);
+	assert_int_equal(fixture_open(f, "alice"), 0);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char cmd[200];
-
-	store_close(&f->s);
-	registry_release(&f->reg);
-	keyring_release(&f->keys);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
+	fixture_close(*state);
+	free(*state);
 	return 0;
 }
 
-static void person_path(struct fx *f, const char *id, char *out, size_t n)
+static void person_path(struct fixture *f, const char *id, char *out, size_t n)
 {
 	snprintf(out, n, "%s/persons/%.2s/%s.db", f->dir, id, id);
 }
 
 static void persons_and_sessions(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct person p;
 	struct session sess;
 	char hash[CRYPT_PWHASH_LEN], path[300];
@@ -110,7 +89,7 @@ static enum cmn_rc count_row(const struct record_meta *m, const char *data,
 
 static void records_and_audit(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct pstore *ps;
 	struct record_meta m = {0};
 	struct store_query q = {0};
@@ -166,7 +145,7 @@ static void records_and_audit(void **state)
 
 static void secrets_are_encrypted(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct pstore *ps;
 	struct buf out;
 	char path[300];
@@ -195,7 +174,7 @@ static void secrets_are_encrypted(void **state)
 
 static void blobs_are_encrypted_and_counted(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct pstore *ps;
 	char id[BLOB_ID_LEN], id2[BLOB_ID_LEN], dir[300], path[400];
 	static const char content[] = "Bulletin de paie - secret salary 2345.67";
@@ -246,7 +225,7 @@ static void blobs_are_encrypted_and_counted(void **state)
 
 static void erasure_removes_the_store(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct pstore *ps;
 	struct person p;
 	char path[300], hash[CRYPT_PWHASH_LEN];
@@ -268,7 +247,7 @@ static void erasure_removes_the_store(void **state)
 
 static void key_file_checks(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct keyring k;
 	unsigned char a[CRYPT_KEY_BYTES], b[CRYPT_KEY_BYTES];
 	char path[300];
