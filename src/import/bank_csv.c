@@ -19,6 +19,7 @@
  * coffees on one day stay two transactions. docs/import/bank-csv.md.
  */
 #include "import/import.h"
+#include "import/seen.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -66,12 +67,6 @@ static const struct {
 };
 
 /* Counts of each transaction content seen in the file (open addressing). */
-struct seen {
-	uint64_t *hash;                      /* 0: a free slot */
-	uint32_t *count;
-	size_t cap, n;
-};
-
 struct bank {
 	const struct bank_shape *shape;
 	int idx[NCOLS];                      /* column of each field, -1 absent */
@@ -125,54 +120,6 @@ static const struct bank_shape *shape_of(const struct csv_fields *h, struct bank
 	return NULL;
 }
 
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h ? h : 1;
-}
-
-/* seen_next - how many times key was seen before in the file (then one more). */
-static enum cmn_rc seen_next(struct seen *t, const char *key, uint32_t *before)
-{
-	uint64_t h = fnv1a(key);
-	size_t i;
-
-	if (t->n * 2 >= t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		uint64_t *nh = calloc(cap, sizeof(*nh));
-		uint32_t *nc = calloc(cap, sizeof(*nc));
-
-		if (!nh || !nc) {
-			free(nh);
-			free(nc);
-			return CMN_ERR_NOMEM;
-		}
-		for (size_t k = 0; k < t->cap; k++) {
-			if (!t->hash[k])
-				continue;
-			for (i = t->hash[k] & (cap - 1); nh[i]; i = (i + 1) & (cap - 1))
-				;
-			nh[i] = t->hash[k];
-			nc[i] = t->count[k];
-		}
-		free(t->hash);
-		free(t->count);
-		t->hash = nh;
-		t->count = nc;
-		t->cap = cap;
-	}
-	for (i = h & (t->cap - 1); t->hash[i] && t->hash[i] != h; i = (i + 1) & (t->cap - 1))
-		;
-	if (!t->hash[i]) {
-		t->hash[i] = h;
-		t->n++;
-	}
-	*before = t->count[i]++;
-	return CMN_OK;
-}
 
 /* parse_date - DD/MM/YYYY or YYYY-MM-DD into out. */
 static bool parse_date(const char *s, char out[11])
@@ -361,8 +308,7 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 	}
 	if (rc == CMN_OK && got < 0)
 		rc = CMN_ERR_INVALID;
-	free(b.seen.hash);
-	free(b.seen.count);
+	seen_release(&b.seen);
 	return rc;
 }
 

@@ -17,6 +17,7 @@
  * gives points value * scale in the series' unit (which must be whole).
  */
 #include "import/import.h"
+#include "import/seen.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,9 +56,7 @@ struct mapping {
 	struct map_col time, value;
 	int64_t scale;
 	/* occurrences of each record content (as in bank_csv.c) */
-	uint64_t *seen_hash;
-	uint32_t *seen_count;
-	size_t seen_cap, seen_n;
+	struct seen seen;                 /* occurrences of identical lines */
 };
 
 static int detect(const char *head, size_t n, const char *filename, char *why, size_t whylen)
@@ -74,54 +73,6 @@ static int detect(const char *head, size_t n, const char *filename, char *why, s
 	return 0;
 }
 
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h ? h : 1;
-}
-
-static enum cmn_rc seen_next(struct mapping *m, const char *key, uint32_t *before)
-{
-	uint64_t h = fnv1a(key);
-	size_t i;
-
-	if (m->seen_n * 2 >= m->seen_cap) {
-		size_t cap = m->seen_cap ? m->seen_cap * 2 : 1024;
-		uint64_t *nh = calloc(cap, sizeof(*nh));
-		uint32_t *nc = calloc(cap, sizeof(*nc));
-
-		if (!nh || !nc) {
-			free(nh);
-			free(nc);
-			return CMN_ERR_NOMEM;
-		}
-		for (size_t k = 0; k < m->seen_cap; k++) {
-			if (!m->seen_hash[k])
-				continue;
-			for (i = m->seen_hash[k] & (cap - 1); nh[i]; i = (i + 1) & (cap - 1))
-				;
-			nh[i] = m->seen_hash[k];
-			nc[i] = m->seen_count[k];
-		}
-		free(m->seen_hash);
-		free(m->seen_count);
-		m->seen_hash = nh;
-		m->seen_count = nc;
-		m->seen_cap = cap;
-	}
-	for (i = h & (m->seen_cap - 1); m->seen_hash[i] && m->seen_hash[i] != h;
-	     i = (i + 1) & (m->seen_cap - 1))
-		;
-	if (!m->seen_hash[i]) {
-		m->seen_hash[i] = h;
-		m->seen_n++;
-	}
-	*before = m->seen_count[i]++;
-	return CMN_OK;
-}
 
 /* column - a column given as a name (string) or a 0-based index (integer). */
 static bool column(const json_t *v, struct map_col *c)
@@ -420,8 +371,8 @@ static enum cmn_rc record_row(struct import_job *j, size_t line, struct mapping 
 		json_object_set_new(rec, c->field, v);
 	}
 	text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
-	rc = text ? seen_next(m, text, &before) : CMN_ERR_NOMEM;
-	if (rc == CMN_OK && m->seen_n > MAPPING_MAX_ROWS)
+	rc = text ? seen_next(&m->seen, text, &before) : CMN_ERR_NOMEM;
+	if (rc == CMN_OK && m->seen.n > MAPPING_MAX_ROWS)
 		rc = import_fail(j, line, 1, "more than %d records in one file", MAPPING_MAX_ROWS);
 	/* the key: the content and its occurrence in the file */
 	key = rc == CMN_OK ? malloc(strlen(text) + 16) : NULL;
@@ -524,8 +475,7 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 		rc = CMN_ERR_INVALID;
 	if (rc == CMN_OK && m.header && !have_header)
 		rc = import_fail(j, in->line, 1, "no header line");
-	free(m.seen_hash);
-	free(m.seen_count);
+	seen_release(&m.seen);
 	json_decref(m.root);
 	return rc;
 }
