@@ -16,6 +16,9 @@ extern const struct import_format import_takeout;
 extern const struct import_format import_grdf;
 extern const struct import_format import_enedis_dataconnect;
 extern const struct import_format import_enedis_index;
+extern const struct import_format import_enedis_synchrone;
+extern const struct import_format import_grdf_adict;
+extern const struct import_format import_geojson;
 
 const struct import_format *const import_format_list[] = {
 	&import_enedis_csv,
@@ -30,5 +33,8 @@ const struct import_format *const import_format_list[] = {
 	&import_grdf,
 	&import_enedis_dataconnect,
 	&import_enedis_index,
+	&import_enedis_synchrone,
+	&import_grdf_adict,
+	&import_geojson,
 	NULL,
 };
