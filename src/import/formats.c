@@ -16,6 +16,8 @@ extern const struct import_format import_takeout;
 extern const struct import_format import_grdf;
 extern const struct import_format import_enedis_dataconnect;
 extern const struct import_format import_enedis_index;
+extern const struct import_format import_takeout_semantic;
+extern const struct import_format import_emission_trips;
 extern const struct import_format import_enedis_synchrone;
 extern const struct import_format import_grdf_adict;
 extern const struct import_format import_geojson;
@@ -33,6 +35,8 @@ const struct import_format *const import_format_list[] = {
 	&import_grdf,
 	&import_enedis_dataconnect,
 	&import_enedis_index,
+	&import_takeout_semantic,
+	&import_emission_trips,
 	&import_enedis_synchrone,
 	&import_grdf_adict,
 	&import_geojson,
