@@ -104,47 +104,6 @@ static enum cmn_rc fail_at(struct semantic *s, const char *member, const char *f
 
 /* ---- the text before jansson ---------------------------------------------- */
 
-/*
- * precheck - refuses NUL bytes and nesting deeper than SEMANTIC_MAX_DEPTH
- * with the line and column, before jansson (whose own limit is far deeper)
- * sees the text. Strings are skipped; the rest of the syntax is jansson's.
- */
-static enum cmn_rc precheck(struct import_job *j, const char *text, size_t len)
-{
-	size_t line = 1, col = 0, depth = 0;
-	bool in_string = false, escape = false;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (c == '\n') {
-			line++;
-			col = 0;
-		} else if ((c & 0xc0) != 0x80) {
-			col++;
-		}
-		if (c == 0)
-			return import_fail(j, line, col, "a NUL byte in a JSON file");
-		if (in_string) {
-			if (escape)
-				escape = false;
-			else if (c == '\\')
-				escape = true;
-			else if (c == '"')
-				in_string = false;
-		} else if (c == '"') {
-			in_string = true;
-		} else if (c == '{' || c == '[') {
-			if (++depth > SEMANTIC_MAX_DEPTH)
-				return import_fail(
-				    j, line, col, "arrays and objects nested deeper than %d levels",
-				    SEMANTIC_MAX_DEPTH);
-		} else if ((c == '}' || c == ']') && depth) {
-			depth--;
-		}
-	}
-	return CMN_OK;
-}
 
 /* ---- fields --------------------------------------------------------------- */
 
@@ -416,7 +375,7 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 	if (rc == CMN_OK && len == 0)
 		rc = import_fail(j, 1, 1, "the file is empty");
 	if (rc == CMN_OK)
-		rc = precheck(j, text, len);
+		rc = import_json_precheck(j, text, len, SEMANTIC_MAX_DEPTH);
 	if (rc == CMN_OK && !(doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err)))
 		rc = import_fail(j, (size_t)(err.line > 0 ? err.line : 0),
 				 (size_t)(err.column > 0 ? err.column : 0), "invalid JSON: %s",
