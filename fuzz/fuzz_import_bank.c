@@ -21,6 +21,7 @@
 
 #include "core/str.h"
 #include "crypto/crypt.h"
+#include "fixture.h"
 #include "import/import.h"
 #include "record/doctype.h"
 #include "store/store.h"
@@ -28,11 +29,7 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[64];
-static struct keyring keys;
-static struct store *store;
-static struct registry reg;
-static struct pstore *ps;
+static struct fixture fx;            /* a person's store, made once */
 static const char *skip_checks;
 
 #define CHECK(cond, what)                                                                   \
@@ -56,16 +53,7 @@ static int skipped(const char *what)
 
 static void cleanup(void)
 {
-	char cmd[128];
-
-	store_close(&store);
-	registry_release(&reg);
-	keyring_release(&keys);
-	if (dir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "fuzz_import_bank: could not remove %s\n", dir);
-	}
+	fixture_close(&fx);
 }
 
 static void die(const char *what)
@@ -76,28 +64,12 @@ static void die(const char *what)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char path[128], err[256], hash[CRYPT_PWHASH_LEN];
-	struct person alice;
-
 	(void)argc;
 	(void)argv;
 	skip_checks = getenv("FUZZ_SKIP_CHECKS");
-	setenv("COMMUNE_PWHASH_COST", "min", 1);
-	if (crypt_init() != CMN_OK)
-		die("crypt_init");
-	snprintf(dir, sizeof(dir), "/tmp/fuzz-import-bank-XXXXXX");
-	if (!mkdtemp(dir))
-		die("mkdtemp");
+	if (fixture_open(&fx, "alice") != 0)
+		die("cannot open a person's store");
 	atexit(cleanup);
-	snprintf(path, sizeof(path), "%s/master.key", dir);
-	if (keyring_open(&keys, path) != CMN_OK || store_open(&store, dir, &keys) != CMN_OK)
-		die("cannot open a store");
-	if (registry_load(&reg, err, sizeof(err)) != CMN_OK || registry_sync(&reg, store) != CMN_OK)
-		die("cannot load the registry");
-	if (crypt_password_hash("fuzz-password-long-enough", hash) != CMN_OK ||
-	    store_person_add(store, "alice", "resident", NULL, hash, &alice) != CMN_OK ||
-	    store_person_store(store, alice.id, &ps) != CMN_OK)
-		die("cannot create a person");
 	return 0;
 }
 
@@ -114,16 +86,16 @@ static void run_format(const struct import_format *fmt, const uint8_t *data, siz
 		free(job);
 		return;
 	}
-	job->ps = ps;
-	job->reg = &reg;
+	job->ps = fx.ps;
+	job->reg = &fx.reg;
 	job->actor = "fuzz";
 	job->format = fmt;
 	crypt_id_new(job->id);
 	snprintf(job->source, sizeof(job->source), "import:%s", fmt->name);
-	if (pstore_tx_begin(ps) != CMN_OK)
+	if (pstore_tx_begin(fx.ps) != CMN_OK)
 		die("pstore_tx_begin");
 	rc = fmt->run(job, &in);
-	pstore_tx_end(ps, CMN_ERR_INVALID); /* every run is rolled back */
+	pstore_tx_end(fx.ps, CMN_ERR_INVALID); /* every run is rolled back */
 	CHECK(rc == CMN_OK || rc == CMN_ERR_INVALID || rc == CMN_ERR_NOMEM, "result is OK or INVALID");
 	if (rc == CMN_ERR_INVALID) {
 		CHECK(memchr(job->err.message, '\0', sizeof(job->err.message)) != NULL,

@@ -12,35 +12,21 @@
 #include <unistd.h>
 
 #include "crypto/crypt.h"
+#include "fixture.h"
 #include "import/import.h"
 #include "record/doctype.h"
 #include "store/store.h"
 
-static struct keyring keys;
-static struct store *store;
-static struct registry reg;
-static struct pstore *ps;
+static struct fixture fx;            /* a person's store, made once */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char dir[] = "/tmp/commune-fuzz-import-csv-XXXXXX";
-	char path[128], err[256], hash[CRYPT_PWHASH_LEN];
-	struct person p;
-
 	(void)argc;
 	(void)argv;
-	setenv("COMMUNE_PWHASH_COST", "min", 1);
-	if (crypt_init() != CMN_OK || !mkdtemp(dir))
-		abort();
-	snprintf(path, sizeof(path), "%s/master.key", dir);
-	if (keyring_open(&keys, path) != CMN_OK || store_open(&store, dir, &keys) != CMN_OK ||
-	    registry_load(&reg, err, sizeof(err)) != CMN_OK || registry_sync(&reg, store) != CMN_OK ||
-	    crypt_password_hash("fuzz-password-123", hash) != CMN_OK ||
-	    store_person_add(store, "fuzz", "resident", NULL, hash, &p) != CMN_OK ||
-	    store_person_store(store, p.id, &ps) != CMN_OK)
+	if (fixture_open(&fx, "fuzz") != 0)
 		abort();
 	return 0;
 }
@@ -51,10 +37,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct import_job job;
 	enum cmn_rc rc;
 
-	if (pstore_tx_begin(ps) != CMN_OK)
+	if (pstore_tx_begin(fx.ps) != CMN_OK)
 		abort();
 	/* the first byte's low bits pick a format, or detection */
-	rc = import_buffer(ps, &reg, "fuzz", data, size, "fuzz.csv",
+	rc = import_buffer(fx.ps, &fx.reg, "fuzz", data, size, "fuzz.csv",
 			   size ? formats[data[0] & 3] : NULL, &job);
 	if (rc == CMN_ERR_INVALID && !job.err.message[0])
 		abort(); /* every refusal says why */
@@ -62,6 +48,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    job.stats.records_created + job.stats.records_duplicate > size)
 		abort(); /* a point or a record needs at least a byte of input */
 	import_job_release(&job);
-	pstore_tx_end(ps, CMN_ERR_INVALID); /* roll back: the store stays empty */
+	pstore_tx_end(fx.ps, CMN_ERR_INVALID); /* roll back: the store stays empty */
 	return 0;
 }

@@ -13,14 +13,12 @@
 #include <unistd.h>
 
 #include "crypto/crypt.h"
+#include "fixture.h"
 #include "import/import.h"
 #include "record/doctype.h"
 #include "store/store.h"
 
-static struct keyring keys;
-static struct store *store;
-static struct registry reg;
-static struct pstore *ps;
+static struct fixture fx;            /* a person's store, made once */
 
 /* the formats fuzzed; the last entry (NULL) goes through detection */
 static const char *const formats[] = {"grdf-json", "enedis-dataconnect", "enedis-index", NULL};
@@ -30,22 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char dir[] = "/tmp/commune-fuzz-energy-XXXXXX";
-	char path[128], err[256], hash[CRYPT_PWHASH_LEN];
-	struct person p;
-
 	(void)argc;
 	(void)argv;
-	setenv("COMMUNE_PWHASH_COST", "min", 1);
-	if (crypt_init() != CMN_OK || !mkdtemp(dir))
-		abort();
-	snprintf(path, sizeof(path), "%s/master.key", dir);
-	if (keyring_open(&keys, path) != CMN_OK || store_open(&store, dir, &keys) != CMN_OK ||
-	    registry_load(&reg, err, sizeof(err)) != CMN_OK ||
-	    registry_sync(&reg, store) != CMN_OK ||
-	    crypt_password_hash("fuzz-password-123", hash) != CMN_OK ||
-	    store_person_add(store, "fuzz", "resident", NULL, hash, &p) != CMN_OK ||
-	    store_person_store(store, p.id, &ps) != CMN_OK)
+	if (fixture_open(&fx, "fuzz") != 0)
 		abort();
 	return 0;
 }
@@ -57,16 +42,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct import_job job;
 	enum cmn_rc rc;
 
-	if (pstore_tx_begin(ps) != CMN_OK)
+	if (pstore_tx_begin(fx.ps) != CMN_OK)
 		abort();
 	/* the length picks the format: mutations that grow or shrink an input
 	 * try it with every format */
-	rc = import_buffer(ps, &reg, "fuzz", data, size, "fuzz.json", format, &job);
+	rc = import_buffer(fx.ps, &fx.reg, "fuzz", data, size, "fuzz.json", format, &job);
 	if (rc == CMN_ERR_INVALID && !job.err.message[0])
 		abort(); /* every refusal says why */
 	if (rc == CMN_OK && job.stats.points_added + job.stats.points_unchanged > size)
 		abort(); /* a point needs at least a byte of input */
 	import_job_release(&job);
-	pstore_tx_end(ps, CMN_ERR_INVALID); /* roll back: the store stays empty */
+	pstore_tx_end(fx.ps, CMN_ERR_INVALID); /* roll back: the store stays empty */
 	return 0;
 }

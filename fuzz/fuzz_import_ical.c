@@ -13,14 +13,12 @@
 #include <unistd.h>
 
 #include "crypto/crypt.h"
+#include "fixture.h"
 #include "import/import.h"
 #include "record/doctype.h"
 #include "store/store.h"
 
-static struct keyring keys;
-static struct store *store;
-static struct registry reg;
-static struct pstore *ps;
+static struct fixture fx;            /* a person's store, made once */
 static const struct import_format *ical;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -28,22 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char dir[] = "/tmp/commune-fuzz-ical-XXXXXX";
-	char path[128], err[256], hash[CRYPT_PWHASH_LEN];
-	struct person p;
-
 	(void)argc;
 	(void)argv;
-	setenv("COMMUNE_PWHASH_COST", "min", 1);
-	if (crypt_init() != CMN_OK || !mkdtemp(dir))
-		abort();
-	snprintf(path, sizeof(path), "%s/master.key", dir);
-	if (keyring_open(&keys, path) != CMN_OK || store_open(&store, dir, &keys) != CMN_OK ||
-	    registry_load(&reg, err, sizeof(err)) != CMN_OK ||
-	    registry_sync(&reg, store) != CMN_OK ||
-	    crypt_password_hash("fuzz-password-123", hash) != CMN_OK ||
-	    store_person_add(store, "fuzz", "resident", NULL, hash, &p) != CMN_OK ||
-	    store_person_store(store, p.id, &ps) != CMN_OK || !(ical = import_format_named("ical")))
+	if (fixture_open(&fx, "fuzz") != 0 || !(ical = import_format_named("ical")))
 		abort();
 	return 0;
 }
@@ -61,13 +46,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!f)
 		abort();
 	memset(&job, 0, sizeof(job));
-	job.ps = ps;
-	job.reg = &reg;
+	job.ps = fx.ps;
+	job.reg = &fx.reg;
 	job.actor = "fuzz";
 	job.format = ical;
 	snprintf(job.source, sizeof(job.source), "import:ical");
 	in.f = f;
-	if (pstore_tx_begin(ps) != CMN_OK)
+	if (pstore_tx_begin(fx.ps) != CMN_OK)
 		abort();
 	rc = ical->run(&job, &in);
 	if (rc == CMN_ERR_INVALID && !job.err.message[0])
@@ -77,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    job.stats.records_created + job.stats.records_duplicate > (size / 12 + 1) * 10000)
 		abort();
 	import_job_release(&job);
-	pstore_tx_end(ps, CMN_ERR_INVALID); /* roll back: the store stays empty */
+	pstore_tx_end(fx.ps, CMN_ERR_INVALID); /* roll back: the store stays empty */
 	fclose(f);
 	return 0;
 }
