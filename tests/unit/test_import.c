@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "checks.h"
 #include "fixture.h"
 
 #include "core/timeutil.h"
@@ -25,7 +26,6 @@
 #include "store/store.h"
 
 #define ENEDIS COMMUNE_FIXTURES "/enedis/Enedis_Conso_Heure_20230809-20240725_1429xxxxxxxxxx.csv"
-
 
 static int setup(void **state)
 {
@@ -163,22 +163,6 @@ static void enedis_fixture(void **state)
 	free(days);
 }
 
-static void write_file(const char *path, const char *text, size_t n)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, n, fp), n);
-	fclose(fp);
-}
-
-static enum cmn_rc count_series(const struct series_def *d, void *pv)
-{
-	(void)d;
-	(*(int *)pv)++;
-	return CMN_OK;
-}
-
 static void errors_import_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -196,25 +180,25 @@ static void errors_import_nothing(void **state)
 		"2024-01-01T01:30:00+01:00;2x5\n";
 
 	snprintf(path, sizeof(path), "%s/bad.csv", f->dir);
-	write_file(path, bad, sizeof(bad) - 1);
+	check_write_file(path, bad, sizeof(bad) - 1);
 	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", path, "bad.csv", NULL, &job),
 			 CMN_ERR_INVALID);
 	assert_int_equal(job.err.line, 6);
 	assert_int_equal(job.err.column, 27);
 	import_job_release(&job);
-	assert_int_equal(pstore_series_each(f->ps, count_series, &nseries), CMN_OK);
+	assert_int_equal(pstore_series_each(f->ps, check_count_series, &nseries), CMN_OK);
 	assert_int_equal(nseries, 0); /* not even the series was kept */
 
-	write_file(path, "", 0);
+	check_write_file(path, "", 0);
 	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", path, "empty.csv", "enedis-csv",
 				     &job), CMN_ERR_INVALID);
 	import_job_release(&job);
-	write_file(path, "hello\nworld\n", 12);
+	check_write_file(path, "hello\nworld\n", 12);
 	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", path, "x.txt", NULL, &job),
 			 CMN_ERR_INVALID);
 	assert_non_null(strstr(job.err.message, "not recognised"));
 	import_job_release(&job);
-	write_file(path, "Identifiant PRM;Type de donnees\n\0\n", 34);
+	check_write_file(path, "Identifiant PRM;Type de donnees\n\0\n", 34);
 	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", path, "nul.csv", "enedis-csv", &job),
 			 CMN_ERR_INVALID);
 	import_job_release(&job);
@@ -238,7 +222,7 @@ static void latin1_gaps_and_step_inferred(void **state)
 		"2024-03-31T04:00:00+02:00;530\r\n";
 
 	snprintf(path, sizeof(path), "%s/latin1.csv", f->dir);
-	write_file(path, text, sizeof(text) - 1);
+	check_write_file(path, text, sizeof(text) - 1);
 	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", path, "latin1.csv", NULL, &job),
 			 CMN_OK);
 	assert_int_equal(job.stats.points_added, 3);

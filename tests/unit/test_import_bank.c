@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "checks.h"
 #include "fixture.h"
 
 #include "core/timeutil.h"
@@ -30,7 +31,6 @@
 
 #define OFX_DIR COMMUNE_FIXTURES "/ofx/"
 #define CAMT_DIR COMMUNE_FIXTURES "/camt/"
-
 
 static int setup(void **state)
 {
@@ -323,15 +323,6 @@ static void ofx_fail_nice(void **state)
 	assert_nothing_written(f);
 }
 
-static void write_file(const char *path, const char *text, size_t n)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, n, fp), n);
-	fclose(fp);
-}
-
 static void ofx_cp1252_comma_and_entities(void **state)
 {
 	struct fixture *f = *state;
@@ -351,7 +342,7 @@ static void ofx_cp1252_comma_and_entities(void **state)
 		"</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\r\n";
 
 	snprintf(path, sizeof(path), "%s/cp1252.ofx", f->dir);
-	write_file(path, sgml, sizeof(sgml) - 1);
+	check_write_file(path, sgml, sizeof(sgml) - 1);
 	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", path, "x.ofx", NULL, &job), CMN_OK);
 	assert_int_equal(job.stats.records_created, 2);
 	import_job_release(&job);
@@ -389,7 +380,7 @@ static void ofx_bad_values(void **state)
 
 	snprintf(path, sizeof(path), "%s/bad.ofx", f->dir);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		write_file(path, bad[i], strlen(bad[i]));
+		check_write_file(path, bad[i], strlen(bad[i]));
 		assert_int_equal(import_file(f->ps, &f->reg, "cli:test", path, "bad.ofx", "ofx",
 					     &job), CMN_ERR_INVALID);
 		assert_true(job.err.line >= 1);
@@ -491,7 +482,7 @@ static void camt_bad_values(void **state)
 
 	snprintf(path, sizeof(path), "%s/bad.xml", f->dir);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		write_file(path, bad[i], strlen(bad[i]));
+		check_write_file(path, bad[i], strlen(bad[i]));
 		assert_int_equal(import_file(f->ps, &f->reg, "cli:test", path, "bad.xml", "camt053",
 					     &job), CMN_ERR_INVALID);
 		assert_true(job.err.line >= 1);
@@ -518,7 +509,7 @@ static void hostile(struct fixture *f, const char *what, const char *data, size_
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/hostile", f->dir);
-	write_file(path, data, n);
+	check_write_file(path, data, n);
 	for (size_t i = 0; i < 2; i++) {
 		struct import_job job;
 		double t0 = now_s();

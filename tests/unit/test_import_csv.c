@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "checks.h"
 #include "fixture.h"
 
 #include "core/timeutil.h"
@@ -26,7 +27,6 @@
 #include "record/doctype.h"
 #include "series/series.h"
 #include "store/store.h"
-
 
 static int setup(void **state)
 {
@@ -45,24 +45,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void write_file(const char *path, const char *text, size_t n)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, n, fp), n);
-	fclose(fp);
-}
-
 static enum cmn_rc import_text(struct fixture *f, const char *name, const char *text, size_t n,
 			       const char *format, struct import_job *job)
 {
-	char path[256];
-	enum cmn_rc rc;
-
-	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-	write_file(path, text, n);
-	rc = import_file(f->ps, &f->reg, "cli:test", path, name, format, job);
+	enum cmn_rc rc = check_import_text(f, name, format, text, n, job);
 
 	if (getenv("TEST_VERBOSE") && rc != CMN_OK)
 		fprintf(stderr, "%s: %zu:%zu %s %s\n", name, job->err.line, job->err.column,
@@ -532,7 +518,7 @@ static void mapping_series_and_env(void **state)
 	series_def_release(&def);
 
 	snprintf(path, sizeof(path), "%s/mapping.json", f->dir);
-	write_file(path, mapping, strlen(mapping));
+	check_write_file(path, mapping, strlen(mapping));
 	setenv("COMMUNE_IMPORT_MAPPING", path, 1);
 	assert_int_equal(import_text(f, "d.csv", data, strlen(data), "mapping", &job), CMN_OK);
 	assert_int_equal(job.stats.points_added, 2);

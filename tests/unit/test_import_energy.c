@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "checks.h"
 #include "fixture.h"
 
 #include "core/timeutil.h"
@@ -28,7 +29,6 @@
 
 #define GRDF COMMUNE_FIXTURES "/grdf/donnees_informatives.json"
 #define PCE  "22423299474865"
-
 
 static int setup(void **state)
 {
@@ -48,80 +48,6 @@ static int teardown(void **state)
 }
 
 /* ---- helpers ---------------------------------------------------------------- */
-
-static void write_file(const char *path, const char *text, size_t n)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, n, fp), n);
-	fclose(fp);
-}
-
-/* import_text - imports text as a file named name; returns the result. */
-static enum cmn_rc import_text(struct fixture *f, const char *name, const char *format, const char *text,
-			       size_t n, struct import_job *job)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-	write_file(path, text, n);
-	return import_file(f->ps, &f->reg, "cli:test", path, name, format, job);
-}
-
-static enum cmn_rc count_series(const struct series_def *d, void *pv)
-{
-	(void)d;
-	(*(int *)pv)++;
-	return CMN_OK;
-}
-
-static int nseries(struct fixture *f)
-{
-	int n = 0;
-
-	assert_int_equal(pstore_series_each(f->ps, count_series, &n), CMN_OK);
-	return n;
-}
-
-struct scan {
-	long long sum;
-	long n;
-	int64_t t[64];
-	int64_t v[64];
-};
-
-static enum cmn_rc keep_point(int64_t t, int64_t v, void *pv)
-{
-	struct scan *s = pv;
-
-	if (s->n < 64) {
-		s->t[s->n] = t;
-		s->v[s->n] = v;
-	}
-	s->n++;
-	s->sum += v;
-	return CMN_OK;
-}
-
-/* points - the points of a series, which must exist. */
-static void points(struct fixture *f, const char *doctype, const char *source, const char *key,
-		   struct scan *s, struct series_def *def)
-{
-	memset(s, 0, sizeof(*s));
-	assert_int_equal(pstore_series_find(f->ps, doctype, source, key, def), CMN_OK);
-	assert_int_equal(series_scan(f->ps, def, INT64_MIN / 2, INT64_MAX / 2, keep_point, s),
-			 CMN_OK);
-	assert_int_equal(s->n, def->points);
-}
-
-static int64_t at(const char *rfc3339)
-{
-	int64_t t;
-
-	assert_int_equal(time_parse(rfc3339, true, &t), CMN_OK);
-	return t;
-}
 
 /* ---- GRDF ------------------------------------------------------------------- */
 
@@ -166,7 +92,7 @@ static void grdf_fixture(void **state)
 	struct import_job job;
 	struct series_def def;
 	struct grdf_truth truth;
-	struct scan *s = calloc(1, sizeof(*s));
+	struct check_scan *s = calloc(1, sizeof(*s));
 	char head[4096], first[20], last[20];
 	FILE *fp;
 	size_t n;
@@ -188,18 +114,18 @@ static void grdf_fixture(void **state)
 	assert_int_equal(job.stats.warnings, 1); /* the day without data */
 	import_job_release(&job);
 
-	points(f, "energy.gas.consumption", "grdf", PCE, s, &def);
+	check_points(f, "energy.gas.consumption", "grdf", PCE, s, &def);
 	assert_int_equal(def.points, truth.with_energy);
 	assert_int_equal(def.step, 86400000);
 	assert_string_equal(def.unit, "Wh");
 	assert_int_equal(s->sum, truth.kwh * 1000);
 	snprintf(first, sizeof(first), "%s", truth.first);
 	snprintf(last, sizeof(last), "%s", truth.last);
-	assert_int_equal(def.t_first, at(first)); /* 00:00 UTC of the gas day */
-	assert_int_equal(def.t_last, at(last));
+	assert_int_equal(def.t_first, check_time(first)); /* 00:00 UTC of the gas day */
+	assert_int_equal(def.t_last, check_time(last));
 	assert_int_equal(s->v[0], 75000); /* 2019-11-30: 75 kWh */
 	series_def_release(&def);
-	points(f, "energy.gas.consumption", "grdf", PCE ".volume", s, &def);
+	check_points(f, "energy.gas.consumption", "grdf", PCE ".volume", s, &def);
 	assert_string_equal(def.unit, "m3e-3");
 	assert_int_equal(def.points, truth.with_volume);
 	assert_int_equal(s->sum, truth.m3 * 1000);
@@ -222,7 +148,7 @@ static void grdf_synthetic(void **state)
 	struct fixture *f = *state;
 	struct import_job job;
 	struct series_def def;
-	struct scan s;
+	struct check_scan s;
 	static const char text[] =
 	    "{\"idPce\": \"12345678901234\", \"releves\": [\n"
 	    " {\"journeeGaziere\": \"2024-03-31\", \"energieConsomme\": 12.345,"
@@ -238,19 +164,19 @@ static void grdf_synthetic(void **state)
 	    "es\"}\n"
 	    "]}\n";
 
-	assert_int_equal(import_text(f, "g.json", NULL, text, sizeof(text) - 1, &job), CMN_OK);
+	assert_int_equal(check_import_text(f, "g.json", NULL, text, sizeof(text) - 1, &job), CMN_OK);
 	assert_int_equal(job.stats.points_added, 6);
 	import_job_release(&job);
-	points(f, "energy.gas.consumption", "grdf", "12345678901234", &s, &def);
+	check_points(f, "energy.gas.consumption", "grdf", "12345678901234", &s, &def);
 	assert_int_equal(s.n, 3);
-	assert_int_equal(s.t[0], at("2024-03-30"));
+	assert_int_equal(s.t[0], check_time("2024-03-30"));
 	assert_int_equal(s.v[0], 500);
 	assert_int_equal(s.v[1], 12345); /* 12.345 kWh, exactly */
 	assert_int_equal(s.v[2], 99000); /* the final reading, not the estimate */
 	/* 31 March 2024 (23 hours in Paris) holds its own point */
-	assert_true(s.t[1] >= at("2024-03-30T23:00:00Z") && s.t[1] < at("2024-03-31T22:00:00Z"));
+	assert_true(s.t[1] >= check_time("2024-03-30T23:00:00Z") && s.t[1] < check_time("2024-03-31T22:00:00Z"));
 	series_def_release(&def);
-	points(f, "energy.gas.consumption", "grdf", "12345678901234.volume", &s, &def);
+	check_points(f, "energy.gas.consumption", "grdf", "12345678901234.volume", &s, &def);
 	assert_int_equal(s.sum, 50 + 1100 + 9000);
 	series_def_release(&def);
 }
@@ -290,7 +216,7 @@ static void grdf_errors(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(import_text(f, "bad.json", "grdf-json", cases[i].text,
+		assert_int_equal(check_import_text(f, "bad.json", "grdf-json", cases[i].text,
 					     strlen(cases[i].text), &job),
 				 CMN_ERR_INVALID);
 		assert_true(job.err.message[0] != '\0');
@@ -300,7 +226,7 @@ static void grdf_errors(void **state)
 			assert_int_equal(job.err.line, cases[i].line);
 		import_job_release(&job);
 	}
-	assert_int_equal(nseries(f), 0);
+	assert_int_equal(check_nseries(f), 0);
 }
 
 /* Hostile input: deep nesting, a NUL byte, invalid UTF-8, empty. */
@@ -318,19 +244,19 @@ static void json_hostile(void **state, const char *format)
 		text[deep + i] = ']';
 	}
 	text[2 * deep] = '\0';
-	assert_int_equal(import_text(f, "deep.json", format, text, 2 * deep, &job),
+	assert_int_equal(check_import_text(f, "deep.json", format, text, 2 * deep, &job),
 			 CMN_ERR_INVALID);
 	import_job_release(&job);
 	free(text);
-	assert_int_equal(import_text(f, "nul.json", format, nul, sizeof(nul) - 1, &job),
+	assert_int_equal(check_import_text(f, "nul.json", format, nul, sizeof(nul) - 1, &job),
 			 CMN_ERR_INVALID);
 	import_job_release(&job);
-	assert_int_equal(import_text(f, "utf8.json", format, bad_utf8, sizeof(bad_utf8) - 1, &job),
+	assert_int_equal(check_import_text(f, "utf8.json", format, bad_utf8, sizeof(bad_utf8) - 1, &job),
 			 CMN_ERR_INVALID);
 	import_job_release(&job);
-	assert_int_equal(import_text(f, "empty.json", format, "", 0, &job), CMN_ERR_INVALID);
+	assert_int_equal(check_import_text(f, "empty.json", format, "", 0, &job), CMN_ERR_INVALID);
 	import_job_release(&job);
-	assert_int_equal(nseries(f), 0);
+	assert_int_equal(check_nseries(f), 0);
 }
 
 static void grdf_hostile(void **state)
@@ -380,7 +306,7 @@ static void dataconnect_curve_dst(void **state)
 	struct fixture *f = *state;
 	struct import_job job;
 	struct series_def def;
-	struct scan s;
+	struct check_scan s;
 	char *text = malloc(65536);
 	size_t used;
 	long long sum = 0;
@@ -402,24 +328,24 @@ static void dataconnect_curve_dst(void **state)
 			memcpy(x, days[d].next, 10);
 		}
 		used += (size_t)snprintf(text + used, 65536 - used, "%s]}}", body);
-		rc = import_text(f, "dc.json", NULL, text, used, &job);
+		rc = check_import_text(f, "dc.json", NULL, text, used, &job);
 		assert_int_equal(rc, CMN_OK);
 		assert_int_equal(job.stats.points_added, days[d].hours * 2);
 		import_job_release(&job);
 	}
-	points(f, "energy.electricity.load_curve", "enedis", PRM, &s, &def);
+	check_points(f, "energy.electricity.load_curve", "enedis", PRM, &s, &def);
 	assert_int_equal(def.step, 1800000);
 	assert_int_equal(s.n, 46 + 50);
 	assert_int_equal(s.sum, sum);
 	/* the first interval of each day starts at local midnight */
-	assert_int_equal(s.t[0], at("2024-03-30T23:00:00Z"));
-	assert_int_equal(s.t[45], at("2024-03-31T21:30:00Z"));
-	assert_int_equal(s.t[46], at("2024-10-26T22:00:00Z"));
-	assert_int_equal(def.t_last, at("2024-10-27T22:30:00Z"));
+	assert_int_equal(s.t[0], check_time("2024-03-30T23:00:00Z"));
+	assert_int_equal(s.t[45], check_time("2024-03-31T21:30:00Z"));
+	assert_int_equal(s.t[46], check_time("2024-10-26T22:00:00Z"));
+	assert_int_equal(def.t_last, check_time("2024-10-27T22:30:00Z"));
 	series_def_release(&def);
 
 	/* again: nothing changes */
-	assert_int_equal(import_text(f, "dc.json", NULL, text, used, &job), CMN_OK);
+	assert_int_equal(check_import_text(f, "dc.json", NULL, text, used, &job), CMN_OK);
 	assert_int_equal(job.stats.points_added, 0);
 	assert_int_equal(job.stats.points_unchanged, 50);
 	import_job_release(&job);
@@ -431,7 +357,7 @@ static void dataconnect_daily(void **state)
 	struct fixture *f = *state;
 	struct import_job job;
 	struct series_def def;
-	struct scan s;
+	struct check_scan s;
 	static const char daily[] =
 	    DC_HEAD("Wh", "") "{\"value\": \"12345\", \"date\": \"2024-10-26\"},"
 			      "{\"value\": \"\", \"date\": \"2024-10-27\"},"
@@ -441,21 +367,21 @@ static void dataconnect_daily(void **state)
 	    " {\"unit\": \"VA\", \"aggregate\": \"max\"}, \"interval_reading\": ["
 	    "{\"value\": \"6000\", \"date\": \"2024-10-26 18:32:00\"}]}}";
 
-	assert_int_equal(import_text(f, "d.json", NULL, daily, sizeof(daily) - 1, &job), CMN_OK);
+	assert_int_equal(check_import_text(f, "d.json", NULL, daily, sizeof(daily) - 1, &job), CMN_OK);
 	assert_int_equal(job.stats.points_added, 2);
 	import_job_release(&job);
-	points(f, "energy.electricity.consumption", "enedis", PRM, &s, &def);
+	check_points(f, "energy.electricity.consumption", "enedis", PRM, &s, &def);
 	assert_int_equal(def.step, 86400000);
-	assert_int_equal(s.t[0], at("2024-10-26"));
-	assert_int_equal(s.t[1], at("2024-10-29"));
+	assert_int_equal(s.t[0], check_time("2024-10-26"));
+	assert_int_equal(s.t[1], check_time("2024-10-29"));
 	assert_int_equal(s.sum, 19345);
 	series_def_release(&def);
 
-	assert_int_equal(import_text(f, "p.json", NULL, power, sizeof(power) - 1, &job), CMN_OK);
+	assert_int_equal(check_import_text(f, "p.json", NULL, power, sizeof(power) - 1, &job), CMN_OK);
 	assert_int_equal(job.stats.points_added, 0);
 	assert_int_equal(job.stats.warnings, 1);
 	import_job_release(&job);
-	assert_int_equal(nseries(f), 1);
+	assert_int_equal(check_nseries(f), 1);
 }
 
 static void dataconnect_errors(void **state)
@@ -491,13 +417,13 @@ static void dataconnect_errors(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(import_text(f, "bad.json", "enedis-dataconnect", cases[i].text,
+		assert_int_equal(check_import_text(f, "bad.json", "enedis-dataconnect", cases[i].text,
 					     strlen(cases[i].text), &job),
 				 CMN_ERR_INVALID);
 		assert_string_equal(job.err.pointer, cases[i].pointer);
 		import_job_release(&job);
 	}
-	assert_int_equal(nseries(f), 0);
+	assert_int_equal(check_nseries(f), 0);
 }
 
 static void dataconnect_hostile(void **state)
@@ -519,7 +445,7 @@ static void index_daily(void **state)
 	struct fixture *f = *state;
 	struct import_job job;
 	struct series_def def;
-	struct scan s;
+	struct check_scan s;
 	char text[2048], head[4096];
 	size_t used;
 	/* across 31 March (23 hours), one day missing (2 April) and one gap in F2 */
@@ -553,31 +479,31 @@ static void index_daily(void **state)
 	}
 	memcpy(head, text, used);
 	assert_string_equal(import_detect(head, used, "index.csv", NULL, 0)->name, "enedis-index");
-	assert_int_equal(import_text(f, "index.csv", NULL, text, used, &job), CMN_OK);
+	assert_int_equal(check_import_text(f, "index.csv", NULL, text, used, &job), CMN_OK);
 	assert_int_equal(job.stats.series_created, 5); /* 4 registers and the consumption */
 	assert_int_equal(job.stats.points_added, 5 + 4 + 5 + 5 + ncons);
 	import_job_release(&job);
 
-	points(f, "energy.electricity.index", "enedis", PRM ".T", &s, &def);
+	check_points(f, "energy.electricity.index", "enedis", PRM ".T", &s, &def);
 	assert_int_equal(s.n, 5);
-	assert_int_equal(s.t[0], at("2024-03-29"));
-	assert_int_equal(s.t[3], at("2024-04-01")); /* the Paris date of 00:00+02:00 */
+	assert_int_equal(s.t[0], check_time("2024-03-29"));
+	assert_int_equal(s.t[3], check_time("2024-04-01")); /* the Paris date of 00:00+02:00 */
 	assert_int_equal(s.v[4], 1532000);
 	assert_non_null(strstr(def.meta, "\"register\":\"T\""));
 	series_def_release(&def);
-	points(f, "energy.electricity.index", "enedis", PRM ".F2", &s, &def);
+	check_points(f, "energy.electricity.index", "enedis", PRM ".F2", &s, &def);
 	assert_int_equal(s.n, 4);
 	series_def_release(&def);
-	points(f, "energy.electricity.consumption", "enedis", PRM, &s, &def);
+	check_points(f, "energy.electricity.consumption", "enedis", PRM, &s, &def);
 	assert_int_equal(s.n, ncons);
 	assert_int_equal(s.sum, cons);
-	assert_int_equal(s.t[0], at("2024-03-29"));
+	assert_int_equal(s.t[0], check_time("2024-03-29"));
 	assert_int_equal(s.v[0], 7000);
 	assert_int_equal(s.v[2], 3500); /* 31 March, a 23-hour day */
 	series_def_release(&def);
 
 	/* again: nothing changes */
-	assert_int_equal(import_text(f, "index.csv", NULL, text, used, &job), CMN_OK);
+	assert_int_equal(check_import_text(f, "index.csv", NULL, text, used, &job), CMN_OK);
 	assert_int_equal(job.stats.points_added, 0);
 	assert_int_equal(job.stats.points_unchanged, 5 + 4 + 5 + 5 + ncons);
 	import_job_release(&job);
@@ -611,7 +537,7 @@ static void index_errors(void **state)
 
 		if (i == 7)
 			n += 4; /* the NUL and what follows */
-		assert_int_equal(import_text(f, "bad.csv", "enedis-index", cases[i].text, n, &job),
+		assert_int_equal(check_import_text(f, "bad.csv", "enedis-index", cases[i].text, n, &job),
 				 CMN_ERR_INVALID);
 		assert_true(job.err.message[0] != '\0');
 		assert_int_equal(job.err.line, cases[i].line);
@@ -619,7 +545,7 @@ static void index_errors(void **state)
 			assert_int_equal(job.err.column, cases[i].column);
 		import_job_release(&job);
 	}
-	assert_int_equal(nseries(f), 0);
+	assert_int_equal(check_nseries(f), 0);
 }
 
 int main(void)

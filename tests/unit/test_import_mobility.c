@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "checks.h"
 #include "fixture.h"
 #include <jansson.h>
 
@@ -30,7 +31,6 @@
 
 #define GPX_DIR COMMUNE_FIXTURES "/gpx/"
 #define RECORDS COMMUNE_FIXTURES "/takeout/records.json"
-
 
 static int setup(void **state)
 {
@@ -67,15 +67,6 @@ static char *slurp(const char *path, size_t *len)
 	if (len)
 		*len = (size_t)n;
 	return text;
-}
-
-static void write_file(const char *path, const char *text, size_t n)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, n, fp), n);
-	fclose(fp);
 }
 
 static double haversine(double lat1, double lon1, double lat2, double lon2)
@@ -200,13 +191,6 @@ static enum cmn_rc add_up(int64_t t, int64_t v, void *pv)
 	return CMN_OK;
 }
 
-static enum cmn_rc count_series(const struct series_def *d, void *pv)
-{
-	(void)d;
-	(*(int *)pv)++;
-	return CMN_OK;
-}
-
 struct trips {
 	int n;
 	json_t *data[64];
@@ -245,7 +229,7 @@ static void nothing_written(struct fixture *f)
 	struct trips t;
 	int nseries = 0;
 
-	assert_int_equal(pstore_series_each(f->ps, count_series, &nseries), CMN_OK);
+	assert_int_equal(pstore_series_each(f->ps, check_count_series, &nseries), CMN_OK);
 	assert_int_equal(nseries, 0);
 	trips_load(f, &t);
 	assert_int_equal(t.n, 0);
@@ -374,11 +358,7 @@ static void gpx_garmin_extension(void **state)
 static enum cmn_rc import_text(struct fixture *f, const char *name, const char *text, size_t n,
 			       const char *format, struct import_job *job)
 {
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-	write_file(path, text, n);
-	return import_file(f->ps, &f->reg, "cli:test", path, name, format, job);
+	return check_import_text(f, name, format, text, n, job);
 }
 
 static void gpx_rounding_and_repeats(void **state)
@@ -472,7 +452,7 @@ static void gpx_hostile(void **state)
 		char path[256];
 
 		snprintf(path, sizeof(path), "%s/%s", f->dir, c->name);
-		write_file(path, c->text, c->len ? c->len : strlen(c->text));
+		check_write_file(path, c->text, c->len ? c->len : strlen(c->text));
 		assert_int_equal(
 		    import_file(f->ps, &f->reg, "cli:test", path, c->name, "gpx", &job),
 		    CMN_ERR_INVALID);
@@ -658,7 +638,7 @@ static void takeout_hostile(void **state)
 		char path[256];
 
 		snprintf(path, sizeof(path), "%s/%s", f->dir, cases[i].name);
-		write_file(path, cases[i].text,
+		check_write_file(path, cases[i].text,
 			   cases[i].len ? cases[i].len : strlen(cases[i].text));
 		assert_int_equal(import_file(f->ps, &f->reg, "cli:test", path, cases[i].name,
 					     "takeout-records", &job),

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "checks.h"
 #include "fixture.h"
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
@@ -49,79 +50,6 @@ static int teardown(void **state)
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static void write_file(const char *path, const char *text, size_t n)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, n, fp), n);
-	fclose(fp);
-}
-
-/* import_text - imports text as a file named name; returns the result. */
-static enum cmn_rc import_text(struct fixture *f, const char *name, const char *format,
-			       const char *text, size_t n, struct import_job *job)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-	write_file(path, text, n);
-	return import_file(f->ps, &f->reg, "cli:test", path, name, format, job);
-}
-
-static enum cmn_rc count_series(const struct series_def *d, void *pv)
-{
-	(void)d;
-	(*(int *)pv)++;
-	return CMN_OK;
-}
-
-static int nseries(struct fixture *f)
-{
-	int n = 0;
-
-	assert_int_equal(pstore_series_each(f->ps, count_series, &n), CMN_OK);
-	return n;
-}
-
-struct scan {
-	long long sum;
-	long n;
-	int64_t t[64];
-	int64_t v[64];
-};
-
-static enum cmn_rc keep_point(int64_t t, int64_t v, void *pv)
-{
-	struct scan *s = pv;
-
-	if (s->n < 64) {
-		s->t[s->n] = t;
-		s->v[s->n] = v;
-	}
-	s->n++;
-	s->sum += v;
-	return CMN_OK;
-}
-
-/* points - the points of a series, which must exist. */
-static void points(struct fixture *f, const char *doctype, const char *source, const char *key,
-		   struct scan *s, struct series_def *def)
-{
-	memset(s, 0, sizeof(*s));
-	assert_int_equal(pstore_series_find(f->ps, doctype, source, key, def), CMN_OK);
-	assert_int_equal(series_scan(f->ps, def, INT64_MIN / 2, INT64_MAX / 2, keep_point, s),
-			 CMN_OK);
-	assert_int_equal(s->n, def->points);
-}
-
-static int64_t at(const char *rfc3339)
-{
-	int64_t t;
-
-	assert_int_equal(time_parse(rfc3339, true, &t), CMN_OK);
-	return t;
-}
 
 /* expect_error - text imported with format fails at pointer (and line when
  * line > 0), and nothing is written. */
@@ -130,7 +58,7 @@ static void expect_error(struct fixture *f, const char *format, const char *text
 {
 	struct import_job job;
 
-	assert_int_equal(import_text(f, "bad.txt", format, text, strlen(text), &job),
+	assert_int_equal(check_import_text(f, "bad.txt", format, text, strlen(text), &job),
 			 CMN_ERR_INVALID);
 	assert_true(job.err.message[0] != '\0');
 	if (pointer)
@@ -138,7 +66,7 @@ static void expect_error(struct fixture *f, const char *format, const char *text
 	if (line)
 		assert_int_equal(job.err.line, line);
 	import_job_release(&job);
-	assert_int_equal(nseries(f), 0);
+	assert_int_equal(check_nseries(f), 0);
 }
 
 /* Hostile input: deep nesting, a NUL byte, invalid UTF-8, a huge number,
@@ -156,23 +84,23 @@ static void hostile(struct fixture *f, const char *format, const char *huge)
 		text[deep + i] = ']';
 	}
 	text[2 * deep] = '\0';
-	assert_int_equal(import_text(f, "deep.json", format, text, 2 * deep, &job),
+	assert_int_equal(check_import_text(f, "deep.json", format, text, 2 * deep, &job),
 			 CMN_ERR_INVALID);
 	import_job_release(&job);
 	free(text);
-	assert_int_equal(import_text(f, "nul.json", format, nul, sizeof(nul) - 1, &job),
+	assert_int_equal(check_import_text(f, "nul.json", format, nul, sizeof(nul) - 1, &job),
 			 CMN_ERR_INVALID);
 	import_job_release(&job);
-	assert_int_equal(import_text(f, "utf8.json", format, bad_utf8, sizeof(bad_utf8) - 1, &job),
+	assert_int_equal(check_import_text(f, "utf8.json", format, bad_utf8, sizeof(bad_utf8) - 1, &job),
 			 CMN_ERR_INVALID);
 	import_job_release(&job);
-	assert_int_equal(import_text(f, "huge.json", format, huge, strlen(huge), &job),
+	assert_int_equal(check_import_text(f, "huge.json", format, huge, strlen(huge), &job),
 			 CMN_ERR_INVALID);
 	assert_true(job.err.message[0] != '\0');
 	import_job_release(&job);
-	assert_int_equal(import_text(f, "empty.json", format, "", 0, &job), CMN_ERR_INVALID);
+	assert_int_equal(check_import_text(f, "empty.json", format, "", 0, &job), CMN_ERR_INVALID);
 	import_job_release(&job);
-	assert_int_equal(nseries(f), 0);
+	assert_int_equal(check_nseries(f), 0);
 }
 
 /* ---- Enedis mesure synchrone ------------------------------------------------ */
@@ -180,7 +108,7 @@ static void hostile(struct fixture *f, const char *format, const char *huge)
 /* Paris offset in 2026 (s): summer time from 03-29 01:00Z to 10-25 01:00Z. */
 static int paris_2026(int64_t t)
 {
-	return t >= at("2026-03-29T01:00:00Z") && t < at("2026-10-25T01:00:00Z") ? 7200 : 3600;
+	return t >= check_time("2026-03-29T01:00:00Z") && t < check_time("2026-10-25T01:00:00Z") ? 7200 : 3600;
 }
 
 /* wall - t as a Paris wall time with its offset. */
@@ -235,36 +163,36 @@ static void sync_curve_dst(void **state)
 	struct fixture *f = *state;
 	struct import_job job;
 	struct series_def def;
-	struct scan s;
+	struct check_scan s;
 	char *text = malloc(32768);
 	long long sum;
 	size_t n;
 
-	n = sync_curve(text, 32768, at("2026-03-28T23:00:00Z"), 46, 10, &sum);
-	assert_int_equal(import_text(f, "mars.json", NULL, text, n, &job), CMN_OK);
+	n = sync_curve(text, 32768, check_time("2026-03-28T23:00:00Z"), 46, 10, &sum);
+	assert_int_equal(check_import_text(f, "mars.json", NULL, text, n, &job), CMN_OK);
 	assert_string_equal(job.format->name, "enedis-synchrone");
 	assert_int_equal(job.stats.points_added, 45);
 	import_job_release(&job);
-	points(f, "energy.electricity.load_curve", "enedis", PRM, &s, &def);
+	check_points(f, "energy.electricity.load_curve", "enedis", PRM, &s, &def);
 	assert_int_equal(s.n, 45);
 	assert_int_equal(s.sum, sum);
 	assert_int_equal(def.step, 1800000);
-	assert_true(s.t[0] == at("2026-03-28T23:00:00Z"));
-	assert_true(s.t[44] == at("2026-03-29T21:30:00Z"));
+	assert_true(s.t[0] == check_time("2026-03-28T23:00:00Z"));
+	assert_true(s.t[44] == check_time("2026-03-29T21:30:00Z"));
 	assert_true(s.t[10] == s.t[9] + 2 * 1800000); /* the gap */
 	series_def_release(&def);
 
-	n = sync_curve(text, 32768, at("2026-10-24T22:00:00Z"), 50, -1, &sum);
-	assert_int_equal(import_text(f, "oct.json", "enedis-synchrone", text, n, &job), CMN_OK);
+	n = sync_curve(text, 32768, check_time("2026-10-24T22:00:00Z"), 50, -1, &sum);
+	assert_int_equal(check_import_text(f, "oct.json", "enedis-synchrone", text, n, &job), CMN_OK);
 	assert_int_equal(job.stats.points_added, 50);
 	import_job_release(&job);
 	/* again: nothing changes */
-	assert_int_equal(import_text(f, "oct.json", "enedis-synchrone", text, n, &job), CMN_OK);
+	assert_int_equal(check_import_text(f, "oct.json", "enedis-synchrone", text, n, &job), CMN_OK);
 	assert_int_equal(job.stats.points_added, 0);
 	assert_int_equal(job.stats.points_replaced, 0);
 	assert_int_equal(job.stats.points_unchanged, 50);
 	import_job_release(&job);
-	points(f, "energy.electricity.load_curve", "enedis", PRM, &s, &def);
+	check_points(f, "energy.electricity.load_curve", "enedis", PRM, &s, &def);
 	assert_int_equal(s.n, 95);
 	series_def_release(&def);
 	free(text);
@@ -277,7 +205,7 @@ static void sync_daily(void **state)
 	struct fixture *f = *state;
 	struct import_job job;
 	struct series_def def;
-	struct scan s;
+	struct check_scan s;
 	static const char text[] =
 	    "{\"idPrm\": \"" PRM "\", \"periode\": {\"dateDebut\": \"2026-10-24\","
 	    " \"dateFin\": \"2026-10-27\"}, \"grandeur\": ["
@@ -292,19 +220,19 @@ static void sync_daily(void **state)
 	    "\"PT30M\"},"
 	    " {\"v\": \"260\", \"d\": \"2026-10-24T01:00:00+02:00\", \"p\": \"PT30M\"}]}]}";
 
-	assert_int_equal(import_text(f, "day.json", NULL, text, strlen(text), &job), CMN_OK);
+	assert_int_equal(check_import_text(f, "day.json", NULL, text, strlen(text), &job), CMN_OK);
 	assert_int_equal(job.stats.points_added, 4);
 	assert_int_equal(job.nwarnings, 1);
 	import_job_release(&job);
-	points(f, "energy.electricity.consumption", "enedis", PRM, &s, &def);
+	check_points(f, "energy.electricity.consumption", "enedis", PRM, &s, &def);
 	assert_int_equal(s.n, 2);
-	assert_true(s.t[0] == at("2026-10-24"));
-	assert_true(s.t[1] == at("2026-10-25"));
+	assert_true(s.t[0] == check_time("2026-10-24"));
+	assert_true(s.t[1] == check_time("2026-10-25"));
 	assert_int_equal(s.sum, 17100);
 	series_def_release(&def);
-	points(f, "energy.electricity.consumption", "enedis", PRM "/30min", &s, &def);
+	check_points(f, "energy.electricity.consumption", "enedis", PRM "/30min", &s, &def);
 	assert_int_equal(s.n, 2);
-	assert_true(s.t[0] == at("2026-10-23T22:00:00Z"));
+	assert_true(s.t[0] == check_time("2026-10-23T22:00:00Z"));
 	series_def_release(&def);
 }
 
@@ -373,7 +301,7 @@ static void adict_days(void **state)
 	struct fixture *f = *state;
 	struct import_job job;
 	struct series_def def;
-	struct scan s;
+	struct check_scan s;
 	static const char text[] =
 	    ADICT(PCE, "2024-10-26", "2024-10-27", "50.5", "4.6",
 		  ", \"statut_restitution\": null, \"qualification\": "
@@ -417,26 +345,26 @@ static void adict_days(void **state)
 			    ADICT(PCE, "2024-10-01", "2024-11-01", "900", "80", "")
 				ADICT("11111111111111", "2024-10-26", "2024-10-27", "1", "0.1", "");
 
-	assert_int_equal(import_text(f, "adict.ndjson", NULL, text, strlen(text), &job), CMN_OK);
+	assert_int_equal(check_import_text(f, "adict.ndjson", NULL, text, strlen(text), &job), CMN_OK);
 	assert_string_equal(job.format->name, "grdf-adict");
 	assert_int_equal(job.stats.points_added, 8);
 	assert_int_equal(job.nwarnings, 2);
 	import_job_release(&job);
-	points(f, "energy.gas.consumption", "grdf", PCE, &s, &def);
+	check_points(f, "energy.gas.consumption", "grdf", PCE, &s, &def);
 	assert_int_equal(s.n, 3);
-	assert_true(s.t[0] == at("2024-10-26"));
-	assert_true(s.t[2] == at("2024-10-28"));
+	assert_true(s.t[0] == check_time("2024-10-26"));
+	assert_true(s.t[2] == check_time("2024-10-28"));
 	assert_int_equal(s.v[1], 61250);
 	assert_int_equal(s.v[2], 70000);
 	assert_int_equal(s.sum, 50500 + 61250 + 70000);
 	series_def_release(&def);
-	points(f, "energy.gas.consumption", "grdf", PCE ".volume", &s, &def);
+	check_points(f, "energy.gas.consumption", "grdf", PCE ".volume", &s, &def);
 	assert_int_equal(s.sum, 4600 + 5600 + 6000);
 	assert_string_equal(def.unit, "m3e-3");
 	series_def_release(&def);
-	assert_int_equal(nseries(f), 4);
+	assert_int_equal(check_nseries(f), 4);
 
-	assert_int_equal(import_text(f, "adict.ndjson", "grdf-adict", text, strlen(text), &job),
+	assert_int_equal(check_import_text(f, "adict.ndjson", "grdf-adict", text, strlen(text), &job),
 			 CMN_OK);
 	assert_int_equal(job.stats.points_added, 0);
 	assert_int_equal(job.stats.points_replaced, 0);
@@ -530,32 +458,32 @@ static void geojson_mixed(void **state)
 	struct fixture *f = *state;
 	struct import_job job;
 	struct series_def def;
-	struct scan s;
+	struct check_scan s;
 	struct trips t = {0};
 	static const char text[] =
 	    "{\"type\": \"FeatureCollection\", \"features\": [" GJ_ALT "," GJ_MS "," GJ_BIKE
 	    "," GJ_UNTIMED "," GJ_TRIP "," GJ_POLYGON "]}";
 	double d = hav(48.8566, 2.3522, 48.8584, 2.2945) + hav(48.8584, 2.2945, 48.8606, 2.3376);
 
-	assert_int_equal(import_text(f, "walk.geojson", NULL, text, strlen(text), &job), CMN_OK);
+	assert_int_equal(check_import_text(f, "walk.geojson", NULL, text, strlen(text), &job), CMN_OK);
 	assert_string_equal(job.format->name, "geojson");
 	assert_int_equal(job.stats.points_added, 7);
 	assert_int_equal(job.stats.records_created, 1);
 	assert_int_equal(job.nwarnings, 2);
 	import_job_release(&job);
-	points(f, "mobility.position", "geojson", "geojson:unknown/lat", &s, &def);
+	check_points(f, "mobility.position", "geojson", "geojson:unknown/lat", &s, &def);
 	assert_int_equal(s.n, 2);
-	assert_true(s.t[0] == at("2024-03-31T00:59:00Z"));
+	assert_true(s.t[0] == check_time("2024-03-31T00:59:00Z"));
 	assert_true(s.t[1] == 1711846800000LL);
 	assert_int_equal(s.v[0], 48856600);
 	series_def_release(&def);
-	points(f, "mobility.position", "geojson", "geojson:unknown/alt", &s, &def);
+	check_points(f, "mobility.position", "geojson", "geojson:unknown/alt", &s, &def);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.v[0], 35);
 	series_def_release(&def);
-	points(f, "mobility.position", "geojson", "geojson:bike/lon", &s, &def);
+	check_points(f, "mobility.position", "geojson", "geojson:bike/lon", &s, &def);
 	assert_int_equal(s.v[0], -579200);
-	assert_true(s.t[0] == at("2024-03-31T01:00:00Z"));
+	assert_true(s.t[0] == check_time("2024-03-31T01:00:00Z"));
 	series_def_release(&def);
 	{
 		struct store_query q = {
@@ -570,7 +498,7 @@ static void geojson_mixed(void **state)
 			 (json_int_t)llround(d));
 	json_decref(t.data[0]);
 
-	assert_int_equal(import_text(f, "walk.geojson", NULL, text, strlen(text), &job), CMN_OK);
+	assert_int_equal(check_import_text(f, "walk.geojson", NULL, text, strlen(text), &job), CMN_OK);
 	assert_int_equal(job.stats.points_added, 0);
 	assert_int_equal(job.stats.points_unchanged, 7);
 	assert_int_equal(job.stats.records_created, 0);

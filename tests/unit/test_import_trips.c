@@ -18,6 +18,9 @@
 #include <math.h>
 
 #include <cmocka.h>
+
+#include "checks.h"
+#include "fixture.h"
 #include <jansson.h>
 
 #include "core/timeutil.h"
@@ -30,47 +33,20 @@
 #define EMISSION  COMMUNE_FIXTURES "/emission/shankari_2016-06-20.expected_confirmed_trips"
 #define MAX_TRIPS 128
 
-struct fx {
-	char dir[128];
-	struct keyring keys;
-	struct store *s;
-	struct registry reg;
-	struct person alice;
-	struct pstore *ps;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	char path[256], err[256], hash[CRYPT_PWHASH_LEN];
+	struct fixture *f = calloc(1, sizeof(*f));
 
-	assert_int_equal(crypt_init(), CMN_OK);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/commune-trips-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(path, sizeof(path), "%s/master.key", f->dir);
-	assert_int_equal(keyring_open(&f->keys, path), CMN_OK);
-	assert_int_equal(store_open(&f->s, f->dir, &f->keys), CMN_OK);
-	assert_int_equal(registry_load(&f->reg, err, sizeof(err)), CMN_OK);
-	assert_int_equal(registry_sync(&f->reg, f->s), CMN_OK);
-	assert_int_equal(crypt_password_hash("pw-alice-correct-horse", hash), CMN_OK);
-	assert_int_equal(store_person_add(f->s, "alice", "resident", NULL, hash, &f->alice),
-			 CMN_OK);
-	assert_int_equal(store_person_store(f->s, f->alice.id, &f->ps), CMN_OK);
+	assert_non_null(f);
+	assert_int_equal(fixture_open(f, "alice"), 0);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char cmd[200];
-
-	store_close(&f->s);
-	registry_release(&f->reg);
-	keyring_release(&f->keys);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
+	fixture_close(*state);
+	free(*state);
 	return 0;
 }
 
@@ -111,7 +87,7 @@ static enum cmn_rc keep_trip(const struct record_meta *m, const char *data,
 	return CMN_OK;
 }
 
-static void trips_load(struct fx *f, struct trips *t)
+static void trips_load(struct fixture *f, struct trips *t)
 {
 	struct store_query q = {.doctype = "mobility.trip", .sort = QSORT_TIME, .limit = MAX_TRIPS};
 
@@ -126,7 +102,7 @@ static void trips_release(struct trips *t)
 	t->n = 0;
 }
 
-static void nothing_written(struct fx *f)
+static void nothing_written(struct fixture *f)
 {
 	struct trips t;
 
@@ -145,7 +121,7 @@ static int64_t field_time(json_t *o, const char *name)
 
 /* check_stored - count, first and last start, and the sum of distance_m of
  * the stored trips. */
-static void check_stored(struct fx *f, int count, int64_t first, int64_t last, long long dist)
+static void check_stored(struct fixture *f, int count, int64_t first, int64_t last, long long dist)
 {
 	struct trips t;
 	long long sum = 0;
@@ -182,7 +158,7 @@ static int64_t start_after(const char *p)
 
 static void semantic_fixture(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	char *text = slurp(SEMANTIC);
 	const char *p, *last_seg = NULL;
 	int segs = 0, visits = 0;
@@ -218,23 +194,15 @@ static void semantic_fixture(void **state)
 	free(text);
 }
 
-static enum cmn_rc import_text(struct fx *f, const char *name, const char *text, size_t n,
+static enum cmn_rc import_text(struct fixture *f, const char *name, const char *text, size_t n,
 			       const char *format, struct import_job *job)
 {
-	char path[256];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-	fp = fopen(path, "wb");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, n, fp), n);
-	fclose(fp);
-	return import_file(f->ps, &f->reg, "cli:test", path, name, format, job);
+	return check_import_text(f, name, format, text, n, job);
 }
 
 static void timeline_synthetic(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	static const char text[] =
 	    "{\"semanticSegments\": [\n"
 	    " {\"startTime\": \"2024-05-01T08:00:00.000+02:00\", \"endTime\": "
@@ -280,7 +248,7 @@ static void timeline_synthetic(void **state)
 
 static void emission_fixture(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	char *text = slurp(EMISSION);
 	const char *p;
 	int trips = 0;
@@ -342,7 +310,7 @@ struct hostile {
 
 static void hostile(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	static const struct hostile cases[] = {
 	    {"lat91.json", "takeout-semantic",
 	     "{\"timelineObjects\": [{\"activitySegment\": {\"startLocation\": {\"latitudeE7\": "

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "checks.h"
 #include "fixture.h"
 
 #include "core/timeutil.h"
@@ -23,7 +24,6 @@
 #include "series/codec.h"
 #include "series/series.h"
 #include "store/store.h"
-
 
 static int setup(void **state)
 {
@@ -40,14 +40,6 @@ static int teardown(void **state)
 	fixture_close(*state);
 	free(*state);
 	return 0;
-}
-
-static int64_t at(const char *rfc3339)
-{
-	int64_t t;
-
-	assert_int_equal(time_parse(rfc3339, true, &t), CMN_OK);
-	return t;
 }
 
 static void load_curve(struct fixture *f, struct series_def *def)
@@ -110,7 +102,7 @@ static void appends_are_idempotent_and_newer_wins(void **state)
 	struct series_write w;
 	struct series_point pts[200], got[400], *cursor = got;
 	const char *why = NULL;
-	int64_t t0 = at("2024-01-01T00:00:00Z");
+	int64_t t0 = check_time("2024-01-01T00:00:00Z");
 
 	load_curve(f, &d);
 	for (int i = 0; i < 200; i++) {
@@ -175,7 +167,7 @@ static void writes_are_audited(void **state)
 	struct fixture *f = *state;
 	struct series_def d;
 	struct series_write w;
-	struct series_point p = {at("2024-05-01T00:00:00Z"), 10};
+	struct series_point p = {check_time("2024-05-01T00:00:00Z"), 10};
 	const char *why = NULL;
 	char actions[1000] = "";
 
@@ -217,7 +209,7 @@ static void day_buckets_follow_dst(void **state)
 	const char *why = NULL;
 	/* every half hour from 2024-03-30 00:00 Paris (23:00 UTC the day before)
 	 * to 2024-04-02, each point worth 1 W */
-	int64_t t0 = at("2024-03-29T23:00:00Z"), t1 = at("2024-04-01T22:00:00Z");
+	int64_t t0 = check_time("2024-03-29T23:00:00Z"), t1 = check_time("2024-04-01T22:00:00Z");
 	size_t n = 0;
 
 	load_curve(f, &d);
@@ -232,15 +224,15 @@ static void day_buckets_follow_dst(void **state)
 	assert_int_equal(sums.b[0].count, 48);          /* 30 March */
 	assert_int_equal(sums.b[1].count, 46);          /* 31 March: 23 hours */
 	assert_int_equal(sums.b[1].sum, 46);
-	assert_int_equal(sums.b[1].start, at("2024-03-30T23:00:00Z"));
-	assert_int_equal(sums.b[1].end, at("2024-03-31T22:00:00Z"));
+	assert_int_equal(sums.b[1].start, check_time("2024-03-30T23:00:00Z"));
+	assert_int_equal(sums.b[1].end, check_time("2024-03-31T22:00:00Z"));
 	assert_int_equal(sums.b[2].count, 48);          /* 1 April */
 	series_def_release(&d);
 
 	/* autumn: 27 October lasts 25 hours */
 	memset(&sums, 0, sizeof(sums));
-	t0 = at("2024-10-25T22:00:00Z");
-	t1 = at("2024-10-28T23:00:00Z");
+	t0 = check_time("2024-10-25T22:00:00Z");
+	t1 = check_time("2024-10-28T23:00:00Z");
 	n = 0;
 	assert_int_equal(pstore_series_find(f->ps, "energy.electricity.load_curve", "enedis",
 					    "12345678901234", &d), CMN_OK);
@@ -254,8 +246,8 @@ static void day_buckets_follow_dst(void **state)
 	assert_int_equal(sums.b[0].count, 48);          /* 26 October */
 	assert_int_equal(sums.b[1].count, 50);          /* 27 October: 25 hours */
 	assert_int_equal(sums.b[1].sum, 100);
-	assert_int_equal(sums.b[1].start, at("2024-10-26T22:00:00Z"));
-	assert_int_equal(sums.b[1].end, at("2024-10-27T23:00:00Z"));
+	assert_int_equal(sums.b[1].start, check_time("2024-10-26T22:00:00Z"));
+	assert_int_equal(sums.b[1].end, check_time("2024-10-27T23:00:00Z"));
 	assert_int_equal(sums.b[2].count, 48);
 	series_def_release(&d);
 	free(pts);
@@ -270,7 +262,7 @@ static void month_and_week_buckets(void **state)
 	struct bucket_spec month, week, hour;
 	struct day_sums sums = {0};
 	const char *why = NULL;
-	int64_t t0 = at("2024-01-31T23:00:00Z"), t1 = at("2024-04-30T22:00:00Z");
+	int64_t t0 = check_time("2024-01-31T23:00:00Z"), t1 = check_time("2024-04-30T22:00:00Z");
 	size_t n = 0;
 
 	load_curve(f, &d);
@@ -287,10 +279,10 @@ static void month_and_week_buckets(void **state)
 	assert_int_equal(sums.b[2].count, 30 * 48);     /* April */
 	memset(&sums, 0, sizeof(sums));
 	assert_int_equal(bucket_parse("week", &week), CMN_OK);
-	assert_int_equal(series_aggregate(f->ps, &d, at("2024-02-05T00:00:00+01:00"),
-					  at("2024-02-19T00:00:00+01:00"), &week, keep_bucket, &sums), CMN_OK);
+	assert_int_equal(series_aggregate(f->ps, &d, check_time("2024-02-05T00:00:00+01:00"),
+					  check_time("2024-02-19T00:00:00+01:00"), &week, keep_bucket, &sums), CMN_OK);
 	assert_int_equal(sums.n, 2);
-	assert_int_equal(sums.b[0].start, at("2024-02-05T00:00:00+01:00")); /* a Monday */
+	assert_int_equal(sums.b[0].start, check_time("2024-02-05T00:00:00+01:00")); /* a Monday */
 	assert_int_equal(sums.b[0].count, 7 * 48);
 	assert_int_equal(bucket_parse("hour", &hour), CMN_OK);
 	assert_int_equal(hour.size, 3600000);
@@ -307,9 +299,9 @@ static void irregular_positions(void **state)
 	struct fixture *f = *state;
 	struct series_def d = {0};
 	struct series_write w;
-	struct series_point pts[3] = {{at("2024-06-01T08:00:00.250Z"), 45764043},
-				      {at("2024-06-01T08:00:03.100Z"), 45764101},
-				      {at("2024-06-01T20:00:00Z"), 45700000}};
+	struct series_point pts[3] = {{check_time("2024-06-01T08:00:00.250Z"), 45764043},
+				      {check_time("2024-06-01T08:00:03.100Z"), 45764101},
+				      {check_time("2024-06-01T20:00:00Z"), 45700000}};
 	struct series_point got[3], *cursor = got;
 	const char *why = NULL;
 

@@ -1,0 +1,79 @@
+/*
+ * checks.c - the shared test helpers of checks.h.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "checks.h"
+#include "core/timeutil.h"
+#include "series/series.h"
+
+void check_write_file(const char *path, const char *text, size_t n)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(text, 1, n, fp), n);
+	fclose(fp);
+}
+
+int64_t check_time(const char *rfc3339)
+{
+	int64_t t;
+
+	assert_int_equal(time_parse(rfc3339, true, &t), CMN_OK);
+	return t;
+}
+
+enum cmn_rc check_count_series(const struct series_def *d, void *pv)
+{
+	(void)d;
+	(*(int *)pv)++;
+	return CMN_OK;
+}
+
+int check_nseries(struct fixture *f)
+{
+	int n = 0;
+
+	assert_int_equal(pstore_series_each(f->ps, check_count_series, &n), CMN_OK);
+	return n;
+}
+
+enum cmn_rc check_import_text(struct fixture *f, const char *name, const char *format,
+			      const char *text, size_t n, struct import_job *job)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	check_write_file(path, text, n);
+	return import_file(f->ps, &f->reg, "cli:test", path, name, format, job);
+}
+
+enum cmn_rc check_keep_point(int64_t t, int64_t v, void *pv)
+{
+	struct check_scan *s = pv;
+
+	if (s->n < 64) {
+		s->t[s->n] = t;
+		s->v[s->n] = v;
+	}
+	s->n++;
+	s->sum += v;
+	return CMN_OK;
+}
+
+void check_points(struct fixture *f, const char *doctype, const char *source, const char *key,
+		  struct check_scan *s, struct series_def *def)
+{
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(pstore_series_find(f->ps, doctype, source, key, def), CMN_OK);
+	assert_int_equal(series_scan(f->ps, def, INT64_MIN / 2, INT64_MAX / 2, check_keep_point, s),
+			 CMN_OK);
+	assert_int_equal(s->n, def->points);
+}

@@ -1,0 +1,48 @@
+/*
+ * checks.h - cmocka helpers the import and series tests share: writing a
+ * test file, importing text, reading a series back.
+ */
+#ifndef COMMUNE_TESTS_CHECKS_H
+#define COMMUNE_TESTS_CHECKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fixture.h"
+#include "import/import.h"
+#include "store/store.h"
+
+/* The points of a series as read back: the first 64 kept, all counted. */
+struct check_scan {
+	long long sum;
+	long n;
+	int64_t t[64];
+	int64_t v[64];
+};
+
+/* check_write_file - writes n bytes of text to path (asserts). */
+void check_write_file(const char *path, const char *text, size_t n);
+
+/* check_time - an RFC 3339 time or a date, in ms (asserts it parses). */
+int64_t check_time(const char *rfc3339);
+
+/* check_count_series - a pstore_series_each callback counting into an int. */
+enum cmn_rc check_count_series(const struct series_def *d, void *pv);
+
+/* check_nseries - how many series the fixture's person has. */
+int check_nseries(struct fixture *f);
+
+/* check_import_text - writes text as the file name in the fixture's
+ * directory, then imports it (format NULL: detected). */
+enum cmn_rc check_import_text(struct fixture *f, const char *name, const char *format,
+			      const char *text, size_t n, struct import_job *job);
+
+/* check_keep_point - a series_scan callback filling a struct check_scan. */
+enum cmn_rc check_keep_point(int64_t t, int64_t v, void *pv);
+
+/* check_points - reads a series, which must exist, into s and def; asserts
+ * that every stored point was read. */
+void check_points(struct fixture *f, const char *doctype, const char *source, const char *key,
+		  struct check_scan *s, struct series_def *def);
+
+#endif
