@@ -121,7 +121,7 @@ static enum cmn_rc header(struct import_job *j, struct xmlscan *xs, struct ofx *
 	return CMN_OK;
 }
 
-/* parse_date - DTPOSTED: YYYYMMDD[HHMMSS[.XXX]][[+-]H[.MM][:TZ]]; the date
+/* parse_date - DTPOSTED: YYYYMMDD[HHMMSS[.mmm]][[+-]H[.MM][:TZ]]; the date
  * as written (it is local to the offset that follows it). */
 static bool parse_date(const char *s, char out[11])
 {
@@ -193,7 +193,7 @@ static enum cmn_rc txn_field(struct import_job *j, struct xmlscan *xs, struct of
 	} else if (strcmp(e, "DTPOSTED") == 0 || strcmp(e, "DTAVAIL") == 0) {
 		if (!parse_date(s, e[2] == 'P' ? t->date : t->value_date))
 			return import_fail(j, xs->line, xs->column, "%s: expected a date "
-				"YYYYMMDD[HHMMSS[.XXX]][[+-]H:TZ], not \"%s\"", e,
+				"YYYYMMDD[HHMMSS[.mmm]][[+-]H:TZ], not \"%s\"", e,
 				xmlscan_excerpt(s));
 	} else if (strcmp(e, "TRNAMT") == 0) {
 		if (!xmlscan_cents(s, true, &t->cents))
