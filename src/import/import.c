@@ -224,6 +224,18 @@ enum cmn_rc import_json_precheck(struct import_job *j, const char *text, size_t 
 	return CMN_OK;
 }
 
+/* tick - one more record or point: tells the progress callback now and then */
+static void tick(struct import_job *j)
+{
+	off_t at;
+
+	if (!j->progress || !j->in || (++j->ticks % IMPORT_PROGRESS_EVERY) != 0)
+		return;
+	at = ftello(j->in->f);
+	if (at >= 0)
+		j->progress(j->progress_arg, j, (uint64_t)at, j->total);
+}
+
 /* ---- records -------------------------------------------------------------- */
 
 static void dedupe_key(const char *doctype, const char *key, const json_t *data, char *out,
@@ -294,6 +306,7 @@ enum cmn_rc import_record(struct import_job *j, const char *doctype, json_t *dat
 	}
 	free(text);
 	json_decref(data);
+	tick(j);
 	return rc;
 }
 
@@ -386,8 +399,10 @@ enum cmn_rc import_points(struct import_job *j, const struct import_series *s,
 	for (size_t k = 0; k < n && rc == CMN_OK; k++) {
 		if (j->series[slot].n == IMPORT_BATCH)
 			rc = flush_series(j, slot);
-		if (rc == CMN_OK)
+		if (rc == CMN_OK) {
 			j->series[slot].pts[j->series[slot].n++] = pts[k];
+			tick(j);
+		}
 	}
 	return rc;
 }
@@ -419,7 +434,7 @@ void import_job_release(struct import_job *job)
 	job->nseries = 0;
 }
 
-static enum cmn_rc file_sha256(FILE *f, char out[CRYPT_HASH_HEX_LEN])
+static enum cmn_rc file_sha256(FILE *f, char out[CRYPT_HASH_HEX_LEN], uint64_t *size)
 {
 	crypto_hash_sha256_state st;
 	unsigned char h[crypto_hash_sha256_BYTES];
@@ -427,8 +442,11 @@ static enum cmn_rc file_sha256(FILE *f, char out[CRYPT_HASH_HEX_LEN])
 	size_t got;
 
 	crypto_hash_sha256_init(&st);
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+	*size = 0;
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		crypto_hash_sha256_update(&st, (unsigned char *)chunk, got);
+		*size += got;
+	}
 	if (ferror(f))
 		return CMN_ERR_IO;
 	crypto_hash_sha256_final(&st, h);
@@ -452,9 +470,10 @@ static enum cmn_rc import_stream(struct pstore *ps, const struct registry *reg, 
 	job->ps = ps;
 	job->reg = reg;
 	job->actor = actor;
+	job->in = &in;
 	crypt_id_new(job->id);
 	in.f = f;
-	rc = file_sha256(in.f, sha);
+	rc = file_sha256(in.f, sha, &job->total);
 	n = rc == CMN_OK ? fread(head, 1, sizeof(head), in.f) : 0;
 	rewind(in.f);
 	if (rc == CMN_OK) {
@@ -467,6 +486,7 @@ static enum cmn_rc import_stream(struct pstore *ps, const struct registry *reg, 
 	}
 	if (rc == CMN_OK) {
 		snprintf(job->source, sizeof(job->source), "import:%s", job->format->name);
+		pstore_bulk(ps, true);
 		rc = pstore_tx_begin(ps);
 		if (rc == CMN_OK) {
 			rc = job->format->run(job, &in);
@@ -485,7 +505,11 @@ static enum cmn_rc import_stream(struct pstore *ps, const struct registry *reg, 
 				rc = pstore_audit_append(ps, actor, "import.file", object, stats_text);
 			rc = pstore_tx_end(ps, rc);
 		}
+		pstore_bulk(ps, false);
 	}
+	if (rc == CMN_OK && job->progress)
+		job->progress(job->progress_arg, job, job->total, job->total);
+	job->in = NULL; /* it lives on this stack */
 	if (rc != CMN_OK && job->format) {
 		/* the attempt is kept (outside the rolled-back transaction) */
 		json_t *e = json_pack("{s:I, s:I, s:s, s:s}", "line", (json_int_t)job->err.line,
@@ -507,10 +531,19 @@ enum cmn_rc import_file(struct pstore *ps, const struct registry *reg, const cha
 			const char *path, const char *name, const char *format,
 			struct import_job *job)
 {
+	return import_file_progress(ps, reg, actor, path, name, format, NULL, NULL, job);
+}
+
+enum cmn_rc import_file_progress(struct pstore *ps, const struct registry *reg, const char *actor,
+				 const char *path, const char *name, const char *format,
+				 import_progress_fn progress, void *arg, struct import_job *job)
+{
 	FILE *f;
 	enum cmn_rc rc;
 
 	memset(job, 0, sizeof(*job));
+	job->progress = progress;
+	job->progress_arg = arg;
 	f = fopen(path, "rb");
 	if (!f)
 		return import_fail(job, 0, 0, "cannot open the file: %s", strerror(errno));

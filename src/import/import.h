@@ -70,6 +70,13 @@ struct import_input {
 
 struct import_job;
 
+/* import_progress_fn - told, from the importing thread, how far the import
+ * has read (bytes of the file, of total) every IMPORT_PROGRESS_EVERY
+ * records or points, and once at the end. */
+typedef void (*import_progress_fn)(void *arg, const struct import_job *j, uint64_t done,
+				   uint64_t total);
+#define IMPORT_PROGRESS_EVERY 4096
+
 struct import_format {
 	const char *name;                    /* "enedis-csv" */
 	const char *title;                   /* one line for humans */
@@ -98,6 +105,12 @@ struct import_job {
 		size_t n;
 	} series[IMPORT_MAX_SERIES];
 	size_t nseries;
+	/* progress (optional) */
+	import_progress_fn progress;
+	void *progress_arg;
+	struct import_input *in;             /* the file being read */
+	uint64_t total;                      /* its size in bytes */
+	uint64_t ticks;                      /* records and points since the start */
 };
 
 /* import_formats - every format, a NULL-terminated list. */
@@ -119,6 +132,12 @@ const struct import_format *import_detect(const char *head, size_t n, const char
 enum cmn_rc import_file(struct pstore *ps, const struct registry *reg, const char *actor,
 			const char *path, const char *name, const char *format,
 			struct import_job *job);
+
+/* import_file_progress - import_file, telling progress (may be NULL) how
+ * far it has read. */
+enum cmn_rc import_file_progress(struct pstore *ps, const struct registry *reg, const char *actor,
+				 const char *path, const char *name, const char *format,
+				 import_progress_fn progress, void *arg, struct import_job *job);
 
 /* import_buffer - the same for a file held in memory (an upload). */
 enum cmn_rc import_buffer(struct pstore *ps, const struct registry *reg, const char *actor,

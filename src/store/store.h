@@ -202,6 +202,12 @@ struct record_meta {
 enum cmn_rc pstore_tx_begin(struct pstore *ps);
 enum cmn_rc pstore_tx_end(struct pstore *ps, enum cmn_rc rc);
 
+/* pstore_bulk - a hint around a large write (an import): on, the store may
+ * keep more of itself in memory (a bounded amount, STORE_BULK_CACHE_KIB);
+ * off, it goes back to its usual footprint. */
+#define STORE_BULK_CACHE_KIB (64 * 1024)
+void pstore_bulk(struct pstore *ps, bool on);
+
 /* pstore_record_insert - stores a new record (data is JSON text) and
  * appends "record.create" to the audit chain, in one transaction. meta
  * gives doctype, id, t, source, import_id and dedupe; rev and times are
