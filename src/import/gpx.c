@@ -37,7 +37,6 @@
 #define GPX_ATTR_BYTES 65536     /* bytes of the attribute names and values of one tag */
 #define GPX_TEXT_MAX   255       /* bytes of a value kept (time, ele, type) */
 #define GPX_DECL_MAX   1024      /* bytes of the <?xml ...?> declaration */
-#define GPX_MAX_TIMED  10000000  /* positions with a time in one file */
 #define GPX_DEVICE_MAX 32        /* bytes of the device name taken from creator */
 #define GPX_ELE_MAX    100000    /* |elevation| in metres */
 #define GPX_TRIP_MAX_M 40000000  /* mobility.trip distance_m maximum */
@@ -202,13 +201,6 @@ struct gpx_segment {
 	int64_t first_lat, first_lon, last_lat, last_lon;
 };
 
-/* a position already imported at a time (the set of the file's times) */
-struct gpx_seen {
-	int64_t t;
-	int64_t lat, lon, ele;
-	bool used, has_ele;
-};
-
 struct gpx {
 	struct import_job *j;
 	struct xml_reader r;
@@ -235,10 +227,7 @@ struct gpx {
 	struct gpx_point pt;
 	bool in_point;
 	struct gpx_segment seg;
-	struct gpx_seen *seen; /* open addressing, a power of 2 */
-	size_t seen_cap, seen_n;
 	uint64_t untimed[3];    /* wpt, rtept, trkpt */
-	uint64_t repeats_other; /* same time, other coordinates */
 	uint64_t short_segments, long_trips;
 };
 
@@ -454,44 +443,6 @@ static void set_device(struct gpx *g, const char *creator)
 
 /* ---- positions ----------------------------------------------------------- */
 
-static enum cmn_rc seen_grow(struct gpx *g)
-{
-	size_t cap = g->seen_cap ? 2 * g->seen_cap : 4096;
-	struct gpx_seen *s = calloc(cap, sizeof(*s));
-
-	if (!s)
-		return CMN_ERR_NOMEM;
-	for (size_t i = 0; i < g->seen_cap; i++) {
-		size_t h;
-
-		if (!g->seen[i].used)
-			continue;
-		h = (size_t)(((uint64_t)g->seen[i].t * 0x9e3779b97f4a7c15ULL) >> 20) & (cap - 1);
-		while (s[h].used)
-			h = (h + 1) & (cap - 1);
-		s[h] = g->seen[i];
-	}
-	free(g->seen);
-	g->seen = s;
-	g->seen_cap = cap;
-	return CMN_OK;
-}
-
-/* seen_slot - the slot of time t: used when t was seen, else free for it. */
-static enum cmn_rc seen_slot(struct gpx *g, int64_t t, struct gpx_seen **out)
-{
-	size_t h;
-	enum cmn_rc rc;
-
-	if (2 * (g->seen_n + 1) > g->seen_cap && (rc = seen_grow(g)) != CMN_OK)
-		return rc;
-	h = (size_t)(((uint64_t)t * 0x9e3779b97f4a7c15ULL) >> 20) & (g->seen_cap - 1);
-	while (g->seen[h].used && g->seen[h].t != t)
-		h = (h + 1) & (g->seen_cap - 1);
-	*out = &g->seen[h];
-	return CMN_OK;
-}
-
 static enum cmn_rc emit_axis(struct gpx *g, int axis, int64_t t, int64_t v)
 {
 	struct import_series s = {
@@ -501,35 +452,20 @@ static enum cmn_rc emit_axis(struct gpx *g, int axis, int64_t t, int64_t v)
 	    .unit = axis == AXIS_ALT ? "m" : "udeg",
 	    .step = 0,
 	    .meta = g->metas[axis],
+	    .keep_first = true,
 	};
 	struct series_point p = {t, v};
 
 	return import_points(g->j, &s, &p, 1);
 }
 
-/* emit_position - a timed point to the series; a time already given in the
- * file keeps its first position (one value per time in a series). */
+/* emit_position - a timed point to the series. A time given again in the
+ * file (or already stored) keeps its first position: the series are
+ * keep_first, so nothing here remembers the file's times. */
 static enum cmn_rc emit_position(struct gpx *g, const struct gpx_point *p)
 {
-	struct gpx_seen *s = NULL;
-	enum cmn_rc rc = seen_slot(g, p->t, &s);
+	enum cmn_rc rc = emit_axis(g, AXIS_LAT, p->t, p->lat);
 
-	if (rc != CMN_OK)
-		return rc;
-	if (s->used) {
-		if (s->lat != p->lat || s->lon != p->lon || s->has_ele != p->has_ele ||
-		    (p->has_ele && s->ele != p->ele))
-			g->repeats_other++;
-		return CMN_OK;
-	}
-	if (g->seen_n == GPX_MAX_TIMED)
-		return gpx_fail_tag(g, p->line, p->col,
-				    "more than %d positions with a time in one "
-				    "file: split it",
-				    GPX_MAX_TIMED);
-	*s = (struct gpx_seen){p->t, p->lat, p->lon, p->ele, true, p->has_ele};
-	g->seen_n++;
-	rc = emit_axis(g, AXIS_LAT, p->t, p->lat);
 	if (rc == CMN_OK)
 		rc = emit_axis(g, AXIS_LON, p->t, p->lon);
 	if (rc == CMN_OK && p->has_ele)
@@ -1230,11 +1166,6 @@ static void warn_counts(struct gpx *g)
 			    "%llu route points, %llu track points)",
 			    (unsigned long long)untimed, (unsigned long long)g->untimed[0],
 			    (unsigned long long)g->untimed[1], (unsigned long long)g->untimed[2]);
-	if (g->repeats_other)
-		import_warn(g->j,
-			    "%llu points repeat the time of an earlier one with other "
-			    "coordinates: the first was kept",
-			    (unsigned long long)g->repeats_other);
 	if (g->short_segments)
 		import_warn(g->j, "%llu track segments have fewer than two timed points: no trip",
 			    (unsigned long long)g->short_segments);
@@ -1258,7 +1189,6 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 	rc = scan(g);
 	if (rc == CMN_OK)
 		warn_counts(g);
-	free(g->seen);
 	free(g);
 	return rc;
 }

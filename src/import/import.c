@@ -320,8 +320,8 @@ static enum cmn_rc flush_series(struct import_job *j, size_t i)
 
 	if (!j->series[i].n)
 		return CMN_OK;
-	rc = series_append(j->ps, &j->series[i].def, j->series[i].pts, j->series[i].n, NULL, &w,
-			   &why);
+	rc = (j->series[i].keep_first ? series_append_keep : series_append)(
+	    j->ps, &j->series[i].def, j->series[i].pts, j->series[i].n, NULL, &w, &why);
 	j->series[i].n = 0;
 	if (rc == CMN_ERR_INVALID)
 		return import_fail(j, 0, 0, "%s", why ? why : "points not accepted");
@@ -330,6 +330,7 @@ static enum cmn_rc flush_series(struct import_job *j, size_t i)
 	j->stats.points_added += w.added;
 	j->stats.points_replaced += w.replaced;
 	j->stats.points_unchanged += w.unchanged;
+	j->stats.points_kept += w.kept;
 	return CMN_OK;
 }
 
@@ -386,6 +387,7 @@ static enum cmn_rc series_slot(struct import_job *j, const struct import_series 
 		return CMN_ERR_NOMEM;
 	}
 	j->series[j->nseries].n = 0;
+	j->series[j->nseries].keep_first = s->keep_first;
 	*out = j->nseries++;
 	return CMN_OK;
 }
@@ -416,12 +418,13 @@ json_t *import_stats_json(const struct import_job *job)
 
 	for (size_t i = 0; i < job->nwarnings; i++)
 		json_array_append_new(w, json_string(job->warnings[i]));
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "records_created",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "records_created",
 			 (json_int_t)s->records_created, "records_duplicate",
 			 (json_int_t)s->records_duplicate, "series_created",
 			 (json_int_t)s->series_created, "points_added", (json_int_t)s->points_added,
 			 "points_replaced", (json_int_t)s->points_replaced, "points_unchanged",
-			 (json_int_t)s->points_unchanged, "warnings", (json_int_t)s->warnings,
+			 (json_int_t)s->points_unchanged, "points_kept", (json_int_t)s->points_kept,
+			 "warnings", (json_int_t)s->warnings,
 			 "warning_texts", w);
 }
 
@@ -492,6 +495,11 @@ static enum cmn_rc import_stream(struct pstore *ps, const struct registry *reg, 
 			rc = job->format->run(job, &in);
 			for (size_t i = 0; i < job->nseries && rc == CMN_OK; i++)
 				rc = flush_series(job, i);
+			if (rc == CMN_OK && job->stats.points_kept)
+				import_warn(job,
+					    "%llu values repeat the time of an earlier one with "
+					    "another value: the first one stays",
+					    (unsigned long long)job->stats.points_kept);
 			stats = rc == CMN_OK ? import_stats_json(job) : NULL;
 			stats_text = stats ? json_dumps(stats, JSON_COMPACT) : NULL;
 			json_decref(stats);

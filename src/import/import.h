@@ -38,6 +38,8 @@ struct import_stats {
 	uint64_t points_added;
 	uint64_t points_replaced;
 	uint64_t points_unchanged;
+	uint64_t points_kept;                /* a keep_first series' time given again
+					      * with another value: the first stays */
 	uint64_t warnings;
 };
 
@@ -56,6 +58,8 @@ struct import_series {
 	int64_t step;                        /* ms; 0 irregular */
 	const char *tz;                      /* NULL: Europe/Paris */
 	const char *meta;                    /* JSON text checked against the doctype, or NULL */
+	bool keep_first;                     /* a time keeps the first value given
+					      * (positions), instead of the newest */
 };
 
 /* The reader of the input: a buffered stream with a line counter. */
@@ -103,6 +107,7 @@ struct import_job {
 		struct series_def def;
 		struct series_point *pts;
 		size_t n;
+		bool keep_first;
 	} series[IMPORT_MAX_SERIES];
 	size_t nseries;
 	/* progress (optional) */

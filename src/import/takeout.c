@@ -30,7 +30,6 @@
 #define TAKEOUT_LOCATION_MAX (1 << 20) /* bytes of one element of locations[] */
 #define TAKEOUT_MAX_DEPTH    32        /* nested arrays and objects */
 #define TAKEOUT_KEY_MAX      63        /* bytes of a top-level key kept */
-#define TAKEOUT_MAX_TIMED    50000000  /* positions in one file */
 #define TAKEOUT_ALT_MAX      100000    /* |altitude| in metres */
 #define TAKEOUT_DEVICE       "phone"
 
@@ -39,11 +38,11 @@
 
 enum { AXIS_LAT, AXIS_LON, AXIS_ALT, AXES };
 
-/* a position already imported at a time (the set of the file's times) */
-struct takeout_seen {
+/* a position read from one element */
+struct takeout_point {
 	int64_t t;
 	int64_t lat, lon, alt;
-	bool used, has_alt;
+	bool has_alt;
 };
 
 struct takeout {
@@ -56,9 +55,6 @@ struct takeout {
 	char *loc;        /* the text of the current location */
 	size_t loc_len, loc_cap;
 	size_t index;              /* of the current location in locations[] */
-	struct takeout_seen *seen; /* open addressing, a power of 2 */
-	size_t seen_cap, seen_n;
-	uint64_t repeats_other; /* same time, other coordinates */
 	uint64_t no_position;   /* elements without latitudeE7 and longitudeE7 */
 };
 
@@ -260,44 +256,6 @@ static enum cmn_rc key(struct takeout *t, char *out, size_t max)
 
 /* ---- positions ------------------------------------------------------------ */
 
-static enum cmn_rc seen_grow(struct takeout *t)
-{
-	size_t cap = t->seen_cap ? 2 * t->seen_cap : 4096;
-	struct takeout_seen *s = calloc(cap, sizeof(*s));
-
-	if (!s)
-		return CMN_ERR_NOMEM;
-	for (size_t i = 0; i < t->seen_cap; i++) {
-		size_t h;
-
-		if (!t->seen[i].used)
-			continue;
-		h = (size_t)(((uint64_t)t->seen[i].t * 0x9e3779b97f4a7c15ULL) >> 20) & (cap - 1);
-		while (s[h].used)
-			h = (h + 1) & (cap - 1);
-		s[h] = t->seen[i];
-	}
-	free(t->seen);
-	t->seen = s;
-	t->seen_cap = cap;
-	return CMN_OK;
-}
-
-/* seen_slot - the slot of time when: used when it was seen, else free. */
-static enum cmn_rc seen_slot(struct takeout *t, int64_t when, struct takeout_seen **out)
-{
-	size_t h;
-	enum cmn_rc rc;
-
-	if (2 * (t->seen_n + 1) > t->seen_cap && (rc = seen_grow(t)) != CMN_OK)
-		return rc;
-	h = (size_t)(((uint64_t)when * 0x9e3779b97f4a7c15ULL) >> 20) & (t->seen_cap - 1);
-	while (t->seen[h].used && t->seen[h].t != when)
-		h = (h + 1) & (t->seen_cap - 1);
-	*out = &t->seen[h];
-	return CMN_OK;
-}
-
 static enum cmn_rc emit_axis(struct takeout *t, int axis, int64_t when, int64_t v)
 {
 	static const char *const keys[AXES] = {"takeout:" TAKEOUT_DEVICE "/lat",
@@ -315,6 +273,7 @@ static enum cmn_rc emit_axis(struct takeout *t, int axis, int64_t when, int64_t 
 	    .unit = axis == AXIS_ALT ? "m" : "udeg",
 	    .step = 0,
 	    .meta = metas[axis],
+	    .keep_first = true,
 	};
 	struct series_point p = {when, v};
 
@@ -386,12 +345,13 @@ static enum cmn_rc when(struct takeout *t, json_t *o, int64_t *ms)
 }
 
 /* position - one element of locations[], parsed from t->loc. A time
- * already given in the file keeps its first position. */
+ * already given in the file (or stored) keeps its first position: the series
+ * are keep_first, so nothing here remembers the file's times. */
 static enum cmn_rc position(struct takeout *t)
 {
 	json_error_t err;
 	json_t *o = json_loadb(t->loc, t->loc_len, JSON_REJECT_DUPLICATES, &err), *alt;
-	struct takeout_seen *s = NULL, p = {0};
+	struct takeout_point p = {0};
 	enum cmn_rc rc;
 
 	if (!o)
@@ -417,21 +377,8 @@ static enum cmn_rc position(struct takeout *t)
 		p.has_alt = true;
 	}
 	json_decref(o);
-	if (rc == CMN_OK)
-		rc = seen_slot(t, p.t, &s);
 	if (rc != CMN_OK)
 		return rc;
-	if (s->used) {
-		if (s->lat != p.lat || s->lon != p.lon || s->has_alt != p.has_alt ||
-		    (p.has_alt && s->alt != p.alt))
-			t->repeats_other++;
-		return CMN_OK;
-	}
-	if (t->seen_n == TAKEOUT_MAX_TIMED)
-		return fail_member(t, "", "more than %d positions in one file", TAKEOUT_MAX_TIMED);
-	p.used = true;
-	*s = p;
-	t->seen_n++;
 	rc = emit_axis(t, AXIS_LAT, p.t, p.lat);
 	if (rc == CMN_OK)
 		rc = emit_axis(t, AXIS_LON, p.t, p.lon);
@@ -536,13 +483,7 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 	if (rc == CMN_OK && t->no_position)
 		import_warn(j, "%llu elements of locations have no latitudeE7 and longitudeE7",
 			    (unsigned long long)t->no_position);
-	if (rc == CMN_OK && t->repeats_other)
-		import_warn(j,
-			    "%llu locations repeat the time of an earlier one with other "
-			    "coordinates: the first was kept",
-			    (unsigned long long)t->repeats_other);
 	free(t->loc);
-	free(t->seen);
 	free(t);
 	return rc;
 }

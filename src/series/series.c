@@ -255,17 +255,48 @@ static enum cmn_rc pending_add(struct pending *p, const struct series_def *def, 
 	return rc;
 }
 
-static int cmp_point(const void *a, const void *b)
+/* sort_points - a stable sort by time (a file's first value for a time must
+ * stay first); input that is already in order, the usual case, costs one
+ * pass. */
+static enum cmn_rc sort_points(struct series_point *pts, size_t n)
 {
-	const struct series_point *x = a, *y = b;
+	struct series_point *tmp, *src = pts, *dst;
+	size_t i;
 
-	return x->t < y->t ? -1 : x->t > y->t;
+	for (i = 1; i < n && pts[i - 1].t <= pts[i].t; i++)
+		;
+	if (i >= n)
+		return CMN_OK;
+	if (!(tmp = malloc(n * sizeof(*tmp))))
+		return CMN_ERR_NOMEM;
+	dst = tmp;
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t a = lo, b = mid, k = lo;
+
+			while (a < mid && b < hi)
+				dst[k++] = src[b].t < src[a].t ? src[b++] : src[a++];
+			while (a < mid)
+				dst[k++] = src[a++];
+			while (b < hi)
+				dst[k++] = src[b++];
+		}
+		struct series_point *swap = src;
+
+		src = dst;
+		dst = swap;
+	}
+	if (src != pts)
+		memcpy(pts, src, n * sizeof(*pts));
+	free(tmp);
+	return CMN_OK;
 }
 
 /* merge - the stored run a with the new points b (sorted, unique) into out;
- * new values win. */
+ * new values win, or with keep, stored ones. */
 static enum cmn_rc merge(const struct run *a, const struct series_point *b, size_t nb,
-			 struct run *out, struct series_write *res)
+			 struct run *out, struct series_write *res, bool keep)
 {
 	size_t i = 0, j = 0;
 	enum cmn_rc rc = run_reserve(out, a->n + nb + 1);
@@ -280,10 +311,17 @@ static enum cmn_rc merge(const struct run *a, const struct series_point *b, size
 			continue;
 		}
 		if (i < a->n && a->t[i] == b[j].t) {
-			if (a->v[i] == b[j].v)
+			if (a->v[i] == b[j].v) {
 				res->unchanged++;
-			else
+			} else if (keep) {
+				res->kept++;
+				out->t[out->n] = a->t[i];
+				out->v[out->n++] = a->v[i++];
+				j++;
+				continue;
+			} else {
 				res->replaced++;
+			}
 			i++;
 		} else {
 			res->added++;
@@ -310,9 +348,9 @@ static char *write_detail(const struct series_write *w, int64_t from, int64_t to
 	return out;
 }
 
-enum cmn_rc series_append(struct pstore *ps, const struct series_def *def,
+static enum cmn_rc append(struct pstore *ps, const struct series_def *def,
 			  struct series_point *pts, size_t n, const char *actor,
-			  struct series_write *res, const char **why)
+			  struct series_write *res, const char **why, bool keep)
 {
 	struct run old = {0}, merged = {0};
 	struct pending pend = {0};
@@ -327,7 +365,8 @@ enum cmn_rc series_append(struct pstore *ps, const struct series_def *def,
 		*why = "too many points in one request";
 		return CMN_ERR_TOO_LARGE;
 	}
-	qsort(pts, n, sizeof(*pts), cmp_point);
+	if ((rc = sort_points(pts, n)) != CMN_OK)
+		return rc;
 	/* one value per time; values on the grid; the gap marker is reserved */
 	for (i = 0; i < n; i++) {
 		if (pts[i].v == SERIES_GAP) {
@@ -340,11 +379,14 @@ enum cmn_rc series_append(struct pstore *ps, const struct series_def *def,
 			return CMN_ERR_INVALID;
 		}
 		if (u && pts[u - 1].t == pts[i].t) {
-			if (pts[u - 1].v != pts[i].v) {
+			if (pts[u - 1].v == pts[i].v) {
+				res->unchanged++; /* a repeat within the request */
+			} else if (keep) {
+				res->kept++; /* the first one given stays */
+			} else {
 				*why = "the same time is given twice with different values";
 				return CMN_ERR_INVALID;
 			}
-			res->unchanged++; /* a repeat within the request */
 			continue;
 		}
 		pts[u++] = pts[i];
@@ -360,7 +402,7 @@ enum cmn_rc series_append(struct pstore *ps, const struct series_def *def,
 
 		rc = load_run(ps, def, start, &old);
 		if (rc == CMN_OK)
-			rc = merge(&old, pts + i, j - i, &merged, res);
+			rc = merge(&old, pts + i, j - i, &merged, res, keep);
 		if (rc == CMN_OK && merged.n > CHUNK_MAX_POINTS) {
 			*why = "too many points in 6 hours for an irregular series";
 			rc = CMN_ERR_INVALID;
@@ -382,6 +424,20 @@ enum cmn_rc series_append(struct pstore *ps, const struct series_def *def,
 	run_free(&merged);
 	pending_free(&pend);
 	return rc;
+}
+
+enum cmn_rc series_append(struct pstore *ps, const struct series_def *def,
+			  struct series_point *pts, size_t n, const char *actor,
+			  struct series_write *res, const char **why)
+{
+	return append(ps, def, pts, n, actor, res, why, false);
+}
+
+enum cmn_rc series_append_keep(struct pstore *ps, const struct series_def *def,
+			       struct series_point *pts, size_t n, const char *actor,
+			       struct series_write *res, const char **why)
+{
+	return append(ps, def, pts, n, actor, res, why, true);
 }
 
 struct range_ctx {

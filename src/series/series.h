@@ -42,6 +42,8 @@ struct series_write {
 	uint64_t replaced;                /* points whose stored value changed */
 	uint64_t unchanged;               /* points already there with this value */
 	uint64_t removed;                 /* points deleted (ranges) */
+	uint64_t kept;                    /* series_append_keep: points not written
+					   * because the time already had another value */
 };
 
 /* series_append - merges n points (any order) into the series, all or
@@ -50,6 +52,15 @@ struct series_write {
 enum cmn_rc series_append(struct pstore *ps, const struct series_def *def,
 			  struct series_point *pts, size_t n, const char *actor,
 			  struct series_write *res, const char **why);
+
+/* series_append_keep - the same, except that the first value given for a
+ * time stays: a point whose time is already stored, or given earlier in
+ * pts, is not written (counted in res->kept when its value differs). For
+ * observations that are never corrected, such as positions: a file may give
+ * a time twice, and re-reading it must change nothing. */
+enum cmn_rc series_append_keep(struct pstore *ps, const struct series_def *def,
+			       struct series_point *pts, size_t n, const char *actor,
+			       struct series_write *res, const char **why);
 
 /* series_delete_range - removes the points with t in [from, to), audited. */
 enum cmn_rc series_delete_range(struct pstore *ps, const struct series_def *def, int64_t from,

@@ -320,6 +320,49 @@ static void irregular_positions(void **state)
 	series_def_release(&d);
 }
 
+/* keep mode: the first value given for a time stays, whether it was stored
+ * before or given earlier in the same (unsorted) request */
+static void first_value_kept(void **state)
+{
+	struct fixture *f = *state;
+	struct series_def d = {0};
+	struct series_write w;
+	int64_t t0 = check_time("2024-06-01T08:00:00Z");
+	struct series_point first[2] = {{t0 + 1000, 11}, {t0, 10}};
+	/* out of order, t0 + 2000 twice (20 then 21), t0 again (another
+	 * value), t0 + 1000 again (the same value) */
+	struct series_point again[5] = {
+	    {t0 + 2000, 20}, {t0, 99}, {t0 + 2000, 21}, {t0 + 1000, 11}, {t0 + 3000, 30}};
+	struct series_point got[8], *cursor = got;
+	const char *why = NULL;
+
+	snprintf(d.doctype, sizeof(d.doctype), "mobility.position");
+	snprintf(d.source, sizeof(d.source), "gps");
+	snprintf(d.key, sizeof(d.key), "phone/lon");
+	snprintf(d.unit, sizeof(d.unit), "udeg");
+	snprintf(d.tz, sizeof(d.tz), "Europe/Paris");
+	assert_int_equal(series_create(f->ps, &f->reg, &d, "person:x", &why), CMN_OK);
+	assert_int_equal(series_append_keep(f->ps, &d, first, 2, "person:x", &w, &why), CMN_OK);
+	assert_int_equal(w.added, 2);
+	assert_int_equal(series_append_keep(f->ps, &d, again, 5, "person:x", &w, &why), CMN_OK);
+	assert_int_equal(w.added, 2);     /* t0 + 2000 (20, the first given), t0 + 3000 */
+	assert_int_equal(w.kept, 2);      /* t0 + 2000 = 21, t0 = 99 */
+	assert_int_equal(w.unchanged, 1); /* t0 + 1000 = 11 */
+	assert_int_equal(w.replaced, 0);
+	assert_int_equal(series_scan(f->ps, &d, 0, INT64_MAX / 2, collect, &cursor), CMN_OK);
+	assert_int_equal(cursor - got, 4);
+	assert_int_equal(got[0].v, 10);
+	assert_int_equal(got[1].v, 11);
+	assert_int_equal(got[2].v, 20);
+	assert_int_equal(got[3].v, 30);
+	/* the newer-wins append refuses two values for one time in a request */
+	struct series_point twice[2] = {{t0 + 5000, 1}, {t0 + 5000, 2}};
+
+	assert_int_equal(series_append(f->ps, &d, twice, 2, "person:x", &w, &why),
+			 CMN_ERR_INVALID);
+	series_def_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +372,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(day_buckets_follow_dst, setup, teardown),
 		cmocka_unit_test_setup_teardown(month_and_week_buckets, setup, teardown),
 		cmocka_unit_test_setup_teardown(irregular_positions, setup, teardown),
+		cmocka_unit_test_setup_teardown(first_value_kept, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
