@@ -274,7 +274,8 @@ static enum cmn_rc emit(struct import_job *j, struct camt *c)
 	if (e->ref[0])
 		json_object_set_new(rec, "holder_ref", json_string(e->ref));
 	snprintf(key, sizeof(key), "%s|%s", c->account, e->ref);
-	return import_record(j, "bank.transaction", rec, e->ref[0] ? key : NULL);
+	return e->ref[0] ? import_record(j, "bank.transaction", rec, key)
+			 : import_record_nth(j, "bank.transaction", rec);
 }
 
 static enum cmn_rc open_tag(struct import_job *j, struct xmlscan *xs, struct camt *c)

@@ -310,6 +310,27 @@ enum cmn_rc import_record(struct import_job *j, const char *doctype, json_t *dat
 	return rc;
 }
 
+enum cmn_rc import_record_nth(struct import_job *j, const char *doctype, json_t *data)
+{
+	char *text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
+	struct buf key;
+	uint32_t before = 0;
+	enum cmn_rc rc = text ? seen_next(&j->occurrences, text, &before) : CMN_ERR_NOMEM;
+
+	buf_init(&key, 1 << 20);
+	if (rc == CMN_OK)
+		rc = buf_printf(&key, "%s#%u", text, before);
+	free(text);
+	if (rc != CMN_OK) {
+		json_decref(data);
+		buf_release(&key);
+		return rc;
+	}
+	rc = import_record(j, doctype, data, key.data);
+	buf_release(&key);
+	return rc;
+}
+
 /* ---- series --------------------------------------------------------------- */
 
 static enum cmn_rc flush_series(struct import_job *j, size_t i)
@@ -430,6 +451,7 @@ json_t *import_stats_json(const struct import_job *job)
 
 void import_job_release(struct import_job *job)
 {
+	seen_release(&job->occurrences);
 	for (size_t i = 0; i < job->nseries; i++) {
 		free(job->series[i].pts);
 		series_def_release(&job->series[i].def);

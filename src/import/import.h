@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "core/result.h"
+#include "import/seen.h"
 #include "record/doctype.h"
 #include "series/series.h"
 #include "store/store.h"
@@ -110,6 +111,7 @@ struct import_job {
 		bool keep_first;
 	} series[IMPORT_MAX_SERIES];
 	size_t nseries;
+	struct seen occurrences;             /* of record contents (import_record_nth) */
 	/* progress (optional) */
 	import_progress_fn progress;
 	void *progress_arg;
@@ -162,6 +164,12 @@ json_t *import_stats_json(const struct import_job *job);
  * of the content is used. */
 enum cmn_rc import_record(struct import_job *j, const char *doctype, json_t *data,
 			  const char *dedupe);
+
+/* import_record_nth - import_record for a record without a holder's id:
+ * its dedupe key is its content and how many identical records came before
+ * it in this file. Two identical coffees on one day are two transactions,
+ * and reading the file again finds each of them. */
+enum cmn_rc import_record_nth(struct import_job *j, const char *doctype, json_t *data);
 
 /* import_points - adds points to a series (found or created). */
 enum cmn_rc import_points(struct import_job *j, const struct import_series *s,

@@ -287,7 +287,8 @@ static enum cmn_rc emit(struct import_job *j, struct ofx *o)
 		json_object_set_new(rec, "holder_ref", json_string(t->fitid));
 	snprintf(key, sizeof(key), "%s|%s", o->account, t->fitid);
 	o->count++;
-	return import_record(j, "bank.transaction", rec, t->fitid[0] ? key : NULL);
+	return t->fitid[0] ? import_record(j, "bank.transaction", rec, key)
+			   : import_record_nth(j, "bank.transaction", rec);
 }
 
 static enum cmn_rc open_tag(struct import_job *j, struct xmlscan *xs, struct ofx *o)

@@ -360,6 +360,44 @@ static void ofx_cp1252_comma_and_entities(void **state)
 	}
 }
 
+/* two identical coffees without FITID are two transactions, and reading the
+ * file again (or a longer file that repeats them) adds nothing */
+static void ofx_identical_without_fitid(void **state)
+{
+	struct fixture *f = *state;
+	struct import_job job;
+	struct stored s;
+	char path[256];
+	static const char head[] =
+		"<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>EUR\n"
+		"<BANKACCTFROM><BANKID>1<ACCTID>42<ACCTTYPE>CHECKING</BANKACCTFROM>\n"
+		"<BANKTRANLIST>\n";
+	static const char coffee[] =
+		"<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240131<TRNAMT>-2.10<NAME>CAFE</STMTTRN>\n";
+	static const char tail[] = "</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\n";
+	char text[1024];
+
+	snprintf(text, sizeof(text), "%s%s%s%s", head, coffee, coffee, tail);
+	snprintf(path, sizeof(path), "%s/coffee.ofx", f->dir);
+	check_write_file(path, text, strlen(text));
+	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", path, "c.ofx", "ofx", &job), CMN_OK);
+	assert_int_equal(job.stats.records_created, 2);
+	import_job_release(&job);
+	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", path, "c.ofx", "ofx", &job), CMN_OK);
+	assert_int_equal(job.stats.records_created, 0);
+	assert_int_equal(job.stats.records_duplicate, 2);
+	import_job_release(&job);
+	/* a third coffee in a longer export: one more */
+	snprintf(text, sizeof(text), "%s%s%s%s%s", head, coffee, coffee, coffee, tail);
+	check_write_file(path, text, strlen(text));
+	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", path, "c.ofx", "ofx", &job), CMN_OK);
+	assert_int_equal(job.stats.records_created, 1);
+	assert_int_equal(job.stats.records_duplicate, 2);
+	import_job_release(&job);
+	read_stored(f, &s);
+	assert_int_equal(s.cents, -3 * 210);
+}
+
 static void ofx_bad_values(void **state)
 {
 	struct fixture *f = *state;
@@ -565,6 +603,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(ofx_medium_sgml, setup, teardown),
+		cmocka_unit_test_setup_teardown(ofx_identical_without_fitid, setup, teardown),
 		cmocka_unit_test_setup_teardown(ofx_checking_sgml, setup, teardown),
 		cmocka_unit_test_setup_teardown(ofx_suncorp_xml, setup, teardown),
 		cmocka_unit_test_setup_teardown(ofx_empty_statement, setup, teardown),
