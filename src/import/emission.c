@@ -16,10 +16,11 @@
  * mode_confirm, else from the sensed mode that covers the most distance,
  * else "other"; purpose from purpose_confirm when it has a match. Elements
  * whose metadata.key is another key are skipped (a warning). The dedupe key
- * is start + end + mode. The file is parsed whole by jansson, so it is
- * capped (EMISSION_FILE_MAX). docs/import/emission.md.
+ * is start + end + mode. The file is streamed (jsonstream.h): one trip at a
+ * time is parsed by jansson. docs/import/emission.md.
  */
 #include "import/import.h"
+#include "import/jsonstream.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -29,7 +30,7 @@
 
 #include "core/timeutil.h"
 
-#define EMISSION_FILE_MAX   (64u * 1024 * 1024) /* bytes of one file (parsed whole) */
+#define EMISSION_ELEMENT_MAX (16u * 1024 * 1024) /* bytes of one trip (the file is streamed) */
 #define EMISSION_MAX_DEPTH  64                  /* nested arrays and objects */
 #define EMISSION_TRIP_MAX_M 40000000            /* mobility.trip distance_m maximum */
 #define EMISSION_TS_MAX     253402300799.0      /* 9999-12-31T23:59:59Z in seconds */
@@ -235,54 +236,38 @@ static enum cmn_rc trip(struct emission *e, json_t *data)
 	return import_record(e->j, "mobility.trip", o, dedupe);
 }
 
-static enum cmn_rc elements(struct emission *e, json_t *list)
+/* element - one element of the outer array */
+static enum cmn_rc element(void *ctx, const struct jstream_piece *p)
 {
-	enum cmn_rc rc;
-	json_t *el;
+	struct emission *e = ctx;
+	json_t *el = p->value, *data = json_object_get(el, "data");
+	const char *key =
+	    json_string_value(json_object_get(json_object_get(el, "metadata"), "key"));
 
-	if (!json_is_array(list))
-		return import_fail_at(e->j, "", "expected an array of confirmed trips");
-	json_array_foreach(list, e->index, el)
-	{
-		const char *key =
-		    json_string_value(json_object_get(json_object_get(el, "metadata"), "key"));
-		json_t *data = json_object_get(el, "data");
-
-		if (!json_is_object(el))
-			return fail_at(e, "", "expected an object");
-		if (key && strcmp(key, EMISSION_KEY) != 0) {
-			e->skipped++;
-			continue;
-		}
-		if (!json_is_object(data))
-			return fail_at(e, "data", "expected an object (the trip)");
-		if ((rc = trip(e, data)) != CMN_OK)
-			return rc;
+	e->index = p->index;
+	if (!json_is_object(el))
+		return fail_at(e, "", "expected an object");
+	if (key && strcmp(key, EMISSION_KEY) != 0) {
+		e->skipped++;
+		return CMN_OK;
 	}
-	return CMN_OK;
+	if (!json_is_object(data))
+		return fail_at(e, "data", "expected an object (the trip)");
+	return trip(e, data);
 }
 
 static enum cmn_rc run(struct import_job *j, struct import_input *in)
 {
+	static const struct jstream_ops ops = {
+	    .piece = element,
+	    .piece_max = EMISSION_ELEMENT_MAX,
+	    .depth_max = EMISSION_MAX_DEPTH,
+	    .outer_array = true,
+	    .shape = "an array of confirmed trips",
+	};
 	struct emission e = {.j = j};
-	json_error_t err;
-	json_t *doc = NULL;
-	char *text = NULL;
-	size_t len = 0;
-	enum cmn_rc rc = import_read_all(j, in, EMISSION_FILE_MAX, &text, &len);
+	enum cmn_rc rc = jstream_run(j, in->f, &ops, &e);
 
-	if (rc == CMN_OK && len == 0)
-		rc = import_fail(j, 1, 1, "the file is empty");
-	if (rc == CMN_OK)
-		rc = import_json_precheck(j, text, len, EMISSION_MAX_DEPTH);
-	if (rc == CMN_OK && !(doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err)))
-		rc = import_fail(j, (size_t)(err.line > 0 ? err.line : 0),
-				 (size_t)(err.column > 0 ? err.column : 0), "invalid JSON: %s",
-				 err.text);
-	free(text);
-	if (rc == CMN_OK)
-		rc = elements(&e, doc);
-	json_decref(doc);
 	if (rc == CMN_OK && e.skipped)
 		import_warn(j, "%llu elements are not %s: skipped", (unsigned long long)e.skipped,
 			    EMISSION_KEY);

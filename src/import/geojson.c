@@ -22,6 +22,7 @@
  * -90..90); errors carry the JSON pointer. docs/import/geojson.md.
  */
 #include "import/import.h"
+#include "import/jsonstream.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -31,7 +32,8 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 
-#define GEOJSON_MAX_BYTES   (256u * 1024 * 1024) /* the whole document */
+#define GEOJSON_FEATURE_MAX (16u * 1024 * 1024)  /* bytes of one feature */
+#define GEOJSON_MAX_DEPTH   32                   /* nested arrays and objects */
 #define GEOJSON_MAX_DEVICES 5                    /* 3 series each, within IMPORT_MAX_SERIES */
 #define GEOJSON_DEVICE_MAX  64                   /* bytes of a device name (the doctype's) */
 #define GEOJSON_EARTH_M     6371008.8            /* mean Earth radius */
@@ -44,6 +46,7 @@ struct geo {
 	char devices[GEOJSON_MAX_DEVICES][GEOJSON_DEVICE_MAX + 1];
 	size_t ndevices;
 	size_t untimed, other, untimed_lines;
+	bool collection, features; /* "type": "FeatureCollection", "features" read */
 };
 
 struct lonlat {
@@ -154,6 +157,7 @@ static enum cmn_rc axis_point(struct geo *g, const char *dev, const char *axis, 
 	    .unit = strcmp(axis, "alt") == 0 ? "m" : "udeg",
 	    .step = 0,
 	    .meta = meta,
+	    .keep_first = true, /* a time given again keeps its first position */
 	};
 	struct series_point p = {t, v};
 
@@ -307,49 +311,59 @@ static enum cmn_rc feature(struct geo *g, const json_t *f, size_t i)
 	return CMN_OK;
 }
 
-static enum cmn_rc collection(struct geo *g, const json_t *root)
+static enum jstream_want want(void *ctx, const char *key)
 {
-	const json_t *fs = json_object_get(root, "features");
-	const char *type = json_string_value(json_object_get(root, "type"));
-	enum cmn_rc rc = CMN_OK;
+	(void)ctx;
+	if (strcmp(key, "features") == 0)
+		return JSTREAM_ELEMENTS;
+	if (strcmp(key, "type") == 0)
+		return JSTREAM_VALUE;
+	return JSTREAM_SKIP;
+}
 
-	if (!json_is_object(root) || !type || strcmp(type, "FeatureCollection") != 0)
-		return import_fail_at(g->j, "", "expected a FeatureCollection object");
-	if (!json_is_array(fs))
-		return import_fail_at(g->j, "/features", "expected an array");
-	for (size_t i = 0; i < json_array_size(fs) && rc == CMN_OK; i++)
-		rc = feature(g, json_array_get(fs, i), i);
-	if (rc != CMN_OK)
-		return rc;
-	if (g->untimed)
-		import_warn(g->j, "%zu Points without a time not imported", g->untimed);
-	if (g->untimed_lines)
-		import_warn(g->j, "%zu LineStrings without start and end not imported",
-			    g->untimed_lines);
-	if (g->other)
-		import_warn(g->j, "%zu features of other geometries not imported", g->other);
+static enum cmn_rc piece(void *ctx, const struct jstream_piece *p)
+{
+	struct geo *g = ctx;
+
+	if (p->element) {
+		g->features = true;
+		return feature(g, p->value, p->index);
+	}
+	g->collection = json_is_string(p->value) &&
+			strcmp(json_string_value(p->value), "FeatureCollection") == 0;
+	if (!g->collection)
+		return import_fail_at(g->j, "/type", "expected a FeatureCollection object");
 	return CMN_OK;
 }
 
 static enum cmn_rc run(struct import_job *j, struct import_input *in)
 {
+	static const struct jstream_ops ops = {
+	    .want = want,
+	    .piece = piece,
+	    .piece_max = GEOJSON_FEATURE_MAX,
+	    .depth_max = GEOJSON_MAX_DEPTH,
+	    .shape = "a FeatureCollection object",
+	};
 	struct geo g = {.j = j};
-	json_error_t err;
-	json_t *root;
-	char *text = NULL;
-	size_t len = 0;
-	enum cmn_rc rc = import_read_all(j, in, GEOJSON_MAX_BYTES, &text, &len);
+	enum cmn_rc rc = jstream_run(j, in->f, &ops, &g);
 
+	/* the members may come in any order: the type is checked at the end,
+	 * and a refusal then still imports nothing */
+	if (rc == CMN_OK && !g.collection)
+		return import_fail_at(j, "", "expected a FeatureCollection object");
+	if (rc == CMN_OK && !g.features)
+		return import_fail_at(j, "/features", "expected an array");
 	if (rc != CMN_OK)
 		return rc;
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-	free(text);
-	if (!root)
-		return import_fail(j, (size_t)(err.line > 0 ? err.line : 0),
-				   (size_t)(err.column > 0 ? err.column : 0), "JSON: %s", err.text);
-	rc = collection(&g, root);
-	json_decref(root);
-	return rc;
+	if (g.untimed)
+		import_warn(j, "%zu Points without a time not imported", g.untimed);
+	if (g.untimed_lines)
+		import_warn(j, "%zu LineStrings without start and end not imported",
+			    g.untimed_lines);
+	if (g.other)
+		import_warn(j, "%zu features of other geometries not imported", g.other);
+	return CMN_OK;
 }
 
 const struct import_format import_geojson = {

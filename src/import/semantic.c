@@ -19,11 +19,12 @@
  * type by the table below, distance rounded to metres, from/to, start/end);
  * its dedupe key is start + end + mode, so re-importing the file, or an
  * overlapping month, changes nothing. Place visits are only counted (a
- * warning): there is no doctype for them yet. A whole file is parsed at
- * once by jansson, so it is capped (SEMANTIC_FILE_MAX); a month of
- * semantic history is a few MB. docs/import/semantic.md.
+ * warning): there is no doctype for them yet. The file is streamed
+ * (jsonstream.h): one element at a time is parsed, so a Timeline.json of
+ * years takes no more memory than a month. docs/import/semantic.md.
  */
 #include "import/import.h"
+#include "import/jsonstream.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -34,7 +35,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 
-#define SEMANTIC_FILE_MAX   (64u * 1024 * 1024) /* bytes of one file (parsed whole) */
+#define SEMANTIC_ELEMENT_MAX (4u * 1024 * 1024) /* bytes of one element of the array */
 #define SEMANTIC_MAX_DEPTH  64                  /* nested arrays and objects */
 #define SEMANTIC_TRIP_MAX_M 40000000            /* mobility.trip distance_m maximum */
 #define SEMANTIC_LABEL_MAX  200                 /* bytes of a place name kept as a label */
@@ -69,6 +70,7 @@ struct semantic {
 	struct import_job *j;
 	const char *array; /* "timelineObjects" or "semanticSegments" */
 	size_t index;      /* of the element being read */
+	bool seen_objects, seen_segments;
 	uint64_t trips;
 	uint64_t visits;  /* placeVisit / visit elements */
 	uint64_t unknown; /* activity types mapped to "other" */
@@ -101,9 +103,6 @@ static enum cmn_rc fail_at(struct semantic *s, const char *member, const char *f
 	va_end(ap);
 	return import_fail_at(s->j, pointer, "%s", msg);
 }
-
-/* ---- the text before jansson ---------------------------------------------- */
-
 
 /* ---- fields --------------------------------------------------------------- */
 
@@ -338,62 +337,56 @@ static enum cmn_rc semantic_segment(struct semantic *s, json_t *seg)
 
 /* ---- the document ---------------------------------------------------------- */
 
-static enum cmn_rc elements(struct semantic *s, json_t *list)
+static enum jstream_want want(void *ctx, const char *key)
 {
-	enum cmn_rc rc = CMN_OK;
-	json_t *e;
+	struct semantic *s = ctx;
 
-	if (!json_is_array(list))
-		return import_fail_at(s->j,
-				      s->array[0] == 't' ? "/timelineObjects" : "/semanticSegments",
-				      "expected an array");
-	json_array_foreach(list, s->index, e)
-	{
-		if (!json_is_object(e))
-			return fail_at(s, "", "expected an object");
-		if (s->array[0] == 's')
-			rc = semantic_segment(s, e);
-		else if (json_object_get(e, "activitySegment"))
-			rc = activity_segment(s, json_object_get(e, "activitySegment"));
-		else if (json_object_get(e, "placeVisit"))
-			s->visits++;
-		if (rc != CMN_OK)
-			return rc;
+	if (strcmp(key, "timelineObjects") == 0 && !s->seen_objects) {
+		s->seen_objects = true;
+		return JSTREAM_ELEMENTS;
 	}
+	if (strcmp(key, "semanticSegments") == 0 && !s->seen_segments) {
+		s->seen_segments = true;
+		return JSTREAM_ELEMENTS;
+	}
+	return JSTREAM_SKIP;
+}
+
+/* element - one element of timelineObjects[] or semanticSegments[] */
+static enum cmn_rc element(void *ctx, const struct jstream_piece *p)
+{
+	struct semantic *s = ctx;
+	json_t *e = p->value;
+
+	s->array = p->key[0] == 't' ? "timelineObjects" : "semanticSegments";
+	s->index = p->index;
+	if (!json_is_object(e))
+		return fail_at(s, "", "expected an object");
+	if (s->array[0] == 's')
+		return semantic_segment(s, e);
+	if (json_object_get(e, "activitySegment"))
+		return activity_segment(s, json_object_get(e, "activitySegment"));
+	if (json_object_get(e, "placeVisit"))
+		s->visits++;
 	return CMN_OK;
 }
 
 static enum cmn_rc run(struct import_job *j, struct import_input *in)
 {
+	static const struct jstream_ops ops = {
+	    .want = want,
+	    .piece = element,
+	    .piece_max = SEMANTIC_ELEMENT_MAX,
+	    .depth_max = SEMANTIC_MAX_DEPTH,
+	    .shape = "a JSON object",
+	};
 	struct semantic s = {.j = j};
-	json_error_t err;
-	json_t *doc = NULL, *list;
-	char *text = NULL;
-	size_t len = 0;
-	enum cmn_rc rc = import_read_all(j, in, SEMANTIC_FILE_MAX, &text, &len);
+	enum cmn_rc rc = jstream_run(j, in->f, &ops, &s);
 
-	if (rc == CMN_OK && len == 0)
-		rc = import_fail(j, 1, 1, "the file is empty");
-	if (rc == CMN_OK)
-		rc = import_json_precheck(j, text, len, SEMANTIC_MAX_DEPTH);
-	if (rc == CMN_OK && !(doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err)))
-		rc = import_fail(j, (size_t)(err.line > 0 ? err.line : 0),
-				 (size_t)(err.column > 0 ? err.column : 0), "invalid JSON: %s",
-				 err.text);
-	free(text);
-	if (rc != CMN_OK)
-		return rc;
-	if ((list = json_object_get(doc, "timelineObjects")))
-		s.array = "timelineObjects";
-	else if ((list = json_object_get(doc, "semanticSegments")))
-		s.array = "semanticSegments";
-	if (!list)
+	if (rc == CMN_OK && !s.seen_objects && !s.seen_segments)
 		rc = import_fail_at(j, "",
 				    "no \"timelineObjects\" nor \"semanticSegments\" array: not "
 				    "a semantic location history");
-	else
-		rc = elements(&s, list);
-	json_decref(doc);
 	if (rc == CMN_OK && s.visits)
 		import_warn(j, "%llu place visits were not imported (no doctype for them yet)",
 			    (unsigned long long)s.visits);

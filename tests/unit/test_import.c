@@ -21,6 +21,7 @@
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
 #include "import/import.h"
+#include "import/jsonstream.h"
 #include "record/doctype.h"
 #include "series/series.h"
 #include "store/store.h"
@@ -234,12 +235,165 @@ static void latin1_gaps_and_step_inferred(void **state)
 	series_def_release(&def);
 }
 
+/* ---- jsonstream ------------------------------------------------------------ */
+
+struct seen_pieces {
+	size_t n;
+	char log[512];
+	bool refuse_third; /* the third piece is refused, without a line */
+};
+
+static enum jstream_want want_list(void *ctx, const char *key)
+{
+	(void)ctx;
+	return strcmp(key, "list") == 0 ? JSTREAM_ELEMENTS
+	       : strcmp(key, "v") == 0  ? JSTREAM_VALUE
+					: JSTREAM_SKIP;
+}
+
+static enum cmn_rc log_piece(void *ctx, const struct jstream_piece *p)
+{
+	struct seen_pieces *sp = ctx;
+	char *text = json_dumps(p->value, JSON_COMPACT | JSON_ENCODE_ANY);
+	size_t used = strlen(sp->log);
+
+	assert_non_null(text);
+	snprintf(sp->log + used, sizeof(sp->log) - used, "%s%s[%zu]@%zu:%zu=%s;", p->key,
+		 p->element ? "" : "!", p->index, p->line, p->column, text);
+	free(text);
+	if (sp->refuse_third && ++sp->n == 3)
+		return CMN_ERR_INVALID; /* no line given: the stream gives the piece's */
+	return CMN_OK;
+}
+
+static enum cmn_rc stream_text(const char *text, size_t len, const struct jstream_ops *ops,
+			       struct seen_pieces *sp, struct import_job *job)
+{
+	FILE *f = fmemopen((void *)text, len, "rb");
+	enum cmn_rc rc;
+
+	assert_non_null(f);
+	memset(job, 0, sizeof(*job));
+	rc = jstream_run(job, f, ops, sp);
+	fclose(f);
+	return rc;
+}
+
+static void jsonstream_pieces(void **state)
+{
+	static const struct jstream_ops ops = {
+	    .want = want_list, .piece = log_piece, .piece_max = 64, .depth_max = 4};
+	static const struct jstream_ops arrays = {
+	    .piece = log_piece, .piece_max = 64, .depth_max = 4, .outer_array = true};
+	static const char doc[] = "\xef\xbb\xbf{\"skip\": {\"a\": [1, \"]}\\\"\"]},\n"
+				  " \"list\" : [ {\"x\": 1},\n  2 , \"t\\\"\"],\n"
+				  "\"v\": null, \"list2\": []}\n";
+	struct seen_pieces sp = {0};
+	struct import_job job;
+
+	(void)state;
+	assert_int_equal(stream_text(doc, sizeof(doc) - 1, &ops, &sp, &job), CMN_OK);
+	assert_string_equal(sp.log, "list[0]@2:13={\"x\":1};list[1]@3:3=2;"
+				    "list[2]@3:7=\"t\\\"\";v![0]@4:6=null;");
+	/* an outer array, when the format allows it */
+	memset(&sp, 0, sizeof(sp));
+	assert_int_equal(stream_text("[true,\n{}]", 10, &arrays, &sp, &job), CMN_OK);
+	assert_string_equal(sp.log, "[0]@1:2=true;[1]@2:1={};");
+	memset(&sp, 0, sizeof(sp));
+	assert_int_equal(stream_text("{}", 2, &arrays, &sp, &job), CMN_ERR_INVALID);
+	assert_int_equal(stream_text("[1]", 3, &ops, &sp, &job), CMN_ERR_INVALID);
+	/* a refused piece without a line of its own gets the piece's */
+	sp = (struct seen_pieces){.refuse_third = true};
+	assert_int_equal(stream_text(doc, sizeof(doc) - 1, &ops, &sp, &job), CMN_ERR_INVALID);
+	assert_int_equal(job.err.line, 3);
+	assert_int_equal(job.err.column, 7);
+}
+
+static void jsonstream_errors(void **state)
+{
+	static const struct jstream_ops ops = {
+	    .want = want_list, .piece = log_piece, .piece_max = 64, .depth_max = 4};
+	static const struct {
+		const char *text;
+		const char *message;
+		size_t line, column;
+		const char *pointer;
+	} cases[] = {
+	    {"", "empty", 1, 1, ""},
+	    {"  \n ", "empty", 1, 1, ""},
+	    {"{\"list\": [1, {\"a\":\n  tru}]}", "invalid JSON", 2, 0, "/list/1"},
+	    {"{\"list\": [1, {\"a\":\n  tru]}", "unexpected ']'", 2, 6, ""},
+	    {"{\"list\": [1, 2}", "expected ',' or ']'", 1, 15, ""},
+	    {"{\"list\": {}}", "to be an array", 1, 10, ""},
+	    {"{\"a\": 1, \"a\": 2}", "given twice", 1, 13, ""},
+	    {"{\"a\": 1} x", "more after", 1, 10, ""},
+	    {"{\"a\": [[[[[1]]]]]}", "deeper than 4", 1, 10, ""},
+	    {"{\"list\": [[[[1]]]]}", "deeper than 4", 1, 13, ""},
+	    {"{\"list\": [\"0123456789012345678901234567890123456789012345678901234567890123\"]}",
+	     "longer than 64", 1, 0, ""},
+	    {"{\"a\": \"open", "ends inside", 1, 11, ""},
+	    {"{\"a\" 1}", "':'", 1, 6, ""},
+	    {"{\"a\": 1,}", "member name", 1, 9, ""},
+	    {"{\"a\": @}", "a JSON value", 1, 7, ""},
+	    {"{\"a\": ]}", "a JSON value", 1, 7, ""},
+	    {"{\"a\": [}]}", "unexpected '}'", 1, 8, ""},
+	    {"\xef\xbb{}", "expected a JSON object", 1, 0, ""},
+	};
+	struct seen_pieces sp;
+	struct import_job job;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&sp, 0, sizeof(sp));
+		assert_int_equal(stream_text(cases[i].text, strlen(cases[i].text), &ops, &sp, &job),
+				 CMN_ERR_INVALID);
+		if (!strstr(job.err.message, cases[i].message))
+			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, job.err.message,
+				 cases[i].message);
+		if (job.err.line != cases[i].line ||
+		    (cases[i].column && job.err.column != cases[i].column))
+			fail_msg("case %zu: at %zu:%zu, not %zu:%zu", i, job.err.line, job.err.column,
+				 cases[i].line, cases[i].column);
+		assert_string_equal(job.err.pointer, cases[i].pointer);
+	}
+	/* a NUL byte */
+	memset(&sp, 0, sizeof(sp));
+	assert_int_equal(stream_text("{\"list\": [\0]}", 13, &ops, &sp, &job), CMN_ERR_INVALID);
+	assert_non_null(strstr(job.err.message, "NUL"));
+}
+
+/* many elements, one at a time: the count and the sum come out right */
+static void jsonstream_long_array(void **state)
+{
+	static const struct jstream_ops ops = {
+	    .want = want_list, .piece = log_piece, .piece_max = 64, .depth_max = 4};
+	struct seen_pieces sp = {0};
+	struct import_job job;
+	char *text = malloc(8 * 100000 + 64);
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(text);
+	n += (size_t)sprintf(text + n, "{\"list\": [");
+	for (int i = 0; i < 100000; i++)
+		n += (size_t)sprintf(text + n, "%s%d", i ? "," : "", i % 7);
+	n += (size_t)sprintf(text + n, "]}");
+	/* log_piece keeps only what fits in its log: check the first pieces and
+	 * that all were walked through the error-free end */
+	assert_int_equal(stream_text(text, n, &ops, &sp, &job), CMN_OK);
+	assert_non_null(strstr(sp.log, "list[0]@1:11=0;list[1]@1:13=1;"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(enedis_fixture, setup, teardown),
 		cmocka_unit_test_setup_teardown(errors_import_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(latin1_gaps_and_step_inferred, setup, teardown),
+		cmocka_unit_test(jsonstream_pieces),
+		cmocka_unit_test(jsonstream_errors),
+		cmocka_unit_test(jsonstream_long_array),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -537,7 +537,7 @@ static void geojson_errors(void **state)
 			" \"coordinates\": [[2, 48], [2, 49]]}, \"properties\": {\"start\":"
 			" \"2024-01-01T10:00:00Z\", \"end\": \"2024-01-01T09:00:00Z\"}}"),
 		     "/features/0/properties/end", 0);
-	expect_error(f, "geojson", "{\"type\": \"Feature\"}", "", 0);
+	expect_error(f, "geojson", "{\"type\": \"Feature\"}", "/type", 1);
 	expect_error(f, "geojson", "{\"type\": \"FeatureCollection\"}", "/features", 0);
 }
 
