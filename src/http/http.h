@@ -6,6 +6,11 @@
  * collects each request and hands it to one application callback, then
  * sends the response and writes the access log line. It knows nothing of
  * routes, persons or JSON: src/api/ does.
+ *
+ * A body is collected in memory (at most max_body bytes) unless the
+ * application's stream hook, asked once the headers are in, takes it as it
+ * arrives (an upload, at most max_upload bytes, written to disk by the
+ * application): see struct http_body_sink.
  */
 #ifndef COMMUNE_HTTP_HTTP_H
 #define COMMUNE_HTTP_HTTP_H
@@ -15,6 +20,20 @@
 #include <stdint.h>
 
 #include "core/result.h"
+
+#define HTTP_MAX_UPLOAD_BYTES (256ULL * 1024 * 1024) /* a streamed body: 413 above */
+#define HTTP_UPLOAD_TIMEOUT_S 900         /* a streamed body must arrive within */
+
+struct http_request;
+struct http_body_sink;
+
+/* http_stream_fn - asked once per request, when its headers are in (method,
+ * path, query and headers can be read; the body cannot): fill *sink to take
+ * the body as it arrives, leave it empty to have it collected in memory, or
+ * return an error to refuse the request at once (answered by the handler
+ * with req->error set). Called on the server's threads, concurrently. */
+typedef enum cmn_rc (*http_stream_fn)(void *cls, const struct http_request *req,
+				      struct http_body_sink *sink);
 
 struct server_config {
 	const char *listen;               /* "127.0.0.1:8080", "[::1]:0", ... */
@@ -26,6 +45,23 @@ struct server_config {
 	unsigned request_timeout_s;       /* whole request; 408 after */
 	unsigned idle_timeout_s;          /* idle connection closed after */
 	bool access_log;                  /* one JSON line per request */
+	uint64_t max_upload;              /* bytes of a streamed body; 413 above */
+	unsigned upload_timeout_s;        /* a streamed request; 408 after */
+	http_stream_fn stream;            /* may take bodies as they arrive, or NULL */
+	void *stream_cls;                 /* its first argument */
+};
+
+/*
+ * A body taken as it arrives. write is given every piece, in order; an
+ * error it returns becomes req->error (the rest of the body is dropped and
+ * the handler answers the error). release is called once when the request
+ * ends, whatever happened (also when the client went away), and frees ctx.
+ * The handler finds ctx in req->upload.
+ */
+struct http_body_sink {
+	enum cmn_rc (*write)(void *ctx, const char *data, size_t n);
+	void (*release)(void *ctx);
+	void *ctx;
 };
 
 /* server_config_defaults - the limits of core/limits.h. */
@@ -39,6 +75,7 @@ struct http_request {
 	const char *query;                /* raw query string, or NULL */
 	const char *body;                 /* NUL-terminated, or NULL */
 	size_t body_len;
+	void *upload;                     /* the sink's ctx when the body was streamed */
 	char addr[64];                    /* client address */
 	enum cmn_rc error;                /* a limit the server enforced, else CMN_OK */
 	void *conn;                       /* private to http/ */

@@ -9,6 +9,10 @@
  * with the headers, then with body pieces, then once with no data. Limits
  * are checked as early as they can be: headers, target and connection count
  * on the first call, body size and request time on each piece.
+ *
+ * On the first call the application's stream hook may take the body: its
+ * pieces then go to the sink as they arrive, under the upload caps
+ * (max_upload, upload_timeout_s) instead of the in-memory ones.
  */
 #include "http/http.h"
 
@@ -49,6 +53,8 @@ struct exchange {
 	bool started;                     /* first handler call done */
 	bool answered;                    /* a response was queued */
 	size_t dropped;                   /* body bytes read and dropped */
+	struct http_body_sink sink;       /* when the body is streamed */
+	uint64_t streamed;                /* body bytes given to the sink */
 	struct http_server *srv;
 };
 
@@ -64,6 +70,8 @@ void server_config_defaults(struct server_config *c)
 	c->request_timeout_s = CMN_REQUEST_TIMEOUT_S;
 	c->idle_timeout_s = CMN_IDLE_TIMEOUT_S;
 	c->access_log = true;
+	c->max_upload = HTTP_MAX_UPLOAD_BYTES;
+	c->upload_timeout_s = HTTP_UPLOAD_TIMEOUT_S;
 }
 
 const char *http_header(const struct http_request *r, const char *name)
@@ -103,6 +111,8 @@ void http_set_body(struct http_response *res, int status, const char *content_ty
 
 static void exchange_free(struct exchange *x)
 {
+	if (x->sink.release)
+		x->sink.release(x->sink.ctx);
 	free(x->uri);
 	buf_release(&x->body);
 	free(x->res.body);
@@ -141,6 +151,18 @@ static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
 	return NULL;
 }
 
+/* split_target - the path and query of the request view. */
+static void split_target(struct exchange *x)
+{
+	char *q = strchr(x->uri, '?');
+
+	if (q) {
+		*q = '\0';
+		x->req.query = q + 1;
+	}
+	x->req.path = x->uri;
+}
+
 /* exchange_new - the state of one request, at the handler's first call. */
 static struct exchange *exchange_new(struct http_server *srv, struct MHD_Connection *c)
 {
@@ -157,6 +179,7 @@ static struct exchange *exchange_new(struct http_server *srv, struct MHD_Connect
 	buf_init(&x->body, srv->cfg.max_body);
 	x->uri = cc->uri;
 	cc->uri = NULL;
+	split_target(x);
 	if (cc->too_long)
 		x->req.error = CMN_ERR_URI_TOO_LONG;
 	atomic_fetch_add(&srv->in_flight, 1);
@@ -205,13 +228,6 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x)
 /* respond - fills the request view and calls the application. */
 static enum MHD_Result respond(struct MHD_Connection *c, struct exchange *x)
 {
-	char *q = strchr(x->uri, '?');
-
-	if (q) {
-		*q = '\0';
-		x->req.query = q + 1;
-	}
-	x->req.path = x->uri;
 	x->req.body = x->body.data;
 	x->req.body_len = x->body.len;
 	x->res.status = 500;
@@ -273,10 +289,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return fail_now(c, x, CMN_ERR_HEADERS_TOO_LARGE);
 		if (atomic_load(&srv->connections) > (int)srv->cfg.max_connections)
 			return fail_now(c, x, CMN_ERR_BUSY);
+		if (srv->cfg.stream) {
+			enum cmn_rc rc = srv->cfg.stream(srv->cfg.stream_cls, &x->req, &x->sink);
+
+			x->req.upload = x->sink.write ? x->sink.ctx : NULL;
+			if (rc != CMN_OK)
+				return fail_now(c, x, rc);
+		}
 		if (cl) {
 			int64_t n;
+			uint64_t cap = x->req.upload ? srv->cfg.max_upload : srv->cfg.max_body;
 
-			if (str_to_i64(cl, 0, INT64_MAX, &n) == CMN_OK && (uint64_t)n > srv->cfg.max_body)
+			if (str_to_i64(cl, 0, INT64_MAX, &n) == CMN_OK && (uint64_t)n > cap)
 				return fail_now(c, x, CMN_ERR_TOO_LARGE);
 		}
 		return MHD_YES;
@@ -288,10 +312,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	 * idle timeout; one that sends far too much is cut off.
 	 */
 	if (x->req.error == CMN_OK &&
-	    time_mono_ms() - x->start > (int64_t)srv->cfg.request_timeout_s * 1000)
+	    time_mono_ms() - x->start >
+		    (int64_t)(x->req.upload ? srv->cfg.upload_timeout_s : srv->cfg.request_timeout_s) *
+			    1000)
 		x->req.error = CMN_ERR_TIMEOUT;
 	if (*upload_data_size) {
-		if (x->req.error == CMN_OK) {
+		if (x->req.error == CMN_OK && x->req.upload) {
+			x->streamed += *upload_data_size;
+			x->req.error = x->streamed > srv->cfg.max_upload
+					       ? CMN_ERR_TOO_LARGE
+					       : x->sink.write(x->sink.ctx, upload_data, *upload_data_size);
+		} else if (x->req.error == CMN_OK) {
 			enum cmn_rc rc = buf_append(&x->body, upload_data, *upload_data_size);
 
 			if (rc != CMN_OK)
