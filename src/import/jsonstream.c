@@ -373,6 +373,12 @@ static enum cmn_rc outer_object(struct js *s)
 
 enum cmn_rc jstream_run(struct import_job *j, FILE *f, const struct jstream_ops *ops, void *ctx)
 {
+	return jstream_run_from(j, f, 1, ops, ctx);
+}
+
+enum cmn_rc jstream_run_from(struct import_job *j, FILE *f, size_t first_line,
+			     const struct jstream_ops *ops, void *ctx)
+{
 	struct js *s = calloc(1, sizeof(*s));
 	const char *shape = ops->shape ? ops->shape : "a JSON object";
 	enum cmn_rc rc = CMN_OK;
@@ -384,7 +390,7 @@ enum cmn_rc jstream_run(struct import_job *j, FILE *f, const struct jstream_ops 
 	s->ops = ops;
 	s->ctx = ctx;
 	s->f = f;
-	s->line = 1;
+	s->line = first_line;
 	s->depth_max = ops->depth_max && ops->depth_max < JS_DEPTH_CAP ? ops->depth_max
 								      : JS_DEPTH_CAP;
 	if (js_peek(s) == 0xef) {
@@ -396,7 +402,7 @@ enum cmn_rc jstream_run(struct import_job *j, FILE *f, const struct jstream_ops 
 	}
 	if (rc == CMN_OK && (rc = skip_ws(s, &c)) == CMN_OK) {
 		if (c == JS_EOF)
-			rc = import_fail(j, 1, 1, "the file is empty");
+			rc = import_fail(j, first_line, 1, "the file is empty");
 		else if (c == '{' && s->ops->want && js_get(s) == '{')
 			rc = outer_object(s);
 		else if (c == '[' && ops->outer_array)

@@ -58,4 +58,9 @@ struct jstream_ops {
  */
 enum cmn_rc jstream_run(struct import_job *j, FILE *f, const struct jstream_ops *ops, void *ctx);
 
+/* jstream_run_from - the same for a document that begins on line
+ * first_line of the file (after lines a format read itself). */
+enum cmn_rc jstream_run_from(struct import_job *j, FILE *f, size_t first_line,
+			     const struct jstream_ops *ops, void *ctx);
+
 #endif

@@ -17,6 +17,7 @@
  * gives points value * scale in the series' unit (which must be whole).
  */
 #include "import/import.h"
+#include "import/jsonstream.h"
 #include "import/seen.h"
 
 #include <stdlib.h>
@@ -29,6 +30,8 @@
 #define MAPPING_PREFIX "#commune-mapping "
 #define MAPPING_FILE_MAX (64 * 1024)     /* bytes of a mapping file */
 #define MAPPING_MAX_ROWS (1 << 22)       /* records in one file */
+#define MAPPING_ITEM_MAX (1 << 20)       /* bytes of one item of a JSON input */
+#define MAPPING_CELL_MAX 4096            /* bytes of one value taken from an item */
 
 struct map_col {
 	const char *field;                   /* the doctype's property */
@@ -57,6 +60,13 @@ struct mapping {
 	int64_t scale;
 	/* occurrences of each record content (as in bank_csv.c) */
 	struct seen seen;                 /* occurrences of identical lines */
+	/* a JSON input: the array of items (an outer member, or "" for an
+	 * outer array) and the JSON pointers the columns name, in an item */
+	bool json;
+	const char *items;
+	bool items_found;
+	const char *ptrs[CSV_MAX_FIELDS];
+	size_t nptrs;
 };
 
 static int detect(const char *head, size_t n, const char *filename, char *why, size_t whylen)
@@ -145,7 +155,7 @@ static enum cmn_rc setup_records(struct import_job *j, struct mapping *m)
 		if (!column(v, c))
 			return import_fail_at(j, "/columns", "mapping: the column of %.60s: expected "
 					      "a name or an index from 0", field);
-		if (c->name && !m->header)
+		if (c->name && !m->header && !m->json)
 			return bad(j, "/columns", "columns by name need a header line");
 	}
 	return CMN_OK;
@@ -186,8 +196,21 @@ static enum cmn_rc setup_series(struct import_job *j, struct mapping *m, const j
 	if (!column(json_object_get(m->root, "time"), &m->time) ||
 	    !column(json_object_get(m->root, "value"), &m->value))
 		return bad(j, "", "time and value: expected column names or indexes");
-	if ((m->time.name || m->value.name) && !m->header)
+	if ((m->time.name || m->value.name) && !m->header && !m->json)
 		return bad(j, "", "columns by name need a header line");
+	return CMN_OK;
+}
+
+/* json_column - a column of a JSON input: a JSON pointer in an item
+ * ("/amount", "/place/name"), given the next cell of the row. */
+static enum cmn_rc json_column(struct import_job *j, struct mapping *m, struct map_col *c,
+			       const char *where)
+{
+	if (!c->name || c->name[0] != '/')
+		return bad(j, where, "the columns of a json input are JSON pointers in an item, "
+			   "such as \"/amount\"");
+	c->index = (int)m->nptrs;
+	m->ptrs[m->nptrs++] = c->name;
 	return CMN_OK;
 }
 
@@ -201,6 +224,7 @@ static enum cmn_rc parse_mapping(struct import_job *j, struct mapping *m, const 
 	json_error_t e;
 	const json_t *v, *s;
 	const char *enc, *zone;
+	enum cmn_rc rc;
 
 	m->root = json_loads(text, JSON_REJECT_DUPLICATES, &e);
 	if (!json_is_object(m->root))
@@ -210,8 +234,22 @@ static enum cmn_rc parse_mapping(struct import_job *j, struct mapping *m, const 
 		return bad(j, "/separator", "separator: expected \";\", \",\", \"|\" or a tab");
 	if (!one_char(m->root, "decimal", ",.", 0, &m->dec) || m->dec == m->sep)
 		return bad(j, "/decimal", "decimal: expected \",\" or \".\" (not the separator)");
+	v = json_object_get(m->root, "json");
+	if (v) {
+		const json_t *items = json_object_get(v, "items");
+
+		if (!json_is_object(v) || (items && !json_is_string(items)))
+			return bad(j, "/json", "json: expected {\"items\": the member holding the "
+				   "array of items, or \"\" for an array}");
+		m->json = true;
+		m->items = items ? json_string_value(items) : "";
+		if (json_object_get(m->root, "header") || json_object_get(m->root, "skip") ||
+		    json_object_get(m->root, "separator") || json_object_get(m->root, "encoding"))
+			return bad(j, "/json", "header, skip, separator and encoding are for CSV "
+				   "files, not json");
+	}
 	v = json_object_get(m->root, "header");
-	m->header = !v || json_is_true(v);
+	m->header = !m->json && (!v || json_is_true(v));
 	if (v && !json_is_boolean(v))
 		return bad(j, "/header", "header: expected true or false");
 	v = json_object_get(m->root, "skip");
@@ -239,12 +277,22 @@ static enum cmn_rc parse_mapping(struct import_job *j, struct mapping *m, const 
 		return bad(j, "", "either doctype (records) or series, not both");
 	if (json_is_object(s)) {
 		m->series = true;
-		return setup_series(j, m, s);
-	}
-	if (!m->doctype)
+		rc = setup_series(j, m, s);
+	} else if (!m->doctype) {
 		return bad(j, "", "expected doctype (with columns) or series (with time and "
 			   "value)");
-	return setup_records(j, m);
+	} else {
+		rc = setup_records(j, m);
+	}
+	if (rc != CMN_OK || !m->json)
+		return rc;
+	if (m->series)
+		return json_column(j, m, &m->time, "/time") == CMN_OK
+			   ? json_column(j, m, &m->value, "/value")
+			   : CMN_ERR_INVALID;
+	for (size_t i = 0; i < m->ncols && rc == CMN_OK; i++)
+		rc = json_column(j, m, &m->cols[i], "/columns");
+	return rc;
 }
 
 /* load_env_mapping - the mapping in the file COMMUNE_IMPORT_MAPPING names. */
@@ -420,6 +468,141 @@ static enum cmn_rc series_row(struct import_job *j, size_t line, struct mapping 
 	return import_points(j, &m->s, &p, 1);
 }
 
+/* ---- a JSON input ----------------------------------------------------------- */
+
+struct json_rows {
+	struct import_job *j;
+	struct mapping *m;
+	char cells[CSV_MAX_FIELDS][MAPPING_CELL_MAX + 1];
+};
+
+/* at_pointer - the value at an RFC 6901 pointer in v, or NULL. */
+static const json_t *at_pointer(const json_t *v, const char *ptr)
+{
+	char tok[256];
+
+	while (v && *ptr == '/') {
+		size_t n = 0;
+
+		for (ptr++; *ptr && *ptr != '/'; ptr++) {
+			char c = *ptr;
+
+			if (c == '~') {
+				if (ptr[1] != '0' && ptr[1] != '1')
+					return NULL;
+				c = *++ptr == '0' ? '~' : '/';
+			}
+			if (n + 1 >= sizeof(tok))
+				return NULL;
+			tok[n++] = c;
+		}
+		tok[n] = '\0';
+		if (json_is_object(v)) {
+			v = json_object_get(v, tok);
+		} else if (json_is_array(v)) {
+			int64_t i;
+
+			if (str_to_i64(tok, 0, INT32_MAX, &i) != CMN_OK)
+				return NULL;
+			v = json_array_get(v, (size_t)i);
+		} else {
+			return NULL;
+		}
+	}
+	return v;
+}
+
+/* cell_text - the text of a scalar as the CSV reader would have it: a
+ * number with the mapping's decimal mark, "" for null or absent; false for
+ * an object or an array. */
+static bool cell_text(const struct mapping *m, const json_t *v, char *out, size_t n)
+{
+	out[0] = '\0';
+	if (!v || json_is_null(v))
+		return true;
+	if (json_is_string(v))
+		return str_copy(out, n, json_string_value(v)) == CMN_OK;
+	if (json_is_integer(v)) {
+		snprintf(out, n, "%lld", (long long)json_integer_value(v));
+		return true;
+	}
+	if (json_is_real(v)) {
+		char *dot;
+
+		snprintf(out, n, "%.15g", json_real_value(v));
+		if (m->dec == ',' && (dot = strchr(out, '.')))
+			*dot = ',';
+		return true;
+	}
+	if (json_is_boolean(v)) {
+		str_copy(out, n, json_is_true(v) ? "true" : "false");
+		return true;
+	}
+	return false;
+}
+
+static enum cmn_rc json_item(void *ctx, const struct jstream_piece *p)
+{
+	struct json_rows *x = ctx;
+	struct mapping *m = x->m;
+	struct csv_fields r = {.n = m->nptrs};
+	enum cmn_rc rc;
+
+	for (size_t k = 0; k < m->nptrs; k++) {
+		if (!cell_text(m, at_pointer(p->value, m->ptrs[k]), x->cells[k],
+			       sizeof(x->cells[k]))) {
+			char ptr[128];
+
+			snprintf(ptr, sizeof(ptr), "%s%s/%zu%.60s", m->items[0] ? "/" : "", m->items,
+				 p->index, m->ptrs[k]);
+			import_fail(x->j, p->line, p->column, "expected text, a number, true or "
+				    "false (at most %d bytes) at %s", MAPPING_CELL_MAX, m->ptrs[k]);
+			str_copy(x->j->err.pointer, sizeof(x->j->err.pointer), ptr);
+			return CMN_ERR_INVALID;
+		}
+		r.f[k] = x->cells[k];
+		r.col[k] = p->column;
+	}
+	rc = m->series ? series_row(x->j, p->line, m, &r) : record_row(x->j, p->line, m, &r);
+	return rc;
+}
+
+static enum jstream_want json_want(void *ctx, const char *key)
+{
+	struct json_rows *x = ctx;
+
+	if (strcmp(key, x->m->items) != 0 || x->m->items_found)
+		return JSTREAM_SKIP;
+	x->m->items_found = true;
+	return JSTREAM_ELEMENTS;
+}
+
+/* json_input - the items of a JSON document that begins on line first. */
+static enum cmn_rc json_input(struct import_job *j, struct mapping *m, FILE *f, size_t first)
+{
+	struct jstream_ops ops = {
+	    .want = m->items[0] ? json_want : NULL,
+	    .piece = json_item,
+	    .piece_max = MAPPING_ITEM_MAX,
+	    .depth_max = 64,
+	    .outer_array = !m->items[0],
+	    .shape = m->items[0] ? "a JSON object" : "a JSON array",
+	};
+	struct json_rows *x = malloc(sizeof(*x));
+	enum cmn_rc rc;
+
+	if (!x)
+		return CMN_ERR_NOMEM;
+	x->j = j;
+	x->m = m;
+	rc = jstream_run_from(j, f, first, &ops, x);
+	free(x);
+	if (rc == CMN_OK && m->items[0] && !m->items_found)
+		rc = import_fail(j, 0, 0, "no \"%.60s\" array (the mapping's json.items)",
+				 m->items);
+	return rc;
+}
+
 /*
  * run - the mapping comes first (the first line, or the environment), then
  * `skip` lines, the header when there is one, and the rows. The first line
@@ -446,6 +629,15 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 	else
 		rc = import_fail(j, 1, 1, "expected a first line #commune-mapping {...} (or "
 				 "COMMUNE_IMPORT_MAPPING naming a mapping file)");
+	if (rc == CMN_OK && m.json) {
+		/* the document follows the mapping's line, or is the whole file */
+		if (pending)
+			rewind(in->f);
+		rc = json_input(j, &m, in->f, pending ? 1 : 2);
+		seen_release(&m.seen);
+		json_decref(m.root);
+		return rc;
+	}
 	enc = json_string_value(json_object_get(m.root, "encoding"));
 	if (rc == CMN_OK && enc && strcmp(enc, "latin-1") == 0 && !in->latin1) {
 		if (pending && in->bom)

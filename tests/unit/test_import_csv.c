@@ -538,6 +538,87 @@ static void mapping_series_and_env(void **state)
 	import_job_release(&job);
 }
 
+/* the JSON variant: items of an array, columns as JSON pointers */
+static void mapping_json(void **state)
+{
+	struct fixture *f = *state;
+	struct import_job job;
+	struct txns got;
+	struct series_def def;
+	long long sum = 0;
+	char path[256];
+	static const char records[] =
+		"#commune-mapping {\"json\":{\"items\":\"operations\"},\"date_format\":\"%d/%m/%Y\","
+		"\"doctype\":\"bank.transaction\",\"columns\":{\"date\":\"/when\","
+		"\"amount\":\"/money/value\",\"label\":\"/what\",\"category\":\"/tags/0\"},"
+		"\"constants\":{\"currency\":\"EUR\"}}\n"
+		"{\"account\": {\"id\": 1}, \"operations\": [\n"
+		"  {\"when\": \"01/03/2024\", \"what\": \"Rent\", \"money\": {\"value\": -700},"
+		" \"tags\": [\"housing\"]},\n"
+		"  {\"when\": \"02/03/2024\", \"what\": \"Caf\u00e9\", \"money\": {\"value\": -2.1}},\n"
+		"  {\"when\": \"02/03/2024\", \"what\": \"Caf\u00e9\", \"money\": {\"value\": -2.1}},\n"
+		"  {\"when\": \"15/03/2024\", \"what\": \"Allowance\", \"money\": {\"value\": \"210,55\"},"
+		" \"tags\": null}\n"
+		"]}\n";
+	static const char bad[] =
+		"#commune-mapping {\"json\":{\"items\":\"operations\"},\"doctype\":\"bank.transaction\","
+		"\"columns\":{\"date\":\"/d\",\"amount\":\"/a\",\"label\":\"/l\"},"
+		"\"constants\":{\"currency\":\"EUR\"}}\n"
+		"{\"operations\": [{\"d\": \"2024-03-01\", \"a\": 1, \"l\": \"A\"},\n"
+		"  {\"d\": \"2024-03-02\", \"a\": {\"x\": 1}, \"l\": \"B\"}]}\n";
+	/* a series from an outer array, the mapping in a file of its own */
+	static const char mapping[] =
+		"{\"json\":{},\"series\":{\"doctype\":\"water.consumption\",\"source\":\"regie\","
+		"\"key\":\"J1\",\"unit\":\"L\",\"step_s\":3600},"
+		"\"date_format\":\"%Y-%m-%dT%H:%M:%S%z\",\"time\":\"/t\",\"value\":\"/m3\","
+		"\"scale\":1000}";
+	static const char points[] =
+		"[{\"t\": \"2024-06-01T00:00:00+02:00\", \"m3\": 0.012},\n"
+		" {\"t\": \"2024-06-01T01:00:00+02:00\", \"m3\": null},\n"
+		" {\"t\": \"2024-06-01T02:00:00+02:00\", \"m3\": 1.5}]";
+	static const char csvish[] = "#commune-mapping {\"json\":{},\"separator\":\",\"}\n[]";
+
+	assert_int_equal(import_text(f, "m.json", records, strlen(records), NULL, &job), CMN_OK);
+	assert_string_equal(job.format->name, "mapping");
+	assert_int_equal(job.stats.records_created, 4);
+	import_job_release(&job);
+	stored_txns(f, &got);
+	assert_int_equal(got.count, 4);
+	assert_int_equal(got.cents, -70000 - 210 - 210 + 21055);
+	assert_string_equal(got.first, "2024-03-01");
+	assert_string_equal(got.last, "2024-03-15");
+	assert_true(got.saw_utf8);
+	assert_int_equal(import_text(f, "m.json", records, strlen(records), NULL, &job), CMN_OK);
+	assert_int_equal(job.stats.records_duplicate, 4);
+	import_job_release(&job);
+	/* an object where a value is expected: the item's line and pointer */
+	assert_int_equal(import_text(f, "bad.json", bad, strlen(bad), NULL, &job), CMN_ERR_INVALID);
+	assert_int_equal(job.err.line, 3);
+	assert_string_equal(job.err.pointer, "/operations/1/a");
+	import_job_release(&job);
+	stored_txns(f, &got);
+	assert_int_equal(got.count, 4);
+
+	snprintf(path, sizeof(path), "%s/mapping-json.json", f->dir);
+	check_write_file(path, mapping, strlen(mapping));
+	setenv("COMMUNE_IMPORT_MAPPING", path, 1);
+	assert_int_equal(import_text(f, "p.json", points, strlen(points), "mapping", &job), CMN_OK);
+	assert_int_equal(job.stats.points_added, 2);
+	import_job_release(&job);
+	unsetenv("COMMUNE_IMPORT_MAPPING");
+	assert_int_equal(pstore_series_find(f->ps, "water.consumption", "regie", "J1", &def),
+			 CMN_OK);
+	assert_int_equal(series_scan(f->ps, &def, INT64_MIN / 2, INT64_MAX / 2, add_up, &sum),
+			 CMN_OK);
+	assert_int_equal(sum, 12 + 1500);
+	series_def_release(&def);
+	/* CSV members with json are refused, with their pointer */
+	assert_int_equal(import_text(f, "x.json", csvish, strlen(csvish), "mapping", &job),
+			 CMN_ERR_INVALID);
+	assert_string_equal(job.err.pointer, "/json");
+	import_job_release(&job);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +631,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(water_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(mapping_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(mapping_series_and_env, setup, teardown),
+		cmocka_unit_test_setup_teardown(mapping_json, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -333,6 +333,7 @@ static void first_value_kept(void **state)
 	 * value), t0 + 1000 again (the same value) */
 	struct series_point again[5] = {
 	    {t0 + 2000, 20}, {t0, 99}, {t0 + 2000, 21}, {t0 + 1000, 11}, {t0 + 3000, 30}};
+	struct series_point twice[2] = {{t0 + 5000, 1}, {t0 + 5000, 2}};
 	struct series_point got[8], *cursor = got;
 	const char *why = NULL;
 
@@ -356,8 +357,6 @@ static void first_value_kept(void **state)
 	assert_int_equal(got[2].v, 20);
 	assert_int_equal(got[3].v, 30);
 	/* the newer-wins append refuses two values for one time in a request */
-	struct series_point twice[2] = {{t0 + 5000, 1}, {t0 + 5000, 2}};
-
 	assert_int_equal(series_append(f->ps, &d, twice, 2, "person:x", &w, &why),
 			 CMN_ERR_INVALID);
 	series_def_release(&d);
