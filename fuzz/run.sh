@@ -34,7 +34,7 @@ fi
 build=$1
 mode=${2:-30}
 here=$(cd "$(dirname "$0")" && pwd)
-targets=${FUZZ_TARGETS:-fuzz_record fuzz_query fuzz_tz fuzz_chunk fuzz_import_enedis fuzz_import_csv fuzz_import_mobility fuzz_import_bank fuzz_import_ical fuzz_import_energy fuzz_import_trips fuzz_import_more}
+targets=${FUZZ_TARGETS:-fuzz_record fuzz_query fuzz_tz fuzz_chunk fuzz_import_enedis fuzz_import_csv fuzz_import_mobility fuzz_import_bank fuzz_import_ical fuzz_import_energy fuzz_import_trips fuzz_import_more fuzz_multipart}
 extra=${FUZZ_ARGS:-}
 
 case $mode in

@@ -98,13 +98,15 @@ static bool append(char *out, size_t n, size_t *len, char c)
 
 /*
  * next_param - reads one "; name=value" of a header value at *pp (a token
- * or a quoted-string value, spaces allowed around). 1 when one was read, 0
- * at the end, -1 when malformed, -2 when the name or value does not fit.
+ * or a quoted-string value, spaces allowed around) and moves *pp past it.
+ * 1 when one was read, 0 at the end, -2 when it was read but its name or
+ * value did not fit (truncated), -1 when malformed (*pp is then left).
  */
 static int next_param(const char **pp, char *name, size_t nn, char *value, size_t vn)
 {
-	const char *p = skip_ows(*pp);
+	const char *p = skip_ows(*pp), *start;
 	size_t nl = 0, vl = 0;
+	bool cut = false;
 
 	name[0] = value[0] = '\0';
 	if (!*p)
@@ -112,12 +114,14 @@ static int next_param(const char **pp, char *name, size_t nn, char *value, size_
 	if (*p != ';')
 		return -1;
 	p = skip_ows(p + 1);
-	if (!*p)
+	if (!*p) {
+		*pp = p;
 		return 0; /* a trailing ';' */
+	}
+	start = p;
 	for (; is_tchar((unsigned char)*p); p++)
-		if (!append(name, nn, &nl, *p))
-			return -2;
-	if (!nl)
+		cut |= !append(name, nn, &nl, *p);
+	if (p == start)
 		return -1;
 	p = skip_ows(p);
 	if (*p != '=')
@@ -127,22 +131,21 @@ static int next_param(const char **pp, char *name, size_t nn, char *value, size_
 		for (p++; *p && *p != '"'; p++) {
 			if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
 				p++;
-			if (!append(value, vn, &vl, *p))
-				return -2;
+			cut |= !append(value, vn, &vl, *p);
 		}
 		if (*p != '"')
 			return -1;
 		p++;
 	} else {
 		/* lenient: any byte but separators of parameters and spaces */
+		start = p;
 		for (; *p && *p != ';' && !is_ows(*p) && *p != '"'; p++)
-			if (!append(value, vn, &vl, *p))
-				return -2;
-		if (!vl)
+			cut |= !append(value, vn, &vl, *p);
+		if (p == start)
 			return -1;
 	}
 	*pp = p;
-	return 1;
+	return cut ? -2 : 1;
 }
 
 enum cmn_rc multipart_boundary(const char *ct, char *out, size_t n)
@@ -158,11 +161,12 @@ enum cmn_rc multipart_boundary(const char *ct, char *out, size_t n)
 	while ((r = next_param(&p, name, sizeof(name), value, sizeof(value))) != 0) {
 		size_t len = strlen(value);
 
-		if (r == -1 && !found)
+		if (r == -1)
 			return CMN_ERR_INVALID;
-		if (r < 0 || strcasecmp(name, "boundary") != 0)
+		if (strcasecmp(name, "boundary") != 0)
 			continue;
-		if (found || len < 1 || len > MULTIPART_BOUNDARY_MAX || value[len - 1] == ' ')
+		if (found || r == -2 || len < 1 || len > MULTIPART_BOUNDARY_MAX ||
+		    value[len - 1] == ' ')
 			return CMN_ERR_INVALID;
 		for (size_t i = 0; i < len; i++)
 			if (!is_bchar((unsigned char)value[i]))
@@ -201,7 +205,9 @@ static enum cmn_rc disposition(struct multipart *m, const char *v, uint64_t at)
 		p++;
 	if ((size_t)(p - v) != 9 || strncasecmp(v, "form-data", 9) != 0)
 		return fail(m, at, "a part's Content-Disposition must be form-data");
-	while ((r = next_param(&p, name, sizeof(name), value, sizeof(value))) == 1) {
+	while ((r = next_param(&p, name, sizeof(name), value, sizeof(value))) != 0) {
+		if (r == -1)
+			return fail(m, at, "a malformed Content-Disposition header");
 		if (strcasecmp(name, "name") == 0) {
 			if (named)
 				return fail(m, at, "a part is named twice");
@@ -218,8 +224,6 @@ static enum cmn_rc disposition(struct multipart *m, const char *v, uint64_t at)
 					    MULTIPART_FILENAME_MAX - 1);
 		}
 	}
-	if (r < 0)
-		return fail(m, at, "a malformed Content-Disposition header");
 	return CMN_OK;
 }
 
