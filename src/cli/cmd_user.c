@@ -1,5 +1,5 @@
 /*
- * cmd_user.c - `commune user add|list|disable|enable|delete` and
+ * cmd_user.c - `commune user add|list|passwd|disable|enable|delete` and
  * `commune org add|list`.
  */
 #include <stdio.h>
@@ -27,6 +27,31 @@ static int user_add(struct cli_env *env, const char *handle, const char *role, c
 	if (rc != CMN_OK)
 		return cli_error("cannot add %s: %s", handle, why ? why : cmn_strerror(rc));
 	printf("%s\t%s\t%s\n", p.handle, p.id, p.role);
+	return 0;
+}
+
+/* user_passwd - sets a person's password from standard input (an operator's
+ * act, e.g. giving a synthetic demo person a login); their sessions end */
+static int user_passwd(struct cli_env *env, const struct person *p)
+{
+	char password[CMN_PASSWORD_MAX + 2], hash[CRYPT_PWHASH_LEN];
+	const char *why = NULL;
+	enum cmn_rc rc;
+
+	if (!cli_read_secret(password, sizeof(password)))
+		return cli_error("reading the password from standard input failed "
+				 "(one line, at most %d bytes)", CMN_PASSWORD_MAX);
+	rc = account_password_check(password, &why);
+	if (rc == CMN_OK)
+		rc = crypt_password_hash(password, hash);
+	sodium_memzero(password, sizeof(password));
+	if (rc == CMN_OK)
+		rc = store_person_set_password(env->store, p->id, hash, NULL);
+	sodium_memzero(hash, sizeof(hash));
+	if (rc != CMN_OK)
+		return cli_error("cannot set the password of %s: %s", p->handle,
+				 why ? why : cmn_strerror(rc));
+	printf("password of %s set\n", p->handle);
 	return 0;
 }
 
@@ -58,7 +83,7 @@ int cmd_user(int argc, char **argv)
 	enum cmn_rc rc;
 
 	if (!cli_parse(argc, argv, 2, opts, pos, 2, &npos) || npos < 1) {
-		fprintf(stderr, "usage: commune user add|list|disable|enable|delete [HANDLE] "
+		fprintf(stderr, "usage: commune user add|list|passwd|disable|enable|delete [HANDLE] "
 				"[--role R] [--org ORG] [--confirm HANDLE] [--data DIR]\n");
 		return EXIT_USAGE;
 	}
@@ -68,7 +93,7 @@ int cmd_user(int argc, char **argv)
 	}
 	if (strcmp(pos[0], "add") != 0 && strcmp(pos[0], "list") != 0 &&
 	    strcmp(pos[0], "disable") != 0 && strcmp(pos[0], "enable") != 0 &&
-	    strcmp(pos[0], "delete") != 0) {
+	    strcmp(pos[0], "delete") != 0 && strcmp(pos[0], "passwd") != 0) {
 		fprintf(stderr, "commune: unknown user command \"%s\"\n", pos[0]);
 		return EXIT_USAGE;
 	}
@@ -82,6 +107,8 @@ int cmd_user(int argc, char **argv)
 			ret = cli_error("cannot list persons: %s", cmn_strerror(rc));
 	} else if (store_person_by_handle(env.store, pos[1], &p, NULL) != CMN_OK) {
 		ret = cli_error("no person with the handle %s", pos[1]);
+	} else if (strcmp(pos[0], "passwd") == 0) {
+		ret = user_passwd(&env, &p);
 	} else if (strcmp(pos[0], "delete") == 0) {
 		if (!confirm || strcmp(confirm, p.handle) != 0) {
 			ret = cli_error("erasing %s deletes their store for good: repeat the handle "

@@ -22,8 +22,9 @@ static const struct verb verbs[] = {
 	 "Serve the JSON API and the web application until SIGTERM or Ctrl-C."},
 	{"user", cmd_user,
 	 "commune user add HANDLE [--role resident|professional|mediator|agent|admin] [--org ORG]\n"
-	 "commune user list | disable HANDLE | enable HANDLE | delete HANDLE --confirm HANDLE",
-	 "Manage persons. `add` reads the password from standard input (one line)."},
+	 "commune user list | passwd HANDLE | disable HANDLE | enable HANDLE\n"
+	 "commune user delete HANDLE --confirm HANDLE",
+	 "Manage persons. `add` and `passwd` read the password from standard input (one line)."},
 	{"org", cmd_org, "commune org add NAME [--kind city|holder|reuser|trust|cooperative] | org list",
 	 "Manage organisations."},
 	{"audit", cmd_audit, "commune audit verify HANDLE",

@@ -79,6 +79,18 @@ check "user disable" 0 "" -- user disable alice $d
 check "user list after disable" 0 "" -- user list $d
 expect "alice disabled" grep -q '^alice .*disabled' "$dir/out"
 check "user enable" 0 "" -- user enable alice $d
+before=$(sqlite3 "$dir/data/platform.db" "select pwhash from persons where handle='sophie'" 2>/dev/null || echo none)
+check "user passwd" 0 "a brand new password
+" -- user passwd sophie $d
+after=$(sqlite3 "$dir/data/platform.db" "select pwhash from persons where handle='sophie'" 2>/dev/null || echo none)
+expect "passwd changed the hash" test "$before" != "$after" -a "$after" != none
+expect "passwd never echoed" sh -c "! grep -rq 'brand new' '$dir/out' '$dir/err'"
+check "user passwd too short" 1 "short
+" -- user passwd sophie $d
+check "user passwd no password" 1 "" -- user passwd sophie $d
+check "user passwd unknown" 1 "a brand new password
+" -- user passwd nobody $d
+check "user passwd no handle" 2 "" -- user passwd $d
 check "disable unknown" 1 "" -- user disable nobody $d
 check "audit verify" 0 "" -- audit verify alice $d
 expect "audit says intact" grep -q 'intact' "$dir/out"
