@@ -268,7 +268,7 @@ static enum cmn_rc header(struct multipart *m, uint64_t at)
 static enum cmn_rc header_byte(struct multipart *m, char c, uint64_t at)
 {
 	if (c != '\n') {
-		if (m->line_len >= MULTIPART_LINE_MAX)
+		if (m->line_len > MULTIPART_LINE_MAX) /* the line and its CR */
 			return fail(m, at, "a part's header line is longer than %d bytes",
 				    MULTIPART_LINE_MAX);
 		if (c == '\0')

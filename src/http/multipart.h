@@ -61,7 +61,7 @@ struct multipart {
 	size_t carry;                     /* of those, bytes of earlier pieces */
 	enum multipart_state state;
 	enum cmn_rc rc;                   /* the result once MP_FAILED */
-	char line[MULTIPART_LINE_MAX + 1]; /* the header line being read */
+	char line[MULTIPART_LINE_MAX + 2]; /* the header line being read, with its CR */
 	size_t line_len;
 	unsigned nheaders;                /* header lines of the current part */
 	unsigned nparts;
