@@ -21,6 +21,8 @@
 #include "record/doctype.h"
 #include "store/store.h"
 
+struct import_jobs;
+
 struct app {
 	struct store *store;
 	struct registry *registry;
@@ -28,6 +30,7 @@ struct app {
 	const char *web_dir;              /* static files, or NULL */
 	bool secure_cookies;              /* add Secure to cookies (behind HTTPS) */
 	int64_t started;                  /* ms since epoch */
+	struct import_jobs *jobs;         /* import jobs of multipart uploads, or NULL */
 };
 
 enum auth_need {

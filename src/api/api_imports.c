@@ -1,17 +1,33 @@
 /*
- * api_imports.c - importing a holder's export file through the API: the
- * file is the request body (?name=FILE[&format=F]), imported at once, all
- * or nothing; the answer is the import with its counts, or a problem that
- * names the line and column (or the JSON pointer) of the first error.
+ * api_imports.c - importing holders' export files through the API.
+ *
+ * Two ways in, each file all or nothing:
+ *  - the file as the request body (?name=FILE[&format=F], at most the body
+ *    cap), imported at once: the answer is the import with its counts, or
+ *    a problem that names the line and column (or the JSON pointer) of the
+ *    first error;
+ *  - a multipart/form-data upload of one or more files (streamed to disk by
+ *    api_upload.c, at most the upload cap): the answer is an import job
+ *    (import/jobs.h), run in the background, whose files show their
+ *    progress, then their counts or their error.
+ * Reading: a job id gives the job, an import id the import (each finished
+ * file of a job names its import id).
  */
 #include "api/api.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "api/api_upload.h"
 #include "core/str.h"
+#include "http/multipart.h"
 #include "import/import.h"
+#include "import/jobs.h"
+
+#define RETRY_AFTER_QUEUE_S "5"           /* Retry-After when the job queue is full */
 
 static enum cmn_rc parse_params(struct api_ctx *ctx, char *name, size_t namelen, char *format,
 				size_t formatlen)
@@ -68,13 +84,88 @@ static enum cmn_rc answer_import(struct api_ctx *ctx, struct pstore *ps, const c
 	return rc;
 }
 
-/* POST /api/v1/imports?name=FILE[&format=F] with the file as the body. */
+/* prefer_wait - the seconds of a `Prefer: wait=N` header (RFC 7240),
+ * capped; 0 without one. */
+static unsigned prefer_wait(const struct api_ctx *ctx)
+{
+	const char *h = http_header(ctx->req, "Prefer"), *p = h;
+	unsigned long n = 0;
+
+	for (; p && *p; p++) {
+		if ((p == h || p[-1] == ',' || p[-1] == ' ' || p[-1] == ';') &&
+		    strncasecmp(p, "wait=", 5) == 0 && isdigit((unsigned char)p[5])) {
+			n = 0;
+			for (p += 5; isdigit((unsigned char)*p) && n < 1000; p++)
+				n = n * 10 + (unsigned long)(*p - '0');
+			break;
+		}
+	}
+	return n > IMPORT_JOB_WAIT_MAX_S ? IMPORT_JOB_WAIT_MAX_S : (unsigned)n;
+}
+
+/*
+ * create_job - POST /api/v1/imports with a multipart/form-data body, whose
+ * files are already spooled: checks the form, queues the job and answers
+ * 202 with it (201 when it finished within a `Prefer: wait`).
+ */
+static enum cmn_rc create_job(struct api_ctx *ctx, struct upload *u)
+{
+	struct api_upload_form form;
+	const char *detail, *parameter;
+	char id[CRYPT_ID_LEN], loc[80];
+	bool finished = false;
+	unsigned wait;
+	json_t *job;
+	enum cmn_rc rc = api_upload_finish(u, &form, &detail, &parameter);
+
+	if (rc == CMN_ERR_INVALID)
+		return api_problem(ctx, rc, detail,
+				   parameter ? json_pack("{s:s}", "parameter", parameter) : NULL);
+	if (rc != CMN_OK)
+		return rc;
+	if (ctx->req->query && *ctx->req->query)
+		return api_problem(ctx, CMN_ERR_INVALID,
+				   "a multipart upload takes no query parameters: send format as a "
+				   "form field", NULL);
+	if (form.format && !import_format_named(form.format))
+		return api_problem(ctx, CMN_ERR_INVALID, "unknown import format",
+				   json_pack("{s:s}", "parameter", "format"));
+	rc = import_jobs_submit(ctx->app->jobs, ctx->person.id, ctx->actor, form.format, form.files,
+				form.nfiles, id);
+	if (rc == CMN_ERR_BUSY) {
+		http_set_header(ctx->res, "Retry-After", RETRY_AFTER_QUEUE_S);
+		return api_problem(ctx, rc, "the import queue is full: try again later", NULL);
+	}
+	if (rc != CMN_OK)
+		return rc;
+	api_upload_taken(u);
+	wait = prefer_wait(ctx);
+	if (wait)
+		finished = import_jobs_wait(ctx->app->jobs, id, wait * 1000);
+	job = import_jobs_get(ctx->app->jobs, ctx->person.id, id);
+	if (!job)
+		return CMN_ERR_NOMEM;
+	snprintf(loc, sizeof(loc), "/api/v1/imports/%s", id);
+	http_set_header(ctx->res, "Location", loc);
+	return api_json(ctx, finished ? 201 : 202, job);
+}
+
+/* POST /api/v1/imports?name=FILE[&format=F] with the file as the body, or
+ * a multipart upload (create_job). */
 static enum cmn_rc create(struct api_ctx *ctx)
 {
 	char name[256], format[32];
 	struct import_job job;
 	struct pstore *ps;
-	enum cmn_rc rc = parse_params(ctx, name, sizeof(name), format, sizeof(format));
+	enum cmn_rc rc;
+
+	if (ctx->req->upload)
+		return create_job(ctx, ctx->req->upload);
+	if (multipart_is_form(http_header(ctx->req, "Content-Type")))
+		return api_problem(ctx, CMN_ERR_UNSUPPORTED,
+				   "this server takes no multipart uploads: send the file as the body",
+				   NULL);
+	rc = parse_params(ctx, name, sizeof(name), format, sizeof(format));
 
 	if (rc != CMN_OK)
 		return rc;
@@ -113,28 +204,38 @@ static enum cmn_rc add_import(const char *json, void *list)
 	return o && json_array_append_new(list, o) == 0 ? CMN_OK : CMN_ERR_NOMEM;
 }
 
-/* GET /api/v1/imports */
+/* GET /api/v1/imports: the jobs the server remembers, and every import. */
 static enum cmn_rc list(struct api_ctx *ctx)
 {
 	json_t *items = json_array();
+	json_t *jobs = ctx->app->jobs ? import_jobs_list(ctx->app->jobs, ctx->person.id)
+				      : json_array();
 	struct pstore *ps;
-	enum cmn_rc rc = store_person_store(ctx->app->store, ctx->person.id, &ps);
+	enum cmn_rc rc = items && jobs ? store_person_store(ctx->app->store, ctx->person.id, &ps)
+				       : CMN_ERR_NOMEM;
 
 	if (rc == CMN_OK)
 		rc = pstore_import_each(ps, add_import, items);
 	if (rc != CMN_OK) {
 		json_decref(items);
+		json_decref(jobs);
 		return rc;
 	}
-	return api_json(ctx, 200, json_pack("{s:o}", "items", items));
+	return api_json(ctx, 200, json_pack("{s:o, s:o}", "jobs", jobs, "items", items));
 }
 
-/* GET /api/v1/imports/{id} */
+/* GET /api/v1/imports/{id}: a job of the caller, else one of their imports. */
 static enum cmn_rc show(struct api_ctx *ctx)
 {
 	struct pstore *ps;
-	enum cmn_rc rc = store_person_store(ctx->app->store, ctx->person.id, &ps);
+	json_t *job = ctx->app->jobs
+			      ? import_jobs_get(ctx->app->jobs, ctx->person.id, ctx->params[0])
+			      : NULL;
+	enum cmn_rc rc;
 
+	if (job)
+		return api_json(ctx, 200, job);
+	rc = store_person_store(ctx->app->store, ctx->person.id, &ps);
 	if (rc != CMN_OK)
 		return rc;
 	return answer_import(ctx, ps, ctx->params[0], 200);
@@ -153,8 +254,10 @@ static enum cmn_rc formats(struct api_ctx *ctx)
 
 const struct route api_imports_routes[] = {
 	{"GET", "/api/v1/import-formats", formats, AUTH_NONE, NULL, "The formats commune imports"},
-	{"POST", "/api/v1/imports", create, AUTH_PERSON, NULL, "Import a file (all or nothing)"},
-	{"GET", "/api/v1/imports", list, AUTH_PERSON, NULL, "My imports"},
-	{"GET", "/api/v1/imports/{id}", show, AUTH_PERSON, NULL, "One import and its counts"},
+	{"POST", "/api/v1/imports", create, AUTH_PERSON, NULL,
+	 "Import a file, or upload files to an import job (each all or nothing)"},
+	{"GET", "/api/v1/imports", list, AUTH_PERSON, NULL, "My import jobs and imports"},
+	{"GET", "/api/v1/imports/{id}", show, AUTH_PERSON, NULL,
+	 "One import job and its progress, or one import and its counts"},
 	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL},
 };

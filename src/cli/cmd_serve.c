@@ -2,8 +2,10 @@
  * cmd_serve.c - `commune serve`: the HTTP server until SIGTERM or SIGINT.
  *
  * Signals are blocked in every thread and taken by the main thread with
- * sigwait, so shutdown runs in ordinary code: stop accepting, let requests
- * in flight finish, close the stores.
+ * sigwait, so shutdown runs in ordinary code: let go of requests waiting
+ * for import jobs, stop accepting, let requests in flight finish, stop the
+ * import jobs (the file being imported finishes, the rest fail, the spool
+ * is emptied), close the stores.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -13,10 +15,12 @@
 
 #include "account/ratelimit.h"
 #include "api/api.h"
+#include "api/api_upload.h"
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "import/jobs.h"
 #include "series/series.h"
 #include "version.h"
 
@@ -34,6 +38,37 @@ static bool uint_opt(const char *name, const char *v, unsigned max, unsigned *ou
 	return true;
 }
 
+/* bytes_opt - a size in bytes, with an optional K, M or G suffix (powers
+ * of 1024), from 1 KiB to max. */
+static bool bytes_opt(const char *name, const char *v, uint64_t max, uint64_t *out)
+{
+	char num[32];
+	size_t n = v ? strlen(v) : 0;
+	uint64_t unit = 1;
+	int64_t x;
+
+	if (!v)
+		return true;
+	if (n && strchr("kKmMgG", v[n - 1])) {
+		unit = v[n - 1] == 'k' || v[n - 1] == 'K'   ? 1024ULL
+		       : v[n - 1] == 'm' || v[n - 1] == 'M' ? 1024ULL * 1024
+							    : 1024ULL * 1024 * 1024;
+		n--;
+	}
+	if (n == 0 || n >= sizeof(num))
+		goto bad;
+	memcpy(num, v, n);
+	num[n] = '\0';
+	if (str_to_i64(num, 1, (int64_t)(max / unit), &x) != CMN_OK || (uint64_t)x * unit < 1024)
+		goto bad;
+	*out = (uint64_t)x * unit;
+	return true;
+bad:
+	fprintf(stderr, "commune: %s must be a size from 1K to %lluG (bytes, or with K, M or G)\n",
+		name, (unsigned long long)(max >> 30));
+	return false;
+}
+
 /* default_web_dir - ./web when run from the source tree, else the
  * installed share directory. */
 static const char *default_web_dir(void)
@@ -49,7 +84,7 @@ int cmd_serve(int argc, char **argv)
 {
 	const char *listen = NULL, *data = NULL, *threads = NULL, *web = NULL, *maxconn = NULL,
 		   *rto = NULL, *idle = NULL, *maxbody = NULL, *nolog = NULL, *secure = NULL,
-		   *perip = NULL;
+		   *perip = NULL, *maxupload = NULL, *uto = NULL, *workers = NULL, *queue = NULL;
 	const struct cli_opt opts[] = {
 		{"--listen", true, &listen},
 		{"--data", true, &data},
@@ -60,6 +95,10 @@ int cmd_serve(int argc, char **argv)
 		{"--request-timeout", true, &rto},
 		{"--idle-timeout", true, &idle},
 		{"--max-body", true, &maxbody},
+		{"--max-upload", true, &maxupload},
+		{"--upload-timeout", true, &uto},
+		{"--import-workers", true, &workers},
+		{"--import-queue", true, &queue},
 		{"--no-access-log", false, &nolog},
 		{"--secure-cookies", false, &secure},
 		{NULL, false, NULL},
@@ -68,6 +107,7 @@ int cmd_serve(int argc, char **argv)
 	struct http_server *srv = NULL;
 	struct cli_env env;
 	struct app app = {0};
+	struct import_jobs_config jcfg = {0};
 	unsigned body_kib = CMN_MAX_BODY_BYTES / 1024;
 	sigset_t set;
 	int npos, sig = 0;
@@ -83,7 +123,11 @@ int cmd_serve(int argc, char **argv)
 	    !uint_opt("--max-per-ip", perip, 100000, &cfg.max_per_ip) ||
 	    !uint_opt("--request-timeout", rto, 3600, &cfg.request_timeout_s) ||
 	    !uint_opt("--idle-timeout", idle, 3600, &cfg.idle_timeout_s) ||
-	    !uint_opt("--max-body", maxbody, CMN_MAX_BODY_BYTES / 1024, &body_kib))
+	    !uint_opt("--max-body", maxbody, CMN_MAX_BODY_BYTES / 1024, &body_kib) ||
+	    !bytes_opt("--max-upload", maxupload, 64ULL << 30, &cfg.max_upload) ||
+	    !uint_opt("--upload-timeout", uto, 86400, &cfg.upload_timeout_s) ||
+	    !uint_opt("--import-workers", workers, 64, &jcfg.workers) ||
+	    !uint_opt("--import-queue", queue, 4096, &jcfg.queue))
 		return EXIT_USAGE;
 	cfg.max_body = (size_t)body_kib * 1024;
 	cfg.access_log = !nolog;
@@ -110,12 +154,28 @@ int cmd_serve(int argc, char **argv)
 	app.web_dir = web ? web : default_web_dir();
 	app.secure_cookies = secure != NULL;
 	app.started = time_now_ms();
+	jcfg.data_dir = env.dir;
+	jcfg.store = env.store;
+	jcfg.reg = &env.registry;
+	/* the spool holds a few full uploads at most, whatever the queue */
+	jcfg.max_spool = cfg.max_upload * 4;
 	rc = app.limits ? api_init() : CMN_ERR_NOMEM;
+	if (rc == CMN_OK && (rc = import_jobs_start(&app.jobs, &jcfg)) != CMN_OK) {
+		cli_error("cannot start the import jobs: %s (is %s/%s writable?)", cmn_strerror(rc),
+			  env.dir, IMPORT_SPOOL_DIR);
+		ratelimit_free(&app.limits);
+		api_release();
+		cli_close(&env);
+		return EXIT_USER;
+	}
+	cfg.stream = api_upload_stream;
+	cfg.stream_cls = &app;
 	if (rc == CMN_OK)
 		rc = http_server_start(&srv, &cfg, api_handle, &app);
 	if (rc != CMN_OK) {
 		cli_error("cannot listen on %s: %s", cfg.listen,
 			  rc == CMN_ERR_IO ? "address in use or not available" : cmn_strerror(rc));
+		import_jobs_stop(&app.jobs);
 		ratelimit_free(&app.limits);
 		api_release();
 		cli_close(&env);
@@ -140,7 +200,9 @@ int cmd_serve(int argc, char **argv)
 	while (sigwait(&set, &sig) != 0)
 		;
 	log_info("signal %d: finishing requests in flight", sig);
+	import_jobs_drain(app.jobs);
 	http_server_stop(&srv);
+	import_jobs_stop(&app.jobs);
 	series_zone_release();
 	api_release();
 	ratelimit_free(&app.limits);
