@@ -118,7 +118,8 @@ static enum cmn_rc parse_list(char *v, int64_t lo, int64_t hi, int64_t *out, siz
 /* parse_part - one NAME=VALUE of the rule. */
 static enum cmn_rc parse_part(char *name, char *v, struct rrule *r, bool *freq)
 {
-	int64_t list[RRULE_MAX_BYMONTHDAY];
+	int64_t list[RRULE_MAX_BYSETPOS > RRULE_MAX_BYMONTHDAY ? RRULE_MAX_BYSETPOS
+							       : RRULE_MAX_BYMONTHDAY];
 	size_t n;
 
 	if (strcmp(name, "FREQ") == 0) {
@@ -159,12 +160,23 @@ static enum cmn_rc parse_part(char *name, char *v, struct rrule *r, bool *freq)
 			r->bymonth |= (uint16_t)(1u << list[i]);
 		return CMN_OK;
 	}
+	if (strcmp(name, "BYSETPOS") == 0) {
+		if (parse_list(v, -366, 366, list, RRULE_MAX_BYSETPOS, &n) != CMN_OK)
+			return CMN_ERR_INVALID;
+		for (size_t i = 0; i < n; i++) {
+			if (!list[i])
+				return CMN_ERR_INVALID;
+			r->bysetpos[i] = (int16_t)list[i];
+		}
+		r->nbysetpos = n;
+		return CMN_OK;
+	}
 	if (strcmp(name, "WKST") == 0) {
 		if (strcmp(v, "MO") != 0 && !r->unsupported[0])
 			snprintf(r->unsupported, sizeof(r->unsupported), "WKST=%.8s", v);
 		return CMN_OK;
 	}
-	if (!strcmp(name, "BYSETPOS") || !strcmp(name, "BYHOUR") || !strcmp(name, "BYMINUTE") ||
+	if (!strcmp(name, "BYHOUR") || !strcmp(name, "BYMINUTE") ||
 	    !strcmp(name, "BYSECOND") || !strcmp(name, "BYWEEKNO") || !strcmp(name, "BYYEARDAY") ||
 	    !strcmp(name, "RSCALE") || !strcmp(name, "SKIP") || !strncmp(name, "X-", 2)) {
 		if (!r->unsupported[0])
@@ -220,6 +232,10 @@ struct walk {
 	int64_t start_day, last_day;
 	int64_t wanted; /* COUNT, or -1 */
 	size_t calls;
+	/* with BYSETPOS, the days of the current period, before the choice */
+	bool collecting;
+	int64_t set[366];
+	size_t nset;
 	bool stop;
 	rrule_day_cb cb;
 	void *arg;
@@ -266,6 +282,11 @@ static bool weekday_listed(const struct rrule *r, int wday)
  * already given. */
 static void emit(struct walk *w, int64_t day)
 {
+	if (w->collecting) {
+		if (w->nset < sizeof(w->set) / sizeof(*w->set))
+			w->set[w->nset++] = day;
+		return;
+	}
 	if (w->stop || day <= w->start_day)
 		return;
 	if (day > w->last_day || (w->wanted >= 0 && (int64_t)w->calls >= w->wanted)) {
@@ -287,10 +308,31 @@ static void walk_month(struct walk *w, int64_t y, int m, int start_mday)
 			emit(w, first + d - 1);
 }
 
+/* choose - BYSETPOS: the chosen days of the period's set, in order (a day
+ * named twice is given once; DTSTART and the days before it are dropped
+ * by emit, after the positions were counted on the whole period) */
+static void choose(struct walk *w)
+{
+	bool chosen[sizeof(w->set) / sizeof(*w->set)] = {false};
+
+	w->collecting = false;
+	for (size_t i = 0; i < w->r->nbysetpos; i++) {
+		int64_t p = w->r->bysetpos[i], k = p > 0 ? p - 1 : (int64_t)w->nset + p;
+
+		if (k >= 0 && k < (int64_t)w->nset)
+			chosen[k] = true;
+	}
+	for (size_t i = 0; i < w->nset && !w->stop; i++)
+		if (chosen[i])
+			emit(w, w->set[i]);
+	w->nset = 0;
+}
+
 size_t rrule_expand(const struct rrule *r, int64_t start_day, int64_t last_day, rrule_day_cb cb,
 		    void *arg)
 {
-	struct walk w = {r, start_day, last_day, r->count ? r->count : -1, 0, false, cb, arg};
+	struct walk w = {.r = r, .start_day = start_day, .last_day = last_day,
+			 .wanted = r->count ? r->count : -1, .cb = cb, .arg = arg};
 	int64_t sy;
 	int sm, sd;
 
@@ -302,6 +344,7 @@ size_t rrule_expand(const struct rrule *r, int64_t start_day, int64_t last_day, 
 	for (int64_t k = 0; !w.stop; k++) {
 		int64_t step = k * r->interval;
 
+		w.collecting = r->nbysetpos > 0;
 		switch (r->freq) {
 		case RRULE_DAILY: {
 			int64_t day = start_day + step, y;
@@ -353,6 +396,13 @@ size_t rrule_expand(const struct rrule *r, int64_t start_day, int64_t last_day, 
 					walk_month(&w, y, m, sd);
 			break;
 		}
+		}
+		if (r->nbysetpos) {
+			bool stop = w.stop; /* the end was seen: the period's days still count */
+
+			w.stop = false;
+			choose(&w);
+			w.stop = w.stop || stop;
 		}
 	}
 	return w.calls;

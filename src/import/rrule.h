@@ -7,8 +7,8 @@
  * into an instant with the zone, so a 09:00 meeting stays at 09:00 local
  * time across DST changes. Supported: FREQ=DAILY/WEEKLY/MONTHLY/YEARLY,
  * INTERVAL, COUNT, UNTIL, BYDAY (with ordinals for MONTHLY and for YEARLY
- * with BYMONTH), BYMONTHDAY, BYMONTH, WKST=MO. Other parts (BYSETPOS,
- * BYHOUR, BYWEEKNO, ...) are reported as unsupported.
+ * with BYMONTH), BYMONTHDAY, BYMONTH, BYSETPOS, WKST=MO. Other parts
+ * (BYHOUR, BYWEEKNO, ...) are reported as unsupported.
  */
 #ifndef COMMUNE_IMPORT_RRULE_H
 #define COMMUNE_IMPORT_RRULE_H
@@ -21,6 +21,7 @@
 
 #define RRULE_MAX_BYDAY      32
 #define RRULE_MAX_BYMONTHDAY 31
+#define RRULE_MAX_BYSETPOS   31
 
 enum rrule_freq { RRULE_DAILY, RRULE_WEEKLY, RRULE_MONTHLY, RRULE_YEARLY };
 
@@ -48,6 +49,8 @@ struct rrule {
 	int8_t bymonthday[RRULE_MAX_BYMONTHDAY]; /* 1..31 or -31..-1 */
 	size_t nbymonthday;
 	uint16_t bymonth;     /* bit m set for month m (1..12); 0: any */
+	int16_t bysetpos[RRULE_MAX_BYSETPOS]; /* 1..366 or -366..-1: the nth day of a period */
+	size_t nbysetpos;
 	char unsupported[40]; /* "" or the first part not supported */
 };
 

@@ -312,6 +312,36 @@ static void monthly_last_friday_until(void **state)
 	json_decref(all);
 }
 
+/* BYSETPOS: the last working day of each month (p1), the last Sunday of
+ * March and October (p2, the days the clocks change) */
+static void bysetpos(void **state)
+{
+	struct fixture *f = *state;
+	json_t *all;
+
+	import_ok(f,
+		  CAL("BEGIN:VEVENT\r\nUID:p1\r\nDTSTART;TZID=Europe/Paris:20240131T170000\r\n"
+		      "RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;COUNT=6\r\n"
+		      "SUMMARY:Fin de mois\r\nEND:VEVENT\r\n"
+		      "BEGIN:VEVENT\r\nUID:p2\r\nDTSTART;VALUE=DATE:20240331\r\n"
+		      "RRULE:FREQ=MONTHLY;BYMONTH=3,10;BYDAY=SU;BYSETPOS=-1;COUNT=4\r\n"
+		      "SUMMARY:Changement d'heure\r\nEND:VEVENT\r\n"),
+		  10);
+	all = events(f);
+	assert_int_equal(json_array_size(all), 10);
+	/* sorted by start: p1 and p2 interleave */
+	{
+		static const char *const both[] = {"2024-01-31", "2024-02-29", "2024-03-29",
+						   "2024-03-31", "2024-04-30", "2024-05-31",
+						   "2024-06-28", "2024-10-27", "2025-03-30",
+						   "2025-10-26"};
+
+		for (size_t i = 0; i < 10; i++)
+			assert_memory_equal(field(all, i, "start"), both[i], 10);
+	}
+	json_decref(all);
+}
+
 static void exdate_and_override(void **state)
 {
 	struct fixture *f = *state;
@@ -473,6 +503,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(tzid_across_dst, setup, teardown),
 	    cmocka_unit_test_setup_teardown(weekly_byday_count, setup, teardown),
 	    cmocka_unit_test_setup_teardown(monthly_last_friday_until, setup, teardown),
+	    cmocka_unit_test_setup_teardown(bysetpos, setup, teardown),
 	    cmocka_unit_test_setup_teardown(exdate_and_override, setup, teardown),
 	    cmocka_unit_test_setup_teardown(folded_and_escaped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(zones_floating_and_fallback, setup, teardown),
