@@ -18,7 +18,9 @@ static const struct verb verbs[] = {
 	{"serve", cmd_serve,
 	 "commune serve [--listen 127.0.0.1:8080] [--data DIR] [--threads N] [--web DIR]\n"
 	 "              [--max-connections N] [--max-per-ip N] [--request-timeout S]\n"
-	 "              [--idle-timeout S] [--max-body KIB] [--no-access-log] [--secure-cookies]",
+	 "              [--idle-timeout S] [--max-body KIB] [--max-upload BYTES[K|M|G]]\n"
+	 "              [--upload-timeout S] [--import-workers N] [--import-queue N]\n"
+	 "              [--no-access-log] [--secure-cookies]",
 	 "Serve the JSON API and the web application until SIGTERM or Ctrl-C."},
 	{"user", cmd_user,
 	 "commune user add HANDLE [--role resident|professional|mediator|agent|admin] [--org ORG]\n"
