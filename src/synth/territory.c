@@ -273,16 +273,16 @@ enum cmn_rc synth_write_gtfs(const struct synth_territory *t, const char *dir)
 		fprintf(r, "%s,VB,%s,%s,%d\n", lines[l].id, lines[l].id, lines[l].name,
 			lines[l].type);
 		for (int dep = 6 * 60; dep < 21 * 60; dep += headway) {
-			for (int dir = 0; dir < 2; dir++) {
-				fprintf(tr, "%s,WEEK,%s-%d-%04d,%d\n", lines[l].id, lines[l].id, dir,
-					dep, dir);
+			for (int way = 0; way < 2; way++) {
+				fprintf(tr, "%s,WEEK,%s-%d-%04d,%d\n", lines[l].id, lines[l].id, way,
+					dep, way);
 				for (int i = 0; i < lines[l].n; i++) {
-					int k = dir ? lines[l].n - 1 - i : i;
+					int k = way ? lines[l].n - 1 - i : i;
 					int at = dep + i * per_stop;
 					const int *cell = lines[l].cells[k];
 
 					fprintf(st, "%s-%d-%04d,%02d:%02d:00,%02d:%02d:00,S%s,%d\n",
-						lines[l].id, dir, dep, at / 60, at % 60, at / 60, at % 60,
+						lines[l].id, way, dep, at / 60, at % 60, at / 60, at % 60,
 						t->districts[cell[0] * SYNTH_GRID + cell[1]].code, i + 1);
 				}
 			}
