@@ -99,6 +99,8 @@ static int take(struct xmlscan *xs)
 	if (c < 0)
 		return -1;
 	xs->in_pos++;
+	xs->byte_line = xs->cur_line;
+	xs->byte_column = xs->cur_column;
 	if (c == '\n') {
 		xs->cur_line++;
 		xs->cur_column = 1;
@@ -212,20 +214,20 @@ static enum xmlscan_event put_byte(struct xmlscan *xs, char *dst, size_t *len, s
 	bool ok;
 
 	if (c == 0)
-		return fail(xs, xs->cur_line, xs->cur_column - 1, "a NUL byte");
+		return fail(xs, xs->byte_line, xs->byte_column, "a NUL byte");
 	if (c < 0x20 && !is_space(c) && !xs->sgml)
-		return fail(xs, xs->cur_line, xs->cur_column - 1,
+		return fail(xs, xs->byte_line, xs->byte_column,
 			    "the control character 0x%02x is not allowed in XML", c);
 	if (c >= 0x80 && xs->charset == XMLSCAN_CP1252) {
 		uint32_t cp = c >= 0xa0 ? c : cp1252_high[c - 0x80];
 
 		if (!cp)
-			return fail(xs, xs->cur_line, xs->cur_column - 1,
+			return fail(xs, xs->byte_line, xs->byte_column,
 				    "the byte 0x%02x is not a Windows-1252 character", c);
 		ok = put_cp(dst, len, cap, cp);
 	} else {
 		if (xs->charset == XMLSCAN_UTF8 && !utf8_step(xs, c))
-			return fail(xs, xs->cur_line, xs->cur_column - 1,
+			return fail(xs, xs->byte_line, xs->byte_column,
 				    "invalid UTF-8 (the byte 0x%02x)", c);
 		ok = put_raw(dst, len, cap, c);
 	}
@@ -259,6 +261,10 @@ static enum xmlscan_event put_entity(struct xmlscan *xs, char *dst, size_t *len,
 	char ref[16];                        /* 11 bytes of name, ';', NUL */
 	int c;
 
+	/* bytes it decodes are not checked as UTF-8: they must not land inside
+	 * a sequence ("\xc3&amp;\xa9" would pass "\xc3&\xa9") */
+	if (utf8_done(xs) == XMLSCAN_ERROR)
+		return XMLSCAN_ERROR;
 	while (n < 11 && (c = peek(xs, 0)) >= 0 && c != ';' &&
 	       (is_name_char(c) || c == '#'))
 		ref[n++] = (char)take(xs);
@@ -523,7 +529,7 @@ static enum xmlscan_event read_tag(struct xmlscan *xs)
 		xs->pending_kind = end ? PENDING_END : PENDING_OPEN;
 	}
 	if (c != '>')
-		return fail(xs, xs->cur_line, xs->cur_column > 1 ? xs->cur_column - 1 : 1,
+		return fail(xs, xs->byte_line, xs->byte_column,
 			    "expected '>' to end <%s%s", end ? "/" : "", xs->pending_name);
 	xs->pending_close = 0;
 	if (!end) {

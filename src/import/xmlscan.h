@@ -71,6 +71,7 @@ struct xmlscan {
 	size_t in_pos, in_len;
 	bool eof;
 	size_t cur_line, cur_column;     /* position of the next byte */
+	size_t byte_line, byte_column;   /* position of the last byte taken */
 	size_t pending_close;            /* implied end tags still to report */
 	char pending_name[XMLSCAN_NAME_MAX + 1]; /* the tag to report after them */
 	int pending_kind;                /* 0, or the tag after them: 1 start, 2 end, 3 <x/> */
