@@ -193,11 +193,12 @@ static enum cmn_rc setup_series(struct import_job *j, struct mapping *m, const j
 		return bad(j, "/scale", "scale: expected an integer from 1 to 1000000");
 	if (scale)
 		m->scale = json_integer_value(scale);
-	if (!column(json_object_get(m->root, "time"), &m->time) ||
-	    !column(json_object_get(m->root, "value"), &m->value))
-		return bad(j, "", "time and value: expected column names or indexes");
+	if (!column(json_object_get(m->root, "time"), &m->time))
+		return bad(j, "/time", "time: expected a column name or index");
+	if (!column(json_object_get(m->root, "value"), &m->value))
+		return bad(j, "/value", "value: expected a column name or index");
 	if ((m->time.name || m->value.name) && !m->header && !m->json)
-		return bad(j, "", "columns by name need a header line");
+		return bad(j, "/header", "columns by name need a header line");
 	return CMN_OK;
 }
 
@@ -274,12 +275,12 @@ static enum cmn_rc parse_mapping(struct import_job *j, struct mapping *m, const 
 	s = json_object_get(m->root, "series");
 	m->doctype = json_string_value(json_object_get(m->root, "doctype"));
 	if (s && m->doctype)
-		return bad(j, "", "either doctype (records) or series, not both");
+		return bad(j, "/series", "either doctype (records) or series, not both");
 	if (json_is_object(s)) {
 		m->series = true;
 		rc = setup_series(j, m, s);
 	} else if (!m->doctype) {
-		return bad(j, "", "expected doctype (with columns) or series (with time and "
+		return bad(j, "/doctype", "expected doctype (with columns) or series (with time and "
 			   "value)");
 	} else {
 		rc = setup_records(j, m);
