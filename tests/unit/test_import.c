@@ -369,15 +369,15 @@ static void jsonstream_long_array(void **state)
 	    .want = want_list, .piece = log_piece, .piece_max = 64, .depth_max = 4};
 	struct seen_pieces sp = {0};
 	struct import_job job;
-	char *text = malloc(8 * 100000 + 64);
-	size_t n = 0;
+	size_t cap = 8 * 100000 + 64, n = 0;
+	char *text = malloc(cap);
 
 	(void)state;
 	assert_non_null(text);
-	n += (size_t)sprintf(text + n, "{\"list\": [");
+	n += (size_t)snprintf(text + n, cap - n, "{\"list\": [");
 	for (int i = 0; i < 100000; i++)
-		n += (size_t)sprintf(text + n, "%s%d", i ? "," : "", i % 7);
-	n += (size_t)sprintf(text + n, "]}");
+		n += (size_t)snprintf(text + n, cap - n, "%s%d", i ? "," : "", i % 7);
+	n += (size_t)snprintf(text + n, cap - n, "]}");
 	/* log_piece keeps only what fits in its log: check the first pieces and
 	 * that all were walked through the error-free end */
 	assert_int_equal(stream_text(text, n, &ops, &sp, &job), CMN_OK);
