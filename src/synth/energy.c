@@ -36,7 +36,7 @@
  * the period's start). */
 enum energy_stream {
 	STREAM_HABITS = 200,      /* the household's appliances and habits */
-	STREAM_HOLIDAYS = 201,    /* its holidays, one stream a year */
+	/* 201 was the holidays: now synth_away_on, shared by every kind of data */
 	STREAM_OCCUPANCY = 202,   /* who is at home, a day */
 	STREAM_ELECTRICITY = 203, /* appliances and noise, a day */
 	STREAM_HOT_WATER = 204,   /* hot water drawn, a day */
@@ -200,39 +200,12 @@ static int64_t civil(int64_t y, int m, int d)
 	return time_days_from_civil(y, m, d);
 }
 
-/* on_holiday - the whole household is away on abs_day: a summer break
- * (school holidays for families, June to September for retirees), a
- * winter week for some, drawn once a year from the household's stream. */
+/* on_holiday - the whole household is away all of abs_day (the holidays
+ * shared by every kind of data: synth_away_on) */
 static bool on_holiday(const struct synth_territory *t, const struct synth_household *h,
 		       int64_t abs_day)
 {
-	struct synth_rng r;
-	int64_t y, from, to;
-	int m, d, p_summer;
-	bool retired = h->m[0].activity == ACT_RETIRED;
-
-	time_civil_from_days(abs_day, &y, &m, &d);
-	if ((m > 2 && m < 6) || m == 11)
-		return false;
-	synth_rng_seed(&r, t->seed, STREAM_HOLIDAYS, (h->index << 20) | ((uint64_t)y & 0xfffffu));
-	p_summer = 55 + (h->family_quotient > 1800 ? 20 : h->family_quotient < 900 ? -20 : 0);
-	if ((int)synth_rng_below(&r, 100) < p_summer) {
-		if (retired)
-			from = civil(y, 6, 1) + 7 * (int64_t)synth_rng_below(&r, 16);
-		else
-			from = civil(y, 7, 6) + 7 * (int64_t)synth_rng_below(&r, 7);
-		to = from + 7 * (1 + (int64_t)synth_rng_below(&r, 3));
-		if (!retired && to > civil(y, 9, 1))
-			to = civil(y, 9, 1);
-		if (abs_day >= from && abs_day < to)
-			return true;
-	}
-	if (synth_rng_below(&r, 100) < 22) {
-		from = synth_rng_below(&r, 2) ? civil(y, 2, 10) : civil(y, 12, 23);
-		if (abs_day >= from && abs_day < from + 7)
-			return true;
-	}
-	return false;
+	return synth_away_on(t, h, abs_day) == AWAY_GONE;
 }
 
 static double day_of_year(int64_t abs_day)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/str.h"
+#include "core/timeutil.h"
 
 static const char *const first_names[] = {
     "Camille", "Léa",    "Manon",   "Chloé",   "Inès",   "Sarah",  "Jade",    "Louise",
@@ -260,4 +261,87 @@ void synth_household(const struct synth_territory *t, uint64_t index, struct syn
 	snprintf(h->water_meter, sizeof(h->water_meter), "VB%08llu",
 		 (unsigned long long)synth_rng_below(&r, 100000000));
 	digits(&r, h->account, 11);
+}
+
+/* ---- holidays ------------------------------------------------------------------ */
+
+#define STREAM_HOLIDAYS 302 /* (seed, 302, household * 128 + year % 128) */
+
+static bool chance(struct synth_rng *r, int pct)
+{
+	return synth_rng_below(r, 100) < (uint64_t)pct;
+}
+
+int synth_holidays(const struct synth_territory *t, const struct synth_household *h, int64_t y,
+		   struct synth_holiday out[2])
+{
+	bool family = false, retired = true;
+	struct synth_rng r;
+	int n = 0;
+
+	for (int i = 0; i < h->nmembers; i++) {
+		family = family || h->m[i].activity == ACT_PUPIL || h->m[i].activity == ACT_CHILD;
+		if (i < h->adults && h->m[i].activity != ACT_RETIRED)
+			retired = false;
+	}
+	synth_rng_seed(&r, t->seed, STREAM_HOLIDAYS, h->index * 128 + (uint64_t)(y & 127));
+	/* a summer break: families in the school holidays, retired people
+	 * from mid-May, the others in the summer; more often with more money */
+	if (chance(&r, (family ? 80 : 70) + (h->family_quotient > 1800   ? 10
+					     : h->family_quotient < 900 ? -25
+									: 0))) {
+		static const unsigned lens[3] = {30, 50, 20};
+		int len = 7 * (1 + (int)synth_rng_pick(&r, lens, 3));
+
+		if (family)
+			out[n].first = time_days_from_civil(y, 7, 6) + synth_rng_range(&r, 0, 35);
+		else if (retired)
+			out[n].first = time_days_from_civil(y, 5, 15) + synth_rng_range(&r, 0, 130);
+		else
+			out[n].first = time_days_from_civil(y, 6, 20) + synth_rng_range(&r, 0, 80);
+		out[n++].days = len;
+	}
+	/* sometimes a second one: a winter or Christmas week for families, a
+	 * few days at any time for the others */
+	if (chance(&r, 40)) {
+		struct synth_holiday a;
+
+		if (family && chance(&r, 50)) {
+			a.first = time_days_from_civil(y, 2, 9) + synth_rng_range(&r, 0, 6);
+			a.days = 7;
+		} else if (family) {
+			a.first = time_days_from_civil(y, 12, 21) + synth_rng_range(&r, 0, 5);
+			a.days = (int)synth_rng_range(&r, 6, 9);
+		} else {
+			a.first = time_days_from_civil(y, 3, 1) + synth_rng_range(&r, 0, 260);
+			a.days = (int)synth_rng_range(&r, 4, 9);
+		}
+		if (n == 0 || a.first > out[0].first + out[0].days + 2 ||
+		    a.first + a.days + 2 < out[0].first)
+			out[n++] = a;
+	}
+	return n;
+}
+
+enum synth_away synth_away_on(const struct synth_territory *t, const struct synth_household *h,
+			      int64_t day)
+{
+	int64_t y;
+	int m, d;
+
+	time_civil_from_days(day, &y, &m, &d);
+	for (int64_t year = y - 1; year <= y; year++) {
+		struct synth_holiday a[2];
+		int n = synth_holidays(t, h, year, a);
+
+		for (int i = 0; i < n; i++) {
+			if (day == a[i].first)
+				return AWAY_LEAVING;
+			if (day > a[i].first && day < a[i].first + a[i].days)
+				return AWAY_GONE;
+			if (day == a[i].first + a[i].days)
+				return AWAY_RETURNING;
+		}
+	}
+	return AWAY_NOT;
 }

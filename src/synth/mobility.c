@@ -31,7 +31,6 @@
 
 #define STREAM_DAY    300 /* (seed, 300, household * 4096 + day): the day's trips */
 #define STREAM_HABITS 301 /* (seed, 301, household): habits of the household */
-#define STREAM_AWAY   302 /* (seed, 302, household * 128 + year % 128): holidays away */
 #define STREAM_PATH   303 /* (seed, 303, hash of a trip): its path's shape and waits */
 #define STREAM_GPS    304 /* (seed, 304, (household * 8 + member) * 4096 + day): GPS noise */
 
@@ -509,72 +508,19 @@ static void habits_of(const struct synth_territory *t, const struct synth_househ
 
 /* ---- holidays away ------------------------------------------------------------------- */
 
-struct away {
-	int64_t first; /* first day away: the departure */
-	int days;      /* the return is on first + days */
-};
-
-/* away_of_year - the household's holidays starting in year y (0 to 2) */
-static int away_of_year(const struct synth_territory *t, const struct synth_household *h,
-			const struct habits *hb, int64_t y, struct away out[2])
-{
-	struct synth_rng r;
-	int n = 0;
-
-	synth_rng_seed(&r, t->seed, STREAM_AWAY, h->index * 128 + (uint64_t)(y & 127));
-	if (chance(&r, hb->family ? 80 : 70)) {
-		static const unsigned lens[3] = {30, 50, 20};
-		int len = 7 * (1 + (int)synth_rng_pick(&r, lens, 3));
-
-		if (hb->family)
-			out[n].first = time_days_from_civil(y, 7, 6) + synth_rng_range(&r, 0, 35);
-		else if (hb->retired)
-			out[n].first = time_days_from_civil(y, 5, 15) + synth_rng_range(&r, 0, 130);
-		else
-			out[n].first = time_days_from_civil(y, 6, 20) + synth_rng_range(&r, 0, 80);
-		out[n++].days = len;
-	}
-	if (chance(&r, 40)) {
-		struct away a;
-
-		if (hb->family && chance(&r, 50)) {
-			a.first = time_days_from_civil(y, 2, 9) + synth_rng_range(&r, 0, 6);
-			a.days = 7;
-		} else if (hb->family) {
-			a.first = time_days_from_civil(y, 12, 21) + synth_rng_range(&r, 0, 5);
-			a.days = (int)synth_rng_range(&r, 6, 9);
-		} else {
-			a.first = time_days_from_civil(y, 3, 1) + synth_rng_range(&r, 0, 260);
-			a.days = (int)synth_rng_range(&r, 4, 9);
-		}
-		if (n == 0 || a.first > out[0].first + out[0].days + 2 ||
-		    a.first + a.days + 2 < out[0].first)
-			out[n++] = a;
-	}
-	return n;
-}
-
 enum away_state { AT_HOME, LEAVING, AWAY, COMING_BACK };
 
+/* away_state - the household's holidays, shared with the other kinds of
+ * data (synth_away_on) */
 static enum away_state away_state(const struct synth_territory *t, const struct synth_household *h,
 				  const struct habits *hb, int64_t day)
 {
-	int64_t y;
-	int m, d;
-
-	time_civil_from_days(day, &y, &m, &d);
-	for (int64_t year = y - 1; year <= y; year++) {
-		struct away a[2];
-		int n = away_of_year(t, h, hb, year, a);
-
-		for (int i = 0; i < n; i++) {
-			if (day == a[i].first)
-				return LEAVING;
-			if (day > a[i].first && day < a[i].first + a[i].days)
-				return AWAY;
-			if (day == a[i].first + a[i].days)
-				return COMING_BACK;
-		}
+	(void)hb;
+	switch (synth_away_on(t, h, day)) {
+	case AWAY_LEAVING: return LEAVING;
+	case AWAY_GONE: return AWAY;
+	case AWAY_RETURNING: return COMING_BACK;
+	case AWAY_NOT: break;
 	}
 	return AT_HOME;
 }

@@ -175,6 +175,24 @@ void synth_household(const struct synth_territory *t, uint64_t index, struct syn
  * plus 4 during school holidays */
 int synth_day_kind(int64_t day);
 
+/* Holidays away from home: one list per household and year, shared by
+ * every kind of data (the meters, the trips, the calendar and the bank
+ * statement agree on when the home is empty). */
+struct synth_holiday {
+	int64_t first; /* the day of departure (days since 1970-01-01) */
+	int days;      /* the return is on first + days */
+};
+
+enum synth_away { AWAY_NOT, AWAY_LEAVING, AWAY_GONE, AWAY_RETURNING };
+
+/* synth_holidays - the household's holidays starting in year y: 0 to 2 */
+int synth_holidays(const struct synth_territory *t, const struct synth_household *h, int64_t y,
+		   struct synth_holiday out[2]);
+/* synth_away_on - where the household is on day (days since 1970-01-01):
+ * leaving that day, gone the whole day, coming back that day, or not away */
+enum synth_away synth_away_on(const struct synth_territory *t, const struct synth_household *h,
+			      int64_t day);
+
 /* synth_distance_m - metres between two points of the territory */
 int64_t synth_distance_m(struct synth_point a, struct synth_point b);
 
