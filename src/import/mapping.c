@@ -43,30 +43,30 @@ struct map_col {
 
 struct mapping {
 	json_t *root;
-	char sep, dec;
-	int skip;                            /* lines before the header (or the data) */
-	bool header;
 	const char *date_format;
-	bool dated;                          /* date_format has no %H: dates only */
 	const struct tz *zone;
 	const char *doctype;
+	json_t *constants;                   /* borrowed from root, or NULL */
 	struct map_col cols[CSV_MAX_FIELDS];
 	size_t ncols;
-	json_t *constants;                   /* borrowed from root, or NULL */
-	bool series;
 	struct import_series s;
-	char meta[1024];
 	struct map_col time, value;
 	int64_t scale;
 	/* occurrences of each record content (as in bank_csv.c) */
-	struct seen seen;                 /* occurrences of identical lines */
+	struct seen seen;                    /* occurrences of identical lines */
 	/* a JSON input: the array of items (an outer member, or "" for an
 	 * outer array) and the JSON pointers the columns name, in an item */
-	bool json;
 	const char *items;
-	bool items_found;
 	const char *ptrs[CSV_MAX_FIELDS];
 	size_t nptrs;
+	int skip;                            /* lines before the header (or the data) */
+	char sep, dec;
+	bool header;
+	bool dated;                          /* date_format has no %H: dates only */
+	bool series;
+	bool json;
+	bool items_found;
+	char meta[1024];
 };
 
 static int detect(const char *head, size_t n, const char *filename, char *why, size_t whylen)
