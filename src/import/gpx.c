@@ -20,6 +20,7 @@
  * docs/import/gpx.md.
  */
 #include "import/import.h"
+#include "import/xmlscan.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -57,6 +58,9 @@ struct xml_reader {
 	size_t line, col;               /* of the last byte consumed, 1-based */
 	int utf8_need;                  /* continuation bytes still expected */
 	unsigned char utf8_lo, utf8_hi; /* range of the next continuation byte */
+	bool cp1252;                    /* the declaration named a Latin encoding */
+	unsigned char pend[4];          /* the rest of a converted byte, in UTF-8 */
+	int npend, ipend;
 };
 
 static int xr_fail(struct xml_reader *r, const char *fmt, ...)
@@ -96,8 +100,11 @@ static int xr_get(struct xml_reader *r);
  * when they are consumed. */
 static int xr_peek(struct xml_reader *r)
 {
-	int k = xr_fill(r);
+	int k;
 
+	if (r->ipend < r->npend)
+		return r->pend[r->ipend];
+	k = xr_fill(r);
 	if (k <= 0)
 		return k == 0 ? XR_EOF : XR_ERR;
 	if (r->buf[r->pos] < 0x20 && r->buf[r->pos] != '\t' && r->buf[r->pos] != '\n' &&
@@ -135,9 +142,12 @@ static bool utf8_lead(struct xml_reader *r, unsigned char c)
  * nor control character): XR_EOF at the end, XR_ERR with the job's error. */
 static int xr_get(struct xml_reader *r)
 {
-	int k = xr_fill(r);
+	int k;
 	unsigned char c;
 
+	if (r->ipend < r->npend)
+		return r->pend[r->ipend++]; /* continuation bytes of a converted one */
+	k = xr_fill(r);
 	if (k <= 0) {
 		if (k == 0 && r->utf8_need)
 			return xr_fail(r, "the file ends inside a UTF-8 sequence");
@@ -162,6 +172,15 @@ static int xr_get(struct xml_reader *r)
 		return xr_fail(r, "a NUL byte in an XML file");
 	if (c < 0x20 && c != '\t' && c != '\r')
 		return xr_fail(r, "the control character 0x%02x is not allowed in XML", c);
+	if (c >= 0x80 && r->cp1252) {
+		uint32_t cp = xmlscan_cp1252_char(c);
+
+		if (!cp)
+			return xr_fail(r, "the byte 0x%02x is not a Windows-1252 character", c);
+		r->npend = (int)xmlscan_utf8(cp, r->pend);
+		r->ipend = 1;
+		return r->pend[0];
+	}
 	if (c >= 0x80 && !utf8_lead(r, c))
 		return xr_fail(r, "invalid UTF-8 (GPX files are read as UTF-8)");
 	return c;
@@ -1045,7 +1064,9 @@ static enum cmn_rc bang(struct gpx *g)
 			word);
 }
 
-/* xml_decl - the encoding of <?xml ... encoding="..."?> must be UTF-8. */
+/* xml_decl - the encoding of <?xml ... encoding="..."?>: UTF-8 (or ASCII),
+ * or a Latin one (ISO-8859-1, -15, Windows-1252: read as Windows-1252 and
+ * converted to UTF-8 from here on). */
 static enum cmn_rc xml_decl(struct gpx *g, const char *decl)
 {
 	const char *p = strstr(decl, "encoding");
@@ -1068,13 +1089,18 @@ static enum cmn_rc xml_decl(struct gpx *g, const char *decl)
 	while (*p && *p != quote && n + 1 < sizeof(enc))
 		enc[n++] = *p++;
 	enc[n] = '\0';
-	if (strcasecmp(enc, "UTF-8") != 0 && strcasecmp(enc, "UTF8") != 0 &&
-	    strcasecmp(enc, "US-ASCII") != 0 && strcasecmp(enc, "ASCII") != 0)
+	switch (xmlscan_charset_named(enc)) {
+	case XMLSCAN_UTF8:
+		return CMN_OK;
+	case XMLSCAN_CP1252:
+		g->r.cp1252 = true;
+		return CMN_OK;
+	default:
 		return gpx_fail(g,
-				"the file is encoded in %s: only UTF-8 GPX files are read "
-				"(convert it first)",
+				"the file is encoded in %s: GPX files are read in UTF-8, "
+				"ISO-8859-1 or Windows-1252 (convert it first)",
 				enc);
-	return CMN_OK;
+	}
 }
 
 /* pi - after "<?": the XML declaration (checked) or another processing

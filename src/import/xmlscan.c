@@ -136,30 +136,40 @@ static bool put_raw(char *dst, size_t *len, size_t cap, unsigned char c)
 	return true;
 }
 
-static bool put_cp(char *dst, size_t *len, size_t cap, uint32_t cp)
+size_t xmlscan_utf8(uint32_t cp, unsigned char u[4])
 {
-	unsigned char u[4];
-	size_t n;
-
 	if (cp < 0x80) {
 		u[0] = (unsigned char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
+		return 1;
+	}
+	if (cp < 0x800) {
 		u[0] = (unsigned char)(0xc0 | (cp >> 6));
 		u[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
+		return 2;
+	}
+	if (cp < 0x10000) {
 		u[0] = (unsigned char)(0xe0 | (cp >> 12));
 		u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
 		u[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (unsigned char)(0xf0 | (cp >> 18));
-		u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 4;
+		return 3;
 	}
+	u[0] = (unsigned char)(0xf0 | (cp >> 18));
+	u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+	u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+	u[3] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+uint32_t xmlscan_cp1252_char(unsigned char c)
+{
+	return c < 0x80 || c >= 0xa0 ? c : cp1252_high[c - 0x80];
+}
+
+static bool put_cp(char *dst, size_t *len, size_t cap, uint32_t cp)
+{
+	unsigned char u[4];
+	size_t n = xmlscan_utf8(cp, u);
+
 	if (*len + n > cap)
 		return false;
 	memcpy(dst + *len, u, n);
@@ -219,7 +229,7 @@ static enum xmlscan_event put_byte(struct xmlscan *xs, char *dst, size_t *len, s
 		return fail(xs, xs->byte_line, xs->byte_column,
 			    "the control character 0x%02x is not allowed in XML", c);
 	if (c >= 0x80 && xs->charset == XMLSCAN_CP1252) {
-		uint32_t cp = c >= 0xa0 ? c : cp1252_high[c - 0x80];
+		uint32_t cp = xmlscan_cp1252_char(c);
 
 		if (!cp)
 			return fail(xs, xs->byte_line, xs->byte_column,
@@ -457,7 +467,7 @@ static enum xmlscan_event markup_decl(struct xmlscan *xs)
 				      "definitions are not accepted");
 }
 
-static enum xmlscan_event set_encoding(struct xmlscan *xs, const char *enc)
+int xmlscan_charset_named(const char *enc)
 {
 	static const char *const utf8[] = {"utf-8", "utf8", "us-ascii", "ascii"};
 	static const char *const cp1252[] = {"iso-8859-1", "latin1", "iso-8859-15",
@@ -468,16 +478,25 @@ static enum xmlscan_event set_encoding(struct xmlscan *xs, const char *enc)
 	for (; enc[n] && n < sizeof(low) - 1; n++)
 		low[n] = (char)(enc[n] >= 'A' && enc[n] <= 'Z' ? enc[n] + 32 : enc[n]);
 	low[n] = '\0';
+	if (enc[n])
+		return -1;
 	for (size_t i = 0; i < sizeof(utf8) / sizeof(utf8[0]); i++)
-		if (strcmp(low, utf8[i]) == 0) {
-			xs->charset = XMLSCAN_UTF8;
-			return XMLSCAN_PI;
-		}
+		if (strcmp(low, utf8[i]) == 0)
+			return XMLSCAN_UTF8;
 	for (size_t i = 0; i < sizeof(cp1252) / sizeof(cp1252[0]); i++)
-		if (strcmp(low, cp1252[i]) == 0) {
-			xs->charset = XMLSCAN_CP1252;
-			return XMLSCAN_PI;
-		}
+		if (strcmp(low, cp1252[i]) == 0)
+			return XMLSCAN_CP1252;
+	return -1;
+}
+
+static enum xmlscan_event set_encoding(struct xmlscan *xs, const char *enc)
+{
+	int cs = xmlscan_charset_named(enc);
+
+	if (cs >= 0) {
+		xs->charset = (enum xmlscan_charset)cs;
+		return XMLSCAN_PI;
+	}
 	return fail(xs, xs->line, xs->column, "the encoding \"%s\" is not supported (UTF-8, "
 					      "US-ASCII, ISO-8859-1 or Windows-1252)",
 		    xmlscan_excerpt(enc));

@@ -84,6 +84,18 @@ struct xmlscan {
  * memory. Free it with xmlscan_free. */
 struct xmlscan *xmlscan_new(FILE *f, bool sgml);
 
+/* xmlscan_charset_named - the charset of an XML declaration's encoding
+ * (UTF-8 and US-ASCII; ISO-8859-1, -15 and Windows-1252 read as
+ * Windows-1252, their common superset in practice), or -1 */
+int xmlscan_charset_named(const char *enc);
+
+/* xmlscan_cp1252_char - the code point of a Windows-1252 byte, 0 for the
+ * five bytes it leaves undefined */
+uint32_t xmlscan_cp1252_char(unsigned char c);
+
+/* xmlscan_utf8 - code point cp in UTF-8 into u; the number of bytes */
+size_t xmlscan_utf8(uint32_t cp, unsigned char u[4]);
+
 /* xmlscan_free - frees a scanner and sets *xs to NULL. */
 void xmlscan_free(struct xmlscan **xs);
 

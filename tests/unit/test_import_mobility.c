@@ -423,6 +423,25 @@ struct hostile {
 	size_t line;         /* 0: not checked */
 };
 
+/* a file in ISO-8859-1 (as older tools write it): read, its text converted */
+static void gpx_latin1(void **state)
+{
+	struct fixture *f = *state;
+	struct import_job job;
+	static const char text[] =
+	    "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n"
+	    "<gpx version=\"1.1\" creator=\"Randonn\xe9" "e \xe0 Besan\xe7on\">\n"
+	    "<trk><name>Montb\xe9liard \x80 Besan\xe7on</name><trkseg>\n"
+	    "<trkpt lat=\"47.2\" lon=\"6.0\"><time>2024-05-01T08:00:00Z</time></trkpt>\n"
+	    "<trkpt lat=\"47.21\" lon=\"6.01\"><time>2024-05-01T08:10:00Z</time></trkpt>\n"
+	    "</trkseg></trk></gpx>\n";
+
+	assert_int_equal(import_text(f, "latin1.gpx", text, sizeof(text) - 1, "gpx", &job), CMN_OK);
+	assert_int_equal(job.stats.points_added, 4);
+	assert_int_equal(job.stats.records_created, 1);
+	import_job_release(&job);
+}
+
 static void gpx_hostile(void **state)
 {
 	struct fixture *f = *state;
@@ -449,8 +468,12 @@ static void gpx_hostile(void **state)
 	    {"mismatch.gpx", "<gpx><trk></trkseg></gpx>", 0, "was expected", 1},
 	    {"truncated.gpx", "<gpx><trk><trkseg>", 0, "ends inside", 1},
 	    {"notgpx.gpx", "<kml></kml>", 0, "not a GPX file", 1},
-	    {"latin1.gpx", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><gpx></gpx>", 0,
-	     "ISO-8859-1", 1},
+	    {"ebcdic.gpx", "<?xml version=\"1.0\" encoding=\"EBCDIC-FR\"?><gpx></gpx>", 0,
+	     "EBCDIC-FR", 1},
+	    {"cp1252.gpx",
+	     "<?xml version=\"1.0\" encoding=\"windows-1252\"?>\n<gpx><trk><name>a\x81</name>"
+	     "</trk></gpx>",
+	     0, "0x81 is not a Windows-1252", 2},
 	    {"nolat.gpx", "<gpx><wpt lon=\"1\"/></gpx>", 0, "needs lat and lon", 1},
 	    {"exp.gpx", "<gpx><wpt lat=\"1e1\" lon=\"1\"/></gpx>", 0, "lat must be", 1},
 	    {"two.gpx", "<gpx></gpx><gpx></gpx>", 0, "after the root", 1},
@@ -692,6 +715,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(gpx_all_fields, setup, teardown),
 	    cmocka_unit_test_setup_teardown(gpx_garmin_extension, setup, teardown),
 	    cmocka_unit_test_setup_teardown(gpx_rounding_and_repeats, setup, teardown),
+	    cmocka_unit_test_setup_teardown(gpx_latin1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(gpx_hostile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(takeout_records, setup, teardown),
 	    cmocka_unit_test_setup_teardown(takeout_synthetic, setup, teardown),
