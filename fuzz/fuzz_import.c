@@ -79,17 +79,19 @@ enum fuzz_flags {
  * (found, reported, not fixed here): they are not checked, and the target
  * says so when it starts (FUZZ_CHECK_KNOWN=1 checks them: to try a fix on
  * the reproducers fuzz/corpus/import_FORMAT/known_*). Remove them with the fix:
- *   KNOWN_UTF8   import_fail() and import_warn() (import.c) keep the bytes
- *                they are given, and formats quote input cut with "%.40s"
- *                (inside a character) or jansson's error text (raw bytes):
- *                the API's json_string() of the message then fails and the
+ *   KNOWN_UTF8   import_fail(), import_fail_at() and import_warn()
+ *                (import.c) keep the bytes they are given, and formats
+ *                quote input cut with "%.40s" (inside a character) or
+ *                jansson's error text (raw bytes); import_fail_at() cuts a
+ *                long pointer at 127 bytes, inside a character too: the
+ *                API's json_string() of the message then fails and the
  *                refusal says nothing (ofx and camt053 quote through
  *                xmlscan_excerpt);
  *   KNOWN_LINE   import.c's series errors (a time off the step, a time
  *                given twice, a series the doctype refuses) come from the
  *                flush, with no line.
  */
-#define KNOWN_UTF8 "message is well-formed UTF-8"
+#define KNOWN_UTF8 "message is well-formed UTF-8,pointer is well-formed UTF-8"
 #define KNOWN_LINE "error has a line or pointer"
 
 static const struct fuzz_setup {
