@@ -53,5 +53,6 @@ int cmd_audit(int argc, char **argv);
 int cmd_doctype(int argc, char **argv);
 int cmd_series(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
 
 #endif

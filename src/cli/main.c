@@ -40,6 +40,11 @@ static const struct verb verbs[] = {
 	 "commune series show HANDLE ID [--from T] [--to T] [--bucket Nmin|hour|day|week|month|year]\n"
 	 "commune series export HANDLE ID [--from T] [--to T] [--format csv|json]",
 	 "A person's time series: list, summarise, export."},
+	{"synth", cmd_synth,
+	 "commune synth --households N [--seed S] [--start YYYY-MM-DD] [--days D] [--first I]\n"
+	 "              [--jobs J] (--out DIR | --into-store | both)",
+	 "A fictional territory and its households (docs/synth.md): the holders' files in DIR,\n"
+	 "and/or imported into new persons' stores (resident, no password until one is set)."},
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(*verbs))

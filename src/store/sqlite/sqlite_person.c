@@ -359,7 +359,9 @@ enum cmn_rc pstore_audit_verify(struct pstore *ps, int64_t *count, int64_t *bad)
 
 /* ---- records ------------------------------------------------------------ */
 
-#define META_COLS "id, doctype, rev, t, source, import_id, created, updated"
+#define META_COLS "id, doctype, rev, t, source, import_id, created, updated, dedupe"
+#define DATA_COL  9 /* data, after META_COLS */
+#define SORT_COL  10 /* a query's sort key, after data */
 
 static void meta_row(sqlite3_stmt *st, struct record_meta *m)
 {
@@ -377,6 +379,8 @@ static void meta_row(sqlite3_stmt *st, struct record_meta *m)
 	str_copy(m->import_id, sizeof(m->import_id), t ? t : "");
 	m->created = sqlite3_column_int64(st, 6);
 	m->updated = sqlite3_column_int64(st, 7);
+	t = (const char *)sqlite3_column_text(st, 8);
+	str_copy(m->dedupe, sizeof(m->dedupe), t ? t : "");
 }
 
 static void bind_t(sqlite3_stmt *st, int at, int64_t t)
@@ -457,7 +461,7 @@ enum cmn_rc pstore_record_get(struct pstore *ps, const char *doctype, const char
 	if (sr == SQLITE_ROW) {
 		meta_row(st, meta);
 		if (data) {
-			*data = strdup((const char *)sqlite3_column_text(st, 8));
+			*data = strdup((const char *)sqlite3_column_text(st, DATA_COL));
 			if (!*data)
 				rc = CMN_ERR_NOMEM;
 		}
@@ -697,22 +701,22 @@ enum cmn_rc pstore_record_query(struct pstore *ps, const struct store_query *q,
 		struct query_value key = {.type = QV_TEXT, .text = ""};
 
 		meta_row(st, &m);
-		switch (sqlite3_column_type(st, 9)) {
+		switch (sqlite3_column_type(st, SORT_COL)) {
 		case SQLITE_INTEGER:
 			key.type = QV_INT;
-			key.i = sqlite3_column_int64(st, 9);
+			key.i = sqlite3_column_int64(st, SORT_COL);
 			break;
 		case SQLITE_FLOAT:
 			key.type = QV_REAL;
-			key.r = sqlite3_column_double(st, 9);
+			key.r = sqlite3_column_double(st, SORT_COL);
 			break;
 		case SQLITE_NULL:
 			break;
 		default:
-			key.text = (const char *)sqlite3_column_text(st, 9);
+			key.text = (const char *)sqlite3_column_text(st, SORT_COL);
 			break;
 		}
-		rc = fn(&m, (const char *)sqlite3_column_text(st, 8), &key, ctx);
+		rc = fn(&m, (const char *)sqlite3_column_text(st, DATA_COL), &key, ctx);
 	}
 	if (rc == CMN_OK && sr != SQLITE_DONE)
 		rc = conn_err(&ps->c, sr);
