@@ -128,7 +128,11 @@ enum cmn_rc conn_open(struct conn *c, const char *path, bool create)
 	sqlite3_extended_result_codes(c->db, 1);
 	if (conn_exec(c, "PRAGMA journal_mode=WAL") != CMN_OK ||
 	    conn_exec(c, "PRAGMA synchronous=NORMAL") != CMN_OK ||
-	    conn_exec(c, "PRAGMA foreign_keys=ON") != CMN_OK) {
+	    conn_exec(c, "PRAGMA foreign_keys=ON") != CMN_OK ||
+	    /* the kept WAL (PERSIST_WAL) shrinks back to 1 MiB after a large
+	     * write is checkpointed, instead of staying as large as the
+	     * largest transaction (an import) */
+	    conn_exec(c, "PRAGMA journal_size_limit=1048576") != CMN_OK) {
 		conn_close(c);
 		return CMN_ERR_STORE;
 	}
