@@ -55,47 +55,78 @@ enum cmn_rc str_to_double(const char *s, double *out)
 	return CMN_OK;
 }
 
+/* utf8_seq - the length of the well-formed UTF-8 sequence at s (of n bytes
+ * left; no NUL, no overlong form, no surrogate, nothing above U+10FFFF), or
+ * 0 */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t k;
+	uint32_t cp;
+
+	if (c == 0)
+		return 0;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		k = 1;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		k = 2;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		k = 3;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n <= k)
+		return 0;
+	for (size_t j = 1; j <= k; j++) {
+		if ((s[j] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[j] & 0x3f);
+	}
+	if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return k + 1;
+}
+
 bool str_utf8_valid(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
+
+	for (size_t i = 0, k; i < n; i += k)
+		if (!(k = utf8_seq(s + i, n - i)))
+			return false;
+	return true;
+}
+
+void str_utf8_repair(char *str)
+{
+	unsigned char *s = (unsigned char *)str;
+	size_t n = strlen(str), i = 0, k;
 
 	while (i < n) {
-		unsigned c = s[i];
-		size_t k;
-		uint32_t cp;
-
-		if (c == 0)
-			return false;
-		if (c < 0x80) {
-			i++;
+		if ((k = utf8_seq(s + i, n - i))) {
+			i += k;
 			continue;
 		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			k = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			k = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
+		if (s[i] >= 0xc2 && s[i] <= 0xf4 &&
+		    n - i - 1 < (size_t)(s[i] >= 0xf0 ? 3 : s[i] >= 0xe0 ? 2 : 1)) {
+			/* a sequence cut by the end of the text: dropped */
+			bool cut = true;
+
+			for (size_t j = i + 1; j < n; j++)
+				cut = cut && (s[j] & 0xc0) == 0x80;
+			if (cut) {
+				s[i] = '\0';
+				return;
+			}
 		}
-		if (n - i <= k)
-			return false;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + j] & 0x3f);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += k + 1;
+		s[i++] = '?';
 	}
-	return true;
 }
 
 void str_hex(char *out, const unsigned char *in, size_t n)

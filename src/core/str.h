@@ -24,6 +24,11 @@ enum cmn_rc str_to_double(const char *s, double *out);
  * without NUL bytes. */
 bool str_utf8_valid(const char *s, size_t n);
 
+/* str_utf8_repair - makes the NUL-terminated s well-formed UTF-8 in place: a
+ * sequence cut by the end of s is dropped, any other invalid byte becomes
+ * '?' (for messages that quote input, cut to a length, or a parser's text) */
+void str_utf8_repair(char *s);
+
 /* str_hex - writes 2n lowercase hex digits and a NUL to out (size 2n+1). */
 void str_hex(char *out, const unsigned char *in, size_t n);
 

@@ -70,6 +70,7 @@ enum cmn_rc import_fail(struct import_job *j, size_t line, size_t column, const 
 	va_start(ap, fmt);
 	vsnprintf(j->err.message, sizeof(j->err.message), fmt, ap);
 	va_end(ap);
+	str_utf8_repair(j->err.message); /* quotes of the input may be cut anywhere */
 	return CMN_ERR_INVALID;
 }
 
@@ -79,9 +80,11 @@ enum cmn_rc import_fail_at(struct import_job *j, const char *pointer, const char
 
 	j->err.line = j->err.column = 0;
 	str_copy(j->err.pointer, sizeof(j->err.pointer), pointer);
+	str_utf8_repair(j->err.pointer);
 	va_start(ap, fmt);
 	vsnprintf(j->err.message, sizeof(j->err.message), fmt, ap);
 	va_end(ap);
+	str_utf8_repair(j->err.message);
 	return CMN_ERR_INVALID;
 }
 
@@ -93,8 +96,9 @@ void import_warn(struct import_job *j, const char *fmt, ...)
 	if (j->nwarnings >= IMPORT_MAX_WARNINGS)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(j->warnings[j->nwarnings++], sizeof(j->warnings[0]), fmt, ap);
+	vsnprintf(j->warnings[j->nwarnings], sizeof(j->warnings[0]), fmt, ap);
 	va_end(ap);
+	str_utf8_repair(j->warnings[j->nwarnings++]);
 }
 
 /* latin1_to_utf8 - converts n bytes in place into out (2n + 1 bytes). */
@@ -333,6 +337,61 @@ enum cmn_rc import_record_nth(struct import_job *j, const char *doctype, json_t 
 
 /* ---- series --------------------------------------------------------------- */
 
+/* by_time - an order of a batch's points by time, then by arrival (qsort
+ * has no context argument: the points are this thread's) */
+static _Thread_local const struct series_point *sort_pts;
+
+static int by_time(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	if (sort_pts[x].t != sort_pts[y].t)
+		return sort_pts[x].t < sort_pts[y].t ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* check_batch - what series_append would refuse, found here with the line
+ * of the point at fault: a time off the series' step, and (unless the
+ * series keeps first values) a time given twice with two values */
+static enum cmn_rc check_batch(struct import_job *j, size_t i)
+{
+	const struct series_def *d = &j->series[i].def;
+	const struct series_point *p = j->series[i].pts;
+	const uint32_t *lines = j->series[i].lines;
+	size_t n = j->series[i].n;
+	uint32_t *order;
+
+	for (size_t k = 0; k < n && d->step; k++)
+		if (time_floor_div(p[k].t - d->phase, d->step) * d->step != p[k].t - d->phase)
+			return import_fail(j, lines[k], 0,
+					   "a time is not on the %lld s step of the series %s",
+					   (long long)(d->step / 1000), d->key);
+	if (j->series[i].keep_first || n < 2)
+		return CMN_OK;
+	if (!(order = malloc(n * sizeof(*order))))
+		return CMN_ERR_NOMEM;
+	for (size_t k = 0; k < n; k++)
+		order[k] = (uint32_t)k;
+	sort_pts = p;
+	qsort(order, n, sizeof(*order), by_time);
+	for (size_t k = 1; k < n; k++) {
+		const struct series_point *a = &p[order[k - 1]], *b = &p[order[k]];
+
+		if (a->t == b->t && a->v != b->v) {
+			uint32_t line = lines[order[k]];
+			char when[TIME_RFC3339_LEN];
+
+			free(order);
+			time_format(when, b->t);
+			return import_fail(j, line, 0,
+					   "%s is given twice with two values (%lld, then %lld)",
+					   when, (long long)a->v, (long long)b->v);
+		}
+	}
+	free(order);
+	return CMN_OK;
+}
+
 static enum cmn_rc flush_series(struct import_job *j, size_t i)
 {
 	struct series_write w;
@@ -341,11 +400,14 @@ static enum cmn_rc flush_series(struct import_job *j, size_t i)
 
 	if (!j->series[i].n)
 		return CMN_OK;
+	if ((rc = check_batch(j, i)) != CMN_OK)
+		return rc;
 	rc = (j->series[i].keep_first ? series_append_keep : series_append)(
 	    j->ps, &j->series[i].def, j->series[i].pts, j->series[i].n, NULL, &w, &why);
 	j->series[i].n = 0;
 	if (rc == CMN_ERR_INVALID)
-		return import_fail(j, 0, 0, "%s", why ? why : "points not accepted");
+		return import_fail(j, j->in ? j->in->line : 0, 0, "%s",
+				   why ? why : "points not accepted");
 	if (rc != CMN_OK)
 		return rc;
 	j->stats.points_added += w.added;
@@ -370,14 +432,18 @@ static enum cmn_rc series_slot(struct import_job *j, const struct import_series 
 			return CMN_OK;
 		}
 	}
+	if (strlen(s->source) > SOURCE_MAX || strlen(s->key) > SERIES_KEY_MAX ||
+	    strlen(s->doctype) >= sizeof(def->doctype) || strlen(s->unit) >= sizeof(def->unit))
+		return import_fail(j, j->in ? j->in->line : 0, 0,
+				   "a series' source and key are at most %d bytes", SOURCE_MAX);
 	if (j->nseries == IMPORT_MAX_SERIES)
-		return import_fail(j, 0, 0, "a file may feed at most %d series", IMPORT_MAX_SERIES);
+		return import_fail(j, j->in ? j->in->line : 0, 0, "a file may feed at most %d series", IMPORT_MAX_SERIES);
 	def = &j->series[j->nseries].def;
 	rc = pstore_series_find(j->ps, s->doctype, s->source, s->key, def);
 	if (rc == CMN_OK) {
 		if (strcmp(def->unit, s->unit) != 0 || def->step != s->step) {
 			series_def_release(def);
-			return import_fail(j, 0, 0, "the series %s of %s exists with another unit or step",
+			return import_fail(j, j->in ? j->in->line : 0, 0, "the series %s of %s exists with another unit or step",
 					   s->key, s->doctype);
 		}
 	} else if (rc == CMN_ERR_NOT_FOUND) {
@@ -392,7 +458,7 @@ static enum cmn_rc series_slot(struct import_job *j, const struct import_series 
 		rc = series_create(j->ps, j->reg, def, NULL, &why);
 		if (rc == CMN_ERR_INVALID) {
 			series_def_release(def);
-			return import_fail(j, 0, 0, "series %s: %s", s->key, why);
+			return import_fail(j, j->in ? j->in->line : 0, 0, "series %s: %s", s->key, why);
 		}
 		if (rc != CMN_OK) {
 			series_def_release(def);
@@ -403,7 +469,10 @@ static enum cmn_rc series_slot(struct import_job *j, const struct import_series 
 		return rc;
 	}
 	j->series[j->nseries].pts = malloc(IMPORT_BATCH * sizeof(struct series_point));
-	if (!j->series[j->nseries].pts) {
+	j->series[j->nseries].lines = malloc(IMPORT_BATCH * sizeof(uint32_t));
+	if (!j->series[j->nseries].pts || !j->series[j->nseries].lines) {
+		free(j->series[j->nseries].pts);
+		free(j->series[j->nseries].lines);
 		series_def_release(def);
 		return CMN_ERR_NOMEM;
 	}
@@ -423,7 +492,11 @@ enum cmn_rc import_points(struct import_job *j, const struct import_series *s,
 		if (j->series[slot].n == IMPORT_BATCH)
 			rc = flush_series(j, slot);
 		if (rc == CMN_OK) {
-			j->series[slot].pts[j->series[slot].n++] = pts[k];
+			size_t at = j->series[slot].n++;
+
+			j->series[slot].pts[at] = pts[k];
+			j->series[slot].lines[at] =
+			    j->in && j->in->line <= UINT32_MAX ? (uint32_t)j->in->line : 0;
 			tick(j);
 		}
 	}
@@ -454,6 +527,7 @@ void import_job_release(struct import_job *job)
 	seen_release(&job->occurrences);
 	for (size_t i = 0; i < job->nseries; i++) {
 		free(job->series[i].pts);
+		free(job->series[i].lines);
 		series_def_release(&job->series[i].def);
 	}
 	job->nseries = 0;

@@ -107,6 +107,7 @@ struct import_job {
 	struct {
 		struct series_def def;
 		struct series_point *pts;
+		uint32_t *lines;             /* the input line of each point (0: not known) */
 		size_t n;
 		bool keep_first;
 	} series[IMPORT_MAX_SERIES];

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str.h"
+
 #define JS_READ_CHUNK 65536
 #define JS_DEPTH_CAP  256 /* depth_max is clamped to this */
 #define JS_KEYS_SEEN  64  /* outer member names checked for duplicates */
@@ -255,6 +257,7 @@ static enum cmn_rc piece(struct js *s, const char *key, size_t index, bool eleme
 			col += p.column - 1;
 		import_fail(s->j, line, col, "invalid JSON: %s", err.text);
 		pointer(s->j->err.pointer, sizeof(s->j->err.pointer), &p);
+		str_utf8_repair(s->j->err.pointer); /* a key is kept as written */
 		return CMN_ERR_INVALID;
 	}
 	rc = s->ops->piece(s->ctx, &p);

@@ -559,6 +559,7 @@ static enum cmn_rc json_item(void *ctx, const struct jstream_piece *p)
 			import_fail(x->j, p->line, p->column, "expected text, a number, true or "
 				    "false (at most %d bytes) at %s", MAPPING_CELL_MAX, m->ptrs[k]);
 			str_copy(x->j->err.pointer, sizeof(x->j->err.pointer), ptr);
+			str_utf8_repair(x->j->err.pointer);
 			return CMN_ERR_INVALID;
 		}
 		r.f[k] = x->cells[k];
@@ -598,9 +599,13 @@ static enum cmn_rc json_input(struct import_job *j, struct mapping *m, FILE *f, 
 	x->m = m;
 	rc = jstream_run_from(j, f, first, &ops, x);
 	free(x);
-	if (rc == CMN_OK && m->items[0] && !m->items_found)
-		rc = import_fail(j, 0, 0, "no \"%.60s\" array (the mapping's json.items)",
-				 m->items);
+	if (rc == CMN_OK && m->items[0] && !m->items_found) {
+		char ptr[80];
+
+		snprintf(ptr, sizeof(ptr), "/%.60s", m->items);
+		rc = import_fail_at(j, ptr, "no \"%.60s\" array (the mapping's json.items)",
+				    m->items);
+	}
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,31 @@ static void utf8(void **state)
 	assert_false(str_utf8_valid("\xed\xa0\x80", 3));           /* surrogate */
 	assert_false(str_utf8_valid("\xf4\x90\x80\x80", 4));       /* > U+10FFFF */
 	assert_false(str_utf8_valid("a\0b", 3));                   /* NUL */
+}
+
+static void utf8_repair(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"caf\xc3\xa9", "caf\xc3\xa9"},           /* valid: unchanged */
+	    {"caf\xc3", "caf"},                        /* cut at the end: dropped */
+	    {"\xe2\x82", ""},                          /* the euro sign, cut */
+	    {"a\xff" "b", "a?b"},                        /* an invalid byte */
+	    {"\xc0\xafx", "??x"},                       /* an overlong form */
+	    {"\xed\xa0\x80", "???"},                    /* a surrogate */
+	    {"\xc3(\xc3\xa9", "?(\xc3\xa9"},            /* a lead byte without its end */
+	    {"\x80\xe2\x82\xac", "?\xe2\x82\xac"},       /* a stray continuation byte */
+	};
+	char buf[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s", cases[i].in);
+		str_utf8_repair(buf);
+		assert_string_equal(buf, cases[i].out);
+		assert_true(str_utf8_valid(buf, strlen(buf)));
+	}
 }
 
 static void names_and_copies(void **state)
@@ -156,6 +182,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(numbers),          cmocka_unit_test(utf8),
+		cmocka_unit_test(utf8_repair),
 		cmocka_unit_test(names_and_copies), cmocka_unit_test(percent_and_base64),
 		cmocka_unit_test(times),            cmocka_unit_test(capped_buffer),
 	};
