@@ -137,6 +137,7 @@ extern const struct route api_audit_routes[];
 extern const struct route api_files_routes[];
 extern const struct route api_series_routes[];
 extern const struct route api_imports_routes[];
+extern const struct route api_devspace_routes[];
 
 /* api_static - serves a file of app->web_dir for a non-API GET; false
  * when there is no such file. */

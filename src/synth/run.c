@@ -21,26 +21,36 @@
 #include "core/timeutil.h"
 #include "import/import.h"
 
-/* the files of a household, in the order they are produced */
-struct synth_file {
-	const char *name;   /* in the household's directory */
-	const char *format; /* the importer that reads it */
-	enum cmn_rc (*write)(const struct synth_territory *t, const struct synth_household *h,
-			     FILE *out);
-};
-
+/* the files of a household, in the order they are produced; the GPX of
+ * each member comes last */
 static const struct synth_file files[] = {
-    {"enedis-courbe.csv", "enedis-csv", synth_write_enedis_csv},
-    {"grdf.json", "grdf-json", synth_write_grdf_json},
-    {"eau.csv", "water-csv", synth_write_water_csv},
-    {"banque.ofx", "ofx", synth_write_ofx},
-    {"agenda.ics", "ical", synth_write_ical},
-    {"allocations.csv", "mapping", synth_write_allowances},
-    {"impots.csv", "mapping", synth_write_tax},
-    {"courses.csv", "mapping", synth_write_food},
+    {"enedis-courbe.csv", "enedis-csv", "energy.electricity.load_curve", "text/csv",
+     "Enedis load curve, 30 min, W", synth_write_enedis_csv},
+    {"grdf.json", "grdf-json", "energy.gas.consumption", "application/json",
+     "GRDF daily gas (gas-heated homes)", synth_write_grdf_json},
+    {"eau.csv", "water-csv", "water.consumption", "text/csv", "Water meter, daily index",
+     synth_write_water_csv},
+    {"banque.ofx", "ofx", "bank.transaction", "application/x-ofx", "Bank account, OFX 1.02",
+     synth_write_ofx},
+    {"agenda.ics", "ical", "calendar.event", "text/calendar", "Calendar, iCalendar",
+     synth_write_ical},
+    {"allocations.csv", "mapping", "social.allowance", "text/csv",
+     "Social allowances, mapping CSV", synth_write_allowances},
+    {"impots.csv", "mapping", "tax.household", "text/csv", "Tax notices, mapping CSV",
+     synth_write_tax},
+    {"courses.csv", "mapping", "food.purchase", "text/csv", "Food purchases, mapping CSV",
+     synth_write_food},
+    {"trajets.gpx", "gpx", "mobility.trip", "application/gpx+xml",
+     "A member's trips and positions, GPX 1.1 (member=N)", NULL},
 };
 
-#define NFILES (sizeof(files) / sizeof(*files))
+#define NFILES (sizeof(files) / sizeof(*files) - 1) /* without the GPX */
+
+const struct synth_file *synth_files(size_t *n)
+{
+	*n = sizeof(files) / sizeof(*files);
+	return files;
+}
 
 static enum cmn_rc make_dir(const char *path)
 {
@@ -60,17 +70,19 @@ struct worker {
 	char err[300];
 };
 
-/* produce - one file of h: written by write (member >= 0: the member's
- * GPX), kept in *data (malloc'd) */
-static enum cmn_rc produce(const struct synth_territory *t, const struct synth_household *h,
-			   const struct synth_file *f, int member, char **data, size_t *len)
+enum cmn_rc synth_produce(const struct synth_territory *t, const struct synth_household *h,
+			  const struct synth_file *f, int member, char **data, size_t *len)
 {
 	FILE *mem = open_memstream(data, len);
 	enum cmn_rc rc;
 
 	if (!mem)
 		return CMN_ERR_NOMEM;
-	rc = member >= 0 ? synth_write_gpx(t, h, member, mem) : f->write(t, h, mem);
+	if (!f->write)
+		rc = member >= 0 && member < h->nmembers ? synth_write_gpx(t, h, member, mem)
+							 : CMN_ERR_NOT_FOUND;
+	else
+		rc = f->write(t, h, mem);
 	if (fclose(mem) != 0 && rc == CMN_OK)
 		rc = CMN_ERR_IO;
 	return rc;
@@ -93,21 +105,63 @@ static enum cmn_rc save(const char *dir, const char *name, const char *data, siz
 	return rc;
 }
 
-static enum cmn_rc import_into(struct worker *w, struct pstore *ps, const char *name,
-			       const char *format, const char *data, size_t len)
+static enum cmn_rc import_into(struct pstore *ps, const struct registry *reg, const char *actor,
+			       const char *name, const char *format, const char *data, size_t len,
+			       struct synth_stats *st, char *err, size_t errlen)
 {
 	struct import_job job;
-	enum cmn_rc rc = import_buffer(ps, w->o->reg, "synth", data, len, name, format, &job);
+	enum cmn_rc rc = import_buffer(ps, reg, actor, data, len, name, format, &job);
 
 	if (rc == CMN_OK) {
-		w->st.records += job.stats.records_created;
-		w->st.points += job.stats.points_added;
+		st->records += job.stats.records_created;
+		st->points += job.stats.points_added;
 	} else {
-		snprintf(w->err, sizeof(w->err), "%.20s: %.40s:%zu:%zu: %.180s", format, name,
-			 job.err.line, job.err.column,
-			 job.err.message[0] ? job.err.message : cmn_strerror(rc));
+		snprintf(err, errlen, "%.20s: %.40s:%zu:%zu: %.180s", format, name, job.err.line,
+			 job.err.column, job.err.message[0] ? job.err.message : cmn_strerror(rc));
 	}
 	import_job_release(&job);
+	return rc;
+}
+
+enum cmn_rc synth_household_files(const struct synth_territory *t, const struct synth_household *h,
+				  const char *dir, struct pstore *ps, const struct registry *reg,
+				  const char *actor, struct synth_stats *st, char *err,
+				  size_t errlen)
+{
+	enum cmn_rc rc = CMN_OK;
+
+	for (size_t i = 0; i < NFILES + SYNTH_MAX_MEMBERS && rc == CMN_OK; i++) {
+		int member = i < NFILES ? -1 : (int)(i - NFILES);
+		char name[64], *data = NULL;
+		size_t len = 0;
+
+		if (member >= h->nmembers)
+			break;
+		if (member >= 0)
+			snprintf(name, sizeof(name), "trajets-%d.gpx", member + 1);
+		else
+			str_copy(name, sizeof(name), files[i].name);
+		rc = synth_produce(t, h, &files[member >= 0 ? NFILES : i], member, &data, &len);
+		if (rc == CMN_ERR_NOT_FOUND) {
+			free(data);
+			rc = CMN_OK; /* the household has no such file */
+			continue;
+		}
+		if (rc == CMN_OK && dir && (rc = save(dir, name, data, len)) != CMN_OK)
+			snprintf(err, errlen, "cannot write %.200s/%.60s", dir, name);
+		if (rc == CMN_OK && ps)
+			rc = import_into(ps, reg, actor, name, member >= 0 ? "gpx" : files[i].format,
+					 data, len, st, err, errlen);
+		if (rc == CMN_OK) {
+			st->files++;
+			st->bytes += len;
+		} else if (!err[0]) {
+			snprintf(err, errlen, "%s: %s: %s", h->handle, name, cmn_strerror(rc));
+		}
+		free(data);
+	}
+	if (rc == CMN_OK)
+		st->households++;
 	return rc;
 }
 
@@ -117,7 +171,7 @@ static enum cmn_rc household(struct worker *w, uint64_t index)
 	struct synth_household h;
 	struct pstore *ps = NULL;
 	char dir[4096];
-	enum cmn_rc rc = CMN_OK;
+	enum cmn_rc rc;
 
 	synth_household(w->t, index, &h);
 	if (o->out_dir) {
@@ -143,40 +197,8 @@ static enum cmn_rc household(struct worker *w, uint64_t index)
 			return rc;
 		}
 	}
-	for (size_t i = 0; i < NFILES + SYNTH_MAX_MEMBERS && rc == CMN_OK; i++) {
-		int member = i < NFILES ? -1 : (int)(i - NFILES);
-		char name[64], *data = NULL;
-		size_t len = 0;
-
-		if (member >= h.nmembers)
-			break;
-		if (member >= 0)
-			snprintf(name, sizeof(name), "trajets-%d.gpx", member + 1);
-		else
-			str_copy(name, sizeof(name), files[i].name);
-		rc = produce(w->t, &h, &files[member >= 0 ? 0 : i], member, &data, &len);
-		if (rc == CMN_ERR_NOT_FOUND) {
-			free(data);
-			rc = CMN_OK; /* the household has no such file */
-			continue;
-		}
-		if (rc == CMN_OK && o->out_dir && (rc = save(dir, name, data, len)) != CMN_OK)
-			snprintf(w->err, sizeof(w->err), "cannot write %.200s/%.60s", dir, name);
-		if (rc == CMN_OK && ps)
-			rc = import_into(w, ps, name, member >= 0 ? "gpx" : files[i].format, data,
-					 len);
-		if (rc == CMN_OK) {
-			w->st.files++;
-			w->st.bytes += len;
-		} else if (!w->err[0]) {
-			snprintf(w->err, sizeof(w->err), "%s: %s: %s", h.handle, name,
-				 cmn_strerror(rc));
-		}
-		free(data);
-	}
-	if (rc == CMN_OK)
-		w->st.households++;
-	return rc;
+	return synth_household_files(w->t, &h, o->out_dir ? dir : NULL, ps, o->reg, "synth", &w->st,
+				     w->err, sizeof(w->err));
 }
 
 static void *work(void *arg)

@@ -24,9 +24,36 @@ struct synth_opts {
 	const struct registry *reg;    /* with the store */
 };
 
+/* A kind of file of a household, in a holder's format */
+struct synth_file {
+	const char *name;         /* "banque.ofx"; the GPX is "trajets.gpx" (one a member) */
+	const char *format;       /* the importer that reads it */
+	const char *doctype;      /* what it gives */
+	const char *content_type;
+	const char *title;
+	enum cmn_rc (*write)(const struct synth_territory *t, const struct synth_household *h,
+			     FILE *out); /* NULL for the GPX (synth_write_gpx, per member) */
+};
+
+/* synth_files - the kinds of files, *n of them */
+const struct synth_file *synth_files(size_t *n);
+
+/* synth_produce - file f of h (member: for the GPX) in *data (malloc'd, also
+ * on failure); CMN_ERR_NOT_FOUND when h has none */
+enum cmn_rc synth_produce(const struct synth_territory *t, const struct synth_household *h,
+			  const struct synth_file *f, int member, char **data, size_t *len);
+
 struct synth_stats {
 	uint64_t households, files, bytes, records, points;
 };
+
+/* synth_household_files - h's files written into dir (may be NULL) and/or
+ * imported into ps (may be NULL; with reg, audited as actor), added to st;
+ * on failure err says what */
+enum cmn_rc synth_household_files(const struct synth_territory *t, const struct synth_household *h,
+				  const char *dir, struct pstore *ps, const struct registry *reg,
+				  const char *actor, struct synth_stats *st, char *err,
+				  size_t errlen);
 
 /*
  * synth_run - the territory's public files (districts GeoJSON, GTFS,
