@@ -144,19 +144,20 @@ static enum cmn_rc add_series(const struct series_def *d, void *ctx)
 {
 	struct series_ctx *x = ctx;
 	struct lines pts = {0};
-	size_t len = 0;
-	char *s, *p;
+	size_t len = 0, used;
+	char *s;
 
 	assert_int_equal(series_scan(x->ps, d, INT64_MIN / 2, INT64_MAX / 2, add_point, &pts),
 			 CMN_OK);
 	for (size_t i = 0; i < pts.n; i++)
 		len += strlen(pts.v[i]) + 1;
-	s = malloc(len + 512);
+	len += 512;
+	s = malloc(len);
 	assert_non_null(s);
-	p = s + sprintf(s, "S %s %s %s %s %lld %s %s:", d->doctype, d->source, d->key, d->unit,
-			(long long)d->step, d->tz, d->meta ? d->meta : "");
+	used = (size_t)snprintf(s, len, "S %s %s %s %s %lld %s %s:", d->doctype, d->source, d->key,
+				d->unit, (long long)d->step, d->tz, d->meta ? d->meta : "");
 	for (size_t i = 0; i < pts.n; i++) {
-		p += sprintf(p, " %s", pts.v[i]);
+		used += (size_t)snprintf(s + used, len - used, " %s", pts.v[i]);
 		free(pts.v[i]);
 	}
 	free(pts.v);
