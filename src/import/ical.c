@@ -812,7 +812,8 @@ static int on_day(int64_t day, void *arg)
 }
 
 /* last_day - the last local day of the expansion: UNTIL (converted into
- * the event's zone) or ICAL_WINDOW_YEARS after today. */
+ * the event's zone), none with COUNT (which ends it), else
+ * ICAL_WINDOW_YEARS after today. */
 static int64_t last_day(const struct expansion *x, const struct rrule *r)
 {
 	int64_t y, day, ms;
@@ -825,6 +826,8 @@ static int64_t last_day(const struct expansion *x, const struct rrule *r)
 			day = zone_local_day(&x->zone, day * DAY_MS + ms, &ms);
 		return x->e->start.ms <= ms ? day : day - 1;
 	}
+	if (r->count)
+		return time_days_from_civil(9999, 12, 31); /* COUNT ends it (and the cap) */
 	time_civil_from_days(time_floor_div(time_now_ms(), DAY_MS), &y, &m, &d);
 	return time_days_from_civil(y + ICAL_WINDOW_YEARS, m, d);
 }

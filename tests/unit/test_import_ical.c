@@ -312,6 +312,23 @@ static void monthly_last_friday_until(void **state)
 	json_decref(all);
 }
 
+/* a rule with COUNT is expanded whole, however far in the future it starts
+ * (the two-year window is for rules without an end) */
+static void count_in_the_future(void **state)
+{
+	struct fixture *f = *state;
+	json_t *all;
+
+	import_ok(f,
+		  CAL("BEGIN:VEVENT\r\nUID:f1\r\nDTSTART;TZID=Europe/Paris:20300304T090000\r\n"
+		      "RRULE:FREQ=WEEKLY;COUNT=10\r\nSUMMARY:Plus tard\r\nEND:VEVENT\r\n"),
+		  10);
+	all = events(f);
+	assert_int_equal(json_array_size(all), 10);
+	assert_memory_equal(field(all, 9, "start"), "2030-05-06", 10);
+	json_decref(all);
+}
+
 /* BYSETPOS: the last working day of each month (p1), the last Sunday of
  * March and October (p2, the days the clocks change) */
 static void bysetpos(void **state)
@@ -504,6 +521,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(weekly_byday_count, setup, teardown),
 	    cmocka_unit_test_setup_teardown(monthly_last_friday_until, setup, teardown),
 	    cmocka_unit_test_setup_teardown(bysetpos, setup, teardown),
+	    cmocka_unit_test_setup_teardown(count_in_the_future, setup, teardown),
 	    cmocka_unit_test_setup_teardown(exdate_and_override, setup, teardown),
 	    cmocka_unit_test_setup_teardown(folded_and_escaped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(zones_floating_and_fallback, setup, teardown),
