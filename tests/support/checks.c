@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -12,6 +13,23 @@
 #include "checks.h"
 #include "core/timeutil.h"
 #include "series/series.h"
+
+int check_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_int_equal(fixture_open(f, "alice"), 0);
+	*state = f;
+	return 0;
+}
+
+int check_teardown(void **state)
+{
+	fixture_close(*state);
+	free(*state);
+	return 0;
+}
 
 void check_write_file(const char *path, const char *text, size_t n)
 {

@@ -12,6 +12,11 @@
 #include "import/import.h"
 #include "store/store.h"
 
+/* check_setup, check_teardown - cmocka setup and teardown of a test that
+ * works on alice's fresh store (a struct fixture in *state) */
+int check_setup(void **state);
+int check_teardown(void **state);
+
 /* The points of a series as read back: the first 64 kept, all counted. */
 struct check_scan {
 	long long sum;

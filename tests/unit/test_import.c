@@ -28,23 +28,6 @@
 
 #define ENEDIS COMMUNE_FIXTURES "/enedis/Enedis_Conso_Heure_20230809-20240725_1429xxxxxxxxxx.csv"
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_int_equal(fixture_open(f, "alice"), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_close(*state);
-	free(*state);
-	return 0;
-}
-
 /* The file's own figures, read with nothing of commune's. */
 struct truth {
 	long points;
@@ -388,9 +371,9 @@ static void jsonstream_long_array(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(enedis_fixture, setup, teardown),
-		cmocka_unit_test_setup_teardown(errors_import_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(latin1_gaps_and_step_inferred, setup, teardown),
+		cmocka_unit_test_setup_teardown(enedis_fixture, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(errors_import_nothing, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(latin1_gaps_and_step_inferred, check_setup, check_teardown),
 		cmocka_unit_test(jsonstream_pieces),
 		cmocka_unit_test(jsonstream_errors),
 		cmocka_unit_test(jsonstream_long_array),

@@ -32,23 +32,6 @@
 #define OFX_DIR COMMUNE_FIXTURES "/ofx/"
 #define CAMT_DIR COMMUNE_FIXTURES "/camt/"
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_int_equal(fixture_open(f, "alice"), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_close(*state);
-	free(*state);
-	return 0;
-}
-
 /* ---- the file's own figures, read with nothing of commune's ---------------- */
 
 struct truth {
@@ -444,8 +427,8 @@ static void camt_fixtures(void **state)
 
 		/* each file alone in a fresh store: they share accounts and refs */
 		if (i) {
-			teardown(state);
-			setup(state);
+			check_teardown(state);
+			check_setup(state);
 			f = *state;
 		}
 		snprintf(path, sizeof(path), "%s%s", CAMT_DIR, files[i]);
@@ -602,19 +585,19 @@ static void hostile_inputs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(ofx_medium_sgml, setup, teardown),
-		cmocka_unit_test_setup_teardown(ofx_identical_without_fitid, setup, teardown),
-		cmocka_unit_test_setup_teardown(ofx_checking_sgml, setup, teardown),
-		cmocka_unit_test_setup_teardown(ofx_suncorp_xml, setup, teardown),
-		cmocka_unit_test_setup_teardown(ofx_empty_statement, setup, teardown),
-		cmocka_unit_test_setup_teardown(ofx_fail_nice, setup, teardown),
-		cmocka_unit_test_setup_teardown(ofx_cp1252_comma_and_entities, setup, teardown),
-		cmocka_unit_test_setup_teardown(ofx_bad_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(camt_fixtures, setup, teardown),
-		cmocka_unit_test_setup_teardown(camt_mapping, setup, teardown),
-		cmocka_unit_test_setup_teardown(camt_multi_statement, setup, teardown),
-		cmocka_unit_test_setup_teardown(camt_bad_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(hostile_inputs, setup, teardown),
+		cmocka_unit_test_setup_teardown(ofx_medium_sgml, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(ofx_identical_without_fitid, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(ofx_checking_sgml, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(ofx_suncorp_xml, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(ofx_empty_statement, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(ofx_fail_nice, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(ofx_cp1252_comma_and_entities, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(ofx_bad_values, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(camt_fixtures, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(camt_mapping, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(camt_multi_statement, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(camt_bad_values, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(hostile_inputs, check_setup, check_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

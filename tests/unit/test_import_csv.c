@@ -28,23 +28,6 @@
 #include "series/series.h"
 #include "store/store.h"
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_int_equal(fixture_open(f, "alice"), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_close(*state);
-	free(*state);
-	return 0;
-}
-
 static enum cmn_rc import_text(struct fixture *f, const char *name, const char *text, size_t n,
 			       const char *format, struct import_job *job)
 {
@@ -623,15 +606,15 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(decimal_parsing),
-		cmocka_unit_test_setup_teardown(bank_boursorama, setup, teardown),
-		cmocka_unit_test_setup_teardown(bank_caisse_epargne, setup, teardown),
-		cmocka_unit_test_setup_teardown(bank_fortuneo, setup, teardown),
-		cmocka_unit_test_setup_teardown(bank_errors_import_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(water_index_and_volume, setup, teardown),
-		cmocka_unit_test_setup_teardown(water_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(mapping_records, setup, teardown),
-		cmocka_unit_test_setup_teardown(mapping_series_and_env, setup, teardown),
-		cmocka_unit_test_setup_teardown(mapping_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(bank_boursorama, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(bank_caisse_epargne, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(bank_fortuneo, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(bank_errors_import_nothing, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(water_index_and_volume, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(water_errors, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(mapping_records, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(mapping_series_and_env, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(mapping_json, check_setup, check_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,23 +30,6 @@
 #define GRDF COMMUNE_FIXTURES "/grdf/donnees_informatives.json"
 #define PCE  "22423299474865"
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_int_equal(fixture_open(f, "alice"), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_close(*state);
-	free(*state);
-	return 0;
-}
-
 /* ---- helpers ---------------------------------------------------------------- */
 
 /* ---- GRDF ------------------------------------------------------------------- */
@@ -551,16 +534,16 @@ static void index_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(grdf_fixture, setup, teardown),
-	    cmocka_unit_test_setup_teardown(grdf_synthetic, setup, teardown),
-	    cmocka_unit_test_setup_teardown(grdf_errors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(grdf_hostile, setup, teardown),
-	    cmocka_unit_test_setup_teardown(dataconnect_curve_dst, setup, teardown),
-	    cmocka_unit_test_setup_teardown(dataconnect_daily, setup, teardown),
-	    cmocka_unit_test_setup_teardown(dataconnect_errors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(dataconnect_hostile, setup, teardown),
-	    cmocka_unit_test_setup_teardown(index_daily, setup, teardown),
-	    cmocka_unit_test_setup_teardown(index_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(grdf_fixture, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(grdf_synthetic, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(grdf_errors, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(grdf_hostile, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(dataconnect_curve_dst, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(dataconnect_daily, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(dataconnect_errors, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(dataconnect_hostile, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(index_daily, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(index_errors, check_setup, check_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

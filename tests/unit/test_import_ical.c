@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "checks.h"
 #include "fixture.h"
 
 #include "core/timeutil.h"
@@ -28,23 +29,6 @@
 #define FIX        COMMUNE_FIXTURES "/ical/"
 #define MAX_EVENTS 20000
 
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_int_equal(fixture_open(f, "alice"), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_close(*state);
-	free(*state);
-	return 0;
-}
 
 /* The events in the store, by start: a JSON array (new reference). */
 static enum cmn_rc collect(const struct record_meta *m, const char *data,
@@ -514,19 +498,19 @@ static void errors_import_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(google_alarms, setup, teardown),
-	    cmocka_unit_test_setup_teardown(google_weekdays, setup, teardown),
-	    cmocka_unit_test_setup_teardown(all_day, setup, teardown),
-	    cmocka_unit_test_setup_teardown(tzid_across_dst, setup, teardown),
-	    cmocka_unit_test_setup_teardown(weekly_byday_count, setup, teardown),
-	    cmocka_unit_test_setup_teardown(monthly_last_friday_until, setup, teardown),
-	    cmocka_unit_test_setup_teardown(bysetpos, setup, teardown),
-	    cmocka_unit_test_setup_teardown(count_in_the_future, setup, teardown),
-	    cmocka_unit_test_setup_teardown(exdate_and_override, setup, teardown),
-	    cmocka_unit_test_setup_teardown(folded_and_escaped, setup, teardown),
-	    cmocka_unit_test_setup_teardown(zones_floating_and_fallback, setup, teardown),
-	    cmocka_unit_test_setup_teardown(occurrence_cap, setup, teardown),
-	    cmocka_unit_test_setup_teardown(errors_import_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(google_alarms, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(google_weekdays, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(all_day, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(tzid_across_dst, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(weekly_byday_count, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(monthly_last_friday_until, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(bysetpos, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(count_in_the_future, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(exdate_and_override, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(folded_and_escaped, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(zones_floating_and_fallback, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(occurrence_cap, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(errors_import_nothing, check_setup, check_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,23 +32,6 @@
 #define GPX_DIR COMMUNE_FIXTURES "/gpx/"
 #define RECORDS COMMUNE_FIXTURES "/takeout/records.json"
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_int_equal(fixture_open(f, "alice"), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_close(*state);
-	free(*state);
-	return 0;
-}
-
 static char *slurp(const char *path, size_t *len)
 {
 	FILE *fp = fopen(path, "rb");
@@ -710,16 +693,16 @@ static void takeout_hostile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(gpx_mojstrovka, setup, teardown),
-	    cmocka_unit_test_setup_teardown(gpx_visnjan, setup, teardown),
-	    cmocka_unit_test_setup_teardown(gpx_all_fields, setup, teardown),
-	    cmocka_unit_test_setup_teardown(gpx_garmin_extension, setup, teardown),
-	    cmocka_unit_test_setup_teardown(gpx_rounding_and_repeats, setup, teardown),
-	    cmocka_unit_test_setup_teardown(gpx_latin1, setup, teardown),
-	    cmocka_unit_test_setup_teardown(gpx_hostile, setup, teardown),
-	    cmocka_unit_test_setup_teardown(takeout_records, setup, teardown),
-	    cmocka_unit_test_setup_teardown(takeout_synthetic, setup, teardown),
-	    cmocka_unit_test_setup_teardown(takeout_hostile, setup, teardown),
+	    cmocka_unit_test_setup_teardown(gpx_mojstrovka, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(gpx_visnjan, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(gpx_all_fields, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(gpx_garmin_extension, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(gpx_rounding_and_repeats, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(gpx_latin1, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(gpx_hostile, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(takeout_records, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(takeout_synthetic, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(takeout_hostile, check_setup, check_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,23 +31,6 @@
 #define PRM "12345678901234"
 #define PCE "22423299474865"
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_int_equal(fixture_open(f, "alice"), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_close(*state);
-	free(*state);
-	return 0;
-}
-
 /* ---- helpers ---------------------------------------------------------------- */
 
 
@@ -552,16 +535,16 @@ static void geojson_hostile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(sync_curve_dst, setup, teardown),
-	    cmocka_unit_test_setup_teardown(sync_daily, setup, teardown),
-	    cmocka_unit_test_setup_teardown(sync_errors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(sync_hostile, setup, teardown),
-	    cmocka_unit_test_setup_teardown(adict_days, setup, teardown),
-	    cmocka_unit_test_setup_teardown(adict_errors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(adict_hostile, setup, teardown),
-	    cmocka_unit_test_setup_teardown(geojson_mixed, setup, teardown),
-	    cmocka_unit_test_setup_teardown(geojson_errors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(geojson_hostile, setup, teardown),
+	    cmocka_unit_test_setup_teardown(sync_curve_dst, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(sync_daily, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(sync_errors, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(sync_hostile, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(adict_days, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(adict_errors, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(adict_hostile, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(geojson_mixed, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(geojson_errors, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(geojson_hostile, check_setup, check_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,23 +33,6 @@
 #define EMISSION  COMMUNE_FIXTURES "/emission/shankari_2016-06-20.expected_confirmed_trips"
 #define MAX_TRIPS 128
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_int_equal(fixture_open(f, "alice"), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_close(*state);
-	free(*state);
-	return 0;
-}
-
 static char *slurp(const char *path)
 {
 	FILE *fp = fopen(path, "rb");
@@ -387,10 +370,10 @@ static void hostile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(semantic_fixture, setup, teardown),
-	    cmocka_unit_test_setup_teardown(timeline_synthetic, setup, teardown),
-	    cmocka_unit_test_setup_teardown(emission_fixture, setup, teardown),
-	    cmocka_unit_test_setup_teardown(hostile, setup, teardown),
+	    cmocka_unit_test_setup_teardown(semantic_fixture, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(timeline_synthetic, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(emission_fixture, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(hostile, check_setup, check_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

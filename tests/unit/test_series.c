@@ -25,23 +25,6 @@
 #include "series/series.h"
 #include "store/store.h"
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_int_equal(fixture_open(f, "alice"), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_close(*state);
-	free(*state);
-	return 0;
-}
-
 static void load_curve(struct fixture *f, struct series_def *def)
 {
 	const char *why = NULL;
@@ -365,13 +348,13 @@ static void first_value_kept(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(creation_is_checked, setup, teardown),
-		cmocka_unit_test_setup_teardown(appends_are_idempotent_and_newer_wins, setup, teardown),
-		cmocka_unit_test_setup_teardown(writes_are_audited, setup, teardown),
-		cmocka_unit_test_setup_teardown(day_buckets_follow_dst, setup, teardown),
-		cmocka_unit_test_setup_teardown(month_and_week_buckets, setup, teardown),
-		cmocka_unit_test_setup_teardown(irregular_positions, setup, teardown),
-		cmocka_unit_test_setup_teardown(first_value_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(creation_is_checked, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(appends_are_idempotent_and_newer_wins, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(writes_are_audited, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(day_buckets_follow_dst, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(month_and_week_buckets, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(irregular_positions, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(first_value_kept, check_setup, check_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

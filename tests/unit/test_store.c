@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "checks.h"
 #include "fixture.h"
 #include <sodium.h>
 #include <sqlite3.h>
@@ -25,23 +26,6 @@
 #include "record/doctype.h"
 #include "store/store.h"
 
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_int_equal(fixture_open(f, "alice"), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_close(*state);
-	free(*state);
-	return 0;
-}
 
 static void person_path(struct fixture *f, const char *id, char *out, size_t n)
 {
@@ -298,12 +282,12 @@ static void sealing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(persons_and_sessions, setup, teardown),
-		cmocka_unit_test_setup_teardown(records_and_audit, setup, teardown),
-		cmocka_unit_test_setup_teardown(secrets_are_encrypted, setup, teardown),
-		cmocka_unit_test_setup_teardown(erasure_removes_the_store, setup, teardown),
-		cmocka_unit_test_setup_teardown(blobs_are_encrypted_and_counted, setup, teardown),
-		cmocka_unit_test_setup_teardown(key_file_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(persons_and_sessions, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(records_and_audit, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(secrets_are_encrypted, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(erasure_removes_the_store, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(blobs_are_encrypted_and_counted, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(key_file_checks, check_setup, check_teardown),
 		cmocka_unit_test(sealing),
 	};
 

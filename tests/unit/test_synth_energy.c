@@ -630,23 +630,6 @@ static void speed(void **state)
 		      (long long)ms, ms > 0 ? count * 1000.0 / (double)ms : 0.0);
 }
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_int_equal(fixture_open(f, "alice"), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_close(*state);
-	free(*state);
-	return 0;
-}
-
 static int group_teardown(void **state)
 {
 	(void)state;
@@ -664,7 +647,7 @@ int main(void)
 	    cmocka_unit_test(files_are_deterministic),
 	    cmocka_unit_test(no_gas_no_file),
 	    cmocka_unit_test(enedis_dst_stamps),
-	    cmocka_unit_test_setup_teardown(round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(round_trip, check_setup, check_teardown),
 	    cmocka_unit_test(speed),
 	};
 
