@@ -191,43 +191,6 @@ enum cmn_rc import_read_all(struct import_job *j, struct import_input *in, size_
 	return *out ? CMN_OK : CMN_ERR_NOMEM;
 }
 
-enum cmn_rc import_json_precheck(struct import_job *j, const char *text, size_t len,
-				 size_t max_depth)
-{
-	size_t line = 1, col = 0, depth = 0;
-	bool in_string = false, escape = false;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (c == '\n') {
-			line++;
-			col = 0;
-		} else if ((c & 0xc0) != 0x80) {
-			col++;
-		}
-		if (c == 0)
-			return import_fail(j, line, col, "a NUL byte in a JSON file");
-		if (in_string) {
-			if (escape)
-				escape = false;
-			else if (c == '\\')
-				escape = true;
-			else if (c == '"')
-				in_string = false;
-		} else if (c == '"') {
-			in_string = true;
-		} else if ((c == '{' || c == '[') && ++depth > max_depth) {
-			return import_fail(j, line, col,
-					   "arrays and objects nested deeper than %d levels",
-					   (int)max_depth);
-		} else if ((c == '}' || c == ']') && depth) {
-			depth--;
-		}
-	}
-	return CMN_OK;
-}
-
 /* tick - one more record or point: tells the progress callback now and then */
 static void tick(struct import_job *j)
 {

@@ -199,10 +199,4 @@ int import_read_line(struct import_job *j, struct import_input *in);
 enum cmn_rc import_read_all(struct import_job *j, struct import_input *in, size_t max, char **out,
 			    size_t *len);
 
-/* import_json_precheck - refuses NUL bytes and arrays or objects nested
- * deeper than max_depth, with their line and column, before a JSON text is
- * given to a parser that would only say "invalid". */
-enum cmn_rc import_json_precheck(struct import_job *j, const char *text, size_t len,
-				 size_t max_depth);
-
 #endif
