@@ -17,9 +17,10 @@
  * told apart by order, and the point stamped at the interval's start. VA
  * (daily_consumption_max_power) has no doctype: it is skipped with a
  * warning. Values are integer strings (or integers); "" or null is a gap.
- * docs/import/enedis-dataconnect.md.
+ * The file is streamed in two passes (below). docs/import/enedis-dataconnect.md.
  */
 #include "import/import.h"
+#include "import/jsonstream.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,6 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 
-#define ENEDIS_JSON_MAX_BYTES (64u * 1024 * 1024) /* the whole JSON document */
 #define ENEDIS_MAX_WH         1000000000000LL     /* one day's energy (10^12 Wh) */
 #define ENEDIS_MAX_W          1000000LL           /* one mean power (as the CSV) */
 #define ENEDIS_PRM_LEN        14
@@ -220,85 +220,113 @@ static bool prm_ok(const char *prm)
 	return prm && strlen(prm) == ENEDIS_PRM_LEN && strspn(prm, "0123456789") == ENEDIS_PRM_LEN;
 }
 
-/* load - the whole document, parsed (a new reference, or NULL with the
- * job's error set). */
-static json_t *load(struct import_job *j, struct import_input *in, enum cmn_rc *rc)
-{
-	json_error_t err;
-	json_t *root;
-	char *text = NULL;
-	size_t len = 0;
+/*
+ * The file is streamed (jsonstream.h) in two passes, since JSON gives no
+ * order to an object's members: the first reads the small members of
+ * meter_reading (the PRM, the reading type) and skips its readings, the
+ * second streams interval_reading one reading at a time. Memory does not
+ * grow with the number of readings.
+ */
+struct dc {
+	struct import_job *j;
+	bool pass2;
+	bool mr, readings;           /* meter_reading, interval_reading seen */
+	json_t *prm, *type;          /* from the first pass */
+	struct feed f;
+	bool feeding;                /* the unit has a doctype */
+	int64_t period;              /* reading_type.measuring_period, ms */
+	size_t skipped;              /* readings of a unit without a doctype */
+};
 
-	*rc = import_read_all(j, in, ENEDIS_JSON_MAX_BYTES, &text, &len);
-	if (*rc != CMN_OK)
-		return NULL;
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-	free(text);
-	if (!root)
-		*rc = import_fail(j, (size_t)(err.line > 0 ? err.line : 0),
-				  (size_t)(err.column > 0 ? err.column : 0), "JSON: %s", err.text);
-	return root;
+static enum jstream_want dc_want(void *ctx, const char *path)
+{
+	struct dc *d = ctx;
+
+	if (strcmp(path, "meter_reading") == 0) {
+		d->mr = true;
+		return JSTREAM_DESCEND;
+	}
+	if (strcmp(path, "meter_reading/interval_reading") == 0) {
+		d->readings = true;
+		return d->pass2 ? JSTREAM_ELEMENTS : JSTREAM_SKIP;
+	}
+	if (!d->pass2 && (strcmp(path, "meter_reading/usage_point_id") == 0 ||
+			  strcmp(path, "meter_reading/reading_type") == 0))
+		return JSTREAM_VALUE;
+	return JSTREAM_SKIP;
 }
 
-static enum cmn_rc run_dataconnect(struct import_job *j, const json_t *mr)
+static enum cmn_rc dc_piece(void *ctx, const struct jstream_piece *p)
 {
-	const char *prm = json_string_value(json_object_get(mr, "usage_point_id"));
-	const json_t *type = json_object_get(mr, "reading_type");
-	const json_t *rd = json_object_get(mr, "interval_reading");
-	const char *unit = json_string_value(json_object_get(type, "unit"));
-	int64_t period =
-	    duration_step(json_string_value(json_object_get(type, "measuring_period")));
-	struct feed f;
-	enum cmn_rc rc = CMN_OK;
+	struct dc *d = ctx;
+	const json_t *r = p->value;
+	const char *len;
+	int64_t step;
+	char at[80];
 
-	if (!json_is_object(mr))
-		return import_fail_at(j, "/meter_reading", "expected an object");
-	if (!prm_ok(prm))
-		return import_fail_at(j, "/meter_reading/usage_point_id",
-				      "expected a PRM of 14 "
-				      "digits");
-	if (!unit)
-		return import_fail_at(j, "/meter_reading/reading_type/unit", "expected a unit");
-	if (!json_is_array(rd))
-		return import_fail_at(j, "/meter_reading/interval_reading", "expected an array");
-	if (!feed_init(&f, prm, unit)) {
-		import_warn(j,
-			    "%zu readings in %.8s not imported: no doctype for this unit "
-			    "(daily_consumption_max_power)",
-			    json_array_size(rd), unit);
+	if (!d->pass2) {
+		json_t **slot = strcmp(p->key, "meter_reading/usage_point_id") == 0 ? &d->prm
+											: &d->type;
+		json_decref(*slot);
+		*slot = json_incref(p->value);
 		return CMN_OK;
 	}
-	for (size_t i = 0; i < json_array_size(rd) && rc == CMN_OK; i++) {
-		const json_t *r = json_array_get(rd, i);
-		const char *len = json_string_value(json_object_get(r, "interval_length"));
-		int64_t step = len ? duration_step(len) : period;
-		char at[80];
-
-		snprintf(at, sizeof(at), "/meter_reading/interval_reading/%zu", i);
-		if (!json_is_object(r))
-			return import_fail_at(j, at, "expected an object");
-		if (!f.daily && !step)
-			return import_fail_at(j, at,
-					      "expected interval_length PT10M, PT30M or PT60M "
-					      "(or reading_type.measuring_period)");
-		rc = put(j, &f, json_string_value(json_object_get(r, "date")),
-			 json_object_get(r, "value"), step, at);
+	if (!d->feeding) {
+		d->skipped++;
+		return CMN_OK;
 	}
-	return rc;
+	len = json_string_value(json_object_get(r, "interval_length"));
+	step = len ? duration_step(len) : d->period;
+	snprintf(at, sizeof(at), "/meter_reading/interval_reading/%zu", p->index);
+	if (!json_is_object(r))
+		return import_fail_at(d->j, at, "expected an object");
+	if (!d->f.daily && !step)
+		return import_fail_at(d->j, at,
+				      "expected interval_length PT10M, PT30M or PT60M "
+				      "(or reading_type.measuring_period)");
+	return put(d->j, &d->f, json_string_value(json_object_get(r, "date")),
+		   json_object_get(r, "value"), step, at);
 }
 
 static enum cmn_rc run(struct import_job *j, struct import_input *in)
 {
-	enum cmn_rc rc;
-	json_t *root = load(j, in, &rc);
+	static const struct jstream_ops ops = {
+	    .want = dc_want,
+	    .piece = dc_piece,
+	    .piece_max = 1 << 20,
+	    .depth_max = 32,
+	    .shape = "an object with meter_reading",
+	};
+	struct dc d = {.j = j};
+	const char *prm, *unit;
+	enum cmn_rc rc = jstream_run(j, in->f, &ops, &d);
 
-	if (!root)
-		return rc;
-	if (!json_is_object(root) || !json_object_get(root, "meter_reading"))
+	prm = json_string_value(d.prm);
+	unit = json_string_value(json_object_get(d.type, "unit"));
+	if (rc == CMN_OK && !d.mr)
 		rc = import_fail_at(j, "", "expected an object with meter_reading");
-	else
-		rc = run_dataconnect(j, json_object_get(root, "meter_reading"));
-	json_decref(root);
+	else if (rc == CMN_OK && !prm_ok(prm))
+		rc = import_fail_at(j, "/meter_reading/usage_point_id",
+				    "expected a PRM of 14 digits");
+	else if (rc == CMN_OK && !unit)
+		rc = import_fail_at(j, "/meter_reading/reading_type/unit", "expected a unit");
+	else if (rc == CMN_OK && !d.readings)
+		rc = import_fail_at(j, "/meter_reading/interval_reading", "expected an array");
+	if (rc == CMN_OK) {
+		d.period = duration_step(
+		    json_string_value(json_object_get(d.type, "measuring_period")));
+		d.feeding = feed_init(&d.f, prm, unit);
+		d.pass2 = true;
+		rewind(in->f);
+		rc = jstream_run(j, in->f, &ops, &d);
+	}
+	if (rc == CMN_OK && d.skipped)
+		import_warn(j,
+			    "%zu readings in %.8s not imported: no doctype for this unit "
+			    "(daily_consumption_max_power)",
+			    d.skipped, unit);
+	json_decref(d.prm);
+	json_decref(d.type);
 	return rc;
 }
 

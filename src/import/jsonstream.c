@@ -208,28 +208,16 @@ static enum cmn_rc value(struct js *s, size_t depth0, bool kept)
 	return CMN_OK;
 }
 
-/* pointer - the JSON pointer of a piece: /key[/index], with the key's ~
- * and / escaped (RFC 6901) */
+/* pointer - the JSON pointer of a piece: /path[/index] (the path's names
+ * were escaped as RFC 6901 says when it was made) */
 static void pointer(char *out, size_t n, const struct jstream_piece *p)
 {
-	char key[2 * JSTREAM_KEY_MAX + 1];
-	size_t o = 0;
-
-	for (const char *k = p->key; *k && o + 2 < sizeof(key); k++) {
-		if (*k == '~' || *k == '/') {
-			key[o++] = '~';
-			key[o++] = *k == '~' ? '0' : '1';
-		} else {
-			key[o++] = *k;
-		}
-	}
-	key[o] = '\0';
 	if (p->element && p->key[0])
-		snprintf(out, n, "/%.80s/%zu", key, p->index);
+		snprintf(out, n, "/%.100s/%zu", p->key, p->index);
 	else if (p->element)
 		snprintf(out, n, "/%zu", p->index);
 	else
-		snprintf(out, n, "/%.80s", key);
+		snprintf(out, n, "/%.100s", p->key);
 }
 
 /* piece - reads the value that begins here and hands it to the format. */
@@ -337,9 +325,38 @@ static bool seen_key(struct js *s, const char *key)
 	return false;
 }
 
-static enum cmn_rc outer_object(struct js *s)
+/* path_of - prefix/name, the name escaped as RFC 6901 says (~0, ~1);
+ * false when it does not fit */
+static bool path_of(char *out, size_t n, const char *prefix, const char *name)
 {
-	char name[JSTREAM_KEY_MAX + 1];
+	size_t o = 0;
+
+	if (prefix[0]) {
+		o = strlen(prefix);
+		if (o + 2 > n)
+			return false;
+		memcpy(out, prefix, o);
+		out[o++] = '/';
+	}
+	for (const char *k = name; *k; k++) {
+		if (o + 3 > n)
+			return false;
+		if (*k == '~' || *k == '/') {
+			out[o++] = '~';
+			out[o++] = *k == '~' ? '0' : '1';
+		} else {
+			out[o++] = *k;
+		}
+	}
+	out[o] = '\0';
+	return true;
+}
+
+/* walk_object - the members of the object whose '{' was just read, at
+ * nesting depth depth (1: the outer object), their paths under prefix */
+static enum cmn_rc walk_object(struct js *s, const char *prefix, size_t depth)
+{
+	char name[JSTREAM_KEY_MAX + 1], path[JSTREAM_PATH_MAX + 1];
 	enum cmn_rc rc;
 	int c;
 
@@ -357,19 +374,31 @@ static enum cmn_rc outer_object(struct js *s)
 		if ((c = next(s)) != ':')
 			return c == JS_ERR ? CMN_ERR_INVALID
 					   : js_fail(s, "expected ':' after a member name");
-		if (seen_key(s, name))
+		if (depth == 1 && seen_key(s, name))
 			return js_fail(s, "the member \"%s\" is given twice", name);
-		w = s->ops->want ? s->ops->want(s->ctx, name) : JSTREAM_SKIP;
-		rc = w == JSTREAM_ELEMENTS ? elements(s, name, 1)
-		     : w == JSTREAM_VALUE  ? piece(s, name, 0, false, 1)
-					   : value(s, 1, false);
+		w = s->ops->want && path_of(path, sizeof(path), prefix, name)
+			? s->ops->want(s->ctx, path)
+			: JSTREAM_SKIP;
+		if (w == JSTREAM_DESCEND) {
+			if (depth + 1 > s->depth_max)
+				return js_fail(s, "arrays and objects nested deeper than %zu levels",
+					       s->depth_max);
+			if ((c = next(s)) != '{')
+				return c == JS_ERR ? CMN_ERR_INVALID
+						   : js_fail(s, "expected \"%s\" to be an object", path);
+			rc = walk_object(s, path, depth + 1);
+		} else {
+			rc = w == JSTREAM_ELEMENTS ? elements(s, path, depth)
+			     : w == JSTREAM_VALUE  ? piece(s, path, 0, false, depth)
+						   : value(s, depth, false);
+		}
 		if (rc != CMN_OK)
 			return rc;
 		if ((c = next(s)) == '}')
 			return CMN_OK;
 		if (c != ',')
 			return c == JS_ERR   ? CMN_ERR_INVALID
-			       : c == JS_EOF ? js_fail(s, "the file ends inside the outer object")
+			       : c == JS_EOF ? js_fail(s, "the file ends inside an object")
 					     : js_fail(s, "expected ',' or '}' after a member");
 	}
 }
@@ -407,7 +436,7 @@ enum cmn_rc jstream_run_from(struct import_job *j, FILE *f, size_t first_line,
 		if (c == JS_EOF)
 			rc = import_fail(j, first_line, 1, "the file is empty");
 		else if (c == '{' && s->ops->want && js_get(s) == '{')
-			rc = outer_object(s);
+			rc = walk_object(s, "", 1);
 		else if (c == '[' && ops->outer_array)
 			rc = elements(s, "", 0);
 		else

@@ -19,17 +19,20 @@
 
 #include "import/import.h"
 
-#define JSTREAM_KEY_MAX 63 /* bytes of an outer member name kept */
+#define JSTREAM_KEY_MAX  63  /* bytes of a member name kept */
+#define JSTREAM_PATH_MAX 127 /* bytes of a member's path ("meter_reading/interval_reading") */
 
 /* what a format wants of an outer member */
 enum jstream_want {
 	JSTREAM_SKIP,     /* not read (its shape is still checked) */
 	JSTREAM_VALUE,    /* parsed whole: one piece */
 	JSTREAM_ELEMENTS, /* an array: each element is a piece */
+	JSTREAM_DESCEND,  /* an object: its members are asked for in turn, as
+			   * "this/member" (names escaped as in a JSON pointer) */
 };
 
 struct jstream_piece {
-	const char *key;     /* the outer member's name; "" in an outer array */
+	const char *key;     /* the member's path ("a/b"); "" in an outer array */
 	size_t index;        /* of the element, for JSTREAM_ELEMENTS and outer arrays */
 	bool element;        /* an element of an array (else a member's value) */
 	size_t line, column; /* where the piece begins, 1-based */
@@ -37,8 +40,9 @@ struct jstream_piece {
 };
 
 struct jstream_ops {
-	/* want - what to do with the outer member key; NULL: the document must
-	 * be an array (outer_array) */
+	/* want - what to do with the member at path ("name" in the outer
+	 * object, "name/member" in a member it descends into); NULL: the
+	 * document must be an array (outer_array) */
 	enum jstream_want (*want)(void *ctx, const char *key);
 	/* piece - a value or an element that was asked for */
 	enum cmn_rc (*piece)(void *ctx, const struct jstream_piece *p);

@@ -345,6 +345,39 @@ static void jsonstream_errors(void **state)
 	assert_non_null(strstr(job.err.message, "NUL"));
 }
 
+static enum jstream_want want_nested(void *ctx, const char *key)
+{
+	(void)ctx;
+	if (strcmp(key, "a") == 0 || strcmp(key, "a/c~1x") == 0)
+		return JSTREAM_DESCEND;
+	if (strcmp(key, "a/b") == 0)
+		return JSTREAM_ELEMENTS;
+	return strcmp(key, "a/c~1x/d") == 0 ? JSTREAM_VALUE : JSTREAM_SKIP;
+}
+
+/* descending into objects: members are asked for by their path, names
+ * escaped as in a JSON pointer, and errors inside give that pointer */
+static void jsonstream_nested(void **state)
+{
+	static const struct jstream_ops ops = {
+	    .want = want_nested, .piece = log_piece, .piece_max = 64, .depth_max = 4};
+	static const char doc[] = "{\"z\": [9], \"a\": {\"b\": [1, 2], \"c/x\": {\"d\": 5, \"e\": 6}}}";
+	static const char bad[] = "{\"a\": {\"b\": [1, tru]}}";
+	static const char notobj[] = "{\"a\": [1]}";
+	struct seen_pieces sp = {0};
+	struct import_job job;
+
+	(void)state;
+	assert_int_equal(stream_text(doc, sizeof(doc) - 1, &ops, &sp, &job), CMN_OK);
+	assert_string_equal(sp.log, "a/b[0]@1:24=1;a/b[1]@1:27=2;a/c~1x/d![0]@1:44=5;");
+	memset(&sp, 0, sizeof(sp));
+	assert_int_equal(stream_text(bad, sizeof(bad) - 1, &ops, &sp, &job), CMN_ERR_INVALID);
+	assert_string_equal(job.err.pointer, "/a/b/1");
+	memset(&sp, 0, sizeof(sp));
+	assert_int_equal(stream_text(notobj, sizeof(notobj) - 1, &ops, &sp, &job), CMN_ERR_INVALID);
+	assert_non_null(strstr(job.err.message, "to be an object"));
+}
+
 /* many elements, one at a time: the count and the sum come out right */
 static void jsonstream_long_array(void **state)
 {
@@ -376,6 +409,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(latin1_gaps_and_step_inferred, check_setup, check_teardown),
 		cmocka_unit_test(jsonstream_pieces),
 		cmocka_unit_test(jsonstream_errors),
+		cmocka_unit_test(jsonstream_nested),
 		cmocka_unit_test(jsonstream_long_array),
 	};
 
