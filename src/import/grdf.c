@@ -19,6 +19,7 @@
  * "Provisoire"), else the later one in the file. docs/import/grdf.md.
  */
 #include "import/import.h"
+#include "import/jsonstream.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -28,7 +29,6 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 
-#define GRDF_MAX_BYTES    (64u * 1024 * 1024) /* the whole JSON document */
 #define GRDF_MAX_READINGS 200000              /* readings of one PCE (550 years of days) */
 #define GRDF_MAX_KWH      1000000000LL        /* |energy| or |volume| of one day */
 #define GRDF_PCE_LEN      14
@@ -215,85 +215,200 @@ static enum cmn_rc emit(struct import_job *j, const char *pce, const struct read
 	return rc;
 }
 
-/* read_pce - the releves of one PCE (name is its key in the file, or ""). */
-static enum cmn_rc read_pce(struct import_job *j, const char *name, const json_t *o)
+/*
+ * The file is streamed (jsonstream.h) in two passes, since JSON gives no
+ * order to an object's members: the first checks the shape and reads each
+ * PCE's idPce (the readings are skipped), the second reads the readings one
+ * at a time. Only their figures are kept (48 bytes each), to sort them and
+ * keep one a day.
+ */
+#define GRDF_MAX_PCES (IMPORT_MAX_SERIES / 2) /* two series each */
+
+struct pce_state {
+	char key[GRDF_PCE_LEN + 1]; /* its key in the file, or "" (one PCE, no key) */
+	char id[GRDF_PCE_LEN + 1];  /* idPce, or the key */
+	bool releves;
+	struct reading *rd;
+	size_t n, cap;
+};
+
+struct grdf {
+	struct import_job *j;
+	bool pass2;
+	bool single;                /* {"idPce", "releves"} at the top */
+	struct pce_state p[GRDF_MAX_PCES];
+	size_t np;
+	json_t *single_id;
+	char too_many[GRDF_PCE_LEN + 1]; /* the first PCE beyond GRDF_MAX_PCES */
+	bool refused;                    /* a top-level key that is no PCE (said) */
+};
+
+static bool digits14(const char *s)
 {
-	const char *pce = json_string_value(json_object_get(o, "idPce"));
-	const json_t *rel = json_object_get(o, "releves");
-	struct reading *rd = NULL;
-	char pointer[128];
-	size_t n;
-	enum cmn_rc rc = CMN_OK;
+	return strlen(s) == GRDF_PCE_LEN && strspn(s, "0123456789") == GRDF_PCE_LEN;
+}
 
-	if (name[0] && (strlen(name) != GRDF_PCE_LEN || strspn(name, "0123456789") != GRDF_PCE_LEN))
-		return import_fail_at(j, "",
-				      "expected the keys of the file to be PCEs (14 digits)");
-	snprintf(pointer, sizeof(pointer), "%s%s", name[0] ? "/" : "", name);
-	if (!json_is_object(o))
-		return import_fail_at(j, pointer[0] ? pointer : "/", "expected a PCE object");
-	if (!pce)
-		pce = name;
-	if (strlen(pce) != GRDF_PCE_LEN || strspn(pce, "0123456789") != GRDF_PCE_LEN)
-		return import_fail_at(j, pointer[0] ? pointer : "/",
-				      "expected a PCE of 14 digits (idPce or the key)");
-	if (name[0] && strcmp(name, pce) != 0)
-		return import_fail_at(j, pointer, "the key and idPce name two PCEs");
-	if (!json_is_array(rel))
-		return import_fail_at(j, pointer[0] ? pointer : "/", "expected releves, an array");
-	n = json_array_size(rel);
-	if (n > GRDF_MAX_READINGS)
-		return import_fail_at(j, pointer[0] ? pointer : "/", "more than %d readings",
-				      GRDF_MAX_READINGS);
-	if (n == 0)
+/* pce_of - the PCE whose key starts path ("" for the single form) */
+static struct pce_state *pce_of(struct grdf *g, const char *key)
+{
+	for (size_t i = 0; i < g->np; i++)
+		if (strcmp(g->p[i].key, key) == 0)
+			return &g->p[i];
+	return NULL;
+}
+
+static enum jstream_want g_want(void *ctx, const char *path)
+{
+	struct grdf *g = ctx;
+	const char *slash = strchr(path, '/');
+
+	if (!slash) {
+		if (strcmp(path, "releves") == 0) {
+			g->single = true;
+			if (!pce_of(g, "") && g->np < GRDF_MAX_PCES)
+				g->np++; /* the single PCE: key "" */
+			return g->pass2 ? JSTREAM_ELEMENTS : JSTREAM_SKIP;
+		}
+		if (strcmp(path, "idPce") == 0)
+			return g->pass2 ? JSTREAM_SKIP : JSTREAM_VALUE;
+		/* a PCE of the object of PCEs */
+		if (!g->pass2 && digits14(path) && !pce_of(g, path)) {
+			if (g->np < GRDF_MAX_PCES)
+				str_copy(g->p[g->np++].key, sizeof(g->p[0].key), path);
+			else if (!g->too_many[0])
+				str_copy(g->too_many, sizeof(g->too_many), path);
+		}
+		return JSTREAM_DESCEND;
+	}
+	if (strcmp(slash + 1, "releves") == 0)
+		return g->pass2 ? JSTREAM_ELEMENTS : JSTREAM_SKIP;
+	if (strcmp(slash + 1, "idPce") == 0 && !g->pass2)
+		return JSTREAM_VALUE;
+	return JSTREAM_SKIP;
+}
+
+static enum cmn_rc g_piece(void *ctx, const struct jstream_piece *pc)
+{
+	struct grdf *g = ctx;
+	char key[GRDF_PCE_LEN + 2] = "", at[160];
+	const char *slash = strchr(pc->key, '/');
+	struct pce_state *ps;
+
+	if (slash && (size_t)(slash - pc->key) <= GRDF_PCE_LEN)
+		memcpy(key, pc->key, (size_t)(slash - pc->key));
+	ps = pce_of(g, key);
+	if (!g->pass2) {
+		/* an idPce: of the single form, or of a PCE of the object */
+		if (!slash) {
+			json_decref(g->single_id);
+			g->single_id = json_incref(pc->value);
+		} else if (ps && json_is_string(pc->value) &&
+			   strlen(json_string_value(pc->value)) <= GRDF_PCE_LEN) {
+			str_copy(ps->id, sizeof(ps->id), json_string_value(pc->value));
+		} else if (ps) {
+			return import_fail_at(g->j, "/", "expected a PCE of 14 digits (idPce)");
+		}
 		return CMN_OK;
-	rd = calloc(n, sizeof(*rd));
-	if (!rd)
-		return CMN_ERR_NOMEM;
-	for (size_t i = 0; i < n && rc == CMN_OK; i++) {
-		char at[160];
+	}
+	if (!ps)
+		return CMN_OK;
+	if (ps->n == GRDF_MAX_READINGS)
+		return import_fail_at(g->j, "/", "more than %d readings", GRDF_MAX_READINGS);
+	if (ps->n == ps->cap) {
+		size_t cap = ps->cap ? 2 * ps->cap : 1024;
+		struct reading *rd = realloc(ps->rd, cap * sizeof(*rd));
 
-		snprintf(at, sizeof(at), "%s/releves/%zu", pointer, i);
-		rc = read_one(j, json_array_get(rel, i), at, i, &rd[i]);
+		if (!rd)
+			return CMN_ERR_NOMEM;
+		ps->rd = rd;
+		ps->cap = cap;
 	}
-	if (rc == CMN_OK) {
-		qsort(rd, n, sizeof(*rd), cmp_reading);
-		rc = emit(j, pce, rd, n);
+	snprintf(at, sizeof(at), "/%s", pc->key);
+	snprintf(at + strlen(at), sizeof(at) - strlen(at), "/%zu", pc->index);
+	return read_one(g->j, pc->value, at, pc->index, &ps->rd[ps->n++]);
+}
+
+/* check_pces - after the first pass: each PCE named, with its releves */
+static enum cmn_rc check_pces(struct grdf *g)
+{
+	if (g->too_many[0]) {
+		char at[32];
+
+		snprintf(at, sizeof(at), "/%s", g->too_many);
+		return import_fail_at(g->j, at, "more than %d PCEs in one file", GRDF_MAX_PCES);
 	}
-	free(rd);
-	return rc;
+	if (g->single) {
+		const char *id = json_string_value(g->single_id);
+
+		if (g->np != 1 || g->p[0].key[0])
+			return import_fail_at(g->j, "", "releves beside PCEs: one form or the other");
+		if (!id || !digits14(id))
+			return import_fail_at(g->j, "/", "expected a PCE of 14 digits (idPce or the key)");
+		str_copy(g->p[0].id, sizeof(g->p[0].id), id);
+		return CMN_OK;
+	}
+	if (g->np == 0)
+		return import_fail_at(g->j, "", "no PCE in the file");
+	for (size_t i = 0; i < g->np; i++) {
+		char at[32];
+
+		snprintf(at, sizeof(at), "/%s", g->p[i].key);
+		if (g->p[i].id[0] && strcmp(g->p[i].id, g->p[i].key) != 0)
+			return import_fail_at(g->j, at, "the key and idPce name two PCEs");
+		str_copy(g->p[i].id, sizeof(g->p[i].id), g->p[i].key);
+	}
+	return CMN_OK;
+}
+
+static enum jstream_want g_want_shape(void *ctx, const char *path)
+{
+	struct grdf *g = ctx;
+
+	/* the first pass refuses keys that are not PCEs, at the top */
+	if (!strchr(path, '/') && strcmp(path, "releves") != 0 && strcmp(path, "idPce") != 0 &&
+	    !digits14(path)) {
+		if (!g->refused)
+			import_fail_at(g->j, "",
+				       "expected the keys of the file to be PCEs (14 digits)");
+		g->refused = true;
+		return JSTREAM_SKIP;
+	}
+	return g_want(ctx, path);
 }
 
 static enum cmn_rc run(struct import_job *j, struct import_input *in)
 {
-	json_error_t err;
-	json_t *root = NULL, *o;
-	const char *name;
-	char *text = NULL;
-	size_t len = 0;
-	enum cmn_rc rc = import_read_all(j, in, GRDF_MAX_BYTES, &text, &len);
+	static const struct jstream_ops ops1 = {
+	    .want = g_want_shape, .piece = g_piece, .piece_max = 1 << 20, .depth_max = 32,
+	    .shape = "an object of PCEs"};
+	static const struct jstream_ops ops2 = {
+	    .want = g_want, .piece = g_piece, .piece_max = 1 << 20, .depth_max = 32,
+	    .shape = "an object of PCEs"};
+	struct grdf *g = calloc(1, sizeof(*g));
+	enum cmn_rc rc;
 
-	if (rc != CMN_OK)
-		return rc;
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-	free(text);
-	if (!root)
-		return import_fail(j, (size_t)(err.line > 0 ? err.line : 0),
-				   (size_t)(err.column > 0 ? err.column : 0), "JSON: %s", err.text);
-	if (!json_is_object(root)) {
-		rc = import_fail_at(j, "", "expected an object of PCEs");
-	} else if (json_object_get(root, "releves")) {
-		rc = read_pce(j, "", root);
-	} else if (json_object_size(root) == 0) {
-		rc = import_fail_at(j, "", "no PCE in the file");
-	} else {
-		json_object_foreach(root, name, o)
-		{
-			rc = read_pce(j, name, o);
-			if (rc != CMN_OK)
-				break;
-		}
+	if (!g)
+		return CMN_ERR_NOMEM;
+	g->j = j;
+	rc = jstream_run(j, in->f, &ops1, g);
+	if (rc == CMN_OK && g->refused)
+		rc = CMN_ERR_INVALID; /* a top-level key that is no PCE: said already */
+	if (rc == CMN_OK)
+		rc = check_pces(g);
+	if (rc == CMN_OK) {
+		g->pass2 = true;
+		rewind(in->f);
+		rc = jstream_run(j, in->f, &ops2, g);
 	}
-	json_decref(root);
+	for (size_t i = 0; i < g->np && i < GRDF_MAX_PCES; i++) {
+		if (rc == CMN_OK && g->p[i].n) {
+			qsort(g->p[i].rd, g->p[i].n, sizeof(*g->p[i].rd), cmp_reading);
+			rc = emit(j, g->p[i].id, g->p[i].rd, g->p[i].n);
+		}
+		free(g->p[i].rd);
+	}
+	json_decref(g->single_id);
+	free(g);
 	return rc;
 }
 

@@ -312,16 +312,16 @@ static enum cmn_rc key(struct js *s, char *out)
 	return c == JS_ERR ? CMN_ERR_INVALID : CMN_OK;
 }
 
-/* seen_key - whether the outer object named key before (the first
- * JS_KEYS_SEEN names are remembered; a document with more is odd, and the
- * memory stays bounded) */
-static bool seen_key(struct js *s, const char *key)
+/* seen_key - whether an object named key before (the first JS_KEYS_SEEN
+ * names of each object walked are remembered: a document with more is odd,
+ * and the memory stays bounded) */
+static bool seen_key(char (*keys)[JSTREAM_KEY_MAX + 1], size_t *nkeys, const char *key)
 {
-	for (size_t i = 0; i < s->nkeys; i++)
-		if (strcmp(s->keys[i], key) == 0)
+	for (size_t i = 0; i < *nkeys; i++)
+		if (strcmp(keys[i], key) == 0)
 			return true;
-	if (s->nkeys < JS_KEYS_SEEN)
-		memcpy(s->keys[s->nkeys++], key, strlen(key) + 1);
+	if (*nkeys < JS_KEYS_SEEN)
+		memcpy(keys[(*nkeys)++], key, strlen(key) + 1);
 	return false;
 }
 
@@ -357,6 +357,8 @@ static bool path_of(char *out, size_t n, const char *prefix, const char *name)
 static enum cmn_rc walk_object(struct js *s, const char *prefix, size_t depth)
 {
 	char name[JSTREAM_KEY_MAX + 1], path[JSTREAM_PATH_MAX + 1];
+	char (*keys)[JSTREAM_KEY_MAX + 1] = NULL; /* of a nested object */
+	size_t nkeys = 0;
 	enum cmn_rc rc;
 	int c;
 
@@ -366,41 +368,46 @@ static enum cmn_rc walk_object(struct js *s, const char *prefix, size_t depth)
 		js_get(s);
 		return CMN_OK;
 	}
-	for (;;) {
+	if (depth > 1 && !(keys = calloc(JS_KEYS_SEEN, sizeof(*keys))))
+		return CMN_ERR_NOMEM;
+	do {
 		enum jstream_want w;
 
 		if ((rc = key(s, name)) != CMN_OK)
-			return rc;
-		if ((c = next(s)) != ':')
-			return c == JS_ERR ? CMN_ERR_INVALID
-					   : js_fail(s, "expected ':' after a member name");
-		if (depth == 1 && seen_key(s, name))
-			return js_fail(s, "the member \"%s\" is given twice", name);
+			break;
+		if ((c = next(s)) != ':') {
+			rc = c == JS_ERR ? CMN_ERR_INVALID
+					 : js_fail(s, "expected ':' after a member name");
+			break;
+		}
+		if (depth == 1 ? seen_key(s->keys, &s->nkeys, name) : seen_key(keys, &nkeys, name)) {
+			rc = js_fail(s, "the member \"%s\" is given twice", name);
+			break;
+		}
 		w = s->ops->want && path_of(path, sizeof(path), prefix, name)
 			? s->ops->want(s->ctx, path)
 			: JSTREAM_SKIP;
 		if (w == JSTREAM_DESCEND) {
 			if (depth + 1 > s->depth_max)
-				return js_fail(s, "arrays and objects nested deeper than %zu levels",
-					       s->depth_max);
-			if ((c = next(s)) != '{')
-				return c == JS_ERR ? CMN_ERR_INVALID
-						   : js_fail(s, "expected \"%s\" to be an object", path);
-			rc = walk_object(s, path, depth + 1);
+				rc = js_fail(s, "arrays and objects nested deeper than %zu levels",
+					     s->depth_max);
+			else if ((c = next(s)) != '{')
+				rc = c == JS_ERR ? CMN_ERR_INVALID
+						 : js_fail(s, "expected \"%s\" to be an object", path);
+			else
+				rc = walk_object(s, path, depth + 1);
 		} else {
 			rc = w == JSTREAM_ELEMENTS ? elements(s, path, depth)
 			     : w == JSTREAM_VALUE  ? piece(s, path, 0, false, depth)
 						   : value(s, depth, false);
 		}
-		if (rc != CMN_OK)
-			return rc;
-		if ((c = next(s)) == '}')
-			return CMN_OK;
-		if (c != ',')
-			return c == JS_ERR   ? CMN_ERR_INVALID
-			       : c == JS_EOF ? js_fail(s, "the file ends inside an object")
-					     : js_fail(s, "expected ',' or '}' after a member");
-	}
+		if (rc == CMN_OK && (c = next(s)) != '}' && c != ',')
+			rc = c == JS_ERR   ? CMN_ERR_INVALID
+			     : c == JS_EOF ? js_fail(s, "the file ends inside an object")
+					   : js_fail(s, "expected ',' or '}' after a member");
+	} while (rc == CMN_OK && c != '}');
+	free(keys);
+	return rc;
 }
 
 enum cmn_rc jstream_run(struct import_job *j, FILE *f, const struct jstream_ops *ops, void *ctx)
