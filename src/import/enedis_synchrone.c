@@ -23,6 +23,7 @@
  * the PRM, as Data Connect.
  */
 #include "import/import.h"
+#include "import/jsonstream.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,6 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 
-#define SYNC_MAX_BYTES (64u * 1024 * 1024) /* the whole JSON document */
 #define SYNC_MAX_WH    1000000000000LL     /* one value in Wh (10^12) */
 #define SYNC_MAX_W     1000000LL           /* one mean power, as the CSV */
 #define SYNC_PRM_LEN   14
@@ -178,74 +178,172 @@ static enum cmn_rc put(struct import_job *j, struct sync_feed *f, const json_t *
 	return r == 1 ? CMN_OK : import_points(j, &f->s, &sp, 1);
 }
 
-/* grandeur - one grandeur (index i) of PRM prm. */
-static enum cmn_rc grandeur(struct import_job *j, const char *prm, const json_t *g, size_t i)
-{
-	const json_t *pts = json_object_get(g, "points");
-	const json_t *first = json_array_get(pts, 0);
-	char at[64], pat[96];
-	struct sync_feed f;
-	int64_t step;
-	enum cmn_rc rc = CMN_OK;
-	int r;
+/*
+ * The file is streamed (jsonstream.h) in two passes, since JSON gives no
+ * order to an object's members: the first reads idPrm and what each
+ * grandeur is (metier, physique, unite), the second its points one at a
+ * time. Memory does not grow with the number of points.
+ */
+#define SYNC_MAX_GRANDEURS 16
 
-	snprintf(at, sizeof(at), "/grandeur/%zu", i);
-	if (!json_is_object(g))
-		return import_fail_at(j, at, "expected an object");
-	snprintf(pat, sizeof(pat), "%s/points", at);
-	if (!json_is_array(pts))
-		return import_fail_at(j, pat, "expected an array");
-	if (!first)
-		return CMN_OK;
-	step = period_ms(json_string_value(json_object_get(first, "p")));
-	if (!step) {
-		snprintf(pat, sizeof(pat), "%s/points/0/p", at);
-		return import_fail_at(j, pat, "expected p: PT10M, PT15M, PT30M, PT60M or P1D");
-	}
-	r = feed_init(j, &f, prm, g, at, step);
-	if (r <= 0)
-		return r < 0 ? CMN_ERR_INVALID : CMN_OK;
-	for (size_t k = 0; k < json_array_size(pts) && rc == CMN_OK; k++) {
-		snprintf(pat, sizeof(pat), "%s/points/%zu", at, k);
-		rc = put(j, &f, json_array_get(pts, k), pat);
-	}
-	return rc;
+struct grandeur_head {
+	json_t *metier, *phys, *unit;
+	bool points;       /* a points member was seen */
+	int state;         /* 0 not started, 1 fed, 2 skipped (no doctype) */
+	struct sync_feed f;
+};
+
+struct sync {
+	struct import_job *j;
+	bool pass2, grandeur;
+	json_t *prm;
+	struct grandeur_head g[SYNC_MAX_GRANDEURS];
+	size_t ng;
+	bool too_many;
+};
+
+/* grandeur_index - N of a path "grandeur/N/..." (or -1) */
+static long grandeur_index(const char *path, const char **rest)
+{
+	int64_t n;
+	char num[12];
+	const char *slash;
+	size_t len;
+
+	if (strncmp(path, "grandeur/", 9) != 0)
+		return -1;
+	slash = strchr(path + 9, '/');
+	len = slash ? (size_t)(slash - path - 9) : strlen(path + 9);
+	if (len == 0 || len >= sizeof(num))
+		return -1;
+	memcpy(num, path + 9, len);
+	num[len] = '\0';
+	if (str_to_i64(num, 0, 1000000, &n) != CMN_OK)
+		return -1;
+	*rest = slash ? slash + 1 : "";
+	return (long)n;
 }
 
-static enum cmn_rc read_doc(struct import_job *j, const json_t *root)
+static enum jstream_want s_want(void *ctx, const char *path)
 {
-	const char *prm = json_string_value(json_object_get(root, "idPrm"));
-	const json_t *gs = json_object_get(root, "grandeur");
-	enum cmn_rc rc = CMN_OK;
+	struct sync *sy = ctx;
+	const char *rest = NULL;
+	long i;
 
-	if (!json_is_object(root))
-		return import_fail_at(j, "", "expected an object with idPrm and grandeur");
-	if (!prm || strlen(prm) != SYNC_PRM_LEN || strspn(prm, "0123456789") != SYNC_PRM_LEN)
-		return import_fail_at(j, "/idPrm", "expected a PRM of 14 digits");
-	if (!json_is_array(gs))
-		return import_fail_at(j, "/grandeur", "expected an array");
-	for (size_t i = 0; i < json_array_size(gs) && rc == CMN_OK; i++)
-		rc = grandeur(j, prm, json_array_get(gs, i), i);
-	return rc;
+	if (strcmp(path, "idPrm") == 0)
+		return sy->pass2 ? JSTREAM_SKIP : JSTREAM_VALUE;
+	if (strcmp(path, "grandeur") == 0) {
+		sy->grandeur = true;
+		return JSTREAM_DESCEND;
+	}
+	if ((i = grandeur_index(path, &rest)) < 0)
+		return JSTREAM_SKIP;
+	if ((size_t)i >= SYNC_MAX_GRANDEURS) {
+		sy->too_many = true;
+		return JSTREAM_SKIP;
+	}
+	if ((size_t)i >= sy->ng)
+		sy->ng = (size_t)i + 1;
+	if (strcmp(rest, "points") == 0) {
+		sy->g[i].points = true;
+		return sy->pass2 ? JSTREAM_ELEMENTS : JSTREAM_SKIP;
+	}
+	if (!sy->pass2 && (strcmp(rest, "grandeurMetier") == 0 ||
+			   strcmp(rest, "grandeurPhysique") == 0 || strcmp(rest, "unite") == 0))
+		return JSTREAM_VALUE;
+	return JSTREAM_SKIP;
+}
+
+static enum cmn_rc s_piece(void *ctx, const struct jstream_piece *p)
+{
+	struct sync *sy = ctx;
+	const char *rest = NULL;
+	long i = grandeur_index(p->key, &rest);
+	struct grandeur_head *g;
+	char at[64], pat[96];
+
+	if (i < 0) { /* idPrm */
+		json_decref(sy->prm);
+		sy->prm = json_incref(p->value);
+		return CMN_OK;
+	}
+	g = &sy->g[i];
+	if (!sy->pass2) {
+		json_t **slot = strcmp(rest, "grandeurMetier") == 0   ? &g->metier
+				: strcmp(rest, "grandeurPhysique") == 0 ? &g->phys
+									: &g->unit;
+		json_decref(*slot);
+		*slot = json_incref(p->value);
+		return CMN_OK;
+	}
+	snprintf(at, sizeof(at), "/grandeur/%ld", i);
+	if (g->state == 0) {
+		/* the first point says the period of the grandeur */
+		int64_t step = period_ms(json_string_value(json_object_get(p->value, "p")));
+		json_t *head;
+		int r;
+
+		if (!step) {
+			snprintf(pat, sizeof(pat), "%s/points/0/p", at);
+			return import_fail_at(sy->j, pat,
+					      "expected p: PT10M, PT15M, PT30M, PT60M or P1D");
+		}
+		head = json_pack("{s:O?, s:O?, s:O?}", "grandeurMetier", g->metier,
+				 "grandeurPhysique", g->phys, "unite", g->unit);
+		if (!head)
+			return CMN_ERR_NOMEM;
+		r = feed_init(sy->j, &g->f, json_string_value(sy->prm), head, at, step);
+		json_decref(head);
+		if (r < 0)
+			return CMN_ERR_INVALID;
+		g->state = r == 1 ? 1 : 2;
+	}
+	if (g->state == 2)
+		return CMN_OK;
+	snprintf(pat, sizeof(pat), "%s/points/%zu", at, p->index);
+	return put(sy->j, &g->f, p->value, pat);
 }
 
 static enum cmn_rc run(struct import_job *j, struct import_input *in)
 {
-	json_error_t err;
-	json_t *root;
-	char *text = NULL;
-	size_t len = 0;
-	enum cmn_rc rc = import_read_all(j, in, SYNC_MAX_BYTES, &text, &len);
+	static const struct jstream_ops ops = {
+	    .want = s_want, .piece = s_piece, .piece_max = 1 << 20, .depth_max = 32,
+	    .shape = "an object with idPrm and grandeur"};
+	struct sync *sy = calloc(1, sizeof(*sy));
+	const char *prm;
+	enum cmn_rc rc;
 
-	if (rc != CMN_OK)
-		return rc;
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-	free(text);
-	if (!root)
-		return import_fail(j, (size_t)(err.line > 0 ? err.line : 0),
-				   (size_t)(err.column > 0 ? err.column : 0), "JSON: %s", err.text);
-	rc = read_doc(j, root);
-	json_decref(root);
+	if (!sy)
+		return CMN_ERR_NOMEM;
+	sy->j = j;
+	rc = jstream_run(j, in->f, &ops, sy);
+	prm = json_string_value(sy->prm);
+	if (rc == CMN_OK && (!prm || strlen(prm) != SYNC_PRM_LEN ||
+			     strspn(prm, "0123456789") != SYNC_PRM_LEN))
+		rc = import_fail_at(j, "/idPrm", "expected a PRM of 14 digits");
+	else if (rc == CMN_OK && !sy->grandeur)
+		rc = import_fail_at(j, "/grandeur", "expected an array");
+	else if (rc == CMN_OK && sy->too_many)
+		rc = import_fail_at(j, "/grandeur", "more than %d grandeurs", SYNC_MAX_GRANDEURS);
+	for (size_t i = 0; i < sy->ng && rc == CMN_OK; i++) {
+		char pat[64];
+
+		snprintf(pat, sizeof(pat), "/grandeur/%zu/points", i);
+		if (!sy->g[i].points)
+			rc = import_fail_at(j, pat, "expected an array");
+	}
+	if (rc == CMN_OK) {
+		sy->pass2 = true;
+		rewind(in->f);
+		rc = jstream_run(j, in->f, &ops, sy);
+	}
+	for (size_t i = 0; i < SYNC_MAX_GRANDEURS; i++) {
+		json_decref(sy->g[i].metier);
+		json_decref(sy->g[i].phys);
+		json_decref(sy->g[i].unit);
+	}
+	json_decref(sy->prm);
+	free(sy);
 	return rc;
 }
 

@@ -352,6 +352,43 @@ static bool path_of(char *out, size_t n, const char *prefix, const char *name)
 	return true;
 }
 
+static enum cmn_rc walk_object(struct js *s, const char *prefix, size_t depth);
+
+/* walk_array - the objects of the array whose '[' was just read, each
+ * walked as prefix/INDEX */
+static enum cmn_rc walk_array(struct js *s, const char *prefix, size_t depth)
+{
+	char path[JSTREAM_PATH_MAX + 1];
+	enum cmn_rc rc;
+	int c;
+
+	if ((rc = skip_ws(s, &c)) != CMN_OK)
+		return rc;
+	if (c == ']') {
+		js_get(s);
+		return CMN_OK;
+	}
+	if (depth + 1 > s->depth_max)
+		return js_fail(s, "arrays and objects nested deeper than %zu levels", s->depth_max);
+	for (size_t i = 0;; i++) {
+		int w = snprintf(path, sizeof(path), "%s/%zu", prefix, i);
+
+		if (w < 0 || (size_t)w >= sizeof(path))
+			return js_fail(s, "a path deeper than %d bytes", JSTREAM_PATH_MAX);
+		if ((c = next(s)) != '{')
+			return c == JS_ERR ? CMN_ERR_INVALID
+					   : js_fail(s, "expected an object in \"%s\"", prefix);
+		if ((rc = walk_object(s, path, depth + 1)) != CMN_OK)
+			return rc;
+		if ((c = next(s)) == ']')
+			return CMN_OK;
+		if (c != ',')
+			return c == JS_ERR   ? CMN_ERR_INVALID
+			       : c == JS_EOF ? js_fail(s, "the file ends inside an array")
+					     : js_fail(s, "expected ',' or ']' after an element");
+	}
+}
+
 /* walk_object - the members of the object whose '{' was just read, at
  * nesting depth depth (1: the outer object), their paths under prefix */
 static enum cmn_rc walk_object(struct js *s, const char *prefix, size_t depth)
@@ -391,11 +428,15 @@ static enum cmn_rc walk_object(struct js *s, const char *prefix, size_t depth)
 			if (depth + 1 > s->depth_max)
 				rc = js_fail(s, "arrays and objects nested deeper than %zu levels",
 					     s->depth_max);
-			else if ((c = next(s)) != '{')
-				rc = c == JS_ERR ? CMN_ERR_INVALID
-						 : js_fail(s, "expected \"%s\" to be an object", path);
-			else
+			else if ((c = next(s)) == '{')
 				rc = walk_object(s, path, depth + 1);
+			else if (c == '[')
+				rc = walk_array(s, path, depth + 1);
+			else
+				rc = c == JS_ERR ? CMN_ERR_INVALID
+						 : js_fail(s, "expected \"%s\" to be an object or an "
+							      "array of objects",
+							   path);
 		} else {
 			rc = w == JSTREAM_ELEMENTS ? elements(s, path, depth)
 			     : w == JSTREAM_VALUE  ? piece(s, path, 0, false, depth)

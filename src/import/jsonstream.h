@@ -28,7 +28,8 @@ enum jstream_want {
 	JSTREAM_VALUE,    /* parsed whole: one piece */
 	JSTREAM_ELEMENTS, /* an array: each element is a piece */
 	JSTREAM_DESCEND,  /* an object: its members are asked for in turn, as
-			   * "this/member" (names escaped as in a JSON pointer) */
+			   * "this/member" (names escaped as in a JSON pointer); an
+			   * array of objects: each one's, as "this/INDEX/member" */
 };
 
 struct jstream_piece {

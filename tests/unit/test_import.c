@@ -375,7 +375,7 @@ static void jsonstream_nested(void **state)
 	assert_string_equal(job.err.pointer, "/a/b/1");
 	memset(&sp, 0, sizeof(sp));
 	assert_int_equal(stream_text(notobj, sizeof(notobj) - 1, &ops, &sp, &job), CMN_ERR_INVALID);
-	assert_non_null(strstr(job.err.message, "to be an object"));
+	assert_non_null(strstr(job.err.message, "expected an object in \"a\""));
 }
 
 /* many elements, one at a time: the count and the sum come out right */
