@@ -312,7 +312,7 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 		rc = import_fail_at(j, "/meter_reading/reading_type/unit", "expected a unit");
 	else if (rc == CMN_OK && !d.readings)
 		rc = import_fail_at(j, "/meter_reading/interval_reading", "expected an array");
-	if (rc == CMN_OK) {
+	if (rc == CMN_OK && prm && unit) {
 		d.period = duration_step(
 		    json_string_value(json_object_get(d.type, "measuring_period")));
 		d.feeding = feed_init(&d.f, prm, unit);

@@ -46,7 +46,8 @@ static enum cmn_rc js_fail(struct js *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return import_fail(s->j, s->line, s->col, "%s", msg);
+	import_fail(s->j, s->line, s->col, "%s", msg);
+	return CMN_ERR_INVALID;
 }
 
 /* ---- bytes ----------------------------------------------------------------- */
@@ -297,6 +298,7 @@ static enum cmn_rc key(struct js *s, char *out)
 	bool escape = false;
 	int c = next(s);
 
+	out[0] = '\0';
 	if (c == JS_ERR)
 		return CMN_ERR_INVALID;
 	if (c != '"')
