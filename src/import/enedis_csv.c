@@ -14,6 +14,7 @@
  * Latin-1; an empty value is a gap. docs/import/enedis-csv.md.
  */
 #include "import/import.h"
+#include "import/enedis_head.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,33 +23,6 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 
-#define MAX_FIELDS 16
-
-/* split - splits line at ';' in place; returns the field count. */
-static size_t split(char *line, char **fields, size_t max)
-{
-	size_t n = 0;
-	char *p = line;
-
-	while (n < max) {
-		char *semi = strchr(p, ';');
-
-		fields[n++] = p;
-		if (!semi)
-			break;
-		*semi = '\0';
-		p = semi + 1;
-	}
-	return n;
-}
-
-static int field_index(char **names, size_t n, const char *want)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(names[i], want) == 0)
-			return (int)i;
-	return -1;
-}
 
 static int detect(const char *head, size_t n, const char *filename, char *why, size_t whylen)
 {
@@ -105,45 +79,24 @@ static enum cmn_rc emit(struct import_job *j, struct curve *c, const struct seri
 
 static enum cmn_rc read_header(struct import_job *j, struct import_input *in, struct curve *c)
 {
-	char *names[MAX_FIELDS], *values[MAX_FIELDS], first[IMPORT_LINE_MAX + 1];
-	size_t nn, nv;
-	int ip, it, iu, is;
-	int r = import_read_line(j, in);
+	struct enedis_head h;
+	enum cmn_rc rc = enedis_head_read(j, in, &h);
+	int r;
 
-	if (r <= 0)
-		return r == 0 ? import_fail(j, 1, 1, "the file is empty") : CMN_ERR_INVALID;
-	str_copy(first, sizeof(first), in->buf);
-	nn = split(first, names, MAX_FIELDS);
-	if (strcmp(names[0], "Horodate") == 0)
-		return import_fail(j, 1, 1, "a Horodate;Valeur table needs the Enedis header block "
-					    "above it (Identifiant PRM;...)");
-	ip = field_index(names, nn, "Identifiant PRM");
-	it = field_index(names, nn, "Type de donnees");
-	if (it < 0)
-		it = field_index(names, nn, "Type de donn\xc3\xa9" "es");
-	iu = field_index(names, nn, "Unite");
-	is = field_index(names, nn, "Pas en minutes");
-	if (ip < 0 || it < 0 || iu < 0)
-		return import_fail(j, 1, 1, "expected the columns Identifiant PRM, Type de donnees and "
-					    "Unite");
-	r = import_read_line(j, in);
-	if (r <= 0)
-		return r == 0 ? import_fail(j, 2, 1, "the header has no values") : CMN_ERR_INVALID;
-	nv = split(in->buf, values, MAX_FIELDS);
-	if (nv < nn)
-		return import_fail(j, 2, 1, "the header line has %zu fields, expected %zu", nv, nn);
-	if (strcmp(values[it], "Courbe de charge") != 0)
+	if (rc != CMN_OK)
+		return rc;
+	if (strcmp(h.type, "Courbe de charge") != 0)
 		return import_fail(j, 2, 1, "only \"Courbe de charge\" files are read here, not \"%.60s\"",
-				   values[it]);
-	if (strcmp(values[iu], "W") != 0)
-		return import_fail(j, 2, 1, "the unit must be W, not \"%.20s\"", values[iu]);
-	if (strlen(values[ip]) != 14)
+				   h.type);
+	if (strcmp(h.unit, "W") != 0)
+		return import_fail(j, 2, 1, "the unit must be W, not \"%.20s\"", h.unit);
+	if (strlen(h.prm) != 14)
 		return import_fail(j, 2, 1, "a PRM has 14 characters");
-	str_copy(c->prm, sizeof(c->prm), values[ip]);
-	if (is >= 0 && values[is][0]) {
+	str_copy(c->prm, sizeof(c->prm), h.prm);
+	if (h.step[0]) {
 		int64_t minutes;
 
-		if (str_to_i64(values[is], 1, 1440, &minutes) != CMN_OK ||
+		if (str_to_i64(h.step, 1, 1440, &minutes) != CMN_OK ||
 		    (minutes != 10 && minutes != 30 && minutes != 60))
 			return import_fail(j, 2, 1, "Pas en minutes must be 10, 30 or 60");
 		c->step = minutes * 60000;

@@ -18,6 +18,7 @@
  * down is an error. docs/import/enedis-index.md.
  */
 #include "import/import.h"
+#include "import/enedis_head.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,31 +51,6 @@ struct index_file {
 	char cons_meta[40];
 };
 
-static size_t split(char *line, char **fields, size_t max)
-{
-	size_t n = 0;
-	char *p = line;
-
-	while (n < max) {
-		char *semi = strchr(p, ';');
-
-		fields[n++] = p;
-		if (!semi)
-			break;
-		*semi = '\0';
-		p = semi + 1;
-	}
-	return n;
-}
-
-static int field_index(char **names, size_t n, const char *want)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(names[i], want) == 0)
-			return (int)i;
-	return -1;
-}
-
 static int detect(const char *head, size_t n, const char *filename, char *why, size_t whylen)
 {
 	char buf[4097];
@@ -98,41 +74,19 @@ static int detect(const char *head, size_t n, const char *filename, char *why, s
 
 static enum cmn_rc read_header(struct import_job *j, struct import_input *in, struct index_file *x)
 {
-	char *names[INDEX_MAX_FIELDS], *values[INDEX_MAX_FIELDS], first[IMPORT_LINE_MAX + 1];
-	size_t nn, nv;
-	int ip, it, iu;
-	int r = import_read_line(j, in);
+	struct enedis_head h;
+	enum cmn_rc rc = enedis_head_read(j, in, &h);
 
-	if (r <= 0)
-		return r == 0 ? import_fail(j, 1, 1, "the file is empty") : CMN_ERR_INVALID;
-	str_copy(first, sizeof(first), in->buf);
-	nn = split(first, names, INDEX_MAX_FIELDS);
-	ip = field_index(names, nn, "Identifiant PRM");
-	it = field_index(names, nn, "Type de donnees");
-	if (it < 0)
-		it = field_index(names, nn,
-				 "Type de donn\xc3\xa9"
-				 "es");
-	iu = field_index(names, nn, "Unite");
-	if (ip < 0 || it < 0)
-		return import_fail(j, 1, 1,
-				   "expected the Enedis header: Identifiant PRM;Type de "
-				   "donnees;...");
-	r = import_read_line(j, in);
-	if (r <= 0)
-		return r == 0 ? import_fail(j, 2, 1, "the header has no values") : CMN_ERR_INVALID;
-	nv = split(in->buf, values, INDEX_MAX_FIELDS);
-	if (nv < nn)
-		return import_fail(j, 2, 1, "the header line has %zu fields, expected %zu", nv, nn);
-	if (strncmp(values[it], "Index", 5) != 0)
+	if (rc != CMN_OK)
+		return rc;
+	if (strncmp(h.type, "Index", 5) != 0)
 		return import_fail(j, 2, 1, "only \"Index\" files are read here, not \"%.60s\"",
-				   values[it]);
-	if (iu >= 0 && values[iu][0] && strcmp(values[iu], "Wh") != 0)
-		return import_fail(j, 2, 1, "the unit must be Wh, not \"%.20s\"", values[iu]);
-	if (strlen(values[ip]) != INDEX_PRM_LEN ||
-	    strspn(values[ip], "0123456789") != INDEX_PRM_LEN)
+				   h.type);
+	if (h.unit[0] && strcmp(h.unit, "Wh") != 0)
+		return import_fail(j, 2, 1, "the unit must be Wh, not \"%.20s\"", h.unit);
+	if (strlen(h.prm) != INDEX_PRM_LEN || strspn(h.prm, "0123456789") != INDEX_PRM_LEN)
 		return import_fail(j, 2, 1, "a PRM has 14 digits");
-	str_copy(x->prm, sizeof(x->prm), values[ip]);
+	str_copy(x->prm, sizeof(x->prm), h.prm);
 	return CMN_OK;
 }
 
@@ -149,7 +103,7 @@ static enum cmn_rc read_columns(struct import_job *j, struct import_input *in, s
 		return r == 0
 			   ? import_fail(j, in->line + 1, 1, "expected the line Horodate;EAS ...")
 			   : CMN_ERR_INVALID;
-	nn = split(in->buf, names, INDEX_MAX_FIELDS);
+	nn = enedis_split(in->buf, names, INDEX_MAX_FIELDS);
 	if (strcmp(names[0], "Horodate") != 0)
 		return import_fail(j, in->line, 1, "expected the line Horodate;EAS ...");
 	x->total = -1;
@@ -205,7 +159,7 @@ static size_t column_of(char **fields, size_t f, const char *line)
 static enum cmn_rc read_line(struct import_job *j, struct import_input *in, struct index_file *x)
 {
 	char *f[INDEX_MAX_FIELDS];
-	size_t n = split(in->buf, f, INDEX_MAX_FIELDS);
+	size_t n = enedis_split(in->buf, f, INDEX_MAX_FIELDS);
 	int64_t day, total = -1;
 	enum cmn_rc rc = CMN_OK;
 
