@@ -95,3 +95,39 @@ void check_points(struct fixture *f, const char *doctype, const char *source, co
 			 CMN_OK);
 	assert_int_equal(s->n, def->points);
 }
+
+void check_json_hostile(struct fixture *f, const char *format, const char *nul, size_t nullen,
+			const char *bad_utf8, const char *huge)
+{
+	struct import_job job;
+	size_t deep = 100000;
+	char *text = malloc(2 * deep + 1);
+	const struct {
+		const char *name, *text;
+		size_t len;
+	} cases[] = {
+	    {"deep.json", text, 2 * deep},
+	    {"nul.json", nul, nullen},
+	    {"utf8.json", bad_utf8, strlen(bad_utf8)},
+	    {"huge.json", huge, huge ? strlen(huge) : 0},
+	    {"empty.json", "", 0},
+	};
+
+	assert_non_null(text);
+	for (size_t i = 0; i < deep; i++) {
+		text[i] = '[';
+		text[deep + i] = ']';
+	}
+	text[2 * deep] = '\0';
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (!cases[i].text)
+			continue;
+		assert_int_equal(check_import_text(f, cases[i].name, format, cases[i].text,
+						   cases[i].len, &job),
+				 CMN_ERR_INVALID);
+		assert_true(job.err.message[0] != '\0');
+		import_job_release(&job);
+	}
+	free(text);
+	assert_int_equal(check_nseries(f), 0);
+}

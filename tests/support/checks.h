@@ -17,6 +17,13 @@
 int check_setup(void **state);
 int check_teardown(void **state);
 
+/* check_json_hostile - a JSON format refuses, and writes nothing for:
+ * 100,000 nested arrays, the text nul (len nullen, a NUL inside), the text
+ * bad_utf8, the text huge (a number beyond 64 bits; may be NULL) and an
+ * empty file; each refusal says why. */
+void check_json_hostile(struct fixture *f, const char *format, const char *nul, size_t nullen,
+			const char *bad_utf8, const char *huge);
+
 /* The points of a series as read back: the first 64 kept, all counted. */
 struct check_scan {
 	long long sum;

@@ -56,34 +56,10 @@ static void expect_error(struct fixture *f, const char *format, const char *text
  * an empty file: each refused, nothing written. */
 static void hostile(struct fixture *f, const char *format, const char *huge)
 {
-	struct import_job job;
-	size_t deep = 100000;
-	char *text = malloc(2 * deep + 1);
 	static const char nul[] = "{\"idPrm\": \"12345678901234\",\0 \"grandeur\": []}\n";
-	static const char bad_utf8[] = "{\"idPrm\": \"1234567890123\xff\", \"grandeur\": []}\n";
 
-	for (size_t i = 0; i < deep; i++) {
-		text[i] = '[';
-		text[deep + i] = ']';
-	}
-	text[2 * deep] = '\0';
-	assert_int_equal(check_import_text(f, "deep.json", format, text, 2 * deep, &job),
-			 CMN_ERR_INVALID);
-	import_job_release(&job);
-	free(text);
-	assert_int_equal(check_import_text(f, "nul.json", format, nul, sizeof(nul) - 1, &job),
-			 CMN_ERR_INVALID);
-	import_job_release(&job);
-	assert_int_equal(check_import_text(f, "utf8.json", format, bad_utf8, sizeof(bad_utf8) - 1, &job),
-			 CMN_ERR_INVALID);
-	import_job_release(&job);
-	assert_int_equal(check_import_text(f, "huge.json", format, huge, strlen(huge), &job),
-			 CMN_ERR_INVALID);
-	assert_true(job.err.message[0] != '\0');
-	import_job_release(&job);
-	assert_int_equal(check_import_text(f, "empty.json", format, "", 0, &job), CMN_ERR_INVALID);
-	import_job_release(&job);
-	assert_int_equal(check_nseries(f), 0);
+	check_json_hostile(f, format, nul, sizeof(nul) - 1,
+			   "{\"idPrm\": \"1234567890123\xff\", \"grandeur\": []}\n", huge);
 }
 
 /* ---- Enedis mesure synchrone ------------------------------------------------ */
