@@ -131,3 +131,31 @@ void check_json_hostile(struct fixture *f, const char *format, const char *nul, 
 	free(text);
 	assert_int_equal(check_nseries(f), 0);
 }
+
+static enum cmn_rc keep_trip(const struct record_meta *m, const char *data,
+			     const struct query_value *key, void *pv)
+{
+	struct check_trips *t = pv;
+
+	(void)m;
+	(void)key;
+	if (t->n < CHECK_TRIPS_MAX)
+		t->data[t->n++] = json_loads(data, 0, NULL);
+	return CMN_OK;
+}
+
+void check_trips_load(struct fixture *f, struct check_trips *t)
+{
+	struct store_query q = {.doctype = "mobility.trip", .sort = QSORT_TIME,
+				.limit = CHECK_TRIPS_MAX};
+
+	memset(t, 0, sizeof(*t));
+	assert_int_equal(pstore_record_query(f->ps, &q, keep_trip, t), CMN_OK);
+}
+
+void check_trips_release(struct check_trips *t)
+{
+	for (int i = 0; i < t->n; i++)
+		json_decref(t->data[i]);
+	t->n = 0;
+}

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "fixture.h"
 #include "import/import.h"
 #include "store/store.h"
@@ -23,6 +25,18 @@ int check_teardown(void **state);
  * empty file; each refusal says why. */
 void check_json_hostile(struct fixture *f, const char *format, const char *nul, size_t nullen,
 			const char *bad_utf8, const char *huge);
+
+/* The mobility.trip records of the fixture's person, by start time: the
+ * first CHECK_TRIPS_MAX parsed. */
+#define CHECK_TRIPS_MAX 128
+struct check_trips {
+	int n;
+	json_t *data[CHECK_TRIPS_MAX];
+};
+
+/* check_trips_load, check_trips_release - reads them, frees them. */
+void check_trips_load(struct fixture *f, struct check_trips *t);
+void check_trips_release(struct check_trips *t);
 
 /* The points of a series as read back: the first 64 kept, all counted. */
 struct check_scan {

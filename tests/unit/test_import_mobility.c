@@ -174,47 +174,15 @@ static enum cmn_rc add_up(int64_t t, int64_t v, void *pv)
 	return CMN_OK;
 }
 
-struct trips {
-	int n;
-	json_t *data[64];
-};
-
-static enum cmn_rc keep_trip(const struct record_meta *m, const char *data,
-			     const struct query_value *key, void *pv)
-{
-	struct trips *t = pv;
-
-	(void)m;
-	(void)key;
-	if (t->n < 64)
-		t->data[t->n++] = json_loads(data, 0, NULL);
-	return CMN_OK;
-}
-
-static void trips_load(struct fixture *f, struct trips *t)
-{
-	struct store_query q = {.doctype = "mobility.trip", .sort = QSORT_TIME, .limit = 64};
-
-	memset(t, 0, sizeof(*t));
-	assert_int_equal(pstore_record_query(f->ps, &q, keep_trip, t), CMN_OK);
-}
-
-static void trips_release(struct trips *t)
-{
-	for (int i = 0; i < t->n; i++)
-		json_decref(t->data[i]);
-	t->n = 0;
-}
-
 /* nothing_written - no series and no trip in the store. */
 static void nothing_written(struct fixture *f)
 {
-	struct trips t;
+	struct check_trips t;
 	int nseries = 0;
 
 	assert_int_equal(pstore_series_each(f->ps, check_count_series, &nseries), CMN_OK);
 	assert_int_equal(nseries, 0);
-	trips_load(f, &t);
+	check_trips_load(f, &t);
 	assert_int_equal(t.n, 0);
 }
 
@@ -242,7 +210,7 @@ static void gpx_fixture(struct fixture *f, const char *name, const char *device,
 {
 	struct import_job job;
 	struct gpx_truth truth;
-	struct trips trips;
+	struct check_trips trips;
 	char path[256], key[80], head[4096];
 	size_t n;
 	FILE *fp;
@@ -264,7 +232,7 @@ static void gpx_fixture(struct fixture *f, const char *name, const char *device,
 	snprintf(key, sizeof(key), "gpx:%s/lat", device);
 	series_check(f, "gpx", key, truth.distinct, truth.first, truth.last, truth.lat_sum);
 
-	trips_load(f, &trips);
+	check_trips_load(f, &trips);
 	assert_int_equal(trips.n, truth.segs);
 	for (int i = 0; i < trips.n; i++) {
 		json_int_t d = json_integer_value(json_object_get(trips.data[i], "distance_m"));
@@ -273,7 +241,7 @@ static void gpx_fixture(struct fixture *f, const char *name, const char *device,
 			      truth.dist[i]);
 		assert_true(fabs((double)d - truth.dist[i]) <= truth.dist[i] * 0.01 + 1);
 	}
-	trips_release(&trips);
+	check_trips_release(&trips);
 
 	/* the same file again changes nothing */
 	assert_int_equal(import_file(f->ps, &f->reg, "cli:test", path, name, NULL, &job), CMN_OK);
@@ -359,7 +327,7 @@ static void gpx_rounding_and_repeats(void **state)
 {
 	struct fixture *f = *state;
 	struct import_job job;
-	struct trips trips;
+	struct check_trips trips;
 	static const char text[] =
 	    "\xef\xbb\xbf<?xml version='1.0' encoding='utf-8'?>\n"
 	    "<!-- a comment -- with dashes -->\n"
@@ -386,7 +354,7 @@ static void gpx_rounding_and_repeats(void **state)
 		     1000001 + 100000);
 	series_check(f, "gpx", "gpx:My-Phone-Co/lon", 2, 1704103200000, 1704103201500, -1000001);
 	series_check(f, "gpx", "gpx:My-Phone-Co/alt", 1, 1704103200000, 1704103200000, -1);
-	trips_load(f, &trips);
+	check_trips_load(f, &trips);
 	assert_int_equal(trips.n, 1);
 	assert_string_equal(json_string_value(json_object_get(trips.data[0], "mode")), "bike");
 	assert_string_equal(json_string_value(json_object_get(trips.data[0], "start")),
@@ -395,7 +363,7 @@ static void gpx_rounding_and_repeats(void **state)
 			    "2024-01-01T10:00:01.500Z");
 	assert_true(json_real_value(json_object_get(json_object_get(trips.data[0], "to"), "lon")) ==
 		    180.0);
-	trips_release(&trips);
+	check_trips_release(&trips);
 }
 
 struct hostile {

@@ -31,7 +31,6 @@
 
 #define SEMANTIC  COMMUNE_FIXTURES "/takeout/semantic-2021-august.json"
 #define EMISSION  COMMUNE_FIXTURES "/emission/shankari_2016-06-20.expected_confirmed_trips"
-#define MAX_TRIPS 128
 
 static char *slurp(const char *path)
 {
@@ -53,43 +52,11 @@ static char *slurp(const char *path)
 
 /* ---- what the store holds ------------------------------------------------- */
 
-struct trips {
-	int n;
-	json_t *data[MAX_TRIPS];
-};
-
-static enum cmn_rc keep_trip(const struct record_meta *m, const char *data,
-			     const struct query_value *key, void *pv)
-{
-	struct trips *t = pv;
-
-	(void)m;
-	(void)key;
-	if (t->n < MAX_TRIPS)
-		t->data[t->n++] = json_loads(data, 0, NULL);
-	return CMN_OK;
-}
-
-static void trips_load(struct fixture *f, struct trips *t)
-{
-	struct store_query q = {.doctype = "mobility.trip", .sort = QSORT_TIME, .limit = MAX_TRIPS};
-
-	memset(t, 0, sizeof(*t));
-	assert_int_equal(pstore_record_query(f->ps, &q, keep_trip, t), CMN_OK);
-}
-
-static void trips_release(struct trips *t)
-{
-	for (int i = 0; i < t->n; i++)
-		json_decref(t->data[i]);
-	t->n = 0;
-}
-
 static void nothing_written(struct fixture *f)
 {
-	struct trips t;
+	struct check_trips t;
 
-	trips_load(f, &t);
+	check_trips_load(f, &t);
 	assert_int_equal(t.n, 0);
 }
 
@@ -106,17 +73,17 @@ static int64_t field_time(json_t *o, const char *name)
  * the stored trips. */
 static void check_stored(struct fixture *f, int count, int64_t first, int64_t last, long long dist)
 {
-	struct trips t;
+	struct check_trips t;
 	long long sum = 0;
 
-	trips_load(f, &t);
+	check_trips_load(f, &t);
 	assert_int_equal(t.n, count);
 	assert_int_equal(field_time(t.data[0], "start"), first);
 	assert_int_equal(field_time(t.data[t.n - 1], "start"), last);
 	for (int i = 0; i < t.n; i++)
 		sum += json_integer_value(json_object_get(t.data[i], "distance_m"));
 	assert_int_equal(sum, dist);
-	trips_release(&t);
+	check_trips_release(&t);
 }
 
 /* ---- Semantic Location History --------------------------------------------- */
@@ -202,7 +169,7 @@ static void timeline_synthetic(void **state)
 	    "\"2024-05-01T08:00:00.000+02:00\"}]}\n"
 	    "], \"rawSignals\": []}\n";
 	struct import_job job;
-	struct trips t;
+	struct check_trips t;
 	json_t *from;
 
 	assert_int_equal(import_text(f, "Timeline.json", text, sizeof(text) - 1, NULL, &job),
@@ -211,7 +178,7 @@ static void timeline_synthetic(void **state)
 	assert_int_equal(job.stats.records_created, 2);
 	assert_int_equal(job.nwarnings, 2);
 	import_job_release(&job);
-	trips_load(f, &t);
+	check_trips_load(f, &t);
 	assert_int_equal(t.n, 2);
 	assert_string_equal(json_string_value(json_object_get(t.data[0], "mode")), "bike");
 	assert_int_equal(field_time(t.data[0], "start"), 1714543200000LL);
@@ -224,7 +191,7 @@ static void timeline_synthetic(void **state)
 		 4.9) < 1e-9);
 	assert_string_equal(json_string_value(json_object_get(t.data[1], "mode")), "other");
 	assert_null(json_object_get(t.data[1], "distance_m"));
-	trips_release(&t);
+	check_trips_release(&t);
 }
 
 /* ---- e-mission ---------------------------------------------------------------- */
@@ -238,7 +205,7 @@ static void emission_fixture(void **state)
 	long long dist = 0;
 	int64_t first = INT64_MAX, last = INT64_MIN;
 	struct import_job job;
-	struct trips t;
+	struct check_trips t;
 
 	for (p = text; (p = strstr(p, "\"start_ts\": ")); p++, trips++) {
 		int64_t ms = llround(strtod(p + strlen("\"start_ts\": "), NULL) * 1000);
@@ -261,7 +228,7 @@ static void emission_fixture(void **state)
 	assert_int_equal(job.stats.records_created, (uint64_t)trips);
 	import_job_release(&job);
 	check_stored(f, trips, first, last, dist);
-	trips_load(f, &t);
+	check_trips_load(f, &t);
 	/* mode_confirm "walk", none (sensed ON_FOOT), "shared_ride" */
 	assert_string_equal(json_string_value(json_object_get(t.data[0], "mode")), "walk");
 	assert_string_equal(json_string_value(json_object_get(t.data[1], "mode")), "walk");
@@ -269,7 +236,7 @@ static void emission_fixture(void **state)
 	assert_true(
 	    fabs(json_number_value(json_object_get(json_object_get(t.data[0], "from"), "lon")) +
 		 122.0857861) < 1e-9);
-	trips_release(&t);
+	check_trips_release(&t);
 	assert_int_equal(
 	    import_file(f->ps, &f->reg, "cli:test", EMISSION, "trips.json", "emission-trips", &job),
 	    CMN_OK);
