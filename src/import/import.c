@@ -331,6 +331,15 @@ static enum cmn_rc check_batch(struct import_job *j, size_t i)
 					   (long long)(d->step / 1000), d->key);
 	if (j->series[i].keep_first || n < 2)
 		return CMN_OK;
+	{
+		/* the usual batch is in time order: then no time comes twice */
+		size_t k = 1;
+
+		while (k < n && p[k - 1].t < p[k].t)
+			k++;
+		if (k == n)
+			return CMN_OK;
+	}
 	if (!(order = malloc(n * sizeof(*order))))
 		return CMN_ERR_NOMEM;
 	for (size_t k = 0; k < n; k++)

@@ -18,7 +18,6 @@
  */
 #include "import/import.h"
 #include "import/jsonstream.h"
-#include "import/seen.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +51,6 @@ struct mapping {
 	struct import_series s;
 	struct map_col time, value;
 	int64_t scale;
-	/* occurrences of each record content (as in bank_csv.c) */
-	struct seen seen;                    /* occurrences of identical lines */
 	/* a JSON input: the array of items (an outer member, or "" for an
 	 * outer array) and the JSON pointers the columns name, in an item */
 	const char *items;
@@ -394,8 +391,6 @@ static enum cmn_rc record_row(struct import_job *j, size_t line, struct mapping 
 			      const struct csv_fields *r)
 {
 	json_t *rec = m->constants ? json_deep_copy(m->constants) : json_object();
-	char *text, *key;
-	uint32_t before = 0;
 	enum cmn_rc rc;
 
 	if (!rec)
@@ -419,23 +414,10 @@ static enum cmn_rc record_row(struct import_job *j, size_t line, struct mapping 
 		}
 		json_object_set_new(rec, c->field, v);
 	}
-	text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
-	rc = text ? seen_next(&m->seen, text, &before) : CMN_ERR_NOMEM;
-	if (rc == CMN_OK && m->seen.n > MAPPING_MAX_ROWS)
-		rc = import_fail(j, line, 1, "more than %d records in one file", MAPPING_MAX_ROWS);
 	/* the key: the content and its occurrence in the file */
-	key = rc == CMN_OK ? malloc(strlen(text) + 16) : NULL;
-	if (rc == CMN_OK && !key)
-		rc = CMN_ERR_NOMEM;
-	if (rc != CMN_OK) {
-		free(text);
-		json_decref(rec);
-		return rc;
-	}
-	snprintf(key, strlen(text) + 16, "%s#%u", text, before);
-	free(text);
-	rc = import_record(j, m->doctype, rec, key);
-	free(key);
+	rc = import_record_nth(j, m->doctype, rec);
+	if (rc == CMN_OK && j->occurrences.n > MAPPING_MAX_ROWS)
+		rc = import_fail(j, line, 1, "more than %d records in one file", MAPPING_MAX_ROWS);
 	if (rc == CMN_ERR_INVALID && j->err.line == 0)
 		j->err.line = line;
 	return rc;
@@ -640,7 +622,6 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 		if (pending)
 			rewind(in->f);
 		rc = json_input(j, &m, in->f, pending ? 1 : 2);
-		seen_release(&m.seen);
 		json_decref(m.root);
 		return rc;
 	}
@@ -673,7 +654,6 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 		rc = CMN_ERR_INVALID;
 	if (rc == CMN_OK && m.header && !have_header)
 		rc = import_fail(j, in->line, 1, "no header line");
-	seen_release(&m.seen);
 	json_decref(m.root);
 	return rc;
 }
