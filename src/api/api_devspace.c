@@ -33,19 +33,14 @@ struct params {
 	int days, member;
 };
 
+/* parse_day - days since 1970-01-01 of a date YYYY-MM-DD from 1970 on */
 static bool parse_day(const char *s, int64_t *day)
 {
-	int64_t y, m, d;
-	char b[11];
+	int64_t ms;
 
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+	if (!time_is_date(s) || time_parse(s, true, &ms) != CMN_OK || ms < 0)
 		return false;
-	memcpy(b, s, 11);
-	b[4] = b[7] = '\0';
-	if (str_to_i64(b, 1970, 2100, &y) != CMN_OK || str_to_i64(b + 5, 1, 12, &m) != CMN_OK ||
-	    str_to_i64(b + 8, 1, 31, &d) != CMN_OK)
-		return false;
-	*day = time_days_from_civil(y, (int)m, (int)d);
+	*day = ms / 86400000;
 	return true;
 }
 
