@@ -89,6 +89,13 @@ enum cmn_rc api_init(void);
 /* api_release - frees what api_init prepared. */
 void api_release(void);
 
+/* api_query_next - the next name=value pair of a copy of the query
+ * string, which *cursor walks (start it at the copy; NULL or "" is the end):
+ * 1 with *name (in place) and value (percent-decoded, well-formed UTF-8,
+ * NUL-terminated, at most cap - 1 bytes), 0 at the end, -1 for a pair
+ * without '=' or a value too long or badly encoded (*name is then set). */
+int api_query_next(char **cursor, char **name, char *value, size_t cap);
+
 /* api_json - answers with a JSON value (reference stolen). */
 enum cmn_rc api_json(struct api_ctx *ctx, int status, json_t *v);
 

@@ -31,38 +31,24 @@ static enum cmn_rc add_entry(const struct audit_entry *e, void *pv)
 /* parse_params - after=N&limit=N, nothing else. */
 static enum cmn_rc parse_params(struct api_ctx *ctx, int64_t *after, int64_t *limit)
 {
-	char q[256], *p;
+	char q[256], *cur = q, *name, val[32];
+	int r;
 
 	*after = 0;
 	*limit = 100;
-	if (!ctx->req->query || !*ctx->req->query)
+	if (!ctx->req->query)
 		return CMN_OK;
 	if (str_copy(q, sizeof(q), ctx->req->query) != CMN_OK)
 		return api_problem(ctx, CMN_ERR_INVALID, "query string too long", NULL);
-	p = q;
-	while (p) {
-		char *amp = strchr(p, '&'), *eq;
-
-		if (amp)
-			*amp = '\0';
-		eq = strchr(p, '=');
-		if (!eq)
-			goto bad;
-		*eq = '\0';
-		if (strcmp(p, "after") == 0) {
-			if (str_to_i64(eq + 1, 0, INT64_MAX, after) != CMN_OK)
-				goto bad;
-		} else if (strcmp(p, "limit") == 0) {
-			if (str_to_i64(eq + 1, 1, 1000, limit) != CMN_OK)
-				goto bad;
-		} else {
-			goto bad;
-		}
-		p = amp ? amp + 1 : NULL;
+	while ((r = api_query_next(&cur, &name, val, sizeof(val))) != 0) {
+		if (r < 0 || (strcmp(name, "after") == 0
+				  ? str_to_i64(val, 0, INT64_MAX, after) != CMN_OK
+			      : strcmp(name, "limit") == 0 ? str_to_i64(val, 1, 1000, limit) != CMN_OK
+							   : true))
+			return api_problem(ctx, CMN_ERR_INVALID,
+					   "use after=SEQ and limit=1..1000 only", NULL);
 	}
 	return CMN_OK;
-bad:
-	return api_problem(ctx, CMN_ERR_INVALID, "use after=SEQ and limit=1..1000 only", NULL);
 }
 
 /* GET /api/v1/audit?after=SEQ&limit=N */

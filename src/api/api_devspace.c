@@ -46,47 +46,40 @@ static bool parse_day(const char *s, int64_t *day)
 
 static enum cmn_rc parse_params(struct api_ctx *ctx, struct params *p)
 {
-	char q[512], *s = q;
+	char q[512], *cur = q, *name, val[64];
+	int r;
 
 	*p = (struct params){0, DEVSPACE_SEED, time_days_from_civil(2025, 1, 1), 31, 0};
-	if (!ctx->req->query || !*ctx->req->query)
+	if (!ctx->req->query)
 		return CMN_OK;
 	if (str_copy(q, sizeof(q), ctx->req->query) != CMN_OK)
 		return api_problem(ctx, CMN_ERR_INVALID, "query string too long", NULL);
-	while (s) {
-		char *amp = strchr(s, '&'), *eq, val[64];
+	while ((r = api_query_next(&cur, &name, val, sizeof(val))) != 0) {
 		int64_t v = 0;
-		size_t n;
 		bool ok;
 
-		if (amp)
-			*amp = '\0';
-		eq = strchr(s, '=');
-		if (!eq || strlen(eq + 1) >= sizeof(val) ||
-		    str_pct_decode(eq + 1, strlen(eq + 1), val, &n) != CMN_OK)
+		if (r < 0)
 			return api_problem(ctx, CMN_ERR_INVALID, "malformed query string", NULL);
-		*eq = '\0';
-		if (strcmp(s, "household") == 0)
+		if (strcmp(name, "household") == 0)
 			ok = str_to_i64(val, 0, DEVSPACE_HOUSEHOLDS - 1, &v) == CMN_OK &&
 			     (p->household = (uint64_t)v, true);
-		else if (strcmp(s, "seed") == 0)
+		else if (strcmp(name, "seed") == 0)
 			ok = str_to_i64(val, 0, INT64_MAX, &v) == CMN_OK && (p->seed = (uint64_t)v, true);
-		else if (strcmp(s, "start") == 0)
+		else if (strcmp(name, "start") == 0)
 			ok = parse_day(val, &p->start_day);
-		else if (strcmp(s, "days") == 0)
+		else if (strcmp(name, "days") == 0)
 			ok = str_to_i64(val, 1, DEVSPACE_MAX_DAYS, &v) == CMN_OK && (p->days = (int)v, true);
-		else if (strcmp(s, "member") == 0)
+		else if (strcmp(name, "member") == 0)
 			ok = str_to_i64(val, 0, SYNTH_MAX_MEMBERS - 1, &v) == CMN_OK &&
 			     (p->member = (int)v, true);
 		else
 			return api_problem(ctx, CMN_ERR_INVALID, "unknown parameter",
-					   json_pack("{s:s}", "parameter", s));
+					   json_pack("{s:s}", "parameter", name));
 		if (!ok)
 			return api_problem(ctx, CMN_ERR_INVALID,
 					   "household 0-999999, seed >= 0, start YYYY-MM-DD, days "
 					   "1-366, member 0-6",
-					   json_pack("{s:s}", "parameter", s));
-		s = amp ? amp + 1 : NULL;
+					   json_pack("{s:s}", "parameter", name));
 	}
 	return CMN_OK;
 }

@@ -27,50 +27,40 @@ struct file_params {
 /* parse_params - name=, issued=, category=, issuer= only. */
 static enum cmn_rc parse_params(struct api_ctx *ctx, struct file_params *fp)
 {
-	char q[2048], *p = q;
+	char q[2048], *cur = q, *name, val[2048];
+	int r;
 
 	memset(fp, 0, sizeof(*fp));
 	if (!ctx->req->query || !*ctx->req->query)
 		return api_problem(ctx, CMN_ERR_INVALID, "give the file's name in ?name=", NULL);
 	if (str_copy(q, sizeof(q), ctx->req->query) != CMN_OK)
 		return api_problem(ctx, CMN_ERR_INVALID, "query string too long", NULL);
-	while (p) {
-		char *amp = strchr(p, '&'), *eq, *dst = NULL;
-		size_t cap = 0, n;
+	while ((r = api_query_next(&cur, &name, val, sizeof(val))) != 0) {
+		char *dst = NULL;
+		size_t cap = 0;
 
-		if (amp)
-			*amp = '\0';
-		eq = strchr(p, '=');
-		if (!eq)
-			goto bad;
-		*eq = '\0';
-		if (strcmp(p, "name") == 0) {
+		if (r > 0 && strcmp(name, "name") == 0) {
 			dst = fp->name;
 			cap = sizeof(fp->name);
-		} else if (strcmp(p, "issued") == 0) {
+		} else if (r > 0 && strcmp(name, "issued") == 0) {
 			dst = fp->issued;
 			cap = sizeof(fp->issued);
-		} else if (strcmp(p, "category") == 0) {
+		} else if (r > 0 && strcmp(name, "category") == 0) {
 			dst = fp->category;
 			cap = sizeof(fp->category);
-		} else if (strcmp(p, "issuer") == 0) {
+		} else if (r > 0 && strcmp(name, "issuer") == 0) {
 			dst = fp->issuer;
 			cap = sizeof(fp->issuer);
-		} else {
-			goto bad;
 		}
-		if (strlen(eq + 1) >= cap || str_pct_decode(eq + 1, strlen(eq + 1), dst, &n) != CMN_OK ||
-		    !str_utf8_valid(dst, n))
-			goto bad;
-		p = amp ? amp + 1 : NULL;
+		if (!dst || str_copy(dst, cap, val) != CMN_OK)
+			return api_problem(ctx, CMN_ERR_INVALID,
+					   "use name=, issued=YYYY-MM-DD, category= and issuer= only",
+					   NULL);
 	}
 	if (!fp->name[0] || strchr(fp->name, '/') || strchr(fp->name, '\\'))
 		return api_problem(ctx, CMN_ERR_INVALID, "the name must be a file name without a path",
 				   json_pack("{s:s}", "parameter", "name"));
 	return CMN_OK;
-bad:
-	return api_problem(ctx, CMN_ERR_INVALID,
-			   "use name=, issued=YYYY-MM-DD, category= and issuer= only", NULL);
 }
 
 static void media_type_of(struct api_ctx *ctx, char *out, size_t n)

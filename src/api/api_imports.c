@@ -32,43 +32,28 @@
 static enum cmn_rc parse_params(struct api_ctx *ctx, char *name, size_t namelen, char *format,
 				size_t formatlen)
 {
-	char q[1024], *p = q;
+	char q[1024], *cur = q, *key, val[1024];
+	int r;
 
 	name[0] = format[0] = '\0';
-	if (ctx->req->query && str_copy(q, sizeof(q), ctx->req->query) != CMN_OK)
+	if (!ctx->req->query)
+		cur = NULL;
+	else if (str_copy(q, sizeof(q), ctx->req->query) != CMN_OK)
 		return api_problem(ctx, CMN_ERR_INVALID, "query string too long", NULL);
-	if (!ctx->req->query || !*ctx->req->query)
-		p = NULL;
-	while (p) {
-		char *amp = strchr(p, '&'), *eq;
-		size_t n;
-
-		if (amp)
-			*amp = '\0';
-		eq = strchr(p, '=');
-		if (!eq)
-			goto bad;
-		*eq = '\0';
-		if (strcmp(p, "name") == 0 && strlen(eq + 1) < namelen) {
-			if (str_pct_decode(eq + 1, strlen(eq + 1), name, &n) != CMN_OK ||
-			    !str_utf8_valid(name, n))
-				goto bad;
-		} else if (strcmp(p, "format") == 0 && strlen(eq + 1) < formatlen) {
-			str_copy(format, formatlen, eq + 1);
+	while ((r = api_query_next(&cur, &key, val, sizeof(val))) != 0) {
+		if (r > 0 && strcmp(key, "format") == 0 && str_copy(format, formatlen, val) == CMN_OK) {
 			if (!import_format_named(format))
 				return api_problem(ctx, CMN_ERR_INVALID, "unknown import format",
 						   json_pack("{s:s}", "parameter", "format"));
-		} else {
-			goto bad;
+		} else if (!(r > 0 && strcmp(key, "name") == 0 &&
+			     str_copy(name, namelen, val) == CMN_OK)) {
+			return api_problem(ctx, CMN_ERR_INVALID, "use name= and format= only", NULL);
 		}
-		p = amp ? amp + 1 : NULL;
 	}
 	if (!name[0] || strchr(name, '/'))
 		return api_problem(ctx, CMN_ERR_INVALID, "give the file's name in ?name=",
 				   json_pack("{s:s}", "parameter", "name"));
 	return CMN_OK;
-bad:
-	return api_problem(ctx, CMN_ERR_INVALID, "use name= and format= only", NULL);
 }
 
 static enum cmn_rc answer_import(struct api_ctx *ctx, struct pstore *ps, const char *id,

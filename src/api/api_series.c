@@ -176,29 +176,23 @@ static enum cmn_rc parse_aggs(char *v, unsigned *out)
 static enum cmn_rc parse_read(struct api_ctx *ctx, const struct series_def *def,
 			      struct read_params *rp, bool range_only)
 {
-	char q[1024], *p = q;
+	char q[1024], *cur = q, *p, val[256];
 	bool has_agg = false;
+	int r;
 
 	memset(rp, 0, sizeof(*rp));
 	rp->from = def->t_first == INT64_MIN ? 0 : def->t_first;
 	rp->to = def->t_last == INT64_MIN ? 0 : def->t_last + 1;
 	rp->aggs = AGG_SUM | AGG_MEAN | AGG_MIN | AGG_MAX | AGG_COUNT;
-	if (!ctx->req->query || !*ctx->req->query)
+	if (!ctx->req->query)
 		return CMN_OK;
 	if (str_copy(q, sizeof(q), ctx->req->query) != CMN_OK)
 		return api_problem(ctx, CMN_ERR_INVALID, "query string too long", NULL);
-	while (p) {
-		char *amp = strchr(p, '&'), *eq, val[256];
-		size_t n;
+	while ((r = api_query_next(&cur, &p, val, sizeof(val))) != 0) {
 		enum cmn_rc rc = CMN_OK;
 
-		if (amp)
-			*amp = '\0';
-		eq = strchr(p, '=');
-		if (!eq || strlen(eq + 1) >= sizeof(val) ||
-		    str_pct_decode(eq + 1, strlen(eq + 1), val, &n) != CMN_OK)
+		if (r < 0)
 			return api_problem(ctx, CMN_ERR_INVALID, "malformed query string", NULL);
-		*eq = '\0';
 		if (strcmp(p, "from") == 0)
 			rc = parse_time(val, def, &rp->from);
 		else if (strcmp(p, "to") == 0)
@@ -219,7 +213,6 @@ static enum cmn_rc parse_read(struct api_ctx *ctx, const struct series_def *def,
 					   "from/to: RFC 3339, a date or ms; bucket: Nmin, hour, Nh, "
 					   "day, week, month, year; agg: sum, mean, min, max, count",
 					   json_pack("{s:s}", "parameter", p));
-		p = amp ? amp + 1 : NULL;
 	}
 	if (has_agg && !rp->bucketed)
 		return api_problem(ctx, CMN_ERR_INVALID, "agg= goes with bucket=",

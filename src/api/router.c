@@ -70,6 +70,28 @@ const struct route *api_routes(size_t *n)
 	return all_routes;
 }
 
+int api_query_next(char **cursor, char **name, char *value, size_t cap)
+{
+	char *p = *cursor, *amp, *eq;
+	size_t n;
+
+	if (!p || !*p)
+		return 0;
+	amp = strchr(p, '&');
+	if (amp)
+		*amp = '\0';
+	*cursor = amp ? amp + 1 : NULL;
+	*name = p;
+	if (!(eq = strchr(p, '=')))
+		return -1;
+	*eq = '\0';
+	if (strlen(eq + 1) >= cap || str_pct_decode(eq + 1, strlen(eq + 1), value, &n) != CMN_OK ||
+	    !str_utf8_valid(value, n))
+		return -1;
+	value[n] = '\0';
+	return 1;
+}
+
 enum cmn_rc api_json(struct api_ctx *ctx, int status, json_t *v)
 {
 	char *text = v ? json_dumps(v, API_JSON_FLAGS) : NULL;
