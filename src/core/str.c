@@ -176,6 +176,18 @@ static int hexval(char c)
 	return -1;
 }
 
+bool str_unhex(unsigned char *out, const char *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int hi = hexval(in[2 * i]), lo = hi < 0 ? -1 : hexval(in[2 * i + 1]);
+
+		if (lo < 0)
+			return false;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return true;
+}
+
 enum cmn_rc str_pct_decode(const char *s, size_t n, char *out, size_t *out_len)
 {
 	size_t o = 0;

@@ -32,6 +32,10 @@ void str_utf8_repair(char *s);
 /* str_hex - writes 2n lowercase hex digits and a NUL to out (size 2n+1). */
 void str_hex(char *out, const unsigned char *in, size_t n);
 
+/* str_unhex - reads the first 2n characters of in as hex digits (either
+ * case) into n bytes; false when one of them is not a hex digit. */
+bool str_unhex(unsigned char *out, const char *in, size_t n);
+
 /* str_is_name - true when s is 1..max bytes of [a-z0-9_] starting with a letter,
  * with single dots allowed between parts when dots is true (doctype names). */
 bool str_is_name(const char *s, size_t max, bool dots);

@@ -46,7 +46,6 @@ void crypt_id_new(char out[CRYPT_ID_LEN])
 void crypt_uuid7_new(char out[CRYPT_UUID_LEN])
 {
 	unsigned char b[16];
-	char hex[33];
 	uint64_t ms = (uint64_t)time_now_ms();
 
 	randombytes_buf(b, sizeof(b));
@@ -54,17 +53,44 @@ void crypt_uuid7_new(char out[CRYPT_UUID_LEN])
 		b[i] = (unsigned char)(ms >> (40 - 8 * i));
 	b[6] = (unsigned char)(0x70 | (b[6] & 0x0f));
 	b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));
-	str_hex(hex, b, sizeof(b));
-	memcpy(out, hex, 8);
-	out[8] = '-';
-	memcpy(out + 9, hex + 8, 4);
-	out[13] = '-';
-	memcpy(out + 14, hex + 12, 4);
-	out[18] = '-';
-	memcpy(out + 19, hex + 16, 4);
-	out[23] = '-';
-	memcpy(out + 24, hex + 20, 12);
-	out[36] = '\0';
+	crypt_uuid_format(b, out);
+}
+
+/* the five groups of a UUID's text: offset in the text, bytes */
+static const struct {
+	unsigned char at, n;
+} uuid_groups[] = {{0, 4}, {9, 2}, {14, 2}, {19, 2}, {24, 6}};
+
+void crypt_uuid_format(const unsigned char b[16], char out[CRYPT_UUID_LEN])
+{
+	const unsigned char *p = b;
+
+	for (size_t g = 0; g < sizeof(uuid_groups) / sizeof(*uuid_groups); g++) {
+		str_hex(out + uuid_groups[g].at, p, uuid_groups[g].n);
+		p += uuid_groups[g].n;
+		if (g < 4)
+			out[uuid_groups[g].at + 2 * uuid_groups[g].n] = '-';
+	}
+}
+
+bool crypt_uuid_parse(const char *text, unsigned char out[16])
+{
+	unsigned char *p = out;
+
+	if (strlen(text) != CRYPT_UUID_LEN - 1)
+		return false;
+	for (size_t g = 0; g < sizeof(uuid_groups) / sizeof(*uuid_groups); g++) {
+		const char *s = text + uuid_groups[g].at;
+
+		for (size_t i = 0; i < 2u * uuid_groups[g].n; i++)
+			if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+				return false;
+		if (g < 4 && s[2 * uuid_groups[g].n] != '-')
+			return false;
+		str_unhex(p, s, uuid_groups[g].n);
+		p += uuid_groups[g].n;
+	}
+	return true;
 }
 
 void crypt_hash_hex(const char *s, char out[CRYPT_HASH_HEX_LEN])

@@ -8,6 +8,7 @@
 #ifndef COMMUNE_CRYPTO_CRYPT_H
 #define COMMUNE_CRYPTO_CRYPT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,12 @@ void crypt_id_new(char out[CRYPT_ID_LEN]);
 
 /* crypt_uuid7_new - a new UUID version 7 (time-ordered, RFC 9562). */
 void crypt_uuid7_new(char out[CRYPT_UUID_LEN]);
+
+/* crypt_uuid_format, crypt_uuid_parse - a UUID's 16 bytes as its text
+ * (lowercase, 8-4-4-4-12) and back; parse accepts only that form (no
+ * capitals, no braces), so that the bytes order as the text does. */
+void crypt_uuid_format(const unsigned char b[16], char out[CRYPT_UUID_LEN]);
+bool crypt_uuid_parse(const char *text, unsigned char out[16]);
 
 /* crypt_hash_hex - BLAKE2b-256 of s, as hex: how tokens are stored. */
 void crypt_hash_hex(const char *s, char out[CRYPT_HASH_HEX_LEN]);

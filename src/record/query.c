@@ -10,6 +10,7 @@
 
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "crypto/crypt.h"
 
 static enum cmn_rc fail(struct record_query *rq, const char *param, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -176,6 +177,7 @@ static enum cmn_rc decode_cursor(struct record_query *rq, const char *c)
 	size_t n = 0;
 	json_t *k, *i, *s;
 	const char *id;
+	unsigned char uuid[16];
 
 	if (str_b64url_decode(c, &raw, &n) != CMN_OK)
 		return fail(rq, "cursor", "is not a cursor given by this server");
@@ -186,7 +188,7 @@ static enum cmn_rc decode_cursor(struct record_query *rq, const char *c)
 	i = json_object_get(rq->cursor, "i");
 	id = json_string_value(i);
 	if (!json_is_object(rq->cursor) || !json_is_string(s) || !k || !id ||
-	    strlen(id) >= sizeof(rq->q.after_id))
+	    !crypt_uuid_parse(id, uuid))
 		return fail(rq, "cursor", "is not a cursor given by this server");
 	if (strcmp(json_string_value(s), rq->sort_spec) != 0)
 		return fail(rq, "cursor", "was made for another sort order");

@@ -279,11 +279,147 @@ static void sealing(void **state)
 	buf_release(&open);
 }
 
+/* the schema of a person's store before the lean records (version 4),
+ * as the migrations of that time left it */
+static const char v4_schema[] =
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE records (id TEXT NOT NULL UNIQUE, doctype TEXT NOT NULL,"
+	"  rev INTEGER NOT NULL, t INTEGER, data TEXT NOT NULL, source TEXT NOT NULL,"
+	"  import_id TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL, dedupe TEXT);"
+	"CREATE INDEX records_by_id ON records(doctype, id);"
+	"CREATE INDEX records_by_t ON records(doctype, t, id);"
+	"CREATE INDEX records_by_created ON records(doctype, created, id);"
+	"CREATE INDEX records_by_updated ON records(doctype, updated, id);"
+	"CREATE UNIQUE INDEX records_dedupe ON records(doctype, dedupe)"
+	"  WHERE dedupe IS NOT NULL;"
+	"CREATE INDEX \"f:bank.transaction:category\" ON records(doctype,"
+	"  json_extract(data, '$.category'), id) WHERE doctype = 'bank.transaction';"
+	"INSERT INTO meta VALUES ('index_sig', 'an old list');"
+	"CREATE TABLE audit (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL,"
+	"  detail TEXT NOT NULL, hash TEXT NOT NULL);"
+	"CREATE TABLE secrets (name TEXT PRIMARY KEY, box BLOB NOT NULL,"
+	"  updated INTEGER NOT NULL);"
+	"CREATE TABLE blobs (id TEXT PRIMARY KEY, size INTEGER NOT NULL,"
+	"  refs INTEGER NOT NULL, created INTEGER NOT NULL);"
+	"CREATE TABLE series (id TEXT PRIMARY KEY, doctype TEXT NOT NULL,"
+	"  source TEXT NOT NULL, key TEXT NOT NULL, unit TEXT NOT NULL, step INTEGER NOT NULL,"
+	"  phase INTEGER NOT NULL, span INTEGER NOT NULL, tz TEXT NOT NULL, meta TEXT,"
+	"  points INTEGER NOT NULL DEFAULT 0, t_first INTEGER, t_last INTEGER,"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL, UNIQUE (doctype, source, key));"
+	"CREATE TABLE chunks (series_id TEXT NOT NULL REFERENCES series(id) ON DELETE CASCADE,"
+	"  start INTEGER NOT NULL, t_first INTEGER NOT NULL, t_last INTEGER NOT NULL,"
+	"  present INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (series_id, start))"
+	"  WITHOUT ROWID;"
+	"CREATE TABLE imports (id TEXT PRIMARY KEY, format TEXT NOT NULL, name TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL, status TEXT NOT NULL, stats TEXT NOT NULL,"
+	"  created INTEGER NOT NULL);"
+	"INSERT INTO records VALUES ('0190aaaa-0000-7000-8000-000000000002', 'bank.transaction',"
+	"  2, 1000, '{\"category\":\"food\",\"amount\":-3}', 'import:ofx', 'imp1', 10, 20,"
+	"  '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff');"
+	"INSERT INTO records VALUES ('0190aaaa-0000-7000-8000-000000000001', 'bank.transaction',"
+	"  1, 2000, '{\"category\":\"rent\",\"amount\":-700}', 'api', '', 30, 30, NULL);"
+	"INSERT INTO records VALUES ('0190aaaa-0000-7000-8000-000000000003', 'mobility.trip',"
+	"  1, 3000, '{\"mode\":\"bike\"}', 'api', '', 40, 40, NULL);"
+	"PRAGMA user_version=4;";
+
+static enum cmn_rc collect_ids(const struct record_meta *m, const char *data,
+			       const struct query_value *k, void *out)
+{
+	(void)data;
+	(void)k;
+	strcat(out, m->id + 34); /* the last two digits */
+	strcat(out, " ");
+	return CMN_OK;
+}
+
+/* an existing store of version 4 is moved to the lean records, whole */
+static void records_migrate_to_lean_layout(void **state)
+{
+	struct fixture *f = *state;
+	struct person p;
+	struct pstore *ps;
+	struct record_meta m = {0};
+	struct store_query q = {0};
+	char hash[CRYPT_PWHASH_LEN], path[300], seen[64] = "", *data = NULL;
+	const char *const suffix[] = {"", "-wal", "-shm"};
+	sqlite3 *db;
+
+	assert_int_equal(crypt_password_hash("pw-olga-correct-horse", hash), CMN_OK);
+	assert_int_equal(store_person_add(f->s, "olga", "resident", NULL, hash, &p), CMN_OK);
+	person_path(f, p.id, path, sizeof(path));
+	for (size_t i = 0; i < 3; i++) {
+		char name[320];
+
+		snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
+		unlink(name);
+	}
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, v4_schema, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_person_store(f->s, p.id, &ps), CMN_OK);
+	assert_int_equal(pstore_record_get(ps, "bank.transaction",
+					   "0190aaaa-0000-7000-8000-000000000002", &m, &data), CMN_OK);
+	assert_string_equal(data, "{\"category\":\"food\",\"amount\":-3}");
+	free(data);
+	assert_string_equal(m.id, "0190aaaa-0000-7000-8000-000000000002");
+	assert_string_equal(m.doctype, "bank.transaction");
+	assert_int_equal(m.rev, 2);
+	assert_int_equal(m.t, 1000);
+	assert_string_equal(m.source, "import:ofx");
+	assert_string_equal(m.import_id, "imp1");
+	assert_int_equal(m.created, 10);
+	assert_int_equal(m.updated, 20);
+	assert_string_equal(m.dedupe, "00112233445566778899aabbccddeeff");
+	assert_int_equal(pstore_record_get(ps, "mobility.trip",
+					   "0190aaaa-0000-7000-8000-000000000002", &m, &data),
+			 CMN_ERR_NOT_FOUND);
+
+	/* queries: by id, by a field (its index made again), by time */
+	q.doctype = "bank.transaction";
+	q.limit = 10;
+	assert_int_equal(pstore_record_query(ps, &q, collect_ids, seen), CMN_OK);
+	assert_string_equal(seen, "01 02 ");
+	seen[0] = '\0';
+	q.nfilters = 1;
+	q.filters[0].field = "category";
+	q.filters[0].op = QOP_EQ;
+	q.filters[0].nv = 1;
+	q.filters[0].v[0].type = QV_TEXT;
+	q.filters[0].v[0].text = "food";
+	assert_int_equal(pstore_record_query(ps, &q, collect_ids, seen), CMN_OK);
+	assert_string_equal(seen, "02 ");
+	seen[0] = '\0';
+	q.nfilters = 0;
+	q.doctype = "mobility.trip";
+	q.sort = QSORT_TIME;
+	assert_int_equal(pstore_record_query(ps, &q, collect_ids, seen), CMN_OK);
+	assert_string_equal(seen, "03 ");
+
+	/* the dedupe key still holds: the same key is refused, a new one not */
+	crypt_uuid7_new(m.id);
+	snprintf(m.doctype, sizeof(m.doctype), "bank.transaction");
+	snprintf(m.dedupe, sizeof(m.dedupe), "%s",
+		 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+	assert_int_equal(pstore_record_insert(ps, &m, "{}", NULL), CMN_ERR_EXISTS);
+	m.dedupe[0] = 'f';
+	assert_int_equal(pstore_record_insert(ps, &m, "{}", NULL), CMN_OK);
+	/* ids that are not UUIDs name nothing, and are refused on insert */
+	assert_int_equal(pstore_record_get(ps, "bank.transaction", "' OR 1=1--", &m, NULL),
+			 CMN_ERR_NOT_FOUND);
+	snprintf(m.id, sizeof(m.id), "not-a-uuid");
+	assert_int_equal(pstore_record_insert(ps, &m, "{}", NULL), CMN_ERR_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(persons_and_sessions, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(records_and_audit, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(records_migrate_to_lean_layout, check_setup,
+						check_teardown),
 		cmocka_unit_test_setup_teardown(secrets_are_encrypted, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(erasure_removes_the_store, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(blobs_are_encrypted_and_counted, check_setup, check_teardown),

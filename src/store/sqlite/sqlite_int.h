@@ -13,6 +13,7 @@
 #include "store/store.h"
 
 #define CONN_STMT_MAX 48 /* prepared statements cached per connection */
+#define PSTORE_KINDS_MAX 32 /* doctype numbers cached per person handle */
 
 /* One SQLite connection with its cache of prepared statements, keyed by
  * the address of their (static) SQL text. */
@@ -45,6 +46,11 @@ struct pstore {
 	int64_t last_used;                /* for the per-thread LRU */
 	int tx_depth;                     /* nested pstore_tx_begin calls */
 	bool tx_failed;                   /* an inner part failed: roll back */
+	struct {                          /* the table kinds, as far as read */
+		char doctype[CMN_DOCTYPE_NAME_MAX + 1];
+		int64_t n;
+	} kinds[PSTORE_KINDS_MAX];
+	int nkinds;
 };
 
 /* conn_open - opens path with WAL, foreign keys and a busy timeout. */

@@ -57,12 +57,127 @@ static const char *const person_migrations[] = {
 	"CREATE TABLE imports ("
 	"  id TEXT PRIMARY KEY, format TEXT NOT NULL, name TEXT NOT NULL, sha256 TEXT NOT NULL,"
 	"  status TEXT NOT NULL, stats TEXT NOT NULL, created INTEGER NOT NULL);",
+	/* 5: lean records: every index entry began with the doctype's name
+	 * and ended with the 36 characters of an id, two thirds of a store
+	 * and of an import's time; now a doctype is a number (kinds), an id
+	 * its 16 bytes, a dedupe key the first 16 bytes of its hash (with
+	 * uuid_blob and key_blob, functions of this file) */
+	"CREATE TABLE kinds (n INTEGER PRIMARY KEY, doctype TEXT NOT NULL UNIQUE);"
+	"INSERT INTO kinds(doctype) SELECT DISTINCT doctype FROM records ORDER BY doctype;"
+	"CREATE TABLE records_5 ("
+	"  id BLOB NOT NULL, dt INTEGER NOT NULL, rev INTEGER NOT NULL, t INTEGER,"
+	"  data TEXT NOT NULL, source TEXT NOT NULL, import_id TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL, dedupe BLOB);"
+	"INSERT INTO records_5(id, dt, rev, t, data, source, import_id, created, updated, dedupe)"
+	"  SELECT uuid_blob(r.id), k.n, r.rev, r.t, r.data, r.source, r.import_id, r.created,"
+	"  r.updated, key_blob(r.dedupe) FROM records r JOIN kinds k ON k.doctype = r.doctype"
+	"  ORDER BY r.rowid;"
+	"DROP TABLE records;"
+	"ALTER TABLE records_5 RENAME TO records;"
+	"CREATE UNIQUE INDEX records_by_id ON records(dt, id);"
+	"CREATE INDEX records_by_t ON records(dt, t, id);"
+	"CREATE INDEX records_by_created ON records(dt, created, id);"
+	"CREATE INDEX records_by_updated ON records(dt, updated, id);"
+	"CREATE UNIQUE INDEX records_dedupe ON records(dt, dedupe) WHERE dedupe IS NOT NULL;"
+	/* the field indexes went with the old table: made again on open */
+	"DELETE FROM meta WHERE key = 'index_sig';",
 };
 
 #define PERSON_SCHEMA_VERSION ((int)(sizeof(person_migrations) / sizeof(*person_migrations)))
+#define DEDUPE_BYTES 16 /* of a dedupe key's hash: 128 bits, as a UUID */
+
+/* uuid_blob(text) - the 16 bytes of a UUID's text; NULL when not one. */
+static void sql_uuid_blob(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *text = sqlite3_value_text(argv[0]);
+	unsigned char b[16];
+
+	(void)argc;
+	if (text && crypt_uuid_parse((const char *)text, b))
+		sqlite3_result_blob(cx, b, sizeof(b), SQLITE_TRANSIENT);
+	else
+		sqlite3_result_null(cx);
+}
+
+/* key_blob(hex) - the first DEDUPE_BYTES of a hex dedupe key; NULL when
+ * not one. */
+static void sql_key_blob(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *text = sqlite3_value_text(argv[0]);
+	unsigned char b[DEDUPE_BYTES];
+
+	(void)argc;
+	if (text && str_unhex(b, (const char *)text, sizeof(b)))
+		sqlite3_result_blob(cx, b, sizeof(b), SQLITE_TRANSIENT);
+	else
+		sqlite3_result_null(cx);
+}
+
+/* migrate - brings a person's store to PERSON_SCHEMA_VERSION, with the
+ * functions its migrations call. */
+static enum cmn_rc migrate(struct conn *c)
+{
+	static const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY;
+
+	if (sqlite3_create_function(c->db, "uuid_blob", 1, flags, NULL, sql_uuid_blob, NULL,
+				    NULL) != SQLITE_OK ||
+	    sqlite3_create_function(c->db, "key_blob", 1, flags, NULL, sql_key_blob, NULL,
+				    NULL) != SQLITE_OK)
+		return conn_err(c, sqlite3_errcode(c->db));
+	return conn_migrate(c, person_migrations, PERSON_SCHEMA_VERSION);
+}
+
+/* kind_of - the number that stands for doctype in the records of this
+ * store (the table kinds). With create, a doctype seen for the first time
+ * gets one, inside the caller's transaction; without, CMN_ERR_NOT_FOUND. */
+static enum cmn_rc kind_of(struct pstore *ps, const char *doctype, bool create, int64_t *n)
+{
+	static const char q_get[] = "SELECT n FROM kinds WHERE doctype = ?";
+	static const char q_add[] = "INSERT INTO kinds(doctype) VALUES (?)";
+	sqlite3_stmt *st;
+	int sr;
+
+	for (int i = 0; i < ps->nkinds; i++)
+		if (strcmp(ps->kinds[i].doctype, doctype) == 0) {
+			*n = ps->kinds[i].n;
+			return CMN_OK;
+		}
+	if (strlen(doctype) > CMN_DOCTYPE_NAME_MAX)
+		return CMN_ERR_NOT_FOUND;
+	if (!(st = conn_stmt(&ps->c, q_get)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, doctype, -1, SQLITE_STATIC);
+	sr = sqlite3_step(st);
+	if (sr == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (sr == SQLITE_DONE && create) {
+		if (!(st = conn_stmt(&ps->c, q_add)))
+			return CMN_ERR_STORE;
+		sqlite3_bind_text(st, 1, doctype, -1, SQLITE_STATIC);
+		sr = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (sr != SQLITE_DONE)
+			return conn_err(&ps->c, sr);
+		*n = sqlite3_last_insert_rowid(ps->c.db);
+		sr = SQLITE_ROW;
+	}
+	if (sr != SQLITE_ROW)
+		return sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(&ps->c, sr);
+	/* a number made in a transaction that is rolled back is forgotten
+	 * with it (pstore_tx_end, ensure_indexes) */
+	if (ps->nkinds < PSTORE_KINDS_MAX) {
+		str_copy(ps->kinds[ps->nkinds].doctype, sizeof(ps->kinds[0].doctype), doctype);
+		ps->kinds[ps->nkinds++].n = *n;
+	}
+	return CMN_OK;
+}
 
 /* ensure_indexes - creates the field indexes of the registry when the
- * store was last indexed for another list. */
+ * store was last indexed for another list. Each is partial, on the rows
+ * of its doctype only, and ends with the id for a stable order; it begins
+ * with the doctype's number all the same (one byte), without which the
+ * planner does not see that it gives the order of a query. */
 static enum cmn_rc ensure_indexes(struct pstore *ps)
 {
 	static const char q_get[] = "SELECT value FROM meta WHERE key = 'index_sig'";
@@ -70,31 +185,46 @@ static enum cmn_rc ensure_indexes(struct pstore *ps)
 	struct store *s = ps->s;
 	sqlite3_stmt *st;
 	char sig[CRYPT_HASH_HEX_LEN] = "";
-	enum cmn_rc rc = CMN_OK;
-	struct buf sql;
+	enum cmn_rc rc;
+	struct buf sql, list;
 
 	if (!(st = conn_stmt(&ps->c, q_get)))
 		return CMN_ERR_STORE;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		str_copy(sig, sizeof(sig), (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
+	/* the list is copied out of the lock: the SQL below may wait for
+	 * another writer of this store */
+	buf_init(&list, 1 << 20);
 	pthread_mutex_lock(&s->lock);
 	if (strcmp(sig, s->index_sig) == 0 || s->nindexes == 0) {
 		pthread_mutex_unlock(&s->lock);
+		buf_release(&list);
 		return CMN_OK;
 	}
-	buf_init(&sql, 1 << 20);
-	buf_puts(&sql, "BEGIN IMMEDIATE;");
-	for (size_t i = 0; i < s->nindexes && rc == CMN_OK; i++) {
-		/* names were checked by the registry: [a-z0-9_.] only */
-		rc = buf_printf(&sql,
-				"CREATE INDEX IF NOT EXISTS \"f:%s:%s\" ON records(doctype,"
-				" json_extract(data, '$.%s'), id) WHERE doctype = '%s';",
-				s->indexes[i].doctype, s->indexes[i].field, s->indexes[i].field,
-				s->indexes[i].doctype);
-	}
 	str_copy(sig, sizeof(sig), s->index_sig);
+	rc = CMN_OK;
+	for (size_t i = 0; i < s->nindexes && rc == CMN_OK; i++)
+		rc = buf_printf(&list, "%s %s\n", s->indexes[i].doctype, s->indexes[i].field);
 	pthread_mutex_unlock(&s->lock);
+	buf_init(&sql, 1 << 20);
+	if (rc == CMN_OK)
+		rc = conn_exec(&ps->c, "BEGIN IMMEDIATE");
+	for (char *p = list.data, *nl; rc == CMN_OK && p && (nl = strchr(p, '\n')); p = nl + 1) {
+		char *field = memchr(p, ' ', (size_t)(nl - p));
+		int64_t kind;
+
+		*field++ = '\0';
+		*nl = '\0';
+		rc = kind_of(ps, p, true, &kind);
+		/* names were checked by the registry: [a-z0-9_.] only */
+		if (rc == CMN_OK)
+			rc = buf_printf(&sql,
+					"CREATE INDEX IF NOT EXISTS \"f:%s:%s\" ON records(dt,"
+					" json_extract(data, '$.%s'), id) WHERE dt = %lld;",
+					p, field, field, (long long)kind);
+	}
+	buf_release(&list);
 	if (rc == CMN_OK)
 		rc = conn_exec(&ps->c, sql.data);
 	buf_release(&sql);
@@ -106,8 +236,10 @@ static enum cmn_rc ensure_indexes(struct pstore *ps)
 	}
 	if (rc == CMN_OK)
 		rc = conn_exec(&ps->c, "COMMIT");
-	else
+	if (rc != CMN_OK) {
 		conn_exec(&ps->c, "ROLLBACK");
+		ps->nkinds = 0;
+	}
 	return rc;
 }
 
@@ -129,7 +261,7 @@ enum cmn_rc pstore_create(struct store *s, const char *person_id)
 	rc = conn_open(&c, path, true);
 	if (rc != CMN_OK)
 		return rc;
-	rc = conn_migrate(&c, person_migrations, PERSON_SCHEMA_VERSION);
+	rc = migrate(&c);
 	conn_close(&c);
 	chmod(path, 0600);
 	return rc;
@@ -148,7 +280,7 @@ enum cmn_rc pstore_open_int(struct store *s, const char *person_id, struct pstor
 		return rc;
 	ps->s = s;
 	str_copy(ps->person_id, sizeof(ps->person_id), person_id);
-	rc = conn_migrate(&ps->c, person_migrations, PERSON_SCHEMA_VERSION);
+	rc = migrate(&ps->c);
 	if (rc == CMN_OK)
 		rc = ensure_indexes(ps);
 	if (rc != CMN_OK)
@@ -252,6 +384,7 @@ enum cmn_rc pstore_tx_end(struct pstore *ps, enum cmn_rc rc)
 		rc = conn_exec(&ps->c, "COMMIT");
 	if (ps->tx_failed || rc != CMN_OK) {
 		conn_exec(&ps->c, "ROLLBACK");
+		ps->nkinds = 0; /* numbers given in it are given back */
 		if (rc == CMN_OK)
 			rc = CMN_ERR_CONFLICT; /* an inner part failed earlier */
 	}
@@ -359,28 +492,34 @@ enum cmn_rc pstore_audit_verify(struct pstore *ps, int64_t *count, int64_t *bad)
 
 /* ---- records ------------------------------------------------------------ */
 
-#define META_COLS "id, doctype, rev, t, source, import_id, created, updated, dedupe"
-#define DATA_COL  9 /* data, after META_COLS */
-#define SORT_COL  10 /* a query's sort key, after data */
+/*
+ * A record's row holds its id as the 16 bytes of its UUID, its doctype as
+ * a number (kind_of) and its dedupe key as DEDUPE_BYTES bytes: the indexes
+ * begin with these, so that an entry takes about 30 bytes instead of 90.
+ * The bytes of a UUID order as its lowercase text, so id order is kept.
+ */
+#define META_COLS "id, rev, t, source, import_id, created, updated, dedupe"
+#define DATA_COL  8 /* data, after META_COLS */
+#define SORT_COL  9 /* a query's sort key, after data */
 
-static void meta_row(sqlite3_stmt *st, struct record_meta *m)
+static void meta_row(sqlite3_stmt *st, const char *doctype, struct record_meta *m)
 {
 	const char *t;
 
-	t = (const char *)sqlite3_column_text(st, 0);
-	str_copy(m->id, sizeof(m->id), t ? t : "");
-	t = (const char *)sqlite3_column_text(st, 1);
-	str_copy(m->doctype, sizeof(m->doctype), t ? t : "");
-	m->rev = sqlite3_column_int64(st, 2);
-	m->t = sqlite3_column_type(st, 3) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 3);
-	t = (const char *)sqlite3_column_text(st, 4);
+	m->id[0] = m->dedupe[0] = '\0';
+	if (sqlite3_column_bytes(st, 0) == 16)
+		crypt_uuid_format(sqlite3_column_blob(st, 0), m->id);
+	str_copy(m->doctype, sizeof(m->doctype), doctype);
+	m->rev = sqlite3_column_int64(st, 1);
+	m->t = sqlite3_column_type(st, 2) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 2);
+	t = (const char *)sqlite3_column_text(st, 3);
 	str_copy(m->source, sizeof(m->source), t ? t : "");
-	t = (const char *)sqlite3_column_text(st, 5);
+	t = (const char *)sqlite3_column_text(st, 4);
 	str_copy(m->import_id, sizeof(m->import_id), t ? t : "");
-	m->created = sqlite3_column_int64(st, 6);
-	m->updated = sqlite3_column_int64(st, 7);
-	t = (const char *)sqlite3_column_text(st, 8);
-	str_copy(m->dedupe, sizeof(m->dedupe), t ? t : "");
+	m->created = sqlite3_column_int64(st, 5);
+	m->updated = sqlite3_column_int64(st, 6);
+	if (sqlite3_column_bytes(st, 7) == DEDUPE_BYTES)
+		str_hex(m->dedupe, sqlite3_column_blob(st, 7), DEDUPE_BYTES);
 }
 
 static void bind_t(sqlite3_stmt *st, int at, int64_t t)
@@ -396,29 +535,53 @@ static void object_name(char *out, size_t n, const struct record_meta *m)
 	snprintf(out, n, "%s/%s", m->doctype, m->id);
 }
 
+/* record_key - binds the doctype's number and the id's bytes of a record
+ * at ?1 and ?2; CMN_ERR_NOT_FOUND when the store has no such record. */
+static enum cmn_rc record_key(struct pstore *ps, sqlite3_stmt *st, const char *doctype,
+			      const char *id, unsigned char b[16])
+{
+	int64_t kind;
+	enum cmn_rc rc;
+
+	if (!crypt_uuid_parse(id, b))
+		return CMN_ERR_NOT_FOUND;
+	if ((rc = kind_of(ps, doctype, false, &kind)) != CMN_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, kind);
+	sqlite3_bind_blob(st, 2, b, 16, SQLITE_STATIC);
+	return CMN_OK;
+}
+
 enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, const char *data,
 				 const char *actor)
 {
-	static const char q[] = "INSERT INTO records(id, doctype, rev, t, data, source, import_id,"
+	static const char q[] = "INSERT INTO records(dt, id, rev, t, data, source, import_id,"
 				" created, updated, dedupe) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)"
 				/* a duplicate is an answer, not a failure that would
 				 * roll back an import around this insert; one statement,
 				 * and no bound doctype compared with the partial field
 				 * indexes (that would re-prepare it at every bind) */
-				" ON CONFLICT(doctype, dedupe) WHERE dedupe IS NOT NULL DO NOTHING";
+				" ON CONFLICT(dt, dedupe) WHERE dedupe IS NOT NULL DO NOTHING";
+	unsigned char id[16], dedupe[DEDUPE_BYTES];
 	char object[160];
 	sqlite3_stmt *st;
+	int64_t kind;
 	enum cmn_rc rc;
 	int sr;
 
+	if (!crypt_uuid_parse(meta->id, id) ||
+	    (meta->dedupe[0] && !str_unhex(dedupe, meta->dedupe, sizeof(dedupe))))
+		return CMN_ERR_INVALID;
 	meta->rev = 1;
 	meta->created = meta->updated = time_now_ms();
 	if ((rc = pstore_tx_begin(ps)) != CMN_OK)
 		return rc;
+	if ((rc = kind_of(ps, meta->doctype, true, &kind)) != CMN_OK)
+		return pstore_tx_end(ps, rc);
 	if (!(st = conn_stmt(&ps->c, q)))
 		return pstore_tx_end(ps, CMN_ERR_STORE);
-	sqlite3_bind_text(st, 1, meta->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, meta->doctype, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 1, kind);
+	sqlite3_bind_blob(st, 2, id, sizeof(id), SQLITE_STATIC);
 	bind_t(st, 3, meta->t);
 	sqlite3_bind_text(st, 4, data, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, meta->source, -1, SQLITE_STATIC);
@@ -426,7 +589,7 @@ enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, co
 	sqlite3_bind_int64(st, 7, meta->created);
 	sqlite3_bind_int64(st, 8, meta->updated);
 	if (meta->dedupe[0])
-		sqlite3_bind_text(st, 9, meta->dedupe, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 9, dedupe, sizeof(dedupe), SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 9);
 	sr = sqlite3_step(st);
@@ -447,19 +610,19 @@ enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, co
 enum cmn_rc pstore_record_get(struct pstore *ps, const char *doctype, const char *id,
 			      struct record_meta *meta, char **data)
 {
-	static const char q[] = "SELECT " META_COLS ", data FROM records"
-				" WHERE id = ? AND doctype = ?";
+	static const char q[] = "SELECT " META_COLS ", data FROM records WHERE dt = ?1 AND id = ?2";
 	sqlite3_stmt *st = conn_stmt(&ps->c, q);
-	enum cmn_rc rc = CMN_OK;
+	unsigned char b[16];
+	enum cmn_rc rc;
 	int sr;
 
 	if (!st)
 		return CMN_ERR_STORE;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, doctype, -1, SQLITE_STATIC);
+	if ((rc = record_key(ps, st, doctype, id, b)) != CMN_OK)
+		return rc;
 	sr = sqlite3_step(st);
 	if (sr == SQLITE_ROW) {
-		meta_row(st, meta);
+		meta_row(st, doctype, meta);
 		if (data) {
 			*data = strdup((const char *)sqlite3_column_text(st, DATA_COL));
 			if (!*data)
@@ -477,14 +640,16 @@ static enum cmn_rc current_rev(struct pstore *ps, const char *doctype, const cha
 			       int64_t *rev, int64_t *created, char *import_id, char *source)
 {
 	static const char q[] = "SELECT rev, created, import_id, source FROM records"
-				" WHERE id = ? AND doctype = ?";
+				" WHERE dt = ?1 AND id = ?2";
 	sqlite3_stmt *st = conn_stmt(&ps->c, q);
+	unsigned char b[16];
+	enum cmn_rc rc;
 	int sr;
 
 	if (!st)
 		return CMN_ERR_STORE;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, doctype, -1, SQLITE_STATIC);
+	if ((rc = record_key(ps, st, doctype, id, b)) != CMN_OK)
+		return rc;
 	sr = sqlite3_step(st);
 	if (sr == SQLITE_ROW) {
 		*rev = sqlite3_column_int64(st, 0);
@@ -502,8 +667,9 @@ static enum cmn_rc current_rev(struct pstore *ps, const char *doctype, const cha
 enum cmn_rc pstore_record_replace(struct pstore *ps, struct record_meta *meta, int64_t expect_rev,
 				  const char *data, const char *actor)
 {
-	static const char q[] = "UPDATE records SET rev = rev + 1, t = ?, data = ?,"
-				" updated = ? WHERE id = ? AND doctype = ? AND rev = ?";
+	static const char q[] = "UPDATE records SET rev = rev + 1, t = ?3, data = ?4,"
+				" updated = ?5 WHERE dt = ?1 AND id = ?2 AND rev = ?6";
+	unsigned char b[16];
 	char object[160];
 	sqlite3_stmt *st;
 	int64_t rev = 0, created = 0;
@@ -520,14 +686,14 @@ enum cmn_rc pstore_record_replace(struct pstore *ps, struct record_meta *meta, i
 		return pstore_tx_end(ps, rc);
 	if (!(st = conn_stmt(&ps->c, q)))
 		return pstore_tx_end(ps, CMN_ERR_STORE);
+	if ((rc = record_key(ps, st, meta->doctype, meta->id, b)) != CMN_OK)
+		return pstore_tx_end(ps, rc);
 	meta->updated = time_now_ms();
 	meta->created = created;
 	meta->rev = rev + 1;
-	bind_t(st, 1, meta->t);
-	sqlite3_bind_text(st, 2, data, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, meta->updated);
-	sqlite3_bind_text(st, 4, meta->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, meta->doctype, -1, SQLITE_STATIC);
+	bind_t(st, 3, meta->t);
+	sqlite3_bind_text(st, 4, data, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, meta->updated);
 	sqlite3_bind_int64(st, 6, rev);
 	sr = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -541,8 +707,9 @@ enum cmn_rc pstore_record_replace(struct pstore *ps, struct record_meta *meta, i
 enum cmn_rc pstore_record_delete(struct pstore *ps, const char *doctype, const char *id,
 				 int64_t expect_rev, const char *actor)
 {
-	static const char q[] = "DELETE FROM records WHERE id = ? AND doctype = ?";
+	static const char q[] = "DELETE FROM records WHERE dt = ?1 AND id = ?2";
 	char object[160], import_id[CRYPT_ID_LEN];
+	unsigned char b[16];
 	sqlite3_stmt *st;
 	int64_t rev = 0, created = 0;
 	enum cmn_rc rc;
@@ -557,8 +724,8 @@ enum cmn_rc pstore_record_delete(struct pstore *ps, const char *doctype, const c
 		return pstore_tx_end(ps, rc);
 	if (!(st = conn_stmt(&ps->c, q)))
 		return pstore_tx_end(ps, CMN_ERR_STORE);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, doctype, -1, SQLITE_STATIC);
+	if ((rc = record_key(ps, st, doctype, id, b)) != CMN_OK)
+		return pstore_tx_end(ps, rc);
 	sr = sqlite3_step(st);
 	sqlite3_reset(st);
 	rc = sr == SQLITE_DONE ? CMN_OK : conn_err(&ps->c, sr);
@@ -615,15 +782,15 @@ static enum cmn_rc sort_expr(struct buf *b, const struct store_query *q)
 	return CMN_ERR_INVALID;
 }
 
-static enum cmn_rc build_query(struct buf *sql, const struct store_query *q)
+/* build_query - the SQL of q over the records of kind (a literal, so that
+ * the planner may use the partial field indexes of that doctype). */
+static enum cmn_rc build_query(struct buf *sql, const struct store_query *q, int64_t kind)
 {
 	enum cmn_rc rc;
 
-	if (!str_is_name(q->doctype, CMN_DOCTYPE_NAME_MAX, true))
-		return CMN_ERR_INVALID;
 	buf_puts(sql, "SELECT " META_COLS ", data, ");
 	sort_expr(sql, q);
-	rc = buf_printf(sql, " FROM records WHERE doctype = '%s'", q->doctype);
+	rc = buf_printf(sql, " FROM records WHERE dt = %lld", (long long)kind);
 	for (size_t i = 0; i < q->nfilters && rc == CMN_OK; i++) {
 		const struct query_filter *f = &q->filters[i];
 
@@ -673,11 +840,20 @@ enum cmn_rc pstore_record_query(struct pstore *ps, const struct store_query *q,
 {
 	struct buf sql;
 	sqlite3_stmt *st = NULL;
+	unsigned char after[16];
+	int64_t kind = 0; /* no kind is 0: a doctype never written has no rows */
 	enum cmn_rc rc;
 	int at = 1, sr = SQLITE_DONE;
 
+	if (!str_is_name(q->doctype, CMN_DOCTYPE_NAME_MAX, true))
+		return CMN_ERR_INVALID;
+	if (q->has_after && !crypt_uuid_parse(q->after_id, after))
+		return CMN_ERR_INVALID;
+	rc = kind_of(ps, q->doctype, false, &kind);
+	if (rc != CMN_OK && rc != CMN_ERR_NOT_FOUND)
+		return rc;
 	buf_init(&sql, 16384);
-	rc = build_query(&sql, q);
+	rc = build_query(&sql, q, kind);
 	if (rc == CMN_OK && sqlite3_prepare_v2(ps->c.db, sql.data, -1, &st, NULL) != SQLITE_OK)
 		rc = conn_err(&ps->c, sqlite3_errcode(ps->c.db));
 	buf_release(&sql);
@@ -693,14 +869,14 @@ enum cmn_rc pstore_record_query(struct pstore *ps, const struct store_query *q,
 	if (q->has_after) {
 		if (q->sort != QSORT_ID)
 			bind_value(st, at++, &q->after_key);
-		sqlite3_bind_text(st, at++, q->after_id, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, at++, after, sizeof(after), SQLITE_STATIC);
 	}
 	sqlite3_bind_int64(st, at, (int64_t)q->limit);
 	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
 		struct record_meta m;
 		struct query_value key = {.type = QV_TEXT, .text = ""};
 
-		meta_row(st, &m);
+		meta_row(st, q->doctype, &m);
 		switch (sqlite3_column_type(st, SORT_COL)) {
 		case SQLITE_INTEGER:
 			key.type = QV_INT;
@@ -711,6 +887,9 @@ enum cmn_rc pstore_record_query(struct pstore *ps, const struct store_query *q,
 			key.r = sqlite3_column_double(st, SORT_COL);
 			break;
 		case SQLITE_NULL:
+			break;
+		case SQLITE_BLOB: /* the id: its text, as given to the cursor */
+			key.text = m.id;
 			break;
 		default:
 			key.text = (const char *)sqlite3_column_text(st, SORT_COL);
