@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "account/ratelimit.h"
+#include "consent/grant.h"
 #include "crypto/crypt.h"
 #include "http/http.h"
 #include "record/doctype.h"
@@ -25,6 +26,7 @@ struct import_jobs;
 
 struct app {
 	struct store *store;
+	const struct keyring *keys;       /* the platform key (signatures of receipts) */
 	struct registry *registry;
 	struct ratelimit *limits;
 	const char *web_dir;              /* static files, or NULL */
@@ -38,6 +40,15 @@ enum auth_need {
 	AUTH_PERSON,                      /* a session or an API token */
 	AUTH_SESSION,                     /* a session only (not a token) */
 	AUTH_ADMIN,                       /* a person with the admin role */
+};
+
+/* What a service holding an OAuth access token (bound to one grant) may
+ * do on a route. A route says nothing: the service is refused there. */
+enum grant_route {
+	GRANT_ROUTE_NONE,                 /* not for services */
+	GRANT_ROUTE_RECORDS,              /* reads of the doctype in {doctype} */
+	GRANT_ROUTE_SERIES,               /* reads of series, checked by the handler */
+	GRANT_ROUTE_FILES,                /* reads of files (document.file) */
 };
 
 /* How JSON is written: compact, and numbers with 15 significant digits, so
@@ -57,6 +68,7 @@ struct route {
 	enum auth_need auth;
 	const char *body_schema;          /* JSON Schema text of the body, or NULL */
 	const char *summary;              /* one line, for humans */
+	enum grant_route grant;           /* what a service may do here */
 };
 
 struct api_ctx {
@@ -74,7 +86,11 @@ struct api_ctx {
 	char token_id[CRYPT_ID_LEN];
 	char token_name[CMN_TOKEN_NAME_MAX + 1];
 	char session_hash[CRYPT_HASH_HEX_LEN];
-	char actor[64];                   /* for the audit chain: "person:ID" or "token:ID" */
+	char actor[96];                   /* for the audit chain: "person:ID", "token:ID",
+					   * "service:CLIENT/grant:GRANT" */
+	bool via_grant;                   /* a service's access token: see grant */
+	struct grant grant;               /* the grant the token is bound to */
+	char client_id[CRYPT_ID_LEN];     /* the service */
 };
 
 /* api_handle - the http_handler of the API (app is a struct app). */
@@ -145,6 +161,9 @@ extern const struct route api_files_routes[];
 extern const struct route api_series_routes[];
 extern const struct route api_imports_routes[];
 extern const struct route api_devspace_routes[];
+extern const struct route api_consents_routes[];
+extern const struct route api_oauth_routes[];
+extern const struct route api_receipts_routes[];
 
 /* api_static - serves a file of app->web_dir for a non-API GET; false
  * when there is no such file. */

@@ -90,7 +90,7 @@ static enum cmn_rc verify(struct api_ctx *ctx)
 }
 
 const struct route api_audit_routes[] = {
-	{"GET", "/api/v1/audit", list, AUTH_PERSON, NULL, "My audit chain"},
-	{"GET", "/api/v1/audit/verify", verify, AUTH_PERSON, NULL, "Check my audit chain"},
-	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL},
+	{"GET", "/api/v1/audit", list, AUTH_PERSON, NULL, "My audit chain", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/audit/verify", verify, AUTH_PERSON, NULL, "Check my audit chain", GRANT_ROUTE_NONE},
+	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
 };

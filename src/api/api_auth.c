@@ -148,10 +148,10 @@ static enum cmn_rc erase_me(struct api_ctx *ctx)
 	"{\"type\":\"string\"}}}"
 
 const struct route api_auth_routes[] = {
-	{"POST", "/api/v1/auth/login", login, AUTH_NONE, LOGIN_SCHEMA, "Log in; sets the session cookie"},
-	{"POST", "/api/v1/auth/logout", logout, AUTH_SESSION, NULL, "End this session"},
-	{"POST", "/api/v1/auth/password", password, AUTH_SESSION, PASSWORD_SCHEMA, "Change one's password"},
-	{"GET", "/api/v1/me", me, AUTH_PERSON, NULL, "Who am I"},
-	{"DELETE", "/api/v1/me", erase_me, AUTH_SESSION, ERASE_SCHEMA, "Erase my account and my store"},
-	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL},
+	{"POST", "/api/v1/auth/login", login, AUTH_NONE, LOGIN_SCHEMA, "Log in; sets the session cookie", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/auth/logout", logout, AUTH_SESSION, NULL, "End this session", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/auth/password", password, AUTH_SESSION, PASSWORD_SCHEMA, "Change one's password", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/me", me, AUTH_PERSON, NULL, "Who am I", GRANT_ROUTE_NONE},
+	{"DELETE", "/api/v1/me", erase_me, AUTH_SESSION, ERASE_SCHEMA, "Erase my account and my store", GRANT_ROUTE_NONE},
+	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
 };

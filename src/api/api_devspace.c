@@ -248,10 +248,10 @@ static const char person_schema[] =
 
 const struct route api_devspace_routes[] = {
     {"GET", "/api/v1/devspace/datasets", datasets, AUTH_NONE, NULL,
-     "Synthetic datasets for developers"},
+     "Synthetic datasets for developers", GRANT_ROUTE_NONE},
     {"GET", "/api/v1/devspace/datasets/{name}", dataset, AUTH_NONE, NULL,
-     "One synthetic dataset, in its holder's format"},
+     "One synthetic dataset, in its holder's format", GRANT_ROUTE_NONE},
     {"POST", "/api/v1/devspace/persons", new_person, AUTH_PERSON, person_schema,
-     "A fictional person in the sandbox organisation"},
-    {NULL, NULL, NULL, AUTH_NONE, NULL, NULL},
+     "A fictional person in the sandbox organisation", GRANT_ROUTE_NONE},
+    {NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
 };

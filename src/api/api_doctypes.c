@@ -31,7 +31,7 @@ static enum cmn_rc show(struct api_ctx *ctx)
 }
 
 const struct route api_doctypes_routes[] = {
-	{"GET", "/api/v1/doctypes", list, AUTH_NONE, NULL, "The doctype registry"},
-	{"GET", "/api/v1/doctypes/{name}", show, AUTH_NONE, NULL, "One doctype's definition"},
-	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL},
+	{"GET", "/api/v1/doctypes", list, AUTH_NONE, NULL, "The doctype registry", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/doctypes/{name}", show, AUTH_NONE, NULL, "One doctype's definition", GRANT_ROUTE_NONE},
+	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
 };

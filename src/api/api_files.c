@@ -252,8 +252,8 @@ static enum cmn_rc erase(struct api_ctx *ctx)
 }
 
 const struct route api_files_routes[] = {
-	{"POST", "/api/v1/files", upload, AUTH_PERSON, NULL, "Upload a file (stored encrypted)"},
-	{"GET", "/api/v1/files/{id}", download, AUTH_PERSON, NULL, "Download a file"},
-	{"DELETE", "/api/v1/files/{id}", erase, AUTH_PERSON, NULL, "Delete a file"},
-	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL},
+	{"POST", "/api/v1/files", upload, AUTH_PERSON, NULL, "Upload a file (stored encrypted)", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/files/{id}", download, AUTH_PERSON, NULL, "Download a file", GRANT_ROUTE_NONE},
+	{"DELETE", "/api/v1/files/{id}", erase, AUTH_PERSON, NULL, "Delete a file", GRANT_ROUTE_NONE},
+	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
 };

@@ -40,7 +40,7 @@ static enum cmn_rc openapi(struct api_ctx *ctx)
 }
 
 const struct route api_health_routes[] = {
-	{"GET", "/api/v1/health", health, AUTH_NONE, NULL, "Is the server up?"},
-	{"GET", "/api/v1/openapi.json", openapi, AUTH_NONE, NULL, "This API, as OpenAPI 3.1"},
-	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL},
+	{"GET", "/api/v1/health", health, AUTH_NONE, NULL, "Is the server up?", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/openapi.json", openapi, AUTH_NONE, NULL, "This API, as OpenAPI 3.1", GRANT_ROUTE_NONE},
+	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
 };

@@ -164,11 +164,11 @@ static enum cmn_rc org_create(struct api_ctx *ctx)
 	"\"maxLength\":128},\"kind\":{\"type\":\"string\"}}}"
 
 const struct route api_persons_routes[] = {
-	{"GET", "/api/v1/persons", list, AUTH_ADMIN, NULL, "List persons"},
-	{"POST", "/api/v1/persons", create, AUTH_ADMIN, PERSON_SCHEMA, "Create a person"},
-	{"PATCH", "/api/v1/persons/{handle}", update, AUTH_ADMIN, PATCH_SCHEMA, "Disable, enable or change the role of a person"},
-	{"DELETE", "/api/v1/persons/{handle}", erase, AUTH_ADMIN, CONFIRM_SCHEMA, "Erase a person and their store"},
-	{"GET", "/api/v1/orgs", orgs, AUTH_ADMIN, NULL, "List organisations"},
-	{"POST", "/api/v1/orgs", org_create, AUTH_ADMIN, ORG_SCHEMA, "Create an organisation"},
-	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL},
+	{"GET", "/api/v1/persons", list, AUTH_ADMIN, NULL, "List persons", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/persons", create, AUTH_ADMIN, PERSON_SCHEMA, "Create a person", GRANT_ROUTE_NONE},
+	{"PATCH", "/api/v1/persons/{handle}", update, AUTH_ADMIN, PATCH_SCHEMA, "Disable, enable or change the role of a person", GRANT_ROUTE_NONE},
+	{"DELETE", "/api/v1/persons/{handle}", erase, AUTH_ADMIN, CONFIRM_SCHEMA, "Erase a person and their store", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/orgs", orgs, AUTH_ADMIN, NULL, "List organisations", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/orgs", org_create, AUTH_ADMIN, ORG_SCHEMA, "Create an organisation", GRANT_ROUTE_NONE},
+	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
 };

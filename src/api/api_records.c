@@ -480,11 +480,11 @@ static enum cmn_rc erase(struct api_ctx *ctx)
 #define OBJECT_SCHEMA "{\"type\":\"object\"}"
 
 const struct route api_records_routes[] = {
-	{"GET", "/api/v1/records/{doctype}", list, AUTH_PERSON, NULL, "List my records of a doctype"},
-	{"POST", "/api/v1/records/{doctype}", create, AUTH_PERSON, OBJECT_SCHEMA, "Create a record"},
-	{"GET", "/api/v1/records/{doctype}/{id}", get, AUTH_PERSON, NULL, "Read a record"},
-	{"PUT", "/api/v1/records/{doctype}/{id}", replace, AUTH_PERSON, OBJECT_SCHEMA, "Replace a record"},
-	{"PATCH", "/api/v1/records/{doctype}/{id}", patch, AUTH_PERSON, OBJECT_SCHEMA, "Merge-patch a record (RFC 7396)"},
-	{"DELETE", "/api/v1/records/{doctype}/{id}", erase, AUTH_PERSON, NULL, "Delete a record"},
-	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL},
+	{"GET", "/api/v1/records/{doctype}", list, AUTH_PERSON, NULL, "List my records of a doctype", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/records/{doctype}", create, AUTH_PERSON, OBJECT_SCHEMA, "Create a record", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/records/{doctype}/{id}", get, AUTH_PERSON, NULL, "Read a record", GRANT_ROUTE_NONE},
+	{"PUT", "/api/v1/records/{doctype}/{id}", replace, AUTH_PERSON, OBJECT_SCHEMA, "Replace a record", GRANT_ROUTE_NONE},
+	{"PATCH", "/api/v1/records/{doctype}/{id}", patch, AUTH_PERSON, OBJECT_SCHEMA, "Merge-patch a record (RFC 7396)", GRANT_ROUTE_NONE},
+	{"DELETE", "/api/v1/records/{doctype}/{id}", erase, AUTH_PERSON, NULL, "Delete a record", GRANT_ROUTE_NONE},
+	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
 };

@@ -542,10 +542,10 @@ static enum cmn_rc erase(struct api_ctx *ctx)
 	"\"string\",\"maxLength\":64},\"meta\":{\"type\":\"object\"}}}"
 
 const struct route api_series_routes[] = {
-	{"GET", "/api/v1/series", list, AUTH_PERSON, NULL, "My time series"},
-	{"POST", "/api/v1/series", create, AUTH_PERSON, SERIES_SCHEMA, "Create a time series"},
-	{"GET", "/api/v1/series/{id}", read, AUTH_PERSON, NULL, "Points or buckets of a series"},
-	{"DELETE", "/api/v1/series/{id}", erase, AUTH_PERSON, NULL, "Delete a range of points, or the series"},
-	{"POST", "/api/v1/series/{id}/points", append, AUTH_PERSON, NULL, "Append points (JSON or CSV)"},
-	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL},
+	{"GET", "/api/v1/series", list, AUTH_PERSON, NULL, "My time series", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/series", create, AUTH_PERSON, SERIES_SCHEMA, "Create a time series", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/series/{id}", read, AUTH_PERSON, NULL, "Points or buckets of a series", GRANT_ROUTE_NONE},
+	{"DELETE", "/api/v1/series/{id}", erase, AUTH_PERSON, NULL, "Delete a range of points, or the series", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/series/{id}/points", append, AUTH_PERSON, NULL, "Append points (JSON or CSV)", GRANT_ROUTE_NONE},
+	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
 };

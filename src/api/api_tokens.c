@@ -85,8 +85,8 @@ static enum cmn_rc revoke(struct api_ctx *ctx)
 	"\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":100}}}"
 
 const struct route api_tokens_routes[] = {
-	{"GET", "/api/v1/tokens", list, AUTH_SESSION, NULL, "My API tokens"},
-	{"POST", "/api/v1/tokens", create, AUTH_SESSION, TOKEN_SCHEMA, "Create an API token"},
-	{"DELETE", "/api/v1/tokens/{id}", revoke, AUTH_SESSION, NULL, "Revoke an API token"},
-	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL},
+	{"GET", "/api/v1/tokens", list, AUTH_SESSION, NULL, "My API tokens", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/tokens", create, AUTH_SESSION, TOKEN_SCHEMA, "Create an API token", GRANT_ROUTE_NONE},
+	{"DELETE", "/api/v1/tokens/{id}", revoke, AUTH_SESSION, NULL, "Revoke an API token", GRANT_ROUTE_NONE},
+	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
 };

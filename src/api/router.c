@@ -16,7 +16,7 @@
 #include "core/timeutil.h"
 #include "record/schema.h"
 
-#define MAX_ROUTES 64
+#define MAX_ROUTES 128
 
 static struct route all_routes[MAX_ROUTES + 1];
 static json_t *route_schemas[MAX_ROUTES];
@@ -25,7 +25,7 @@ static size_t nroutes;
 static const struct route *const tables[] = {
 	api_health_routes,  api_auth_routes,     api_tokens_routes, api_persons_routes,
 	api_doctypes_routes, api_records_routes, api_audit_routes, api_files_routes, api_series_routes, api_imports_routes,
-	api_devspace_routes,
+	api_devspace_routes, api_consents_routes, api_oauth_routes, api_receipts_routes,
 	NULL,
 };
 

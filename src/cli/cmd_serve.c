@@ -149,6 +149,7 @@ int cmd_serve(int argc, char **argv)
 	if (!cli_open(&env, data))
 		return EXIT_USER;
 	app.store = env.store;
+	app.keys = &env.keys;
 	app.registry = &env.registry;
 	app.limits = ratelimit_new();
 	app.web_dir = web ? web : default_web_dir();

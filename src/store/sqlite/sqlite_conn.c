@@ -192,6 +192,21 @@ enum cmn_rc conn_exec(struct conn *c, const char *sql)
 	return CMN_OK;
 }
 
+void conn_text_col(sqlite3_stmt *st, int col, char *out, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	str_copy(out, n, t ? (const char *)t : "");
+}
+
+enum cmn_rc conn_step_done(struct conn *c, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? CMN_OK : conn_err(c, rc);
+}
+
 enum cmn_rc conn_migrate(struct conn *c, const char *const *migrations, int n)
 {
 	sqlite3_stmt *st = NULL;

@@ -68,6 +68,12 @@ enum cmn_rc conn_exec(struct conn *c, const char *sql);
 /* conn_migrate - applies migrations[user_version..n) in one transaction each. */
 enum cmn_rc conn_migrate(struct conn *c, const char *const *migrations, int n);
 
+/* conn_text_col - a text column copied into out (n bytes), "" for NULL. */
+void conn_text_col(sqlite3_stmt *st, int col, char *out, size_t n);
+
+/* conn_step_done - steps a statement that returns no row, and resets it. */
+enum cmn_rc conn_step_done(struct conn *c, sqlite3_stmt *st);
+
 /* conn_err - records the connection's error for store_last_error(). */
 enum cmn_rc conn_err(struct conn *c, int sqlite_rc);
 

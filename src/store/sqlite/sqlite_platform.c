@@ -42,6 +42,44 @@ static const char *const platform_migrations[] = {
 	"CREATE TABLE doctypes ("
 	"  name TEXT PRIMARY KEY, version INTEGER NOT NULL, definition TEXT NOT NULL,"
 	"  updated INTEGER NOT NULL);",
+	/* 2: consent: services (OAuth clients) of organisations, grants
+	 * given by persons with their status history, blocks of services,
+	 * and the OAuth codes and tokens (kept by hash) bound to a grant */
+	"CREATE TABLE clients ("
+	"  id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id),"
+	"  name TEXT NOT NULL, secret_hash TEXT, metadata TEXT NOT NULL,"
+	"  created INTEGER NOT NULL);"
+	"CREATE INDEX clients_org ON clients(org_id);"
+	"CREATE TABLE blocks ("
+	"  client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,"
+	"  by_org TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL,"
+	"  PRIMARY KEY (client_id, by_org));"
+	"CREATE TABLE grants ("
+	"  id TEXT PRIMARY KEY,"
+	"  person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,"
+	"  grantee_kind TEXT NOT NULL, grantee_id TEXT NOT NULL, body TEXT NOT NULL,"
+	"  status TEXT NOT NULL, valid_from INTEGER NOT NULL, valid_until INTEGER,"
+	"  uses INTEGER NOT NULL DEFAULT 0, last_used INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+	"CREATE INDEX grants_person ON grants(person_id, created);"
+	"CREATE INDEX grants_grantee ON grants(grantee_kind, grantee_id);"
+	"CREATE TABLE grant_events ("
+	"  grant_id TEXT NOT NULL REFERENCES grants(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL, at INTEGER NOT NULL, status TEXT NOT NULL,"
+	"  actor TEXT NOT NULL, PRIMARY KEY (grant_id, seq)) WITHOUT ROWID;"
+	"CREATE TABLE oauth_codes ("
+	"  hash TEXT PRIMARY KEY, client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,"
+	"  grant_id TEXT NOT NULL REFERENCES grants(id) ON DELETE CASCADE,"
+	"  redirect_uri TEXT NOT NULL, challenge TEXT NOT NULL, expires INTEGER NOT NULL,"
+	"  used INTEGER NOT NULL DEFAULT 0, family TEXT);"
+	"CREATE TABLE oauth_tokens ("
+	"  hash TEXT PRIMARY KEY, kind TEXT NOT NULL,"
+	"  client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,"
+	"  grant_id TEXT NOT NULL REFERENCES grants(id) ON DELETE CASCADE,"
+	"  family TEXT NOT NULL, expires INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL);"
+	"CREATE INDEX oauth_tokens_grant ON oauth_tokens(grant_id);"
+	"CREATE INDEX oauth_tokens_family ON oauth_tokens(family);",
 };
 
 static enum cmn_rc mkdir_p(const char *dir)
@@ -128,13 +166,6 @@ void store_close(struct store **sp)
 	*sp = NULL;
 }
 
-static void text_col(sqlite3_stmt *st, int col, char *out, size_t n)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	str_copy(out, n, t ? (const char *)t : "");
-}
-
 /* Person rows are always selected with these columns, in this order. */
 #define PERSON_COLS \
 	"p.id, p.handle, p.role, coalesce(o.name, ''), p.disabled, p.created, p.pwhash"
@@ -142,24 +173,14 @@ static void text_col(sqlite3_stmt *st, int col, char *out, size_t n)
 
 static void person_row(sqlite3_stmt *st, int at, struct person *p, char *pwhash)
 {
-	text_col(st, at + 0, p->id, sizeof(p->id));
-	text_col(st, at + 1, p->handle, sizeof(p->handle));
-	text_col(st, at + 2, p->role, sizeof(p->role));
-	text_col(st, at + 3, p->org, sizeof(p->org));
+	conn_text_col(st, at + 0, p->id, sizeof(p->id));
+	conn_text_col(st, at + 1, p->handle, sizeof(p->handle));
+	conn_text_col(st, at + 2, p->role, sizeof(p->role));
+	conn_text_col(st, at + 3, p->org, sizeof(p->org));
 	p->disabled = sqlite3_column_int(st, at + 4) != 0;
 	p->created = sqlite3_column_int64(st, at + 5);
 	if (pwhash)
-		text_col(st, at + 6, pwhash, CRYPT_PWHASH_LEN);
-}
-
-static enum cmn_rc step_done(struct conn *c, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return CMN_OK;
-	return conn_err(c, rc);
+		conn_text_col(st, at + 6, pwhash, CRYPT_PWHASH_LEN);
 }
 
 enum cmn_rc store_person_add(struct store *s, const char *handle, const char *role,
@@ -182,7 +203,7 @@ enum cmn_rc store_person_add(struct store *s, const char *handle, const char *ro
 		sqlite3_bind_text(st, 1, org, -1, SQLITE_STATIC);
 		sr = sqlite3_step(st);
 		if (sr == SQLITE_ROW)
-			text_col(st, 0, org_id, sizeof(org_id));
+			conn_text_col(st, 0, org_id, sizeof(org_id));
 		sqlite3_reset(st);
 		if (sr != SQLITE_ROW)
 			return sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
@@ -208,7 +229,7 @@ enum cmn_rc store_person_add(struct store *s, const char *handle, const char *ro
 		sqlite3_bind_null(st, 4);
 	sqlite3_bind_text(st, 5, pwhash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, out->created);
-	rc = step_done(c, st);
+	rc = conn_step_done(c, st);
 	if (rc != CMN_OK) {
 		char path[4096];
 
@@ -292,7 +313,7 @@ static enum cmn_rc exec_bind2(struct store *s, const char *sql, const char *a, c
 	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
 	if (b)
 		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-	rc = step_done(c, st);
+	rc = conn_step_done(c, st);
 	if (rc == CMN_OK && changes_needed && sqlite3_changes(c->db) == 0)
 		rc = CMN_ERR_NOT_FOUND;
 	return rc;
@@ -425,7 +446,7 @@ enum cmn_rc store_org_add(struct store *s, const char *name, const char *kind, s
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, out->created);
-	return step_done(c, st);
+	return conn_step_done(c, st);
 }
 
 enum cmn_rc store_org_each(struct store *s, enum cmn_rc (*fn)(const struct org *o, void *ctx),
@@ -442,9 +463,9 @@ enum cmn_rc store_org_each(struct store *s, enum cmn_rc (*fn)(const struct org *
 	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
 		struct org o;
 
-		text_col(st, 0, o.id, sizeof(o.id));
-		text_col(st, 1, o.name, sizeof(o.name));
-		text_col(st, 2, o.kind, sizeof(o.kind));
+		conn_text_col(st, 0, o.id, sizeof(o.id));
+		conn_text_col(st, 1, o.name, sizeof(o.name));
+		conn_text_col(st, 2, o.kind, sizeof(o.kind));
 		o.created = sqlite3_column_int64(st, 3);
 		rc = fn(&o, ctx);
 	}
@@ -466,7 +487,7 @@ enum cmn_rc store_session_add(struct store *s, const char *token_hash, const cha
 	if (!c || !(st = conn_stmt(c, q_gc)))
 		return CMN_ERR_STORE;
 	sqlite3_bind_int64(st, 1, now);
-	step_done(c, st);
+	conn_step_done(c, st);
 	if (!(st = conn_stmt(c, q)))
 		return CMN_ERR_STORE;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
@@ -475,7 +496,7 @@ enum cmn_rc store_session_add(struct store *s, const char *token_hash, const cha
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, expires);
 	sqlite3_bind_int64(st, 6, now);
-	return step_done(c, st);
+	return conn_step_done(c, st);
 }
 
 /*
@@ -551,7 +572,7 @@ static enum cmn_rc session_query(struct store *s, const char *token_hash, int64_
 	sr = sqlite3_step(st);
 	if (sr == SQLITE_ROW) {
 		person_row(st, 0, &out->person, NULL);
-		text_col(st, 7, out->csrf, sizeof(out->csrf));
+		conn_text_col(st, 7, out->csrf, sizeof(out->csrf));
 		out->created = sqlite3_column_int64(st, 8);
 		out->expires = sqlite3_column_int64(st, 9);
 		out->last_seen = sqlite3_column_int64(st, 10);
@@ -564,7 +585,7 @@ static enum cmn_rc session_query(struct store *s, const char *token_hash, int64_
 	if (now - out->last_seen > 60 * 1000 && (st = conn_stmt(c, q_touch))) {
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_text(st, 2, token_hash, -1, SQLITE_STATIC);
-		step_done(c, st);
+		conn_step_done(c, st);
 	}
 	return CMN_OK;
 }
@@ -605,7 +626,7 @@ enum cmn_rc store_token_add(struct store *s, const char *person_id, const char *
 	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, out->created);
-	return step_done(c, st);
+	return conn_step_done(c, st);
 }
 
 enum cmn_rc store_token_get(struct store *s, const char *token_hash, struct person *out,
@@ -626,8 +647,8 @@ enum cmn_rc store_token_get(struct store *s, const char *token_hash, struct pers
 	sr = sqlite3_step(st);
 	if (sr == SQLITE_ROW) {
 		person_row(st, 0, out, NULL);
-		text_col(st, 7, tok->id, sizeof(tok->id));
-		text_col(st, 8, tok->name, sizeof(tok->name));
+		conn_text_col(st, 7, tok->id, sizeof(tok->id));
+		conn_text_col(st, 8, tok->name, sizeof(tok->name));
 		tok->created = sqlite3_column_int64(st, 9);
 		tok->last_used = sqlite3_column_int64(st, 10);
 	}
@@ -637,7 +658,7 @@ enum cmn_rc store_token_get(struct store *s, const char *token_hash, struct pers
 	if (now - tok->last_used > 60 * 1000 && (st = conn_stmt(c, q_touch))) {
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_text(st, 2, tok->id, -1, SQLITE_STATIC);
-		step_done(c, st);
+		conn_step_done(c, st);
 	}
 	return CMN_OK;
 }
@@ -658,8 +679,8 @@ enum cmn_rc store_token_each(struct store *s, const char *person_id,
 	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
 		struct api_token t;
 
-		text_col(st, 0, t.id, sizeof(t.id));
-		text_col(st, 1, t.name, sizeof(t.name));
+		conn_text_col(st, 0, t.id, sizeof(t.id));
+		conn_text_col(st, 1, t.name, sizeof(t.name));
 		t.created = sqlite3_column_int64(st, 2);
 		t.last_used = sqlite3_column_int64(st, 3);
 		rc = fn(&t, ctx);
@@ -693,7 +714,7 @@ enum cmn_rc store_doctype_put(struct store *s, const char *name, int version,
 	sqlite3_bind_int(st, 2, version);
 	sqlite3_bind_text(st, 3, definition, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, time_now_ms());
-	return step_done(c, st);
+	return conn_step_done(c, st);
 }
 
 enum cmn_rc store_doctype_each(struct store *s,

@@ -22,27 +22,20 @@ void series_def_release(struct series_def *def)
 	"id, doctype, source, key, unit, step, phase, span, tz, meta, points, t_first, t_last, " \
 	"created, updated"
 
-static void text_col(sqlite3_stmt *st, int col, char *out, size_t n)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	str_copy(out, n, t ? (const char *)t : "");
-}
-
 static enum cmn_rc series_row(sqlite3_stmt *st, struct series_def *d)
 {
 	const unsigned char *meta;
 
 	memset(d, 0, sizeof(*d));
-	text_col(st, 0, d->id, sizeof(d->id));
-	text_col(st, 1, d->doctype, sizeof(d->doctype));
-	text_col(st, 2, d->source, sizeof(d->source));
-	text_col(st, 3, d->key, sizeof(d->key));
-	text_col(st, 4, d->unit, sizeof(d->unit));
+	conn_text_col(st, 0, d->id, sizeof(d->id));
+	conn_text_col(st, 1, d->doctype, sizeof(d->doctype));
+	conn_text_col(st, 2, d->source, sizeof(d->source));
+	conn_text_col(st, 3, d->key, sizeof(d->key));
+	conn_text_col(st, 4, d->unit, sizeof(d->unit));
 	d->step = sqlite3_column_int64(st, 5);
 	d->phase = sqlite3_column_int64(st, 6);
 	d->span = sqlite3_column_int64(st, 7);
-	text_col(st, 8, d->tz, sizeof(d->tz));
+	conn_text_col(st, 8, d->tz, sizeof(d->tz));
 	meta = sqlite3_column_text(st, 9);
 	if (meta && !(d->meta = strdup((const char *)meta)))
 		return CMN_ERR_NOMEM;

@@ -1,0 +1,174 @@
+/*
+ * api_consents.c - the consent dashboard: the grants a person gave (with
+ * their use counts), giving one directly, answering a service's request,
+ * withdrawing in one call; and the grants a person or their organisation
+ * received. Every decision is also appended to the person's audit chain.
+ */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "consent/consent.h"
+#include "core/timeutil.h"
+
+/* audit_decision - "consent.give" etc. in the person's chain. */
+static void audit_decision(struct api_ctx *ctx, const char *action, const char *grant_id)
+{
+	char object[64];
+
+	snprintf(object, sizeof(object), "consent/%.40s", grant_id);
+	api_audit(ctx, action, object, NULL);
+}
+
+struct listing {
+	struct store *s;
+	json_t *items;
+	int64_t now;
+};
+
+static enum cmn_rc add_view(const struct grant_row *row, void *ctx)
+{
+	struct listing *l = ctx;
+	json_t *v = consent_grant_view(l->s, row, l->now);
+
+	return v && json_array_append_new(l->items, v) == 0 ? CMN_OK : CMN_ERR_NOMEM;
+}
+
+/* GET /api/v1/consents - the grants I gave, newest first. */
+static enum cmn_rc list(struct api_ctx *ctx)
+{
+	struct listing l = {ctx->app->store, json_array(), time_now_ms()};
+	enum cmn_rc rc = l.items ? store_grant_each(l.s, ctx->person.id, NULL, NULL, add_view, &l)
+				 : CMN_ERR_NOMEM;
+
+	if (rc != CMN_OK) {
+		json_decref(l.items);
+		return rc;
+	}
+	return api_json(ctx, 200, json_pack("{s:o}", "items", l.items));
+}
+
+/* GET /api/v1/consents/received - grants given to me, or to my organisation. */
+static enum cmn_rc received(struct api_ctx *ctx)
+{
+	struct listing l = {ctx->app->store, json_array(), time_now_ms()};
+	enum cmn_rc rc = l.items ? store_grant_each(l.s, NULL, "person", ctx->person.id, add_view, &l)
+				 : CMN_ERR_NOMEM;
+
+	if (rc == CMN_OK && ctx->person.org[0]) {
+		char org_id[CRYPT_ID_LEN] = "";
+
+		/* struct person names the organisation; grants keep its id */
+		rc = store_person_org_id(l.s, ctx->person.id, org_id);
+		if (rc == CMN_OK && org_id[0])
+			rc = store_grant_each(l.s, NULL, "org", org_id, add_view, &l);
+	}
+	if (rc != CMN_OK) {
+		json_decref(l.items);
+		return rc;
+	}
+	return api_json(ctx, 200, json_pack("{s:o}", "items", l.items));
+}
+
+/* view - answers with the view of grant id, if it is the caller's. */
+static enum cmn_rc view(struct api_ctx *ctx, const char *id, int status)
+{
+	struct grant_row row;
+	enum cmn_rc rc = store_grant_get(ctx->app->store, id, &row);
+	json_t *v;
+
+	if (rc == CMN_OK && strcmp(row.person_id, ctx->person.id) != 0)
+		rc = CMN_ERR_NOT_FOUND;
+	if (rc != CMN_OK) {
+		grant_row_release(&row);
+		return rc == CMN_ERR_NOT_FOUND ? api_problem(ctx, rc, "no such consent of yours", NULL)
+					       : rc;
+	}
+	v = consent_grant_view(ctx->app->store, &row, time_now_ms());
+	grant_row_release(&row);
+	return v ? api_json(ctx, status, v) : CMN_ERR_NOMEM;
+}
+
+/* GET /api/v1/consents/{id} */
+static enum cmn_rc show(struct api_ctx *ctx)
+{
+	return view(ctx, ctx->params[0], 200);
+}
+
+/* POST /api/v1/consents - I give a grant to an organisation, a person or
+ * a registered service, at once. */
+static enum cmn_rc give(struct api_ctx *ctx)
+{
+	struct grant_row row;
+	char err[300];
+	enum cmn_rc rc = consent_grant_new(ctx->app->store, ctx->app->registry, &ctx->person,
+					   ctx->body, "given", ctx->actor, err, sizeof(err), &row);
+	char id[CRYPT_ID_LEN];
+
+	if (rc == CMN_ERR_INVALID)
+		return api_problem(ctx, rc, err, NULL);
+	if (rc != CMN_OK)
+		return rc;
+	memcpy(id, row.id, sizeof(id));
+	grant_row_release(&row);
+	audit_decision(ctx, "consent.give", id);
+	return view(ctx, id, 201);
+}
+
+/* change - answers a state change of grant {id} with its new view. */
+static enum cmn_rc change(struct api_ctx *ctx, enum cmn_rc rc, const char *action,
+			  const char *conflict)
+{
+	if (rc == CMN_ERR_NOT_FOUND)
+		return api_problem(ctx, rc, "no such consent of yours", NULL);
+	if (rc == CMN_ERR_CONFLICT)
+		return api_problem(ctx, rc, conflict, NULL);
+	if (rc != CMN_OK)
+		return rc;
+	audit_decision(ctx, action, ctx->params[0]);
+	return view(ctx, ctx->params[0], 200);
+}
+
+/* POST /api/v1/consents/{id}/withdraw - one call, effective at once. */
+static enum cmn_rc withdraw(struct api_ctx *ctx)
+{
+	return change(ctx,
+		      consent_withdraw(ctx->app->store, ctx->person.id, ctx->params[0], ctx->actor),
+		      "consent.withdraw", "only a given consent can be withdrawn");
+}
+
+/* POST /api/v1/consents/{id}/answer {"give": true|false} - the answer to
+ * a service's request. */
+static enum cmn_rc answer(struct api_ctx *ctx)
+{
+	bool yes = json_is_true(json_object_get(ctx->body, "give"));
+
+	return change(ctx,
+		      consent_answer(ctx->app->store, ctx->person.id, ctx->params[0], yes,
+				     ctx->actor),
+		      yes ? "consent.give" : "consent.refuse",
+		      "this consent was answered already");
+}
+
+#define TERMS_SCHEMA "{\"type\": \"object\"}"
+#define ANSWER_SCHEMA                                                                        \
+	"{\"type\": \"object\", \"required\": [\"give\"], \"additionalProperties\": false,"  \
+	" \"properties\": {\"give\": {\"type\": \"boolean\"}}}"
+
+const struct route api_consents_routes[] = {
+	{"GET", "/api/v1/consents", list, AUTH_PERSON, NULL, "The consents I gave, with their use",
+	 GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/consents", give, AUTH_SESSION, TERMS_SCHEMA,
+	 "Give a consent to an organisation, a person or a service", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/consents/received", received, AUTH_PERSON, NULL,
+	 "The consents given to me or to my organisation", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/consents/{id}", show, AUTH_PERSON, NULL, "One of my consents",
+	 GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/consents/{id}/withdraw", withdraw, AUTH_PERSON, NULL,
+	 "Withdraw a consent: its tokens stop at once", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/consents/{id}/answer", answer, AUTH_SESSION, ANSWER_SCHEMA,
+	 "Give or refuse a consent a service asked for", GRANT_ROUTE_NONE},
+	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
+};

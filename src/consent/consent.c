@@ -1,0 +1,261 @@
+/*
+ * consent.c - grants over their whole life. See consent.h.
+ */
+#include "consent/consent.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "store/store_oauth.h"
+
+/* ---- the grantee ---------------------------------------------------------- */
+
+struct org_find {
+	const char *id;
+	struct org found;
+	bool ok;
+};
+
+static enum cmn_rc org_match(const struct org *o, void *ctx)
+{
+	struct org_find *f = ctx;
+
+	if (strcmp(o->id, f->id) == 0) {
+		f->found = *o;
+		f->ok = true;
+	}
+	return CMN_OK;
+}
+
+/* resolve_grantee - the grantee of the terms, as {kind, id, name}; NULL
+ * with err when there is no such grantee. */
+static json_t *resolve_grantee(struct store *s, const json_t *g, const struct person *p, char *err,
+			       size_t n)
+{
+	const char *kind = json_string_value(json_object_get(g, "kind"));
+	const char *id = json_string_value(json_object_get(g, "id"));
+	const char *handle = json_string_value(json_object_get(g, "handle"));
+
+	if (strcmp(kind, "person") == 0) {
+		struct person who;
+		enum cmn_rc rc = id ? store_person_by_id(s, id, &who, NULL)
+				    : store_person_by_handle(s, handle, &who, NULL);
+
+		if (rc == CMN_OK && strcmp(who.id, p->id) == 0) {
+			snprintf(err, n, "/grantee: a consent is given to someone else");
+			return NULL;
+		}
+		if (rc == CMN_OK)
+			return json_pack("{s:s, s:s, s:s}", "kind", kind, "id", who.id, "name",
+					 who.handle);
+	} else if (strcmp(kind, "org") == 0 && id) {
+		struct org_find f = {.id = id};
+
+		if (store_org_each(s, org_match, &f) == CMN_OK && f.ok)
+			return json_pack("{s:s, s:s, s:s}", "kind", kind, "id", f.found.id, "name",
+					 f.found.name);
+	} else if (strcmp(kind, "service") == 0 && id) {
+		struct client c;
+
+		if (store_client_get(s, id, &c, NULL, NULL) == CMN_OK)
+			return json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", kind, "id", c.id, "name",
+					 c.name, "org", c.org_name, "org_id", c.org_id);
+	}
+	snprintf(err, n, "/grantee: no such %s", kind);
+	return NULL;
+}
+
+/* ---- new grants ----------------------------------------------------------- */
+
+enum cmn_rc consent_grant_new(struct store *s, const struct registry *reg, const struct person *p,
+			      const json_t *terms, const char *status, const char *actor,
+			      char *err, size_t n, struct grant_row *out)
+{
+	const json_t *doctypes = json_object_get(json_object_get(terms, "scope"), "doctypes");
+	json_t *body, *grantee, *v;
+	enum cmn_rc rc;
+	int64_t from = time_now_ms(), until = INT64_MAX;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = grant_terms_check(terms, err, n)) != CMN_OK)
+		return rc;
+	json_array_foreach(doctypes, i, v) {
+		if (!registry_find(reg, json_string_value(v))) {
+			snprintf(err, n, "/scope/doctypes/%zu: no such doctype", i);
+			return CMN_ERR_INVALID;
+		}
+	}
+	if (!(grantee = resolve_grantee(s, json_object_get(terms, "grantee"), p, err, n)))
+		return CMN_ERR_INVALID;
+	if (!(body = json_deep_copy(terms))) {
+		json_decref(grantee);
+		return CMN_ERR_NOMEM;
+	}
+	json_object_set_new(body, "grantee", grantee);
+	/* times are kept as given; the row keeps them in ms for the store */
+	if (json_is_string(json_object_get(terms, "valid_from"))) {
+		time_parse(json_string_value(json_object_get(terms, "valid_from")), true, &from);
+	} else {
+		char when[TIME_RFC3339_LEN];
+
+		time_format(when, from);
+		json_object_set_new(body, "valid_from", json_string(when));
+	}
+	if (json_is_string(json_object_get(terms, "valid_until")))
+		time_parse(json_string_value(json_object_get(terms, "valid_until")), true, &until);
+	str_copy(out->person_id, sizeof(out->person_id), p->id);
+	str_copy(out->grantee_kind, sizeof(out->grantee_kind),
+		 json_string_value(json_object_get(grantee, "kind")));
+	str_copy(out->grantee_id, sizeof(out->grantee_id),
+		 json_string_value(json_object_get(grantee, "id")));
+	str_copy(out->status, sizeof(out->status), status);
+	out->valid_from = from;
+	out->valid_until = until;
+	out->body = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(body);
+	if (!out->body)
+		return CMN_ERR_NOMEM;
+	rc = store_grant_add(s, out, actor);
+	if (rc != CMN_OK)
+		grant_row_release(out);
+	return rc;
+}
+
+/* ---- views ----------------------------------------------------------------- */
+
+static enum cmn_rc history_item(int64_t at, const char *status, const char *actor, void *ctx)
+{
+	char when[TIME_RFC3339_LEN];
+
+	time_format(when, at);
+	return json_array_append_new(ctx, json_pack("{s:s, s:s, s:s}", "status", status, "at", when,
+						    "by", actor)) == 0
+		       ? CMN_OK
+		       : CMN_ERR_NOMEM;
+}
+
+static enum cmn_rc block_item(const char *by, const char *reason, int64_t at, void *ctx)
+{
+	char when[TIME_RFC3339_LEN];
+
+	time_format(when, at);
+	return json_array_append_new(ctx, json_pack("{s:s, s:s, s:s}", "by", by, "reason", reason,
+						    "at", when)) == 0
+		       ? CMN_OK
+		       : CMN_ERR_NOMEM;
+}
+
+/* stored - the grant of a row as grant_read reads it. */
+static json_t *stored(const struct grant_row *row)
+{
+	json_t *o = json_loads(row->body, 0, NULL);
+
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return NULL;
+	}
+	json_object_set_new(o, "id", json_string(row->id));
+	json_object_set_new(o, "person", json_string(row->person_id));
+	json_object_set_new(o, "status", json_string(row->status));
+	return o;
+}
+
+json_t *consent_grant_view(struct store *s, const struct grant_row *row, int64_t now)
+{
+	json_t *o = stored(row), *history = json_array();
+	char when[TIME_RFC3339_LEN];
+	struct grant g;
+
+	if (!o || !history || grant_read(o, &g) != CMN_OK ||
+	    store_grant_history(s, row->id, history_item, history) != CMN_OK)
+		goto fail;
+	json_object_set_new(o, "status", json_string(grant_status_name(grant_effective_status(&g, now))));
+	json_object_set_new(o, "history", history);
+	history = NULL;
+	json_object_set_new(o, "uses", json_integer(row->uses));
+	if (row->last_used) {
+		time_format(when, row->last_used);
+		json_object_set_new(o, "last_used", json_string(when));
+	}
+	time_format(when, row->created);
+	json_object_set_new(o, "created", json_string(when));
+	if (strcmp(row->grantee_kind, "service") == 0) {
+		json_t *blocks = json_array();
+		json_t *grantee = json_object_get(o, "grantee");
+
+		if (!blocks || store_client_blocks(s, row->grantee_id, block_item, blocks) != CMN_OK) {
+			json_decref(blocks);
+			goto fail;
+		}
+		json_object_set_new(grantee, "blocked", json_boolean(json_array_size(blocks) > 0));
+		json_object_set_new(grantee, "blocks", blocks);
+	}
+	return o;
+fail:
+	json_decref(history);
+	json_decref(o);
+	return NULL;
+}
+
+/* ---- answers and withdrawal -------------------------------------------------- */
+
+/* owned - the row of a grant of person_id (NOT_FOUND for another's). */
+static enum cmn_rc owned(struct store *s, const char *person_id, const char *grant_id,
+			 struct grant_row *row)
+{
+	enum cmn_rc rc = store_grant_get(s, grant_id, row);
+
+	if (rc == CMN_OK && strcmp(row->person_id, person_id) != 0) {
+		grant_row_release(row);
+		rc = CMN_ERR_NOT_FOUND;
+	}
+	return rc;
+}
+
+enum cmn_rc consent_answer(struct store *s, const char *person_id, const char *grant_id, bool give,
+			   const char *actor)
+{
+	struct grant_row row;
+	enum cmn_rc rc = owned(s, person_id, grant_id, &row);
+
+	if (rc != CMN_OK)
+		return rc;
+	grant_row_release(&row);
+	return store_grant_set_status(s, grant_id, "requested", give ? "given" : "refused", actor);
+}
+
+enum cmn_rc consent_withdraw(struct store *s, const char *person_id, const char *grant_id,
+			     const char *actor)
+{
+	struct grant_row row;
+	enum cmn_rc rc = owned(s, person_id, grant_id, &row);
+
+	if (rc != CMN_OK)
+		return rc;
+	grant_row_release(&row);
+	rc = store_grant_set_status(s, grant_id, "given", "withdrawn", actor);
+	/* the tokens die too; the status alone would stop them (consent_load
+	 * is read on every request), this makes introspection say so */
+	if (rc == CMN_OK)
+		rc = store_oauth_grant_revoke(s, grant_id);
+	return rc;
+}
+
+enum cmn_rc consent_load(struct store *s, const char *grant_id, struct grant *g)
+{
+	struct grant_row row;
+	enum cmn_rc rc = store_grant_get(s, grant_id, &row);
+	json_t *o;
+
+	if (rc != CMN_OK)
+		return rc;
+	o = stored(&row);
+	rc = o ? grant_read(o, g) : CMN_ERR_STORE;
+	json_decref(o);
+	grant_row_release(&row);
+	return rc;
+}

@@ -1,0 +1,47 @@
+/*
+ * consent.h - grants over their whole life: asked or given, answered,
+ * withdrawn; their views for the person's dashboard; and the grant a
+ * request is made under, loaded fresh for each request.
+ */
+#ifndef COMMUNE_CONSENT_CONSENT_H
+#define COMMUNE_CONSENT_CONSENT_H
+
+#include <jansson.h>
+
+#include "consent/grant.h"
+#include "record/doctype.h"
+#include "store/store.h"
+#include "store/store_consent.h"
+
+/* consent_grant_new - checks terms (grant.h, and that each doctype is in
+ * reg and the grantee exists) and records a grant of person p with status
+ * "given" (the person's own act) or "requested" (asked by a service until
+ * the person answers). The first fault goes to err (a JSON pointer then a
+ * message) with CMN_ERR_INVALID; out is filled (release it). */
+enum cmn_rc consent_grant_new(struct store *s, const struct registry *reg, const struct person *p,
+			      const json_t *terms, const char *status, const char *actor,
+			      char *err, size_t n, struct grant_row *out);
+
+/* consent_grant_view - the JSON a person (or the grantee) sees of a grant:
+ * its terms, status at now (expired when past), history, use counts and,
+ * for a service, who runs it and whether it is blocked. NULL on failure. */
+json_t *consent_grant_view(struct store *s, const struct grant_row *row, int64_t now);
+
+/* consent_answer - the person answers a requested grant: given or refused.
+ * CMN_ERR_NOT_FOUND unless it is person_id's; CMN_ERR_CONFLICT unless it
+ * is still requested. */
+enum cmn_rc consent_answer(struct store *s, const char *person_id, const char *grant_id, bool give,
+			   const char *actor);
+
+/* consent_withdraw - the person withdraws a given grant: its status moves
+ * to withdrawn and every OAuth token bound to it dies at once.
+ * CMN_ERR_NOT_FOUND unless it is person_id's; CMN_ERR_CONFLICT unless it is
+ * given (an expired grant may be withdrawn too). */
+enum cmn_rc consent_withdraw(struct store *s, const char *person_id, const char *grant_id,
+			     const char *actor);
+
+/* consent_load - the grant grant_id as it stands, for the checks of one
+ * request. */
+enum cmn_rc consent_load(struct store *s, const char *grant_id, struct grant *g);
+
+#endif
