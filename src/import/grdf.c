@@ -19,6 +19,7 @@
  * "Provisoire"), else the later one in the file. docs/import/grdf.md.
  */
 #include "import/import.h"
+#include "import/extsort.h"
 #include "import/jsonstream.h"
 
 #include <inttypes.h>
@@ -34,11 +35,12 @@
 #define GRDF_PCE_LEN      14
 
 struct reading {
-	int64_t t; /* 00:00 UTC of the gas day */
+	unsigned pce; /* its PCE: an index of struct grdf's p */
+	int64_t t;    /* 00:00 UTC of the gas day */
 	int64_t wh, litres;
 	bool has_wh, has_litres;
 	int rank;     /* 1 provisional, 2 final */
-	size_t order; /* position in the file */
+	size_t order; /* position among its PCE's readings */
 };
 
 static int detect(const char *head, size_t n, const char *filename, char *why, size_t whylen)
@@ -140,6 +142,8 @@ static int cmp_reading(const void *a, const void *b)
 {
 	const struct reading *x = a, *y = b;
 
+	if (x->pce != y->pce)
+		return x->pce < y->pce ? -1 : 1;
 	if (x->t != y->t)
 		return x->t < y->t ? -1 : 1;
 	if (x->rank != y->rank)
@@ -177,8 +181,10 @@ static enum cmn_rc read_one(struct import_job *j, const json_t *r, const char *p
 	return CMN_OK;
 }
 
-/* emit - the kept readings (sorted, one per day) as the two series. */
-static enum cmn_rc emit(struct import_job *j, const char *pce, const struct reading *rd, size_t n)
+/* point - the kept reading of a gas day of PCE pce as its two points; a
+ * gap counted. */
+static enum cmn_rc point(struct import_job *j, const char *pce, const struct reading *r,
+			 size_t *gaps)
 {
 	char meta[64], vkey[GRDF_PCE_LEN + 8];
 	struct import_series energy = {
@@ -191,27 +197,19 @@ static enum cmn_rc emit(struct import_job *j, const char *pce, const struct read
 	    .meta = meta,
 	};
 	struct import_series volume = energy;
-	size_t gaps = 0;
+	struct series_point p = {r->t, r->wh};
 	enum cmn_rc rc = CMN_OK;
 
 	snprintf(meta, sizeof(meta), "{\"pce\":\"%s\"}", pce);
 	snprintf(vkey, sizeof(vkey), "%s.volume", pce);
 	volume.key = vkey;
 	volume.unit = "m3e-3";
-	for (size_t i = 0; i < n && rc == CMN_OK; i++) {
-		struct series_point p = {rd[i].t, rd[i].wh};
-
-		if (i + 1 < n && rd[i + 1].t == rd[i].t)
-			continue; /* a better or later reading of the same day follows */
-		if (rd[i].has_wh)
-			rc = import_points(j, &energy, &p, 1);
-		p.v = rd[i].litres;
-		if (rc == CMN_OK && rd[i].has_litres)
-			rc = import_points(j, &volume, &p, 1);
-		gaps += !rd[i].has_wh && !rd[i].has_litres;
-	}
-	if (gaps)
-		import_warn(j, "PCE %s: %zu gas days without data (gaps)", pce, gaps);
+	if (r->has_wh)
+		rc = import_points(j, &energy, &p, 1);
+	p.v = r->litres;
+	if (rc == CMN_OK && r->has_litres)
+		rc = import_points(j, &volume, &p, 1);
+	*gaps += !r->has_wh && !r->has_litres;
 	return rc;
 }
 
@@ -219,8 +217,9 @@ static enum cmn_rc emit(struct import_job *j, const char *pce, const struct read
  * The file is streamed (jsonstream.h) in two passes, since JSON gives no
  * order to an object's members: the first checks the shape and reads each
  * PCE's idPce (the readings are skipped), the second reads the readings one
- * at a time. Only their figures are kept (48 bytes each), to sort them and
- * keep one a day.
+ * at a time. Only their figures are kept (48 bytes each), to sort them by
+ * PCE and day and keep one a day: through an external sort (extsort.h), so
+ * that a large file costs a few MiB of memory and a temporary file.
  */
 #define GRDF_MAX_PCES (IMPORT_MAX_SERIES / 2) /* two series each */
 
@@ -228,8 +227,7 @@ struct pce_state {
 	char key[GRDF_PCE_LEN + 1]; /* its key in the file, or "" (one PCE, no key) */
 	char id[GRDF_PCE_LEN + 1];  /* idPce, or the key */
 	bool releves;
-	struct reading *rd;
-	size_t n, cap;
+	size_t n;                   /* its readings so far */
 };
 
 struct grdf {
@@ -238,6 +236,7 @@ struct grdf {
 	bool single;                /* {"idPce", "releves"} at the top */
 	struct pce_state p[GRDF_MAX_PCES];
 	size_t np;
+	struct extsort sort;        /* the readings of every PCE */
 	json_t *single_id;
 	char too_many[GRDF_PCE_LEN + 1]; /* the first PCE beyond GRDF_MAX_PCES */
 	bool refused;                    /* a top-level key that is no PCE (said) */
@@ -293,6 +292,8 @@ static enum cmn_rc g_piece(void *ctx, const struct jstream_piece *pc)
 	char key[GRDF_PCE_LEN + 2] = "", at[160];
 	const char *slash = strchr(pc->key, '/');
 	struct pce_state *ps;
+	struct reading r;
+	enum cmn_rc rc;
 
 	if (slash && (size_t)(slash - pc->key) <= GRDF_PCE_LEN)
 		memcpy(key, pc->key, (size_t)(slash - pc->key));
@@ -314,18 +315,46 @@ static enum cmn_rc g_piece(void *ctx, const struct jstream_piece *pc)
 		return CMN_OK;
 	if (ps->n == GRDF_MAX_READINGS)
 		return import_fail_at(g->j, "/", "more than %d readings", GRDF_MAX_READINGS);
-	if (ps->n == ps->cap) {
-		size_t cap = ps->cap ? 2 * ps->cap : 1024;
-		struct reading *rd = realloc(ps->rd, cap * sizeof(*rd));
-
-		if (!rd)
-			return CMN_ERR_NOMEM;
-		ps->rd = rd;
-		ps->cap = cap;
-	}
 	snprintf(at, sizeof(at), "/%s", pc->key);
 	snprintf(at + strlen(at), sizeof(at) - strlen(at), "/%zu", pc->index);
-	return read_one(g->j, pc->value, at, pc->index, &ps->rd[ps->n++]);
+	memset(&r, 0, sizeof(r)); /* no stray bytes in the temporary file */
+	rc = read_one(g->j, pc->value, at, ps->n++, &r);
+	r.pce = (unsigned)(ps - g->p);
+	return rc == CMN_OK ? extsort_add(&g->sort, &r) : rc;
+}
+
+/* emit - the readings in order (of PCE, day, rank, position), the last
+ * (the best) of each day of each PCE as points; a warning for each PCE's
+ * gaps. */
+static enum cmn_rc emit(struct grdf *g)
+{
+	struct reading last;
+	const void *item;
+	bool have = false;
+	size_t gaps = 0;
+	enum cmn_rc rc = extsort_sort(&g->sort);
+
+	while (rc == CMN_OK && (rc = extsort_next(&g->sort, &item)) == CMN_OK && item) {
+		const struct reading *r = item;
+
+		if (have && (r->pce != last.pce || r->t != last.t))
+			rc = point(g->j, g->p[last.pce].id, &last, &gaps);
+		if (rc != CMN_OK)
+			break;
+		if (have && r->pce != last.pce && gaps) {
+			import_warn(g->j, "PCE %s: %zu gas days without data (gaps)",
+				    g->p[last.pce].id, gaps);
+			gaps = 0;
+		}
+		last = *r; /* a better or later reading of the same day replaces it */
+		have = true;
+	}
+	if (rc == CMN_OK && have)
+		rc = point(g->j, g->p[last.pce].id, &last, &gaps);
+	if (have && gaps)
+		import_warn(g->j, "PCE %s: %zu gas days without data (gaps)", g->p[last.pce].id,
+			    gaps);
+	return rc;
 }
 
 /* check_pces - after the first pass: each PCE named, with its releves */
@@ -390,6 +419,8 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 	if (!g)
 		return CMN_ERR_NOMEM;
 	g->j = j;
+	g->sort.size = sizeof(struct reading);
+	g->sort.cmp = cmp_reading;
 	rc = jstream_run(j, in->f, &ops1, g);
 	if (rc == CMN_OK && g->refused)
 		rc = CMN_ERR_INVALID; /* a top-level key that is no PCE: said already */
@@ -400,13 +431,9 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 		rewind(in->f);
 		rc = jstream_run(j, in->f, &ops2, g);
 	}
-	for (size_t i = 0; i < g->np && i < GRDF_MAX_PCES; i++) {
-		if (rc == CMN_OK && g->p[i].n) {
-			qsort(g->p[i].rd, g->p[i].n, sizeof(*g->p[i].rd), cmp_reading);
-			rc = emit(j, g->p[i].id, g->p[i].rd, g->p[i].n);
-		}
-		free(g->p[i].rd);
-	}
+	if (rc == CMN_OK)
+		rc = emit(g);
+	extsort_release(&g->sort);
 	json_decref(g->single_id);
 	free(g);
 	return rc;

@@ -19,8 +19,14 @@
  * day given twice keeps a final reading over a provisional one
  * (qualification "provisoire" or "estimee"), else the later line. Errors
  * name the line and the JSON pointer inside it. Blank lines are skipped.
+ *
+ * Nothing is written before the whole file was read (an error anywhere
+ * imports nothing, and the best reading of a day may come last): the
+ * readings go through an external sort (extsort.h), by PCE, day, rank and
+ * line, so that a large file costs a few MiB of memory and a temporary file.
  */
 #include "import/import.h"
+#include "import/extsort.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +35,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 
-#define ADICT_MAX_LINES 2000000      /* readings in one file (memory: 48 B each) */
+#define ADICT_MAX_LINES 2000000      /* readings in one file (56 B each to sort) */
 #define ADICT_MAX_KWH   1000000000LL /* |energy| or |volume| of one day */
 #define ADICT_PCE_LEN   14
 #define ADICT_DAY_MS    86400000LL
@@ -45,8 +51,8 @@ struct adict_reading {
 
 struct adict {
 	struct import_job *j;
-	struct adict_reading *rd;
-	size_t n, cap;
+	struct extsort sort; /* the readings */
+	size_t n;            /* readings so far */
 	size_t skipped_long; /* periods longer than a day */
 };
 
@@ -214,20 +220,10 @@ static enum cmn_rc add_line(struct adict *a, const char *text, size_t len, size_
 	json_decref(o);
 	if (rc != CMN_OK || r.t == INT64_MIN)
 		return rc;
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? 2 * a->cap : 256;
-		struct adict_reading *p;
-
-		if (a->n >= ADICT_MAX_LINES)
-			return import_fail(a->j, line, 0, "more than %d readings", ADICT_MAX_LINES);
-		p = realloc(a->rd, cap * sizeof(*p));
-		if (!p)
-			return CMN_ERR_NOMEM;
-		a->rd = p;
-		a->cap = cap;
-	}
-	a->rd[a->n++] = r;
-	return CMN_OK;
+	if (a->n == ADICT_MAX_LINES)
+		return import_fail(a->j, line, 0, "more than %d readings", ADICT_MAX_LINES);
+	a->n++;
+	return extsort_add(&a->sort, &r);
 }
 
 static int cmp_reading(const void *pa, const void *pb)
@@ -244,40 +240,56 @@ static int cmp_reading(const void *pa, const void *pb)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* emit - the sorted readings, the best of each (PCE, day), as points. */
-static enum cmn_rc emit(struct adict *a)
+/* point - the kept reading of a (PCE, day) as its points; a gap counted. */
+static enum cmn_rc point(struct adict *a, const struct adict_reading *r, size_t *gaps)
 {
 	char meta[64], vkey[ADICT_PCE_LEN + 8];
 	struct import_series energy = {
 	    .doctype = "energy.gas.consumption",
 	    .source = "grdf",
+	    .key = r->pce,
 	    .unit = "Wh",
 	    .step = ADICT_DAY_MS,
 	    .tz = "Europe/Paris",
 	    .meta = meta,
 	};
 	struct import_series volume = energy;
-	size_t gaps = 0;
+	struct series_point p = {r->t, r->wh};
 	enum cmn_rc rc = CMN_OK;
 
+	snprintf(meta, sizeof(meta), "{\"pce\":\"%s\"}", r->pce);
+	snprintf(vkey, sizeof(vkey), "%s.volume", r->pce);
 	volume.unit = "m3e-3";
 	volume.key = vkey;
-	for (size_t i = 0; i < a->n && rc == CMN_OK; i++) {
-		const struct adict_reading *r = &a->rd[i];
-		struct series_point p = {r->t, r->wh};
+	if (r->has_wh)
+		rc = import_points(a->j, &energy, &p, 1);
+	p.v = r->litres;
+	if (rc == CMN_OK && r->has_litres)
+		rc = import_points(a->j, &volume, &p, 1);
+	*gaps += !r->has_wh && !r->has_litres;
+	return rc;
+}
 
-		if (i + 1 < a->n && r[1].t == r->t && strcmp(r[1].pce, r->pce) == 0)
-			continue; /* a better or later reading of the same day follows */
-		snprintf(meta, sizeof(meta), "{\"pce\":\"%s\"}", r->pce);
-		snprintf(vkey, sizeof(vkey), "%s.volume", r->pce);
-		energy.key = r->pce;
-		if (r->has_wh)
-			rc = import_points(a->j, &energy, &p, 1);
-		p.v = r->litres;
-		if (rc == CMN_OK && r->has_litres)
-			rc = import_points(a->j, &volume, &p, 1);
-		gaps += !r->has_wh && !r->has_litres;
+/* emit - the readings in order, the last (the best) of each (PCE, day) as
+ * points. */
+static enum cmn_rc emit(struct adict *a)
+{
+	struct adict_reading last;
+	const void *item;
+	bool have = false;
+	size_t gaps = 0;
+	enum cmn_rc rc = extsort_sort(&a->sort);
+
+	while (rc == CMN_OK && (rc = extsort_next(&a->sort, &item)) == CMN_OK && item) {
+		const struct adict_reading *r = item;
+
+		if (have && (r->t != last.t || strcmp(r->pce, last.pce) != 0))
+			rc = point(a, &last, &gaps);
+		last = *r; /* a better or later reading of the same day replaces it */
+		have = true;
 	}
+	if (rc == CMN_OK && have)
+		rc = point(a, &last, &gaps);
 	if (gaps)
 		import_warn(a->j, "%zu gas days without data (gaps)", gaps);
 	if (a->skipped_long)
@@ -287,7 +299,8 @@ static enum cmn_rc emit(struct adict *a)
 
 static enum cmn_rc run(struct import_job *j, struct import_input *in)
 {
-	struct adict a = {.j = j};
+	struct adict a = {
+	    .j = j, .sort = {.size = sizeof(struct adict_reading), .cmp = cmp_reading}};
 	enum cmn_rc rc = CMN_OK;
 	int r;
 
@@ -299,11 +312,9 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 	}
 	if (rc == CMN_OK && a.n == 0 && a.skipped_long == 0)
 		rc = import_fail(j, in->line, 0, "no ADICT reading in the file");
-	if (rc == CMN_OK && a.n)
-		qsort(a.rd, a.n, sizeof(*a.rd), cmp_reading);
 	if (rc == CMN_OK)
 		rc = emit(&a);
-	free(a.rd);
+	extsort_release(&a.sort);
 	return rc;
 }
 
