@@ -90,6 +90,7 @@ struct api_ctx {
 					   * "service:CLIENT/grant:GRANT" */
 	bool via_grant;                   /* a service's access token: see grant */
 	struct grant grant;               /* the grant the token is bound to */
+	enum grant_deny grant_deny;       /* blocked service, grant not given now */
 	char client_id[CRYPT_ID_LEN];     /* the service */
 };
 
@@ -142,6 +143,16 @@ json_t *api_schema_errors(const struct schema_errors *errs);
  * audited by the store) to the caller's chain; detail is JSON text or NULL. */
 enum cmn_rc api_audit(struct api_ctx *ctx, const char *action, const char *object,
 		      const char *detail);
+
+/* api_access - a service's read under its grant: appended to the person's
+ * audit chain as "data.read" (who, which grant and purpose, what: object
+ * and detail, a JSON object that is stolen, may be NULL) and counted as a
+ * use of the grant. Nothing for the person's own reads. */
+enum cmn_rc api_access(struct api_ctx *ctx, const char *object, json_t *detail);
+
+/* api_grant_fields_ok - whether a service may see field (always for the
+ * person's own requests). */
+bool api_grant_fields_ok(const struct api_ctx *ctx, const char *field);
 
 /* api_person_json - the public view of a person. */
 json_t *api_person_json(const struct person *p);

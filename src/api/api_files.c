@@ -162,8 +162,15 @@ static enum cmn_rc file_record(struct api_ctx *ctx, struct pstore **ps, struct r
 
 	if (rc == CMN_OK)
 		rc = pstore_record_get(*ps, FILE_DOCTYPE, ctx->params[0], m, &text);
-	if (rc == CMN_ERR_NOT_FOUND)
+	/* for a service: a file of the grant's doctype and period only */
+	if (rc == CMN_OK && ctx->via_grant &&
+	    (grant_check(&ctx->grant, time_now_ms(), FILE_DOCTYPE, GRANT_OP_READ) != GRANT_ALLOWED ||
+	     !grant_time_allowed(&ctx->grant, m->t)))
+		rc = CMN_ERR_NOT_FOUND;
+	if (rc == CMN_ERR_NOT_FOUND) {
+		free(text);
 		return api_problem(ctx, rc, "no such file", NULL);
+	}
 	if (rc != CMN_OK)
 		return rc;
 	*data = json_loads(text, 0, NULL);
@@ -198,8 +205,15 @@ static enum cmn_rc download(struct api_ctx *ctx)
 
 	if (rc != CMN_OK)
 		return rc;
+	{
+		char object[80];
+
+		snprintf(object, sizeof(object), "file/%.60s", m.id);
+		rc = api_access(ctx, object, NULL);
+	}
 	buf_init(&bytes, (size_t)1 << 30);
-	rc = pstore_blob_get(ps, json_string_value(json_object_get(data, "sha256")), &bytes);
+	if (rc == CMN_OK)
+		rc = pstore_blob_get(ps, json_string_value(json_object_get(data, "sha256")), &bytes);
 	media = json_string_value(json_object_get(data, "media_type"));
 	name = json_string_value(json_object_get(data, "name"));
 	if (rc == CMN_OK) {
@@ -253,7 +267,7 @@ static enum cmn_rc erase(struct api_ctx *ctx)
 
 const struct route api_files_routes[] = {
 	{"POST", "/api/v1/files", upload, AUTH_PERSON, NULL, "Upload a file (stored encrypted)", GRANT_ROUTE_NONE},
-	{"GET", "/api/v1/files/{id}", download, AUTH_PERSON, NULL, "Download a file", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/files/{id}", download, AUTH_PERSON, NULL, "Download a file", GRANT_ROUTE_FILES},
 	{"DELETE", "/api/v1/files/{id}", erase, AUTH_PERSON, NULL, "Delete a file", GRANT_ROUTE_NONE},
 	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
 };

@@ -220,6 +220,55 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	return rc;
 }
 
+/* fields_json - {"fields": [...]} of a projection, or {} (for the audit). */
+static json_t *fields_json(const struct record_query *rq)
+{
+	json_t *o = json_object(), *a = rq->nfields ? json_array() : NULL;
+
+	for (size_t i = 0; a && i < rq->nfields; i++)
+		json_array_append_new(a, json_string(rq->fields[i]));
+	if (a)
+		json_object_set_new(o, "fields", a);
+	return o;
+}
+
+/* grant_narrow - a service's query kept within its grant: filters, sort
+ * and fields= only on fields of the grant (a filter on another would tell
+ * its values), fields= set to the grant's fields when not given, and the
+ * period of the data cut to the grant's. CMN_ERR_FORBIDDEN with the
+ * problem written otherwise. */
+static enum cmn_rc grant_narrow(struct api_ctx *ctx, struct record_query *rq)
+{
+	const struct grant *g = &ctx->grant;
+	const char *bad = NULL;
+
+	if (!ctx->via_grant)
+		return CMN_OK;
+	for (size_t i = 0; i < rq->q.nfilters && !bad; i++)
+		if (!grant_field_allowed(g, rq->q.filters[i].field))
+			bad = rq->q.filters[i].field;
+	if (!bad && rq->q.sort == QSORT_FIELD && !grant_field_allowed(g, rq->q.sort_field))
+		bad = rq->q.sort_field;
+	for (size_t i = 0; i < rq->nfields && !bad; i++)
+		if (!grant_field_allowed(g, rq->fields[i]))
+			bad = rq->fields[i];
+	if (bad)
+		return api_problem(ctx, CMN_ERR_FORBIDDEN, grant_deny_text(GRANT_DENY_FIELD),
+				   json_pack("{s:s, s:s}", "consent", g->id, "field", bad));
+	if (!rq->nfields)
+		for (size_t i = 0; i < g->nfields && i < CMN_MAX_FIELDS; i++)
+			rq->fields[rq->nfields++] = g->fields[i];
+	if (g->data_from != INT64_MIN && (!rq->q.has_from || rq->q.from < g->data_from)) {
+		rq->q.has_from = true;
+		rq->q.from = g->data_from;
+	}
+	if (g->data_to != INT64_MAX && (!rq->q.has_to || rq->q.to > g->data_to)) {
+		rq->q.has_to = true;
+		rq->q.to = g->data_to;
+	}
+	return CMN_OK;
+}
+
 /* GET /api/v1/records/{doctype}/{id} */
 static enum cmn_rc get(struct api_ctx *ctx)
 {
@@ -243,11 +292,23 @@ static enum cmn_rc get(struct api_ctx *ctx)
 	if (rc == CMN_ERR_INVALID)
 		api_problem(ctx, rc, rq.error, json_pack("{s:s}", "parameter", rq.param));
 	if (rc == CMN_OK)
+		rc = grant_narrow(ctx, &rq);
+	if (rc == CMN_OK)
 		rc = person_store(ctx, &ps);
 	if (rc == CMN_OK)
 		rc = pstore_record_get(ps, d->name, ctx->params[1], &m, &data);
+	/* a record outside the grant's period does not exist for the service */
+	if (rc == CMN_OK && ctx->via_grant && !grant_time_allowed(&ctx->grant, m.t))
+		rc = CMN_ERR_NOT_FOUND;
 	if (rc == CMN_ERR_NOT_FOUND)
 		api_problem(ctx, rc, "no such record", NULL);
+	if (rc == CMN_OK) {
+		char object[160];
+
+		/* recorded before it is served: no read without its trace */
+		snprintf(object, sizeof(object), "%s/%s", d->name, m.id);
+		rc = api_access(ctx, object, fields_json(&rq));
+	}
 	if (rc == CMN_OK)
 		rc = answer_record(ctx, 200, &m, data, &rq);
 	free(data);
@@ -310,6 +371,8 @@ static enum cmn_rc list(struct api_ctx *ctx)
 	buf_init(&p.b, 64 * 1024 * 1024);
 	buf_puts(&p.b, "{\"items\":[");
 	if (rc == CMN_OK)
+		rc = grant_narrow(ctx, &rq);
+	if (rc == CMN_OK)
 		rc = person_store(ctx, &ps);
 	if (rc == CMN_OK) {
 		struct store_query q = rq.q;
@@ -329,6 +392,14 @@ static enum cmn_rc list(struct api_ctx *ctx)
 			buf_puts(&p.b, "null");
 		rc = rc == CMN_OK ? buf_puts(&p.b, "}") : rc;
 		free(cursor);
+	}
+	if (rc == CMN_OK) {
+		json_t *detail = fields_json(&rq);
+
+		json_object_set_new(detail, "records", json_integer((json_int_t)p.n));
+		if (ctx->req->query && *ctx->req->query)
+			json_object_set_new(detail, "query", json_string(ctx->req->query));
+		rc = api_access(ctx, d->name, detail);
 	}
 	if (rc == CMN_OK) {
 		api_json_text(ctx, 200, p.b.data, p.b.len);
@@ -480,9 +551,9 @@ static enum cmn_rc erase(struct api_ctx *ctx)
 #define OBJECT_SCHEMA "{\"type\":\"object\"}"
 
 const struct route api_records_routes[] = {
-	{"GET", "/api/v1/records/{doctype}", list, AUTH_PERSON, NULL, "List my records of a doctype", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/records/{doctype}", list, AUTH_PERSON, NULL, "List my records of a doctype", GRANT_ROUTE_RECORDS},
 	{"POST", "/api/v1/records/{doctype}", create, AUTH_PERSON, OBJECT_SCHEMA, "Create a record", GRANT_ROUTE_NONE},
-	{"GET", "/api/v1/records/{doctype}/{id}", get, AUTH_PERSON, NULL, "Read a record", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/records/{doctype}/{id}", get, AUTH_PERSON, NULL, "Read a record", GRANT_ROUTE_RECORDS},
 	{"PUT", "/api/v1/records/{doctype}/{id}", replace, AUTH_PERSON, OBJECT_SCHEMA, "Replace a record", GRANT_ROUTE_NONE},
 	{"PATCH", "/api/v1/records/{doctype}/{id}", patch, AUTH_PERSON, OBJECT_SCHEMA, "Merge-patch a record (RFC 7396)", GRANT_ROUTE_NONE},
 	{"DELETE", "/api/v1/records/{doctype}/{id}", erase, AUTH_PERSON, NULL, "Delete a record", GRANT_ROUTE_NONE},

@@ -32,9 +32,24 @@ static json_t *series_json(const struct series_def *d)
 			 api_time(d->updated));
 }
 
-static enum cmn_rc add_series(const struct series_def *d, void *list)
+/* series_json_for - what the caller may see of a series: a service sees
+ * neither its identifiers (the meter's key, its source, its meta) nor,
+ * when its grant is bounded in time, where its points begin and end. */
+static json_t *series_json_for(const struct api_ctx *ctx, const struct series_def *d)
 {
-	return json_array_append_new(list, series_json(d)) ? CMN_ERR_NOMEM : CMN_OK;
+	json_t *o = series_json(d);
+
+	if (o && ctx->via_grant) {
+		json_object_del(o, "key");
+		json_object_del(o, "source");
+		json_object_del(o, "meta");
+		if (ctx->grant.data_from != INT64_MIN || ctx->grant.data_to != INT64_MAX) {
+			json_object_del(o, "points");
+			json_object_del(o, "first");
+			json_object_del(o, "last");
+		}
+	}
+	return o;
 }
 
 static enum cmn_rc person_store(struct api_ctx *ctx, struct pstore **ps)
@@ -42,15 +57,44 @@ static enum cmn_rc person_store(struct api_ctx *ctx, struct pstore **ps)
 	return store_person_store(ctx->app->store, ctx->person.id, ps);
 }
 
-/* GET /api/v1/series */
+/* in_grant - whether a service's grant lets it see series of doctype, in
+ * full or as aggregates (both ways for a person's own requests). */
+static bool in_grant(const struct api_ctx *ctx, const char *doctype)
+{
+	int64_t now = time_now_ms();
+
+	return !ctx->via_grant ||
+	       grant_check(&ctx->grant, now, doctype, GRANT_OP_READ) == GRANT_ALLOWED ||
+	       grant_check(&ctx->grant, now, doctype, GRANT_OP_AGGREGATE) == GRANT_ALLOWED;
+}
+
+struct listing {
+	const struct api_ctx *ctx;
+	json_t *items;
+};
+
+static enum cmn_rc add_visible(const struct series_def *d, void *lv)
+{
+	struct listing *l = lv;
+
+	if (!in_grant(l->ctx, d->doctype))
+		return CMN_OK;
+	return json_array_append_new(l->items, series_json_for(l->ctx, d)) ? CMN_ERR_NOMEM : CMN_OK;
+}
+
+/* GET /api/v1/series - for a service, those its grant covers. */
 static enum cmn_rc list(struct api_ctx *ctx)
 {
 	json_t *items = json_array();
+	struct listing l = {ctx, items};
 	struct pstore *ps;
 	enum cmn_rc rc = person_store(ctx, &ps);
 
 	if (rc == CMN_OK)
-		rc = pstore_series_each(ps, add_series, items);
+		rc = pstore_series_each(ps, add_visible, &l);
+	if (rc == CMN_OK)
+		rc = api_access(ctx, "series", json_pack("{s:I}", "series",
+							  (json_int_t)json_array_size(items)));
 	if (rc != CMN_OK) {
 		json_decref(items);
 		return rc;
@@ -268,6 +312,38 @@ static enum cmn_rc add_bucket(const struct bucket *bk, void *pv)
 	return json_array_append_new(p->items, o) ? CMN_ERR_NOMEM : CMN_OK;
 }
 
+/* grant_read_range - a service's read of a series kept within its grant:
+ * raw points need "read", buckets "read" or "aggregate-only"; the range is
+ * cut to the grant's period; a series of a doctype outside the grant does
+ * not exist for the service. The read is recorded before it is served. */
+static enum cmn_rc grant_read_range(struct api_ctx *ctx, const struct series_def *def,
+				    struct read_params *rp)
+{
+	const struct grant *g = &ctx->grant;
+	int64_t now = time_now_ms();
+	enum grant_deny d = grant_check(g, now, def->doctype, GRANT_OP_READ);
+	char object[80];
+
+	if (d == GRANT_DENY_OPERATION && rp->bucketed)
+		d = grant_check(g, now, def->doctype, GRANT_OP_AGGREGATE);
+	if (d == GRANT_DENY_DOCTYPE)
+		return api_problem(ctx, CMN_ERR_NOT_FOUND, "no such series", NULL);
+	if (d != GRANT_ALLOWED)
+		return api_problem(ctx, CMN_ERR_FORBIDDEN, grant_deny_text(d),
+				   json_pack("{s:s}", "consent", g->id));
+	if (rp->from < g->data_from)
+		rp->from = g->data_from;
+	if (rp->to > g->data_to)
+		rp->to = g->data_to;
+	if (rp->to < rp->from)
+		rp->to = rp->from;
+	snprintf(object, sizeof(object), "series/%.60s", def->id);
+	return api_access(ctx, object,
+			  json_pack("{s:s, s:o, s:o, s:s?}", "doctype", def->doctype, "from",
+				    api_time(rp->from), "to", api_time(rp->to), "bucket",
+				    rp->bucketed ? rp->bucket_name : NULL));
+}
+
 /* GET /api/v1/series/{id}?from=&to=[&bucket=&agg=] */
 static enum cmn_rc read(struct api_ctx *ctx)
 {
@@ -279,6 +355,8 @@ static enum cmn_rc read(struct api_ctx *ctx)
 	if (rc != CMN_OK)
 		return rc;
 	rc = parse_read(ctx, &def, &rp, false);
+	if (rc == CMN_OK && ctx->via_grant)
+		rc = grant_read_range(ctx, &def, &rp);
 	if (rc == CMN_OK && rp.bucketed) {
 		struct bucket_page p = {json_array(), rp.aggs};
 
@@ -289,7 +367,7 @@ static enum cmn_rc read(struct api_ctx *ctx)
 		if (rc == CMN_OK)
 			rc = api_json(ctx, 200,
 				      json_pack("{s:o, s:o, s:o, s:s, s:o}", "series",
-						series_json(&def), "from", api_time(rp.from), "to",
+						series_json_for(ctx, &def), "from", api_time(rp.from), "to",
 						api_time(rp.to), "bucket", rp.bucket_name, "buckets",
 						p.items));
 		else
@@ -303,7 +381,7 @@ static enum cmn_rc read(struct api_ctx *ctx)
 		rc = series_scan(ps, &def, rp.from, rp.to, add_point, &p);
 		if (rc == CMN_ERR_TOO_LARGE && p.next != INT64_MIN)
 			rc = CMN_OK;
-		head = json_pack("{s:o, s:o, s:o, s:o}", "series", series_json(&def), "from",
+		head = json_pack("{s:o, s:o, s:o, s:o}", "series", series_json_for(ctx, &def), "from",
 				 api_time(rp.from), "to", api_time(rp.to), "next_from",
 				 p.next == INT64_MIN ? json_null() : api_time(p.next));
 		head_text = head ? json_dumps(head, API_JSON_FLAGS) : NULL;
@@ -542,9 +620,9 @@ static enum cmn_rc erase(struct api_ctx *ctx)
 	"\"string\",\"maxLength\":64},\"meta\":{\"type\":\"object\"}}}"
 
 const struct route api_series_routes[] = {
-	{"GET", "/api/v1/series", list, AUTH_PERSON, NULL, "My time series", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/series", list, AUTH_PERSON, NULL, "My time series", GRANT_ROUTE_SERIES},
 	{"POST", "/api/v1/series", create, AUTH_PERSON, SERIES_SCHEMA, "Create a time series", GRANT_ROUTE_NONE},
-	{"GET", "/api/v1/series/{id}", read, AUTH_PERSON, NULL, "Points or buckets of a series", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/series/{id}", read, AUTH_PERSON, NULL, "Points or buckets of a series", GRANT_ROUTE_SERIES},
 	{"DELETE", "/api/v1/series/{id}", erase, AUTH_PERSON, NULL, "Delete a range of points, or the series", GRANT_ROUTE_NONE},
 	{"POST", "/api/v1/series/{id}/points", append, AUTH_PERSON, NULL, "Append points (JSON or CSV)", GRANT_ROUTE_NONE},
 	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},

@@ -13,8 +13,10 @@
 
 #include "core/log.h"
 #include "core/str.h"
+#include "consent/consent.h"
 #include "core/timeutil.h"
 #include "record/schema.h"
+#include "store/store_oauth.h"
 
 #define MAX_ROUTES 128
 
@@ -141,6 +143,34 @@ enum cmn_rc api_audit(struct api_ctx *ctx, const char *action, const char *objec
 	return rc;
 }
 
+enum cmn_rc api_access(struct api_ctx *ctx, const char *object, json_t *detail)
+{
+	json_t *d = detail ? detail : json_object();
+	char *text;
+	enum cmn_rc rc;
+
+	if (!ctx->via_grant) {
+		json_decref(d);
+		return CMN_OK;
+	}
+	json_object_set_new(d, "consent", json_string(ctx->grant.id));
+	json_object_set_new(d, "service", json_string(ctx->client_id));
+	json_object_set_new(d, "purpose", json_string(ctx->grant.purpose));
+	json_object_set_new(d, "address", json_string(ctx->req->addr));
+	text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(d);
+	rc = text ? api_audit(ctx, "data.read", object, text) : CMN_ERR_NOMEM;
+	free(text);
+	if (rc == CMN_OK)
+		rc = store_grant_used(ctx->app->store, ctx->grant.id, time_now_ms());
+	return rc;
+}
+
+bool api_grant_fields_ok(const struct api_ctx *ctx, const char *field)
+{
+	return !ctx->via_grant || grant_field_allowed(&ctx->grant, field);
+}
+
 json_t *api_schema_errors(const struct schema_errors *errs)
 {
 	json_t *list = json_array();
@@ -189,6 +219,63 @@ static bool match(const char *pattern, const char *path, struct api_ctx *ctx, bo
 	return *p == '\0' && *s == '\0';
 }
 
+/* authenticate_grant - a service's OAuth access token: live, of a service
+ * that nobody blocked, bound to a grant that is given and valid now (the
+ * grant is read afresh: a withdrawal stops the very next request). The
+ * caller acts on the grantor's store, within the grant (see authorize). */
+static enum cmn_rc authenticate_grant(struct api_ctx *ctx, const char *token)
+{
+	struct oauth_token t;
+	struct client c;
+	char h[CRYPT_HASH_HEX_LEN];
+	int64_t now = time_now_ms();
+	enum cmn_rc rc;
+
+	crypt_hash_hex(token, h);
+	rc = store_oauth_token_get(ctx->app->store, h, &t);
+	if (rc == CMN_ERR_NOT_FOUND || (rc == CMN_OK && (strcmp(t.kind, "access") != 0 ||
+							  t.revoked || now >= t.expires)))
+		return CMN_ERR_UNAUTHENTICATED;
+	if (rc == CMN_OK)
+		rc = consent_load(ctx->app->store, t.grant_id, &ctx->grant);
+	if (rc == CMN_OK)
+		rc = store_client_get(ctx->app->store, t.client_id, &c, NULL, NULL);
+	if (rc == CMN_OK)
+		rc = store_person_by_id(ctx->app->store, ctx->grant.person_id, &ctx->person, NULL);
+	if (rc != CMN_OK)
+		return rc == CMN_ERR_NOT_FOUND ? CMN_ERR_UNAUTHENTICATED : rc;
+	ctx->via_grant = true;
+	str_copy(ctx->client_id, sizeof(ctx->client_id), t.client_id);
+	snprintf(ctx->actor, sizeof(ctx->actor), "service:%s/grant:%s", t.client_id, t.grant_id);
+	if (c.blocked)
+		ctx->grant_deny = GRANT_DENY_BLOCKED;
+	else if (grant_effective_status(&ctx->grant, now) != GRANT_GIVEN)
+		ctx->grant_deny = grant_check(&ctx->grant, now, "", 0);
+	return CMN_OK;
+}
+
+/* authorize_grant - what a service may do on this route under its grant;
+ * the handlers of GRANT_ROUTE_SERIES and _FILES check the rest. */
+static enum cmn_rc authorize_grant(struct api_ctx *ctx)
+{
+	enum grant_deny d = ctx->grant_deny;
+
+	/* services read; nothing they hold lets them write */
+	if (d == GRANT_ALLOWED && strcmp(ctx->req->method, "GET") != 0 &&
+	    strcmp(ctx->req->method, "HEAD") != 0)
+		return api_problem(ctx, CMN_ERR_FORBIDDEN, "a service may read under its consent,"
+							   " never write", NULL);
+	if (d == GRANT_ALLOWED && ctx->route->grant == GRANT_ROUTE_NONE)
+		return api_problem(ctx, CMN_ERR_FORBIDDEN,
+				   "a service may not use this route, whatever its consent", NULL);
+	if (d == GRANT_ALLOWED && ctx->route->grant == GRANT_ROUTE_RECORDS)
+		d = grant_check(&ctx->grant, time_now_ms(), ctx->params[0], GRANT_OP_READ);
+	if (d != GRANT_ALLOWED)
+		return api_problem(ctx, CMN_ERR_FORBIDDEN, grant_deny_text(d),
+				   json_pack("{s:s}", "consent", ctx->grant.id));
+	return CMN_OK;
+}
+
 /* authenticate - who is calling, from a Bearer token or a session cookie. */
 static enum cmn_rc authenticate(struct api_ctx *ctx)
 {
@@ -196,7 +283,12 @@ static enum cmn_rc authenticate(struct api_ctx *ctx)
 	const char *cookie = http_cookie(ctx->req, "commune_session");
 	char h[CRYPT_HASH_HEX_LEN];
 
-	if (authz) {
+	if (authz && strncasecmp(authz, "Bearer ", 7) == 0 && strncmp(authz + 7, "cat_", 4) == 0) {
+		enum cmn_rc rc = authenticate_grant(ctx, authz + 7);
+
+		if (rc != CMN_OK)
+			return rc;
+	} else if (authz) {
 		struct api_token tok;
 		enum cmn_rc rc;
 
@@ -246,11 +338,18 @@ static enum cmn_rc authorize(struct api_ctx *ctx)
 		/* a public route still knows its caller when there is one */
 		if (http_header(ctx->req, "Authorization") || http_cookie(ctx->req, "commune_session"))
 			(void)authenticate(ctx);
+		if (ctx->via_grant) {
+			/* a service is nobody on public routes: never the person */
+			memset(&ctx->person, 0, sizeof(ctx->person));
+			ctx->authed = ctx->via_grant = false;
+		}
 		return CMN_OK;
 	}
 	rc = authenticate(ctx);
 	if (rc != CMN_OK)
 		return rc;
+	if (ctx->via_grant)
+		return authorize_grant(ctx);
 	if (ctx->route->auth == AUTH_SESSION && ctx->via_token)
 		return CMN_ERR_FORBIDDEN;
 	if (ctx->route->auth == AUTH_ADMIN && strcmp(ctx->person.role, "admin") != 0)
@@ -338,7 +437,8 @@ void api_handle(void *appv, const struct http_request *req, struct http_response
 		api_problem(ctx, req->error, cmn_strerror(req->error), NULL);
 		goto done;
 	}
-	if (strncmp(req->path, "/api/", 5) != 0) {
+	if (strncmp(req->path, "/api/", 5) != 0 && strncmp(req->path, "/oauth/", 7) != 0 &&
+	    strncmp(req->path, "/.well-known/", 13) != 0) {
 		if ((strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0) &&
 		    api_static(ctx->app, req, res)) {
 			res->route = "static";
@@ -384,7 +484,8 @@ void api_handle(void *appv, const struct http_request *req, struct http_response
 	if (rc != CMN_OK) {
 		if (rc == CMN_ERR_UNAUTHENTICATED)
 			http_set_header(res, "WWW-Authenticate", "Bearer realm=\"commune\"");
-		api_problem(ctx, rc, NULL, NULL);
+		if (!res->body)
+			api_problem(ctx, rc, NULL, NULL);
 		goto done;
 	}
 	if (route->body_schema) {

@@ -300,6 +300,12 @@ static void time_or(const json_t *o, const char *key, int64_t dflt, int64_t *out
 		*out = dflt;
 }
 
+/* text_of - a JSON string's text, "" for anything else. */
+static const char *text_of(const json_t *v)
+{
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
 enum cmn_rc grant_read(const json_t *stored, struct grant *g)
 {
 	const json_t *grantee = json_object_get(stored, "grantee");
@@ -311,13 +317,11 @@ enum cmn_rc grant_read(const json_t *stored, struct grant *g)
 	memset(g, 0, sizeof(*g));
 	if (!json_is_object(stored) || !json_is_object(grantee) || !json_is_object(scope))
 		return CMN_ERR_INVALID;
-	str_copy(g->id, sizeof(g->id), json_string_value(json_object_get(stored, "id")));
-	str_copy(g->person_id, sizeof(g->person_id),
-		 json_string_value(json_object_get(stored, "person")));
-	str_copy(g->grantee_kind, sizeof(g->grantee_kind),
-		 json_string_value(json_object_get(grantee, "kind")));
-	str_copy(g->grantee_id, sizeof(g->grantee_id),
-		 json_string_value(json_object_get(grantee, "id")));
+	str_copy(g->id, sizeof(g->id), text_of(json_object_get(stored, "id")));
+	str_copy(g->person_id, sizeof(g->person_id), text_of(json_object_get(stored, "person")));
+	str_copy(g->grantee_kind, sizeof(g->grantee_kind), text_of(json_object_get(grantee, "kind")));
+	str_copy(g->grantee_id, sizeof(g->grantee_id), text_of(json_object_get(grantee, "id")));
+	str_copy(g->purpose, sizeof(g->purpose), text_of(json_object_get(json_object_get(stored, "purpose"), "dpv")));
 	if (!grant_status_parse(json_string_value(json_object_get(stored, "status")), &g->status) ||
 	    g->status == GRANT_EXPIRED)
 		return CMN_ERR_INVALID;
@@ -335,13 +339,12 @@ enum cmn_rc grant_read(const json_t *stored, struct grant *g)
 	a = json_object_get(scope, "doctypes");
 	json_array_foreach(a, i, v) {
 		if (g->ndoctypes < GRANT_MAX_DOCTYPES && json_is_string(v))
-			str_copy(g->doctypes[g->ndoctypes++], sizeof(g->doctypes[0]),
-				 json_string_value(v));
+			str_copy(g->doctypes[g->ndoctypes++], sizeof(g->doctypes[0]), text_of(v));
 	}
 	a = json_object_get(scope, "fields");
 	json_array_foreach(a, i, v) {
 		if (g->nfields < GRANT_MAX_FIELDS && json_is_string(v))
-			str_copy(g->fields[g->nfields++], sizeof(g->fields[0]), json_string_value(v));
+			str_copy(g->fields[g->nfields++], sizeof(g->fields[0]), text_of(v));
 	}
 	if (!g->id[0] || !g->person_id[0] || !g->ndoctypes || !g->ops)
 		return CMN_ERR_INVALID;

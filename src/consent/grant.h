@@ -61,6 +61,7 @@ struct grant {
 	char person_id[CRYPT_ID_LEN];     /* whose data */
 	char grantee_kind[16];            /* "service", "org" or "person" */
 	char grantee_id[CRYPT_ID_LEN];    /* client, organisation or person id */
+	char purpose[48];                 /* the DPV purpose, e.g. "ServiceProvision" */
 	enum grant_status status;         /* as stored (never GRANT_EXPIRED) */
 	int64_t valid_from, valid_until;  /* ms; valid_until INT64_MAX when open */
 	int64_t data_from, data_to;       /* the data's times [from, to); INT64_MIN/MAX when open */
