@@ -175,6 +175,7 @@ extern const struct route api_devspace_routes[];
 extern const struct route api_consents_routes[];
 extern const struct route api_oauth_routes[];
 extern const struct route api_receipts_routes[];
+extern const struct route api_services_routes[];
 
 /* api_static - serves a file of app->web_dir for a non-API GET; false
  * when there is no such file. */

@@ -63,6 +63,7 @@ struct world {
 	char rec2024[64], rec2025[64], series_id[64], file_id[64];
 	char token[NSVC][80];
 	char grant[NSVC][CRYPT_ID_LEN];
+	char svc_id[CRYPT_ID_LEN];        /* the service of SVC_OK */
 };
 
 static struct world w;
@@ -194,7 +195,12 @@ static int world_up(void **state)
 	    !test_add_user(&w.srv, "alice", "resident", "pw-alice-correct-horse") ||
 	    !test_add_user(&w.srv, "bob", "resident", "pw-bob-correct-horse") ||
 	    test_cli(&w.srv, "pw-dev-correct-horse\n", out, sizeof(out), "user", "add", "dev",
-		     "--role", "agent", "--org", "Appli Budget", NULL) != 0)
+		     "--role", "agent", "--org", "Appli Budget", NULL) != 0 ||
+	    test_cli(&w.srv, NULL, out, sizeof(out), "org", "add", "Régie d'énergie", "--kind",
+		     "holder", NULL) != 0 ||
+	    test_cli(&w.srv, "pw-holder-correct-horse\n", out, sizeof(out), "user", "add",
+		     "holder", "--role", "agent", "--org", "Régie d'énergie", NULL) != 0 ||
+	    !test_add_user(&w.srv, "root", "admin", "pw-root-correct-horse"))
 		return -1;
 	snprintf(key, sizeof(key), "%s/master.key", w.srv.dir);
 	if (keyring_open(&w.keys, key) != CMN_OK || store_open(&w.st, w.srv.dir, &w.keys) != CMN_OK ||
@@ -220,6 +226,7 @@ static int world_up(void **state)
 	if (store_client_add(w.st, org_id, "Budget", NULL, "{}", &svc) != CMN_OK ||
 	    store_client_add(w.st, org_id, "Budget bis", NULL, "{}", &blocked) != CMN_OK)
 		return -1;
+	snprintf(w.svc_id, sizeof(w.svc_id), "%s", svc.id);
 	grant_for(SVC_OK, &w.alice, svc.id, TERMS(BANK_2024, ""));
 	grant_for(SVC_DOCTYPE, &w.alice, svc.id,
 		  TERMS("{\"doctypes\":[\"mobility.trip\"],\"fields\":[\"mode\"],"
@@ -505,6 +512,72 @@ static void withdrawal_stops_the_next_request(void **state)
 	client_free(&r);
 }
 
+
+/* the operator and data holders block services; nobody else does */
+static void blocking(void **state)
+{
+	char path[200], auth[200], holder[300], holder_csrf[200], dev[300], dev_csrf[200];
+	char root[300], root_csrf[200];
+	struct resp r;
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(client_login(w.srv.base, "holder", "pw-holder-correct-horse", holder,
+				      sizeof(holder), holder_csrf, sizeof(holder_csrf)),
+			 0);
+	assert_int_equal(client_login(w.srv.base, "dev", "pw-dev-correct-horse", dev, sizeof(dev),
+				      dev_csrf, sizeof(dev_csrf)),
+			 0);
+	assert_int_equal(client_login(w.srv.base, "root", "pw-root-correct-horse", root,
+				      sizeof(root), root_csrf, sizeof(root_csrf)),
+			 0);
+	snprintf(path, sizeof(path), "/api/v1/services/%s/block", w.svc_id);
+	/* a resident and an agent of a reuser may not */
+	assert_int_equal(request("POST", path, w.alice_cookie, w.alice_csrf,
+				 "{\"reason\":\"I do not like it\"}", &r),
+			 403);
+	client_free(&r);
+	assert_int_equal(request("POST", path, dev, dev_csrf, "{\"reason\":\"competitor\"}", &r),
+			 403);
+	client_free(&r);
+	/* bob's grant still works before the block */
+	bearer(auth, sizeof(auth), SVC_BOB);
+	json_decref(get_json("/api/v1/records/bank.transaction", auth, 200));
+	/* a data holder blocks: the very next request is refused */
+	assert_int_equal(request("POST", path, holder, holder_csrf,
+				 "{\"reason\":\"resells meter data\"}", &r),
+			 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "blocks")), 1);
+	client_free(&r);
+	json_decref(get_json("/api/v1/records/bank.transaction", auth, 403));
+	/* bob is told, with who and why */
+	snprintf(path, sizeof(path), "/api/v1/consents/%s", w.grant[SVC_BOB]);
+	j = get_json(path, w.bob_cookie, 200);
+	assert_true(json_is_true(json_object_get(json_object_get(j, "grantee"), "blocked")));
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(json_object_get(j, "grantee"),
+								   "blocks"),
+						   0),
+				    "reason")),
+			    "resells meter data");
+	json_decref(j);
+	/* the operator blocks too; the holder lifts only its own block */
+	snprintf(path, sizeof(path), "/api/v1/services/%s/block", w.svc_id);
+	assert_int_equal(request("POST", path, root, root_csrf, "{\"reason\":\"audit\"}", &r),
+			 200);
+	client_free(&r);
+	assert_int_equal(request("DELETE", path, holder, holder_csrf, NULL, &r), 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "blocks")), 1);
+	client_free(&r);
+	json_decref(get_json("/api/v1/records/bank.transaction", auth, 403));
+	assert_int_equal(request("DELETE", path, root, root_csrf, NULL, &r), 200);
+	client_free(&r);
+	json_decref(get_json("/api/v1/records/bank.transaction", auth, 200));
+	/* no block of one's own to lift */
+	assert_int_equal(request("DELETE", path, root, root_csrf, NULL, &r), 404);
+	client_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +586,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(series_under_grants),
 		cmocka_unit_test(owner_other_anonymous),
 		cmocka_unit_test(reads_are_audited_and_counted),
+		cmocka_unit_test(blocking),
 		cmocka_unit_test(withdrawal_stops_the_next_request),
 	};
 	int failed;
