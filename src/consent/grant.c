@@ -253,7 +253,7 @@ enum cmn_rc grant_terms_check(const json_t *terms, char *err, size_t n)
 	static const char *const kinds[] = {"service", "org", "person"};
 	const json_t *grantee = json_object_get(terms, "grantee");
 	const json_t *purpose = json_object_get(terms, "purpose");
-	int64_t from = 0, until = INT64_MAX;
+	int64_t from = time_now_ms(), until = INT64_MAX; /* from: now, unless given */
 	const char *bad, *kind;
 	enum cmn_rc rc;
 	size_t k = 0;
