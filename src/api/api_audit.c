@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/str.h"
+#include "core/timeutil.h"
 
 struct audit_page {
 	json_t *items;
@@ -28,49 +29,80 @@ static enum cmn_rc add_entry(const struct audit_entry *e, void *pv)
 		       : CMN_OK;
 }
 
-/* parse_params - after=N&limit=N, nothing else. */
-static enum cmn_rc parse_params(struct api_ctx *ctx, int64_t *after, int64_t *limit)
+/* The query of a listing: its values live in the struct. */
+struct audit_query {
+	int64_t after, limit;
+	struct audit_filter f;
+	char action[64], actor[128], consent[CRYPT_ID_LEN];
+};
+
+/* parse_params - after=SEQ, limit=N, action=, actor= (a prefix), consent=,
+ * from= and to= (RFC 3339 or a date), nothing else. */
+static enum cmn_rc parse_params(struct api_ctx *ctx, struct audit_query *aq)
 {
-	char q[256], *cur = q, *name, val[32];
+	char q[1024], *cur = q, *name, val[160];
 	int r;
 
-	*after = 0;
-	*limit = 100;
+	memset(aq, 0, sizeof(*aq));
+	aq->limit = 100;
+	aq->f.to = INT64_MAX;
 	if (!ctx->req->query)
 		return CMN_OK;
 	if (str_copy(q, sizeof(q), ctx->req->query) != CMN_OK)
 		return api_problem(ctx, CMN_ERR_INVALID, "query string too long", NULL);
 	while ((r = api_query_next(&cur, &name, val, sizeof(val))) != 0) {
-		if (r < 0 || (strcmp(name, "after") == 0
-				  ? str_to_i64(val, 0, INT64_MAX, after) != CMN_OK
-			      : strcmp(name, "limit") == 0 ? str_to_i64(val, 1, 1000, limit) != CMN_OK
-							   : true))
+		bool ok = r > 0;
+
+		if (!ok)
+			;
+		else if (strcmp(name, "after") == 0)
+			ok = str_to_i64(val, 0, INT64_MAX, &aq->after) == CMN_OK;
+		else if (strcmp(name, "limit") == 0)
+			ok = str_to_i64(val, 1, 1000, &aq->limit) == CMN_OK;
+		else if (strcmp(name, "action") == 0)
+			ok = str_copy(aq->action, sizeof(aq->action), val) == CMN_OK &&
+			     (aq->f.action = aq->action);
+		else if (strcmp(name, "actor") == 0)
+			ok = str_copy(aq->actor, sizeof(aq->actor), val) == CMN_OK &&
+			     (aq->f.actor = aq->actor);
+		else if (strcmp(name, "consent") == 0)
+			ok = str_copy(aq->consent, sizeof(aq->consent), val) == CMN_OK &&
+			     (aq->f.consent = aq->consent);
+		else if (strcmp(name, "from") == 0)
+			ok = time_parse(val, true, &aq->f.from) == CMN_OK;
+		else if (strcmp(name, "to") == 0)
+			ok = time_parse(val, true, &aq->f.to) == CMN_OK;
+		else
+			ok = false;
+		if (!ok)
 			return api_problem(ctx, CMN_ERR_INVALID,
-					   "use after=SEQ and limit=1..1000 only", NULL);
+					   "use after=SEQ, limit=1..1000, action=, actor=, consent=,"
+					   " from= and to= only",
+					   json_pack("{s:s}", "parameter", name ? name : ""));
 	}
 	return CMN_OK;
 }
 
-/* GET /api/v1/audit?after=SEQ&limit=N */
+/* GET /api/v1/audit?after=SEQ&limit=N&action=&actor=&consent=&from=&to= */
 static enum cmn_rc list(struct api_ctx *ctx)
 {
 	struct audit_page p = {json_array(), 0};
+	struct audit_query aq;
 	struct pstore *ps;
-	int64_t after, limit;
-	enum cmn_rc rc = parse_params(ctx, &after, &limit);
+	enum cmn_rc rc = parse_params(ctx, &aq);
 
 	if (rc == CMN_OK)
 		rc = store_person_store(ctx->app->store, ctx->person.id, &ps);
 	if (rc == CMN_OK)
-		rc = pstore_audit_each(ps, after, (size_t)limit, add_entry, &p);
+		rc = pstore_audit_each(ps, &aq.f, aq.after, (size_t)aq.limit, add_entry, &p);
 	if (rc != CMN_OK) {
 		json_decref(p.items);
 		return rc;
 	}
 	return api_json(ctx, 200,
 			json_pack("{s:o, s:o?}", "items", p.items, "next_after",
-				  json_array_size(p.items) == (size_t)limit ? json_integer(p.last)
-									    : NULL));
+				  json_array_size(p.items) == (size_t)aq.limit ? json_integer(p.last)
+										: NULL));
 }
 
 /* GET /api/v1/audit/verify */

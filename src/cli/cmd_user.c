@@ -183,8 +183,9 @@ int cmd_org(int argc, char **argv)
 
 int cmd_audit(int argc, char **argv)
 {
-	const char *data = NULL;
-	const struct cli_opt opts[] = {{"--data", true, &data}, {NULL, false, NULL}};
+	const char *data = NULL, *person = NULL, *handle;
+	const struct cli_opt opts[] = {{"--data", true, &data}, {"--person", true, &person},
+				       {NULL, false, NULL}};
 	const char *pos[2];
 	struct cli_env env;
 	struct person p;
@@ -193,14 +194,15 @@ int cmd_audit(int argc, char **argv)
 	int npos, ret = 0;
 	enum cmn_rc rc;
 
-	if (!cli_parse(argc, argv, 2, opts, pos, 2, &npos) || npos != 2 ||
-	    strcmp(pos[0], "verify") != 0) {
-		fprintf(stderr, "usage: commune audit verify HANDLE [--data DIR]\n");
+	if (!cli_parse(argc, argv, 2, opts, pos, 2, &npos) || npos < 1 ||
+	    strcmp(pos[0], "verify") != 0 || npos != (person ? 1 : 2)) {
+		fprintf(stderr, "usage: commune audit verify (HANDLE | --person HANDLE) [--data DIR]\n");
 		return EXIT_USAGE;
 	}
+	handle = person ? person : pos[1];
 	if (!cli_open(&env, data))
 		return EXIT_USER;
-	rc = store_person_by_handle(env.store, pos[1], &p, NULL);
+	rc = store_person_by_handle(env.store, handle, &p, NULL);
 	if (rc == CMN_OK)
 		rc = store_person_store(env.store, p.id, &ps);
 	if (rc == CMN_OK)
@@ -211,7 +213,7 @@ int cmd_audit(int argc, char **argv)
 		ret = cli_error("audit chain of %s is broken at entry %lld", p.handle,
 				(long long)bad);
 	else if (rc == CMN_ERR_NOT_FOUND)
-		ret = cli_error("no person with the handle %s", pos[1]);
+		ret = cli_error("no person with the handle %s", handle);
 	else
 		ret = cli_error("%s", cmn_strerror(rc));
 	cli_close(&env);

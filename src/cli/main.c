@@ -29,7 +29,7 @@ static const struct verb verbs[] = {
 	 "Manage persons. `add` and `passwd` read the password from standard input (one line)."},
 	{"org", cmd_org, "commune org add NAME [--kind city|holder|reuser|trust|cooperative] | org list",
 	 "Manage organisations."},
-	{"audit", cmd_audit, "commune audit verify HANDLE",
+	{"audit", cmd_audit, "commune audit verify (HANDLE | --person HANDLE)",
 	 "Check that a person's audit chain has not been tampered with."},
 	{"doctype", cmd_doctype, "commune doctype list", "List the doctype registry."},
 	{"import", cmd_import,

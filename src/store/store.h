@@ -293,8 +293,18 @@ struct audit_entry {
 enum cmn_rc pstore_audit_append(struct pstore *ps, const char *actor, const char *action,
 				const char *object, const char *detail);
 
-/* pstore_audit_each - entries with seq > after, oldest first, at most limit. */
-enum cmn_rc pstore_audit_each(struct pstore *ps, int64_t after, size_t limit,
+/* Which entries of an audit chain to list; NULL members match all. */
+struct audit_filter {
+	const char *action;               /* exactly, e.g. "data.read" */
+	const char *actor;                /* a prefix, e.g. "service:" */
+	const char *consent;              /* the id of the grant a service read under */
+	int64_t from, to;                 /* at in [from, to) ms; 0 and INT64_MAX: all */
+};
+
+/* pstore_audit_each - entries with seq > after that pass f (NULL: all),
+ * oldest first, at most limit. */
+enum cmn_rc pstore_audit_each(struct pstore *ps, const struct audit_filter *f, int64_t after,
+			      size_t limit,
 			      enum cmn_rc (*fn)(const struct audit_entry *e, void *ctx), void *ctx);
 
 /* pstore_audit_verify - recomputes the chain. CMN_ERR_CONFLICT and the

@@ -475,6 +475,15 @@ static void reads_are_audited_and_counted(void **state)
 	{
 		char path[200];
 
+		/* the same reads, by the consent filter of the chain */
+		snprintf(path, sizeof(path), "/api/v1/audit?limit=500&consent=%s", w.grant[SVC_OK]);
+		j = get_json(path, w.alice_cookie, 200);
+		assert_int_equal(json_array_size(json_object_get(j, "items")), reads);
+		json_decref(j);
+	}
+	{
+		char path[200];
+
 		snprintf(path, sizeof(path), "/api/v1/consents/%s", w.grant[SVC_OK]);
 		j = get_json(path, w.alice_cookie, 200);
 		assert_int_equal((size_t)json_integer_value(json_object_get(j, "uses")), reads);

@@ -161,7 +161,7 @@ static void writes_are_audited(void **state)
 	assert_int_equal(series_append(f->ps, &d, &p, 1, "person:x", &w, &why), CMN_OK);
 	assert_int_equal(series_delete_range(f->ps, &d, p.t, p.t + 1, "person:x", &w), CMN_OK);
 	assert_int_equal(w.removed, 1);
-	assert_int_equal(pstore_audit_each(f->ps, 0, 100, audit_actions, actions), CMN_OK);
+	assert_int_equal(pstore_audit_each(f->ps, NULL, 0, 100, audit_actions, actions), CMN_OK);
 	/* the unchanged append leaves no entry */
 	assert_string_equal(actions, "series.create series.append series.overwrite series.delete_range ");
 	series_def_release(&d);

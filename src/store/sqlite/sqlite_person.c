@@ -430,19 +430,39 @@ static void audit_row(sqlite3_stmt *st, struct audit_entry *e)
 	str_copy(e->hash, sizeof(e->hash), (const char *)sqlite3_column_text(st, 6));
 }
 
-enum cmn_rc pstore_audit_each(struct pstore *ps, int64_t after, size_t limit,
+static void bind_or_null(sqlite3_stmt *st, int at, const char *text)
+{
+	if (text)
+		sqlite3_bind_text(st, at, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, at);
+}
+
+enum cmn_rc pstore_audit_each(struct pstore *ps, const struct audit_filter *f, int64_t after,
+			      size_t limit,
 			      enum cmn_rc (*fn)(const struct audit_entry *e, void *ctx), void *ctx)
 {
 	static const char q[] = "SELECT seq, at, actor, action, object, detail, hash FROM audit"
-				" WHERE seq > ? ORDER BY seq LIMIT ?";
+				" WHERE seq > ?1 AND (?2 IS NULL OR action = ?2)"
+				" AND (?3 IS NULL OR substr(actor, 1, length(?3)) = ?3)"
+				" AND (?4 IS NULL OR actor LIKE '%/grant:' || ?4)"
+				" AND at >= ?5 AND at < ?6 ORDER BY seq LIMIT ?7";
+	static const struct audit_filter all = {NULL, NULL, NULL, 0, INT64_MAX};
 	sqlite3_stmt *st = conn_stmt(&ps->c, q);
 	enum cmn_rc rc = CMN_OK;
 	int sr = SQLITE_DONE;
 
 	if (!st)
 		return CMN_ERR_STORE;
+	if (!f)
+		f = &all;
 	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int64(st, 2, (int64_t)limit);
+	bind_or_null(st, 2, f->action);
+	bind_or_null(st, 3, f->actor);
+	bind_or_null(st, 4, f->consent);
+	sqlite3_bind_int64(st, 5, f->from);
+	sqlite3_bind_int64(st, 6, f->to);
+	sqlite3_bind_int64(st, 7, (int64_t)limit);
 	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
 		struct audit_entry e;
 

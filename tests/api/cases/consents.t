@@ -123,3 +123,28 @@ expect-json /items/2/action = "consent.withdraw"
 as alice nocsrf
 POST /api/v1/consents/${c1}/withdraw
 expect 403
+
+=== the audit chain filters by action
+as alice
+GET /api/v1/audit?action=consent.withdraw
+expect 200
+expect-json /items length 1
+expect-json /items/0/object = "consent/${c1}"
+
+=== by actor prefix: no service read alice's data
+as alice
+GET /api/v1/audit?actor=service:
+expect 200
+expect-json /items length 0
+
+=== by time
+as alice
+GET /api/v1/audit?from=2000-01-01&to=2001-01-01
+expect 200
+expect-json /items length 0
+
+=== a bad filter is named
+as alice
+GET /api/v1/audit?from=yesterday
+expect 400
+expect-json /parameter = "from"
