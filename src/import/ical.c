@@ -12,19 +12,21 @@
  *   END:VEVENT
  *   END:VCALENDAR
  *
- * The file is read in two passes over memory: content lines are unfolded
- * and the VEVENTs collected (an override, RECURRENCE-ID, may come before
- * the event it overrides, and a VTIMEZONE after the events using it), then
- * each event is expanded into its occurrences (rrule.c), one record each,
- * deduplicated by UID and occurrence start. Times keep their wall clock:
- * an occurrence is the local day of the rule at DTSTART's local time of day
- * in DTSTART's zone. docs/import/ical.md.
+ * The file is streamed in two passes (run(), at the end): content lines
+ * are unfolded as they are read, and each event is expanded into its
+ * occurrences (rrule.c), one record each, deduplicated by UID and
+ * occurrence start. Times keep their wall clock: an occurrence is the
+ * local day of the rule at DTSTART's local time of day in DTSTART's zone.
+ * docs/import/ical.md.
  */
 #include "import/import.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+
+#include <sodium.h>
 
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -35,11 +37,12 @@
 #define DAY_MS               86400000LL
 #define ICAL_MAX_DEPTH       8            /* nested BEGIN blocks */
 #define ICAL_LOGICAL_MAX     (256 * 1024) /* bytes of an unfolded content line */
-#define ICAL_MAX_EVENTS      100000       /* VEVENTs in one file */
-#define ICAL_MAX_EXDATES     100000       /* EXDATE values in one file */
+#define ICAL_MAX_OVERRIDES   100000       /* events with a UID and a RECURRENCE-ID in one file */
+#define ICAL_MAX_EXDATES     100000       /* EXDATE values in one event */
 #define ICAL_MAX_OCCURRENCES 10000        /* records from one recurring event */
 #define ICAL_MAX_ZONES       64           /* VTIMEZONE blocks */
 #define ICAL_TZID_MAX        128
+#define ICAL_NAMES_MAX       (16 << 20) /* bytes of TZIDs kept: the two caps above keep below */
 #define ICAL_UID_MAX         1000
 #define ICAL_RRULE_MAX       500 /* the doctype's recurrence maxLength */
 #define ICAL_TEXT_MAX        500 /* summary and location maxLength */
@@ -47,26 +50,41 @@
 #define ICAL_WINDOW_YEARS    2 /* open rules end this long after the import */
 #define ICAL_DEFAULT_ZONE    "Europe/Paris"
 
+/*
+ * TZID texts, one after the other, each NUL-terminated: a time names its
+ * TZID by offset + 1 in this text (0: none). A name given again right after
+ * itself (the EXDATE lines of an event, the overrides of a series) is kept
+ * once.
+ */
+struct ical_names {
+	char *text;
+	size_t len, cap;
+	uint32_t last; /* the name added last, or 0 */
+};
+
 /* A DATE or DATE-TIME value as written: local day and time in its zone. */
 struct ical_time {
-	bool set;
-	bool is_date;             /* VALUE=DATE: an all-day date */
-	bool utc;                 /* ...Z */
-	int64_t day;              /* days since 1970-01-01, local */
-	int64_t ms;               /* milliseconds into that day */
-	char tzid[ICAL_TZID_MAX]; /* "" when UTC, a date or floating */
+	int64_t day;   /* days since 1970-01-01, local */
 	size_t line;
+	int32_t ms;    /* milliseconds into that day */
+	uint32_t tzid; /* in the ical_names of its holder; 0 when UTC, a date or floating */
+	bool set;
+	bool is_date;  /* VALUE=DATE: an all-day date */
+	bool utc;      /* ...Z */
 };
 
 struct ical_event {
-	size_t line; /* of BEGIN:VEVENT */
+	size_t line;    /* of BEGIN:VEVENT */
+	off_t offset;   /* byte offset of that line (first pass), -1 if not known */
+	bool latin1;    /* the reader's Latin-1 state before that line */
 	char *uid, *summary, *location, *category, *rrule;
 	size_t rrule_line;
 	struct ical_time start, end, recurrence_id;
 	bool has_duration;
 	int64_t dur_days, dur_ms; /* DURATION: nominal days, then exact ms */
 	struct ical_time *exdates;
-	size_t nexdates;
+	size_t nexdates, capexdates;
+	struct ical_names names; /* the TZIDs of its times */
 };
 
 struct ical_zone {
@@ -81,21 +99,92 @@ struct zref {
 	int32_t fixed; /* seconds, when tz is NULL */
 };
 
-struct ical_parse {
+/*
+ * An override (an event with a UID and a RECURRENCE-ID) as the first pass
+ * found it: what the expansion of its series needs, the occurrence it
+ * replaces, and where to read the override again to emit it after its
+ * series.
+ */
+struct ical_override {
+	struct ical_time rid; /* RECURRENCE-ID; its TZID in ical_table.names */
+	size_t line;          /* of its BEGIN:VEVENT */
+	off_t offset;         /* byte offset of that line */
+	uint32_t next;        /* the next override of its UID (index + 1), 0: none */
+	bool latin1;          /* the reader's Latin-1 state before that line */
+};
+
+/* The overrides of one UID, found by a keyed hash of the UID (see uid_hash). */
+struct ical_uid {
+	uint64_t hash;       /* 0: a free slot */
+	uint32_t first, last; /* its overrides in file order (index + 1) */
+	uint32_t count;
+	bool master_after;   /* first pass: a series of this UID came after its first override */
+	bool master_seen;    /* second pass: a series of this UID was expanded */
+};
+
+/* What the first pass keeps for the second: memory grows with the overrides only. */
+struct ical_table {
+	unsigned char key[crypto_shorthash_KEYBYTES]; /* of uid_hash, drawn for each import */
+	struct ical_uid *uids; /* open addressing, at most half full */
+	size_t nuids, capuids;  /* capuids: 0 or a power of two */
+	struct ical_override *ovr;
+	size_t novr, capovr;
+	struct ical_names names;
+};
+
+/*
+ * The content lines of a stream, unfolded. A line is handed out once the
+ * physical line after it has been read (it might have continued it), so a
+ * read error on that next line comes before anything is said about the
+ * line handed out. Two buffers take turns: the line handed out, and the
+ * next one being unfolded.
+ */
+struct ical_reader {
 	struct import_job *j;
-	char *logical; /* the unfolded line being built */
-	size_t len, cap, line;
+	struct import_input *in;
+	char *buf[2];
+	size_t cap[2];
+	int building;    /* the buffer being unfolded */
+	size_t len;      /* its length */
+	size_t line;     /* its first physical line */
+	off_t offset;    /* where that line begins (when track), else -1 */
+	bool latin1;     /* in->latin1 before that line was read */
+	bool track;      /* ask the file where each line begins */
+	size_t out_line; /* the line handed out: its first line, offset, Latin-1 state */
+	off_t out_offset;
+	bool out_latin1;
+};
+
+struct ical_parse;
+
+/* One reading of content lines: the whole file in a pass, or one override
+ * read again (replay). */
+struct ical_stream {
+	struct ical_parse *p;
+	struct ical_reader r;
 	char stack[ICAL_MAX_DEPTH][24]; /* open components */
 	size_t stack_line[ICAL_MAX_DEPTH];
 	size_t depth;
+	size_t line;                    /* of the content line being read */
 	bool seen_calendar;
-	struct ical_event *events;
-	size_t nevents, capevents, nexdates;
-	struct ical_event *cur; /* the VEVENT being read, or NULL */
-	struct ical_zone zones[ICAL_MAX_ZONES];
+	size_t nevents;                 /* VEVENTs begun */
+	struct ical_event ev[2];        /* where cur and done live */
+	struct ical_event *cur;         /* the VEVENT being read, or NULL */
+	struct ical_event *done;        /* a VEVENT just complete, or NULL */
+	struct ical_zone *zone;         /* the VTIMEZONE being read (first pass), or NULL */
+};
+
+/* One import: what both passes share. */
+struct ical_parse {
+	struct import_job *j;
+	struct import_input *in;
+	bool pass2;                             /* the second pass (replays included) */
+	struct ical_zone zones[ICAL_MAX_ZONES]; /* from the first pass */
 	size_t nzones;
-	struct ical_zone *zone; /* the VTIMEZONE being read, or NULL */
-	bool warned_floating, warned_rdate, warned_truncated;
+	struct ical_table t;                    /* from the first pass */
+	struct ical_stream main;                /* the reading of a pass */
+	struct ical_stream replay;              /* an override read again */
+	bool warned_floating, warned_rdate, warned_truncated; /* said once */
 };
 
 /* A content line split in place: NAME;PARAM=V:VALUE. */
@@ -142,10 +231,12 @@ static bool truncate_utf8(char *s, size_t max)
 }
 
 /* unescape - a TEXT value (\\ \; \, \n \N) up to its first unescaped comma
- * when first_only (CATEGORIES); a new string, or NULL. */
-static char *unescape(const char *v, bool first_only)
+ * when first_only (CATEGORIES), cut to max bytes on a UTF-8 boundary (*cut
+ * tells); a new string, or NULL. */
+static char *unescape(const char *v, bool first_only, size_t max, bool *cut)
 {
-	char *out = malloc(strlen(v) + 1), *o = out;
+	char *out = malloc(strlen(v) + 1);
+	size_t n = 0;
 
 	if (!out)
 		return NULL;
@@ -153,13 +244,17 @@ static char *unescape(const char *v, bool first_only)
 		if (*v == ',' && first_only)
 			break;
 		if (*v != '\\' || !v[1]) {
-			*o++ = *v;
+			out[n++] = *v;
 			continue;
 		}
 		v++;
-		*o++ = *v == 'n' || *v == 'N' ? '\n' : *v;
+		out[n++] = *v == 'n' || *v == 'N' ? '\n' : *v;
 	}
-	*o = '\0';
+	*cut = n > max;
+	if (*cut)
+		for (n = max; n > 0 && ((unsigned char)out[n] & 0xC0) == 0x80; n--)
+			;
+	out[n] = '\0';
 	return out;
 }
 
@@ -180,7 +275,8 @@ static int num(const char *s, size_t n)
 	return v;
 }
 
-/* parse_time - YYYYMMDD, YYYYMMDDTHHMMSS or YYYYMMDDTHHMMSSZ. */
+/* parse_time - YYYYMMDD, YYYYMMDDTHHMMSS or YYYYMMDDTHHMMSSZ; a TZID is
+ * checked here (at most ICAL_TZID_MAX - 1 bytes) and kept by the caller. */
 static bool parse_time(const char *v, size_t len, const char *tzid, bool value_date,
 		       struct ical_time *t)
 {
@@ -213,8 +309,8 @@ static bool parse_time(const char *v, size_t len, const char *tzid, bool value_d
 		if (s == 60)
 			s = 59; /* a leap second */
 	}
-	t->ms = ((int64_t)h * 3600 + mi * 60 + s) * 1000;
-	if (tzid && !t->is_date && !t->utc && str_copy(t->tzid, sizeof(t->tzid), tzid) != CMN_OK)
+	t->ms = (int32_t)((h * 3600 + mi * 60 + s) * 1000);
+	if (tzid && !t->is_date && !t->utc && strlen(tzid) >= ICAL_TZID_MAX)
 		return false;
 	t->set = true;
 	return true;
@@ -343,6 +439,157 @@ static bool split_prop(char *s, struct prop *p)
 	return true;
 }
 
+/* ---- TZID names ----------------------------------------------------------- */
+
+/* names_add - keeps s (at most ICAL_TZID_MAX - 1 bytes); *ref names it. */
+static enum cmn_rc names_add(struct ical_names *n, const char *s, uint32_t *ref)
+{
+	size_t len = strlen(s) + 1;
+
+	if (n->last && strcmp(n->text + n->last - 1, s) == 0) {
+		*ref = n->last;
+		return CMN_OK;
+	}
+	if (n->len + len > ICAL_NAMES_MAX)
+		return CMN_ERR_NOMEM; /* beyond what the caps allow */
+	if (n->len + len > n->cap) {
+		size_t cap = n->cap ? 2 * n->cap : 256;
+		char *t;
+
+		while (cap < n->len + len)
+			cap *= 2;
+		if (!(t = realloc(n->text, cap)))
+			return CMN_ERR_NOMEM;
+		n->text = t;
+		n->cap = cap;
+	}
+	memcpy(n->text + n->len, s, len);
+	*ref = n->last = (uint32_t)n->len + 1;
+	n->len += len;
+	return CMN_OK;
+}
+
+/* names_get - the name ref stands for, "" for 0. */
+static const char *names_get(const struct ical_names *n, uint32_t ref)
+{
+	return ref ? n->text + ref - 1 : "";
+}
+
+static void names_release(struct ical_names *n)
+{
+	free(n->text);
+	memset(n, 0, sizeof(*n));
+}
+
+/* time_zone - keeps the TZID of a time just parsed, in the names of its holder. */
+static enum cmn_rc time_zone(struct ical_names *n, struct ical_time *t, const char *tzid)
+{
+	if (!tzid || t->is_date || t->utc)
+		return CMN_OK;
+	return names_add(n, tzid, &t->tzid);
+}
+
+/* ---- unfolding ------------------------------------------------------------ */
+
+static enum cmn_rc reader_append(struct ical_reader *r, const char *s, size_t n)
+{
+	int b = r->building;
+
+	if (r->len + n + 1 > ICAL_LOGICAL_MAX)
+		return import_fail(r->j, r->line, 1, "a content line unfolds to more than %d bytes",
+				   ICAL_LOGICAL_MAX);
+	if (r->len + n + 1 > r->cap[b]) {
+		size_t cap = r->len + n + 1 < 4096 ? 4096 : 2 * (r->len + n + 1);
+		char *t;
+
+		if (cap > ICAL_LOGICAL_MAX)
+			cap = ICAL_LOGICAL_MAX;
+		if (!(t = realloc(r->buf[b], cap)))
+			return CMN_ERR_NOMEM;
+		r->buf[b] = t;
+		r->cap[b] = cap;
+	}
+	memcpy(r->buf[b] + r->len, s, n);
+	r->len += n;
+	return CMN_OK;
+}
+
+/* reader_start - the reader reads from where in is (its line count and
+ * Latin-1 state included), with nothing being unfolded. */
+static void reader_start(struct ical_reader *r, struct import_job *j, struct import_input *in,
+			 bool track)
+{
+	r->j = j;
+	r->in = in;
+	r->len = 0;
+	r->track = track;
+}
+
+static void reader_release(struct ical_reader *r)
+{
+	free(r->buf[0]);
+	free(r->buf[1]);
+	memset(r, 0, sizeof(*r));
+}
+
+/* hand_out - the line being unfolded becomes the line handed out. */
+static char *hand_out(struct ical_reader *r)
+{
+	char *s = r->buf[r->building];
+
+	s[r->len] = '\0';
+	r->out_line = r->line;
+	r->out_offset = r->offset;
+	r->out_latin1 = r->latin1;
+	r->building ^= 1;
+	r->len = 0;
+	return s;
+}
+
+/*
+ * reader_next - the next unfolded content line in *s (valid until the next
+ * call), or *s = NULL at the end of the input. A folded line (one
+ * beginning with a space or a tab) continues the line before it; an empty
+ * line ends it.
+ */
+static enum cmn_rc reader_next(struct ical_reader *r, char **s)
+{
+	struct import_input *in = r->in;
+	enum cmn_rc rc;
+	int k;
+
+	*s = NULL;
+	for (;;) {
+		off_t at = r->track ? ftello(in->f) : -1;
+		bool latin1 = in->latin1;
+
+		if ((k = import_read_line(r->j, in)) != 1)
+			break;
+		if (in->len && (in->buf[0] == ' ' || in->buf[0] == '\t')) {
+			if (!r->len)
+				return import_fail(r->j, in->line, 1,
+						   "a folded line continues nothing");
+			if ((rc = reader_append(r, in->buf + 1, in->len - 1)) != CMN_OK)
+				return rc;
+			continue;
+		}
+		if (r->len)
+			*s = hand_out(r);
+		r->line = in->line;
+		r->offset = at;
+		r->latin1 = latin1;
+		if (in->len && (rc = reader_append(r, in->buf, in->len)) != CMN_OK)
+			return rc;
+		if (*s)
+			return CMN_OK;
+	}
+	if (k < 0)
+		return CMN_ERR_INVALID;
+	if (r->len)
+		*s = hand_out(r);
+	return CMN_OK;
+}
+
 /* ---- components ----------------------------------------------------------- */
 
 static void event_release(struct ical_event *e)
@@ -353,113 +600,130 @@ static void event_release(struct ical_event *e)
 	free(e->category);
 	free(e->rrule);
 	free(e->exdates);
+	names_release(&e->names);
+	memset(e, 0, sizeof(*e));
 }
 
-static const char *top(const struct ical_parse *p)
+static const char *top(const struct ical_stream *s)
 {
-	return p->depth ? p->stack[p->depth - 1] : "";
+	return s->depth ? s->stack[s->depth - 1] : "";
 }
 
-static const char *parent(const struct ical_parse *p)
+static const char *parent(const struct ical_stream *s)
 {
-	return p->depth > 1 ? p->stack[p->depth - 2] : "";
+	return s->depth > 1 ? s->stack[s->depth - 2] : "";
 }
 
-static enum cmn_rc begin(struct ical_parse *p, const char *name, size_t line)
+/* event_begin - a VEVENT of a calendar begins; one still being read (in a
+ * nested calendar) is complete as it is, without the DTSTART check. */
+static void event_begin(struct ical_stream *s, size_t line)
 {
+	if (s->cur)
+		s->done = s->cur;
+	s->cur = s->done == &s->ev[0] ? &s->ev[1] : &s->ev[0];
+	memset(s->cur, 0, sizeof(*s->cur));
+	s->cur->line = line;
+	s->cur->offset = s->r.out_offset;
+	s->cur->latin1 = s->r.out_latin1;
+	s->nevents++;
+}
+
+static enum cmn_rc begin(struct ical_stream *s, const char *name, size_t line)
+{
+	struct ical_parse *p = s->p;
 	struct import_job *j = p->j;
 
-	if (p->depth == ICAL_MAX_DEPTH)
+	if (s->depth == ICAL_MAX_DEPTH)
 		return import_fail(j, line, 1, "components are nested deeper than %d",
 				   ICAL_MAX_DEPTH);
-	if (!p->depth && strcmp(name, "VCALENDAR") != 0)
+	if (!s->depth && strcmp(name, "VCALENDAR") != 0)
 		return import_fail(j, line, 1, "expected BEGIN:VCALENDAR, not BEGIN:%.40s", name);
-	if (str_copy(p->stack[p->depth], sizeof(p->stack[0]), name) != CMN_OK)
+	if (str_copy(s->stack[s->depth], sizeof(s->stack[0]), name) != CMN_OK)
 		return import_fail(j, line, 7, "a component name longer than %zu bytes",
-				   sizeof(p->stack[0]) - 1);
-	p->stack_line[p->depth++] = line;
-	p->seen_calendar = true;
-	if (strcmp(name, "VEVENT") == 0 && strcmp(parent(p), "VCALENDAR") == 0) {
-		if (p->nevents == ICAL_MAX_EVENTS)
-			return import_fail(j, line, 1, "more than %d events in one file",
-					   ICAL_MAX_EVENTS);
-		if (p->nevents == p->capevents) {
-			size_t cap = p->capevents ? 2 * p->capevents : 16;
-			struct ical_event *e = realloc(p->events, cap * sizeof(*e));
-
-			if (!e)
-				return CMN_ERR_NOMEM;
-			p->events = e;
-			p->capevents = cap;
-		}
-		p->cur = &p->events[p->nevents++];
-		memset(p->cur, 0, sizeof(*p->cur));
-		p->cur->line = line;
-	} else if (strcmp(name, "VTIMEZONE") == 0 && strcmp(parent(p), "VCALENDAR") == 0 &&
-		   p->nzones < ICAL_MAX_ZONES) {
-		p->zone = &p->zones[p->nzones++];
-		memset(p->zone, 0, sizeof(*p->zone));
+				   sizeof(s->stack[0]) - 1);
+	s->stack_line[s->depth++] = line;
+	s->seen_calendar = true;
+	if (strcmp(name, "VEVENT") == 0 && strcmp(parent(s), "VCALENDAR") == 0) {
+		event_begin(s, line);
+	} else if (strcmp(name, "VTIMEZONE") == 0 && strcmp(parent(s), "VCALENDAR") == 0 &&
+		   !p->pass2 && p->nzones < ICAL_MAX_ZONES) {
+		s->zone = &p->zones[p->nzones++];
+		memset(s->zone, 0, sizeof(*s->zone));
 	}
 	return CMN_OK;
 }
 
-static enum cmn_rc end(struct ical_parse *p, const char *name, size_t line)
+static enum cmn_rc end(struct ical_stream *s, const char *name, size_t line)
 {
-	if (!p->depth)
-		return import_fail(p->j, line, 5, "END:%.40s without BEGIN", name);
-	if (strcmp(top(p), name) != 0)
-		return import_fail(p->j, line, 5, "expected END:%s", top(p));
-	p->depth--;
-	if (strcmp(name, "VEVENT") == 0 && p->cur && strcmp(top(p), "VCALENDAR") == 0) {
-		if (!p->cur->start.set)
-			return import_fail(p->j, p->cur->line, 1,
+	struct import_job *j = s->p->j;
+
+	if (!s->depth)
+		return import_fail(j, line, 5, "END:%.40s without BEGIN", name);
+	if (strcmp(top(s), name) != 0)
+		return import_fail(j, line, 5, "expected END:%s", top(s));
+	s->depth--;
+	if (strcmp(name, "VEVENT") == 0 && s->cur && strcmp(top(s), "VCALENDAR") == 0) {
+		if (!s->cur->start.set)
+			return import_fail(j, s->cur->line, 1,
 					   "the VEVENT that begins here has no "
 					   "DTSTART");
-		p->cur = NULL;
-	} else if (strcmp(name, "VTIMEZONE") == 0 && strcmp(top(p), "VCALENDAR") == 0) {
-		p->zone = NULL;
+		s->done = s->cur;
+		s->cur = NULL;
+	} else if (strcmp(name, "VTIMEZONE") == 0 && strcmp(top(s), "VCALENDAR") == 0) {
+		s->zone = NULL;
 	}
 	return CMN_OK;
 }
 
 /* set_text - a TEXT property kept once, unescaped and cut to max bytes. */
-static enum cmn_rc set_text(struct ical_parse *p, char **field, const char *v, size_t max,
+static enum cmn_rc set_text(struct ical_stream *s, char **field, const char *v, size_t max,
 			    bool first_only)
 {
+	struct ical_parse *p = s->p;
+	bool cut;
+
 	if (*field)
 		return CMN_OK;
-	if (!(*field = unescape(v, first_only)))
+	if (!(*field = unescape(v, first_only, max, &cut)))
 		return CMN_ERR_NOMEM;
-	if (truncate_utf8(*field, max) && !p->warned_truncated) {
+	if (cut && !p->warned_truncated) {
 		p->warned_truncated = true;
-		import_warn(p->j, "line %zu: a text longer than %zu bytes was cut", p->line, max);
+		import_warn(p->j, "line %zu: a text longer than %zu bytes was cut", s->line, max);
 	}
 	return CMN_OK;
 }
 
-static enum cmn_rc add_exdates(struct ical_parse *p, const struct prop *pr)
+static enum cmn_rc add_exdates(struct ical_stream *s, const struct prop *pr)
 {
-	struct ical_event *e = p->cur;
+	struct ical_event *e = s->cur;
+	struct import_job *j = s->p->j;
 	char *v = pr->value;
+	enum cmn_rc rc;
 
 	while (*v) {
 		size_t n = strcspn(v, ",");
 		struct ical_time *x;
 
-		if (p->nexdates == ICAL_MAX_EXDATES)
-			return import_fail(p->j, p->line, 1,
-					   "more than %d EXDATE values in one file",
+		if (e->nexdates == ICAL_MAX_EXDATES)
+			return import_fail(j, s->line, 1, "more than %d EXDATE values in one event",
 					   ICAL_MAX_EXDATES);
-		x = realloc(e->exdates, (e->nexdates + 1) * sizeof(*x));
-		if (!x)
-			return CMN_ERR_NOMEM;
-		e->exdates = x;
-		if (!parse_time(v, n, pr->tzid, pr->value_date, &x[e->nexdates]))
-			return import_fail(p->j, p->line, pr->value_col + (size_t)(v - pr->value),
+		if (e->nexdates == e->capexdates) {
+			size_t cap = e->capexdates ? 2 * e->capexdates : 8;
+
+			if (!(x = realloc(e->exdates, cap * sizeof(*x))))
+				return CMN_ERR_NOMEM;
+			e->exdates = x;
+			e->capexdates = cap;
+		}
+		x = &e->exdates[e->nexdates];
+		if (!parse_time(v, n, pr->tzid, pr->value_date, x))
+			return import_fail(j, s->line, pr->value_col + (size_t)(v - pr->value),
 					   "expected a date (YYYYMMDD) or a date-time "
 					   "(YYYYMMDDTHHMMSS[Z]) in EXDATE");
-		x[e->nexdates++].line = p->line;
-		p->nexdates++;
+		if ((rc = time_zone(&e->names, x, pr->tzid)) != CMN_OK)
+			return rc;
+		x->line = s->line;
+		e->nexdates++;
 		v += n;
 		if (*v == ',')
 			v++;
@@ -467,202 +731,139 @@ static enum cmn_rc add_exdates(struct ical_parse *p, const struct prop *pr)
 	return CMN_OK;
 }
 
-static enum cmn_rc event_time(struct ical_parse *p, const struct prop *pr, struct ical_time *t)
+static enum cmn_rc event_time(struct ical_stream *s, const struct prop *pr, struct ical_time *t)
 {
+	struct import_job *j = s->p->j;
+
 	if (t->set)
-		return import_fail(p->j, p->line, 1, "%s appears twice in one VEVENT", pr->name);
+		return import_fail(j, s->line, 1, "%s appears twice in one VEVENT", pr->name);
 	if (!parse_time(pr->value, strlen(pr->value), pr->tzid, pr->value_date, t))
-		return import_fail(p->j, p->line, pr->value_col,
+		return import_fail(j, s->line, pr->value_col,
 				   "expected a date (YYYYMMDD) or a "
 				   "date-time (YYYYMMDDTHHMMSS[Z]) from 1900 in %s",
 				   pr->name);
-	t->line = p->line;
-	return CMN_OK;
+	t->line = s->line;
+	return time_zone(&s->cur->names, t, pr->tzid);
 }
 
 /* event_prop - one property of a VEVENT (its own, not of a VALARM in it). */
-static enum cmn_rc event_prop(struct ical_parse *p, struct prop *pr)
+static enum cmn_rc event_prop(struct ical_stream *s, struct prop *pr)
 {
-	struct ical_event *e = p->cur;
+	struct ical_event *e = s->cur;
+	struct import_job *j = s->p->j;
 	const char *n = pr->name;
 
 	if (strcmp(n, "DTSTART") == 0)
-		return event_time(p, pr, &e->start);
+		return event_time(s, pr, &e->start);
 	if (strcmp(n, "DTEND") == 0)
-		return event_time(p, pr, &e->end);
+		return event_time(s, pr, &e->end);
 	if (strcmp(n, "RECURRENCE-ID") == 0)
-		return event_time(p, pr, &e->recurrence_id);
+		return event_time(s, pr, &e->recurrence_id);
 	if (strcmp(n, "DURATION") == 0) {
 		if (!parse_duration(pr->value, &e->dur_days, &e->dur_ms))
-			return import_fail(p->j, p->line, pr->value_col,
+			return import_fail(j, s->line, pr->value_col,
 					   "expected a positive "
 					   "duration such as PT1H30M, P1D or P2W");
 		e->has_duration = true;
 		return CMN_OK;
 	}
 	if (strcmp(n, "SUMMARY") == 0)
-		return set_text(p, &e->summary, pr->value, ICAL_TEXT_MAX, false);
+		return set_text(s, &e->summary, pr->value, ICAL_TEXT_MAX, false);
 	if (strcmp(n, "LOCATION") == 0)
-		return set_text(p, &e->location, pr->value, ICAL_TEXT_MAX, false);
+		return set_text(s, &e->location, pr->value, ICAL_TEXT_MAX, false);
 	if (strcmp(n, "CATEGORIES") == 0)
-		return set_text(p, &e->category, pr->value, ICAL_CATEGORY_MAX, true);
+		return set_text(s, &e->category, pr->value, ICAL_CATEGORY_MAX, true);
 	if (strcmp(n, "UID") == 0) {
 		if (strlen(pr->value) > ICAL_UID_MAX)
-			return import_fail(p->j, p->line, pr->value_col,
+			return import_fail(j, s->line, pr->value_col,
 					   "a UID longer than %d bytes", ICAL_UID_MAX);
-		return set_text(p, &e->uid, pr->value, ICAL_UID_MAX, false);
+		return set_text(s, &e->uid, pr->value, ICAL_UID_MAX, false);
 	}
 	if (strcmp(n, "RRULE") == 0) {
 		if (e->rrule) {
-			import_warn(p->j, "line %zu: a second RRULE is ignored", p->line);
+			if (!s->p->pass2) /* said once, in the first pass */
+				import_warn(j, "line %zu: a second RRULE is ignored", s->line);
 			return CMN_OK;
 		}
 		if (strlen(pr->value) > ICAL_RRULE_MAX)
-			return import_fail(p->j, p->line, pr->value_col,
+			return import_fail(j, s->line, pr->value_col,
 					   "an RRULE longer than %d "
 					   "bytes",
 					   ICAL_RRULE_MAX);
 		if (!(e->rrule = strdup(pr->value)))
 			return CMN_ERR_NOMEM;
-		e->rrule_line = p->line;
+		e->rrule_line = s->line;
 		return CMN_OK;
 	}
 	if (strcmp(n, "EXDATE") == 0)
-		return add_exdates(p, pr);
-	if (strcmp(n, "RDATE") == 0 && !p->warned_rdate) {
-		p->warned_rdate = true;
-		import_warn(p->j, "line %zu: RDATE is not supported; its dates are left out",
-			    p->line);
+		return add_exdates(s, pr);
+	if (strcmp(n, "RDATE") == 0 && !s->p->warned_rdate) {
+		s->p->warned_rdate = true;
+		import_warn(j, "line %zu: RDATE is not supported; its dates are left out", s->line);
 	}
 	return CMN_OK;
 }
 
-static enum cmn_rc zone_prop(struct ical_parse *p, const struct prop *pr)
+static enum cmn_rc zone_prop(struct ical_stream *s, const struct prop *pr)
 {
+	struct import_job *j = s->p->j;
 	int64_t hh, mm;
 	const char *v = pr->value;
 	int sign;
 
-	if (strcmp(top(p), "VTIMEZONE") == 0 && strcmp(pr->name, "TZID") == 0) {
-		str_copy(p->zone->tzid, sizeof(p->zone->tzid), v);
+	if (strcmp(top(s), "VTIMEZONE") == 0 && strcmp(pr->name, "TZID") == 0) {
+		str_copy(s->zone->tzid, sizeof(s->zone->tzid), v);
 		return CMN_OK;
 	}
-	if (strcmp(top(p), "STANDARD") != 0 || strcmp(pr->name, "TZOFFSETTO") != 0 ||
-	    p->zone->has_std)
+	if (strcmp(top(s), "STANDARD") != 0 || strcmp(pr->name, "TZOFFSETTO") != 0 ||
+	    s->zone->has_std)
 		return CMN_OK;
 	sign = v[0] == '-' ? -1 : 1;
 	if ((v[0] != '+' && v[0] != '-') || (strlen(v) != 5 && strlen(v) != 7) ||
 	    !all_digits(v + 1, strlen(v) - 1))
-		return import_fail(p->j, p->line, pr->value_col,
-				   "expected an offset such as +0100");
+		return import_fail(j, s->line, pr->value_col, "expected an offset such as +0100");
 	hh = num(v + 1, 2);
 	mm = num(v + 3, 2);
 	if (hh > 23 || mm > 59)
-		return import_fail(p->j, p->line, pr->value_col,
-				   "expected an offset such as +0100");
-	p->zone->std_offset = (int32_t)(sign * (hh * 3600 + mm * 60));
-	p->zone->has_std = true;
+		return import_fail(j, s->line, pr->value_col, "expected an offset such as +0100");
+	s->zone->std_offset = (int32_t)(sign * (hh * 3600 + mm * 60));
+	s->zone->has_std = true;
 	return CMN_OK;
 }
 
 /* content_line - one unfolded line, in the context of the open components. */
-static enum cmn_rc content_line(struct ical_parse *p, char *s)
+static enum cmn_rc content_line(struct ical_stream *s, char *text)
 {
+	struct import_job *j = s->p->j;
 	struct prop pr;
 
-	if (!split_prop(s, &pr))
-		return import_fail(p->j, p->line, 1, "expected NAME[;PARAM=VALUE]:VALUE");
+	if (!split_prop(text, &pr))
+		return import_fail(j, s->line, 1, "expected NAME[;PARAM=VALUE]:VALUE");
 	if (strcmp(pr.name, "BEGIN") == 0 || strcmp(pr.name, "END") == 0) {
 		upper(pr.value);
 		if (!pr.value[0])
-			return import_fail(p->j, p->line, pr.value_col,
-					   "expected a component name");
-		return pr.name[0] == 'B' ? begin(p, pr.value, p->line) : end(p, pr.value, p->line);
+			return import_fail(j, s->line, pr.value_col, "expected a component name");
+		return pr.name[0] == 'B' ? begin(s, pr.value, s->line) : end(s, pr.value, s->line);
 	}
-	if (!p->depth)
-		return import_fail(p->j, p->line, 1, "expected BEGIN:VCALENDAR");
-	if (p->cur && strcmp(top(p), "VEVENT") == 0)
-		return event_prop(p, &pr);
-	if (p->zone && (strcmp(top(p), "VTIMEZONE") == 0 ||
-			(strcmp(top(p), "STANDARD") == 0 && strcmp(parent(p), "VTIMEZONE") == 0)))
-		return zone_prop(p, &pr);
-	return CMN_OK;
-}
-
-/* flush - processes the line built so far, if any. */
-static enum cmn_rc flush(struct ical_parse *p)
-{
-	enum cmn_rc rc = CMN_OK;
-
-	if (p->len) {
-		p->logical[p->len] = '\0';
-		rc = content_line(p, p->logical);
-		p->len = 0;
-	}
-	return rc;
-}
-
-static enum cmn_rc append(struct ical_parse *p, const char *s, size_t n)
-{
-	if (p->len + n + 1 > ICAL_LOGICAL_MAX)
-		return import_fail(p->j, p->line, 1, "a content line unfolds to more than %d bytes",
-				   ICAL_LOGICAL_MAX);
-	if (p->len + n + 1 > p->cap) {
-		size_t cap = p->len + n + 1 < 4096 ? 4096 : 2 * (p->len + n + 1);
-		char *b = realloc(p->logical, cap < ICAL_LOGICAL_MAX ? cap : ICAL_LOGICAL_MAX);
-
-		if (!b)
-			return CMN_ERR_NOMEM;
-		p->logical = b;
-		p->cap = cap < ICAL_LOGICAL_MAX ? cap : ICAL_LOGICAL_MAX;
-	}
-	memcpy(p->logical + p->len, s, n);
-	p->len += n;
-	return CMN_OK;
-}
-
-/* read_events - first pass: unfolds the lines, checks the nesting and
- * collects events and time zones. */
-static enum cmn_rc read_events(struct ical_parse *p, struct import_input *in)
-{
-	enum cmn_rc rc = CMN_OK;
-	int r;
-
-	while (rc == CMN_OK && (r = import_read_line(p->j, in)) == 1) {
-		if (in->len && (in->buf[0] == ' ' || in->buf[0] == '\t')) {
-			if (!p->len)
-				return import_fail(p->j, in->line, 1,
-						   "a folded line continues nothing");
-			rc = append(p, in->buf + 1, in->len - 1);
-			continue;
-		}
-		rc = flush(p);
-		p->line = in->line;
-		if (rc == CMN_OK && in->len)
-			rc = append(p, in->buf, in->len);
-	}
-	if (rc != CMN_OK)
-		return rc;
-	if (r < 0)
-		return CMN_ERR_INVALID;
-	if ((rc = flush(p)) != CMN_OK)
-		return rc;
-	if (!p->seen_calendar)
-		return import_fail(p->j, in->line ? in->line : 1, 1, "expected BEGIN:VCALENDAR");
-	if (p->depth)
-		return import_fail(p->j, in->line, 1, "BEGIN:%s at line %zu has no END:%s", top(p),
-				   p->stack_line[p->depth - 1], top(p));
+	if (!s->depth)
+		return import_fail(j, s->line, 1, "expected BEGIN:VCALENDAR");
+	if (s->cur && strcmp(top(s), "VEVENT") == 0)
+		return event_prop(s, &pr);
+	if (s->zone && (strcmp(top(s), "VTIMEZONE") == 0 ||
+			(strcmp(top(s), "STANDARD") == 0 && strcmp(parent(s), "VTIMEZONE") == 0)))
+		return zone_prop(s, &pr);
 	return CMN_OK;
 }
 
 /* ---- occurrences ---------------------------------------------------------- */
 
-/* resolve - the zone of a time: UTC for dates and ...Z, the IANA zone of
- * TZID, else the VTIMEZONE's standard offset; floating times are taken in
- * Europe/Paris. */
-static enum cmn_rc resolve(struct ical_parse *p, const struct ical_time *t, struct zref *z)
+/* resolve - the zone of a time (its TZID among names): UTC for dates and
+ * ...Z, the IANA zone of TZID, else the VTIMEZONE's standard offset;
+ * floating times are taken in Europe/Paris. */
+static enum cmn_rc resolve(struct ical_parse *p, const struct ical_time *t,
+			   const struct ical_names *names, struct zref *z)
 {
-	const char *slash;
+	const char *tzid = names_get(names, t->tzid), *slash;
 
 	z->tz = NULL;
 	z->fixed = 0;
@@ -670,7 +871,7 @@ static enum cmn_rc resolve(struct ical_parse *p, const struct ical_time *t, stru
 		z->tz = tz_utc();
 		return CMN_OK;
 	}
-	if (!t->tzid[0]) {
+	if (!tzid[0]) {
 		if (!p->warned_floating) {
 			p->warned_floating = true;
 			import_warn(p->j, "line %zu: a time without a zone is taken in %s", t->line,
@@ -679,27 +880,27 @@ static enum cmn_rc resolve(struct ical_parse *p, const struct ical_time *t, stru
 		z->tz = series_zone(ICAL_DEFAULT_ZONE);
 		return z->tz ? CMN_OK : CMN_ERR_NOT_FOUND;
 	}
-	if ((z->tz = series_zone(t->tzid)))
+	if ((z->tz = series_zone(tzid)))
 		return CMN_OK;
 	/* "/mozilla.org/20050126_1/Europe/Paris": the last two parts */
-	slash = strrchr(t->tzid, '/');
-	while (slash && slash > t->tzid && slash[-1] != '/')
+	slash = strrchr(tzid, '/');
+	while (slash && slash > tzid && slash[-1] != '/')
 		slash--;
-	if (t->tzid[0] == '/' && slash && slash > t->tzid && (z->tz = series_zone(slash)))
+	if (tzid[0] == '/' && slash && slash > tzid && (z->tz = series_zone(slash)))
 		return CMN_OK;
 	for (size_t i = 0; i < p->nzones; i++)
-		if (p->zones[i].has_std && strcmp(p->zones[i].tzid, t->tzid) == 0) {
+		if (p->zones[i].has_std && strcmp(p->zones[i].tzid, tzid) == 0) {
 			z->fixed = p->zones[i].std_offset;
 			import_warn(p->j,
 				    "line %zu: TZID \"%.60s\" is not a known zone; its standard "
 				    "offset %+d min is used all year",
-				    t->line, t->tzid, (int)(z->fixed / 60));
+				    t->line, tzid, (int)(z->fixed / 60));
 			return CMN_OK;
 		}
 	return import_fail(p->j, t->line, 1,
 			   "TZID \"%.60s\" is neither a known zone nor "
 			   "described by a VTIMEZONE with a STANDARD offset",
-			   t->tzid);
+			   tzid);
 }
 
 static int64_t zone_instant(const struct zref *z, int64_t day, int64_t ms)
@@ -718,10 +919,11 @@ static int64_t zone_local_day(const struct zref *z, int64_t t, int64_t *ms)
 	return time_floor_div(t, DAY_MS);
 }
 
-static enum cmn_rc instant_of(struct ical_parse *p, const struct ical_time *t, int64_t *out)
+static enum cmn_rc instant_of(struct ical_parse *p, const struct ical_time *t,
+			      const struct ical_names *names, int64_t *out)
 {
 	struct zref z;
-	enum cmn_rc rc = resolve(p, t, &z);
+	enum cmn_rc rc = resolve(p, t, names, &z);
 
 	if (rc == CMN_OK)
 		*out = zone_instant(&z, t->day, t->ms);
@@ -832,34 +1034,35 @@ static int64_t last_day(const struct expansion *x, const struct rrule *r)
 	return time_days_from_civil(y + ICAL_WINDOW_YEARS, m, d);
 }
 
-/* expand - every occurrence of a master event, less its EXDATEs and the
- * starts its overrides (ovr, novr) replace. */
+/* expand - every occurrence of a series (an event without RECURRENCE-ID),
+ * less its EXDATEs and the starts its overrides (those of u, or none)
+ * replace. */
 static enum cmn_rc expand(struct ical_parse *p, const struct ical_event *e,
-			  const struct ical_event *ovr, size_t novr)
+			  const struct ical_uid *u)
 {
 	struct expansion x = {.p = p, .e = e, .exact_ms = -1, .rc = CMN_OK};
 	struct rrule r;
 	char why[120];
 	int64_t start, end;
-	enum cmn_rc rc = resolve(p, &e->start, &x.zone);
+	enum cmn_rc rc = resolve(p, &e->start, &e->names, &x.zone);
 
 	if (rc != CMN_OK)
 		return rc;
 	start = zone_instant(&x.zone, e->start.day, e->start.ms);
 	if (e->end.set) {
-		if ((rc = instant_of(p, &e->end, &end)) != CMN_OK)
+		if ((rc = instant_of(p, &e->end, &e->names, &end)) != CMN_OK)
 			return rc;
 		if (end < start)
 			return import_fail(p->j, e->end.line, 1, "DTEND is before DTSTART");
 		x.exact_ms = end - start;
 	}
-	x.skip = calloc(e->nexdates + novr + 1, sizeof(*x.skip));
+	x.skip = calloc(e->nexdates + (u ? u->count : 0) + 1, sizeof(*x.skip));
 	if (!x.skip)
 		return CMN_ERR_NOMEM;
 	for (size_t i = 0; i < e->nexdates && rc == CMN_OK; i++)
-		rc = instant_of(p, &e->exdates[i], &x.skip[x.nskip++]);
-	for (size_t i = 0; i < novr && rc == CMN_OK; i++)
-		rc = instant_of(p, &ovr[i].recurrence_id, &x.skip[x.nskip++]);
+		rc = instant_of(p, &e->exdates[i], &e->names, &x.skip[x.nskip++]);
+	for (uint32_t k = u ? u->first : 0; k && rc == CMN_OK; k = p->t.ovr[k - 1].next)
+		rc = instant_of(p, &p->t.ovr[k - 1].rid, &p->t.names, &x.skip[x.nskip++]);
 	if (rc == CMN_OK && e->rrule) {
 		if (rrule_parse(e->rrule, &r, why, sizeof(why)) != CMN_OK)
 			rc = import_fail(p->j, e->rrule_line, 7, "RRULE: %s", why);
@@ -885,21 +1088,22 @@ static enum cmn_rc expand(struct ical_parse *p, const struct ical_event *e,
 }
 
 /* override - an event with RECURRENCE-ID: its own times, the series' rule
- * text, and the dedupe key of the occurrence it replaces. */
+ * text (master: the first series of its UID in the file, or NULL), and the
+ * dedupe key of the occurrence it replaces. */
 static enum cmn_rc override(struct ical_parse *p, const struct ical_event *o,
 			    const struct ical_event *master)
 {
 	struct expansion x = {.p = p, .e = o, .exact_ms = -1};
 	int64_t start, end, replaced;
-	enum cmn_rc rc = resolve(p, &o->start, &x.zone);
+	enum cmn_rc rc = resolve(p, &o->start, &o->names, &x.zone);
 
 	if (rc == CMN_OK)
-		rc = instant_of(p, &o->recurrence_id, &replaced);
+		rc = instant_of(p, &o->recurrence_id, &o->names, &replaced);
 	if (rc != CMN_OK)
 		return rc;
 	start = zone_instant(&x.zone, o->start.day, o->start.ms);
 	if (o->end.set) {
-		if ((rc = instant_of(p, &o->end, &end)) != CMN_OK)
+		if ((rc = instant_of(p, &o->end, &o->names, &end)) != CMN_OK)
 			return rc;
 		if (end < start)
 			return import_fail(p->j, o->end.line, 1, "DTEND is before DTSTART");
@@ -909,52 +1113,312 @@ static enum cmn_rc override(struct ical_parse *p, const struct ical_event *o,
 		      master ? master->rrule : NULL, replaced);
 }
 
-static int by_uid(const void *a, const void *b)
-{
-	const struct ical_event *x = a, *y = b;
-	int c;
+/* ---- the overrides of each UID -------------------------------------------- */
 
-	if (!x->uid || !y->uid)
-		return !x->uid - !y->uid;
-	if ((c = strcmp(x->uid, y->uid)) != 0)
-		return c;
-	if (x->recurrence_id.set != y->recurrence_id.set)
-		return x->recurrence_id.set ? 1 : -1;
-	return x->line < y->line ? -1 : x->line > y->line;
+/*
+ * uid_hash - a UID as the table knows it: SipHash-2-4 (libsodium's
+ * crypto_shorthash) under a key drawn for each import, so no file can be
+ * made to collide. Two UIDs of one file share a hash with a probability
+ * below n^2 / 2^65 (3 in 10^10 for 100,000 UIDs), and even then no wrong
+ * record is written: replay() compares the UID of each override it reads
+ * again with its series' and refuses the file if they differ.
+ */
+static uint64_t uid_hash(const struct ical_parse *p, const char *uid)
+{
+	unsigned char h[crypto_shorthash_BYTES];
+	uint64_t v;
+
+	crypto_shorthash(h, (const unsigned char *)uid, strlen(uid), p->t.key);
+	memcpy(&v, h, sizeof(v));
+	return v ? v : 1; /* 0 marks a free slot */
 }
 
-static bool same_uid(const struct ical_event *a, const struct ical_event *b)
+static struct ical_uid *uid_find(const struct ical_table *t, uint64_t hash)
 {
-	return a->uid && b->uid && strcmp(a->uid, b->uid) == 0;
-}
+	size_t mask = t->capuids - 1;
 
-/* emit_all - second pass: events sorted by UID, each master first with
- * its overrides after it. */
-static enum cmn_rc emit_all(struct ical_parse *p)
-{
-	struct ical_event *ev = p->events;
-	enum cmn_rc rc = CMN_OK;
-	size_t i = 0;
-
-	if (p->nevents)
-		qsort(ev, p->nevents, sizeof(*ev), by_uid);
-	while (i < p->nevents && rc == CMN_OK) {
-		size_t k = i + 1, m = i;
-
-		while (k < p->nevents && same_uid(&ev[i], &ev[k]))
-			k++;
-		while (m < k && !ev[m].recurrence_id.set)
-			m++;
-		/* masters in [i, m), their overrides in [m, k) */
-		for (size_t e = i; e < m && rc == CMN_OK; e++)
-			rc = expand(p, &ev[e], &ev[m], k - m);
-		for (size_t o = m; o < k && rc == CMN_OK; o++)
-			rc = override(p, &ev[o], m > i ? &ev[i] : NULL);
-		i = k;
+	if (!t->capuids)
+		return NULL;
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		if (t->uids[i].hash == hash)
+			return &t->uids[i];
+		if (!t->uids[i].hash)
+			return NULL;
 	}
+}
+
+/* uid_slot - where hash goes in uids (cap a power of two, a free slot left). */
+static struct ical_uid *uid_slot(struct ical_uid *uids, size_t cap, uint64_t hash)
+{
+	size_t i = hash & (cap - 1);
+
+	while (uids[i].hash && uids[i].hash != hash)
+		i = (i + 1) & (cap - 1);
+	return &uids[i];
+}
+
+/* uid_add - the entry of hash, added when new. */
+static enum cmn_rc uid_add(struct ical_table *t, uint64_t hash, struct ical_uid **out)
+{
+	if ((*out = uid_find(t, hash)))
+		return CMN_OK;
+	if (2 * (t->nuids + 1) > t->capuids) {
+		size_t cap = t->capuids ? 2 * t->capuids : 64;
+		struct ical_uid *uids = calloc(cap, sizeof(*uids));
+
+		if (!uids)
+			return CMN_ERR_NOMEM;
+		for (size_t i = 0; i < t->capuids; i++)
+			if (t->uids[i].hash)
+				*uid_slot(uids, cap, t->uids[i].hash) = t->uids[i];
+		free(t->uids);
+		t->uids = uids;
+		t->capuids = cap;
+	}
+	*out = uid_slot(t->uids, t->capuids, hash);
+	(*out)->hash = hash;
+	t->nuids++;
+	return CMN_OK;
+}
+
+/* uid_of - the overrides of an event's UID, or NULL (none, or no UID). */
+static struct ical_uid *uid_of(const struct ical_parse *p, const struct ical_event *e)
+{
+	return e->uid && p->t.nuids ? uid_find(&p->t, uid_hash(p, e->uid)) : NULL;
+}
+
+/* note - the first pass's look at a complete event: an override is kept
+ * (the instant it replaces, where it is), a series marks its UID's
+ * overrides, if any came before it. */
+static enum cmn_rc note(struct ical_parse *p, const struct ical_event *e)
+{
+	struct ical_table *t = &p->t;
+	struct ical_override *o;
+	struct ical_uid *u;
+	enum cmn_rc rc;
+
+	if (!e->uid) /* on its own */
+		return CMN_OK;
+	if (!e->recurrence_id.set) {
+		if ((u = uid_of(p, e)))
+			u->master_after = true;
+		return CMN_OK;
+	}
+	if (t->novr == ICAL_MAX_OVERRIDES)
+		return import_fail(p->j, e->line, 1,
+				   "more than %d events with a RECURRENCE-ID in one file",
+				   ICAL_MAX_OVERRIDES);
+	if (t->novr == t->capovr) {
+		size_t cap = t->capovr ? 2 * t->capovr : 16;
+
+		if (!(o = realloc(t->ovr, cap * sizeof(*o))))
+			return CMN_ERR_NOMEM;
+		t->ovr = o;
+		t->capovr = cap;
+	}
+	if ((rc = uid_add(t, uid_hash(p, e->uid), &u)) != CMN_OK)
+		return rc;
+	o = &t->ovr[t->novr];
+	memset(o, 0, sizeof(*o));
+	o->rid = e->recurrence_id;
+	o->rid.tzid = 0;
+	if (e->recurrence_id.tzid &&
+	    (rc = names_add(&t->names, names_get(&e->names, e->recurrence_id.tzid),
+			    &o->rid.tzid)) != CMN_OK)
+		return rc;
+	o->line = e->line;
+	o->offset = e->offset;
+	o->latin1 = e->latin1;
+	t->novr++;
+	if (u->last)
+		t->ovr[u->last - 1].next = (uint32_t)t->novr;
+	else
+		u->first = (uint32_t)t->novr;
+	u->last = (uint32_t)t->novr;
+	u->count++;
+	return CMN_OK;
+}
+
+/* ---- the passes ----------------------------------------------------------- */
+
+/* stream_start - a stream at depth 0 (a pass), or inside a calendar (a replay). */
+static void stream_start(struct ical_stream *s, struct ical_parse *p, bool in_calendar,
+			 bool track)
+{
+	event_release(&s->ev[0]);
+	event_release(&s->ev[1]);
+	s->p = p;
+	s->cur = s->done = NULL;
+	s->zone = NULL;
+	s->depth = 0;
+	s->seen_calendar = false;
+	s->nevents = 0;
+	if (in_calendar) {
+		str_copy(s->stack[0], sizeof(s->stack[0]), "VCALENDAR");
+		s->depth = 1;
+	}
+	reader_start(&s->r, p->j, p->in, track);
+}
+
+static void stream_release(struct ical_stream *s)
+{
+	event_release(&s->ev[0]);
+	event_release(&s->ev[1]);
+	reader_release(&s->r);
+}
+
+/* changed - the second pass does not find what the first found. */
+static enum cmn_rc changed(struct ical_parse *p, size_t line)
+{
+	import_fail(p->j, line, 1, "the file changed while it was read");
+	return CMN_ERR_INVALID;
+}
+
+static enum cmn_rc read_error(struct ical_parse *p, size_t line)
+{
+	import_fail(p->j, line ? line : 1, 1, "read error");
+	return CMN_ERR_INVALID;
+}
+
+/* reread - reads the override o again (p->replay), from its BEGIN:VEVENT
+ * to where it is complete: *out, or NULL on error. */
+static enum cmn_rc reread(struct ical_parse *p, const struct ical_override *o, uint64_t hash,
+			  struct ical_event **out)
+{
+	struct ical_stream *s = &p->replay;
+	enum cmn_rc rc;
+	char *text;
+
+	*out = NULL;
+	stream_start(s, p, true, false);
+	if (o->offset < 0 || fseeko(p->in->f, o->offset, SEEK_SET) != 0)
+		return read_error(p, o->line);
+	p->in->line = o->line - 1;
+	p->in->latin1 = o->latin1;
+	while (!s->done) {
+		if ((rc = reader_next(&s->r, &text)) != CMN_OK)
+			return rc;
+		if (!text)
+			return changed(p, o->line);
+		s->line = s->r.out_line;
+		if ((rc = content_line(s, text)) != CMN_OK)
+			return rc;
+	}
+	if (s->done->line != o->line || !s->done->recurrence_id.set || !s->done->uid ||
+	    uid_hash(p, s->done->uid) != hash)
+		return changed(p, o->line);
+	*out = s->done;
+	return CMN_OK;
+}
+
+/*
+ * replay - reads the override o again and emits it after its series
+ * (master), with the series' rule; emit false only checks it. The file,
+ * its line count and Latin-1 state are then put back where the second
+ * pass was. The override's UID is compared with the series': they were
+ * matched by hash (uid_hash).
+ */
+static enum cmn_rc replay(struct ical_parse *p, const struct ical_override *o, uint64_t hash,
+			  const struct ical_event *master, bool emit)
+{
+	struct import_input *in = p->in;
+	off_t back = ftello(in->f);
+	size_t line = in->line;
+	bool latin1 = in->latin1;
+	struct ical_event *e = NULL;
+	enum cmn_rc rc = back < 0 ? read_error(p, line) : reread(p, o, hash, &e);
+
+	if (rc == CMN_OK && e && strcmp(e->uid, master->uid) != 0)
+		rc = import_fail(p->j, o->line, 1,
+				 "UIDs \"%.60s\" and \"%.60s\" share a hash in the importer's table "
+				 "(once in billions of files): import the file again",
+				 e->uid, master->uid);
+	if (rc == CMN_OK && e && emit)
+		rc = override(p, e, master);
+	stream_start(&p->replay, p, true, false); /* frees what it read */
+	if (back >= 0 && fseeko(in->f, back, SEEK_SET) != 0 && rc == CMN_OK)
+		rc = read_error(p, line);
+	in->line = line;
+	in->latin1 = latin1;
 	return rc;
 }
 
+/*
+ * emit - the second pass's records of a complete event, in file order. A
+ * series is expanded less its overrides' instants, then, the first time
+ * its UID is met, its overrides are read again (replay) and emitted after
+ * it, whether they come before or after it in the file; a later series of
+ * the same UID checks its UID against the first override. An override is
+ * emitted where it stands only when its UID has no series in the file.
+ */
+static enum cmn_rc emit(struct ical_parse *p, const struct ical_event *e)
+{
+	struct ical_uid *u = uid_of(p, e);
+	enum cmn_rc rc;
+	bool first;
+
+	if (e->recurrence_id.set) {
+		if (e->uid && !u)
+			return changed(p, e->line);
+		if (u && (u->master_seen || u->master_after))
+			return CMN_OK; /* emitted after its series */
+		return override(p, e, NULL);
+	}
+	if ((rc = expand(p, e, u)) != CMN_OK || !u)
+		return rc;
+	first = !u->master_seen;
+	u->master_seen = true;
+	for (uint32_t k = u->first; k && rc == CMN_OK; k = first ? p->t.ovr[k - 1].next : 0)
+		rc = replay(p, &p->t.ovr[k - 1], u->hash, e, first);
+	return rc;
+}
+
+/*
+ * read_pass - reads the whole file once: the first pass checks everything
+ * that can be checked line by line and notes the overrides (note), the
+ * second emits each event when it is complete (emit).
+ */
+static enum cmn_rc read_pass(struct ical_parse *p)
+{
+	struct ical_stream *s = &p->main;
+	struct import_input *in = p->in;
+	enum cmn_rc rc = CMN_OK;
+	char *text;
+
+	stream_start(s, p, false, !p->pass2);
+	while (rc == CMN_OK) {
+		if ((rc = reader_next(&s->r, &text)) != CMN_OK || !text)
+			break;
+		s->line = s->r.out_line;
+		rc = content_line(s, text);
+		if (rc == CMN_OK && s->done)
+			rc = p->pass2 ? emit(p, s->done) : note(p, s->done);
+		if (s->done) {
+			event_release(s->done);
+			s->done = NULL;
+		}
+	}
+	if (rc != CMN_OK)
+		return rc;
+	if (!s->seen_calendar)
+		return import_fail(p->j, in->line ? in->line : 1, 1, "expected BEGIN:VCALENDAR");
+	if (s->depth)
+		return import_fail(p->j, in->line, 1, "BEGIN:%s at line %zu has no END:%s", top(s),
+				   s->stack_line[s->depth - 1], top(s));
+	return CMN_OK;
+}
+
+/*
+ * run - two passes over the file, rewound between them, so that memory
+ * does not grow with it. An override (RECURRENCE-ID) may come before or
+ * after its series, and a VTIMEZONE after the events using it: the first
+ * pass checks the file and keeps the time zones and, for each override
+ * with a UID, the instant it replaces and where it is (struct
+ * ical_override and its UID's struct ical_uid, 110 to 140 bytes); the
+ * second reads the events one at a time and emits their records (emit).
+ * Only the table of overrides grows, up to ICAL_MAX_OVERRIDES (13 MiB;
+ * docs/import/ical.md counts it).
+ */
 static enum cmn_rc run(struct import_job *j, struct import_input *in)
 {
 	struct ical_parse *p = calloc(1, sizeof(*p));
@@ -963,18 +1427,22 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 	if (!p)
 		return CMN_ERR_NOMEM;
 	p->j = j;
-	p->cap = 4096;
-	if (!(p->logical = malloc(p->cap))) {
-		free(p);
-		return CMN_ERR_NOMEM;
+	p->in = in;
+	crypto_shorthash_keygen(p->t.key);
+	rc = read_pass(p);
+	if (rc == CMN_OK && p->main.nevents) {
+		p->pass2 = true;
+		rewind(in->f);
+		in->line = 0;
+		in->bom = false;
+		in->latin1 = false;
+		rc = read_pass(p);
 	}
-	rc = read_events(p, in);
-	if (rc == CMN_OK)
-		rc = emit_all(p);
-	for (size_t i = 0; i < p->nevents; i++)
-		event_release(&p->events[i]);
-	free(p->events);
-	free(p->logical);
+	stream_release(&p->main);
+	stream_release(&p->replay);
+	free(p->t.uids);
+	free(p->t.ovr);
+	names_release(&p->t.names);
 	free(p);
 	return rc;
 }

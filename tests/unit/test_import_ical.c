@@ -381,6 +381,141 @@ static void exdate_and_override(void **state)
 	import_job_release(&job);
 }
 
+/* Overrides before and after their series (read again after it, a VALARM
+ * and a folded line included), one whose series is not in the file, and a
+ * UID with two series: each leaves out the overridden start, the override
+ * takes the first series' rule, and the second series' Apr 3 is the first's
+ * (a duplicate). */
+static void overrides_anywhere(void **state)
+{
+	struct fixture *f = *state;
+	struct import_job job;
+	static const char text[] =
+	    CAL("BEGIN:VEVENT\r\nUID:s1\r\nRECURRENCE-ID;TZID=Europe/Paris:20240311T090000\r\n"
+		"DTSTART;TZID=Europe/Paris:20240312T140000\r\n"
+		"DTEND;TZID=Europe/Paris:20240312T150000\r\nSUMMARY:Moved before\r\nEND:VEVENT\r\n"
+		"BEGIN:VEVENT\r\nUID:s2\r\nRECURRENCE-ID:20240305T100000Z\r\n"
+		"DTSTART:20240306T100000Z\r\nSUMMARY:No series\r\nEND:VEVENT\r\n"
+		"BEGIN:VEVENT\r\nUID:s1\r\nDTSTART;TZID=Europe/Paris:20240304T090000\r\n"
+		"DURATION:PT1H\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nSUMMARY:Weekly\r\nEND:VEVENT\r\n"
+		"BEGIN:VEVENT\r\nUID:s3\r\nDTSTART:20240401T080000Z\r\nRRULE:FREQ=DAILY;COUNT=3\r\n"
+		"SUMMARY:First series\r\nEND:VEVENT\r\n"
+		"BEGIN:VEVENT\r\nUID:s1\r\nRECURRENCE-ID;TZID=Europe/Paris:20240318T090000\r\n"
+		"DTSTART;TZID=Europe/Paris:20240318T100000\r\nSUMMARY:Moved af\r\n ter\r\n"
+		"BEGIN:VALARM\r\nSUMMARY:not this one\r\nTRIGGER:-PT5M\r\nEND:VALARM\r\n"
+		"END:VEVENT\r\n"
+		"BEGIN:VEVENT\r\nUID:s3\r\nRECURRENCE-ID:20240402T080000Z\r\n"
+		"DTSTART:20240402T120000Z\r\nSUMMARY:Noon\r\nEND:VEVENT\r\n"
+		"BEGIN:VEVENT\r\nUID:s3\r\nDTSTART:20240402T080000Z\r\nRRULE:FREQ=DAILY;COUNT=2\r\n"
+		"SUMMARY:Second series\r\nEND:VEVENT\r\n");
+	static const char *const want[][3] = {
+	    {"2024-03-04T08:00:00.000Z", "Weekly", "FREQ=WEEKLY;COUNT=4"},
+	    {"2024-03-06T10:00:00.000Z", "No series", "(none)"},
+	    {"2024-03-12T13:00:00.000Z", "Moved before", "FREQ=WEEKLY;COUNT=4"},
+	    {"2024-03-18T09:00:00.000Z", "Moved after", "FREQ=WEEKLY;COUNT=4"},
+	    {"2024-03-25T08:00:00.000Z", "Weekly", "FREQ=WEEKLY;COUNT=4"},
+	    {"2024-04-01T08:00:00.000Z", "First series", "FREQ=DAILY;COUNT=3"},
+	    {"2024-04-02T12:00:00.000Z", "Noon", "FREQ=DAILY;COUNT=3"},
+	    {"2024-04-03T08:00:00.000Z", "First series", "FREQ=DAILY;COUNT=3"},
+	};
+	json_t *all;
+
+	assert_int_equal(import_text(f, text, 0, &job), CMN_OK);
+	assert_int_equal(job.stats.records_created, 8);
+	assert_int_equal(job.stats.records_duplicate, 1);
+	assert_int_equal(job.stats.warnings, 0);
+	import_job_release(&job);
+	all = events(f);
+	assert_int_equal(json_array_size(all), 8);
+	for (size_t i = 0; i < 8; i++) {
+		assert_string_equal(field(all, i, "start"), want[i][0]);
+		assert_string_equal(field(all, i, "summary"), want[i][1]);
+		assert_string_equal(field(all, i, "recurrence"), want[i][2]);
+	}
+	assert_string_equal(field(all, 2, "end"), "2024-03-12T14:00:00.000Z");
+	json_decref(all);
+
+	assert_int_equal(import_text(f, text, 0, &job), CMN_OK);
+	assert_int_equal(job.stats.records_created, 0);
+	assert_int_equal(job.stats.records_duplicate, 9);
+	import_job_release(&job);
+}
+
+/* A file without BOM turns to Latin-1 at its first line that is not UTF-8
+ * (line 11): an override read again after its series is read in the state
+ * of its own lines (UTF-8 for m1's, Latin-1 for m2's), and the lines after
+ * it in the state they had. */
+static void overrides_in_latin1(void **state)
+{
+	struct fixture *f = *state;
+	json_t *all;
+
+	import_ok(f,
+		  "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:m1\r\nRECURRENCE-ID:20240502T100000Z\r\n"
+		  "DTSTART:20240502T160000Z\r\nSUMMARY:Moved \xc3\xa0 midi\r\nEND:VEVENT\r\n"
+		  "BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20240430T100000Z\r\nSUMMARY:Caf\xe9\r\n"
+		  "END:VEVENT\r\n"
+		  "BEGIN:VEVENT\r\nUID:m2\r\nRECURRENCE-ID:20240603T100000Z\r\n"
+		  "DTSTART:20240603T170000Z\r\nSUMMARY:D\xc3\xa9plac\xc3\xa9\r\nEND:VEVENT\r\n"
+		  "BEGIN:VEVENT\r\nUID:m1\r\nDTSTART:20240501T100000Z\r\nRRULE:FREQ=DAILY;COUNT=2\r\n"
+		  "SUMMARY:S\xe9rie 1\r\nEND:VEVENT\r\n"
+		  "BEGIN:VEVENT\r\nUID:m2\r\nDTSTART:20240602T100000Z\r\nRRULE:FREQ=DAILY;COUNT=2\r\n"
+		  "SUMMARY:S\xc3\xa9rie 2\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+		  5);
+	all = events(f);
+	assert_string_equal(field(all, 0, "summary"), "Caf\xc3\xa9");
+	assert_string_equal(field(all, 1, "summary"), "S\xc3\xa9rie 1");
+	assert_string_equal(field(all, 2, "summary"), "Moved \xc3\xa0 midi"); /* UTF-8 */
+	assert_string_equal(field(all, 2, "start"), "2024-05-02T16:00:00.000Z");
+	assert_string_equal(field(all, 3, "summary"), "S\xc3\x83\xc2\xa9rie 2");
+	assert_string_equal(field(all, 4, "summary"), "D\xc3\x83\xc2\xa9plac\xc3\x83\xc2\xa9");
+	assert_string_equal(field(all, 4, "recurrence"), "FREQ=DAILY;COUNT=2");
+	json_decref(all);
+}
+
+/* exdates_text - an event at line 3 with n EXDATE values, 1,000 a line. */
+static char *exdates_text(const char *uid, size_t n)
+{
+	size_t cap = 256 + n * 17 + n / 1000 * 16, len;
+	char *t = malloc(cap);
+
+	assert_non_null(t);
+	len = (size_t)snprintf(t, cap, "BEGIN:VEVENT\r\nUID:%s\r\nDTSTART:20240101T100000Z\r\n", uid);
+	for (size_t i = 0; i < n; i++) {
+		int64_t y, day = time_days_from_civil(2025, 1, 1) + (int64_t)i;
+		int m, d;
+
+		time_civil_from_days(day, &y, &m, &d);
+		len += (size_t)snprintf(t + len, cap - len, "%s%04d%02d%02dT100000Z%s",
+					i % 1000 ? "" : "EXDATE:", (int)y, m, d,
+					i % 1000 == 999 || i + 1 == n ? "\r\n" : ",");
+	}
+	snprintf(t + len, cap - len, "END:VEVENT\r\n");
+	return t;
+}
+
+/* EXDATE values are counted by event: two events of 60,000 import, one of
+ * 100,001 is refused at the line of the 100,001st. */
+static void exdates_per_event(void **state)
+{
+	struct fixture *f = *state;
+	char *a = exdates_text("ea", 60000), *b = exdates_text("eb", 60000);
+	char *c = exdates_text("ec", 100001);
+	size_t cap = strlen(a) + strlen(b) + strlen(c) + 64;
+	char *text = malloc(cap);
+
+	assert_non_null(text);
+	snprintf(text, cap, "BEGIN:VCALENDAR\r\n%s%sEND:VCALENDAR\r\n", a, b);
+	import_ok(f, text, 2);
+	snprintf(text, cap, "BEGIN:VCALENDAR\r\n%sEND:VCALENDAR\r\n", c);
+	/* BEGIN:VCALENDAR, BEGIN:VEVENT, UID, DTSTART, then 100 full lines */
+	expect_error(f, text, 0, 105, "more than 100000 EXDATE values in one event");
+	free(a);
+	free(b);
+	free(c);
+	free(text);
+}
+
 static void folded_and_escaped(void **state)
 {
 	struct fixture *f = *state;
@@ -507,6 +642,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(bysetpos, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(count_in_the_future, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(exdate_and_override, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(overrides_anywhere, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(overrides_in_latin1, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(exdates_per_event, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(folded_and_escaped, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(zones_floating_and_fallback, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(occurrence_cap, check_setup, check_teardown),
