@@ -1,9 +1,11 @@
 /*
- * crypt.c - libsodium-based primitives of crypt.h.
+ * crypt.c - libsodium-based primitives of crypt.h: random ids, password
+ * hashes, the keyring and the keys derived from it, sealing, JWS.
  */
 #include "crypto/crypt.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,21 @@ void crypt_uuid7_new(char out[CRYPT_UUID_LEN])
 	b[6] = (unsigned char)(0x70 | (b[6] & 0x0f));
 	b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));
 	crypt_uuid_format(b, out);
+}
+
+void crypt_uuid_name(const char *name, char out[CRYPT_UUID_LEN])
+{
+	static const char label[] = "commune/uuid/v1:";
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_state st;
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)label, sizeof(label) - 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)name, strlen(name));
+	crypto_hash_sha256_final(&st, h);
+	h[6] = (unsigned char)(0x80 | (h[6] & 0x0f));
+	h[8] = (unsigned char)(0x80 | (h[8] & 0x3f));
+	crypt_uuid_format(h, out);
 }
 
 /* the five groups of a UUID's text: offset in the text, bytes */
@@ -288,5 +305,161 @@ enum cmn_rc crypt_open(const unsigned char key[CRYPT_KEY_BYTES], const void *sea
 	rc = buf_append(out, p, (size_t)plen);
 	sodium_memzero(p, n - overhead + 1);
 	free(p);
+	return rc;
+}
+
+/* ---- the platform's signing key and JWS ---------------------------------- */
+
+#define SIGN_KDF_CONTEXT "cmnsign1"       /* crypto_kdf_CONTEXTBYTES characters */
+#define SIGN_KDF_SUBKEY 1
+
+_Static_assert(sizeof(SIGN_KDF_CONTEXT) - 1 == crypto_kdf_CONTEXTBYTES, "kdf context");
+_Static_assert(CRYPT_KEY_BYTES == crypto_kdf_KEYBYTES, "master key size");
+_Static_assert(CRYPT_SIGN_PUBLIC_BYTES == crypto_sign_PUBLICKEYBYTES, "public key size");
+_Static_assert(CRYPT_SIGN_BYTES == crypto_sign_BYTES, "signature size");
+
+/* sign_keypair - derives the signing key pair; wipe sk after use. */
+static void sign_keypair(const struct keyring *k, unsigned char pk[crypto_sign_PUBLICKEYBYTES],
+			 unsigned char sk[crypto_sign_SECRETKEYBYTES])
+{
+	unsigned char seed[crypto_sign_SEEDBYTES];
+
+	crypto_kdf_derive_from_key(seed, sizeof(seed), SIGN_KDF_SUBKEY, SIGN_KDF_CONTEXT, k->master);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	sodium_memzero(seed, sizeof(seed));
+}
+
+void keyring_sign_public(const struct keyring *k, unsigned char pk[CRYPT_SIGN_PUBLIC_BYTES])
+{
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
+
+	sign_keypair(k, pk, sk);
+	sodium_memzero(sk, sizeof(sk));
+}
+
+/* b64url - base64url without padding of n bytes into out (room for
+ * sodium_base64_ENCODED_LEN). */
+static void b64url(char *out, size_t room, const unsigned char *in, size_t n)
+{
+	sodium_bin2base64(out, room, in, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+#define PK_B64_LEN 44                     /* base64url of 32 bytes, with NUL */
+
+static void kid_of(const unsigned char pk[CRYPT_SIGN_PUBLIC_BYTES], char x[PK_B64_LEN],
+		   char kid[CRYPT_KID_LEN])
+{
+	char canon[96];
+	unsigned char h[crypto_hash_sha256_BYTES];
+	int n;
+
+	b64url(x, PK_B64_LEN, pk, CRYPT_SIGN_PUBLIC_BYTES);
+	/* RFC 7638 §3.2: the required members, sorted, no white space */
+	n = snprintf(canon, sizeof(canon), "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"%s\"}", x);
+	crypto_hash_sha256(h, (const unsigned char *)canon, (unsigned long long)n);
+	b64url(kid, CRYPT_KID_LEN, h, sizeof(h));
+}
+
+void keyring_kid(const struct keyring *k, char kid[CRYPT_KID_LEN])
+{
+	unsigned char pk[CRYPT_SIGN_PUBLIC_BYTES];
+	char x[PK_B64_LEN];
+
+	keyring_sign_public(k, pk);
+	kid_of(pk, x, kid);
+}
+
+enum cmn_rc keyring_jwk(const struct keyring *k, struct buf *out)
+{
+	unsigned char pk[CRYPT_SIGN_PUBLIC_BYTES];
+	char x[PK_B64_LEN], kid[CRYPT_KID_LEN];
+
+	keyring_sign_public(k, pk);
+	kid_of(pk, x, kid);
+	return buf_printf(out,
+			  "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"%s\",\"kid\":\"%s\","
+			  "\"alg\":\"EdDSA\",\"use\":\"sig\"}",
+			  x, kid);
+}
+
+enum cmn_rc keyring_jwks(const struct keyring *k, struct buf *out)
+{
+	size_t at = out->len;
+	enum cmn_rc rc = buf_puts(out, "{\"keys\":[");
+
+	if (rc == CMN_OK)
+		rc = keyring_jwk(k, out);
+	if (rc == CMN_OK)
+		rc = buf_puts(out, "]}");
+	if (rc != CMN_OK && out->data) {
+		out->len = at;
+		out->data[at] = '\0';
+	}
+	return rc;
+}
+
+static bool typ_ok(const char *typ)
+{
+	size_t n = strlen(typ);
+
+	if (n == 0 || n >= CRYPT_JWS_TYP_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)typ[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("+-./", c)))
+			return false;
+	}
+	return true;
+}
+
+/* append_b64url - appends the base64url of n bytes to out. */
+static enum cmn_rc append_b64url(struct buf *out, const void *p, size_t n)
+{
+	char *s = str_b64url_encode(p, n);
+	enum cmn_rc rc = s ? buf_puts(out, s) : CMN_ERR_NOMEM;
+
+	free(s);
+	return rc;
+}
+
+/*
+ * The signing input is ASCII(BASE64URL(header) '.' BASE64URL(payload)),
+ * written straight into out, signed there, then followed by '.' and the
+ * signature: the payload is encoded once and never copied again.
+ */
+enum cmn_rc keyring_jws_sign(const struct keyring *k, const char *typ, const void *payload,
+			     size_t n, struct buf *out)
+{
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	unsigned char sig[crypto_sign_BYTES];
+	char x[PK_B64_LEN], kid[CRYPT_KID_LEN], header[64 + CRYPT_KID_LEN + CRYPT_JWS_TYP_MAX];
+	size_t at = out->len;
+	enum cmn_rc rc;
+
+	if (!typ || !typ_ok(typ))
+		return CMN_ERR_INVALID;
+	sign_keypair(k, pk, sk);
+	kid_of(pk, x, kid);
+	snprintf(header, sizeof(header), "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"%s\"}", kid,
+		 typ);
+	rc = append_b64url(out, header, strlen(header));
+	if (rc == CMN_OK)
+		rc = buf_puts(out, ".");
+	if (rc == CMN_OK)
+		rc = append_b64url(out, payload, n);
+	if (rc == CMN_OK) {
+		crypto_sign_detached(sig, NULL, (const unsigned char *)out->data + at, out->len - at,
+				     sk);
+		rc = buf_puts(out, ".");
+	}
+	if (rc == CMN_OK)
+		rc = append_b64url(out, sig, sizeof(sig));
+	sodium_memzero(sk, sizeof(sk));
+	if (rc != CMN_OK && out->data) {
+		out->len = at;
+		out->data[at] = '\0';
+	}
 	return rc;
 }

@@ -2,8 +2,10 @@
  * crypt.h - the cryptography commune uses, over libsodium.
  *
  * Random identifiers and tokens, Argon2id password hashes, the server master
- * key and the per-person keys derived from it, and XChaCha20-Poly1305
- * encryption of secrets and blobs at rest. Secrets are wiped after use.
+ * key and the keys derived from it (per person; the platform's Ed25519
+ * signing key), XChaCha20-Poly1305 encryption of secrets and blobs at rest,
+ * and JWS signatures (RFC 7515, EdDSA of RFC 8037) with the platform key.
+ * Secrets are wiped after use.
  */
 #ifndef COMMUNE_CRYPTO_CRYPT_H
 #define COMMUNE_CRYPTO_CRYPT_H
@@ -21,6 +23,10 @@
 #define CRYPT_ID_LEN 33        /* hex of a 16-byte random id, with NUL */
 #define CRYPT_UUID_LEN 37      /* UUID text, with NUL */
 #define CRYPT_PWHASH_LEN 128   /* an encoded Argon2id hash, with NUL */
+#define CRYPT_SIGN_PUBLIC_BYTES 32 /* an Ed25519 public key */
+#define CRYPT_SIGN_BYTES 64    /* an Ed25519 signature */
+#define CRYPT_KID_LEN 44       /* a JWK thumbprint: base64url of SHA-256, with NUL */
+#define CRYPT_JWS_TYP_MAX 40   /* bytes of a JWS "typ" header */
 
 /* crypt_init - initialises libsodium; call once before anything else. */
 enum cmn_rc crypt_init(void);
@@ -36,6 +42,11 @@ void crypt_id_new(char out[CRYPT_ID_LEN]);
 
 /* crypt_uuid7_new - a new UUID version 7 (time-ordered, RFC 9562). */
 void crypt_uuid7_new(char out[CRYPT_UUID_LEN]);
+
+/* crypt_uuid_name - the UUID of a name: version 8 (RFC 9562 §5.8) made of
+ * the first bytes of SHA-256("commune/uuid/v1:" + name), so that the same
+ * name always gives the same UUID and different names different ones. */
+void crypt_uuid_name(const char *name, char out[CRYPT_UUID_LEN]);
 
 /* crypt_uuid_format, crypt_uuid_parse - a UUID's 16 bytes as its text
  * (lowercase, 8-4-4-4-12) and back; parse accepts only that form (no
@@ -80,6 +91,41 @@ void keyring_release(struct keyring *k);
  * master key and the person id. Wipe it with sodium_memzero after use. */
 void keyring_person_key(const struct keyring *k, const char *person_id,
 			unsigned char out[CRYPT_KEY_BYTES]);
+
+/*
+ * The platform's signing key: an Ed25519 key pair derived from the master
+ * key, so that it needs no file of its own and survives restarts:
+ *   seed = crypto_kdf_derive_from_key(32 bytes, subkey 1, context "cmnsign1",
+ *                                     master)
+ *   (public, secret) = crypto_sign_seed_keypair(seed)
+ * The seed and the secret key are derived for each signature and wiped at
+ * once. Its key id ("kid") is its JWK thumbprint (RFC 7638): the base64url
+ * SHA-256 of {"crv":"Ed25519","kty":"OKP","x":"<public key, base64url>"}.
+ * A new master key (rotation) gives a new signing key; receipts signed
+ * before keep the old kid.
+ */
+
+/* keyring_sign_public - the platform's Ed25519 public key. */
+void keyring_sign_public(const struct keyring *k, unsigned char pk[CRYPT_SIGN_PUBLIC_BYTES]);
+
+/* keyring_kid - the key id of the platform's signing key. */
+void keyring_kid(const struct keyring *k, char kid[CRYPT_KID_LEN]);
+
+/* keyring_jwk - appends to out the public JWK of the signing key (RFC 8037:
+ * kty OKP, crv Ed25519, x), with its kid, "alg": "EdDSA" and "use": "sig". */
+enum cmn_rc keyring_jwk(const struct keyring *k, struct buf *out);
+
+/* keyring_jwks - appends to out the JWK Set {"keys": [the JWK]} (RFC 7517
+ * §5), what /.well-known/jwks.json serves. */
+enum cmn_rc keyring_jwks(const struct keyring *k, struct buf *out);
+
+/* keyring_jws_sign - appends to out the JWS compact serialization (RFC 7515
+ * §7.1) of the n bytes of payload, signed with the platform key: protected
+ * header {"alg":"EdDSA","kid":KID,"typ":typ}. typ is up to
+ * CRYPT_JWS_TYP_MAX - 1 letters, digits and "+-./" (CMN_ERR_INVALID
+ * otherwise). out is left as it was on failure. */
+enum cmn_rc keyring_jws_sign(const struct keyring *k, const char *typ, const void *payload,
+			     size_t n, struct buf *out);
 
 /* crypt_seal - encrypts n bytes with key and associated data ad (which must
  * be given again to open); appends nonce || ciphertext || tag to out. */
