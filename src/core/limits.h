@@ -45,6 +45,17 @@
 #define CMN_MAX_VALIDATION_ERRORS 32       /* reported per request */
 #define CMN_DOCTYPE_NAME_MAX 64
 
+/* OAuth (docs/oauth.md) */
+#define CMN_OAUTH_FORM_PAIRS 32            /* parameters of a form body or an authorization request */
+#define CMN_OAUTH_SCOPE_MAX 4096           /* bytes in a scope (the largest grant says 3583) */
+#define CMN_OAUTH_STATE_MAX 1024           /* bytes in a client's state */
+#define CMN_OAUTH_REDIRECT_URIS 8          /* redirect URIs of one client */
+#define CMN_OAUTH_CODE_TTL_S 60            /* an authorization code lives */
+#define CMN_OAUTH_ACCESS_TTL_S 600         /* an access token lives */
+#define CMN_OAUTH_REFRESH_TTL_S (30 * 86400) /* a refresh token lives */
+#define CMN_OAUTH_CONSENT_DAYS 365         /* a service's consent lasts, unless it registered less */
+#define CMN_OAUTH_CONSENT_DAYS_MAX 3650    /* the longest a service may ask for */
+
 /* Stores */
 #define CMN_PERSON_CACHE 64                /* open person stores per thread */
 #define CMN_BUSY_TIMEOUT_MS 5000           /* SQLite waits for a lock */
