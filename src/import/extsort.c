@@ -150,10 +150,12 @@ static enum cmn_rc refill(struct extsort *s, struct extsort_run *r)
 	return CMN_OK;
 }
 
-/* merge_start - the last buffer as a run, the buffer cut into one block a
- * run, each block filled, the heap built. */
+/* merge_start - the last buffer as a run; the buffer cut down to one
+ * block a run (EXTSORT_BLOCK_BYTES each, less when they would not fit in
+ * the buffer, at least an item), each block filled; the heap built. */
 static enum cmn_rc merge_start(struct extsort *s)
 {
+	size_t block = EXTSORT_BLOCK_BYTES / s->size ? EXTSORT_BLOCK_BYTES / s->size : 1;
 	size_t per, total;
 	enum cmn_rc rc = s->n ? write_run(s) : CMN_OK;
 
@@ -161,9 +163,15 @@ static enum cmn_rc merge_start(struct extsort *s)
 		rc = CMN_ERR_IO;
 	if (rc != CMN_OK)
 		return rc;
-	per = s->cap / s->nruns ? s->cap / s->nruns : 1;
+	per = s->cap / s->nruns;
+	if (per > block)
+		per = block;
+	if (per == 0)
+		per = 1;
 	total = per * s->nruns;
-	if (total > s->cap) {
+	if (total != s->cap) {
+		/* smaller (the memory goes back) or, with more runs than
+		 * items in a buffer, larger */
 		char *b = realloc(s->buf, total * s->size);
 
 		if (!b)

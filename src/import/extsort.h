@@ -5,7 +5,9 @@
  *
  * Items gather in a buffer of at most EXTSORT_BUFFER_BYTES; a full buffer
  * is sorted and written as a run to a temporary file, and reading merges
- * the runs. A file whose items fit in one buffer never touches the disk.
+ * the runs, a block of each at a time (the blocks take the buffer's place:
+ * at most as much memory). Items that fit in one buffer never touch the
+ * disk.
  *
  *   struct extsort s = {.size = sizeof(struct reading), .cmp = by_day};
  *   extsort_add(&s, &r) ... extsort_sort(&s);
@@ -22,6 +24,7 @@
 #include "core/result.h"
 
 #define EXTSORT_BUFFER_BYTES (2 << 20)   /* items kept in memory, then a run on disk */
+#define EXTSORT_BLOCK_BYTES (64 << 10)   /* read at once from a run while merging */
 
 struct extsort_run;
 
