@@ -518,7 +518,7 @@ static enum cmn_rc token_answer(struct api_ctx *ctx, const char *access, int64_t
 {
 	char *scope = scope_text(ctx->app->store, grant_id);
 	int64_t in = (expires - time_now_ms()) / 1000;
-	json_t *o = json_pack("{s:s, s:s, s:I, s:s?, s:s?, s:s}", "access_token", access,
+	json_t *o = json_pack("{s:s, s:s, s:I, s:s*, s:s*, s:s}", "access_token", access,
 			      "token_type", "Bearer", "expires_in", (json_int_t)(in > 0 ? in : 0),
 			      "refresh_token", refresh, "scope", scope, "grant_id", grant_id);
 

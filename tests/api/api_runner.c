@@ -218,6 +218,7 @@ struct kase {
 	int lineno;
 	char as[64];
 	bool nocsrf;
+	char errors[16];                  /* "problem" (default), "oauth" or "html" */
 	char method[16];
 	char path[4096];
 	char *headers[MAX_HEADERS];
@@ -299,6 +300,26 @@ static bool json_check(const struct kase *k, const struct expect *e, const struc
 	return fail_check(k, e, r, "unknown operator");
 }
 
+/* capture - the first group of regex re in text (or the whole match) into
+ * out; false when it does not match. */
+static bool capture(const char *re_text, const char *text, char *out, size_t n)
+{
+	regex_t re;
+	regmatch_t m[2];
+	bool ok;
+
+	if (regcomp(&re, re_text, REG_EXTENDED) != 0)
+		return false;
+	ok = regexec(&re, text, 2, m, 0) == 0;
+	if (ok) {
+		int g = m[1].rm_so >= 0 ? 1 : 0;
+
+		snprintf(out, n, "%.*s", (int)(m[g].rm_eo - m[g].rm_so), text + m[g].rm_so);
+	}
+	regfree(&re);
+	return ok;
+}
+
 static bool run_check(const struct kase *k, const struct expect *e, const struct resp *r)
 {
 	const char *l = e->line;
@@ -319,6 +340,24 @@ static bool run_check(const struct kase *k, const struct expect *e, const struct
 	}
 	if (strncmp(l, "expect-json ", 12) == 0)
 		return json_check(k, e, r, l + 12);
+	if (strncmp(l, "expect-text ", 12) == 0) {
+		expand(l + 12, value, sizeof(value));
+		return capture(value, r->body ? r->body : "", got, sizeof(got))
+			       ? true
+			       : fail_check(k, e, r, "the body does not match");
+	}
+	if (strncmp(l, "save-text ", 10) == 0) {
+		/* save-text NAME ~ REGEX: the first group of REGEX in the body */
+		char re[1024];
+
+		if (sscanf(l + 10, "%127s ~ %1023[^\n]", name, re) != 2)
+			return fail_check(k, e, r, "malformed save-text");
+		expand(re, value, sizeof(value));
+		if (!capture(value, r->body ? r->body : "", got, sizeof(got)))
+			return fail_check(k, e, r, "nothing to save in the body");
+		set_var(name, got);
+		return true;
+	}
 	if (strncmp(l, "expect-header ", 14) == 0) {
 		const char *colon = strchr(l + 14, ':');
 		bool regex;
@@ -357,8 +396,19 @@ static bool run_check(const struct kase *k, const struct expect *e, const struct
 		if (sscanf(rest, "%127s = %511s", name, ptr) != 2)
 			return fail_check(k, e, r, "malformed save");
 		if (hdr) {
+			/* save-header NAME = Header [~ REGEX]: the value, or its first group */
+			const char *re = strstr(rest, " ~ ");
+
 			if (!client_header(r, ptr, got, sizeof(got)))
 				return fail_check(k, e, r, "header to save missing");
+			if (re) {
+				char part[2048];
+
+				expand(re + 3, value, sizeof(value));
+				if (!capture(value, got, part, sizeof(part)))
+					return fail_check(k, e, r, "nothing to save in the header");
+				snprintf(got, sizeof(got), "%s", part);
+			}
 			set_var(name, got);
 		} else {
 			json_t *v = r->json ? json_pointer(r->json, ptr) : NULL;
@@ -434,8 +484,28 @@ static void run_case(struct kase *k)
 		client_free(&r);
 		return;
 	}
-	/* every error is a problem document */
-	if (r.status >= 400) {
+	/* every error is a problem document, but where the case says that the
+	 * route answers OAuth errors (RFC 6749 §5.2) or HTML pages */
+	if (r.status >= 400 && strcmp(k->errors, "oauth") == 0) {
+		char ct[128];
+
+		if (!client_header(&r, "Content-Type", ct, sizeof(ct)) ||
+		    strcmp(ct, "application/json") != 0 || !r.json ||
+		    !json_is_string(json_object_get(r.json, "error"))) {
+			fprintf(stderr, "FAIL %s (line %d): error %ld is not an OAuth error: %s\n",
+				k->title, k->lineno, r.status, r.body);
+			ok = false;
+		}
+	} else if (r.status >= 400 && strcmp(k->errors, "html") == 0) {
+		char ct[128];
+
+		if (!client_header(&r, "Content-Type", ct, sizeof(ct)) ||
+		    strncmp(ct, "text/html", 9) != 0 || !strstr(r.body, "<!doctype html>")) {
+			fprintf(stderr, "FAIL %s (line %d): error %ld is not an HTML page: %s\n",
+				k->title, k->lineno, r.status, r.body);
+			ok = false;
+		}
+	} else if (r.status >= 400) {
 		char ct[128];
 
 		if (!client_header(&r, "Content-Type", ct, sizeof(ct)) ||
@@ -507,6 +577,12 @@ int main(int argc, char **argv)
 			sscanf(l + 3, "%63s %15s", who, flag);
 			snprintf(k.as, sizeof(k.as), "%s", who);
 			k.nocsrf = strcmp(flag, "nocsrf") == 0;
+		} else if (strncmp(l, "errors ", 7) == 0) {
+			snprintf(k.errors, sizeof(k.errors), "%s", trim(l + 7));
+			if (strcmp(k.errors, "oauth") != 0 && strcmp(k.errors, "html") != 0) {
+				fprintf(stderr, "%s:%d: errors oauth or errors html\n", argv[2], lineno);
+				failed++;
+			}
 		} else if (strncmp(l, "header ", 7) == 0 && k.nheaders < MAX_HEADERS) {
 			char buf[4096];
 
