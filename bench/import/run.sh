@@ -27,10 +27,9 @@ tmp=$(mktemp -d /tmp/commune-bench-import-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
 # format, the name commune detects, small and large COUNT (see `gen list`):
-# about 5 and 50 MB (ical: 100,000 events is its cap); then the COUNT of a
-# memory check (100 MB, one run; water-csv: 63 MB, its dates end in 9999),
-# or - for the formats whose files are capped below it (read whole: 64 MiB;
-# ical: 100,000 events).
+# about 5 and 50 MB; then the COUNT of a memory check (100 MB, one run;
+# water-csv: 63 MB, its dates end in 9999; ical: 94 MB), or - for the
+# formats whose files are capped below it (read whole: 64 MiB).
 specs="enedis-csv enedis-csv 175200 1752000 3504000
 enedis-index enedis-index 50000 500000 1000000
 enedis-dataconnect enedis-dataconnect 50000 500000 -
@@ -48,7 +47,7 @@ takeout takeout-records 16000 160000 320000
 takeout-semantic takeout-semantic 3600 36000 72000
 takeout-timeline takeout-semantic 8600 86000 172000
 emission-trips emission-trips 1400 14000 28000
-ical ical 10000 100000 -
+ical ical 10000 100000 200000
 geojson geojson 24000 240000 480000"
 
 src=$top build=$top/build-bench
