@@ -41,7 +41,9 @@ enum cmn_rc oauth_client_load(struct store *s, const char *client_id, struct oau
 	if (!client_id || strlen(client_id) >= CRYPT_ID_LEN)
 		return CMN_ERR_NOT_FOUND;
 	rc = store_client_get(s, client_id, &out->c, &meta, out->secret_hash);
-	if (rc == CMN_OK && !json_is_object(out->meta = json_loads(meta, 0, NULL)))
+	if (rc == CMN_OK)
+		out->meta = json_loads(meta, 0, NULL); /* not inside json_is_object: a macro */
+	if (rc == CMN_OK && !json_is_object(out->meta))
 		rc = CMN_ERR_CORRUPT;
 	free(meta);
 	if (rc != CMN_OK)
@@ -286,7 +288,7 @@ static json_t *registration(const struct api_ctx *ctx, const json_t *in, const c
 		return (*why = "response_types: only code"), NULL;
 	dpv = string_member(in, "purpose_dpv", 64, &bad);
 	if (bad || !grant_purpose_known(dpv))
-		return (*why = "purpose_dpv: one of the DPV purposes of docs/oauth.md is required"),
+		return (*why = "purpose_dpv: one of the DPV purposes of docs/consent.md is required"),
 		       NULL;
 	fr = string_member(in, "purpose_fr", GRANT_TEXT_MAX, &bad);
 	en = string_member(in, "purpose_en", GRANT_TEXT_MAX, &bad);
