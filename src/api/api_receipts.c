@@ -31,8 +31,8 @@ static bool lang_param(struct api_ctx *ctx, char lang[8], enum cmn_rc *rc)
 	while ((got = api_query_next(&cursor, &name, value, sizeof(value))) != 0) {
 		if (got < 0 || strcmp(name, "lang") != 0 || !receipt_lang_ok(value)) {
 			free(copy);
-			*rc = api_problem(ctx, CMN_ERR_INVALID, "the only parameter is lang: fr or en",
-					  NULL);
+			*rc = api_problem(ctx, CMN_ERR_INVALID,
+					  "the only parameter is lang: fr or en", NULL);
 			return false;
 		}
 		snprintf(lang, 8, "%s", value);
@@ -45,7 +45,7 @@ static bool lang_param(struct api_ctx *ctx, char lang[8], enum cmn_rc *rc)
 struct input {
 	struct receipt_in in;
 	json_t *view;
-	json_t *client;                   /* a service's registration, or NULL */
+	json_t *client; /* a service's registration, or NULL */
 	char lang[8];
 };
 
@@ -92,13 +92,13 @@ static enum cmn_rc load(struct api_ctx *ctx, struct input *x)
 	if (!x->view)
 		return CMN_ERR_NOMEM;
 	x->in = (struct receipt_in){
-		.view = x->view,
-		.person_id = ctx->person.id,
-		.person_handle = ctx->person.handle,
-		.platform = RECEIPT_PLATFORM,
-		.lang = x->lang,
-		.client = x->client,
-		.reg = ctx->app->registry,
+	    .view = x->view,
+	    .person_id = ctx->person.id,
+	    .person_handle = ctx->person.handle,
+	    .platform = RECEIPT_PLATFORM,
+	    .lang = x->lang,
+	    .client = x->client,
+	    .reg = ctx->app->registry,
 	};
 	return CMN_OK;
 }
@@ -175,11 +175,11 @@ static enum cmn_rc jwks(struct api_ctx *ctx)
 }
 
 const struct route api_receipts_routes[] = {
-	{"GET", "/api/v1/consents/{id}/receipt", receipt, AUTH_PERSON, NULL,
-	 "The Kantara consent receipt of one of my consents, and its JWS", GRANT_ROUTE_NONE},
-	{"GET", "/api/v1/consents/{id}/dpv", dpv, AUTH_PERSON, NULL,
-	 "One of my consents as a W3C DPV consent record (JSON-LD)", GRANT_ROUTE_NONE},
-	{"GET", "/.well-known/jwks.json", jwks, AUTH_NONE, NULL,
-	 "The platform's public keys, to verify consent receipts", GRANT_ROUTE_NONE},
-	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
+    {"GET", "/api/v1/consents/{id}/receipt", receipt, AUTH_PERSON, NULL,
+     "The Kantara consent receipt of one of my consents, and its JWS", GRANT_ROUTE_NONE},
+    {"GET", "/api/v1/consents/{id}/dpv", dpv, AUTH_PERSON, NULL,
+     "One of my consents as a W3C DPV consent record (JSON-LD)", GRANT_ROUTE_NONE},
+    {"GET", "/.well-known/jwks.json", jwks, AUTH_NONE, NULL,
+     "The platform's public keys, to verify consent receipts", GRANT_ROUTE_NONE},
+    {NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
 };

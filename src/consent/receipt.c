@@ -19,29 +19,27 @@
  * name except where noted. */
 static const struct wording {
 	const char *lang;
-	const char *given;                /* the person gave it in the dashboard */
-	const char *asked;                /* a service asked, the person answered */
-	const char *sharing;              /* service name of a non-service grantee (%s: its name) */
-	const char *withdraw_until;       /* termination (%s: platform, then the end time) */
-	const char *withdraw_open;        /* termination of a grant without end */
-	const char *until_withdrawn;      /* DPV: the duration of an open grant */
+	const char *given;           /* the person gave it in the dashboard */
+	const char *asked;           /* a service asked, the person answered */
+	const char *sharing;         /* service name of a non-service grantee (%s: its name) */
+	const char *withdraw_until;  /* termination (%s: platform, then the end time) */
+	const char *withdraw_open;   /* termination of a grant without end */
+	const char *until_withdrawn; /* DPV: the duration of an open grant */
 } wordings[] = {
-	{"en", "Given by the person in the consent dashboard of %s",
-	 "Asked for by the service through %s, then given by the person in %s",
-	 "Sharing with %s",
-	 "Can be withdrawn at any time, in one step, in the consent dashboard of %s; "
-	 "otherwise it ends at %s",
-	 "Can be withdrawn at any time, in one step, in the consent dashboard of %s; "
-	 "it has no end date",
-	 "until the person withdraws it"},
-	{"fr", "Donné par la personne dans le tableau de bord des consentements de %s",
-	 "Demandé par le service via %s, puis donné par la personne dans %s",
-	 "Partage avec %s",
-	 "Peut être retiré à tout moment, en une seule action, dans le tableau de bord des "
-	 "consentements de %s ; sinon il prend fin le %s",
-	 "Peut être retiré à tout moment, en une seule action, dans le tableau de bord des "
-	 "consentements de %s ; il n'a pas de date de fin",
-	 "jusqu'à ce que la personne le retire"},
+    {"en", "Given by the person in the consent dashboard of %s",
+     "Asked for by the service through %s, then given by the person in %s", "Sharing with %s",
+     "Can be withdrawn at any time, in one step, in the consent dashboard of %s; "
+     "otherwise it ends at %s",
+     "Can be withdrawn at any time, in one step, in the consent dashboard of %s; "
+     "it has no end date",
+     "until the person withdraws it"},
+    {"fr", "Donné par la personne dans le tableau de bord des consentements de %s",
+     "Demandé par le service via %s, puis donné par la personne dans %s", "Partage avec %s",
+     "Peut être retiré à tout moment, en une seule action, dans le tableau de bord des "
+     "consentements de %s ; sinon il prend fin le %s",
+     "Peut être retiré à tout moment, en une seule action, dans le tableau de bord des "
+     "consentements de %s ; il n'a pas de date de fin",
+     "jusqu'à ce que la personne le retire"},
 };
 
 static const struct wording *wording(const char *lang)
@@ -65,15 +63,15 @@ bool receipt_lang_ok(const char *lang)
 static const struct {
 	const char *dpv, *kantara;
 } purpose_categories[] = {
-	{"ServiceProvision", "2 - Contracted Service"},
-	{"RequestedServiceProvision", "2 - Contracted Service"},
-	{"FulfilmentOfContractualObligation", "2 - Contracted Service"},
-	{"EstablishContractualAgreement", "2 - Contracted Service"},
-	{"ServicePersonalisation", "5 - Personalize Experience"},
-	{"PersonalisedBenefits", "5 - Personalize Experience"},
-	{"CommunicationManagement", "4 - Contact Requested"},
-	{"IdentityVerification", "1 - Core Function"},
-	{"EnforceSecurity", "15 - Protecting Our Interests"},
+    {"ServiceProvision", "2 - Contracted Service"},
+    {"RequestedServiceProvision", "2 - Contracted Service"},
+    {"FulfilmentOfContractualObligation", "2 - Contracted Service"},
+    {"EstablishContractualAgreement", "2 - Contracted Service"},
+    {"ServicePersonalisation", "5 - Personalize Experience"},
+    {"PersonalisedBenefits", "5 - Personalize Experience"},
+    {"CommunicationManagement", "4 - Contact Requested"},
+    {"IdentityVerification", "1 - Core Function"},
+    {"EnforceSecurity", "15 - Protecting Our Interests"},
 };
 
 /* The Kantara v1.1 PII category of the doctypes of a family (the part of
@@ -82,14 +80,14 @@ static const struct {
 static const struct {
 	const char *family, *kantara;
 } pii_categories[] = {
-	{"bank", "7 - Financial"},
-	{"tax", "7 - Financial"},
-	{"social", "9 - Social Benefit Data"},
-	{"calendar", "4 - Communications/Social"},
-	{"energy", "15 - Behavioral"},
-	{"water", "15 - Behavioral"},
-	{"mobility", "15 - Behavioral"},
-	{"food", "15 - Behavioral"},
+    {"bank", "7 - Financial"},
+    {"tax", "7 - Financial"},
+    {"social", "9 - Social Benefit Data"},
+    {"calendar", "4 - Communications/Social"},
+    {"energy", "15 - Behavioral"},
+    {"water", "15 - Behavioral"},
+    {"mobility", "15 - Behavioral"},
+    {"food", "15 - Behavioral"},
 };
 
 static const char *purpose_category(const char *dpv)
@@ -117,7 +115,8 @@ static void append_unique(json_t *a, const char *s)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		if (strcmp(json_string_value(v), s) == 0)
 			return;
 	}
@@ -153,7 +152,8 @@ static const json_t *history_first(const json_t *view, const char *status)
 	size_t i;
 	json_t *h;
 
-	json_array_foreach(history, i, h) {
+	json_array_foreach(history, i, h)
+	{
 		if (str(h, "status") && strcmp(str(h, "status"), status) == 0)
 			return h;
 	}
@@ -172,7 +172,7 @@ static const json_t *history_last(const json_t *view)
 static const char *doctype_at(const json_t *view, size_t i)
 {
 	return json_string_value(
-		json_array_get(json_object_get(json_object_get(view, "scope"), "doctypes"), i));
+	    json_array_get(json_object_get(json_object_get(view, "scope"), "doctypes"), i));
 }
 
 static size_t doctype_count(const json_t *view)
@@ -190,7 +190,8 @@ static const char *client_email(const json_t *client)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(contacts, i, v) {
+	json_array_foreach(contacts, i, v)
+	{
 		const char *s = json_string_value(v);
 
 		if (s && strchr(s, '@') && strlen(s) <= 254)
@@ -260,13 +261,13 @@ static json_t *purpose(const struct receipt_in *in, const struct wording *w)
 		snprintf(termination, sizeof(termination), w->withdraw_open, in->platform);
 	/* no right to pass the data on is given by a grant: nothing is
 	 * disclosed to a third party under it */
-	o = json_pack("{s:s, s:o, s:s, s:o, s:b, s:s, s:b}", "purpose",
-		      str(json_object_get(p, "text"), w->lang) ? str(json_object_get(p, "text"),
-								     w->lang)
-							       : "",
-		      "purposeCategory", cats, "consentType",
-		      basis && strcmp(basis, "consent") == 0 ? "EXPLICIT" : "N/A", "piiCategory", pii,
-		      "primaryPurpose", 1, "termination", termination, "thirdPartyDisclosure", 0);
+	o = json_pack(
+	    "{s:s, s:o, s:s, s:o, s:b, s:s, s:b}", "purpose",
+	    str(json_object_get(p, "text"), w->lang) ? str(json_object_get(p, "text"), w->lang)
+						     : "",
+	    "purposeCategory", cats, "consentType",
+	    basis && strcmp(basis, "consent") == 0 ? "EXPLICIT" : "N/A", "piiCategory", pii,
+	    "primaryPurpose", 1, "termination", termination, "thirdPartyDisclosure", 0);
 	return o;
 fail:
 	json_decref(cats);
@@ -329,7 +330,8 @@ enum cmn_rc receipt_kantara(const struct receipt_in *in, json_t **out)
 		      (json_int_t)time_floor_div(at, 1000), "collectionMethod", method,
 		      "consentReceiptID", id, "language", w->lang, "piiPrincipalId",
 		      in->person_handle ? in->person_handle : "", "piiControllers", controller(in),
-		      "policyUrl", str(in->client, "policy_uri") ? str(in->client, "policy_uri") : "",
+		      "policyUrl",
+		      str(in->client, "policy_uri") ? str(in->client, "policy_uri") : "",
 		      "services", service(in, w), "sensitive", sensitive, "spiCat", spi);
 	if (!r)
 		return CMN_ERR_NOMEM;
@@ -373,9 +375,9 @@ const char *receipt_dpv_status(enum grant_status s)
 static const struct {
 	const char *op, *dpv;
 } processings[] = {
-	{"read", "dpv:Access"},
-	{"aggregate-only", "dpv:Aggregate"},
-	{"compute-only", "dpv:Analyse"},
+    {"read", "dpv:Access"},
+    {"aggregate-only", "dpv:Aggregate"},
+    {"compute-only", "dpv:Analyse"},
 };
 
 static json_t *iri(const char *fmt, const char *a, const char *b)
@@ -411,12 +413,13 @@ static json_t *personal_data(const struct receipt_in *in)
 		char id[CMN_DOCTYPE_NAME_MAX + 32];
 
 		if (strcmp(s, "special") == 0)
-			json_array_append_new(types, json_string("dpv:SpecialCategoryPersonalData"));
+			json_array_append_new(types,
+					      json_string("dpv:SpecialCategoryPersonalData"));
 		else if (strcmp(s, "sensitive") == 0)
 			json_array_append_new(types, json_string("dpv:SensitivePersonalData"));
 		snprintf(id, sizeof(id), "urn:commune:doctype:%s", dt);
-		json_array_append_new(a, json_pack("{s:s, s:o, s:s}", "@id", id, "@type", types,
-						   "dct:title", dt));
+		json_array_append_new(
+		    a, json_pack("{s:s, s:o, s:s}", "@id", id, "@type", types, "dct:title", dt));
 	}
 	return a;
 }
@@ -427,10 +430,13 @@ static json_t *processing(const struct receipt_in *in)
 	json_t *a = json_array(), *v;
 	size_t i;
 
-	json_array_foreach(ops, i, v) {
+	json_array_foreach(ops, i, v)
+	{
 		for (size_t j = 0; a && j < sizeof(processings) / sizeof(*processings); j++)
-			if (json_string_value(v) && strcmp(json_string_value(v), processings[j].op) == 0)
-				json_array_append_new(a, json_pack("{s:s}", "@id", processings[j].dpv));
+			if (json_string_value(v) &&
+			    strcmp(json_string_value(v), processings[j].op) == 0)
+				json_array_append_new(
+				    a, json_pack("{s:s}", "@id", processings[j].dpv));
 	}
 	return a;
 }
@@ -501,20 +507,20 @@ json_t *receipt_dpv(const struct receipt_in *in)
 	grantee = iri("urn:commune:%s:%s", str(g, "kind"), str(g, "id"));
 	if (!subject || !grantee)
 		goto done;
-	json_object_set_new(grantee, "@type", json_string(strcmp(str(g, "kind"), "person") == 0
-								  ? "dpv:NaturalPerson"
-								  : "dpv:Organisation"));
+	json_object_set_new(grantee, "@type",
+			    json_string(strcmp(str(g, "kind"), "person") == 0
+					    ? "dpv:NaturalPerson"
+					    : "dpv:Organisation"));
 	if (str(g, "name"))
 		json_object_set_new(grantee, "dpv:hasName", json_string(str(g, "name")));
 	json_object_set_new(subject, "@type", json_string("dpv:DataSubject"));
 	snprintf(self, sizeof(self), "urn:commune:consent:%s", id);
-	rec = json_pack("{s:o, s:s, s:s, s:s, s:o, s:s, s:O, s:{s:s}, s:o}", "@context", context(),
-			"@id", self, "@type", "dpv:ConsentRecord", "dct:identifier", id,
-			"dct:created",
-			datetime(str(in->view, "created") ? str(in->view, "created") : ""),
-			"dct:publisher", in->platform, "dpv:hasDataSubject", subject,
-			"dpv:hasConsentStatus", "@id", receipt_dpv_status(s),
-			"dpv:hasPersonalDataHandling", handling(in, subject, grantee));
+	rec = json_pack(
+	    "{s:o, s:s, s:s, s:s, s:o, s:s, s:O, s:{s:s}, s:o}", "@context", context(), "@id", self,
+	    "@type", "dpv:ConsentRecord", "dct:identifier", id, "dct:created",
+	    datetime(str(in->view, "created") ? str(in->view, "created") : ""), "dct:publisher",
+	    in->platform, "dpv:hasDataSubject", subject, "dpv:hasConsentStatus", "@id",
+	    receipt_dpv_status(s), "dpv:hasPersonalDataHandling", handling(in, subject, grantee));
 	if (rec)
 		indicated(in, s, rec);
 done:

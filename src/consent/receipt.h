@@ -21,22 +21,23 @@
 #include "crypto/crypt.h"
 #include "record/doctype.h"
 
-#define RECEIPT_VERSION "KI-CR-v1.1.0"    /* Kantara Consent Receipt v1.1 */
-#define RECEIPT_JURISDICTION "FR"         /* commune serves French territories (GDPR) */
-#define RECEIPT_JWS_TYP "JWT"             /* the receipt is the JWS payload, a JSON object */
-#define RECEIPT_PLATFORM "commune"        /* the platform's name in receipts */
-#define RECEIPT_JWS_MAX (64 * 1024)       /* bytes of a signed receipt (a receipt is a
-					   * few KiB: 16 doctypes, 1000-byte texts) */
+#define RECEIPT_VERSION      "KI-CR-v1.1.0" /* Kantara Consent Receipt v1.1 */
+#define RECEIPT_JURISDICTION "FR"           /* commune serves French territories (GDPR) */
+#define RECEIPT_JWS_TYP      "JWT"          /* the receipt is the JWS payload, a JSON object */
+#define RECEIPT_PLATFORM     "commune"      /* the platform's name in receipts */
+#define RECEIPT_JWS_MAX                                                                            \
+	(64 * 1024) /* bytes of a signed receipt (a receipt is a                                   \
+		     * few KiB: 16 doctypes, 1000-byte texts) */
 
 struct receipt_in {
-	const json_t *view;               /* consent_grant_view of the grant */
-	const char *person_id;            /* whose grant it is */
-	const char *person_handle;        /* the identifier the person gave: piiPrincipalId */
-	const char *platform;             /* the platform's name (RECEIPT_PLATFORM) */
-	const char *lang;                 /* "fr" or "en": the purpose text and the wording */
-	const json_t *client;             /* a service's registration metadata (RFC 7591),
-					   * or NULL */
-	const struct registry *reg;       /* sensitivity of the doctypes; may be NULL */
+	const json_t *view;         /* consent_grant_view of the grant */
+	const char *person_id;      /* whose grant it is */
+	const char *person_handle;  /* the identifier the person gave: piiPrincipalId */
+	const char *platform;       /* the platform's name (RECEIPT_PLATFORM) */
+	const char *lang;           /* "fr" or "en": the purpose text and the wording */
+	const json_t *client;       /* a service's registration metadata (RFC 7591),
+				     * or NULL */
+	const struct registry *reg; /* sensitivity of the doctypes; may be NULL */
 };
 
 /* receipt_lang_ok - whether lang is a language receipts are written in. */

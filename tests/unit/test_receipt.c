@@ -251,21 +251,20 @@ static void uuid_of_a_name(void **state)
 static json_t *view(const char *status, bool asked, const char *until)
 {
 	json_t *v = json_pack(
-		"{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}, s:{s:s, s:{s:s, s:s}}, s:s,"
-		" s:{s:[s, s], s:[s]}, s:s, s:s, s:[]}",
-		"id", "0123456789abcdef0123456789abcdef", "person", "p1", "status", status,
-		"grantee", "kind", "service", "id", "c1", "name", "Watt Coach", "org",
-		"Énergie Coop", "org_id", "o1", "purpose", "dpv", "ServiceProvision", "text", "fr",
-		"Conseils d'économie d'énergie", "en", "Energy saving advice", "legal_basis",
-		"consent", "scope", "doctypes", "energy.electricity.load_curve", "bank.transaction",
-		"operations", "read", "valid_from", "2026-01-01T00:00:00.000Z", "created",
-		"2026-01-01T00:00:00.000Z", "history");
+	    "{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}, s:{s:s, s:{s:s, s:s}}, s:s,"
+	    " s:{s:[s, s], s:[s]}, s:s, s:s, s:[]}",
+	    "id", "0123456789abcdef0123456789abcdef", "person", "p1", "status", status, "grantee",
+	    "kind", "service", "id", "c1", "name", "Watt Coach", "org", "Énergie Coop", "org_id",
+	    "o1", "purpose", "dpv", "ServiceProvision", "text", "fr",
+	    "Conseils d'économie d'énergie", "en", "Energy saving advice", "legal_basis", "consent",
+	    "scope", "doctypes", "energy.electricity.load_curve", "bank.transaction", "operations",
+	    "read", "valid_from", "2026-01-01T00:00:00.000Z", "created", "2026-01-01T00:00:00.000Z",
+	    "history");
 	json_t *h = json_object_get(v, "history");
 
 	if (asked)
 		json_array_append_new(h, json_pack("{s:s, s:s, s:s}", "status", "requested", "at",
-						   "2026-01-01T00:00:00.000Z", "by",
-						   "service:c1"));
+						   "2026-01-01T00:00:00.000Z", "by", "service:c1"));
 	if (strcmp(status, "requested") != 0 && strcmp(status, "refused") != 0)
 		json_array_append_new(h, json_pack("{s:s, s:s, s:s}", "status", "given", "at",
 						   "2026-01-02T10:00:00.500Z", "by", "person:p1"));
@@ -293,7 +292,8 @@ static bool has(const json_t *a, const char *s)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		if (strcmp(json_string_value(v), s) == 0)
 			return true;
 	}
@@ -303,9 +303,9 @@ static bool has(const json_t *a, const char *s)
 static void kantara_receipt_of_a_given_grant(void **state)
 {
 	json_t *v = view("given", true, "2027-01-01T00:00:00.000Z");
-	json_t *client = json_pack("{s:[s], s:s, s:s}", "contacts", "dpo@coop.example",
-				   "policy_uri", "https://coop.example/privacy", "client_uri",
-				   "https://coop.example");
+	json_t *client =
+	    json_pack("{s:[s], s:s, s:s}", "contacts", "dpo@coop.example", "policy_uri",
+		      "https://coop.example/privacy", "client_uri", "https://coop.example");
 	struct receipt_in in = input(v, client);
 	json_t *r = NULL, *r2 = NULL, *c, *p;
 	char *jws = NULL, *text;
@@ -325,13 +325,13 @@ static void kantara_receipt_of_a_given_grant(void **state)
 	assert_string_equal(json_string_value(json_object_get(c, "phone")), "");
 	assert_true(json_is_object(json_object_get(c, "address")));
 	p = json_array_get(
-		json_object_get(json_array_get(json_object_get(r, "services"), 0), "purposes"), 0);
+	    json_object_get(json_array_get(json_object_get(r, "services"), 0), "purposes"), 0);
 	assert_string_equal(json_string_value(json_object_get(p, "purpose")),
 			    "Energy saving advice");
 	assert_string_equal(json_string_value(json_object_get(p, "consentType")), "EXPLICIT");
 	assert_true(has(json_object_get(p, "purposeCategory"), "2 - Contracted Service"));
-	assert_true(has(json_object_get(p, "purposeCategory"),
-			"https://w3id.org/dpv#ServiceProvision"));
+	assert_true(
+	    has(json_object_get(p, "purposeCategory"), "https://w3id.org/dpv#ServiceProvision"));
 	assert_true(has(json_object_get(p, "piiCategory"), "7 - Financial"));
 	assert_true(has(json_object_get(p, "piiCategory"), "bank.transaction"));
 	assert_true(json_is_false(json_object_get(p, "thirdPartyDisclosure")));
@@ -343,8 +343,8 @@ static void kantara_receipt_of_a_given_grant(void **state)
 
 	/* the JWS carries exactly the receipt */
 	assert_int_equal(receipt_sign(&key_a, r, &jws), CMN_OK);
-	payload = decode(strchr(jws, '.') + 1,
-			 (size_t)(strrchr(jws, '.') - strchr(jws, '.') - 1), &n);
+	payload =
+	    decode(strchr(jws, '.') + 1, (size_t)(strrchr(jws, '.') - strchr(jws, '.') - 1), &n);
 	text = json_dumps(r, JSON_COMPACT);
 	assert_int_equal(n, strlen(text));
 	assert_memory_equal(payload, text, n);
@@ -384,11 +384,11 @@ static void dpv_status_of_each_grant_status(void **state)
 		enum grant_status s;
 		const char *name, *dpv;
 	} want[] = {
-		{GRANT_REQUESTED, "requested", "dpv:ConsentRequested"},
-		{GRANT_GIVEN, "given", "dpv:ConsentGiven"},
-		{GRANT_REFUSED, "refused", "dpv:ConsentRefused"},
-		{GRANT_WITHDRAWN, "withdrawn", "dpv:ConsentWithdrawn"},
-		{GRANT_EXPIRED, "expired", "dpv:ConsentExpired"},
+	    {GRANT_REQUESTED, "requested", "dpv:ConsentRequested"},
+	    {GRANT_GIVEN, "given", "dpv:ConsentGiven"},
+	    {GRANT_REFUSED, "refused", "dpv:ConsentRefused"},
+	    {GRANT_WITHDRAWN, "withdrawn", "dpv:ConsentWithdrawn"},
+	    {GRANT_EXPIRED, "expired", "dpv:ConsentExpired"},
 	};
 
 	(void)state;
@@ -400,7 +400,7 @@ static void dpv_status_of_each_grant_status(void **state)
 		d = receipt_dpv(&in);
 		assert_non_null(d);
 		assert_string_equal(json_string_value(json_object_get(
-					    json_object_get(d, "dpv:hasConsentStatus"), "@id")),
+					json_object_get(d, "dpv:hasConsentStatus"), "@id")),
 				    want[i].dpv);
 		assert_string_equal(json_string_value(json_object_get(d, "@type")),
 				    "dpv:ConsentRecord");
@@ -418,30 +418,31 @@ static void dpv_record_of_a_grant(void **state)
 	d = receipt_dpv(&in);
 	assert_non_null(d);
 	ctx = json_object_get(d, "@context");
-	assert_string_equal(json_string_value(json_object_get(ctx, "dpv")), "https://w3id.org/dpv#");
+	assert_string_equal(json_string_value(json_object_get(ctx, "dpv")),
+			    "https://w3id.org/dpv#");
 	assert_non_null(json_object_get(ctx, "dpv-gdpr"));
 	assert_string_equal(json_string_value(json_object_get(d, "@id")),
 			    "urn:commune:consent:0123456789abcdef0123456789abcdef");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(d, "dpv:isIndicatedBy"), "@id")),
-			    "urn:commune:person:p1");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(d, "dpv:isIndicatedBy"), "@id")),
+	    "urn:commune:person:p1");
 	h = json_object_get(d, "dpv:hasPersonalDataHandling");
-	assert_string_equal(json_string_value(
-				    json_object_get(json_object_get(h, "dpv:hasPurpose"), "@id")),
-			    "dpv:ServiceProvision");
-	assert_string_equal(json_string_value(
-				    json_object_get(json_object_get(h, "dpv:hasLegalBasis"), "@id")),
-			    "dpv-gdpr:A6-1-a");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(h, "dpv:hasPurpose"), "@id")),
+	    "dpv:ServiceProvision");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(h, "dpv:hasLegalBasis"), "@id")),
+	    "dpv-gdpr:A6-1-a");
 	assert_int_equal(json_array_size(json_object_get(h, "dpv:hasPersonalData")), 2);
 	assert_string_equal(json_string_value(json_object_get(
-				    json_array_get(json_object_get(h, "dpv:hasProcessing"), 0), "@id")),
+				json_array_get(json_object_get(h, "dpv:hasProcessing"), 0), "@id")),
 			    "dpv:Access");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(h, "dpv:hasRecipient"), "@id")),
-			    "urn:commune:service:c1");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(h, "dpv:hasDuration"), "@type")),
-			    "dpv:UntilEventDuration");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(h, "dpv:hasRecipient"), "@id")),
+	    "urn:commune:service:c1");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(h, "dpv:hasDuration"), "@type")),
+	    "dpv:UntilEventDuration");
 	json_decref(d);
 	json_decref(v);
 }
