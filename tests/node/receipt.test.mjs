@@ -98,6 +98,8 @@ before(async () => {
   cli(['user', 'add', 'alice'], `${password('alice')}\n`);
   cli(['user', 'add', 'bob'], `${password('bob')}\n`);
   cli(['org', 'add', 'Énergie Coop', '--kind', 'cooperative']);
+  cli(['user', 'add', 'agent', '--role', 'agent', '--org', 'Énergie Coop'],
+    `${password('agent')}\n`);
   orgId = cli(['org', 'list']).match(/([0-9a-f]{32})/)[1];
   const s = await startServer();
   server = s.p;
@@ -189,6 +191,34 @@ test('a receipt validates against the Kantara v1.1 schema and its JWS verifies w
     await assert.rejects(jose.compactVerify(`${h}.${jws.split('.')[1]}.${flipped}`, keys),
       jose.errors.JWSSignatureVerificationFailed);
   });
+
+test('the receipt of a consent to a service names the organisation that runs it', async () => {
+  const agent = await login('agent');
+  const reg = await call(agent, 'POST', '/oauth/register', {
+    client_name: 'Watt Coach',
+    redirect_uris: ['http://127.0.0.1:4711/callback'],
+    token_endpoint_auth_method: 'none',
+    purpose_dpv: 'ServiceProvision',
+    purpose_fr: 'Conseils d\'économie d\'énergie',
+    purpose_en: 'Energy saving advice',
+  });
+  assert.equal(reg.status, 201, await reg.clone().text());
+  const { client_id: clientId } = await reg.json();
+  const id = await give({ kind: 'service', id: clientId });
+  const r = await call(alice, 'GET', `/api/v1/consents/${id}/receipt?lang=en`);
+  assert.equal(r.status, 200);
+  const { receipt, jws } = await r.json();
+  const validate = new Ajv({ allErrors: true }).compile(kantaraSchema());
+  assert.ok(validate(receipt), JSON.stringify(validate.errors, null, 2));
+  assert.equal(receipt.piiControllers[0].piiController, 'Énergie Coop');
+  assert.equal(receipt.services[0].service, 'Watt Coach');
+  const jwks = await (await fetch(`${base}/.well-known/jwks.json`)).json();
+  const { payload } = await jose.compactVerify(jws, jose.createLocalJWKSet(jwks));
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(payload)), receipt);
+  const d = await (await call(alice, 'GET', `/api/v1/consents/${id}/dpv`)).json();
+  assert.equal(d['dpv:hasPersonalDataHandling']['dpv:hasRecipient']['@id'],
+    `urn:commune:service:${clientId}`);
+});
 
 test('receipts of a consent to a person, in French, validate too', async () => {
   const id = await give({ kind: 'person', handle: 'bob' });
