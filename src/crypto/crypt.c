@@ -463,3 +463,37 @@ enum cmn_rc keyring_jws_sign(const struct keyring *k, const char *typ, const voi
 	}
 	return rc;
 }
+
+enum cmn_rc keyring_jws_verify(const struct keyring *k, const char *jws, struct buf *out)
+{
+	unsigned char pk[CRYPT_SIGN_PUBLIC_BYTES];
+	const char *dot1 = strchr(jws, '.'), *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+	unsigned char *sig = NULL, *payload = NULL;
+	size_t nsig = 0, npayload = 0;
+	char *part;
+	enum cmn_rc rc;
+
+	if (!dot1 || !dot2 || strchr(dot2 + 1, '.'))
+		return CMN_ERR_INVALID;
+	if (str_b64url_decode(dot2 + 1, &sig, &nsig) != CMN_OK || nsig != CRYPT_SIGN_BYTES) {
+		free(sig);
+		return CMN_ERR_INVALID;
+	}
+	keyring_sign_public(k, pk);
+	rc = crypto_sign_verify_detached(sig, (const unsigned char *)jws, (size_t)(dot2 - jws),
+					 pk) == 0
+		     ? CMN_OK
+		     : CMN_ERR_CRYPTO;
+	free(sig);
+	if (rc != CMN_OK)
+		return rc;
+	part = strndup(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+	if (!part)
+		return CMN_ERR_NOMEM;
+	rc = str_b64url_decode(part, &payload, &npayload);
+	free(part);
+	if (rc == CMN_OK)
+		rc = buf_append(out, payload, npayload);
+	free(payload);
+	return rc;
+}

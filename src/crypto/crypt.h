@@ -127,6 +127,12 @@ enum cmn_rc keyring_jwks(const struct keyring *k, struct buf *out);
 enum cmn_rc keyring_jws_sign(const struct keyring *k, const char *typ, const void *payload,
 			     size_t n, struct buf *out);
 
+/* keyring_jws_verify - checks a JWS compact serialization made by
+ * keyring_jws_sign with this platform key (alg EdDSA; the kid and typ are
+ * not checked here) and appends its payload to out. CMN_ERR_CRYPTO when
+ * the signature does not verify, CMN_ERR_INVALID when it is not a JWS. */
+enum cmn_rc keyring_jws_verify(const struct keyring *k, const char *jws, struct buf *out);
+
 /* crypt_seal - encrypts n bytes with key and associated data ad (which must
  * be given again to open); appends nonce || ciphertext || tag to out. */
 enum cmn_rc crypt_seal(const unsigned char key[CRYPT_KEY_BYTES], const void *plain, size_t n,

@@ -131,6 +131,29 @@ expect "export has a header and 3 lines" test "$(wc -l <"$dir/out")" -eq 4
 check "series show unknown" 1 "" -- series show zoe nope $d
 check "series bad bucket" 2 "" -- series show zoe "$sid" --bucket fortnight $d
 
+# the audit chain: altering, removing or swapping an entry is found and named
+zid=$(sqlite3 "$dir/data/platform.db" "select id from persons where handle='zoe'")
+zstore="$dir/data/persons/$(echo "$zid" | cut -c1-2)/$zid.db"
+expect "zoe's chain has entries" test "$(sqlite3 "$zstore" 'select count(*) from audit')" -ge 2
+check "audit verify --person" 0 "" -- audit verify --person zoe $d
+sqlite3 "$zstore" "create table saved as select * from audit; update audit set detail = '{}' where seq = 2"
+check "an altered entry is found" 1 "" -- audit verify --person zoe $d
+expect "and named" grep -q 'broken at entry 2' "$dir/err"
+sqlite3 "$zstore" "delete from audit; insert into audit select * from saved"
+check "restored" 0 "" -- audit verify --person zoe $d
+sqlite3 "$zstore" "delete from audit where seq = 1"
+check "a removed entry is found" 1 "" -- audit verify --person zoe $d
+expect "and named" grep -q 'broken at entry 1' "$dir/err"
+sqlite3 "$zstore" "delete from audit; insert into audit select * from saved"
+sqlite3 "$zstore" "update audit set seq = -1 where seq = 1; update audit set seq = 1 where seq = 2; update audit set seq = 2 where seq = -1"
+check "swapped entries are found" 1 "" -- audit verify --person zoe $d
+expect "and named" grep -q 'broken at entry 1' "$dir/err"
+sqlite3 "$zstore" "delete from audit"
+check "an emptied chain is found (its signed head)" 1 "" -- audit verify --person zoe $d
+expect "and named" grep -q 'broken at entry 1' "$dir/err"
+sqlite3 "$zstore" "delete from audit; insert into audit select * from saved; drop table saved"
+check "restored again" 0 "" -- audit verify --person zoe $d
+
 check "serve bad listen" 2 "" -- serve --listen nowhere $d
 check "serve bad threads" 2 "" -- serve --threads 0 $d
 chmod 644 "$dir/data/master.key"

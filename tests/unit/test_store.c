@@ -413,6 +413,61 @@ static void records_migrate_to_lean_layout(void **state)
 	assert_int_equal(pstore_record_insert(ps, &m, "{}", NULL), CMN_ERR_INVALID);
 }
 
+/* sql - runs SQL on a person's store file behind the store's back. */
+static void sql(struct fixture *f, const char *q)
+{
+	char path[300];
+	sqlite3 *db;
+
+	person_path(f, f->alice.id, path, sizeof(path));
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* the chain's head is signed: cutting its latest entries shows, and so
+ * does a forged head; swapping two entries breaks the chain at the first */
+static void audit_heads_are_signed(void **state)
+{
+	struct fixture *f = *state;
+	int64_t count, bad;
+	char object[32];
+
+	for (int i = 1; i <= 130; i++) {
+		snprintf(object, sizeof(object), "thing/%d", i);
+		assert_int_equal(pstore_audit_append(f->ps, "person:x", "test.touch", object, ""),
+				 CMN_OK);
+	}
+	assert_int_equal(pstore_audit_verify(f->ps, &count, &bad), CMN_OK);
+	assert_int_equal(count, 130);
+	/* heads at 1 (the first), 64 and 128 */
+	/* the last ten entries removed: the head of 128 names a missing entry */
+	sql(f, "CREATE TABLE cut AS SELECT * FROM audit WHERE seq > 120;"
+	       "DELETE FROM audit WHERE seq > 120");
+	assert_int_equal(pstore_audit_verify(f->ps, &count, &bad), CMN_ERR_CONFLICT);
+	assert_int_equal(bad, 121);
+	sql(f, "INSERT INTO audit SELECT * FROM cut; DROP TABLE cut");
+	assert_int_equal(pstore_audit_verify(f->ps, &count, &bad), CMN_OK);
+	/* a head whose signature is not the platform's */
+	sql(f, "UPDATE audit_heads SET jws = substr(jws, 1, length(jws) - 4) || 'AAAA'"
+	       " WHERE seq = 64");
+	assert_int_equal(pstore_audit_verify(f->ps, &count, &bad), CMN_ERR_CONFLICT);
+	assert_int_equal(bad, 64);
+	/* a head moved onto another entry: its signature names another seq */
+	sql(f, "UPDATE audit_heads SET jws = (SELECT jws FROM audit_heads WHERE seq = 128)"
+	       " WHERE seq = 64");
+	assert_int_equal(pstore_audit_verify(f->ps, &count, &bad), CMN_ERR_CONFLICT);
+	assert_int_equal(bad, 64);
+	/* (removing a head loses its protection, not the chain's) */
+	sql(f, "DELETE FROM audit_heads WHERE seq = 64");
+	assert_int_equal(pstore_audit_verify(f->ps, &count, &bad), CMN_OK);
+	/* two entries swapped: broken at the first of them */
+	sql(f, "UPDATE audit SET seq = -1 WHERE seq = 40; UPDATE audit SET seq = 40 WHERE seq = 41;"
+	       "UPDATE audit SET seq = 41 WHERE seq = -1");
+	assert_int_equal(pstore_audit_verify(f->ps, &count, &bad), CMN_ERR_CONFLICT);
+	assert_int_equal(bad, 40);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +475,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(records_and_audit, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(records_migrate_to_lean_layout, check_setup,
 						check_teardown),
+		cmocka_unit_test_setup_teardown(audit_heads_are_signed, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(secrets_are_encrypted, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(erasure_removes_the_store, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(blobs_are_encrypted_and_counted, check_setup, check_teardown),

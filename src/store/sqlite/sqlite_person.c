@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "core/buf.h"
@@ -81,6 +82,9 @@ static const char *const person_migrations[] = {
 	"CREATE UNIQUE INDEX records_dedupe ON records(dt, dedupe) WHERE dedupe IS NOT NULL;"
 	/* the field indexes went with the old table: made again on open */
 	"DELETE FROM meta WHERE key = 'index_sig';",
+	/* 6: signed heads of the audit chain (audit_sign_head) */
+	"CREATE TABLE audit_heads (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL,"
+	"  at INTEGER NOT NULL, jws TEXT NOT NULL);",
 };
 
 #define PERSON_SCHEMA_VERSION ((int)(sizeof(person_migrations) / sizeof(*person_migrations)))
@@ -322,6 +326,61 @@ static void audit_hash(const char *prev, int64_t seq, int64_t at, const char *ac
 	str_hex(out, h, sizeof(h));
 }
 
+/*
+ * The head of the chain is signed with the platform key every
+ * AUDIT_SIGN_EVERY entries and at the first entry after AUDIT_SIGN_AGE_MS
+ * without a signature: a signed head (person, seq, hash, at) is what makes
+ * the removal of the latest entries visible, which the chain alone cannot
+ * show. Entries after the last signed head can still be cut unseen; a
+ * verifier who kept a head from elsewhere (a receipt, an export) sees more.
+ */
+#define AUDIT_SIGN_EVERY 64
+#define AUDIT_SIGN_AGE_MS (10 * 60 * 1000)
+#define AUDIT_HEAD_TYP "commune-audit-head"
+
+/* audit_sign_head - signs the entry (seq, hash) as the head when it is
+ * time to, inside the caller's transaction. */
+static enum cmn_rc audit_sign_head(struct pstore *ps, int64_t seq, const char *hash, int64_t at)
+{
+	static const char q_last[] = "SELECT at FROM audit_heads ORDER BY seq DESC LIMIT 1";
+	static const char q_ins[] = "INSERT INTO audit_heads(seq, hash, at, jws) VALUES (?, ?, ?, ?)";
+	sqlite3_stmt *st;
+	int64_t last = 0;
+	char payload[256];
+	struct buf jws;
+	enum cmn_rc rc;
+	int sr;
+
+	if (!ps->s->keys)
+		return CMN_OK;
+	if (seq % AUDIT_SIGN_EVERY != 0) {
+		if (!(st = conn_stmt(&ps->c, q_last)))
+			return CMN_ERR_STORE;
+		if (sqlite3_step(st) == SQLITE_ROW)
+			last = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (at - last < AUDIT_SIGN_AGE_MS)
+			return CMN_OK;
+	}
+	snprintf(payload, sizeof(payload), "{\"person\":\"%s\",\"seq\":%lld,\"hash\":\"%s\",\"at\":%lld}",
+		 ps->person_id, (long long)seq, hash, (long long)at);
+	buf_init(&jws, 4096);
+	rc = keyring_jws_sign(ps->s->keys, AUDIT_HEAD_TYP, payload, strlen(payload), &jws);
+	if (rc == CMN_OK && !(st = conn_stmt(&ps->c, q_ins)))
+		rc = CMN_ERR_STORE;
+	if (rc == CMN_OK) {
+		sqlite3_bind_int64(st, 1, seq);
+		sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, at);
+		sqlite3_bind_text(st, 4, jws.data, -1, SQLITE_STATIC);
+		sr = sqlite3_step(st);
+		sqlite3_reset(st);
+		rc = sr == SQLITE_DONE ? CMN_OK : conn_err(&ps->c, sr);
+	}
+	buf_release(&jws);
+	return rc;
+}
+
 /* audit_append - appends inside the caller's transaction. */
 static enum cmn_rc audit_append(struct pstore *ps, const char *actor, const char *action,
 				const char *object, const char *detail)
@@ -356,7 +415,9 @@ static enum cmn_rc audit_append(struct pstore *ps, const char *actor, const char
 	sqlite3_bind_text(st, 7, hash, -1, SQLITE_STATIC);
 	sr = sqlite3_step(st);
 	sqlite3_reset(st);
-	return sr == SQLITE_DONE ? CMN_OK : conn_err(&ps->c, sr);
+	if (sr != SQLITE_DONE)
+		return conn_err(&ps->c, sr);
+	return audit_sign_head(ps, seq, hash, at);
 }
 
 enum cmn_rc pstore_tx_begin(struct pstore *ps)
@@ -475,6 +536,62 @@ enum cmn_rc pstore_audit_each(struct pstore *ps, const struct audit_filter *f, i
 	return rc;
 }
 
+/* head_matches - whether a signed head verifies with the platform key and
+ * names this person, seq and hash. */
+static bool head_matches(struct pstore *ps, const char *jws, int64_t seq, const char *hash)
+{
+	struct buf payload;
+	json_t *o = NULL;
+	bool ok = false;
+
+	buf_init(&payload, 4096);
+	if (keyring_jws_verify(ps->s->keys, jws, &payload) == CMN_OK && payload.data)
+		o = json_loadb(payload.data, payload.len, 0, NULL);
+	if (o)
+		ok = json_integer_value(json_object_get(o, "seq")) == seq &&
+		     json_is_string(json_object_get(o, "hash")) &&
+		     strcmp(json_string_value(json_object_get(o, "hash")), hash) == 0 &&
+		     json_is_string(json_object_get(o, "person")) &&
+		     strcmp(json_string_value(json_object_get(o, "person")), ps->person_id) == 0;
+	json_decref(o);
+	buf_release(&payload);
+	return ok;
+}
+
+/* verify_heads - after an intact chain of count entries: every signed head
+ * verifies and names an entry of the chain with its hash. A head beyond the
+ * chain means its latest entries were removed: *bad is the first missing. */
+static enum cmn_rc verify_heads(struct pstore *ps, int64_t count, int64_t *bad)
+{
+	static const char q[] = "SELECT h.seq, h.hash, h.jws, a.hash FROM audit_heads h"
+				" LEFT JOIN audit a ON a.seq = h.seq ORDER BY h.seq";
+	sqlite3_stmt *st;
+	enum cmn_rc rc = CMN_OK;
+	int sr;
+
+	if (!ps->s->keys)
+		return CMN_OK;
+	if (!(st = conn_stmt(&ps->c, q)))
+		return CMN_ERR_STORE;
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(st, 0);
+		const char *hash = (const char *)sqlite3_column_text(st, 1);
+		const char *jws = (const char *)sqlite3_column_text(st, 2);
+		const char *entry = (const char *)sqlite3_column_text(st, 3);
+
+		if (seq > count) {
+			*bad = count + 1;
+			rc = CMN_ERR_CONFLICT;
+		} else if (!hash || !jws || !entry || strcmp(hash, entry) != 0 ||
+			   !head_matches(ps, jws, seq, hash)) {
+			*bad = seq;
+			rc = CMN_ERR_CONFLICT;
+		}
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
 enum cmn_rc pstore_audit_verify(struct pstore *ps, int64_t *count, int64_t *bad)
 {
 	static const char q[] = "SELECT seq, at, actor, action, object, detail, hash FROM audit"
@@ -507,6 +624,8 @@ enum cmn_rc pstore_audit_verify(struct pstore *ps, int64_t *count, int64_t *bad)
 	if (rc == CMN_OK && sr != SQLITE_DONE)
 		rc = conn_err(&ps->c, sr);
 	sqlite3_reset(st);
+	if (rc == CMN_OK)
+		rc = verify_heads(ps, *count, bad);
 	return rc;
 }
 
