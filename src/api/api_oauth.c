@@ -346,7 +346,7 @@ static enum cmn_rc register_client(struct api_ctx *ctx)
 	confidential = strcmp(json_string_value(json_object_get(meta, "token_endpoint_auth_method")),
 			      "none") != 0;
 	if (confidential) {
-		memcpy(secret, "ccs_", 4);
+		str_copy(secret, sizeof(secret), "ccs_");
 		crypt_token_new(secret + 4);
 		crypt_hash_hex(secret, hash);
 	}
@@ -504,7 +504,7 @@ static char *scope_text(struct store *s, const char *grant_id)
 static void new_token(const char *prefix, char secret[CRYPT_TOKEN_LEN + 4],
 		      char hash[CRYPT_HASH_HEX_LEN])
 {
-	memcpy(secret, prefix, 4);
+	str_copy(secret, CRYPT_TOKEN_LEN + 4, prefix);
 	crypt_token_new(secret + 4);
 	crypt_hash_hex(secret, hash);
 }

@@ -307,7 +307,7 @@ static enum cmn_rc give_code(struct api_ctx *ctx, const struct oauth_authz *az,
 	struct oauth_code c = {0};
 	enum cmn_rc rc;
 
-	memcpy(code, "cac_", 4);
+	str_copy(code, sizeof(code), "cac_");
 	crypt_token_new(code + 4);
 	crypt_hash_hex(code, h);
 	str_copy(c.client_id, sizeof(c.client_id), az->client.c.id);
