@@ -20,13 +20,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond, what)                                                               \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "fuzz_oauth_form: invariant failed: %s (%s:%d)\n", \
-				what, __FILE__, __LINE__);                              \
-			abort();                                                        \
-		}                                                                       \
+#define CHECK(cond, what)                                                                          \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz_oauth_form: invariant failed: %s (%s:%d)\n", what,   \
+				__FILE__, __LINE__);                                               \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* ref_value - the decoded value of name in the n bytes at s, by a second,
@@ -47,7 +47,8 @@ static char *ref_value(const char *s, size_t n, const char *name)
 
 			if (!nm || !v)
 				abort();
-			if (str_pct_decode(s + at, nlen, nm, &k) == CMN_OK && strcmp(nm, name) == 0 &&
+			if (str_pct_decode(s + at, nlen, nm, &k) == CMN_OK &&
+			    strcmp(nm, name) == 0 &&
 			    str_pct_decode(eq + 1, plen - nlen - 1, v, &k) == CMN_OK && k > 0) {
 				free(found);
 				found = v;
@@ -100,7 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			CHECK(f.names[i][0] && f.values[i][0], "names and values are not empty");
 			CHECK(str_utf8_valid(f.names[i], strlen(f.names[i])) &&
-			      str_utf8_valid(f.values[i], strlen(f.values[i])), "well-formed UTF-8");
+				  str_utf8_valid(f.values[i], strlen(f.values[i])),
+			      "well-formed UTF-8");
 			for (size_t j = 0; j < i; j++)
 				CHECK(strcmp(f.names[i], f.names[j]) != 0, "names are distinct");
 			CHECK(ref && strcmp(ref, f.values[i]) == 0, "the value is the reference's");
@@ -118,7 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = oauth_form_parse(&g, again, strlen(again), err, sizeof(err));
 		CHECK(rc == CMN_OK && g.n == f.n, "the encoded form parses back");
 		for (size_t i = 0; i < f.n; i++)
-			CHECK(strcmp(g.names[i], f.names[i]) == 0 && strcmp(g.values[i], f.values[i]) == 0,
+			CHECK(strcmp(g.names[i], f.names[i]) == 0 &&
+				  strcmp(g.values[i], f.values[i]) == 0,
 			      "the same pairs, in order");
 		oauth_form_release(&g);
 		free(again);

@@ -20,13 +20,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond, what)                                                                \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "fuzz_oauth_scope: invariant failed: %s (%s:%d)\n", \
-				what, __FILE__, __LINE__);                               \
-			abort();                                                         \
-		}                                                                        \
+#define CHECK(cond, what)                                                                          \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz_oauth_scope: invariant failed: %s (%s:%d)\n", what,  \
+				__FILE__, __LINE__);                                               \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static struct oauth_scope a, b, c; /* large: kept off the stack */
@@ -34,7 +34,8 @@ static struct oauth_scope a, b, c; /* large: kept off the stack */
 static void same(const struct oauth_scope *x, const struct oauth_scope *y, const char *what)
 {
 	CHECK(x->ndoctypes == y->ndoctypes && x->nfields == y->nfields && x->ops == y->ops &&
-	      strcmp(x->from, y->from) == 0 && strcmp(x->to, y->to) == 0, what);
+		  strcmp(x->from, y->from) == 0 && strcmp(x->to, y->to) == 0,
+	      what);
 	for (size_t i = 0; i < x->ndoctypes; i++)
 		CHECK(strcmp(x->doctypes[i], y->doctypes[i]) == 0, what);
 	for (size_t i = 0; i < x->nfields; i++)
@@ -62,10 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(a.nfields <= GRANT_MAX_FIELDS, "fields bounded");
 		CHECK(a.ops != 0 && (a.ops & ~7u) == 0, "operations");
 		CHECK(scope && text, "scope json and text");
-		terms = json_pack("{s:{s:s, s:s}, s:{s:s, s:{s:s, s:s}}, s:s, s:O}", "grantee", "kind",
-				  "service", "id", "0123456789abcdef0123456789abcdef", "purpose",
-				  "dpv", "ServiceProvision", "text", "fr", "x", "en", "x",
-				  "legal_basis", "consent", "scope", scope);
+		terms = json_pack("{s:{s:s, s:s}, s:{s:s, s:{s:s, s:s}}, s:s, s:O}", "grantee",
+				  "kind", "service", "id", "0123456789abcdef0123456789abcdef",
+				  "purpose", "dpv", "ServiceProvision", "text", "fr", "x", "en",
+				  "x", "legal_basis", "consent", "scope", scope);
 		CHECK(terms && grant_terms_check(terms, err, sizeof(err)) == CMN_OK,
 		      "the terms of an accepted scope pass grant_terms_check");
 		CHECK(oauth_scope_parse(text, &b, err, sizeof(err)) == CMN_OK,

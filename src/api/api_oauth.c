@@ -62,7 +62,8 @@ const char *oauth_client_redirect(const struct oauth_client *oc, const char *uri
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(json_object_get(oc->meta, "redirect_uris"), i, v) {
+	json_array_foreach(json_object_get(oc->meta, "redirect_uris"), i, v)
+	{
 		if (json_is_string(v) && oauth_redirect_matches(json_string_value(v), uri))
 			return json_string_value(v);
 	}
@@ -75,8 +76,9 @@ void oauth_issuer(const struct api_ctx *ctx, char *out, size_t n)
 	size_t len = host ? strlen(host) : 0;
 
 	/* a Host that is not a plain host[:port] is not repeated back */
-	if (!len || len > 255 || strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					    "0123456789.-:[]") != len)
+	if (!len || len > 255 ||
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789.-:[]") != len)
 		host = "localhost";
 	snprintf(out, n, "%s://%s", ctx->app->secure_cookies ? "https" : "http", host);
 }
@@ -139,11 +141,11 @@ static json_t *scopes(const struct registry *reg)
 static enum cmn_rc metadata(struct api_ctx *ctx)
 {
 	static const char *const endpoints[][2] = {
-		{"authorization_endpoint", "/oauth/authorize"},
-		{"token_endpoint", "/oauth/token"},
-		{"registration_endpoint", "/oauth/register"},
-		{"introspection_endpoint", "/oauth/introspect"},
-		{"revocation_endpoint", "/oauth/revoke"},
+	    {"authorization_endpoint", "/oauth/authorize"},
+	    {"token_endpoint", "/oauth/token"},
+	    {"registration_endpoint", "/oauth/register"},
+	    {"introspection_endpoint", "/oauth/introspect"},
+	    {"revocation_endpoint", "/oauth/revoke"},
 	};
 	static const char *const code[] = {"code", NULL}, *const query[] = {"query", NULL};
 	static const char *const grants[] = {"authorization_code", "refresh_token", NULL};
@@ -213,7 +215,8 @@ static const char *check_redirects(const json_t *uris)
 		return "redirect_uris: a non-empty array of URIs is required";
 	if (json_array_size(uris) > CMN_OAUTH_REDIRECT_URIS)
 		return "redirect_uris: at most 8";
-	json_array_foreach(uris, i, v) {
+	json_array_foreach(uris, i, v)
+	{
 		if (!json_is_string(v))
 			return "redirect_uris: every item must be a string";
 		if (!oauth_redirect_valid(json_string_value(v), &why))
@@ -235,7 +238,8 @@ static bool check_list(const json_t *a, const char *const *allowed, size_t n, co
 
 	if (!json_is_array(a) || json_array_size(a) == 0)
 		return false;
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		const char *s = json_string_value(v);
 
 		for (k = 0; s && k < n && strcmp(s, allowed[k]) != 0; k++)
@@ -271,7 +275,8 @@ static json_t *registration(const struct api_ctx *ctx, const json_t *in, const c
 	}
 	name = string_member(in, "client_name", CLIENT_NAME_MAX, &bad);
 	if (!name || bad)
-		return (*why = "client_name: the service's name (1 to 128 bytes) is required"), NULL;
+		return (*why = "client_name: the service's name (1 to 128 bytes) is required"),
+		       NULL;
 	method = string_member(in, "token_endpoint_auth_method", 64, &bad);
 	if (!method)
 		method = "client_secret_basic"; /* RFC 7591 §2 */
@@ -279,28 +284,33 @@ static json_t *registration(const struct api_ctx *ctx, const json_t *in, const c
 		;
 	if (bad || k == 3)
 		return (*why = "token_endpoint_auth_method: none, client_secret_basic or"
-			       " client_secret_post"), NULL;
+			       " client_secret_post"),
+		       NULL;
 	if (json_object_get(in, "grant_types") &&
 	    !check_list(json_object_get(in, "grant_types"), grant_types, 2, "authorization_code"))
-		return (*why = "grant_types: authorization_code, and refresh_token if wanted"), NULL;
+		return (*why = "grant_types: authorization_code, and refresh_token if wanted"),
+		       NULL;
 	if (json_object_get(in, "response_types") &&
 	    !check_list(json_object_get(in, "response_types"), response_types, 1, "code"))
 		return (*why = "response_types: only code"), NULL;
 	dpv = string_member(in, "purpose_dpv", 64, &bad);
 	if (bad || !grant_purpose_known(dpv))
-		return (*why = "purpose_dpv: one of the DPV purposes of docs/consent.md is required"),
+		return (*why =
+			    "purpose_dpv: one of the DPV purposes of docs/consent.md is required"),
 		       NULL;
 	fr = string_member(in, "purpose_fr", GRANT_TEXT_MAX, &bad);
 	en = string_member(in, "purpose_en", GRANT_TEXT_MAX, &bad);
 	if (bad || !fr || !en)
 		return (*why = "purpose_fr, purpose_en: the purpose in plain French and English"
-			       " words (1 to 1000 bytes each) is required"), NULL;
+			       " words (1 to 1000 bytes each) is required"),
+		       NULL;
 	basis = string_member(in, "legal_basis", 64, &bad);
 	if (!basis)
 		basis = "consent";
 	if (bad || !grant_legal_basis_dpv(basis))
 		return (*why = "legal_basis: consent, contract, legal-obligation, vital-interest,"
-			       " public-task or legitimate-interest"), NULL;
+			       " public-task or legitimate-interest"),
+		       NULL;
 	if (days && (!json_is_integer(days) || json_integer_value(days) < 1 ||
 		     json_integer_value(days) > CMN_OAUTH_CONSENT_DAYS_MAX))
 		return (*why = "consent_days: an integer from 1 to 3650"), NULL;
@@ -315,9 +325,9 @@ static json_t *registration(const struct api_ctx *ctx, const json_t *in, const c
 	return json_pack("{s:O, s:s, s:s, s:O*, s:[s], s:s, s:s, s:s, s:s, s:I, s:s*}",
 			 "redirect_uris", json_object_get(in, "redirect_uris"), "client_name", name,
 			 "token_endpoint_auth_method", method, "grant_types",
-			 json_object_get(in, "grant_types"), "response_types", "code", "purpose_dpv",
-			 dpv, "purpose_fr", fr, "purpose_en", en, "legal_basis", basis,
-			 "consent_days", ndays, "scope", scope);
+			 json_object_get(in, "grant_types"), "response_types", "code",
+			 "purpose_dpv", dpv, "purpose_fr", fr, "purpose_en", en, "legal_basis",
+			 basis, "consent_days", ndays, "scope", scope);
 }
 
 /* POST /oauth/register - a member of an organisation registers a service
@@ -343,8 +353,9 @@ static enum cmn_rc register_client(struct api_ctx *ctx)
 	if (!json_object_get(meta, "grant_types"))
 		json_object_set_new(meta, "grant_types",
 				    json_pack("[s, s]", "authorization_code", "refresh_token"));
-	confidential = strcmp(json_string_value(json_object_get(meta, "token_endpoint_auth_method")),
-			      "none") != 0;
+	confidential =
+	    strcmp(json_string_value(json_object_get(meta, "token_endpoint_auth_method")),
+		   "none") != 0;
 	if (confidential) {
 		str_copy(secret, sizeof(secret), "ccs_");
 		crypt_token_new(secret + 4);
@@ -363,8 +374,8 @@ static enum cmn_rc register_client(struct api_ctx *ctx)
 	}
 	json_object_set_new(meta, "client_id", json_string(c.id));
 	json_object_set_new(meta, "client_id_issued_at", json_integer(c.created / 1000));
-	json_object_set_new(meta, "organisation", json_pack("{s:s, s:s}", "id", org_id, "name",
-							     ctx->person.org));
+	json_object_set_new(meta, "organisation",
+			    json_pack("{s:s, s:s}", "id", org_id, "name", ctx->person.org));
 	if (confidential) {
 		json_object_set_new(meta, "client_secret", json_string(secret));
 		json_object_set_new(meta, "client_secret_expires_at", json_integer(0));
@@ -409,11 +420,12 @@ static bool basic_credentials(const char *authz, char *id, size_t idn, char *sec
 		return false;
 	bin[len] = '\0';
 	colon = memchr(bin, ':', len);
-	if (!colon || (size_t)(colon - (char *)bin) >= idn || len - (size_t)(colon - (char *)bin) > sn)
+	if (!colon || (size_t)(colon - (char *)bin) >= idn ||
+	    len - (size_t)(colon - (char *)bin) > sn)
 		return false;
 	return str_pct_decode((char *)bin, (size_t)(colon - (char *)bin), id, &k) == CMN_OK &&
 	       str_pct_decode(colon + 1, len - (size_t)(colon - (char *)bin) - 1, secret, &k) ==
-		       CMN_OK;
+		   CMN_OK;
 }
 
 /* authenticate_client - the client calling the token, introspection or
@@ -424,7 +436,8 @@ static enum cmn_rc authenticate_client(struct api_ctx *ctx, const struct oauth_f
 				       struct oauth_client *oc)
 {
 	const char *authz = http_header(ctx->req, "Authorization");
-	const char *id = oauth_form_get(f, "client_id"), *secret = oauth_form_get(f, "client_secret");
+	const char *id = oauth_form_get(f, "client_id"),
+		   *secret = oauth_form_get(f, "client_secret");
 	char bid[CRYPT_ID_LEN + 8], bsecret[256], h[CRYPT_HASH_HEX_LEN];
 	bool basic = authz && strncasecmp(authz, "Basic ", 6) == 0;
 	enum cmn_rc rc;
@@ -437,7 +450,8 @@ static enum cmn_rc authenticate_client(struct api_ctx *ctx, const struct oauth_f
 		if (!basic_credentials(authz, bid, sizeof(bid), bsecret, sizeof(bsecret)) ||
 		    (id && strcmp(id, bid) != 0)) {
 			http_set_header(ctx->res, "WWW-Authenticate", "Basic realm=\"commune\"");
-			return oauth_error(ctx, 401, "invalid_client", "malformed Basic credentials");
+			return oauth_error(ctx, 401, "invalid_client",
+					   "malformed Basic credentials");
 		}
 		id = bid;
 		secret = bsecret;
@@ -474,8 +488,8 @@ static enum cmn_rc live_grant(struct api_ctx *ctx, const struct oauth_client *oc
 	enum cmn_rc rc = consent_load(ctx->app->store, grant_id, g);
 
 	if (rc == CMN_ERR_NOT_FOUND ||
-	    (rc == CMN_OK && (grant_effective_status(g, now) != GRANT_GIVEN || now < g->valid_from ||
-			      strcmp(g->grantee_kind, "service") != 0 ||
+	    (rc == CMN_OK && (grant_effective_status(g, now) != GRANT_GIVEN ||
+			      now < g->valid_from || strcmp(g->grantee_kind, "service") != 0 ||
 			      strcmp(g->grantee_id, oc->c.id) != 0 || oc->c.blocked)))
 		return CMN_ERR_FORBIDDEN;
 	return rc;
@@ -536,7 +550,8 @@ static bool wants_refresh(const struct oauth_client *oc)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(json_object_get(oc->meta, "grant_types"), i, v) {
+	json_array_foreach(json_object_get(oc->meta, "grant_types"), i, v)
+	{
 		if (json_is_string(v) && strcmp(json_string_value(v), "refresh_token") == 0)
 			return true;
 	}
@@ -549,7 +564,8 @@ static enum cmn_rc code_grant(struct api_ctx *ctx, const struct oauth_form *f,
 {
 	const char *code = oauth_form_get(f, "code"), *uri = oauth_form_get(f, "redirect_uri");
 	const char *verifier = oauth_form_get(f, "code_verifier");
-	char code_hash[CRYPT_HASH_HEX_LEN], access[CRYPT_TOKEN_LEN + 4], refresh[CRYPT_TOKEN_LEN + 4];
+	char code_hash[CRYPT_HASH_HEX_LEN], access[CRYPT_TOKEN_LEN + 4],
+	    refresh[CRYPT_TOKEN_LEN + 4];
 	char ah[CRYPT_HASH_HEX_LEN], rh[CRYPT_HASH_HEX_LEN], family[CRYPT_ID_LEN];
 	struct oauth_token at = {.kind = "access"}, rt = {.kind = "refresh"};
 	int64_t now = time_now_ms();
@@ -571,7 +587,8 @@ static enum cmn_rc code_grant(struct api_ctx *ctx, const struct oauth_form *f,
 	if (rc != CMN_OK)
 		return rc;
 	if (strcmp(c.client_id, oc->c.id) != 0)
-		return oauth_error(ctx, 400, "invalid_grant", "the code was given to another client");
+		return oauth_error(ctx, 400, "invalid_grant",
+				   "the code was given to another client");
 	if (strcmp(c.redirect_uri, uri) != 0)
 		return oauth_error(ctx, 400, "invalid_grant",
 				   "redirect_uri differs from the authorization request's");
@@ -626,7 +643,7 @@ static enum cmn_rc refresh_grant(struct api_ctx *ctx, const struct oauth_form *f
 	crypt_hash_hex(token, old);
 	rc = store_oauth_token_get(ctx->app->store, old, &t);
 	if (rc == CMN_ERR_NOT_FOUND || (rc == CMN_OK && (strcmp(t.kind, "refresh") != 0 ||
-							  strcmp(t.client_id, oc->c.id) != 0)))
+							 strcmp(t.client_id, oc->c.id) != 0)))
 		return oauth_error(ctx, 400, "invalid_grant", "unknown refresh token");
 	if (rc != CMN_OK)
 		return rc;
@@ -736,8 +753,8 @@ static enum cmn_rc introspect(struct api_ctx *ctx)
 	crypt_hash_hex(tok, h);
 	rc = store_oauth_token_get(ctx->app->store, h, &t);
 	/* another client's token is as unknown: no oracle */
-	if (rc == CMN_OK && (t.revoked || time_now_ms() >= t.expires ||
-			     strcmp(t.client_id, oc.c.id) != 0))
+	if (rc == CMN_OK &&
+	    (t.revoked || time_now_ms() >= t.expires || strcmp(t.client_id, oc.c.id) != 0))
 		rc = CMN_ERR_NOT_FOUND;
 	if (rc == CMN_OK)
 		rc = live_grant(ctx, &oc, t.grant_id, &g);
@@ -809,19 +826,19 @@ done:
 #define REGISTER_SCHEMA ""
 
 const struct route api_oauth_routes[] = {
-	{"GET", "/.well-known/oauth-authorization-server", metadata, AUTH_NONE, NULL,
-	 "OAuth 2.0 authorization server metadata (RFC 8414)", GRANT_ROUTE_NONE},
-	{"POST", "/oauth/register", register_client, AUTH_PERSON, REGISTER_SCHEMA,
-	 "Register a service of my organisation as an OAuth client (RFC 7591)", GRANT_ROUTE_NONE},
-	{"GET", "/oauth/authorize", oauth_authorize_get, AUTH_NONE, NULL,
-	 "Authorization request: login and consent pages (RFC 6749, PKCE S256)", GRANT_ROUTE_NONE},
-	{"POST", "/oauth/authorize", oauth_authorize_post, AUTH_NONE, NULL,
-	 "The login and consent forms of the authorization page", GRANT_ROUTE_NONE},
-	{"POST", "/oauth/token", token, AUTH_NONE, NULL,
-	 "Exchange a code, or refresh, for tokens (RFC 6749, RFC 7636)", GRANT_ROUTE_NONE},
-	{"POST", "/oauth/introspect", introspect, AUTH_NONE, NULL,
-	 "Whether a token is active, and for what (RFC 7662)", GRANT_ROUTE_NONE},
-	{"POST", "/oauth/revoke", revoke, AUTH_NONE, NULL, "Revoke a token (RFC 7009)",
-	 GRANT_ROUTE_NONE},
-	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
+    {"GET", "/.well-known/oauth-authorization-server", metadata, AUTH_NONE, NULL,
+     "OAuth 2.0 authorization server metadata (RFC 8414)", GRANT_ROUTE_NONE},
+    {"POST", "/oauth/register", register_client, AUTH_PERSON, REGISTER_SCHEMA,
+     "Register a service of my organisation as an OAuth client (RFC 7591)", GRANT_ROUTE_NONE},
+    {"GET", "/oauth/authorize", oauth_authorize_get, AUTH_NONE, NULL,
+     "Authorization request: login and consent pages (RFC 6749, PKCE S256)", GRANT_ROUTE_NONE},
+    {"POST", "/oauth/authorize", oauth_authorize_post, AUTH_NONE, NULL,
+     "The login and consent forms of the authorization page", GRANT_ROUTE_NONE},
+    {"POST", "/oauth/token", token, AUTH_NONE, NULL,
+     "Exchange a code, or refresh, for tokens (RFC 6749, RFC 7636)", GRANT_ROUTE_NONE},
+    {"POST", "/oauth/introspect", introspect, AUTH_NONE, NULL,
+     "Whether a token is active, and for what (RFC 7662)", GRANT_ROUTE_NONE},
+    {"POST", "/oauth/revoke", revoke, AUTH_NONE, NULL, "Revoke a token (RFC 7009)",
+     GRANT_ROUTE_NONE},
+    {NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
 };

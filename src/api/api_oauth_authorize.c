@@ -33,11 +33,11 @@
 
 /* how a request is faulty: shown to the person, or sent back */
 struct fault {
-	bool show;                        /* else redirect with error */
+	bool show; /* else redirect with error */
 	struct {
 		const char *fr, *en;
 	} shown;
-	const char *error;                /* RFC 6749 §4.1.2.1 code */
+	const char *error; /* RFC 6749 §4.1.2.1 code */
 	const char *description;
 };
 
@@ -70,8 +70,9 @@ static bool read_request(struct api_ctx *ctx, const struct oauth_form *f, struct
 
 	memset(az, 0, sizeof(*az));
 	if (!id)
-		return fault_show(ft, "La demande ne dit pas de quel service elle vient (client_id).",
-				  "The request does not say which service it comes from (client_id).");
+		return fault_show(
+		    ft, "La demande ne dit pas de quel service elle vient (client_id).",
+		    "The request does not say which service it comes from (client_id).");
 	rc = oauth_client_load(ctx->app->store, id, &az->client);
 	if (rc != CMN_OK)
 		return fault_show(ft, "Ce service n’est pas enregistré ici (client_id inconnu).",
@@ -113,7 +114,8 @@ static bool read_request(struct api_ctx *ctx, const struct oauth_form *f, struct
 		return fault_back(ft, "invalid_scope", err);
 	for (size_t i = 0; i < az->scope.ndoctypes; i++) {
 		if (!registry_find(ctx->app->registry, az->scope.doctypes[i])) {
-			snprintf(err, errn, "doctype:%s is not in the registry", az->scope.doctypes[i]);
+			snprintf(err, errn, "doctype:%s is not in the registry",
+				 az->scope.doctypes[i]);
 			return fault_back(ft, "invalid_scope", err);
 		}
 	}
@@ -140,7 +142,8 @@ static enum oauth_lang lang(const struct api_ctx *ctx)
 
 /* back - sends the person back to the service (302 after a GET, 303 after
  * a form) with params (NULL-ended name, value pairs), state and iss. */
-static enum cmn_rc back(struct api_ctx *ctx, const struct oauth_authz *az, const char *const *params)
+static enum cmn_rc back(struct api_ctx *ctx, const struct oauth_authz *az,
+			const char *const *params)
 {
 	struct buf b;
 	char iss[300];
@@ -159,8 +162,8 @@ static enum cmn_rc back(struct api_ctx *ctx, const struct oauth_authz *az, const
 		rc = http_set_header(ctx->res, "Location", b.data);
 	buf_release_secure(&b);
 	if (rc == CMN_OK)
-		http_set_body(ctx->res, strcmp(ctx->req->method, "GET") == 0 ? 302 : 303, NULL, NULL,
-			      0);
+		http_set_body(ctx->res, strcmp(ctx->req->method, "GET") == 0 ? 302 : 303, NULL,
+			      NULL, 0);
 	return rc;
 }
 
@@ -170,9 +173,9 @@ static enum cmn_rc faulty(struct api_ctx *ctx, const struct oauth_authz *az, con
 
 	if (f->show)
 		return page(ctx, 400, oauth_page_error(lang(ctx), f->shown.fr, f->shown.en));
-	return back(ctx, az,
-		    (const char *const[]){"error", f->error, "error_description", f->description,
-					  NULL});
+	return back(
+	    ctx, az,
+	    (const char *const[]){"error", f->error, "error_description", f->description, NULL});
 }
 
 /* valid_until - when a consent given now to this service ends. */
@@ -349,10 +352,11 @@ static enum cmn_rc decide(struct api_ctx *ctx, const struct oauth_authz *az, boo
 		snprintf(object, sizeof(object), "consent/%s", row.id);
 		snprintf(detail, sizeof(detail), "{\"service\":\"%s\"}", az->client.c.id);
 		api_audit(ctx, give ? "consent.give" : "consent.refuse", object, detail);
-		rc = give ? give_code(ctx, az, row.id)
-			  : back(ctx, az,
-				 (const char *const[]){"error", "access_denied", "error_description",
-						       "the person refused", NULL});
+		rc = give
+			 ? give_code(ctx, az, row.id)
+			 : back(ctx, az,
+				(const char *const[]){"error", "access_denied", "error_description",
+						      "the person refused", NULL});
 	}
 	grant_row_release(&row);
 	return rc;
@@ -370,7 +374,8 @@ enum cmn_rc oauth_authorize_post(struct api_ctx *ctx)
 	enum cmn_rc rc = CMN_ERR_INVALID;
 
 	memset(&sess, 0, sizeof(sess));
-	if (ct && strcspn(ct, "; ") == 33 && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0)
+	if (ct && strcspn(ct, "; ") == 33 &&
+	    strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0)
 		rc = oauth_form_parse(&f, ctx->req->body, ctx->req->body_len, err, sizeof(err));
 	action = oauth_form_get(&f, "action");
 	if (rc == CMN_ERR_INVALID) {
@@ -393,10 +398,11 @@ enum cmn_rc oauth_authorize_post(struct api_ctx *ctx)
 				  "Your session ended: log in again.");
 	} else if (!(csrf = oauth_form_get(&f, "csrf")) || !crypt_equal(csrf, sess.csrf)) {
 		rc = page(ctx, 403,
-			  oauth_page_error(lang(ctx),
-					   "Ce formulaire n’est plus valable : recommencez depuis le"
-					   " service.",
-					   "This form is no longer valid: start again from the service."));
+			  oauth_page_error(
+			      lang(ctx),
+			      "Ce formulaire n’est plus valable : recommencez depuis le"
+			      " service.",
+			      "This form is no longer valid: start again from the service."));
 	} else {
 		ctx->person = sess.person;
 		ctx->authed = true;

@@ -15,7 +15,7 @@
 /* A registered service: its row and its registration metadata. */
 struct oauth_client {
 	struct client c;
-	json_t *meta;                     /* RFC 7591 metadata and ours (owned) */
+	json_t *meta;                         /* RFC 7591 metadata and ours (owned) */
 	char secret_hash[CRYPT_HASH_HEX_LEN]; /* "" for a public client */
 };
 
@@ -38,10 +38,10 @@ void oauth_issuer(const struct api_ctx *ctx, char *out, size_t n);
  * point into the form it was read from. */
 struct oauth_authz {
 	struct oauth_client client;
-	const char *redirect_uri;         /* as given (it matched a registered one) */
-	const char *state;                /* NULL when none */
-	const char *challenge;            /* PKCE S256 */
-	const char *scope_text;           /* as asked (or the client's default) */
+	const char *redirect_uri; /* as given (it matched a registered one) */
+	const char *state;        /* NULL when none */
+	const char *challenge;    /* PKCE S256 */
+	const char *scope_text;   /* as asked (or the client's default) */
 	struct oauth_scope scope;
 };
 

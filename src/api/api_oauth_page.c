@@ -79,17 +79,18 @@ static void head(struct buf *b, enum oauth_lang lang, const char *title)
 		   "<meta name=\"referrer\" content=\"no-referrer\"><title>",
 		   lang == OAUTH_LANG_EN ? "en" : "fr");
 	esc(b, title);
-	buf_puts(b, " · commune</title><style>"
-		    "body{font:1rem/1.5 system-ui,sans-serif;margin:0;background:#f4f4f1;color:#1d1d1b}"
-		    "main{max-width:38rem;margin:2rem auto;padding:1.5rem 2rem;background:#fff;"
-		    "border-radius:.5rem}h1{font-size:1.4rem}h2{font-size:1.05rem;margin:1.2rem 0 .3rem}"
-		    "label{display:block;margin:.8rem 0}input{display:block;width:100%;padding:.4rem;"
-		    "font:inherit;box-sizing:border-box}button{font:inherit;padding:.5rem 1.2rem;"
-		    "margin:1rem .8rem 0 0;border-radius:.3rem;border:1px solid #1d1d1b;cursor:pointer}"
-		    "button.yes{background:#1d4ed8;color:#fff;border-color:#1d4ed8}"
-		    ".alert{background:#fdecea;padding:.6rem;border-radius:.3rem}"
-		    ".note{color:#555;font-size:.9rem}code{font-size:.9rem}"
-		    "</style></head><body><main>\n");
+	buf_puts(
+	    b, " · commune</title><style>"
+	       "body{font:1rem/1.5 system-ui,sans-serif;margin:0;background:#f4f4f1;color:#1d1d1b}"
+	       "main{max-width:38rem;margin:2rem auto;padding:1.5rem 2rem;background:#fff;"
+	       "border-radius:.5rem}h1{font-size:1.4rem}h2{font-size:1.05rem;margin:1.2rem 0 .3rem}"
+	       "label{display:block;margin:.8rem 0}input{display:block;width:100%;padding:.4rem;"
+	       "font:inherit;box-sizing:border-box}button{font:inherit;padding:.5rem 1.2rem;"
+	       "margin:1rem .8rem 0 0;border-radius:.3rem;border:1px solid #1d1d1b;cursor:pointer}"
+	       "button.yes{background:#1d4ed8;color:#fff;border-color:#1d4ed8}"
+	       ".alert{background:#fdecea;padding:.6rem;border-radius:.3rem}"
+	       ".note{color:#555;font-size:.9rem}code{font-size:.9rem}"
+	       "</style></head><body><main>\n");
 }
 
 static char *finish(struct buf *b)
@@ -136,10 +137,10 @@ char *oauth_page_login(enum oauth_lang lang, const struct oauth_authz *az, const
 	buf_puts(&b, "</strong> (");
 	esc(&b, az->client.c.org_name);
 	buf_puts(&b, lang == OAUTH_LANG_EN
-			     ? ") asks to use some of your data. Log in to see what it asks for and"
-			       " to answer.</p>\n"
-			     : ") demande à utiliser certaines de vos données. Connectez-vous pour"
-			       " voir sa demande et y répondre.</p>\n");
+			 ? ") asks to use some of your data. Log in to see what it asks for and"
+			   " to answer.</p>\n"
+			 : ") demande à utiliser certaines de vos données. Connectez-vous pour"
+			   " voir sa demande et y répondre.</p>\n");
 	if (message_fr) {
 		buf_puts(&b, "<p class=\"alert\" role=\"alert\">");
 		esc(&b, lang == OAUTH_LANG_EN ? message_en : message_fr);
@@ -162,12 +163,12 @@ char *oauth_page_login(enum oauth_lang lang, const struct oauth_authz *az, const
 /* date_words - "15 mars 2026" or "15 March 2026". */
 static void date_words(struct buf *b, enum oauth_lang lang, int64_t ms)
 {
-	static const char *const fr[] = {"janvier", "février", "mars",     "avril",
-					 "mai",     "juin",    "juillet",  "août",
+	static const char *const fr[] = {"janvier",   "février", "mars",     "avril",
+					 "mai",       "juin",    "juillet",  "août",
 					 "septembre", "octobre", "novembre", "décembre"};
-	static const char *const en[] = {"January", "February", "March",     "April",
-					 "May",     "June",     "July",      "August",
-					 "September", "October", "November", "December"};
+	static const char *const en[] = {"January",   "February", "March",    "April",
+					 "May",       "June",     "July",     "August",
+					 "September", "October",  "November", "December"};
 	int64_t y;
 	int m, d;
 
@@ -187,7 +188,8 @@ static const char *doctype_title(const struct registry *reg, const char *name, e
 static void what_data(struct buf *b, enum oauth_lang lang, const struct oauth_scope *sc,
 		      const struct registry *reg)
 {
-	buf_printf(b, "<h2>%s</h2>\n<ul>", lang == OAUTH_LANG_EN ? "Which data" : "Quelles données");
+	buf_printf(b, "<h2>%s</h2>\n<ul>",
+		   lang == OAUTH_LANG_EN ? "Which data" : "Quelles données");
 	for (size_t i = 0; i < sc->ndoctypes; i++) {
 		buf_puts(b, "<li>");
 		esc(b, doctype_title(reg, sc->doctypes[i], lang));
@@ -211,8 +213,9 @@ static void what_data(struct buf *b, enum oauth_lang lang, const struct oauth_sc
 	}
 	buf_puts(b, "</p>\n<p>");
 	if (sc->from[0] && sc->to[0]) {
-		buf_puts(b, lang == OAUTH_LANG_EN ? "Only data dated from " : "Seulement les données"
-									   " datées à partir du ");
+		buf_puts(b, lang == OAUTH_LANG_EN ? "Only data dated from "
+						  : "Seulement les données"
+						    " datées à partir du ");
 		esc(b, sc->from);
 		buf_puts(b, lang == OAUTH_LANG_EN ? " and before " : " et avant le ");
 		esc(b, sc->to);
@@ -241,13 +244,13 @@ static void what_uses(struct buf *b, enum oauth_lang lang, unsigned ops)
 		enum grant_op op;
 		struct words w;
 	} uses[] = {
-		{GRANT_OP_READ, {"les lire", "read them"}},
-		{GRANT_OP_AGGREGATE,
-		 {"les compter seulement dans des statistiques d’ensemble, jamais une à une",
-		  "count them only within overall statistics, never one by one"}},
-		{GRANT_OP_COMPUTE,
-		 {"faire des calculs dans votre espace, sans emporter les données",
-		  "run computations inside your space, without taking the data away"}},
+	    {GRANT_OP_READ, {"les lire", "read them"}},
+	    {GRANT_OP_AGGREGATE,
+	     {"les compter seulement dans des statistiques d’ensemble, jamais une à une",
+	      "count them only within overall statistics, never one by one"}},
+	    {GRANT_OP_COMPUTE,
+	     {"faire des calculs dans votre espace, sans emporter les données",
+	      "run computations inside your space, without taking the data away"}},
 	};
 
 	buf_printf(b, "<h2>%s</h2>\n<ul>",
@@ -265,19 +268,23 @@ static const char *basis_words(const char *basis, enum oauth_lang lang)
 		const char *name;
 		struct words w;
 	} bases[] = {
-		{"consent", {"votre consentement (RGPD, article 6-1-a)",
-			     "your consent (GDPR, Article 6(1)(a))"}},
-		{"contract", {"un contrat entre vous et le service (RGPD, article 6-1-b)",
-			      "a contract between you and the service (GDPR, Article 6(1)(b))"}},
-		{"legal-obligation", {"une obligation légale du service (RGPD, article 6-1-c)",
-				      "a legal obligation of the service (GDPR, Article 6(1)(c))"}},
-		{"vital-interest", {"la protection d’intérêts vitaux (RGPD, article 6-1-d)",
-				    "the protection of vital interests (GDPR, Article 6(1)(d))"}},
-		{"public-task", {"une mission d’intérêt public (RGPD, article 6-1-e)",
-				 "a task in the public interest (GDPR, Article 6(1)(e))"}},
-		{"legitimate-interest",
-		 {"l’intérêt légitime du service (RGPD, article 6-1-f)",
-		  "the legitimate interest of the service (GDPR, Article 6(1)(f))"}},
+	    {"consent",
+	     {"votre consentement (RGPD, article 6-1-a)", "your consent (GDPR, Article 6(1)(a))"}},
+	    {"contract",
+	     {"un contrat entre vous et le service (RGPD, article 6-1-b)",
+	      "a contract between you and the service (GDPR, Article 6(1)(b))"}},
+	    {"legal-obligation",
+	     {"une obligation légale du service (RGPD, article 6-1-c)",
+	      "a legal obligation of the service (GDPR, Article 6(1)(c))"}},
+	    {"vital-interest",
+	     {"la protection d’intérêts vitaux (RGPD, article 6-1-d)",
+	      "the protection of vital interests (GDPR, Article 6(1)(d))"}},
+	    {"public-task",
+	     {"une mission d’intérêt public (RGPD, article 6-1-e)",
+	      "a task in the public interest (GDPR, Article 6(1)(e))"}},
+	    {"legitimate-interest",
+	     {"l’intérêt légitime du service (RGPD, article 6-1-f)",
+	      "the legitimate interest of the service (GDPR, Article 6(1)(f))"}},
 	};
 
 	for (size_t i = 0; i < sizeof(bases) / sizeof(*bases); i++)
@@ -292,7 +299,7 @@ char *oauth_page_consent(enum oauth_lang lang, const struct oauth_authz *az,
 {
 	const json_t *meta = az->client.meta;
 	const char *purpose = json_string_value(
-		json_object_get(meta, lang == OAUTH_LANG_EN ? "purpose_en" : "purpose_fr"));
+	    json_object_get(meta, lang == OAUTH_LANG_EN ? "purpose_en" : "purpose_fr"));
 	const char *basis = json_string_value(json_object_get(meta, "legal_basis"));
 	bool en = lang == OAUTH_LANG_EN;
 	struct buf b;
@@ -304,7 +311,8 @@ char *oauth_page_consent(enum oauth_lang lang, const struct oauth_authz *az,
 	buf_puts(&b, en ? "” to use your data?</h1>\n<p><strong>"
 			: " » à utiliser vos données ?</h1>\n<p><strong>");
 	esc(&b, az->client.c.name);
-	buf_puts(&b, en ? "</strong> is a service of <strong>" : "</strong> est un service de <strong>");
+	buf_puts(&b, en ? "</strong> is a service of <strong>"
+			: "</strong> est un service de <strong>");
 	esc(&b, az->client.c.org_name);
 	buf_puts(&b, en ? "</strong>. It asks for your permission to use some of your data.</p>\n"
 			: "</strong>. Il vous demande l’autorisation d’utiliser certaines de vos"
@@ -331,11 +339,13 @@ char *oauth_page_consent(enum oauth_lang lang, const struct oauth_authz *az,
 	buf_puts(&b, "</p>\n");
 	request_fields(&b, az);
 	hidden(&b, "csrf", csrf);
-	buf_printf(&b,
-		   "<button class=\"yes\" type=\"submit\" name=\"action\" value=\"give\">%s</button>"
-		   "<button type=\"submit\" name=\"action\" value=\"refuse\">%s</button></form>\n",
-		   en ? "Allow" : "Autoriser", en ? "Refuse" : "Refuser");
-	buf_puts(&b, en ? "<p class=\"note\">Logged in as " : "<p class=\"note\">Connecté·e en tant que ");
+	buf_printf(
+	    &b,
+	    "<button class=\"yes\" type=\"submit\" name=\"action\" value=\"give\">%s</button>"
+	    "<button type=\"submit\" name=\"action\" value=\"refuse\">%s</button></form>\n",
+	    en ? "Allow" : "Autoriser", en ? "Refuse" : "Refuser");
+	buf_puts(&b, en ? "<p class=\"note\">Logged in as "
+			: "<p class=\"note\">Connecté·e en tant que ");
 	esc(&b, p->handle);
 	buf_puts(&b, ".</p>");
 	return finish(&b);
@@ -352,9 +362,10 @@ char *oauth_page_error(enum oauth_lang lang, const char *what_fr, const char *wh
 		   en ? "This authorization request cannot go on"
 		      : "Cette demande d’autorisation ne peut pas aboutir");
 	esc(&b, en ? what_en : what_fr);
-	buf_puts(&b, en ? "</p>\n<p>The service that sent you here must correct its request. You"
-			  " may close this page: nothing was shared.</p>"
-			: "</p>\n<p>Le service qui vous a envoyé·e ici doit corriger sa demande. Vous"
-			  " pouvez fermer cette page : rien n’a été partagé.</p>");
+	buf_puts(&b,
+		 en ? "</p>\n<p>The service that sent you here must correct its request. You"
+		      " may close this page: nothing was shared.</p>"
+		    : "</p>\n<p>Le service qui vous a envoyé·e ici doit corriger sa demande. Vous"
+		      " pouvez fermer cette page : rien n’a été partagé.</p>");
 	return finish(&b);
 }

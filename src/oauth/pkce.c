@@ -50,6 +50,7 @@ bool oauth_pkce_matches(const char *verifier, const char *challenge)
 	if (!oauth_pkce_verifier_valid(verifier))
 		return false;
 	crypto_hash_sha256(h, (const unsigned char *)verifier, strlen(verifier));
-	sodium_bin2base64(s256, sizeof(s256), h, sizeof(h), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_bin2base64(s256, sizeof(s256), h, sizeof(h),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	return crypt_equal(s256, challenge) != 0;
 }

@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#define OAUTH_PKCE_CHALLENGE_LEN 43       /* base64url of 32 bytes, unpadded */
+#define OAUTH_PKCE_CHALLENGE_LEN 43 /* base64url of 32 bytes, unpadded */
 
 /* oauth_pkce_verifier_valid - 43 to 128 characters of [A-Za-z0-9-._~]
  * (RFC 7636 §4.1). */

@@ -11,11 +11,11 @@
 /* the parts of an http(s) URI that matter here */
 struct uri_parts {
 	bool https;
-	const char *host;                 /* up to the port or the path */
+	const char *host; /* up to the port or the path */
 	size_t host_len;
-	const char *port;                 /* digits, or NULL */
+	const char *port; /* digits, or NULL */
 	size_t port_len;
-	const char *rest;                 /* path and query, "" when none */
+	const char *rest; /* path and query, "" when none */
 };
 
 static bool split(const char *uri, struct uri_parts *p)
@@ -66,7 +66,8 @@ static bool loopback(const struct uri_parts *p)
 	static const char *const hosts[] = {"127.0.0.1", "[::1]", "localhost"};
 
 	for (size_t i = 0; i < sizeof(hosts) / sizeof(*hosts); i++)
-		if (p->host_len == strlen(hosts[i]) && strncasecmp(p->host, hosts[i], p->host_len) == 0)
+		if (p->host_len == strlen(hosts[i]) &&
+		    strncasecmp(p->host, hosts[i], p->host_len) == 0)
 			return true;
 	return false;
 }
@@ -117,7 +118,8 @@ bool oauth_redirect_matches(const char *registered, const char *uri)
 
 	if (strcmp(registered, uri) == 0)
 		return true;
-	if (!oauth_redirect_valid(uri, &why) || !split(registered, &r) || !split(uri, &u) || r.https || u.https || !loopback(&r))
+	if (!oauth_redirect_valid(uri, &why) || !split(registered, &r) || !split(uri, &u) ||
+	    r.https || u.https || !loopback(&r))
 		return false;
 	/* the same loopback URI, whatever the port */
 	return strncmp(registered, uri, (size_t)(r.host + r.host_len - registered)) == 0 &&

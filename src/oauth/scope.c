@@ -71,8 +71,10 @@ static enum cmn_rc add_period(struct oauth_scope *sc, const char *v, bool *seen,
 	if (!slash || strchr(slash + 1, '/') ||
 	    !time_side(v, (size_t)(slash - v), sc->from, &from) ||
 	    !time_side(slash + 1, strlen(slash + 1), sc->to, &to))
-		return fault(err, n, "period:%.64s: FROM/TO with RFC 3339 dates or date-times is"
-				     " required", v);
+		return fault(err, n,
+			     "period:%.64s: FROM/TO with RFC 3339 dates or date-times is"
+			     " required",
+			     v);
 	if (!sc->from[0] && !sc->to[0])
 		return fault(err, n, "period: needs a start, an end or both");
 	if (from >= to)
@@ -189,7 +191,8 @@ enum cmn_rc oauth_scope_from_json(const json_t *scope, struct oauth_scope *out)
 
 	/* say it in the language, then read it back: one set of rules */
 	buf_init(&b, CMN_OAUTH_SCOPE_MAX);
-	json_object_foreach((json_t *)scope, key, v) {
+	json_object_foreach((json_t *)scope, key, v)
+	{
 		const char *prefix = strcmp(key, "doctypes") == 0     ? "doctype:"
 				     : strcmp(key, "fields") == 0     ? "field:"
 				     : strcmp(key, "operations") == 0 ? "op:"
@@ -199,7 +202,8 @@ enum cmn_rc oauth_scope_from_json(const json_t *scope, struct oauth_scope *out)
 			continue;
 		if (!json_is_array(v))
 			rc = CMN_ERR_INVALID;
-		json_array_foreach(v, i, item) {
+		json_array_foreach(v, i, item)
+		{
 			const char *s = json_string_value(item);
 
 			if (rc == CMN_OK && (!s || strchr(s, ' ')))
@@ -209,7 +213,8 @@ enum cmn_rc oauth_scope_from_json(const json_t *scope, struct oauth_scope *out)
 		}
 	}
 	{
-		const json_t *from = json_object_get(scope, "from"), *to = json_object_get(scope, "to");
+		const json_t *from = json_object_get(scope, "from"),
+			     *to = json_object_get(scope, "to");
 
 		if ((from && !json_is_string(from)) || (to && !json_is_string(to)))
 			rc = CMN_ERR_INVALID;

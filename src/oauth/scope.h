@@ -21,16 +21,16 @@
 #include "consent/grant.h"
 #include "core/result.h"
 
-#define OAUTH_SCOPE_TIME_MAX 40           /* bytes of an RFC 3339 time in a period */
+#define OAUTH_SCOPE_TIME_MAX 40 /* bytes of an RFC 3339 time in a period */
 
 struct oauth_scope {
 	size_t ndoctypes;
-	size_t nfields;                   /* 0: every field */
+	size_t nfields; /* 0: every field */
 	char doctypes[GRANT_MAX_DOCTYPES][CMN_DOCTYPE_NAME_MAX + 1];
 	char fields[GRANT_MAX_FIELDS][GRANT_FIELD_MAX + 1];
 	char from[OAUTH_SCOPE_TIME_MAX + 1]; /* as written; "" when open */
 	char to[OAUTH_SCOPE_TIME_MAX + 1];
-	unsigned ops;                     /* enum grant_op bits, never 0 */
+	unsigned ops; /* enum grant_op bits, never 0 */
 };
 
 /* oauth_scope_parse - reads a scope (at most CMN_OAUTH_SCOPE_MAX bytes).

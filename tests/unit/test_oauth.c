@@ -56,11 +56,11 @@ static void form_pairs(void **state)
 static void form_refusals(void **state)
 {
 	static const char *const bad[] = {
-		"a=1&a=2",          /* twice (RFC 6749 §3.1) */
-		"=x",               /* no name */
-		"a=%ZZ", "a=%4",    /* malformed escapes */
-		"a=%00", "a%00=1",  /* NUL */
-		"a=%FF",            /* not UTF-8 */
+	    "a=1&a=2",           /* twice (RFC 6749 §3.1) */
+	    "=x",                /* no name */
+	    "a=%ZZ",   "a=%4",   /* malformed escapes */
+	    "a=%00",   "a%00=1", /* NUL */
+	    "a=%FF",             /* not UTF-8 */
 	};
 	struct oauth_form f;
 	char many[40 * 8] = "";
@@ -87,10 +87,11 @@ static void scope_language(void **state)
 	json_t *j;
 
 	(void)state;
-	assert_int_equal(oauth_scope_parse("op:aggregate-only  field:amount doctype:bank.transaction"
-					   " period:2024-01-01/2025-01-01 doctype:mobility.trip",
-					   &sc, err, sizeof(err)),
-			 CMN_OK);
+	assert_int_equal(
+	    oauth_scope_parse("op:aggregate-only  field:amount doctype:bank.transaction"
+			      " period:2024-01-01/2025-01-01 doctype:mobility.trip",
+			      &sc, err, sizeof(err)),
+	    CMN_OK);
 	assert_int_equal(sc.ndoctypes, 2);
 	assert_int_equal(sc.nfields, 1);
 	assert_int_equal(sc.ops, GRANT_OP_AGGREGATE);
@@ -111,9 +112,9 @@ static void scope_language(void **state)
 	json_decref(j);
 
 	/* read by default; an open period */
-	assert_int_equal(oauth_scope_parse("doctype:x period:/2025-01-01T00:00:00Z", &sc, err,
-					   sizeof(err)),
-			 CMN_OK);
+	assert_int_equal(
+	    oauth_scope_parse("doctype:x period:/2025-01-01T00:00:00Z", &sc, err, sizeof(err)),
+	    CMN_OK);
 	assert_int_equal(sc.ops, GRANT_OP_READ);
 	assert_string_equal(sc.from, "");
 	assert_string_equal(sc.to, "2025-01-01T00:00:00Z");
@@ -122,19 +123,19 @@ static void scope_language(void **state)
 static void scope_refusals(void **state)
 {
 	static const char *const bad[] = {
-		"",                                   /* no doctype */
-		"field:amount",                       /* no doctype */
-		"openid",                             /* unknown token */
-		"doctype:Bank",                       /* not a name */
-		"doctype:a doctype:a",                /* twice */
-		"doctype:a op:read op:read",
-		"doctype:a op:write",
-		"doctype:a period:2025-01-01/2024-01-01", /* backwards */
-		"doctype:a period:/",                 /* nothing */
-		"doctype:a period:2024-01-01",        /* no slash */
-		"doctype:a period:2024-01-01/2025-01-01 period:2024-01-01/2025-01-01",
-		"doctype:a field:a.b",                /* fields have no dots */
-		"doctype:a\tfield:b",                 /* only spaces separate */
+	    "",                    /* no doctype */
+	    "field:amount",        /* no doctype */
+	    "openid",              /* unknown token */
+	    "doctype:Bank",        /* not a name */
+	    "doctype:a doctype:a", /* twice */
+	    "doctype:a op:read op:read",
+	    "doctype:a op:write",
+	    "doctype:a period:2025-01-01/2024-01-01", /* backwards */
+	    "doctype:a period:/",                     /* nothing */
+	    "doctype:a period:2024-01-01",            /* no slash */
+	    "doctype:a period:2024-01-01/2025-01-01 period:2024-01-01/2025-01-01",
+	    "doctype:a field:a.b", /* fields have no dots */
+	    "doctype:a\tfield:b",  /* only spaces separate */
 	};
 	struct oauth_scope sc;
 	char err[300], big[CMN_OAUTH_SCOPE_MAX + 100];
@@ -164,7 +165,8 @@ static void pkce(void **state)
 	assert_true(oauth_pkce_verifier_valid(v));
 	assert_true(oauth_pkce_challenge_valid(c));
 	assert_true(oauth_pkce_matches(v, c));
-	assert_false(oauth_pkce_matches("oauth-t-verifier-0123456789-abcdefghijklmnopqrstuvwxyZ", c));
+	assert_false(
+	    oauth_pkce_matches("oauth-t-verifier-0123456789-abcdefghijklmnopqrstuvwxyZ", c));
 	assert_false(oauth_pkce_matches(c, c)); /* plain is not S256 */
 	assert_false(oauth_pkce_verifier_valid("too-short"));
 	assert_false(oauth_pkce_verifier_valid("0123456789012345678901234567890123456789 12"));
@@ -178,15 +180,25 @@ static void pkce(void **state)
 static void redirects(void **state)
 {
 	static const char *const good[] = {
-		"https://app.example/cb", "https://app.example:8443/cb?x=1", "http://127.0.0.1/cb",
-		"http://127.0.0.1:4711/cb", "http://[::1]:80/", "http://localhost:3000",
-		"https://[2001:db8::1]/cb",
+	    "https://app.example/cb",   "https://app.example:8443/cb?x=1",
+	    "http://127.0.0.1/cb",      "http://127.0.0.1:4711/cb",
+	    "http://[::1]:80/",         "http://localhost:3000",
+	    "https://[2001:db8::1]/cb",
 	};
 	static const char *const bad[] = {
-		"http://app.example/cb", "https://app.example/cb#frag", "https://u@app.example/cb",
-		"ftp://app.example/", "app.example/cb", "https:///cb", "https://app.example:0/",
-		"https://app.example:99999/", "https://app.example:8x/", "https://app example/",
-		"http://127.0.0.1.evil.example/", "https://app.example/<script>", "http://[::1/",
+	    "http://app.example/cb",
+	    "https://app.example/cb#frag",
+	    "https://u@app.example/cb",
+	    "ftp://app.example/",
+	    "app.example/cb",
+	    "https:///cb",
+	    "https://app.example:0/",
+	    "https://app.example:99999/",
+	    "https://app.example:8x/",
+	    "https://app example/",
+	    "http://127.0.0.1.evil.example/",
+	    "https://app.example/<script>",
+	    "http://[::1/",
 	};
 	const char *why;
 	struct buf b;
@@ -201,27 +213,31 @@ static void redirects(void **state)
 	}
 	assert_true(oauth_redirect_matches("https://app.example/cb", "https://app.example/cb"));
 	assert_false(oauth_redirect_matches("https://app.example/cb", "https://app.example/cb/"));
-	assert_false(oauth_redirect_matches("https://app.example/cb", "https://app.example:444/cb"));
+	assert_false(
+	    oauth_redirect_matches("https://app.example/cb", "https://app.example:444/cb"));
 	assert_true(oauth_redirect_matches("http://127.0.0.1:4711/cb", "http://127.0.0.1:5000/cb"));
 	assert_true(oauth_redirect_matches("http://127.0.0.1/cb", "http://127.0.0.1:5000/cb"));
-	assert_false(oauth_redirect_matches("http://127.0.0.1:4711/cb", "http://127.0.0.1:5000/other"));
-	assert_false(oauth_redirect_matches("http://127.0.0.1:4711/cb", "http://localhost:4711/cb"));
+	assert_false(
+	    oauth_redirect_matches("http://127.0.0.1:4711/cb", "http://127.0.0.1:5000/other"));
+	assert_false(
+	    oauth_redirect_matches("http://127.0.0.1:4711/cb", "http://localhost:4711/cb"));
 	assert_false(oauth_redirect_matches("http://127.0.0.1:4711/cb", "http://127.0.0.1:x/cb"));
 
 	buf_init(&b, 4096);
 	buf_puts(&b, "https://app.example/cb");
 	assert_int_equal(oauth_redirect_param(&b, "code", "cac_a-b_c"), CMN_OK);
 	assert_int_equal(oauth_redirect_param(&b, "state", "a b&c=d/é"), CMN_OK);
-	assert_string_equal(b.data, "https://app.example/cb?code=cac_a-b_c&state=a%20b%26c%3Dd%2F%C3%A9");
+	assert_string_equal(b.data,
+			    "https://app.example/cb?code=cac_a-b_c&state=a%20b%26c%3Dd%2F%C3%A9");
 	buf_release(&b);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(form_pairs),   cmocka_unit_test(form_refusals),
-		cmocka_unit_test(scope_language), cmocka_unit_test(scope_refusals),
-		cmocka_unit_test(pkce),         cmocka_unit_test(redirects),
+	    cmocka_unit_test(form_pairs),     cmocka_unit_test(form_refusals),
+	    cmocka_unit_test(scope_language), cmocka_unit_test(scope_refusals),
+	    cmocka_unit_test(pkce),           cmocka_unit_test(redirects),
 	};
 
 	if (crypt_init() != CMN_OK)
