@@ -329,8 +329,9 @@ static enum cmn_rc collect_ids(const struct record_meta *m, const char *data,
 {
 	(void)data;
 	(void)k;
-	strcat(out, m->id + 34); /* the last two digits */
-	strcat(out, " ");
+	size_t n = strlen(out);
+
+	snprintf((char *)out + n, 64 - n, "%s ", m->id + 34); /* the last two digits */
 	return CMN_OK;
 }
 

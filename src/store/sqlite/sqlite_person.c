@@ -567,7 +567,7 @@ static enum cmn_rc verify_heads(struct pstore *ps, int64_t count, int64_t *bad)
 				" LEFT JOIN audit a ON a.seq = h.seq ORDER BY h.seq";
 	sqlite3_stmt *st;
 	enum cmn_rc rc = CMN_OK;
-	int sr;
+	int sr = SQLITE_DONE;
 
 	if (!ps->s->keys)
 		return CMN_OK;
@@ -588,6 +588,8 @@ static enum cmn_rc verify_heads(struct pstore *ps, int64_t count, int64_t *bad)
 			rc = CMN_ERR_CONFLICT;
 		}
 	}
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(&ps->c, sr);
 	sqlite3_reset(st);
 	return rc;
 }
