@@ -528,12 +528,12 @@ static int64_t min64(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
-/* token_answer - RFC 6749 §5.1. */
-static enum cmn_rc token_answer(struct api_ctx *ctx, const char *access, int64_t expires,
-				const char *refresh, const char *grant_id)
+/* token_answer - RFC 6749 §5.1; the access token was made at now (ms). */
+static enum cmn_rc token_answer(struct api_ctx *ctx, const char *access, int64_t now,
+				int64_t expires, const char *refresh, const char *grant_id)
 {
 	char *scope = scope_text(ctx->app->store, grant_id);
-	int64_t in = (expires - time_now_ms()) / 1000;
+	int64_t in = (expires - now) / 1000;
 	json_t *o = json_pack("{s:s, s:s, s:I, s:s*, s:s*, s:s}", "access_token", access,
 			      "token_type", "Bearer", "expires_in", (json_int_t)(in > 0 ? in : 0),
 			      "refresh_token", refresh, "scope", scope, "grant_id", grant_id);
@@ -619,7 +619,8 @@ static enum cmn_rc code_grant(struct api_ctx *ctx, const struct oauth_form *f,
 	if (rc == CMN_OK && with_refresh)
 		rc = store_oauth_token_add(ctx->app->store, rh, &rt);
 	if (rc == CMN_OK)
-		rc = token_answer(ctx, access, at.expires, with_refresh ? refresh : NULL, g.id);
+		rc =
+		    token_answer(ctx, access, now, at.expires, with_refresh ? refresh : NULL, g.id);
 	sodium_memzero(access, sizeof(access));
 	sodium_memzero(refresh, sizeof(refresh));
 	return rc;
@@ -680,7 +681,7 @@ static enum cmn_rc refresh_grant(struct api_ctx *ctx, const struct oauth_form *f
 	else if (rc == CMN_ERR_NOT_FOUND)
 		rc = oauth_error(ctx, 400, "invalid_grant", "unknown refresh token");
 	else if (rc == CMN_OK)
-		rc = token_answer(ctx, access, at.expires, refresh, g.id);
+		rc = token_answer(ctx, access, now, at.expires, refresh, g.id);
 	sodium_memzero(access, sizeof(access));
 	sodium_memzero(refresh, sizeof(refresh));
 	return rc;
