@@ -23,6 +23,7 @@
 #include "store/store.h"
 
 struct import_jobs;
+struct access_log;
 
 struct app {
 	struct store *store;
@@ -33,6 +34,8 @@ struct app {
 	bool secure_cookies;              /* add Secure to cookies (behind HTTPS) */
 	int64_t started;                  /* ms since epoch */
 	struct import_jobs *jobs;         /* import jobs of multipart uploads, or NULL */
+	struct access_log *access;        /* services' reads, written in batches; NULL:
+					   * each written before it is served */
 };
 
 enum auth_need {
@@ -149,6 +152,10 @@ enum cmn_rc api_audit(struct api_ctx *ctx, const char *action, const char *objec
  * and detail, a JSON object that is stolen, may be NULL) and counted as a
  * use of the grant. Nothing for the person's own reads. */
 enum cmn_rc api_access(struct api_ctx *ctx, const char *object, json_t *detail);
+
+/* api_access_sync - waits until every service read served so far is in
+ * the audit chains and the use counts (before showing either). */
+void api_access_sync(struct api_ctx *ctx);
 
 /* api_grant_fields_ok - whether a service may see field (always for the
  * person's own requests). */

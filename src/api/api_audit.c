@@ -91,6 +91,7 @@ static enum cmn_rc list(struct api_ctx *ctx)
 	struct pstore *ps;
 	enum cmn_rc rc = parse_params(ctx, &aq);
 
+	api_access_sync(ctx);
 	if (rc == CMN_OK)
 		rc = store_person_store(ctx->app->store, ctx->person.id, &ps);
 	if (rc == CMN_OK)
@@ -110,8 +111,10 @@ static enum cmn_rc verify(struct api_ctx *ctx)
 {
 	struct pstore *ps;
 	int64_t count = 0, bad = 0;
-	enum cmn_rc rc = store_person_store(ctx->app->store, ctx->person.id, &ps);
+	enum cmn_rc rc;
 
+	api_access_sync(ctx);
+	rc = store_person_store(ctx->app->store, ctx->person.id, &ps);
 	if (rc == CMN_OK)
 		rc = pstore_audit_verify(ps, &count, &bad);
 	if (rc != CMN_OK && rc != CMN_ERR_CONFLICT)

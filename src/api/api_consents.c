@@ -40,9 +40,11 @@ static enum cmn_rc add_view(const struct grant_row *row, void *ctx)
 static enum cmn_rc list(struct api_ctx *ctx)
 {
 	struct listing l = {ctx->app->store, json_array(), time_now_ms()};
-	enum cmn_rc rc = l.items ? store_grant_each(l.s, ctx->person.id, NULL, NULL, add_view, &l)
-				 : CMN_ERR_NOMEM;
+	enum cmn_rc rc;
 
+	api_access_sync(ctx);
+	rc = l.items ? store_grant_each(l.s, ctx->person.id, NULL, NULL, add_view, &l)
+		     : CMN_ERR_NOMEM;
 	if (rc != CMN_OK) {
 		json_decref(l.items);
 		return rc;
@@ -54,9 +56,11 @@ static enum cmn_rc list(struct api_ctx *ctx)
 static enum cmn_rc received(struct api_ctx *ctx)
 {
 	struct listing l = {ctx->app->store, json_array(), time_now_ms()};
-	enum cmn_rc rc = l.items ? store_grant_each(l.s, NULL, "person", ctx->person.id, add_view, &l)
-				 : CMN_ERR_NOMEM;
+	enum cmn_rc rc;
 
+	api_access_sync(ctx);
+	rc = l.items ? store_grant_each(l.s, NULL, "person", ctx->person.id, add_view, &l)
+		     : CMN_ERR_NOMEM;
 	if (rc == CMN_OK && ctx->person.org[0]) {
 		char org_id[CRYPT_ID_LEN] = "";
 
@@ -76,9 +80,11 @@ static enum cmn_rc received(struct api_ctx *ctx)
 static enum cmn_rc view(struct api_ctx *ctx, const char *id, int status)
 {
 	struct grant_row row;
-	enum cmn_rc rc = store_grant_get(ctx->app->store, id, &row);
+	enum cmn_rc rc;
 	json_t *v;
 
+	api_access_sync(ctx);
+	rc = store_grant_get(ctx->app->store, id, &row);
 	if (rc == CMN_OK && strcmp(row.person_id, ctx->person.id) != 0)
 		rc = CMN_ERR_NOT_FOUND;
 	if (rc != CMN_OK) {

@@ -17,6 +17,7 @@
 #include "api/api.h"
 #include "api/api_upload.h"
 #include "cli/cli.h"
+#include "consent/access.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -161,9 +162,12 @@ int cmd_serve(int argc, char **argv)
 	/* the spool holds a few full uploads at most, whatever the queue */
 	jcfg.max_spool = cfg.max_upload * 4;
 	rc = app.limits ? api_init() : CMN_ERR_NOMEM;
+	if (rc == CMN_OK)
+		rc = access_log_start(&app.access, env.store);
 	if (rc == CMN_OK && (rc = import_jobs_start(&app.jobs, &jcfg)) != CMN_OK) {
 		cli_error("cannot start the import jobs: %s (is %s/%s writable?)", cmn_strerror(rc),
 			  env.dir, IMPORT_SPOOL_DIR);
+		access_log_stop(&app.access);
 		ratelimit_free(&app.limits);
 		api_release();
 		cli_close(&env);
@@ -177,6 +181,7 @@ int cmd_serve(int argc, char **argv)
 		cli_error("cannot listen on %s: %s", cfg.listen,
 			  rc == CMN_ERR_IO ? "address in use or not available" : cmn_strerror(rc));
 		import_jobs_stop(&app.jobs);
+		access_log_stop(&app.access);
 		ratelimit_free(&app.limits);
 		api_release();
 		cli_close(&env);
@@ -204,6 +209,7 @@ int cmd_serve(int argc, char **argv)
 	import_jobs_drain(app.jobs);
 	http_server_stop(&srv);
 	import_jobs_stop(&app.jobs);
+	access_log_stop(&app.access); /* after the server: every read served is written */
 	series_zone_release();
 	api_release();
 	ratelimit_free(&app.limits);

@@ -178,6 +178,13 @@ struct store_index {
 /* store_set_indexes - the indexed fields of every doctype (copied). */
 enum cmn_rc store_set_indexes(struct store *s, const struct store_index *idx, size_t n);
 
+/* store_auth_epoch - a number that moves on after every change that may
+ * take a right away (a person, a session, a consent, a token, a block of a
+ * service): what was authenticated under one value may be reused while it
+ * stays the same. store_auth_changed moves it on (after the change). */
+uint64_t store_auth_epoch(struct store *s);
+void store_auth_changed(struct store *s);
+
 /* store_person_store - the store of person_id, opened for this thread. */
 enum cmn_rc store_person_store(struct store *s, const char *person_id, struct pstore **out);
 

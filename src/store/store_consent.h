@@ -104,7 +104,8 @@ enum cmn_rc store_grant_each(struct store *s, const char *person_id, const char 
 			     const char *grantee_id,
 			     enum cmn_rc (*fn)(const struct grant_row *row, void *ctx), void *ctx);
 
-/* store_grant_used - counts one more request served under a grant. */
-enum cmn_rc store_grant_used(struct store *s, const char *id, int64_t now);
+/* store_grant_used - counts n more requests served under a grant, the
+ * latest at last (ms). */
+enum cmn_rc store_grant_used(struct store *s, const char *id, int64_t n, int64_t last);
 
 #endif

@@ -131,6 +131,7 @@ enum cmn_rc store_client_block(struct store *s, const char *client_id, const cha
 	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, time_now_ms());
 	rc = conn_step_done(c, st);
+	store_auth_changed(s);
 	return rc == CMN_ERR_EXISTS ? CMN_ERR_NOT_FOUND : rc;
 }
 
@@ -148,6 +149,7 @@ enum cmn_rc store_client_unblock(struct store *s, const char *client_id, const c
 	rc = conn_step_done(c, st);
 	if (rc == CMN_OK && sqlite3_changes(c->db) == 0)
 		rc = CMN_ERR_NOT_FOUND;
+	store_auth_changed(s);
 	return rc;
 }
 
@@ -344,7 +346,9 @@ enum cmn_rc store_grant_set_status(struct store *s, const char *id, const char *
 	}
 	if (rc == CMN_OK)
 		rc = add_event(c, id, now, to, actor);
-	return end_tx(c, rc);
+	rc = end_tx(c, rc);
+	store_auth_changed(s);
+	return rc;
 }
 
 enum cmn_rc store_grant_history(struct store *s, const char *id,
@@ -404,15 +408,17 @@ enum cmn_rc store_grant_each(struct store *s, const char *person_id, const char 
 	return rc;
 }
 
-enum cmn_rc store_grant_used(struct store *s, const char *id, int64_t now)
+enum cmn_rc store_grant_used(struct store *s, const char *id, int64_t n, int64_t last)
 {
-	static const char q[] = "UPDATE grants SET uses = uses + 1, last_used = ? WHERE id = ?";
+	static const char q[] = "UPDATE grants SET uses = uses + ?3,"
+				" last_used = max(last_used, ?1) WHERE id = ?2";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st;
 
 	if (!c || !(st = conn_stmt(c, q)))
 		return CMN_ERR_STORE;
-	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 1, last);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, n);
 	return conn_step_done(c, st);
 }

@@ -92,6 +92,8 @@ enum cmn_rc store_oauth_code_take(struct store *s, const char *code_hash, int64_
 		rc = conn_step_done(c, st);
 	}
 	rc = end_tx(c, rc);
+	if (used)
+		store_auth_changed(s);
 	if (rc == CMN_OK && used)
 		rc = CMN_ERR_CONFLICT;
 	if (rc != CMN_OK)
@@ -198,6 +200,7 @@ enum cmn_rc store_oauth_refresh_rotate(struct store *s, const char *old_hash,
 	} else if (revoked) {
 		/* a rotated token used again: whoever holds the family loses it */
 		rc = end_tx(c, revoke_family(c, family));
+		store_auth_changed(s);
 		return rc == CMN_OK ? CMN_ERR_CONFLICT : rc;
 	} else if (!(st = conn_stmt(c, q_revoke))) {
 		rc = CMN_ERR_STORE;
@@ -212,7 +215,9 @@ enum cmn_rc store_oauth_refresh_rotate(struct store *s, const char *old_hash,
 	}
 	if (rc == CMN_OK)
 		rc = insert_token(c, access_hash, access);
-	return end_tx(c, rc);
+	rc = end_tx(c, rc);
+	store_auth_changed(s);
+	return rc;
 }
 
 enum cmn_rc store_oauth_token_revoke(struct store *s, const char *hash, bool family)
@@ -230,6 +235,7 @@ enum cmn_rc store_oauth_token_revoke(struct store *s, const char *hash, bool fam
 	rc = conn_step_done(c, st);
 	if (rc == CMN_OK && sqlite3_changes(c->db) == 0)
 		rc = CMN_ERR_NOT_FOUND;
+	store_auth_changed(s);
 	return rc;
 }
 
@@ -238,9 +244,12 @@ enum cmn_rc store_oauth_grant_revoke(struct store *s, const char *grant_id)
 	static const char q[] = "UPDATE oauth_tokens SET revoked = 1 WHERE grant_id = ?";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st;
+	enum cmn_rc rc;
 
 	if (!c || !(st = conn_stmt(c, q)))
 		return CMN_ERR_STORE;
 	sqlite3_bind_text(st, 1, grant_id, -1, SQLITE_STATIC);
-	return conn_step_done(c, st);
+	rc = conn_step_done(c, st);
+	store_auth_changed(s);
+	return rc;
 }

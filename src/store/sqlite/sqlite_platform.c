@@ -297,6 +297,16 @@ enum cmn_rc store_person_each(struct store *s,
 	return rc;
 }
 
+uint64_t store_auth_epoch(struct store *s)
+{
+	return atomic_load(&s->auth_epoch);
+}
+
+void store_auth_changed(struct store *s)
+{
+	atomic_fetch_add(&s->auth_epoch, 1);
+}
+
 /* exec_bind2 - runs a change with one or two text parameters. Every change
  * to persons or sessions goes through here, so it also invalidates the
  * threads' session caches. */
@@ -316,6 +326,8 @@ static enum cmn_rc exec_bind2(struct store *s, const char *sql, const char *a, c
 	rc = conn_step_done(c, st);
 	if (rc == CMN_OK && changes_needed && sqlite3_changes(c->db) == 0)
 		rc = CMN_ERR_NOT_FOUND;
+	/* and after: a cache filled while the change was being made is dropped */
+	atomic_fetch_add(&s->auth_epoch, 1);
 	return rc;
 }
 
