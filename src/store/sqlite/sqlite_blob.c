@@ -156,11 +156,7 @@ enum cmn_rc pstore_blob_put(struct pstore *ps, const void *data, size_t n, char 
 		}
 	}
 done:
-	if (rc == CMN_OK)
-		rc = conn_exec(&ps->c, "COMMIT");
-	if (rc != CMN_OK)
-		conn_exec(&ps->c, "ROLLBACK");
-	return rc;
+	return conn_tx_end(&ps->c, rc);
 }
 
 enum cmn_rc pstore_blob_get(struct pstore *ps, const char *id, struct buf *out)
@@ -221,12 +217,8 @@ enum cmn_rc pstore_blob_release(struct pstore *ps, const char *id)
 			rc = CMN_ERR_STORE;
 		sqlite3_reset(st);
 	}
-	if (rc == CMN_OK)
-		rc = conn_exec(&ps->c, "COMMIT");
-	if (rc != CMN_OK) {
-		conn_exec(&ps->c, "ROLLBACK");
+	if ((rc = conn_tx_end(&ps->c, rc)) != CMN_OK)
 		return rc;
-	}
 	/* the row is gone for good: now the file */
 	if (refs == 0 && blob_path(ps, id, path, sizeof(path)) == CMN_OK && unlink(path) != 0)
 		log_warn("could not remove blob %s", id);

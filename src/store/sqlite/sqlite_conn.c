@@ -207,6 +207,15 @@ enum cmn_rc conn_step_done(struct conn *c, sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? CMN_OK : conn_err(c, rc);
 }
 
+enum cmn_rc conn_tx_end(struct conn *c, enum cmn_rc rc)
+{
+	if (rc == CMN_OK)
+		rc = conn_exec(c, "COMMIT");
+	if (rc != CMN_OK)
+		conn_exec(c, "ROLLBACK");
+	return rc;
+}
+
 enum cmn_rc conn_migrate(struct conn *c, const char *const *migrations, int n)
 {
 	sqlite3_stmt *st = NULL;
@@ -232,10 +241,7 @@ enum cmn_rc conn_migrate(struct conn *c, const char *const *migrations, int n)
 		rc = conn_exec(c, migrations[v]);
 		if (rc == CMN_OK)
 			rc = conn_exec(c, pragma);
-		if (rc == CMN_OK)
-			rc = conn_exec(c, "COMMIT");
-		else
-			conn_exec(c, "ROLLBACK");
+		rc = conn_tx_end(c, rc);
 	}
 	return rc;
 }

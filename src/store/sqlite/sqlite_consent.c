@@ -244,15 +244,6 @@ static enum cmn_rc add_event(struct conn *c, const char *id, int64_t at, const c
 	return conn_step_done(c, st);
 }
 
-static enum cmn_rc end_tx(struct conn *c, enum cmn_rc rc)
-{
-	if (rc == CMN_OK)
-		rc = conn_exec(c, "COMMIT");
-	if (rc != CMN_OK)
-		conn_exec(c, "ROLLBACK");
-	return rc;
-}
-
 enum cmn_rc store_grant_add(struct store *s, struct grant_row *row, const char *actor)
 {
 	static const char q[] = "INSERT INTO grants(id, person_id, grantee_kind, grantee_id, body,"
@@ -287,7 +278,7 @@ enum cmn_rc store_grant_add(struct store *s, struct grant_row *row, const char *
 		rc = CMN_ERR_NOT_FOUND; /* no such person */
 	if (rc == CMN_OK)
 		rc = add_event(c, row->id, row->created, row->status, actor);
-	return end_tx(c, rc);
+	return conn_tx_end(c, rc);
 }
 
 enum cmn_rc store_grant_get(struct store *s, const char *id, struct grant_row *out)
@@ -346,7 +337,7 @@ enum cmn_rc store_grant_set_status(struct store *s, const char *id, const char *
 	}
 	if (rc == CMN_OK)
 		rc = add_event(c, id, now, to, actor);
-	rc = end_tx(c, rc);
+	rc = conn_tx_end(c, rc);
 	store_auth_changed(s);
 	return rc;
 }

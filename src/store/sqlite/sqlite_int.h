@@ -65,6 +65,10 @@ sqlite3_stmt *conn_stmt(struct conn *c, const char *sql);
 /* conn_exec - runs SQL without results. */
 enum cmn_rc conn_exec(struct conn *c, const char *sql);
 
+/* conn_tx_end - ends a transaction of the caller's: COMMIT when rc is
+ * CMN_OK (its failure is returned), else ROLLBACK and rc. */
+enum cmn_rc conn_tx_end(struct conn *c, enum cmn_rc rc);
+
 /* conn_migrate - applies migrations[user_version..n) in one transaction each. */
 enum cmn_rc conn_migrate(struct conn *c, const char *const *migrations, int n);
 

@@ -10,15 +10,6 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 
-static enum cmn_rc end_tx(struct conn *c, enum cmn_rc rc)
-{
-	if (rc == CMN_OK)
-		rc = conn_exec(c, "COMMIT");
-	if (rc != CMN_OK)
-		conn_exec(c, "ROLLBACK");
-	return rc;
-}
-
 enum cmn_rc store_oauth_code_add(struct store *s, const char *code_hash, const struct oauth_code *oc)
 {
 	static const char q[] = "INSERT INTO oauth_codes(hash, client_id, grant_id, redirect_uri,"
@@ -91,7 +82,7 @@ enum cmn_rc store_oauth_code_take(struct store *s, const char *code_hash, int64_
 		sqlite3_bind_text(st, 1, code_hash, -1, SQLITE_STATIC);
 		rc = conn_step_done(c, st);
 	}
-	rc = end_tx(c, rc);
+	rc = conn_tx_end(c, rc);
 	if (used)
 		store_auth_changed(s);
 	if (rc == CMN_OK && used)
@@ -199,7 +190,7 @@ enum cmn_rc store_oauth_refresh_rotate(struct store *s, const char *old_hash,
 		rc = sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
 	} else if (revoked) {
 		/* a rotated token used again: whoever holds the family loses it */
-		rc = end_tx(c, revoke_family(c, family));
+		rc = conn_tx_end(c, revoke_family(c, family));
 		store_auth_changed(s);
 		return rc == CMN_OK ? CMN_ERR_CONFLICT : rc;
 	} else if (!(st = conn_stmt(c, q_revoke))) {
@@ -215,7 +206,7 @@ enum cmn_rc store_oauth_refresh_rotate(struct store *s, const char *old_hash,
 	}
 	if (rc == CMN_OK)
 		rc = insert_token(c, access_hash, access);
-	rc = end_tx(c, rc);
+	rc = conn_tx_end(c, rc);
 	store_auth_changed(s);
 	return rc;
 }

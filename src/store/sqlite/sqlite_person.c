@@ -238,12 +238,8 @@ static enum cmn_rc ensure_indexes(struct pstore *ps)
 			rc = conn_err(&ps->c, sqlite3_errcode(ps->c.db));
 		sqlite3_reset(st);
 	}
-	if (rc == CMN_OK)
-		rc = conn_exec(&ps->c, "COMMIT");
-	if (rc != CMN_OK) {
-		conn_exec(&ps->c, "ROLLBACK");
+	if ((rc = conn_tx_end(&ps->c, rc)) != CMN_OK)
 		ps->nkinds = 0;
-	}
 	return rc;
 }
 

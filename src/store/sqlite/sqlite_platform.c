@@ -365,11 +365,7 @@ enum cmn_rc store_person_set_password(struct store *s, const char *id, const cha
 	rc = exec_bind2(s, q_pw, id, pwhash, 1);
 	if (rc == CMN_OK)
 		rc = exec_bind2(s, q_end, id, keep_session_hash ? keep_session_hash : "", 0);
-	if (rc == CMN_OK)
-		rc = conn_exec(c, "COMMIT");
-	if (rc != CMN_OK)
-		conn_exec(c, "ROLLBACK");
-	return rc;
+	return conn_tx_end(c, rc);
 }
 
 static void unlink_store_files(const char *path)
