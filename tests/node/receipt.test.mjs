@@ -8,10 +8,12 @@
 // (CTest passes the built binary; see tests/CMakeLists.txt.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+
+import * as lib from './lib.mjs';
+import { password } from './lib.mjs';
 import { fileURLToPath } from 'node:url';
 
 import Ajv from 'ajv-draft-04';
@@ -24,52 +26,17 @@ if (!bin) {
   process.exit(2);
 }
 
-const env = { ...process.env, COMMUNE_PWHASH_COST: 'min' };
-const password = (who) => `pw-${who}-correct-horse`;
 let dir;
 let server;
 let base;
 
-// cli - runs `commune ARGS --data DIR` with input on stdin; its stdout.
 function cli(args, input = '') {
-  const r = spawnSync(bin, [...args, '--data', dir], { input, env, encoding: 'utf8' });
-  assert.equal(r.status, 0, `commune ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
+  return lib.cli(bin, dir, args, input);
 }
 
-// startServer - `commune serve` on a free loopback port (the kernel picks
-// it; the server prints where it listens).
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const p = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--data', dir, '--no-access-log'],
-      { env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 20000);
-    p.stdout.setEncoding('utf8');
-    p.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ p, url: m[1] });
-      }
-    });
-    p.on('exit', (code) => reject(new Error(`commune serve exited with ${code}: ${out}`)));
-  });
-}
+const startServer = () => lib.startServer(bin, dir);
 
-// login - a session: {cookie, csrf}.
-async function login(handle) {
-  const r = await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ handle, password: password(handle) }),
-  });
-  assert.equal(r.status, 200);
-  const cookie = r.headers.get('set-cookie').split(';')[0];
-  const { csrf } = await r.json();
-  return { cookie, csrf };
-}
+const login = (handle) => lib.login(base, handle);
 
 async function call(session, method, url, body) {
   const headers = { Cookie: session.cookie };
