@@ -32,8 +32,8 @@ trap 'rm -rf "$tmp"' EXIT
 # formats whose files are capped below it (read whole: 64 MiB).
 specs="enedis-csv enedis-csv 175200 1752000 3504000
 enedis-index enedis-index 50000 500000 1000000
-enedis-dataconnect enedis-dataconnect 50000 500000 -
-enedis-synchrone enedis-synchrone 60000 600000 -
+enedis-dataconnect enedis-dataconnect 50000 500000 1000000
+enedis-synchrone enedis-synchrone 60000 600000 1200000
 grdf-json grdf-json 7000 70000 140000
 grdf-adict grdf-adict 13000 130000 260000
 water-csv water-csv 230000 2300000 2900000
