@@ -148,26 +148,42 @@ enum cmn_rc api_audit(struct api_ctx *ctx, const char *action, const char *objec
 enum cmn_rc api_access(struct api_ctx *ctx, const char *object, json_t *detail)
 {
 	json_t *d = detail ? detail : json_object();
-	char *text;
+	char when[TIME_RFC3339_LEN], *read, *text;
+	const char *one[1];
 	enum cmn_rc rc;
 
 	if (!ctx->via_grant) {
 		json_decref(d);
 		return CMN_OK;
 	}
-	json_object_set_new(d, "consent", json_string(ctx->grant.id));
-	json_object_set_new(d, "service", json_string(ctx->client_id));
-	json_object_set_new(d, "purpose", json_string(ctx->grant.purpose));
+	time_format(when, time_now_ms());
+	json_object_set_new(d, "at", json_string(when));
+	json_object_set_new(d, "object", json_string(object));
 	json_object_set_new(d, "address", json_string(ctx->req->addr));
-	text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+	read = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(d);
-	if (text && ctx->app->access)
+	if (!read)
+		return CMN_ERR_NOMEM;
+	if (ctx->app->access) {
 		rc = access_log_add(ctx->app->access, ctx->person.id, ctx->grant.id, ctx->actor,
-				    object, text, time_now_ms());
-	else
-		rc = text ? api_audit(ctx, "data.read", object, text) : CMN_ERR_NOMEM;
+				    ctx->client_id, ctx->grant.purpose, read);
+		free(read);
+		return rc;
+	}
+	/* no log (in-process uses): the read written before it is served */
+	one[0] = read;
+	text = access_detail(ctx->grant.id, ctx->client_id, ctx->grant.purpose, one, 1);
+	free(read);
+	if (!text)
+		return CMN_ERR_NOMEM;
+	{
+		char entry[64];
+
+		snprintf(entry, sizeof(entry), "consent/%s", ctx->grant.id);
+		rc = api_audit(ctx, "data.read", entry, text);
+	}
 	free(text);
-	if (rc == CMN_OK && !ctx->app->access)
+	if (rc == CMN_OK)
 		rc = store_grant_used(ctx->app->store, ctx->grant.id, 1, time_now_ms());
 	return rc;
 }

@@ -4,23 +4,27 @@
 #include "consent/access.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/str.h"
+#include "core/timeutil.h"
 #include "crypto/crypt.h"
 #include "store/store_consent.h"
 
 struct access_entry {
 	char person_id[CRYPT_ID_LEN];
 	char grant_id[CRYPT_ID_LEN];
-	char *actor, *object, *detail;    /* owned */
-	int64_t at;
-	size_t order;                     /* arrival, to keep it within a person */
+	char service[CRYPT_ID_LEN];
+	char purpose[48];
+	char *actor, *read;               /* owned */
+	size_t order;                     /* arrival, kept within a person and grant */
 };
 
 struct access_log {
@@ -40,21 +44,63 @@ struct access_log {
 static void entry_free(struct access_entry *e)
 {
 	free(e->actor);
-	free(e->object);
-	free(e->detail);
+	free(e->read);
 }
 
-static int by_person(const void *a, const void *b)
+char *access_detail(const char *grant_id, const char *service, const char *purpose,
+		    const char *const *reads, size_t n)
+{
+	struct buf b;
+
+	/* the reads are JSON objects already: joined, not parsed again; the
+	 * ids and the purpose are [0-9a-zA-Z] (grant.c, crypt_id_new) */
+	buf_init(&b, (size_t)1 << 30);
+	buf_printf(&b, "{\"consent\":\"%s\",\"purpose\":\"%s\",\"service\":\"%s\",\"reads\":[",
+		   grant_id, purpose, service);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_puts(&b, ",");
+		buf_puts(&b, reads[i]);
+	}
+	if (buf_puts(&b, "]}") != CMN_OK) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
+static int by_person_grant(const void *a, const void *b)
 {
 	const struct access_entry *x = a, *y = b;
 	int c = strcmp(x->person_id, y->person_id);
 
+	if (!c)
+		c = strcmp(x->grant_id, y->grant_id);
 	if (c)
 		return c;
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* write_person - the reads of one person, in one transaction. */
+/* append_reads - one audit entry for n reads under one grant. */
+static enum cmn_rc append_reads(struct pstore *ps, const struct access_entry *e, size_t n)
+{
+	const char *reads[ACCESS_READS_PER_ENTRY];
+	char object[64], *detail;
+	enum cmn_rc rc;
+
+	for (size_t i = 0; i < n; i++)
+		reads[i] = e[i].read;
+	detail = access_detail(e->grant_id, e->service, e->purpose, reads, n);
+	if (!detail)
+		return CMN_ERR_NOMEM;
+	snprintf(object, sizeof(object), "consent/%s", e->grant_id);
+	rc = pstore_audit_append(ps, e->actor, "data.read", object, detail);
+	free(detail);
+	return rc;
+}
+
+/* write_person - the reads of one person, in one transaction: an entry
+ * per grant (and per ACCESS_READS_PER_ENTRY reads). */
 static void write_person(struct store *s, const struct access_entry *e, size_t n)
 {
 	struct pstore *ps;
@@ -63,9 +109,17 @@ static void write_person(struct store *s, const struct access_entry *e, size_t n
 	if (rc == CMN_OK)
 		rc = pstore_tx_begin(ps);
 	if (rc == CMN_OK) {
-		for (size_t i = 0; i < n && rc == CMN_OK; i++)
-			rc = pstore_audit_append(ps, e[i].actor, "data.read", e[i].object,
-						 e[i].detail);
+		size_t i = 0;
+
+		while (i < n && rc == CMN_OK) {
+			size_t j = i + 1;
+
+			while (j < n && j - i < ACCESS_READS_PER_ENTRY &&
+			       strcmp(e[j].grant_id, e[i].grant_id) == 0)
+				j++;
+			rc = append_reads(ps, e + i, j - i);
+			i = j;
+		}
 		rc = pstore_tx_end(ps, rc);
 	}
 	if (rc != CMN_OK)
@@ -73,29 +127,24 @@ static void write_person(struct store *s, const struct access_entry *e, size_t n
 			  cmn_strerror(rc));
 }
 
-/* count_grants - one use per read on each grant, with its latest time. */
+/* count_grants - the uses of each grant of a batch sorted by grant within
+ * each person: one update per grant and person. */
 static void count_grants(struct store *s, const struct access_entry *e, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		int64_t uses = 0, last = 0;
-		bool first = true;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j = i + 1;
 		enum cmn_rc rc;
 
-		for (size_t j = 0; j < n && first; j++)
-			if (j < i && strcmp(e[j].grant_id, e[i].grant_id) == 0)
-				first = false;
-		if (!first)
-			continue;
-		for (size_t j = i; j < n; j++)
-			if (strcmp(e[j].grant_id, e[i].grant_id) == 0) {
-				uses++;
-				if (e[j].at > last)
-					last = e[j].at;
-			}
-		rc = store_grant_used(s, e[i].grant_id, uses, last);
+		while (j < n && strcmp(e[j].person_id, e[i].person_id) == 0 &&
+		       strcmp(e[j].grant_id, e[i].grant_id) == 0)
+			j++;
+		rc = store_grant_used(s, e[i].grant_id, (int64_t)(j - i), time_now_ms());
 		if (rc != CMN_OK && rc != CMN_ERR_NOT_FOUND)
-			log_error("counting %lld uses of consent %s failed: %s", (long long)uses,
-				  e[i].grant_id, cmn_strerror(rc));
+			log_error("counting %zu uses of consent %s failed: %s", j - i, e[i].grant_id,
+				  cmn_strerror(rc));
+		i = j;
 	}
 }
 
@@ -105,7 +154,7 @@ static void write_batch(struct store *s, struct access_entry *b, size_t n)
 
 	for (size_t k = 0; k < n; k++)
 		b[k].order = k;
-	qsort(b, n, sizeof(*b), by_person);
+	qsort(b, n, sizeof(*b), by_person_grant);
 	while (i < n) {
 		size_t j = i + 1;
 
@@ -189,16 +238,18 @@ enum cmn_rc access_log_start(struct access_log **out, struct store *s)
 }
 
 enum cmn_rc access_log_add(struct access_log *l, const char *person_id, const char *grant_id,
-			   const char *actor, const char *object, const char *detail, int64_t at)
+			   const char *actor, const char *service, const char *purpose,
+			   const char *read)
 {
-	struct access_entry e = {.at = at};
+	struct access_entry e = {0};
 
 	str_copy(e.person_id, sizeof(e.person_id), person_id);
 	str_copy(e.grant_id, sizeof(e.grant_id), grant_id);
+	str_copy(e.service, sizeof(e.service), service);
+	str_copy(e.purpose, sizeof(e.purpose), purpose);
 	e.actor = strdup(actor);
-	e.object = strdup(object);
-	e.detail = strdup(detail ? detail : "");
-	if (!e.actor || !e.object || !e.detail) {
+	e.read = strdup(read);
+	if (!e.actor || !e.read) {
 		entry_free(&e);
 		return CMN_ERR_NOMEM;
 	}

@@ -462,12 +462,17 @@ static void reads_are_audited_and_counted(void **state)
 		if (action && strcmp(action, "data.read") == 0 && actor &&
 		    strstr(actor, w.grant[SVC_OK])) {
 			json_t *detail = json_object_get(v, "detail");
+			json_t *first = json_array_get(json_object_get(detail, "reads"), 0);
 
 			assert_string_equal(json_string_value(json_object_get(detail, "purpose")),
 					    "ServiceProvision");
 			assert_string_equal(json_string_value(json_object_get(detail, "consent")),
 					    w.grant[SVC_OK]);
-			reads++;
+			assert_string_equal(json_string_value(json_object_get(first, "address")),
+					    "127.0.0.1");
+			assert_non_null(json_string_value(json_object_get(first, "object")));
+			assert_non_null(json_string_value(json_object_get(first, "at")));
+			reads += json_array_size(json_object_get(detail, "reads"));
 		}
 	}
 	json_decref(j);
@@ -478,7 +483,10 @@ static void reads_are_audited_and_counted(void **state)
 		/* the same reads, by the consent filter of the chain */
 		snprintf(path, sizeof(path), "/api/v1/audit?limit=500&consent=%s", w.grant[SVC_OK]);
 		j = get_json(path, w.alice_cookie, 200);
-		assert_int_equal(json_array_size(json_object_get(j, "items")), reads);
+		assert_true(json_array_size(json_object_get(j, "items")) >= 1);
+		json_array_foreach(json_object_get(j, "items"), i, v)
+			assert_non_null(strstr(json_string_value(json_object_get(v, "actor")),
+					       w.grant[SVC_OK]));
 		json_decref(j);
 	}
 	{
