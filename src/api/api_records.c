@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsontext.h"
 #include "core/buf.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -71,22 +72,19 @@ static enum cmn_rc source_of(struct api_ctx *ctx, struct record_meta *m)
 	return CMN_OK;
 }
 
-/* project - data restricted to the requested top-level fields. */
+/* project - data restricted to the requested top-level fields (the
+ * stored text cut, not parsed into a tree: a service's every read does
+ * this for the fields of its consent). */
 static char *project(const char *data, const struct record_query *rq)
 {
-	json_t *all = json_loads(data, 0, NULL), *some = json_object();
-	char *out;
+	struct buf b;
 
-	for (size_t i = 0; i < rq->nfields; i++) {
-		json_t *v = json_object_get(all, rq->fields[i]);
-
-		if (v)
-			json_object_set(some, rq->fields[i], v);
+	buf_init(&b, RECORD_CAP);
+	if (json_text_project(data, rq->fields, rq->nfields, &b) != CMN_OK) {
+		buf_release(&b);
+		return NULL;
 	}
-	out = json_dumps(some, API_JSON_FLAGS);
-	json_decref(all);
-	json_decref(some);
-	return out;
+	return buf_steal(&b);
 }
 
 /* record_write - appends the JSON of one record to b. */

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "core/jsontext.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "consent/access.h"
@@ -147,22 +148,32 @@ enum cmn_rc api_audit(struct api_ctx *ctx, const char *action, const char *objec
 
 enum cmn_rc api_access(struct api_ctx *ctx, const char *object, json_t *detail)
 {
-	json_t *d = detail ? detail : json_object();
-	char when[TIME_RFC3339_LEN], *read, *text;
+	char when[TIME_RFC3339_LEN], *more = NULL, *read, *text;
 	const char *one[1];
+	struct buf b;
 	enum cmn_rc rc;
 
 	if (!ctx->via_grant) {
-		json_decref(d);
+		json_decref(detail);
 		return CMN_OK;
 	}
+	/* {"at", "object", "address", the handler's members}: written as text,
+	 * a read is one line of its audit entry */
+	if (detail && json_object_size(detail))
+		more = json_dumps(detail, JSON_COMPACT);
+	json_decref(detail);
 	time_format(when, time_now_ms());
-	json_object_set_new(d, "at", json_string(when));
-	json_object_set_new(d, "object", json_string(object));
-	json_object_set_new(d, "address", json_string(ctx->req->addr));
-	read = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(d);
-	if (!read)
+	buf_init(&b, 1 << 20);
+	buf_printf(&b, "{\"at\":\"%s\",\"object\":", when);
+	json_text_string(&b, object);
+	buf_puts(&b, ",\"address\":");
+	json_text_string(&b, ctx->req->addr);
+	if (more)
+		buf_printf(&b, ",%s", more + 1); /* its members and its '}' */
+	else
+		buf_puts(&b, "}");
+	free(more);
+	if (!(read = buf_steal(&b)))
 		return CMN_ERR_NOMEM;
 	if (ctx->app->access) {
 		rc = access_log_add(ctx->app->access, ctx->person.id, ctx->grant.id, ctx->actor,

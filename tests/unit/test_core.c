@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "core/buf.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 
@@ -178,11 +179,45 @@ static void capped_buffer(void **state)
 	buf_release(&b);
 }
 
+static void json_text(void **state)
+{
+	const char *const keys[] = {"date", "amount"};
+	const char *const none[] = {"nothing"};
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 1 << 20);
+	assert_int_equal(json_text_project("{\"date\":\"2024-03-01\",\"label\":\"x,\\\"}y\","
+					   "\"amount\":-1.5e2,\"n\":{\"date\":[1,{}]}}",
+					   keys, 2, &b),
+			 CMN_OK);
+	assert_string_equal(b.data, "{\"date\":\"2024-03-01\",\"amount\":-1.5e2}");
+	b.len = 0;
+	assert_int_equal(json_text_project(" { } ", keys, 2, &b), CMN_OK);
+	assert_string_equal(b.data, "{}");
+	b.len = 0;
+	assert_int_equal(json_text_project("{\"a\":1}", none, 1, &b), CMN_OK);
+	assert_string_equal(b.data, "{}");
+	for (const char *const *bad = (const char *const[]){"[1]", "{\"a\":1", "{\"a\" 1}",
+							   "{\"a\":1}x", "{\"a\":\"x}", "", NULL};
+	     *bad; bad++) {
+		b.len = 0;
+		if (b.data)
+			b.data[0] = '\0';
+		assert_int_equal(json_text_project(*bad, keys, 2, &b), CMN_ERR_INVALID);
+		assert_int_equal(b.len, 0);
+	}
+	b.len = 0;
+	assert_int_equal(json_text_string(&b, "a\"b\\c\n\x01é"), CMN_OK);
+	assert_string_equal(b.data, "\"a\\\"b\\\\c\\n\\u0001é\"");
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(numbers),          cmocka_unit_test(utf8),
-		cmocka_unit_test(utf8_repair),
+		cmocka_unit_test(utf8_repair),      cmocka_unit_test(json_text),
 		cmocka_unit_test(names_and_copies), cmocka_unit_test(percent_and_base64),
 		cmocka_unit_test(times),            cmocka_unit_test(capped_buffer),
 	};
