@@ -147,11 +147,12 @@ json_t *api_schema_errors(const struct schema_errors *errs);
 enum cmn_rc api_audit(struct api_ctx *ctx, const char *action, const char *object,
 		      const char *detail);
 
-/* api_access - a service's read under its grant: appended to the person's
- * audit chain as "data.read" (who, which grant and purpose, what: object
- * and detail, a JSON object that is stolen, may be NULL) and counted as a
- * use of the grant. Nothing for the person's own reads. */
-enum cmn_rc api_access(struct api_ctx *ctx, const char *object, json_t *detail);
+/* api_access - a service's read under its grant: logged for the person's
+ * audit chain (src/consent/access.h: when, object, the client's address,
+ * and members, the text of more JSON members such as "\"fields\":[...]",
+ * or NULL) and counted as a use of the grant. Nothing for the person's
+ * own reads. */
+enum cmn_rc api_access(struct api_ctx *ctx, const char *object, const char *members);
 
 /* api_access_sync - waits until every service read served so far is in
  * the audit chains and the use counts (before showing either). */

@@ -92,9 +92,12 @@ static enum cmn_rc list(struct api_ctx *ctx)
 
 	if (rc == CMN_OK)
 		rc = pstore_series_each(ps, add_visible, &l);
-	if (rc == CMN_OK)
-		rc = api_access(ctx, "series", json_pack("{s:I}", "series",
-							  (json_int_t)json_array_size(items)));
+	if (rc == CMN_OK) {
+		char more[48];
+
+		snprintf(more, sizeof(more), "\"series\":%zu", json_array_size(items));
+		rc = api_access(ctx, "series", more);
+	}
 	if (rc != CMN_OK) {
 		json_decref(items);
 		return rc;
@@ -338,10 +341,17 @@ static enum cmn_rc grant_read_range(struct api_ctx *ctx, const struct series_def
 	if (rp->to < rp->from)
 		rp->to = rp->from;
 	snprintf(object, sizeof(object), "series/%.60s", def->id);
-	return api_access(ctx, object,
-			  json_pack("{s:s, s:o, s:o, s:s?}", "doctype", def->doctype, "from",
-				    api_time(rp->from), "to", api_time(rp->to), "bucket",
-				    rp->bucketed ? rp->bucket_name : NULL));
+	{
+		char from[TIME_RFC3339_LEN], to[TIME_RFC3339_LEN], more[256];
+
+		time_format(from, rp->from);
+		time_format(to, rp->to);
+		/* doctype and bucket names are [a-z0-9._]: no escaping needed */
+		snprintf(more, sizeof(more), "\"doctype\":\"%s\",\"from\":\"%s\",\"to\":\"%s\"%s%s%s",
+			 def->doctype, from, to, rp->bucketed ? ",\"bucket\":\"" : "",
+			 rp->bucketed ? rp->bucket_name : "", rp->bucketed ? "\"" : "");
+		return api_access(ctx, object, more);
+	}
 }
 
 /* GET /api/v1/series/{id}?from=&to=[&bucket=&agg=] */

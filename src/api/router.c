@@ -146,33 +146,26 @@ enum cmn_rc api_audit(struct api_ctx *ctx, const char *action, const char *objec
 	return rc;
 }
 
-enum cmn_rc api_access(struct api_ctx *ctx, const char *object, json_t *detail)
+enum cmn_rc api_access(struct api_ctx *ctx, const char *object, const char *members)
 {
-	char when[TIME_RFC3339_LEN], *more = NULL, *read, *text;
+	char when[TIME_RFC3339_LEN], *read, *text;
 	const char *one[1];
 	struct buf b;
 	enum cmn_rc rc;
 
-	if (!ctx->via_grant) {
-		json_decref(detail);
+	if (!ctx->via_grant)
 		return CMN_OK;
-	}
 	/* {"at", "object", "address", the handler's members}: written as text,
 	 * a read is one line of its audit entry */
-	if (detail && json_object_size(detail))
-		more = json_dumps(detail, JSON_COMPACT);
-	json_decref(detail);
 	time_format(when, time_now_ms());
 	buf_init(&b, 1 << 20);
 	buf_printf(&b, "{\"at\":\"%s\",\"object\":", when);
 	json_text_string(&b, object);
 	buf_puts(&b, ",\"address\":");
 	json_text_string(&b, ctx->req->addr);
-	if (more)
-		buf_printf(&b, ",%s", more + 1); /* its members and its '}' */
-	else
-		buf_puts(&b, "}");
-	free(more);
+	if (members && *members)
+		buf_printf(&b, ",%s", members);
+	buf_puts(&b, "}");
 	if (!(read = buf_steal(&b)))
 		return CMN_ERR_NOMEM;
 	if (ctx->app->access) {
