@@ -264,11 +264,11 @@ static bool match(const char *pattern, const char *path, struct api_ctx *ctx, bo
 struct grant_slot {
 	const struct store *s;
 	uint64_t epoch;
-	char hash[CRYPT_HASH_HEX_LEN];
 	struct oauth_token token;
-	bool blocked;
 	struct grant grant;
 	struct person person;
+	char hash[CRYPT_HASH_HEX_LEN];
+	bool blocked;
 };
 
 static _Thread_local struct grant_slot grant_cache[GRANT_CACHE];
