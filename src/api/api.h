@@ -91,10 +91,12 @@ struct api_ctx {
 	char session_hash[CRYPT_HASH_HEX_LEN];
 	char actor[96];                   /* for the audit chain: "person:ID", "token:ID",
 					   * "service:CLIENT/grant:GRANT" */
-	bool via_grant;                   /* a service's access token: see grant */
-	struct grant grant;               /* the grant the token is bound to */
+	bool via_grant;                   /* acting under a grant: a service's access
+					   * token, or a grantee's Commune-Consent */
+	struct grant grant;               /* that grant; person is then the grantor */
 	enum grant_deny grant_deny;       /* blocked service, grant not given now */
-	char client_id[CRYPT_ID_LEN];     /* the service */
+	char client_id[CRYPT_ID_LEN];     /* the service, or "" for a person grantee */
+	char grantee[48];                 /* "service:CLIENT" or "person:ID" */
 };
 
 /* api_handle - the http_handler of the API (app is a struct app). */

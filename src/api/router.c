@@ -170,13 +170,13 @@ enum cmn_rc api_access(struct api_ctx *ctx, const char *object, const char *memb
 		return CMN_ERR_NOMEM;
 	if (ctx->app->access) {
 		rc = access_log_add(ctx->app->access, ctx->person.id, ctx->grant.id, ctx->actor,
-				    ctx->client_id, ctx->grant.purpose, read);
+				    ctx->grantee, ctx->grant.purpose, read);
 		free(read);
 		return rc;
 	}
 	/* no log (in-process uses): the read written before it is served */
 	one[0] = read;
-	text = access_detail(ctx->grant.id, ctx->client_id, ctx->grant.purpose, one, 1);
+	text = access_detail(ctx->grant.id, ctx->grantee, ctx->grant.purpose, one, 1);
 	free(read);
 	if (!text)
 		return CMN_ERR_NOMEM;
@@ -335,6 +335,7 @@ static enum cmn_rc authenticate_grant(struct api_ctx *ctx, const char *token)
 	ctx->person = found.person;
 	ctx->via_grant = true;
 	str_copy(ctx->client_id, sizeof(ctx->client_id), t.client_id);
+	snprintf(ctx->grantee, sizeof(ctx->grantee), "service:%s", t.client_id);
 	snprintf(ctx->actor, sizeof(ctx->actor), "service:%s/grant:%s", t.client_id, t.grant_id);
 	if (found.blocked)
 		ctx->grant_deny = GRANT_DENY_BLOCKED;
@@ -352,16 +353,62 @@ static enum cmn_rc authorize_grant(struct api_ctx *ctx)
 	/* services read; nothing they hold lets them write */
 	if (d == GRANT_ALLOWED && strcmp(ctx->req->method, "GET") != 0 &&
 	    strcmp(ctx->req->method, "HEAD") != 0)
-		return api_problem(ctx, CMN_ERR_FORBIDDEN, "a service may read under its consent,"
+		return api_problem(ctx, CMN_ERR_FORBIDDEN, "under a consent one may read,"
 							   " never write", NULL);
 	if (d == GRANT_ALLOWED && ctx->route->grant == GRANT_ROUTE_NONE)
 		return api_problem(ctx, CMN_ERR_FORBIDDEN,
-				   "a service may not use this route, whatever its consent", NULL);
+				   "this route is not open under a consent, whatever it allows", NULL);
 	if (d == GRANT_ALLOWED && ctx->route->grant == GRANT_ROUTE_RECORDS)
 		d = grant_check(&ctx->grant, time_now_ms(), ctx->params[0], GRANT_OP_READ);
 	if (d != GRANT_ALLOWED)
 		return api_problem(ctx, CMN_ERR_FORBIDDEN, grant_deny_text(d),
 				   json_pack("{s:s}", "consent", ctx->grant.id));
+	return CMN_OK;
+}
+
+/* act_under_consent - a person (or an agent of an organisation) to whom a
+ * grant was given reads the grantor's data under it: the request names it
+ * in Commune-Consent, and is then checked and traced exactly as a
+ * service's (authorize_grant and the handlers), on the grantor's store.
+ * A grant that is not the caller's (nor their organisation's) does not
+ * exist for them. */
+static enum cmn_rc act_under_consent(struct api_ctx *ctx, const char *grant_id)
+{
+	struct store *s = ctx->app->store;
+	char org_id[CRYPT_ID_LEN] = "";
+	struct person grantor;
+	struct grant g;
+	int64_t now = time_now_ms();
+	enum cmn_rc rc;
+	bool mine;
+
+	if (strlen(grant_id) != CRYPT_ID_LEN - 1 ||
+	    strspn(grant_id, "0123456789abcdef") != CRYPT_ID_LEN - 1)
+		return api_problem(ctx, CMN_ERR_NOT_FOUND, "no such consent given to you", NULL);
+	rc = consent_load(s, grant_id, &g);
+	if (rc == CMN_OK && strcmp(g.grantee_kind, "org") == 0)
+		rc = store_person_org_id(s, ctx->person.id, org_id);
+	mine = rc == CMN_OK &&
+	       ((strcmp(g.grantee_kind, "person") == 0 && strcmp(g.grantee_id, ctx->person.id) == 0) ||
+		(strcmp(g.grantee_kind, "org") == 0 && org_id[0] && strcmp(g.grantee_id, org_id) == 0));
+	if (rc == CMN_OK && !mine)
+		rc = CMN_ERR_NOT_FOUND;
+	if (rc == CMN_OK)
+		rc = store_person_by_id(s, g.person_id, &grantor, NULL);
+	if (rc == CMN_ERR_NOT_FOUND)
+		return api_problem(ctx, rc, "no such consent given to you", NULL);
+	if (rc != CMN_OK)
+		return rc;
+	snprintf(ctx->grantee, sizeof(ctx->grantee), "person:%s", ctx->person.id);
+	snprintf(ctx->actor, sizeof(ctx->actor), "person:%s/grant:%s", ctx->person.id, g.id);
+	ctx->client_id[0] = '\0';
+	ctx->grant = g;
+	ctx->person = grantor;
+	ctx->via_grant = true;
+	if (grantor.disabled)
+		ctx->grant_deny = GRANT_DENY_STATUS;
+	else if (grant_effective_status(&g, now) != GRANT_GIVEN)
+		ctx->grant_deny = grant_check(&g, now, "", 0);
 	return CMN_OK;
 }
 
@@ -415,6 +462,8 @@ static enum cmn_rc authenticate(struct api_ctx *ctx)
 	if (ctx->person.disabled)
 		return CMN_ERR_DISABLED;
 	ctx->authed = true;
+	if (!ctx->via_grant && http_header(ctx->req, "Commune-Consent"))
+		return act_under_consent(ctx, http_header(ctx->req, "Commune-Consent"));
 	return CMN_OK;
 }
 

@@ -21,7 +21,7 @@
 struct access_entry {
 	char person_id[CRYPT_ID_LEN];
 	char grant_id[CRYPT_ID_LEN];
-	char service[CRYPT_ID_LEN];
+	char grantee[48];                 /* "service:CLIENT" or "person:ID" */
 	char purpose[48];
 	char *actor, *read;               /* owned */
 	size_t order;                     /* arrival, kept within a person and grant */
@@ -47,16 +47,16 @@ static void entry_free(struct access_entry *e)
 	free(e->read);
 }
 
-char *access_detail(const char *grant_id, const char *service, const char *purpose,
+char *access_detail(const char *grant_id, const char *grantee, const char *purpose,
 		    const char *const *reads, size_t n)
 {
 	struct buf b;
 
 	/* the reads are JSON objects already: joined, not parsed again; the
-	 * ids and the purpose are [0-9a-zA-Z] (grant.c, crypt_id_new) */
+	 * ids and the purpose are [0-9a-zA-Z:] (grant.c, crypt_id_new) */
 	buf_init(&b, (size_t)1 << 30);
-	buf_printf(&b, "{\"consent\":\"%s\",\"purpose\":\"%s\",\"service\":\"%s\",\"reads\":[",
-		   grant_id, purpose, service);
+	buf_printf(&b, "{\"consent\":\"%s\",\"grantee\":\"%s\",\"purpose\":\"%s\",\"reads\":[",
+		   grant_id, grantee, purpose);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			buf_puts(&b, ",");
@@ -90,7 +90,7 @@ static enum cmn_rc append_reads(struct pstore *ps, const struct access_entry *e,
 
 	for (size_t i = 0; i < n; i++)
 		reads[i] = e[i].read;
-	detail = access_detail(e->grant_id, e->service, e->purpose, reads, n);
+	detail = access_detail(e->grant_id, e->grantee, e->purpose, reads, n);
 	if (!detail)
 		return CMN_ERR_NOMEM;
 	snprintf(object, sizeof(object), "consent/%s", e->grant_id);
@@ -238,14 +238,14 @@ enum cmn_rc access_log_start(struct access_log **out, struct store *s)
 }
 
 enum cmn_rc access_log_add(struct access_log *l, const char *person_id, const char *grant_id,
-			   const char *actor, const char *service, const char *purpose,
+			   const char *actor, const char *grantee, const char *purpose,
 			   const char *read)
 {
 	struct access_entry e = {0};
 
 	str_copy(e.person_id, sizeof(e.person_id), person_id);
 	str_copy(e.grant_id, sizeof(e.grant_id), grant_id);
-	str_copy(e.service, sizeof(e.service), service);
+	str_copy(e.grantee, sizeof(e.grantee), grantee);
 	str_copy(e.purpose, sizeof(e.purpose), purpose);
 	e.actor = strdup(actor);
 	e.read = strdup(read);

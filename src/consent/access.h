@@ -28,19 +28,20 @@ struct access_log;
 /* access_log_start - starts the writer thread of the log of store s. */
 enum cmn_rc access_log_start(struct access_log **out, struct store *s);
 
-/* access_log_add - queues a read of person_id's data by a service under
- * grant_id (actor "service:CLIENT/grant:GRANT", the grant's DPV purpose):
- * read is the JSON object text of what was read ({"at", "object",
- * "address", ...}; copied). Waits while the queue is full. */
+/* access_log_add - queues a read of person_id's data under grant_id by
+ * its grantee ("service:CLIENT" or "person:ID"; the actor is
+ * "GRANTEE/grant:GRANT"), for the grant's DPV purpose: read is the JSON
+ * object text of what was read ({"at", "object", "address", ...};
+ * copied). Waits while the queue is full. */
 enum cmn_rc access_log_add(struct access_log *l, const char *person_id, const char *grant_id,
-			   const char *actor, const char *service, const char *purpose,
+			   const char *actor, const char *grantee, const char *purpose,
 			   const char *read);
 
-/* access_detail - the detail of one audit entry "data.read": the grant, the
- * service, the purpose and the n reads (JSON object texts) in order, as
+/* access_detail - the detail of one audit entry "data.read": the grant, its
+ * grantee, the purpose and the n reads (JSON object texts) in order, as
  * JSON text (caller frees), or NULL when out of memory. The log writes one
  * such entry per grant and batch; a read written at once is one of n = 1. */
-char *access_detail(const char *grant_id, const char *service, const char *purpose,
+char *access_detail(const char *grant_id, const char *grantee, const char *purpose,
 		    const char *const *reads, size_t n);
 
 /* access_log_sync - returns once every read queued before the call is

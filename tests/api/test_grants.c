@@ -595,6 +595,148 @@ static void blocking(void **state)
 	client_free(&r);
 }
 
+/* request3 - a request with up to three extra headers. */
+static long request3(const char *method, const char *path, const char *a, const char *b,
+		     const char *c, const char *body, struct resp *r)
+{
+	const char *headers[5] = {0};
+	size_t n = 0;
+
+	if (a)
+		headers[n++] = a;
+	if (b)
+		headers[n++] = b;
+	if (c)
+		headers[n++] = c;
+	if (body)
+		headers[n++] = "Content-Type: application/json";
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(client_request(w.srv.base, method, path, headers, body,
+					body ? strlen(body) : 0, r),
+			 0);
+	return r->status;
+}
+
+/* a person, or an organisation's agent, reads what was shared with them
+ * under the consent they name, checked and traced as a service is */
+static void person_and_org_grantees(void **state)
+{
+	char dev[300], dev_csrf[200], holder[300], holder_csrf[200], to_bob[64], to_org[64];
+	char hdr[120], path[200];
+	struct resp r;
+	size_t n;
+	const struct route *routes = api_routes(&n);
+
+	(void)state;
+	assert_int_equal(client_login(w.srv.base, "dev", "pw-dev-correct-horse", dev, sizeof(dev),
+				      dev_csrf, sizeof(dev_csrf)),
+			 0);
+	assert_int_equal(client_login(w.srv.base, "holder", "pw-holder-correct-horse", holder,
+				      sizeof(holder), holder_csrf, sizeof(holder_csrf)),
+			 0);
+	assert_int_equal(request("POST", "/api/v1/consents", w.alice_cookie, w.alice_csrf,
+				 "{\"grantee\":{\"kind\":\"person\",\"handle\":\"bob\"},"
+				 "\"purpose\":{\"dpv\":\"PersonalisedBenefits\",\"text\":{\"fr\":\"Mes "
+				 "droits\",\"en\":\"My rights\"}},\"legal_basis\":\"consent\",\"scope\":"
+				 "{\"doctypes\":[\"bank.transaction\"],\"fields\":[\"date\",\"amount\"],"
+				 "\"from\":\"2024-01-01\",\"to\":\"2025-01-01\",\"operations\":[\"read\"]}}",
+				 &r),
+			 201);
+	snprintf(to_bob, sizeof(to_bob), "%s", json_string_value(json_object_get(r.json, "id")));
+	client_free(&r);
+	/* bob reads alice's 2024 transaction, dates and amounts only */
+	snprintf(hdr, sizeof(hdr), "Commune-Consent: %s", to_bob);
+	if (request3("GET", "/api/v1/records/bank.transaction", w.bob_cookie, hdr, NULL, NULL, &r) !=
+	    200)
+		fail_msg("bob under his consent: %ld %s", r.status, r.body);
+	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+	assert_null(strstr(r.body, MARK));
+	client_free(&r);
+	/* without the header, bob is in his own store */
+	json_decref(get_json("/api/v1/records/bank.transaction", w.bob_cookie, 200));
+	/* every route, bob under the consent: reads at most, no marker ever */
+	for (size_t i = 0; i < n; i++) {
+		const struct route *rt = &routes[i];
+		char rpath[512];
+		long status;
+
+		route_path(rt, rpath, sizeof(rpath));
+		status = request3(rt->method, rpath, w.bob_cookie, w.bob_csrf, hdr,
+				  strcmp(rt->method, "GET") && strcmp(rt->method, "DELETE") ? "{}"
+											     : NULL,
+				  &r);
+		if (r.body && strstr(r.body, MARK))
+			fail_msg("%s %s by bob under a consent: leaked %.300s", rt->method, rpath,
+				 r.body);
+		if (rt->auth != AUTH_NONE &&
+		    (rt->grant == GRANT_ROUTE_NONE || strcmp(rt->method, "GET") != 0) &&
+		    status != 401 && status != 403)
+			fail_msg("%s %s by bob under a consent: %ld", rt->method, rpath, status);
+		client_free(&r);
+	}
+	/* the consent is bob's: dev may not name it */
+	assert_int_equal(request3("GET", "/api/v1/records/bank.transaction", dev, hdr, NULL, NULL,
+				  &r),
+			 404);
+	client_free(&r);
+	/* a consent to an organisation: its agents read, others do not */
+	assert_int_equal(request("POST", "/api/v1/consents", w.alice_cookie, w.alice_csrf,
+				 "{\"grantee\":{\"kind\":\"org\",\"id\":\"ORG\"},\"purpose\":{\"dpv\":"
+				 "\"ServiceProvision\",\"text\":{\"fr\":\"x\",\"en\":\"x\"}},"
+				 "\"legal_basis\":\"consent\",\"scope\":{\"doctypes\":"
+				 "[\"bank.transaction\"],\"operations\":[\"read\"]}}",
+				 &r),
+			 400); /* no such organisation */
+	client_free(&r);
+	{
+		char org_id[CRYPT_ID_LEN], body[600];
+		struct person d;
+
+		person_of("dev", &d);
+		assert_int_equal(store_person_org_id(w.st, d.id, org_id), CMN_OK);
+		snprintf(body, sizeof(body),
+			 "{\"grantee\":{\"kind\":\"org\",\"id\":\"%s\"},\"purpose\":{\"dpv\":"
+			 "\"ServiceProvision\",\"text\":{\"fr\":\"x\",\"en\":\"x\"}},"
+			 "\"legal_basis\":\"consent\",\"scope\":{\"doctypes\":[\"bank.transaction\"],"
+			 "\"fields\":[\"amount\"],\"operations\":[\"read\"]}}",
+			 org_id);
+		assert_int_equal(request("POST", "/api/v1/consents", w.alice_cookie, w.alice_csrf,
+					 body, &r),
+				 201);
+		snprintf(to_org, sizeof(to_org), "%s",
+			 json_string_value(json_object_get(r.json, "id")));
+		client_free(&r);
+	}
+	snprintf(hdr, sizeof(hdr), "Commune-Consent: %s", to_org);
+	assert_int_equal(request3("GET", "/api/v1/records/bank.transaction", dev, hdr, NULL, NULL,
+				  &r),
+			 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
+	assert_null(strstr(r.body, MARK));
+	client_free(&r);
+	assert_int_equal(request3("GET", "/api/v1/records/bank.transaction", holder, hdr, NULL,
+				  NULL, &r),
+			 404);
+	client_free(&r);
+	/* alice sees who read: bob and dev, under their consents */
+	{
+		json_t *j = get_json("/api/v1/audit?action=data.read&actor=person:", w.alice_cookie,
+				     200);
+
+		assert_true(json_array_size(json_object_get(j, "items")) >= 2);
+		json_decref(j);
+	}
+	/* withdrawn: the very next read is refused */
+	snprintf(path, sizeof(path), "/api/v1/consents/%s/withdraw", to_bob);
+	assert_int_equal(request("POST", path, w.alice_cookie, w.alice_csrf, NULL, &r), 200);
+	client_free(&r);
+	snprintf(hdr, sizeof(hdr), "Commune-Consent: %s", to_bob);
+	assert_int_equal(request3("GET", "/api/v1/records/bank.transaction", w.bob_cookie, hdr, NULL,
+				  NULL, &r),
+			 403);
+	client_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -604,6 +746,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(owner_other_anonymous),
 		cmocka_unit_test(reads_are_audited_and_counted),
 		cmocka_unit_test(blocking),
+		cmocka_unit_test(person_and_org_grantees),
 		cmocka_unit_test(withdrawal_stops_the_next_request),
 	};
 	int failed;
