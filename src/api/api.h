@@ -186,6 +186,7 @@ extern const struct route api_consents_routes[];
 extern const struct route api_oauth_routes[];
 extern const struct route api_receipts_routes[];
 extern const struct route api_services_routes[];
+extern const struct route api_shares_routes[];
 
 /* api_static - serves a file of app->web_dir for a non-API GET; false
  * when there is no such file. */

@@ -17,31 +17,34 @@ static const struct {
 	const char *name;
 	const char *title;
 } problems[] = {
-	{CMN_ERR_NOMEM, 503, "out-of-memory", "The server is short of memory"},
-	{CMN_ERR_INVALID, 400, "invalid-request", "The request is not valid"},
-	{CMN_ERR_NOT_FOUND, 404, "not-found", "Not found"},
-	{CMN_ERR_EXISTS, 409, "already-exists", "It already exists"},
-	{CMN_ERR_CONFLICT, 409, "conflict", "The request conflicts with the current state"},
-	{CMN_ERR_PRECONDITION, 412, "precondition-failed", "The resource has changed"},
-	{CMN_ERR_UNAUTHENTICATED, 401, "unauthenticated", "Authentication is required"},
-	{CMN_ERR_FORBIDDEN, 403, "forbidden", "Not allowed"},
-	{CMN_ERR_TOO_LARGE, 413, "body-too-large", "The request body is too large"},
-	{CMN_ERR_RATE_LIMITED, 429, "rate-limited", "Too many attempts"},
-	{CMN_ERR_IO, 500, "io-error", "The server could not read or write its files"},
-	{CMN_ERR_STORE, 500, "store-error", "The store failed"},
-	{CMN_ERR_CRYPTO, 500, "crypto-error", "A cryptographic operation failed"},
-	{CMN_ERR_DISABLED, 403, "account-disabled", "This account is disabled"},
-	{CMN_ERR_UNSUPPORTED, 422, "unsupported", "This is valid but not supported"},
-	{CMN_ERR_INTERNAL, 500, "internal-error", "Internal error"},
-	{CMN_ERR_TIMEOUT, 408, "request-timeout", "The request took too long to arrive"},
-	{CMN_ERR_BUSY, 503, "server-busy", "The server is at capacity"},
-	{CMN_ERR_CSRF, 403, "csrf", "Missing or wrong X-CSRF-Token"},
-	{CMN_ERR_HEADERS_TOO_LARGE, 431, "headers-too-large", "The request headers are too large"},
-	{CMN_ERR_URI_TOO_LONG, 414, "uri-too-long", "The request target is too long"},
-	{CMN_ERR_METHOD, 405, "method-not-allowed", "This method is not allowed here"},
-	{CMN_ERR_MEDIA_TYPE, 415, "unsupported-media-type", "The body must be JSON"},
-	{CMN_ERR_CORRUPT, 500, "corrupt-data", "Stored data failed its integrity check"},
+#define PROBLEM(name) "urn:commune:problem:" name
+	{CMN_ERR_NOMEM, 503, PROBLEM("out-of-memory"), "The server is short of memory"},
+	{CMN_ERR_INVALID, 400, PROBLEM("invalid-request"), "The request is not valid"},
+	{CMN_ERR_NOT_FOUND, 404, PROBLEM("not-found"), "Not found"},
+	{CMN_ERR_EXISTS, 409, PROBLEM("already-exists"), "It already exists"},
+	{CMN_ERR_CONFLICT, 409, PROBLEM("conflict"), "The request conflicts with the current state"},
+	{CMN_ERR_PRECONDITION, 412, PROBLEM("precondition-failed"), "The resource has changed"},
+	{CMN_ERR_UNAUTHENTICATED, 401, PROBLEM("unauthenticated"), "Authentication is required"},
+	{CMN_ERR_FORBIDDEN, 403, PROBLEM("forbidden"), "Not allowed"},
+	{CMN_ERR_TOO_LARGE, 413, PROBLEM("body-too-large"), "The request body is too large"},
+	{CMN_ERR_RATE_LIMITED, 429, PROBLEM("rate-limited"), "Too many attempts"},
+	{CMN_ERR_IO, 500, PROBLEM("io-error"), "The server could not read or write its files"},
+	{CMN_ERR_STORE, 500, PROBLEM("store-error"), "The store failed"},
+	{CMN_ERR_CRYPTO, 500, PROBLEM("crypto-error"), "A cryptographic operation failed"},
+	{CMN_ERR_DISABLED, 403, PROBLEM("account-disabled"), "This account is disabled"},
+	{CMN_ERR_UNSUPPORTED, 422, PROBLEM("unsupported"), "This is valid but not supported"},
+	{CMN_ERR_INTERNAL, 500, PROBLEM("internal-error"), "Internal error"},
+	{CMN_ERR_TIMEOUT, 408, PROBLEM("request-timeout"), "The request took too long to arrive"},
+	{CMN_ERR_BUSY, 503, PROBLEM("server-busy"), "The server is at capacity"},
+	{CMN_ERR_CSRF, 403, PROBLEM("csrf"), "Missing or wrong X-CSRF-Token"},
+	{CMN_ERR_HEADERS_TOO_LARGE, 431, PROBLEM("headers-too-large"), "The request headers are too large"},
+	{CMN_ERR_URI_TOO_LONG, 414, PROBLEM("uri-too-long"), "The request target is too long"},
+	{CMN_ERR_METHOD, 405, PROBLEM("method-not-allowed"), "This method is not allowed here"},
+	{CMN_ERR_MEDIA_TYPE, 415, PROBLEM("unsupported-media-type"), "The body must be JSON"},
+	{CMN_ERR_CORRUPT, 500, PROBLEM("corrupt-data"), "Stored data failed its integrity check"},
+	{CMN_ERR_GONE, 410, PROBLEM("gone"), "It is gone"},
 };
+#undef PROBLEM
 
 static int find(enum cmn_rc rc)
 {
@@ -60,20 +63,9 @@ int api_problem_status(enum cmn_rc rc)
 
 const char *api_problem_type(enum cmn_rc rc)
 {
-	static const char *const types[] = {
-#define T(name) "urn:commune:problem:" name
-		T("out-of-memory"), T("invalid-request"), T("not-found"), T("already-exists"),
-		T("conflict"), T("precondition-failed"), T("unauthenticated"), T("forbidden"),
-		T("body-too-large"), T("rate-limited"), T("io-error"), T("store-error"),
-		T("crypto-error"), T("account-disabled"), T("unsupported"), T("internal-error"),
-		T("request-timeout"), T("server-busy"), T("csrf"), T("headers-too-large"),
-		T("uri-too-long"), T("method-not-allowed"), T("unsupported-media-type"),
-		T("corrupt-data"),
-#undef T
-	};
 	int i = find(rc);
 
-	return i < 0 ? "urn:commune:problem:internal-error" : types[i];
+	return i < 0 ? "urn:commune:problem:internal-error" : problems[i].name;
 }
 
 enum cmn_rc api_problem(struct api_ctx *ctx, enum cmn_rc rc, const char *detail, json_t *extra)

@@ -30,7 +30,7 @@ static const struct route *const tables[] = {
 	api_health_routes,  api_auth_routes,     api_tokens_routes, api_persons_routes,
 	api_doctypes_routes, api_records_routes, api_audit_routes, api_files_routes, api_series_routes, api_imports_routes,
 	api_devspace_routes, api_consents_routes, api_oauth_routes, api_receipts_routes,
-	api_services_routes,
+	api_services_routes, api_shares_routes,
 	NULL,
 };
 
@@ -399,6 +399,23 @@ static enum cmn_rc act_under_consent(struct api_ctx *ctx, const char *grant_id)
 		return api_problem(ctx, rc, "no such consent given to you", NULL);
 	if (rc != CMN_OK)
 		return rc;
+	if (g.share) {
+		/* a share that ended is gone, and one with a passcode opens only
+		 * to a session that gave it (POST /api/v1/shares/{id}/unlock) */
+		enum grant_status st = grant_effective_status(&g, now);
+
+		if (st == GRANT_WITHDRAWN || st == GRANT_EXPIRED)
+			return api_problem(ctx, CMN_ERR_GONE,
+					   st == GRANT_EXPIRED ? "this share has expired"
+							       : "this share was revoked",
+					   NULL);
+		if (g.passcode &&
+		    !(ctx->session_hash[0] && store_share_unlocked(s, g.id, ctx->session_hash, now)))
+			return api_problem(ctx, CMN_ERR_FORBIDDEN,
+					   "this share opens with its passcode (POST"
+					   " /api/v1/shares/{id}/unlock)",
+					   json_pack("{s:s}", "consent", g.id));
+	}
 	snprintf(ctx->grantee, sizeof(ctx->grantee), "person:%s", ctx->person.id);
 	snprintf(ctx->actor, sizeof(ctx->actor), "person:%s/grant:%s", ctx->person.id, g.id);
 	ctx->client_id[0] = '\0';

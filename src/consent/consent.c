@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "store/store_oauth.h"
@@ -70,9 +72,11 @@ static json_t *resolve_grantee(struct store *s, const json_t *g, const struct pe
 
 /* ---- new grants ----------------------------------------------------------- */
 
-enum cmn_rc consent_grant_new(struct store *s, const struct registry *reg, const struct person *p,
-			      const json_t *terms, const char *status, const char *actor,
-			      char *err, size_t n, struct grant_row *out)
+/* grant_new - consent_grant_new, with share (or NULL) kept in the stored
+ * grant as its member "share". */
+static enum cmn_rc grant_new(struct store *s, const struct registry *reg, const struct person *p,
+			     const json_t *terms, const json_t *share, const char *status,
+			     const char *actor, char *err, size_t n, struct grant_row *out)
 {
 	const json_t *doctypes = json_object_get(json_object_get(terms, "scope"), "doctypes");
 	json_t *body, *grantee, *v;
@@ -96,6 +100,8 @@ enum cmn_rc consent_grant_new(struct store *s, const struct registry *reg, const
 		return CMN_ERR_NOMEM;
 	}
 	json_object_set_new(body, "grantee", grantee);
+	if (share)
+		json_object_set(body, "share", (json_t *)share);
 	/* times are kept as given; the row keeps them in ms for the store */
 	if (json_is_string(json_object_get(terms, "valid_from"))) {
 		time_parse(json_string_value(json_object_get(terms, "valid_from")), true, &from);
@@ -122,6 +128,48 @@ enum cmn_rc consent_grant_new(struct store *s, const struct registry *reg, const
 	rc = store_grant_add(s, out, actor);
 	if (rc != CMN_OK)
 		grant_row_release(out);
+	return rc;
+}
+
+enum cmn_rc consent_grant_new(struct store *s, const struct registry *reg, const struct person *p,
+			      const json_t *terms, const char *status, const char *actor,
+			      char *err, size_t n, struct grant_row *out)
+{
+	return grant_new(s, reg, p, terms, NULL, status, actor, err, n, out);
+}
+
+enum cmn_rc consent_share_new(struct store *s, const struct registry *reg, const struct person *p,
+			      const json_t *terms, const char *passcode, const char *actor,
+			      char *err, size_t n, struct grant_row *out)
+{
+	char hash[CRYPT_PWHASH_LEN];
+	json_t *share = json_object();
+	enum cmn_rc rc = share ? CMN_OK : CMN_ERR_NOMEM;
+
+	if (rc == CMN_OK && passcode) {
+		rc = crypt_password_hash(passcode, hash);
+		if (rc == CMN_OK)
+			json_object_set_new(share, "passcode", json_string(hash));
+		sodium_memzero(hash, sizeof(hash));
+	}
+	if (rc == CMN_OK)
+		rc = grant_new(s, reg, p, terms, share, "given", actor, err, n, out);
+	json_decref(share);
+	return rc;
+}
+
+enum cmn_rc consent_share_open(struct store *s, const char *grant_id, const char *passcode)
+{
+	struct grant_row row;
+	enum cmn_rc rc = store_grant_get(s, grant_id, &row);
+	json_t *o = rc == CMN_OK ? json_loads(row.body, 0, NULL) : NULL;
+	const char *hash = json_string_value(
+		json_object_get(json_object_get(o, "share"), "passcode"));
+
+	if (rc == CMN_OK)
+		rc = hash ? crypt_password_verify(hash, passcode) : CMN_ERR_INVALID;
+	json_decref(o);
+	grant_row_release(&row);
 	return rc;
 }
 
@@ -174,6 +222,9 @@ json_t *consent_grant_view(struct store *s, const struct grant_row *row, int64_t
 	    store_grant_history(s, row->id, history_item, history) != CMN_OK)
 		goto fail;
 	json_object_set_new(o, "status", json_string(grant_status_name(grant_effective_status(&g, now))));
+	if (json_is_object(json_object_get(o, "share")))
+		/* the passcode's hash stays in the store: only whether there is one */
+		json_object_set_new(json_object_get(o, "share"), "passcode", json_boolean(g.passcode));
 	json_object_set_new(o, "history", history);
 	history = NULL;
 	json_object_set_new(o, "uses", json_integer(row->uses));

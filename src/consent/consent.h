@@ -22,6 +22,18 @@ enum cmn_rc consent_grant_new(struct store *s, const struct registry *reg, const
 			      const json_t *terms, const char *status, const char *actor,
 			      char *err, size_t n, struct grant_row *out);
 
+/* consent_share_new - a grant made as a share (src/api/api_shares.c):
+ * given at once, marked "share" in the store, with the Argon2id hash of
+ * passcode when there is one (NULL: none). As consent_grant_new. */
+enum cmn_rc consent_share_new(struct store *s, const struct registry *reg, const struct person *p,
+			      const json_t *terms, const char *passcode, const char *actor,
+			      char *err, size_t n, struct grant_row *out);
+
+/* consent_share_open - whether passcode is the one of share grant_id:
+ * CMN_OK, CMN_ERR_UNAUTHENTICATED when wrong, CMN_ERR_INVALID when the
+ * share has none. */
+enum cmn_rc consent_share_open(struct store *s, const char *grant_id, const char *passcode);
+
 /* consent_grant_view - the JSON a person (or the grantee) sees of a grant:
  * its terms, status at now (expired when past), history, use counts and,
  * for a service, who runs it and whether it is blocked. NULL on failure. */

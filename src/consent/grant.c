@@ -325,6 +325,8 @@ enum cmn_rc grant_read(const json_t *stored, struct grant *g)
 	if (!grant_status_parse(json_string_value(json_object_get(stored, "status")), &g->status) ||
 	    g->status == GRANT_EXPIRED)
 		return CMN_ERR_INVALID;
+	g->share = json_is_object(json_object_get(stored, "share"));
+	g->passcode = json_is_string(json_object_get(json_object_get(stored, "share"), "passcode"));
 	time_or(stored, "valid_from", INT64_MIN, &g->valid_from);
 	time_or(stored, "valid_until", INT64_MAX, &g->valid_until);
 	time_or(scope, "from", INT64_MIN, &g->data_from);

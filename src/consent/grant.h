@@ -66,6 +66,8 @@ struct grant {
 	int64_t valid_from, valid_until;  /* ms; valid_until INT64_MAX when open */
 	int64_t data_from, data_to;       /* the data's times [from, to); INT64_MIN/MAX when open */
 	unsigned ops;                     /* enum grant_op bits */
+	bool share;                       /* made as a share (api_shares.c) */
+	bool passcode;                    /* a share opened with a passcode */
 	size_t ndoctypes;
 	size_t nfields;                   /* 0: every field of the doctypes */
 	char doctypes[GRANT_MAX_DOCTYPES][CMN_DOCTYPE_NAME_MAX + 1];

@@ -31,6 +31,7 @@ const char *cmn_strerror(enum cmn_rc rc)
 	case CMN_ERR_METHOD: return "method not allowed";
 	case CMN_ERR_MEDIA_TYPE: return "unsupported media type";
 	case CMN_ERR_CORRUPT: return "stored data is corrupt";
+	case CMN_ERR_GONE: return "gone";
 	}
 	return "unknown error";
 }

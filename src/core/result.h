@@ -34,6 +34,7 @@ enum cmn_rc {
 	CMN_ERR_METHOD = 22,       /* the path exists but not with this method */
 	CMN_ERR_MEDIA_TYPE = 23,   /* the request body has the wrong content type */
 	CMN_ERR_CORRUPT = 24,      /* stored data failed its checksum or its structure */
+	CMN_ERR_GONE = 25,         /* it existed and is gone for good (an ended share) */
 };
 
 /* cmn_strerror - a short English description of rc; never NULL. */

@@ -104,6 +104,15 @@ enum cmn_rc store_grant_each(struct store *s, const char *person_id, const char 
 			     const char *grantee_id,
 			     enum cmn_rc (*fn)(const struct grant_row *row, void *ctx), void *ctx);
 
+/* store_share_unlock - the share grant_id is open to the session
+ * session_hash until then (ms): its passcode was given. */
+enum cmn_rc store_share_unlock(struct store *s, const char *grant_id, const char *session_hash,
+			       int64_t until);
+
+/* store_share_unlocked - whether it is open to that session at now. */
+bool store_share_unlocked(struct store *s, const char *grant_id, const char *session_hash,
+			  int64_t now);
+
 /* store_grant_used - counts n more requests served under a grant, the
  * latest at last (ms). */
 enum cmn_rc store_grant_used(struct store *s, const char *id, int64_t n, int64_t last);

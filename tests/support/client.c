@@ -71,6 +71,8 @@ int client_request(const char *base, const char *method, const char *path,
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	else
+		fprintf(stderr, "client: %s %s: %s\n", method, path, curl_easy_strerror(rc));
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
 	if (!r->body)

@@ -193,6 +193,18 @@ int test_server_stop(struct test_server *s, bool remove_dir)
 			ret = WEXITSTATUS(status);
 		s->pid = 0;
 	}
+	if (ret != 0 && s->dir[0]) {
+		/* a server that died or failed to stop: its last words */
+		char cmd[400];
+
+		fprintf(stderr, "server: %s %d; the end of its log:\n",
+			WIFSIGNALED(status) ? "killed by signal" : "exit status",
+			WIFSIGNALED(status) ? WTERMSIG(status) : ret);
+		snprintf(cmd, sizeof(cmd), "grep -v '\"type\":\"access\"' '%s/server.log' | tail -40 >&2",
+			 s->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "(no log)\n");
+	}
 	if (remove_dir && s->dir[0]) {
 		char cmd[400];
 

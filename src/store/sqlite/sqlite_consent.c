@@ -399,6 +399,41 @@ enum cmn_rc store_grant_each(struct store *s, const char *person_id, const char 
 	return rc;
 }
 
+enum cmn_rc store_share_unlock(struct store *s, const char *grant_id, const char *session_hash,
+			       int64_t until)
+{
+	static const char q[] = "INSERT INTO share_unlocks(grant_id, session_hash, until)"
+				" VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET until = excluded.until";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, grant_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, session_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, until);
+	return conn_step_done(c, st);
+}
+
+bool store_share_unlocked(struct store *s, const char *grant_id, const char *session_hash,
+			  int64_t now)
+{
+	static const char q[] = "SELECT 1 FROM share_unlocks WHERE grant_id = ? AND session_hash = ?"
+				" AND until > ?";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	bool open;
+
+	if (!c || !(st = conn_stmt(c, q)))
+		return false;
+	sqlite3_bind_text(st, 1, grant_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, session_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	open = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return open;
+}
+
 enum cmn_rc store_grant_used(struct store *s, const char *id, int64_t n, int64_t last)
 {
 	static const char q[] = "UPDATE grants SET uses = uses + ?3,"

@@ -80,6 +80,11 @@ static const char *const platform_migrations[] = {
 	"  created INTEGER NOT NULL);"
 	"CREATE INDEX oauth_tokens_grant ON oauth_tokens(grant_id);"
 	"CREATE INDEX oauth_tokens_family ON oauth_tokens(family);",
+	/* 3: shares opened with their passcode, per session */
+	"CREATE TABLE share_unlocks ("
+	"  grant_id TEXT NOT NULL REFERENCES grants(id) ON DELETE CASCADE,"
+	"  session_hash TEXT NOT NULL, until INTEGER NOT NULL,"
+	"  PRIMARY KEY (grant_id, session_hash)) WITHOUT ROWID;",
 };
 
 static enum cmn_rc mkdir_p(const char *dir)

@@ -1,0 +1,230 @@
+/*
+ * api_shares.c - shares: a person shows a selection of their data (some
+ * doctypes, fields, a period) to a named person (a social worker, say) or
+ * to an organisation's agents, until a date, optionally behind a passcode.
+ * A share is a consent (src/consent/) marked as a share: the grantee reads
+ * it naming it in Commune-Consent (router.c), checked and traced as any
+ * read under a consent; an ended share is 410 Gone to them; a passcode is
+ * given once per session (unlock), rate-limited. The inbox lists the
+ * shares addressed to the caller or to their organisation.
+ */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "consent/consent.h"
+#include "core/timeutil.h"
+
+#define SHARE_MAX_DAYS 366                /* a share ends within a year */
+#define SHARE_UNLOCK_MS (12 * 3600 * 1000) /* a passcode opens a share for a session */
+#define SHARE_UNLOCK_TRIES 5              /* wrong passcodes before a pause */
+#define SHARE_UNLOCK_WINDOW_S 900         /* the pause, and the window counted */
+
+/* terms_of - the consent terms of a share's body. */
+static json_t *terms_of(const json_t *b)
+{
+	json_t *scope = json_pack("{s:O, s:[s]}", "doctypes", json_object_get(b, "doctypes"),
+				  "operations", "read");
+	const char *keep[] = {"fields", "from", "to"};
+	json_t *purpose = json_object_get(b, "purpose");
+
+	for (size_t i = 0; scope && i < sizeof(keep) / sizeof(*keep); i++)
+		if (json_object_get(b, keep[i]))
+			json_object_set(scope, keep[i], json_object_get(b, keep[i]));
+	return json_pack("{s:O, s:{s:s, s:O}, s:s, s:o, s:O}", "grantee", json_object_get(b, "with"),
+			 "purpose", "dpv", "ServiceProvision", "text", purpose, "legal_basis",
+			 "consent", "scope", scope, "valid_until", json_object_get(b, "until"));
+}
+
+/* POST /api/v1/shares */
+static enum cmn_rc create(struct api_ctx *ctx)
+{
+	const char *until = json_string_value(json_object_get(ctx->body, "until"));
+	const char *passcode = json_string_value(json_object_get(ctx->body, "passcode"));
+	struct grant_row row;
+	int64_t end, now = time_now_ms();
+	char err[300];
+	json_t *terms, *v;
+	enum cmn_rc rc;
+
+	if (time_parse(until, true, &end) != CMN_OK || end <= now ||
+	    end > now + (int64_t)SHARE_MAX_DAYS * 86400 * 1000)
+		return api_problem(ctx, CMN_ERR_INVALID,
+				   "/until: a date or date-time to come, within a year", NULL);
+	if (!(terms = terms_of(ctx->body)))
+		return CMN_ERR_NOMEM;
+	rc = consent_share_new(ctx->app->store, ctx->app->registry, &ctx->person, terms, passcode,
+			       ctx->actor, err, sizeof(err), &row);
+	json_decref(terms);
+	if (rc == CMN_ERR_INVALID)
+		return api_problem(ctx, rc, err, NULL);
+	if (rc != CMN_OK)
+		return rc;
+	{
+		char object[64];
+
+		snprintf(object, sizeof(object), "share/%s", row.id);
+		api_audit(ctx, "share.create", object, NULL);
+	}
+	v = consent_grant_view(ctx->app->store, &row, now);
+	grant_row_release(&row);
+	return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
+}
+
+struct listing {
+	struct store *s;
+	json_t *items;
+	int64_t now;
+};
+
+static enum cmn_rc add_share(const struct grant_row *row, void *lv)
+{
+	struct listing *l = lv;
+	json_t *v;
+
+	if (!strstr(row->body, "\"share\":"))
+		return CMN_OK;
+	v = consent_grant_view(l->s, row, l->now);
+	if (!v || !json_is_object(json_object_get(v, "share"))) {
+		json_decref(v);
+		return v ? CMN_OK : CMN_ERR_NOMEM;
+	}
+	return json_array_append_new(l->items, v) ? CMN_ERR_NOMEM : CMN_OK;
+}
+
+/* GET /api/v1/shares - the shares I made, newest first. */
+static enum cmn_rc list(struct api_ctx *ctx)
+{
+	struct listing l = {ctx->app->store, json_array(), time_now_ms()};
+	enum cmn_rc rc;
+
+	api_access_sync(ctx);
+	rc = l.items ? store_grant_each(l.s, ctx->person.id, NULL, NULL, add_share, &l)
+		     : CMN_ERR_NOMEM;
+	if (rc != CMN_OK) {
+		json_decref(l.items);
+		return rc;
+	}
+	return api_json(ctx, 200, json_pack("{s:o}", "items", l.items));
+}
+
+/* GET /api/v1/inbox - the shares addressed to me or to my organisation. */
+static enum cmn_rc inbox(struct api_ctx *ctx)
+{
+	struct listing l = {ctx->app->store, json_array(), time_now_ms()};
+	char org_id[CRYPT_ID_LEN] = "";
+	enum cmn_rc rc = l.items ? store_grant_each(l.s, NULL, "person", ctx->person.id, add_share,
+						    &l)
+				 : CMN_ERR_NOMEM;
+
+	if (rc == CMN_OK)
+		rc = store_person_org_id(l.s, ctx->person.id, org_id);
+	if (rc == CMN_OK && org_id[0])
+		rc = store_grant_each(l.s, NULL, "org", org_id, add_share, &l);
+	if (rc != CMN_OK) {
+		json_decref(l.items);
+		return rc;
+	}
+	return api_json(ctx, 200, json_pack("{s:o}", "items", l.items));
+}
+
+/* DELETE /api/v1/shares/{id} - revoked at once: the next view is 410. */
+static enum cmn_rc revoke(struct api_ctx *ctx)
+{
+	enum cmn_rc rc = consent_withdraw(ctx->app->store, ctx->person.id, ctx->params[0],
+					  ctx->actor);
+	char object[64];
+
+	if (rc == CMN_ERR_NOT_FOUND)
+		return api_problem(ctx, rc, "no such share of yours", NULL);
+	if (rc == CMN_ERR_CONFLICT)
+		return api_problem(ctx, rc, "this share has ended already", NULL);
+	if (rc != CMN_OK)
+		return rc;
+	snprintf(object, sizeof(object), "share/%.40s", ctx->params[0]);
+	api_audit(ctx, "share.revoke", object, NULL);
+	api_empty(ctx, 204);
+	return CMN_OK;
+}
+
+/* POST /api/v1/shares/{id}/unlock {"passcode"} - by the grantee, with a
+ * session: the share opens to this session. Wrong passcodes are counted
+ * per share and person: SHARE_UNLOCK_TRIES, then 429 for a while. */
+static enum cmn_rc unlock(struct api_ctx *ctx)
+{
+	const char *passcode = json_string_value(json_object_get(ctx->body, "passcode"));
+	struct grant g;
+	char key[128], org_id[CRYPT_ID_LEN] = "";
+	int64_t now = time_now_ms();
+	unsigned wait_s = 0;
+	enum cmn_rc rc = consent_load(ctx->app->store, ctx->params[0], &g);
+
+	if (rc == CMN_OK)
+		rc = store_person_org_id(ctx->app->store, ctx->person.id, org_id);
+	if (rc == CMN_OK &&
+	    !(g.share && ((strcmp(g.grantee_kind, "person") == 0 &&
+			   strcmp(g.grantee_id, ctx->person.id) == 0) ||
+			  (strcmp(g.grantee_kind, "org") == 0 && org_id[0] &&
+			   strcmp(g.grantee_id, org_id) == 0))))
+		rc = CMN_ERR_NOT_FOUND;
+	if (rc == CMN_ERR_NOT_FOUND)
+		return api_problem(ctx, rc, "no such share addressed to you", NULL);
+	if (rc != CMN_OK)
+		return rc;
+	if (grant_effective_status(&g, now) != GRANT_GIVEN)
+		return api_problem(ctx, CMN_ERR_GONE, "this share has ended", NULL);
+	if (!g.passcode)
+		return api_problem(ctx, CMN_ERR_CONFLICT, "this share has no passcode", NULL);
+	snprintf(key, sizeof(key), "share:%s:%s", g.id, ctx->person.id);
+	if (ratelimit_check(ctx->app->limits, key, SHARE_UNLOCK_TRIES, SHARE_UNLOCK_WINDOW_S, now,
+			    &wait_s) != CMN_OK) {
+		char retry[16];
+
+		snprintf(retry, sizeof(retry), "%u", wait_s ? wait_s : 1);
+		http_set_header(ctx->res, "Retry-After", retry);
+		return api_problem(ctx, CMN_ERR_RATE_LIMITED, "too many wrong passcodes: wait", NULL);
+	}
+	rc = consent_share_open(ctx->app->store, g.id, passcode);
+	if (rc == CMN_ERR_UNAUTHENTICATED) {
+		ratelimit_fail(ctx->app->limits, key, SHARE_UNLOCK_WINDOW_S, now);
+		return api_problem(ctx, CMN_ERR_FORBIDDEN, "wrong passcode", NULL);
+	}
+	if (rc != CMN_OK)
+		return rc;
+	ratelimit_clear(ctx->app->limits, key);
+	rc = store_share_unlock(ctx->app->store, g.id, ctx->session_hash,
+				now + SHARE_UNLOCK_MS < g.valid_until ? now + SHARE_UNLOCK_MS
+								      : g.valid_until);
+	if (rc == CMN_OK)
+		api_empty(ctx, 204);
+	return rc;
+}
+
+#define SHARE_SCHEMA                                                                          \
+	"{\"type\": \"object\", \"required\": [\"with\", \"doctypes\", \"until\", \"purpose\"],"  \
+	" \"additionalProperties\": false, \"properties\": {"                                  \
+	" \"with\": {\"type\": \"object\"},"                                                    \
+	" \"doctypes\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}},"              \
+	" \"fields\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}},"                \
+	" \"from\": {\"type\": \"string\"}, \"to\": {\"type\": \"string\"},"                    \
+	" \"until\": {\"type\": \"string\"},"                                                   \
+	" \"purpose\": {\"type\": \"object\"},"                                                 \
+	" \"passcode\": {\"type\": \"string\", \"minLength\": 6, \"maxLength\": 128}}}"
+#define UNLOCK_SCHEMA                                                                         \
+	"{\"type\": \"object\", \"required\": [\"passcode\"], \"additionalProperties\": false," \
+	" \"properties\": {\"passcode\": {\"type\": \"string\", \"maxLength\": 128}}}"
+
+const struct route api_shares_routes[] = {
+	{"POST", "/api/v1/shares", create, AUTH_SESSION, SHARE_SCHEMA,
+	 "Share a selection of my data with a person or an organisation", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/shares", list, AUTH_PERSON, NULL, "The shares I made", GRANT_ROUTE_NONE},
+	{"DELETE", "/api/v1/shares/{id}", revoke, AUTH_PERSON, NULL,
+	 "Revoke a share: the next view is 410", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/shares/{id}/unlock", unlock, AUTH_SESSION, UNLOCK_SCHEMA,
+	 "Open a share addressed to me with its passcode, for this session", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/inbox", inbox, AUTH_PERSON, NULL,
+	 "The shares addressed to me or to my organisation", GRANT_ROUTE_NONE},
+	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
+};

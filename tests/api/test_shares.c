@@ -1,0 +1,329 @@
+/*
+ * test_shares.c - issue 7's share scenario on a real server: alice shares
+ * three months of bank transactions and allowances with sophie, a social
+ * worker, behind a passcode. Sophie sees exactly that (no other record,
+ * no other field); a wrong passcode is refused and, repeated, rate-limited;
+ * the share ends (410 Gone after its date); a revocation is immediate; and
+ * alice's audit chain shows each of sophie's views. Every route of the
+ * server is also called by sophie under the share: reads only, no leak.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "api/api.h"
+#include "client.h"
+#include "server.h"
+
+#define MARK "MARK-outside-" /* in what the share does not cover */
+
+static const char *bin;
+static struct test_server srv;
+static char alice[300], alice_csrf[200], sophie[300], sophie_csrf[200];
+
+static long call(const char *method, const char *path, const char *cookie, const char *csrf,
+		 const char *extra, const char *body, struct resp *r)
+{
+	const char *headers[5] = {0};
+	size_t n = 0;
+
+	headers[n++] = cookie;
+	if (csrf)
+		headers[n++] = csrf;
+	if (extra)
+		headers[n++] = extra;
+	if (body)
+		headers[n++] = "Content-Type: application/json";
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(client_request(srv.base, method, path, headers, body,
+					body ? strlen(body) : 0, r),
+			 0);
+	return r->status;
+}
+
+static void add(const char *doctype, const char *json)
+{
+	char path[128];
+	struct resp r;
+
+	snprintf(path, sizeof(path), "/api/v1/records/%s", doctype);
+	if (call("POST", path, alice, alice_csrf, NULL, json, &r) != 201)
+		fail_msg("%s: %ld %s", doctype, r.status, r.body);
+	client_free(&r);
+}
+
+/* share - alice's share with sophie until until; its id into id. */
+static void share(const char *until, char id[64])
+{
+	char body[1024];
+	struct resp r;
+
+	snprintf(body, sizeof(body),
+		 "{\"with\":{\"kind\":\"person\",\"handle\":\"sophie\"},"
+		 "\"doctypes\":[\"bank.transaction\",\"social.allowance\"],"
+		 "\"fields\":[\"date\",\"amount\",\"label\",\"period_start\",\"kind\"],"
+		 "\"from\":\"2025-01-01\",\"to\":\"2025-04-01\",\"until\":\"%s\","
+		 "\"purpose\":{\"fr\":\"Étudier mes droits au CCAS\",\"en\":\"Study my rights\"},"
+		 "\"passcode\":\"418-902-77\"}",
+		 until);
+	if (call("POST", "/api/v1/shares", alice, alice_csrf, NULL, body, &r) != 201)
+		fail_msg("share: %ld %s", r.status, r.body);
+	assert_true(json_is_true(json_object_get(json_object_get(r.json, "share"), "passcode")));
+	assert_null(strstr(r.body, "argon2")); /* the hash never leaves the store */
+	snprintf(id, 64, "%s", json_string_value(json_object_get(r.json, "id")));
+	client_free(&r);
+}
+
+static void in_days(int days, char out[32])
+{
+	time_t t = time(NULL) + (time_t)days * 86400;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int up(void **state)
+{
+	char out[256];
+
+	(void)state;
+	if (!test_data_dir(&srv, bin) ||
+	    !test_add_user(&srv, "alice", "resident", "pw-alice-correct-horse") ||
+	    test_cli(&srv, NULL, out, sizeof(out), "org", "add", "CCAS", "--kind", "city", NULL) !=
+		    0 ||
+	    test_cli(&srv, "pw-sophie-correct-horse\n", out, sizeof(out), "user", "add", "sophie",
+		     "--role", "professional", "--org", "CCAS", NULL) != 0 ||
+	    !test_server_start(&srv, NULL) ||
+	    client_login(srv.base, "alice", "pw-alice-correct-horse", alice, sizeof(alice),
+			 alice_csrf, sizeof(alice_csrf)) != 0 ||
+	    client_login(srv.base, "sophie", "pw-sophie-correct-horse", sophie, sizeof(sophie),
+			 sophie_csrf, sizeof(sophie_csrf)) != 0)
+		return -1;
+	add("bank.transaction", "{\"date\":\"2025-01-15\",\"amount\":-42.1,\"currency\":\"EUR\","
+				"\"label\":\"Loyer partiel\",\"account\":\"" MARK "account\"}");
+	add("bank.transaction", "{\"date\":\"2025-03-10\",\"amount\":610.0,\"currency\":\"EUR\","
+				"\"label\":\"Salaire\",\"counterparty\":\"" MARK "counterparty\"}");
+	add("bank.transaction", "{\"date\":\"2025-05-01\",\"amount\":-9.9,\"currency\":\"EUR\","
+				"\"label\":\"" MARK "may\"}");
+	add("social.allowance", "{\"period_start\":\"2025-02-01\",\"kind\":\"apl\",\"amount\":212.5,"
+				"\"payer\":\"caf\",\"reference\":\"" MARK "reference\"}");
+	add("social.allowance", "{\"period_start\":\"2024-12-01\",\"kind\":\"apl\",\"amount\":212.5,"
+				"\"payer\":\"caf\",\"reference\":\"" MARK "december\"}");
+	add("mobility.trip", "{\"start\":\"2025-02-01T08:00:00Z\",\"end\":\"2025-02-01T08:20:00Z\","
+			     "\"mode\":\"bike\"}");
+	return 0;
+}
+
+static int down(void **state)
+{
+	(void)state;
+	return test_server_stop(&srv, true) == 0 ? 0 : -1;
+}
+
+/* the scenario of the issue, step by step */
+static void share_with_a_social_worker(void **state)
+{
+	char id[64], until[32], hdr[120], path[200];
+	struct resp r;
+	int views = 0;
+
+	(void)state;
+	in_days(30, until);
+	share(until, id);
+	snprintf(hdr, sizeof(hdr), "Commune-Consent: %s", id);
+	/* in sophie's inbox */
+	assert_int_equal(call("GET", "/api/v1/inbox", sophie, NULL, NULL, NULL, &r), 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+	client_free(&r);
+	/* closed until the passcode is given */
+	assert_int_equal(call("GET", "/api/v1/records/bank.transaction", sophie, NULL, hdr, NULL,
+			      &r),
+			 403);
+	client_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/shares/%s/unlock", id);
+	assert_int_equal(call("POST", path, sophie, sophie_csrf, NULL, "{\"passcode\":\"000000\"}",
+			      &r),
+			 403);
+	client_free(&r);
+	assert_int_equal(call("POST", path, sophie, sophie_csrf, NULL,
+			      "{\"passcode\":\"418-902-77\"}", &r),
+			 204);
+	client_free(&r);
+	/* exactly what was shared: two transactions and one allowance, five fields */
+	assert_int_equal(call("GET", "/api/v1/records/bank.transaction", sophie, NULL, hdr, NULL,
+			      &r),
+			 200);
+	views++;
+	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
+	assert_null(strstr(r.body, MARK));
+	assert_null(strstr(r.body, "currency"));
+	client_free(&r);
+	assert_int_equal(call("GET", "/api/v1/records/social.allowance", sophie, NULL, hdr, NULL,
+			      &r),
+			 200);
+	views++;
+	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+	assert_null(strstr(r.body, MARK));
+	client_free(&r);
+	assert_int_equal(call("GET", "/api/v1/records/mobility.trip", sophie, NULL, hdr, NULL, &r),
+			 403);
+	client_free(&r);
+	/* every route, sophie under the share: reads at most, nothing else */
+	{
+		size_t n;
+		const struct route *routes = api_routes(&n);
+
+		for (size_t i = 0; i < n; i++) {
+			const struct route *rt = &routes[i];
+			char rpath[512];
+			const char *p = rt->pattern;
+			size_t o = 0;
+			long status;
+
+			while (*p && o + 70 < sizeof(rpath)) {
+				if (*p == '{') {
+					o += (size_t)snprintf(rpath + o, sizeof(rpath) - o, "%s",
+							      strncmp(p, "{doctype}", 9) == 0
+								      ? "bank.transaction"
+								      : id);
+					p = strchr(p, '}') + 1;
+				} else {
+					rpath[o++] = *p++;
+				}
+			}
+			rpath[o] = '\0';
+			status = call(rt->method, rpath, sophie, sophie_csrf, hdr,
+				      strcmp(rt->method, "GET") && strcmp(rt->method, "DELETE") ? "{}"
+												 : NULL,
+				      &r);
+			if (r.body && strstr(r.body, MARK))
+				fail_msg("%s %s by sophie under the share: leaked %.300s", rt->method,
+					 rpath, r.body);
+			if (rt->auth != AUTH_NONE &&
+			    (rt->grant == GRANT_ROUTE_NONE || strcmp(rt->method, "GET") != 0) &&
+			    status != 401 && status != 403)
+				fail_msg("%s %s by sophie under the share: %ld", rt->method, rpath,
+					 status);
+			if (status == 200 && strcmp(rt->method, "GET") == 0 &&
+			    rt->grant != GRANT_ROUTE_NONE)
+				views++; /* a read under the share: in the owner's chain */
+			client_free(&r);
+		}
+	}
+	/* alice's chain shows each of sophie's views, and the share counts them */
+	assert_int_equal(call("GET", "/api/v1/audit?action=data.read&limit=1000", alice, NULL, NULL,
+			      NULL, &r),
+			 200);
+	{
+		size_t i, seen = 0;
+		json_t *v;
+
+		json_array_foreach(json_object_get(r.json, "items"), i, v) {
+			assert_non_null(strstr(json_string_value(json_object_get(v, "actor")),
+					       "person:"));
+			seen += json_array_size(
+				json_object_get(json_object_get(v, "detail"), "reads"));
+		}
+		assert_int_equal(seen, (size_t)views);
+	}
+	client_free(&r);
+	assert_int_equal(call("GET", "/api/v1/shares", alice, NULL, NULL, NULL, &r), 200);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(
+				 json_object_get(r.json, "items"), 0), "uses")),
+			 views);
+	client_free(&r);
+	/* revoked: the very next view is gone */
+	snprintf(path, sizeof(path), "/api/v1/shares/%s", id);
+	assert_int_equal(call("DELETE", path, alice, alice_csrf, NULL, NULL, &r), 204);
+	client_free(&r);
+	assert_int_equal(call("GET", "/api/v1/records/bank.transaction", sophie, NULL, hdr, NULL,
+			      &r),
+			 410);
+	client_free(&r);
+}
+
+/* wrong passcodes are rate-limited, the right one too while it lasts */
+static void wrong_passcodes_are_limited(void **state)
+{
+	char id[64], until[32], path[200];
+	struct resp r;
+
+	(void)state;
+	in_days(30, until);
+	share(until, id);
+	snprintf(path, sizeof(path), "/api/v1/shares/%s/unlock", id);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(call("POST", path, sophie, sophie_csrf, NULL,
+				      "{\"passcode\":\"123456\"}", &r),
+				 403);
+		client_free(&r);
+	}
+	assert_int_equal(call("POST", path, sophie, sophie_csrf, NULL,
+			      "{\"passcode\":\"418-902-77\"}", &r),
+			 429);
+	assert_non_null(client_header(&r, "Retry-After", (char[16]){0}, 16));
+	client_free(&r);
+	/* alice may not open a share addressed to sophie */
+	assert_int_equal(call("POST", path, alice, alice_csrf, NULL, "{\"passcode\":\"418-902-77\"}",
+			      &r),
+			 404);
+	client_free(&r);
+}
+
+/* a share past its date is 410 Gone */
+static void expired_share_is_gone(void **state)
+{
+	char id[64], until[32], hdr[120], path[200];
+	struct resp r;
+	time_t t = time(NULL) + 2;
+	struct tm tm;
+
+	(void)state;
+	gmtime_r(&t, &tm);
+	strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	share(until, id);
+	snprintf(path, sizeof(path), "/api/v1/shares/%s/unlock", id);
+	snprintf(hdr, sizeof(hdr), "Commune-Consent: %s", id);
+	sleep(3);
+	assert_int_equal(call("GET", "/api/v1/records/bank.transaction", sophie, NULL, hdr, NULL,
+			      &r),
+			 410);
+	client_free(&r);
+	assert_int_equal(call("POST", path, sophie, sophie_csrf, NULL,
+			      "{\"passcode\":\"418-902-77\"}", &r),
+			 410);
+	client_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(share_with_a_social_worker),
+		cmocka_unit_test(wrong_passcodes_are_limited),
+		cmocka_unit_test(expired_share_is_gone),
+	};
+	int failed;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s COMMUNE_BINARY\n", argv[0]);
+		return 2;
+	}
+	bin = argv[1];
+	if (api_init() != CMN_OK)
+		return 2;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	failed = cmocka_run_group_tests(tests, up, down);
+	curl_global_cleanup();
+	api_release();
+	return failed;
+}
