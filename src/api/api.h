@@ -52,6 +52,7 @@ enum grant_route {
 	GRANT_ROUTE_RECORDS,              /* reads of the doctype in {doctype} */
 	GRANT_ROUTE_SERIES,               /* reads of series, checked by the handler */
 	GRANT_ROUTE_FILES,                /* reads of files (document.file) */
+	GRANT_ROUTE_IMPORT,               /* imports: only under a mandate to import */
 };
 
 /* How JSON is written: compact, and numbers with 15 significant digits, so
@@ -187,6 +188,7 @@ extern const struct route api_oauth_routes[];
 extern const struct route api_receipts_routes[];
 extern const struct route api_services_routes[];
 extern const struct route api_shares_routes[];
+extern const struct route api_mandates_routes[];
 
 /* api_static - serves a file of app->web_dir for a non-API GET; false
  * when there is no such file. */

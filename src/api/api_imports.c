@@ -240,9 +240,9 @@ static enum cmn_rc formats(struct api_ctx *ctx)
 const struct route api_imports_routes[] = {
 	{"GET", "/api/v1/import-formats", formats, AUTH_NONE, NULL, "The formats commune imports", GRANT_ROUTE_NONE},
 	{"POST", "/api/v1/imports", create, AUTH_PERSON, NULL,
-	 "Import a file, or upload files to an import job (each all or nothing)", GRANT_ROUTE_NONE},
-	{"GET", "/api/v1/imports", list, AUTH_PERSON, NULL, "My import jobs and imports", GRANT_ROUTE_NONE},
+	 "Import a file, or upload files to an import job (each all or nothing)", GRANT_ROUTE_IMPORT},
+	{"GET", "/api/v1/imports", list, AUTH_PERSON, NULL, "My import jobs and imports", GRANT_ROUTE_IMPORT},
 	{"GET", "/api/v1/imports/{id}", show, AUTH_PERSON, NULL,
-	 "One import job and its progress, or one import and its counts", GRANT_ROUTE_NONE},
+	 "One import job and its progress, or one import and its counts", GRANT_ROUTE_IMPORT},
 	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
 };

@@ -30,7 +30,7 @@ static const struct route *const tables[] = {
 	api_health_routes,  api_auth_routes,     api_tokens_routes, api_persons_routes,
 	api_doctypes_routes, api_records_routes, api_audit_routes, api_files_routes, api_series_routes, api_imports_routes,
 	api_devspace_routes, api_consents_routes, api_oauth_routes, api_receipts_routes,
-	api_services_routes, api_shares_routes,
+	api_services_routes, api_shares_routes, api_mandates_routes,
 	NULL,
 };
 
@@ -350,12 +350,21 @@ static enum cmn_rc authorize_grant(struct api_ctx *ctx)
 {
 	enum grant_deny d = ctx->grant_deny;
 
+	/* a mandate: its procedures, and nothing else (no reads of data) */
+	if (d == GRANT_ALLOWED && ctx->grant.mandate) {
+		if (ctx->route->grant == GRANT_ROUTE_IMPORT &&
+		    (ctx->grant.procedures & GRANT_PROC_IMPORT))
+			return CMN_OK;
+		return api_problem(ctx, CMN_ERR_FORBIDDEN, "outside the procedures of the mandate",
+				   json_pack("{s:s}", "mandate", ctx->grant.id));
+	}
 	/* services read; nothing they hold lets them write */
 	if (d == GRANT_ALLOWED && strcmp(ctx->req->method, "GET") != 0 &&
 	    strcmp(ctx->req->method, "HEAD") != 0)
 		return api_problem(ctx, CMN_ERR_FORBIDDEN, "under a consent one may read,"
 							   " never write", NULL);
-	if (d == GRANT_ALLOWED && ctx->route->grant == GRANT_ROUTE_NONE)
+	if (d == GRANT_ALLOWED &&
+	    (ctx->route->grant == GRANT_ROUTE_NONE || ctx->route->grant == GRANT_ROUTE_IMPORT))
 		return api_problem(ctx, CMN_ERR_FORBIDDEN,
 				   "this route is not open under a consent, whatever it allows", NULL);
 	if (d == GRANT_ALLOWED && ctx->route->grant == GRANT_ROUTE_RECORDS)
@@ -417,7 +426,11 @@ static enum cmn_rc act_under_consent(struct api_ctx *ctx, const char *grant_id)
 					   json_pack("{s:s}", "consent", g.id));
 	}
 	snprintf(ctx->grantee, sizeof(ctx->grantee), "person:%s", ctx->person.id);
-	snprintf(ctx->actor, sizeof(ctx->actor), "person:%s/grant:%s", ctx->person.id, g.id);
+	if (g.mandate)
+		snprintf(ctx->actor, sizeof(ctx->actor), "mediator:%s/mandate:%s", ctx->person.id,
+			 g.id);
+	else
+		snprintf(ctx->actor, sizeof(ctx->actor), "person:%s/grant:%s", ctx->person.id, g.id);
 	ctx->client_id[0] = '\0';
 	ctx->grant = g;
 	ctx->person = grantor;

@@ -72,10 +72,10 @@ static json_t *resolve_grantee(struct store *s, const json_t *g, const struct pe
 
 /* ---- new grants ----------------------------------------------------------- */
 
-/* grant_new - consent_grant_new, with share (or NULL) kept in the stored
- * grant as its member "share". */
+/* grant_new - consent_grant_new, with extra members (an object, or NULL)
+ * kept in the stored grant: "share" or "mandate". */
 static enum cmn_rc grant_new(struct store *s, const struct registry *reg, const struct person *p,
-			     const json_t *terms, const json_t *share, const char *status,
+			     const json_t *terms, const json_t *extra, const char *status,
 			     const char *actor, char *err, size_t n, struct grant_row *out)
 {
 	const json_t *doctypes = json_object_get(json_object_get(terms, "scope"), "doctypes");
@@ -100,8 +100,8 @@ static enum cmn_rc grant_new(struct store *s, const struct registry *reg, const 
 		return CMN_ERR_NOMEM;
 	}
 	json_object_set_new(body, "grantee", grantee);
-	if (share)
-		json_object_set(body, "share", (json_t *)share);
+	if (extra)
+		json_object_update(body, (json_t *)extra);
 	/* times are kept as given; the row keeps them in ms for the store */
 	if (json_is_string(json_object_get(terms, "valid_from"))) {
 		time_parse(json_string_value(json_object_get(terms, "valid_from")), true, &from);
@@ -152,10 +152,80 @@ enum cmn_rc consent_share_new(struct store *s, const struct registry *reg, const
 			json_object_set_new(share, "passcode", json_string(hash));
 		sodium_memzero(hash, sizeof(hash));
 	}
-	if (rc == CMN_OK)
-		rc = grant_new(s, reg, p, terms, share, "given", actor, err, n, out);
+	if (rc == CMN_OK) {
+		json_t *extra = json_pack("{s:O}", "share", share);
+
+		rc = extra ? grant_new(s, reg, p, terms, extra, "given", actor, err, n, out)
+			   : CMN_ERR_NOMEM;
+		json_decref(extra);
+	}
 	json_decref(share);
 	return rc;
+}
+
+enum cmn_rc consent_mandate_new(struct store *s, const struct registry *reg, const struct person *p,
+				const struct person *mediator, const json_t *procedures,
+				const char *until, const char *actor, char *err, size_t n,
+				struct grant_row *out)
+{
+	json_t *doctypes = json_array(), *terms, *mandate;
+	enum grant_procedure proc;
+	enum cmn_rc rc;
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(procedures) || !json_array_size(procedures)) {
+		json_decref(doctypes);
+		snprintf(err, n, "/procedures: a non-empty array of procedures (import) is required");
+		return CMN_ERR_INVALID;
+	}
+	json_array_foreach(procedures, i, v) {
+		if (!grant_procedure_parse(json_string_value(v), &proc)) {
+			json_decref(doctypes);
+			snprintf(err, n, "/procedures/%zu: not a procedure (import)", i);
+			return CMN_ERR_INVALID;
+		}
+	}
+	/* the scope names what the procedures write: every doctype an import
+	 * may write; the procedures, not the scope, say what may be done */
+	for (size_t k = 0; k < reg->n && json_array_size(doctypes) < GRANT_MAX_DOCTYPES; k++)
+		json_array_append_new(doctypes, json_string(reg->v[k].name));
+	terms = json_pack("{s:{s:s, s:s}, s:{s:s, s:{s:s, s:s}}, s:s, s:{s:o, s:[s]}, s:s}",
+			  "grantee", "kind", "person", "id", mediator->id, "purpose", "dpv",
+			  "ServiceProvision", "text", "fr",
+			  "Mandat d'aide : des démarches faites pour moi par une personne aidante",
+			  "en", "Mandate: procedures done for me by a mediator", "legal_basis",
+			  "consent", "scope", "doctypes", doctypes, "operations", "compute-only",
+			  "valid_until", until);
+	mandate = json_pack("{s:{s:O}}", "mandate", "procedures", procedures);
+	rc = terms && mandate ? grant_new(s, reg, p, terms, mandate, "requested", actor, err, n, out)
+			      : CMN_ERR_NOMEM;
+	json_decref(terms);
+	json_decref(mandate);
+	return rc;
+}
+
+enum cmn_rc consent_mandate_end(struct store *s, const char *caller_id, const char *grant_id,
+				const char *actor)
+{
+	struct grant_row row;
+	enum cmn_rc rc = store_grant_get(s, grant_id, &row);
+	bool party = rc == CMN_OK && strstr(row.body, "\"mandate\":") &&
+		     (strcmp(row.person_id, caller_id) == 0 ||
+		      (strcmp(row.grantee_kind, "person") == 0 &&
+		       strcmp(row.grantee_id, caller_id) == 0));
+	char status[GRANT_STATUS_MAX];
+
+	if (rc == CMN_OK)
+		str_copy(status, sizeof(status), row.status);
+	grant_row_release(&row);
+	if (rc == CMN_OK && !party)
+		rc = CMN_ERR_NOT_FOUND;
+	if (rc != CMN_OK)
+		return rc;
+	if (strcmp(status, "given") != 0 && strcmp(status, "requested") != 0)
+		return CMN_ERR_CONFLICT;
+	return store_grant_set_status(s, grant_id, status, "withdrawn", actor);
 }
 
 enum cmn_rc consent_share_open(struct store *s, const char *grant_id, const char *passcode)

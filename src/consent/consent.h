@@ -29,6 +29,19 @@ enum cmn_rc consent_share_new(struct store *s, const struct registry *reg, const
 			      const json_t *terms, const char *passcode, const char *actor,
 			      char *err, size_t n, struct grant_row *out);
 
+/* consent_mandate_new - a mandate that mediator asks person p for (status
+ * "requested" until p confirms it with consent_answer): procedures (JSON
+ * array of names, grant_procedure_parse) until until (RFC 3339). */
+enum cmn_rc consent_mandate_new(struct store *s, const struct registry *reg, const struct person *p,
+				const struct person *mediator, const json_t *procedures,
+				const char *until, const char *actor, char *err, size_t n,
+				struct grant_row *out);
+
+/* consent_mandate_end - the person or the mediator ends a mandate (given
+ * or still requested). CMN_ERR_NOT_FOUND unless caller_id is one of them. */
+enum cmn_rc consent_mandate_end(struct store *s, const char *caller_id, const char *grant_id,
+				const char *actor);
+
 /* consent_share_open - whether passcode is the one of share grant_id:
  * CMN_OK, CMN_ERR_UNAUTHENTICATED when wrong, CMN_ERR_INVALID when the
  * share has none. */

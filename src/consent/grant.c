@@ -86,6 +86,15 @@ bool grant_op_parse(const char *name, enum grant_op *out)
 	return false;
 }
 
+bool grant_procedure_parse(const char *name, enum grant_procedure *out)
+{
+	if (name && strcmp(name, "import") == 0) {
+		*out = GRANT_PROC_IMPORT;
+		return true;
+	}
+	return false;
+}
+
 bool grant_purpose_known(const char *dpv)
 {
 	for (size_t i = 0; dpv && i < sizeof(purposes) / sizeof(*purposes); i++)
@@ -326,6 +335,13 @@ enum cmn_rc grant_read(const json_t *stored, struct grant *g)
 	    g->status == GRANT_EXPIRED)
 		return CMN_ERR_INVALID;
 	g->share = json_is_object(json_object_get(stored, "share"));
+	g->mandate = json_is_object(json_object_get(stored, "mandate"));
+	json_array_foreach(json_object_get(json_object_get(stored, "mandate"), "procedures"), i, v) {
+		enum grant_procedure p;
+
+		if (grant_procedure_parse(json_string_value(v), &p))
+			g->procedures |= (unsigned)p;
+	}
 	g->passcode = json_is_string(json_object_get(json_object_get(stored, "share"), "passcode"));
 	time_or(stored, "valid_from", INT64_MIN, &g->valid_from);
 	time_or(stored, "valid_until", INT64_MAX, &g->valid_until);

@@ -34,6 +34,14 @@ enum grant_op {
 	GRANT_OP_COMPUTE = 1 << 2,        /* run computations in the store only */
 };
 
+/* what a mediator may do for a person under a mandate */
+enum grant_procedure {
+	GRANT_PROC_IMPORT = 1 << 0,       /* import the person's files (POST /imports) */
+};
+
+/* grant_procedure_parse - "import" -> GRANT_PROC_IMPORT. */
+bool grant_procedure_parse(const char *name, enum grant_procedure *out);
+
 /* the status history of a grant, ISO/IEC TS 27560's states */
 enum grant_status {
 	GRANT_REQUESTED,
@@ -67,6 +75,8 @@ struct grant {
 	int64_t data_from, data_to;       /* the data's times [from, to); INT64_MIN/MAX when open */
 	unsigned ops;                     /* enum grant_op bits */
 	bool share;                       /* made as a share (api_shares.c) */
+	bool mandate;                     /* a mandate (api_mandates.c): procedures rule */
+	unsigned procedures;              /* enum grant_procedure bits of a mandate */
 	bool passcode;                    /* a share opened with a passcode */
 	size_t ndoctypes;
 	size_t nfields;                   /* 0: every field of the doctypes */

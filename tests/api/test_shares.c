@@ -6,6 +6,8 @@
  * the share ends (410 Gone after its date); a revocation is immediate; and
  * alice's audit chain shows each of sophie's views. Every route of the
  * server is also called by sophie under the share: reads only, no leak.
+ * And a mediator under a mandate imports a file for alice, reads nothing,
+ * and can do nothing once the mandate ends.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +31,7 @@
 static const char *bin;
 static struct test_server srv;
 static char alice[300], alice_csrf[200], sophie[300], sophie_csrf[200];
+static char medi[300], medi_csrf[200];
 
 static long call(const char *method, const char *path, const char *cookie, const char *csrf,
 		 const char *extra, const char *body, struct resp *r)
@@ -107,7 +110,10 @@ static int up(void **state)
 	    client_login(srv.base, "alice", "pw-alice-correct-horse", alice, sizeof(alice),
 			 alice_csrf, sizeof(alice_csrf)) != 0 ||
 	    client_login(srv.base, "sophie", "pw-sophie-correct-horse", sophie, sizeof(sophie),
-			 sophie_csrf, sizeof(sophie_csrf)) != 0)
+			 sophie_csrf, sizeof(sophie_csrf)) != 0 ||
+	    !test_add_user(&srv, "medi", "mediator", "pw-medi-correct-horse") ||
+	    client_login(srv.base, "medi", "pw-medi-correct-horse", medi, sizeof(medi), medi_csrf,
+			 sizeof(medi_csrf)) != 0)
 		return -1;
 	add("bank.transaction", "{\"date\":\"2025-01-15\",\"amount\":-42.1,\"currency\":\"EUR\","
 				"\"label\":\"Loyer partiel\",\"account\":\"" MARK "account\"}");
@@ -305,12 +311,83 @@ static void expired_share_is_gone(void **state)
 	client_free(&r);
 }
 
+#define CURVE                                                                                 \
+	"Identifiant PRM;Type de donnees;Unite;Pas en minutes\n12345678901234;Courbe de charge;W;30\n" \
+	"Horodate;Valeur\n2025-03-01T00:30:00+01:00;500\n2025-03-01T01:00:00+01:00;510\n"
+
+/* a mediator under mandate imports a file for alice and nothing more */
+static void mediator_under_mandate(void **state)
+{
+	char id[64], until[32], hdr[120], path[200], body[300];
+	struct resp r;
+
+	(void)state;
+	in_days(7, until);
+	/* only a mediator asks; not for oneself; procedures are known ones */
+	snprintf(body, sizeof(body),
+		 "{\"person\":\"alice\",\"procedures\":[\"import\"],\"until\":\"%s\"}", until);
+	assert_int_equal(call("POST", "/api/v1/mandates", sophie, sophie_csrf, NULL, body, &r), 403);
+	client_free(&r);
+	assert_int_equal(call("POST", "/api/v1/mandates", medi, medi_csrf, NULL,
+			      "{\"person\":\"alice\",\"procedures\":[\"vote\"],\"until\":\"2099-01-01\"}",
+			      &r),
+			 400);
+	client_free(&r);
+	assert_int_equal(call("POST", "/api/v1/mandates", medi, medi_csrf, NULL, body, &r), 201);
+	assert_string_equal(json_string_value(json_object_get(r.json, "status")), "requested");
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(r.json, "id")));
+	client_free(&r);
+	snprintf(hdr, sizeof(hdr), "Commune-Consent: %s", id);
+	/* not confirmed yet: nothing */
+	assert_int_equal(call("POST", "/api/v1/imports?name=curve.csv", medi, medi_csrf, hdr, CURVE,
+			      &r),
+			 403);
+	client_free(&r);
+	/* the mediator cannot confirm it for alice */
+	snprintf(path, sizeof(path), "/api/v1/mandates/%s/confirm", id);
+	assert_int_equal(call("POST", path, medi, medi_csrf, NULL, NULL, &r), 404);
+	client_free(&r);
+	assert_int_equal(call("POST", path, alice, alice_csrf, NULL, NULL, &r), 200);
+	client_free(&r);
+	/* the import, for alice, recorded as the mediator's under the mandate */
+	if (call("POST", "/api/v1/imports?name=curve.csv", medi, medi_csrf, hdr, CURVE, &r) / 100 != 2)
+		fail_msg("import under mandate: %ld %s", r.status, r.body);
+	client_free(&r);
+	assert_int_equal(call("GET", "/api/v1/series", alice, NULL, NULL, NULL, &r), 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+	client_free(&r);
+	assert_int_equal(call("GET", "/api/v1/audit?actor=mediator:", alice, NULL, NULL, NULL, &r),
+			 200);
+	assert_true(json_array_size(json_object_get(r.json, "items")) >= 1);
+	client_free(&r);
+	/* nothing outside the procedures: no reads of alice's data */
+	assert_int_equal(call("GET", "/api/v1/records/bank.transaction", medi, NULL, hdr, NULL, &r),
+			 403);
+	client_free(&r);
+	assert_int_equal(call("GET", "/api/v1/series", medi, NULL, hdr, NULL, &r), 403);
+	client_free(&r);
+	assert_null(strstr(r.body ? r.body : "", MARK));
+	/* the mediator ends it: nothing is allowed any more */
+	snprintf(path, sizeof(path), "/api/v1/mandates/%s/end", id);
+	assert_int_equal(call("POST", path, sophie, sophie_csrf, NULL, NULL, &r), 404);
+	client_free(&r);
+	assert_int_equal(call("POST", path, medi, medi_csrf, NULL, NULL, &r), 204);
+	client_free(&r);
+	assert_int_equal(call("POST", "/api/v1/imports?name=curve.csv", medi, medi_csrf, hdr, CURVE,
+			      &r),
+			 403);
+	client_free(&r);
+	assert_int_equal(call("GET", "/api/v1/imports", medi, NULL, hdr, NULL, &r), 403);
+	client_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(share_with_a_social_worker),
 		cmocka_unit_test(wrong_passcodes_are_limited),
 		cmocka_unit_test(expired_share_is_gone),
+		cmocka_unit_test(mediator_under_mandate),
 	};
 	int failed;
 

@@ -1,0 +1,154 @@
+/*
+ * api_mandates.c - mandates, after the French "Aidants Connect": a
+ * mediator asks a person for a mandate to do named procedures for them
+ * (today: import their files) until a date; the person confirms it; the
+ * mediator then acts naming it in Commune-Consent, with those powers only
+ * (router.c: a mandate opens the routes of its procedures and nothing
+ * else, not even reads), each action recorded in the person's chain as
+ * "mediator:ID/mandate:ID"; the person or the mediator ends it at any
+ * time. A mandate is a consent (src/consent/) marked as a mandate.
+ */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "consent/consent.h"
+#include "core/timeutil.h"
+
+#define MANDATE_MAX_DAYS 366              /* a mandate ends within a year */
+
+/* POST /api/v1/mandates {"person", "procedures", "until"} - by a mediator. */
+static enum cmn_rc create(struct api_ctx *ctx)
+{
+	const char *handle = json_string_value(json_object_get(ctx->body, "person"));
+	const char *until = json_string_value(json_object_get(ctx->body, "until"));
+	struct person p;
+	struct grant_row row;
+	int64_t end, now = time_now_ms();
+	char err[300];
+	json_t *v;
+	enum cmn_rc rc;
+
+	if (strcmp(ctx->person.role, "mediator") != 0)
+		return api_problem(ctx, CMN_ERR_FORBIDDEN, "only a mediator asks for a mandate", NULL);
+	if (time_parse(until, true, &end) != CMN_OK || end <= now ||
+	    end > now + (int64_t)MANDATE_MAX_DAYS * 86400 * 1000)
+		return api_problem(ctx, CMN_ERR_INVALID,
+				   "/until: a date or date-time to come, within a year", NULL);
+	rc = store_person_by_handle(ctx->app->store, handle, &p, NULL);
+	if (rc == CMN_ERR_NOT_FOUND || (rc == CMN_OK && strcmp(p.id, ctx->person.id) == 0))
+		return api_problem(ctx, CMN_ERR_INVALID, "/person: no such person to help", NULL);
+	if (rc != CMN_OK)
+		return rc;
+	rc = consent_mandate_new(ctx->app->store, ctx->app->registry, &p, &ctx->person,
+				 json_object_get(ctx->body, "procedures"), until, ctx->actor, err,
+				 sizeof(err), &row);
+	if (rc == CMN_ERR_INVALID)
+		return api_problem(ctx, rc, err, NULL);
+	if (rc != CMN_OK)
+		return rc;
+	v = consent_grant_view(ctx->app->store, &row, now);
+	grant_row_release(&row);
+	return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
+}
+
+struct listing {
+	struct store *s;
+	json_t *items;
+	int64_t now;
+};
+
+static enum cmn_rc add_mandate(const struct grant_row *row, void *lv)
+{
+	struct listing *l = lv;
+	json_t *v;
+
+	if (!strstr(row->body, "\"mandate\":"))
+		return CMN_OK;
+	v = consent_grant_view(l->s, row, l->now);
+	return v && json_array_append_new(l->items, v) == 0 ? CMN_OK : CMN_ERR_NOMEM;
+}
+
+/* GET /api/v1/mandates - those I gave, and those I hold as a mediator. */
+static enum cmn_rc list(struct api_ctx *ctx)
+{
+	struct listing l = {ctx->app->store, json_array(), time_now_ms()};
+	enum cmn_rc rc = l.items ? store_grant_each(l.s, ctx->person.id, NULL, NULL, add_mandate, &l)
+				 : CMN_ERR_NOMEM;
+
+	if (rc == CMN_OK)
+		rc = store_grant_each(l.s, NULL, "person", ctx->person.id, add_mandate, &l);
+	if (rc != CMN_OK) {
+		json_decref(l.items);
+		return rc;
+	}
+	return api_json(ctx, 200, json_pack("{s:o}", "items", l.items));
+}
+
+/* POST /api/v1/mandates/{id}/confirm - by the person: the mandate starts. */
+static enum cmn_rc confirm(struct api_ctx *ctx)
+{
+	struct grant_row row;
+	enum cmn_rc rc = store_grant_get(ctx->app->store, ctx->params[0], &row);
+	bool mandate = rc == CMN_OK && strstr(row.body, "\"mandate\":");
+	json_t *v = NULL;
+
+	grant_row_release(&row);
+	if (rc == CMN_OK && !mandate)
+		rc = CMN_ERR_NOT_FOUND;
+	if (rc == CMN_OK)
+		rc = consent_answer(ctx->app->store, ctx->person.id, ctx->params[0], true, ctx->actor);
+	if (rc == CMN_ERR_NOT_FOUND)
+		return api_problem(ctx, rc, "no such mandate asked of you", NULL);
+	if (rc == CMN_ERR_CONFLICT)
+		return api_problem(ctx, rc, "this mandate was confirmed or ended already", NULL);
+	if (rc != CMN_OK)
+		return rc;
+	if (store_grant_get(ctx->app->store, ctx->params[0], &row) == CMN_OK) {
+		v = consent_grant_view(ctx->app->store, &row, time_now_ms());
+		grant_row_release(&row);
+	}
+	{
+		char object[64];
+
+		snprintf(object, sizeof(object), "mandate/%.40s", ctx->params[0]);
+		api_audit(ctx, "mandate.confirm", object, NULL);
+	}
+	return v ? api_json(ctx, 200, v) : CMN_ERR_NOMEM;
+}
+
+/* POST /api/v1/mandates/{id}/end - by the person or the mediator. */
+static enum cmn_rc end(struct api_ctx *ctx)
+{
+	enum cmn_rc rc = consent_mandate_end(ctx->app->store, ctx->person.id, ctx->params[0],
+					     ctx->actor);
+
+	if (rc == CMN_ERR_NOT_FOUND)
+		return api_problem(ctx, rc, "no such mandate of yours", NULL);
+	if (rc == CMN_ERR_CONFLICT)
+		return api_problem(ctx, rc, "this mandate has ended already", NULL);
+	if (rc != CMN_OK)
+		return rc;
+	api_empty(ctx, 204);
+	return CMN_OK;
+}
+
+#define MANDATE_SCHEMA                                                                        \
+	"{\"type\": \"object\", \"required\": [\"person\", \"procedures\", \"until\"],"        \
+	" \"additionalProperties\": false, \"properties\": {"                                  \
+	" \"person\": {\"type\": \"string\"},"                                                  \
+	" \"procedures\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}},"            \
+	" \"until\": {\"type\": \"string\"}}}"
+
+const struct route api_mandates_routes[] = {
+	{"POST", "/api/v1/mandates", create, AUTH_SESSION, MANDATE_SCHEMA,
+	 "Ask a person for a mandate (a mediator)", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/mandates", list, AUTH_PERSON, NULL,
+	 "The mandates I gave or hold", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/mandates/{id}/confirm", confirm, AUTH_SESSION, NULL,
+	 "Confirm a mandate asked of me: it starts", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/mandates/{id}/end", end, AUTH_PERSON, NULL,
+	 "End a mandate (the person or the mediator)", GRANT_ROUTE_NONE},
+	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
+};
