@@ -157,6 +157,11 @@ enum cmn_rc api_audit(struct api_ctx *ctx, const char *action, const char *objec
  * own reads. */
 enum cmn_rc api_access(struct api_ctx *ctx, const char *object, const char *members);
 
+/* api_consent_list - answers {"items": [...]} with the caller's consents
+ * of the sides asked (enum consent_side), only those made as mark when not
+ * NULL; the reads served so far are in their counts. */
+enum cmn_rc api_consent_list(struct api_ctx *ctx, unsigned sides, const char *mark);
+
 /* api_access_sync - waits until every service read served so far is in
  * the audit chains and the use counts (before showing either). */
 void api_access_sync(struct api_ctx *ctx);

@@ -22,58 +22,31 @@ static void audit_decision(struct api_ctx *ctx, const char *action, const char *
 	api_audit(ctx, action, object, NULL);
 }
 
-struct listing {
-	struct store *s;
-	json_t *items;
-	int64_t now;
-};
-
-static enum cmn_rc add_view(const struct grant_row *row, void *ctx)
+enum cmn_rc api_consent_list(struct api_ctx *ctx, unsigned sides, const char *mark)
 {
-	struct listing *l = ctx;
-	json_t *v = consent_grant_view(l->s, row, l->now);
+	json_t *items = json_array();
+	enum cmn_rc rc;
 
-	return v && json_array_append_new(l->items, v) == 0 ? CMN_OK : CMN_ERR_NOMEM;
+	api_access_sync(ctx);
+	rc = items ? consent_list(ctx->app->store, ctx->person.id, sides, mark, time_now_ms(), items)
+		   : CMN_ERR_NOMEM;
+	if (rc != CMN_OK) {
+		json_decref(items);
+		return rc;
+	}
+	return api_json(ctx, 200, json_pack("{s:o}", "items", items));
 }
 
 /* GET /api/v1/consents - the grants I gave, newest first. */
 static enum cmn_rc list(struct api_ctx *ctx)
 {
-	struct listing l = {ctx->app->store, json_array(), time_now_ms()};
-	enum cmn_rc rc;
-
-	api_access_sync(ctx);
-	rc = l.items ? store_grant_each(l.s, ctx->person.id, NULL, NULL, add_view, &l)
-		     : CMN_ERR_NOMEM;
-	if (rc != CMN_OK) {
-		json_decref(l.items);
-		return rc;
-	}
-	return api_json(ctx, 200, json_pack("{s:o}", "items", l.items));
+	return api_consent_list(ctx, CONSENT_GIVEN, NULL);
 }
 
 /* GET /api/v1/consents/received - grants given to me, or to my organisation. */
 static enum cmn_rc received(struct api_ctx *ctx)
 {
-	struct listing l = {ctx->app->store, json_array(), time_now_ms()};
-	enum cmn_rc rc;
-
-	api_access_sync(ctx);
-	rc = l.items ? store_grant_each(l.s, NULL, "person", ctx->person.id, add_view, &l)
-		     : CMN_ERR_NOMEM;
-	if (rc == CMN_OK && ctx->person.org[0]) {
-		char org_id[CRYPT_ID_LEN] = "";
-
-		/* struct person names the organisation; grants keep its id */
-		rc = store_person_org_id(l.s, ctx->person.id, org_id);
-		if (rc == CMN_OK && org_id[0])
-			rc = store_grant_each(l.s, NULL, "org", org_id, add_view, &l);
-	}
-	if (rc != CMN_OK) {
-		json_decref(l.items);
-		return rc;
-	}
-	return api_json(ctx, 200, json_pack("{s:o}", "items", l.items));
+	return api_consent_list(ctx, CONSENT_RECEIVED, NULL);
 }
 
 /* view - answers with the view of grant id, if it is the caller's. */

@@ -53,37 +53,10 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
 }
 
-struct listing {
-	struct store *s;
-	json_t *items;
-	int64_t now;
-};
-
-static enum cmn_rc add_mandate(const struct grant_row *row, void *lv)
-{
-	struct listing *l = lv;
-	json_t *v;
-
-	if (!strstr(row->body, "\"mandate\":"))
-		return CMN_OK;
-	v = consent_grant_view(l->s, row, l->now);
-	return v && json_array_append_new(l->items, v) == 0 ? CMN_OK : CMN_ERR_NOMEM;
-}
-
 /* GET /api/v1/mandates - those I gave, and those I hold as a mediator. */
 static enum cmn_rc list(struct api_ctx *ctx)
 {
-	struct listing l = {ctx->app->store, json_array(), time_now_ms()};
-	enum cmn_rc rc = l.items ? store_grant_each(l.s, ctx->person.id, NULL, NULL, add_mandate, &l)
-				 : CMN_ERR_NOMEM;
-
-	if (rc == CMN_OK)
-		rc = store_grant_each(l.s, NULL, "person", ctx->person.id, add_mandate, &l);
-	if (rc != CMN_OK) {
-		json_decref(l.items);
-		return rc;
-	}
-	return api_json(ctx, 200, json_pack("{s:o}", "items", l.items));
+	return api_consent_list(ctx, CONSENT_GIVEN | CONSENT_RECEIVED, "mandate");
 }
 
 /* POST /api/v1/mandates/{id}/confirm - by the person: the mandate starts. */

@@ -73,61 +73,16 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
 }
 
-struct listing {
-	struct store *s;
-	json_t *items;
-	int64_t now;
-};
-
-static enum cmn_rc add_share(const struct grant_row *row, void *lv)
-{
-	struct listing *l = lv;
-	json_t *v;
-
-	if (!strstr(row->body, "\"share\":"))
-		return CMN_OK;
-	v = consent_grant_view(l->s, row, l->now);
-	if (!v || !json_is_object(json_object_get(v, "share"))) {
-		json_decref(v);
-		return v ? CMN_OK : CMN_ERR_NOMEM;
-	}
-	return json_array_append_new(l->items, v) ? CMN_ERR_NOMEM : CMN_OK;
-}
-
 /* GET /api/v1/shares - the shares I made, newest first. */
 static enum cmn_rc list(struct api_ctx *ctx)
 {
-	struct listing l = {ctx->app->store, json_array(), time_now_ms()};
-	enum cmn_rc rc;
-
-	api_access_sync(ctx);
-	rc = l.items ? store_grant_each(l.s, ctx->person.id, NULL, NULL, add_share, &l)
-		     : CMN_ERR_NOMEM;
-	if (rc != CMN_OK) {
-		json_decref(l.items);
-		return rc;
-	}
-	return api_json(ctx, 200, json_pack("{s:o}", "items", l.items));
+	return api_consent_list(ctx, CONSENT_GIVEN, "share");
 }
 
 /* GET /api/v1/inbox - the shares addressed to me or to my organisation. */
 static enum cmn_rc inbox(struct api_ctx *ctx)
 {
-	struct listing l = {ctx->app->store, json_array(), time_now_ms()};
-	char org_id[CRYPT_ID_LEN] = "";
-	enum cmn_rc rc = l.items ? store_grant_each(l.s, NULL, "person", ctx->person.id, add_share,
-						    &l)
-				 : CMN_ERR_NOMEM;
-
-	if (rc == CMN_OK)
-		rc = store_person_org_id(l.s, ctx->person.id, org_id);
-	if (rc == CMN_OK && org_id[0])
-		rc = store_grant_each(l.s, NULL, "org", org_id, add_share, &l);
-	if (rc != CMN_OK) {
-		json_decref(l.items);
-		return rc;
-	}
-	return api_json(ctx, 200, json_pack("{s:o}", "items", l.items));
+	return api_consent_list(ctx, CONSENT_RECEIVED, "share");
 }
 
 /* DELETE /api/v1/shares/{id} - revoked at once: the next view is 410. */

@@ -322,6 +322,51 @@ fail:
 	return NULL;
 }
 
+struct listing {
+	struct store *s;
+	const char *mark;
+	int64_t now;
+	json_t *items;
+};
+
+static enum cmn_rc add_view(const struct grant_row *row, void *lv)
+{
+	struct listing *l = lv;
+	char member[32];
+	json_t *v;
+
+	if (l->mark) {
+		snprintf(member, sizeof(member), "\"%s\":", l->mark);
+		if (!strstr(row->body, member))
+			return CMN_OK;
+	}
+	v = consent_grant_view(l->s, row, l->now);
+	if (v && l->mark && !json_object_get(v, l->mark)) { /* the text was in a value */
+		json_decref(v);
+		return CMN_OK;
+	}
+	return v && json_array_append_new(l->items, v) == 0 ? CMN_OK : CMN_ERR_NOMEM;
+}
+
+enum cmn_rc consent_list(struct store *s, const char *person_id, unsigned sides, const char *mark,
+			 int64_t now, json_t *items)
+{
+	struct listing l = {s, mark, now, items};
+	char org_id[CRYPT_ID_LEN] = "";
+	enum cmn_rc rc = CMN_OK;
+
+	if (sides & CONSENT_GIVEN)
+		rc = store_grant_each(s, person_id, NULL, NULL, add_view, &l);
+	if (rc == CMN_OK && (sides & CONSENT_RECEIVED))
+		rc = store_grant_each(s, NULL, "person", person_id, add_view, &l);
+	/* grants name an organisation by id; the person row knows it */
+	if (rc == CMN_OK && (sides & CONSENT_RECEIVED))
+		rc = store_person_org_id(s, person_id, org_id);
+	if (rc == CMN_OK && org_id[0])
+		rc = store_grant_each(s, NULL, "org", org_id, add_view, &l);
+	return rc;
+}
+
 /* ---- answers and withdrawal -------------------------------------------------- */
 
 /* owned - the row of a grant of person_id (NOT_FOUND for another's). */

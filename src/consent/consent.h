@@ -52,6 +52,18 @@ enum cmn_rc consent_share_open(struct store *s, const char *grant_id, const char
  * for a service, who runs it and whether it is blocked. NULL on failure. */
 json_t *consent_grant_view(struct store *s, const struct grant_row *row, int64_t now);
 
+/* Which grants consent_list lists. */
+enum consent_side {
+	CONSENT_GIVEN = 1 << 0,           /* the person gave them */
+	CONSENT_RECEIVED = 1 << 1,        /* given to the person or to their organisation */
+};
+
+/* consent_list - appends to items the views at now of the grants of
+ * person_id on the sides asked (newest first, side by side), only those
+ * made as mark ("share", "mandate") when mark is not NULL. */
+enum cmn_rc consent_list(struct store *s, const char *person_id, unsigned sides, const char *mark,
+			 int64_t now, json_t *items);
+
 /* consent_answer - the person answers a requested grant: given or refused.
  * CMN_ERR_NOT_FOUND unless it is person_id's; CMN_ERR_CONFLICT unless it
  * is still requested. */
