@@ -207,6 +207,20 @@ enum cmn_rc conn_step_done(struct conn *c, sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? CMN_OK : conn_err(c, rc);
 }
 
+enum cmn_rc conn_each(struct conn *c, sqlite3_stmt *st,
+		      enum cmn_rc (*row)(sqlite3_stmt *st, void *ctx), void *ctx)
+{
+	enum cmn_rc rc = CMN_OK;
+	int sr = SQLITE_DONE;
+
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW)
+		rc = row(st, ctx);
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
+
 enum cmn_rc conn_tx_end(struct conn *c, enum cmn_rc rc)
 {
 	if (rc == CMN_OK)

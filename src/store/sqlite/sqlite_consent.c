@@ -87,15 +87,28 @@ enum cmn_rc store_client_get(struct store *s, const char *id, struct client *out
 	return rc;
 }
 
+struct client_visit {
+	enum cmn_rc (*fn)(const struct client *c, void *ctx);
+	void *ctx;
+};
+
+static enum cmn_rc client_visit(sqlite3_stmt *st, void *vv)
+{
+	struct client_visit *v = vv;
+	struct client cl;
+
+	client_row(st, &cl);
+	return v->fn(&cl, v->ctx);
+}
+
 enum cmn_rc store_client_each(struct store *s, const char *org_id,
 			      enum cmn_rc (*fn)(const struct client *c, void *ctx), void *ctx)
 {
 	static const char q[] = "SELECT " CLIENT_COLS CLIENT_FROM
 				"WHERE ?1 IS NULL OR c.org_id = ?1 ORDER BY c.name, c.id";
 	struct conn *c = store_platform_conn(s);
-	enum cmn_rc rc = CMN_OK;
+	struct client_visit v = {fn, ctx};
 	sqlite3_stmt *st;
-	int sr = SQLITE_DONE;
 
 	if (!c || !(st = conn_stmt(c, q)))
 		return CMN_ERR_STORE;
@@ -103,16 +116,7 @@ enum cmn_rc store_client_each(struct store *s, const char *org_id,
 		sqlite3_bind_text(st, 1, org_id, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 1);
-	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
-		struct client cl;
-
-		client_row(st, &cl);
-		rc = fn(&cl, ctx);
-	}
-	if (rc == CMN_OK && sr != SQLITE_DONE)
-		rc = conn_err(c, sr);
-	sqlite3_reset(st);
-	return rc;
+	return conn_each(c, st, client_visit, &v);
 }
 
 enum cmn_rc store_client_block(struct store *s, const char *client_id, const char *by,
@@ -153,6 +157,19 @@ enum cmn_rc store_client_unblock(struct store *s, const char *client_id, const c
 	return rc;
 }
 
+struct block_visit {
+	enum cmn_rc (*fn)(const char *by, const char *reason, int64_t at, void *ctx);
+	void *ctx;
+};
+
+static enum cmn_rc block_visit(sqlite3_stmt *st, void *vv)
+{
+	struct block_visit *v = vv;
+
+	return v->fn((const char *)sqlite3_column_text(st, 0),
+		     (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2), v->ctx);
+}
+
 enum cmn_rc store_client_blocks(struct store *s, const char *client_id,
 				enum cmn_rc (*fn)(const char *by, const char *reason, int64_t at,
 						  void *ctx),
@@ -160,20 +177,13 @@ enum cmn_rc store_client_blocks(struct store *s, const char *client_id,
 {
 	static const char q[] = "SELECT by_org, reason, at FROM blocks WHERE client_id = ? ORDER BY at";
 	struct conn *c = store_platform_conn(s);
-	enum cmn_rc rc = CMN_OK;
+	struct block_visit v = {fn, ctx};
 	sqlite3_stmt *st;
-	int sr = SQLITE_DONE;
 
 	if (!c || !(st = conn_stmt(c, q)))
 		return CMN_ERR_STORE;
 	sqlite3_bind_text(st, 1, client_id, -1, SQLITE_STATIC);
-	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW)
-		rc = fn((const char *)sqlite3_column_text(st, 0),
-			(const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2), ctx);
-	if (rc == CMN_OK && sr != SQLITE_DONE)
-		rc = conn_err(c, sr);
-	sqlite3_reset(st);
-	return rc;
+	return conn_each(c, st, block_visit, &v);
 }
 
 enum cmn_rc store_person_org_id(struct store *s, const char *person_id, char *out)
@@ -342,6 +352,19 @@ enum cmn_rc store_grant_set_status(struct store *s, const char *id, const char *
 	return rc;
 }
 
+struct history_visit {
+	enum cmn_rc (*fn)(int64_t at, const char *status, const char *actor, void *ctx);
+	void *ctx;
+};
+
+static enum cmn_rc history_visit(sqlite3_stmt *st, void *vv)
+{
+	struct history_visit *v = vv;
+
+	return v->fn(sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+		     (const char *)sqlite3_column_text(st, 2), v->ctx);
+}
+
 enum cmn_rc store_grant_history(struct store *s, const char *id,
 				enum cmn_rc (*fn)(int64_t at, const char *status, const char *actor,
 						  void *ctx),
@@ -350,20 +373,27 @@ enum cmn_rc store_grant_history(struct store *s, const char *id,
 	static const char q[] = "SELECT at, status, actor FROM grant_events WHERE grant_id = ?"
 				" ORDER BY seq";
 	struct conn *c = store_platform_conn(s);
-	enum cmn_rc rc = CMN_OK;
+	struct history_visit v = {fn, ctx};
 	sqlite3_stmt *st;
-	int sr = SQLITE_DONE;
 
 	if (!c || !(st = conn_stmt(c, q)))
 		return CMN_ERR_STORE;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW)
-		rc = fn(sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-			(const char *)sqlite3_column_text(st, 2), ctx);
-	if (rc == CMN_OK && sr != SQLITE_DONE)
-		rc = conn_err(c, sr);
-	sqlite3_reset(st);
-	return rc;
+	return conn_each(c, st, history_visit, &v);
+}
+
+struct grant_visit {
+	enum cmn_rc (*fn)(const struct grant_row *row, void *ctx);
+	void *ctx;
+};
+
+static enum cmn_rc grant_visit(sqlite3_stmt *st, void *vv)
+{
+	struct grant_visit *v = vv;
+	struct grant_row row;
+
+	grant_row(st, &row);
+	return v->fn(&row, v->ctx);
 }
 
 enum cmn_rc store_grant_each(struct store *s, const char *person_id, const char *grantee_kind,
@@ -375,9 +405,8 @@ enum cmn_rc store_grant_each(struct store *s, const char *person_id, const char 
 	static const char q_grantee[] = "SELECT " GRANT_COLS " FROM grants WHERE grantee_kind = ?"
 					" AND grantee_id = ? ORDER BY created DESC, id DESC";
 	struct conn *c = store_platform_conn(s);
-	enum cmn_rc rc = CMN_OK;
+	struct grant_visit v = {fn, ctx};
 	sqlite3_stmt *st;
-	int sr = SQLITE_DONE;
 
 	if (!c || !(st = conn_stmt(c, person_id ? q_person : q_grantee)))
 		return CMN_ERR_STORE;
@@ -387,16 +416,7 @@ enum cmn_rc store_grant_each(struct store *s, const char *person_id, const char 
 		sqlite3_bind_text(st, 1, grantee_kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, grantee_id, -1, SQLITE_STATIC);
 	}
-	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
-		struct grant_row row;
-
-		grant_row(st, &row);
-		rc = fn(&row, ctx);
-	}
-	if (rc == CMN_OK && sr != SQLITE_DONE)
-		rc = conn_err(c, sr);
-	sqlite3_reset(st);
-	return rc;
+	return conn_each(c, st, grant_visit, &v);
 }
 
 enum cmn_rc store_share_unlock(struct store *s, const char *grant_id, const char *session_hash,

@@ -65,6 +65,12 @@ sqlite3_stmt *conn_stmt(struct conn *c, const char *sql);
 /* conn_exec - runs SQL without results. */
 enum cmn_rc conn_exec(struct conn *c, const char *sql);
 
+/* conn_each - steps the bound statement st to its end, calling row for
+ * each row until it returns something else than CMN_OK (which is
+ * returned); resets st. */
+enum cmn_rc conn_each(struct conn *c, sqlite3_stmt *st,
+		      enum cmn_rc (*row)(sqlite3_stmt *st, void *ctx), void *ctx);
+
 /* conn_tx_end - ends a transaction of the caller's: COMMIT when rc is
  * CMN_OK (its failure is returned), else ROLLBACK and rc. */
 enum cmn_rc conn_tx_end(struct conn *c, enum cmn_rc rc);
