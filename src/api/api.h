@@ -45,6 +45,10 @@ enum auth_need {
 	AUTH_ADMIN,                       /* a person with the admin role */
 };
 
+/* Passcodes of shares: wrong ones counted per share and caller. */
+#define SHARE_PASSCODE_TRIES 5
+#define SHARE_PASSCODE_WINDOW_S 900
+
 /* What a service holding an OAuth access token (bound to one grant) may
  * do on a route. A route says nothing: the service is refused there. */
 enum grant_route {

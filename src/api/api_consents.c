@@ -80,11 +80,17 @@ static enum cmn_rc show(struct api_ctx *ctx)
  * a registered service, at once. */
 static enum cmn_rc give(struct api_ctx *ctx)
 {
+	const char *kind = json_string_value(json_object_get(json_object_get(ctx->body, "grantee"),
+							     "kind"));
 	struct grant_row row;
-	char err[300];
-	enum cmn_rc rc = consent_grant_new(ctx->app->store, ctx->app->registry, &ctx->person,
-					   ctx->body, "given", ctx->actor, err, sizeof(err), &row);
-	char id[CRYPT_ID_LEN];
+	char err[300], id[CRYPT_ID_LEN];
+	enum cmn_rc rc;
+
+	if (kind && strcmp(kind, "link") == 0)
+		return api_problem(ctx, CMN_ERR_INVALID,
+				   "/grantee/kind: a link is shared with POST /api/v1/shares", NULL);
+	rc = consent_grant_new(ctx->app->store, ctx->app->registry, &ctx->person, ctx->body, "given",
+			       ctx->actor, err, sizeof(err), &row);
 
 	if (rc == CMN_ERR_INVALID)
 		return api_problem(ctx, rc, err, NULL);

@@ -14,13 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "consent/consent.h"
 #include "core/timeutil.h"
 
 #define SHARE_MAX_DAYS 366                /* a share ends within a year */
 #define SHARE_UNLOCK_MS (12 * 3600 * 1000) /* a passcode opens a share for a session */
-#define SHARE_UNLOCK_TRIES 5              /* wrong passcodes before a pause */
-#define SHARE_UNLOCK_WINDOW_S 900         /* the pause, and the window counted */
 
 /* terms_of - the consent terms of a share's body. */
 static json_t *terms_of(const json_t *b)
@@ -69,7 +69,23 @@ static enum cmn_rc create(struct api_ctx *ctx)
 		api_audit(ctx, "share.create", object, NULL);
 	}
 	v = consent_grant_view(ctx->app->store, &row, now);
+	if (v && strcmp(row.grantee_kind, "link") == 0) {
+		/* the link's secret: in this answer only, its hash in the store */
+		char secret[CRYPT_TOKEN_LEN + 4], hash[CRYPT_HASH_HEX_LEN];
+
+		snprintf(secret, sizeof(secret), "csl_");
+		crypt_token_new(secret + 4);
+		crypt_hash_hex(secret, hash);
+		rc = store_share_link_add(ctx->app->store, hash, row.id);
+		if (rc == CMN_OK)
+			json_object_set_new(json_object_get(v, "share"), "link", json_string(secret));
+		sodium_memzero(secret, sizeof(secret));
+	}
 	grant_row_release(&row);
+	if (rc != CMN_OK) {
+		json_decref(v);
+		return rc;
+	}
 	return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
 }
 
@@ -106,7 +122,7 @@ static enum cmn_rc revoke(struct api_ctx *ctx)
 
 /* POST /api/v1/shares/{id}/unlock {"passcode"} - by the grantee, with a
  * session: the share opens to this session. Wrong passcodes are counted
- * per share and person: SHARE_UNLOCK_TRIES, then 429 for a while. */
+ * per share and person: SHARE_PASSCODE_TRIES, then 429 for a while. */
 static enum cmn_rc unlock(struct api_ctx *ctx)
 {
 	const char *passcode = json_string_value(json_object_get(ctx->body, "passcode"));
@@ -133,7 +149,7 @@ static enum cmn_rc unlock(struct api_ctx *ctx)
 	if (!g.passcode)
 		return api_problem(ctx, CMN_ERR_CONFLICT, "this share has no passcode", NULL);
 	snprintf(key, sizeof(key), "share:%s:%s", g.id, ctx->person.id);
-	if (ratelimit_check(ctx->app->limits, key, SHARE_UNLOCK_TRIES, SHARE_UNLOCK_WINDOW_S, now,
+	if (ratelimit_check(ctx->app->limits, key, SHARE_PASSCODE_TRIES, SHARE_PASSCODE_WINDOW_S, now,
 			    &wait_s) != CMN_OK) {
 		char retry[16];
 
@@ -143,7 +159,7 @@ static enum cmn_rc unlock(struct api_ctx *ctx)
 	}
 	rc = consent_share_open(ctx->app->store, g.id, passcode);
 	if (rc == CMN_ERR_UNAUTHENTICATED) {
-		ratelimit_fail(ctx->app->limits, key, SHARE_UNLOCK_WINDOW_S, now);
+		ratelimit_fail(ctx->app->limits, key, SHARE_PASSCODE_WINDOW_S, now);
 		return api_problem(ctx, CMN_ERR_FORBIDDEN, "wrong passcode", NULL);
 	}
 	if (rc != CMN_OK)

@@ -442,6 +442,70 @@ static enum cmn_rc act_under_consent(struct api_ctx *ctx, const char *grant_id)
 	return CMN_OK;
 }
 
+/* authenticate_link - a share by link (Bearer csl_...): whoever holds it
+ * reads the share, as a grantee does; an ended share is 410 Gone; one
+ * with a passcode wants it in Commune-Passcode on each request, wrong ones
+ * counted per share and address (5 in 15 minutes, then 429). */
+static enum cmn_rc authenticate_link(struct api_ctx *ctx, const char *token)
+{
+	struct store *s = ctx->app->store;
+	char h[CRYPT_HASH_HEX_LEN], grant_id[CRYPT_ID_LEN], key[128];
+	int64_t now = time_now_ms();
+	struct person grantor;
+	enum grant_status st;
+	struct grant g;
+	unsigned wait_s = 0;
+	enum cmn_rc rc;
+
+	crypt_hash_hex(token, h);
+	rc = store_share_link_get(s, h, grant_id);
+	if (rc == CMN_OK)
+		rc = consent_load(s, grant_id, &g);
+	if (rc == CMN_OK && (!g.share || strcmp(g.grantee_kind, "link") != 0))
+		rc = CMN_ERR_NOT_FOUND;
+	if (rc != CMN_OK)
+		return rc == CMN_ERR_NOT_FOUND ? CMN_ERR_UNAUTHENTICATED : rc;
+	st = grant_effective_status(&g, now);
+	if (st == GRANT_WITHDRAWN || st == GRANT_EXPIRED)
+		return api_problem(ctx, CMN_ERR_GONE,
+				   st == GRANT_EXPIRED ? "this share has expired" : "this share was revoked",
+				   NULL);
+	if (g.passcode) {
+		const char *passcode = http_header(ctx->req, "Commune-Passcode");
+
+		snprintf(key, sizeof(key), "link:%s:%s", g.id, ctx->req->addr);
+		if (ratelimit_check(ctx->app->limits, key, SHARE_PASSCODE_TRIES,
+				    SHARE_PASSCODE_WINDOW_S, now, &wait_s) != CMN_OK) {
+			char retry[16];
+
+			snprintf(retry, sizeof(retry), "%u", wait_s ? wait_s : 1);
+			http_set_header(ctx->res, "Retry-After", retry);
+			return api_problem(ctx, CMN_ERR_RATE_LIMITED, "too many wrong passcodes: wait",
+					   NULL);
+		}
+		rc = passcode ? consent_share_open(s, g.id, passcode) : CMN_ERR_UNAUTHENTICATED;
+		if (rc == CMN_ERR_UNAUTHENTICATED) {
+			ratelimit_fail(ctx->app->limits, key, SHARE_PASSCODE_WINDOW_S, now);
+			return api_problem(ctx, CMN_ERR_FORBIDDEN,
+					   "this share opens with its passcode, in Commune-Passcode",
+					   NULL);
+		}
+		if (rc != CMN_OK)
+			return rc;
+		ratelimit_clear(ctx->app->limits, key);
+	}
+	rc = store_person_by_id(s, g.person_id, &grantor, NULL);
+	if (rc != CMN_OK)
+		return rc == CMN_ERR_NOT_FOUND ? CMN_ERR_UNAUTHENTICATED : rc;
+	snprintf(ctx->grantee, sizeof(ctx->grantee), "link:%.16s", h);
+	snprintf(ctx->actor, sizeof(ctx->actor), "link:%.16s/grant:%s", h, g.id);
+	ctx->client_id[0] = '\0';
+	ctx->grant = g;
+	ctx->person = grantor;
+	ctx->via_grant = true;
+	return CMN_OK;
+}
+
 /* authenticate - who is calling, from a Bearer token or a session cookie. */
 static enum cmn_rc authenticate(struct api_ctx *ctx)
 {
@@ -451,6 +515,12 @@ static enum cmn_rc authenticate(struct api_ctx *ctx)
 
 	if (authz && strncasecmp(authz, "Bearer ", 7) == 0 && strncmp(authz + 7, "cat_", 4) == 0) {
 		enum cmn_rc rc = authenticate_grant(ctx, authz + 7);
+
+		if (rc != CMN_OK)
+			return rc;
+	} else if (authz && strncasecmp(authz, "Bearer ", 7) == 0 &&
+		   strncmp(authz + 7, "csl_", 4) == 0) {
+		enum cmn_rc rc = authenticate_link(ctx, authz + 7);
 
 		if (rc != CMN_OK)
 			return rc;

@@ -59,6 +59,9 @@ static json_t *resolve_grantee(struct store *s, const json_t *g, const struct pe
 		if (store_org_each(s, org_match, &f) == CMN_OK && f.ok)
 			return json_pack("{s:s, s:s, s:s}", "kind", kind, "id", f.found.id, "name",
 					 f.found.name);
+	} else if (strcmp(kind, "link") == 0) {
+		/* whoever holds the link: it has no id of its own */
+		return json_pack("{s:s, s:s, s:s}", "kind", kind, "id", "", "name", "link");
 	} else if (strcmp(kind, "service") == 0 && id) {
 		struct client c;
 

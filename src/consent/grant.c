@@ -259,7 +259,7 @@ enum cmn_rc grant_terms_check(const json_t *terms, char *err, size_t n)
 {
 	static const char *const known[] = {"grantee", "purpose", "legal_basis", "scope",
 					    "valid_from", "valid_until", NULL};
-	static const char *const kinds[] = {"service", "org", "person"};
+	static const char *const kinds[] = {"service", "org", "person", "link"};
 	const json_t *grantee = json_object_get(terms, "grantee");
 	const json_t *purpose = json_object_get(terms, "purpose");
 	int64_t from = time_now_ms(), until = INT64_MAX; /* from: now, unless given */
@@ -275,8 +275,8 @@ enum cmn_rc grant_terms_check(const json_t *terms, char *err, size_t n)
 	while (kind && k < sizeof(kinds) / sizeof(*kinds) && strcmp(kind, kinds[k]) != 0)
 		k++;
 	if (!json_is_object(grantee) || !kind || k == sizeof(kinds) / sizeof(*kinds))
-		return fault(err, n, "/grantee/kind: one of service, org, person is required");
-	if (!json_is_string(json_object_get(grantee, "id")) &&
+		return fault(err, n, "/grantee/kind: one of service, org, person, link is required");
+	if (strcmp(kind, "link") != 0 && !json_is_string(json_object_get(grantee, "id")) &&
 	    !json_is_string(json_object_get(grantee, "handle")))
 		return fault(err, n, "/grantee/id: the grantee's id (or a person's handle) is required");
 	if (!json_is_object(purpose) ||

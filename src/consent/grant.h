@@ -67,7 +67,7 @@ enum grant_deny {
 struct grant {
 	char id[CRYPT_ID_LEN];
 	char person_id[CRYPT_ID_LEN];     /* whose data */
-	char grantee_kind[16];            /* "service", "org" or "person" */
+	char grantee_kind[16];            /* "service", "org", "person" or "link" (a share) */
 	char grantee_id[CRYPT_ID_LEN];    /* client, organisation or person id */
 	char purpose[48];                 /* the DPV purpose, e.g. "ServiceProvision" */
 	enum grant_status status;         /* as stored (never GRANT_EXPIRED) */

@@ -109,6 +109,12 @@ enum cmn_rc store_grant_each(struct store *s, const char *person_id, const char 
 enum cmn_rc store_share_unlock(struct store *s, const char *grant_id, const char *session_hash,
 			       int64_t until);
 
+/* store_share_link_add, store_share_link_get - the share a secret link
+ * (by its hash) opens; get gives CMN_ERR_NOT_FOUND for an unknown one.
+ * grant_id has CRYPT_ID_LEN bytes. */
+enum cmn_rc store_share_link_add(struct store *s, const char *hash, const char *grant_id);
+enum cmn_rc store_share_link_get(struct store *s, const char *hash, char *grant_id);
+
 /* store_share_unlocked - whether it is open to that session at now. */
 bool store_share_unlocked(struct store *s, const char *grant_id, const char *session_hash,
 			  int64_t now);

@@ -381,6 +381,76 @@ static void mediator_under_mandate(void **state)
 	client_free(&r);
 }
 
+/* a share by link: whoever holds it reads it, with its passcode */
+static void share_by_link(void **state)
+{
+	char body[1024], until[32], link[120], pass[64], path[200], id[64];
+	struct resp r;
+
+	(void)state;
+	in_days(10, until);
+	snprintf(body, sizeof(body),
+		 "{\"with\":{\"kind\":\"link\"},\"doctypes\":[\"bank.transaction\"],"
+		 "\"fields\":[\"date\",\"amount\"],\"from\":\"2025-01-01\",\"to\":\"2025-04-01\","
+		 "\"until\":\"%s\",\"purpose\":{\"fr\":\"Pour mon bailleur\",\"en\":\"For my "
+		 "landlord\"},\"passcode\":\"city-2025-ok\"}",
+		 until);
+	assert_int_equal(call("POST", "/api/v1/shares", alice, alice_csrf, NULL, body, &r), 201);
+	snprintf(link, sizeof(link), "Authorization: Bearer %s",
+		 json_string_value(json_object_get(json_object_get(r.json, "share"), "link")));
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(r.json, "id")));
+	assert_non_null(strstr(link, "csl_"));
+	client_free(&r);
+	/* the link is given once: the share's views never show it again */
+	assert_int_equal(call("GET", "/api/v1/shares", alice, NULL, NULL, NULL, &r), 200);
+	assert_null(strstr(r.body, link + 22));
+	client_free(&r);
+	/* a direct consent cannot be a link */
+	assert_int_equal(call("POST", "/api/v1/consents", alice, alice_csrf, NULL,
+			      "{\"grantee\":{\"kind\":\"link\"},\"purpose\":{\"dpv\":\"ServiceProvision\","
+			      "\"text\":{\"fr\":\"x\",\"en\":\"x\"}},\"legal_basis\":\"consent\","
+			      "\"scope\":{\"doctypes\":[\"bank.transaction\"],\"operations\":[\"read\"]}}",
+			      &r),
+			 400);
+	client_free(&r);
+	/* no passcode, a wrong one: refused; the right one: exactly the share */
+	assert_int_equal(call("GET", "/api/v1/records/bank.transaction", link, NULL, NULL, NULL, &r),
+			 403);
+	client_free(&r);
+	assert_int_equal(call("GET", "/api/v1/records/bank.transaction", link,
+			      "Commune-Passcode: nope", NULL, NULL, &r),
+			 403);
+	client_free(&r);
+	snprintf(pass, sizeof(pass), "Commune-Passcode: city-2025-ok");
+	assert_int_equal(call("GET", "/api/v1/records/bank.transaction", link, pass, NULL, NULL, &r),
+			 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
+	assert_null(strstr(r.body, MARK));
+	assert_null(strstr(r.body, "label"));
+	client_free(&r);
+	assert_int_equal(call("POST", "/api/v1/records/bank.transaction", link, pass, NULL, "{}", &r),
+			 403);
+	client_free(&r);
+	assert_int_equal(call("GET", "/api/v1/records/social.allowance", link, pass, NULL, NULL, &r),
+			 403);
+	client_free(&r);
+	assert_int_equal(call("GET", "/api/v1/records/bank.transaction",
+			      "Authorization: Bearer csl_not-a-link", NULL, NULL, NULL, &r),
+			 401);
+	client_free(&r);
+	/* alice sees the reads by the link */
+	assert_int_equal(call("GET", "/api/v1/audit?actor=link:", alice, NULL, NULL, NULL, &r), 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+	client_free(&r);
+	/* revoked: gone */
+	snprintf(path, sizeof(path), "/api/v1/shares/%s", id);
+	assert_int_equal(call("DELETE", path, alice, alice_csrf, NULL, NULL, &r), 204);
+	client_free(&r);
+	assert_int_equal(call("GET", "/api/v1/records/bank.transaction", link, pass, NULL, NULL, &r),
+			 410);
+	client_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +458,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(wrong_passcodes_are_limited),
 		cmocka_unit_test(expired_share_is_gone),
 		cmocka_unit_test(mediator_under_mandate),
+		cmocka_unit_test(share_by_link),
 	};
 	int failed;
 

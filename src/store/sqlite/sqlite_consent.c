@@ -435,6 +435,38 @@ enum cmn_rc store_share_unlock(struct store *s, const char *grant_id, const char
 	return conn_step_done(c, st);
 }
 
+enum cmn_rc store_share_link_add(struct store *s, const char *hash, const char *grant_id)
+{
+	static const char q[] = "INSERT INTO share_links(hash, grant_id) VALUES (?, ?)";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, grant_id, -1, SQLITE_STATIC);
+	return conn_step_done(c, st);
+}
+
+enum cmn_rc store_share_link_get(struct store *s, const char *hash, char *grant_id)
+{
+	static const char q[] = "SELECT grant_id FROM share_links WHERE hash = ?";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	int sr;
+
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sr = sqlite3_step(st);
+	if (sr == SQLITE_ROW)
+		conn_text_col(st, 0, grant_id, CRYPT_ID_LEN);
+	sqlite3_reset(st);
+	if (sr == SQLITE_ROW)
+		return CMN_OK;
+	return sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
+}
+
 bool store_share_unlocked(struct store *s, const char *grant_id, const char *session_hash,
 			  int64_t now)
 {

@@ -85,6 +85,10 @@ static const char *const platform_migrations[] = {
 	"  grant_id TEXT NOT NULL REFERENCES grants(id) ON DELETE CASCADE,"
 	"  session_hash TEXT NOT NULL, until INTEGER NOT NULL,"
 	"  PRIMARY KEY (grant_id, session_hash)) WITHOUT ROWID;",
+	/* 4: the secret links of shares by link, kept by hash */
+	"CREATE TABLE share_links ("
+	"  hash TEXT PRIMARY KEY,"
+	"  grant_id TEXT NOT NULL REFERENCES grants(id) ON DELETE CASCADE) WITHOUT ROWID;",
 };
 
 static enum cmn_rc mkdir_p(const char *dir)
