@@ -56,7 +56,8 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	if (!(terms = terms_of(ctx->body)))
 		return CMN_ERR_NOMEM;
 	rc = consent_share_new(ctx->app->store, ctx->app->registry, &ctx->person, terms, passcode,
-			       ctx->actor, err, sizeof(err), &row);
+			       json_integer_value(json_object_get(ctx->body, "views")), ctx->actor, err,
+			       sizeof(err), &row);
 	json_decref(terms);
 	if (rc == CMN_ERR_INVALID)
 		return api_problem(ctx, rc, err, NULL);
@@ -182,7 +183,8 @@ static enum cmn_rc unlock(struct api_ctx *ctx)
 	" \"from\": {\"type\": \"string\"}, \"to\": {\"type\": \"string\"},"                    \
 	" \"until\": {\"type\": \"string\"},"                                                   \
 	" \"purpose\": {\"type\": \"object\"},"                                                 \
-	" \"passcode\": {\"type\": \"string\", \"minLength\": 6, \"maxLength\": 128}}}"
+	" \"passcode\": {\"type\": \"string\", \"minLength\": 6, \"maxLength\": 128},"  \
+	" \"views\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 1000}}}"
 #define UNLOCK_SCHEMA                                                                         \
 	"{\"type\": \"object\", \"required\": [\"passcode\"], \"additionalProperties\": false," \
 	" \"properties\": {\"passcode\": {\"type\": \"string\", \"maxLength\": 128}}}"

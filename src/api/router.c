@@ -155,6 +155,15 @@ enum cmn_rc api_access(struct api_ctx *ctx, const char *object, const char *memb
 
 	if (!ctx->via_grant)
 		return CMN_OK;
+	/* a share with a number of views: this read is one, or none is left */
+	if (ctx->grant.share && ctx->grant.views > 0) {
+		rc = store_share_view(ctx->app->store, ctx->grant.id, ctx->grant.views);
+		if (rc == CMN_ERR_GONE)
+			return api_problem(ctx, rc, "this share was viewed as many times as it allowed",
+					   NULL);
+		if (rc != CMN_OK)
+			return rc;
+	}
 	/* {"at", "object", "address", the handler's members}: written as text,
 	 * a read is one line of its audit entry */
 	time_format(when, time_now_ms());

@@ -142,13 +142,15 @@ enum cmn_rc consent_grant_new(struct store *s, const struct registry *reg, const
 }
 
 enum cmn_rc consent_share_new(struct store *s, const struct registry *reg, const struct person *p,
-			      const json_t *terms, const char *passcode, const char *actor,
-			      char *err, size_t n, struct grant_row *out)
+			      const json_t *terms, const char *passcode, int64_t views,
+			      const char *actor, char *err, size_t n, struct grant_row *out)
 {
 	char hash[CRYPT_PWHASH_LEN];
 	json_t *share = json_object();
 	enum cmn_rc rc = share ? CMN_OK : CMN_ERR_NOMEM;
 
+	if (rc == CMN_OK && views > 0)
+		json_object_set_new(share, "views", json_integer(views));
 	if (rc == CMN_OK && passcode) {
 		rc = crypt_password_hash(passcode, hash);
 		if (rc == CMN_OK)

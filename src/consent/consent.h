@@ -24,10 +24,11 @@ enum cmn_rc consent_grant_new(struct store *s, const struct registry *reg, const
 
 /* consent_share_new - a grant made as a share (src/api/api_shares.c):
  * given at once, marked "share" in the store, with the Argon2id hash of
- * passcode when there is one (NULL: none). As consent_grant_new. */
+ * passcode when there is one (NULL: none) and the number of views it
+ * allows (0: no limit). As consent_grant_new. */
 enum cmn_rc consent_share_new(struct store *s, const struct registry *reg, const struct person *p,
-			      const json_t *terms, const char *passcode, const char *actor,
-			      char *err, size_t n, struct grant_row *out);
+			      const json_t *terms, const char *passcode, int64_t views,
+			      const char *actor, char *err, size_t n, struct grant_row *out);
 
 /* consent_mandate_new - a mandate that mediator asks person p for (status
  * "requested" until p confirms it with consent_answer): procedures (JSON

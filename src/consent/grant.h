@@ -78,6 +78,7 @@ struct grant {
 	bool mandate;                     /* a mandate (api_mandates.c): procedures rule */
 	unsigned procedures;              /* enum grant_procedure bits of a mandate */
 	bool passcode;                    /* a share opened with a passcode */
+	int64_t views;                    /* views a share allows; 0: no limit */
 	size_t ndoctypes;
 	size_t nfields;                   /* 0: every field of the doctypes */
 	char doctypes[GRANT_MAX_DOCTYPES][CMN_DOCTYPE_NAME_MAX + 1];

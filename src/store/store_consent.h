@@ -115,6 +115,10 @@ enum cmn_rc store_share_unlock(struct store *s, const char *grant_id, const char
 enum cmn_rc store_share_link_add(struct store *s, const char *hash, const char *grant_id);
 enum cmn_rc store_share_link_get(struct store *s, const char *hash, char *grant_id);
 
+/* store_share_view - counts one view of a share that allows max of them:
+ * CMN_ERR_GONE when all were served already (nothing counted). */
+enum cmn_rc store_share_view(struct store *s, const char *grant_id, int64_t max);
+
 /* store_share_unlocked - whether it is open to that session at now. */
 bool store_share_unlocked(struct store *s, const char *grant_id, const char *session_hash,
 			  int64_t now);

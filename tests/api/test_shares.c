@@ -451,6 +451,46 @@ static void share_by_link(void **state)
 	client_free(&r);
 }
 
+/* a share of two views: the third is gone */
+static void share_of_two_views(void **state)
+{
+	char body[1024], until[32], hdr[120];
+	struct resp r;
+
+	(void)state;
+	in_days(10, until);
+	snprintf(body, sizeof(body),
+		 "{\"with\":{\"kind\":\"person\",\"handle\":\"sophie\"},"
+		 "\"doctypes\":[\"bank.transaction\"],\"fields\":[\"amount\"],\"until\":\"%s\","
+		 "\"purpose\":{\"fr\":\"Un coup d'oeil\",\"en\":\"A glance\"},\"views\":2}",
+		 until);
+	assert_int_equal(call("POST", "/api/v1/shares", alice, alice_csrf, NULL, body, &r), 201);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "share"),
+							    "views")),
+			 2);
+	snprintf(hdr, sizeof(hdr), "Commune-Consent: %s",
+		 json_string_value(json_object_get(r.json, "id")));
+	client_free(&r);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(call("GET", "/api/v1/records/bank.transaction", sophie, NULL, hdr,
+				      NULL, &r),
+				 200);
+		client_free(&r);
+	}
+	assert_int_equal(call("GET", "/api/v1/records/bank.transaction", sophie, NULL, hdr, NULL,
+			      &r),
+			 410);
+	client_free(&r);
+	/* at least one view */
+	snprintf(body, sizeof(body),
+		 "{\"with\":{\"kind\":\"link\"},\"doctypes\":[\"bank.transaction\"],"
+		 "\"until\":\"%s\",\"purpose\":{\"fr\":\"x\",\"en\":\"x\"},\"views\":0}",
+		 until);
+	assert_int_equal(call("POST", "/api/v1/shares", alice, alice_csrf, NULL, body, &r), 400);
+	assert_non_null(strstr(r.body, "/views"));
+	client_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +499,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(expired_share_is_gone),
 		cmocka_unit_test(mediator_under_mandate),
 		cmocka_unit_test(share_by_link),
+		cmocka_unit_test(share_of_two_views),
 	};
 	int failed;
 

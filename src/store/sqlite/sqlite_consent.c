@@ -467,6 +467,23 @@ enum cmn_rc store_share_link_get(struct store *s, const char *hash, char *grant_
 	return sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
 }
 
+enum cmn_rc store_share_view(struct store *s, const char *grant_id, int64_t max)
+{
+	static const char q[] = "UPDATE grants SET views = views + 1 WHERE id = ? AND views < ?";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	enum cmn_rc rc;
+
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, grant_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, max);
+	rc = conn_step_done(c, st);
+	if (rc == CMN_OK && sqlite3_changes(c->db) == 0)
+		rc = CMN_ERR_GONE;
+	return rc;
+}
+
 bool store_share_unlocked(struct store *s, const char *grant_id, const char *session_hash,
 			  int64_t now)
 {

@@ -89,6 +89,8 @@ static const char *const platform_migrations[] = {
 	"CREATE TABLE share_links ("
 	"  hash TEXT PRIMARY KEY,"
 	"  grant_id TEXT NOT NULL REFERENCES grants(id) ON DELETE CASCADE) WITHOUT ROWID;",
+	/* 5: the views served of shares with a number of views */
+	"ALTER TABLE grants ADD COLUMN views INTEGER NOT NULL DEFAULT 0;",
 };
 
 static enum cmn_rc mkdir_p(const char *dir)
