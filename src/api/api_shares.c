@@ -128,18 +128,12 @@ static enum cmn_rc unlock(struct api_ctx *ctx)
 {
 	const char *passcode = json_string_value(json_object_get(ctx->body, "passcode"));
 	struct grant g;
-	char key[128], org_id[CRYPT_ID_LEN] = "";
+	char key[128];
 	int64_t now = time_now_ms();
 	unsigned wait_s = 0;
-	enum cmn_rc rc = consent_load(ctx->app->store, ctx->params[0], &g);
+	enum cmn_rc rc = consent_load_received(ctx->app->store, ctx->params[0], ctx->person.id, &g);
 
-	if (rc == CMN_OK)
-		rc = store_person_org_id(ctx->app->store, ctx->person.id, org_id);
-	if (rc == CMN_OK &&
-	    !(g.share && ((strcmp(g.grantee_kind, "person") == 0 &&
-			   strcmp(g.grantee_id, ctx->person.id) == 0) ||
-			  (strcmp(g.grantee_kind, "org") == 0 && org_id[0] &&
-			   strcmp(g.grantee_id, org_id) == 0))))
+	if (rc == CMN_OK && !g.share)
 		rc = CMN_ERR_NOT_FOUND;
 	if (rc == CMN_ERR_NOT_FOUND)
 		return api_problem(ctx, rc, "no such share addressed to you", NULL);

@@ -393,24 +393,15 @@ static enum cmn_rc authorize_grant(struct api_ctx *ctx)
 static enum cmn_rc act_under_consent(struct api_ctx *ctx, const char *grant_id)
 {
 	struct store *s = ctx->app->store;
-	char org_id[CRYPT_ID_LEN] = "";
 	struct person grantor;
 	struct grant g;
 	int64_t now = time_now_ms();
 	enum cmn_rc rc;
-	bool mine;
 
 	if (strlen(grant_id) != CRYPT_ID_LEN - 1 ||
 	    strspn(grant_id, "0123456789abcdef") != CRYPT_ID_LEN - 1)
 		return api_problem(ctx, CMN_ERR_NOT_FOUND, "no such consent given to you", NULL);
-	rc = consent_load(s, grant_id, &g);
-	if (rc == CMN_OK && strcmp(g.grantee_kind, "org") == 0)
-		rc = store_person_org_id(s, ctx->person.id, org_id);
-	mine = rc == CMN_OK &&
-	       ((strcmp(g.grantee_kind, "person") == 0 && strcmp(g.grantee_id, ctx->person.id) == 0) ||
-		(strcmp(g.grantee_kind, "org") == 0 && org_id[0] && strcmp(g.grantee_id, org_id) == 0));
-	if (rc == CMN_OK && !mine)
-		rc = CMN_ERR_NOT_FOUND;
+	rc = consent_load_received(s, grant_id, ctx->person.id, &g);
 	if (rc == CMN_OK)
 		rc = store_person_by_id(s, g.person_id, &grantor, NULL);
 	if (rc == CMN_ERR_NOT_FOUND)

@@ -416,6 +416,22 @@ enum cmn_rc consent_withdraw(struct store *s, const char *person_id, const char 
 	return rc;
 }
 
+enum cmn_rc consent_load_received(struct store *s, const char *grant_id, const char *person_id,
+				  struct grant *g)
+{
+	char org_id[CRYPT_ID_LEN] = "";
+	enum cmn_rc rc = consent_load(s, grant_id, g);
+
+	if (rc == CMN_OK && strcmp(g->grantee_kind, "org") == 0)
+		rc = store_person_org_id(s, person_id, org_id);
+	if (rc == CMN_OK &&
+	    !((strcmp(g->grantee_kind, "person") == 0 && strcmp(g->grantee_id, person_id) == 0) ||
+	      (strcmp(g->grantee_kind, "org") == 0 && org_id[0] &&
+	       strcmp(g->grantee_id, org_id) == 0)))
+		rc = CMN_ERR_NOT_FOUND;
+	return rc;
+}
+
 enum cmn_rc consent_load(struct store *s, const char *grant_id, struct grant *g)
 {
 	struct grant_row row;

@@ -82,4 +82,9 @@ enum cmn_rc consent_withdraw(struct store *s, const char *person_id, const char 
  * request. */
 enum cmn_rc consent_load(struct store *s, const char *grant_id, struct grant *g);
 
+/* consent_load_received - consent_load of a grant given to person_id or
+ * to their organisation; CMN_ERR_NOT_FOUND for any other. */
+enum cmn_rc consent_load_received(struct store *s, const char *grant_id, const char *person_id,
+				  struct grant *g);
+
 #endif

@@ -207,6 +207,23 @@ enum cmn_rc conn_step_done(struct conn *c, sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? CMN_OK : conn_err(c, rc);
 }
 
+enum cmn_rc conn_run(struct conn *c, const char *sql, const char *a, const char *b,
+		     bool changes_needed)
+{
+	sqlite3_stmt *st = c ? conn_stmt(c, sql) : NULL;
+	enum cmn_rc rc;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	rc = conn_step_done(c, st);
+	if (rc == CMN_OK && changes_needed && sqlite3_changes(c->db) == 0)
+		rc = CMN_ERR_NOT_FOUND;
+	return rc;
+}
+
 enum cmn_rc conn_each(struct conn *c, sqlite3_stmt *st,
 		      enum cmn_rc (*row)(sqlite3_stmt *st, void *ctx), void *ctx)
 {

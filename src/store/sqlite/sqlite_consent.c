@@ -142,19 +142,8 @@ enum cmn_rc store_client_block(struct store *s, const char *client_id, const cha
 enum cmn_rc store_client_unblock(struct store *s, const char *client_id, const char *by)
 {
 	static const char q[] = "DELETE FROM blocks WHERE client_id = ? AND by_org = ?";
-	struct conn *c = store_platform_conn(s);
-	sqlite3_stmt *st;
-	enum cmn_rc rc;
 
-	if (!c || !(st = conn_stmt(c, q)))
-		return CMN_ERR_STORE;
-	sqlite3_bind_text(st, 1, client_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC);
-	rc = conn_step_done(c, st);
-	if (rc == CMN_OK && sqlite3_changes(c->db) == 0)
-		rc = CMN_ERR_NOT_FOUND;
-	store_auth_changed(s);
-	return rc;
+	return store_auth_change(s, q, client_id, by, true);
 }
 
 struct block_visit {
@@ -438,14 +427,8 @@ enum cmn_rc store_share_unlock(struct store *s, const char *grant_id, const char
 enum cmn_rc store_share_link_add(struct store *s, const char *hash, const char *grant_id)
 {
 	static const char q[] = "INSERT INTO share_links(hash, grant_id) VALUES (?, ?)";
-	struct conn *c = store_platform_conn(s);
-	sqlite3_stmt *st;
 
-	if (!c || !(st = conn_stmt(c, q)))
-		return CMN_ERR_STORE;
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, grant_id, -1, SQLITE_STATIC);
-	return conn_step_done(c, st);
+	return conn_run(store_platform_conn(s), q, hash, grant_id, false);
 }
 
 enum cmn_rc store_share_link_get(struct store *s, const char *hash, char *grant_id)

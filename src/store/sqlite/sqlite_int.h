@@ -65,6 +65,18 @@ sqlite3_stmt *conn_stmt(struct conn *c, const char *sql);
 /* conn_exec - runs SQL without results. */
 enum cmn_rc conn_exec(struct conn *c, const char *sql);
 
+/* conn_run - runs the change sql with one or two text parameters (b may
+ * be NULL); with changes_needed, CMN_ERR_NOT_FOUND when it changed no row. */
+enum cmn_rc conn_run(struct conn *c, const char *sql, const char *a, const char *b,
+		     bool changes_needed);
+
+/* store_auth_change - conn_run on the platform store of a change that may
+ * take a right away (a person, a session, a consent, a token, a block):
+ * the auth epoch moves on before and after it, so that no cache keeps what
+ * it changed. */
+enum cmn_rc store_auth_change(struct store *s, const char *sql, const char *a, const char *b,
+			      bool changes_needed);
+
 /* conn_each - steps the bound statement st to its end, calling row for
  * each row until it returns something else than CMN_OK (which is
  * returned); resets st. */

@@ -95,14 +95,8 @@ enum cmn_rc store_oauth_code_take(struct store *s, const char *code_hash, int64_
 enum cmn_rc store_oauth_code_family(struct store *s, const char *code_hash, const char *family)
 {
 	static const char q[] = "UPDATE oauth_codes SET family = ? WHERE hash = ?";
-	struct conn *c = store_platform_conn(s);
-	sqlite3_stmt *st;
 
-	if (!c || !(st = conn_stmt(c, q)))
-		return CMN_ERR_STORE;
-	sqlite3_bind_text(st, 1, family, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, code_hash, -1, SQLITE_STATIC);
-	return conn_step_done(c, st);
+	return conn_run(store_platform_conn(s), q, family, code_hash, false);
 }
 
 /* insert_token - records a token, in or out of a transaction. */
@@ -216,31 +210,13 @@ enum cmn_rc store_oauth_token_revoke(struct store *s, const char *hash, bool fam
 	static const char q_one[] = "UPDATE oauth_tokens SET revoked = 1 WHERE hash = ?";
 	static const char q_family[] = "UPDATE oauth_tokens SET revoked = 1 WHERE family ="
 				       " (SELECT family FROM oauth_tokens WHERE hash = ?)";
-	struct conn *c = store_platform_conn(s);
-	sqlite3_stmt *st;
-	enum cmn_rc rc;
 
-	if (!c || !(st = conn_stmt(c, family ? q_family : q_one)))
-		return CMN_ERR_STORE;
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	rc = conn_step_done(c, st);
-	if (rc == CMN_OK && sqlite3_changes(c->db) == 0)
-		rc = CMN_ERR_NOT_FOUND;
-	store_auth_changed(s);
-	return rc;
+	return store_auth_change(s, family ? q_family : q_one, hash, NULL, true);
 }
 
 enum cmn_rc store_oauth_grant_revoke(struct store *s, const char *grant_id)
 {
 	static const char q[] = "UPDATE oauth_tokens SET revoked = 1 WHERE grant_id = ?";
-	struct conn *c = store_platform_conn(s);
-	sqlite3_stmt *st;
-	enum cmn_rc rc;
 
-	if (!c || !(st = conn_stmt(c, q)))
-		return CMN_ERR_STORE;
-	sqlite3_bind_text(st, 1, grant_id, -1, SQLITE_STATIC);
-	rc = conn_step_done(c, st);
-	store_auth_changed(s);
-	return rc;
+	return store_auth_change(s, q, grant_id, NULL, false);
 }

@@ -318,25 +318,13 @@ void store_auth_changed(struct store *s)
 	atomic_fetch_add(&s->auth_epoch, 1);
 }
 
-/* exec_bind2 - runs a change with one or two text parameters. Every change
- * to persons or sessions goes through here, so it also invalidates the
- * threads' session caches. */
-static enum cmn_rc exec_bind2(struct store *s, const char *sql, const char *a, const char *b,
-			      int changes_needed)
+enum cmn_rc store_auth_change(struct store *s, const char *sql, const char *a, const char *b,
+			      bool changes_needed)
 {
-	struct conn *c = store_platform_conn(s);
-	sqlite3_stmt *st;
 	enum cmn_rc rc;
 
 	atomic_fetch_add(&s->auth_epoch, 1);
-	if (!c || !(st = conn_stmt(c, sql)))
-		return CMN_ERR_STORE;
-	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-	if (b)
-		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-	rc = conn_step_done(c, st);
-	if (rc == CMN_OK && changes_needed && sqlite3_changes(c->db) == 0)
-		rc = CMN_ERR_NOT_FOUND;
+	rc = conn_run(store_platform_conn(s), sql, a, b, changes_needed);
 	/* and after: a cache filled while the change was being made is dropped */
 	atomic_fetch_add(&s->auth_epoch, 1);
 	return rc;
@@ -347,10 +335,10 @@ enum cmn_rc store_person_set_disabled(struct store *s, const char *id, bool disa
 	static const char q_on[] = "UPDATE persons SET disabled = 1 WHERE id = ?";
 	static const char q_off[] = "UPDATE persons SET disabled = 0 WHERE id = ?";
 	static const char q_end[] = "DELETE FROM sessions WHERE person_id = ?";
-	enum cmn_rc rc = exec_bind2(s, disabled ? q_on : q_off, id, NULL, 1);
+	enum cmn_rc rc = store_auth_change(s, disabled ? q_on : q_off, id, NULL, true);
 
 	if (rc == CMN_OK && disabled)
-		rc = exec_bind2(s, q_end, id, NULL, 0);
+		rc = store_auth_change(s, q_end, id, NULL, false);
 	return rc;
 }
 
@@ -358,7 +346,7 @@ enum cmn_rc store_person_set_role(struct store *s, const char *id, const char *r
 {
 	static const char q[] = "UPDATE persons SET role = ?2 WHERE id = ?1";
 
-	return exec_bind2(s, q, id, role, 1);
+	return store_auth_change(s, q, id, role, true);
 }
 
 enum cmn_rc store_person_set_password(struct store *s, const char *id, const char *pwhash,
@@ -373,9 +361,9 @@ enum cmn_rc store_person_set_password(struct store *s, const char *id, const cha
 		return CMN_ERR_STORE;
 	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
 		return rc;
-	rc = exec_bind2(s, q_pw, id, pwhash, 1);
+	rc = store_auth_change(s, q_pw, id, pwhash, true);
 	if (rc == CMN_OK)
-		rc = exec_bind2(s, q_end, id, keep_session_hash ? keep_session_hash : "", 0);
+		rc = store_auth_change(s, q_end, id, keep_session_hash ? keep_session_hash : "", false);
 	return conn_tx_end(c, rc);
 }
 
@@ -421,7 +409,7 @@ enum cmn_rc store_person_delete(struct store *s, const char *id)
 	rc = store_person_path(s, id, path, sizeof(path));
 	if (rc != CMN_OK)
 		return CMN_ERR_NOT_FOUND;
-	rc = exec_bind2(s, q, id, NULL, 1);
+	rc = store_auth_change(s, q, id, NULL, true);
 	if (rc != CMN_OK)
 		return rc;
 	/* other threads drop their handles before their next use */
@@ -613,7 +601,7 @@ enum cmn_rc store_session_delete(struct store *s, const char *token_hash)
 {
 	static const char q[] = "DELETE FROM sessions WHERE hash = ?";
 
-	return exec_bind2(s, q, token_hash, NULL, 0);
+	return store_auth_change(s, q, token_hash, NULL, false);
 }
 
 enum cmn_rc store_token_add(struct store *s, const char *person_id, const char *name,
@@ -714,7 +702,7 @@ enum cmn_rc store_token_delete(struct store *s, const char *person_id, const cha
 {
 	static const char q[] = "DELETE FROM tokens WHERE person_id = ? AND id = ?";
 
-	return exec_bind2(s, q, person_id, token_id, 1);
+	return store_auth_change(s, q, person_id, token_id, true);
 }
 
 enum cmn_rc store_doctype_put(struct store *s, const char *name, int version,
