@@ -162,9 +162,10 @@ static enum cmn_rc file_record(struct api_ctx *ctx, struct pstore **ps, struct r
 
 	if (rc == CMN_OK)
 		rc = pstore_record_get(*ps, FILE_DOCTYPE, ctx->params[0], m, &text);
-	/* for a service: a file of the grant's doctype and period only */
+	/* under a grant: a file of its doctype and period (or one it names) only */
 	if (rc == CMN_OK && ctx->via_grant &&
 	    (grant_check(&ctx->grant, time_now_ms(), FILE_DOCTYPE, GRANT_OP_READ) != GRANT_ALLOWED ||
+	     !grant_record_allowed(&ctx->grant, FILE_DOCTYPE, m->id) ||
 	     !grant_time_allowed(&ctx->grant, m->t)))
 		rc = CMN_ERR_NOT_FOUND;
 	if (rc == CMN_ERR_NOT_FOUND) {

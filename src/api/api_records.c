@@ -235,10 +235,12 @@ static void fields_text(struct buf *b, const struct record_query *rq)
 
 /* grant_narrow - a service's query kept within its grant: filters, sort
  * and fields= only on fields of the grant (a filter on another would tell
- * its values), fields= set to the grant's fields when not given, and the
- * period of the data cut to the grant's. CMN_ERR_FORBIDDEN with the
- * problem written otherwise. */
-static enum cmn_rc grant_narrow(struct api_ctx *ctx, struct record_query *rq)
+ * its values), fields= set to the grant's fields when not given, the
+ * period of the data cut to the grant's and, when the grant names chosen
+ * records, the query to those of them (ids, which rq then points into).
+ * CMN_ERR_FORBIDDEN with the problem written otherwise. */
+static enum cmn_rc grant_narrow(struct api_ctx *ctx, struct record_query *rq,
+				const char *ids[GRANT_MAX_RECORDS])
 {
 	const struct grant *g = &ctx->grant;
 	const char *bad = NULL;
@@ -267,6 +269,13 @@ static enum cmn_rc grant_narrow(struct api_ctx *ctx, struct record_query *rq)
 		rq->q.has_to = true;
 		rq->q.to = g->data_to;
 	}
+	if (g->chosen && ids) {
+		rq->q.by_ids = true;
+		rq->q.ids = ids;
+		for (size_t i = 0; i < g->nrecords; i++)
+			if (strcmp(g->doctypes[g->records[i].doctype], rq->q.doctype) == 0)
+				ids[rq->q.nids++] = g->records[i].id;
+	}
 	return CMN_OK;
 }
 
@@ -293,12 +302,16 @@ static enum cmn_rc get(struct api_ctx *ctx)
 	if (rc == CMN_ERR_INVALID)
 		api_problem(ctx, rc, rq.error, json_pack("{s:s}", "parameter", rq.param));
 	if (rc == CMN_OK)
-		rc = grant_narrow(ctx, &rq);
+		rc = grant_narrow(ctx, &rq, NULL);
+	/* a record the grant does not name, or outside its period, does not
+	 * exist for the grantee */
+	if (rc == CMN_OK && ctx->via_grant &&
+	    !grant_record_allowed(&ctx->grant, d->name, ctx->params[1]))
+		rc = CMN_ERR_NOT_FOUND;
 	if (rc == CMN_OK)
 		rc = person_store(ctx, &ps);
 	if (rc == CMN_OK)
 		rc = pstore_record_get(ps, d->name, ctx->params[1], &m, &data);
-	/* a record outside the grant's period does not exist for the service */
 	if (rc == CMN_OK && ctx->via_grant && !grant_time_allowed(&ctx->grant, m.t))
 		rc = CMN_ERR_NOT_FOUND;
 	if (rc == CMN_ERR_NOT_FOUND)
@@ -362,6 +375,7 @@ static enum cmn_rc add_row(const struct record_meta *m, const char *data,
 static enum cmn_rc list(struct api_ctx *ctx)
 {
 	const struct doctype *d = NULL;
+	const char *ids[GRANT_MAX_RECORDS];
 	struct record_query rq;
 	struct page p = {0};
 	struct pstore *ps;
@@ -379,7 +393,7 @@ static enum cmn_rc list(struct api_ctx *ctx)
 	buf_init(&p.b, 64 * 1024 * 1024);
 	buf_puts(&p.b, "{\"items\":[");
 	if (rc == CMN_OK)
-		rc = grant_narrow(ctx, &rq);
+		rc = grant_narrow(ctx, &rq, ids);
 	if (rc == CMN_OK)
 		rc = person_store(ctx, &ps);
 	if (rc == CMN_OK) {

@@ -57,15 +57,16 @@ static enum cmn_rc person_store(struct api_ctx *ctx, struct pstore **ps)
 	return store_person_store(ctx->app->store, ctx->person.id, ps);
 }
 
-/* in_grant - whether a service's grant lets it see series of doctype, in
- * full or as aggregates (both ways for a person's own requests). */
-static bool in_grant(const struct api_ctx *ctx, const char *doctype)
+/* in_grant - whether a service's grant lets it see a series, in full or
+ * as aggregates (both ways for a person's own requests). */
+static bool in_grant(const struct api_ctx *ctx, const struct series_def *d)
 {
 	int64_t now = time_now_ms();
 
 	return !ctx->via_grant ||
-	       grant_check(&ctx->grant, now, doctype, GRANT_OP_READ) == GRANT_ALLOWED ||
-	       grant_check(&ctx->grant, now, doctype, GRANT_OP_AGGREGATE) == GRANT_ALLOWED;
+	       (grant_series_allowed(&ctx->grant, d->id) &&
+		(grant_check(&ctx->grant, now, d->doctype, GRANT_OP_READ) == GRANT_ALLOWED ||
+		 grant_check(&ctx->grant, now, d->doctype, GRANT_OP_AGGREGATE) == GRANT_ALLOWED));
 }
 
 struct listing {
@@ -77,7 +78,7 @@ static enum cmn_rc add_visible(const struct series_def *d, void *lv)
 {
 	struct listing *l = lv;
 
-	if (!in_grant(l->ctx, d->doctype))
+	if (!in_grant(l->ctx, d))
 		return CMN_OK;
 	return json_array_append_new(l->items, series_json_for(l->ctx, d)) ? CMN_ERR_NOMEM : CMN_OK;
 }
@@ -329,7 +330,9 @@ static enum cmn_rc grant_read_range(struct api_ctx *ctx, const struct series_def
 
 	if (d == GRANT_DENY_OPERATION && rp->bucketed)
 		d = grant_check(g, now, def->doctype, GRANT_OP_AGGREGATE);
-	if (d == GRANT_DENY_DOCTYPE)
+	if (d == GRANT_ALLOWED && !grant_series_allowed(g, def->id))
+		d = GRANT_DENY_ITEM;
+	if (d == GRANT_DENY_DOCTYPE || d == GRANT_DENY_ITEM)
 		return api_problem(ctx, CMN_ERR_NOT_FOUND, "no such series", NULL);
 	if (d != GRANT_ALLOWED)
 		return api_problem(ctx, CMN_ERR_FORBIDDEN, grant_deny_text(d),

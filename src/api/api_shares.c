@@ -22,17 +22,36 @@
 #define SHARE_MAX_DAYS 366                /* a share ends within a year */
 #define SHARE_UNLOCK_MS (12 * 3600 * 1000) /* a passcode opens a share for a session */
 
+/* chosen_records - the scope's records for a share's "records" (as
+ * "doctype/id") and "files" (ids of document.file records). */
+static json_t *chosen_records(const json_t *b)
+{
+	json_t *out = json_array(), *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(b, "records"), i, v)
+		json_array_append(out, v);
+	json_array_foreach(json_object_get(b, "files"), i, v) {
+		char ref[160];
+
+		snprintf(ref, sizeof(ref), "document.file/%.100s", json_string_value(v));
+		json_array_append_new(out, json_string(ref));
+	}
+	return out;
+}
+
 /* terms_of - the consent terms of a share's body. */
 static json_t *terms_of(const json_t *b)
 {
-	json_t *scope = json_pack("{s:O, s:[s]}", "doctypes", json_object_get(b, "doctypes"),
-				  "operations", "read");
-	const char *keep[] = {"fields", "from", "to"};
+	json_t *scope = json_pack("{s:[s]}", "operations", "read");
+	const char *keep[] = {"doctypes", "fields", "from", "to", "series"};
 	json_t *purpose = json_object_get(b, "purpose");
 
 	for (size_t i = 0; scope && i < sizeof(keep) / sizeof(*keep); i++)
 		if (json_object_get(b, keep[i]))
 			json_object_set(scope, keep[i], json_object_get(b, keep[i]));
+	if (scope && (json_object_get(b, "records") || json_object_get(b, "files")))
+		json_object_set_new(scope, "records", chosen_records(b));
 	return json_pack("{s:O, s:{s:s, s:O}, s:s, s:o, s:O}", "grantee", json_object_get(b, "with"),
 			 "purpose", "dpv", "ServiceProvision", "text", purpose, "legal_basis",
 			 "consent", "scope", scope, "valid_until", json_object_get(b, "until"));
@@ -169,10 +188,13 @@ static enum cmn_rc unlock(struct api_ctx *ctx)
 }
 
 #define SHARE_SCHEMA                                                                          \
-	"{\"type\": \"object\", \"required\": [\"with\", \"doctypes\", \"until\", \"purpose\"],"  \
+	"{\"type\": \"object\", \"required\": [\"with\", \"until\", \"purpose\"],"                \
 	" \"additionalProperties\": false, \"properties\": {"                                  \
 	" \"with\": {\"type\": \"object\"},"                                                    \
 	" \"doctypes\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}},"              \
+	" \"records\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}},"               \
+	" \"series\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}},"                \
+	" \"files\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}},"                 \
 	" \"fields\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}},"                \
 	" \"from\": {\"type\": \"string\"}, \"to\": {\"type\": \"string\"},"                    \
 	" \"until\": {\"type\": \"string\"},"                                                   \

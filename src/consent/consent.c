@@ -75,6 +75,72 @@ static json_t *resolve_grantee(struct store *s, const json_t *g, const struct pe
 
 /* ---- new grants ----------------------------------------------------------- */
 
+/* add_doctype - appends name to the array a unless it is there. */
+static enum cmn_rc add_doctype(json_t *a, const char *name, char *err, size_t n)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v) {
+		if (strcmp(json_string_value(v), name) == 0)
+			return CMN_OK;
+	}
+	if (json_array_size(a) == GRANT_MAX_DOCTYPES) {
+		snprintf(err, n, "/scope: the chosen data spans more than %d doctypes",
+			 GRANT_MAX_DOCTYPES);
+		return CMN_ERR_INVALID;
+	}
+	return json_array_append_new(a, json_string(name)) ? CMN_ERR_NOMEM : CMN_OK;
+}
+
+/* chosen_doctypes - for a scope that names records and series: checks
+ * that each is in p's store, and sets the scope's doctypes to theirs. */
+static enum cmn_rc chosen_doctypes(struct store *s, const struct registry *reg,
+				   const struct person *p, json_t *scope, char *err, size_t n)
+{
+	json_t *doctypes = json_array(), *v;
+	struct pstore *ps;
+	enum cmn_rc rc = doctypes ? store_person_store(s, p->id, &ps) : CMN_ERR_NOMEM;
+	size_t i;
+
+	json_array_foreach(json_object_get(scope, "records"), i, v) {
+		const char *ref = json_string_value(v), *slash = strrchr(ref, '/');
+		char dt[CMN_DOCTYPE_NAME_MAX + 1];
+		struct record_meta m;
+
+		if (rc != CMN_OK)
+			break;
+		snprintf(dt, sizeof(dt), "%.*s", (int)(slash - ref), ref);
+		rc = registry_find(reg, dt) ? pstore_record_get(ps, dt, slash + 1, &m, NULL)
+					    : CMN_ERR_NOT_FOUND;
+		if (rc == CMN_ERR_NOT_FOUND) {
+			snprintf(err, n, "/scope/records/%zu: no such record of yours", i);
+			rc = CMN_ERR_INVALID;
+		}
+		if (rc == CMN_OK)
+			rc = add_doctype(doctypes, dt, err, n);
+	}
+	json_array_foreach(json_object_get(scope, "series"), i, v) {
+		struct series_def def;
+
+		if (rc != CMN_OK)
+			break;
+		rc = pstore_series_get(ps, json_string_value(v), &def);
+		if (rc == CMN_ERR_NOT_FOUND) {
+			snprintf(err, n, "/scope/series/%zu: no such series of yours", i);
+			rc = CMN_ERR_INVALID;
+		}
+		if (rc == CMN_OK) {
+			rc = add_doctype(doctypes, def.doctype, err, n);
+			series_def_release(&def);
+		}
+	}
+	if (rc == CMN_OK)
+		json_object_set(scope, "doctypes", doctypes);
+	json_decref(doctypes);
+	return rc;
+}
+
 /* grant_new - consent_grant_new, with extra members (an object, or NULL)
  * kept in the stored grant: "share" or "mandate". */
 static enum cmn_rc grant_new(struct store *s, const struct registry *reg, const struct person *p,
@@ -103,6 +169,16 @@ static enum cmn_rc grant_new(struct store *s, const struct registry *reg, const 
 		return CMN_ERR_NOMEM;
 	}
 	json_object_set_new(body, "grantee", grantee);
+	{
+		json_t *scope = json_object_get(body, "scope");
+
+		if (json_object_get(scope, "records") || json_object_get(scope, "series"))
+			rc = chosen_doctypes(s, reg, p, scope, err, n);
+		if (rc != CMN_OK) {
+			json_decref(body);
+			return rc;
+		}
+	}
 	if (extra)
 		json_object_update(body, (json_t *)extra);
 	/* times are kept as given; the row keeps them in ms for the store */

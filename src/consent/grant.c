@@ -123,6 +123,7 @@ const char *grant_deny_text(enum grant_deny d)
 	case GRANT_DENY_FIELD: return "a field asked for is outside the consent";
 	case GRANT_DENY_PERIOD: return "data of this period is outside the consent";
 	case GRANT_DENY_BLOCKED: return "the service is blocked";
+	case GRANT_DENY_ITEM: return "this record or series is outside the consent";
 	}
 	return "refused";
 }
@@ -216,9 +217,76 @@ static enum cmn_rc check_time(const json_t *o, const char *key, const char *wher
 	return CMN_OK;
 }
 
+/* record_ref_split - "doctype/uuid" into its doctype and id; false when
+ * it is not one. */
+static bool record_ref_split(const char *ref, char doctype[CMN_DOCTYPE_NAME_MAX + 1],
+			     char id[CRYPT_UUID_LEN])
+{
+	const char *slash = ref ? strrchr(ref, '/') : NULL;
+	unsigned char b[16];
+	size_t dn;
+
+	if (!slash)
+		return false;
+	dn = (size_t)(slash - ref);
+	if (dn == 0 || dn > CMN_DOCTYPE_NAME_MAX || strlen(slash + 1) != CRYPT_UUID_LEN - 1)
+		return false;
+	memcpy(doctype, ref, dn);
+	doctype[dn] = '\0';
+	str_copy(id, CRYPT_UUID_LEN, slash + 1);
+	return str_is_name(doctype, CMN_DOCTYPE_NAME_MAX, true) && crypt_uuid_parse(id, b);
+}
+
+/* series_id_valid - a series id: 32 lowercase hexadecimal digits. */
+static bool series_id_valid(const char *id)
+{
+	return id && strlen(id) == CRYPT_ID_LEN - 1 &&
+	       strspn(id, "0123456789abcdef") == CRYPT_ID_LEN - 1;
+}
+
+/* check_chosen - the records ("doctype/uuid") and series (ids) a scope
+ * names, each at most once. */
+static enum cmn_rc check_chosen(const json_t *scope, char *err, size_t n)
+{
+	static const struct {
+		const char *key;
+		size_t max;
+	} lists[] = {{"records", GRANT_MAX_RECORDS}, {"series", GRANT_MAX_SERIES}};
+
+	for (size_t k = 0; k < sizeof(lists) / sizeof(*lists); k++) {
+		const json_t *a = json_object_get(scope, lists[k].key);
+		size_t i;
+		json_t *v;
+
+		if (!a)
+			continue;
+		if (!json_is_array(a) || json_array_size(a) == 0)
+			return fault(err, n, "/scope/%s: a non-empty array is required", lists[k].key);
+		if (json_array_size(a) > lists[k].max)
+			return fault(err, n, "/scope/%s: at most %zu", lists[k].key, lists[k].max);
+		json_array_foreach(a, i, v) {
+			char dt[CMN_DOCTYPE_NAME_MAX + 1], id[CRYPT_UUID_LEN];
+			const char *s = json_string_value(v);
+
+			if (k == 0 && !record_ref_split(s, dt, id))
+				return fault(err, n, "/scope/records/%zu: a record as doctype/id is"
+						     " required", i);
+			if (k == 1 && !series_id_valid(s))
+				return fault(err, n, "/scope/series/%zu: not a series id", i);
+			for (size_t j = 0; j < i; j++)
+				if (strcmp(s, json_string_value(json_array_get(a, j))) == 0)
+					return fault(err, n, "/scope/%s/%zu: given twice",
+						     lists[k].key, i);
+		}
+	}
+	return CMN_OK;
+}
+
 static enum cmn_rc check_scope(const json_t *scope, char *err, size_t n)
 {
-	static const char *const known[] = {"doctypes", "fields", "from", "to", "operations", NULL};
+	static const char *const known[] = {"doctypes", "fields", "from", "to", "operations",
+					    "records", "series", NULL};
+	bool chosen;
 	int64_t from = INT64_MIN, to = INT64_MAX;
 	enum grant_op op;
 	const char *bad;
@@ -230,8 +298,16 @@ static enum cmn_rc check_scope(const json_t *scope, char *err, size_t n)
 		return fault(err, n, "/scope: an object is required");
 	if ((bad = unknown_member(scope, known)))
 		return fault(err, n, "/scope/%.40s: not a member of a scope", bad);
-	rc = check_names(json_object_get(scope, "doctypes"), "/scope/doctypes", GRANT_MAX_DOCTYPES,
-			 CMN_DOCTYPE_NAME_MAX, true, true, err, n);
+	/* chosen records and series name their own doctypes (the consent
+	 * layer derives them); otherwise doctypes say what is in scope */
+	chosen = json_object_get(scope, "records") || json_object_get(scope, "series");
+	if (chosen && json_object_get(scope, "doctypes"))
+		return fault(err, n, "/scope/doctypes: chosen records and series name their own"
+				     " doctypes; give one or the other");
+	rc = check_chosen(scope, err, n);
+	if (rc == CMN_OK)
+		rc = check_names(json_object_get(scope, "doctypes"), "/scope/doctypes",
+				 GRANT_MAX_DOCTYPES, CMN_DOCTYPE_NAME_MAX, true, !chosen, err, n);
 	if (rc == CMN_OK)
 		rc = check_names(json_object_get(scope, "fields"), "/scope/fields", GRANT_MAX_FIELDS,
 				 GRANT_FIELD_MAX, false, false, err, n);
@@ -315,6 +391,38 @@ static const char *text_of(const json_t *v)
 	return json_is_string(v) ? json_string_value(v) : "";
 }
 
+/* read_chosen - the records and series a stored scope names; each
+ * record's doctype must be one of the grant's (consent.c derives them). */
+static enum cmn_rc read_chosen(const json_t *scope, struct grant *g)
+{
+	const json_t *records = json_object_get(scope, "records");
+	const json_t *series = json_object_get(scope, "series");
+	size_t i;
+	json_t *v;
+
+	g->chosen = records || series;
+	json_array_foreach(records, i, v) {
+		char dt[CMN_DOCTYPE_NAME_MAX + 1];
+		struct grant_record *r = &g->records[g->nrecords];
+		size_t k = 0;
+
+		if (g->nrecords == GRANT_MAX_RECORDS || !record_ref_split(text_of(v), dt, r->id))
+			return CMN_ERR_INVALID;
+		while (k < g->ndoctypes && strcmp(g->doctypes[k], dt) != 0)
+			k++;
+		if (k == g->ndoctypes)
+			return CMN_ERR_INVALID;
+		r->doctype = (unsigned char)k;
+		g->nrecords++;
+	}
+	json_array_foreach(series, i, v) {
+		if (g->nseries == GRANT_MAX_SERIES || !series_id_valid(text_of(v)))
+			return CMN_ERR_INVALID;
+		str_copy(g->series[g->nseries++], sizeof(g->series[0]), text_of(v));
+	}
+	return CMN_OK;
+}
+
 enum cmn_rc grant_read(const json_t *stored, struct grant *g)
 {
 	const json_t *grantee = json_object_get(stored, "grantee");
@@ -365,6 +473,8 @@ enum cmn_rc grant_read(const json_t *stored, struct grant *g)
 		if (g->nfields < GRANT_MAX_FIELDS && json_is_string(v))
 			str_copy(g->fields[g->nfields++], sizeof(g->fields[0]), text_of(v));
 	}
+	if (read_chosen(scope, g) != CMN_OK)
+		return CMN_ERR_INVALID;
 	if (!g->id[0] || !g->person_id[0] || !g->ndoctypes || !g->ops)
 		return CMN_ERR_INVALID;
 	return CMN_OK;
@@ -403,6 +513,27 @@ bool grant_field_allowed(const struct grant *g, const char *field)
 		return true;
 	for (size_t i = 0; i < g->nfields; i++)
 		if (strcmp(g->fields[i], field) == 0)
+			return true;
+	return false;
+}
+
+bool grant_record_allowed(const struct grant *g, const char *doctype, const char *id)
+{
+	if (!g->chosen)
+		return true;
+	for (size_t i = 0; i < g->nrecords; i++)
+		if (strcmp(g->records[i].id, id) == 0 &&
+		    strcmp(g->doctypes[g->records[i].doctype], doctype) == 0)
+			return true;
+	return false;
+}
+
+bool grant_series_allowed(const struct grant *g, const char *id)
+{
+	if (!g->chosen)
+		return true;
+	for (size_t i = 0; i < g->nseries; i++)
+		if (strcmp(g->series[i], id) == 0)
 			return true;
 	return false;
 }

@@ -26,6 +26,8 @@
 #define GRANT_MAX_FIELDS 32
 #define GRANT_FIELD_MAX 64
 #define GRANT_TEXT_MAX 1000               /* a purpose's plain words, per language */
+#define GRANT_MAX_RECORDS 64              /* chosen records (files are records) */
+#define GRANT_MAX_SERIES 16               /* chosen series */
 
 /* what a grantee may do with the data in scope */
 enum grant_op {
@@ -62,6 +64,13 @@ enum grant_deny {
 	GRANT_DENY_FIELD,                 /* a field outside the scope */
 	GRANT_DENY_PERIOD,                /* data outside the scope's time range */
 	GRANT_DENY_BLOCKED,               /* the service is blocked */
+	GRANT_DENY_ITEM,                  /* a record or series the grant does not name */
+};
+
+/* a record chosen by the person: its doctype (an index into doctypes) and id */
+struct grant_record {
+	unsigned char doctype;
+	char id[CRYPT_UUID_LEN];
 };
 
 struct grant {
@@ -83,6 +92,10 @@ struct grant {
 	size_t nfields;                   /* 0: every field of the doctypes */
 	char doctypes[GRANT_MAX_DOCTYPES][CMN_DOCTYPE_NAME_MAX + 1];
 	char fields[GRANT_MAX_FIELDS][GRANT_FIELD_MAX + 1];
+	bool chosen;                      /* the scope names records and series: only those */
+	size_t nrecords, nseries;
+	struct grant_record records[GRANT_MAX_RECORDS];
+	char series[GRANT_MAX_SERIES][CRYPT_ID_LEN];
 };
 
 /* grant_terms_check - checks the terms a grant is asked with (the body of
@@ -108,6 +121,12 @@ bool grant_field_allowed(const struct grant *g, const char *field);
  * time) is in the scope's time range. Data without a time is in scope only
  * when the grant has no time range. */
 bool grant_time_allowed(const struct grant *g, int64_t t);
+
+/* grant_record_allowed, grant_series_allowed - whether a record (of
+ * doctype) or a series is in the scope: always when the grant chose none,
+ * else only when it names it. */
+bool grant_record_allowed(const struct grant *g, const char *doctype, const char *id);
+bool grant_series_allowed(const struct grant *g, const char *id);
 
 /* grant_project - removes from a record's data (an object) every member
  * that is not in the scope's fields. */

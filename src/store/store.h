@@ -276,6 +276,9 @@ struct store_query {
 	struct query_value after_key;     /* sort key of the last row seen */
 	char after_id[RECORD_ID_LEN];
 	size_t limit;                     /* rows wanted */
+	bool by_ids;                      /* only the records of ids (none when nids is 0) */
+	const char *const *ids;
+	size_t nids;
 };
 
 /* pstore_record_query - calls fn for each record matching q, at most

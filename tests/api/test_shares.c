@@ -491,6 +491,115 @@ static void share_of_two_views(void **state)
 	client_free(&r);
 }
 
+/* created - a POST by alice that must answer 201; the new id into id. */
+static void created(const char *path, const char *body, char id[64])
+{
+	struct resp r;
+
+	if (call("POST", path, alice, alice_csrf, NULL, body, &r) != 201)
+		fail_msg("POST %s: %ld %s", path, r.status, r.body);
+	snprintf(id, 64, "%s", json_string_value(json_object_get(r.json, "id")));
+	client_free(&r);
+}
+
+/* get_count - a GET by sophie under hdr that must answer want; the size of
+ * its "items" array (or -1). */
+static long get_count(const char *path, const char *hdr, long want)
+{
+	struct resp r;
+	long n;
+
+	if (call("GET", path, sophie, NULL, hdr, NULL, &r) != want)
+		fail_msg("GET %s: %ld, not %ld: %.300s", path, r.status, want, r.body);
+	if (r.body && strstr(r.body, "CHOSEN-NOT"))
+		fail_msg("GET %s: data that was not chosen leaked: %.300s", path, r.body);
+	n = json_is_array(json_object_get(r.json, "items"))
+		    ? (long)json_array_size(json_object_get(r.json, "items"))
+		    : -1;
+	client_free(&r);
+	return n;
+}
+
+/* a share of chosen records, one file and one series: only those */
+static void share_of_chosen_items(void **state)
+{
+	char keep[64], skip[64], allowance[64], series[64], other_series[64], file[64];
+	char other_file[64], id[64], body[2048], until[32], hdr[120], path[200];
+	struct resp r;
+
+	(void)state;
+	created("/api/v1/records/bank.transaction",
+		"{\"date\":\"2025-06-02\",\"amount\":-61.0,\"currency\":\"EUR\","
+		"\"label\":\"Facture eau\"}",
+		keep);
+	created("/api/v1/records/bank.transaction",
+		"{\"date\":\"2025-06-03\",\"amount\":-5.0,\"currency\":\"EUR\","
+		"\"label\":\"CHOSEN-NOT cafe\"}",
+		skip);
+	created("/api/v1/records/social.allowance",
+		"{\"period_start\":\"2025-06-01\",\"kind\":\"rsa\",\"amount\":607.75,"
+		"\"payer\":\"caf\"}",
+		allowance);
+	created("/api/v1/series",
+		"{\"doctype\":\"energy.electricity.load_curve\",\"source\":\"test\","
+		"\"key\":\"chosen\",\"unit\":\"W\",\"step_s\":1800}",
+		series);
+	created("/api/v1/series",
+		"{\"doctype\":\"energy.electricity.load_curve\",\"source\":\"test\","
+		"\"key\":\"CHOSEN-NOT meter\",\"unit\":\"W\",\"step_s\":1800}",
+		other_series);
+	created("/api/v1/files?name=avis.txt&category=tax_notice", "avis d'imposition 2025", file);
+	created("/api/v1/files?name=other.txt&category=tax_notice", "CHOSEN-NOT other", other_file);
+	in_days(30, until);
+	snprintf(body, sizeof(body),
+		 "{\"with\":{\"kind\":\"person\",\"handle\":\"sophie\"},"
+		 "\"records\":[\"bank.transaction/%s\",\"social.allowance/%s\"],"
+		 "\"series\":[\"%s\"],\"files\":[\"%s\"],\"until\":\"%s\","
+		 "\"purpose\":{\"fr\":\"Mon dossier\",\"en\":\"My file\"}}",
+		 keep, allowance, series, file, until);
+	created("/api/v1/shares", body, id);
+	snprintf(hdr, sizeof(hdr), "Commune-Consent: %s", id);
+	/* lists hold the chosen ones only */
+	assert_int_equal(get_count("/api/v1/records/bank.transaction", hdr, 200), 1);
+	assert_int_equal(get_count("/api/v1/records/social.allowance", hdr, 200), 1);
+	assert_int_equal(get_count("/api/v1/records/bank.transaction?filter.amount.lt=0",
+				   hdr, 200),
+			 1);
+	assert_int_equal(get_count("/api/v1/series", hdr, 200), 1);
+	get_count("/api/v1/records/mobility.trip", hdr, 403);
+	/* one by one: chosen ones are there, others do not exist */
+	snprintf(path, sizeof(path), "/api/v1/records/bank.transaction/%s", keep);
+	get_count(path, hdr, 200);
+	snprintf(path, sizeof(path), "/api/v1/records/bank.transaction/%s", skip);
+	get_count(path, hdr, 404);
+	snprintf(path, sizeof(path), "/api/v1/series/%s?from=2025-01-01&to=2025-02-01", series);
+	get_count(path, hdr, 200);
+	snprintf(path, sizeof(path), "/api/v1/series/%s?from=2025-01-01&to=2025-02-01",
+		 other_series);
+	get_count(path, hdr, 404);
+	snprintf(path, sizeof(path), "/api/v1/files/%s", file);
+	get_count(path, hdr, 200);
+	snprintf(path, sizeof(path), "/api/v1/files/%s", other_file);
+	get_count(path, hdr, 404);
+	/* what cannot be chosen: a record that is not alice's, doctypes with records */
+	snprintf(body, sizeof(body),
+		 "{\"with\":{\"kind\":\"link\"},\"records\":[\"bank.transaction/"
+		 "0190a3e2-0000-7000-8000-000000000000\"],\"until\":\"%s\","
+		 "\"purpose\":{\"fr\":\"x\",\"en\":\"x\"}}",
+		 until);
+	assert_int_equal(call("POST", "/api/v1/shares", alice, alice_csrf, NULL, body, &r), 400);
+	assert_non_null(strstr(r.body, "/scope/records/0"));
+	client_free(&r);
+	snprintf(body, sizeof(body),
+		 "{\"with\":{\"kind\":\"link\"},\"records\":[\"bank.transaction/%s\"],"
+		 "\"doctypes\":[\"mobility.trip\"],\"until\":\"%s\","
+		 "\"purpose\":{\"fr\":\"x\",\"en\":\"x\"}}",
+		 keep, until);
+	assert_int_equal(call("POST", "/api/v1/shares", alice, alice_csrf, NULL, body, &r), 400);
+	assert_non_null(strstr(r.body, "/scope/doctypes"));
+	client_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +609,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(mediator_under_mandate),
 		cmocka_unit_test(share_by_link),
 		cmocka_unit_test(share_of_two_views),
+		cmocka_unit_test(share_of_chosen_items),
 	};
 	int failed;
 

@@ -149,12 +149,114 @@ static void projection(void **state)
 	assert_string_equal(grant_op_name(GRANT_OP_COMPUTE), "compute-only");
 }
 
+#define REC "0190a3e2-1b2c-7d3e-8f40-5a6b7c8d9e0f"
+#define SER "0123456789abcdef0123456789abcdef"
+
+/* chosen records and series: their terms, and the checks of a grant naming them */
+static void chosen(void **state)
+{
+	json_t *t = json_loads(GOOD, 0, NULL), *scope = json_object_get(t, "scope");
+	char err[300] = "";
+	struct grant g;
+
+	(void)state;
+	json_object_del(scope, "doctypes");
+	json_object_set_new(scope, "records", json_pack("[s]", "bank.transaction/" REC));
+	json_object_set_new(scope, "series", json_pack("[s]", SER));
+	assert_int_equal(grant_terms_check(t, err, sizeof(err)), CMN_OK);
+	json_decref(t);
+	fault_of("/scope/records", "[\"bank.transaction/" REC "\"]", "/scope/doctypes: chosen");
+	fault_of("/scope/doctypes", NULL, "/scope/doctypes: a non-empty array");
+	/* as stored: the doctypes derived from the chosen ones (consent.c) */
+	t = json_loads(GOOD, 0, NULL);
+	scope = json_object_get(t, "scope");
+	json_object_set_new(scope, "doctypes", json_pack("[s, s]", "social.allowance",
+							 "bank.transaction"));
+	json_object_set_new(scope, "records",
+			    json_pack("[s]", "bank.transaction/" REC));
+	json_object_set_new(scope, "series", json_pack("[s]", SER));
+	json_object_set_new(t, "id", json_string("g1"));
+	json_object_set_new(t, "person", json_string("p1"));
+	json_object_set_new(t, "status", json_string("given"));
+	assert_int_equal(grant_read(t, &g), CMN_OK);
+	assert_true(g.chosen);
+	assert_true(grant_record_allowed(&g, "bank.transaction", REC));
+	assert_false(grant_record_allowed(&g, "social.allowance", REC));
+	assert_false(grant_record_allowed(&g, "bank.transaction",
+					  "0190a3e2-1b2c-7d3e-8f40-5a6b7c8d9e10"));
+	assert_true(grant_series_allowed(&g, SER));
+	assert_false(grant_series_allowed(&g, "0123456789abcdef0123456789abcdee"));
+	/* a record of a doctype the grant does not have is no grant */
+	json_object_set_new(scope, "records", json_pack("[s]", "mobility.trip/" REC));
+	assert_int_equal(grant_read(t, &g), CMN_ERR_INVALID);
+	json_decref(t);
+	/* a grant that chose nothing allows every record and series */
+	g = read_good("given");
+	assert_false(g.chosen);
+	assert_true(grant_record_allowed(&g, "bank.transaction", REC));
+	assert_true(grant_series_allowed(&g, SER));
+}
+
+/* the faults of chosen records and series, named by their pointers */
+static void chosen_faults(void **state)
+{
+	static const struct {
+		const char *records, *series, *want;
+	} cases[] = {
+		{"[]", NULL, "/scope/records: a non-empty array"},
+		{"[\"" REC "\"]", NULL, "/scope/records/0: a record as doctype/id"},
+		{"[\"bank.transaction/not-a-uuid\"]", NULL, "/scope/records/0"},
+		{"[\"bank.transaction/0190A3E2-1B2C-7D3E-8F40-5A6B7C8D9E0F\"]", NULL,
+		 "/scope/records/0"},
+		{"[\"Bad Name/" REC "\"]", NULL, "/scope/records/0"},
+		{"[\"bank.transaction/" REC "\", \"bank.transaction/" REC "\"]", NULL,
+		 "/scope/records/1: given twice"},
+		{NULL, "[\"xyz\"]", "/scope/series/0: not a series id"},
+		{NULL, "\"" SER "\"", "/scope/series: a non-empty array"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		json_t *t = json_loads(GOOD, 0, NULL), *scope = json_object_get(t, "scope");
+		char err[300] = "";
+
+		json_object_del(scope, "doctypes");
+		if (cases[i].records)
+			json_object_set_new(scope, "records",
+					    json_loads(cases[i].records, JSON_DECODE_ANY, NULL));
+		if (cases[i].series)
+			json_object_set_new(scope, "series",
+					    json_loads(cases[i].series, JSON_DECODE_ANY, NULL));
+		assert_int_equal(grant_terms_check(t, err, sizeof(err)), CMN_ERR_INVALID);
+		if (strncmp(err, cases[i].want, strlen(cases[i].want)) != 0)
+			fail_msg("case %zu: \"%s\", not \"%s...\"", i, err, cases[i].want);
+		json_decref(t);
+	}
+	{
+		json_t *t = json_loads(GOOD, 0, NULL), *many = json_array();
+		char err[300] = "", ref[80];
+
+		json_object_del(json_object_get(t, "scope"), "doctypes");
+		for (int i = 0; i <= GRANT_MAX_RECORDS; i++) {
+			snprintf(ref, sizeof(ref), "bank.transaction/0190a3e2-1b2c-7d3e-8f40-5a6b7c8d%04x",
+				 i);
+			json_array_append_new(many, json_string(ref));
+		}
+		json_object_set_new(json_object_get(t, "scope"), "records", many);
+		assert_int_equal(grant_terms_check(t, err, sizeof(err)), CMN_ERR_INVALID);
+		assert_non_null(strstr(err, "at most"));
+		json_decref(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(terms),
 		cmocka_unit_test(checks),
 		cmocka_unit_test(projection),
+		cmocka_unit_test(chosen),
+		cmocka_unit_test(chosen_faults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

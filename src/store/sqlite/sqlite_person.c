@@ -945,6 +945,12 @@ static enum cmn_rc build_query(struct buf *sql, const struct store_query *q, int
 			rc = buf_puts(sql, "?");
 		}
 	}
+	if (rc == CMN_OK && q->by_ids) {
+		buf_puts(sql, " AND id IN (");
+		for (size_t j = 0; j < q->nids; j++)
+			buf_puts(sql, j ? ", ?" : "?");
+		rc = buf_puts(sql, ")");
+	}
 	if (rc == CMN_OK && q->has_from)
 		rc = buf_puts(sql, " AND t >= ?");
 	if (rc == CMN_OK && q->has_to)
@@ -999,6 +1005,12 @@ enum cmn_rc pstore_record_query(struct pstore *ps, const struct store_query *q,
 	for (size_t i = 0; i < q->nfilters; i++)
 		for (size_t j = 0; j < q->filters[i].nv; j++)
 			bind_value(st, at++, &q->filters[i].v[j]);
+	for (size_t j = 0; q->by_ids && j < q->nids; j++) {
+		unsigned char b[16] = {0}; /* an id that is no UUID matches no row */
+
+		crypt_uuid_parse(q->ids[j], b);
+		sqlite3_bind_blob(st, at++, b, sizeof(b), SQLITE_TRANSIENT);
+	}
 	if (q->has_from)
 		sqlite3_bind_int64(st, at++, q->from);
 	if (q->has_to)
