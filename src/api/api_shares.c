@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "consent/consent.h"
+#include "core/str.h"
 #include "core/timeutil.h"
 
 #define SHARE_MAX_DAYS 366                /* a share ends within a year */
@@ -187,6 +188,154 @@ static enum cmn_rc unlock(struct api_ctx *ctx)
 	return rc;
 }
 
+/* ---- the shared dashboard: the share and its notes ------------------------ */
+
+/* share_party - the share {id} as the caller stands to it: its owner, or
+ * a grantee (the person it is addressed to, an agent of the organisation)
+ * while it lasts and, with a passcode, once this session gave it. Any
+ * other caller finds no such share; the problem is written. */
+static enum cmn_rc share_party(struct api_ctx *ctx, struct grant *g, bool *owner)
+{
+	struct store *s = ctx->app->store;
+	int64_t now = time_now_ms();
+	enum grant_status st;
+	enum cmn_rc rc = consent_load(s, ctx->params[0], g);
+
+	if (rc == CMN_OK && !g->share)
+		rc = CMN_ERR_NOT_FOUND;
+	*owner = rc == CMN_OK && strcmp(g->person_id, ctx->person.id) == 0;
+	if (rc == CMN_OK && !*owner)
+		rc = consent_load_received(s, ctx->params[0], ctx->person.id, g);
+	if (rc == CMN_ERR_NOT_FOUND || rc == CMN_ERR_INVALID)
+		return api_problem(ctx, CMN_ERR_NOT_FOUND, "no such share of yours or for you",
+				   NULL);
+	if (rc != CMN_OK || *owner)
+		return rc;
+	st = grant_effective_status(g, now);
+	if (st == GRANT_WITHDRAWN || st == GRANT_EXPIRED)
+		return api_problem(ctx, CMN_ERR_GONE,
+				   st == GRANT_EXPIRED ? "this share has expired" : "this share was revoked",
+				   NULL);
+	if (g->passcode &&
+	    !(ctx->session_hash[0] && store_share_unlocked(s, g->id, ctx->session_hash, now)))
+		return api_problem(ctx, CMN_ERR_FORBIDDEN,
+				   "this share opens with its passcode (POST /api/v1/shares/{id}/unlock)",
+				   NULL);
+	return CMN_OK;
+}
+
+static json_t *note_json(const struct note *n)
+{
+	return json_pack("{s:s, s:{s:s, s:s}, s:o, s:s}", "id", n->id, "author", "id", n->author,
+			 "name", n->author_name, "at", api_time(n->at), "text", n->text);
+}
+
+static enum cmn_rc add_note(const struct note *n, void *items)
+{
+	return json_array_append_new(items, note_json(n)) ? CMN_ERR_NOMEM : CMN_OK;
+}
+
+/* GET /api/v1/shares/{id} - the share and its notes, for its owner and
+ * its grantees: what the shared dashboard shows beside the data. */
+static enum cmn_rc show(struct api_ctx *ctx)
+{
+	struct grant_row row;
+	struct pstore *ps;
+	struct grant g;
+	bool owner;
+	json_t *v = NULL, *notes = json_array();
+	enum cmn_rc rc = notes ? share_party(ctx, &g, &owner) : CMN_ERR_NOMEM;
+
+	if (rc == CMN_OK)
+		rc = store_person_store(ctx->app->store, g.person_id, &ps);
+	if (rc == CMN_OK)
+		rc = pstore_notes_each(ps, g.id, add_note, notes);
+	if (rc == CMN_OK && owner)
+		api_access_sync(ctx); /* the owner sees every view counted */
+	if (rc == CMN_OK && (rc = store_grant_get(ctx->app->store, g.id, &row)) == CMN_OK) {
+		v = consent_grant_view(ctx->app->store, &row, time_now_ms());
+		grant_row_release(&row);
+		rc = v ? CMN_OK : CMN_ERR_NOMEM;
+	}
+	if (rc == CMN_OK) {
+		json_object_set(v, "notes", notes);
+		rc = api_json(ctx, 200, v);
+	}
+	json_decref(notes);
+	return rc;
+}
+
+/* POST /api/v1/shares/{id}/notes {"text"} - by the owner or a grantee. */
+static enum cmn_rc note_add(struct api_ctx *ctx)
+{
+	const char *text = json_string_value(json_object_get(ctx->body, "text"));
+	struct note n = {0};
+	struct pstore *ps;
+	struct grant g;
+	bool owner;
+	char actor[sizeof(ctx->actor)];
+	enum cmn_rc rc = share_party(ctx, &g, &owner);
+
+	if (rc != CMN_OK)
+		return rc;
+	if (strlen(text) > NOTE_TEXT_MAX)
+		return api_problem(ctx, CMN_ERR_INVALID, "/text: at most 4000 bytes", NULL);
+	str_copy(n.grant_id, sizeof(n.grant_id), g.id);
+	str_copy(n.author, sizeof(n.author), ctx->person.id);
+	if (ctx->person.org[0])
+		snprintf(n.author_name, sizeof(n.author_name), "%s (%s)", ctx->person.handle,
+			 ctx->person.org);
+	else
+		str_copy(n.author_name, sizeof(n.author_name), ctx->person.handle);
+	n.text = text;
+	/* in the owner's chain, a grantee writes under the share */
+	if (owner)
+		str_copy(actor, sizeof(actor), ctx->actor);
+	else
+		snprintf(actor, sizeof(actor), "person:%s/grant:%s", ctx->person.id, g.id);
+	rc = store_person_store(ctx->app->store, g.person_id, &ps);
+	if (rc == CMN_OK)
+		rc = pstore_note_add(ps, &n, actor);
+	if (rc == CMN_ERR_CONFLICT)
+		return api_problem(ctx, rc, "this share has as many notes as it may keep", NULL);
+	if (rc != CMN_OK)
+		return rc;
+	{
+		json_t *v = note_json(&n);
+
+		return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
+	}
+}
+
+/* DELETE /api/v1/shares/{id}/notes/{note} - by its author. */
+static enum cmn_rc note_delete(struct api_ctx *ctx)
+{
+	struct pstore *ps;
+	struct grant g;
+	bool owner;
+	char actor[sizeof(ctx->actor)];
+	enum cmn_rc rc = share_party(ctx, &g, &owner);
+
+	if (rc != CMN_OK)
+		return rc;
+	if (owner)
+		str_copy(actor, sizeof(actor), ctx->actor);
+	else
+		snprintf(actor, sizeof(actor), "person:%s/grant:%s", ctx->person.id, g.id);
+	rc = store_person_store(ctx->app->store, g.person_id, &ps);
+	if (rc == CMN_OK)
+		rc = pstore_note_delete(ps, g.id, ctx->params[1], ctx->person.id, actor);
+	if (rc == CMN_ERR_NOT_FOUND)
+		return api_problem(ctx, rc, "no such note of yours on this share", NULL);
+	if (rc == CMN_OK)
+		api_empty(ctx, 204);
+	return rc;
+}
+
+#define NOTE_SCHEMA                                                                           \
+	"{\"type\": \"object\", \"required\": [\"text\"], \"additionalProperties\": false,"     \
+	" \"properties\": {\"text\": {\"type\": \"string\", \"minLength\": 1,"                 \
+	" \"maxLength\": 4000}}}"
 #define SHARE_SCHEMA                                                                          \
 	"{\"type\": \"object\", \"required\": [\"with\", \"until\", \"purpose\"],"                \
 	" \"additionalProperties\": false, \"properties\": {"                                  \
@@ -213,6 +362,12 @@ const struct route api_shares_routes[] = {
 	 "Revoke a share: the next view is 410", GRANT_ROUTE_NONE},
 	{"POST", "/api/v1/shares/{id}/unlock", unlock, AUTH_SESSION, UNLOCK_SCHEMA,
 	 "Open a share addressed to me with its passcode, for this session", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/shares/{id}", show, AUTH_PERSON, NULL,
+	 "A share and its notes, for its owner and its grantees", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/shares/{id}/notes", note_add, AUTH_PERSON, NOTE_SCHEMA,
+	 "Write a note on a share (its owner or a grantee)", GRANT_ROUTE_NONE},
+	{"DELETE", "/api/v1/shares/{id}/notes/{note}", note_delete, AUTH_PERSON, NULL,
+	 "Delete a note one wrote on a share", GRANT_ROUTE_NONE},
 	{"GET", "/api/v1/inbox", inbox, AUTH_PERSON, NULL,
 	 "The shares addressed to me or to my organisation", GRANT_ROUTE_NONE},
 	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},

@@ -289,6 +289,38 @@ enum cmn_rc pstore_record_query(struct pstore *ps, const struct store_query *q,
 						  const struct query_value *sort_key, void *ctx),
 				void *ctx);
 
+/*
+ * Notes on a share: what its grantee (a social worker, an organisation's
+ * agent) and the person write to each other beside the shared data, kept
+ * in the person's store, each creation and deletion in the audit chain.
+ */
+#define NOTE_TEXT_MAX 4000                /* bytes of a note */
+#define NOTE_AUTHOR_MAX (CMN_HANDLE_MAX + ORG_NAME_MAX + 3) /* "handle (organisation)" */
+#define NOTES_MAX 500                     /* notes on one share */
+
+struct note {
+	char id[CRYPT_UUID_LEN];
+	char grant_id[CRYPT_ID_LEN];      /* the share */
+	char author[CRYPT_ID_LEN];        /* the person who wrote it */
+	char author_name[NOTE_AUTHOR_MAX + 1];
+	int64_t at;                       /* ms since epoch */
+	const char *text;                 /* valid during a call of pstore_notes_each */
+};
+
+/* pstore_note_add - adds n (grant_id, author, author_name, text; id and at
+ * are filled) and appends "note.create" to the audit chain as actor.
+ * CMN_ERR_CONFLICT when the share has NOTES_MAX notes already. */
+enum cmn_rc pstore_note_add(struct pstore *ps, struct note *n, const char *actor);
+
+/* pstore_note_delete - deletes note_id of grant_id if author wrote it
+ * ("note.delete" in the chain); CMN_ERR_NOT_FOUND otherwise. */
+enum cmn_rc pstore_note_delete(struct pstore *ps, const char *grant_id, const char *note_id,
+			       const char *author, const char *actor);
+
+/* pstore_notes_each - the notes of grant_id, oldest first. */
+enum cmn_rc pstore_notes_each(struct pstore *ps, const char *grant_id,
+			      enum cmn_rc (*fn)(const struct note *n, void *ctx), void *ctx);
+
 struct audit_entry {
 	int64_t seq;                      /* 1, 2, 3, ... */
 	int64_t at;                       /* ms since epoch */

@@ -600,6 +600,129 @@ static void share_of_chosen_items(void **state)
 	client_free(&r);
 }
 
+/* the shared dashboard: sophie and alice write notes beside the share,
+ * both read them, nobody else does, and the chain says who wrote */
+static void notes_on_a_share(void **state)
+{
+	char id[64], locked[64], body[1024], until[32], path[200], note[64], reply[64];
+	char *big;
+	struct resp r;
+
+	(void)state;
+	in_days(30, until);
+	snprintf(body, sizeof(body),
+		 "{\"with\":{\"kind\":\"person\",\"handle\":\"sophie\"},"
+		 "\"doctypes\":[\"social.allowance\"],\"until\":\"%s\","
+		 "\"purpose\":{\"fr\":\"Suivi\",\"en\":\"Follow-up\"}}",
+		 until);
+	created("/api/v1/shares", body, id);
+	snprintf(path, sizeof(path), "/api/v1/shares/%s", id);
+	assert_int_equal(call("GET", path, sophie, NULL, NULL, NULL, &r), 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "notes")), 0);
+	client_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/shares/%s/notes", id);
+	if (call("POST", path, sophie, sophie_csrf, NULL,
+		 "{\"text\":\"Dossier APL complet, RDV le 3 mars\"}", &r) != 201)
+		fail_msg("sophie's note: %ld %s", r.status, r.body);
+	snprintf(note, sizeof(note), "%s", json_string_value(json_object_get(r.json, "id")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "author"),
+							      "name")),
+			    "sophie (CCAS)");
+	client_free(&r);
+	assert_int_equal(call("POST", path, alice, alice_csrf, NULL,
+			      "{\"text\":\"Merci, j'y serai\"}", &r),
+			 201);
+	snprintf(reply, sizeof(reply), "%s", json_string_value(json_object_get(r.json, "id")));
+	client_free(&r);
+	/* too long, or not text: refused, nothing written */
+	big = malloc(4100);
+	assert_non_null(big);
+	memset(big, 'e', 4099);
+	big[4099] = '\0';
+	memcpy(big, "{\"text\":\"", 9);
+	memcpy(big + 4096, "\"}", 3);
+	assert_int_equal(call("POST", path, sophie, sophie_csrf, NULL, big, &r), 400);
+	client_free(&r);
+	free(big);
+	assert_int_equal(call("POST", path, sophie, sophie_csrf, NULL, "{\"text\":7}", &r), 400);
+	client_free(&r);
+	/* both read the two notes, oldest first; medi finds no such share */
+	snprintf(path, sizeof(path), "/api/v1/shares/%s", id);
+	assert_int_equal(call("GET", path, alice, NULL, NULL, NULL, &r), 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "notes")), 2);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(r.json, "notes"), 0), "text")),
+			    "Dossier APL complet, RDV le 3 mars");
+	client_free(&r);
+	assert_int_equal(call("GET", path, sophie, NULL, NULL, NULL, &r), 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "notes")), 2);
+	client_free(&r);
+	assert_int_equal(call("GET", path, medi, NULL, NULL, NULL, &r), 404);
+	assert_null(strstr(r.body, "RDV"));
+	client_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/shares/%s/notes", id);
+	assert_int_equal(call("POST", path, medi, medi_csrf, NULL, "{\"text\":\"x\"}", &r), 404);
+	client_free(&r);
+	/* one deletes only one's own notes */
+	snprintf(path, sizeof(path), "/api/v1/shares/%s/notes/%s", id, reply);
+	assert_int_equal(call("DELETE", path, sophie, sophie_csrf, NULL, NULL, &r), 404);
+	client_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/shares/%s/notes/%s", id, note);
+	assert_int_equal(call("DELETE", path, medi, medi_csrf, NULL, NULL, &r), 404);
+	client_free(&r);
+	assert_int_equal(call("DELETE", path, sophie, sophie_csrf, NULL, NULL, &r), 204);
+	client_free(&r);
+	/* alice's chain: sophie wrote and deleted under the share, alice wrote */
+	assert_int_equal(call("GET", "/api/v1/audit?limit=1000", alice, NULL, NULL, NULL, &r), 200);
+	{
+		size_t i, by_sophie = 0, by_alice = 0;
+		json_t *v;
+
+		json_array_foreach(json_object_get(r.json, "items"), i, v) {
+			const char *action = json_string_value(json_object_get(v, "action"));
+			const char *actor = json_string_value(json_object_get(v, "actor"));
+
+			if (strncmp(action, "note.", 5) != 0)
+				continue;
+			if (strstr(actor, "/grant:"))
+				by_sophie++;
+			else
+				by_alice++;
+		}
+		assert_int_equal(by_sophie, 2);
+		assert_int_equal(by_alice, 1);
+		assert_null(strstr(r.body, "RDV")); /* who wrote, not what */
+	}
+	client_free(&r);
+	/* revoked: sophie neither reads nor writes; alice keeps the notes */
+	snprintf(path, sizeof(path), "/api/v1/shares/%s", id);
+	assert_int_equal(call("DELETE", path, alice, alice_csrf, NULL, NULL, &r), 204);
+	client_free(&r);
+	assert_int_equal(call("GET", path, sophie, NULL, NULL, NULL, &r), 410);
+	client_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/shares/%s/notes", id);
+	assert_int_equal(call("POST", path, sophie, sophie_csrf, NULL, "{\"text\":\"x\"}", &r), 410);
+	client_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/shares/%s", id);
+	assert_int_equal(call("GET", path, alice, NULL, NULL, NULL, &r), 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "notes")), 1);
+	client_free(&r);
+	/* behind a passcode, the dashboard opens with it as the data does */
+	share(until, locked);
+	snprintf(path, sizeof(path), "/api/v1/shares/%s", locked);
+	assert_int_equal(call("GET", path, sophie, NULL, NULL, NULL, &r), 403);
+	client_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/shares/%s/unlock", locked);
+	assert_int_equal(call("POST", path, sophie, sophie_csrf, NULL,
+			      "{\"passcode\":\"418-902-77\"}", &r),
+			 204);
+	client_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/shares/%s", locked);
+	assert_int_equal(call("GET", path, sophie, NULL, NULL, NULL, &r), 200);
+	assert_null(strstr(r.body, "argon2"));
+	client_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -610,6 +733,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(share_by_link),
 		cmocka_unit_test(share_of_two_views),
 		cmocka_unit_test(share_of_chosen_items),
+		cmocka_unit_test(notes_on_a_share),
 	};
 	int failed;
 

@@ -12,7 +12,7 @@
 
 #include "store/store.h"
 
-#define CONN_STMT_MAX 48 /* prepared statements cached per connection */
+#define CONN_STMT_MAX 64 /* prepared statements cached per connection */
 #define PSTORE_KINDS_MAX 32 /* doctype numbers cached per person handle */
 
 /* One SQLite connection with its cache of prepared statements, keyed by

@@ -85,6 +85,10 @@ static const char *const person_migrations[] = {
 	/* 6: signed heads of the audit chain (audit_sign_head) */
 	"CREATE TABLE audit_heads (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL,"
 	"  at INTEGER NOT NULL, jws TEXT NOT NULL);",
+	/* 7: notes on the person's shares (sqlite_notes.c) */
+	"CREATE TABLE notes (id TEXT PRIMARY KEY, grant_id TEXT NOT NULL, author TEXT NOT NULL,"
+	"  author_name TEXT NOT NULL, at INTEGER NOT NULL, text TEXT NOT NULL);"
+	"CREATE INDEX notes_by_grant ON notes(grant_id, at);",
 };
 
 #define PERSON_SCHEMA_VERSION ((int)(sizeof(person_migrations) / sizeof(*person_migrations)))
