@@ -265,14 +265,18 @@ static bool match(const char *pattern, const char *path, struct api_ctx *ctx, bo
  * caller acts on the grantor's store, within the grant (see authorize). */
 /*
  * What authenticate_grant found for a token, kept per thread while the
- * store's auth epoch stays (any withdrawal, revocation or block moves it
- * on): a service's read then costs no query of the platform store.
+ * store's auth epoch stays (any withdrawal, revocation or block made by
+ * this process moves it on) and for GRANT_CACHE_MS at most (one made by
+ * another process, `commune consent end`, shows within that time): a
+ * service's read then costs no query of the platform store.
  */
 #define GRANT_CACHE 64
+#define GRANT_CACHE_MS 1000
 
 struct grant_slot {
 	const struct store *s;
 	uint64_t epoch;
+	int64_t at;                       /* when it was read (ms) */
 	struct oauth_token token;
 	struct grant grant;
 	struct person person;
@@ -298,10 +302,12 @@ static enum cmn_rc grant_lookup(struct api_ctx *ctx, const char *h, struct grant
 	struct store *s = ctx->app->store;
 	struct grant_slot *slot = grant_slot_of(h);
 	uint64_t epoch = store_auth_epoch(s);
+	int64_t now = time_now_ms();
 	struct client c;
 	enum cmn_rc rc;
 
-	if (slot->s == s && slot->epoch == epoch && strcmp(slot->hash, h) == 0) {
+	if (slot->s == s && slot->epoch == epoch && now - slot->at < GRANT_CACHE_MS &&
+	    strcmp(slot->hash, h) == 0) {
 		*out = *slot;
 		return CMN_OK;
 	}
@@ -320,6 +326,7 @@ static enum cmn_rc grant_lookup(struct api_ctx *ctx, const char *h, struct grant
 	*slot = *out;
 	slot->s = s;
 	slot->epoch = epoch;
+	slot->at = now;
 	str_copy(slot->hash, sizeof(slot->hash), h);
 	return CMN_OK;
 }

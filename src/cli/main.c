@@ -31,6 +31,11 @@ static const struct verb verbs[] = {
 	 "Manage organisations."},
 	{"audit", cmd_audit, "commune audit verify (HANDLE | --person HANDLE)",
 	 "Check that a person's audit chain has not been tampered with."},
+	{"consent", cmd_consent,
+	 "commune consent ls HANDLE [--given | --received] [--shares | --mandates]\n"
+	 "commune consent end ID",
+	 "A person's consents, shares and mandates; end a share or a mandate (the person's\n"
+	 "chain records it, by operator:cli; it ends at once, on a running server too)."},
 	{"doctype", cmd_doctype, "commune doctype list", "List the doctype registry."},
 	{"import", cmd_import,
 	 "commune import --person HANDLE [--format enedis-csv|...] [--verbose] FILE...",

@@ -723,6 +723,83 @@ static void notes_on_a_share(void **state)
 	client_free(&r);
 }
 
+/* the operator lists alice's shares and mandates and ends them from the
+ * command line, on the running server: at once, and in alice's chain */
+static void operator_ends_from_the_cli(void **state)
+{
+	char share_id[64], mandate_id[64], consent_id[64], until[32], hdr[120], path[200];
+	char body[600], out[8192];
+	struct resp r;
+
+	(void)state;
+	in_days(10, until);
+	snprintf(body, sizeof(body),
+		 "{\"with\":{\"kind\":\"person\",\"handle\":\"sophie\"},"
+		 "\"doctypes\":[\"social.allowance\"],\"until\":\"%s\","
+		 "\"purpose\":{\"fr\":\"Dossier\",\"en\":\"File\"}}",
+		 until);
+	created("/api/v1/shares", body, share_id);
+	snprintf(body, sizeof(body),
+		 "{\"person\":\"alice\",\"procedures\":[\"import\"],\"until\":\"%s\"}", until);
+	assert_int_equal(call("POST", "/api/v1/mandates", medi, medi_csrf, NULL, body, &r), 201);
+	snprintf(mandate_id, sizeof(mandate_id), "%s",
+		 json_string_value(json_object_get(r.json, "id")));
+	client_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/mandates/%s/confirm", mandate_id);
+	assert_int_equal(call("POST", path, alice, alice_csrf, NULL, NULL, &r), 200);
+	client_free(&r);
+	created("/api/v1/consents",
+		"{\"grantee\":{\"kind\":\"person\",\"handle\":\"sophie\"},\"purpose\":{\"dpv\":"
+		"\"ServiceProvision\",\"text\":{\"fr\":\"x\",\"en\":\"x\"}},\"legal_basis\":"
+		"\"consent\",\"scope\":{\"doctypes\":[\"social.allowance\"],\"operations\":[\"read\"]}}",
+		consent_id);
+	/* ls: all of alice's, or her shares only; the mediator's side */
+	assert_int_equal(test_cli(&srv, NULL, out, sizeof(out), "consent", "ls", "alice", NULL), 0);
+	assert_non_null(strstr(out, share_id));
+	assert_non_null(strstr(out, mandate_id));
+	assert_non_null(strstr(out, "to person:sophie"));
+	assert_int_equal(test_cli(&srv, NULL, out, sizeof(out), "consent", "ls", "alice", "--shares",
+				  NULL),
+			 0);
+	assert_non_null(strstr(out, share_id));
+	assert_null(strstr(out, mandate_id));
+	assert_int_equal(test_cli(&srv, NULL, out, sizeof(out), "consent", "ls", "medi", "--received",
+				  "--mandates", NULL),
+			 0);
+	assert_non_null(strstr(out, mandate_id));
+	assert_non_null(strstr(out, "from alice"));
+	assert_int_equal(test_cli(&srv, NULL, out, sizeof(out), "consent", "ls", "nobody", NULL), 1);
+	assert_int_equal(test_cli(&srv, NULL, out, sizeof(out), "consent", "ls", "alice", "--given",
+				  "--received", NULL),
+			 2);
+	/* end: the mandate and the share stop at the next request */
+	assert_int_equal(test_cli(&srv, NULL, out, sizeof(out), "consent", "end", mandate_id, NULL),
+			 0);
+	snprintf(hdr, sizeof(hdr), "Commune-Consent: %s", mandate_id);
+	assert_int_equal(call("POST", "/api/v1/imports?name=curve.csv", medi, medi_csrf, hdr, CURVE,
+			      &r),
+			 403);
+	client_free(&r);
+	assert_int_equal(test_cli(&srv, NULL, out, sizeof(out), "consent", "end", share_id, NULL), 0);
+	snprintf(hdr, sizeof(hdr), "Commune-Consent: %s", share_id);
+	assert_int_equal(call("GET", "/api/v1/records/social.allowance", sophie, NULL, hdr, NULL,
+			      &r),
+			 410);
+	client_free(&r);
+	/* twice, a person's own consent, no such id: refused, one line */
+	assert_int_equal(test_cli(&srv, NULL, out, sizeof(out), "consent", "end", share_id, NULL), 1);
+	assert_int_equal(test_cli(&srv, NULL, out, sizeof(out), "consent", "end", consent_id, NULL),
+			 1);
+	assert_int_equal(test_cli(&srv, NULL, out, sizeof(out), "consent", "end",
+				  "0123456789abcdef0123456789abcdef", NULL),
+			 1);
+	/* alice's chain says who ended them */
+	assert_int_equal(call("GET", "/api/v1/audit?actor=operator:", alice, NULL, NULL, NULL, &r),
+			 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
+	client_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -734,6 +811,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(share_of_two_views),
 		cmocka_unit_test(share_of_chosen_items),
 		cmocka_unit_test(notes_on_a_share),
+		cmocka_unit_test(operator_ends_from_the_cli),
 	};
 	int failed;
 
