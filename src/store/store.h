@@ -238,6 +238,12 @@ enum cmn_rc pstore_record_replace(struct pstore *ps, struct record_meta *meta, i
 enum cmn_rc pstore_record_delete(struct pstore *ps, const char *doctype, const char *id,
 				 int64_t expect_rev, const char *actor);
 
+/* pstore_record_delete_source - deletes every record of doctype written by
+ * source (an app's previous results: "app:ID"), without audit entries
+ * (the caller audits the whole); their number into *n. */
+enum cmn_rc pstore_record_delete_source(struct pstore *ps, const char *doctype, const char *source,
+					int64_t *n);
+
 enum query_op { QOP_EQ, QOP_NE, QOP_LT, QOP_LTE, QOP_GT, QOP_GTE, QOP_IN };
 
 enum query_vtype { QV_TEXT, QV_INT, QV_REAL, QV_BOOL };

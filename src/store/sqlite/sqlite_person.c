@@ -876,6 +876,29 @@ enum cmn_rc pstore_record_delete(struct pstore *ps, const char *doctype, const c
 	return pstore_tx_end(ps, rc);
 }
 
+enum cmn_rc pstore_record_delete_source(struct pstore *ps, const char *doctype, const char *source,
+					int64_t *n)
+{
+	static const char q[] = "DELETE FROM records WHERE dt = ?1 AND source = ?2";
+	sqlite3_stmt *st;
+	int64_t kind = 0;
+	enum cmn_rc rc = kind_of(ps, doctype, false, &kind);
+
+	*n = 0;
+	if (rc == CMN_ERR_NOT_FOUND)
+		return CMN_OK; /* a doctype never written here */
+	if (rc != CMN_OK)
+		return rc;
+	if (!(st = conn_stmt(&ps->c, q)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_int64(st, 1, kind);
+	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+	rc = conn_step_done(&ps->c, st);
+	if (rc == CMN_OK)
+		*n = sqlite3_changes(ps->c.db);
+	return rc;
+}
+
 /* ---- queries ------------------------------------------------------------ */
 
 static const char *op_sql(enum query_op op)
