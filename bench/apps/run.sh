@@ -13,7 +13,7 @@
 # 3. Waits until the machine is quiet (< QUIET_PCT % of a CPU busy, at most QUIET_WAIT s), runs
 #    bench_apps on CPU BENCH_CPU (taskset) at nice NICE (root only), and measures the CPU that
 #    anything else used during the run ("other load"); a run with >= DISTURB_PCT % is redone,
-#    twice at most. Takes about 10 s.
+#    twice at most. The run itself takes about 1 s.
 #
 # Environment: APP, BUILD_DIR, CC (gcc), BENCH_CPU (0), QUIET_PCT (10), QUIET_WAIT (300),
 #   DISTURB_PCT (20), NICE (-10).
