@@ -36,6 +36,7 @@ struct app {
 	struct import_jobs *jobs;         /* import jobs of multipart uploads, or NULL */
 	struct access_log *access;        /* services' reads, written in batches; NULL:
 					   * each written before it is served */
+	bool apps_certified_only;         /* only apps the operator certified run */
 };
 
 enum auth_need {
@@ -198,6 +199,7 @@ extern const struct route api_receipts_routes[];
 extern const struct route api_services_routes[];
 extern const struct route api_shares_routes[];
 extern const struct route api_mandates_routes[];
+extern const struct route api_apps_routes[];
 
 /* api_static - serves a file of app->web_dir for a non-API GET; false
  * when there is no such file. */

@@ -56,11 +56,18 @@ static enum cmn_rc parse_params(struct api_ctx *ctx, char *name, size_t namelen,
 	return CMN_OK;
 }
 
+/* only_by - under a mandate, the mediator sees the imports made under it
+ * and no other: the person's import history is the person's data. */
+static const char *only_by(const struct api_ctx *ctx)
+{
+	return ctx->via_grant && ctx->grant.mandate ? ctx->actor : NULL;
+}
+
 static enum cmn_rc answer_import(struct api_ctx *ctx, struct pstore *ps, const char *id,
 				 int status)
 {
 	char *text = NULL;
-	enum cmn_rc rc = pstore_import_get(ps, id, &text);
+	enum cmn_rc rc = pstore_import_get(ps, id, only_by(ctx), &text);
 
 	if (rc == CMN_ERR_NOT_FOUND)
 		return api_problem(ctx, rc, "no such import", NULL);
@@ -127,7 +134,7 @@ static enum cmn_rc create_job(struct api_ctx *ctx, struct upload *u)
 	wait = prefer_wait(ctx);
 	if (wait)
 		finished = import_jobs_wait(ctx->app->jobs, id, wait * 1000);
-	job = import_jobs_get(ctx->app->jobs, ctx->person.id, id);
+	job = import_jobs_get(ctx->app->jobs, ctx->person.id, NULL, id);
 	if (!job)
 		return CMN_ERR_NOMEM;
 	snprintf(loc, sizeof(loc), "/api/v1/imports/%s", id);
@@ -193,14 +200,14 @@ static enum cmn_rc add_import(const char *json, void *list)
 static enum cmn_rc list(struct api_ctx *ctx)
 {
 	json_t *items = json_array();
-	json_t *jobs = ctx->app->jobs ? import_jobs_list(ctx->app->jobs, ctx->person.id)
+	json_t *jobs = ctx->app->jobs ? import_jobs_list(ctx->app->jobs, ctx->person.id, only_by(ctx))
 				      : json_array();
 	struct pstore *ps;
 	enum cmn_rc rc = items && jobs ? store_person_store(ctx->app->store, ctx->person.id, &ps)
 				       : CMN_ERR_NOMEM;
 
 	if (rc == CMN_OK)
-		rc = pstore_import_each(ps, add_import, items);
+		rc = pstore_import_each(ps, only_by(ctx), add_import, items);
 	if (rc != CMN_OK) {
 		json_decref(items);
 		json_decref(jobs);
@@ -214,7 +221,8 @@ static enum cmn_rc show(struct api_ctx *ctx)
 {
 	struct pstore *ps;
 	json_t *job = ctx->app->jobs
-			      ? import_jobs_get(ctx->app->jobs, ctx->person.id, ctx->params[0])
+			      ? import_jobs_get(ctx->app->jobs, ctx->person.id, only_by(ctx),
+						ctx->params[0])
 			      : NULL;
 	enum cmn_rc rc;
 

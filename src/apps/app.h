@@ -88,8 +88,9 @@ void app_package_release(struct app_package *p);
 const char *app_package_file(const struct app_package *p, const char *name);
 
 /* app_pack - a package's bytes from a directory holding manifest.json and
- * the files it names (its entry, its optional ui): canonical JSON (keys
- * sorted), so that the same sources give the same bytes. malloc'd. */
+ * the files it names (its entry, its optional ui), or from the sources of
+ * an app shipped with commune (dir "builtin:coach-co2"): canonical JSON
+ * (keys sorted), so that the same sources give the same bytes. malloc'd. */
 enum cmn_rc app_pack(const char *dir, const struct registry *reg, char **bytes, size_t *n,
 		     char *err, size_t errn);
 
@@ -144,6 +145,46 @@ void app_run_release(struct app_run *r);
 /* app_outcome_name - "ok", "script-error", "memory", "instructions",
  * "deadline", "permission", "invalid-output", "store". */
 const char *app_outcome_name(enum app_outcome o);
+
+/*
+ * Installed apps: the rules around a run.
+ */
+struct app_env {
+	struct store *store;
+	const struct keyring *keys;       /* the platform key, which certifies */
+	const struct registry *reg;
+	bool certified_only;              /* the platform runs certified apps only */
+};
+
+enum app_cert_state { APP_CERT_NONE, APP_CERT_VALID, APP_CERT_REVOKED };
+
+/* app_cert_state - whether the operator certified p's exact bytes (and
+ * has not revoked it). */
+enum app_cert_state app_cert_state(struct store *s, const struct keyring *k,
+				   const struct app_package *p);
+
+/* app_certified_only, app_set_certified_only - whether only certified apps
+ * run in this person's store (always when the platform says so). */
+bool app_certified_only(struct pstore *ps, bool platform);
+enum cmn_rc app_set_certified_only(struct pstore *ps, bool on);
+
+/* app_install - checks a package, refuses it if revoked or, where only
+ * certified apps run, uncertified (CMN_ERR_FORBIDDEN with err), and keeps
+ * it in the person's store ("app.install"). out is the package read. */
+enum cmn_rc app_install(const struct app_env *env, struct pstore *ps, const char *bytes, size_t n,
+			const char *actor, struct app_package *out, char *err, size_t errn);
+
+/* app_load_installed - an installed app's package (CMN_ERR_NOT_FOUND if
+ * none; CMN_ERR_CONFLICT with err if it no longer passes the checks). */
+enum cmn_rc app_load_installed(const struct app_env *env, struct pstore *ps, const char *id,
+			       struct app_package *out, char *err, size_t errn);
+
+/* app_run_installed - runs an installed app when the rules allow it now
+ * (a revoked certificate stops it everywhere: CMN_ERR_FORBIDDEN with err)
+ * and keeps the run for the person to see. */
+enum cmn_rc app_run_installed(const struct app_env *env, struct pstore *ps, const char *id,
+			      const char *trigger, const json_t *params, struct app_run *out,
+			      char *err, size_t errn);
 
 /* app_dataset - an open dataset bundled with commune, as JSON text
  * (NULL when unknown); app_dataset_known says whether name is one. */

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "core/buf.h"
+#include "core/embedded.h"
 #include "core/str.h"
 
 #define APP_TEXT_MAX 2000                 /* a description, per language */
@@ -147,7 +148,7 @@ static enum cmn_rc read_perms(const json_t *perms, const struct registry *reg,
 		size_t j;
 		json_t *f;
 
-		if (!json_is_object(v) || (bad = only_members(v, rk)) ||
+		if (!json_is_object(v) || only_members(v, rk) ||
 		    !doctype_of(reg, json_object_get(v, "doctype"), NULL))
 			return fault(err, n, "/manifest/permissions/read/%zu: {\"doctype\": a known"
 					     " doctype, \"fields\"?} is required", i);
@@ -265,7 +266,8 @@ static enum cmn_rc read_outputs(const json_t *a, const struct app_manifest *m, c
 		json_array_foreach(json_object_get(v, "share_with"), j, w) {
 			const char *s = json_string_value(w);
 
-			if (!s || (strcmp(s, "org") && strcmp(s, "person") && strcmp(s, "service")))
+			if (!s || (strcmp(s, "org") != 0 && strcmp(s, "person") != 0 &&
+				   strcmp(s, "service") != 0))
 				return fault(err, n, "/manifest/outputs/%zu/share_with/%zu: org, person"
 						     " or service", i, j);
 		}
@@ -443,6 +445,28 @@ static enum cmn_rc read_text(const char *path, size_t max, char **out, size_t *l
 	return CMN_OK;
 }
 
+/* read_source - a file of an app's source directory, or of an app shipped
+ * with commune when dir is "builtin:NAME" (compiled in from apps/NAME/). */
+static enum cmn_rc read_source(const char *dir, const char *name, char **out, size_t *len)
+{
+	char path[4096];
+
+	if (strncmp(dir, "builtin:", 8) == 0) {
+		const struct embedded_file *f;
+
+		snprintf(path, sizeof(path), "apps/%s/%s", dir + 8, name);
+		if (!(f = embedded_find(path)))
+			return CMN_ERR_NOT_FOUND;
+		if (!(*out = malloc(f->len + 1)))
+			return CMN_ERR_NOMEM;
+		memcpy(*out, f->data, f->len + 1);
+		*len = f->len;
+		return CMN_OK;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return read_text(path, APP_PACKAGE_MAX, out, len);
+}
+
 enum cmn_rc app_pack(const char *dir, const struct registry *reg, char **bytes, size_t *n,
 		     char *err, size_t errn)
 {
@@ -455,7 +479,7 @@ enum cmn_rc app_pack(const char *dir, const struct registry *reg, char **bytes, 
 	enum cmn_rc rc;
 
 	snprintf(path, sizeof(path), "%s/manifest.json", dir);
-	if (read_text(path, APP_PACKAGE_MAX, &text, &len) != CMN_OK) {
+	if (read_source(dir, "manifest.json", &text, &len) != CMN_OK) {
 		json_decref(files);
 		return fault(err, errn, "%s: cannot read it", path);
 	}
@@ -477,7 +501,7 @@ enum cmn_rc app_pack(const char *dir, const struct registry *reg, char **bytes, 
 			break;
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir, want[i]);
-		if (read_text(path, APP_PACKAGE_MAX, &text, &len) != CMN_OK) {
+		if (read_source(dir, want[i], &text, &len) != CMN_OK) {
 			rc = fault(err, errn, "%s: cannot read it", path);
 			break;
 		}

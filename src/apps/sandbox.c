@@ -708,6 +708,10 @@ static int push_series(lua_State *L)
 		lua_setfield(L, -2, "step");
 		lua_pushstring(L, d->tz);
 		lua_setfield(L, -2, "tz");
+		lua_pushstring(L, d->source);
+		lua_setfield(L, -2, "source");
+		lua_pushstring(L, d->key);
+		lua_setfield(L, -2, "key");
 		lua_pushinteger(L, d->points);
 		lua_setfield(L, -2, "points");
 		push_time_or_nil(L, d->t_first, "first");
@@ -819,7 +823,7 @@ static int l_points(lua_State *L)
 	struct sandbox *sb = sandbox_of(L);
 	struct series_def def;
 	struct points p = {0};
-	int64_t from, to;
+	int64_t from = 0, to = 0;
 	enum cmn_rc rc;
 	int status;
 
@@ -909,7 +913,7 @@ static int l_buckets(lua_State *L)
 	struct series_def def;
 	struct bucket_spec spec;
 	struct buckets b = {0};
-	int64_t from, to;
+	int64_t from = 0, to = 0;
 	enum cmn_rc rc;
 	int status;
 
@@ -1215,7 +1219,6 @@ enum cmn_rc app_run(const struct app_package *p, const struct app_host *host, st
 		return rc;
 	}
 	/* the library and the host API, then the limits, then the app */
-	status = LUA_OK;
 	{
 		lua_State *L = sb.L;
 
@@ -1227,6 +1230,19 @@ enum cmn_rc app_run(const struct app_package *p, const struct app_host *host, st
 		status = lua_pcall(L, 0, 1, 0);
 	}
 	out->instructions = sb.instructions;
+	/* a good run's results replace the previous run's in every doctype it
+	 * may write, even those it wrote nothing in this time */
+	for (size_t k = 0; status == LUA_OK && sb.stop == APP_OK && k < p->m.nwrite; k++) {
+		int64_t gone = 0;
+
+		if (sb.replaced[k])
+			continue;
+		if (pstore_record_delete_source(host->ps, p->m.write[k], sb.source, &gone) != CMN_OK) {
+			sb.stop = APP_ERR_STORE;
+			snprintf(sb.why, sizeof(sb.why), "the store failed");
+		}
+		out->records_replaced += gone;
+	}
 	if (status == LUA_OK && sb.stop == APP_OK) {
 		const char *why = "?";
 		json_t *result = to_json(sb.L, -1, 0, &why);

@@ -55,5 +55,6 @@ int cmd_series(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_consent(int argc, char **argv);
+int cmd_app(int argc, char **argv);
 
 #endif

@@ -85,7 +85,8 @@ int cmd_serve(int argc, char **argv)
 {
 	const char *listen = NULL, *data = NULL, *threads = NULL, *web = NULL, *maxconn = NULL,
 		   *rto = NULL, *idle = NULL, *maxbody = NULL, *nolog = NULL, *secure = NULL,
-		   *perip = NULL, *maxupload = NULL, *uto = NULL, *workers = NULL, *queue = NULL;
+		   *perip = NULL, *maxupload = NULL, *uto = NULL, *workers = NULL, *queue = NULL,
+		   *certified = NULL;
 	const struct cli_opt opts[] = {
 		{"--listen", true, &listen},
 		{"--data", true, &data},
@@ -102,6 +103,7 @@ int cmd_serve(int argc, char **argv)
 		{"--import-queue", true, &queue},
 		{"--no-access-log", false, &nolog},
 		{"--secure-cookies", false, &secure},
+		{"--apps-certified-only", false, &certified},
 		{NULL, false, NULL},
 	};
 	struct server_config cfg;
@@ -155,6 +157,7 @@ int cmd_serve(int argc, char **argv)
 	app.limits = ratelimit_new();
 	app.web_dir = web ? web : default_web_dir();
 	app.secure_cookies = secure != NULL;
+	app.apps_certified_only = certified != NULL;
 	app.started = time_now_ms();
 	jcfg.data_dir = env.dir;
 	jcfg.store = env.store;

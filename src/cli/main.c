@@ -20,7 +20,7 @@ static const struct verb verbs[] = {
 	 "              [--max-connections N] [--max-per-ip N] [--request-timeout S]\n"
 	 "              [--idle-timeout S] [--max-body KIB] [--max-upload BYTES[K|M|G]]\n"
 	 "              [--upload-timeout S] [--import-workers N] [--import-queue N]\n"
-	 "              [--no-access-log] [--secure-cookies]",
+	 "              [--no-access-log] [--secure-cookies] [--apps-certified-only]",
 	 "Serve the JSON API and the web application until SIGTERM or Ctrl-C."},
 	{"user", cmd_user,
 	 "commune user add HANDLE [--role resident|professional|mediator|agent|admin] [--org ORG]\n"
@@ -36,6 +36,12 @@ static const struct verb verbs[] = {
 	 "commune consent end ID",
 	 "A person's consents, shares and mandates; end a share or a mandate (the person's\n"
 	 "chain records it, by operator:cli; it ends at once, on a running server too)."},
+	{"app", cmd_app,
+	 "commune app pack (DIR | builtin:NAME) [--out FILE] | sign FILE | revoke ID [--version V]\n"
+	 "commune app install (FILE | builtin:NAME) --person HANDLE | remove ID --person HANDLE\n"
+	 "commune app run ID --person HANDLE [--params JSON] | ls [--person HANDLE]",
+	 "Apps that run inside a person's store (docs/apps.md): pack their sources, certify a\n"
+	 "package as the operator (sign, revoke), install, run, list and remove them."},
 	{"doctype", cmd_doctype, "commune doctype list", "List the doctype registry."},
 	{"import", cmd_import,
 	 "commune import --person HANDLE [--format enedis-csv|...] [--verbose] FILE...",

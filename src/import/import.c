@@ -575,7 +575,7 @@ static enum cmn_rc import_stream(struct pstore *ps, const struct registry *reg, 
 				rc = CMN_ERR_NOMEM;
 			if (rc == CMN_OK)
 				rc = pstore_import_put(ps, job->id, job->format->name, name, sha, "done",
-						       stats_text);
+						       stats_text, actor);
 			snprintf(object, sizeof(object), "import/%s", job->id);
 			if (rc == CMN_OK)
 				rc = pstore_audit_append(ps, actor, "import.file", object, stats_text);
@@ -595,7 +595,8 @@ static enum cmn_rc import_stream(struct pstore *ps, const struct registry *reg, 
 		char *etext = e ? json_dumps(e, JSON_COMPACT) : NULL;
 
 		if (etext)
-			pstore_import_put(ps, job->id, job->format->name, name, sha, "failed", etext);
+			pstore_import_put(ps, job->id, job->format->name, name, sha, "failed", etext,
+					  actor);
 		free(etext);
 		json_decref(e);
 	}

@@ -47,7 +47,7 @@ struct job_file {
 struct job {
 	char id[CRYPT_ID_LEN];
 	char person[CRYPT_ID_LEN];
-	char actor[64];
+	char actor[128];                 /* "mediator:ID/mandate:ID" is 82 bytes */
 	char format[32];                  /* asked for every file, or "" */
 	enum job_status status;
 	int64_t created, updated;         /* ms since epoch */
@@ -609,27 +609,34 @@ static json_t *job_json(const struct job *job)
 			 time_json(job->created), "updated", time_json(job->updated));
 }
 
-json_t *import_jobs_get(struct import_jobs *jobs, const char *person_id, const char *id)
+/* mine - a job of person_id, made by actor when actor is not NULL. */
+static bool mine(const struct job *j, const char *person_id, const char *actor)
+{
+	return strcmp(j->person, person_id) == 0 && (!actor || strcmp(j->actor, actor) == 0);
+}
+
+json_t *import_jobs_get(struct import_jobs *jobs, const char *person_id, const char *actor,
+			const char *id)
 {
 	json_t *o = NULL;
 	struct job *j;
 
 	pthread_mutex_lock(&jobs->mu);
 	j = find(jobs, id);
-	if (j && strcmp(j->person, person_id) == 0)
+	if (j && mine(j, person_id, actor))
 		o = job_json(j);
 	pthread_mutex_unlock(&jobs->mu);
 	return o;
 }
 
-json_t *import_jobs_list(struct import_jobs *jobs, const char *person_id)
+json_t *import_jobs_list(struct import_jobs *jobs, const char *person_id, const char *actor)
 {
 	json_t *list = json_array();
 
 	pthread_mutex_lock(&jobs->mu);
 	prune(jobs);
 	for (struct job *j = jobs->jobs; j && list; j = j->next)
-		if (strcmp(j->person, person_id) == 0)
+		if (mine(j, person_id, actor))
 			json_array_append_new(list, job_json(j));
 	pthread_mutex_unlock(&jobs->mu);
 	return list;

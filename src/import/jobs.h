@@ -103,13 +103,15 @@ enum cmn_rc import_jobs_submit(struct import_jobs *jobs, const char *person_id, 
 			       const char *format, const struct import_upload_file *files, size_t n,
 			       char id[CRYPT_ID_LEN]);
 
-/* import_jobs_get - the job `id` of a person as JSON (new reference), or
- * NULL when the person has no such job in memory. */
-json_t *import_jobs_get(struct import_jobs *jobs, const char *person_id, const char *id);
+/* import_jobs_get - the job `id` of a person (made by actor, when actor is
+ * not NULL) as JSON (new reference), or NULL when there is no such job in
+ * memory. */
+json_t *import_jobs_get(struct import_jobs *jobs, const char *person_id, const char *actor,
+			const char *id);
 
-/* import_jobs_list - a person's jobs in memory, newest first (new
- * reference to an array). */
-json_t *import_jobs_list(struct import_jobs *jobs, const char *person_id);
+/* import_jobs_list - a person's jobs in memory (only actor's when actor is
+ * not NULL), newest first (new reference to an array). */
+json_t *import_jobs_list(struct import_jobs *jobs, const char *person_id, const char *actor);
 
 /* import_jobs_wait - waits up to ms for the job to finish; true when it
  * has. Returns false at once when IMPORT_JOB_WAITERS_MAX requests already

@@ -452,18 +452,20 @@ enum cmn_rc pstore_chunks_write(struct pstore *ps, const char *series_id,
 				const char *action, const char *detail);
 
 /* pstore_import_put - records an import (id, format, file name, SHA-256,
- * status, stats JSON), or updates it. */
+ * status, stats JSON, who made it), or updates it. */
 enum cmn_rc pstore_import_put(struct pstore *ps, const char *id, const char *format,
 			      const char *name, const char *sha256, const char *status,
-			      const char *stats);
+			      const char *stats, const char *actor);
 
 /* pstore_import_get - an import as JSON text {id, format, name, sha256,
- * status, stats, created} (malloc'd). */
-enum cmn_rc pstore_import_get(struct pstore *ps, const char *id, char **json);
+ * status, stats, created, by} (malloc'd); only one actor made when actor is
+ * not NULL (CMN_ERR_NOT_FOUND for another's). */
+enum cmn_rc pstore_import_get(struct pstore *ps, const char *id, const char *actor, char **json);
 
-/* pstore_import_each - every import, newest first, as JSON text. */
-enum cmn_rc pstore_import_each(struct pstore *ps, enum cmn_rc (*fn)(const char *json, void *ctx),
-			       void *ctx);
+/* pstore_import_each - every import (only actor's when not NULL), newest
+ * first, as JSON text. */
+enum cmn_rc pstore_import_each(struct pstore *ps, const char *actor,
+			       enum cmn_rc (*fn)(const char *json, void *ctx), void *ctx);
 
 /* pstore_secret_put - stores a secret encrypted with the person's key. */
 enum cmn_rc pstore_secret_put(struct pstore *ps, const char *name, const void *value, size_t n);

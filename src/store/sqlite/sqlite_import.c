@@ -14,11 +14,11 @@
 
 enum cmn_rc pstore_import_put(struct pstore *ps, const char *id, const char *format,
 			      const char *name, const char *sha256, const char *status,
-			      const char *stats)
+			      const char *stats, const char *actor)
 {
-	static const char q[] = "INSERT INTO imports(id, format, name, sha256, status, stats, created)"
-				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(id) DO UPDATE SET"
-				" status = ?5, stats = ?6";
+	static const char q[] = "INSERT INTO imports(id, format, name, sha256, status, stats, created,"
+				" actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO"
+				" UPDATE SET status = ?5, stats = ?6";
 	sqlite3_stmt *st = conn_stmt(&ps->c, q);
 	int sr;
 
@@ -31,6 +31,7 @@ enum cmn_rc pstore_import_put(struct pstore *ps, const char *id, const char *for
 	sqlite3_bind_text(st, 5, status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, stats, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, time_now_ms());
+	sqlite3_bind_text(st, 8, actor ? actor : "", -1, SQLITE_STATIC);
 	sr = sqlite3_step(st);
 	sqlite3_reset(st);
 	return sr == SQLITE_DONE ? CMN_OK : conn_err(&ps->c, sr);
@@ -44,20 +45,22 @@ static char *import_row(sqlite3_stmt *st)
 	char *text;
 
 	time_format(when, sqlite3_column_int64(st, 6));
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "id", sqlite3_column_text(st, 0),
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "id", sqlite3_column_text(st, 0),
 		      "format", sqlite3_column_text(st, 1), "name", sqlite3_column_text(st, 2),
 		      "sha256", sqlite3_column_text(st, 3), "status", sqlite3_column_text(st, 4),
-		      "stats", stats ? stats : json_object(), "created", when);
+		      "stats", stats ? stats : json_object(), "created", when, "by",
+		      sqlite3_column_text(st, 7));
 	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	return text;
 }
 
-#define IMPORT_COLS "id, format, name, sha256, status, stats, created"
+#define IMPORT_COLS "id, format, name, sha256, status, stats, created, actor"
 
-enum cmn_rc pstore_import_get(struct pstore *ps, const char *id, char **json)
+enum cmn_rc pstore_import_get(struct pstore *ps, const char *id, const char *actor, char **json)
 {
-	static const char q[] = "SELECT " IMPORT_COLS " FROM imports WHERE id = ?";
+	static const char q[] = "SELECT " IMPORT_COLS " FROM imports WHERE id = ?1"
+				" AND (?2 IS NULL OR actor = ?2)";
 	sqlite3_stmt *st = conn_stmt(&ps->c, q);
 	enum cmn_rc rc = CMN_OK;
 	int sr;
@@ -65,6 +68,8 @@ enum cmn_rc pstore_import_get(struct pstore *ps, const char *id, char **json)
 	if (!st)
 		return CMN_ERR_STORE;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (actor)
+		sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
 	sr = sqlite3_step(st);
 	if (sr == SQLITE_ROW) {
 		*json = import_row(st);
@@ -77,16 +82,19 @@ enum cmn_rc pstore_import_get(struct pstore *ps, const char *id, char **json)
 	return rc;
 }
 
-enum cmn_rc pstore_import_each(struct pstore *ps, enum cmn_rc (*fn)(const char *json, void *ctx),
-			       void *ctx)
+enum cmn_rc pstore_import_each(struct pstore *ps, const char *actor,
+			       enum cmn_rc (*fn)(const char *json, void *ctx), void *ctx)
 {
-	static const char q[] = "SELECT " IMPORT_COLS " FROM imports ORDER BY created DESC, rowid DESC";
+	static const char q[] = "SELECT " IMPORT_COLS " FROM imports WHERE ?1 IS NULL OR actor = ?1"
+				" ORDER BY created DESC, rowid DESC";
 	sqlite3_stmt *st = conn_stmt(&ps->c, q);
 	enum cmn_rc rc = CMN_OK;
 	int sr = SQLITE_DONE;
 
 	if (!st)
 		return CMN_ERR_STORE;
+	if (actor)
+		sqlite3_bind_text(st, 1, actor, -1, SQLITE_STATIC);
 	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
 		char *text = import_row(st);
 

@@ -89,6 +89,16 @@ static const char *const person_migrations[] = {
 	"CREATE TABLE notes (id TEXT PRIMARY KEY, grant_id TEXT NOT NULL, author TEXT NOT NULL,"
 	"  author_name TEXT NOT NULL, at INTEGER NOT NULL, text TEXT NOT NULL);"
 	"CREATE INDEX notes_by_grant ON notes(grant_id, at);",
+	/* 8: installed apps and their runs (sqlite_apps.c), who made an import */
+	"CREATE TABLE apps (id TEXT PRIMARY KEY, version TEXT NOT NULL, sha256 TEXT NOT NULL,"
+	"  package BLOB NOT NULL, installed INTEGER NOT NULL, last_run INTEGER);"
+	"CREATE TABLE app_runs (seq INTEGER PRIMARY KEY, app_id TEXT NOT NULL,"
+	"  version TEXT NOT NULL, at INTEGER NOT NULL, trigger TEXT NOT NULL,"
+	"  outcome TEXT NOT NULL, error TEXT NOT NULL, elapsed_us INTEGER NOT NULL,"
+	"  instructions INTEGER NOT NULL, written INTEGER NOT NULL, result TEXT);"
+	"CREATE INDEX app_runs_by_app ON app_runs(app_id, seq);"
+	/* who made each import (a mediator under a mandate sees only theirs) */
+	"ALTER TABLE imports ADD COLUMN actor TEXT NOT NULL DEFAULT '';",
 };
 
 #define PERSON_SCHEMA_VERSION ((int)(sizeof(person_migrations) / sizeof(*person_migrations)))

@@ -91,6 +91,11 @@ static const char *const platform_migrations[] = {
 	"  grant_id TEXT NOT NULL REFERENCES grants(id) ON DELETE CASCADE) WITHOUT ROWID;",
 	/* 5: the views served of shares with a number of views */
 	"ALTER TABLE grants ADD COLUMN views INTEGER NOT NULL DEFAULT 0;",
+	/* 6: the operator's certificates of app packages (sqlite_apps.c) */
+	"CREATE TABLE app_certs (sha256 TEXT PRIMARY KEY, app_id TEXT NOT NULL,"
+	"  version TEXT NOT NULL, jws TEXT NOT NULL, signed_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER) WITHOUT ROWID;"
+	"CREATE INDEX app_certs_by_app ON app_certs(app_id, version);",
 };
 
 static enum cmn_rc mkdir_p(const char *dir)

@@ -5,7 +5,7 @@ GET /api/v1/doctypes
 expect 200
 expect-header Cache-Control: no-store
 expect-header Content-Type: application/json
-expect-json /items length 13
+expect-json /items length 15
 expect-json /items/0/name = "bank.transaction"
 expect-json /items/0/version = 1
 expect-json /items/0/kind = "document"
@@ -20,12 +20,14 @@ expect-json /items/4/name = "energy.electricity.index"
 expect-json /items/5/name = "energy.electricity.load_curve"
 expect-json /items/5/kind = "timeseries"
 expect-json /items/6/name = "energy.gas.consumption"
-expect-json /items/7/name = "food.purchase"
-expect-json /items/8/name = "mobility.position"
-expect-json /items/9/name = "mobility.trip"
-expect-json /items/10/name = "social.allowance"
-expect-json /items/11/name = "tax.household"
-expect-json /items/12/name = "water.consumption"
+expect-json /items/7/name = "energy.profile.monthly"
+expect-json /items/8/name = "food.purchase"
+expect-json /items/9/name = "footprint.co2.monthly"
+expect-json /items/10/name = "mobility.position"
+expect-json /items/11/name = "mobility.trip"
+expect-json /items/12/name = "social.allowance"
+expect-json /items/13/name = "tax.household"
+expect-json /items/14/name = "water.consumption"
 
 === the list is a summary: no schema in it
 GET /api/v1/doctypes
@@ -37,13 +39,13 @@ expect-json /items/0/indexes absent
 as alice
 GET /api/v1/doctypes
 expect 200
-expect-json /items length 13
+expect-json /items length 15
 
 === a token sees the same registry
 as token:alice
 GET /api/v1/doctypes
 expect 200
-expect-json /items length 13
+expect-json /items length 15
 
 === show one doctype: the whole definition with its schema
 GET /api/v1/doctypes/bank.transaction

@@ -1,0 +1,144 @@
+/*
+ * installed.c - apps as a person has them: installing a package into
+ * their store, the certification rules, and running an installed app
+ * (the runs kept for the person to see). See app.h.
+ */
+#include "apps/app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "store/store_apps.h"
+
+#define SETTING_CERTIFIED_ONLY "apps.certified_only"
+
+enum app_cert_state app_cert_state(struct store *s, const struct keyring *k,
+				   const struct app_package *p)
+{
+	char *jws = NULL;
+	bool revoked = false;
+	enum app_cert_state st = APP_CERT_NONE;
+
+	if (store_app_cert_get(s, p->sha256, &jws, &revoked) == CMN_OK)
+		st = revoked ? APP_CERT_REVOKED
+		     : app_certificate_check(k, jws, p) ? APP_CERT_VALID
+							 : APP_CERT_NONE;
+	free(jws);
+	return st;
+}
+
+bool app_certified_only(struct pstore *ps, bool platform)
+{
+	char v[8] = "";
+
+	if (platform)
+		return true;
+	return pstore_setting_get(ps, SETTING_CERTIFIED_ONLY, v, sizeof(v)) == CMN_OK &&
+	       strcmp(v, "1") == 0;
+}
+
+enum cmn_rc app_set_certified_only(struct pstore *ps, bool on)
+{
+	return pstore_setting_put(ps, SETTING_CERTIFIED_ONLY, on ? "1" : "0");
+}
+
+/* allowed - whether the rules let p run (or be installed) here; why. */
+static enum cmn_rc allowed(const struct app_env *env, struct pstore *ps,
+			   const struct app_package *p, char *err, size_t n)
+{
+	enum app_cert_state st = app_cert_state(env->store, env->keys, p);
+
+	if (st == APP_CERT_REVOKED) {
+		snprintf(err, n, "the certificate of %s %s was revoked by the operator", p->m.id,
+			 p->m.version);
+		return CMN_ERR_FORBIDDEN;
+	}
+	if (st != APP_CERT_VALID && app_certified_only(ps, env->certified_only)) {
+		snprintf(err, n, "only apps certified by the operator run here, and %s %s is not",
+			 p->m.id, p->m.version);
+		return CMN_ERR_FORBIDDEN;
+	}
+	return CMN_OK;
+}
+
+enum cmn_rc app_install(const struct app_env *env, struct pstore *ps, const char *bytes, size_t n,
+			const char *actor, struct app_package *out, char *err, size_t errn)
+{
+	struct app_row row = {0};
+	enum cmn_rc rc = app_package_parse(bytes, n, env->reg, out, err, errn);
+
+	if (rc != CMN_OK)
+		return rc;
+	rc = allowed(env, ps, out, err, errn);
+	str_copy(row.id, sizeof(row.id), out->m.id);
+	str_copy(row.version, sizeof(row.version), out->m.version);
+	str_copy(row.sha256, sizeof(row.sha256), out->sha256);
+	row.installed = time_now_ms();
+	if (rc == CMN_OK)
+		rc = pstore_app_put(ps, &row, bytes, n, actor);
+	if (rc != CMN_OK)
+		app_package_release(out);
+	return rc;
+}
+
+enum cmn_rc app_load_installed(const struct app_env *env, struct pstore *ps, const char *id,
+			       struct app_package *out, char *err, size_t errn)
+{
+	struct app_row row;
+	char *bytes = NULL;
+	size_t n = 0;
+	enum cmn_rc rc = pstore_app_get(ps, id, &row, &bytes, &n);
+
+	if (rc == CMN_OK)
+		rc = app_package_parse(bytes, n, env->reg, out, err, errn);
+	free(bytes);
+	/* a package kept before the registry changed may no longer pass */
+	if (rc == CMN_ERR_INVALID)
+		rc = CMN_ERR_CONFLICT;
+	return rc;
+}
+
+enum cmn_rc app_run_installed(const struct app_env *env, struct pstore *ps, const char *id,
+			      const char *trigger, const json_t *params, struct app_run *out,
+			      char *err, size_t errn)
+{
+	struct app_package p;
+	struct app_run_row row = {0};
+	char actor[APP_ID_MAX + APP_VERSION_MAX + 8], *result = NULL;
+	enum cmn_rc rc = app_load_installed(env, ps, id, &p, err, errn);
+
+	memset(out, 0, sizeof(*out));
+	if (rc != CMN_OK)
+		return rc;
+	/* the certificate is looked at on every run: a revocation stops it */
+	if ((rc = allowed(env, ps, &p, err, errn)) != CMN_OK) {
+		app_package_release(&p);
+		return rc;
+	}
+	snprintf(actor, sizeof(actor), "app:%s@%s", p.m.id, p.m.version);
+	{
+		struct app_host h = {ps, env->reg, actor, trigger, params, time_now_ms()};
+
+		rc = app_run(&p, &h, out);
+	}
+	if (rc == CMN_OK) {
+		str_copy(row.app_id, sizeof(row.app_id), p.m.id);
+		str_copy(row.version, sizeof(row.version), p.m.version);
+		row.at = time_now_ms();
+		str_copy(row.trigger, sizeof(row.trigger), trigger);
+		str_copy(row.outcome, sizeof(row.outcome), app_outcome_name(out->outcome));
+		str_copy(row.error, sizeof(row.error), out->error);
+		row.elapsed_us = out->elapsed_us;
+		row.instructions = (int64_t)out->instructions;
+		row.written = out->records_written;
+		result = out->result ? json_dumps(out->result, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+		row.result = result;
+		rc = pstore_app_run_add(ps, &row);
+		free(result);
+	}
+	app_package_release(&p);
+	return rc;
+}
