@@ -77,8 +77,8 @@ static enum cmn_rc install(struct api_ctx *ctx)
 	enum cmn_rc rc = store_person_store(ctx->app->store, ctx->person.id, &ps);
 
 	if (rc == CMN_OK)
-		rc = app_install(&env, ps, ctx->req->body, ctx->req->body_len, ctx->actor, &p, err,
-				 sizeof(err));
+		rc = app_install(&env, ctx->person.id, ps, ctx->req->body, ctx->req->body_len,
+				 ctx->actor, &p, err, sizeof(err));
 	if (rc != CMN_OK)
 		return refused(ctx, rc, err);
 	rc = pstore_app_get(ps, p.m.id, &row, NULL, NULL);
@@ -163,11 +163,12 @@ static enum cmn_rc show(struct api_ctx *ctx)
 /* DELETE /api/v1/apps/{id} - the records it wrote stay the person's. */
 static enum cmn_rc remove_app(struct api_ctx *ctx)
 {
+	struct app_env env = env_of(ctx);
 	struct pstore *ps;
 	enum cmn_rc rc = store_person_store(ctx->app->store, ctx->person.id, &ps);
 
 	if (rc == CMN_OK)
-		rc = pstore_app_remove(ps, ctx->params[0], ctx->actor);
+		rc = app_remove(&env, ctx->person.id, ps, ctx->params[0], ctx->actor);
 	if (rc != CMN_OK)
 		return refused(ctx, rc, "");
 	api_empty(ctx, 204);

@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "api/api_upload.h"
+#include "apps/app.h"
 #include "core/str.h"
 #include "http/multipart.h"
 #include "import/import.h"
@@ -167,8 +168,12 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	rc = import_buffer(ps, ctx->app->registry, ctx->actor, ctx->req->body ? ctx->req->body : "",
 			   ctx->req->body_len, name, format[0] ? format : NULL, &job);
 	if (rc == CMN_OK) {
+		struct app_env env = {ctx->app->store, ctx->app->keys, ctx->app->registry,
+				      ctx->app->apps_certified_only};
 		char loc[80];
 
+		/* the person's apps that this new data wakes run now */
+		app_after_import(&env, ps, job.written, job.nwritten);
 		snprintf(loc, sizeof(loc), "/api/v1/imports/%s", job.id);
 		http_set_header(ctx->res, "Location", loc);
 		rc = answer_import(ctx, ps, job.id, 201);

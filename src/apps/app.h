@@ -169,10 +169,17 @@ bool app_certified_only(struct pstore *ps, bool platform);
 enum cmn_rc app_set_certified_only(struct pstore *ps, bool on);
 
 /* app_install - checks a package, refuses it if revoked or, where only
- * certified apps run, uncertified (CMN_ERR_FORBIDDEN with err), and keeps
- * it in the person's store ("app.install"). out is the package read. */
-enum cmn_rc app_install(const struct app_env *env, struct pstore *ps, const char *bytes, size_t n,
-			const char *actor, struct app_package *out, char *err, size_t errn);
+ * certified apps run, uncertified (CMN_ERR_FORBIDDEN with err), keeps it
+ * in person_id's store ps ("app.install") and sets its schedules. out is
+ * the package read. */
+enum cmn_rc app_install(const struct app_env *env, const char *person_id, struct pstore *ps,
+			const char *bytes, size_t n, const char *actor, struct app_package *out,
+			char *err, size_t errn);
+
+/* app_remove - uninstalls an app of person_id ("app.remove"), with its
+ * schedules; what it wrote stays. CMN_ERR_NOT_FOUND if not installed. */
+enum cmn_rc app_remove(const struct app_env *env, const char *person_id, struct pstore *ps,
+		       const char *id, const char *actor);
 
 /* app_load_installed - an installed app's package (CMN_ERR_NOT_FOUND if
  * none; CMN_ERR_CONFLICT with err if it no longer passes the checks). */
@@ -185,6 +192,36 @@ enum cmn_rc app_load_installed(const struct app_env *env, struct pstore *ps, con
 enum cmn_rc app_run_installed(const struct app_env *env, struct pstore *ps, const char *id,
 			      const char *trigger, const json_t *params, struct app_run *out,
 			      char *err, size_t errn);
+
+/*
+ * Triggers (triggers.c): new data and schedules.
+ */
+
+/* app_after_import - runs the person's apps that a data trigger wakes for
+ * one of the doctypes an import wrote (a failing app never fails the
+ * import); how many ran. */
+size_t app_after_import(const struct app_env *env, struct pstore *ps,
+			const char (*written)[CMN_DOCTYPE_NAME_MAX + 1], size_t n);
+
+/* app_schedule_next - the next run of a schedule ("day", "week", "month")
+ * after now: 03:00 in Paris the next day, the next Monday, the first of
+ * the next month. */
+int64_t app_schedule_next(const char *every, int64_t now);
+
+/* app_schedule_install - (re)sets the schedules of p for person_id. */
+enum cmn_rc app_schedule_install(const struct app_env *env, const char *person_id,
+				 const struct app_package *p, int64_t now);
+
+/* app_schedule_tick - runs the scheduled apps due at now (at most 100),
+ * each then set to its next time; how many ran into *ran (may be NULL). */
+enum cmn_rc app_schedule_tick(const struct app_env *env, int64_t now, size_t *ran);
+
+/* app_scheduler_start, app_scheduler_stop - a thread that ticks every
+ * period_ms (0: 30 s) until stopped. */
+struct app_scheduler;
+enum cmn_rc app_scheduler_start(const struct app_env *env, unsigned period_ms,
+				struct app_scheduler **out);
+void app_scheduler_stop(struct app_scheduler **s);
 
 /* app_dataset - an open dataset bundled with commune, as JSON text
  * (NULL when unknown); app_dataset_known says whether name is one. */

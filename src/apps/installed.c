@@ -64,8 +64,9 @@ static enum cmn_rc allowed(const struct app_env *env, struct pstore *ps,
 	return CMN_OK;
 }
 
-enum cmn_rc app_install(const struct app_env *env, struct pstore *ps, const char *bytes, size_t n,
-			const char *actor, struct app_package *out, char *err, size_t errn)
+enum cmn_rc app_install(const struct app_env *env, const char *person_id, struct pstore *ps,
+			const char *bytes, size_t n, const char *actor, struct app_package *out,
+			char *err, size_t errn)
 {
 	struct app_row row = {0};
 	enum cmn_rc rc = app_package_parse(bytes, n, env->reg, out, err, errn);
@@ -79,8 +80,20 @@ enum cmn_rc app_install(const struct app_env *env, struct pstore *ps, const char
 	row.installed = time_now_ms();
 	if (rc == CMN_OK)
 		rc = pstore_app_put(ps, &row, bytes, n, actor);
+	if (rc == CMN_OK)
+		rc = app_schedule_install(env, person_id, out, row.installed);
 	if (rc != CMN_OK)
 		app_package_release(out);
+	return rc;
+}
+
+enum cmn_rc app_remove(const struct app_env *env, const char *person_id, struct pstore *ps,
+		       const char *id, const char *actor)
+{
+	enum cmn_rc rc = pstore_app_remove(ps, id, actor);
+
+	if (rc == CMN_OK)
+		rc = store_app_schedule_clear(env->store, person_id, id);
 	return rc;
 }
 

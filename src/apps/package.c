@@ -16,37 +16,10 @@
 #include "core/buf.h"
 #include "core/embedded.h"
 #include "core/str.h"
+#include "record/schema.h"
 
 #define APP_TEXT_MAX 2000                 /* a description, per language */
 #define APP_FORMAT "commune-app/1"
-
-static enum cmn_rc fault(char *err, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-	return CMN_ERR_INVALID;
-}
-
-/* only_members - the first member of o outside names, or NULL. */
-static const char *only_members(const json_t *o, const char *const *names)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach((json_t *)o, key, v) {
-		size_t i = 0;
-
-		(void)v;
-		while (names[i] && strcmp(names[i], key) != 0)
-			i++;
-		if (!names[i])
-			return key;
-	}
-	return NULL;
-}
 
 static bool id_ok(const char *s)
 {
@@ -101,14 +74,14 @@ static enum cmn_rc check_text(const json_t *t, const char *where, size_t max, ch
 	const char *bad;
 
 	if (!json_is_object(t))
-		return fault(err, n, "%s: an object {\"fr\": ..., \"en\": ...} is required", where);
-	if ((bad = only_members(t, langs)))
-		return fault(err, n, "%s/%.40s: only fr and en are known", where, bad);
+		return schema_fault(err, n, "%s: an object {\"fr\": ..., \"en\": ...} is required", where);
+	if ((bad = json_member_outside(t, langs)))
+		return schema_fault(err, n, "%s/%.40s: only fr and en are known", where, bad);
 	for (size_t i = 0; langs[i]; i++) {
 		const char *s = json_string_value(json_object_get(t, langs[i]));
 
 		if (!s || !*s || strlen(s) > max)
-			return fault(err, n, "%s/%s: text of 1 to %zu bytes is required", where,
+			return schema_fault(err, n, "%s/%s: text of 1 to %zu bytes is required", where,
 				     langs[i], max);
 	}
 	return CMN_OK;
@@ -135,12 +108,12 @@ static enum cmn_rc read_perms(const json_t *perms, const struct registry *reg,
 	json_t *v;
 
 	if (!json_is_object(perms))
-		return fault(err, n, "/manifest/permissions: an object is required");
-	if ((bad = only_members(perms, known)))
-		return fault(err, n, "/manifest/permissions/%.40s: not a permission", bad);
+		return schema_fault(err, n, "/manifest/permissions: an object is required");
+	if ((bad = json_member_outside(perms, known)))
+		return schema_fault(err, n, "/manifest/permissions/%.40s: not a permission", bad);
 	a = json_object_get(perms, "read");
 	if (a && (!json_is_array(a) || json_array_size(a) > APP_MAX_READ))
-		return fault(err, n, "/manifest/permissions/read: an array of at most %d", APP_MAX_READ);
+		return schema_fault(err, n, "/manifest/permissions/read: an array of at most %d", APP_MAX_READ);
 	json_array_foreach(a, i, v) {
 		static const char *const rk[] = {"doctype", "fields", NULL};
 		struct app_read *r = &m->read[m->nread];
@@ -148,22 +121,22 @@ static enum cmn_rc read_perms(const json_t *perms, const struct registry *reg,
 		size_t j;
 		json_t *f;
 
-		if (!json_is_object(v) || only_members(v, rk) ||
+		if (!json_is_object(v) || json_member_outside(v, rk) ||
 		    !doctype_of(reg, json_object_get(v, "doctype"), NULL))
-			return fault(err, n, "/manifest/permissions/read/%zu: {\"doctype\": a known"
+			return schema_fault(err, n, "/manifest/permissions/read/%zu: {\"doctype\": a known"
 					     " doctype, \"fields\"?} is required", i);
 		str_copy(r->doctype, sizeof(r->doctype),
 			 json_string_value(json_object_get(v, "doctype")));
 		for (j = 0; j < m->nread; j++)
 			if (strcmp(m->read[j].doctype, r->doctype) == 0)
-				return fault(err, n, "/manifest/permissions/read/%zu: given twice", i);
+				return schema_fault(err, n, "/manifest/permissions/read/%zu: given twice", i);
 		if (fields && (!json_is_array(fields) || json_array_size(fields) == 0 ||
 			       json_array_size(fields) > APP_MAX_FIELDS))
-			return fault(err, n, "/manifest/permissions/read/%zu/fields: an array of 1 to"
+			return schema_fault(err, n, "/manifest/permissions/read/%zu/fields: an array of 1 to"
 					     " %d names", i, APP_MAX_FIELDS);
 		json_array_foreach(fields, j, f) {
 			if (!json_is_string(f) || !str_is_name(json_string_value(f), APP_FIELD_MAX, false))
-				return fault(err, n, "/manifest/permissions/read/%zu/fields/%zu: not a"
+				return schema_fault(err, n, "/manifest/permissions/read/%zu/fields/%zu: not a"
 						     " field name", i, j);
 			str_copy(r->fields[r->nfields++], sizeof(r->fields[0]), json_string_value(f));
 		}
@@ -171,21 +144,21 @@ static enum cmn_rc read_perms(const json_t *perms, const struct registry *reg,
 	}
 	a = json_object_get(perms, "write");
 	if (a && (!json_is_array(a) || json_array_size(a) > APP_MAX_WRITE))
-		return fault(err, n, "/manifest/permissions/write: an array of at most %d",
+		return schema_fault(err, n, "/manifest/permissions/write: an array of at most %d",
 			     APP_MAX_WRITE);
 	json_array_foreach(a, i, v) {
 		if (!doctype_of(reg, v, "document"))
-			return fault(err, n, "/manifest/permissions/write/%zu: a known doctype of"
+			return schema_fault(err, n, "/manifest/permissions/write/%zu: a known doctype of"
 					     " kind document is required", i);
 		str_copy(m->write[m->nwrite++], sizeof(m->write[0]), json_string_value(v));
 	}
 	a = json_object_get(perms, "datasets");
 	if (a && (!json_is_array(a) || json_array_size(a) > APP_MAX_DATASETS))
-		return fault(err, n, "/manifest/permissions/datasets: an array of at most %d",
+		return schema_fault(err, n, "/manifest/permissions/datasets: an array of at most %d",
 			     APP_MAX_DATASETS);
 	json_array_foreach(a, i, v) {
 		if (!json_is_string(v) || !app_dataset_known(json_string_value(v)))
-			return fault(err, n, "/manifest/permissions/datasets/%zu: no such dataset", i);
+			return schema_fault(err, n, "/manifest/permissions/datasets/%zu: no such dataset", i);
 		str_copy(m->datasets[m->ndatasets++], sizeof(m->datasets[0]), json_string_value(v));
 	}
 	return CMN_OK;
@@ -213,7 +186,7 @@ static enum cmn_rc read_triggers(const json_t *a, struct app_manifest *m, char *
 	json_t *v;
 
 	if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > APP_MAX_TRIGGERS)
-		return fault(err, n, "/manifest/triggers: an array of 1 to %d triggers",
+		return schema_fault(err, n, "/manifest/triggers: an array of 1 to %d triggers",
 			     APP_MAX_TRIGGERS);
 	json_array_foreach(a, i, v) {
 		const char *on = json_string_value(json_object_get(v, "on"));
@@ -234,7 +207,7 @@ static enum cmn_rc read_triggers(const json_t *a, struct app_manifest *m, char *
 			str_copy(m->triggers[m->ntriggers].every,
 				 sizeof(m->triggers[0].every), every);
 		} else {
-			return fault(err, n, "/manifest/triggers/%zu: {\"on\": \"demand\"}, {\"on\":"
+			return schema_fault(err, n, "/manifest/triggers/%zu: {\"on\": \"demand\"}, {\"on\":"
 					     " \"data\", \"doctype\": a doctype read} or {\"on\":"
 					     " \"schedule\", \"every\": day|week|month}", i);
 		}
@@ -253,22 +226,22 @@ static enum cmn_rc read_outputs(const json_t *a, const struct app_manifest *m, c
 	if (!a)
 		return CMN_OK;
 	if (!json_is_array(a) || json_array_size(a) > APP_MAX_WRITE)
-		return fault(err, n, "/manifest/outputs: an array of at most %d", APP_MAX_WRITE);
+		return schema_fault(err, n, "/manifest/outputs: an array of at most %d", APP_MAX_WRITE);
 	json_array_foreach(a, i, v) {
 		const char *dt = json_string_value(json_object_get(v, "doctype"));
 		char where[64];
 
-		if (!json_is_object(v) || only_members(v, ok) || !dt || !writes(m, dt))
-			return fault(err, n, "/manifest/outputs/%zu: {\"doctype\": a doctype written,"
+		if (!json_is_object(v) || json_member_outside(v, ok) || !dt || !writes(m, dt))
+			return schema_fault(err, n, "/manifest/outputs/%zu: {\"doctype\": a doctype written,"
 					     " \"share_with\", \"purpose\"}", i);
 		if (!json_is_array(json_object_get(v, "share_with")))
-			return fault(err, n, "/manifest/outputs/%zu/share_with: an array", i);
+			return schema_fault(err, n, "/manifest/outputs/%zu/share_with: an array", i);
 		json_array_foreach(json_object_get(v, "share_with"), j, w) {
 			const char *s = json_string_value(w);
 
 			if (!s || (strcmp(s, "org") != 0 && strcmp(s, "person") != 0 &&
 				   strcmp(s, "service") != 0))
-				return fault(err, n, "/manifest/outputs/%zu/share_with/%zu: org, person"
+				return schema_fault(err, n, "/manifest/outputs/%zu/share_with/%zu: org, person"
 						     " or service", i, j);
 		}
 		snprintf(where, sizeof(where), "/manifest/outputs/%zu/purpose", i);
@@ -288,26 +261,26 @@ static enum cmn_rc read_limits(const json_t *l, struct app_manifest *m, char *er
 	m->wall_ms = APP_WALL_DEFAULT_MS;
 	if (!l)
 		return CMN_OK;
-	if (!json_is_object(l) || only_members(l, ok))
-		return fault(err, n, "/manifest/limits: {\"memory_mb\", \"instructions\","
+	if (!json_is_object(l) || json_member_outside(l, ok))
+		return schema_fault(err, n, "/manifest/limits: {\"memory_mb\", \"instructions\","
 				     " \"seconds\"}");
 	if ((v = json_object_get(l, "memory_mb"))) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 		    json_integer_value(v) > APP_MEM_MAX / (1024 * 1024))
-			return fault(err, n, "/manifest/limits/memory_mb: 1 to %d", APP_MEM_MAX >> 20);
+			return schema_fault(err, n, "/manifest/limits/memory_mb: 1 to %d", APP_MEM_MAX >> 20);
 		m->mem_bytes = (size_t)json_integer_value(v) * 1024 * 1024;
 	}
 	if ((v = json_object_get(l, "instructions"))) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1000 ||
 		    (uint64_t)json_integer_value(v) > APP_INSTR_MAX)
-			return fault(err, n, "/manifest/limits/instructions: 1000 to %llu",
+			return schema_fault(err, n, "/manifest/limits/instructions: 1000 to %llu",
 				     (unsigned long long)APP_INSTR_MAX);
 		m->instructions = (uint64_t)json_integer_value(v);
 	}
 	if ((v = json_object_get(l, "seconds"))) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 		    json_integer_value(v) * 1000 > APP_WALL_MAX_MS)
-			return fault(err, n, "/manifest/limits/seconds: 1 to %d", APP_WALL_MAX_MS / 1000);
+			return schema_fault(err, n, "/manifest/limits/seconds: 1 to %d", APP_WALL_MAX_MS / 1000);
 		m->wall_ms = json_integer_value(v) * 1000;
 	}
 	return CMN_OK;
@@ -324,19 +297,19 @@ static enum cmn_rc read_manifest(const json_t *mf, const json_t *files, const st
 	enum cmn_rc rc;
 
 	if (!json_is_object(mf))
-		return fault(err, n, "/manifest: an object is required");
-	if ((bad = only_members(mf, known)))
-		return fault(err, n, "/manifest/%.40s: not a member of a manifest", bad);
+		return schema_fault(err, n, "/manifest: an object is required");
+	if ((bad = json_member_outside(mf, known)))
+		return schema_fault(err, n, "/manifest/%.40s: not a member of a manifest", bad);
 	if (!id_ok(s = json_string_value(json_object_get(mf, "id"))))
-		return fault(err, n, "/manifest/id: [a-z][a-z0-9-]*, at most %d bytes", APP_ID_MAX);
+		return schema_fault(err, n, "/manifest/id: [a-z][a-z0-9-]*, at most %d bytes", APP_ID_MAX);
 	str_copy(m->id, sizeof(m->id), s);
 	if (!version_ok(s = json_string_value(json_object_get(mf, "version"))))
-		return fault(err, n, "/manifest/version: MAJOR.MINOR.PATCH");
+		return schema_fault(err, n, "/manifest/version: MAJOR.MINOR.PATCH");
 	str_copy(m->version, sizeof(m->version), s);
 	if (!json_is_object(pub) || !json_is_string(json_object_get(pub, "name")) ||
 	    !*json_string_value(json_object_get(pub, "name")) ||
 	    strlen(json_string_value(json_object_get(pub, "name"))) > 200)
-		return fault(err, n, "/manifest/publisher/name: the publisher's name is required");
+		return schema_fault(err, n, "/manifest/publisher/name: the publisher's name is required");
 	if ((rc = check_text(json_object_get(mf, "name"), "/manifest/name", 100, err, n)) != CMN_OK ||
 	    (rc = check_text(json_object_get(mf, "description"), "/manifest/description",
 			     APP_TEXT_MAX, err, n)) != CMN_OK)
@@ -344,11 +317,11 @@ static enum cmn_rc read_manifest(const json_t *mf, const json_t *files, const st
 	s = json_string_value(json_object_get(mf, "entry"));
 	if (!s || strlen(s) < 5 || strcmp(s + strlen(s) - 4, ".lua") != 0 ||
 	    !json_is_string(json_object_get(files, s)))
-		return fault(err, n, "/manifest/entry: a .lua file of the package is required");
+		return schema_fault(err, n, "/manifest/entry: a .lua file of the package is required");
 	str_copy(m->entry, sizeof(m->entry), s);
 	s = json_string_value(json_object_get(mf, "ui"));
 	if (json_object_get(mf, "ui") && (!s || !json_is_string(json_object_get(files, s))))
-		return fault(err, n, "/manifest/ui: a file of the package");
+		return schema_fault(err, n, "/manifest/ui: a file of the package");
 	if ((rc = read_perms(json_object_get(mf, "permissions"), reg, m, err, n)) != CMN_OK ||
 	    (rc = read_triggers(json_object_get(mf, "triggers"), m, err, n)) != CMN_OK ||
 	    (rc = read_outputs(json_object_get(mf, "outputs"), m, err, n)) != CMN_OK)
@@ -369,30 +342,30 @@ enum cmn_rc app_package_parse(const char *bytes, size_t n, const struct registry
 
 	memset(out, 0, sizeof(*out));
 	if (n > APP_PACKAGE_MAX)
-		return fault(err, errn, ": a package is at most %d bytes", APP_PACKAGE_MAX);
+		return schema_fault(err, errn, ": a package is at most %d bytes", APP_PACKAGE_MAX);
 	doc = json_loadb(bytes, n, JSON_REJECT_DUPLICATES, &je);
 	if (!doc)
-		return fault(err, errn, ": not JSON (line %d, column %d: %s)", je.line, je.column,
+		return schema_fault(err, errn, ": not JSON (line %d, column %d: %s)", je.line, je.column,
 			     je.text);
 	files = json_object_get(doc, "files");
 	rc = CMN_ERR_INVALID;
 	if (!json_is_object(doc))
-		fault(err, errn, ": an object is required");
-	else if ((bad = only_members(doc, known)))
-		fault(err, errn, "/%.40s: not a member of a package", bad);
+		schema_fault(err, errn, ": an object is required");
+	else if ((bad = json_member_outside(doc, known)))
+		schema_fault(err, errn, "/%.40s: not a member of a package", bad);
 	else if (!json_is_string(json_object_get(doc, "format")) ||
 		 strcmp(json_string_value(json_object_get(doc, "format")), APP_FORMAT) != 0)
-		fault(err, errn, "/format: \"%s\" is required", APP_FORMAT);
+		schema_fault(err, errn, "/format: \"%s\" is required", APP_FORMAT);
 	else if (!json_is_object(files) || json_object_size(files) == 0 ||
 		 json_object_size(files) > APP_FILES_MAX)
-		fault(err, errn, "/files: an object of 1 to %d files", APP_FILES_MAX);
+		schema_fault(err, errn, "/files: an object of 1 to %d files", APP_FILES_MAX);
 	else
 		rc = CMN_OK;
 	json_object_foreach((json_t *)files, key, v) {
 		if (rc != CMN_OK)
 			break;
 		if (!file_name_ok(key) || !json_is_string(v))
-			rc = fault(err, errn, "/files/%.64s: a name of [A-Za-z0-9._-] and a text",
+			rc = schema_fault(err, errn, "/files/%.64s: a name of [A-Za-z0-9._-] and a text",
 				   key);
 	}
 	if (rc == CMN_OK)
@@ -481,13 +454,13 @@ enum cmn_rc app_pack(const char *dir, const struct registry *reg, char **bytes, 
 	snprintf(path, sizeof(path), "%s/manifest.json", dir);
 	if (read_source(dir, "manifest.json", &text, &len) != CMN_OK) {
 		json_decref(files);
-		return fault(err, errn, "%s: cannot read it", path);
+		return schema_fault(err, errn, "%s: cannot read it", path);
 	}
 	mf = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	free(text);
 	if (!mf) {
 		json_decref(files);
-		return fault(err, errn, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+		return schema_fault(err, errn, "%s:%d:%d: %s", path, je.line, je.column, je.text);
 	}
 	/* the files a manifest names: its entry and its ui */
 	want[0] = json_string_value(json_object_get(mf, "entry"));
@@ -497,17 +470,17 @@ enum cmn_rc app_pack(const char *dir, const struct registry *reg, char **bytes, 
 		if (!want[i])
 			continue;
 		if (!file_name_ok(want[i])) {
-			rc = fault(err, errn, "%s: \"%.64s\" is not a file name", path, want[i]);
+			rc = schema_fault(err, errn, "%s: \"%.64s\" is not a file name", path, want[i]);
 			break;
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir, want[i]);
 		if (read_source(dir, want[i], &text, &len) != CMN_OK) {
-			rc = fault(err, errn, "%s: cannot read it", path);
+			rc = schema_fault(err, errn, "%s: cannot read it", path);
 			break;
 		}
 		if (strlen(text) != len) {
 			free(text);
-			rc = fault(err, errn, "%s: a text file is required", path);
+			rc = schema_fault(err, errn, "%s: a text file is required", path);
 			break;
 		}
 		json_object_set_new(files, want[i], json_stringn(text, len));

@@ -10,6 +10,7 @@
 #include "apps/app.h"
 #include "cli/cli.h"
 #include "core/buf.h"
+#include "core/str.h"
 #include "core/timeutil.h"
 #include "store/store_apps.h"
 
@@ -26,6 +27,7 @@
 
 struct args {
 	const char *verb, *arg, *out, *version, *person, *params;
+	char person_id[CRYPT_ID_LEN];     /* of --person, once found */
 	struct cli_env env;
 };
 
@@ -153,12 +155,14 @@ static int person_store(struct args *a, struct pstore **ps)
 {
 	struct person p;
 
+	a->person_id[0] = '\0';
 	if (!a->person)
 		return cli_error("--person HANDLE is required");
 	if (store_person_by_handle(a->env.store, a->person, &p, NULL) != CMN_OK)
 		return cli_error("no person with the handle %s", a->person);
 	if (store_person_store(a->env.store, p.id, ps) != CMN_OK)
 		return cli_error("the store of %s cannot be opened", a->person);
+	str_copy(a->person_id, sizeof(a->person_id), p.id);
 	return 0;
 }
 
@@ -180,7 +184,8 @@ static int do_install(struct args *a)
 
 	if ((ret = person_store(a, &ps)) != 0 || (ret = package_bytes(a, a->arg, &bytes, &n)) != 0)
 		return ret;
-	if (app_install(&env, ps, bytes, n, OPERATOR, &p, err, sizeof(err)) != CMN_OK) {
+	if (app_install(&env, a->person_id, ps, bytes, n, OPERATOR, &p, err, sizeof(err)) !=
+	    CMN_OK) {
 		free(bytes);
 		return cli_error("%s", err[0] ? err : "the store failed");
 	}
@@ -271,7 +276,11 @@ static int do_remove(struct args *a)
 
 	if ((ret = person_store(a, &ps)) != 0)
 		return ret;
-	rc = pstore_app_remove(ps, a->arg, OPERATOR);
+	{
+		struct app_env env = env_of(a);
+
+		rc = app_remove(&env, a->person_id, ps, a->arg, OPERATOR);
+	}
 	if (rc == CMN_ERR_NOT_FOUND)
 		return cli_error("%s has no app %s", a->person, a->arg);
 	if (rc != CMN_OK)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "apps/app.h"
 #include "cli/cli.h"
 #include "import/import.h"
 
@@ -76,7 +77,15 @@ int cmd_import(int argc, char **argv)
 			explain(files[i]);
 		rc = import_file(ps, &env.registry, actor, files[i], name, format, &job);
 		if (rc == CMN_OK) {
+			struct app_env apps = {env.store, &env.keys, &env.registry, false};
+			size_t ran;
+
 			print_stats(files[i], &job);
+			/* the person's apps that the new data wakes */
+			ran = app_after_import(&apps, ps, job.written, job.nwritten);
+			if (ran)
+				printf("%s: %zu app%s ran on the new data\n", files[i], ran,
+				       ran > 1 ? "s" : "");
 		} else if (job.err.line) {
 			ret = cli_error("%s:%zu:%zu: %s (nothing imported)", files[i], job.err.line,
 					job.err.column, job.err.message);

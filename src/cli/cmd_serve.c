@@ -16,7 +16,9 @@
 #include "account/ratelimit.h"
 #include "api/api.h"
 #include "api/api_upload.h"
+#include "apps/app.h"
 #include "cli/cli.h"
+#include "import/import.h"
 #include "consent/access.h"
 #include "core/log.h"
 #include "core/str.h"
@@ -81,6 +83,14 @@ static const char *default_web_dir(void)
 	return NULL;
 }
 
+/* imported - after an import job's file: the apps the new data wakes */
+static void imported(void *arg, struct pstore *ps, const char *person_id,
+		     const struct import_job *job)
+{
+	(void)person_id;
+	app_after_import(arg, ps, job->written, job->nwritten);
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	const char *listen = NULL, *data = NULL, *threads = NULL, *web = NULL, *maxconn = NULL,
@@ -111,6 +121,8 @@ int cmd_serve(int argc, char **argv)
 	struct cli_env env;
 	struct app app = {0};
 	struct import_jobs_config jcfg = {0};
+	struct app_env apps = {0};
+	struct app_scheduler *scheduler = NULL;
 	unsigned body_kib = CMN_MAX_BODY_BYTES / 1024;
 	sigset_t set;
 	int npos, sig = 0;
@@ -159,9 +171,15 @@ int cmd_serve(int argc, char **argv)
 	app.secure_cookies = secure != NULL;
 	app.apps_certified_only = certified != NULL;
 	app.started = time_now_ms();
+	apps.store = env.store;
+	apps.keys = &env.keys;
+	apps.reg = &env.registry;
+	apps.certified_only = app.apps_certified_only;
 	jcfg.data_dir = env.dir;
 	jcfg.store = env.store;
 	jcfg.reg = &env.registry;
+	jcfg.imported = imported;
+	jcfg.imported_arg = &apps;
 	/* the spool holds a few full uploads at most, whatever the queue */
 	jcfg.max_spool = cfg.max_upload * 4;
 	rc = app.limits ? api_init() : CMN_ERR_NOMEM;
@@ -179,8 +197,11 @@ int cmd_serve(int argc, char **argv)
 	cfg.stream = api_upload_stream;
 	cfg.stream_cls = &app;
 	if (rc == CMN_OK)
+		rc = app_scheduler_start(&apps, 0, &scheduler);
+	if (rc == CMN_OK)
 		rc = http_server_start(&srv, &cfg, api_handle, &app);
 	if (rc != CMN_OK) {
+		app_scheduler_stop(&scheduler);
 		cli_error("cannot listen on %s: %s", cfg.listen,
 			  rc == CMN_ERR_IO ? "address in use or not available" : cmn_strerror(rc));
 		import_jobs_stop(&app.jobs);
@@ -211,6 +232,7 @@ int cmd_serve(int argc, char **argv)
 	log_info("signal %d: finishing requests in flight", sig);
 	import_jobs_drain(app.jobs);
 	http_server_stop(&srv);
+	app_scheduler_stop(&scheduler);
 	import_jobs_stop(&app.jobs);
 	access_log_stop(&app.access); /* after the server: every read served is written */
 	series_zone_release();

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/str.h"
+#include "record/schema.h"
 #include "core/timeutil.h"
 
 static const char *const status_names[] = {
@@ -130,51 +131,23 @@ const char *grant_deny_text(enum grant_deny d)
 
 /* ---- terms -------------------------------------------------------------- */
 
-static enum cmn_rc fault(char *err, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-	return CMN_ERR_INVALID;
-}
-
-/* unknown_member - the first member of o outside names (NULL-ended), or NULL. */
-static const char *unknown_member(const json_t *o, const char *const *names)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach((json_t *)o, key, v) {
-		size_t i = 0;
-
-		(void)v;
-		while (names[i] && strcmp(names[i], key) != 0)
-			i++;
-		if (!names[i])
-			return key;
-	}
-	return NULL;
-}
-
 static enum cmn_rc check_text(const json_t *text, char *err, size_t n)
 {
 	static const char *const langs[] = {"fr", "en", NULL};
 	const char *bad;
 
 	if (!json_is_object(text))
-		return fault(err, n, "/purpose/text: an object {\"fr\": ..., \"en\": ...} is required");
-	if ((bad = unknown_member(text, langs)))
-		return fault(err, n, "/purpose/text/%.40s: only fr and en are known", bad);
+		return schema_fault(err, n, "/purpose/text: an object {\"fr\": ..., \"en\": ...} is required");
+	if ((bad = json_member_outside(text, langs)))
+		return schema_fault(err, n, "/purpose/text/%.40s: only fr and en are known", bad);
 	for (size_t i = 0; langs[i]; i++) {
 		const char *s = json_string_value(json_object_get(text, langs[i]));
 
 		if (!s || !*s)
-			return fault(err, n, "/purpose/text/%s: the purpose in plain words is required",
+			return schema_fault(err, n, "/purpose/text/%s: the purpose in plain words is required",
 				     langs[i]);
 		if (strlen(s) > GRANT_TEXT_MAX)
-			return fault(err, n, "/purpose/text/%s: at most %d bytes", langs[i],
+			return schema_fault(err, n, "/purpose/text/%s: at most %d bytes", langs[i],
 				     GRANT_TEXT_MAX);
 	}
 	return CMN_OK;
@@ -190,17 +163,17 @@ static enum cmn_rc check_names(const json_t *a, const char *where, size_t max, s
 	if (!a && !required)
 		return CMN_OK;
 	if (!json_is_array(a) || json_array_size(a) == 0)
-		return fault(err, n, "%s: a non-empty array is required", where);
+		return schema_fault(err, n, "%s: a non-empty array is required", where);
 	if (json_array_size(a) > max)
-		return fault(err, n, "%s: at most %zu", where, max);
+		return schema_fault(err, n, "%s: at most %zu", where, max);
 	json_array_foreach(a, i, v) {
 		const char *s = json_string_value(v);
 
 		if (!s || !str_is_name(s, len, dots))
-			return fault(err, n, "%s/%zu: not a name", where, i);
+			return schema_fault(err, n, "%s/%zu: not a name", where, i);
 		for (j = 0; j < i; j++)
 			if (strcmp(s, json_string_value(json_array_get(a, j))) == 0)
-				return fault(err, n, "%s/%zu: given twice", where, i);
+				return schema_fault(err, n, "%s/%zu: given twice", where, i);
 	}
 	return CMN_OK;
 }
@@ -213,7 +186,7 @@ static enum cmn_rc check_time(const json_t *o, const char *key, const char *wher
 	if (!v)
 		return CMN_OK;
 	if (!json_is_string(v) || time_parse(json_string_value(v), true, t) != CMN_OK)
-		return fault(err, n, "%s/%s: an RFC 3339 date or date-time is required", where, key);
+		return schema_fault(err, n, "%s/%s: an RFC 3339 date or date-time is required", where, key);
 	return CMN_OK;
 }
 
@@ -261,21 +234,21 @@ static enum cmn_rc check_chosen(const json_t *scope, char *err, size_t n)
 		if (!a)
 			continue;
 		if (!json_is_array(a) || json_array_size(a) == 0)
-			return fault(err, n, "/scope/%s: a non-empty array is required", lists[k].key);
+			return schema_fault(err, n, "/scope/%s: a non-empty array is required", lists[k].key);
 		if (json_array_size(a) > lists[k].max)
-			return fault(err, n, "/scope/%s: at most %zu", lists[k].key, lists[k].max);
+			return schema_fault(err, n, "/scope/%s: at most %zu", lists[k].key, lists[k].max);
 		json_array_foreach(a, i, v) {
 			char dt[CMN_DOCTYPE_NAME_MAX + 1], id[CRYPT_UUID_LEN];
 			const char *s = json_string_value(v);
 
 			if (k == 0 && !record_ref_split(s, dt, id))
-				return fault(err, n, "/scope/records/%zu: a record as doctype/id is"
+				return schema_fault(err, n, "/scope/records/%zu: a record as doctype/id is"
 						     " required", i);
 			if (k == 1 && !series_id_valid(s))
-				return fault(err, n, "/scope/series/%zu: not a series id", i);
+				return schema_fault(err, n, "/scope/series/%zu: not a series id", i);
 			for (size_t j = 0; j < i; j++)
 				if (strcmp(s, json_string_value(json_array_get(a, j))) == 0)
-					return fault(err, n, "/scope/%s/%zu: given twice",
+					return schema_fault(err, n, "/scope/%s/%zu: given twice",
 						     lists[k].key, i);
 		}
 	}
@@ -295,14 +268,14 @@ static enum cmn_rc check_scope(const json_t *scope, char *err, size_t n)
 	json_t *v, *o;
 
 	if (!json_is_object(scope))
-		return fault(err, n, "/scope: an object is required");
-	if ((bad = unknown_member(scope, known)))
-		return fault(err, n, "/scope/%.40s: not a member of a scope", bad);
+		return schema_fault(err, n, "/scope: an object is required");
+	if ((bad = json_member_outside(scope, known)))
+		return schema_fault(err, n, "/scope/%.40s: not a member of a scope", bad);
 	/* chosen records and series name their own doctypes (the consent
 	 * layer derives them); otherwise doctypes say what is in scope */
 	chosen = json_object_get(scope, "records") || json_object_get(scope, "series");
 	if (chosen && json_object_get(scope, "doctypes"))
-		return fault(err, n, "/scope/doctypes: chosen records and series name their own"
+		return schema_fault(err, n, "/scope/doctypes: chosen records and series name their own"
 				     " doctypes; give one or the other");
 	rc = check_chosen(scope, err, n);
 	if (rc == CMN_OK)
@@ -316,16 +289,16 @@ static enum cmn_rc check_scope(const json_t *scope, char *err, size_t n)
 	if (rc == CMN_OK)
 		rc = check_time(scope, "to", "/scope", &to, err, n);
 	if (rc == CMN_OK && from >= to)
-		rc = fault(err, n, "/scope/to: must come after from");
+		rc = schema_fault(err, n, "/scope/to: must come after from");
 	if (rc != CMN_OK)
 		return rc;
 	v = json_object_get(scope, "operations");
 	if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > 3)
-		return fault(err, n, "/scope/operations: a non-empty array of read, aggregate-only,"
+		return schema_fault(err, n, "/scope/operations: a non-empty array of read, aggregate-only,"
 				     " compute-only is required");
 	json_array_foreach(v, i, o) {
 		if (!grant_op_parse(json_string_value(o), &op))
-			return fault(err, n, "/scope/operations/%zu: one of read, aggregate-only,"
+			return schema_fault(err, n, "/scope/operations/%zu: one of read, aggregate-only,"
 					     " compute-only", i);
 	}
 	return CMN_OK;
@@ -344,26 +317,26 @@ enum cmn_rc grant_terms_check(const json_t *terms, char *err, size_t n)
 	size_t k = 0;
 
 	if (!json_is_object(terms))
-		return fault(err, n, ": an object is required");
-	if ((bad = unknown_member(terms, known)))
-		return fault(err, n, "/%.40s: not a member of a consent", bad);
+		return schema_fault(err, n, ": an object is required");
+	if ((bad = json_member_outside(terms, known)))
+		return schema_fault(err, n, "/%.40s: not a member of a consent", bad);
 	kind = json_string_value(json_object_get(grantee, "kind"));
 	while (kind && k < sizeof(kinds) / sizeof(*kinds) && strcmp(kind, kinds[k]) != 0)
 		k++;
 	if (!json_is_object(grantee) || !kind || k == sizeof(kinds) / sizeof(*kinds))
-		return fault(err, n, "/grantee/kind: one of service, org, person, link is required");
+		return schema_fault(err, n, "/grantee/kind: one of service, org, person, link is required");
 	if (strcmp(kind, "link") != 0 && !json_is_string(json_object_get(grantee, "id")) &&
 	    !json_is_string(json_object_get(grantee, "handle")))
-		return fault(err, n, "/grantee/id: the grantee's id (or a person's handle) is required");
+		return schema_fault(err, n, "/grantee/id: the grantee's id (or a person's handle) is required");
 	if (!json_is_object(purpose) ||
 	    !grant_purpose_known(json_string_value(json_object_get(purpose, "dpv"))))
-		return fault(err, n, "/purpose/dpv: one of the DPV purposes of docs/consent.md is"
+		return schema_fault(err, n, "/purpose/dpv: one of the DPV purposes of docs/consent.md is"
 				     " required");
 	rc = check_text(json_object_get(purpose, "text"), err, n);
 	if (rc != CMN_OK)
 		return rc;
 	if (!grant_legal_basis_dpv(json_string_value(json_object_get(terms, "legal_basis"))))
-		return fault(err, n, "/legal_basis: one of consent, contract, legal-obligation,"
+		return schema_fault(err, n, "/legal_basis: one of consent, contract, legal-obligation,"
 				     " vital-interest, public-task, legitimate-interest");
 	rc = check_scope(json_object_get(terms, "scope"), err, n);
 	if (rc == CMN_OK)
@@ -371,7 +344,7 @@ enum cmn_rc grant_terms_check(const json_t *terms, char *err, size_t n)
 	if (rc == CMN_OK)
 		rc = check_time(terms, "valid_until", "", &until, err, n);
 	if (rc == CMN_OK && from >= until)
-		rc = fault(err, n, "/valid_until: must come after valid_from");
+		rc = schema_fault(err, n, "/valid_until: must come after valid_from");
 	return rc;
 }
 

@@ -264,8 +264,10 @@ enum cmn_rc import_record(struct import_job *j, const char *doctype, json_t *dat
 		str_copy(m.import_id, sizeof(m.import_id), j->id);
 		dedupe_key(doctype, dedupe, data, m.dedupe, sizeof(m.dedupe));
 		rc = pstore_record_insert(j->ps, &m, text, NULL);
-		if (rc == CMN_OK)
+		if (rc == CMN_OK) {
 			j->stats.records_created++;
+			import_wrote(j, doctype);
+		}
 		else if (rc == CMN_ERR_EXISTS) {
 			j->stats.records_duplicate++;
 			rc = CMN_OK;
@@ -382,6 +384,8 @@ static enum cmn_rc flush_series(struct import_job *j, size_t i)
 				   why ? why : "points not accepted");
 	if (rc != CMN_OK)
 		return rc;
+	if (w.added || w.replaced)
+		import_wrote(j, j->series[i].def.doctype);
 	j->stats.points_added += w.added;
 	j->stats.points_replaced += w.replaced;
 	j->stats.points_unchanged += w.unchanged;
@@ -476,6 +480,15 @@ enum cmn_rc import_points(struct import_job *j, const struct import_series *s,
 }
 
 /* ---- a file ---------------------------------------------------------------- */
+
+void import_wrote(struct import_job *j, const char *doctype)
+{
+	for (size_t i = 0; i < j->nwritten; i++)
+		if (strcmp(j->written[i], doctype) == 0)
+			return;
+	if (j->nwritten < IMPORT_WRITTEN_MAX)
+		str_copy(j->written[j->nwritten++], sizeof(j->written[0]), doctype);
+}
 
 json_t *import_stats_json(const struct import_job *job)
 {

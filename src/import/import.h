@@ -32,6 +32,8 @@
 #define IMPORT_MAX_SERIES 16             /* series one file may feed */
 #define IMPORT_MAX_WARNINGS 16
 
+#define IMPORT_WRITTEN_MAX 16
+
 struct import_stats {
 	uint64_t records_created;
 	uint64_t records_duplicate;          /* already there (same dedupe key) */
@@ -100,6 +102,9 @@ struct import_job {
 	char id[CRYPT_ID_LEN];               /* the import's id: provenance of what it writes */
 	char source[SOURCE_MAX + 1];         /* "import:FORMAT" */
 	struct import_stats stats;
+	/* the doctypes it wrote records or points of (for the apps they wake) */
+	char written[IMPORT_WRITTEN_MAX][CMN_DOCTYPE_NAME_MAX + 1];
+	size_t nwritten;
 	struct import_error err;
 	char warnings[IMPORT_MAX_WARNINGS][200];
 	size_t nwarnings;
@@ -120,6 +125,9 @@ struct import_job {
 	uint64_t total;                      /* its size in bytes */
 	uint64_t ticks;                      /* records and points since the start */
 };
+
+/* import_wrote - notes that j wrote records or points of doctype. */
+void import_wrote(struct import_job *j, const char *doctype);
 
 /* import_formats - every format, a NULL-terminated list. */
 const struct import_format *const *import_formats(void);

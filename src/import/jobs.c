@@ -387,6 +387,8 @@ static void import_one(struct import_jobs *jobs, struct job *job, struct job_fil
 		if (!counts)
 			rc = CMN_ERR_NOMEM;
 	}
+	if (rc == CMN_OK && jobs->cfg.imported)
+		jobs->cfg.imported(jobs->cfg.imported_arg, ps, job->person, &ij);
 	pthread_mutex_lock(&jobs->mu);
 	if (ij.format) {
 		/* import.c recorded the attempt under this id, done or failed */

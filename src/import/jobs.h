@@ -45,6 +45,8 @@
 
 struct import_jobs;
 
+struct import_job;
+
 struct import_jobs_config {
 	const char *data_dir;             /* the spool is DATA/uploads */
 	struct store *store;              /* must outlive the pool */
@@ -52,6 +54,11 @@ struct import_jobs_config {
 	unsigned workers;                 /* threads (0: IMPORT_JOBS_WORKERS) */
 	unsigned queue;                   /* jobs waiting at most (0: IMPORT_JOBS_QUEUE) */
 	uint64_t max_spool;               /* bytes in spool files at once (0: no cap) */
+	/* after each file imported (committed): what the new data wakes, the
+	 * apps of the person (set by serve; may be NULL) */
+	void (*imported)(void *arg, struct pstore *ps, const char *person_id,
+			 const struct import_job *job);
+	void *imported_arg;
 };
 
 /* A spooled file handed to a job. */

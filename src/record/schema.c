@@ -424,3 +424,30 @@ enum cmn_rc schema_validate(const json_t *schema, const json_t *doc, struct sche
 	validate(&vs, schema, doc);
 	return errs->total ? CMN_ERR_INVALID : CMN_OK;
 }
+
+const char *json_member_outside(const json_t *o, const char *const *names)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)o, key, v) {
+		size_t i = 0;
+
+		(void)v;
+		while (names[i] && strcmp(names[i], key) != 0)
+			i++;
+		if (!names[i])
+			return key;
+	}
+	return NULL;
+}
+
+enum cmn_rc schema_fault(char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
+	return CMN_ERR_INVALID;
+}

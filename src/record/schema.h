@@ -44,4 +44,14 @@ enum cmn_rc schema_validate(const json_t *schema, const json_t *doc, struct sche
 /* json_depth - the nesting depth of a JSON value (a scalar is 0). */
 size_t json_depth(const json_t *v);
 
+/* json_member_outside - the first member of object o whose key is not
+ * one of names (NULL-terminated), or NULL: what a closed shape refuses. */
+const char *json_member_outside(const json_t *o, const char *const *names);
+
+/* schema_fault - writes a fault (a JSON pointer, then why) into err and
+ * returns CMN_ERR_INVALID: the checks of hand-written shapes (consent
+ * terms, app manifests) report as schema_validate does. */
+enum cmn_rc schema_fault(char *err, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

@@ -86,4 +86,24 @@ struct app_cert {
 enum cmn_rc store_app_cert_each(struct store *s, enum cmn_rc (*fn)(const struct app_cert *c, void *ctx),
 				void *ctx);
 
+/* Schedules: when an app with a schedule trigger runs next, per person. */
+struct app_schedule {
+	char person_id[CRYPT_ID_LEN];
+	char app_id[STORE_APP_ID_MAX + 1];
+	char every[8];                    /* "day", "week", "month" */
+	int64_t next_at;                  /* ms */
+};
+
+/* store_app_schedule_put - sets (or moves) a schedule. */
+enum cmn_rc store_app_schedule_put(struct store *s, const struct app_schedule *sch);
+
+/* store_app_schedule_clear - forgets every schedule of an app of a person. */
+enum cmn_rc store_app_schedule_clear(struct store *s, const char *person_id, const char *app_id);
+
+/* store_app_schedule_due - the schedules due at now, soonest first, at
+ * most limit. */
+enum cmn_rc store_app_schedule_due(struct store *s, int64_t now, size_t limit,
+				   enum cmn_rc (*fn)(const struct app_schedule *sch, void *ctx),
+				   void *ctx);
+
 #endif

@@ -175,6 +175,43 @@ static void install_and_run(void **state)
 	free(bytes);
 }
 
+/* new trips imported wake Coach CO2 (its data trigger): it runs by itself */
+static void new_data_wakes_the_app(void **state)
+{
+	const char *trips = "[{\"metadata\":{\"key\":\"analysis/confirmed_trip\"},\"data\":"
+			    "{\"start_ts\":1743580800,\"end_ts\":1743582600,\"distance\":30000,"
+			    "\"start_loc\":{\"type\":\"Point\",\"coordinates\":[4.83,45.76]},"
+			    "\"end_loc\":{\"type\":\"Point\",\"coordinates\":[4.9,45.7]},"
+			    "\"user_input\":{\"mode_confirm\":\"train\"}}}]";
+	const char *headers[] = {alice, alice_csrf, "Content-Type: application/json", NULL};
+	struct resp r;
+	size_t i;
+	json_t *v;
+	bool data_run = false;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(client_request(srv.base, "POST", "/api/v1/imports?name=trips.json",
+					headers, trips, strlen(trips), &r),
+			 0);
+	if (r.status != 201)
+		fail_msg("import: %ld %s", r.status, r.body);
+	client_free(&r);
+	assert_int_equal(call("GET", "/api/v1/apps/coach-co2/runs", alice, NULL, NULL, 0, &r), 200);
+	json_array_foreach(json_object_get(r.json, "items"), i, v) {
+		if (strcmp(json_string_value(json_object_get(v, "trigger")), "data") == 0)
+			data_run = true;
+	}
+	assert_true(data_run);
+	client_free(&r);
+	/* the train trip of April 2025 is in the results */
+	assert_int_equal(call("GET", "/api/v1/records/footprint.co2.monthly?limit=100", alice, NULL,
+			      NULL, 0, &r),
+			 200);
+	assert_non_null(strstr(r.body, "\"train\""));
+	client_free(&r);
+}
+
 /* not a package: a problem naming the fault; nothing installed */
 static void bad_packages(void **state)
 {
@@ -273,6 +310,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(install_and_run),
+		cmocka_unit_test(new_data_wakes_the_app),
 		cmocka_unit_test(bad_packages),
 		cmocka_unit_test(hostile_over_http),
 		cmocka_unit_test(certification),

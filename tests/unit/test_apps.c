@@ -19,6 +19,7 @@
 #include "apps/app.h"
 #include "core/timeutil.h"
 #include "fixture.h"
+#include "store/store_apps.h"
 #include "series/series.h"
 
 static struct fixture f;
@@ -499,12 +500,97 @@ static void hostile_apps(void **state)
 	assert_int_equal(access("/tmp/pwned", F_OK), -1);
 }
 
+/* ---- triggers ------------------------------------------------------------------- */
+
+static void schedule_times(void **state)
+{
+	int64_t now, want;
+
+	(void)state;
+	/* the day after, at 03:00 in Paris: the night of the change to summer time */
+	assert_int_equal(time_parse("2024-03-30T12:00:00Z", true, &now), CMN_OK);
+	assert_int_equal(time_parse("2024-03-31T01:00:00Z", true, &want), CMN_OK);
+	assert_int_equal(app_schedule_next("day", now), want);
+	/* the next Monday, from a Wednesday */
+	assert_int_equal(time_parse("2024-03-27T10:00:00Z", true, &now), CMN_OK);
+	assert_int_equal(time_parse("2024-04-01T01:00:00Z", true, &want), CMN_OK);
+	assert_int_equal(app_schedule_next("week", now), want);
+	/* from a Monday morning after 03:00: the Monday after */
+	assert_int_equal(time_parse("2024-04-01T05:00:00Z", true, &now), CMN_OK);
+	assert_int_equal(time_parse("2024-04-08T01:00:00Z", true, &want), CMN_OK);
+	assert_int_equal(app_schedule_next("week", now), want);
+	/* the first of the next month, across a year, in winter time */
+	assert_int_equal(time_parse("2024-12-15T10:00:00Z", true, &now), CMN_OK);
+	assert_int_equal(time_parse("2025-01-01T02:00:00Z", true, &want), CMN_OK);
+	assert_int_equal(app_schedule_next("month", now), want);
+}
+
+static enum cmn_rc count_runs(const struct app_run_row *r, void *n)
+{
+	(void)r;
+	(*(int *)n)++;
+	return CMN_OK;
+}
+
+/* installed with its triggers: new trips wake it, bank data does not; its
+ * schedule runs it when due and then moves on; removed, nothing runs */
+static void triggers(void **state)
+{
+	struct app_env env = {f.s, &f.keys, &f.reg, false};
+	char bank[1][CMN_DOCTYPE_NAME_MAX + 1] = {"bank.transaction"};
+	char written[1][CMN_DOCTYPE_NAME_MAX + 1] = {"mobility.trip"};
+	json_t *doc, *mf;
+	struct app_package p;
+	char *text, err[300] = "";
+	size_t ran = 0;
+	int runs = 0;
+	int64_t now = time_now_ms();
+
+	(void)state;
+	text = package_text("function run(ctx) return ctx.trigger end", READ_TRIPS, WRITE_NONE,
+			    NULL);
+	doc = json_loads(text, 0, NULL);
+	free(text);
+	mf = json_object_get(doc, "manifest");
+	json_object_set_new(mf, "triggers",
+			    json_loads("[{\"on\":\"data\",\"doctype\":\"mobility.trip\"},"
+				       "{\"on\":\"schedule\",\"every\":\"day\"}]",
+				       0, NULL));
+	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(doc);
+	if (app_install(&env, f.alice.id, f.ps, text, strlen(text), "person:alice", &p, err,
+			sizeof(err)) != CMN_OK)
+		fail_msg("install: %s", err);
+	app_package_release(&p);
+	assert_int_equal(app_after_import(&env, f.ps, bank, 1), 0);
+	assert_int_equal(app_after_import(&env, f.ps, written, 1), 1);
+	assert_int_equal(pstore_app_runs(f.ps, "test-app", 10, count_runs, &runs), CMN_OK);
+	assert_int_equal(runs, 1);
+	/* not due yet; due two days on; then not again at that time */
+	assert_int_equal(app_schedule_tick(&env, now, &ran), CMN_OK);
+	assert_int_equal(ran, 0);
+	assert_int_equal(app_schedule_tick(&env, now + 2 * 86400000LL, &ran), CMN_OK);
+	assert_int_equal(ran, 1);
+	assert_int_equal(app_schedule_tick(&env, now + 2 * 86400000LL, &ran), CMN_OK);
+	assert_int_equal(ran, 0);
+	runs = 0;
+	assert_int_equal(pstore_app_runs(f.ps, "test-app", 10, count_runs, &runs), CMN_OK);
+	assert_int_equal(runs, 2);
+	/* removed: its schedule goes with it */
+	assert_int_equal(app_remove(&env, f.alice.id, f.ps, "test-app", "person:alice"), CMN_OK);
+	assert_int_equal(app_schedule_tick(&env, now + 9 * 86400000LL, &ran), CMN_OK);
+	assert_int_equal(ran, 0);
+	assert_int_equal(app_after_import(&env, f.ps, written, 1), 0);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(package_faults), cmocka_unit_test(packing),
 		cmocka_unit_test(certificates),	  cmocka_unit_test(good_run),
 		cmocka_unit_test(series_api),	  cmocka_unit_test(hostile_apps),
+		cmocka_unit_test(schedule_times), cmocka_unit_test(triggers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -361,3 +361,76 @@ enum cmn_rc store_app_cert_each(struct store *s, enum cmn_rc (*fn)(const struct 
 
 	return st ? conn_each(c, st, cert_each_row, &e) : CMN_ERR_STORE;
 }
+
+/* ---- schedules -------------------------------------------------------------------- */
+
+enum cmn_rc store_app_schedule_put(struct store *s, const struct app_schedule *sch)
+{
+	static const char q[] = "INSERT OR REPLACE INTO app_schedules(person_id, app_id, every,"
+				" next_at) VALUES (?, ?, ?, ?)";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, sch->person_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sch->app_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sch->every, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, sch->next_at);
+	return conn_step_done(c, st);
+}
+
+enum cmn_rc store_app_schedule_clear(struct store *s, const char *person_id, const char *app_id)
+{
+	static const char q[] = "DELETE FROM app_schedules WHERE person_id = ? AND app_id = ?";
+	struct conn *c = store_platform_conn(s);
+
+	return c ? conn_run(c, q, person_id, app_id, false) : CMN_ERR_STORE;
+}
+
+struct each_schedule {
+	enum cmn_rc (*fn)(const struct app_schedule *sch, void *ctx);
+	void *ctx;
+	struct app_schedule *v;
+	size_t n, cap;
+};
+
+static enum cmn_rc schedule_row(sqlite3_stmt *st, void *ctx)
+{
+	struct each_schedule *e = ctx;
+	struct app_schedule *sch;
+
+	if (e->n == e->cap)
+		return CMN_OK;
+	sch = &e->v[e->n++];
+	conn_text_col(st, 0, sch->person_id, sizeof(sch->person_id));
+	conn_text_col(st, 1, sch->app_id, sizeof(sch->app_id));
+	conn_text_col(st, 2, sch->every, sizeof(sch->every));
+	sch->next_at = sqlite3_column_int64(st, 3);
+	return CMN_OK;
+}
+
+enum cmn_rc store_app_schedule_due(struct store *s, int64_t now, size_t limit,
+				   enum cmn_rc (*fn)(const struct app_schedule *sch, void *ctx),
+				   void *ctx)
+{
+	static const char q[] = "SELECT person_id, app_id, every, next_at FROM app_schedules"
+				" WHERE next_at <= ? ORDER BY next_at LIMIT ?";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	struct each_schedule e = {fn, ctx, NULL, 0, limit};
+	enum cmn_rc rc;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	/* read them all first: fn runs apps, which use the platform store */
+	if (!(e.v = calloc(limit ? limit : 1, sizeof(*e.v))))
+		return CMN_ERR_NOMEM;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, (int64_t)limit);
+	rc = conn_each(c, st, schedule_row, &e);
+	for (size_t i = 0; rc == CMN_OK && i < e.n; i++)
+		rc = fn(&e.v[i], ctx);
+	free(e.v);
+	return rc;
+}

@@ -96,6 +96,11 @@ static const char *const platform_migrations[] = {
 	"  version TEXT NOT NULL, jws TEXT NOT NULL, signed_at INTEGER NOT NULL,"
 	"  revoked_at INTEGER) WITHOUT ROWID;"
 	"CREATE INDEX app_certs_by_app ON app_certs(app_id, version);",
+	/* 7: when the apps with a schedule run next (src/apps/triggers.c) */
+	"CREATE TABLE app_schedules (person_id TEXT NOT NULL REFERENCES persons(id)"
+	"  ON DELETE CASCADE, app_id TEXT NOT NULL, every TEXT NOT NULL,"
+	"  next_at INTEGER NOT NULL, PRIMARY KEY (person_id, app_id, every)) WITHOUT ROWID;"
+	"CREATE INDEX app_schedules_due ON app_schedules(next_at);",
 };
 
 static enum cmn_rc mkdir_p(const char *dir)
