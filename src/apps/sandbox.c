@@ -1019,7 +1019,7 @@ static int l_write(lua_State *L)
 	m.t = INT64_MIN;
 	if (rc == CMN_OK && d->time_field)
 		rc = time_parse(json_string_value(json_object_get(data, d->time_field)), true, &m.t);
-	text = rc == CMN_OK ? json_dumps(data, JSON_COMPACT) : NULL;
+	text = rc == CMN_OK ? json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 	json_decref(data);
 	if (!text)
 		return stop(L, APP_ERR_STORE, "the record could not be written");
