@@ -25,6 +25,9 @@
 struct import_jobs;
 struct access_log;
 
+struct es256_key;
+struct rule_set;
+
 struct app {
 	struct store *store;
 	const struct keyring *keys;       /* the platform key (signatures of receipts) */
@@ -37,6 +40,10 @@ struct app {
 	struct access_log *access;        /* services' reads, written in batches; NULL:
 					   * each written before it is served */
 	bool apps_certified_only;         /* only apps the operator certified run */
+	struct es256_key **issuers;       /* attestation issuer keys: the active one first,
+					   * then those kept after a rotation (NULL: none) */
+	size_t nissuers;
+	const struct rule_set *rules;     /* the eligibility rules */
 };
 
 enum auth_need {
@@ -200,6 +207,7 @@ extern const struct route api_services_routes[];
 extern const struct route api_shares_routes[];
 extern const struct route api_mandates_routes[];
 extern const struct route api_apps_routes[];
+extern const struct route api_attest_routes[];
 
 /* api_static - serves a file of app->web_dir for a non-API GET; false
  * when there is no such file. */

@@ -56,5 +56,15 @@ int cmd_import(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_consent(int argc, char **argv);
 int cmd_app(int argc, char **argv);
+int cmd_attest(int argc, char **argv);
+
+struct es256_key;
+
+/* attest_keys_load - the attestation issuer keys of the data directory dir:
+ * DATA/issuer.key (the active one, made when absent) first, then those of
+ * DATA/issuer-keys/ kept after a rotation. Prints why and returns false on
+ * failure. Free them with attest_keys_free. */
+bool attest_keys_load(const char *dir, struct es256_key ***keys, size_t *n);
+void attest_keys_free(struct es256_key **keys, size_t n);
 
 #endif

@@ -19,6 +19,7 @@
 #include "apps/app.h"
 #include "cli/cli.h"
 #include "import/import.h"
+#include "rules/rules.h"
 #include "consent/access.h"
 #include "core/log.h"
 #include "core/str.h"
@@ -122,6 +123,7 @@ int cmd_serve(int argc, char **argv)
 	struct app app = {0};
 	struct import_jobs_config jcfg = {0};
 	struct app_env apps = {0};
+	struct rule_set rules = {0};
 	struct app_scheduler *scheduler = NULL;
 	unsigned body_kib = CMN_MAX_BODY_BYTES / 1024;
 	sigset_t set;
@@ -171,6 +173,20 @@ int cmd_serve(int argc, char **argv)
 	app.secure_cookies = secure != NULL;
 	app.apps_certified_only = certified != NULL;
 	app.started = time_now_ms();
+	if (!attest_keys_load(env.dir, &app.issuers, &app.nissuers)) {
+		cli_close(&env);
+		return EXIT_USER;
+	}
+	{
+		char err[300];
+
+		if (rule_set_load(&rules, err, sizeof(err)) != CMN_OK) {
+			attest_keys_free(app.issuers, app.nissuers);
+			cli_close(&env);
+			return cli_error("eligibility rules: %s", err);
+		}
+		app.rules = &rules;
+	}
 	apps.store = env.store;
 	apps.keys = &env.keys;
 	apps.reg = &env.registry;
@@ -191,6 +207,8 @@ int cmd_serve(int argc, char **argv)
 		access_log_stop(&app.access);
 		ratelimit_free(&app.limits);
 		api_release();
+		rule_set_release(&rules);
+		attest_keys_free(app.issuers, app.nissuers);
 		cli_close(&env);
 		return EXIT_USER;
 	}
@@ -208,6 +226,8 @@ int cmd_serve(int argc, char **argv)
 		access_log_stop(&app.access);
 		ratelimit_free(&app.limits);
 		api_release();
+		rule_set_release(&rules);
+		attest_keys_free(app.issuers, app.nissuers);
 		cli_close(&env);
 		return EXIT_USER;
 	}
@@ -238,6 +258,8 @@ int cmd_serve(int argc, char **argv)
 	series_zone_release();
 	api_release();
 	ratelimit_free(&app.limits);
+	rule_set_release(&rules);
+	attest_keys_free(app.issuers, app.nissuers);
 	cli_close(&env);
 	log_info("stopped");
 	return 0;

@@ -42,6 +42,11 @@ static const struct verb verbs[] = {
 	 "commune app run ID --person HANDLE [--params JSON] | ls [--person HANDLE]",
 	 "Apps that run inside a person's store (docs/apps.md): pack their sources, certify a\n"
 	 "package as the operator (sign, revoke), install, run, list and remove them."},
+	{"attest", cmd_attest,
+	 "commune attest keys | rotate\n"
+	 "commune attest verify (TOKEN | -) [--nonce N --aud A] [--issuer-jwk FILE]",
+	 "Attestations (docs/attestations.md): the issuer keys, their rotation, and the\n"
+	 "verification of a presentation with this data directory's keys and status list."},
 	{"doctype", cmd_doctype, "commune doctype list", "List the doctype registry."},
 	{"import", cmd_import,
 	 "commune import --person HANDLE [--format enedis-csv|...] [--verbose] FILE...",

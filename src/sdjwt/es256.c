@@ -196,6 +196,34 @@ json_t *es256_public_jwk(const struct es256_key *k, bool meta)
 	return jwk;
 }
 
+json_t *es256_private_jwk(const struct es256_key *k)
+{
+	unsigned char d[ES256_COORD_BYTES];
+	BIGNUM *bn = NULL;
+	json_t *jwk;
+	char *text;
+
+	if (!k->priv || !EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &bn))
+		return NULL;
+	if (BN_bn2binpad(bn, d, sizeof(d)) != (int)sizeof(d)) {
+		BN_clear_free(bn);
+		return NULL;
+	}
+	BN_clear_free(bn);
+	text = b64(d, sizeof(d));
+	OPENSSL_cleanse(d, sizeof(d));
+	jwk = text ? es256_public_jwk(k, false) : NULL;
+	if (jwk && json_object_set_new(jwk, "d", json_string(text)) != 0) {
+		json_decref(jwk);
+		jwk = NULL;
+	}
+	if (text) {
+		OPENSSL_cleanse(text, strlen(text));
+		free(text);
+	}
+	return jwk;
+}
+
 /* Reading the key file */
 
 static int no_passphrase(char *buf, int size, int rwflag, void *u)

@@ -56,6 +56,11 @@ const char *es256_kid(const struct es256_key *k);
  * without them, what a cnf claim carries). NULL when out of memory. */
 json_t *es256_public_jwk(const struct es256_key *k, bool meta);
 
+/* es256_private_jwk - a new JWK of k's private key (the public members
+ * and "d"), to keep a holder's key encrypted in their store; NULL when k
+ * cannot sign or out of memory. Wipe "d" and release it after use. */
+json_t *es256_private_jwk(const struct es256_key *k);
+
 /* es256_jwk_thumbprint - the RFC 7638 thumbprint (SHA-256, base64url) of
  * a public JWK of kty EC, RSA or OKP: the hash of its required members
  * only, in lexicographic order. CMN_ERR_INVALID for any other JWK. */

@@ -99,6 +99,10 @@ static const char *const person_migrations[] = {
 	"CREATE INDEX app_runs_by_app ON app_runs(app_id, seq);"
 	/* who made each import (a mediator under a mandate sees only theirs) */
 	"ALTER TABLE imports ADD COLUMN actor TEXT NOT NULL DEFAULT '';",
+	/* 9: the attestations issued to the person (sqlite_attest.c) */
+	"CREATE TABLE attestations (id TEXT PRIMARY KEY, rule TEXT NOT NULL, version TEXT NOT NULL,"
+	"  issued INTEGER NOT NULL, expires INTEGER NOT NULL, status_idx INTEGER NOT NULL,"
+	"  token TEXT NOT NULL, revoked INTEGER);",
 };
 
 #define PERSON_SCHEMA_VERSION ((int)(sizeof(person_migrations) / sizeof(*person_migrations)))

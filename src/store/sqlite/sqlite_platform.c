@@ -3,6 +3,7 @@
  * sessions, API tokens and the doctype registry (dir/platform.db).
  */
 #include "store/sqlite/sqlite_int.h"
+#include "store/store_attest.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -101,6 +102,11 @@ static const char *const platform_migrations[] = {
 	"  ON DELETE CASCADE, app_id TEXT NOT NULL, every TEXT NOT NULL,"
 	"  next_at INTEGER NOT NULL, PRIMARY KEY (person_id, app_id, every)) WITHOUT ROWID;"
 	"CREATE INDEX app_schedules_due ON app_schedules(next_at);",
+	/* 8: the status list of attestations: one index each, revoked or not
+	 * (kept when a person goes: their attestations are then revoked) */
+	"CREATE TABLE status_entries (idx INTEGER PRIMARY KEY, person_id TEXT NOT NULL,"
+	"  attestation_id TEXT NOT NULL UNIQUE, created INTEGER NOT NULL, revoked_at INTEGER);"
+	"CREATE INDEX status_entries_by_person ON status_entries(person_id);",
 };
 
 static enum cmn_rc mkdir_p(const char *dir)
@@ -422,6 +428,9 @@ enum cmn_rc store_person_delete(struct store *s, const char *id)
 	rc = store_auth_change(s, q, id, NULL, true);
 	if (rc != CMN_OK)
 		return rc;
+	/* what was attested of them no longer holds: revoked in the status list */
+	if (store_status_revoke_person(s, id) != CMN_OK)
+		log_warn("could not revoke the attestations of %s", id);
 	/* other threads drop their handles before their next use */
 	atomic_fetch_add(&s->epoch, 1);
 	store_forget_person(s, id);
