@@ -65,6 +65,8 @@ enum grant_route {
 	GRANT_ROUTE_SERIES,               /* reads of series, checked by the handler */
 	GRANT_ROUTE_FILES,                /* reads of files (document.file) */
 	GRANT_ROUTE_IMPORT,               /* imports: only under a mandate to import */
+	GRANT_ROUTE_ATTEST,               /* eligibility and attestations: only under a
+					   * mandate to attest */
 };
 
 /* How JSON is written: compact, and numbers with 15 significant digits, so

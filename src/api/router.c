@@ -372,6 +372,9 @@ static enum cmn_rc authorize_grant(struct api_ctx *ctx)
 		if (ctx->route->grant == GRANT_ROUTE_IMPORT &&
 		    (ctx->grant.procedures & GRANT_PROC_IMPORT))
 			return CMN_OK;
+		if (ctx->route->grant == GRANT_ROUTE_ATTEST &&
+		    (ctx->grant.procedures & GRANT_PROC_ATTEST))
+			return CMN_OK;
 		return api_problem(ctx, CMN_ERR_FORBIDDEN, "outside the procedures of the mandate",
 				   json_pack("{s:s}", "mandate", ctx->grant.id));
 	}
@@ -381,7 +384,8 @@ static enum cmn_rc authorize_grant(struct api_ctx *ctx)
 		return api_problem(ctx, CMN_ERR_FORBIDDEN, "under a consent one may read,"
 							   " never write", NULL);
 	if (d == GRANT_ALLOWED &&
-	    (ctx->route->grant == GRANT_ROUTE_NONE || ctx->route->grant == GRANT_ROUTE_IMPORT))
+	    (ctx->route->grant == GRANT_ROUTE_NONE || ctx->route->grant == GRANT_ROUTE_IMPORT ||
+	     ctx->route->grant == GRANT_ROUTE_ATTEST))
 		return api_problem(ctx, CMN_ERR_FORBIDDEN,
 				   "this route is not open under a consent, whatever it allows", NULL);
 	if (d == GRANT_ALLOWED && ctx->route->grant == GRANT_ROUTE_RECORDS)

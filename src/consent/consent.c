@@ -257,13 +257,13 @@ enum cmn_rc consent_mandate_new(struct store *s, const struct registry *reg, con
 
 	if (!json_is_array(procedures) || !json_array_size(procedures)) {
 		json_decref(doctypes);
-		snprintf(err, n, "/procedures: a non-empty array of procedures (import) is required");
+		snprintf(err, n, "/procedures: a non-empty array of procedures (import, attest) is required");
 		return CMN_ERR_INVALID;
 	}
 	json_array_foreach(procedures, i, v) {
 		if (!grant_procedure_parse(json_string_value(v), &proc)) {
 			json_decref(doctypes);
-			snprintf(err, n, "/procedures/%zu: not a procedure (import)", i);
+			snprintf(err, n, "/procedures/%zu: not a procedure (import, attest)", i);
 			return CMN_ERR_INVALID;
 		}
 	}

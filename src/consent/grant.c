@@ -93,6 +93,10 @@ bool grant_procedure_parse(const char *name, enum grant_procedure *out)
 		*out = GRANT_PROC_IMPORT;
 		return true;
 	}
+	if (name && strcmp(name, "attest") == 0) {
+		*out = GRANT_PROC_ATTEST;
+		return true;
+	}
 	return false;
 }
 

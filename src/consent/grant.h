@@ -39,9 +39,12 @@ enum grant_op {
 /* what a mediator may do for a person under a mandate */
 enum grant_procedure {
 	GRANT_PROC_IMPORT = 1 << 0,       /* import the person's files (POST /imports) */
+	GRANT_PROC_ATTEST = 1 << 1,       /* apply for a right: simulate, get and present
+					   * attestations (a reduced fare, an aid) */
 };
 
-/* grant_procedure_parse - "import" -> GRANT_PROC_IMPORT. */
+/* grant_procedure_parse - "import" -> GRANT_PROC_IMPORT, "attest" ->
+ * GRANT_PROC_ATTEST. */
 bool grant_procedure_parse(const char *name, enum grant_procedure *out);
 
 /* the status history of a grant, ISO/IEC TS 27560's states */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <curl/curl.h>
@@ -30,7 +31,7 @@
 
 static const char *bin;
 static struct test_server srv;
-static char alice[300], alice_csrf[200], bob[300], bob_csrf[200];
+static char alice[300], alice_csrf[200], bob[300], bob_csrf[200], medi[300], medi_csrf[200];
 static char attestation[64], presentation[16384];
 
 static long call(const char *method, const char *path, const char *cookie, const char *csrf,
@@ -76,7 +77,10 @@ static int up(void **state)
 	    client_login(srv.base, "alice", "pw-alice-correct-horse", alice, sizeof(alice),
 			 alice_csrf, sizeof(alice_csrf)) != 0 ||
 	    client_login(srv.base, "bob", "pw-bob-correct-horse", bob, sizeof(bob), bob_csrf,
-			 sizeof(bob_csrf)) != 0)
+			 sizeof(bob_csrf)) != 0 ||
+	    !test_add_user(&srv, "medi", "mediator", "pw-medi-correct-horse") ||
+	    client_login(srv.base, "medi", "pw-medi-correct-horse", medi, sizeof(medi), medi_csrf,
+			 sizeof(medi_csrf)) != 0)
 		return -1;
 	/* 14,000 € for 2 shares: a family quotient of 583.33, the 50 % band */
 	tax_notice(alice, alice_csrf, 14000, 2);
@@ -296,6 +300,81 @@ static void public_side_and_cli(void **state)
 	client_free(&r);
 }
 
+/* a mediator under a mandate to "attest" applies for the reduced fare for
+ * alice: simulates, gets and presents her attestation, reads nothing else */
+static void mediator_applies_for_the_fare(void **state)
+{
+	char hdr[120], path[200], id[64];
+	struct resp r;
+	const char *headers[5] = {0};
+
+	(void)state;
+	{
+		char body[200], until[32];
+		time_t t = time(NULL) + 30 * 86400;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(until, sizeof(until), "%Y-%m-%d", &tm);
+		snprintf(body, sizeof(body),
+			 "{\"person\":\"alice\",\"procedures\":[\"attest\"],\"until\":\"%s\"}",
+			 until);
+		if (call("POST", "/api/v1/mandates", medi, medi_csrf, body, &r) != 201)
+			fail_msg("mandate: %ld %s", r.status, r.body);
+	}
+	snprintf(hdr, sizeof(hdr), "Commune-Consent: %s",
+		 json_string_value(json_object_get(r.json, "id")));
+	snprintf(path, sizeof(path), "/api/v1/mandates/%s/confirm",
+		 json_string_value(json_object_get(r.json, "id")));
+	client_free(&r);
+	assert_int_equal(call("POST", path, alice, alice_csrf, NULL, &r), 200);
+	client_free(&r);
+	headers[0] = medi;
+	headers[1] = medi_csrf;
+	headers[2] = hdr;
+	headers[3] = "Content-Type: application/json";
+	/* get the attestation, for alice, as the mediator */
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(client_request(srv.base, "POST", "/api/v1/attestations", headers,
+					"{\"rule\":\"" RULE "\"}", strlen("{\"rule\":\"" RULE "\"}"),
+					&r),
+			 0);
+	if (r.status != 201)
+		fail_msg("attestation under mandate: %ld %s", r.status, r.body);
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(r.json, "id")));
+	client_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/attestations/%s/present", id);
+	memset(&r, 0, sizeof(r));
+	{
+		const char *body =
+			"{\"disclose\":[\"grant\"],\"aud\":\"" AUD "\",\"nonce\":\"" NONCE "\"}";
+
+		assert_int_equal(client_request(srv.base, "POST", path, headers, body, strlen(body),
+						&r),
+				 0);
+	}
+	assert_int_equal(r.status, 200);
+	client_free(&r);
+	/* nothing else of alice's: her records, her import history */
+	headers[3] = NULL;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(client_request(srv.base, "GET", "/api/v1/records/tax.household", headers,
+					NULL, 0, &r),
+			 0);
+	assert_int_equal(r.status, 403);
+	client_free(&r);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(client_request(srv.base, "GET", path, headers, NULL, 0, &r), 0);
+	assert_true(r.status == 403 || r.status == 404 || r.status == 405);
+	client_free(&r);
+	/* alice's chain: issued by the mediator, under the mandate */
+	assert_int_equal(call("GET", "/api/v1/audit?action=attestation.issue&actor=mediator:", alice,
+			      NULL, NULL, &r),
+			 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+	client_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +382,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(present_only_the_reduction),
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(public_side_and_cli),
+		cmocka_unit_test(mediator_applies_for_the_fare),
 	};
 	int failed;
 
