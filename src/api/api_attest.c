@@ -76,15 +76,7 @@ static enum cmn_rc resolve(void *ctx, const char *iss, const char *kid, struct e
 	const struct app *app = ctx;
 
 	(void)iss;
-	for (size_t i = 0; i < app->nissuers; i++)
-		if (!kid || strcmp(es256_kid(app->issuers[i]), kid) == 0) {
-			json_t *jwk = es256_public_jwk(app->issuers[i], false);
-			enum cmn_rc rc = jwk ? es256_from_jwk(jwk, out) : CMN_ERR_NOMEM;
-
-			json_decref(jwk);
-			return rc;
-		}
-	return CMN_ERR_NOT_FOUND;
+	return es256_pick(app->issuers, app->nissuers, kid, out);
 }
 
 static const struct es256_key *issuer_of(const struct api_ctx *ctx)
@@ -97,22 +89,14 @@ static const struct es256_key *issuer_of(const struct api_ctx *ctx)
 /* status_token - the current status list token, signed by the active key. */
 static enum cmn_rc status_token(struct api_ctx *ctx, const char *uri, struct buf *out)
 {
-	struct sdjwt_status_list l;
 	unsigned char *bits = NULL;
 	size_t n = 0;
 	int64_t now = time_now_ms() / 1000;
 	enum cmn_rc rc = store_status_bits(ctx->app->store, STATUS_LIST_MIN, &bits, &n);
 
 	if (rc == CMN_OK)
-		rc = sdjwt_status_list_init(&l, 1, n);
-	if (rc == CMN_OK) {
-		for (size_t i = 0; i < n; i++)
-			if (bits[i])
-				sdjwt_status_list_set(&l, i, SDJWT_STATUS_INVALID);
-		rc = sdjwt_status_list_token(issuer_of(ctx), &l, uri, now, now + 86400,
-					     STATUS_LIST_TTL_S, out);
-		sdjwt_status_list_release(&l);
-	}
+		rc = sdjwt_status_list_revoked(issuer_of(ctx), bits, n, uri, now, now + 86400,
+					       STATUS_LIST_TTL_S, out);
 	free(bits);
 	return rc;
 }

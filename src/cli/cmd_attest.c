@@ -121,36 +121,20 @@ static enum cmn_rc by_kid(void *ctx, const char *iss, const char *kid, struct es
 	struct offline *o = ctx;
 
 	(void)iss;
-	for (size_t i = 0; i < o->n; i++)
-		if (!kid || strcmp(es256_kid(o->keys[i]), kid) == 0) {
-			json_t *jwk = es256_public_jwk(o->keys[i], false);
-			enum cmn_rc rc = jwk ? es256_from_jwk(jwk, out) : CMN_ERR_NOMEM;
-
-			json_decref(jwk);
-			return rc;
-		}
-	return CMN_ERR_NOT_FOUND;
+	return es256_pick(o->keys, o->n, kid, out);
 }
 
 /* local_status - the status list of this data directory, whatever its uri */
 static enum cmn_rc local_status(void *ctx, const char *uri, struct buf *out)
 {
 	struct offline *o = ctx;
-	struct sdjwt_status_list l;
 	unsigned char *bits = NULL;
 	size_t n = 0;
 	int64_t now = time_now_ms() / 1000;
 	enum cmn_rc rc = store_status_bits(o->store, 1, &bits, &n);
 
 	if (rc == CMN_OK)
-		rc = sdjwt_status_list_init(&l, 1, n);
-	if (rc == CMN_OK) {
-		for (size_t i = 0; i < n; i++)
-			if (bits[i])
-				sdjwt_status_list_set(&l, i, SDJWT_STATUS_INVALID);
-		rc = sdjwt_status_list_token(o->keys[0], &l, uri, now, now + 3600, 0, out);
-		sdjwt_status_list_release(&l);
-	}
+		rc = sdjwt_status_list_revoked(o->keys[0], bits, n, uri, now, now + 3600, 0, out);
 	free(bits);
 	return rc;
 }

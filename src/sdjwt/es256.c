@@ -224,6 +224,23 @@ json_t *es256_private_jwk(const struct es256_key *k)
 	return jwk;
 }
 
+enum cmn_rc es256_pick(struct es256_key *const *keys, size_t n, const char *kid,
+		       struct es256_key **out)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_t *jwk;
+		enum cmn_rc rc;
+
+		if (kid && strcmp(keys[i]->kid, kid) != 0)
+			continue;
+		jwk = es256_public_jwk(keys[i], false);
+		rc = jwk ? es256_from_jwk(jwk, out) : CMN_ERR_NOMEM;
+		json_decref(jwk);
+		return rc;
+	}
+	return CMN_ERR_NOT_FOUND;
+}
+
 /* Reading the key file */
 
 static int no_passphrase(char *buf, int size, int rwflag, void *u)

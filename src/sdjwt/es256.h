@@ -61,6 +61,12 @@ json_t *es256_public_jwk(const struct es256_key *k, bool meta);
  * cannot sign or out of memory. Wipe "d" and release it after use. */
 json_t *es256_private_jwk(const struct es256_key *k);
 
+/* es256_pick - a public copy of the key of kid among keys (the first when
+ * kid is NULL): what a verifier's key resolver answers. CMN_ERR_NOT_FOUND
+ * when none has that kid. */
+enum cmn_rc es256_pick(struct es256_key *const *keys, size_t n, const char *kid,
+		       struct es256_key **out);
+
 /* es256_jwk_thumbprint - the RFC 7638 thumbprint (SHA-256, base64url) of
  * a public JWK of kty EC, RSA or OKP: the hash of its required members
  * only, in lexicographic order. CMN_ERR_INVALID for any other JWK. */

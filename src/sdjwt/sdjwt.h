@@ -190,6 +190,12 @@ enum cmn_rc sdjwt_status_list_token(const struct es256_key *k, const struct sdjw
 				    const char *uri, int64_t iat, int64_t exp, int64_t ttl,
 				    struct buf *out);
 
+/* sdjwt_status_list_revoked - appends to out the status list token (1 bit
+ * an entry) of n entries where revoked[i] != 0 marks entry i INVALID. */
+enum cmn_rc sdjwt_status_list_revoked(const struct es256_key *k, const unsigned char *revoked,
+				      size_t n, const char *uri, int64_t iat, int64_t exp,
+				      int64_t ttl, struct buf *out);
+
 /* sdjwt_status_check - checks entry idx of the status list token of n
  * bytes, which must be signed by k, of typ statuslist+jwt, about uri and
  * not expired at now (with skew): CMN_OK when the entry is VALID,

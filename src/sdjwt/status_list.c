@@ -238,3 +238,20 @@ enum cmn_rc sdjwt_status_check(const char *token, size_t n, const struct es256_k
 	es256_jws_release(&jws);
 	return rc;
 }
+
+enum cmn_rc sdjwt_status_list_revoked(const struct es256_key *k, const unsigned char *revoked,
+				      size_t n, const char *uri, int64_t iat, int64_t exp,
+				      int64_t ttl, struct buf *out)
+{
+	struct sdjwt_status_list l;
+	enum cmn_rc rc = sdjwt_status_list_init(&l, 1, n);
+
+	if (rc != CMN_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (revoked[i])
+			sdjwt_status_list_set(&l, i, SDJWT_STATUS_INVALID);
+	rc = sdjwt_status_list_token(k, &l, uri, iat, exp, ttl, out);
+	sdjwt_status_list_release(&l);
+	return rc;
+}
