@@ -358,6 +358,7 @@ struct keep {
 	const struct sdjwt_parts *parts;
 	const struct sdjwt_present *p;
 	char *why;
+	size_t nkept;                     /* disclosures kept so far */
 };
 
 static bool asked(const struct keep *k, const char *name)
@@ -376,6 +377,8 @@ static enum cmn_rc mark_digest(struct keep *k, const char *digest, bool element,
 			       int depth)
 {
 	struct sdjwt_disclosure *d = sdjwt_parts_find(k->parts, digest);
+	size_t before;
+	enum cmn_rc rc;
 	bool keep;
 
 	if (!d)
@@ -390,7 +393,17 @@ static enum cmn_rc mark_digest(struct keep *k, const char *digest, bool element,
 	keep = inside || (d->name && asked(k, d->name));
 	d->used = true;
 	d->kept = keep;
-	return mark(k, d->value, keep, depth + 1);
+	if (keep)
+		k->nkept++;
+	before = k->nkept;
+	rc = mark(k, d->value, keep, depth + 1);
+	/* a claim kept inside this one needs this one too, or its digest
+	 * would be referenced by nothing the verifier sees */
+	if (rc == CMN_OK && !keep && k->nkept > before) {
+		d->kept = true;
+		k->nkept++;
+	}
+	return rc;
 }
 
 static enum cmn_rc mark(struct keep *k, json_t *v, bool inside, int depth)
@@ -457,7 +470,7 @@ enum cmn_rc sdjwt_present(const char *sdjwt, size_t n, const struct sdjwt_presen
 {
 	struct sdjwt_parts parts;
 	struct es256_jws jws = { 0 };
-	struct keep k = { &parts, p, why };
+	struct keep k = { &parts, p, why, 0 };
 	const char *what;
 	size_t at = out->len;
 	enum cmn_rc rc;

@@ -724,6 +724,30 @@ static void rfc_processed(void **state)
 		json_decref(want);
 		buf_release(&out);
 	}
+	/* asking only for "18", a claim inside age_equal_or_over, which is
+	 * itself selectively disclosable in A.3: the parent is kept too, and
+	 * the presentation verifies with 18 and nothing else of the ages */
+	{
+		const char *names[] = { "18" };
+		struct sdjwt_present p = { names, 1, NULL, NULL, NULL, 0 };
+		struct sdjwt_verify_opts o = { .issuer_key = issuer, .typ = "", .now = RFC_NOW,
+					       .skew = SDJWT_SKEW_S };
+		struct sdjwt_result nested = { 0 };
+		char why[SDJWT_WHY_MAX];
+		struct buf out;
+		json_t *ages;
+
+		buf_init(&out, SDJWT_MAX_BYTES);
+		if (sdjwt_present(rfc_a_3, strlen(rfc_a_3), &p, &out, why) != CMN_OK)
+			fail_msg("present: %s", why);
+		if (sdjwt_verify(out.data, out.len, &o, &nested) != CMN_OK)
+			fail_msg("a nested claim presented: %s", nested.why);
+		ages = json_object_get(nested.claims, "age_equal_or_over");
+		assert_true(json_is_true(json_object_get(ages, "18")));
+		assert_int_equal(json_object_size(ages), 1);
+		sdjwt_result_release(&nested);
+		buf_release(&out);
+	}
 	es256_free(&issuer);
 }
 
