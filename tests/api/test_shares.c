@@ -800,6 +800,33 @@ static void operator_ends_from_the_cli(void **state)
 	client_free(&r);
 }
 
+/* the operator disables an account from the command line: the running
+ * server drops its session within a second (its session cache holds a
+ * second at most, where it held a minute); enabled again, the person logs
+ * in anew */
+static void disabled_from_the_cli(void **state)
+{
+	char out[512];
+	struct resp r;
+
+	(void)state;
+	assert_int_equal(call("GET", "/api/v1/me", medi, NULL, NULL, NULL, &r), 200);
+	client_free(&r);
+	assert_int_equal(test_cli(&srv, NULL, out, sizeof(out), "user", "disable", "medi", NULL), 0);
+	usleep(1200 * 1000);
+	assert_int_equal(call("GET", "/api/v1/me", medi, NULL, NULL, NULL, &r), 401);
+	client_free(&r);
+	assert_int_not_equal(client_login(srv.base, "medi", "pw-medi-correct-horse", medi,
+					  sizeof(medi), medi_csrf, sizeof(medi_csrf)),
+			     0);
+	assert_int_equal(test_cli(&srv, NULL, out, sizeof(out), "user", "enable", "medi", NULL), 0);
+	assert_int_equal(client_login(srv.base, "medi", "pw-medi-correct-horse", medi, sizeof(medi),
+				      medi_csrf, sizeof(medi_csrf)),
+			 0);
+	assert_int_equal(call("GET", "/api/v1/me", medi, NULL, NULL, NULL, &r), 200);
+	client_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -812,6 +839,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(share_of_chosen_items),
 		cmocka_unit_test(notes_on_a_share),
 		cmocka_unit_test(operator_ends_from_the_cli),
+		cmocka_unit_test(disabled_from_the_cli),
 	};
 	int failed;
 

@@ -528,15 +528,19 @@ enum cmn_rc store_session_add(struct store *s, const char *token_hash, const cha
 /*
  * A small per-thread cache of sessions, so that a read does not cost a
  * query on the platform store. An entry is used only while the store's
- * auth epoch is unchanged (any change to a person or a session moves it
- * on), within a minute of its last_seen (after which the database path
+ * auth epoch is unchanged (any change to a person or a session made by
+ * this process moves it on), for SESSION_CACHE_MS at most (a change made
+ * by another process, `commune user disable`, shows within that time),
+ * within a minute of its last_seen (after which the database path
  * refreshes last_seen), and before it expires.
  */
 #define SESSION_CACHE 64
+#define SESSION_CACHE_MS 1000
 
 struct session_slot {
 	const struct store *s;
 	uint64_t epoch;
+	int64_t at;                       /* when it was read (ms) */
 	char hash[CRYPT_HASH_HEX_LEN];
 	struct session sess;
 };
@@ -563,7 +567,8 @@ enum cmn_rc store_session_get(struct store *s, const char *token_hash, int64_t n
 	enum cmn_rc rc;
 
 	if (slot->s == s && slot->epoch == epoch && strcmp(slot->hash, token_hash) == 0 &&
-	    now - slot->sess.last_seen <= 60 * 1000 && slot->sess.expires > now) {
+	    now - slot->at < SESSION_CACHE_MS && now - slot->sess.last_seen <= 60 * 1000 &&
+	    slot->sess.expires > now) {
 		*out = slot->sess;
 		return CMN_OK;
 	}
@@ -571,6 +576,7 @@ enum cmn_rc store_session_get(struct store *s, const char *token_hash, int64_t n
 	if (rc == CMN_OK) {
 		slot->s = s;
 		slot->epoch = epoch;
+		slot->at = now;
 		str_copy(slot->hash, sizeof(slot->hash), token_hash);
 		slot->sess = *out;
 		if (now - slot->sess.last_seen > 60 * 1000)
