@@ -41,6 +41,7 @@ struct http_server {
 	void *app;
 	atomic_int connections;           /* open connections */
 	atomic_int in_flight;             /* requests begun, not completed */
+	atomic_bool draining;             /* stopping: new requests get 503 */
 	unsigned short port;
 };
 
@@ -287,7 +288,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return fail_now(c, x, x->req.error);
 		if (hbytes > srv->cfg.max_header)
 			return fail_now(c, x, CMN_ERR_HEADERS_TOO_LARGE);
-		if (atomic_load(&srv->connections) > (int)srv->cfg.max_connections)
+		if (atomic_load(&srv->connections) > (int)srv->cfg.max_connections ||
+		    atomic_load(&srv->draining))
 			return fail_now(c, x, CMN_ERR_BUSY);
 		if (srv->cfg.stream) {
 			enum cmn_rc rc = srv->cfg.stream(srv->cfg.stream_cls, &x->req, &x->sink);
@@ -535,13 +537,15 @@ void http_server_stop(struct http_server **sp)
 {
 	struct http_server *s = *sp;
 	int64_t deadline;
-	MHD_socket fd;
 
 	if (!s)
 		return;
-	fd = MHD_quiesce_daemon(s->d);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	/* requests that begin from now on are answered 503; those in flight
+	 * finish. MHD_quiesce_daemon would close the door instead, but with a
+	 * thread pool on epoll it aborts the process when a worker at its
+	 * connection limit has taken the listening socket out of its set
+	 * (libmicrohttpd 0.9.75: "Failed to remove listen FD from epoll set") */
+	atomic_store(&s->draining, true);
 	deadline = time_mono_ms() + CMN_SHUTDOWN_GRACE_S * 1000;
 	while (atomic_load(&s->in_flight) > 0 && time_mono_ms() < deadline)
 		usleep(20 * 1000);

@@ -10,6 +10,8 @@
 
 #include <curl/curl.h>
 
+#define CLIENT_EXPECT_ABOVE (1024 * 1024) /* bytes of body sent without asking first */
+
 static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 {
 	struct resp *r = ctx;
@@ -60,7 +62,15 @@ int client_request(const char *base, const char *method, const char *path,
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-	h = curl_slist_append(h, "Expect:");
+	/* a large body waits for the server's word first (100-continue), as
+	 * real clients do: a server that refuses it on its headers (413) then
+	 * answers before the body is sent, instead of closing on it mid-way */
+	if (body && body_len > CLIENT_EXPECT_ABOVE) {
+		h = curl_slist_append(h, "Expect: 100-continue");
+		curl_easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 30000L);
+	} else {
+		h = curl_slist_append(h, "Expect:");
+	}
 	for (size_t i = 0; headers && headers[i]; i++)
 		h = curl_slist_append(h, headers[i]);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
