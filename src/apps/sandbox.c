@@ -479,6 +479,19 @@ static enum cmn_rc gather_record(const struct record_meta *m, const char *data,
 	return CMN_OK;
 }
 
+/* set_int, set_str - a field of the table on top of the stack */
+static void set_int(lua_State *L, const char *key, lua_Integer v)
+{
+	lua_pushinteger(L, v);
+	lua_setfield(L, -2, key);
+}
+
+static void set_str(lua_State *L, const char *key, const char *v)
+{
+	lua_pushstring(L, v);
+	lua_setfield(L, -2, key);
+}
+
 static int push_records(lua_State *L)
 {
 	struct record_page *pg = lua_touserdata(L, 1);
@@ -504,11 +517,9 @@ static int push_records(lua_State *L)
 				json_object_del(data, key);
 		}
 		lua_createtable(L, 0, 3);
-		lua_pushstring(L, pg->rows[i].id);
-		lua_setfield(L, -2, "id");
+		set_str(L, "id", pg->rows[i].id);
 		if (pg->rows[i].t != INT64_MIN) {
-			lua_pushinteger(L, pg->rows[i].t);
-			lua_setfield(L, -2, "t");
+			set_int(L, "t", pg->rows[i].t);
 		}
 		push_json(L, data, 0);
 		json_decref(data);
@@ -698,22 +709,14 @@ static int push_series(lua_State *L)
 		const struct series_def *d = &l->v[i];
 
 		lua_createtable(L, 0, 8);
-		lua_pushstring(L, d->id);
-		lua_setfield(L, -2, "id");
-		lua_pushstring(L, d->doctype);
-		lua_setfield(L, -2, "doctype");
-		lua_pushstring(L, d->unit);
-		lua_setfield(L, -2, "unit");
-		lua_pushinteger(L, d->step);
-		lua_setfield(L, -2, "step");
-		lua_pushstring(L, d->tz);
-		lua_setfield(L, -2, "tz");
-		lua_pushstring(L, d->source);
-		lua_setfield(L, -2, "source");
-		lua_pushstring(L, d->key);
-		lua_setfield(L, -2, "key");
-		lua_pushinteger(L, d->points);
-		lua_setfield(L, -2, "points");
+		set_str(L, "id", d->id);
+		set_str(L, "doctype", d->doctype);
+		set_str(L, "unit", d->unit);
+		set_int(L, "step", d->step);
+		set_str(L, "tz", d->tz);
+		set_str(L, "source", d->source);
+		set_str(L, "key", d->key);
+		set_int(L, "points", d->points);
 		push_time_or_nil(L, d->t_first, "first");
 		push_time_or_nil(L, d->t_last, "last");
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
@@ -890,18 +893,12 @@ static int push_buckets(lua_State *L)
 	lua_createtable(L, (int)b->n, 0);
 	for (size_t i = 0; i < b->n; i++) {
 		lua_createtable(L, 0, 6);
-		lua_pushinteger(L, b->v[i].start);
-		lua_setfield(L, -2, "start");
-		lua_pushinteger(L, b->v[i].end);
-		lua_setfield(L, -2, "stop");
-		lua_pushinteger(L, (lua_Integer)b->v[i].count);
-		lua_setfield(L, -2, "count");
-		lua_pushinteger(L, b->v[i].sum);
-		lua_setfield(L, -2, "sum");
-		lua_pushinteger(L, b->v[i].min);
-		lua_setfield(L, -2, "min");
-		lua_pushinteger(L, b->v[i].max);
-		lua_setfield(L, -2, "max");
+		set_int(L, "start", b->v[i].start);
+		set_int(L, "stop", b->v[i].end);
+		set_int(L, "count", (lua_Integer)b->v[i].count);
+		set_int(L, "sum", b->v[i].sum);
+		set_int(L, "min", b->v[i].min);
+		set_int(L, "max", b->v[i].max);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	return 1;
@@ -1078,20 +1075,13 @@ static int l_calendar(lua_State *L)
 	day = tz_local_day(z, t, &ms);
 	time_civil_from_days(day, &y, &m, &d);
 	lua_createtable(L, 0, 7);
-	lua_pushinteger(L, y);
-	lua_setfield(L, -2, "year");
-	lua_pushinteger(L, m);
-	lua_setfield(L, -2, "month");
-	lua_pushinteger(L, d);
-	lua_setfield(L, -2, "day");
-	lua_pushinteger(L, ms / 3600000);
-	lua_setfield(L, -2, "hour");
-	lua_pushinteger(L, ms / 60000 % 60);
-	lua_setfield(L, -2, "minute");
-	lua_pushinteger(L, ((day + 3) % 7 + 7) % 7 + 1); /* 1970-01-01 was a Thursday (4) */
-	lua_setfield(L, -2, "wday");
-	lua_pushinteger(L, day - time_days_from_civil(y, 1, 1) + 1);
-	lua_setfield(L, -2, "yday");
+	set_int(L, "year", y);
+	set_int(L, "month", m);
+	set_int(L, "day", d);
+	set_int(L, "hour", ms / 3600000);
+	set_int(L, "minute", ms / 60000 % 60);
+	set_int(L, "wday", ((day + 3) % 7 + 7) % 7 + 1); /* 1970-01-01 was a Thursday (4) */
+	set_int(L, "yday", day - time_days_from_civil(y, 1, 1) + 1);
 	return 1;
 }
 
@@ -1139,10 +1129,8 @@ static int call_run(lua_State *L)
 	if (lua_getglobal(L, "run") != LUA_TFUNCTION)
 		return luaL_error(L, "%s defines no function run(ctx)", sb->p->m.entry);
 	lua_createtable(L, 0, 3);
-	lua_pushinteger(L, sb->h->now);
-	lua_setfield(L, -2, "now");
-	lua_pushstring(L, sb->h->trigger ? sb->h->trigger : "demand");
-	lua_setfield(L, -2, "trigger");
+	set_int(L, "now", sb->h->now);
+	set_str(L, "trigger", sb->h->trigger ? sb->h->trigger : "demand");
 	if (sb->h->params)
 		push_json(L, sb->h->params, 0);
 	else
