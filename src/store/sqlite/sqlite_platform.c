@@ -107,6 +107,28 @@ static const char *const platform_migrations[] = {
 	"CREATE TABLE status_entries (idx INTEGER PRIMARY KEY, person_id TEXT NOT NULL,"
 	"  attestation_id TEXT NOT NULL UNIQUE, created INTEGER NOT NULL, revoked_at INTEGER);"
 	"CREATE INDEX status_entries_by_person ON status_entries(person_id);",
+	/* 9: campaigns (sqlite_campaign.c): definitions and states, who
+	 * joined, the releases kept for the register of differencing, the
+	 * persons' privacy budgets, and the districts of the territory */
+	"CREATE TABLE districts (code TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE campaigns (id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id),"
+	"  state INTEGER NOT NULL, spec TEXT NOT NULL, created INTEGER NOT NULL,"
+	"  decided INTEGER NOT NULL DEFAULT 0, decided_by TEXT NOT NULL DEFAULT '',"
+	"  computed INTEGER NOT NULL DEFAULT 0, published INTEGER NOT NULL DEFAULT 0,"
+	"  results TEXT, csv TEXT);"
+	"CREATE INDEX campaigns_by_org ON campaigns(org_id, created);"
+	"CREATE TABLE campaign_parts (campaign_id TEXT NOT NULL REFERENCES campaigns(id),"
+	"  person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,"
+	"  grant_id TEXT NOT NULL, joined INTEGER NOT NULL, withdrawn INTEGER NOT NULL DEFAULT 0,"
+	"  counted INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (campaign_id, person_id)) WITHOUT ROWID;"
+	"CREATE INDEX campaign_parts_by_person ON campaign_parts(person_id);"
+	"CREATE TABLE releases (campaign_id TEXT PRIMARY KEY REFERENCES campaigns(id),"
+	"  at INTEGER NOT NULL, count INTEGER NOT NULL, digest BLOB NOT NULL,"
+	"  ids BLOB NOT NULL, cells BLOB NOT NULL);"
+	"CREATE TABLE budgets (person_id TEXT PRIMARY KEY REFERENCES persons(id) ON DELETE CASCADE,"
+	"  eps_micro INTEGER NOT NULL,"
+	"  delta_pico INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 static enum cmn_rc mkdir_p(const char *dir)
