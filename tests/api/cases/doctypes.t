@@ -5,7 +5,7 @@ GET /api/v1/doctypes
 expect 200
 expect-header Cache-Control: no-store
 expect-header Content-Type: application/json
-expect-json /items length 15
+expect-json /items length 16
 expect-json /items/0/name = "bank.transaction"
 expect-json /items/0/version = 1
 expect-json /items/0/kind = "document"
@@ -23,11 +23,13 @@ expect-json /items/6/name = "energy.gas.consumption"
 expect-json /items/7/name = "energy.profile.monthly"
 expect-json /items/8/name = "food.purchase"
 expect-json /items/9/name = "footprint.co2.monthly"
-expect-json /items/10/name = "mobility.position"
-expect-json /items/11/name = "mobility.trip"
-expect-json /items/12/name = "social.allowance"
-expect-json /items/13/name = "tax.household"
-expect-json /items/14/name = "water.consumption"
+expect-json /items/10/name = "household.profile"
+expect-json /items/10/sensitivity = "personal"
+expect-json /items/11/name = "mobility.position"
+expect-json /items/12/name = "mobility.trip"
+expect-json /items/13/name = "social.allowance"
+expect-json /items/14/name = "tax.household"
+expect-json /items/15/name = "water.consumption"
 
 === the list is a summary: no schema in it
 GET /api/v1/doctypes
@@ -39,13 +41,13 @@ expect-json /items/0/indexes absent
 as alice
 GET /api/v1/doctypes
 expect 200
-expect-json /items length 15
+expect-json /items length 16
 
 === a token sees the same registry
 as token:alice
 GET /api/v1/doctypes
 expect 200
-expect-json /items length 15
+expect-json /items length 16
 
 === show one doctype: the whole definition with its schema
 GET /api/v1/doctypes/bank.transaction
