@@ -5,7 +5,8 @@
  * identifiers at the holders. The laws are rough images of French figures
  * (INSEE household sizes, salary and pension deciles, DPE classes), stated
  * in docs/synth.md; what matters is that every figure of a household is
- * coherent with the others.
+ * coherent with the others. Its profile (the household.profile file: district,
+ * size, heating, housing) is written from these facts, with no draw of its own.
  */
 #include "synth/synth.h"
 
@@ -344,4 +345,44 @@ enum synth_away synth_away_on(const struct synth_territory *t, const struct synt
 		}
 	}
 	return AWAY_NOT;
+}
+
+/* ---- the profile (household.profile) ---------------------------------------------- */
+
+static const char *const heating_names[] = {
+    [HEAT_ELECTRIC] = "electric",
+    [HEAT_GAS] = "gas",
+    [HEAT_HEAT_PUMP] = "heat_pump",
+    [HEAT_DISTRICT] = "district_heating",
+    [HEAT_WOOD] = "wood",
+};
+_Static_assert(sizeof(heating_names) / sizeof(*heating_names) == HEAT_WOOD + 1,
+	       "a name for each heating");
+
+/*
+ * One row, declared on the first day of the period, of what campaigns group
+ * by (district, size, heating) and the housing facts beside them. Every
+ * value is already in h: no random number is drawn, so that the other files
+ * keep their bytes.
+ */
+enum cmn_rc synth_write_household_profile(const struct synth_territory *t,
+					  const struct synth_household *h, FILE *out)
+{
+	int64_t y;
+	int m, d;
+
+	time_civil_from_days(t->start_day, &y, &m, &d);
+	fputs("#commune-mapping {\"separator\":\";\",\"doctype\":\"household.profile\","
+	      "\"columns\":{\"declared\":\"date_declaration\",\"district\":\"quartier\","
+	      "\"members\":\"personnes\",\"heating\":\"chauffage\",\"housing\":\"logement\","
+	      "\"surface_m2\":\"surface_m2\",\"energy_class\":\"classe_energie\","
+	      "\"tenure\":\"statut\"}}\n"
+	      "date_declaration;quartier;personnes;chauffage;logement;surface_m2;classe_energie;"
+	      "statut\n",
+	      out);
+	fprintf(out, "%04lld-%02d-%02d;%s;%d;%s;%s;%d;%c;%s\n", (long long)y, m, d,
+		t->districts[h->district].code, h->nmembers, heating_names[h->heating],
+		h->house ? "house" : "flat", h->surface_m2, h->energy_class,
+		h->owner ? "owner" : "tenant");
+	return ferror(out) ? CMN_ERR_IO : CMN_OK;
 }

@@ -40,6 +40,9 @@ static const struct synth_file files[] = {
      synth_write_tax},
     {"courses.csv", "mapping", "food.purchase", "text/csv", "Food purchases, mapping CSV",
      synth_write_food},
+    {"logement.csv", "mapping", "household.profile", "text/csv",
+     "Household profile (district, size, heating, housing), mapping CSV",
+     synth_write_household_profile},
     {"trajets.gpx", "gpx", "mobility.trip", "application/gpx+xml",
      "A member's trips and positions, GPX 1.1 (member=N)", NULL},
 };

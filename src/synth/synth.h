@@ -14,8 +14,8 @@
  *
  * The personal data is written in the real holder formats that the
  * importers read (Enedis CSV, GRDF JSON, water CSV, GPX, OFX, iCalendar,
- * and the generic mapping CSV for allowances, tax and food), so that
- * importing them exercises the real path. docs/synth.md.
+ * and the generic mapping CSV for allowances, tax, food and the household's
+ * profile), so that importing them exercises the real path. docs/synth.md.
  */
 #ifndef COMMUNE_SYNTH_SYNTH_H
 #define COMMUNE_SYNTH_SYNTH_H
@@ -258,5 +258,8 @@ enum cmn_rc synth_write_tax(const struct synth_territory *t, const struct synth_
 			    FILE *out);         /* mapping CSV: tax.household */
 enum cmn_rc synth_write_food(const struct synth_territory *t, const struct synth_household *h,
 			     FILE *out);        /* mapping CSV: food.purchase */
+enum cmn_rc synth_write_household_profile(const struct synth_territory *t,
+					  const struct synth_household *h,
+					  FILE *out); /* mapping CSV: household.profile */
 
 #endif

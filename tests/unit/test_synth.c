@@ -5,8 +5,10 @@
  * one with format detection (what a person would do with `commune import`)
  * give the same stores as --into-store. The realism of each kind of data
  * is tested beside its generator (test_synth_energy.c, _mobility.c,
- * _money.c). SYNTH_DUMP=PREFIX writes the lines each store digest is made
- * of to PREFIX.N, to see what differs when a digest does.
+ * _money.c). Every household's store holds its one household.profile,
+ * naming a district of the territory. SYNTH_DUMP=PREFIX writes the lines
+ * each store digest is made of to PREFIX.N, to see what differs when a
+ * digest does.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 #include <sodium.h>
 
 #include "fixture.h"
@@ -221,6 +224,84 @@ static void store_digest(struct store *s, const struct registry *reg, unsigned c
 	crypto_hash_sha256_final(&st, out);
 }
 
+/* ---- the household's profile --------------------------------------------------------- */
+
+struct profiles {
+	size_t n;
+	json_t *last; /* the data of the last one */
+};
+
+static enum cmn_rc add_profile(const struct record_meta *m, const char *data,
+			       const struct query_value *key, void *ctx)
+{
+	struct profiles *p = ctx;
+	json_error_t je;
+
+	(void)key;
+	assert_string_equal(m->doctype, "household.profile");
+	json_decref(p->last);
+	p->last = json_loads(data, 0, &je);
+	assert_non_null(p->last);
+	p->n++;
+	return CMN_OK;
+}
+
+static const char *json_str(const json_t *o, const char *name)
+{
+	const char *v = json_string_value(json_object_get(o, name));
+
+	assert_non_null(v);
+	return v;
+}
+
+/* check_profiles - every household of the run o has in its store of s
+ * exactly one household.profile, which says what the household is */
+static void check_profiles(struct store *s, const struct synth_opts *o)
+{
+	static const char *const heating[] = {"electric", "gas", "heat_pump", "district_heating",
+					      "wood"};
+	struct synth_territory *t = malloc(sizeof(*t));
+	char declared[16];
+	int64_t y;
+	int m, d;
+
+	assert_non_null(t);
+	assert_int_equal(synth_territory_init(t, o->seed, o->start_day, o->days), CMN_OK);
+	time_civil_from_days(o->start_day, &y, &m, &d);
+	snprintf(declared, sizeof(declared), "%04lld-%02d-%02d", (long long)y, m, d);
+	for (uint64_t i = 0; i < o->households; i++) {
+		struct store_query q = {.doctype = "household.profile", .limit = 100};
+		struct profiles p = {0};
+		struct synth_household h;
+		struct person person;
+		struct pstore *ps;
+		const char *district;
+		bool known = false;
+
+		synth_household(t, o->first + i, &h);
+		assert_int_equal(store_person_by_handle(s, h.handle, &person, NULL), CMN_OK);
+		assert_int_equal(store_person_store(s, person.id, &ps), CMN_OK);
+		assert_int_equal(pstore_record_query(ps, &q, add_profile, &p), CMN_OK);
+		assert_int_equal(p.n, 1);
+		district = json_str(p.last, "district");
+		for (int k = 0; k < SYNTH_DISTRICTS; k++)
+			known = known || strcmp(district, t->districts[k].code) == 0;
+		assert_true(known);
+		assert_string_equal(district, t->districts[h.district].code);
+		assert_int_equal(json_integer_value(json_object_get(p.last, "members")),
+				 h.nmembers);
+		assert_string_equal(json_str(p.last, "declared"), declared);
+		assert_string_equal(json_str(p.last, "heating"), heating[h.heating]);
+		assert_string_equal(json_str(p.last, "housing"), h.house ? "house" : "flat");
+		assert_string_equal(json_str(p.last, "tenure"), h.owner ? "owner" : "tenant");
+		assert_int_equal(json_integer_value(json_object_get(p.last, "surface_m2")),
+				 h.surface_m2);
+		assert_int_equal(json_str(p.last, "energy_class")[0], h.energy_class);
+		json_decref(p.last);
+	}
+	free(t);
+}
+
 /* ---- the runs -------------------------------------------------------------------- */
 
 static struct synth_opts opts(uint64_t seed, const char *out, struct fixture *f)
@@ -284,6 +365,7 @@ static void same_seed_same_bytes(void **state)
 	store_digest(b.s, &b.reg, s2, &l2);
 	assert_int_equal(l1, l2);
 	assert_memory_equal(s1, s2, sizeof(s1));
+	check_profiles(a.s, &o);
 	/* another seed: other households, other bytes */
 	o = opts(8, d3, NULL);
 	run(&o, &st3);
@@ -350,6 +432,26 @@ static void files_then_import_equal_into_store(void **state)
 		free(names);
 	}
 	assert_int_equal(nimports, st.files);
+	/* the profile written by --into-store, imported again from its file:
+	 * already there */
+	for (int h = 0; h < HOUSEHOLDS; h++) {
+		char path[4096], handle[16];
+		struct import_job job;
+		struct person p;
+		struct pstore *ps;
+
+		snprintf(handle, sizeof(handle), "h%06d", h);
+		snprintf(path, sizeof(path), "%s/households/%s/logement.csv", dir, handle);
+		assert_int_equal(store_person_by_handle(direct.s, handle, &p, NULL), CMN_OK);
+		assert_int_equal(store_person_store(direct.s, p.id, &ps), CMN_OK);
+		assert_int_equal(import_file(ps, &direct.reg, "cli:test", path, "logement.csv",
+					     NULL, &job),
+				 CMN_OK);
+		assert_int_equal(job.stats.records_created, 0);
+		import_job_release(&job);
+	}
+	check_profiles(direct.s, &o);
+	check_profiles(imported.s, &o);
 	store_digest(direct.s, &direct.reg, s1, &l1);
 	store_digest(imported.s, &imported.reg, s2, &l2);
 	assert_true(l1 > 0);

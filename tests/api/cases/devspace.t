@@ -4,11 +4,13 @@
 === the datasets are public, each with its format, doctype and schema
 GET /api/v1/devspace/datasets
 expect 200
-expect-json /items length 9
+expect-json /items length 10
 expect-json /items/0/name = "enedis-courbe.csv"
 expect-json /items/0/format = "enedis-csv"
 expect-json /items/0/schema = "/api/v1/doctypes/energy.electricity.load_curve"
-expect-json /items/8/name = "trajets.gpx"
+expect-json /items/8/name = "logement.csv"
+expect-json /items/8/schema = "/api/v1/doctypes/household.profile"
+expect-json /items/9/name = "trajets.gpx"
 expect-json /parameters/seed = 2026
 
 === a load curve, generated in the Enedis format: a week of half-hours
@@ -26,6 +28,14 @@ save-header len = Content-Length
 GET /api/v1/devspace/datasets/impots.csv?household=3&days=7
 expect 200
 expect-header Content-Length: ${len}
+
+=== a household's profile (district, size, heating), in a mapping CSV
+GET /api/v1/devspace/datasets/logement.csv?household=3&days=7&start=2025-03-01
+expect 200
+expect-header Content-Type: ~^text/csv
+expect-header Content-Disposition: attachment; filename="villebrune-h000003-logement.csv"
+expect-text "doctype":"household.profile"
+expect-text 2025-03-01;D[1-5][1-5];[1-7];(electric|gas|heat_pump|district_heating|wood);(flat|house);
 
 === a bank statement in OFX
 GET /api/v1/devspace/datasets/banque.ofx?household=12&days=31
