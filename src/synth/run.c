@@ -8,6 +8,8 @@
  * Into stores, each file goes through the importer of its format, from
  * memory: the store then holds exactly what `commune import` of the written
  * files gives (same records, dedupe keys and points), which the tests check.
+ * The territory's districts then go into the platform store too, once, for
+ * the campaigns that group households by the district of their profile.
  */
 #include "synth/run.h"
 
@@ -20,6 +22,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "import/import.h"
+#include "store/store_campaign.h"
 
 /* the files of a household, in the order they are produced; the GPX of
  * each member comes last */
@@ -276,6 +279,20 @@ static enum cmn_rc summary(const struct synth_opts *o, const struct synth_territ
 	return fclose(f) == 0 ? CMN_OK : CMN_ERR_IO;
 }
 
+/* the territory's districts into the platform store: the values of the
+ * "district" dimension of campaigns, the codes household.profile names */
+static enum cmn_rc districts_into_store(struct store *s, const struct synth_territory *t)
+{
+	struct store_district d[SYNTH_DISTRICTS];
+
+	memset(d, 0, sizeof(d));
+	for (int k = 0; k < SYNTH_DISTRICTS; k++) {
+		str_copy(d[k].code, sizeof(d[k].code), t->districts[k].code);
+		str_copy(d[k].name, sizeof(d[k].name), t->districts[k].name);
+	}
+	return store_districts_replace(s, d, SYNTH_DISTRICTS);
+}
+
 enum cmn_rc synth_run(const struct synth_opts *o, struct synth_stats *st, char *err, size_t errlen)
 {
 	struct synth_territory *t = malloc(sizeof(*t));
@@ -301,6 +318,9 @@ enum cmn_rc synth_run(const struct synth_opts *o, struct synth_stats *st, char *
 			rc = CMN_ERR_IO;
 		}
 	}
+	if (rc == CMN_OK && o->store && (rc = districts_into_store(o->store, t)) != CMN_OK)
+		snprintf(err, errlen, "cannot record the territory's districts: %s",
+			 cmn_strerror(rc));
 	w = rc == CMN_OK ? calloc(jobs, sizeof(*w)) : NULL;
 	if (rc == CMN_OK && !w)
 		rc = CMN_ERR_NOMEM;

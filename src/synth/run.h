@@ -59,7 +59,9 @@ enum cmn_rc synth_household_files(const struct synth_territory *t, const struct 
  * synth_run - the territory's public files (districts GeoJSON, GTFS,
  * weather) and households.csv in out_dir, then every household's files in
  * out_dir/households/HANDLE/ and/or imported into a new person HANDLE
- * (resident, without a password) of store. On failure err says what.
+ * (resident, without a password) of store; into a store, the territory's
+ * districts replace those of the store first (store_districts_replace). On
+ * failure err says what.
  */
 enum cmn_rc synth_run(const struct synth_opts *o, struct synth_stats *st, char *err,
 		      size_t errlen);

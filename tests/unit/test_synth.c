@@ -6,9 +6,10 @@
  * give the same stores as --into-store. The realism of each kind of data
  * is tested beside its generator (test_synth_energy.c, _mobility.c,
  * _money.c). Every household's store holds its one household.profile,
- * naming a district of the territory. SYNTH_DUMP=PREFIX writes the lines
- * each store digest is made of to PREFIX.N, to see what differs when a
- * digest does.
+ * naming a district of the territory, and --into-store puts the territory's
+ * districts in the platform store. SYNTH_DUMP=PREFIX writes the lines each
+ * store digest is made of to PREFIX.N, to see what differs when a digest
+ * does.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -31,6 +32,7 @@
 #include "import/import.h"
 #include "series/series.h"
 #include "store/store.h"
+#include "store/store_campaign.h"
 #include "synth/run.h"
 
 #define HOUSEHOLDS 5
@@ -224,7 +226,7 @@ static void store_digest(struct store *s, const struct registry *reg, unsigned c
 	crypto_hash_sha256_final(&st, out);
 }
 
-/* ---- the household's profile --------------------------------------------------------- */
+/* ---- the household's profile and the districts --------------------------------------- */
 
 struct profiles {
 	size_t n;
@@ -302,6 +304,27 @@ static void check_profiles(struct store *s, const struct synth_opts *o)
 	free(t);
 }
 
+/* check_districts - the platform store of s holds the districts of o's
+ * territory, by code */
+static void check_districts(struct store *s, const struct synth_opts *o)
+{
+	struct synth_territory *t = malloc(sizeof(*t));
+	struct store_district *d = NULL;
+	size_t n = 0;
+
+	assert_non_null(t);
+	assert_int_equal(synth_territory_init(t, o->seed, o->start_day, o->days), CMN_OK);
+	assert_int_equal(store_districts_list(s, &d, &n), CMN_OK);
+	assert_int_equal(n, SYNTH_DISTRICTS);
+	/* "D11" to "D55": the grid's order is the codes' order */
+	for (size_t k = 0; k < n; k++) {
+		assert_string_equal(d[k].code, t->districts[k].code);
+		assert_string_equal(d[k].name, t->districts[k].name);
+	}
+	free(d);
+	free(t);
+}
+
 /* ---- the runs -------------------------------------------------------------------- */
 
 static struct synth_opts opts(uint64_t seed, const char *out, struct fixture *f)
@@ -366,6 +389,8 @@ static void same_seed_same_bytes(void **state)
 	assert_int_equal(l1, l2);
 	assert_memory_equal(s1, s2, sizeof(s1));
 	check_profiles(a.s, &o);
+	check_districts(a.s, &o);
+	check_districts(b.s, &o);
 	/* another seed: other households, other bytes */
 	o = opts(8, d3, NULL);
 	run(&o, &st3);
