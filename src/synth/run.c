@@ -8,8 +8,9 @@
  * Into stores, each file goes through the importer of its format, from
  * memory: the store then holds exactly what `commune import` of the written
  * files gives (same records, dedupe keys and points), which the tests check.
- * The territory's districts then go into the platform store too, once, for
- * the campaigns that group households by the district of their profile.
+ * Before the households, the territory's districts go into the platform
+ * store, once, for the campaigns that group households by the district of
+ * their profile.
  */
 #include "synth/run.h"
 
