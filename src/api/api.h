@@ -210,6 +210,7 @@ extern const struct route api_shares_routes[];
 extern const struct route api_mandates_routes[];
 extern const struct route api_apps_routes[];
 extern const struct route api_attest_routes[];
+extern const struct route api_campaigns_routes[];
 
 /* api_static - serves a file of app->web_dir for a non-API GET; false
  * when there is no such file. */

@@ -47,6 +47,13 @@ static const struct verb verbs[] = {
 	 "commune attest verify (TOKEN | -) [--nonce N --aud A] [--issuer-jwk FILE]",
 	 "Attestations (docs/attestations.md): the issuer keys, their rotation, and the\n"
 	 "verification of a presentation with this data directory's keys and status list."},
+	{"campaign", cmd_campaign,
+	 "commune campaign create --org ORG FILE.json | approve ID [--reject] | run ID | publish ID\n"
+	 "commune campaign ls | show ID [--csv] | join ID --person HANDLE | withdraw ID --person HANDLE\n"
+	 "commune campaign districts FILE.geojson",
+	 "Campaigns (docs/campaigns.md): create one from its definition, approve or reject it\n"
+	 "as the operator, run it (contributions computed in each participant's store, cells\n"
+	 "under k suppressed, noise drawn), publish it; the territory's districts."},
 	{"doctype", cmd_doctype, "commune doctype list", "List the doctype registry."},
 	{"import", cmd_import,
 	 "commune import --person HANDLE [--format enedis-csv|...] [--verbose] FILE...",

@@ -1,0 +1,446 @@
+/*
+ * contrib.c - the table of a campaign and what one person contributes to
+ * it, read from their own store: the household they declared (for the
+ * district, size band and heating dimensions), then every value of the
+ * campaign's source in its period, each put in its cell; the person's value
+ * in a cell is the mean of theirs that fall there.
+ */
+#include "campaign/campaign.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "core/tz.h"
+#include "series/series.h"
+
+static const char *const weekdays[7] = {"monday", "tuesday", "wednesday", "thursday",
+					"friday", "saturday", "sunday"};
+static const char *const months[12] = {"01", "02", "03", "04", "05", "06",
+				       "07", "08", "09", "10", "11", "12"};
+static const char *const hours[24] = {"00", "01", "02", "03", "04", "05", "06", "07",
+				      "08", "09", "10", "11", "12", "13", "14", "15",
+				      "16", "17", "18", "19", "20", "21", "22", "23"};
+static const char *const bands[CAMPAIGN_BANDS] = {"1", "2", "3-4", "5+"};
+static const char *const heatings[CAMPAIGN_HEATINGS] = {
+    "electric", "gas", "heat_pump", "district_heating", "wood", "fuel_oil", "other"};
+/* the modes of mobility.trip, in the order of its schema */
+static const char *const modes[CAMPAIGN_MODES] = {
+    "walk", "bike", "ebike", "scooter", "bus", "tram", "metro",
+    "train", "car", "carpool", "motorbike", "plane", "other"};
+
+static int find_name(const char *const *names, size_t n, const char *v)
+{
+	for (size_t i = 0; v && i < n; i++)
+		if (strcmp(names[i], v) == 0)
+			return (int)i;
+	return -1;
+}
+
+enum cmn_rc campaign_domain_init(struct campaign_domain *d, struct store *s,
+				 const struct campaign_spec *spec, char *err, size_t errn)
+{
+	enum cmn_rc rc;
+
+	memset(d, 0, sizeof(*d));
+	rc = store_districts_list(s, &d->districts, &d->ndistricts);
+	if (rc != CMN_OK)
+		return rc;
+	d->ndims = spec->ngroup;
+	d->ncells = 1;
+	for (size_t i = 0; i < spec->ngroup; i++) {
+		uint32_t n = 0;
+
+		d->dims[i] = spec->group_by[i];
+		switch (spec->group_by[i]) {
+		case CAMPAIGN_DIM_DISTRICT: n = (uint32_t)d->ndistricts; break;
+		case CAMPAIGN_DIM_HOUR_OF_DAY: n = 24; break;
+		case CAMPAIGN_DIM_WEEKDAY: n = 7; break;
+		case CAMPAIGN_DIM_MONTH: n = 12; break;
+		case CAMPAIGN_DIM_MODE: n = CAMPAIGN_MODES; break;
+		case CAMPAIGN_DIM_HOUSEHOLD_SIZE_BAND: n = CAMPAIGN_BANDS; break;
+		case CAMPAIGN_DIM_HEATING_TYPE: n = CAMPAIGN_HEATINGS; break;
+		default: break;
+		}
+		if (n == 0) {
+			snprintf(err, errn, "/group_by/%zu: no %s is known on this territory", i,
+				 campaign_dim_name(spec->group_by[i]));
+			campaign_domain_release(d);
+			return CMN_ERR_INVALID;
+		}
+		d->size[i] = n;
+		d->ncells *= n;
+		if (d->ncells > DP_TABLE_MAX_CELLS) {
+			snprintf(err, errn, "/group_by: more than %u cells", DP_TABLE_MAX_CELLS);
+			campaign_domain_release(d);
+			return CMN_ERR_INVALID;
+		}
+	}
+	return CMN_OK;
+}
+
+void campaign_domain_release(struct campaign_domain *d)
+{
+	free(d->districts);
+	d->districts = NULL;
+	d->ndistricts = 0;
+}
+
+const char *campaign_dim_value(const struct campaign_domain *d, size_t dim, uint32_t i)
+{
+	if (dim >= d->ndims || i >= d->size[dim])
+		return "?";
+	switch (d->dims[dim]) {
+	case CAMPAIGN_DIM_DISTRICT: return d->districts[i].code;
+	case CAMPAIGN_DIM_HOUR_OF_DAY: return hours[i];
+	case CAMPAIGN_DIM_WEEKDAY: return weekdays[i];
+	case CAMPAIGN_DIM_MONTH: return months[i];
+	case CAMPAIGN_DIM_MODE: return modes[i];
+	case CAMPAIGN_DIM_HOUSEHOLD_SIZE_BAND: return bands[i];
+	case CAMPAIGN_DIM_HEATING_TYPE: return heatings[i];
+	default: return "?";
+	}
+}
+
+void campaign_contrib_release(struct campaign_contrib *c)
+{
+	free(c->cells);
+	free(c->sum);
+	free(c->n);
+	free(c->touched);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---- the household profile ---------------------------------------------------- */
+
+/* the household a person declared: values of the profile dimensions,
+ * -1 when unknown */
+struct profile {
+	bool found;
+	char district[STORE_DISTRICT_CODE_MAX + 1];
+	int band, heating;
+};
+
+static enum cmn_rc profile_row(const struct record_meta *m, const char *data,
+			       const struct query_value *k, void *ctx)
+{
+	struct profile *p = ctx;
+	json_t *j = json_loads(data, 0, NULL);
+	json_int_t members;
+	const char *code;
+
+	(void)m;
+	(void)k;
+	if (!j)
+		return CMN_ERR_CORRUPT;
+	p->found = true;
+	members = json_integer_value(json_object_get(j, "members"));
+	p->band = members <= 0 ? -1 : members == 1 ? 0 : members == 2 ? 1 : members <= 4 ? 2 : 3;
+	p->heating = find_name(heatings, CAMPAIGN_HEATINGS,
+			       json_string_value(json_object_get(j, "heating")));
+	code = json_string_value(json_object_get(j, "district"));
+	str_copy(p->district, sizeof(p->district), code ? code : "");
+	json_decref(j);
+	return CMN_OK;
+}
+
+/* read_profile - the most recent household.profile of the store */
+static enum cmn_rc read_profile(struct pstore *ps, struct profile *p)
+{
+	struct store_query q = {.doctype = CAMPAIGN_PROFILE_DOCTYPE, .sort = QSORT_TIME,
+				.desc = true, .limit = 1};
+
+	memset(p, 0, sizeof(*p));
+	p->band = p->heating = -1;
+	return pstore_record_query(ps, &q, profile_row, p);
+}
+
+static int district_index(const struct campaign_domain *d, const char *code)
+{
+	size_t lo = 0, hi = d->ndistricts;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(d->districts[mid].code, code);
+
+		if (c == 0)
+			return (int)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* ---- putting values in cells ---------------------------------------------------- */
+
+/* what the cell of a value depends on */
+struct placing {
+	const struct campaign_spec *spec;
+	const struct campaign_domain *d;
+	struct campaign_contrib *c;
+	int fixed[CAMPAIGN_GROUP_MAX];      /* profile dimensions' values, -1 for time ones */
+	const struct tz *zone;
+	int64_t hour_key;                   /* UTC hour of the cached offset */
+	int32_t offset;                     /* seconds */
+	int mode;                           /* of the current record, -1 if none */
+};
+
+static enum cmn_rc contrib_scratch(struct campaign_contrib *c, size_t ncells)
+{
+	if (c->dense < ncells) {
+		int64_t *sum = realloc(c->sum, ncells * sizeof(*sum));
+		uint32_t *n, *touched;
+
+		if (sum)
+			c->sum = sum;
+		n = realloc(c->n, ncells * sizeof(*n));
+		if (n)
+			c->n = n;
+		touched = realloc(c->touched, ncells * sizeof(*touched));
+		if (touched)
+			c->touched = touched;
+		if (!sum || !n || !touched)
+			return CMN_ERR_NOMEM;
+		memset(c->n, 0, ncells * sizeof(*c->n));
+		c->dense = ncells;
+	}
+	c->ntouched = 0;
+	return CMN_OK;
+}
+
+/* place - the cell of a value at t, or -1 when the table has no cell for it
+ * (a trip without a known mode) */
+static int64_t place(struct placing *pl, int64_t t)
+{
+	const struct campaign_domain *d = pl->d;
+	int64_t cell = 0;
+	int64_t local = 0, day = 0, ms = 0;
+	bool timed = false;
+
+	for (size_t i = 0; i < d->ndims; i++) {
+		int64_t v = pl->fixed[i];
+
+		if (v < 0) {
+			if (!timed && d->dims[i] != CAMPAIGN_DIM_MODE) {
+				int64_t hk = time_floor_div(t, 3600000);
+
+				if (hk != pl->hour_key) {
+					pl->offset = tz_offset(pl->zone, t);
+					pl->hour_key = hk;
+				}
+				local = t + (int64_t)pl->offset * 1000;
+				day = time_floor_div(local, 86400000);
+				ms = local - day * 86400000;
+				timed = true;
+			}
+			switch (d->dims[i]) {
+			case CAMPAIGN_DIM_HOUR_OF_DAY: v = ms / 3600000; break;
+			case CAMPAIGN_DIM_WEEKDAY: v = ((day % 7) + 7 + 3) % 7; break;
+			case CAMPAIGN_DIM_MONTH: {
+				int64_t y;
+				int m, dd;
+
+				time_civil_from_days(day, &y, &m, &dd);
+				v = m - 1;
+				break;
+			}
+			case CAMPAIGN_DIM_MODE: v = pl->mode; break;
+			default: v = -1; break;
+			}
+			if (v < 0)
+				return -1;
+		}
+		cell = cell * d->size[i] + v;
+	}
+	return cell;
+}
+
+static void add_value(struct campaign_contrib *c, int64_t cell, int64_t v)
+{
+	size_t k = (size_t)cell;
+
+	if (c->n[k] == 0) {
+		c->touched[c->ntouched++] = (uint32_t)k;
+		c->sum[k] = 0;
+	}
+	if (c->n[k] < UINT32_MAX) {
+		c->n[k]++;
+		c->sum[k] += v;
+	}
+}
+
+static enum cmn_rc series_point(int64_t t, int64_t v, void *ctx)
+{
+	struct placing *pl = ctx;
+	int64_t cell = place(pl, t);
+
+	if (cell >= 0)
+		add_value(pl->c, cell, v);
+	return CMN_OK;
+}
+
+/* the series of the source doctype in a store */
+struct series_list {
+	const char *doctype;
+	struct series_def defs[8];
+	size_t n;
+};
+
+static enum cmn_rc series_of(const struct series_def *def, void *ctx)
+{
+	struct series_list *l = ctx;
+
+	if (strcmp(def->doctype, l->doctype) != 0 || l->n == sizeof(l->defs) / sizeof(*l->defs))
+		return CMN_OK;
+	l->defs[l->n] = *def;
+	l->defs[l->n].meta = NULL; /* not needed, not owned */
+	l->n++;
+	return CMN_OK;
+}
+
+static enum cmn_rc record_value(const struct record_meta *m, const char *data,
+				const struct query_value *k, void *ctx)
+{
+	struct placing *pl = ctx;
+	json_t *j, *v;
+	int64_t cell;
+	double x;
+
+	(void)k;
+	if (m->t == INT64_MIN)
+		return CMN_OK;
+	if (!(j = json_loads(data, 0, NULL)))
+		return CMN_ERR_CORRUPT;
+	v = json_object_get(j, pl->spec->value);
+	pl->mode = find_name(modes, CAMPAIGN_MODES, json_string_value(json_object_get(j, "mode")));
+	if (json_is_number(v)) {
+		x = json_number_value(v);
+		/* the clips are at most 1e6 in size: anything beyond is clipped
+		 * anyway, so the rounding below cannot overflow */
+		if (x > 1e15)
+			x = 1e15;
+		if (x < -1e15)
+			x = -1e15;
+		cell = place(pl, m->t);
+		if (cell >= 0)
+			add_value(pl->c, cell, (int64_t)(x < 0 ? x - 0.5 : x + 0.5));
+	}
+	json_decref(j);
+	return CMN_OK;
+}
+
+static int cell_cmp(const void *a, const void *b)
+{
+	const struct campaign_cell *x = a, *y = b;
+
+	return x->cell < y->cell ? -1 : x->cell > y->cell;
+}
+
+/* mean_round - sum / n rounded half away from zero */
+static int64_t mean_round(int64_t sum, uint32_t n)
+{
+	int64_t q = sum / (int64_t)n, r = sum % (int64_t)n;
+
+	if (2 * (r < 0 ? -r : r) >= (int64_t)n)
+		q += sum < 0 ? -1 : 1;
+	return q;
+}
+
+enum cmn_rc campaign_contribution(struct store *s, const struct campaign_spec *spec,
+				  const struct campaign_domain *d, const char *person_id,
+				  struct campaign_contrib *c)
+{
+	struct placing pl = {.spec = spec, .d = d, .c = c, .hour_key = INT64_MIN, .mode = -1};
+	struct pstore *ps;
+	bool needs_profile = false;
+	enum cmn_rc rc;
+
+	c->skip = CAMPAIGN_SKIP_NONE;
+	c->ncells = 0;
+	if ((rc = contrib_scratch(c, d->ncells)) != CMN_OK)
+		return rc;
+	for (size_t i = 0; i < d->ndims; i++) {
+		pl.fixed[i] = -1;
+		if (d->dims[i] == CAMPAIGN_DIM_DISTRICT || d->dims[i] == CAMPAIGN_DIM_HEATING_TYPE ||
+		    d->dims[i] == CAMPAIGN_DIM_HOUSEHOLD_SIZE_BAND)
+			needs_profile = true;
+	}
+	if ((rc = store_person_store(s, person_id, &ps)) != CMN_OK)
+		return rc;
+	if (needs_profile) {
+		struct profile p;
+
+		if ((rc = read_profile(ps, &p)) != CMN_OK)
+			return rc;
+		for (size_t i = 0; i < d->ndims; i++) {
+			int v = -1;
+
+			if (d->dims[i] == CAMPAIGN_DIM_DISTRICT)
+				v = p.found ? district_index(d, p.district) : -1;
+			else if (d->dims[i] == CAMPAIGN_DIM_HOUSEHOLD_SIZE_BAND)
+				v = p.band;
+			else if (d->dims[i] == CAMPAIGN_DIM_HEATING_TYPE)
+				v = p.heating;
+			else
+				continue;
+			if (v < 0) {
+				c->skip = CAMPAIGN_SKIP_NO_PROFILE;
+				return CMN_OK;
+			}
+			pl.fixed[i] = v;
+		}
+	}
+	if (spec->source == CAMPAIGN_SOURCE_SERIES) {
+		struct series_list l = {.doctype = spec->doctype};
+
+		rc = pstore_series_each(ps, series_of, &l);
+		for (size_t i = 0; rc == CMN_OK && i < l.n; i++) {
+			pl.zone = series_zone(l.defs[i].tz);
+			if (!pl.zone)
+				pl.zone = tz_utc();
+			pl.hour_key = INT64_MIN;
+			rc = series_scan(ps, &l.defs[i], spec->from, spec->to, series_point, &pl);
+		}
+	} else {
+		struct store_query q = {.doctype = spec->doctype, .has_from = true, .has_to = true,
+					.from = spec->from, .to = spec->to, .sort = QSORT_TIME,
+					.limit = (size_t)INT64_MAX};
+
+		pl.zone = series_zone(CAMPAIGN_ZONE);
+		if (!pl.zone)
+			pl.zone = tz_utc();
+		rc = pstore_record_query(ps, &q, record_value, &pl);
+	}
+	if (rc != CMN_OK)
+		goto out;
+	if (c->cap < c->ntouched) {
+		struct campaign_cell *cells = realloc(c->cells, c->ntouched * sizeof(*cells));
+
+		if (!cells) {
+			rc = CMN_ERR_NOMEM;
+			goto out;
+		}
+		c->cells = cells;
+		c->cap = c->ntouched;
+	}
+	for (size_t i = 0; i < c->ntouched; i++) {
+		uint32_t k = c->touched[i];
+
+		c->cells[i] = (struct campaign_cell){k, c->n[k], mean_round(c->sum[k], c->n[k])};
+	}
+	c->ncells = c->ntouched;
+	qsort(c->cells, c->ncells, sizeof(*c->cells), cell_cmp);
+	if (c->ncells == 0)
+		c->skip = CAMPAIGN_SKIP_NO_DATA;
+out:
+	for (size_t i = 0; i < c->ntouched; i++)
+		c->n[c->touched[i]] = 0;
+	c->ntouched = 0;
+	return rc;
+}

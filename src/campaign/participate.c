@@ -1,0 +1,112 @@
+/*
+ * participate.c - joining and leaving a campaign. Joining gives the
+ * campaign's organisation an aggregate-only grant, which the person sees
+ * and may withdraw among their consents like any other; the participation
+ * itself is kept in the platform store and both acts are in the person's
+ * audit chain.
+ */
+#include "campaign/campaign.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "consent/consent.h"
+#include "core/timeutil.h"
+#include "store/store_consent.h"
+
+static void audit(struct store *s, const char *person_id, const char *actor, const char *action,
+		  const char *campaign_id)
+{
+	struct pstore *ps;
+	char object[64];
+
+	snprintf(object, sizeof(object), "campaign/%s", campaign_id);
+	if (store_person_store(s, person_id, &ps) == CMN_OK)
+		pstore_audit_append(ps, actor, action, object, "");
+}
+
+enum cmn_rc campaign_join(struct store *s, const struct registry *reg, const struct person *p,
+			  const char *campaign_id, int64_t now, const char *actor, char *err,
+			  size_t errn)
+{
+	struct campaign_row row = {0};
+	struct campaign_spec spec = {0};
+	struct grant_row g = {0};
+	char from[TIME_RFC3339_LEN], to[TIME_RFC3339_LEN];
+	json_t *terms = NULL, *doctypes;
+	json_t *def = NULL;
+	enum cmn_rc rc = store_campaign_get(s, campaign_id, false, &row);
+
+	if (rc == CMN_ERR_NOT_FOUND) {
+		snprintf(err, errn, "no campaign %s", campaign_id);
+		return rc;
+	}
+	if (rc != CMN_OK)
+		return rc;
+	if (row.state != CAMPAIGN_STATE_APPROVED) {
+		snprintf(err, errn, "the campaign is %s: it cannot be joined",
+			 campaign_state_name(row.state));
+		rc = CMN_ERR_CONFLICT;
+		goto out;
+	}
+	rc = campaign_spec_parse(row.spec, strlen(row.spec), reg, &spec, err, errn);
+	if (rc != CMN_OK)
+		goto out;
+	if (now < spec.opens || now >= spec.closes) {
+		snprintf(err, errn, "the campaign is %s for joining",
+			 now < spec.opens ? "not yet open" : "closed");
+		rc = CMN_ERR_CONFLICT;
+		goto out;
+	}
+	def = json_loads(row.spec, 0, NULL);
+	doctypes = json_pack("[s]", spec.doctype);
+	if (doctypes && registry_find(reg, CAMPAIGN_PROFILE_DOCTYPE))
+		json_array_append_new(doctypes, json_string(CAMPAIGN_PROFILE_DOCTYPE));
+	time_format(from, spec.from);
+	time_format(to, spec.to);
+	terms = def && doctypes
+		    ? json_pack("{s:{s:s, s:s}, s:{s:s, s:O}, s:s, s:{s:o, s:s, s:s, s:[s]}}",
+				"grantee", "kind", "org", "id", spec.organisation, "purpose", "dpv",
+				"PublicBenefit", "text", json_object_get(def, "title"), "legal_basis",
+				"consent", "scope", "doctypes", doctypes, "from", from, "to", to,
+				"operations", "aggregate-only")
+		    : NULL;
+	if (!terms) {
+		rc = CMN_ERR_NOMEM;
+		goto out;
+	}
+	rc = consent_grant_new(s, reg, p, terms, "given", actor, err, errn, &g);
+	if (rc != CMN_OK)
+		goto out;
+	rc = store_campaign_join(s, campaign_id, p->id, g.id, now);
+	if (rc != CMN_OK) {
+		consent_withdraw(s, p->id, g.id, actor);
+		if (rc == CMN_ERR_CONFLICT)
+			snprintf(err, errn, "you are in this campaign already");
+		goto out;
+	}
+	audit(s, p->id, actor, "campaign.join", campaign_id);
+out:
+	grant_row_release(&g);
+	json_decref(terms);
+	json_decref(def);
+	campaign_spec_release(&spec);
+	campaign_row_release(&row);
+	return rc;
+}
+
+enum cmn_rc campaign_withdraw(struct store *s, const char *person_id, const char *campaign_id,
+			      int64_t now, const char *actor)
+{
+	char grant_id[CRYPT_ID_LEN];
+	enum cmn_rc rc = store_campaign_withdraw(s, campaign_id, person_id, now, grant_id);
+
+	if (rc != CMN_OK)
+		return rc;
+	/* withdrawn already among the consents: nothing more to do there */
+	rc = consent_withdraw(s, person_id, grant_id, actor);
+	if (rc == CMN_ERR_CONFLICT || rc == CMN_ERR_NOT_FOUND)
+		rc = CMN_OK;
+	audit(s, person_id, actor, "campaign.withdraw", campaign_id);
+	return rc;
+}

@@ -1,0 +1,965 @@
+/*
+ * run.c - the release of a campaign: who takes part (their grant still
+ * allows it, their budget is not spent), their contributions read from their
+ * stores on a few threads, each bounded (clipped, at most max_cells cells)
+ * and added to the table; then cells under k suppressed, the register of
+ * releases consulted, noise drawn for every published figure, the table
+ * written as JSON and CSV and kept with the budgets charged, in one
+ * transaction.
+ */
+#include "campaign/campaign.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "consent/consent.h"
+#include "consent/grant.h"
+#include "core/buf.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+
+/* ---- the noise plan ------------------------------------------------------------ */
+
+static uint64_t max_abs(int64_t lo, int64_t hi)
+{
+	uint64_t a = lo < 0 ? (uint64_t)0 - (uint64_t)lo : (uint64_t)lo;
+	uint64_t b = hi < 0 ? (uint64_t)0 - (uint64_t)hi : (uint64_t)hi;
+
+	return a > b ? a : b;
+}
+
+enum cmn_rc campaign_plan_make(const struct campaign_spec *spec, struct campaign_plan *p,
+			       char *err, size_t errn)
+{
+	const struct campaign_privacy *pv = &spec->privacy;
+	bool gaussian = pv->mechanism == CAMPAIGN_MECH_GAUSSIAN;
+	bool count = false;
+	enum cmn_rc rc;
+
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; i < spec->nmeasures; i++)
+		if (spec->measures[i].kind == CAMPAIGN_MEASURE_COUNT ||
+		    spec->measures[i].kind == CAMPAIGN_MEASURE_MEAN)
+			count = true;
+	if (count) {
+		size_t m = 0;
+
+		while (spec->measures[m].kind != CAMPAIGN_MEASURE_COUNT &&
+		       spec->measures[m].kind != CAMPAIGN_MEASURE_MEAN)
+			m++;
+		p->q[p->nqueries++] = (struct campaign_query){.kind = CAMPAIGN_Q_COUNT, .measure = m,
+							      .l1 = pv->max_cells,
+							      .l2_sq = pv->max_cells};
+	}
+	for (size_t i = 0; i < spec->nmeasures; i++) {
+		const struct campaign_measure *m = &spec->measures[i];
+		struct campaign_query q = {.measure = i};
+
+		if (m->kind == CAMPAIGN_MEASURE_SUM || m->kind == CAMPAIGN_MEASURE_MEAN) {
+			q.kind = CAMPAIGN_Q_SUM;
+			if (max_abs(m->lo, m->hi) == 0) {
+				snprintf(err, errn, "/measures/%zu/clip: a clip of [0, 0] sums nothing",
+					 i);
+				return CMN_ERR_INVALID;
+			}
+			rc = dp_sensitivity_l1(pv->max_cells, m->lo, m->hi, &q.l1);
+			if (rc == CMN_OK)
+				rc = dp_sensitivity_l2_sq(pv->max_cells, m->lo, m->hi, &q.l2_sq);
+		} else if (m->kind == CAMPAIGN_MEASURE_HISTOGRAM) {
+			q.kind = CAMPAIGN_Q_HISTOGRAM;
+			q.l1 = q.l2_sq = pv->max_cells;
+			rc = CMN_OK;
+		} else {
+			continue;
+		}
+		if (rc != CMN_OK) {
+			snprintf(err, errn, "/measures/%zu: its sensitivity overflows", i);
+			return CMN_ERR_INVALID;
+		}
+		p->q[p->nqueries++] = q;
+	}
+	/* the release's epsilon and delta, split evenly (basic composition) */
+	for (size_t i = 0; i < p->nqueries; i++) {
+		struct campaign_query *q = &p->q[i];
+
+		q->eps = dp_ratio_reduce((struct dp_ratio){pv->epsilon.num,
+							   pv->epsilon.den * p->nqueries});
+		q->delta = gaussian ? dp_ratio_reduce((struct dp_ratio){
+					  pv->delta.num, pv->delta.den * p->nqueries})
+				    : (struct dp_ratio){0, 1};
+		if (gaussian) {
+			rc = dp_gaussian_sigma2(q->l2_sq, q->eps, q->delta, &q->s2);
+			q->sd = sqrt((double)q->s2.num / (double)q->s2.den);
+		} else {
+			/* a draw checks the scale's range */
+			struct dp_rng r;
+			uint8_t seed[32] = {0};
+			int64_t v = 0;
+
+			dp_rng_chacha20(&r, seed);
+			rc = dp_laplace_add(&r, q->l1, q->eps, &v);
+			dp_rng_release(&r);
+			q->sd = sqrt(2.0) * (double)q->l1 * (double)q->eps.den / (double)q->eps.num;
+		}
+		if (rc != CMN_OK) {
+			snprintf(err, errn,
+				 "/privacy: the noise of measure %zu is beyond what commune can draw;"
+				 " raise epsilon, narrow the clip or lower max_cells_per_person",
+				 q->measure);
+			return CMN_ERR_INVALID;
+		}
+	}
+	return dp_cost_of(pv->epsilon, gaussian ? pv->delta : (struct dp_ratio){0, 1}, &p->cost);
+}
+
+/* ---- the table ------------------------------------------------------------------- */
+
+struct table {
+	size_t ncells;
+	uint64_t *contributors;             /* per cell */
+	int64_t *sum[CAMPAIGN_MEASURES_MAX]; /* per measure with a sum, per cell */
+	uint64_t *hist[CAMPAIGN_MEASURES_MAX]; /* per histogram measure, cell * bins */
+};
+
+static void table_release(struct table *t)
+{
+	free(t->contributors);
+	for (size_t i = 0; i < CAMPAIGN_MEASURES_MAX; i++) {
+		free(t->sum[i]);
+		free(t->hist[i]);
+	}
+	memset(t, 0, sizeof(*t));
+}
+
+static enum cmn_rc table_init(struct table *t, const struct campaign_spec *spec, size_t ncells)
+{
+	memset(t, 0, sizeof(*t));
+	t->ncells = ncells;
+	if (!(t->contributors = calloc(ncells, sizeof(uint64_t))))
+		return CMN_ERR_NOMEM;
+	for (size_t i = 0; i < spec->nmeasures; i++) {
+		const struct campaign_measure *m = &spec->measures[i];
+
+		if ((m->kind == CAMPAIGN_MEASURE_SUM || m->kind == CAMPAIGN_MEASURE_MEAN) &&
+		    !(t->sum[i] = calloc(ncells, sizeof(int64_t))))
+			return CMN_ERR_NOMEM;
+		if (m->kind == CAMPAIGN_MEASURE_HISTOGRAM &&
+		    !(t->hist[i] = calloc(ncells * (m->nbins - 1), sizeof(uint64_t))))
+			return CMN_ERR_NOMEM;
+	}
+	return CMN_OK;
+}
+
+/* bin_of - the bin of v: values below the first edge count in the first
+ * bin, values at or above the last in the last one (they are clipped) */
+static size_t bin_of(const struct campaign_measure *m, int64_t v)
+{
+	size_t lo = 0, hi = m->nbins - 1; /* bins [0, nbins - 1) */
+
+	if (v < m->bins[0])
+		return 0;
+	if (v >= m->bins[m->nbins - 1])
+		return m->nbins - 2;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (v >= m->bins[mid])
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void table_add(struct table *t, const struct campaign_spec *spec,
+		      const struct campaign_cell *cells, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		uint32_t c = cells[k].cell;
+
+		t->contributors[c]++;
+		for (size_t i = 0; i < spec->nmeasures; i++) {
+			const struct campaign_measure *m = &spec->measures[i];
+
+			if (t->sum[i])
+				t->sum[i][c] += dp_clip(cells[k].mean, m->lo, m->hi);
+			if (t->hist[i])
+				t->hist[i][c * (m->nbins - 1) + bin_of(m, cells[k].mean)]++;
+		}
+	}
+}
+
+static void table_merge(struct table *into, const struct table *t,
+			const struct campaign_spec *spec)
+{
+	for (size_t c = 0; c < t->ncells; c++)
+		into->contributors[c] += t->contributors[c];
+	for (size_t i = 0; i < spec->nmeasures; i++) {
+		if (t->sum[i])
+			for (size_t c = 0; c < t->ncells; c++)
+				into->sum[i][c] += t->sum[i][c];
+		if (t->hist[i])
+			for (size_t c = 0; c < t->ncells * (spec->measures[i].nbins - 1); c++)
+				into->hist[i][c] += t->hist[i][c];
+	}
+}
+
+/* ---- reading the participants' stores ------------------------------------------ */
+
+struct reader {
+	struct store *s;
+	const struct campaign_spec *spec;
+	const struct campaign_domain *d;
+	const struct campaign_part *parts;
+	const bool *admitted;               /* per participant */
+	size_t n;
+	size_t next;                        /* the next participant to read */
+	pthread_mutex_t lock;
+	enum cmn_rc rc;
+	char err[160];
+};
+
+struct worker {
+	struct reader *r;
+	pthread_t th;
+	struct table t;
+	uint8_t *status;                    /* per participant: 0 skipped, 1 counted, 2 no profile, 3 no data */
+	enum cmn_rc rc;
+};
+
+/* keep_cells - at most max of the n cells, chosen uniformly (partial
+ * Fisher-Yates), then back in cell order */
+static enum cmn_rc keep_cells(struct dp_rng *rng, struct campaign_cell *cells, size_t n, size_t max,
+			      size_t *kept)
+{
+	*kept = n;
+	if (n <= max)
+		return CMN_OK;
+	for (size_t i = 0; i < max; i++) {
+		uint64_t j;
+		struct campaign_cell tmp;
+		enum cmn_rc rc = dp_uniform(rng, n - i, &j);
+
+		if (rc != CMN_OK)
+			return rc;
+		tmp = cells[i];
+		cells[i] = cells[i + j];
+		cells[i + j] = tmp;
+	}
+	*kept = max;
+	return CMN_OK;
+}
+
+static void *read_stores(void *arg)
+{
+	struct worker *w = arg;
+	struct reader *r = w->r;
+	struct campaign_contrib c = {0};
+	struct dp_rng rng;
+
+	dp_rng_system(&rng);
+	for (;;) {
+		size_t i, kept;
+		enum cmn_rc rc;
+
+		pthread_mutex_lock(&r->lock);
+		i = r->rc == CMN_OK ? r->next++ : r->n;
+		pthread_mutex_unlock(&r->lock);
+		if (i >= r->n)
+			break;
+		if (!r->admitted[i])
+			continue;
+		rc = campaign_contribution(r->s, r->spec, r->d, r->parts[i].person_id, &c);
+		if (rc == CMN_OK && c.skip == CAMPAIGN_SKIP_NONE)
+			rc = keep_cells(&rng, c.cells, c.ncells, r->spec->privacy.max_cells, &kept);
+		if (rc != CMN_OK) {
+			pthread_mutex_lock(&r->lock);
+			if (r->rc == CMN_OK) {
+				r->rc = rc;
+				snprintf(r->err, sizeof(r->err), "reading the store of a participant: %s",
+					 cmn_strerror(rc));
+			}
+			pthread_mutex_unlock(&r->lock);
+			break;
+		}
+		if (c.skip != CAMPAIGN_SKIP_NONE) {
+			w->status[i] = c.skip == CAMPAIGN_SKIP_NO_PROFILE ? 2 : 3;
+			continue;
+		}
+		table_add(&w->t, r->spec, c.cells, kept);
+		w->status[i] = 1;
+	}
+	campaign_contrib_release(&c);
+	dp_rng_release(&rng);
+	store_thread_done();
+	return NULL;
+}
+
+/* ---- the register ---------------------------------------------------------------- */
+
+static void person_hash(const char *person_id, uint8_t out[DP_ID_LEN])
+{
+	static const char tag[] = "commune.campaign.person.v1";
+	crypto_generichash_state h;
+
+	crypto_generichash_init(&h, NULL, 0, DP_ID_LEN);
+	crypto_generichash_update(&h, (const unsigned char *)tag, sizeof(tag));
+	crypto_generichash_update(&h, (const unsigned char *)person_id, strlen(person_id));
+	crypto_generichash_final(&h, out, DP_ID_LEN);
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, DP_ID_LEN);
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* base_cells - the keys of the base cells a release covers: the source,
+ * each month its period meets, and each district (every district and "no
+ * district" when the table is not by district). Two releases that share a
+ * key may be subtracted from each other; the finer dimensions (hour,
+ * weekday, mode, size band, heating) are left out of the key, which makes
+ * the register refuse more, never less. */
+static enum cmn_rc base_cells(const struct campaign_spec *spec, const struct campaign_domain *d,
+			      uint64_t **out, size_t *n)
+{
+	bool by_district = false;
+	size_t ndist, nmonths = 0, len = 0;
+	int64_t y0, y1;
+	int m0, m1, dd;
+	uint64_t *v;
+
+	for (size_t i = 0; i < d->ndims; i++)
+		if (d->dims[i] == CAMPAIGN_DIM_DISTRICT)
+			by_district = true;
+	ndist = d->ndistricts + (by_district ? 0 : 1);
+	time_civil_from_days(time_floor_div(spec->from, 86400000), &y0, &m0, &dd);
+	time_civil_from_days(time_floor_div(spec->to - 1, 86400000), &y1, &m1, &dd);
+	nmonths = (size_t)((y1 - y0) * 12 + (m1 - m0) + 1);
+	if (!(v = malloc(nmonths * ndist * sizeof(*v))))
+		return CMN_ERR_NOMEM;
+	for (size_t k = 0; k < nmonths; k++) {
+		int64_t y = y0 + (int64_t)((size_t)(m0 - 1) + k) / 12;
+		int m = (int)(((size_t)(m0 - 1) + k) % 12) + 1;
+
+		for (size_t j = 0; j < ndist; j++) {
+			char text[256];
+			uint8_t h[8];
+			uint64_t key = 0;
+
+			snprintf(text, sizeof(text), "%s|%s|%s|%04" PRId64 "-%02d|%s",
+				 spec->source == CAMPAIGN_SOURCE_SERIES ? "series" : "records",
+				 spec->doctype, spec->value, y, m,
+				 j < d->ndistricts ? d->districts[j].code : "");
+			crypto_generichash(h, sizeof(h), (const unsigned char *)text, strlen(text),
+					   NULL, 0);
+			for (int b = 0; b < 8; b++)
+				key |= (uint64_t)h[b] << (8 * b);
+			v[len++] = key;
+		}
+	}
+	qsort(v, len, sizeof(*v), u64_cmp);
+	/* keys are distinct unless two hashes collide, which only widens the
+	 * overlap; a strictly ascending list is what the register wants */
+	{
+		size_t w = 0;
+
+		for (size_t i = 0; i < len; i++)
+			if (w == 0 || v[w - 1] != v[i])
+				v[w++] = v[i];
+		len = w;
+	}
+	*out = v;
+	*n = len;
+	return CMN_OK;
+}
+
+/* the earlier releases, copied out of the store for dp_register_check */
+struct earlier {
+	struct dp_release *v;
+	char (*ids)[CRYPT_ID_LEN];
+	size_t n, cap;
+};
+
+static enum cmn_rc earlier_add(const struct campaign_release_row *r, void *ctx)
+{
+	struct earlier *e = ctx;
+	struct dp_release *rel;
+	uint8_t(*ids)[DP_ID_LEN] = NULL;
+	uint64_t *cells;
+
+	if (e->n == e->cap) {
+		size_t ncap = e->cap ? 2 * e->cap : 16;
+		struct dp_release *nv = realloc(e->v, ncap * sizeof(*nv));
+		char(*ni)[CRYPT_ID_LEN];
+
+		if (!nv)
+			return CMN_ERR_NOMEM;
+		e->v = nv;
+		ni = realloc(e->ids, ncap * sizeof(*ni));
+		if (!ni)
+			return CMN_ERR_NOMEM;
+		e->ids = ni;
+		e->cap = ncap;
+	}
+	cells = malloc(r->ncells ? r->ncells * sizeof(*cells) : 1);
+	if (!cells)
+		return CMN_ERR_NOMEM;
+	memcpy(cells, r->cells, r->ncells * sizeof(*cells));
+	if (r->ids) {
+		if (!(ids = malloc(r->count ? r->count * DP_ID_LEN : 1))) {
+			free(cells);
+			return CMN_ERR_NOMEM;
+		}
+		memcpy(ids, r->ids, r->count * DP_ID_LEN);
+	}
+	rel = &e->v[e->n];
+	memset(rel, 0, sizeof(*rel));
+	rel->pop.count = r->count;
+	rel->pop.ids = (const uint8_t(*)[DP_ID_LEN])ids;
+	memcpy(rel->pop.digest, r->digest, DP_ID_LEN);
+	rel->cells = cells;
+	rel->ncells = r->ncells;
+	str_copy(e->ids[e->n], CRYPT_ID_LEN, r->campaign_id);
+	e->n++;
+	return CMN_OK;
+}
+
+static void earlier_release(struct earlier *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		free((void *)e->v[i].pop.ids);
+		free((void *)e->v[i].cells);
+	}
+	free(e->v);
+	free(e->ids);
+	memset(e, 0, sizeof(*e));
+}
+
+/* ---- noise and output ------------------------------------------------------------ */
+
+static enum cmn_rc noisy(struct dp_rng *rng, const struct campaign_spec *spec,
+			 const struct campaign_query *q, int64_t *v)
+{
+	if (spec->privacy.mechanism == CAMPAIGN_MECH_GAUSSIAN)
+		return dp_gaussian_add(rng, q->s2, v);
+	return dp_laplace_add(rng, q->l1, q->eps, v);
+}
+
+/* the published figures of a cell */
+struct figures {
+	int64_t count;                      /* noisy contributors (count query) */
+	int64_t sum[CAMPAIGN_MEASURES_MAX];
+	int64_t *hist[CAMPAIGN_MEASURES_MAX];
+};
+
+/* mean_text - noisy sum / noisy count with two decimals, or NULL when the
+ * noisy count is not positive */
+static json_t *mean_json(int64_t sum, int64_t count, char *buf, size_t n)
+{
+	__int128 q, r;
+	bool neg;
+
+	if (count <= 0)
+		return json_null();
+	neg = sum < 0;
+	q = ((__int128)(neg ? -(__int128)sum : (__int128)sum) * 100 + count / 2) / count;
+	r = q % 100;
+	q /= 100;
+	snprintf(buf, n, "%s%" PRId64 ".%02d", neg && (q || r) ? "-" : "", (int64_t)q, (int)r);
+	return json_string(buf);
+}
+
+static const char *rational(struct dp_ratio r, char *buf, size_t n)
+{
+	if (dp_ratio_format(r, buf, n) != CMN_OK)
+		str_copy(buf, n, "?");
+	return buf;
+}
+
+static json_t *methodology(const struct campaign_spec *spec, const struct campaign_plan *p,
+			   const struct campaign_run_stats *st, int64_t now)
+{
+	json_t *m = json_object(), *queries = json_array();
+	char a[DP_RATIO_TEXT_MAX], b[DP_RATIO_TEXT_MAX], when[TIME_RFC3339_LEN];
+	/* the number of participants is rounded to 10 (down under 10 is 0) */
+	uint64_t rounded = (st->counted + 5) / 10 * 10;
+
+	time_format(when, now);
+	json_object_set_new(m, "k", json_integer((json_int_t)spec->privacy.k));
+	json_object_set_new(m, "mechanism",
+			    json_string(campaign_mechanism_name(spec->privacy.mechanism)));
+	json_object_set_new(m, "epsilon", json_string(rational(spec->privacy.epsilon, a, sizeof(a))));
+	if (spec->privacy.mechanism == CAMPAIGN_MECH_GAUSSIAN)
+		json_object_set_new(m, "delta",
+				    json_string(rational(spec->privacy.delta, b, sizeof(b))));
+	json_object_set_new(m, "max_cells_per_person",
+			    json_integer((json_int_t)spec->privacy.max_cells));
+	json_object_set_new(m, "participants_rounded", json_integer((json_int_t)rounded));
+	json_object_set_new(m, "computed", json_string(when));
+	json_object_set_new(m, "cells", json_integer((json_int_t)st->cells));
+	json_object_set_new(m, "cells_suppressed",
+			    json_integer((json_int_t)(st->primary + st->secondary)));
+	for (size_t i = 0; i < p->nqueries; i++) {
+		const struct campaign_query *q = &p->q[i];
+		static const char *const kinds[] = {"count", "sum", "histogram"};
+		json_t *o = json_object();
+		char sd[32];
+
+		json_object_set_new(o, "of", json_string(kinds[q->kind]));
+		if (q->kind != CAMPAIGN_Q_COUNT)
+			json_object_set_new(o, "measure", json_integer((json_int_t)q->measure));
+		json_object_set_new(o, "epsilon", json_string(rational(q->eps, a, sizeof(a))));
+		if (spec->privacy.mechanism == CAMPAIGN_MECH_GAUSSIAN) {
+			json_object_set_new(o, "delta", json_string(rational(q->delta, a, sizeof(a))));
+			json_object_set_new(o, "sigma2", json_string(rational(q->s2, a, sizeof(a))));
+		} else {
+			struct dp_ratio scale = dp_ratio_reduce(
+			    (struct dp_ratio){q->l1 * q->eps.den, q->eps.num});
+
+			json_object_set_new(o, "scale", json_string(rational(scale, a, sizeof(a))));
+		}
+		json_object_set_new(o, "l1_sensitivity", json_integer((json_int_t)q->l1));
+		snprintf(sd, sizeof(sd), "%.1f", q->sd);
+		json_object_set_new(o, "noise_sd", json_string(sd));
+		json_array_append_new(queries, o);
+	}
+	json_object_set_new(m, "noise", queries);
+	json_object_set_new(m, "unit_of_privacy", json_string("person"));
+	json_object_set_new(m, "composition", json_string("basic: epsilon and delta split evenly"
+							  " over the noisy queries"));
+	return m;
+}
+
+/* csv_text - a cell of CSV: quoted when it holds a separator or a quote */
+static enum cmn_rc csv_text(struct buf *b, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n"))
+		return buf_append(b, s, strlen(s));
+	buf_append(b, "\"", 1);
+	for (const char *p = s; *p; p++)
+		if (*p == '"' ? buf_append(b, "\"\"", 2) : buf_append(b, p, 1))
+			return CMN_ERR_NOMEM;
+	return buf_append(b, "\"", 1);
+}
+
+/* ---- the run --------------------------------------------------------------------- */
+
+static const char *skip_name(uint8_t status)
+{
+	return status == 1 ? "counted" : status == 2 ? "no_profile" : status == 3 ? "no_data" : "";
+}
+
+enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char *campaign_id,
+			 const struct campaign_run_opts *o, struct campaign_run_stats *st,
+			 char *err, size_t errn)
+{
+	int64_t t0 = time_mono_ms();
+	struct campaign_row row = {0};
+	struct campaign_spec spec = {0};
+	struct campaign_domain d = {0};
+	struct campaign_plan plan;
+	struct campaign_part *parts = NULL;
+	bool *admitted = NULL;
+	struct reader rd = {0};
+	struct worker w[8];
+	unsigned nthreads = o->threads ? o->threads : 2;
+	struct table t = {0};
+	uint8_t *status = NULL, *state = NULL;
+	uint8_t(*ids)[DP_ID_LEN] = NULL;
+	char(*persons)[CRYPT_ID_LEN] = NULL;
+	uint64_t *cells = NULL;
+	size_t nparts = 0, ncells = 0, nstarted = 0;
+	struct earlier earlier = {0};
+	struct dp_rng sysrng, *rng = o->rng;
+	json_t *out = NULL, *jcells = NULL;
+	struct buf csv;
+	char *results = NULL;
+	enum cmn_rc rc;
+
+	memset(st, 0, sizeof(*st));
+	buf_init(&csv, 64 << 20);
+	if (nthreads > sizeof(w) / sizeof(*w))
+		nthreads = sizeof(w) / sizeof(*w);
+	if (!rng) {
+		dp_rng_system(&sysrng);
+		rng = &sysrng;
+	}
+	rc = store_campaign_get(s, campaign_id, false, &row);
+	if (rc != CMN_OK) {
+		snprintf(err, errn, "no campaign %s", campaign_id);
+		goto out;
+	}
+	if (row.state != CAMPAIGN_STATE_APPROVED) {
+		snprintf(err, errn, "the campaign is %s: only an approved campaign runs",
+			 campaign_state_name(row.state));
+		rc = CMN_ERR_CONFLICT;
+		goto out;
+	}
+	rc = campaign_spec_parse(row.spec, strlen(row.spec), reg, &spec, err, errn);
+	if (rc != CMN_OK)
+		goto out;
+	if (o->now < spec.to) {
+		char when[TIME_RFC3339_LEN];
+
+		time_format(when, spec.to);
+		snprintf(err, errn, "the period of the data ends at %s: the campaign runs after", when);
+		rc = CMN_ERR_CONFLICT;
+		goto out;
+	}
+	if ((rc = campaign_domain_init(&d, s, &spec, err, errn)) != CMN_OK)
+		goto out;
+	if ((rc = campaign_plan_make(&spec, &plan, err, errn)) != CMN_OK)
+		goto out;
+
+	/* who takes part: a grant that still allows it, a budget not spent */
+	if ((rc = store_campaign_parts(s, campaign_id, &parts, &nparts)) != CMN_OK)
+		goto out;
+	st->joined = nparts;
+	admitted = calloc(nparts ? nparts : 1, sizeof(*admitted));
+	status = calloc(nparts ? nparts : 1, 1);
+	if (!admitted || !status) {
+		rc = CMN_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nparts; i++) {
+		struct grant g;
+		struct dp_budget b = {
+		    .eps_cap_micro = o->person_eps_cap ? o->person_eps_cap : CAMPAIGN_PERSON_EPS_CAP,
+		    .delta_cap_pico =
+			o->person_delta_cap ? o->person_delta_cap : CAMPAIGN_PERSON_DELTA_CAP};
+		struct dp_cost spent;
+
+		rc = consent_load(s, parts[i].grant_id, &g);
+		if (rc == CMN_ERR_NOT_FOUND ||
+		    (rc == CMN_OK && (grant_check(&g, o->now, spec.doctype, GRANT_OP_AGGREGATE) !=
+					  GRANT_ALLOWED ||
+				      strcmp(g.person_id, parts[i].person_id) != 0))) {
+			st->no_grant++;
+			rc = CMN_OK;
+			continue;
+		}
+		if (rc != CMN_OK || (rc = store_budget_get(s, parts[i].person_id, &spent)) != CMN_OK)
+			goto out;
+		b.eps_spent_micro = spent.eps_micro;
+		b.delta_spent_pico = spent.delta_pico;
+		if (!dp_budget_allows(&b, &plan.cost)) {
+			st->no_budget++;
+			continue;
+		}
+		admitted[i] = true;
+	}
+
+	/* the contributions, read on nthreads threads */
+	int64_t tr = time_mono_ms();
+
+	rd = (struct reader){.s = s, .spec = &spec, .d = &d, .parts = parts, .admitted = admitted,
+			     .n = nparts};
+	pthread_mutex_init(&rd.lock, NULL);
+	memset(w, 0, sizeof(w));
+	for (unsigned i = 0; i < nthreads; i++) {
+		w[i].r = &rd;
+		if ((rc = table_init(&w[i].t, &spec, d.ncells)) != CMN_OK)
+			break;
+		w[i].status = status;
+		if (pthread_create(&w[i].th, NULL, read_stores, &w[i]) != 0) {
+			rc = CMN_ERR_INTERNAL;
+			break;
+		}
+		nstarted++;
+	}
+	if (rc != CMN_OK) {
+		pthread_mutex_lock(&rd.lock);
+		rd.rc = rc;
+		pthread_mutex_unlock(&rd.lock);
+	}
+	for (size_t i = 0; i < nstarted; i++)
+		pthread_join(w[i].th, NULL);
+	pthread_mutex_destroy(&rd.lock);
+	st->read_ms = time_mono_ms() - tr;
+	if (rc == CMN_OK && rd.rc != CMN_OK) {
+		rc = rd.rc;
+		snprintf(err, errn, "%s", rd.err);
+	}
+	if (rc == CMN_OK)
+		rc = table_init(&t, &spec, d.ncells);
+	for (unsigned i = 0; i < nthreads; i++) {
+		if (rc == CMN_OK && w[i].t.contributors)
+			table_merge(&t, &w[i].t, &spec);
+		table_release(&w[i].t);
+	}
+	if (rc != CMN_OK)
+		goto out;
+	for (size_t i = 0; i < nparts; i++) {
+		st->counted += status[i] == 1;
+		st->no_profile += status[i] == 2;
+		st->no_data += status[i] == 3;
+	}
+	if (st->counted == 0) {
+		snprintf(err, errn, "nobody can take part: %zu joined, %zu without a grant that allows"
+				    " it, %zu with their budget spent, %zu without a household profile,"
+				    " %zu without data in the period",
+			 st->joined, st->no_grant, st->no_budget, st->no_profile, st->no_data);
+		rc = CMN_ERR_FORBIDDEN;
+		goto out;
+	}
+
+	/* the register: the population and the base cells of this release */
+	ids = malloc(st->counted * DP_ID_LEN);
+	persons = malloc(st->counted * CRYPT_ID_LEN);
+	if (!ids || !persons) {
+		rc = CMN_ERR_NOMEM;
+		goto out;
+	}
+	{
+		size_t k = 0;
+
+		for (size_t i = 0; i < nparts; i++)
+			if (status[i] == 1) {
+				person_hash(parts[i].person_id, ids[k]);
+				memcpy(persons[k], parts[i].person_id, CRYPT_ID_LEN);
+				k++;
+			}
+	}
+	qsort(ids, st->counted, DP_ID_LEN, id_cmp);
+	struct campaign_release_row rel = {.count = st->counted, .ids = (const uint8_t(*)[DP_ID_LEN])ids};
+
+	str_copy(rel.campaign_id, sizeof(rel.campaign_id), campaign_id);
+	if ((rc = dp_population_digest(rel.ids, rel.count, rel.digest)) != CMN_OK)
+		goto out;
+	if ((rc = base_cells(&spec, &d, &cells, &ncells)) != CMN_OK)
+		goto out;
+	rel.cells = cells;
+	rel.ncells = ncells;
+	if ((rc = store_releases_each(s, earlier_add, &earlier)) != CMN_OK)
+		goto out;
+	{
+		struct dp_release next = {.pop = {.count = rel.count, .ids = rel.ids},
+					  .cells = cells, .ncells = ncells};
+		size_t conflict = 0;
+
+		memcpy(next.pop.digest, rel.digest, DP_ID_LEN);
+		rc = dp_register_check(earlier.v, earlier.n, &next, spec.privacy.k, &conflict);
+		if (rc == CMN_ERR_CONFLICT) {
+			snprintf(err, errn,
+				 "refused: this release covers the same data as campaign %s with a"
+				 " population that differs by fewer than %" PRIu64 " persons; publishing"
+				 " both would let one subtract one from the other",
+				 earlier.ids[conflict], spec.privacy.k);
+			goto out;
+		}
+		if (rc != CMN_OK)
+			goto out;
+	}
+
+	/* suppression: under k contributors, then against the grand total */
+	state = calloc(d.ncells, 1);
+	if (!state) {
+		rc = CMN_ERR_NOMEM;
+		goto out;
+	}
+	{
+		struct dp_table dt = {.ndims = d.ndims ? (unsigned)d.ndims : 1,
+				      .count = t.contributors, .state = state};
+		unsigned grand = (1u << dt.ndims) - 1;
+
+		for (size_t i = 0; i < dt.ndims; i++)
+			dt.size[i] = d.ndims ? d.size[i] : 1;
+		rc = dp_suppress(&dt, spec.privacy.k, &grand, d.ncells > 1 ? 1 : 0, &st->secondary);
+		if (rc != CMN_OK)
+			goto out;
+	}
+	st->cells = d.ncells;
+	for (size_t c = 0; c < d.ncells; c++) {
+		st->published += state[c] == DP_CELL_PUBLISHED;
+		st->primary += state[c] == DP_CELL_PRIMARY;
+	}
+
+	/* the table, noised */
+	out = json_object();
+	jcells = json_array();
+	if (!out || !jcells) {
+		rc = CMN_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < d.ndims; i++)
+		csv_text(&csv, campaign_dim_name(d.dims[i])), buf_append(&csv, ",", 1);
+	for (size_t i = 0; i < spec.nmeasures; i++) {
+		const struct campaign_measure *m = &spec.measures[i];
+
+		if (m->kind == CAMPAIGN_MEASURE_HISTOGRAM)
+			for (size_t b = 0; b + 1 < m->nbins; b++)
+				buf_printf(&csv, "histogram_%zu_%" PRId64 "_%" PRId64 ",", i,
+					   m->bins[b], m->bins[b + 1]);
+		else
+			buf_printf(&csv, "%s_%zu,", campaign_measure_name(m->kind), i);
+	}
+	buf_printf(&csv, "status\r\n");
+	for (size_t c = 0; c < d.ncells && rc == CMN_OK; c++) {
+		json_t *cell = json_object(), *vals = json_array();
+		size_t rest = c;
+		uint32_t coord[CAMPAIGN_GROUP_MAX];
+		int64_t count = (int64_t)t.contributors[c];
+		int64_t sums[CAMPAIGN_MEASURES_MAX] = {0};
+
+		for (size_t i = d.ndims; i-- > 0;) {
+			coord[i] = (uint32_t)(rest % d.size[i]);
+			rest /= d.size[i];
+		}
+		for (size_t i = 0; i < d.ndims; i++) {
+			const char *v = campaign_dim_value(&d, i, coord[i]);
+
+			json_object_set_new(cell, campaign_dim_name(d.dims[i]), json_string(v));
+			csv_text(&csv, v);
+			buf_append(&csv, ",", 1);
+		}
+		if (state[c] != DP_CELL_PUBLISHED) {
+			json_object_set_new(cell, "suppressed",
+					    json_string(state[c] == DP_CELL_PRIMARY ? "fewer than k"
+										    : "secondary"));
+			for (size_t i = 0; i < spec.nmeasures; i++) {
+				size_t cols = spec.measures[i].kind == CAMPAIGN_MEASURE_HISTOGRAM
+						  ? spec.measures[i].nbins - 1
+						  : 1;
+
+				for (size_t b = 0; b < cols; b++)
+					buf_append(&csv, ",", 1);
+			}
+			buf_printf(&csv, "%s\r\n",
+				   state[c] == DP_CELL_PRIMARY ? "suppressed" : "suppressed_secondary");
+			json_decref(vals);
+			json_array_append_new(jcells, cell);
+			continue;
+		}
+		/* one noisy figure per query */
+		for (size_t qi = 0; qi < plan.nqueries && rc == CMN_OK; qi++) {
+			const struct campaign_query *q = &plan.q[qi];
+
+			if (q->kind == CAMPAIGN_Q_COUNT)
+				rc = noisy(rng, &spec, q, &count);
+			else if (q->kind == CAMPAIGN_Q_SUM) {
+				sums[q->measure] = t.sum[q->measure][c];
+				rc = noisy(rng, &spec, q, &sums[q->measure]);
+			}
+		}
+		for (size_t i = 0; i < spec.nmeasures && rc == CMN_OK; i++) {
+			const struct campaign_measure *m = &spec.measures[i];
+			char num[48];
+
+			switch (m->kind) {
+			case CAMPAIGN_MEASURE_COUNT:
+				json_array_append_new(vals, json_integer(count));
+				buf_printf(&csv, "%" PRId64 ",", count);
+				break;
+			case CAMPAIGN_MEASURE_SUM:
+				json_array_append_new(vals, json_integer(sums[i]));
+				buf_printf(&csv, "%" PRId64 ",", sums[i]);
+				break;
+			case CAMPAIGN_MEASURE_MEAN: {
+				json_t *mj = mean_json(sums[i], count, num, sizeof(num));
+
+				buf_printf(&csv, "%s,", json_is_string(mj) ? json_string_value(mj) : "");
+				json_array_append_new(vals, mj);
+				break;
+			}
+			case CAMPAIGN_MEASURE_HISTOGRAM: {
+				json_t *h = json_array();
+				const struct campaign_query *q = NULL;
+
+				for (size_t qi = 0; qi < plan.nqueries; qi++)
+					if (plan.q[qi].kind == CAMPAIGN_Q_HISTOGRAM &&
+					    plan.q[qi].measure == i)
+						q = &plan.q[qi];
+				for (size_t b = 0; b + 1 < m->nbins && rc == CMN_OK; b++) {
+					int64_t v = (int64_t)t.hist[i][c * (m->nbins - 1) + b];
+
+					rc = noisy(rng, &spec, q, &v);
+					json_array_append_new(h, json_integer(v));
+					buf_printf(&csv, "%" PRId64 ",", v);
+				}
+				json_array_append_new(vals, h);
+				break;
+			}
+			default:
+				break;
+			}
+		}
+		buf_printf(&csv, "published\r\n");
+		json_object_set_new(cell, "values", vals);
+		json_array_append_new(jcells, cell);
+	}
+	if (rc != CMN_OK) {
+		snprintf(err, errn, "drawing the noise: %s", cmn_strerror(rc));
+		goto out;
+	}
+	{
+		json_t *def = json_loads(row.spec, 0, NULL), *dims = json_array(), *meas = json_array();
+
+		json_object_set_new(out, "campaign", json_string(campaign_id));
+		json_object_set(out, "title", json_object_get(def, "title"));
+		json_object_set(out, "organisation", json_object_get(def, "organisation"));
+		json_object_set(out, "source", json_object_get(def, "source"));
+		json_object_set(out, "period", json_object_get(def, "period"));
+		json_object_set(out, "licence", json_object_get(def, "licence"));
+		json_object_set_new(out, "methodology", methodology(&spec, &plan, st, o->now));
+		for (size_t i = 0; i < d.ndims; i++) {
+			json_t *vals = json_array();
+
+			for (uint32_t k = 0; k < d.size[i]; k++)
+				json_array_append_new(vals, json_string(campaign_dim_value(&d, i, k)));
+			json_array_append_new(dims, json_pack("{s:s, s:o}", "name",
+							      campaign_dim_name(d.dims[i]),
+							      "values", vals));
+		}
+		json_object_set_new(out, "dimensions", dims);
+		json_object_set(out, "measures", json_object_get(def, "measures"));
+		json_decref(meas);
+		json_object_set_new(out, "cells", jcells);
+		jcells = NULL;
+		json_decref(def);
+	}
+	results = json_dumps(out, JSON_COMPACT);
+	if (!results || buf_append(&csv, "", 1) != CMN_OK) {
+		rc = CMN_ERR_NOMEM;
+		goto out;
+	}
+	rc = store_campaign_computed(s, &rel, results, csv.data,
+				     (const char(*)[CRYPT_ID_LEN])persons, st->counted, &plan.cost,
+				     o->now);
+	if (rc == CMN_ERR_CONFLICT)
+		snprintf(err, errn, "the campaign changed state while it ran");
+out:
+	(void)skip_name;
+	st->total_ms = time_mono_ms() - t0;
+	free(results);
+	json_decref(out);
+	json_decref(jcells);
+	buf_release(&csv);
+	earlier_release(&earlier);
+	free(cells);
+	free(state);
+	free(ids);
+	free(persons);
+	free(status);
+	free(admitted);
+	free(parts);
+	table_release(&t);
+	campaign_domain_release(&d);
+	campaign_spec_release(&spec);
+	campaign_row_release(&row);
+	if (rng == &sysrng)
+		dp_rng_release(&sysrng);
+	return rc;
+}
