@@ -421,7 +421,7 @@ static enum cmn_rc publish(struct api_ctx *ctx)
 				   "only an agent of the campaign's organisation publishes it", NULL);
 	}
 	campaign_row_release(&r);
-	rc = store_campaign_publish(ctx->app->store, ctx->params[0], time_now_ms());
+	rc = campaign_publish(ctx->app->store, ctx->params[0], time_now_ms(), ctx->actor, NULL);
 	if (rc == CMN_ERR_CONFLICT)
 		return api_problem(ctx, rc, "only a computed, unpublished campaign is published",
 				   NULL);

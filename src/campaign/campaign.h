@@ -177,4 +177,11 @@ enum cmn_rc campaign_join(struct store *s, const struct registry *reg, const str
 enum cmn_rc campaign_withdraw(struct store *s, const char *person_id, const char *campaign_id,
 			      int64_t now, const char *actor);
 
+/* campaign_publish - COMPUTED -> PUBLISHED, then each participant counted in
+ * the release is told in their audit chain ("campaign.published", by
+ * actor), where their timeline shows it. CMN_ERR_CONFLICT unless computed.
+ * *notified (may be NULL) counts the chains written. */
+enum cmn_rc campaign_publish(struct store *s, const char *campaign_id, int64_t now,
+			     const char *actor, size_t *notified);
+
 #endif

@@ -8,6 +8,7 @@
 #include "campaign/campaign.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "consent/consent.h"
@@ -108,5 +109,28 @@ enum cmn_rc campaign_withdraw(struct store *s, const char *person_id, const char
 	if (rc == CMN_ERR_CONFLICT || rc == CMN_ERR_NOT_FOUND)
 		rc = CMN_OK;
 	audit(s, person_id, actor, "campaign.withdraw", campaign_id);
+	return rc;
+}
+
+enum cmn_rc campaign_publish(struct store *s, const char *campaign_id, int64_t now,
+			     const char *actor, size_t *notified)
+{
+	struct campaign_part *parts = NULL;
+	size_t n = 0, told = 0;
+	enum cmn_rc rc = store_campaign_publish(s, campaign_id, now);
+
+	if (rc == CMN_OK)
+		rc = store_campaign_parts(s, campaign_id, &parts, &n);
+	/* the publication stands even when a chain cannot be written: the
+	 * results are public, and the person's campaign list says so too */
+	for (size_t i = 0; rc == CMN_OK && i < n; i++) {
+		if (!parts[i].counted)
+			continue;
+		audit(s, parts[i].person_id, actor, "campaign.published", campaign_id);
+		told++;
+	}
+	free(parts);
+	if (notified)
+		*notified = told;
 	return rc;
 }

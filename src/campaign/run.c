@@ -465,17 +465,22 @@ struct figures {
 	int64_t *hist[CAMPAIGN_MEASURES_MAX];
 };
 
-/* mean_text - noisy sum / noisy count with two decimals, or NULL when the
- * noisy count is not positive */
-static json_t *mean_json(int64_t sum, int64_t count, char *buf, size_t n)
+/* mean_json - noisy sum / noisy count with two decimals, brought into the
+ * clip [lo, hi] (no true mean is outside it), or null when the noisy count
+ * is not positive */
+static json_t *mean_json(int64_t sum, int64_t count, int64_t lo, int64_t hi, char *buf, size_t n)
 {
-	__int128 q, r;
+	__int128 q, r, s = sum;
 	bool neg;
 
 	if (count <= 0)
 		return json_null();
-	neg = sum < 0;
-	q = ((__int128)(neg ? -(__int128)sum : (__int128)sum) * 100 + count / 2) / count;
+	if (s < (__int128)lo * count)
+		s = (__int128)lo * count;
+	if (s > (__int128)hi * count)
+		s = (__int128)hi * count;
+	neg = s < 0;
+	q = ((neg ? -s : s) * 100 + count / 2) / count;
 	r = q % 100;
 	q /= 100;
 	snprintf(buf, n, "%s%" PRId64 ".%02d", neg && (q || r) ? "-" : "", (int64_t)q, (int)r);
@@ -843,7 +848,8 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 			json_array_append_new(jcells, cell);
 			continue;
 		}
-		/* one noisy figure per query */
+		/* one noisy figure per query; then post-processing, which costs no
+		 * privacy: a count is at least 0 */
 		for (size_t qi = 0; qi < plan.nqueries && rc == CMN_OK; qi++) {
 			const struct campaign_query *q = &plan.q[qi];
 
@@ -854,6 +860,8 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 				rc = noisy(rng, &spec, q, &sums[q->measure]);
 			}
 		}
+		if (count < 0)
+			count = 0;
 		for (size_t i = 0; i < spec.nmeasures && rc == CMN_OK; i++) {
 			const struct campaign_measure *m = &spec.measures[i];
 			char num[48];
@@ -868,7 +876,7 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 				buf_printf(&csv, "%" PRId64 ",", sums[i]);
 				break;
 			case CAMPAIGN_MEASURE_MEAN: {
-				json_t *mj = mean_json(sums[i], count, num, sizeof(num));
+				json_t *mj = mean_json(sums[i], count, m->lo, m->hi, num, sizeof(num));
 
 				buf_printf(&csv, "%s,", json_is_string(mj) ? json_string_value(mj) : "");
 				json_array_append_new(vals, mj);
@@ -886,6 +894,8 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 					int64_t v = (int64_t)t.hist[i][c * (m->nbins - 1) + b];
 
 					rc = noisy(rng, &spec, q, &v);
+					if (v < 0)
+						v = 0;
 					json_array_append_new(h, json_integer(v));
 					buf_printf(&csv, "%" PRId64 ",", v);
 				}

@@ -146,7 +146,8 @@ static int campaign_run_cmd(struct cli_env *env, const char *id)
 
 static int campaign_publish_cmd(struct cli_env *env, const char *id)
 {
-	enum cmn_rc rc = store_campaign_publish(env->store, id, time_now_ms());
+	size_t told = 0;
+	enum cmn_rc rc = campaign_publish(env->store, id, time_now_ms(), "operator:cli", &told);
 
 	if (rc == CMN_ERR_NOT_FOUND)
 		return cli_error("no campaign %s", id);
@@ -154,7 +155,7 @@ static int campaign_publish_cmd(struct cli_env *env, const char *id)
 		return cli_error("campaign %s has not been computed (or is published already)", id);
 	if (rc != CMN_OK)
 		return cli_error("%s", cmn_strerror(rc));
-	printf("campaign %s published\n", id);
+	printf("campaign %s published; %zu participants told in their audit chain\n", id, told);
 	return 0;
 }
 
