@@ -516,7 +516,7 @@ static json_t *methodology(const struct campaign_spec *spec, const struct campai
 	json_object_set_new(m, "computed", json_string(when));
 	json_object_set_new(m, "cells", json_integer((json_int_t)st->cells));
 	json_object_set_new(m, "cells_suppressed",
-			    json_integer((json_int_t)(st->primary + st->secondary)));
+			    json_integer((json_int_t)st->primary + (json_int_t)st->secondary));
 	for (size_t i = 0; i < p->nqueries; i++) {
 		const struct campaign_query *q = &p->q[i];
 		static const char *const kinds[] = {"count", "sum", "histogram"};

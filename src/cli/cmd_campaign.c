@@ -12,6 +12,7 @@
 
 #include "campaign/campaign.h"
 #include "cli/cli.h"
+#include "core/str.h"
 #include "core/timeutil.h"
 
 #define CAMPAIGN_USAGE                                                                        \
@@ -255,8 +256,8 @@ static int campaign_districts(struct cli_env *env, const char *path)
 					 " name (at most %d bytes) are expected",
 					 path, i, STORE_DISTRICT_CODE_MAX, STORE_DISTRICT_NAME_MAX);
 		}
-		strcpy(d[i].code, code);
-		strcpy(d[i].name, name);
+		str_copy(d[i].code, sizeof(d[i].code), code);
+		str_copy(d[i].name, sizeof(d[i].name), name);
 	}
 	rc = store_districts_replace(env->store, d, n);
 	free(d);
