@@ -949,7 +949,8 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 				     (const char(*)[CRYPT_ID_LEN])persons, st->counted, &plan.cost,
 				     o->now);
 	if (rc == CMN_ERR_CONFLICT)
-		snprintf(err, errn, "the campaign changed state while it ran");
+		snprintf(err, errn, "the campaign changed state, or a participant withdrew, while it ran;"
+			 " nothing was kept: run it again");
 out:
 	(void)skip_name;
 	st->total_ms = time_mono_ms() - t0;

@@ -147,7 +147,7 @@ enum cmn_rc store_releases_each(struct store *s,
  * its results and CSV, the release kept for the register, each of the n
  * persons (ids, by person id) marked counted and charged cost in their
  * budget; CMN_ERR_CONFLICT (nothing changed) if the campaign is no longer
- * APPROVED. */
+ * APPROVED or one of the persons withdrew meanwhile. */
 enum cmn_rc store_campaign_computed(struct store *s, const struct campaign_release_row *rel,
 				    const char *results, const char *csv,
 				    const char (*persons)[CRYPT_ID_LEN], size_t n,

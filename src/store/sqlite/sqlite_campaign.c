@@ -606,7 +606,7 @@ enum cmn_rc store_campaign_computed(struct store *s, const struct campaign_relea
 	static const char q_rel[] = "INSERT INTO releases(campaign_id, at, count, digest, ids, cells)"
 				    " VALUES (?, ?, ?, ?, ?, ?)";
 	static const char q_part[] = "UPDATE campaign_parts SET counted = 1"
-				     " WHERE campaign_id = ? AND person_id = ?";
+				     " WHERE campaign_id = ? AND person_id = ? AND withdrawn = 0";
 	static const char q_budget[] =
 	    "INSERT INTO budgets(person_id, eps_micro, delta_pico) VALUES (?1, ?2, ?3)"
 	    " ON CONFLICT (person_id) DO UPDATE SET eps_micro = eps_micro + ?2,"
@@ -660,6 +660,11 @@ enum cmn_rc store_campaign_computed(struct store *s, const struct campaign_relea
 		sqlite3_bind_text(st, 2, persons[i], -1, SQLITE_STATIC);
 		if ((rc = conn_step_done(c, st)) != CMN_OK)
 			break;
+		/* withdrawn while the contributions were read: nothing is kept */
+		if (sqlite3_changes(c->db) == 0) {
+			rc = CMN_ERR_CONFLICT;
+			break;
+		}
 		if (!(st = conn_stmt(c, q_budget))) {
 			rc = CMN_ERR_STORE;
 			break;
