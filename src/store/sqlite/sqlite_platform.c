@@ -129,6 +129,28 @@ static const char *const platform_migrations[] = {
 	"CREATE TABLE budgets (person_id TEXT PRIMARY KEY REFERENCES persons(id) ON DELETE CASCADE,"
 	"  eps_micro INTEGER NOT NULL,"
 	"  delta_pico INTEGER NOT NULL) WITHOUT ROWID;",
+	/* 10: governance bodies (sqlite_govern.c): statutes, members,
+	 * proposals and votes, and each body's signed decision register */
+	"CREATE TABLE gov_bodies (id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL UNIQUE,"
+	"  statutes TEXT NOT NULL, created INTEGER NOT NULL);"
+	"CREATE TABLE gov_members (body_id TEXT NOT NULL REFERENCES gov_bodies(id),"
+	"  person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,"
+	"  college TEXT NOT NULL, joined INTEGER NOT NULL, left_at INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (body_id, person_id)) WITHOUT ROWID;"
+	"CREATE TABLE gov_proposals (id TEXT PRIMARY KEY,"
+	"  body_id TEXT NOT NULL REFERENCES gov_bodies(id), by_person TEXT NOT NULL,"
+	"  subject_kind TEXT NOT NULL, subject_id TEXT NOT NULL, secret INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL, created INTEGER NOT NULL, closes INTEGER NOT NULL,"
+	"  decided INTEGER NOT NULL DEFAULT 0, text TEXT NOT NULL, tally TEXT);"
+	"CREATE INDEX gov_proposals_by_body ON gov_proposals(body_id, created);"
+	"CREATE INDEX gov_proposals_by_subject ON gov_proposals(subject_kind, subject_id, created);"
+	"CREATE TABLE gov_votes (proposal_id TEXT NOT NULL REFERENCES gov_proposals(id),"
+	"  person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,"
+	"  choice TEXT NOT NULL, at INTEGER NOT NULL,"
+	"  PRIMARY KEY (proposal_id, person_id)) WITHOUT ROWID;"
+	"CREATE TABLE gov_register (body_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL, prev TEXT NOT NULL,"
+	"  hash TEXT NOT NULL, sig TEXT NOT NULL, PRIMARY KEY (body_id, seq)) WITHOUT ROWID;",
 };
 
 static enum cmn_rc mkdir_p(const char *dir)

@@ -1,0 +1,550 @@
+/*
+ * sqlite_govern.c - governance bodies in the platform store
+ * (store_govern.h): bodies, members, proposals, votes and the signed
+ * decision registers.
+ */
+#include "store/sqlite/sqlite_int.h"
+#include "store/store_govern.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/buf.h"
+#include "core/str.h"
+
+static const char *const gov_states[GOV_STATE_COUNT] = {"open", "approved", "rejected",
+							"no_quorum"};
+
+const char *gov_state_name(enum gov_state s)
+{
+	return (unsigned)s < GOV_STATE_COUNT ? gov_states[s] : "?";
+}
+
+static char *dup_text(sqlite3_stmt *st, int col)
+{
+	const char *t = (const char *)sqlite3_column_text(st, col);
+
+	return t ? strdup(t) : NULL;
+}
+
+/* ---- bodies --------------------------------------------------------------------- */
+
+void gov_body_release(struct gov_body *b)
+{
+	free(b->statutes);
+	b->statutes = NULL;
+}
+
+enum cmn_rc store_gov_body_add(struct store *s, struct gov_body *b)
+{
+	static const char q[] = "INSERT INTO gov_bodies(id, kind, name, statutes, created)"
+				" VALUES (?, ?, ?, ?, ?)";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	crypt_id_new(b->id);
+	sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, b->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, b->statutes, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, b->created);
+	return conn_step_done(c, st);
+}
+
+static enum cmn_rc read_body(sqlite3_stmt *st, struct gov_body *b)
+{
+	memset(b, 0, sizeof(*b));
+	conn_text_col(st, 0, b->id, sizeof(b->id));
+	conn_text_col(st, 1, b->kind, sizeof(b->kind));
+	conn_text_col(st, 2, b->name, sizeof(b->name));
+	b->created = sqlite3_column_int64(st, 4);
+	return (b->statutes = dup_text(st, 3)) ? CMN_OK : CMN_ERR_NOMEM;
+}
+
+enum cmn_rc store_gov_body_get(struct store *s, const char *id, struct gov_body *b)
+{
+	static const char q[] = "SELECT id, kind, name, statutes, created FROM gov_bodies"
+				" WHERE id = ?";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	enum cmn_rc rc;
+	int sr;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sr = sqlite3_step(st);
+	rc = sr == SQLITE_ROW ? read_body(st, b)
+			      : sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
+
+enum cmn_rc store_gov_body_each(struct store *s,
+				enum cmn_rc (*fn)(const struct gov_body *b, void *ctx), void *ctx)
+{
+	static const char q[] = "SELECT id, kind, name, statutes, created FROM gov_bodies"
+				" ORDER BY name";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	enum cmn_rc rc = CMN_OK;
+	int sr = SQLITE_DONE;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		struct gov_body b;
+
+		if ((rc = read_body(st, &b)) == CMN_OK)
+			rc = fn(&b, ctx);
+		gov_body_release(&b);
+	}
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* ---- members ---------------------------------------------------------------------- */
+
+enum cmn_rc store_gov_join(struct store *s, const char *body_id, const char *person_id,
+			   const char *college, int64_t now)
+{
+	static const char q[] =
+	    "INSERT INTO gov_members(body_id, person_id, college, joined) VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT (body_id, person_id) DO UPDATE SET college = ?3, joined = ?4, left_at = 0"
+	    " WHERE left_at <> 0";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	enum cmn_rc rc;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, body_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, person_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, college, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	rc = conn_step_done(c, st);
+	if (rc == CMN_OK && sqlite3_changes(c->db) == 0)
+		rc = CMN_ERR_CONFLICT;
+	return rc;
+}
+
+enum cmn_rc store_gov_leave(struct store *s, const char *body_id, const char *person_id,
+			    int64_t now)
+{
+	static const char q[] = "UPDATE gov_members SET left_at = ?3"
+				" WHERE body_id = ?1 AND person_id = ?2 AND left_at = 0";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	enum cmn_rc rc;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, body_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, person_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	rc = conn_step_done(c, st);
+	if (rc == CMN_OK && sqlite3_changes(c->db) == 0)
+		rc = CMN_ERR_NOT_FOUND;
+	return rc;
+}
+
+static void read_member(sqlite3_stmt *st, struct gov_member *m)
+{
+	conn_text_col(st, 0, m->body_id, sizeof(m->body_id));
+	conn_text_col(st, 1, m->person_id, sizeof(m->person_id));
+	conn_text_col(st, 2, m->college, sizeof(m->college));
+	m->joined = sqlite3_column_int64(st, 3);
+	m->left = sqlite3_column_int64(st, 4);
+}
+
+enum cmn_rc store_gov_member_get(struct store *s, const char *body_id, const char *person_id,
+				 struct gov_member *m)
+{
+	static const char q[] = "SELECT body_id, person_id, college, joined, left_at"
+				" FROM gov_members WHERE body_id = ? AND person_id = ?";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	enum cmn_rc rc = CMN_OK;
+	int sr;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, body_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, person_id, -1, SQLITE_STATIC);
+	sr = sqlite3_step(st);
+	if (sr == SQLITE_ROW)
+		read_member(st, m);
+	else
+		rc = sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
+
+enum cmn_rc store_gov_members(struct store *s, const char *body_id, struct gov_member **out,
+			      size_t *n)
+{
+	static const char q[] = "SELECT body_id, person_id, college, joined, left_at"
+				" FROM gov_members WHERE body_id = ? AND left_at = 0"
+				" ORDER BY person_id";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	struct gov_member *v = NULL;
+	size_t len = 0, cap = 0;
+	enum cmn_rc rc = CMN_OK;
+	int sr;
+
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, body_id, -1, SQLITE_STATIC);
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			size_t ncap = cap ? 2 * cap : 32;
+			struct gov_member *nv = realloc(v, ncap * sizeof(*v));
+
+			if (!nv) {
+				rc = CMN_ERR_NOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		read_member(st, &v[len++]);
+	}
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(c, sr);
+	sqlite3_reset(st);
+	if (rc != CMN_OK) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*n = len;
+	return CMN_OK;
+}
+
+/* ---- proposals and votes ---------------------------------------------------------- */
+
+void gov_proposal_release(struct gov_proposal *p)
+{
+	free(p->text);
+	free(p->tally);
+	p->text = p->tally = NULL;
+}
+
+#define PROPOSAL_COLS                                                                    \
+	"id, body_id, by_person, subject_kind, subject_id, secret, state, created, closes," \
+	" decided, text, tally"
+
+static enum cmn_rc read_proposal(sqlite3_stmt *st, struct gov_proposal *p)
+{
+	memset(p, 0, sizeof(*p));
+	conn_text_col(st, 0, p->id, sizeof(p->id));
+	conn_text_col(st, 1, p->body_id, sizeof(p->body_id));
+	conn_text_col(st, 2, p->by, sizeof(p->by));
+	conn_text_col(st, 3, p->subject_kind, sizeof(p->subject_kind));
+	conn_text_col(st, 4, p->subject_id, sizeof(p->subject_id));
+	p->secret = sqlite3_column_int(st, 5) != 0;
+	p->state = (enum gov_state)sqlite3_column_int(st, 6);
+	p->created = sqlite3_column_int64(st, 7);
+	p->closes = sqlite3_column_int64(st, 8);
+	p->decided = sqlite3_column_int64(st, 9);
+	p->text = dup_text(st, 10);
+	p->tally = dup_text(st, 11);
+	if (!p->text || (sqlite3_column_type(st, 11) != SQLITE_NULL && !p->tally)) {
+		gov_proposal_release(p);
+		return CMN_ERR_NOMEM;
+	}
+	return CMN_OK;
+}
+
+enum cmn_rc store_gov_proposal_add(struct store *s, struct gov_proposal *p)
+{
+	static const char q[] = "INSERT INTO gov_proposals(id, body_id, by_person, subject_kind,"
+				" subject_id, secret, state, created, closes, text)"
+				" VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	crypt_id_new(p->id);
+	p->state = GOV_OPEN;
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, p->body_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, p->subject_kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, p->subject_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, p->secret);
+	sqlite3_bind_int64(st, 7, p->created);
+	sqlite3_bind_int64(st, 8, p->closes);
+	sqlite3_bind_text(st, 9, p->text, -1, SQLITE_STATIC);
+	return conn_step_done(c, st);
+}
+
+static enum cmn_rc proposal_one(struct store *s, const char *q, const char *a, const char *b,
+				struct gov_proposal *p)
+{
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	enum cmn_rc rc;
+	int sr;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	sr = sqlite3_step(st);
+	rc = sr == SQLITE_ROW ? read_proposal(st, p)
+			      : sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
+
+enum cmn_rc store_gov_proposal_get(struct store *s, const char *id, struct gov_proposal *p)
+{
+	static const char q[] = "SELECT " PROPOSAL_COLS " FROM gov_proposals WHERE id = ?";
+
+	return proposal_one(s, q, id, NULL, p);
+}
+
+enum cmn_rc store_gov_proposal_for(struct store *s, const char *subject_kind,
+				   const char *subject_id, struct gov_proposal *p)
+{
+	static const char q[] = "SELECT " PROPOSAL_COLS " FROM gov_proposals"
+				" WHERE subject_kind = ? AND subject_id = ?"
+				" ORDER BY created DESC, id LIMIT 1";
+
+	return proposal_one(s, q, subject_kind, subject_id, p);
+}
+
+enum cmn_rc store_gov_proposal_each(struct store *s, const char *body_id,
+				    enum cmn_rc (*fn)(const struct gov_proposal *p, void *ctx),
+				    void *ctx)
+{
+	static const char q[] = "SELECT " PROPOSAL_COLS " FROM gov_proposals WHERE body_id = ?"
+				" ORDER BY created DESC, id";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	enum cmn_rc rc = CMN_OK;
+	int sr = SQLITE_DONE;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, body_id, -1, SQLITE_STATIC);
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		struct gov_proposal p;
+
+		if ((rc = read_proposal(st, &p)) == CMN_OK)
+			rc = fn(&p, ctx);
+		gov_proposal_release(&p);
+	}
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
+
+enum cmn_rc store_gov_vote(struct store *s, const char *proposal_id, const char *person_id,
+			   const char *choice, int64_t now)
+{
+	static const char q[] =
+	    "INSERT INTO gov_votes(proposal_id, person_id, choice, at)"
+	    " SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM gov_proposals"
+	    " WHERE id = ?1 AND state = 0 AND closes > ?4)"
+	    " ON CONFLICT (proposal_id, person_id) DO UPDATE SET choice = ?3, at = ?4";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	enum cmn_rc rc;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, proposal_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, person_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, choice, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	rc = conn_step_done(c, st);
+	if (rc == CMN_OK && sqlite3_changes(c->db) == 0)
+		rc = CMN_ERR_CONFLICT;
+	return rc;
+}
+
+enum cmn_rc store_gov_votes(struct store *s, const char *proposal_id,
+			    enum cmn_rc (*fn)(const char *person_id, const char *choice, int64_t at,
+					      void *ctx),
+			    void *ctx)
+{
+	static const char q[] = "SELECT person_id, choice, at FROM gov_votes WHERE proposal_id = ?"
+				" ORDER BY person_id";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	enum cmn_rc rc = CMN_OK;
+	int sr = SQLITE_DONE;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, proposal_id, -1, SQLITE_STATIC);
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW)
+		rc = fn((const char *)sqlite3_column_text(st, 0),
+			(const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2), ctx);
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
+
+enum cmn_rc store_gov_decide(struct store *s, const char *proposal_id, enum gov_state state,
+			     const char *tally, int64_t now)
+{
+	static const char q[] = "UPDATE gov_proposals SET state = ?2, tally = ?3, decided = ?4"
+				" WHERE id = ?1 AND state = 0";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	enum cmn_rc rc;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, proposal_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)state);
+	sqlite3_bind_text(st, 3, tally, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	rc = conn_step_done(c, st);
+	if (rc == CMN_OK && sqlite3_changes(c->db) == 0)
+		rc = CMN_ERR_CONFLICT;
+	return rc;
+}
+
+/* ---- the decision register ---------------------------------------------------------- */
+
+static void hash_part(crypto_generichash_state *h, const void *p, uint64_t n)
+{
+	unsigned char len[8];
+
+	for (int i = 0; i < 8; i++)
+		len[i] = (unsigned char)(n >> (8 * i));
+	crypto_generichash_update(h, len, sizeof(len));
+	crypto_generichash_update(h, p, n);
+}
+
+void gov_entry_hash(const char *prev, int64_t seq, int64_t at, const char *kind,
+		    const char *payload, char out[CRYPT_HASH_HEX_LEN])
+{
+	static const char tag[] = "commune.govern.register.v1";
+	crypto_generichash_state h;
+	unsigned char d[32], num[16];
+
+	for (int i = 0; i < 8; i++) {
+		num[i] = (unsigned char)((uint64_t)seq >> (8 * i));
+		num[8 + i] = (unsigned char)((uint64_t)at >> (8 * i));
+	}
+	crypto_generichash_init(&h, NULL, 0, sizeof(d));
+	hash_part(&h, tag, sizeof(tag) - 1);
+	hash_part(&h, prev, strlen(prev));
+	hash_part(&h, num, sizeof(num));
+	hash_part(&h, kind, strlen(kind));
+	hash_part(&h, payload, strlen(payload));
+	crypto_generichash_final(&h, d, sizeof(d));
+	sodium_bin2hex(out, CRYPT_HASH_HEX_LEN, d, sizeof(d));
+}
+
+enum cmn_rc store_gov_append(struct store *s, const struct keyring *keys, const char *body_id,
+			     const char *kind, const char *payload, int64_t at)
+{
+	static const char q_last[] = "SELECT seq, hash FROM gov_register WHERE body_id = ?"
+				     " ORDER BY seq DESC LIMIT 1";
+	static const char q_add[] = "INSERT INTO gov_register(body_id, seq, at, kind, payload,"
+				    " prev, hash, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	struct conn *c = store_platform_conn(s);
+	char prev[CRYPT_HASH_HEX_LEN] = "", hash[CRYPT_HASH_HEX_LEN];
+	int64_t seq = 1;
+	sqlite3_stmt *st;
+	struct buf sig;
+	enum cmn_rc rc;
+	int sr;
+
+	if (!c)
+		return CMN_ERR_STORE;
+	if (strlen(kind) > GOV_KIND_MAX)
+		return CMN_ERR_INVALID;
+	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
+		return rc;
+	buf_init(&sig, 4096);
+	if (!(st = conn_stmt(c, q_last))) {
+		rc = CMN_ERR_STORE;
+	} else {
+		sqlite3_bind_text(st, 1, body_id, -1, SQLITE_STATIC);
+		sr = sqlite3_step(st);
+		if (sr == SQLITE_ROW) {
+			seq = sqlite3_column_int64(st, 0) + 1;
+			conn_text_col(st, 1, prev, sizeof(prev));
+		} else if (sr != SQLITE_DONE) {
+			rc = conn_err(c, sr);
+		}
+		sqlite3_reset(st);
+	}
+	if (rc == CMN_OK) {
+		gov_entry_hash(prev, seq, at, kind, payload, hash);
+		rc = keyring_jws_sign(keys, "commune-register", hash, strlen(hash), &sig);
+	}
+	if (rc == CMN_OK && !(st = conn_stmt(c, q_add)))
+		rc = CMN_ERR_STORE;
+	if (rc == CMN_OK) {
+		sqlite3_bind_text(st, 1, body_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, seq);
+		sqlite3_bind_int64(st, 3, at);
+		sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, payload, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, prev, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, sig.data, -1, SQLITE_STATIC);
+		rc = conn_step_done(c, st);
+	}
+	rc = conn_tx_end(c, rc);
+	buf_release(&sig);
+	return rc;
+}
+
+enum cmn_rc store_gov_register_each(struct store *s, const char *body_id,
+				    enum cmn_rc (*fn)(const struct gov_entry *e, void *ctx),
+				    void *ctx)
+{
+	static const char q[] = "SELECT seq, at, kind, payload, prev, hash, sig FROM gov_register"
+				" WHERE body_id = ? ORDER BY seq";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	enum cmn_rc rc = CMN_OK;
+	int sr = SQLITE_DONE;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, body_id, -1, SQLITE_STATIC);
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		struct gov_entry e = {0};
+
+		str_copy(e.body_id, sizeof(e.body_id), body_id);
+		e.seq = sqlite3_column_int64(st, 0);
+		e.at = sqlite3_column_int64(st, 1);
+		conn_text_col(st, 2, e.kind, sizeof(e.kind));
+		e.payload = (const char *)sqlite3_column_text(st, 3);
+		conn_text_col(st, 4, e.prev, sizeof(e.prev));
+		conn_text_col(st, 5, e.hash, sizeof(e.hash));
+		e.sig = (const char *)sqlite3_column_text(st, 6);
+		if (!e.payload || !e.sig) {
+			rc = CMN_ERR_CORRUPT;
+			break;
+		}
+		rc = fn(&e, ctx);
+	}
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
