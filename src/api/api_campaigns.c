@@ -272,11 +272,13 @@ static enum cmn_rc show(struct api_ctx *ctx)
 	return api_json(ctx, 200, v);
 }
 
-/* POST /api/v1/campaigns/{id}/approve and /reject - the operator records
- * the decision of the body the definition names */
+/* POST /api/v1/campaigns/{id}/approve and /reject - the operator decides
+ * a campaign whose governance is "operator"; a trust's or a cooperative's
+ * campaign is decided by a proposal to that body (api_govern.c) */
 static enum cmn_rc decide(struct api_ctx *ctx, bool approve)
 {
 	struct campaign_row r;
+	char err[300] = "";
 	enum cmn_rc rc;
 
 	if ((rc = the_campaign(ctx, false, &r)) != CMN_OK)
@@ -285,10 +287,10 @@ static enum cmn_rc decide(struct api_ctx *ctx, bool approve)
 	if (!is_admin(ctx))
 		return api_problem(ctx, CMN_ERR_FORBIDDEN,
 				   "only the operator records the decision on a campaign", NULL);
-	rc = store_campaign_decide(ctx->app->store, ctx->params[0], approve, ctx->person.id,
-				   time_now_ms());
-	if (rc == CMN_ERR_CONFLICT)
-		return api_problem(ctx, rc, "this campaign is no longer a draft", NULL);
+	rc = campaign_decide(ctx->app->store, ctx->params[0], approve, ctx->person.id, false,
+			     time_now_ms(), err, sizeof(err));
+	if (rc == CMN_ERR_CONFLICT || rc == CMN_ERR_FORBIDDEN)
+		return api_problem(ctx, rc, err, NULL);
 	if (rc != CMN_OK)
 		return rc;
 	api_audit(ctx, approve ? "campaign.approve" : "campaign.reject", ctx->params[0], NULL);

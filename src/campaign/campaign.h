@@ -177,6 +177,18 @@ enum cmn_rc campaign_join(struct store *s, const struct registry *reg, const str
 enum cmn_rc campaign_withdraw(struct store *s, const char *person_id, const char *campaign_id,
 			      int64_t now, const char *actor);
 
+/* campaign_decide - a draft approved or rejected. by_body says the
+ * decision comes from the governance body the definition names (a
+ * proposal it decided, src/govern/); otherwise `by` is the operator, who
+ * decides only campaigns whose governance is "operator": CMN_ERR_FORBIDDEN
+ * (err says why) for the others. CMN_ERR_CONFLICT unless a draft. */
+enum cmn_rc campaign_decide(struct store *s, const char *campaign_id, bool approve,
+			    const char *by, bool by_body, int64_t now, char *err, size_t errn);
+
+/* campaign_body_kind - the governance body a stored definition names
+ * ("trust", "cooperative", "operator"), copied into out; "" if unreadable. */
+void campaign_body_kind(const char *spec_json, char out[16]);
+
 /* campaign_publish - COMPUTED -> PUBLISHED, then each participant counted in
  * the release is told in their audit chain ("campaign.published", by
  * actor), where their timeline shows it. CMN_ERR_CONFLICT unless computed.

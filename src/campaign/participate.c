@@ -134,3 +134,42 @@ enum cmn_rc campaign_publish(struct store *s, const char *campaign_id, int64_t n
 		*notified = told;
 	return rc;
 }
+
+void campaign_body_kind(const char *spec_json, char out[16])
+{
+	json_t *def = json_loads(spec_json, 0, NULL);
+	const char *body = json_string_value(json_object_get(json_object_get(def, "governance"),
+							     "body"));
+
+	snprintf(out, 16, "%s", body && strlen(body) < 16 ? body : "");
+	json_decref(def);
+}
+
+enum cmn_rc campaign_decide(struct store *s, const char *campaign_id, bool approve,
+			    const char *by, bool by_body, int64_t now, char *err, size_t errn)
+{
+	struct campaign_row row;
+	char body[16];
+	enum cmn_rc rc = store_campaign_get(s, campaign_id, false, &row);
+
+	if (rc == CMN_ERR_NOT_FOUND)
+		snprintf(err, errn, "no campaign %s", campaign_id);
+	if (rc != CMN_OK)
+		return rc;
+	campaign_body_kind(row.spec, body);
+	campaign_row_release(&row);
+	if (!by_body && strcmp(body, "operator") != 0) {
+		snprintf(err, errn,
+			 "this campaign is decided by the %s: submit it to one as a proposal",
+			 strcmp(body, "trust") == 0 ? "civic data trust" : "data cooperative");
+		return CMN_ERR_FORBIDDEN;
+	}
+	if (by_body && strcmp(body, "operator") == 0) {
+		snprintf(err, errn, "this campaign is decided by the operator, not by a body");
+		return CMN_ERR_FORBIDDEN;
+	}
+	rc = store_campaign_decide(s, campaign_id, approve, by, now);
+	if (rc == CMN_ERR_CONFLICT)
+		snprintf(err, errn, "this campaign is no longer a draft");
+	return rc;
+}

@@ -113,16 +113,14 @@ static int campaign_create(struct cli_env *env, const char *org_name, const char
 	return 0;
 }
 
-static int campaign_decide(struct cli_env *env, const char *id, bool approve)
+static int campaign_decide_cmd(struct cli_env *env, const char *id, bool approve)
 {
-	enum cmn_rc rc = store_campaign_decide(env->store, id, approve, "operator:cli", time_now_ms());
+	char err[300] = "";
+	enum cmn_rc rc = campaign_decide(env->store, id, approve, "operator:cli", false,
+					 time_now_ms(), err, sizeof(err));
 
-	if (rc == CMN_ERR_NOT_FOUND)
-		return cli_error("no campaign %s", id);
-	if (rc == CMN_ERR_CONFLICT)
-		return cli_error("campaign %s is no longer a draft", id);
 	if (rc != CMN_OK)
-		return cli_error("%s", cmn_strerror(rc));
+		return cli_error("%s", err[0] ? err : cmn_strerror(rc));
 	printf("campaign %s %s\n", id, approve ? "approved" : "rejected");
 	return 0;
 }
@@ -297,7 +295,7 @@ int cmd_campaign(int argc, char **argv)
 	if (strcmp(cmd, "create") == 0)
 		ret = campaign_create(&env, org, pos[1]);
 	else if (strcmp(cmd, "approve") == 0)
-		ret = campaign_decide(&env, pos[1], !reject);
+		ret = campaign_decide_cmd(&env, pos[1], !reject);
 	else if (strcmp(cmd, "run") == 0)
 		ret = campaign_run_cmd(&env, pos[1]);
 	else if (strcmp(cmd, "publish") == 0)
