@@ -319,7 +319,7 @@ static enum cmn_rc join(struct api_ctx *ctx)
 	campaign_row_release(&r);
 	rc = campaign_join(ctx->app->store, ctx->app->registry, &ctx->person, ctx->params[0],
 			   time_now_ms(), ctx->actor, err, sizeof(err));
-	if (rc == CMN_ERR_CONFLICT || rc == CMN_ERR_INVALID)
+	if (rc == CMN_ERR_CONFLICT || rc == CMN_ERR_INVALID || rc == CMN_ERR_FORBIDDEN)
 		return api_problem(ctx, rc, err, NULL);
 	if (rc != CMN_OK)
 		return rc;

@@ -14,6 +14,7 @@
 #include "consent/consent.h"
 #include "core/timeutil.h"
 #include "store/store_consent.h"
+#include "store/store_govern.h"
 
 static void audit(struct store *s, const char *person_id, const char *actor, const char *action,
 		  const char *campaign_id)
@@ -53,6 +54,24 @@ enum cmn_rc campaign_join(struct store *s, const struct registry *reg, const str
 	rc = campaign_spec_parse(row.spec, strlen(row.spec), reg, &spec, err, errn);
 	if (rc != CMN_OK)
 		goto out;
+	if (spec.governance == CAMPAIGN_BODY_COOPERATIVE) {
+		/* a cooperative pools its members' data: only they join */
+		struct gov_proposal prop;
+		struct gov_member m;
+		bool member = false;
+
+		if (store_gov_proposal_get(s, row.decided_by, &prop) == CMN_OK) {
+			member = store_gov_member_get(s, prop.body_id, p->id, &m) == CMN_OK &&
+				 m.left == 0;
+			gov_proposal_release(&prop);
+		}
+		if (!member) {
+			snprintf(err, errn, "only the members of the cooperative that approved this"
+					    " campaign join it");
+			rc = CMN_ERR_FORBIDDEN;
+			goto out;
+		}
+	}
 	if (now < spec.opens || now >= spec.closes) {
 		snprintf(err, errn, "the campaign is %s for joining",
 			 now < spec.opens ? "not yet open" : "closed");

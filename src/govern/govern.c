@@ -1,0 +1,550 @@
+/*
+ * govern.c - bodies, membership, proposals, votes and decisions, each
+ * written to the body's signed register (govern.h).
+ */
+#include "govern/govern.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "campaign/campaign.h"
+#include "core/buf.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+
+void govern_member_hash(const char *body_id, const char *person_id,
+			char out[CRYPT_HASH_HEX_LEN])
+{
+	static const char tag[] = "commune.govern.member.v1";
+	crypto_generichash_state h;
+	unsigned char d[32];
+
+	crypto_generichash_init(&h, NULL, 0, sizeof(d));
+	crypto_generichash_update(&h, (const unsigned char *)tag, sizeof(tag));
+	crypto_generichash_update(&h, (const unsigned char *)body_id, strlen(body_id) + 1);
+	crypto_generichash_update(&h, (const unsigned char *)person_id, strlen(person_id));
+	crypto_generichash_final(&h, d, sizeof(d));
+	sodium_bin2hex(out, CRYPT_HASH_HEX_LEN, d, sizeof(d));
+}
+
+/* append - v (stolen) as compact JSON to the register */
+static enum cmn_rc append(struct store *s, const struct keyring *k, const char *body_id,
+			  const char *kind, json_t *v, int64_t now)
+{
+	char *text;
+	enum cmn_rc rc;
+
+	if (!v)
+		return CMN_ERR_NOMEM;
+	text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(v);
+	if (!text)
+		return CMN_ERR_NOMEM;
+	rc = store_gov_append(s, k, body_id, kind, text, now);
+	free(text);
+	return rc;
+}
+
+static enum cmn_rc statutes_of(const struct gov_body *b, struct govern_statutes *st)
+{
+	char err[200];
+
+	return govern_statutes_parse(b->statutes, strlen(b->statutes), st, err, sizeof(err)) ==
+		       CMN_OK
+		   ? CMN_OK
+		   : CMN_ERR_CORRUPT;
+}
+
+enum cmn_rc govern_body_create(struct store *s, const struct keyring *k, const char *name,
+			       const char *json, size_t n, int64_t now, struct gov_body *out,
+			       char *err, size_t errn)
+{
+	struct govern_statutes st;
+	char *canon = NULL;
+	json_t *sv;
+	enum cmn_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!name[0] || strlen(name) > GOV_NAME_MAX) {
+		snprintf(err, errn, "/name: 1 to %d bytes", GOV_NAME_MAX);
+		return CMN_ERR_INVALID;
+	}
+	rc = govern_statutes_parse(json, n, &st, err, errn);
+	if (rc != CMN_OK)
+		return rc;
+	if ((rc = govern_statutes_json(&st, &canon, NULL)) != CMN_OK)
+		return rc;
+	str_copy(out->kind, sizeof(out->kind), govern_kind_name(st.kind));
+	str_copy(out->name, sizeof(out->name), name);
+	out->created = now;
+	out->statutes = canon;
+	rc = store_gov_body_add(s, out);
+	if (rc == CMN_ERR_EXISTS)
+		snprintf(err, errn, "/name: a body of that name exists");
+	if (rc != CMN_OK) {
+		gov_body_release(out);
+		return rc;
+	}
+	sv = json_loads(canon, 0, NULL);
+	return append(s, k, out->id, "body.create",
+		      sv ? json_pack("{s:s, s:s, s:o}", "name", name, "kind", out->kind, "statutes", sv)
+			 : NULL,
+		      now);
+}
+
+static bool college_known(const struct govern_statutes *st, const char *college)
+{
+	if (st->ncolleges == 0)
+		return !college || !college[0];
+	for (size_t i = 0; college && i < st->ncolleges; i++)
+		if (strcmp(st->colleges[i].name, college) == 0)
+			return true;
+	return false;
+}
+
+enum cmn_rc govern_join(struct store *s, const struct keyring *k, const char *body_id,
+			const char *person_id, const char *college, int64_t now, char *err,
+			size_t errn)
+{
+	struct gov_body b;
+	struct govern_statutes st;
+	char mh[CRYPT_HASH_HEX_LEN];
+	enum cmn_rc rc = store_gov_body_get(s, body_id, &b);
+
+	if (rc != CMN_OK)
+		return rc;
+	rc = statutes_of(&b, &st);
+	gov_body_release(&b);
+	if (rc != CMN_OK)
+		return rc;
+	if (!college_known(&st, college)) {
+		if (st.ncolleges == 0) {
+			snprintf(err, errn, "/college: this body has no colleges");
+		} else {
+			size_t used = (size_t)snprintf(err, errn, "/college: one of");
+
+			for (size_t i = 0; i < st.ncolleges && used < errn; i++)
+				used += (size_t)snprintf(err + used, errn - used, "%s %s",
+							 i ? "," : "", st.colleges[i].name);
+		}
+		return CMN_ERR_INVALID;
+	}
+	rc = store_gov_join(s, body_id, person_id, college ? college : "", now);
+	if (rc == CMN_ERR_CONFLICT)
+		snprintf(err, errn, "a member already");
+	if (rc != CMN_OK)
+		return rc;
+	govern_member_hash(body_id, person_id, mh);
+	return append(s, k, body_id, "member.join",
+		      json_pack("{s:s, s:s}", "member", mh, "college", college ? college : ""), now);
+}
+
+/* the campaigns a leaving member withdraws from */
+struct leaving {
+	struct store *s;
+	const char *body_id;
+	char (*ids)[CRYPT_ID_LEN];
+	size_t n, cap;
+};
+
+static enum cmn_rc collect_part(const struct campaign_part *p, void *ctx)
+{
+	struct leaving *l = ctx;
+	struct campaign_row r;
+	struct gov_proposal prop;
+	bool ours;
+
+	if (p->withdrawn)
+		return CMN_OK;
+	if (store_campaign_get(l->s, p->campaign_id, false, &r) != CMN_OK)
+		return CMN_OK;
+	/* decided by a proposal of this body, and not run yet */
+	ours = r.state == CAMPAIGN_STATE_APPROVED &&
+	       store_gov_proposal_get(l->s, r.decided_by, &prop) == CMN_OK;
+	if (ours) {
+		ours = strcmp(prop.body_id, l->body_id) == 0;
+		gov_proposal_release(&prop);
+	}
+	campaign_row_release(&r);
+	if (!ours)
+		return CMN_OK;
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? 2 * l->cap : 8;
+		char(*nv)[CRYPT_ID_LEN] = realloc(l->ids, ncap * sizeof(*nv));
+
+		if (!nv)
+			return CMN_ERR_NOMEM;
+		l->ids = nv;
+		l->cap = ncap;
+	}
+	memcpy(l->ids[l->n++], p->campaign_id, CRYPT_ID_LEN);
+	return CMN_OK;
+}
+
+enum cmn_rc govern_leave(struct store *s, const struct keyring *k, const char *body_id,
+			 const char *person_id, int64_t now, size_t *withdrawn)
+{
+	struct leaving l = {s, body_id, NULL, 0, 0};
+	char mh[CRYPT_HASH_HEX_LEN];
+	size_t done = 0;
+	enum cmn_rc rc = store_gov_leave(s, body_id, person_id, now);
+
+	if (rc != CMN_OK)
+		return rc;
+	rc = store_campaign_parts_of(s, person_id, collect_part, &l);
+	for (size_t i = 0; rc == CMN_OK && i < l.n; i++) {
+		enum cmn_rc w = campaign_withdraw(s, person_id, l.ids[i], now, "govern:leave");
+
+		if (w == CMN_OK)
+			done++;
+		else if (w != CMN_ERR_CONFLICT && w != CMN_ERR_NOT_FOUND)
+			rc = w;
+	}
+	free(l.ids);
+	if (withdrawn)
+		*withdrawn = done;
+	if (rc != CMN_OK)
+		return rc;
+	govern_member_hash(body_id, person_id, mh);
+	return append(s, k, body_id, "member.leave",
+		      json_pack("{s:s, s:I}", "member", mh, "campaigns_withdrawn", (json_int_t)done),
+		      now);
+}
+
+static bool text_ok(const json_t *text)
+{
+	const char *langs[] = {"fr", "en"};
+
+	if (!json_is_object(text) || json_object_size(text) != 2)
+		return false;
+	for (size_t i = 0; i < 2; i++) {
+		const char *t = json_string_value(json_object_get(text, langs[i]));
+
+		if (!t || !t[0] || strlen(t) > GOVERN_TEXT_MAX)
+			return false;
+	}
+	return true;
+}
+
+enum cmn_rc govern_propose(struct store *s, const struct keyring *k, const char *body_id,
+			   const char *by, bool by_org, const char *campaign_id,
+			   const json_t *text, int64_t closes, bool secret, int64_t now,
+			   struct gov_proposal *out, char *err, size_t errn)
+{
+	struct gov_body b;
+	struct gov_member m;
+	struct campaign_row r;
+	char body_kind[16];
+	enum cmn_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!text_ok(text)) {
+		snprintf(err, errn, "/text: {\"fr\": ..., \"en\": ...}, not blank, at most %d bytes"
+				    " each", GOVERN_TEXT_MAX);
+		return CMN_ERR_INVALID;
+	}
+	if (closes < now + GOVERN_VOTE_MIN_MS || closes > now + GOVERN_VOTE_MAX_MS) {
+		snprintf(err, errn, "/closes: from a minute to 90 days from now");
+		return CMN_ERR_INVALID;
+	}
+	if ((rc = store_gov_body_get(s, body_id, &b)) != CMN_OK)
+		return rc;
+	rc = store_gov_member_get(s, body_id, by, &m);
+	if (!by_org && (rc != CMN_OK || m.left)) {
+		gov_body_release(&b);
+		snprintf(err, errn, "only a member of the body, or an agent of the campaign's"
+				    " organisation, submits a proposal to it");
+		return CMN_ERR_FORBIDDEN;
+	}
+	rc = store_campaign_get(s, campaign_id, false, &r);
+	if (rc == CMN_ERR_NOT_FOUND)
+		snprintf(err, errn, "/campaign: no such campaign");
+	if (rc != CMN_OK) {
+		gov_body_release(&b);
+		return rc == CMN_ERR_NOT_FOUND ? CMN_ERR_INVALID : rc;
+	}
+	campaign_body_kind(r.spec, body_kind);
+	if (r.state != CAMPAIGN_STATE_DRAFT) {
+		snprintf(err, errn, "/campaign: it is %s, not a draft", campaign_state_name(r.state));
+		rc = CMN_ERR_CONFLICT;
+	} else if (strcmp(body_kind, b.kind) != 0) {
+		snprintf(err, errn, "/campaign: its governance is %s, this body is a %s", body_kind,
+			 b.kind);
+		rc = CMN_ERR_INVALID;
+	}
+	campaign_row_release(&r);
+	if (rc == CMN_OK) {
+		struct gov_proposal open;
+
+		/* one open proposal about a campaign at a time */
+		if (store_gov_proposal_for(s, "campaign", campaign_id, &open) == CMN_OK) {
+			if (open.state == GOV_OPEN) {
+				snprintf(err, errn, "/campaign: a proposal about it is open already");
+				rc = CMN_ERR_CONFLICT;
+			}
+			gov_proposal_release(&open);
+		}
+	}
+	if (rc != CMN_OK) {
+		gov_body_release(&b);
+		return rc;
+	}
+	str_copy(out->body_id, sizeof(out->body_id), body_id);
+	str_copy(out->by, sizeof(out->by), by);
+	str_copy(out->subject_kind, sizeof(out->subject_kind), "campaign");
+	str_copy(out->subject_id, sizeof(out->subject_id), campaign_id);
+	out->secret = secret;
+	out->created = now;
+	out->closes = closes;
+	out->text = json_dumps(text, JSON_COMPACT | JSON_SORT_KEYS);
+	gov_body_release(&b);
+	if (!out->text)
+		return CMN_ERR_NOMEM;
+	if ((rc = store_gov_proposal_add(s, out)) != CMN_OK) {
+		gov_proposal_release(out);
+		return rc;
+	}
+	{
+		char when[TIME_RFC3339_LEN];
+
+		time_format(when, closes);
+		rc = append(s, k, body_id, "proposal.submit",
+			    json_pack("{s:s, s:s, s:s, s:O, s:s, s:s}", "proposal", out->id,
+				      "subject", "campaign", "campaign", campaign_id, "text", text,
+				      "closes", when, "ballot", secret ? "secret" : "open"),
+			    now);
+	}
+	return rc;
+}
+
+enum cmn_rc govern_vote(struct store *s, const char *proposal_id, const char *person_id,
+			const char *choice, int64_t now)
+{
+	struct gov_proposal p;
+	struct gov_member m;
+	enum cmn_rc rc;
+
+	if (strcmp(choice, "yes") != 0 && strcmp(choice, "no") != 0 &&
+	    strcmp(choice, "abstain") != 0)
+		return CMN_ERR_INVALID;
+	if ((rc = store_gov_proposal_get(s, proposal_id, &p)) != CMN_OK)
+		return rc;
+	rc = store_gov_member_get(s, p.body_id, person_id, &m);
+	gov_proposal_release(&p);
+	if (rc == CMN_ERR_NOT_FOUND || (rc == CMN_OK && m.left))
+		return CMN_ERR_FORBIDDEN;
+	if (rc != CMN_OK)
+		return rc;
+	return store_gov_vote(s, proposal_id, person_id, choice, now);
+}
+
+/* the ballots of a decision: every present member, with their vote */
+struct ballots {
+	struct gov_member *members;
+	size_t n;
+	enum govern_choice *choice;
+};
+
+static enum govern_choice choice_of(const char *c)
+{
+	return strcmp(c, "yes") == 0	  ? GOVERN_CHOICE_YES
+	       : strcmp(c, "no") == 0	  ? GOVERN_CHOICE_NO
+	       : strcmp(c, "abstain") == 0 ? GOVERN_CHOICE_ABSTAIN
+					   : GOVERN_CHOICE_NONE;
+}
+
+static enum cmn_rc vote_row(const char *person_id, const char *choice, int64_t at, void *ctx)
+{
+	struct ballots *b = ctx;
+	size_t lo = 0, hi = b->n;
+
+	(void)at;
+	/* members are by person id; a vote of someone who left is not counted */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(b->members[mid].person_id, person_id);
+
+		if (c == 0) {
+			b->choice[mid] = choice_of(choice);
+			return CMN_OK;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return CMN_OK;
+}
+
+enum cmn_rc govern_close(struct store *s, const struct keyring *k, const char *proposal_id,
+			 int64_t now, struct gov_proposal *out, char *err, size_t errn)
+{
+	struct gov_proposal p;
+	struct gov_body b = {0};
+	struct govern_statutes st;
+	struct govern_ballot *gb = NULL;
+	struct ballots bl = {0};
+	struct govern_tally t;
+	enum gov_state state;
+	char *tally = NULL;
+	json_t *votes = NULL, *entry;
+	enum cmn_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = store_gov_proposal_get(s, proposal_id, &p)) != CMN_OK)
+		return rc;
+	if (p.state != GOV_OPEN) {
+		snprintf(err, errn, "this proposal was decided already (%s)", gov_state_name(p.state));
+		gov_proposal_release(&p);
+		return CMN_ERR_CONFLICT;
+	}
+	if (now < p.closes) {
+		char when[TIME_RFC3339_LEN];
+
+		time_format(when, p.closes);
+		snprintf(err, errn, "the vote is open until %s", when);
+		gov_proposal_release(&p);
+		return CMN_ERR_CONFLICT;
+	}
+	rc = store_gov_body_get(s, p.body_id, &b);
+	if (rc == CMN_OK)
+		rc = statutes_of(&b, &st);
+	if (rc == CMN_OK)
+		rc = store_gov_members(s, p.body_id, &bl.members, &bl.n);
+	if (rc == CMN_OK) {
+		bl.choice = calloc(bl.n ? bl.n : 1, sizeof(*bl.choice));
+		gb = calloc(bl.n ? bl.n : 1, sizeof(*gb));
+		if (!bl.choice || !gb)
+			rc = CMN_ERR_NOMEM;
+	}
+	if (rc == CMN_OK)
+		rc = store_gov_votes(s, proposal_id, vote_row, &bl);
+	for (size_t i = 0; rc == CMN_OK && i < bl.n; i++)
+		gb[i] = (struct govern_ballot){bl.members[i].person_id,
+					       bl.members[i].college[0] ? bl.members[i].college
+									: NULL,
+					       bl.choice[i]};
+	if (rc == CMN_OK)
+		rc = govern_decide(&st, gb, bl.n, &t);
+	if (rc == CMN_OK)
+		rc = govern_tally_json(&t, &tally, NULL);
+	if (rc != CMN_OK)
+		goto out;
+	state = t.outcome == GOVERN_APPROVED ? GOV_APPROVED
+		: t.outcome == GOVERN_NO_QUORUM ? GOV_NO_QUORUM
+						: GOV_REJECTED;
+	if ((rc = store_gov_decide(s, proposal_id, state, tally, now)) != CMN_OK) {
+		if (rc == CMN_ERR_CONFLICT)
+			snprintf(err, errn, "this proposal was decided meanwhile");
+		goto out;
+	}
+	/* an open ballot's votes are in the register, a secret one's counts only */
+	if (!p.secret) {
+		votes = json_array();
+		for (size_t i = 0; votes && i < bl.n; i++) {
+			char mh[CRYPT_HASH_HEX_LEN];
+
+			govern_member_hash(p.body_id, bl.members[i].person_id, mh);
+			json_array_append_new(votes,
+					      json_pack("{s:s, s:s}", "member", mh, "vote",
+							govern_choice_name(bl.choice[i])));
+		}
+	}
+	entry = json_pack("{s:s, s:s, s:s, s:o}", "proposal", proposal_id, "campaign", p.subject_id,
+			  "outcome", gov_state_name(state), "tally", json_loads(tally, 0, NULL));
+	if (entry && votes)
+		json_object_set_new(entry, "votes", votes);
+	else
+		json_decref(votes);
+	rc = append(s, k, p.body_id, "proposal.decide", entry, now);
+	/* the decision approves or rejects the campaign; without a quorum
+	 * nothing is decided and it stays a draft */
+	if (rc == CMN_OK && state != GOV_NO_QUORUM) {
+		char why[200];
+
+		rc = campaign_decide(s, p.subject_id, state == GOV_APPROVED, proposal_id, true, now,
+				     why, sizeof(why));
+		if (rc != CMN_OK)
+			snprintf(err, errn, "the campaign: %s", why);
+	}
+	if (rc == CMN_OK)
+		rc = store_gov_proposal_get(s, proposal_id, out);
+out:
+	free(tally);
+	free(gb);
+	free(bl.choice);
+	free(bl.members);
+	gov_body_release(&b);
+	gov_proposal_release(&p);
+	return rc;
+}
+
+/* ---- verification ------------------------------------------------------------------ */
+
+struct walk {
+	const struct keyring *k;
+	struct govern_check *c;
+	char prev[CRYPT_HASH_HEX_LEN];
+	int64_t seq;
+};
+
+static enum cmn_rc check_entry(const struct gov_entry *e, void *ctx)
+{
+	struct walk *w = ctx;
+	char hash[CRYPT_HASH_HEX_LEN];
+	struct buf payload;
+	enum cmn_rc rc;
+
+	w->c->entries++;
+	if (e->seq != w->seq + 1) {
+		snprintf(w->c->why, sizeof(w->c->why), "entry %lld follows %lld",
+			 (long long)e->seq, (long long)w->seq);
+		goto bad;
+	}
+	if (strcmp(e->prev, w->prev) != 0) {
+		snprintf(w->c->why, sizeof(w->c->why), "its prev is not the hash of the entry before");
+		goto bad;
+	}
+	gov_entry_hash(e->prev, e->seq, e->at, e->kind, e->payload, hash);
+	if (strcmp(hash, e->hash) != 0) {
+		snprintf(w->c->why, sizeof(w->c->why), "its content does not give its hash");
+		goto bad;
+	}
+	buf_init(&payload, 256);
+	rc = keyring_jws_verify(w->k, e->sig, &payload);
+	if (rc == CMN_OK && (payload.len != strlen(hash) || memcmp(payload.data, hash, payload.len)))
+		rc = CMN_ERR_CRYPTO;
+	buf_release(&payload);
+	if (rc != CMN_OK) {
+		snprintf(w->c->why, sizeof(w->c->why), "its signature does not verify");
+		goto bad;
+	}
+	str_copy(w->prev, sizeof(w->prev), e->hash);
+	w->seq = e->seq;
+	return CMN_OK;
+bad:
+	w->c->bad_seq = e->seq;
+	return CMN_ERR_CORRUPT;
+}
+
+enum cmn_rc govern_verify(struct store *s, const struct keyring *k, const char *body_id,
+			  struct govern_check *c)
+{
+	struct walk w = {k, c, "", 0};
+	struct gov_body b;
+	enum cmn_rc rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((rc = store_gov_body_get(s, body_id, &b)) != CMN_OK)
+		return rc;
+	gov_body_release(&b);
+	rc = store_gov_register_each(s, body_id, check_entry, &w);
+	if (rc == CMN_OK && c->entries == 0) {
+		snprintf(c->why, sizeof(c->why), "the register is empty: its first entry is missing");
+		rc = CMN_ERR_CORRUPT;
+	}
+	return rc;
+}

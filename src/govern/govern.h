@@ -1,0 +1,98 @@
+/*
+ * govern.h - the life of governance bodies (issue 11, docs/governance.md):
+ * a civic data trust or a data cooperative is created with its statutes;
+ * persons join it (in a college) and leave it; a proposal about a campaign
+ * is submitted to it, voted by its members until it closes, then decided
+ * by the statutes' rule (rule.h); the decision approves or rejects the
+ * campaign, which runs only if approved. Every act is appended to the
+ * body's decision register, a hash chain whose entries the platform signs
+ * and anyone can verify.
+ */
+#ifndef COMMUNE_GOVERN_GOVERN_H
+#define COMMUNE_GOVERN_GOVERN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/crypt.h"
+#include "govern/rule.h"
+#include "record/doctype.h"
+#include "store/store.h"
+#include "store/store_govern.h"
+
+#define GOVERN_TEXT_MAX 4000                 /* bytes of a proposal's text, per language */
+#define GOVERN_VOTE_MIN_MS (60 * 1000)       /* a vote lasts at least a minute ... */
+#define GOVERN_VOTE_MAX_MS (90LL * 86400000) /* ... and at most 90 days */
+
+/* govern_body_create - a body named name with the statutes at json (their
+ * kind is the body's), recorded as the first entry of its register
+ * ("body.create"). CMN_ERR_INVALID (err: a JSON pointer and why) for bad
+ * statutes, CMN_ERR_EXISTS for a name taken. */
+enum cmn_rc govern_body_create(struct store *s, const struct keyring *k, const char *name,
+			       const char *json, size_t n, int64_t now, struct gov_body *out,
+			       char *err, size_t errn);
+
+/* govern_join - person joins the body in college (NULL or "" when the
+ * statutes have none): "member.join" in the register. CMN_ERR_INVALID for
+ * a college the statutes do not have (or none when they have some),
+ * CMN_ERR_CONFLICT when a member already. */
+enum cmn_rc govern_join(struct store *s, const struct keyring *k, const char *body_id,
+			const char *person_id, const char *college, int64_t now, char *err,
+			size_t errn);
+
+/* govern_leave - the member leaves ("member.leave"); their data leaves
+ * every future use of the body: their participation in each campaign the
+ * body approved that has not run is withdrawn (with its grant). *withdrawn
+ * (may be NULL) counts them. CMN_ERR_NOT_FOUND when not a member. */
+enum cmn_rc govern_leave(struct store *s, const struct keyring *k, const char *body_id,
+			 const char *person_id, int64_t now, size_t *withdrawn);
+
+/* govern_propose - submits campaign_id (a draft whose governance is the
+ * body's kind) to the body until closes (ms), with text {"fr", "en"} and a
+ * secret or open ballot: "proposal.submit". by is a member of the body or
+ * an agent of the campaign's organisation (the caller checks roles; here
+ * only membership or by_org). err says why on CMN_ERR_INVALID /
+ * CMN_ERR_CONFLICT / CMN_ERR_FORBIDDEN. */
+enum cmn_rc govern_propose(struct store *s, const struct keyring *k, const char *body_id,
+			   const char *by, bool by_org, const char *campaign_id,
+			   const json_t *text, int64_t closes, bool secret, int64_t now,
+			   struct gov_proposal *out, char *err, size_t errn);
+
+/* govern_vote - a member's vote ("yes", "no", "abstain") on an open
+ * proposal before it closes, replacing an earlier one. CMN_ERR_FORBIDDEN
+ * for a non-member, CMN_ERR_CONFLICT once closed, CMN_ERR_INVALID for
+ * another choice. */
+enum cmn_rc govern_vote(struct store *s, const char *proposal_id, const char *person_id,
+			const char *choice, int64_t now);
+
+/* govern_close - decides a proposal once it has closed: the ballots of the
+ * present members (a member who did not vote counts as such) under the
+ * statutes' rule, the tally kept and appended ("proposal.decide", with each
+ * member's vote under an open ballot, the counts only under a secret one),
+ * and the campaign approved (APPROVED) or rejected (REJECTED); with no
+ * quorum it stays a draft. CMN_ERR_CONFLICT before the close or when
+ * decided already. */
+enum cmn_rc govern_close(struct store *s, const struct keyring *k, const char *proposal_id,
+			 int64_t now, struct gov_proposal *out, char *err, size_t errn);
+
+/* what govern_verify found */
+struct govern_check {
+	int64_t entries;
+	int64_t bad_seq;                 /* the first entry that fails, 0 when none */
+	char why[160];
+};
+
+/* govern_verify - walks a body's register: each entry's seq follows, its
+ * prev is the hash before, its hash is recomputed and its signature checks
+ * with the platform key. CMN_ERR_CORRUPT (c says where and why) when one
+ * does not. */
+enum cmn_rc govern_verify(struct store *s, const struct keyring *k, const char *body_id,
+			  struct govern_check *c);
+
+/* govern_member_hash - how the register names a member without showing
+ * their id: hex BLAKE2b-256 of the body and the person ids. */
+void govern_member_hash(const char *body_id, const char *person_id,
+			char out[CRYPT_HASH_HEX_LEN]);
+
+#endif
