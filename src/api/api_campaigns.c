@@ -202,10 +202,10 @@ static enum cmn_rc create(struct api_ctx *ctx)
 		return api_problem(ctx, rc, err, NULL);
 	}
 	rc = campaign_spec_json(&spec, &canon, NULL);
-	campaign_spec_release(&spec);
 	if (rc == CMN_OK)
-		rc = store_campaign_add(ctx->app->store, spec.organisation,
-					canon, time_now_ms(), &row);
+		rc = store_campaign_add(ctx->app->store, spec.organisation, canon, time_now_ms(),
+					&row);
+	campaign_spec_release(&spec);
 	if (rc == CMN_OK) {
 		row.spec = canon;
 		canon = NULL;

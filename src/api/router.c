@@ -31,7 +31,7 @@ static const struct route *const tables[] = {
 	api_doctypes_routes, api_records_routes, api_audit_routes, api_files_routes, api_series_routes, api_imports_routes,
 	api_devspace_routes, api_consents_routes, api_oauth_routes, api_receipts_routes,
 	api_services_routes, api_shares_routes, api_mandates_routes, api_apps_routes,
-	api_attest_routes, api_campaigns_routes,
+	api_attest_routes, api_campaigns_routes, api_govern_routes,
 	NULL,
 };
 
@@ -420,6 +420,11 @@ static enum cmn_rc act_under_consent(struct api_ctx *ctx, const char *grant_id)
 		return api_problem(ctx, rc, "no such consent given to you", NULL);
 	if (rc != CMN_OK)
 		return rc;
+	if (g.campaign)
+		return api_problem(ctx, CMN_ERR_FORBIDDEN,
+				   "a campaign's consent is used by its computation inside the"
+				   " person's store only, never to read their data",
+				   NULL);
 	if (g.share) {
 		/* a share that ended is gone, and one with a passcode opens only
 		 * to a session that gave it (POST /api/v1/shares/{id}/unlock) */

@@ -95,7 +95,7 @@ enum cmn_rc campaign_join(struct store *s, const struct registry *reg, const str
 		rc = CMN_ERR_NOMEM;
 		goto out;
 	}
-	rc = consent_grant_new(s, reg, p, terms, "given", actor, err, errn, &g);
+	rc = consent_campaign_new(s, reg, p, terms, campaign_id, actor, err, errn, &g);
 	if (rc != CMN_OK)
 		goto out;
 	rc = store_campaign_join(s, campaign_id, p->id, g.id, now);

@@ -217,6 +217,19 @@ enum cmn_rc consent_grant_new(struct store *s, const struct registry *reg, const
 	return grant_new(s, reg, p, terms, NULL, status, actor, err, n, out);
 }
 
+enum cmn_rc consent_campaign_new(struct store *s, const struct registry *reg,
+				 const struct person *p, const json_t *terms,
+				 const char *campaign_id, const char *actor, char *err, size_t n,
+				 struct grant_row *out)
+{
+	json_t *extra = json_pack("{s:{s:s}}", "campaign", "id", campaign_id);
+	enum cmn_rc rc = extra ? grant_new(s, reg, p, terms, extra, "given", actor, err, n, out)
+			       : CMN_ERR_NOMEM;
+
+	json_decref(extra);
+	return rc;
+}
+
 enum cmn_rc consent_share_new(struct store *s, const struct registry *reg, const struct person *p,
 			      const json_t *terms, const char *passcode, int64_t views,
 			      const char *actor, char *err, size_t n, struct grant_row *out)
@@ -408,6 +421,7 @@ struct listing {
 	const char *mark;
 	int64_t now;
 	json_t *items;
+	bool received;                    /* the grantee's side */
 };
 
 static enum cmn_rc add_view(const struct grant_row *row, void *lv)
@@ -416,6 +430,16 @@ static enum cmn_rc add_view(const struct grant_row *row, void *lv)
 	char member[32];
 	json_t *v;
 
+	/* who joined a campaign is not the organisation's to know: it sees
+	 * the number of participants and the published table only */
+	if (l->received) {
+		json_t *body = json_loads(row->body, 0, NULL);
+		bool campaign = json_is_object(json_object_get(body, "campaign"));
+
+		json_decref(body);
+		if (campaign)
+			return CMN_OK;
+	}
 	if (l->mark) {
 		snprintf(member, sizeof(member), "\"%s\":", l->mark);
 		if (!strstr(row->body, member))
@@ -432,12 +456,13 @@ static enum cmn_rc add_view(const struct grant_row *row, void *lv)
 enum cmn_rc consent_list(struct store *s, const char *person_id, unsigned sides, const char *mark,
 			 int64_t now, json_t *items)
 {
-	struct listing l = {s, mark, now, items};
+	struct listing l = {s, mark, now, items, false};
 	char org_id[CRYPT_ID_LEN] = "";
 	enum cmn_rc rc = CMN_OK;
 
 	if (sides & CONSENT_GIVEN)
 		rc = store_grant_each(s, person_id, NULL, NULL, add_view, &l);
+	l.received = true;
 	if (rc == CMN_OK && (sides & CONSENT_RECEIVED))
 		rc = store_grant_each(s, NULL, "person", person_id, add_view, &l);
 	/* grants name an organisation by id; the person row knows it */

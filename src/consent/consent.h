@@ -30,6 +30,15 @@ enum cmn_rc consent_share_new(struct store *s, const struct registry *reg, const
 			      const json_t *terms, const char *passcode, int64_t views,
 			      const char *actor, char *err, size_t n, struct grant_row *out);
 
+/* consent_campaign_new - the grant a person gives on joining a campaign
+ * (src/campaign/participate.c): given at once, marked "campaign" with its
+ * id, so that no request through the API can use it. As
+ * consent_grant_new. */
+enum cmn_rc consent_campaign_new(struct store *s, const struct registry *reg,
+				 const struct person *p, const json_t *terms,
+				 const char *campaign_id, const char *actor, char *err, size_t n,
+				 struct grant_row *out);
+
 /* consent_mandate_new - a mandate that mediator asks person p for (status
  * "requested" until p confirms it with consent_answer): procedures (JSON
  * array of names, grant_procedure_parse) until until (RFC 3339). */

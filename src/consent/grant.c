@@ -422,6 +422,7 @@ enum cmn_rc grant_read(const json_t *stored, struct grant *g)
 	g->share = json_is_object(json_object_get(stored, "share"));
 	g->views = json_integer_value(json_object_get(json_object_get(stored, "share"), "views"));
 	g->mandate = json_is_object(json_object_get(stored, "mandate"));
+	g->campaign = json_is_object(json_object_get(stored, "campaign"));
 	json_array_foreach(json_object_get(json_object_get(stored, "mandate"), "procedures"), i, v) {
 		enum grant_procedure p;
 

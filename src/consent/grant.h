@@ -88,6 +88,8 @@ struct grant {
 	unsigned ops;                     /* enum grant_op bits */
 	bool share;                       /* made as a share (api_shares.c) */
 	bool mandate;                     /* a mandate (api_mandates.c): procedures rule */
+	bool campaign;                    /* joining a campaign (src/campaign/): used by its
+					   * computation only, never to read through the API */
 	unsigned procedures;              /* enum grant_procedure bits of a mandate */
 	bool passcode;                    /* a share opened with a passcode */
 	int64_t views;                    /* views a share allows; 0: no limit */

@@ -593,9 +593,10 @@ static void consent_is_not_a_key_to_the_store(void **state)
 	client_free(&r);
 	assert_int_equal(strlen(series), 32);
 
-	/* the organisation sees the consent among those it received */
+	/* who joined is not the organisation's to know: the consent is not
+	 * among those it received */
 	assert_int_equal(call(&agent, "GET", "/api/v1/consents/received", NULL, &r), 200);
-	assert_non_null(strstr(r.body, consent + strlen("Commune-Consent: ")));
+	assert_null(strstr(r.body, consent + strlen("Commune-Consent: ")));
 	client_free(&r);
 	/* but reads nothing under it: each read is tried, all that succeed
 	 * are reported */

@@ -1,0 +1,505 @@
+/*
+ * api_govern.c - governance bodies (issue 11, docs/governance.md):
+ * /api/v1/bodies and /api/v1/proposals.
+ *
+ * Who does what:
+ *   - the operator (admin) creates the bodies with their statutes;
+ *   - any person reads the bodies and their statutes, joins (a session)
+ *     and leaves;
+ *   - members see the member register and the proposals, vote while a
+ *     proposal is open, and close it once its time is over (so may the
+ *     operator); an agent of a campaign's organisation submits the
+ *     campaign to a body, as a member may;
+ *   - anyone reads a body's decision register (what was decided, when, by
+ *     which rule; members appear only as hashes) and checks its signatures
+ *     with the platform's public key (/.well-known/jwks.json).
+ * Services (OAuth tokens) have no access to any of it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "campaign/campaign.h"
+#include "core/timeutil.h"
+#include "govern/govern.h"
+#include "store/store_consent.h"
+
+static bool is_admin(const struct api_ctx *ctx)
+{
+	return strcmp(ctx->person.role, "admin") == 0;
+}
+
+/* present_member - whether the caller is a member of body_id now */
+static bool present_member(struct api_ctx *ctx, const char *body_id)
+{
+	struct gov_member m;
+
+	return store_gov_member_get(ctx->app->store, body_id, ctx->person.id, &m) == CMN_OK &&
+	       m.left == 0;
+}
+
+static json_t *body_json(struct api_ctx *ctx, const struct gov_body *b)
+{
+	struct gov_member m;
+	json_t *v = json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", b->id, "kind", b->kind, "name",
+			      b->name, "created", api_time(b->created), "statutes",
+			      json_loads(b->statutes, 0, NULL));
+
+	if (v && ctx->authed &&
+	    store_gov_member_get(ctx->app->store, b->id, ctx->person.id, &m) == CMN_OK) {
+		json_t *mj = json_pack("{s:s, s:o}", "college", m.college, "joined",
+				       api_time(m.joined));
+
+		if (mj && m.left)
+			json_object_set_new(mj, "left", api_time(m.left));
+		json_object_set_new(v, "membership", mj);
+	}
+	return v;
+}
+
+static enum cmn_rc the_body(struct api_ctx *ctx, struct gov_body *b)
+{
+	enum cmn_rc rc = store_gov_body_get(ctx->app->store, ctx->params[0], b);
+
+	if (rc == CMN_ERR_NOT_FOUND)
+		return api_problem(ctx, rc, "no such body", NULL);
+	return rc;
+}
+
+struct listing {
+	struct api_ctx *ctx;
+	json_t *items;
+};
+
+static enum cmn_rc list_body(const struct gov_body *b, void *p)
+{
+	struct listing *l = p;
+	json_t *v = body_json(l->ctx, b);
+
+	return v && json_array_append_new(l->items, v) == 0 ? CMN_OK : CMN_ERR_NOMEM;
+}
+
+/* GET /api/v1/bodies */
+static enum cmn_rc list_bodies(struct api_ctx *ctx)
+{
+	struct listing l = {ctx, json_array()};
+	enum cmn_rc rc = l.items ? store_gov_body_each(ctx->app->store, list_body, &l)
+				 : CMN_ERR_NOMEM;
+
+	if (rc != CMN_OK) {
+		json_decref(l.items);
+		return rc;
+	}
+	return api_json(ctx, 200, json_pack("{s:o}", "items", l.items));
+}
+
+/* POST /api/v1/bodies {"name", "statutes"} - the operator */
+static enum cmn_rc create_body(struct api_ctx *ctx)
+{
+	const char *name = json_string_value(json_object_get(ctx->body, "name"));
+	char *statutes = json_dumps(json_object_get(ctx->body, "statutes"), JSON_COMPACT);
+	struct gov_body b;
+	char err[300] = "", loc[80];
+	json_t *v;
+	enum cmn_rc rc;
+
+	if (!statutes)
+		return CMN_ERR_NOMEM;
+	rc = govern_body_create(ctx->app->store, ctx->app->keys, name, statutes, strlen(statutes),
+				time_now_ms(), &b, err, sizeof(err));
+	free(statutes);
+	if (rc == CMN_ERR_INVALID || rc == CMN_ERR_EXISTS) {
+		/* the statutes' pointers are within /statutes */
+		char detail[320];
+
+		snprintf(detail, sizeof(detail), "%s%s", err[0] == '/' && strncmp(err, "/name", 5)
+							      ? "/statutes" : "", err);
+		return api_problem(ctx, rc == CMN_ERR_EXISTS ? CMN_ERR_CONFLICT : rc, detail, NULL);
+	}
+	if (rc != CMN_OK)
+		return rc;
+	v = body_json(ctx, &b);
+	snprintf(loc, sizeof(loc), "/api/v1/bodies/%s", b.id);
+	http_set_header(ctx->res, "Location", loc);
+	api_audit(ctx, "body.create", b.id, NULL);
+	gov_body_release(&b);
+	return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
+}
+
+/* GET /api/v1/bodies/{id} */
+static enum cmn_rc show_body(struct api_ctx *ctx)
+{
+	struct gov_body b;
+	json_t *v;
+	enum cmn_rc rc = the_body(ctx, &b);
+
+	if (rc != CMN_OK)
+		return rc;
+	v = body_json(ctx, &b);
+	gov_body_release(&b);
+	return v ? api_json(ctx, 200, v) : CMN_ERR_NOMEM;
+}
+
+/* POST /api/v1/bodies/{id}/membership {"college"?} - the caller joins */
+static enum cmn_rc join(struct api_ctx *ctx)
+{
+	struct gov_body b;
+	char err[300] = "";
+	enum cmn_rc rc = the_body(ctx, &b);
+
+	if (rc != CMN_OK)
+		return rc;
+	gov_body_release(&b);
+	rc = govern_join(ctx->app->store, ctx->app->keys, ctx->params[0], ctx->person.id,
+			 json_string_value(json_object_get(ctx->body, "college")), time_now_ms(),
+			 err, sizeof(err));
+	if (rc == CMN_ERR_INVALID || rc == CMN_ERR_CONFLICT)
+		return api_problem(ctx, rc, err, NULL);
+	if (rc != CMN_OK)
+		return rc;
+	api_audit(ctx, "body.join", ctx->params[0], NULL);
+	return show_body(ctx);
+}
+
+/* DELETE /api/v1/bodies/{id}/membership - the caller leaves */
+static enum cmn_rc leave(struct api_ctx *ctx)
+{
+	struct gov_body b;
+	size_t withdrawn = 0;
+	enum cmn_rc rc = the_body(ctx, &b);
+
+	if (rc != CMN_OK)
+		return rc;
+	gov_body_release(&b);
+	rc = govern_leave(ctx->app->store, ctx->app->keys, ctx->params[0], ctx->person.id,
+			  time_now_ms(), &withdrawn);
+	if (rc == CMN_ERR_NOT_FOUND)
+		return api_problem(ctx, rc, "you are not a member of this body", NULL);
+	if (rc != CMN_OK)
+		return rc;
+	api_audit(ctx, "body.leave", ctx->params[0], NULL);
+	return api_json(ctx, 200, json_pack("{s:I}", "campaigns_withdrawn", (json_int_t)withdrawn));
+}
+
+/* GET /api/v1/bodies/{id}/members - to members and the operator only */
+static enum cmn_rc members(struct api_ctx *ctx)
+{
+	struct gov_body b;
+	struct gov_member *m = NULL;
+	size_t n = 0;
+	json_t *items;
+	enum cmn_rc rc = the_body(ctx, &b);
+
+	if (rc != CMN_OK)
+		return rc;
+	gov_body_release(&b);
+	if (!is_admin(ctx) && !present_member(ctx, ctx->params[0]))
+		return api_problem(ctx, CMN_ERR_FORBIDDEN, "the member register is for members",
+				   NULL);
+	if ((rc = store_gov_members(ctx->app->store, ctx->params[0], &m, &n)) != CMN_OK)
+		return rc;
+	items = json_array();
+	for (size_t i = 0; items && i < n; i++) {
+		struct person p;
+
+		if (store_person_by_id(ctx->app->store, m[i].person_id, &p, NULL) != CMN_OK)
+			continue;
+		json_array_append_new(items, json_pack("{s:s, s:s, s:o}", "handle", p.handle,
+						       "college", m[i].college, "joined",
+						       api_time(m[i].joined)));
+	}
+	free(m);
+	return items ? api_json(ctx, 200, json_pack("{s:o}", "items", items)) : CMN_ERR_NOMEM;
+}
+
+/* ---- proposals ------------------------------------------------------------------- */
+
+static json_t *proposal_json(struct api_ctx *ctx, const struct gov_proposal *p)
+{
+	json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", p->id, "body",
+			      p->body_id, "subject", p->subject_kind, "campaign", p->subject_id,
+			      "state", gov_state_name(p->state), "text", json_loads(p->text, 0, NULL),
+			      "created", api_time(p->created), "closes", api_time(p->closes));
+
+	(void)ctx;
+	if (!v)
+		return NULL;
+	json_object_set_new(v, "ballot", json_string(p->secret ? "secret" : "open"));
+	if (p->decided) {
+		json_object_set_new(v, "decided", api_time(p->decided));
+		json_object_set_new(v, "tally", p->tally ? json_loads(p->tally, 0, NULL) : json_null());
+	}
+	return v;
+}
+
+/* the_proposal - the proposal of the path, visible to the members of its
+ * body and to the operator (404 to others) */
+static enum cmn_rc the_proposal(struct api_ctx *ctx, struct gov_proposal *p)
+{
+	enum cmn_rc rc = store_gov_proposal_get(ctx->app->store, ctx->params[0], p);
+
+	if (rc == CMN_OK && !is_admin(ctx) && !present_member(ctx, p->body_id)) {
+		gov_proposal_release(p);
+		rc = CMN_ERR_NOT_FOUND;
+	}
+	if (rc == CMN_ERR_NOT_FOUND)
+		return api_problem(ctx, rc, "no such proposal, or not one of your bodies", NULL);
+	return rc;
+}
+
+struct proposals {
+	struct api_ctx *ctx;
+	json_t *items;
+};
+
+static enum cmn_rc list_proposal(const struct gov_proposal *p, void *c)
+{
+	struct proposals *l = c;
+	json_t *v = proposal_json(l->ctx, p);
+
+	return v && json_array_append_new(l->items, v) == 0 ? CMN_OK : CMN_ERR_NOMEM;
+}
+
+/* GET /api/v1/bodies/{id}/proposals - to members and the operator */
+static enum cmn_rc list_proposals(struct api_ctx *ctx)
+{
+	struct gov_body b;
+	struct proposals l = {ctx, NULL};
+	enum cmn_rc rc = the_body(ctx, &b);
+
+	if (rc != CMN_OK)
+		return rc;
+	gov_body_release(&b);
+	if (!is_admin(ctx) && !present_member(ctx, ctx->params[0]))
+		return api_problem(ctx, CMN_ERR_FORBIDDEN, "the proposals are for members", NULL);
+	if (!(l.items = json_array()))
+		return CMN_ERR_NOMEM;
+	rc = store_gov_proposal_each(ctx->app->store, ctx->params[0], list_proposal, &l);
+	if (rc != CMN_OK) {
+		json_decref(l.items);
+		return rc;
+	}
+	return api_json(ctx, 200, json_pack("{s:o}", "items", l.items));
+}
+
+/* POST /api/v1/bodies/{id}/proposals {"campaign", "text", "closes",
+ * "ballot"?} - a member, or an agent of the campaign's organisation */
+static enum cmn_rc propose(struct api_ctx *ctx)
+{
+	const char *campaign = json_string_value(json_object_get(ctx->body, "campaign"));
+	const char *closes_text = json_string_value(json_object_get(ctx->body, "closes"));
+	const char *ballot = json_string_value(json_object_get(ctx->body, "ballot"));
+	struct campaign_row r;
+	struct gov_proposal p;
+	struct gov_body b;
+	char err[300] = "", org[CRYPT_ID_LEN] = "", loc[80];
+	bool by_org = false;
+	int64_t closes;
+	json_t *v;
+	enum cmn_rc rc = the_body(ctx, &b);
+
+	if (rc != CMN_OK)
+		return rc;
+	gov_body_release(&b);
+	if (time_parse(closes_text, false, &closes) != CMN_OK)
+		return api_problem(ctx, CMN_ERR_INVALID, "/closes: an RFC 3339 date-time", NULL);
+	if (store_campaign_get(ctx->app->store, campaign, false, &r) == CMN_OK) {
+		by_org = (strcmp(ctx->person.role, "agent") == 0 || is_admin(ctx)) &&
+			 store_person_org_id(ctx->app->store, ctx->person.id, org) == CMN_OK &&
+			 strcmp(org, r.org_id) == 0;
+		campaign_row_release(&r);
+	}
+	rc = govern_propose(ctx->app->store, ctx->app->keys, ctx->params[0], ctx->person.id, by_org,
+			    campaign, json_object_get(ctx->body, "text"), closes,
+			    ballot && strcmp(ballot, "secret") == 0, time_now_ms(), &p, err,
+			    sizeof(err));
+	if (rc == CMN_ERR_INVALID || rc == CMN_ERR_CONFLICT || rc == CMN_ERR_FORBIDDEN)
+		return api_problem(ctx, rc, err, NULL);
+	if (rc != CMN_OK)
+		return rc;
+	v = proposal_json(ctx, &p);
+	snprintf(loc, sizeof(loc), "/api/v1/proposals/%s", p.id);
+	http_set_header(ctx->res, "Location", loc);
+	api_audit(ctx, "proposal.submit", p.id, NULL);
+	gov_proposal_release(&p);
+	return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
+}
+
+struct votes {
+	const char *me;
+	json_t *mine;
+	json_t *all;                     /* open ballots, once decided */
+	struct api_ctx *ctx;
+};
+
+static enum cmn_rc vote_row(const char *person_id, const char *choice, int64_t at, void *c)
+{
+	struct votes *vs = c;
+
+	if (strcmp(person_id, vs->me) == 0)
+		vs->mine = json_pack("{s:s, s:o}", "vote", choice, "at", api_time(at));
+	if (vs->all) {
+		struct person p;
+
+		if (store_person_by_id(vs->ctx->app->store, person_id, &p, NULL) == CMN_OK)
+			json_array_append_new(vs->all, json_pack("{s:s, s:s}", "handle", p.handle,
+								 "vote", choice));
+	}
+	return CMN_OK;
+}
+
+/* GET /api/v1/proposals/{id} - with my vote; under an open ballot, once
+ * decided, every member's */
+static enum cmn_rc show_proposal(struct api_ctx *ctx)
+{
+	struct gov_proposal p;
+	struct votes vs = {ctx->person.id, NULL, NULL, ctx};
+	json_t *v;
+	enum cmn_rc rc = the_proposal(ctx, &p);
+
+	if (rc != CMN_OK)
+		return rc;
+	if (!p.secret && p.state != GOV_OPEN)
+		vs.all = json_array();
+	rc = store_gov_votes(ctx->app->store, p.id, vote_row, &vs);
+	v = rc == CMN_OK ? proposal_json(ctx, &p) : NULL;
+	gov_proposal_release(&p);
+	if (!v) {
+		json_decref(vs.mine);
+		json_decref(vs.all);
+		return rc == CMN_OK ? CMN_ERR_NOMEM : rc;
+	}
+	json_object_set_new(v, "my_vote", vs.mine ? vs.mine : json_null());
+	if (vs.all)
+		json_object_set_new(v, "votes", vs.all);
+	return api_json(ctx, 200, v);
+}
+
+/* PUT /api/v1/proposals/{id}/vote {"vote": "yes" | "no" | "abstain"} */
+static enum cmn_rc vote(struct api_ctx *ctx)
+{
+	struct gov_proposal p;
+	enum cmn_rc rc = the_proposal(ctx, &p);
+
+	if (rc != CMN_OK)
+		return rc;
+	gov_proposal_release(&p);
+	rc = govern_vote(ctx->app->store, ctx->params[0], ctx->person.id,
+			 json_string_value(json_object_get(ctx->body, "vote")), time_now_ms());
+	if (rc == CMN_ERR_FORBIDDEN)
+		return api_problem(ctx, rc, "only the members of the body vote", NULL);
+	if (rc == CMN_ERR_CONFLICT)
+		return api_problem(ctx, rc, "the vote is closed", NULL);
+	if (rc == CMN_ERR_INVALID)
+		return api_problem(ctx, rc, "/vote: yes, no or abstain", NULL);
+	if (rc != CMN_OK)
+		return rc;
+	return show_proposal(ctx);
+}
+
+/* POST /api/v1/proposals/{id}/close - once its time is over: decided */
+static enum cmn_rc close_proposal(struct api_ctx *ctx)
+{
+	struct gov_proposal p, done;
+	char err[300] = "";
+	enum cmn_rc rc = the_proposal(ctx, &p);
+
+	if (rc != CMN_OK)
+		return rc;
+	gov_proposal_release(&p);
+	rc = govern_close(ctx->app->store, ctx->app->keys, ctx->params[0], time_now_ms(), &done,
+			  err, sizeof(err));
+	if (rc == CMN_ERR_CONFLICT)
+		return api_problem(ctx, rc, err, NULL);
+	if (rc != CMN_OK)
+		return rc;
+	gov_proposal_release(&done);
+	api_audit(ctx, "proposal.close", ctx->params[0], NULL);
+	return show_proposal(ctx);
+}
+
+/* ---- the public register ------------------------------------------------------------ */
+
+static enum cmn_rc entry_row(const struct gov_entry *e, void *c)
+{
+	json_t *items = c;
+	json_t *v = json_pack("{s:I, s:o, s:s, s:o, s:s, s:s, s:s}", "seq", (json_int_t)e->seq,
+			      "at", api_time(e->at), "kind", e->kind, "payload",
+			      json_loads(e->payload, 0, NULL), "prev", e->prev, "hash", e->hash,
+			      "sig", e->sig);
+
+	return v && json_array_append_new(items, v) == 0 ? CMN_OK : CMN_ERR_NOMEM;
+}
+
+/* GET /api/v1/bodies/{id}/register - public */
+static enum cmn_rc register_list(struct api_ctx *ctx)
+{
+	struct gov_body b;
+	json_t *items;
+	enum cmn_rc rc = the_body(ctx, &b);
+
+	if (rc != CMN_OK)
+		return rc;
+	gov_body_release(&b);
+	if (!(items = json_array()))
+		return CMN_ERR_NOMEM;
+	rc = store_gov_register_each(ctx->app->store, ctx->params[0], entry_row, items);
+	if (rc != CMN_OK) {
+		json_decref(items);
+		return rc;
+	}
+	return api_json(ctx, 200,
+			json_pack("{s:s, s:s, s:o}", "body", ctx->params[0], "hash",
+				  "BLAKE2b-256 of the tag commune.govern.register.v1, prev, seq and"
+				  " at (8 bytes little-endian each), kind and payload, each"
+				  " preceded by its length (8 bytes little-endian); sig: a JWS"
+				  " (EdDSA) of the hash by the key of /.well-known/jwks.json",
+				  "entries", items));
+}
+
+#define BODY_SCHEMA                                                                           \
+	"{\"type\": \"object\", \"required\": [\"name\", \"statutes\"], \"additionalProperties\":" \
+	" false, \"properties\": {\"name\": {\"type\": \"string\", \"minLength\": 1,"            \
+	" \"maxLength\": 120}, \"statutes\": {\"type\": \"object\"}}}"
+#define JOIN_SCHEMA                                                                           \
+	"{\"type\": \"object\", \"additionalProperties\": false, \"properties\": {"              \
+	" \"college\": {\"type\": \"string\", \"maxLength\": 32}}}"
+#define PROPOSAL_SCHEMA                                                                       \
+	"{\"type\": \"object\", \"required\": [\"campaign\", \"text\", \"closes\"],"            \
+	" \"additionalProperties\": false, \"properties\": {"                                  \
+	" \"campaign\": {\"type\": \"string\", \"maxLength\": 32},"                            \
+	" \"text\": {\"type\": \"object\"}, \"closes\": {\"type\": \"string\", \"maxLength\": 40},"\
+	" \"ballot\": {\"type\": \"string\", \"enum\": [\"open\", \"secret\"]}}}"
+#define VOTE_SCHEMA                                                                           \
+	"{\"type\": \"object\", \"required\": [\"vote\"], \"additionalProperties\": false,"     \
+	" \"properties\": {\"vote\": {\"type\": \"string\", \"enum\": [\"yes\", \"no\","        \
+	" \"abstain\"]}}}"
+
+const struct route api_govern_routes[] = {
+	{"GET", "/api/v1/bodies", list_bodies, AUTH_PERSON, NULL,
+	 "The governance bodies and their statutes", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/bodies", create_body, AUTH_ADMIN, BODY_SCHEMA,
+	 "The operator creates a body with its statutes", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/bodies/{id}", show_body, AUTH_PERSON, NULL,
+	 "A body, its statutes and my membership", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/bodies/{id}/membership", join, AUTH_SESSION, JOIN_SCHEMA,
+	 "Join a body (in a college)", GRANT_ROUTE_NONE},
+	{"DELETE", "/api/v1/bodies/{id}/membership", leave, AUTH_SESSION, NULL,
+	 "Leave a body: my data leaves its future uses", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/bodies/{id}/members", members, AUTH_PERSON, NULL,
+	 "The member register (members only)", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/bodies/{id}/proposals", list_proposals, AUTH_PERSON, NULL,
+	 "The proposals put to a body (members only)", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/bodies/{id}/proposals", propose, AUTH_PERSON, PROPOSAL_SCHEMA,
+	 "Submit a campaign to a body", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/proposals/{id}", show_proposal, AUTH_PERSON, NULL,
+	 "A proposal, its tally and my vote (members only)", GRANT_ROUTE_NONE},
+	{"PUT", "/api/v1/proposals/{id}/vote", vote, AUTH_SESSION, VOTE_SCHEMA,
+	 "Vote on an open proposal, or change my vote", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/proposals/{id}/close", close_proposal, AUTH_PERSON, NULL,
+	 "Decide a proposal whose vote is over", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/bodies/{id}/register", register_list, AUTH_NONE, NULL,
+	 "A body's signed decision register (public)", GRANT_ROUTE_NONE},
+	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
+};
