@@ -213,6 +213,8 @@ static void table_merge(struct table *into, const struct table *t,
 /* ---- reading the participants' stores ------------------------------------------ */
 
 struct reader {
+	uint8_t key[32];                    /* the run's key: each person's cap draws from
+					     * ChaCha20 keyed by BLAKE2b(key, person) */
 	struct store *s;
 	const struct campaign_spec *spec;
 	const struct campaign_domain *d;
@@ -263,7 +265,7 @@ static void *read_stores(void *arg)
 	struct campaign_contrib c = {0};
 	struct dp_rng rng;
 
-	dp_rng_system(&rng);
+	memset(&rng, 0, sizeof(rng));
 	for (;;) {
 		size_t i, kept;
 		enum cmn_rc rc;
@@ -276,8 +278,19 @@ static void *read_stores(void *arg)
 		if (!r->admitted[i])
 			continue;
 		rc = campaign_contribution(r->s, r->spec, r->d, r->parts[i].person_id, &c);
-		if (rc == CMN_OK && c.skip == CAMPAIGN_SKIP_NONE)
+		if (rc == CMN_OK && c.skip == CAMPAIGN_SKIP_NONE &&
+		    c.ncells > r->spec->privacy.max_cells) {
+			uint8_t seed[32];
+
+			crypto_generichash(seed, sizeof(seed),
+					   (const unsigned char *)r->parts[i].person_id,
+					   strlen(r->parts[i].person_id), r->key, sizeof(r->key));
+			dp_rng_chacha20(&rng, seed);
+			sodium_memzero(seed, sizeof(seed));
 			rc = keep_cells(&rng, c.cells, c.ncells, r->spec->privacy.max_cells, &kept);
+		} else {
+			kept = c.ncells;
+		}
 		if (rc != CMN_OK) {
 			pthread_mutex_lock(&r->lock);
 			if (r->rc == CMN_OK) {
@@ -389,6 +402,7 @@ static enum cmn_rc base_cells(const struct campaign_spec *spec, const struct cam
 /* the earlier releases, copied out of the store for dp_register_check */
 struct earlier {
 	struct dp_release *v;
+	uint64_t *k;                        /* the k of each */
 	char (*ids)[CRYPT_ID_LEN];
 	size_t n, cap;
 };
@@ -404,6 +418,7 @@ static enum cmn_rc earlier_add(const struct campaign_release_row *r, void *ctx)
 		size_t ncap = e->cap ? 2 * e->cap : 16;
 		struct dp_release *nv = realloc(e->v, ncap * sizeof(*nv));
 		char(*ni)[CRYPT_ID_LEN];
+		uint64_t *nk;
 
 		if (!nv)
 			return CMN_ERR_NOMEM;
@@ -412,6 +427,10 @@ static enum cmn_rc earlier_add(const struct campaign_release_row *r, void *ctx)
 		if (!ni)
 			return CMN_ERR_NOMEM;
 		e->ids = ni;
+		nk = realloc(e->k, ncap * sizeof(*nk));
+		if (!nk)
+			return CMN_ERR_NOMEM;
+		e->k = nk;
 		e->cap = ncap;
 	}
 	cells = malloc(r->ncells ? r->ncells * sizeof(*cells) : 1);
@@ -433,6 +452,7 @@ static enum cmn_rc earlier_add(const struct campaign_release_row *r, void *ctx)
 	rel->cells = cells;
 	rel->ncells = r->ncells;
 	str_copy(e->ids[e->n], CRYPT_ID_LEN, r->campaign_id);
+	e->k[e->n] = r->k;
 	e->n++;
 	return CMN_OK;
 }
@@ -444,6 +464,7 @@ static void earlier_release(struct earlier *e)
 		free((void *)e->v[i].cells);
 	}
 	free(e->v);
+	free(e->k);
 	free(e->ids);
 	memset(e, 0, sizeof(*e));
 }
@@ -672,6 +693,9 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 
 	rd = (struct reader){.s = s, .spec = &spec, .d = &d, .parts = parts, .admitted = admitted,
 			     .n = nparts};
+	/* the cap's draws come from the run's rng too (a fixed seed repeats a
+	 * run), whichever thread reads whom */
+	dp_rng_bytes(rng, rd.key, sizeof(rd.key));
 	pthread_mutex_init(&rd.lock, NULL);
 	memset(w, 0, sizeof(w));
 	for (unsigned i = 0; i < nthreads; i++) {
@@ -693,6 +717,7 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 	for (size_t i = 0; i < nstarted; i++)
 		pthread_join(w[i].th, NULL);
 	pthread_mutex_destroy(&rd.lock);
+	sodium_memzero(rd.key, sizeof(rd.key));
 	st->read_ms = time_mono_ms() - tr;
 	if (rc == CMN_OK && rd.rc != CMN_OK) {
 		rc = rd.rc;
@@ -739,7 +764,8 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 			}
 	}
 	qsort(ids, st->counted, DP_ID_LEN, id_cmp);
-	struct campaign_release_row rel = {.count = st->counted, .ids = (const uint8_t(*)[DP_ID_LEN])ids};
+	struct campaign_release_row rel = {.k = spec.privacy.k, .count = st->counted,
+					   .ids = (const uint8_t(*)[DP_ID_LEN])ids};
 
 	str_copy(rel.campaign_id, sizeof(rel.campaign_id), campaign_id);
 	if ((rc = dp_population_digest(rel.ids, rel.count, rel.digest)) != CMN_OK)
@@ -756,14 +782,21 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 		size_t conflict = 0;
 
 		memcpy(next.pop.digest, rel.digest, DP_ID_LEN);
-		rc = dp_register_check(earlier.v, earlier.n, &next, spec.privacy.k, &conflict);
-		if (rc == CMN_ERR_CONFLICT) {
-			snprintf(err, errn,
-				 "refused: this release covers the same data as campaign %s with a"
-				 " population that differs by fewer than %" PRIu64 " persons; publishing"
-				 " both would let one subtract one from the other",
-				 earlier.ids[conflict], spec.privacy.k);
-			goto out;
+		/* each pair under the larger of its two k: an earlier release's
+		 * promise holds against a later campaign with a smaller k */
+		for (size_t i = 0; rc == CMN_OK && i < earlier.n; i++) {
+			uint64_t k = earlier.k[i] > spec.privacy.k ? earlier.k[i] : spec.privacy.k;
+
+			rc = dp_register_check(&earlier.v[i], 1, &next, k, NULL);
+			if (rc == CMN_ERR_CONFLICT) {
+				conflict = i;
+				snprintf(err, errn,
+					 "refused: this release covers the same data as campaign %s"
+					 " with a population that differs by fewer than %" PRIu64
+					 " persons; publishing both would let one subtract one from"
+					 " the other",
+					 earlier.ids[conflict], k);
+			}
 		}
 		if (rc != CMN_OK)
 			goto out;

@@ -130,6 +130,7 @@ enum cmn_rc store_budget_get(struct store *s, const char *person_id, struct dp_c
 /* a release, as the register of differencing keeps it */
 struct campaign_release_row {
 	char campaign_id[CRYPT_ID_LEN];
+	uint64_t k;                      /* its minimum cell size */
 	uint64_t count;                  /* persons in it */
 	uint8_t digest[DP_ID_LEN];       /* dp_population_digest */
 	const uint8_t (*ids)[DP_ID_LEN]; /* their hashed ids, ascending */

@@ -545,7 +545,7 @@ enum cmn_rc store_releases_each(struct store *s,
 				enum cmn_rc (*fn)(const struct campaign_release_row *r, void *ctx),
 				void *ctx)
 {
-	static const char q[] = "SELECT campaign_id, count, digest, ids, cells FROM releases"
+	static const char q[] = "SELECT campaign_id, count, digest, ids, cells, k FROM releases"
 				" ORDER BY at, campaign_id";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
@@ -564,6 +564,7 @@ enum cmn_rc store_releases_each(struct store *s,
 
 		conn_text_col(st, 0, r.campaign_id, sizeof(r.campaign_id));
 		r.count = (uint64_t)sqlite3_column_int64(st, 1);
+		r.k = (uint64_t)sqlite3_column_int64(st, 5);
 		if (nd != DP_ID_LEN || ni % DP_ID_LEN || nc % 8) {
 			rc = CMN_ERR_CORRUPT;
 			break;
@@ -603,8 +604,8 @@ enum cmn_rc store_campaign_computed(struct store *s, const struct campaign_relea
 {
 	static const char q_state[] = "UPDATE campaigns SET state = 2, computed = ?2, results = ?3,"
 				      " csv = ?4 WHERE id = ?1 AND state = 1";
-	static const char q_rel[] = "INSERT INTO releases(campaign_id, at, count, digest, ids, cells)"
-				    " VALUES (?, ?, ?, ?, ?, ?)";
+	static const char q_rel[] = "INSERT INTO releases(campaign_id, at, count, digest, ids, cells,"
+				    " k) VALUES (?, ?, ?, ?, ?, ?, ?)";
 	static const char q_part[] = "UPDATE campaign_parts SET counted = 1"
 				     " WHERE campaign_id = ? AND person_id = ? AND withdrawn = 0";
 	static const char q_budget[] =
@@ -648,6 +649,7 @@ enum cmn_rc store_campaign_computed(struct store *s, const struct campaign_relea
 			sqlite3_bind_blob64(st, 5, rel->ids ? (const void *)rel->ids : "",
 					    rel->ids ? rel->count * DP_ID_LEN : 0, SQLITE_STATIC);
 			sqlite3_bind_blob64(st, 6, cb, rel->ncells * 8, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 7, (int64_t)rel->k);
 			rc = conn_step_done(c, st);
 		}
 	}

@@ -151,6 +151,8 @@ static const char *const platform_migrations[] = {
 	"CREATE TABLE gov_register (body_id TEXT NOT NULL, seq INTEGER NOT NULL,"
 	"  at INTEGER NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL, prev TEXT NOT NULL,"
 	"  hash TEXT NOT NULL, sig TEXT NOT NULL, PRIMARY KEY (body_id, seq)) WITHOUT ROWID;",
+	/* 11: the k of each release, which a later release must respect too */
+	"ALTER TABLE releases ADD COLUMN k INTEGER NOT NULL DEFAULT 11;",
 };
 
 static enum cmn_rc mkdir_p(const char *dir)
