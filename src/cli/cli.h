@@ -58,6 +58,7 @@ int cmd_consent(int argc, char **argv);
 int cmd_app(int argc, char **argv);
 int cmd_attest(int argc, char **argv);
 int cmd_campaign(int argc, char **argv);
+int cmd_govern(int argc, char **argv);
 
 struct es256_key;
 

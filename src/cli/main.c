@@ -54,6 +54,13 @@ static const struct verb verbs[] = {
 	 "Campaigns (docs/campaigns.md): create one from its definition, approve or reject it\n"
 	 "as the operator, run it (contributions computed in each participant's store, cells\n"
 	 "under k suppressed, noise drawn), publish it; the territory's districts."},
+	{"govern", cmd_govern,
+	 "commune govern create NAME STATUTES.json | ls | verify BODY\n"
+	 "commune govern join BODY --person HANDLE [--college C] | leave BODY --person HANDLE\n"
+	 "commune govern propose BODY --campaign ID --closes T --person HANDLE [--secret]\n"
+	 "commune govern vote PROPOSAL --person HANDLE (yes|no|abstain) | close PROPOSAL",
+	 "Governance bodies (docs/governance.md): the civic data trust and cooperatives, their\n"
+	 "members, proposals about campaigns and votes; verify checks a body's signed register."},
 	{"doctype", cmd_doctype, "commune doctype list", "List the doctype registry."},
 	{"import", cmd_import,
 	 "commune import --person HANDLE [--format enedis-csv|...] [--verbose] FILE...",
