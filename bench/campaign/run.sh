@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The campaign benchmark of issue 10: campaign_run over N households x one year of 30-minute
+# load curve, profiled by district x hour of day, beside SQLite computing the same aggregate on
+# one row per point (see bench/campaign/campaign_bench.c).
+#
+#   bench/campaign/run.sh [HOUSEHOLDS [ROUNDS]]     # default 10000 3; run.sh 500 is a quick check
+#
+# 1. Configures BUILD_DIR (build-bench-campaign) with -DCMAKE_BUILD_TYPE=Release
+#    -DBUILD_TESTING=OFF and builds the commune_lib target only. Should Release stop on a -Werror
+#    warning, it says so and builds RelWithDebInfo instead.
+# 2. Compiles campaign_bench.c with $CC -O2 against BUILD_DIR/libcommune_lib.a and the pkg-config
+#    libraries (libmicrohttpd jansson sqlite3 libsodium), -lpthread -lm.
+# 3. Prints the machine, the commit and the load, and runs it. Setup (persons, profiles, series,
+#    the campaign, the joins, the SQLite file) runs on 2 threads; then ROUNDS rounds of a commune
+#    child and a SQLite child, each a fresh process; then an untimed check that commune's exact
+#    contributions equal SQLite's table. Progress goes to stderr, the report to stdout.
+#    With 10,000 households: about 12 minutes, 3.1 GB of person stores and 3.3 GB of SQLite file
+#    under /tmp, removed at the end (CAMPAIGN_BENCH_KEEP=1 keeps them).
+#
+# Environment: BUILD_DIR (build-bench-campaign, relative to the top of the tree), CC (gcc),
+# CAMPAIGN_BENCH_KEEP=1 (keep the data dir), CAMPAIGN_BENCH_DATA=DIR (reuse a kept data dir:
+# no setup), CAMPAIGN_BENCH_SQLITE=0 (no SQLite baseline), CAMPAIGN_BENCH_THREADS (campaign_run
+# threads, 2).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cd "$repo"
+BUILD_DIR=${BUILD_DIR:-build-bench-campaign}
+CC=${CC:-gcc}
+for tool in cmake pkg-config "$CC"; do
+    command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 1; }
+done
+
+build_lib() {
+    mkdir -p "$BUILD_DIR"
+    cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$1" -DBUILD_TESTING=OFF \
+        >"$BUILD_DIR/bench-configure.log" 2>&1 &&
+        cmake --build "$BUILD_DIR" -j2 --target commune_lib >"$BUILD_DIR/bench-build.log" 2>&1
+}
+
+echo "== building commune_lib (Release) in $BUILD_DIR" >&2
+build_type=Release
+if ! build_lib Release; then
+    echo "!! the Release build failed (see below); building RelWithDebInfo instead" >&2
+    grep -m5 -E 'error|Error' "$BUILD_DIR/bench-build.log" "$BUILD_DIR/bench-configure.log" >&2 || true
+    build_type=RelWithDebInfo
+    build_lib RelWithDebInfo || { tail -40 "$BUILD_DIR/bench-build.log" >&2; exit 1; }
+fi
+
+echo "== compiling bench/campaign/campaign_bench.c" >&2
+# shellcheck disable=SC2046 # pkg-config prints several words on purpose
+"$CC" -O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow \
+    -Isrc -I"$BUILD_DIR/gen" -o "$BUILD_DIR/campaign_bench" bench/campaign/campaign_bench.c \
+    "$BUILD_DIR/libcommune_lib.a" $(pkg-config --libs libmicrohttpd jansson sqlite3 libsodium) \
+    -lpthread -lm
+
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+changed=$(git status --porcelain -- src 2>/dev/null | awk '{print $2}' | tr '\n' ' ')
+[[ -n $changed ]] && commit="$commit + uncommitted: ${changed% }"
+echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')," \
+    "$(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo)," \
+    "$($CC --version | head -1), SQLite $(pkg-config --modversion sqlite3), library $build_type," \
+    "bench -O2; commit $commit"
+echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+export COMMUNE_PWHASH_COST=min
+start=$(date +%s)
+"$BUILD_DIR/campaign_bench" "$@"
+echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg); $(($(date +%s) - start)) s in all"
