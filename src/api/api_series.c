@@ -316,6 +316,26 @@ static enum cmn_rc add_bucket(const struct bucket *bk, void *pv)
 	return json_array_append_new(p->items, o) ? CMN_ERR_NOMEM : CMN_OK;
 }
 
+/* aggregate_enough - whether buckets of b over def are aggregates: a day
+ * or longer, and at least two of the series' steps (a regular series; an
+ * irregular one, such as positions, by the day already) */
+static bool aggregate_enough(const struct series_def *def, const struct bucket_spec *b)
+{
+	static const int64_t day = 86400000;
+	int64_t len;
+
+	switch (b->unit) {
+	case BUCKET_FIXED: len = b->size; break;
+	case BUCKET_DAY: len = day - 3600000; break; /* 23 h on the spring DST day */
+	case BUCKET_WEEK: len = 7 * day - 3600000; break;
+	case BUCKET_MONTH: len = 28 * day - 3600000; break;
+	default: len = 365 * day - 3600000; break;
+	}
+	if (b->unit == BUCKET_FIXED && len < day)
+		return false;
+	return def->step <= 0 || len >= 2 * def->step;
+}
+
 /* grant_read_range - a service's read of a series kept within its grant:
  * raw points need "read", buckets "read" or "aggregate-only"; the range is
  * cut to the grant's period; a series of a doctype outside the grant does
@@ -328,8 +348,17 @@ static enum cmn_rc grant_read_range(struct api_ctx *ctx, const struct series_def
 	enum grant_deny d = grant_check(g, now, def->doctype, GRANT_OP_READ);
 	char object[80];
 
-	if (d == GRANT_DENY_OPERATION && rp->bucketed)
+	if (d == GRANT_DENY_OPERATION && rp->bucketed) {
 		d = grant_check(g, now, def->doctype, GRANT_OP_AGGREGATE);
+		/* an aggregate of one person's series must not be the series
+		 * again: buckets of a day or more, each over two steps at least */
+		if (d == GRANT_ALLOWED && !aggregate_enough(def, &rp->bucket))
+			return api_problem(ctx, CMN_ERR_FORBIDDEN,
+					   "this consent gives aggregates only: buckets of a day"
+					   " or more, each spanning at least two of the series'"
+					   " steps (week, month or year on a daily series)",
+					   json_pack("{s:s}", "consent", g->id));
+	}
 	if (d == GRANT_ALLOWED && !grant_series_allowed(g, def->id))
 		d = GRANT_DENY_ITEM;
 	if (d == GRANT_DENY_DOCTYPE || d == GRANT_DENY_ITEM)
