@@ -184,10 +184,15 @@ struct placing {
 	const struct campaign_spec *spec;
 	const struct campaign_domain *d;
 	struct campaign_contrib *c;
-	int fixed[CAMPAIGN_GROUP_MAX];      /* profile dimensions' values, -1 for time ones */
+	int fixed[CAMPAIGN_GROUP_MAX];      /* profile dimensions' values, -1 for the others */
+	int64_t stride[CAMPAIGN_GROUP_MAX]; /* cells between two values of a dimension */
+	int64_t base;                       /* the fixed dimensions' part of the cell */
+	bool timed;                         /* some dimension needs the local time */
 	const struct tz *zone;
-	int64_t hour_key;                   /* UTC hour of the cached offset */
-	int32_t offset;                     /* seconds */
+	int64_t off_from, off_until;        /* the zone's offset holds in [from, until) */
+	int64_t offset;                     /* ms */
+	int64_t day;                        /* the local day of month_of_day, or INT64_MIN */
+	int month_of_day;
 	int mode;                           /* of the current record, -1 if none */
 };
 
@@ -214,49 +219,69 @@ static enum cmn_rc contrib_scratch(struct campaign_contrib *c, size_t ncells)
 	return CMN_OK;
 }
 
+/* placing_init - strides and the fixed part, once the profile is known */
+static void placing_init(struct placing *pl)
+{
+	const struct campaign_domain *d = pl->d;
+	int64_t stride = 1;
+
+	pl->base = 0;
+	pl->timed = false;
+	for (size_t i = d->ndims; i-- > 0;) {
+		pl->stride[i] = stride;
+		stride *= d->size[i];
+		if (pl->fixed[i] >= 0)
+			pl->base += pl->fixed[i] * pl->stride[i];
+		else if (d->dims[i] != CAMPAIGN_DIM_MODE)
+			pl->timed = true;
+	}
+	pl->off_from = 1;
+	pl->off_until = 0; /* empty: the first time looks the offset up */
+	pl->day = INT64_MIN;
+}
+
 /* place - the cell of a value at t, or -1 when the table has no cell for it
  * (a trip without a known mode) */
 static int64_t place(struct placing *pl, int64_t t)
 {
 	const struct campaign_domain *d = pl->d;
-	int64_t cell = 0;
-	int64_t local = 0, day = 0, ms = 0;
-	bool timed = false;
+	int64_t cell = pl->base, local, day = 0, ms = 0;
 
+	if (pl->timed) {
+		if (t < pl->off_from || t >= pl->off_until) {
+			pl->offset = (int64_t)tz_offset(pl->zone, t) * 1000;
+			pl->off_from = t;
+			pl->off_until = tz_next_change(pl->zone, t);
+		}
+		local = t + pl->offset;
+		day = time_floor_div(local, 86400000);
+		ms = local - day * 86400000;
+	}
 	for (size_t i = 0; i < d->ndims; i++) {
-		int64_t v = pl->fixed[i];
+		int64_t v;
 
-		if (v < 0) {
-			if (!timed && d->dims[i] != CAMPAIGN_DIM_MODE) {
-				int64_t hk = time_floor_div(t, 3600000);
-
-				if (hk != pl->hour_key) {
-					pl->offset = tz_offset(pl->zone, t);
-					pl->hour_key = hk;
-				}
-				local = t + (int64_t)pl->offset * 1000;
-				day = time_floor_div(local, 86400000);
-				ms = local - day * 86400000;
-				timed = true;
-			}
-			switch (d->dims[i]) {
-			case CAMPAIGN_DIM_HOUR_OF_DAY: v = ms / 3600000; break;
-			case CAMPAIGN_DIM_WEEKDAY: v = ((day % 7) + 7 + 3) % 7; break;
-			case CAMPAIGN_DIM_MONTH: {
+		if (pl->fixed[i] >= 0)
+			continue;
+		switch (d->dims[i]) {
+		case CAMPAIGN_DIM_HOUR_OF_DAY: v = ms / 3600000; break;
+		case CAMPAIGN_DIM_WEEKDAY: v = ((day % 7) + 7 + 3) % 7; break;
+		case CAMPAIGN_DIM_MONTH:
+			if (day != pl->day) {
 				int64_t y;
 				int m, dd;
 
 				time_civil_from_days(day, &y, &m, &dd);
-				v = m - 1;
-				break;
+				pl->day = day;
+				pl->month_of_day = m - 1;
 			}
-			case CAMPAIGN_DIM_MODE: v = pl->mode; break;
-			default: v = -1; break;
-			}
-			if (v < 0)
-				return -1;
+			v = pl->month_of_day;
+			break;
+		case CAMPAIGN_DIM_MODE: v = pl->mode; break;
+		default: v = -1; break;
 		}
-		cell = cell * d->size[i] + v;
+		if (v < 0)
+			return -1;
+		cell += v * pl->stride[i];
 	}
 	return cell;
 }
@@ -275,13 +300,16 @@ static void add_value(struct campaign_contrib *c, int64_t cell, int64_t v)
 	}
 }
 
-static enum cmn_rc series_point(int64_t t, int64_t v, void *ctx)
+static enum cmn_rc series_block(const int64_t *t, const int64_t *v, size_t n, void *ctx)
 {
 	struct placing *pl = ctx;
-	int64_t cell = place(pl, t);
 
-	if (cell >= 0)
-		add_value(pl->c, cell, v);
+	for (size_t i = 0; i < n; i++) {
+		int64_t cell = place(pl, t[i]);
+
+		if (cell >= 0)
+			add_value(pl->c, cell, v[i]);
+	}
 	return CMN_OK;
 }
 
@@ -356,7 +384,7 @@ enum cmn_rc campaign_contribution(struct store *s, const struct campaign_spec *s
 				  const struct campaign_domain *d, const char *person_id,
 				  struct campaign_contrib *c)
 {
-	struct placing pl = {.spec = spec, .d = d, .c = c, .hour_key = INT64_MIN, .mode = -1};
+	struct placing pl = {.spec = spec, .d = d, .c = c, .mode = -1};
 	struct pstore *ps;
 	bool needs_profile = false;
 	enum cmn_rc rc;
@@ -396,6 +424,7 @@ enum cmn_rc campaign_contribution(struct store *s, const struct campaign_spec *s
 			pl.fixed[i] = v;
 		}
 	}
+	placing_init(&pl);
 	if (spec->source == CAMPAIGN_SOURCE_SERIES) {
 		struct series_list l = {.doctype = spec->doctype};
 
@@ -404,8 +433,9 @@ enum cmn_rc campaign_contribution(struct store *s, const struct campaign_spec *s
 			pl.zone = series_zone(l.defs[i].tz);
 			if (!pl.zone)
 				pl.zone = tz_utc();
-			pl.hour_key = INT64_MIN;
-			rc = series_scan(ps, &l.defs[i], spec->from, spec->to, series_point, &pl);
+			placing_init(&pl);
+			rc = series_scan_blocks(ps, &l.defs[i], spec->from, spec->to, series_block,
+						&pl);
 		}
 	} else {
 		struct store_query q = {.doctype = spec->doctype, .has_from = true, .has_to = true,

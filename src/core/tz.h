@@ -38,6 +38,11 @@ const char *tz_name(const struct tz *z);
  * the file's table follow its POSIX TZ rule (the footer of TZif v2+). */
 int32_t tz_offset(const struct tz *z, int64_t t);
 
+/* tz_next_change - the first instant after t (ms) at which the offset of z
+ * may change, INT64_MAX if it never does again. The offset is the same at
+ * every instant of [t, tz_next_change(z, t)). */
+int64_t tz_next_change(const struct tz *z, int64_t t);
+
 /* tz_day_start - the instant (ms) at which the local day containing t
  * begins (00:00 local, or the first instant of that day if 00:00 does not
  * exist that day). */

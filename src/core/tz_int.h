@@ -48,9 +48,5 @@ enum cmn_rc tz_parse(const char *name, const unsigned char *data, size_t len, st
  * CMN_ERR_INVALID for a malformed string or a bad name. */
 enum cmn_rc tz_from_posix(const char *name, const char *posix, struct tz **out);
 
-/* tz_next_change - the first instant after t (ms) at which the offset of z
- * may change, INT64_MAX if it never does again. The offset is the same at
- * every instant of [t, tz_next_change(z, t)). */
-int64_t tz_next_change(const struct tz *z, int64_t t);
 
 #endif

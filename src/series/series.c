@@ -571,6 +571,48 @@ enum cmn_rc series_scan(struct pstore *ps, const struct series_def *def, int64_t
 	return rc;
 }
 
+struct block_ctx {
+	struct scan_buf buf;
+	int64_t from, to;
+	enum cmn_rc (*fn)(const int64_t *t, const int64_t *v, size_t n, void *ctx);
+	void *ctx;
+};
+
+static enum cmn_rc block_chunk(const struct chunk_ref *c, void *pv)
+{
+	struct block_ctx *s = pv;
+	size_t n = 0, k = 0;
+	enum cmn_rc rc = chunk_decode(c->data, c->len, s->buf.t, s->buf.v, CHUNK_MAX_POINTS, &n);
+
+	if (rc != CMN_OK)
+		return rc;
+	/* keep the present points in range, in place */
+	for (size_t i = 0; i < n && s->buf.t[i] < s->to; i++)
+		if (s->buf.v[i] != SERIES_GAP && s->buf.t[i] >= s->from) {
+			s->buf.t[k] = s->buf.t[i];
+			s->buf.v[k++] = s->buf.v[i];
+		}
+	return k ? s->fn(s->buf.t, s->buf.v, k, s->ctx) : CMN_OK;
+}
+
+enum cmn_rc series_scan_blocks(struct pstore *ps, const struct series_def *def, int64_t from,
+			       int64_t to,
+			       enum cmn_rc (*fn)(const int64_t *t, const int64_t *v, size_t n,
+						 void *ctx),
+			       void *ctx)
+{
+	struct block_ctx s = {{NULL, NULL}, from, to, fn, ctx};
+	enum cmn_rc rc;
+
+	if (from >= to)
+		return CMN_OK;
+	if ((rc = scan_buf_init(&s.buf)) != CMN_OK)
+		return rc;
+	rc = pstore_chunks_each(ps, def, from, to, block_chunk, &s);
+	scan_buf_free(&s.buf);
+	return rc;
+}
+
 enum cmn_rc bucket_parse(const char *s, struct bucket_spec *out)
 {
 	int64_t n;

@@ -72,6 +72,15 @@ enum cmn_rc series_delete_range(struct pstore *ps, const struct series_def *def,
 enum cmn_rc series_scan(struct pstore *ps, const struct series_def *def, int64_t from, int64_t to,
 			enum cmn_rc (*fn)(int64_t t, int64_t v, void *ctx), void *ctx);
 
+/* series_scan_blocks - as series_scan, a chunk at a time: fn gets the
+ * times and values of the present points of one chunk that fall in
+ * [from, to), in order (n >= 1; the arrays are valid during the call). */
+enum cmn_rc series_scan_blocks(struct pstore *ps, const struct series_def *def, int64_t from,
+			       int64_t to,
+			       enum cmn_rc (*fn)(const int64_t *t, const int64_t *v, size_t n,
+						 void *ctx),
+			       void *ctx);
+
 enum bucket_unit { BUCKET_FIXED, BUCKET_DAY, BUCKET_WEEK, BUCKET_MONTH, BUCKET_YEAR };
 
 struct bucket_spec {

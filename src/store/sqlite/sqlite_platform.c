@@ -155,6 +155,11 @@ static const char *const platform_migrations[] = {
 	"ALTER TABLE releases ADD COLUMN k INTEGER NOT NULL DEFAULT 11;",
 };
 
+static void no_memstatus(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static enum cmn_rc mkdir_p(const char *dir)
 {
 	char path[4096];
@@ -178,6 +183,13 @@ static enum cmn_rc mkdir_p(const char *dir)
 
 enum cmn_rc store_open(struct store **out, const char *data_dir, const struct keyring *keys)
 {
+	/* no memory statistics: they take a global mutex on every allocation,
+	 * which threads reading many stores (a campaign) contend for. Only
+	 * possible before SQLite is first used in the process; later calls
+	 * are refused, harmlessly. */
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, no_memstatus);
 	struct store *s = calloc(1, sizeof(*s));
 	struct conn *c;
 	enum cmn_rc rc;
