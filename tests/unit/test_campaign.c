@@ -552,6 +552,42 @@ static void differencing_refused(void **state)
 	assert_int_equal(spent(&p[0]), MILLION);
 }
 
+/* An earlier release's k holds against a later campaign with a smaller
+ * one: 3 persons apart is enough for k = 2, not for the first release's
+ * k = 5, so the later release is refused. */
+static void earlier_k_holds(void **state)
+{
+	struct def d5 = {BY_DISTRICT, COUNT_ONLY, 5, "1", 1, NULL, NULL, NULL, NULL};
+	struct def d2 = {BY_DISTRICT, COUNT_ONLY, 2, "1", 1, NULL, NULL, NULL, NULL};
+	struct person p[12];
+	struct campaign_run_stats st;
+	char first[CRYPT_ID_LEN], minus3[CRYPT_ID_LEN], minus5[CRYPT_ID_LEN];
+	char err[400] = "";
+
+	(void)state;
+	for (int i = 0; i < 12; i++)
+		p[i] = household(i < 6 ? "D11" : "D12", 300 + 10 * i);
+	approved(&d5, first);
+	approved(&d2, minus3);
+	approved(&d2, minus5);
+	for (int i = 0; i < 12; i++) {
+		join(&p[i], first);
+		if (i >= 3)
+			join(&p[i], minus3);
+		if (i >= 5)
+			join(&p[i], minus5);
+	}
+	run(first, 0, &st);
+	assert_int_equal(st.counted, 12);
+	assert_int_equal(run_at(minus3, time_now_ms(), 0, 7, &st, err, sizeof(err)),
+			 CMN_ERR_CONFLICT);
+	if (!strstr(err, first))
+		fail_msg("the refusal does not name %s: %s", first, err);
+	/* 5 apart: the larger k is met */
+	run(minus5, 0, &st);
+	assert_int_equal(st.counted, 7);
+}
+
 /* ---- budgets --------------------------------------------------------------------- */
 
 /* With a cap that fits one release of epsilon 1 but not two, a person who
@@ -1317,6 +1353,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(k_minus_one_never_published, setup, teardown),
 		cmocka_unit_test_setup_teardown(secondary_suppression, setup, teardown),
 		cmocka_unit_test_setup_teardown(differencing_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(earlier_k_holds, setup, teardown),
 		cmocka_unit_test_setup_teardown(spent_budget_excludes, setup, teardown),
 		cmocka_unit_test_setup_teardown(withdrawing_removes_the_contribution, setup,
 						teardown),
