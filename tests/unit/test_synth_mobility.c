@@ -298,8 +298,8 @@ static void test_gpx_determinism(void **state)
 	static struct synth_territory other;
 	struct gpx_text a = {0}, b = {0}, c = {0}, d = {0};
 	struct synth_household h;
-	uint64_t k;
-	int member;
+	uint64_t k = 0;
+	int member = 0;
 	FILE *f;
 	char creator[64];
 
