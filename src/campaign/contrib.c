@@ -385,7 +385,7 @@ enum cmn_rc campaign_contribution(struct store *s, const struct campaign_spec *s
 				  struct campaign_contrib *c)
 {
 	struct placing pl = {.spec = spec, .d = d, .c = c, .mode = -1};
-	struct pstore *ps;
+	struct pstore *ps, *peek = NULL;
 	bool needs_profile = false;
 	enum cmn_rc rc;
 
@@ -399,13 +399,20 @@ enum cmn_rc campaign_contribution(struct store *s, const struct campaign_spec *s
 		    d->dims[i] == CAMPAIGN_DIM_HOUSEHOLD_SIZE_BAND)
 			needs_profile = true;
 	}
-	if ((rc = store_person_store(s, person_id, &ps)) != CMN_OK)
+	/* read once, read-only, not kept open; a store at an older schema
+	 * goes through the usual open, which migrates it */
+	rc = store_person_peek(s, person_id, &peek);
+	if (rc == CMN_ERR_CONFLICT)
+		rc = store_person_store(s, person_id, &ps);
+	else
+		ps = peek;
+	if (rc != CMN_OK)
 		return rc;
 	if (needs_profile) {
 		struct profile p;
 
 		if ((rc = read_profile(ps, &p)) != CMN_OK)
-			return rc;
+			goto out;
 		for (size_t i = 0; i < d->ndims; i++) {
 			int v = -1;
 
@@ -419,7 +426,7 @@ enum cmn_rc campaign_contribution(struct store *s, const struct campaign_spec *s
 				continue;
 			if (v < 0) {
 				c->skip = CAMPAIGN_SKIP_NO_PROFILE;
-				return CMN_OK;
+				goto out;
 			}
 			pl.fixed[i] = v;
 		}
@@ -472,5 +479,6 @@ out:
 	for (size_t i = 0; i < c->ntouched; i++)
 		c->n[c->touched[i]] = 0;
 	c->ntouched = 0;
+	pstore_peek_close(&peek);
 	return rc;
 }

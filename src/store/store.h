@@ -188,6 +188,16 @@ void store_auth_changed(struct store *s);
 /* store_person_store - the store of person_id, opened for this thread. */
 enum cmn_rc store_person_store(struct store *s, const char *person_id, struct pstore **out);
 
+/* store_person_peek - the store of person_id opened read-only for one
+ * pass (a campaign reading thousands of stores once each): not cached, no
+ * migration, no index upkeep, no write. CMN_ERR_CONFLICT when the store is
+ * not at the current schema (read it through store_person_store then).
+ * Close it with pstore_peek_close. */
+enum cmn_rc store_person_peek(struct store *s, const char *person_id, struct pstore **out);
+
+/* pstore_peek_close - closes and frees what store_person_peek opened. */
+void pstore_peek_close(struct pstore **ps);
+
 #define SOURCE_MAX 128
 #define RECORD_ID_LEN CRYPT_UUID_LEN
 

@@ -344,6 +344,52 @@ enum cmn_rc pstore_open_int(struct store *s, const char *person_id, struct pstor
 	return rc;
 }
 
+enum cmn_rc store_person_peek(struct store *s, const char *person_id, struct pstore **out)
+{
+	char path[4096];
+	struct pstore *ps;
+	sqlite3_stmt *st;
+	int version = -1, rc;
+
+	*out = NULL;
+	if (store_person_path(s, person_id, path, sizeof(path)) != CMN_OK)
+		return CMN_ERR_NOT_FOUND;
+	if (!(ps = calloc(1, sizeof(*ps))))
+		return CMN_ERR_NOMEM;
+	rc = sqlite3_open_v2(path, &ps->c.db,
+			     SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		enum cmn_rc r = rc == SQLITE_CANTOPEN ? CMN_ERR_NOT_FOUND : conn_err(&ps->c, rc);
+
+		sqlite3_close(ps->c.db);
+		free(ps);
+		return r;
+	}
+	sqlite3_busy_timeout(ps->c.db, CMN_BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(ps->c.db, 1);
+	ps->s = s;
+	str_copy(ps->person_id, sizeof(ps->person_id), person_id);
+	if ((st = conn_stmt(&ps->c, "PRAGMA user_version")) && sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	if (st)
+		sqlite3_reset(st);
+	if (version != PERSON_SCHEMA_VERSION) {
+		pstore_peek_close(&ps);
+		return version < 0 ? CMN_ERR_STORE : CMN_ERR_CONFLICT;
+	}
+	*out = ps;
+	return CMN_OK;
+}
+
+void pstore_peek_close(struct pstore **ps)
+{
+	if (!*ps)
+		return;
+	conn_close(&(*ps)->c);
+	free(*ps);
+	*ps = NULL;
+}
+
 /* ---- audit chain -------------------------------------------------------- */
 
 static void hash_field(crypto_generichash_state *hs, const char *s)
