@@ -400,9 +400,10 @@ enum cmn_rc campaign_contribution(struct store *s, const struct campaign_spec *s
 			needs_profile = true;
 	}
 	/* read once, read-only, not kept open; a store at an older schema
-	 * goes through the usual open, which migrates it */
+	 * (or one that cannot be opened read-only) goes through the usual
+	 * open, which migrates it */
 	rc = store_person_peek(s, person_id, &peek);
-	if (rc == CMN_ERR_CONFLICT)
+	if (rc != CMN_OK)
 		rc = store_person_store(s, person_id, &ps);
 	else
 		ps = peek;
