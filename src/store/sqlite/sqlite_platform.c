@@ -153,6 +153,19 @@ static const char *const platform_migrations[] = {
 	"  hash TEXT NOT NULL, sig TEXT NOT NULL, PRIMARY KEY (body_id, seq)) WITHOUT ROWID;",
 	/* 11: the k of each release, which a later release must respect too */
 	"ALTER TABLE releases ADD COLUMN k INTEGER NOT NULL DEFAULT 11;",
+	/* 12: the territory's data map and the persons' portability requests (issue 11) */
+	"CREATE TABLE datamap_holders (id TEXT PRIMARY KEY, pos INTEGER NOT NULL,"
+	"  name TEXT NOT NULL, body TEXT NOT NULL, loaded INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE portability_requests (id TEXT PRIMARY KEY,"
+	"  person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,"
+	"  holder_id TEXT NOT NULL, kind TEXT NOT NULL, doctypes TEXT NOT NULL,"
+	"  state INTEGER NOT NULL, letter TEXT NOT NULL, created INTEGER NOT NULL,"
+	"  sent INTEGER NOT NULL DEFAULT 0, deadline INTEGER NOT NULL DEFAULT 0,"
+	"  reminded INTEGER NOT NULL DEFAULT 0, answered INTEGER NOT NULL DEFAULT 0,"
+	"  import_id TEXT NOT NULL DEFAULT '', answer TEXT);"
+	"CREATE INDEX portability_by_person ON portability_requests(person_id, created);"
+	"CREATE INDEX portability_due ON portability_requests(deadline)"
+	"  WHERE state = 1 AND reminded = 0;",
 };
 
 static void no_memstatus(void)
