@@ -1,0 +1,492 @@
+/*
+ * portability.c - the life of a portability request (datamap.h): drafted
+ * from the catalogue with its letter, sent by the person (the deadline is
+ * one calendar month later in Europe/Paris), reminded once when the
+ * deadline passes unanswered, answered by an import of the importers. Each
+ * step is appended to the person's audit chain, where their timeline shows
+ * it. Times are given by the caller, so that tests control the clock; the
+ * reminder thread of `commune serve` is at the end.
+ */
+#include "datamap/datamap.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "core/tz.h"
+#include "import/import.h"
+
+#define REMIND_ACTOR "system:portability"
+
+/* time_json - an RFC 3339 string of ms (new reference) */
+static json_t *time_json(int64_t ms)
+{
+	char t[TIME_RFC3339_LEN];
+
+	time_format(t, ms);
+	return json_string(t);
+}
+
+/* audit - an entry in the person's chain about request id */
+static enum cmn_rc audit(struct store *s, const char *person_id, const char *actor,
+			 const char *action, const char *id, json_t *detail)
+{
+	char object[64], *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	struct pstore *ps;
+	enum cmn_rc rc = detail && !text ? CMN_ERR_NOMEM : store_person_store(s, person_id, &ps);
+
+	json_decref(detail);
+	snprintf(object, sizeof(object), "portability/%s", id);
+	if (rc == CMN_OK)
+		rc = pstore_audit_append(ps, actor, action, object, text ? text : "");
+	free(text);
+	return rc;
+}
+
+/* held - whether the holder's "data" lists doctype */
+static bool held(const json_t *holder, const char *doctype)
+{
+	const json_t *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(holder, "data"), i, d)
+		if (strcmp(json_string_value(json_object_get(d, "doctype")), doctype) == 0)
+			return true;
+	return false;
+}
+
+/* asked - the doctypes asked, checked against the holder's (a new array) */
+static enum cmn_rc asked(const json_t *holder, const json_t *doctypes, json_t **out, char *err,
+			 size_t errn)
+{
+	const json_t *d;
+	size_t i;
+	json_t *v = json_array();
+
+	*out = NULL;
+	if (!v)
+		return CMN_ERR_NOMEM;
+	if (!doctypes || json_array_size(doctypes) == 0) {
+		json_array_foreach(json_object_get(holder, "data"), i, d)
+			json_array_append(v, json_object_get(d, "doctype"));
+	} else if (!json_is_array(doctypes) || json_array_size(doctypes) > DATAMAP_LIST_MAX) {
+		json_decref(v);
+		snprintf(err, errn, "/doctypes: an array of at most %d doctypes", DATAMAP_LIST_MAX);
+		return CMN_ERR_INVALID;
+	} else {
+		json_array_foreach(doctypes, i, d) {
+			const char *dt = json_string_value(d);
+			bool twice = false;
+
+			for (size_t j = 0; dt && j < i; j++)
+				twice = twice || json_equal(d, json_array_get(doctypes, j));
+			if (!dt || !held(holder, dt) || twice) {
+				snprintf(err, errn, "/doctypes/%zu: %s", i,
+					 twice ? "given twice"
+					       : "not a doctype this holder holds (see its \"data\")");
+				json_decref(v);
+				return CMN_ERR_INVALID;
+			}
+			json_array_append(v, (json_t *)d);
+		}
+	}
+	*out = v;
+	return CMN_OK;
+}
+
+enum cmn_rc portability_create(struct store *s, const struct registry *reg,
+			       const struct person *person, const char *actor,
+			       const char *holder_id, const char *kind, const json_t *doctypes,
+			       int64_t now, struct port_request *out, char *err, size_t errn)
+{
+	struct portability_letter l = {kind, person->handle, NULL, NULL, now};
+	char *body = NULL;
+	json_t *holder = NULL, *dts = NULL;
+	enum cmn_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!kind || (strcmp(kind, "access") != 0 && strcmp(kind, "portability") != 0)) {
+		snprintf(err, errn, "/kind: access or portability");
+		return CMN_ERR_INVALID;
+	}
+	if (!holder_id || strlen(holder_id) > DATAMAP_HOLDER_ID_MAX) {
+		snprintf(err, errn, "/holder: the id of a holder of the data map");
+		return CMN_ERR_INVALID;
+	}
+	rc = store_datamap_get(s, holder_id, &body);
+	if (rc == CMN_ERR_NOT_FOUND)
+		snprintf(err, errn, "/holder: no holder \"%s\" in the data map", holder_id);
+	if (rc == CMN_OK && !(holder = json_loads(body, 0, NULL)))
+		rc = CMN_ERR_CORRUPT;
+	free(body);
+	if (rc == CMN_OK)
+		rc = asked(holder, doctypes, &dts, err, errn);
+	l.holder = holder;
+	l.doctypes = dts;
+	if (rc == CMN_OK)
+		rc = portability_letter_text(reg, &l, &out->letter);
+	if (rc == CMN_OK && !(out->doctypes = json_dumps(dts, JSON_COMPACT)))
+		rc = CMN_ERR_NOMEM;
+	if (rc == CMN_OK) {
+		str_copy(out->person_id, sizeof(out->person_id), person->id);
+		str_copy(out->holder_id, sizeof(out->holder_id), holder_id);
+		str_copy(out->kind, sizeof(out->kind), kind);
+		out->created = now;
+		rc = store_port_add(s, out);
+	}
+	if (rc == CMN_OK)
+		rc = audit(s, person->id, actor, "portability.create", out->id,
+			   json_pack("{s:s, s:s, s:O}", "holder", holder_id, "kind", kind,
+				     "doctypes", dts));
+	json_decref(holder);
+	json_decref(dts);
+	if (rc != CMN_OK)
+		port_request_release(out);
+	return rc;
+}
+
+int64_t portability_deadline(int64_t sent)
+{
+	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	struct tz *z = NULL;
+	int64_t day, ms, y, deadline;
+	int m, d, last;
+
+	if (tz_load(PORTABILITY_ZONE, &z) != CMN_OK)
+		z = NULL;
+	day = z ? tz_local_day(z, sent, &ms) : time_floor_div(sent, 86400000LL);
+	if (!z)
+		ms = sent - day * 86400000LL;
+	time_civil_from_days(day, &y, &m, &d);
+	if (++m > 12) {
+		m = 1;
+		y++;
+	}
+	last = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+	if (d > last)
+		d = last;
+	day = time_days_from_civil(y, m, d);
+	deadline = z ? tz_from_local(z, day, ms) : day * 86400000LL + ms;
+	tz_free(&z);
+	return deadline;
+}
+
+/* mine - the request id of person_id (NOT_FOUND for another's) */
+static enum cmn_rc mine(struct store *s, const char *person_id, const char *id,
+			struct port_request *r)
+{
+	enum cmn_rc rc = store_port_get(s, id, r);
+
+	if (rc == CMN_OK && strcmp(r->person_id, person_id) != 0) {
+		port_request_release(r);
+		rc = CMN_ERR_NOT_FOUND;
+	}
+	return rc;
+}
+
+enum cmn_rc portability_sent(struct store *s, const char *person_id, const char *actor,
+			     const char *id, int64_t at, struct port_request *out)
+{
+	char when[TIME_RFC3339_LEN];
+	int64_t deadline = portability_deadline(at);
+	enum cmn_rc rc = mine(s, person_id, id, out);
+
+	if (rc != CMN_OK)
+		return rc;
+	port_request_release(out);
+	rc = store_port_sent(s, id, person_id, at, deadline);
+	if (rc == CMN_OK) {
+		time_format(when, deadline);
+		rc = audit(s, person_id, actor, "portability.sent", id,
+			   json_pack("{s:s}", "deadline", when));
+	}
+	return rc == CMN_OK ? store_port_get(s, id, out) : rc;
+}
+
+/* remind_one - marks the request reminded, then tells its person; the mark
+ * is undone when the chain cannot be written, so the next call tries again */
+static enum cmn_rc remind_one(struct store *s, const char *id, int64_t now)
+{
+	struct port_request r;
+	char when[TIME_RFC3339_LEN];
+	enum cmn_rc rc = store_port_get(s, id, &r);
+
+	if (rc != CMN_OK)
+		return rc;
+	rc = store_port_mark_reminded(s, id, now);
+	if (rc == CMN_OK) {
+		time_format(when, r.deadline);
+		rc = audit(s, r.person_id, REMIND_ACTOR, "portability.reminder", id,
+			   json_pack("{s:s, s:s, s:s}", "holder", r.holder_id, "kind", r.kind,
+				     "deadline", when));
+		if (rc != CMN_OK)
+			store_port_mark_reminded(s, id, 0);
+	}
+	port_request_release(&r);
+	return rc;
+}
+
+enum cmn_rc portability_remind(struct store *s, int64_t now, size_t *fired)
+{
+	char(*ids)[CRYPT_ID_LEN] = malloc(PORTABILITY_REMIND_BATCH * sizeof(*ids));
+	size_t n = 0, done = 0;
+	enum cmn_rc rc = ids ? store_port_late(s, now, ids, PORTABILITY_REMIND_BATCH, &n)
+			     : CMN_ERR_NOMEM;
+
+	for (size_t i = 0; rc == CMN_OK && i < n; i++) {
+		enum cmn_rc one = remind_one(s, ids[i], now);
+
+		/* another reminder came first (two servers), or the person is gone */
+		if (one == CMN_ERR_CONFLICT || one == CMN_ERR_NOT_FOUND)
+			continue;
+		if (one == CMN_OK)
+			done++;
+		else
+			rc = one;
+	}
+	free(ids);
+	if (fired)
+		*fired = done;
+	return rc;
+}
+
+/* import_done - whether an import (pstore_import_get's JSON) succeeded */
+static bool import_done(const json_t *imp)
+{
+	const char *status = json_string_value(json_object_get(imp, "status"));
+
+	return status && strcmp(status, "done") == 0;
+}
+
+enum cmn_rc portability_answer_import(struct store *s, const char *person_id,
+				      const char *actor, const char *id, const char *import_id,
+				      int64_t now, struct port_request *out)
+{
+	struct pstore *ps;
+	char *text = NULL, *counts = NULL;
+	json_t *imp = NULL, *answer = NULL;
+	enum cmn_rc rc = mine(s, person_id, id, out);
+
+	if (rc != CMN_OK)
+		return rc;
+	if (out->state != PORT_SENT)
+		rc = CMN_ERR_CONFLICT;
+	port_request_release(out);
+	if (rc == CMN_OK && (!import_id || strlen(import_id) != CRYPT_ID_LEN - 1))
+		rc = CMN_ERR_NOT_FOUND;
+	if (rc == CMN_OK)
+		rc = store_person_store(s, person_id, &ps);
+	if (rc == CMN_OK)
+		rc = pstore_import_get(ps, import_id, NULL, &text);
+	if (rc == CMN_OK && !(imp = json_loads(text, 0, NULL)))
+		rc = CMN_ERR_CORRUPT;
+	if (rc == CMN_OK && !import_done(imp))
+		rc = CMN_ERR_INVALID;
+	if (rc == CMN_OK)
+		answer = json_pack("{s:O?, s:O?, s:O?}", "format", json_object_get(imp, "format"),
+				   "name", json_object_get(imp, "name"), "stats",
+				   json_object_get(imp, "stats"));
+	if (rc == CMN_OK && !(counts = answer ? json_dumps(answer, JSON_COMPACT) : NULL))
+		rc = CMN_ERR_NOMEM;
+	if (rc == CMN_OK)
+		rc = store_port_answered(s, id, person_id, import_id, counts, now);
+	if (rc == CMN_OK)
+		rc = audit(s, person_id, actor, "portability.answer", id,
+			   json_pack("{s:s, s:O}", "import", import_id, "answer", answer));
+	json_decref(answer);
+	json_decref(imp);
+	free(text);
+	free(counts);
+	return rc == CMN_OK ? store_port_get(s, id, out) : rc;
+}
+
+enum cmn_rc portability_answer_file(struct store *s, const struct registry *reg,
+				    const char *person_id, const char *actor, const char *id,
+				    const char *path, const char *name, const char *format,
+				    int64_t now, struct import_job *job, struct port_request *out)
+{
+	struct pstore *ps;
+	enum cmn_rc rc = mine(s, person_id, id, out);
+
+	memset(job, 0, sizeof(*job));
+	if (rc != CMN_OK)
+		return rc;
+	if (out->state != PORT_SENT)
+		rc = CMN_ERR_CONFLICT;
+	port_request_release(out);
+	if (rc == CMN_OK)
+		rc = store_person_store(s, person_id, &ps);
+	if (rc == CMN_OK)
+		rc = import_file(ps, reg, actor, path, name, format, job);
+	if (rc == CMN_OK)
+		rc = portability_answer_import(s, person_id, actor, id, job->id, now, out);
+	return rc;
+}
+
+/* ---- views ------------------------------------------------------------------------ */
+
+json_t *portability_request_json(const struct port_request *r)
+{
+	json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "id", r->id, "holder",
+			      r->holder_id, "kind", r->kind, "state", port_state_name(r->state),
+			      "doctypes", json_loads(r->doctypes, 0, NULL), "created",
+			      time_json(r->created), "letter", r->letter);
+
+	if (!v)
+		return NULL;
+	if (r->sent) {
+		json_object_set_new(v, "sent", time_json(r->sent));
+		json_object_set_new(v, "deadline", time_json(r->deadline));
+	}
+	if (r->reminded)
+		json_object_set_new(v, "reminded", time_json(r->reminded));
+	if (r->answered) {
+		json_object_set_new(v, "answered", time_json(r->answered));
+		json_object_set_new(v, "import", json_string(r->import_id));
+		json_object_set_new(v, "answer", r->answer ? json_loads(r->answer, 0, NULL)
+							   : json_null());
+	}
+	return v;
+}
+
+struct stats {
+	json_t *items;
+	json_t *seen;                   /* holder id -> its item */
+};
+
+static json_t *counts_item(const char *holder_id, const char *name)
+{
+	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i}", "holder", holder_id, "name", name,
+			 "requests", 0, "drafted", 0, "sent", 0, "answered", 0, "late", 0);
+}
+
+static enum cmn_rc stats_holder(const struct datamap_holder *h, void *ctx)
+{
+	struct stats *st = ctx;
+	json_t *item = counts_item(h->id, h->name);
+
+	if (!item || json_array_append(st->items, item) != 0 ||
+	    json_object_set_new(st->seen, h->id, item) != 0)
+		return CMN_ERR_NOMEM;
+	return CMN_OK;
+}
+
+static enum cmn_rc stats_counts(const struct port_counts *c, void *ctx)
+{
+	struct stats *st = ctx;
+	json_t *item = json_object_get(st->seen, c->holder_id);
+
+	if (!item) { /* a holder gone from the catalogue since */
+		if (!(item = counts_item(c->holder_id, c->holder_id)) ||
+		    json_array_append_new(st->items, item) != 0)
+			return CMN_ERR_NOMEM;
+	}
+	json_object_set_new(item, "requests", json_integer(c->requests));
+	json_object_set_new(item, "drafted", json_integer(c->drafted));
+	json_object_set_new(item, "sent", json_integer(c->sent));
+	json_object_set_new(item, "answered", json_integer(c->answered));
+	json_object_set_new(item, "late", json_integer(c->late));
+	return CMN_OK;
+}
+
+json_t *portability_stats_json(struct store *s, int64_t now)
+{
+	struct stats st = {json_array(), json_object()};
+	enum cmn_rc rc = st.items && st.seen ? store_datamap_each(s, stats_holder, &st)
+					     : CMN_ERR_NOMEM;
+
+	if (rc == CMN_OK)
+		rc = store_port_stats(s, now, stats_counts, &st);
+	json_decref(st.seen);
+	if (rc != CMN_OK) {
+		json_decref(st.items);
+		return NULL;
+	}
+	return json_pack("{s:o, s:o}", "at", time_json(now), "holders", st.items);
+}
+
+/* ---- the reminder thread of `commune serve` ------------------------------------------ */
+
+struct portability_reminder {
+	struct store *s;
+	unsigned period_ms;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+};
+
+static void *reminder_main(void *arg)
+{
+	struct portability_reminder *r = arg;
+
+	pthread_mutex_lock(&r->mu);
+	while (!r->stop) {
+		struct timespec until;
+		size_t fired = 0;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += (time_t)(r->period_ms / 1000);
+		until.tv_nsec += (long)(r->period_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&r->cv, &r->mu, &until);
+		if (r->stop)
+			break;
+		pthread_mutex_unlock(&r->mu);
+		if (portability_remind(r->s, time_now_ms(), &fired) != CMN_OK)
+			log_warn("portability reminders: %s", store_last_error());
+		else if (fired)
+			log_info("portability reminders: %zu late requests", fired);
+		pthread_mutex_lock(&r->mu);
+	}
+	pthread_mutex_unlock(&r->mu);
+	store_thread_done();
+	return NULL;
+}
+
+enum cmn_rc portability_reminder_start(struct store *s, unsigned period_ms,
+				       struct portability_reminder **out)
+{
+	struct portability_reminder *r = calloc(1, sizeof(*r));
+
+	*out = NULL;
+	if (!r)
+		return CMN_ERR_NOMEM;
+	r->s = s;
+	r->period_ms = period_ms ? period_ms : 60000;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	if (pthread_create(&r->thread, NULL, reminder_main, r) != 0) {
+		pthread_mutex_destroy(&r->mu);
+		pthread_cond_destroy(&r->cv);
+		free(r);
+		return CMN_ERR_INTERNAL;
+	}
+	*out = r;
+	return CMN_OK;
+}
+
+void portability_reminder_stop(struct portability_reminder **rp)
+{
+	struct portability_reminder *r = *rp;
+
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->stop = true;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->thread, NULL);
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
+	free(r);
+	*rp = NULL;
+}
