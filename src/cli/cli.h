@@ -59,6 +59,8 @@ int cmd_app(int argc, char **argv);
 int cmd_attest(int argc, char **argv);
 int cmd_campaign(int argc, char **argv);
 int cmd_govern(int argc, char **argv);
+int cmd_datamap(int argc, char **argv);
+int cmd_portability(int argc, char **argv);
 
 struct es256_key;
 

@@ -21,6 +21,7 @@
 #include "import/import.h"
 #include "rules/rules.h"
 #include "consent/access.h"
+#include "datamap/datamap.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -125,6 +126,7 @@ int cmd_serve(int argc, char **argv)
 	struct app_env apps = {0};
 	struct rule_set rules = {0};
 	struct app_scheduler *scheduler = NULL;
+	struct portability_reminder *reminder = NULL;
 	unsigned body_kib = CMN_MAX_BODY_BYTES / 1024;
 	sigset_t set;
 	int npos, sig = 0;
@@ -217,9 +219,12 @@ int cmd_serve(int argc, char **argv)
 	if (rc == CMN_OK)
 		rc = app_scheduler_start(&apps, 0, &scheduler);
 	if (rc == CMN_OK)
+		rc = portability_reminder_start(env.store, 0, &reminder);
+	if (rc == CMN_OK)
 		rc = http_server_start(&srv, &cfg, api_handle, &app);
 	if (rc != CMN_OK) {
 		app_scheduler_stop(&scheduler);
+		portability_reminder_stop(&reminder);
 		cli_error("cannot listen on %s: %s", cfg.listen,
 			  rc == CMN_ERR_IO ? "address in use or not available" : cmn_strerror(rc));
 		import_jobs_stop(&app.jobs);
@@ -253,6 +258,7 @@ int cmd_serve(int argc, char **argv)
 	import_jobs_drain(app.jobs);
 	http_server_stop(&srv);
 	app_scheduler_stop(&scheduler);
+	portability_reminder_stop(&reminder);
 	import_jobs_stop(&app.jobs);
 	access_log_stop(&app.access); /* after the server: every read served is written */
 	series_zone_release();

@@ -61,6 +61,12 @@ static const struct verb verbs[] = {
 	 "commune govern vote PROPOSAL --person HANDLE (yes|no|abstain) | close PROPOSAL",
 	 "Governance bodies (docs/governance.md): the civic data trust and cooperatives, their\n"
 	 "members, proposals about campaigns and votes; verify checks a body's signed register."},
+	{"datamap", cmd_datamap, "commune datamap load FILE.json | ls",
+	 "The territory's data map (docs/datamap.md): load the catalogue of data holders (it\n"
+	 "replaces the previous one; faults name a JSON pointer), list it."},
+	{"portability", cmd_portability, "commune portability remind",
+	 "Portability requests (docs/datamap.md): remind now of the requests whose one-month\n"
+	 "deadline passed unanswered (`serve` does it every minute)."},
 	{"doctype", cmd_doctype, "commune doctype list", "List the doctype registry."},
 	{"import", cmd_import,
 	 "commune import --person HANDLE [--format enedis-csv|...] [--verbose] FILE...",
