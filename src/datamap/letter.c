@@ -39,11 +39,15 @@ static enum cmn_rc address(struct buf *b, const json_t *holder)
 	const char *postal = json_string_value(json_object_get(dpo, "postal"));
 	const char *email = json_string_value(json_object_get(dpo, "email"));
 	const char *form = json_string_value(json_object_get(dpo, "form"));
+
+	const char *holder_name = json_string_value(json_object_get(holder, "name"));
 	enum cmn_rc rc;
 
-	rc = buf_printf(b, "%s\n%s\n",
-			name ? name : "À l'attention du délégué à la protection des données",
-			json_string_value(json_object_get(holder, "name")));
+	rc = buf_printf(b, "%s\n", name ? name : "À l'attention du délégué à la protection des"
+						  " données");
+	/* the holder's name, unless the postal address begins with it */
+	if (rc == CMN_OK && !(postal && strncmp(postal, holder_name, strlen(holder_name)) == 0))
+		rc = buf_printf(b, "%s\n", holder_name);
 	if (rc == CMN_OK && postal)
 		rc = buf_printf(b, "%s\n", postal);
 	if (rc == CMN_OK && email)
