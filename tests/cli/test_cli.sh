@@ -160,5 +160,22 @@ chmod 644 "$dir/data/master.key"
 check "key file readable by others is refused" 1 "" -- user list $d
 chmod 600 "$dir/data/master.key"
 
+# governance: a body's register verifies; an altered payload is found and its entry named
+printf '{"kind":"cooperative","rule":"majority","quorum":"1/4"}' >"$dir/statutes.json"
+printf '{"kind":"cooperative","rule":"majority_in_every_college"}' >"$dir/bad-statutes.json"
+check "govern create" 0 "" -- govern create WeMix "$dir/statutes.json" $d
+body=$(cut -f1 "$dir/out")
+check "govern create bad statutes" 1 "" -- govern create Autre "$dir/bad-statutes.json" $d
+expect "the fault is named by its pointer" grep -q 'bad-statutes.json/rule: ' "$dir/err"
+check "govern join" 0 "" -- govern join "$body" --person zoe $d
+check "govern join twice" 1 "" -- govern join "$body" --person zoe $d
+check "govern verify" 0 "" -- govern verify "$body" $d
+expect "two entries verified" grep -q ': 2 entries, chain and signatures verified' "$dir/out"
+sqlite3 "$dir/data/platform.db" "update gov_register set payload = replace(payload, '\"college\":\"\"', '\"college\":\"x\"') where body_id = '$body' and seq = 2"
+check "an altered register entry is found" 1 "" -- govern verify "$body" $d
+expect "and named" grep -q "register of $body: entry 2 fails: " "$dir/err"
+check "govern verify unknown body" 1 "" -- govern verify 00000000000000000000000000000000 $d
+check "govern verify usage" 2 "" -- govern verify $d
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
