@@ -113,8 +113,9 @@ static enum cmn_rc create_body(struct api_ctx *ctx)
 		/* the statutes' pointers are within /statutes */
 		char detail[320];
 
-		snprintf(detail, sizeof(detail), "%s%s", err[0] == '/' && strncmp(err, "/name", 5)
-							      ? "/statutes" : "", err);
+		bool in_statutes = err[0] == '/' && strncmp(err, "/name", 5) != 0;
+
+		snprintf(detail, sizeof(detail), "%s%s", in_statutes ? "/statutes" : "", err);
 		return api_problem(ctx, rc == CMN_ERR_EXISTS ? CMN_ERR_CONFLICT : rc, detail, NULL);
 	}
 	if (rc != CMN_OK)

@@ -58,7 +58,7 @@ static int create_body(struct cli_env *env, const char *name, const char *path)
 				sizeof(err));
 	free(text);
 	if (rc == CMN_ERR_INVALID || rc == CMN_ERR_EXISTS)
-		return cli_error("%s%s", strncmp(err, "/name", 5) ? path : "", err);
+		return cli_error("%s%s", strncmp(err, "/name", 5) != 0 ? path : "", err);
 	if (rc != CMN_OK)
 		return cli_error("%s", cmn_strerror(rc));
 	printf("%s\t%s\t%s\n", b.id, b.kind, b.name);

@@ -515,7 +515,8 @@ static enum cmn_rc check_entry(const struct gov_entry *e, void *ctx)
 	}
 	buf_init(&payload, 256);
 	rc = keyring_jws_verify(w->k, e->sig, &payload);
-	if (rc == CMN_OK && (payload.len != strlen(hash) || memcmp(payload.data, hash, payload.len)))
+	if (rc == CMN_OK &&
+	    (payload.len != strlen(hash) || memcmp(payload.data, hash, payload.len) != 0))
 		rc = CMN_ERR_CRYPTO;
 	buf_release(&payload);
 	if (rc != CMN_OK) {

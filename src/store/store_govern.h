@@ -49,7 +49,8 @@ struct gov_member {
 enum cmn_rc store_gov_join(struct store *s, const char *body_id, const char *person_id,
 			   const char *college, int64_t now);
 
-/* store_gov_leave - the member leaves; CMN_ERR_NOT_FOUND if not one. */
+/* store_gov_leave - the member leaves, and their votes on the body's
+ * open proposals go; CMN_ERR_NOT_FOUND if not one. */
 enum cmn_rc store_gov_leave(struct store *s, const char *body_id, const char *person_id,
 			    int64_t now);
 
@@ -113,8 +114,9 @@ enum cmn_rc store_gov_votes(struct store *s, const char *proposal_id,
 					      void *ctx),
 			    void *ctx);
 
-/* store_gov_decide - OPEN -> state with its tally; CMN_ERR_CONFLICT if
- * it is not open any more. */
+/* store_gov_decide - OPEN -> state with its tally, keeping only the votes
+ * of the members present (the ballots counted); CMN_ERR_CONFLICT if it is
+ * not open any more. */
 enum cmn_rc store_gov_decide(struct store *s, const char *proposal_id, enum gov_state state,
 			     const char *tally, int64_t now);
 

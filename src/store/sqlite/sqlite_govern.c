@@ -139,19 +139,36 @@ enum cmn_rc store_gov_leave(struct store *s, const char *body_id, const char *pe
 {
 	static const char q[] = "UPDATE gov_members SET left_at = ?3"
 				" WHERE body_id = ?1 AND person_id = ?2 AND left_at = 0";
+	/* a leaver's votes on open proposals go with them: rejoining before
+	 * the close does not bring them back */
+	static const char q_votes[] = "DELETE FROM gov_votes WHERE person_id = ?2 AND proposal_id IN"
+				      " (SELECT id FROM gov_proposals WHERE body_id = ?1 AND state = 0)";
 	struct conn *c = store_platform_conn(s);
-	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	sqlite3_stmt *st;
 	enum cmn_rc rc;
 
-	if (!st)
+	if (!c)
 		return CMN_ERR_STORE;
-	sqlite3_bind_text(st, 1, body_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, person_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	rc = conn_step_done(c, st);
-	if (rc == CMN_OK && sqlite3_changes(c->db) == 0)
-		rc = CMN_ERR_NOT_FOUND;
-	return rc;
+	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
+		return rc;
+	if (!(st = conn_stmt(c, q))) {
+		rc = CMN_ERR_STORE;
+	} else {
+		sqlite3_bind_text(st, 1, body_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, person_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		rc = conn_step_done(c, st);
+		if (rc == CMN_OK && sqlite3_changes(c->db) == 0)
+			rc = CMN_ERR_NOT_FOUND;
+	}
+	if (rc == CMN_OK && !(st = conn_stmt(c, q_votes)))
+		rc = CMN_ERR_STORE;
+	if (rc == CMN_OK) {
+		sqlite3_bind_text(st, 1, body_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, person_id, -1, SQLITE_STATIC);
+		rc = conn_step_done(c, st);
+	}
+	return conn_tx_end(c, rc);
 }
 
 static void read_member(sqlite3_stmt *st, struct gov_member *m)
@@ -406,20 +423,38 @@ enum cmn_rc store_gov_decide(struct store *s, const char *proposal_id, enum gov_
 {
 	static const char q[] = "UPDATE gov_proposals SET state = ?2, tally = ?3, decided = ?4"
 				" WHERE id = ?1 AND state = 0";
+	/* the votes kept are the ballots the decision counted: those of the
+	 * members present at the close */
+	static const char q_votes[] =
+	    "DELETE FROM gov_votes WHERE proposal_id = ?1 AND person_id NOT IN"
+	    " (SELECT m.person_id FROM gov_members m JOIN gov_proposals p ON p.body_id = m.body_id"
+	    " WHERE p.id = ?1 AND m.left_at = 0)";
 	struct conn *c = store_platform_conn(s);
-	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	sqlite3_stmt *st;
 	enum cmn_rc rc;
 
-	if (!st)
+	if (!c)
 		return CMN_ERR_STORE;
-	sqlite3_bind_text(st, 1, proposal_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, (int)state);
-	sqlite3_bind_text(st, 3, tally, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
-	rc = conn_step_done(c, st);
-	if (rc == CMN_OK && sqlite3_changes(c->db) == 0)
-		rc = CMN_ERR_CONFLICT;
-	return rc;
+	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
+		return rc;
+	if (!(st = conn_stmt(c, q))) {
+		rc = CMN_ERR_STORE;
+	} else {
+		sqlite3_bind_text(st, 1, proposal_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, (int)state);
+		sqlite3_bind_text(st, 3, tally, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, now);
+		rc = conn_step_done(c, st);
+		if (rc == CMN_OK && sqlite3_changes(c->db) == 0)
+			rc = CMN_ERR_CONFLICT;
+	}
+	if (rc == CMN_OK && !(st = conn_stmt(c, q_votes)))
+		rc = CMN_ERR_STORE;
+	if (rc == CMN_OK) {
+		sqlite3_bind_text(st, 1, proposal_id, -1, SQLITE_STATIC);
+		rc = conn_step_done(c, st);
+	}
+	return conn_tx_end(c, rc);
 }
 
 /* ---- the decision register ---------------------------------------------------------- */
