@@ -20,7 +20,7 @@
 #include "record/schema.h"
 #include "store/store_oauth.h"
 
-#define MAX_ROUTES 128
+#define MAX_ROUTES 192
 
 static struct route all_routes[MAX_ROUTES + 1];
 static json_t *route_schemas[MAX_ROUTES];
