@@ -70,46 +70,25 @@ enum cmn_rc store_districts_replace(struct store *s, const struct store_district
 	return conn_tx_end(c, rc);
 }
 
+static void read_district(sqlite3_stmt *st, void *elem)
+{
+	struct store_district *d = elem;
+
+	conn_text_col(st, 0, d->code, sizeof(d->code));
+	conn_text_col(st, 1, d->name, sizeof(d->name));
+}
+
 enum cmn_rc store_districts_list(struct store *s, struct store_district **out, size_t *n)
 {
 	static const char q[] = "SELECT code, name FROM districts ORDER BY code";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
-	struct store_district *v = NULL;
-	size_t len = 0, cap = 0;
-	enum cmn_rc rc = CMN_OK;
-	int sr;
 
 	*out = NULL;
 	*n = 0;
 	if (!st)
 		return CMN_ERR_STORE;
-	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t ncap = cap ? 2 * cap : 32;
-			struct store_district *nv = realloc(v, ncap * sizeof(*v));
-
-			if (!nv) {
-				rc = CMN_ERR_NOMEM;
-				break;
-			}
-			v = nv;
-			cap = ncap;
-		}
-		conn_text_col(st, 0, v[len].code, sizeof(v[len].code));
-		conn_text_col(st, 1, v[len].name, sizeof(v[len].name));
-		len++;
-	}
-	if (rc == CMN_OK && sr != SQLITE_DONE)
-		rc = conn_err(c, sr);
-	sqlite3_reset(st);
-	if (rc != CMN_OK) {
-		free(v);
-		return rc;
-	}
-	*out = v;
-	*n = len;
-	return CMN_OK;
+	return conn_collect(c, st, sizeof(**out), read_district, (void **)out, n);
 }
 
 /* ---- campaigns ---------------------------------------------------------------- */
@@ -399,8 +378,10 @@ enum cmn_rc store_campaign_withdraw(struct store *s, const char *campaign_id,
 	return rc;
 }
 
-static void read_part(sqlite3_stmt *st, struct campaign_part *p)
+static void read_part(sqlite3_stmt *st, void *elem)
 {
+	struct campaign_part *p = elem;
+
 	conn_text_col(st, 0, p->campaign_id, sizeof(p->campaign_id));
 	conn_text_col(st, 1, p->person_id, sizeof(p->person_id));
 	conn_text_col(st, 2, p->grant_id, sizeof(p->grant_id));
@@ -441,40 +422,13 @@ enum cmn_rc store_campaign_parts(struct store *s, const char *campaign_id,
 				" WHERE campaign_id = ? AND withdrawn = 0 ORDER BY person_id";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
-	struct campaign_part *v = NULL;
-	size_t len = 0, cap = 0;
-	enum cmn_rc rc = CMN_OK;
-	int sr;
 
 	*out = NULL;
 	*n = 0;
 	if (!st)
 		return CMN_ERR_STORE;
 	sqlite3_bind_text(st, 1, campaign_id, -1, SQLITE_STATIC);
-	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t ncap = cap ? 2 * cap : 64;
-			struct campaign_part *nv = realloc(v, ncap * sizeof(*v));
-
-			if (!nv) {
-				rc = CMN_ERR_NOMEM;
-				break;
-			}
-			v = nv;
-			cap = ncap;
-		}
-		read_part(st, &v[len++]);
-	}
-	if (rc == CMN_OK && sr != SQLITE_DONE)
-		rc = conn_err(c, sr);
-	sqlite3_reset(st);
-	if (rc != CMN_OK) {
-		free(v);
-		return rc;
-	}
-	*out = v;
-	*n = len;
-	return CMN_OK;
+	return conn_collect(c, st, sizeof(**out), read_part, (void **)out, n);
 }
 
 enum cmn_rc store_campaign_parts_of(struct store *s, const char *person_id,

@@ -238,6 +238,42 @@ enum cmn_rc conn_each(struct conn *c, sqlite3_stmt *st,
 	return rc;
 }
 
+enum cmn_rc conn_collect(struct conn *c, sqlite3_stmt *st, size_t elem,
+			 void (*read)(sqlite3_stmt *st, void *elem), void **out, size_t *n)
+{
+	unsigned char *v = NULL;
+	size_t len = 0, cap = 0;
+	enum cmn_rc rc = CMN_OK;
+	int sr;
+
+	*out = NULL;
+	*n = 0;
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			size_t ncap = cap ? 2 * cap : 32;
+			unsigned char *nv = realloc(v, ncap * elem);
+
+			if (!nv) {
+				rc = CMN_ERR_NOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		read(st, v + len++ * elem);
+	}
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(c, sr);
+	sqlite3_reset(st);
+	if (rc != CMN_OK) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*n = len;
+	return CMN_OK;
+}
+
 enum cmn_rc conn_tx_end(struct conn *c, enum cmn_rc rc)
 {
 	if (rc == CMN_OK)

@@ -171,8 +171,10 @@ enum cmn_rc store_gov_leave(struct store *s, const char *body_id, const char *pe
 	return conn_tx_end(c, rc);
 }
 
-static void read_member(sqlite3_stmt *st, struct gov_member *m)
+static void read_member(sqlite3_stmt *st, void *elem)
 {
+	struct gov_member *m = elem;
+
 	conn_text_col(st, 0, m->body_id, sizeof(m->body_id));
 	conn_text_col(st, 1, m->person_id, sizeof(m->person_id));
 	conn_text_col(st, 2, m->college, sizeof(m->college));
@@ -211,40 +213,13 @@ enum cmn_rc store_gov_members(struct store *s, const char *body_id, struct gov_m
 				" ORDER BY person_id";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
-	struct gov_member *v = NULL;
-	size_t len = 0, cap = 0;
-	enum cmn_rc rc = CMN_OK;
-	int sr;
 
 	*out = NULL;
 	*n = 0;
 	if (!st)
 		return CMN_ERR_STORE;
 	sqlite3_bind_text(st, 1, body_id, -1, SQLITE_STATIC);
-	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t ncap = cap ? 2 * cap : 32;
-			struct gov_member *nv = realloc(v, ncap * sizeof(*v));
-
-			if (!nv) {
-				rc = CMN_ERR_NOMEM;
-				break;
-			}
-			v = nv;
-			cap = ncap;
-		}
-		read_member(st, &v[len++]);
-	}
-	if (rc == CMN_OK && sr != SQLITE_DONE)
-		rc = conn_err(c, sr);
-	sqlite3_reset(st);
-	if (rc != CMN_OK) {
-		free(v);
-		return rc;
-	}
-	*out = v;
-	*n = len;
-	return CMN_OK;
+	return conn_collect(c, st, sizeof(**out), read_member, (void **)out, n);
 }
 
 /* ---- proposals and votes ---------------------------------------------------------- */

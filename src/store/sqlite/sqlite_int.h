@@ -83,6 +83,12 @@ enum cmn_rc store_auth_change(struct store *s, const char *sql, const char *a, c
 enum cmn_rc conn_each(struct conn *c, sqlite3_stmt *st,
 		      enum cmn_rc (*row)(sqlite3_stmt *st, void *ctx), void *ctx);
 
+/* conn_collect - steps the bound statement st to its end, reading each row
+ * with read into a new element of size elem of a growing array: *out
+ * (malloc'd, NULL when no row) and *n. Resets st. */
+enum cmn_rc conn_collect(struct conn *c, sqlite3_stmt *st, size_t elem,
+			 void (*read)(sqlite3_stmt *st, void *elem), void **out, size_t *n);
+
 /* conn_tx_end - ends a transaction of the caller's: COMMIT when rc is
  * CMN_OK (its failure is returned), else ROLLBACK and rc. */
 enum cmn_rc conn_tx_end(struct conn *c, enum cmn_rc rc);
