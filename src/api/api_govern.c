@@ -420,6 +420,129 @@ static enum cmn_rc close_proposal(struct api_ctx *ctx)
 	return show_proposal(ctx);
 }
 
+/* ---- the debate ------------------------------------------------------------------ */
+
+struct thread_view {
+	struct api_ctx *ctx;
+	json_t *items;
+};
+
+static enum cmn_rc comment_row(const struct gov_comment *c, void *p)
+{
+	struct thread_view *tv = p;
+	struct person author;
+	json_t *v = json_pack("{s:s, s:o, s:o}", "id", c->id, "parent",
+			      c->parent_id[0] ? json_string(c->parent_id) : json_null(), "at",
+			      api_time(c->at));
+
+	if (!v)
+		return CMN_ERR_NOMEM;
+	json_object_set_new(v, "author",
+			    store_person_by_id(tv->ctx->app->store, c->person_id, &author, NULL) ==
+				    CMN_OK
+				? json_string(author.handle)
+				: json_null());
+	if (c->hidden_at) {
+		bool by_author = strcmp(c->hidden_by, c->person_id) == 0;
+
+		json_object_set_new(v, "hidden",
+				    json_pack("{s:o, s:s, s:s}", "at", api_time(c->hidden_at), "by",
+					      by_author ? "author" : "moderation", "reason",
+					      c->hidden_reason));
+	} else {
+		json_object_set_new(v, "text", json_string(c->text ? c->text : ""));
+	}
+	return json_array_append_new(tv->items, v) == 0 ? CMN_OK : CMN_ERR_NOMEM;
+}
+
+/* GET /api/v1/proposals/{id}/comments - the debate, oldest first; each
+ * comment names the one it answers */
+static enum cmn_rc list_comments(struct api_ctx *ctx)
+{
+	struct gov_proposal p;
+	struct thread_view tv = {ctx, NULL};
+	enum cmn_rc rc = the_proposal(ctx, &p);
+
+	if (rc != CMN_OK)
+		return rc;
+	gov_proposal_release(&p);
+	if (!(tv.items = json_array()))
+		return CMN_ERR_NOMEM;
+	rc = store_gov_comments(ctx->app->store, ctx->params[0], comment_row, &tv);
+	if (rc != CMN_OK) {
+		json_decref(tv.items);
+		return rc;
+	}
+	return api_json(ctx, 200, json_pack("{s:o}", "items", tv.items));
+}
+
+/* POST /api/v1/proposals/{id}/comments {"text", "parent"?} */
+static enum cmn_rc add_comment(struct api_ctx *ctx)
+{
+	struct gov_proposal p;
+	struct gov_comment c;
+	struct thread_view tv = {ctx, json_array()};
+	char err[300] = "";
+	json_t *v;
+	enum cmn_rc rc = the_proposal(ctx, &p);
+
+	if (rc != CMN_OK) {
+		json_decref(tv.items);
+		return rc;
+	}
+	gov_proposal_release(&p);
+	rc = govern_comment(ctx->app->store, ctx->params[0], ctx->person.id,
+			    json_string_value(json_object_get(ctx->body, "parent")),
+			    json_string_value(json_object_get(ctx->body, "text")), time_now_ms(), &c,
+			    err, sizeof(err));
+	if (rc == CMN_ERR_INVALID || rc == CMN_ERR_FORBIDDEN || rc == CMN_ERR_CONFLICT) {
+		json_decref(tv.items);
+		return api_problem(ctx, rc, err, NULL);
+	}
+	if (rc == CMN_OK) {
+		c.text = json_string_value(json_object_get(ctx->body, "text"));
+		rc = tv.items ? comment_row(&c, &tv) : CMN_ERR_NOMEM;
+	}
+	if (rc != CMN_OK) {
+		json_decref(tv.items);
+		return rc;
+	}
+	v = json_incref(json_array_get(tv.items, 0));
+	json_decref(tv.items);
+	return api_json(ctx, 201, v);
+}
+
+/* POST /api/v1/comments/{id}/hide {"reason"} - the operator moderates; an
+ * author withdraws their own */
+static enum cmn_rc hide_comment(struct api_ctx *ctx)
+{
+	struct gov_comment c;
+	struct gov_proposal p;
+	char err[300] = "";
+	enum cmn_rc rc = store_gov_comment_get(ctx->app->store, ctx->params[0], &c, NULL);
+
+	/* a comment exists for those who may read its proposal */
+	if (rc == CMN_OK && store_gov_proposal_get(ctx->app->store, c.proposal_id, &p) == CMN_OK) {
+		if (!is_admin(ctx) && !present_member(ctx, p.body_id))
+			rc = CMN_ERR_NOT_FOUND;
+		gov_proposal_release(&p);
+	}
+	if (rc == CMN_ERR_NOT_FOUND)
+		return api_problem(ctx, rc, "no such comment", NULL);
+	if (rc != CMN_OK)
+		return rc;
+	rc = govern_comment_hide(ctx->app->store, ctx->params[0], ctx->person.id, is_admin(ctx),
+				 json_string_value(json_object_get(ctx->body, "reason")),
+				 time_now_ms(), err, sizeof(err));
+	if (rc == CMN_ERR_INVALID || rc == CMN_ERR_FORBIDDEN || rc == CMN_ERR_CONFLICT)
+		return api_problem(ctx, rc, err, NULL);
+	if (rc != CMN_OK)
+		return rc;
+	api_audit(ctx, "comment.hide", ctx->params[0], NULL);
+	api_empty(ctx, 204);
+	return CMN_OK;
+}
+
 /* ---- the public register ------------------------------------------------------------ */
 
 static enum cmn_rc entry_row(const struct gov_entry *e, void *c)
@@ -477,6 +600,14 @@ static enum cmn_rc register_list(struct api_ctx *ctx)
 	" \"properties\": {\"vote\": {\"type\": \"string\", \"enum\": [\"yes\", \"no\","        \
 	" \"abstain\"]}}}"
 
+#define COMMENT_SCHEMA                                                                        \
+	"{\"type\": \"object\", \"required\": [\"text\"], \"additionalProperties\": false,"     \
+	" \"properties\": {\"text\": {\"type\": \"string\", \"maxLength\": 4000},"              \
+	" \"parent\": {\"type\": \"string\", \"maxLength\": 32}}}"
+#define HIDE_SCHEMA                                                                           \
+	"{\"type\": \"object\", \"additionalProperties\": false, \"properties\": {"              \
+	" \"reason\": {\"type\": \"string\", \"maxLength\": 200}}}"
+
 const struct route api_govern_routes[] = {
 	{"GET", "/api/v1/bodies", list_bodies, AUTH_PERSON, NULL,
 	 "The governance bodies and their statutes", GRANT_ROUTE_NONE},
@@ -500,6 +631,13 @@ const struct route api_govern_routes[] = {
 	 "Vote on an open proposal, or change my vote", GRANT_ROUTE_NONE},
 	{"POST", "/api/v1/proposals/{id}/close", close_proposal, AUTH_PERSON, NULL,
 	 "Decide a proposal whose vote is over", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/proposals/{id}/comments", list_comments, AUTH_PERSON, NULL,
+	 "The debate of a proposal (members only)", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/proposals/{id}/comments", add_comment, AUTH_SESSION, COMMENT_SCHEMA,
+	 "Comment on an open proposal, or answer a comment", GRANT_ROUTE_NONE},
+	{"POST", "/api/v1/comments/{id}/hide", hide_comment, AUTH_SESSION, HIDE_SCHEMA,
+	 "Hide a comment: the operator's moderation, or its author's withdrawal",
+	 GRANT_ROUTE_NONE},
 	{"GET", "/api/v1/bodies/{id}/register", register_list, AUTH_NONE, NULL,
 	 "A body's signed decision register (public)", GRANT_ROUTE_NONE},
 	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},

@@ -482,6 +482,83 @@ out:
 	return rc;
 }
 
+/* ---- the debate ------------------------------------------------------------------ */
+
+static bool text_blank(const char *t)
+{
+	for (; t && *t; t++)
+		if (*t != ' ' && *t != '\t' && *t != '\n' && *t != '\r')
+			return false;
+	return true;
+}
+
+enum cmn_rc govern_comment(struct store *s, const char *proposal_id, const char *person_id,
+			   const char *parent, const char *text, int64_t now,
+			   struct gov_comment *out, char *err, size_t errn)
+{
+	struct gov_proposal p;
+	struct gov_member m;
+	enum cmn_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!text || text_blank(text) || strlen(text) > GOV_COMMENT_MAX) {
+		snprintf(err, errn, "/text: not blank, at most %d bytes", GOV_COMMENT_MAX);
+		return CMN_ERR_INVALID;
+	}
+	if ((rc = store_gov_proposal_get(s, proposal_id, &p)) != CMN_OK)
+		return rc;
+	rc = store_gov_member_get(s, p.body_id, person_id, &m);
+	if (rc == CMN_ERR_NOT_FOUND || (rc == CMN_OK && m.left)) {
+		snprintf(err, errn, "only the members of the body take part in its debates");
+		rc = CMN_ERR_FORBIDDEN;
+	} else if (rc == CMN_OK && p.state != GOV_OPEN) {
+		snprintf(err, errn, "the proposal is decided: its debate is closed");
+		rc = CMN_ERR_CONFLICT;
+	}
+	gov_proposal_release(&p);
+	if (rc != CMN_OK)
+		return rc;
+	str_copy(out->proposal_id, sizeof(out->proposal_id), proposal_id);
+	str_copy(out->parent_id, sizeof(out->parent_id), parent ? parent : "");
+	str_copy(out->person_id, sizeof(out->person_id), person_id);
+	out->at = now;
+	rc = store_gov_comment_add(s, out, text);
+	if (rc == CMN_ERR_NOT_FOUND) {
+		snprintf(err, errn, "/parent: not a comment of this proposal");
+		rc = CMN_ERR_INVALID;
+	}
+	return rc;
+}
+
+enum cmn_rc govern_comment_hide(struct store *s, const char *comment_id, const char *by,
+				bool moderator, const char *reason, int64_t now, char *err,
+				size_t errn)
+{
+	struct gov_comment c;
+	enum cmn_rc rc = store_gov_comment_get(s, comment_id, &c, NULL);
+
+	if (rc != CMN_OK)
+		return rc;
+	if (!moderator && strcmp(c.person_id, by) != 0) {
+		snprintf(err, errn, "only the operator moderates, and an author withdraws their own");
+		return CMN_ERR_FORBIDDEN;
+	}
+	if (moderator && strcmp(c.person_id, by) != 0 &&
+	    (!reason || text_blank(reason) || strlen(reason) > GOV_REASON_MAX)) {
+		snprintf(err, errn, "/reason: a moderation says why, in at most %d bytes",
+			 GOV_REASON_MAX);
+		return CMN_ERR_INVALID;
+	}
+	if (reason && strlen(reason) > GOV_REASON_MAX) {
+		snprintf(err, errn, "/reason: at most %d bytes", GOV_REASON_MAX);
+		return CMN_ERR_INVALID;
+	}
+	rc = store_gov_comment_hide(s, comment_id, by, reason ? reason : "", now);
+	if (rc == CMN_ERR_CONFLICT)
+		snprintf(err, errn, "this comment is hidden already");
+	return rc;
+}
+
 /* ---- verification ------------------------------------------------------------------ */
 
 struct walk {

@@ -76,6 +76,22 @@ enum cmn_rc govern_vote(struct store *s, const char *proposal_id, const char *pe
 enum cmn_rc govern_close(struct store *s, const struct keyring *k, const char *proposal_id,
 			 int64_t now, struct gov_proposal *out, char *err, size_t errn);
 
+/* govern_comment - a present member of the proposal's body comments on
+ * it while it is open, answering parent ("" or NULL for a new thread).
+ * CMN_ERR_FORBIDDEN for a non-member, CMN_ERR_CONFLICT once decided,
+ * CMN_ERR_INVALID (err says why) for a blank or too long text or a parent
+ * that is not a comment of this proposal. */
+enum cmn_rc govern_comment(struct store *s, const char *proposal_id, const char *person_id,
+			   const char *parent, const char *text, int64_t now,
+			   struct gov_comment *out, char *err, size_t errn);
+
+/* govern_comment_hide - moderation: the operator hides a comment with a
+ * reason (1 to GOV_REASON_MAX bytes), or its author withdraws it.
+ * CMN_ERR_FORBIDDEN for anyone else, CMN_ERR_CONFLICT when hidden already. */
+enum cmn_rc govern_comment_hide(struct store *s, const char *comment_id, const char *by,
+				bool moderator, const char *reason, int64_t now, char *err,
+				size_t errn);
+
 /* what govern_verify found */
 struct govern_check {
 	int64_t entries;

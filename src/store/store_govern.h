@@ -16,6 +16,8 @@
 #define GOV_NAME_MAX 120            /* bytes of a body's name */
 #define GOV_COLLEGE_MAX 32          /* bytes of a college's name */
 #define GOV_KIND_MAX 24             /* bytes of a register entry's kind */
+#define GOV_COMMENT_MAX 4000        /* bytes of a comment */
+#define GOV_REASON_MAX 200          /* bytes of a moderation's reason */
 
 struct gov_body {
 	char id[CRYPT_ID_LEN];
@@ -119,6 +121,38 @@ enum cmn_rc store_gov_votes(struct store *s, const char *proposal_id,
  * not open any more. */
 enum cmn_rc store_gov_decide(struct store *s, const char *proposal_id, enum gov_state state,
 			     const char *tally, int64_t now);
+
+/* a comment in the debate of a proposal */
+struct gov_comment {
+	char id[CRYPT_ID_LEN];
+	char proposal_id[CRYPT_ID_LEN];
+	char parent_id[CRYPT_ID_LEN];   /* the comment answered, "" for a new thread */
+	char person_id[CRYPT_ID_LEN];
+	int64_t at;
+	int64_t hidden_at;              /* 0 while shown */
+	char hidden_by[CRYPT_ID_LEN];   /* the moderator, or the author who withdrew it */
+	char hidden_reason[GOV_REASON_MAX + 1];
+	const char *text;               /* valid during the call */
+};
+
+/* store_gov_comment_add - a comment on proposal_id answering parent_id
+ * ("" for none); c->id and c->at are set. CMN_ERR_NOT_FOUND when the
+ * parent is not a comment of the same proposal. */
+enum cmn_rc store_gov_comment_add(struct store *s, struct gov_comment *c, const char *text);
+
+/* store_gov_comment_get - one comment (text copied into *text, malloc'd,
+ * when text is not NULL). */
+enum cmn_rc store_gov_comment_get(struct store *s, const char *id, struct gov_comment *c,
+				  char **text);
+
+/* store_gov_comments - the comments of a proposal, oldest first. */
+enum cmn_rc store_gov_comments(struct store *s, const char *proposal_id,
+			       enum cmn_rc (*fn)(const struct gov_comment *c, void *ctx), void *ctx);
+
+/* store_gov_comment_hide - hides a comment (its text is no longer shown)
+ * by `by` for reason; CMN_ERR_CONFLICT when hidden already. */
+enum cmn_rc store_gov_comment_hide(struct store *s, const char *id, const char *by,
+				   const char *reason, int64_t now);
 
 /* an entry of a body's decision register */
 struct gov_entry {

@@ -508,6 +508,47 @@ static void votes(void **state)
 	proposal_path(p, sizeof(p), p1, "/vote");
 	expect(&dave, "PUT", p, "{\"vote\":\"yes\"}", 404);
 
+	/* the debate: members in threads, the operator moderates */
+	{
+		char first[40], hide[96];
+
+		proposal_path(p, sizeof(p), p1, "/comments");
+		expect(nobody, "POST", p, "{\"text\":\"Bonjour\"}", 401);
+		expect(&alice_token, "POST", p, "{\"text\":\"Bonjour\"}", 403);
+		expect(&bob, "POST", p, "{\"text\":\"Bonjour\"}", 404);
+		expect(&alice, "POST", p, "{\"text\":\"  \"}", 400);
+		assert_int_equal(call(&alice, "POST", p, "{\"text\":\"Pourquoi ce seuil ?\"}", &r),
+				 201);
+		snprintf(first, sizeof(first), "%s", json_string_value(json_object_get(r.json, "id")));
+		client_free(&r);
+		snprintf(hide, sizeof(hide), "{\"text\":\"La loi.\",\"parent\":\"%s\"}", first);
+		expect(&carol, "POST", p, hide, 201);
+		expect(&bob, "GET", p, NULL, 404);
+		expect(nobody, "GET", p, NULL, 401);
+		assert_int_equal(call(&alice_token, "GET", p, NULL, &r), 200);
+		assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
+		assert_string_equal(json_string_value(json_pointer(r.json, "/items/1/parent")), first);
+		assert_string_equal(json_string_value(json_pointer(r.json, "/items/0/author")),
+				    "alice");
+		client_free(&r);
+		snprintf(hide, sizeof(hide), "/api/v1/comments/%s/hide", first);
+		expect(nobody, "POST", hide, "{}", 401);
+		expect(&bob, "POST", hide, "{\"reason\":\"x\"}", 404);
+		expect(&carol, "POST", hide, "{\"reason\":\"x\"}", 403);
+		expect(&admin, "POST", hide, "{}", 400);
+		expect(&admin, "POST", hide, "{\"reason\":\"Hors charte\"}", 204);
+		expect(&admin, "POST", hide, "{\"reason\":\"Encore\"}", 409);
+		assert_int_equal(call(&alice, "GET", p, NULL, &r), 200);
+		assert_null(json_pointer(r.json, "/items/0/text"));
+		assert_string_equal(json_string_value(json_pointer(r.json, "/items/0/hidden/by")),
+				    "moderation");
+		assert_string_equal(json_string_value(json_pointer(r.json, "/items/0/hidden/reason")),
+				    "Hors charte");
+		assert_string_equal(json_string_value(json_pointer(r.json, "/items/1/text")),
+				    "La loi.");
+		client_free(&r);
+	}
+
 	/* before its time, no close */
 	proposal_path(p, sizeof(p), p1, "/close");
 	expect_detail(&alice, "POST", p, NULL, 409, "the vote is open until");

@@ -344,6 +344,116 @@ static char *sql_text(const char *fmt, ...)
 
 /* ---- fixture ------------------------------------------------------------------------ */
 
+/* ---- the debate ------------------------------------------------------------------ */
+
+struct thread {
+	size_t n, hidden;
+	char last_text[64];
+	char parent_of_last[CRYPT_ID_LEN];
+};
+
+static enum cmn_rc thread_row(const struct gov_comment *c, void *p)
+{
+	struct thread *t = p;
+
+	t->n++;
+	t->hidden += c->hidden_at != 0;
+	snprintf(t->last_text, sizeof(t->last_text), "%s", c->text ? c->text : "");
+	memcpy(t->parent_of_last, c->parent_id, CRYPT_ID_LEN);
+	return CMN_OK;
+}
+
+/* Members debate an open proposal in threads; others cannot; the operator
+ * hides a comment with a reason, an author withdraws their own, nobody
+ * else hides anything; the debate closes with the decision. */
+static void the_debate(void **state)
+{
+	struct person m[3], outsider = person();
+	struct gov_comment c1, c2, c3, other;
+	struct thread t = {0};
+	char body_id[CRYPT_ID_LEN], campaign[CRYPT_ID_LEN], campaign2[CRYPT_ID_LEN];
+	char prop[CRYPT_ID_LEN], prop2[CRYPT_ID_LEN], err[300];
+
+	(void)state;
+	body("Coop débat", COOP_MAJORITY, body_id);
+	members(body_id, m, 3);
+	draft("cooperative", campaign);
+	draft("cooperative", campaign2);
+	submitted(body_id, &m[0], campaign, false, prop);
+	submitted(body_id, &m[0], campaign2, false, prop2);
+	assert_int_equal(govern_comment(f.s, prop, m[0].id, NULL, "Pourquoi 24 cases ?", t0 + 1,
+					&c1, err, sizeof(err)),
+			 CMN_OK);
+	assert_int_equal(govern_comment(f.s, prop, m[1].id, c1.id, "Pour les 24 heures.", t0 + 2,
+					&c2, err, sizeof(err)),
+			 CMN_OK);
+	assert_int_equal(govern_comment(f.s, prop, m[2].id, "", "Hors sujet", t0 + 3, &c3, err,
+					sizeof(err)),
+			 CMN_OK);
+	/* a thread answers a comment of the same proposal only */
+	assert_int_equal(govern_comment(f.s, prop2, m[0].id, NULL, "Ailleurs", t0 + 4, &other,
+					err, sizeof(err)),
+			 CMN_OK);
+	assert_int_equal(govern_comment(f.s, prop, m[1].id, other.id, "Mauvais fil", t0 + 5, &c3,
+					err, sizeof(err)),
+			 CMN_ERR_INVALID);
+	assert_non_null(strstr(err, "/parent"));
+	/* blank or too long texts, outsiders */
+	assert_int_equal(govern_comment(f.s, prop, m[1].id, NULL, " \n ", t0 + 5, &c3, err,
+					sizeof(err)),
+			 CMN_ERR_INVALID);
+	assert_int_equal(govern_comment(f.s, prop, outsider.id, NULL, "Je passe", t0 + 5, &c3,
+					err, sizeof(err)),
+			 CMN_ERR_FORBIDDEN);
+	assert_int_equal(store_gov_comments(f.s, prop, thread_row, &t), CMN_OK);
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.last_text, "Hors sujet");
+	assert_string_equal(t.parent_of_last, "");
+	/* moderation: the operator with a reason; not another member; the author */
+	{
+		struct gov_comment got;
+		char *text = NULL;
+
+		assert_int_equal(govern_comment_hide(f.s, c2.id, m[0].id, false, NULL, t0 + 6, err,
+						     sizeof(err)),
+				 CMN_ERR_FORBIDDEN);
+		assert_int_equal(govern_comment_hide(f.s, c1.id, "operator", true, "", t0 + 6, err,
+						     sizeof(err)),
+				 CMN_ERR_INVALID);
+		assert_int_equal(govern_comment_hide(f.s, c1.id, "operator", true, "Propos blessants",
+						     t0 + 6, err, sizeof(err)),
+				 CMN_OK);
+		assert_int_equal(govern_comment_hide(f.s, c1.id, "operator", true, "Encore", t0 + 7,
+						     err, sizeof(err)),
+				 CMN_ERR_CONFLICT);
+		assert_int_equal(govern_comment_hide(f.s, c2.id, m[1].id, false, NULL, t0 + 7, err,
+						     sizeof(err)),
+				 CMN_OK);
+		assert_int_equal(store_gov_comment_get(f.s, c1.id, &got, &text), CMN_OK);
+		assert_string_equal(got.hidden_reason, "Propos blessants");
+		assert_string_equal(got.hidden_by, "operator");
+		free(text);
+	}
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(store_gov_comments(f.s, prop, thread_row, &t), CMN_OK);
+	assert_int_equal(t.n, 3);
+	assert_int_equal(t.hidden, 2);
+	/* decided: the debate is closed */
+	vote(prop, &m[0], "yes");
+	vote(prop, &m[1], "yes");
+	{
+		struct gov_proposal done;
+
+		assert_int_equal(govern_close(f.s, &f.keys, prop, t0 + 61001, &done, err,
+					      sizeof(err)),
+				 CMN_OK);
+		gov_proposal_release(&done);
+	}
+	assert_int_equal(govern_comment(f.s, prop, m[1].id, NULL, "Trop tard", t0 + 61002, &c3,
+					err, sizeof(err)),
+			 CMN_ERR_CONFLICT);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -953,6 +1063,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(the_vote_period_and_who_votes, setup, teardown),
 		cmocka_unit_test_setup_teardown(tampered_register_fails_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_and_secret_ballots, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_debate, setup, teardown),
 		cmocka_unit_test_setup_teardown(scenario_cooperative_votes_runs_publishes, setup,
 						teardown),
 	};

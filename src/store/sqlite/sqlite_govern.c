@@ -432,6 +432,121 @@ enum cmn_rc store_gov_decide(struct store *s, const char *proposal_id, enum gov_
 	return conn_tx_end(c, rc);
 }
 
+/* ---- the debate ------------------------------------------------------------------ */
+
+#define COMMENT_COLS                                                                    \
+	"id, proposal_id, parent_id, person_id, at, hidden_at, hidden_by, hidden_reason, text"
+
+static void read_comment(sqlite3_stmt *st, struct gov_comment *c)
+{
+	memset(c, 0, sizeof(*c));
+	conn_text_col(st, 0, c->id, sizeof(c->id));
+	conn_text_col(st, 1, c->proposal_id, sizeof(c->proposal_id));
+	conn_text_col(st, 2, c->parent_id, sizeof(c->parent_id));
+	conn_text_col(st, 3, c->person_id, sizeof(c->person_id));
+	c->at = sqlite3_column_int64(st, 4);
+	c->hidden_at = sqlite3_column_int64(st, 5);
+	conn_text_col(st, 6, c->hidden_by, sizeof(c->hidden_by));
+	conn_text_col(st, 7, c->hidden_reason, sizeof(c->hidden_reason));
+	c->text = (const char *)sqlite3_column_text(st, 8);
+}
+
+enum cmn_rc store_gov_comment_add(struct store *s, struct gov_comment *c, const char *text)
+{
+	static const char q[] =
+	    "INSERT INTO gov_comments(id, proposal_id, parent_id, person_id, text, at)"
+	    " SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE ?3 = '' OR EXISTS (SELECT 1 FROM gov_comments"
+	    " WHERE id = ?3 AND proposal_id = ?2)";
+	struct conn *c0 = store_platform_conn(s);
+	sqlite3_stmt *st = c0 ? conn_stmt(c0, q) : NULL;
+	enum cmn_rc rc;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	crypt_id_new(c->id);
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->proposal_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->parent_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->person_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, c->at);
+	rc = conn_step_done(c0, st);
+	if (rc == CMN_OK && sqlite3_changes(c0->db) == 0)
+		rc = CMN_ERR_NOT_FOUND;
+	return rc;
+}
+
+enum cmn_rc store_gov_comment_get(struct store *s, const char *id, struct gov_comment *c,
+				  char **text)
+{
+	static const char q[] = "SELECT " COMMENT_COLS " FROM gov_comments WHERE id = ?";
+	struct conn *c0 = store_platform_conn(s);
+	sqlite3_stmt *st = c0 ? conn_stmt(c0, q) : NULL;
+	enum cmn_rc rc = CMN_OK;
+	int sr;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sr = sqlite3_step(st);
+	if (sr == SQLITE_ROW) {
+		read_comment(st, c);
+		if (text && !(*text = strdup(c->text ? c->text : "")))
+			rc = CMN_ERR_NOMEM;
+		c->text = NULL;
+	} else {
+		rc = sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c0, sr);
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+enum cmn_rc store_gov_comments(struct store *s, const char *proposal_id,
+			       enum cmn_rc (*fn)(const struct gov_comment *c, void *ctx), void *ctx)
+{
+	static const char q[] = "SELECT " COMMENT_COLS " FROM gov_comments WHERE proposal_id = ?"
+				" ORDER BY at, id";
+	struct conn *c0 = store_platform_conn(s);
+	sqlite3_stmt *st = c0 ? conn_stmt(c0, q) : NULL;
+	enum cmn_rc rc = CMN_OK;
+	int sr = SQLITE_DONE;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, proposal_id, -1, SQLITE_STATIC);
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		struct gov_comment c;
+
+		read_comment(st, &c);
+		rc = fn(&c, ctx);
+	}
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(c0, sr);
+	sqlite3_reset(st);
+	return rc;
+}
+
+enum cmn_rc store_gov_comment_hide(struct store *s, const char *id, const char *by,
+				   const char *reason, int64_t now)
+{
+	static const char q[] = "UPDATE gov_comments SET hidden_at = ?2, hidden_by = ?3,"
+				" hidden_reason = ?4 WHERE id = ?1 AND hidden_at = 0";
+	struct conn *c0 = store_platform_conn(s);
+	sqlite3_stmt *st = c0 ? conn_stmt(c0, q) : NULL;
+	enum cmn_rc rc;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_text(st, 3, by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+	rc = conn_step_done(c0, st);
+	if (rc == CMN_OK && sqlite3_changes(c0->db) == 0)
+		rc = CMN_ERR_CONFLICT;
+	return rc;
+}
+
 /* ---- the decision register ---------------------------------------------------------- */
 
 static void hash_part(crypto_generichash_state *h, const void *p, uint64_t n)

@@ -166,6 +166,14 @@ static const char *const platform_migrations[] = {
 	"CREATE INDEX portability_by_person ON portability_requests(person_id, created);"
 	"CREATE INDEX portability_due ON portability_requests(deadline)"
 	"  WHERE state = 1 AND reminded = 0;",
+	/* 13: the debate of a proposal: threaded comments, hidden by
+	 * moderation (sqlite_govern.c) */
+	"CREATE TABLE gov_comments (id TEXT PRIMARY KEY,"
+	"  proposal_id TEXT NOT NULL REFERENCES gov_proposals(id), parent_id TEXT NOT NULL,"
+	"  person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,"
+	"  text TEXT NOT NULL, at INTEGER NOT NULL, hidden_at INTEGER NOT NULL DEFAULT 0,"
+	"  hidden_by TEXT NOT NULL DEFAULT '', hidden_reason TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX gov_comments_by_proposal ON gov_comments(proposal_id, at);",
 };
 
 static void no_memstatus(void)
