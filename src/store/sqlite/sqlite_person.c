@@ -356,8 +356,10 @@ enum cmn_rc store_person_peek(struct store *s, const char *person_id, struct pst
 		return CMN_ERR_NOT_FOUND;
 	if (!(ps = calloc(1, sizeof(*ps))))
 		return CMN_ERR_NOMEM;
+	/* read-write for the file lock that exclusive mode takes, but no
+	 * statement writes (query_only) */
 	rc = sqlite3_open_v2(path, &ps->c.db,
-			     SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
 		enum cmn_rc r = rc == SQLITE_CANTOPEN ? CMN_ERR_NOT_FOUND : conn_err(&ps->c, rc);
 
@@ -365,10 +367,26 @@ enum cmn_rc store_person_peek(struct store *s, const char *person_id, struct pst
 		free(ps);
 		return r;
 	}
-	sqlite3_busy_timeout(ps->c.db, CMN_BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(ps->c.db, 1);
+	{
+		/* keep -wal when closing, as conn_open does: creating and
+		 * deleting it on every pass costs more than the rest */
+		int persist = 1;
+
+		sqlite3_file_control(ps->c.db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+	}
 	ps->s = s;
 	str_copy(ps->person_id, sizeof(ps->person_id), person_id);
+	/* exclusive locking mode, set before the first read, keeps the WAL's
+	 * index in heap memory: no -shm file to truncate, grow and map for a
+	 * store read once. It needs the store to itself: another connection
+	 * (a server thread's) makes it busy at once, and the caller then goes
+	 * the usual, shared way. */
+	if (conn_exec(&ps->c, "PRAGMA locking_mode=EXCLUSIVE") != CMN_OK ||
+	    conn_exec(&ps->c, "PRAGMA query_only=1") != CMN_OK) {
+		pstore_peek_close(&ps);
+		return CMN_ERR_STORE;
+	}
 	if ((st = conn_stmt(&ps->c, "PRAGMA user_version")) && sqlite3_step(st) == SQLITE_ROW)
 		version = sqlite3_column_int(st, 0);
 	if (st)
