@@ -188,11 +188,14 @@ void store_auth_changed(struct store *s);
 /* store_person_store - the store of person_id, opened for this thread. */
 enum cmn_rc store_person_store(struct store *s, const char *person_id, struct pstore **out);
 
-/* store_person_peek - the store of person_id opened read-only for one
+/* store_person_peek - the store of person_id opened for one read-only
  * pass (a campaign reading thousands of stores once each): not cached, no
- * migration, no index upkeep, no write. CMN_ERR_CONFLICT when the store is
- * not at the current schema (read it through store_person_store then).
- * Close it with pstore_peek_close. */
+ * migration, no index upkeep, no statement that writes (query_only), and
+ * in exclusive locking mode, which keeps the WAL index in heap memory
+ * instead of the -shm file. CMN_ERR_CONFLICT when the store is not at the
+ * current schema, CMN_ERR_STORE when another connection holds it (at once:
+ * no waiting): read it through store_person_store then. Close it with
+ * pstore_peek_close. */
 enum cmn_rc store_person_peek(struct store *s, const char *person_id, struct pstore **out);
 
 /* pstore_peek_close - closes and frees what store_person_peek opened. */
