@@ -219,8 +219,7 @@ struct reader {
 	const struct campaign_spec *spec;
 	const struct campaign_domain *d;
 	const struct campaign_part *parts;
-	const struct campaign_run_opts *o;
-	const struct campaign_plan *plan;
+	const bool *admitted;               /* per participant */
 	size_t n;
 	size_t next;                        /* the next participant to read */
 	pthread_mutex_t lock;
@@ -232,51 +231,9 @@ struct worker {
 	struct reader *r;
 	pthread_t th;
 	struct table t;
-	uint8_t *status;                    /* per participant: enum part_status */
+	uint8_t *status;                    /* per participant: 0 skipped, 1 counted, 2 no profile, 3 no data */
 	enum cmn_rc rc;
 };
-
-/* what became of a participant */
-enum part_status {
-	PART_NONE = 0,
-	PART_COUNTED = 1,
-	PART_NO_PROFILE = 2,
-	PART_NO_DATA = 3,
-	PART_NO_GRANT = 4,                  /* their grant no longer allows it */
-	PART_NO_BUDGET = 5,                 /* their budget cannot pay for it */
-};
-
-/* admit - may participant i take part: a grant that still allows an
- * aggregate of the source, and a budget that can pay the release? *st is
- * PART_NONE when so. Read on the workers' threads, each with its own
- * platform connection. */
-static enum cmn_rc admit(const struct reader *r, size_t i, enum part_status *st)
-{
-	const struct campaign_part *p = &r->parts[i];
-	struct dp_budget b = {
-	    .eps_cap_micro = r->o->person_eps_cap ? r->o->person_eps_cap : CAMPAIGN_PERSON_EPS_CAP,
-	    .delta_cap_pico =
-		r->o->person_delta_cap ? r->o->person_delta_cap : CAMPAIGN_PERSON_DELTA_CAP};
-	struct dp_cost spent;
-	struct grant g;
-	enum cmn_rc rc = consent_load(r->s, p->grant_id, &g);
-
-	*st = PART_NONE;
-	if (rc == CMN_ERR_NOT_FOUND ||
-	    (rc == CMN_OK &&
-	     (grant_check(&g, r->o->now, r->spec->doctype, GRANT_OP_AGGREGATE) != GRANT_ALLOWED ||
-	      strcmp(g.person_id, p->person_id) != 0))) {
-		*st = PART_NO_GRANT;
-		return CMN_OK;
-	}
-	if (rc != CMN_OK || (rc = store_budget_get(r->s, p->person_id, &spent)) != CMN_OK)
-		return rc;
-	b.eps_spent_micro = spent.eps_micro;
-	b.delta_spent_pico = spent.delta_pico;
-	if (!dp_budget_allows(&b, &r->plan->cost))
-		*st = PART_NO_BUDGET;
-	return CMN_OK;
-}
 
 /* keep_cells - at most max of the n cells, chosen uniformly (partial
  * Fisher-Yates), then back in cell order */
@@ -318,17 +275,9 @@ static void *read_stores(void *arg)
 		pthread_mutex_unlock(&r->lock);
 		if (i >= r->n)
 			break;
-		{
-			enum part_status ps;
-
-			rc = admit(r, i, &ps);
-			if (rc == CMN_OK && ps != PART_NONE) {
-				w->status[i] = (uint8_t)ps;
-				continue;
-			}
-		}
-		if (rc == CMN_OK)
-			rc = campaign_contribution(r->s, r->spec, r->d, r->parts[i].person_id, &c);
+		if (!r->admitted[i])
+			continue;
+		rc = campaign_contribution(r->s, r->spec, r->d, r->parts[i].person_id, &c);
 		if (rc == CMN_OK && c.skip == CAMPAIGN_SKIP_NONE &&
 		    c.ncells > r->spec->privacy.max_cells) {
 			uint8_t seed[32];
@@ -353,11 +302,11 @@ static void *read_stores(void *arg)
 			break;
 		}
 		if (c.skip != CAMPAIGN_SKIP_NONE) {
-			w->status[i] = c.skip == CAMPAIGN_SKIP_NO_PROFILE ? PART_NO_PROFILE : PART_NO_DATA;
+			w->status[i] = c.skip == CAMPAIGN_SKIP_NO_PROFILE ? 2 : 3;
 			continue;
 		}
 		table_add(&w->t, r->spec, c.cells, kept);
-		w->status[i] = PART_COUNTED;
+		w->status[i] = 1;
 	}
 	campaign_contrib_release(&c);
 	dp_rng_release(&rng);
@@ -634,6 +583,11 @@ static enum cmn_rc csv_text(struct buf *b, const char *s)
 
 /* ---- the run --------------------------------------------------------------------- */
 
+static const char *skip_name(uint8_t status)
+{
+	return status == 1 ? "counted" : status == 2 ? "no_profile" : status == 3 ? "no_data" : "";
+}
+
 enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char *campaign_id,
 			 const struct campaign_run_opts *o, struct campaign_run_stats *st,
 			 char *err, size_t errn)
@@ -644,6 +598,7 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 	struct campaign_domain d = {0};
 	struct campaign_plan plan;
 	struct campaign_part *parts = NULL;
+	bool *admitted = NULL;
 	struct reader rd = {0};
 	struct worker w[8];
 	unsigned nthreads = o->threads ? o->threads : 2;
@@ -695,20 +650,48 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 	if ((rc = campaign_plan_make(&spec, &plan, err, errn)) != CMN_OK)
 		goto out;
 
-	/* who joined; whether each may take part is checked by the workers */
+	/* who takes part: a grant that still allows it, a budget not spent */
 	if ((rc = store_campaign_parts(s, campaign_id, &parts, &nparts)) != CMN_OK)
 		goto out;
 	st->joined = nparts;
+	admitted = calloc(nparts ? nparts : 1, sizeof(*admitted));
 	status = calloc(nparts ? nparts : 1, 1);
-	if (!status) {
+	if (!admitted || !status) {
 		rc = CMN_ERR_NOMEM;
 		goto out;
+	}
+	for (size_t i = 0; i < nparts; i++) {
+		struct grant g;
+		struct dp_budget b = {
+		    .eps_cap_micro = o->person_eps_cap ? o->person_eps_cap : CAMPAIGN_PERSON_EPS_CAP,
+		    .delta_cap_pico =
+			o->person_delta_cap ? o->person_delta_cap : CAMPAIGN_PERSON_DELTA_CAP};
+		struct dp_cost spent;
+
+		rc = consent_load(s, parts[i].grant_id, &g);
+		if (rc == CMN_ERR_NOT_FOUND ||
+		    (rc == CMN_OK && (grant_check(&g, o->now, spec.doctype, GRANT_OP_AGGREGATE) !=
+					  GRANT_ALLOWED ||
+				      strcmp(g.person_id, parts[i].person_id) != 0))) {
+			st->no_grant++;
+			rc = CMN_OK;
+			continue;
+		}
+		if (rc != CMN_OK || (rc = store_budget_get(s, parts[i].person_id, &spent)) != CMN_OK)
+			goto out;
+		b.eps_spent_micro = spent.eps_micro;
+		b.delta_spent_pico = spent.delta_pico;
+		if (!dp_budget_allows(&b, &plan.cost)) {
+			st->no_budget++;
+			continue;
+		}
+		admitted[i] = true;
 	}
 
 	/* the contributions, read on nthreads threads */
 	int64_t tr = time_mono_ms();
 
-	rd = (struct reader){.s = s, .spec = &spec, .d = &d, .parts = parts, .o = o, .plan = &plan,
+	rd = (struct reader){.s = s, .spec = &spec, .d = &d, .parts = parts, .admitted = admitted,
 			     .n = nparts};
 	/* the cap's draws come from the run's rng too (a fixed seed repeats a
 	 * run), whichever thread reads whom */
@@ -750,11 +733,9 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 	if (rc != CMN_OK)
 		goto out;
 	for (size_t i = 0; i < nparts; i++) {
-		st->counted += status[i] == PART_COUNTED;
-		st->no_profile += status[i] == PART_NO_PROFILE;
-		st->no_data += status[i] == PART_NO_DATA;
-		st->no_grant += status[i] == PART_NO_GRANT;
-		st->no_budget += status[i] == PART_NO_BUDGET;
+		st->counted += status[i] == 1;
+		st->no_profile += status[i] == 2;
+		st->no_data += status[i] == 3;
 	}
 	if (st->counted == 0) {
 		snprintf(err, errn, "nobody can take part: %zu joined, %zu without a grant that allows"
@@ -776,7 +757,7 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 		size_t k = 0;
 
 		for (size_t i = 0; i < nparts; i++)
-			if (status[i] == PART_COUNTED) {
+			if (status[i] == 1) {
 				person_hash(parts[i].person_id, ids[k]);
 				memcpy(persons[k], parts[i].person_id, CRYPT_ID_LEN);
 				k++;
@@ -1004,6 +985,7 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 		snprintf(err, errn, "the campaign changed state, or a participant withdrew, while it ran;"
 			 " nothing was kept: run it again");
 out:
+	(void)skip_name;
 	st->total_ms = time_mono_ms() - t0;
 	free(results);
 	json_decref(out);
@@ -1015,6 +997,7 @@ out:
 	free(ids);
 	free(persons);
 	free(status);
+	free(admitted);
 	free(parts);
 	table_release(&t);
 	campaign_domain_release(&d);
