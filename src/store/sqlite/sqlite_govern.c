@@ -505,7 +505,7 @@ enum cmn_rc store_gov_comments(struct store *s, const char *proposal_id,
 			       enum cmn_rc (*fn)(const struct gov_comment *c, void *ctx), void *ctx)
 {
 	static const char q[] = "SELECT " COMMENT_COLS " FROM gov_comments WHERE proposal_id = ?"
-				" ORDER BY at, id";
+				" ORDER BY at, rowid";
 	struct conn *c0 = store_platform_conn(s);
 	sqlite3_stmt *st = c0 ? conn_stmt(c0, q) : NULL;
 	enum cmn_rc rc = CMN_OK;
