@@ -948,7 +948,7 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 		goto out;
 	}
 	{
-		json_t *def = json_loads(row.spec, 0, NULL), *dims = json_array(), *meas = json_array();
+		json_t *def = json_loads(row.spec, 0, NULL), *dims = json_array();
 
 		json_object_set_new(out, "campaign", json_string(campaign_id));
 		json_object_set(out, "title", json_object_get(def, "title"));
@@ -968,7 +968,6 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 		}
 		json_object_set_new(out, "dimensions", dims);
 		json_object_set(out, "measures", json_object_get(def, "measures"));
-		json_decref(meas);
 		json_object_set_new(out, "cells", jcells);
 		jcells = NULL;
 		json_decref(def);

@@ -101,25 +101,21 @@ json_t *campaign_plain_json(const struct campaign_spec *spec, const struct campa
 				    " chiffre publié est bruité : on ne peut pas y retrouver un foyer."
 				  : "A cell of fewer than k households is never published; every"
 				    " published figure is noised: no household can be found in it."));
+	/* a stored campaign's noise can be drawn (checked when it was created);
+	 * without a plan the cost reads 0 and no noise is shown */
+	if (campaign_plan_make(spec, &plan, err, sizeof(err)) != CMN_OK)
+		memset(&plan, 0, sizeof(plan));
 	snprintf(line, sizeof(line),
 		 fr ? "Chaque campagne consomme une part de votre budget de confidentialité"
 		      " (epsilon %" PRIu64 ".%06" PRIu64 " sur %" PRIu64 ") ; une fois épuisé,"
 		      " vous n'êtes plus compté."
 		    : "Each campaign uses part of your privacy budget (epsilon %" PRIu64
 		      ".%06" PRIu64 " of %" PRIu64 "); once it is spent you are no longer counted.",
-		 (uint64_t)0, (uint64_t)0, CAMPAIGN_PERSON_EPS_CAP / DP_EPS_UNIT);
-	if (campaign_plan_make(spec, &plan, err, sizeof(err)) == CMN_OK) {
+		 plan.cost.eps_micro / DP_EPS_UNIT, plan.cost.eps_micro % DP_EPS_UNIT,
+		 CAMPAIGN_PERSON_EPS_CAP / DP_EPS_UNIT);
+	if (plan.nqueries) {
 		json_t *noise = json_array();
 
-		snprintf(line, sizeof(line),
-			 fr ? "Chaque campagne consomme une part de votre budget de confidentialité"
-			      " (epsilon %" PRIu64 ".%06" PRIu64 " sur %" PRIu64 ") ; une fois"
-			      " épuisé, vous n'êtes plus compté."
-			    : "Each campaign uses part of your privacy budget (epsilon %" PRIu64
-			      ".%06" PRIu64 " of %" PRIu64 "); once it is spent you are no longer"
-			      " counted.",
-			 plan.cost.eps_micro / DP_EPS_UNIT, plan.cost.eps_micro % DP_EPS_UNIT,
-			 CAMPAIGN_PERSON_EPS_CAP / DP_EPS_UNIT);
 		for (size_t i = 0; i < plan.nqueries; i++) {
 			static const char *const of[] = {"count", "sum", "histogram"};
 			char sd[32];
