@@ -21,6 +21,7 @@
 #include "campaign/spec.h"
 #include "dp/dp.h"
 #include "record/doctype.h"
+#include "series/series.h"
 #include "store/store.h"
 #include "store/store_campaign.h"
 
@@ -81,6 +82,7 @@ struct campaign_contrib {
 	uint32_t *n;
 	uint32_t *touched;
 	size_t ntouched, dense;
+	struct series_scratch scan;         /* the decoding buffers of the series read */
 };
 
 /* campaign_contrib_release - frees c's arrays. */

@@ -112,6 +112,7 @@ void campaign_contrib_release(struct campaign_contrib *c)
 	free(c->sum);
 	free(c->n);
 	free(c->touched);
+	series_scratch_release(&c->scan);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -442,8 +443,8 @@ enum cmn_rc campaign_contribution(struct store *s, const struct campaign_spec *s
 			if (!pl.zone)
 				pl.zone = tz_utc();
 			placing_init(&pl);
-			rc = series_scan_blocks(ps, &l.defs[i], spec->from, spec->to, series_block,
-						&pl);
+			rc = series_scan_blocks(ps, &l.defs[i], spec->from, spec->to, &c->scan,
+						series_block, &pl);
 		}
 	} else {
 		struct store_query q = {.doctype = spec->doctype, .has_from = true, .has_to = true,

@@ -572,7 +572,7 @@ enum cmn_rc series_scan(struct pstore *ps, const struct series_def *def, int64_t
 }
 
 struct block_ctx {
-	struct scan_buf buf;
+	struct scan_buf buf;              /* a scratch's, or the scan's own */
 	int64_t from, to;
 	enum cmn_rc (*fn)(const int64_t *t, const int64_t *v, size_t n, void *ctx);
 	void *ctx;
@@ -595,8 +595,15 @@ static enum cmn_rc block_chunk(const struct chunk_ref *c, void *pv)
 	return k ? s->fn(s->buf.t, s->buf.v, k, s->ctx) : CMN_OK;
 }
 
+void series_scratch_release(struct series_scratch *s)
+{
+	free(s->t);
+	free(s->v);
+	s->t = s->v = NULL;
+}
+
 enum cmn_rc series_scan_blocks(struct pstore *ps, const struct series_def *def, int64_t from,
-			       int64_t to,
+			       int64_t to, struct series_scratch *scratch,
 			       enum cmn_rc (*fn)(const int64_t *t, const int64_t *v, size_t n,
 						 void *ctx),
 			       void *ctx)
@@ -606,10 +613,22 @@ enum cmn_rc series_scan_blocks(struct pstore *ps, const struct series_def *def, 
 
 	if (from >= to)
 		return CMN_OK;
-	if ((rc = scan_buf_init(&s.buf)) != CMN_OK)
-		return rc;
+	/* a scratch kept from scan to scan spares a 2 MiB allocation each
+	 * time, which the allocator would give back to the system (madvise)
+	 * and fault in again on the next one */
+	if (scratch && scratch->t) {
+		s.buf = (struct scan_buf){scratch->t, scratch->v};
+	} else {
+		if ((rc = scan_buf_init(&s.buf)) != CMN_OK)
+			return rc;
+		if (scratch) {
+			scratch->t = s.buf.t;
+			scratch->v = s.buf.v;
+		}
+	}
 	rc = pstore_chunks_each(ps, def, from, to, block_chunk, &s);
-	scan_buf_free(&s.buf);
+	if (!scratch)
+		scan_buf_free(&s.buf);
 	return rc;
 }
 

@@ -72,11 +72,24 @@ enum cmn_rc series_delete_range(struct pstore *ps, const struct series_def *def,
 enum cmn_rc series_scan(struct pstore *ps, const struct series_def *def, int64_t from, int64_t to,
 			enum cmn_rc (*fn)(int64_t t, int64_t v, void *ctx), void *ctx);
 
+/* the decoding buffers of series_scan_blocks, kept by a caller that scans
+ * many series one after another (a campaign reads thousands of stores):
+ * zeroed before first use, allocated by the first scan, freed by
+ * series_scratch_release */
+struct series_scratch {
+	int64_t *t, *v;                   /* CHUNK_MAX_POINTS each, or NULL */
+};
+
+/* series_scratch_release - frees what scans allocated in s, and zeroes it. */
+void series_scratch_release(struct series_scratch *s);
+
 /* series_scan_blocks - as series_scan, a chunk at a time: fn gets the
  * times and values of the present points of one chunk that fall in
- * [from, to), in order (n >= 1; the arrays are valid during the call). */
+ * [from, to), in order (n >= 1; the arrays are valid during the call).
+ * scratch holds the buffers between calls; NULL takes and frees them for
+ * this call only. */
 enum cmn_rc series_scan_blocks(struct pstore *ps, const struct series_def *def, int64_t from,
-			       int64_t to,
+			       int64_t to, struct series_scratch *scratch,
 			       enum cmn_rc (*fn)(const int64_t *t, const int64_t *v, size_t n,
 						 void *ctx),
 			       void *ctx);
