@@ -255,6 +255,21 @@ void keyring_person_key(const struct keyring *k, const char *person_id,
 	sodium_memzero(&st, sizeof(st));
 }
 
+void keyring_subkey(const struct keyring *k, const char *label, const char *id,
+		    unsigned char out[CRYPT_KEY_BYTES])
+{
+	static const char prefix[] = "commune/subkey/v1:";
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, k->master, CRYPT_KEY_BYTES, CRYPT_KEY_BYTES);
+	crypto_generichash_update(&st, (const unsigned char *)prefix, sizeof(prefix) - 1);
+	/* the NUL after the label keeps ("ab", "c") apart from ("a", "bc") */
+	crypto_generichash_update(&st, (const unsigned char *)label, strlen(label) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)id, strlen(id));
+	crypto_generichash_final(&st, out, CRYPT_KEY_BYTES);
+	sodium_memzero(&st, sizeof(st));
+}
+
 enum cmn_rc crypt_seal(const unsigned char key[CRYPT_KEY_BYTES], const void *plain, size_t n,
 		       const char *ad, struct buf *out)
 {

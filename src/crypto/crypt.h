@@ -92,6 +92,12 @@ void keyring_release(struct keyring *k);
 void keyring_person_key(const struct keyring *k, const char *person_id,
 			unsigned char out[CRYPT_KEY_BYTES]);
 
+/* keyring_subkey - a key for one purpose and one object (label "agreement",
+ * id the agreement's id, say), derived from the master key like the person
+ * keys. Wipe it with sodium_memzero after use. */
+void keyring_subkey(const struct keyring *k, const char *label, const char *id,
+		    unsigned char out[CRYPT_KEY_BYTES]);
+
 /*
  * The platform's signing key: an Ed25519 key pair derived from the master
  * key, so that it needs no file of its own and survives restarts:

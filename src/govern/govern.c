@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "campaign/campaign.h"
+#include "govern/agreement.h"
 #include "core/buf.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -30,9 +31,8 @@ void govern_member_hash(const char *body_id, const char *person_id,
 	sodium_bin2hex(out, CRYPT_HASH_HEX_LEN, d, sizeof(d));
 }
 
-/* append - v (stolen) as compact JSON to the register */
-static enum cmn_rc append(struct store *s, const struct keyring *k, const char *body_id,
-			  const char *kind, json_t *v, int64_t now)
+enum cmn_rc govern_register_append(struct store *s, const struct keyring *k,
+				   const char *body_id, const char *kind, json_t *v, int64_t now)
 {
 	char *text;
 	enum cmn_rc rc;
@@ -89,7 +89,7 @@ enum cmn_rc govern_body_create(struct store *s, const struct keyring *k, const c
 		return rc;
 	}
 	sv = json_loads(canon, 0, NULL);
-	return append(s, k, out->id, "body.create",
+	return govern_register_append(s, k, out->id, "body.create",
 		      sv ? json_pack("{s:s, s:s, s:o}", "name", name, "kind", out->kind, "statutes", sv)
 			 : NULL,
 		      now);
@@ -138,7 +138,7 @@ enum cmn_rc govern_join(struct store *s, const struct keyring *k, const char *bo
 	if (rc != CMN_OK)
 		return rc;
 	govern_member_hash(body_id, person_id, mh);
-	return append(s, k, body_id, "member.join",
+	return govern_register_append(s, k, body_id, "member.join",
 		      json_pack("{s:s, s:s}", "member", mh, "college", college ? college : ""), now);
 }
 
@@ -209,12 +209,12 @@ enum cmn_rc govern_leave(struct store *s, const struct keyring *k, const char *b
 	if (rc != CMN_OK)
 		return rc;
 	govern_member_hash(body_id, person_id, mh);
-	return append(s, k, body_id, "member.leave",
+	return govern_register_append(s, k, body_id, "member.leave",
 		      json_pack("{s:s, s:I}", "member", mh, "campaigns_withdrawn", (json_int_t)done),
 		      now);
 }
 
-static bool text_ok(const json_t *text)
+bool govern_text_ok(const json_t *text)
 {
 	const char *langs[] = {"fr", "en"};
 
@@ -229,94 +229,247 @@ static bool text_ok(const json_t *text)
 	return true;
 }
 
+/* what a proposal is about, checked by submit's callers */
+struct subject {
+	const char *kind;               /* "campaign", "agreement", "statutes" */
+	const char *id;                 /* the campaign's, the agreement's or the body's */
+	const char *change;             /* a change of rules: the canonical new statutes */
+	json_t *detail;                 /* more for the register's entry (stolen), or NULL */
+};
+
+/* submit - the checks every proposal passes, then the proposal and its
+ * entry "proposal.submit": by a present member unless by_org, one open
+ * proposal per subject, decided under the body's statutes of now */
+static enum cmn_rc submit(struct store *s, const struct keyring *k, const struct gov_body *b,
+			  const char *by, bool by_org, struct subject *sub, const json_t *text,
+			  int64_t closes, bool secret, int64_t now, struct gov_proposal *out,
+			  char *err, size_t errn)
+{
+	struct gov_member m;
+	struct gov_proposal open;
+	char when[TIME_RFC3339_LEN];
+	json_t *entry;
+	enum cmn_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!govern_text_ok(text)) {
+		snprintf(err, errn, "/text: {\"fr\": ..., \"en\": ...}, not blank, at most %d bytes"
+				    " each", GOVERN_TEXT_MAX);
+		rc = CMN_ERR_INVALID;
+		goto fail;
+	}
+	if (closes < now + GOVERN_VOTE_MIN_MS || closes > now + GOVERN_VOTE_MAX_MS) {
+		snprintf(err, errn, "/closes: from a minute to 90 days from now");
+		rc = CMN_ERR_INVALID;
+		goto fail;
+	}
+	rc = store_gov_member_get(s, b->id, by, &m);
+	if (!by_org && (rc != CMN_OK || m.left)) {
+		snprintf(err, errn, "only a member of the body, or an agent of the %s's"
+				    " organisation, submits a proposal to it", sub->kind);
+		rc = CMN_ERR_FORBIDDEN;
+		goto fail;
+	}
+	/* one open proposal about a subject at a time */
+	if (store_gov_proposal_for(s, sub->kind, sub->id, &open) == CMN_OK) {
+		bool busy = open.state == GOV_OPEN;
+
+		gov_proposal_release(&open);
+		if (busy) {
+			snprintf(err, errn, "/%s: a proposal about it is open already", sub->kind);
+			rc = CMN_ERR_CONFLICT;
+			goto fail;
+		}
+	}
+	str_copy(out->body_id, sizeof(out->body_id), b->id);
+	str_copy(out->by, sizeof(out->by), by);
+	str_copy(out->subject_kind, sizeof(out->subject_kind), sub->kind);
+	str_copy(out->subject_id, sizeof(out->subject_id), sub->id);
+	out->secret = secret;
+	out->created = now;
+	out->closes = closes;
+	out->text = json_dumps(text, JSON_COMPACT | JSON_SORT_KEYS);
+	out->statutes = strdup(b->statutes);
+	out->change = sub->change ? strdup(sub->change) : NULL;
+	if (!out->text || !out->statutes || (sub->change && !out->change)) {
+		gov_proposal_release(out);
+		rc = CMN_ERR_NOMEM;
+		goto fail;
+	}
+	if ((rc = store_gov_proposal_add(s, out)) != CMN_OK) {
+		gov_proposal_release(out);
+		goto fail;
+	}
+	time_format(when, closes);
+	entry = json_pack("{s:s, s:s, s:O, s:s, s:s}", "proposal", out->id, "subject", sub->kind,
+			  "text", text, "closes", when, "ballot", secret ? "secret" : "open");
+	if (entry && strcmp(sub->kind, "statutes") != 0)
+		json_object_set_new(entry, sub->kind, json_string(sub->id));
+	if (entry && sub->detail)
+		json_object_update(entry, sub->detail);
+	json_decref(sub->detail);
+	return govern_register_append(s, k, b->id, "proposal.submit", entry, now);
+fail:
+	json_decref(sub->detail);
+	sub->detail = NULL;
+	return rc;
+}
+
 enum cmn_rc govern_propose(struct store *s, const struct keyring *k, const char *body_id,
 			   const char *by, bool by_org, const char *campaign_id,
 			   const json_t *text, int64_t closes, bool secret, int64_t now,
 			   struct gov_proposal *out, char *err, size_t errn)
 {
+	struct subject sub = {"campaign", campaign_id, NULL, NULL};
 	struct gov_body b;
-	struct gov_member m;
 	struct campaign_row r;
 	char body_kind[16];
 	enum cmn_rc rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!text_ok(text)) {
-		snprintf(err, errn, "/text: {\"fr\": ..., \"en\": ...}, not blank, at most %d bytes"
-				    " each", GOVERN_TEXT_MAX);
-		return CMN_ERR_INVALID;
-	}
-	if (closes < now + GOVERN_VOTE_MIN_MS || closes > now + GOVERN_VOTE_MAX_MS) {
-		snprintf(err, errn, "/closes: from a minute to 90 days from now");
-		return CMN_ERR_INVALID;
-	}
 	if ((rc = store_gov_body_get(s, body_id, &b)) != CMN_OK)
 		return rc;
-	rc = store_gov_member_get(s, body_id, by, &m);
-	if (!by_org && (rc != CMN_OK || m.left)) {
-		gov_body_release(&b);
-		snprintf(err, errn, "only a member of the body, or an agent of the campaign's"
-				    " organisation, submits a proposal to it");
-		return CMN_ERR_FORBIDDEN;
-	}
 	rc = store_campaign_get(s, campaign_id, false, &r);
-	if (rc == CMN_ERR_NOT_FOUND)
+	if (rc == CMN_ERR_NOT_FOUND) {
 		snprintf(err, errn, "/campaign: no such campaign");
-	if (rc != CMN_OK) {
-		gov_body_release(&b);
-		return rc == CMN_ERR_NOT_FOUND ? CMN_ERR_INVALID : rc;
-	}
-	campaign_body_kind(r.spec, body_kind);
-	if (r.state != CAMPAIGN_STATE_DRAFT) {
-		snprintf(err, errn, "/campaign: it is %s, not a draft", campaign_state_name(r.state));
-		rc = CMN_ERR_CONFLICT;
-	} else if (strcmp(body_kind, b.kind) != 0) {
-		snprintf(err, errn, "/campaign: its governance is %s, this body is a %s", body_kind,
-			 b.kind);
 		rc = CMN_ERR_INVALID;
 	}
-	campaign_row_release(&r);
 	if (rc == CMN_OK) {
-		struct gov_proposal open;
-
-		/* one open proposal about a campaign at a time */
-		if (store_gov_proposal_for(s, "campaign", campaign_id, &open) == CMN_OK) {
-			if (open.state == GOV_OPEN) {
-				snprintf(err, errn, "/campaign: a proposal about it is open already");
-				rc = CMN_ERR_CONFLICT;
-			}
-			gov_proposal_release(&open);
+		campaign_body_kind(r.spec, body_kind);
+		if (r.state != CAMPAIGN_STATE_DRAFT) {
+			snprintf(err, errn, "/campaign: it is %s, not a draft",
+				 campaign_state_name(r.state));
+			rc = CMN_ERR_CONFLICT;
+		} else if (strcmp(body_kind, b.kind) != 0) {
+			snprintf(err, errn, "/campaign: its governance is %s, this body is a %s",
+				 body_kind, b.kind);
+			rc = CMN_ERR_INVALID;
 		}
+		campaign_row_release(&r);
 	}
-	if (rc != CMN_OK) {
-		gov_body_release(&b);
-		return rc;
-	}
-	str_copy(out->body_id, sizeof(out->body_id), body_id);
-	str_copy(out->by, sizeof(out->by), by);
-	str_copy(out->subject_kind, sizeof(out->subject_kind), "campaign");
-	str_copy(out->subject_id, sizeof(out->subject_id), campaign_id);
-	out->secret = secret;
-	out->created = now;
-	out->closes = closes;
-	out->text = json_dumps(text, JSON_COMPACT | JSON_SORT_KEYS);
+	if (rc == CMN_OK)
+		rc = submit(s, k, &b, by, by_org, &sub, text, closes, secret, now, out, err, errn);
 	gov_body_release(&b);
-	if (!out->text)
-		return CMN_ERR_NOMEM;
-	if ((rc = store_gov_proposal_add(s, out)) != CMN_OK) {
-		gov_proposal_release(out);
-		return rc;
-	}
-	{
-		char when[TIME_RFC3339_LEN];
+	return rc;
+}
 
-		time_format(when, closes);
-		rc = append(s, k, body_id, "proposal.submit",
-			    json_pack("{s:s, s:s, s:s, s:O, s:s, s:s}", "proposal", out->id,
-				      "subject", "campaign", "campaign", campaign_id, "text", text,
-				      "closes", when, "ballot", secret ? "secret" : "open"),
-			    now);
+enum cmn_rc govern_propose_agreement(struct store *s, const struct keyring *k,
+				     const char *body_id, const char *by, bool by_org,
+				     const char *agreement_id, const json_t *text, int64_t closes,
+				     bool secret, int64_t now, struct gov_proposal *out, char *err,
+				     size_t errn)
+{
+	struct subject sub = {"agreement", agreement_id, NULL, NULL};
+	struct gov_agreement a;
+	struct gov_body b;
+	enum cmn_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = store_gov_body_get(s, body_id, &b)) != CMN_OK)
+		return rc;
+	rc = store_gov_agreement_get(s, agreement_id, &a);
+	if (rc == CMN_ERR_NOT_FOUND) {
+		snprintf(err, errn, "/agreement: no such agreement");
+		rc = CMN_ERR_INVALID;
 	}
+	if (rc == CMN_OK) {
+		if (strcmp(a.body_id, body_id) != 0) {
+			snprintf(err, errn, "/agreement: it is put to another body");
+			rc = CMN_ERR_INVALID;
+		} else if (a.state != GOV_AGREEMENT_DRAFT) {
+			snprintf(err, errn, "/agreement: it is %s, not a draft",
+				 gov_agreement_state_name(a.state));
+			rc = CMN_ERR_CONFLICT;
+		} else if (a.ends <= closes) {
+			snprintf(err, errn, "/closes: the agreement would have expired by then");
+			rc = CMN_ERR_INVALID;
+		} else {
+			/* the register keeps the terms the members voted on */
+			sub.detail = json_pack("{s:o, s:s}", "terms", json_loads(a.spec, 0, NULL),
+					       "organisation", a.org_id);
+			if (!sub.detail)
+				rc = CMN_ERR_NOMEM;
+		}
+		gov_agreement_release(&a);
+	}
+	if (rc == CMN_OK)
+		rc = submit(s, k, &b, by, by_org, &sub, text, closes, secret, now, out, err, errn);
+	gov_body_release(&b);
+	return rc;
+}
+
+/* same_colleges - whether two statutes seat members in the same colleges
+ * (a change of rules keeps them: the members sit in them) */
+static bool same_colleges(const struct govern_statutes *a, const struct govern_statutes *b)
+{
+	if (a->ncolleges != b->ncolleges)
+		return false;
+	for (size_t i = 0; i < a->ncolleges; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < b->ncolleges && !found; j++)
+			found = strcmp(a->colleges[i].name, b->colleges[j].name) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* change_fits - whether new statutes may replace those of b; err says why
+ * not */
+static enum cmn_rc change_fits(const struct gov_body *b, const struct govern_statutes *next,
+			       char *err, size_t errn)
+{
+	struct govern_statutes now;
+
+	if (statutes_of(b, &now) != CMN_OK)
+		return CMN_ERR_CORRUPT;
+	if (next->kind != now.kind) {
+		snprintf(err, errn, "/statutes/kind: a %s stays a %s", b->kind, b->kind);
+		return CMN_ERR_INVALID;
+	}
+	if (!same_colleges(&now, next)) {
+		snprintf(err, errn, "/statutes/colleges: a change of rules keeps the colleges the"
+				    " members sit in (their names; weights may change)");
+		return CMN_ERR_INVALID;
+	}
+	return CMN_OK;
+}
+
+enum cmn_rc govern_propose_statutes(struct store *s, const struct keyring *k,
+				    const char *body_id, const char *by, const char *json,
+				    size_t n, const json_t *text, int64_t closes, bool secret,
+				    int64_t now, struct gov_proposal *out, char *err, size_t errn)
+{
+	struct subject sub = {"statutes", body_id, NULL, NULL};
+	struct govern_statutes next;
+	struct gov_body b;
+	char *canon = NULL, inner[240];
+	enum cmn_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = store_gov_body_get(s, body_id, &b)) != CMN_OK)
+		return rc;
+	rc = govern_statutes_parse(json, n, &next, inner, sizeof(inner));
+	if (rc == CMN_ERR_INVALID)
+		snprintf(err, errn, "/statutes%s", inner);
+	if (rc == CMN_OK)
+		rc = change_fits(&b, &next, err, errn);
+	if (rc == CMN_OK)
+		rc = govern_statutes_json(&next, &canon, NULL);
+	if (rc == CMN_OK && strcmp(canon, b.statutes) == 0) {
+		snprintf(err, errn, "/statutes: these are the statutes in force");
+		rc = CMN_ERR_INVALID;
+	}
+	if (rc == CMN_OK) {
+		sub.change = canon;
+		sub.detail = json_pack("{s:o}", "statutes", json_loads(canon, 0, NULL));
+		rc = sub.detail ? submit(s, k, &b, by, false, &sub, text, closes, secret, now, out,
+					 err, errn)
+				: CMN_ERR_NOMEM;
+	}
+	free(canon);
+	gov_body_release(&b);
 	return rc;
 }
 
@@ -379,6 +532,48 @@ static enum cmn_rc vote_row(const char *person_id, const char *choice, int64_t a
 	return CMN_OK;
 }
 
+/* carry_out - what a decision does to its subject: a campaign or an
+ * agreement is approved or rejected; an approved change of rules becomes
+ * the body's statutes ("body.statutes") */
+static enum cmn_rc carry_out(struct store *s, const struct keyring *k, const struct gov_body *b,
+			     const struct gov_proposal *p, bool approve, int64_t now, char *err,
+			     size_t errn)
+{
+	struct govern_statutes next;
+	char why[200];
+	enum cmn_rc rc;
+
+	if (strcmp(p->subject_kind, "campaign") == 0) {
+		rc = campaign_decide(s, p->subject_id, approve, p->id, true, now, why, sizeof(why));
+		if (rc != CMN_OK)
+			snprintf(err, errn, "the campaign: %s", why);
+		return rc;
+	}
+	if (strcmp(p->subject_kind, "agreement") == 0) {
+		rc = store_gov_agreement_decide(s, p->subject_id, approve, p->id, now);
+		if (rc == CMN_ERR_CONFLICT)
+			snprintf(err, errn, "the agreement is not a draft any more (ended meanwhile)");
+		return rc;
+	}
+	if (strcmp(p->subject_kind, "statutes") != 0 || !p->change)
+		return CMN_ERR_CORRUPT;
+	if (!approve)
+		return CMN_OK;
+	rc = govern_statutes_parse(p->change, strlen(p->change), &next, why, sizeof(why));
+	if (rc == CMN_OK)
+		rc = change_fits(b, &next, err, errn) == CMN_OK ? CMN_OK : CMN_ERR_CONFLICT;
+	else
+		rc = CMN_ERR_CORRUPT;
+	if (rc == CMN_OK)
+		rc = store_gov_body_set_statutes(s, b->id, p->change);
+	if (rc == CMN_OK)
+		rc = govern_register_append(s, k, b->id, "body.statutes",
+					    json_pack("{s:s, s:o}", "proposal", p->id, "statutes",
+						      json_loads(p->change, 0, NULL)),
+					    now);
+	return rc;
+}
+
 enum cmn_rc govern_close(struct store *s, const struct keyring *k, const char *proposal_id,
 			 int64_t now, struct gov_proposal *out, char *err, size_t errn)
 {
@@ -410,7 +605,12 @@ enum cmn_rc govern_close(struct store *s, const struct keyring *k, const char *p
 		return CMN_ERR_CONFLICT;
 	}
 	rc = store_gov_body_get(s, p.body_id, &b);
-	if (rc == CMN_OK)
+	/* decided under the statutes in force when it was submitted */
+	if (rc == CMN_OK && p.statutes)
+		rc = govern_statutes_parse(p.statutes, strlen(p.statutes), &st, err, errn) == CMN_OK
+			 ? CMN_OK
+			 : CMN_ERR_CORRUPT;
+	else if (rc == CMN_OK)
 		rc = statutes_of(&b, &st);
 	if (rc == CMN_OK)
 		rc = store_gov_members(s, p.body_id, &bl.members, &bl.n);
@@ -453,23 +653,20 @@ enum cmn_rc govern_close(struct store *s, const struct keyring *k, const char *p
 							govern_choice_name(bl.choice[i])));
 		}
 	}
-	entry = json_pack("{s:s, s:s, s:s, s:o}", "proposal", proposal_id, "campaign", p.subject_id,
-			  "outcome", gov_state_name(state), "tally", json_loads(tally, 0, NULL));
+	entry = json_pack("{s:s, s:s, s:s, s:o}", "proposal", proposal_id, "subject",
+			  p.subject_kind, "outcome", gov_state_name(state), "tally",
+			  json_loads(tally, 0, NULL));
+	if (entry && strcmp(p.subject_kind, "statutes") != 0)
+		json_object_set_new(entry, p.subject_kind, json_string(p.subject_id));
 	if (entry && votes)
 		json_object_set_new(entry, "votes", votes);
 	else
 		json_decref(votes);
-	rc = append(s, k, p.body_id, "proposal.decide", entry, now);
-	/* the decision approves or rejects the campaign; without a quorum
+	rc = govern_register_append(s, k, p.body_id, "proposal.decide", entry, now);
+	/* the decision approves or rejects its subject; without a quorum
 	 * nothing is decided and it stays a draft */
-	if (rc == CMN_OK && state != GOV_NO_QUORUM) {
-		char why[200];
-
-		rc = campaign_decide(s, p.subject_id, state == GOV_APPROVED, proposal_id, true, now,
-				     why, sizeof(why));
-		if (rc != CMN_OK)
-			snprintf(err, errn, "the campaign: %s", why);
-	}
+	if (rc == CMN_OK && state != GOV_NO_QUORUM)
+		rc = carry_out(s, k, &b, &p, state == GOV_APPROVED, now, err, errn);
 	if (rc == CMN_OK)
 		rc = store_gov_proposal_get(s, proposal_id, out);
 out:

@@ -1,10 +1,12 @@
 /*
  * govern.h - the life of governance bodies (issue 11, docs/governance.md):
  * a civic data trust or a data cooperative is created with its statutes;
- * persons join it (in a college) and leave it; a proposal about a campaign
- * is submitted to it, voted by its members until it closes, then decided
- * by the statutes' rule (rule.h); the decision approves or rejects the
- * campaign, which runs only if approved. Every act is appended to the
+ * persons join it (in a college) and leave it; a proposal about a campaign,
+ * a data-sharing agreement (agreement.h) or a change of its statutes is
+ * submitted to it, voted by its members until it closes, then decided by
+ * the statutes' rule (rule.h); the decision approves or rejects the
+ * campaign or the agreement, which runs only if approved, or makes the new
+ * statutes those of the body. Every act is appended to the
  * body's decision register, a hash chain whose entries the platform signs
  * and anyone can verify.
  */
@@ -59,6 +61,37 @@ enum cmn_rc govern_propose(struct store *s, const struct keyring *k, const char 
 			   const json_t *text, int64_t closes, bool secret, int64_t now,
 			   struct gov_proposal *out, char *err, size_t errn);
 
+/* govern_propose_agreement - submits agreement_id (a draft put to this
+ * body, which must not expire before the vote closes) to the body, as
+ * govern_propose does a campaign; the register's entry keeps its terms.
+ * Approved, it may run (agreement.h); rejected, it never does. */
+enum cmn_rc govern_propose_agreement(struct store *s, const struct keyring *k,
+				     const char *body_id, const char *by, bool by_org,
+				     const char *agreement_id, const json_t *text, int64_t closes,
+				     bool secret, int64_t now, struct gov_proposal *out, char *err,
+				     size_t errn);
+
+/* govern_propose_statutes - a member proposes that the n bytes of JSON at
+ * json become the body's statutes: the same kind, the same colleges (the
+ * members sit in them; their weights, the rule, the quorum, the threshold
+ * and the trustees may change). Approved, they replace the statutes
+ * ("body.statutes" in the register) for the proposals submitted from then
+ * on; a proposal is always decided under the statutes in force when it was
+ * submitted. err says why on CMN_ERR_INVALID. */
+enum cmn_rc govern_propose_statutes(struct store *s, const struct keyring *k,
+				    const char *body_id, const char *by, const char *json,
+				    size_t n, const json_t *text, int64_t closes, bool secret,
+				    int64_t now, struct gov_proposal *out, char *err, size_t errn);
+
+/* govern_text_ok - whether text is {"fr": ..., "en": ...}, neither blank
+ * nor longer than GOVERN_TEXT_MAX bytes */
+bool govern_text_ok(const json_t *text);
+
+/* govern_register_append - v (stolen; NULL means out of memory) as compact
+ * JSON with sorted keys, appended to the body's register as kind. */
+enum cmn_rc govern_register_append(struct store *s, const struct keyring *k,
+				   const char *body_id, const char *kind, json_t *v, int64_t now);
+
 /* govern_vote - a member's vote ("yes", "no", "abstain") on an open
  * proposal before it closes, replacing an earlier one. CMN_ERR_FORBIDDEN
  * for a non-member, CMN_ERR_CONFLICT once closed, CMN_ERR_INVALID for
@@ -70,8 +103,8 @@ enum cmn_rc govern_vote(struct store *s, const char *proposal_id, const char *pe
  * present members (a member who did not vote counts as such) under the
  * statutes' rule, the tally kept and appended ("proposal.decide", with each
  * member's vote under an open ballot, the counts only under a secret one),
- * and the campaign approved (APPROVED) or rejected (REJECTED); with no
- * quorum it stays a draft. CMN_ERR_CONFLICT before the close or when
+ * and its subject approved (APPROVED) or rejected (REJECTED); with no
+ * quorum a campaign or an agreement stays a draft. CMN_ERR_CONFLICT before the close or when
  * decided already. */
 enum cmn_rc govern_close(struct store *s, const struct keyring *k, const char *proposal_id,
 			 int64_t now, struct gov_proposal *out, char *err, size_t errn);

@@ -35,6 +35,10 @@ enum cmn_rc store_gov_body_add(struct store *s, struct gov_body *b);
 /* store_gov_body_get - one body with its statutes. */
 enum cmn_rc store_gov_body_get(struct store *s, const char *id, struct gov_body *b);
 
+/* store_gov_body_set_statutes - the body's statutes become statutes (a
+ * change of rules its members approved). */
+enum cmn_rc store_gov_body_set_statutes(struct store *s, const char *id, const char *statutes);
+
 /* store_gov_body_each - every body, by name (statutes included). */
 enum cmn_rc store_gov_body_each(struct store *s,
 				enum cmn_rc (*fn)(const struct gov_body *b, void *ctx), void *ctx);
@@ -80,13 +84,17 @@ struct gov_proposal {
 	char id[CRYPT_ID_LEN];
 	char body_id[CRYPT_ID_LEN];
 	char by[CRYPT_ID_LEN];          /* who submitted it (a person id) */
-	char subject_kind[16];          /* "campaign" */
-	char subject_id[CRYPT_ID_LEN];
+	char subject_kind[16];          /* "campaign", "agreement" or "statutes" */
+	char subject_id[CRYPT_ID_LEN];  /* the campaign's, the agreement's or the body's id */
 	bool secret;                    /* secret ballot: who voted what is never shown */
 	enum gov_state state;
 	int64_t created, closes, decided;
 	char *text;                     /* the proposal, JSON {"fr", "en"} (malloc'd) */
 	char *tally;                    /* the decision's tally JSON, NULL while open (malloc'd) */
+	char *statutes;                 /* the statutes it is decided under: those in force
+					 * when it was submitted (malloc'd) */
+	char *change;                   /* a "statutes" proposal's new statutes, else NULL
+					 * (malloc'd) */
 };
 
 void gov_proposal_release(struct gov_proposal *p);
@@ -121,6 +129,53 @@ enum cmn_rc store_gov_votes(struct store *s, const char *proposal_id,
  * not open any more. */
 enum cmn_rc store_gov_decide(struct store *s, const char *proposal_id, enum gov_state state,
 			     const char *tally, int64_t now);
+
+/* the life of a data-sharing agreement */
+enum gov_agreement_state {
+	GOV_AGREEMENT_DRAFT = 0,        /* waiting for its body's decision */
+	GOV_AGREEMENT_APPROVED = 1,     /* may run from starts until ends */
+	GOV_AGREEMENT_REJECTED = 2,
+	GOV_AGREEMENT_ENDED = 3,        /* ended early by its organisation or the operator */
+	GOV_AGREEMENT_STATE_COUNT
+};
+
+const char *gov_agreement_state_name(enum gov_agreement_state s);
+
+/* a data-sharing agreement between a body and an organisation */
+struct gov_agreement {
+	char id[CRYPT_ID_LEN];
+	char body_id[CRYPT_ID_LEN];
+	char org_id[CRYPT_ID_LEN];
+	enum gov_agreement_state state;
+	int64_t created;
+	int64_t starts, ends;           /* ms: when it may run, [starts, ends) */
+	int64_t decided;                /* 0 until its body decided */
+	char decided_by[CRYPT_ID_LEN];  /* the proposal that decided it */
+	int64_t ended;                  /* 0 unless ended early */
+	char *spec;                     /* canonical JSON of its terms (malloc'd) */
+};
+
+void gov_agreement_release(struct gov_agreement *a);
+
+/* store_gov_agreement_add - a new draft; a->id set. */
+enum cmn_rc store_gov_agreement_add(struct store *s, struct gov_agreement *a);
+
+enum cmn_rc store_gov_agreement_get(struct store *s, const char *id, struct gov_agreement *a);
+
+/* store_gov_agreement_each - the agreements of body_id, or of org_id
+ * (the other NULL), or all (both NULL), newest first. */
+enum cmn_rc store_gov_agreement_each(struct store *s, const char *body_id, const char *org_id,
+				     enum cmn_rc (*fn)(const struct gov_agreement *a, void *ctx),
+				     void *ctx);
+
+/* store_gov_agreement_decide - DRAFT -> APPROVED or REJECTED by proposal
+ * `by`; CMN_ERR_CONFLICT unless a draft. */
+enum cmn_rc store_gov_agreement_decide(struct store *s, const char *id, bool approve,
+				       const char *by, int64_t now);
+
+/* store_gov_agreement_end - DRAFT or APPROVED -> ENDED; CMN_ERR_CONFLICT
+ * otherwise. */
+enum cmn_rc store_gov_agreement_end(struct store *s, const char *id, int64_t now);
 
 /* a comment in the debate of a proposal */
 struct gov_comment {

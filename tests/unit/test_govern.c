@@ -31,6 +31,7 @@
 #include "campaign/campaign.h"
 #include "core/timeutil.h"
 #include "fixture.h"
+#include "govern/agreement.h"
 #include "govern/govern.h"
 #include "series/series.h"
 #include "synth/run.h"
@@ -1053,6 +1054,442 @@ static void scenario_cooperative_votes_runs_publishes(void **state)
 	free(h);
 }
 
+/* ---- data-sharing agreements and changes of rules ------------------------------------- */
+
+#define BANK "bank.transaction"
+
+/* spend - a bank transaction of p on day (YYYY-MM-DD) */
+static void spend(const struct person *p, const char *day, int cents, const char *category)
+{
+	struct record_meta m;
+	struct pstore *ps;
+	char data[300], when[40];
+
+	memset(&m, 0, sizeof(m));
+	snprintf(data, sizeof(data),
+		 "{\"date\":\"%s\",\"amount\":%d.%02d,\"currency\":\"EUR\",\"label\":\"secret label\","
+		 "\"category\":\"%s\",\"account\":\"FR76 0000\"}",
+		 day, -cents / 100, cents % 100, category);
+	snprintf(m.doctype, sizeof(m.doctype), "%s", BANK);
+	crypt_uuid7_new(m.id);
+	snprintf(m.source, sizeof(m.source), "test");
+	snprintf(when, sizeof(when), "%sT12:00:00Z", day);
+	assert_int_equal(time_parse(when, false, &m.t), CMN_OK);
+	assert_int_equal(store_person_store(f.s, p->id, &ps), CMN_OK);
+	assert_int_equal(pstore_record_insert(ps, &m, data, "test"), CMN_OK);
+}
+
+/* terms - an agreement's terms on bank transactions of the first quarter of
+ * 2026, sharing amount and category, ending `days` after t0 */
+static void terms(char *out, size_t n, int days)
+{
+	char ends[TIME_RFC3339_LEN];
+
+	time_format(ends, t0 + days * 86400000LL);
+	snprintf(out, n,
+		 "{\"title\":{\"fr\":\"Budget énergie\",\"en\":\"Energy budget\"},"
+		 "\"purpose\":{\"fr\":\"Étudier la précarité.\",\"en\":\"Study poverty.\"},"
+		 "\"doctypes\":[{\"doctype\":\"" BANK "\",\"fields\":[\"amount\",\"category\"]}],"
+		 "\"from\":\"2026-01-01T00:00:00Z\",\"to\":\"2026-04-01T00:00:00Z\","
+		 "\"ends\":\"%s\"}",
+		 ends);
+}
+
+static void agreement_of(const char *body_id, int days, char id[CRYPT_ID_LEN])
+{
+	struct gov_agreement a;
+	char text[1024], err[300] = "";
+
+	terms(text, sizeof(text), days);
+	if (agreement_create(f.s, &f.reg, org.id, body_id, text, strlen(text), t0, &a, err,
+			     sizeof(err)) != CMN_OK)
+		fail_msg("agreement: %s", err);
+	assert_int_equal(a.state, GOV_AGREEMENT_DRAFT);
+	memcpy(id, a.id, CRYPT_ID_LEN);
+	gov_agreement_release(&a);
+}
+
+/* voted - the agreement submitted by the organisation, voted by m[0..n)
+ * with choice, decided */
+static enum gov_state voted(const char *body_id, const char *agreement_id, const struct person *m,
+			    size_t n, const char *choice)
+{
+	struct gov_proposal p;
+	json_t *text = text_fr_en();
+	char err[300] = "";
+
+	if (govern_propose_agreement(f.s, &f.keys, body_id, m[0].id, true, agreement_id, text,
+				     t0 + 61000, false, t0, &p, err, sizeof(err)) != CMN_OK)
+		fail_msg("propose: %s", err);
+	json_decref(text);
+	for (size_t i = 0; i < n; i++)
+		vote(p.id, &m[i], choice);
+	{
+		char id[CRYPT_ID_LEN];
+
+		memcpy(id, p.id, CRYPT_ID_LEN);
+		gov_proposal_release(&p);
+		return closed(id, NULL);
+	}
+}
+
+/* read_page - one page of the agreement's bank transactions at now */
+static enum cmn_rc read_page(const char *agreement_id, const char *cursor, size_t limit,
+			     int64_t now, json_t **items, struct agreement_page *page, char *why,
+			     size_t whyn)
+{
+	struct buf out;
+	enum cmn_rc rc;
+
+	buf_init(&out, 1 << 24);
+	rc = agreement_read(f.s, &f.keys, &f.reg, agreement_id, BANK, cursor, limit, now,
+			    "person:agent/agreement:x", &out, page, why, whyn);
+	*items = rc == CMN_OK ? json_loads(out.data, 0, NULL) : NULL;
+	if (rc == CMN_OK)
+		assert_non_null(*items);
+	buf_release(&out);
+	return rc;
+}
+
+static void refused(const char *agreement_id, int64_t now, const char *because)
+{
+	struct agreement_page page;
+	json_t *items = NULL;
+	char why[300] = "";
+
+	assert_int_equal(read_page(agreement_id, NULL, 0, now, &items, &page, why, sizeof(why)),
+			 CMN_ERR_FORBIDDEN);
+	if (!strstr(why, because))
+		fail_msg("refused because \"%s\", expected \"%s\"", why, because);
+	assert_null(items);
+	assert_null(page.next);
+}
+
+static enum cmn_rc count_entry(const struct audit_entry *e, void *ctx)
+{
+	(void)e;
+	++*(size_t *)ctx;
+	return CMN_OK;
+}
+
+static size_t reads_in_chain(const struct person *p)
+{
+	struct audit_filter af = {.action = "agreement.read", .to = INT64_MAX};
+	struct pstore *ps;
+	size_t n = 0;
+
+	assert_int_equal(store_person_store(f.s, p->id, &ps), CMN_OK);
+	assert_int_equal(pstore_audit_each(ps, &af, 0, 1000, count_entry, &n), CMN_OK);
+	return n;
+}
+
+/* An agreement serves nothing as a draft, nothing once rejected, nothing
+ * ended or expired; approved, it serves the agreed fields of the present
+ * members' records of its period, under pseudonyms, page by page, and each
+ * member read finds it in their audit chain. */
+static void agreement_runs_only_when_approved(void **state)
+{
+	char coop[CRYPT_ID_LEN], yes[CRYPT_ID_LEN], no[CRYPT_ID_LEN], ended[CRYPT_ID_LEN];
+	char why[300], cursor[1024] = "", seen[8][AGREEMENT_PSEUDONYM_LEN], mh[CRYPT_HASH_HEX_LEN];
+	struct person m[4], outsider;
+	struct agreement_page page;
+	struct gov_agreement a;
+	json_t *items;
+	size_t nseen = 0, total = 0;
+
+	(void)state;
+	body("WeMix", COOP_MAJORITY, coop);
+	members(coop, m, 4);
+	outsider = person();
+	/* m[0] 2 in the period and 1 after it, m[1] 1, m[2] none, m[3] 1 then leaves */
+	spend(&m[0], "2026-01-15", 4210, "energy");
+	spend(&m[0], "2026-03-31", 1999, "food");
+	spend(&m[0], "2026-04-02", 5000, "energy");
+	spend(&m[1], "2026-02-01", 12000, "rent");
+	spend(&m[3], "2026-02-10", 3000, "energy");
+	spend(&outsider, "2026-02-10", 3000, "energy");
+
+	agreement_of(coop, 30, yes);
+	refused(yes, t0, "not been approved");
+	assert_int_equal(voted(coop, yes, m, 4, "yes"), GOV_APPROVED);
+	assert_int_equal(store_gov_agreement_get(f.s, yes, &a), CMN_OK);
+	assert_int_equal(a.state, GOV_AGREEMENT_APPROVED);
+	assert_int_not_equal(a.decided_by[0], '\0');
+	gov_agreement_release(&a);
+
+	/* m[3] leaves: their data leaves the agreement */
+	assert_int_equal(govern_leave(f.s, &f.keys, coop, m[3].id, t0 + 62000, NULL), CMN_OK);
+
+	/* one record a page: the 3 records of the period of the 3 present
+	 * members, each once, with the agreed fields only */
+	do {
+		json_t *item, *data;
+
+		assert_int_equal(read_page(yes, cursor[0] ? cursor : NULL, 1, t0 + 70000, &items,
+					   &page, why, sizeof(why)),
+				 CMN_OK);
+		assert_true(json_array_size(items) <= 1);
+		total += json_array_size(items);
+		if ((item = json_array_get(items, 0))) {
+			const char *who = json_string_value(json_object_get(item, "member"));
+
+			assert_non_null(who);
+			assert_int_equal(strlen(who), 32);
+			for (size_t i = 0; i < 4; i++) {
+				govern_member_hash(coop, m[i].id, mh);
+				assert_string_not_equal(who, m[i].id);
+				assert_null(strstr(mh, who));
+			}
+			if (nseen == 0 || strcmp(seen[nseen - 1], who) != 0) {
+				for (size_t i = 0; i < nseen; i++)
+					assert_string_not_equal(seen[i], who);
+				snprintf(seen[nseen++], AGREEMENT_PSEUDONYM_LEN, "%s", who);
+			}
+			data = json_object_get(item, "data");
+			assert_int_equal(json_object_size(data), 2);
+			assert_non_null(json_object_get(data, "amount"));
+			assert_non_null(json_object_get(data, "category"));
+			assert_null(json_object_get(data, "label"));
+		}
+		json_decref(items);
+		cursor[0] = '\0';
+		if (page.next)
+			snprintf(cursor, sizeof(cursor), "%s", page.next);
+		free(page.next);
+	} while (cursor[0] && total < 10);
+	assert_int_equal(total, 3);
+	assert_int_equal(nseen, 2);
+	assert_int_equal(reads_in_chain(&m[0]), 2);
+	assert_int_equal(reads_in_chain(&m[1]), 1);
+	assert_int_equal(reads_in_chain(&m[2]), 0);
+	assert_int_equal(reads_in_chain(&m[3]), 0);
+	assert_int_equal(reads_in_chain(&outsider), 0);
+
+	/* the whole at once; a cursor of another agreement or altered is refused */
+	assert_int_equal(read_page(yes, NULL, 0, t0 + 70000, &items, &page, why, sizeof(why)),
+			 CMN_OK);
+	assert_int_equal(json_array_size(items), 3);
+	assert_int_equal(page.members, 2);
+	assert_null(page.next);
+	json_decref(items);
+	assert_int_equal(read_page(yes, "AAAA", 1, t0 + 70000, &items, &page, why, sizeof(why)),
+			 CMN_ERR_INVALID);
+
+	/* its time over, it serves nothing */
+	refused(yes, t0 + 31 * 86400000LL, "expired");
+
+	/* rejected: never */
+	agreement_of(coop, 30, no);
+	assert_int_equal(voted(coop, no, m, 3, "no"), GOV_REJECTED);
+	refused(no, t0 + 70000, "rejected");
+	{
+		json_t *text = text_fr_en();
+		struct gov_proposal p;
+
+		/* and it cannot be put to a vote again */
+		assert_int_equal(govern_propose_agreement(f.s, &f.keys, coop, m[0].id, false, no,
+							  text, t0 + 200000, false, t0 + 70000, &p,
+							  why, sizeof(why)),
+				 CMN_ERR_CONFLICT);
+		json_decref(text);
+	}
+
+	/* ended early by its organisation: never again */
+	agreement_of(coop, 30, ended);
+	assert_int_equal(voted(coop, ended, m, 3, "yes"), GOV_APPROVED);
+	assert_int_equal(agreement_end(f.s, &f.keys, ended, t0 + 80000, "person:agent"), CMN_OK);
+	refused(ended, t0 + 90000, "ended");
+	assert_int_equal(agreement_end(f.s, &f.keys, ended, t0 + 90000, "person:agent"),
+			 CMN_ERR_CONFLICT);
+	verifies(coop, 1 + 4 + 2 + 1 + 2 + 2 + 1);
+}
+
+#define COOP_THREE_QUARTERS                                                              \
+	"{\"kind\":\"cooperative\",\"rule\":\"qualified_majority\",\"quorum\":\"1/4\","  \
+	"\"threshold\":\"3/4\"}"
+
+static enum cmn_rc propose_statutes(const char *body_id, const struct person *by,
+				    const char *statutes, int64_t now, char *err, size_t errn,
+				    char id[CRYPT_ID_LEN])
+{
+	struct gov_proposal p;
+	json_t *text = text_fr_en();
+	enum cmn_rc rc = govern_propose_statutes(f.s, &f.keys, body_id, by->id, statutes,
+						 strlen(statutes), text, now + 61000, false, now,
+						 &p, err, errn);
+
+	json_decref(text);
+	if (rc == CMN_OK) {
+		if (id)
+			memcpy(id, p.id, CRYPT_ID_LEN);
+		gov_proposal_release(&p);
+	}
+	return rc;
+}
+
+static void statutes_refused(const char *body_id, const struct person *by, const char *statutes,
+			     enum cmn_rc want, const char *because)
+{
+	char err[300] = "";
+
+	assert_int_equal(propose_statutes(body_id, by, statutes, t0, err, sizeof(err), NULL), want);
+	if (!strstr(err, because))
+		fail_msg("refused because \"%s\", expected \"%s\"", err, because);
+}
+
+/* A member proposes new statutes. Another kind, other colleges, the same
+ * statutes or bad ones are refused, as is a second change while one is
+ * open, and a non-member. Approved, they become the body's statutes, in
+ * the register; a proposal submitted before the change is decided under
+ * the old rule, one submitted after under the new one. */
+static void statutes_change(void **state)
+{
+	char coop[CRYPT_ID_LEN], change[CRYPT_ID_LEN], before[CRYPT_ID_LEN], after[CRYPT_ID_LEN];
+	char c1[CRYPT_ID_LEN], c2[CRYPT_ID_LEN], err[300];
+	struct person m[4], outsider;
+	struct gov_proposal p;
+	struct gov_body b;
+	struct entries l;
+
+	(void)state;
+	body("WeMix", COOP_MAJORITY, coop);
+	members(coop, m, 4);
+	outsider = person();
+	statutes_refused(coop, &m[0], TRUST_MAJORITY, CMN_ERR_INVALID, "/statutes/kind");
+	statutes_refused(coop, &m[0], SCIC, CMN_ERR_INVALID, "/statutes/colleges");
+	statutes_refused(coop, &m[0], COOP_MAJORITY, CMN_ERR_INVALID, "in force");
+	statutes_refused(coop, &m[0], "{\"kind\":\"cooperative\",\"rule\":\"unanimity\"}",
+			 CMN_ERR_INVALID, "/statutes/rule");
+	statutes_refused(coop, &outsider, COOP_THREE_QUARTERS, CMN_ERR_FORBIDDEN, "member");
+
+	/* a campaign submitted under the majority rule, then the change */
+	draft("cooperative", c1);
+	submitted(coop, &m[0], c1, false, before);
+	assert_int_equal(propose_statutes(coop, &m[1], COOP_THREE_QUARTERS, t0, err, sizeof(err),
+					  change),
+			 CMN_OK);
+	statutes_refused(coop, &m[2], COOP_THREE_QUARTERS, CMN_ERR_CONFLICT, "open already");
+	vote(change, &m[0], "yes");
+	vote(change, &m[1], "yes");
+	vote(change, &m[2], "yes");
+	vote(change, &m[3], "no");
+	/* 2 for, 1 against: passes the majority, not three quarters */
+	vote(before, &m[0], "yes");
+	vote(before, &m[1], "yes");
+	vote(before, &m[2], "no");
+	assert_int_equal(closed(change, NULL), GOV_APPROVED);
+	assert_int_equal(store_gov_body_get(f.s, coop, &b), CMN_OK);
+	assert_non_null(strstr(b.statutes, "\"threshold\":\"3/4\""));
+	assert_non_null(strstr(b.statutes, "qualified_majority"));
+	gov_body_release(&b);
+	assert_int_equal(closed(before, NULL), GOV_APPROVED);
+	assert_int_equal(state_of(c1), CAMPAIGN_STATE_APPROVED);
+
+	/* submitted after the change: three quarters needed */
+	draft("cooperative", c2);
+	{
+		json_t *text = text_fr_en();
+
+		assert_int_equal(govern_propose(f.s, &f.keys, coop, m[0].id, false, c2, text,
+						t0 + 200000, false, t0 + 100000, &p, err,
+						sizeof(err)),
+				 CMN_OK);
+		json_decref(text);
+		memcpy(after, p.id, CRYPT_ID_LEN);
+		gov_proposal_release(&p);
+	}
+	assert_int_equal(govern_vote(f.s, after, m[0].id, "yes", t0 + 110000), CMN_OK);
+	assert_int_equal(govern_vote(f.s, after, m[1].id, "yes", t0 + 110000), CMN_OK);
+	assert_int_equal(govern_vote(f.s, after, m[2].id, "no", t0 + 110000), CMN_OK);
+	assert_int_equal(govern_close(f.s, &f.keys, after, t0 + 200001, &p, err, sizeof(err)),
+			 CMN_OK);
+	assert_int_equal(p.state, GOV_REJECTED);
+	gov_proposal_release(&p);
+	assert_int_equal(state_of(c2), CAMPAIGN_STATE_REJECTED);
+
+	/* the register: the change, then the new statutes */
+	entries_of(coop, &l);
+	{
+		bool found = false;
+
+		for (size_t i = 0; i < l.n; i++) {
+			if (strcmp(l.kind[i], "body.statutes") != 0)
+				continue;
+			found = true;
+			assert_string_equal(json_string_value(json_object_get(l.payload[i],
+									      "proposal")),
+					    change);
+			assert_string_equal(json_string_value(json_object_get(
+						    json_object_get(l.payload[i], "statutes"),
+						    "threshold")),
+					    "3/4");
+			assert_string_equal(l.kind[i - 1], "proposal.decide");
+		}
+		assert_true(found);
+	}
+	entries_release(&l);
+	verifies(coop, 1 + 4 + 2 + 2 + 1 + 2);
+}
+
+/* Terms are checked whole: each fault names its pointer. */
+static void agreement_terms_are_checked(void **state)
+{
+	static const struct {
+		const char *doctypes, *from, *extra, *pointer;
+	} bad[] = {
+		{"[]", "2026-01-01T00:00:00Z", "", "/doctypes"},
+		{"[{\"doctype\":\"nope\",\"fields\":[\"a\"]}]", "2026-01-01T00:00:00Z", "",
+		 "/doctypes/0/doctype"},
+		{"[{\"doctype\":\"" LOAD_CURVE "\",\"fields\":[\"prm\"]}]", "2026-01-01T00:00:00Z", "",
+		 "/doctypes/0/doctype"},
+		{"[{\"doctype\":\"" BANK "\",\"fields\":[]}]", "2026-01-01T00:00:00Z", "",
+		 "/doctypes/0/fields"},
+		{"[{\"doctype\":\"" BANK "\",\"fields\":[\"pin\"]}]", "2026-01-01T00:00:00Z", "",
+		 "/doctypes/0/fields/0"},
+		{"[{\"doctype\":\"" BANK "\",\"fields\":[\"amount\",\"amount\"]}]",
+		 "2026-01-01T00:00:00Z", "", "/doctypes/0/fields/1"},
+		{"[{\"doctype\":\"" BANK "\",\"fields\":[\"amount\"]}]", "2026-05-01T00:00:00Z", "",
+		 "/to"},
+		{"[{\"doctype\":\"" BANK "\",\"fields\":[\"amount\"]}]", "yesterday", "", "/from"},
+		{"[{\"doctype\":\"" BANK "\",\"fields\":[\"amount\"]}]", "2026-01-01T00:00:00Z",
+		 ",\"copy\":true", "/copy"},
+	};
+	char coop[CRYPT_ID_LEN], text[1200], ends[TIME_RFC3339_LEN], err[300];
+	struct gov_agreement a;
+
+	(void)state;
+	body("WeMix", COOP_MAJORITY, coop);
+	time_format(ends, t0 + 86400000LL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		snprintf(text, sizeof(text),
+			 "{\"title\":{\"fr\":\"T\",\"en\":\"T\"},\"purpose\":{\"fr\":\"P\",\"en\":\"P\"},"
+			 "\"doctypes\":%s,\"from\":\"%s\",\"to\":\"2026-04-01T00:00:00Z\","
+			 "\"ends\":\"%s\"%s}",
+			 bad[i].doctypes, bad[i].from, ends, bad[i].extra);
+		err[0] = '\0';
+		assert_int_equal(agreement_create(f.s, &f.reg, org.id, coop, text, strlen(text), t0,
+						  &a, err, sizeof(err)),
+				 CMN_ERR_INVALID);
+		if (strncmp(err, bad[i].pointer, strlen(bad[i].pointer)) != 0 ||
+		    err[strlen(bad[i].pointer)] != ':')
+			fail_msg("case %zu: \"%s\", expected %s", i, err, bad[i].pointer);
+	}
+	/* an end already past, or more than three years away */
+	terms(text, sizeof(text), -1);
+	assert_int_equal(agreement_create(f.s, &f.reg, org.id, coop, text, strlen(text), t0, &a,
+					  err, sizeof(err)),
+			 CMN_ERR_INVALID);
+	terms(text, sizeof(text), 4 * 366);
+	assert_int_equal(agreement_create(f.s, &f.reg, org.id, coop, text, strlen(text), t0, &a,
+					  err, sizeof(err)),
+			 CMN_ERR_INVALID);
+	/* no such body */
+	terms(text, sizeof(text), 30);
+	assert_int_equal(agreement_create(f.s, &f.reg, org.id, "00000000000000000000000000000000",
+					  text, strlen(text), t0, &a, err, sizeof(err)),
+			 CMN_ERR_NOT_FOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1066,6 +1503,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(the_debate, setup, teardown),
 		cmocka_unit_test_setup_teardown(scenario_cooperative_votes_runs_publishes, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(agreement_runs_only_when_approved, setup, teardown),
+		cmocka_unit_test_setup_teardown(agreement_terms_are_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(statutes_change, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

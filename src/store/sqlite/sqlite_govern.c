@@ -109,6 +109,21 @@ enum cmn_rc store_gov_body_each(struct store *s,
 	return rc;
 }
 
+enum cmn_rc store_gov_body_set_statutes(struct store *s, const char *id, const char *statutes)
+{
+	static const char q[] = "UPDATE gov_bodies SET statutes = ? WHERE id = ?";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	enum cmn_rc rc;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, statutes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	rc = conn_step_done(c, st);
+	return rc == CMN_OK && sqlite3_changes(c->db) == 0 ? CMN_ERR_NOT_FOUND : rc;
+}
+
 /* ---- members ---------------------------------------------------------------------- */
 
 enum cmn_rc store_gov_join(struct store *s, const char *body_id, const char *person_id,
@@ -228,12 +243,14 @@ void gov_proposal_release(struct gov_proposal *p)
 {
 	free(p->text);
 	free(p->tally);
-	p->text = p->tally = NULL;
+	free(p->statutes);
+	free(p->change);
+	p->text = p->tally = p->statutes = p->change = NULL;
 }
 
 #define PROPOSAL_COLS                                                                    \
 	"id, body_id, by_person, subject_kind, subject_id, secret, state, created, closes," \
-	" decided, text, tally"
+	" decided, text, tally, statutes, new_statutes"
 
 static enum cmn_rc read_proposal(sqlite3_stmt *st, struct gov_proposal *p)
 {
@@ -250,7 +267,11 @@ static enum cmn_rc read_proposal(sqlite3_stmt *st, struct gov_proposal *p)
 	p->decided = sqlite3_column_int64(st, 9);
 	p->text = dup_text(st, 10);
 	p->tally = dup_text(st, 11);
-	if (!p->text || (sqlite3_column_type(st, 11) != SQLITE_NULL && !p->tally)) {
+	p->statutes = dup_text(st, 12);
+	p->change = dup_text(st, 13);
+	if (!p->text || (sqlite3_column_type(st, 11) != SQLITE_NULL && !p->tally) ||
+	    (sqlite3_column_type(st, 12) != SQLITE_NULL && !p->statutes) ||
+	    (sqlite3_column_type(st, 13) != SQLITE_NULL && !p->change)) {
 		gov_proposal_release(p);
 		return CMN_ERR_NOMEM;
 	}
@@ -260,8 +281,8 @@ static enum cmn_rc read_proposal(sqlite3_stmt *st, struct gov_proposal *p)
 enum cmn_rc store_gov_proposal_add(struct store *s, struct gov_proposal *p)
 {
 	static const char q[] = "INSERT INTO gov_proposals(id, body_id, by_person, subject_kind,"
-				" subject_id, secret, state, created, closes, text)"
-				" VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)";
+				" subject_id, secret, state, created, closes, text, statutes,"
+				" new_statutes) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
 
@@ -278,6 +299,8 @@ enum cmn_rc store_gov_proposal_add(struct store *s, struct gov_proposal *p)
 	sqlite3_bind_int64(st, 7, p->created);
 	sqlite3_bind_int64(st, 8, p->closes);
 	sqlite3_bind_text(st, 9, p->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, p->statutes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, p->change, -1, SQLITE_STATIC);
 	return conn_step_done(c, st);
 }
 
@@ -430,6 +453,146 @@ enum cmn_rc store_gov_decide(struct store *s, const char *proposal_id, enum gov_
 		rc = conn_step_done(c, st);
 	}
 	return conn_tx_end(c, rc);
+}
+
+/* ---- data-sharing agreements -------------------------------------------------------- */
+
+static const char *const agreement_states[GOV_AGREEMENT_STATE_COUNT] = {"draft", "approved",
+									"rejected", "ended"};
+
+const char *gov_agreement_state_name(enum gov_agreement_state s)
+{
+	return (unsigned)s < GOV_AGREEMENT_STATE_COUNT ? agreement_states[s] : "?";
+}
+
+void gov_agreement_release(struct gov_agreement *a)
+{
+	free(a->spec);
+	a->spec = NULL;
+}
+
+#define AGREEMENT_COLS \
+	"id, body_id, org_id, state, created, starts, ends, decided, decided_by, ended, spec"
+
+static enum cmn_rc read_agreement(sqlite3_stmt *st, struct gov_agreement *a)
+{
+	memset(a, 0, sizeof(*a));
+	conn_text_col(st, 0, a->id, sizeof(a->id));
+	conn_text_col(st, 1, a->body_id, sizeof(a->body_id));
+	conn_text_col(st, 2, a->org_id, sizeof(a->org_id));
+	a->state = (enum gov_agreement_state)sqlite3_column_int(st, 3);
+	a->created = sqlite3_column_int64(st, 4);
+	a->starts = sqlite3_column_int64(st, 5);
+	a->ends = sqlite3_column_int64(st, 6);
+	a->decided = sqlite3_column_int64(st, 7);
+	conn_text_col(st, 8, a->decided_by, sizeof(a->decided_by));
+	a->ended = sqlite3_column_int64(st, 9);
+	return (a->spec = dup_text(st, 10)) ? CMN_OK : CMN_ERR_NOMEM;
+}
+
+enum cmn_rc store_gov_agreement_add(struct store *s, struct gov_agreement *a)
+{
+	static const char q[] = "INSERT INTO gov_agreements(id, body_id, org_id, state, created,"
+				" starts, ends, spec) VALUES (?, ?, ?, 0, ?, ?, ?, ?)";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	crypt_id_new(a->id);
+	a->state = GOV_AGREEMENT_DRAFT;
+	sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->body_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->org_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, a->created);
+	sqlite3_bind_int64(st, 5, a->starts);
+	sqlite3_bind_int64(st, 6, a->ends);
+	sqlite3_bind_text(st, 7, a->spec, -1, SQLITE_STATIC);
+	return conn_step_done(c, st);
+}
+
+enum cmn_rc store_gov_agreement_get(struct store *s, const char *id, struct gov_agreement *a)
+{
+	static const char q[] = "SELECT " AGREEMENT_COLS " FROM gov_agreements WHERE id = ?";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	enum cmn_rc rc;
+	int sr;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sr = sqlite3_step(st);
+	rc = sr == SQLITE_ROW ? read_agreement(st, a)
+			      : sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
+
+enum cmn_rc store_gov_agreement_each(struct store *s, const char *body_id, const char *org_id,
+				     enum cmn_rc (*fn)(const struct gov_agreement *a, void *ctx),
+				     void *ctx)
+{
+	static const char q[] = "SELECT " AGREEMENT_COLS " FROM gov_agreements"
+				" WHERE (?1 IS NULL OR body_id = ?1) AND (?2 IS NULL OR org_id = ?2)"
+				" ORDER BY created DESC, id";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	enum cmn_rc rc = CMN_OK;
+	int sr = SQLITE_DONE;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, body_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, org_id, -1, SQLITE_STATIC);
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		struct gov_agreement a;
+
+		if ((rc = read_agreement(st, &a)) == CMN_OK)
+			rc = fn(&a, ctx);
+		gov_agreement_release(&a);
+	}
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* agreement_move - one state change guarded by the states it may come from */
+static enum cmn_rc agreement_move(struct store *s, const char *q, const char *id, int state,
+				  const char *by, int64_t now)
+{
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	enum cmn_rc rc;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, state);
+	sqlite3_bind_int64(st, 3, now);
+	if (by)
+		sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
+	rc = conn_step_done(c, st);
+	return rc == CMN_OK && sqlite3_changes(c->db) == 0 ? CMN_ERR_CONFLICT : rc;
+}
+
+enum cmn_rc store_gov_agreement_decide(struct store *s, const char *id, bool approve,
+				       const char *by, int64_t now)
+{
+	static const char q[] = "UPDATE gov_agreements SET state = ?2, decided = ?3,"
+				" decided_by = ?4 WHERE id = ?1 AND state = 0";
+
+	return agreement_move(s, q, id, approve ? GOV_AGREEMENT_APPROVED : GOV_AGREEMENT_REJECTED,
+			      by, now);
+}
+
+enum cmn_rc store_gov_agreement_end(struct store *s, const char *id, int64_t now)
+{
+	static const char q[] = "UPDATE gov_agreements SET state = ?2, ended = ?3"
+				" WHERE id = ?1 AND state IN (0, 1)";
+
+	return agreement_move(s, q, id, GOV_AGREEMENT_ENDED, NULL, now);
 }
 
 /* ---- the debate ------------------------------------------------------------------ */

@@ -174,6 +174,19 @@ static const char *const platform_migrations[] = {
 	"  text TEXT NOT NULL, at INTEGER NOT NULL, hidden_at INTEGER NOT NULL DEFAULT 0,"
 	"  hidden_by TEXT NOT NULL DEFAULT '', hidden_reason TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX gov_comments_by_proposal ON gov_comments(proposal_id, at);",
+	/* 14: proposals keep the statutes they are decided under, and a change
+	 * of rules its new statutes; data-sharing agreements between a body
+	 * and an organisation (sqlite_govern.c) */
+	"ALTER TABLE gov_proposals ADD COLUMN statutes TEXT;"
+	"ALTER TABLE gov_proposals ADD COLUMN new_statutes TEXT;"
+	"CREATE TABLE gov_agreements (id TEXT PRIMARY KEY,"
+	"  body_id TEXT NOT NULL REFERENCES gov_bodies(id),"
+	"  org_id TEXT NOT NULL REFERENCES orgs(id), state INTEGER NOT NULL,"
+	"  created INTEGER NOT NULL, starts INTEGER NOT NULL, ends INTEGER NOT NULL,"
+	"  decided INTEGER NOT NULL DEFAULT 0, decided_by TEXT NOT NULL DEFAULT '',"
+	"  ended INTEGER NOT NULL DEFAULT 0, spec TEXT NOT NULL);"
+	"CREATE INDEX gov_agreements_by_body ON gov_agreements(body_id, created);"
+	"CREATE INDEX gov_agreements_by_org ON gov_agreements(org_id, created);",
 };
 
 static void no_memstatus(void)
