@@ -212,6 +212,7 @@ extern const struct route api_apps_routes[];
 extern const struct route api_attest_routes[];
 extern const struct route api_campaigns_routes[];
 extern const struct route api_govern_routes[];
+extern const struct route api_agreements_routes[];
 extern const struct route api_datamap_routes[];
 
 /* api_static - serves a file of app->web_dir for a non-API GET; false

@@ -21,7 +21,9 @@
 
 #include "api/api.h"
 #include "campaign/campaign.h"
+#include "core/str.h"
 #include "core/timeutil.h"
+#include "govern/agreement.h"
 #include "govern/govern.h"
 #include "store/store_consent.h"
 
@@ -128,18 +130,53 @@ static enum cmn_rc create_body(struct api_ctx *ctx)
 	return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
 }
 
-/* GET /api/v1/bodies/{id} */
+struct in_force {
+	json_t *items;
+	int64_t now;
+};
+
+static enum cmn_rc running(const struct gov_agreement *a, void *p)
+{
+	struct in_force *f = p;
+	char why[200];
+	json_t *terms;
+
+	if (agreement_may_run(a, f->now, why, sizeof(why)) != CMN_OK)
+		return CMN_OK;
+	terms = json_loads(a->spec, 0, NULL);
+	return json_array_append_new(f->items,
+				     json_pack("{s:s, s:s, s:o, s:o}", "id", a->id, "organisation",
+					       a->org_id, "terms", terms ? terms : json_null(),
+					       "ends", api_time(a->ends))) == 0
+		       ? CMN_OK
+		       : CMN_ERR_NOMEM;
+}
+
+/* GET /api/v1/bodies/{id} - with the agreements that run: what a member's
+ * data is shared for, which whoever may join should know */
 static enum cmn_rc show_body(struct api_ctx *ctx)
 {
 	struct gov_body b;
+	struct in_force f = {json_array(), time_now_ms()};
 	json_t *v;
 	enum cmn_rc rc = the_body(ctx, &b);
 
-	if (rc != CMN_OK)
+	if (rc != CMN_OK) {
+		json_decref(f.items);
 		return rc;
+	}
 	v = body_json(ctx, &b);
 	gov_body_release(&b);
-	return v ? api_json(ctx, 200, v) : CMN_ERR_NOMEM;
+	rc = v && f.items ? store_gov_agreement_each(ctx->app->store, ctx->params[0], NULL, running,
+						     &f)
+			  : CMN_ERR_NOMEM;
+	if (rc != CMN_OK) {
+		json_decref(v);
+		json_decref(f.items);
+		return rc;
+	}
+	json_object_set_new(v, "agreements", f.items);
+	return api_json(ctx, 200, v);
 }
 
 /* POST /api/v1/bodies/{id}/membership {"college"?} - the caller joins */
@@ -218,14 +255,18 @@ static enum cmn_rc members(struct api_ctx *ctx)
 
 static json_t *proposal_json(struct api_ctx *ctx, const struct gov_proposal *p)
 {
-	json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", p->id, "body",
-			      p->body_id, "subject", p->subject_kind, "campaign", p->subject_id,
-			      "state", gov_state_name(p->state), "text", json_loads(p->text, 0, NULL),
+	json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", p->id, "body",
+			      p->body_id, "subject", p->subject_kind, "state",
+			      gov_state_name(p->state), "text", json_loads(p->text, 0, NULL),
 			      "created", api_time(p->created), "closes", api_time(p->closes));
 
 	(void)ctx;
 	if (!v)
 		return NULL;
+	if (p->change)
+		json_object_set_new(v, "statutes", json_loads(p->change, 0, NULL));
+	else
+		json_object_set_new(v, p->subject_kind, json_string(p->subject_id));
 	json_object_set_new(v, "ballot", json_string(p->secret ? "secret" : "open"));
 	if (p->decided) {
 		json_object_set_new(v, "decided", api_time(p->decided));
@@ -284,37 +325,80 @@ static enum cmn_rc list_proposals(struct api_ctx *ctx)
 	return api_json(ctx, 200, json_pack("{s:o}", "items", l.items));
 }
 
-/* POST /api/v1/bodies/{id}/proposals {"campaign", "text", "closes",
- * "ballot"?} - a member, or an agent of the campaign's organisation */
+/* by_org_of - whether the caller is an agent of the organisation that
+ * owns the campaign or the agreement the proposal is about */
+static bool by_org_of(struct api_ctx *ctx, const char *campaign, const char *agreement)
+{
+	char org[CRYPT_ID_LEN] = "", owner[CRYPT_ID_LEN] = "";
+
+	if (strcmp(ctx->person.role, "agent") != 0 && !is_admin(ctx))
+		return false;
+	if (campaign) {
+		struct campaign_row r;
+
+		if (store_campaign_get(ctx->app->store, campaign, false, &r) != CMN_OK)
+			return false;
+		str_copy(owner, sizeof(owner), r.org_id);
+		campaign_row_release(&r);
+	} else if (agreement) {
+		struct gov_agreement a;
+
+		if (store_gov_agreement_get(ctx->app->store, agreement, &a) != CMN_OK)
+			return false;
+		str_copy(owner, sizeof(owner), a.org_id);
+		gov_agreement_release(&a);
+	}
+	return owner[0] && store_person_org_id(ctx->app->store, ctx->person.id, org) == CMN_OK &&
+	       strcmp(org, owner) == 0;
+}
+
+/* POST /api/v1/bodies/{id}/proposals {"campaign" | "agreement" |
+ * "statutes", "text", "closes", "ballot"?} - a member; an agent of the
+ * campaign's or the agreement's organisation too */
 static enum cmn_rc propose(struct api_ctx *ctx)
 {
 	const char *campaign = json_string_value(json_object_get(ctx->body, "campaign"));
+	const char *agreement = json_string_value(json_object_get(ctx->body, "agreement"));
+	json_t *statutes = json_object_get(ctx->body, "statutes");
 	const char *closes_text = json_string_value(json_object_get(ctx->body, "closes"));
 	const char *ballot = json_string_value(json_object_get(ctx->body, "ballot"));
-	struct campaign_row r;
+	const json_t *text = json_object_get(ctx->body, "text");
+	bool secret = ballot && strcmp(ballot, "secret") == 0;
 	struct gov_proposal p;
 	struct gov_body b;
-	char err[300] = "", org[CRYPT_ID_LEN] = "", loc[80];
-	bool by_org = false;
-	int64_t closes;
+	char err[300] = "", loc[80];
+	int64_t closes, now = time_now_ms();
 	json_t *v;
 	enum cmn_rc rc = the_body(ctx, &b);
 
 	if (rc != CMN_OK)
 		return rc;
 	gov_body_release(&b);
+	if ((campaign != NULL) + (agreement != NULL) + (statutes != NULL) != 1)
+		return api_problem(ctx, CMN_ERR_INVALID,
+				   "a proposal is about one campaign, one agreement or new statutes",
+				   NULL);
 	if (time_parse(closes_text, false, &closes) != CMN_OK)
 		return api_problem(ctx, CMN_ERR_INVALID, "/closes: an RFC 3339 date-time", NULL);
-	if (store_campaign_get(ctx->app->store, campaign, false, &r) == CMN_OK) {
-		by_org = (strcmp(ctx->person.role, "agent") == 0 || is_admin(ctx)) &&
-			 store_person_org_id(ctx->app->store, ctx->person.id, org) == CMN_OK &&
-			 strcmp(org, r.org_id) == 0;
-		campaign_row_release(&r);
+	if (campaign) {
+		rc = govern_propose(ctx->app->store, ctx->app->keys, ctx->params[0], ctx->person.id,
+				    by_org_of(ctx, campaign, NULL), campaign, text, closes, secret,
+				    now, &p, err, sizeof(err));
+	} else if (agreement) {
+		rc = govern_propose_agreement(ctx->app->store, ctx->app->keys, ctx->params[0],
+					      ctx->person.id, by_org_of(ctx, NULL, agreement),
+					      agreement, text, closes, secret, now, &p, err,
+					      sizeof(err));
+	} else {
+		char *json = json_dumps(statutes, JSON_COMPACT);
+
+		if (!json)
+			return CMN_ERR_NOMEM;
+		rc = govern_propose_statutes(ctx->app->store, ctx->app->keys, ctx->params[0],
+					     ctx->person.id, json, strlen(json), text, closes, secret,
+					     now, &p, err, sizeof(err));
+		free(json);
 	}
-	rc = govern_propose(ctx->app->store, ctx->app->keys, ctx->params[0], ctx->person.id, by_org,
-			    campaign, json_object_get(ctx->body, "text"), closes,
-			    ballot && strcmp(ballot, "secret") == 0, time_now_ms(), &p, err,
-			    sizeof(err));
 	if (rc == CMN_ERR_INVALID || rc == CMN_ERR_CONFLICT || rc == CMN_ERR_FORBIDDEN)
 		return api_problem(ctx, rc, err, NULL);
 	if (rc != CMN_OK)
@@ -590,9 +674,11 @@ static enum cmn_rc register_list(struct api_ctx *ctx)
 	"{\"type\": \"object\", \"additionalProperties\": false, \"properties\": {"              \
 	" \"college\": {\"type\": \"string\", \"maxLength\": 32}}}"
 #define PROPOSAL_SCHEMA                                                                       \
-	"{\"type\": \"object\", \"required\": [\"campaign\", \"text\", \"closes\"],"            \
+	"{\"type\": \"object\", \"required\": [\"text\", \"closes\"],"                        \
 	" \"additionalProperties\": false, \"properties\": {"                                  \
 	" \"campaign\": {\"type\": \"string\", \"maxLength\": 32},"                            \
+	" \"agreement\": {\"type\": \"string\", \"maxLength\": 32},"                           \
+	" \"statutes\": {\"type\": \"object\"},"                                              \
 	" \"text\": {\"type\": \"object\"}, \"closes\": {\"type\": \"string\", \"maxLength\": 40},"\
 	" \"ballot\": {\"type\": \"string\", \"enum\": [\"open\", \"secret\"]}}}"
 #define VOTE_SCHEMA                                                                           \
@@ -624,7 +710,7 @@ const struct route api_govern_routes[] = {
 	{"GET", "/api/v1/bodies/{id}/proposals", list_proposals, AUTH_PERSON, NULL,
 	 "The proposals put to a body (members only)", GRANT_ROUTE_NONE},
 	{"POST", "/api/v1/bodies/{id}/proposals", propose, AUTH_PERSON, PROPOSAL_SCHEMA,
-	 "Submit a campaign to a body", GRANT_ROUTE_NONE},
+	 "Submit a campaign, an agreement or new statutes to a body", GRANT_ROUTE_NONE},
 	{"GET", "/api/v1/proposals/{id}", show_proposal, AUTH_PERSON, NULL,
 	 "A proposal, its tally and my vote (members only)", GRANT_ROUTE_NONE},
 	{"PUT", "/api/v1/proposals/{id}/vote", vote, AUTH_SESSION, VOTE_SCHEMA,

@@ -17,7 +17,8 @@
 #define GOVERN_USAGE                                                                          \
 	"usage: commune govern create NAME STATUTES.json | ls | verify BODY\n"                 \
 	"       commune govern join BODY --person HANDLE [--college C] | leave BODY --person HANDLE\n" \
-	"       commune govern propose BODY --campaign ID --closes T --person HANDLE [--secret]\n" \
+	"       commune govern propose BODY (--campaign ID | --agreement ID | --statutes FILE)\n"    \
+	"                      --closes T --person HANDLE [--secret]\n"                          \
 	"       commune govern vote PROPOSAL --person HANDLE (yes|no|abstain) | close PROPOSAL\n"
 
 static char *slurp(const char *path, size_t max, size_t *len)
@@ -90,14 +91,87 @@ static int verify(struct cli_env *env, const char *body)
 	return 0;
 }
 
+/* the text a proposal shows: the campaign's or the agreement's purpose,
+ * or a plain sentence for new statutes */
+static json_t *purpose_of(struct cli_env *env, const char *campaign, const char *agreement)
+{
+	json_t *def = NULL, *text;
+
+	if (campaign) {
+		struct campaign_row r;
+
+		if (store_campaign_get(env->store, campaign, false, &r) == CMN_OK) {
+			def = json_loads(r.spec, 0, NULL);
+			campaign_row_release(&r);
+		}
+	} else if (agreement) {
+		struct gov_agreement a;
+
+		if (store_gov_agreement_get(env->store, agreement, &a) == CMN_OK) {
+			def = json_loads(a.spec, 0, NULL);
+			gov_agreement_release(&a);
+		}
+	} else {
+		return json_pack("{s:s, s:s}", "fr", "Modifier les statuts.", "en",
+				 "Change the statutes.");
+	}
+	text = json_incref(json_object_get(def, "purpose"));
+	json_decref(def);
+	return text;
+}
+
+static int propose(struct cli_env *env, const char *body, const struct person *p,
+		   const char *campaign, const char *agreement, const char *statutes,
+		   const char *closes, bool secret)
+{
+	struct gov_proposal prop;
+	char err[300] = "", *json = NULL;
+	json_t *text;
+	int64_t when, now = time_now_ms();
+	size_t len = 0;
+	enum cmn_rc rc;
+
+	if ((campaign != NULL) + (agreement != NULL) + (statutes != NULL) != 1 || !closes ||
+	    time_parse(closes, false, &when) != CMN_OK) {
+		fputs(GOVERN_USAGE, stderr);
+		return EXIT_USAGE;
+	}
+	if (statutes && !(json = slurp(statutes, GOVERN_STATUTES_MAX_BYTES, &len)))
+		return cli_error("%s: cannot read it (or it is over %d bytes)", statutes,
+				 GOVERN_STATUTES_MAX_BYTES);
+	text = purpose_of(env, campaign, agreement);
+	if (campaign)
+		rc = govern_propose(env->store, &env->keys, body, p->id, false, campaign,
+				    text ? text : json_null(), when, secret, now, &prop, err,
+				    sizeof(err));
+	else if (agreement)
+		rc = govern_propose_agreement(env->store, &env->keys, body, p->id, false, agreement,
+					      text ? text : json_null(), when, secret, now, &prop,
+					      err, sizeof(err));
+	else
+		rc = govern_propose_statutes(env->store, &env->keys, body, p->id, json, len,
+					     text ? text : json_null(), when, secret, now, &prop,
+					     err, sizeof(err));
+	json_decref(text);
+	free(json);
+	if (rc != CMN_OK)
+		return cli_error("%s%s%s", statutes && err[0] == '/' ? statutes : "",
+				 statutes && err[0] == '/' ? ": " : "",
+				 err[0] ? err : cmn_strerror(rc));
+	printf("%s\n", prop.id);
+	gov_proposal_release(&prop);
+	return 0;
+}
+
 int cmd_govern(int argc, char **argv)
 {
 	const char *data = NULL, *person = NULL, *college = NULL, *campaign = NULL, *closes = NULL,
-		   *secret = NULL;
+		   *secret = NULL, *agreement = NULL, *statutes = NULL;
 	const struct cli_opt opts[] = {
 		{"--data", true, &data},	 {"--person", true, &person},
 		{"--college", true, &college},	 {"--campaign", true, &campaign},
 		{"--closes", true, &closes},	 {"--secret", false, &secret},
+		{"--agreement", true, &agreement}, {"--statutes", true, &statutes},
 		{NULL, false, NULL},
 	};
 	const char *pos[3];
@@ -150,30 +224,8 @@ int cmd_govern(int argc, char **argv)
 		if (rc == CMN_OK)
 			printf("%s left %s (%zu campaigns withdrawn from)\n", p.handle, pos[1], n);
 	} else if (strcmp(cmd, "propose") == 0) {
-		struct gov_proposal prop;
-		struct campaign_row r;
-		int64_t when;
-		json_t *text = NULL;
-
-		if (!campaign || !closes || time_parse(closes, false, &when) != CMN_OK) {
-			cli_close(&env);
-			goto usage;
-		}
-		if (store_campaign_get(env.store, campaign, false, &r) == CMN_OK) {
-			json_t *def = json_loads(r.spec, 0, NULL);
-
-			text = json_incref(json_object_get(def, "purpose"));
-			json_decref(def);
-			campaign_row_release(&r);
-		}
-		rc = govern_propose(env.store, &env.keys, pos[1], p.id, false, campaign,
-				    text ? text : json_null(), when, secret != NULL, time_now_ms(),
-				    &prop, err, sizeof(err));
-		json_decref(text);
-		if (rc == CMN_OK) {
-			printf("%s\n", prop.id);
-			gov_proposal_release(&prop);
-		}
+		ret = propose(&env, pos[1], &p, campaign, agreement, statutes, closes,
+			      secret != NULL);
 	} else if (strcmp(cmd, "vote") == 0) {
 		rc = govern_vote(env.store, pos[1], p.id, pos[2], time_now_ms());
 		if (rc == CMN_ERR_FORBIDDEN)

@@ -169,8 +169,18 @@ check "govern create bad statutes" 1 "" -- govern create Autre "$dir/bad-statute
 expect "the fault is named by its pointer" grep -q 'bad-statutes.json/rule: ' "$dir/err"
 check "govern join" 0 "" -- govern join "$body" --person zoe $d
 check "govern join twice" 1 "" -- govern join "$body" --person zoe $d
+# a change of rules: refused when it changes the kind, proposed when it keeps it
+printf '{"kind":"trust","rule":"majority"}' >"$dir/trust.json"
+printf '{"kind":"cooperative","rule":"qualified_majority","threshold":"2/3"}' >"$dir/two-thirds.json"
+closes=$(date -u -d '+2 minutes' +%Y-%m-%dT%H:%M:%SZ)
+check "govern propose other kind" 1 "" -- govern propose "$body" --statutes "$dir/trust.json" --closes "$closes" --person zoe $d
+expect "the statutes' fault is named" grep -q 'trust.json: /statutes/kind: ' "$dir/err"
+check "govern propose two subjects" 2 "" -- govern propose "$body" --statutes "$dir/two-thirds.json" --campaign x --closes "$closes" --person zoe $d
+check "govern propose statutes" 0 "" -- govern propose "$body" --statutes "$dir/two-thirds.json" --closes "$closes" --person zoe $d
+check "govern propose statutes twice" 1 "" -- govern propose "$body" --statutes "$dir/two-thirds.json" --closes "$closes" --person zoe $d
+expect "one change at a time" grep -q 'open already' "$dir/err"
 check "govern verify" 0 "" -- govern verify "$body" $d
-expect "two entries verified" grep -q ': 2 entries, chain and signatures verified' "$dir/out"
+expect "three entries verified" grep -q ': 3 entries, chain and signatures verified' "$dir/out"
 sqlite3 "$dir/data/platform.db" "update gov_register set payload = replace(payload, '\"college\":\"\"', '\"college\":\"x\"') where body_id = '$body' and seq = 2"
 check "an altered register entry is found" 1 "" -- govern verify "$body" $d
 expect "and named" grep -q "register of $body: entry 2 fails: " "$dir/err"
