@@ -297,6 +297,12 @@ static enum cmn_rc submit(struct store *s, const struct keyring *k, const struct
 		goto fail;
 	}
 	if ((rc = store_gov_proposal_add(s, out)) != CMN_OK) {
+		/* another submission about it came first (the index of one open
+		 * proposal per subject) */
+		if (rc == CMN_ERR_EXISTS) {
+			snprintf(err, errn, "/%s: a proposal about it is open already", sub->kind);
+			rc = CMN_ERR_CONFLICT;
+		}
 		gov_proposal_release(out);
 		goto fail;
 	}

@@ -1369,6 +1369,15 @@ static void statutes_change(void **state)
 					  change),
 			 CMN_OK);
 	statutes_refused(coop, &m[2], COOP_THREE_QUARTERS, CMN_ERR_CONFLICT, "open already");
+	/* two submissions at once: the store takes only one */
+	memset(&p, 0, sizeof(p));
+	snprintf(p.body_id, sizeof(p.body_id), "%s", coop);
+	snprintf(p.by, sizeof(p.by), "%s", m[2].id);
+	snprintf(p.subject_kind, sizeof(p.subject_kind), "statutes");
+	snprintf(p.subject_id, sizeof(p.subject_id), "%s", coop);
+	p.text = (char *)"{}";
+	p.closes = t0 + 61000;
+	assert_int_equal(store_gov_proposal_add(f.s, &p), CMN_ERR_EXISTS);
 	vote(change, &m[0], "yes");
 	vote(change, &m[1], "yes");
 	vote(change, &m[2], "yes");

@@ -186,7 +186,10 @@ static const char *const platform_migrations[] = {
 	"  decided INTEGER NOT NULL DEFAULT 0, decided_by TEXT NOT NULL DEFAULT '',"
 	"  ended INTEGER NOT NULL DEFAULT 0, spec TEXT NOT NULL);"
 	"CREATE INDEX gov_agreements_by_body ON gov_agreements(body_id, created);"
-	"CREATE INDEX gov_agreements_by_org ON gov_agreements(org_id, created);",
+	"CREATE INDEX gov_agreements_by_org ON gov_agreements(org_id, created);"
+	/* one open proposal per subject, even for two submissions at once */
+	"CREATE UNIQUE INDEX gov_proposals_one_open ON gov_proposals(subject_kind, subject_id)"
+	"  WHERE state = 0;",
 };
 
 static void no_memstatus(void)
