@@ -139,7 +139,7 @@ struct campaign_run_stats {
 	size_t no_profile, no_data;
 	size_t counted;                     /* whose contribution is in the table */
 	size_t cells, published, primary, secondary;
-	int64_t read_ms, total_ms;          /* reading the stores, the whole run */
+	int64_t read_ms, total_ms;          /* admitting and reading, the whole run */
 };
 
 /* campaign_run - computes the release of an APPROVED campaign whose data

@@ -222,7 +222,9 @@ struct reader {
 	const bool *admitted;               /* per participant */
 	size_t n;
 	size_t next;                        /* the next participant to read */
+	size_t decided;                     /* participants whose admission is known */
 	pthread_mutex_t lock;
+	pthread_cond_t more;                /* decided grew, or rc is set */
 	enum cmn_rc rc;
 	char err[160];
 };
@@ -271,6 +273,8 @@ static void *read_stores(void *arg)
 		enum cmn_rc rc;
 
 		pthread_mutex_lock(&r->lock);
+		while (r->rc == CMN_OK && r->next < r->n && r->next >= r->decided)
+			pthread_cond_wait(&r->more, &r->lock);
 		i = r->rc == CMN_OK ? r->next++ : r->n;
 		pthread_mutex_unlock(&r->lock);
 		if (i >= r->n)
@@ -583,6 +587,44 @@ static enum cmn_rc csv_text(struct buf *b, const char *s)
 
 /* ---- the run --------------------------------------------------------------------- */
 
+/* participants whose admission is published to the readers at once */
+#define ADMIT_BATCH 64
+
+/* admit - whether participant p takes part: a grant that still allows it
+ * (else st->no_grant) and a budget that the plan does not overspend (else
+ * st->no_budget) */
+static enum cmn_rc admit(struct store *s, const struct campaign_spec *spec,
+			 const struct campaign_plan *plan, const struct campaign_run_opts *o,
+			 const struct campaign_part *p, struct campaign_run_stats *st, bool *ok)
+{
+	struct grant g;
+	struct dp_budget b = {
+	    .eps_cap_micro = o->person_eps_cap ? o->person_eps_cap : CAMPAIGN_PERSON_EPS_CAP,
+	    .delta_cap_pico = o->person_delta_cap ? o->person_delta_cap : CAMPAIGN_PERSON_DELTA_CAP};
+	struct dp_cost spent;
+	enum cmn_rc rc;
+
+	*ok = false;
+	rc = consent_load(s, p->grant_id, &g);
+	if (rc == CMN_ERR_NOT_FOUND ||
+	    (rc == CMN_OK &&
+	     (grant_check(&g, o->now, spec->doctype, GRANT_OP_AGGREGATE) != GRANT_ALLOWED ||
+	      strcmp(g.person_id, p->person_id) != 0))) {
+		st->no_grant++;
+		return CMN_OK;
+	}
+	if (rc != CMN_OK || (rc = store_budget_get(s, p->person_id, &spent)) != CMN_OK)
+		return rc;
+	b.eps_spent_micro = spent.eps_micro;
+	b.delta_spent_pico = spent.delta_pico;
+	if (!dp_budget_allows(&b, &plan->cost)) {
+		st->no_budget++;
+		return CMN_OK;
+	}
+	*ok = true;
+	return CMN_OK;
+}
+
 static const char *skip_name(uint8_t status)
 {
 	return status == 1 ? "counted" : status == 2 ? "no_profile" : status == 3 ? "no_data" : "";
@@ -650,7 +692,6 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 	if ((rc = campaign_plan_make(&spec, &plan, err, errn)) != CMN_OK)
 		goto out;
 
-	/* who takes part: a grant that still allows it, a budget not spent */
 	if ((rc = store_campaign_parts(s, campaign_id, &parts, &nparts)) != CMN_OK)
 		goto out;
 	st->joined = nparts;
@@ -660,35 +701,10 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 		rc = CMN_ERR_NOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < nparts; i++) {
-		struct grant g;
-		struct dp_budget b = {
-		    .eps_cap_micro = o->person_eps_cap ? o->person_eps_cap : CAMPAIGN_PERSON_EPS_CAP,
-		    .delta_cap_pico =
-			o->person_delta_cap ? o->person_delta_cap : CAMPAIGN_PERSON_DELTA_CAP};
-		struct dp_cost spent;
 
-		rc = consent_load(s, parts[i].grant_id, &g);
-		if (rc == CMN_ERR_NOT_FOUND ||
-		    (rc == CMN_OK && (grant_check(&g, o->now, spec.doctype, GRANT_OP_AGGREGATE) !=
-					  GRANT_ALLOWED ||
-				      strcmp(g.person_id, parts[i].person_id) != 0))) {
-			st->no_grant++;
-			rc = CMN_OK;
-			continue;
-		}
-		if (rc != CMN_OK || (rc = store_budget_get(s, parts[i].person_id, &spent)) != CMN_OK)
-			goto out;
-		b.eps_spent_micro = spent.eps_micro;
-		b.delta_spent_pico = spent.delta_pico;
-		if (!dp_budget_allows(&b, &plan.cost)) {
-			st->no_budget++;
-			continue;
-		}
-		admitted[i] = true;
-	}
-
-	/* the contributions, read on nthreads threads */
+	/* the contributions, read on nthreads threads while this one decides
+	 * who takes part (admit), a batch of participants at a time: the
+	 * readers follow the decisions instead of waiting for all of them */
 	int64_t tr = time_mono_ms();
 
 	rd = (struct reader){.s = s, .spec = &spec, .d = &d, .parts = parts, .admitted = admitted,
@@ -697,6 +713,7 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 	 * run), whichever thread reads whom */
 	dp_rng_bytes(rng, rd.key, sizeof(rd.key));
 	pthread_mutex_init(&rd.lock, NULL);
+	pthread_cond_init(&rd.more, NULL);
 	memset(w, 0, sizeof(w));
 	for (unsigned i = 0; i < nthreads; i++) {
 		w[i].r = &rd;
@@ -709,13 +726,25 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 		}
 		nstarted++;
 	}
+	for (size_t i = 0; rc == CMN_OK && i < nparts; i++) {
+		rc = admit(s, &spec, &plan, o, &parts[i], st, &admitted[i]);
+		if (rc == CMN_OK && ((i + 1) % ADMIT_BATCH == 0 || i + 1 == nparts)) {
+			pthread_mutex_lock(&rd.lock);
+			rd.decided = i + 1;
+			pthread_cond_broadcast(&rd.more);
+			pthread_mutex_unlock(&rd.lock);
+		}
+	}
 	if (rc != CMN_OK) {
 		pthread_mutex_lock(&rd.lock);
-		rd.rc = rc;
+		if (rd.rc == CMN_OK)
+			rd.rc = rc;
+		pthread_cond_broadcast(&rd.more);
 		pthread_mutex_unlock(&rd.lock);
 	}
 	for (size_t i = 0; i < nstarted; i++)
 		pthread_join(w[i].th, NULL);
+	pthread_cond_destroy(&rd.more);
 	pthread_mutex_destroy(&rd.lock);
 	sodium_memzero(rd.key, sizeof(rd.key));
 	st->read_ms = time_mono_ms() - tr;
