@@ -57,8 +57,9 @@ static bool visible(struct api_ctx *ctx, const struct gov_agreement *a)
 	       m.left == 0;
 }
 
-static json_t *agreement_json(const struct gov_agreement *a, int64_t now)
+static json_t *agreement_json(struct api_ctx *ctx, const struct gov_agreement *a, int64_t now)
 {
+	struct org o;
 	char why[200] = "";
 	bool runs = agreement_may_run(a, now, why, sizeof(why)) == CMN_OK;
 	json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b}", "id", a->id, "body",
@@ -71,6 +72,8 @@ static json_t *agreement_json(const struct gov_agreement *a, int64_t now)
 		return NULL;
 	if (!runs)
 		json_object_set_new(v, "why_not", json_string(why));
+	if (store_org_get(ctx->app->store, a->org_id, &o) == CMN_OK)
+		json_object_set_new(v, "organisation_name", json_string(o.name));
 	if (a->starts)
 		json_object_set_new(v, "starts", api_time(a->starts));
 	if (a->decided) {
@@ -124,7 +127,7 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	}
 	if (rc != CMN_OK)
 		return rc;
-	v = agreement_json(&a, time_now_ms());
+	v = agreement_json(ctx, &a, time_now_ms());
 	snprintf(loc, sizeof(loc), "/api/v1/agreements/%s", a.id);
 	http_set_header(ctx->res, "Location", loc);
 	api_audit(ctx, "agreement.create", a.id, NULL);
@@ -145,7 +148,7 @@ static enum cmn_rc list_one(const struct gov_agreement *a, void *p)
 
 	if (!visible(l->ctx, a))
 		return CMN_OK;
-	v = agreement_json(a, l->now);
+	v = agreement_json(l->ctx, a, l->now);
 	return v && json_array_append_new(l->items, v) == 0 ? CMN_OK : CMN_ERR_NOMEM;
 }
 
@@ -172,7 +175,7 @@ static enum cmn_rc show(struct api_ctx *ctx)
 
 	if (rc != CMN_OK)
 		return rc;
-	v = agreement_json(&a, time_now_ms());
+	v = agreement_json(ctx, &a, time_now_ms());
 	gov_agreement_release(&a);
 	return v ? api_json(ctx, 200, v) : CMN_ERR_NOMEM;
 }

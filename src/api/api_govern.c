@@ -131,6 +131,7 @@ static enum cmn_rc create_body(struct api_ctx *ctx)
 }
 
 struct in_force {
+	struct api_ctx *ctx;
 	json_t *items;
 	int64_t now;
 };
@@ -138,16 +139,20 @@ struct in_force {
 static enum cmn_rc running(const struct gov_agreement *a, void *p)
 {
 	struct in_force *f = p;
+	struct org o;
 	char why[200];
 	json_t *terms;
 
 	if (agreement_may_run(a, f->now, why, sizeof(why)) != CMN_OK)
 		return CMN_OK;
 	terms = json_loads(a->spec, 0, NULL);
+	if (store_org_get(f->ctx->app->store, a->org_id, &o) != CMN_OK)
+		o.name[0] = '\0';
 	return json_array_append_new(f->items,
-				     json_pack("{s:s, s:s, s:o, s:o}", "id", a->id, "organisation",
-					       a->org_id, "terms", terms ? terms : json_null(),
-					       "ends", api_time(a->ends))) == 0
+				     json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", a->id,
+					       "organisation", a->org_id, "organisation_name",
+					       o.name, "terms", terms ? terms : json_null(), "ends",
+					       api_time(a->ends))) == 0
 		       ? CMN_OK
 		       : CMN_ERR_NOMEM;
 }
@@ -157,7 +162,7 @@ static enum cmn_rc running(const struct gov_agreement *a, void *p)
 static enum cmn_rc show_body(struct api_ctx *ctx)
 {
 	struct gov_body b;
-	struct in_force f = {json_array(), time_now_ms()};
+	struct in_force f = {ctx, json_array(), time_now_ms()};
 	json_t *v;
 	enum cmn_rc rc = the_body(ctx, &b);
 

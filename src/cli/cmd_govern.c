@@ -12,10 +12,12 @@
 #include "campaign/campaign.h"
 #include "cli/cli.h"
 #include "core/timeutil.h"
+#include "govern/agreement.h"
 #include "govern/govern.h"
 
 #define GOVERN_USAGE                                                                          \
 	"usage: commune govern create NAME STATUTES.json | ls | verify BODY\n"                 \
+	"       commune govern agree BODY TERMS.json --org ORG\n"                               \
 	"       commune govern join BODY --person HANDLE [--college C] | leave BODY --person HANDLE\n" \
 	"       commune govern propose BODY (--campaign ID | --agreement ID | --statutes FILE)\n"    \
 	"                      --closes T --person HANDLE [--secret]\n"                          \
@@ -88,6 +90,34 @@ static int verify(struct cli_env *env, const char *body)
 		return cli_error("%s", cmn_strerror(rc));
 	printf("register of %s: %lld entries, chain and signatures verified\n", body,
 	       (long long)c.entries);
+	return 0;
+}
+
+/* agree - a draft data-sharing agreement of org with body on the terms of
+ * the file at path (docs/governance.md); prints its id */
+static int agree(struct cli_env *env, const char *body, const char *path, const char *org)
+{
+	struct gov_agreement a;
+	char err[300] = "", *text;
+	size_t len;
+	enum cmn_rc rc;
+
+	if (!(text = slurp(path, AGREEMENT_TERMS_MAX, &len)))
+		return cli_error("%s: cannot read it (or it is over %d bytes)", path,
+				 AGREEMENT_TERMS_MAX);
+	rc = agreement_create(env->store, &env->registry, org, body, text, len, time_now_ms(), &a,
+			      err, sizeof(err));
+	free(text);
+	if (rc == CMN_ERR_INVALID)
+		return cli_error("%s: %s", path, err);
+	if (rc == CMN_ERR_NOT_FOUND)
+		return cli_error("no body %s", body);
+	if (rc != CMN_OK)
+		return cli_error("%s%s", cmn_strerror(rc),
+				 rc == CMN_ERR_EXISTS || rc == CMN_ERR_STORE ? " (is the --org an id?)"
+									     : "");
+	printf("%s\n", a.id);
+	gov_agreement_release(&a);
 	return 0;
 }
 
@@ -166,12 +196,13 @@ static int propose(struct cli_env *env, const char *body, const struct person *p
 int cmd_govern(int argc, char **argv)
 {
 	const char *data = NULL, *person = NULL, *college = NULL, *campaign = NULL, *closes = NULL,
-		   *secret = NULL, *agreement = NULL, *statutes = NULL;
+		   *secret = NULL, *agreement = NULL, *statutes = NULL, *org = NULL;
 	const struct cli_opt opts[] = {
 		{"--data", true, &data},	 {"--person", true, &person},
 		{"--college", true, &college},	 {"--campaign", true, &campaign},
 		{"--closes", true, &closes},	 {"--secret", false, &secret},
 		{"--agreement", true, &agreement}, {"--statutes", true, &statutes},
+		{"--org", true, &org},
 		{NULL, false, NULL},
 	};
 	const char *pos[3];
@@ -186,9 +217,11 @@ int cmd_govern(int argc, char **argv)
 		goto usage;
 	cmd = pos[0];
 	if ((strcmp(cmd, "ls") == 0 && npos != 1) ||
-	    ((strcmp(cmd, "create") == 0 || strcmp(cmd, "vote") == 0) && npos != 3) ||
+	    ((strcmp(cmd, "create") == 0 || strcmp(cmd, "vote") == 0 || strcmp(cmd, "agree") == 0) &&
+	     npos != 3) ||
 	    (strcmp(cmd, "ls") != 0 && strcmp(cmd, "create") != 0 && strcmp(cmd, "vote") != 0 &&
-	     npos != 2))
+	     strcmp(cmd, "agree") != 0 && npos != 2) ||
+	    (strcmp(cmd, "agree") == 0 && !org))
 		goto usage;
 	if (!cli_open(&env, data))
 		return EXIT_USER;
@@ -198,6 +231,8 @@ int cmd_govern(int argc, char **argv)
 		rc = store_gov_body_each(env.store, print_body, NULL);
 	} else if (strcmp(cmd, "verify") == 0) {
 		ret = verify(&env, pos[1]);
+	} else if (strcmp(cmd, "agree") == 0) {
+		ret = agree(&env, pos[1], pos[2], org);
 	} else if (strcmp(cmd, "close") == 0) {
 		struct gov_proposal done;
 

@@ -107,6 +107,9 @@ enum cmn_rc store_person_count(struct store *s, int64_t *out);
 /* store_org_add - adds an organisation; CMN_ERR_EXISTS if the name is taken. */
 enum cmn_rc store_org_add(struct store *s, const char *name, const char *kind, struct org *out);
 
+/* store_org_get - the organisation of that id; CMN_ERR_NOT_FOUND if none. */
+enum cmn_rc store_org_get(struct store *s, const char *id, struct org *out);
+
 /* store_org_each - calls fn for every organisation, by name. */
 enum cmn_rc store_org_each(struct store *s, enum cmn_rc (*fn)(const struct org *o, void *ctx),
 			   void *ctx);

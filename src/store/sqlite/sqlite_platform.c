@@ -596,6 +596,31 @@ enum cmn_rc store_org_each(struct store *s, enum cmn_rc (*fn)(const struct org *
 	return rc;
 }
 
+enum cmn_rc store_org_get(struct store *s, const char *id, struct org *out)
+{
+	static const char q[] = "SELECT id, name, kind, created FROM orgs WHERE id = ?";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	enum cmn_rc rc;
+	int sr;
+
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sr = sqlite3_step(st);
+	if (sr == SQLITE_ROW) {
+		conn_text_col(st, 0, out->id, sizeof(out->id));
+		conn_text_col(st, 1, out->name, sizeof(out->name));
+		conn_text_col(st, 2, out->kind, sizeof(out->kind));
+		out->created = sqlite3_column_int64(st, 3);
+		rc = CMN_OK;
+	} else {
+		rc = sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
 enum cmn_rc store_session_add(struct store *s, const char *token_hash, const char *person_id,
 			      const char *csrf, int64_t now, int64_t expires)
 {
