@@ -195,7 +195,8 @@ enum cmn_rc store_person_store(struct store *s, const char *person_id, struct ps
  * pass (a campaign reading thousands of stores once each): not cached, no
  * migration, no index upkeep, no statement that writes (query_only), and
  * in exclusive locking mode, which keeps the WAL index in heap memory
- * instead of the -shm file. CMN_ERR_CONFLICT when the store is not at the
+ * instead of the -shm file; everything read until the close is one read
+ * transaction (one snapshot). CMN_ERR_CONFLICT when the store is not at the
  * current schema, CMN_ERR_STORE when another connection holds it (at once:
  * no waiting): read it through store_person_store then. Close it with
  * pstore_peek_close. */

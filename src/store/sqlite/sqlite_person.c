@@ -382,8 +382,12 @@ enum cmn_rc store_person_peek(struct store *s, const char *person_id, struct pst
 	 * store read once. It needs the store to itself: another connection
 	 * (a server thread's) makes it busy at once, and the caller then goes
 	 * the usual, shared way. */
+	/* one read transaction for the whole pass, from the version on: each
+	 * statement in autocommit mode would begin and end its own, with a
+	 * look at the file's size and the WAL each time */
 	if (conn_exec(&ps->c, "PRAGMA locking_mode=EXCLUSIVE") != CMN_OK ||
-	    conn_exec(&ps->c, "PRAGMA query_only=1") != CMN_OK) {
+	    conn_exec(&ps->c, "PRAGMA query_only=1") != CMN_OK ||
+	    conn_exec(&ps->c, "BEGIN") != CMN_OK) {
 		pstore_peek_close(&ps);
 		return CMN_ERR_STORE;
 	}
@@ -403,6 +407,8 @@ void pstore_peek_close(struct pstore **ps)
 {
 	if (!*ps)
 		return;
+	if ((*ps)->c.db && !sqlite3_get_autocommit((*ps)->c.db))
+		sqlite3_exec((*ps)->c.db, "COMMIT", NULL, NULL, NULL);
 	conn_close(&(*ps)->c);
 	free(*ps);
 	*ps = NULL;
