@@ -1,0 +1,162 @@
+// main.mjs - the application's shell: the session, the header with its
+// navigation and language switch, and a hash router that loads each page's
+// module only when it is visited (the home page stays light).
+import { render } from 'preact';
+import { useState, useEffect, useRef } from 'preact/hooks';
+import { html } from './html.mjs';
+import { api, setCsrf, hasCsrf, onSessionLost } from './api.mjs';
+import { t, initialLang, loadLang, chooseLang, getLang, otherLang } from './i18n.mjs';
+import { Login } from './pages/login.mjs';
+import { Loading, Problem } from './ui.mjs';
+
+/* The pages: route name -> module (its default export is the page). */
+const PAGES = {
+	'': () => import('./pages/home.mjs'),
+	import: () => import('./pages/import.mjs'),
+	explorer: () => import('./pages/explorer.mjs'),
+	consents: () => import('./pages/consents.mjs'),
+	audit: () => import('./pages/audit.mjs'),
+	campaigns: () => import('./pages/campaigns.mjs'),
+	governance: () => import('./pages/governance.mjs'),
+	shares: () => import('./pages/shares.mjs'),
+	inbox: () => import('./pages/inbox.mjs'),
+	account: () => import('./pages/account.mjs'),
+};
+
+/* The navigation: route, catalogue key, and who sees it (all when absent). */
+const NAV = [
+	['', 'nav.home'],
+	['import', 'nav.import'],
+	['explorer', 'nav.explorer'],
+	['consents', 'nav.consents'],
+	['audit', 'nav.audit'],
+	['campaigns', 'nav.campaigns'],
+	['governance', 'nav.governance'],
+	['shares', 'nav.shares'],
+	['inbox', 'nav.inbox', ['professional', 'mediator', 'agent', 'admin']],
+	['account', 'nav.account'],
+];
+
+/* parseHash - "#/campaigns/ID?x=1" -> {name: "campaigns", parts: ["ID"], query}. */
+function parseHash() {
+	const raw = location.hash.replace(/^#\/?/, '');
+	const [path, search] = raw.split('?');
+	const [name = '', ...parts] = path.split('/').filter(Boolean).map(decodeURIComponent);
+	return { name, parts, query: new URLSearchParams(search || ''), key: raw };
+}
+
+function useRoute() {
+	const [route, setRoute] = useState(parseHash);
+	useEffect(() => {
+		const on = () => setRoute(parseHash());
+		addEventListener('hashchange', on);
+		return () => removeEventListener('hashchange', on);
+	}, []);
+	return route;
+}
+
+function Header({ person, onLogout, onLang }) {
+	const route = useRoute();
+	const [open, setOpen] = useState(false);
+	useEffect(() => setOpen(false), [route.key]);
+	const items = NAV.filter(([, , roles]) => !roles || (person && roles.includes(person.role)));
+	return html`<header class="site">
+		<a class="skip" href="#main" onClick=${(e) => { e.preventDefault(); document.getElementById('main').focus(); }}>${t('nav.skip')}</a>
+		<div class="bar">
+			<a class="brand" href="#/">commune</a>
+			<div class="tools">
+				<button type="button" class="lang" aria-label="Language / Langue" onClick=${onLang}
+					><span lang=${otherLang()}>${otherLang().toUpperCase()}</span></button>
+				${person ? html`<button type="button" class="menu-toggle" aria-expanded=${open ? 'true' : 'false'}
+					aria-controls="main-nav" onClick=${() => setOpen(!open)}>${t('nav.menu')}</button>` : null}
+				${person ? html`<button type="button" onClick=${onLogout}>${t('nav.logout')}</button>` : null}
+			</div>
+		</div>
+		${person ? html`<nav id="main-nav" aria-label=${t('nav.label')} class=${open ? 'open' : ''}>
+			<ul>${items.map(([name, key]) => html`<li><a href=${`#/${name}`}
+				aria-current=${route.name === name ? 'page' : undefined}>${t(key)}</a></li>`)}</ul>
+		</nav>` : null}
+	</header>`;
+}
+
+/* Router - the current page's module, loaded on demand, focused on arrival. */
+function Router({ person }) {
+	const route = useRoute();
+	const [mod, setMod] = useState({ name: null, Page: null, error: null });
+	const first = useRef(true);
+	useEffect(() => {
+		const load = PAGES[route.name];
+		if (!load) {
+			setMod({ name: route.name, Page: null, error: null });
+			return;
+		}
+		let live = true;
+		load().then((m) => live && setMod({ name: route.name, Page: m.default, error: null }),
+			(error) => live && setMod({ name: route.name, Page: null, error }));
+		return () => { live = false; };
+	}, [route.name]);
+	useEffect(() => {
+		if (mod.name !== route.name || !mod.Page)
+			return;
+		if (first.current) {
+			first.current = false;
+			return;
+		}
+		const h1 = document.querySelector('main h1');
+		if (h1)
+			h1.focus();
+	}, [mod, route.key]);
+	if (!PAGES[route.name])
+		return html`<div class="page"><h1>${t('notfound.title')}</h1><p><a href="#/">${t('notfound.home')}</a></p></div>`;
+	if (mod.error)
+		return html`<${Problem} error=${mod.error} />`;
+	if (mod.name !== route.name || !mod.Page)
+		return html`<${Loading} />`;
+	const Page = mod.Page;
+	return html`<${Page} person=${person} route=${route} />`;
+}
+
+function App() {
+	const [person, setPerson] = useState(undefined);
+	const [, setLangTick] = useState(0);
+
+	useEffect(() => {
+		onSessionLost(() => setPerson(null));
+		api('/me').then((me) => setPerson(hasCsrf() ? me : null), () => setPerson(null));
+	}, []);
+
+	const switchLang = async () => {
+		await chooseLang(otherLang());
+		setLangTick((n) => n + 1);
+	};
+	const logout = async () => {
+		try {
+			await api('/auth/logout', { method: 'POST' });
+		} catch (e) {
+			/* the session may already be over: leave all the same */
+		}
+		setCsrf('');
+		setPerson(null);
+		location.hash = '#/';
+	};
+	const loggedIn = (answer) => {
+		setCsrf(answer.csrf);
+		setPerson(answer.person);
+	};
+
+	return html`<div class="shell" lang=${getLang()}>
+		<${Header} person=${person} onLogout=${logout} onLang=${switchLang} />
+		<main id="main" tabindex="-1">
+			${person === undefined ? html`<${Loading} />` :
+				person === null ? html`<${Login} onLoggedIn=${loggedIn} />` :
+				html`<${Router} person=${person} />`}
+		</main>
+		<footer class="site"><p>${t('footer.text')}</p></footer>
+	</div>`;
+}
+
+loadLang(initialLang()).catch(() => loadLang('fr')).then(() => {
+	const root = document.getElementById('app');
+	root.textContent = '';
+	render(html`<${App} />`, root);
+});
