@@ -122,7 +122,11 @@ function App() {
 
 	useEffect(() => {
 		onSessionLost(() => setPerson(null));
-		api('/me').then((me) => setPerson(hasCsrf() ? me : null), () => setPerson(null));
+		/* without the tab's CSRF token a session could not write: log in again */
+		if (!hasCsrf())
+			setPerson(null);
+		else
+			api('/me').then(setPerson, () => setPerson(null));
 	}, []);
 
 	const switchLang = async () => {
