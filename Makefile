@@ -3,7 +3,9 @@
 #   make demo     install what is missing, build, create a small territory,
 #                 serve it on http://127.0.0.1:8080 (Ctrl-C stops it)
 #   make check    install what is missing, build twice (normal, and with
-#                 ASan+UBSan), run every test in both, lint, fuzz
+#                 ASan+UBSan), run every test in both, lint, fuzz; the
+#                 end-to-end tests of the web application (tests/e2e) run in
+#                 the normal build, with Debian's chromium (deps-e2e)
 #   make install  binary, man page, web assets, systemd unit example
 #   make format   clang-format the tree;  make lint  banned functions + clang-tidy
 #   make bench    the benchmarks of bench/ (see docs/BENCHMARKS.md)
@@ -17,12 +19,16 @@ PREFIX      ?= /usr/local
 DEMO_DATA   ?= demo-data
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-asan test test-asan check demo install format lint fuzz fuzz-replay bench clean
+.PHONY: all deps deps-e2e build build-asan test test-asan check demo install format lint fuzz fuzz-replay bench clean
 
 all: build
 
 deps:
 	@scripts/install-deps
+
+# chromium for tests/e2e: only the tests need it, not `make demo`
+deps-e2e:
+	@scripts/install-deps e2e
 
 $(BUILD)/Makefile: CMakeLists.txt
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
@@ -34,7 +40,7 @@ build-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCOMMUNE_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 
-test: build
+test: deps-e2e build
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
 
 test-asan: build-asan
