@@ -61,6 +61,7 @@ int cmd_campaign(int argc, char **argv);
 int cmd_govern(int argc, char **argv);
 int cmd_datamap(int argc, char **argv);
 int cmd_portability(int argc, char **argv);
+int cmd_opendata(int argc, char **argv);
 
 struct es256_key;
 

@@ -67,6 +67,12 @@ static const struct verb verbs[] = {
 	{"portability", cmd_portability, "commune portability remind",
 	 "Portability requests (docs/datamap.md): remind now of the requests whose one-month\n"
 	 "deadline passed unanswered (`serve` does it every minute)."},
+	{"opendata", cmd_opendata,
+	 "commune opendata load KIND PATH --name NAME [--source S] [--licence L]\n"
+	 "commune opendata ls | show NAME [--version N]",
+	 "The territory's open data (docs/opendata.md): load a file (a directory for gtfs) of\n"
+	 "a kind (emission_factors, districts, gtfs, tariffs, weather) as the next version of\n"
+	 "a dataset (a fault names a JSON pointer or LINE:COLUMN), list them, show one."},
 	{"doctype", cmd_doctype, "commune doctype list", "List the doctype registry."},
 	{"import", cmd_import,
 	 "commune import --person HANDLE [--format enedis-csv|...] [--verbose] FILE...",

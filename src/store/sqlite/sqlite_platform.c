@@ -190,6 +190,13 @@ static const char *const platform_migrations[] = {
 	/* one open proposal per subject, even for two submissions at once */
 	"CREATE UNIQUE INDEX gov_proposals_one_open ON gov_proposals(subject_kind, subject_id)"
 	"  WHERE state = 0;",
+	/* 15: the territory's open datasets, a row per version of each
+	 * (sqlite_opendata.c, issue 13) */
+	"CREATE TABLE opendata (id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,"
+	"  version INTEGER NOT NULL, source TEXT NOT NULL, licence TEXT NOT NULL,"
+	"  loaded INTEGER NOT NULL, sha256 TEXT NOT NULL, bytes INTEGER NOT NULL,"
+	"  content TEXT NOT NULL, UNIQUE (name, version));"
+	"CREATE INDEX opendata_by_kind ON opendata(kind, id);",
 };
 
 static void no_memstatus(void)
