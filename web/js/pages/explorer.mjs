@@ -31,18 +31,19 @@ function cell(v, key) {
 	return Object.entries(v).map(([k, x]) => `${k}: ${cell(x, k)}`).join(', ');
 }
 
-function Records({ doctype }) {
+/* Records - a doctype's records, page by page; `headers` may name a consent. */
+export function Records({ doctype, headers }) {
 	const sort = doctype.time_field ? `-${doctype.time_field}` : undefined;
 	const [pages, setPages] = useState({ key: null, items: [], next: null, error: null, busy: false });
 	const state = useLoad(async () => {
-		const r = await api(`/records/${doctype.name}`, { query: { sort, limit: PAGE } });
+		const r = await api(`/records/${doctype.name}`, { query: { sort, limit: PAGE }, headers });
 		setPages({ key: doctype.name, items: r.items, next: r.next_cursor, error: null, busy: false });
 		return true;
 	}, [doctype.name]);
 	const more = async () => {
 		setPages((p) => ({ ...p, busy: true }));
 		try {
-			const r = await api(`/records/${doctype.name}`, { query: { sort, limit: PAGE, cursor: pages.next } });
+			const r = await api(`/records/${doctype.name}`, { query: { sort, limit: PAGE, cursor: pages.next }, headers });
 			setPages((p) => ({ ...p, items: [...p.items, ...r.items], next: r.next_cursor, busy: false }));
 		} catch (error) {
 			setPages((p) => ({ ...p, error, busy: false }));
