@@ -323,9 +323,10 @@ static void add_value(struct campaign_contrib *c, int64_t cell, int64_t v)
 
 /* hours_block - series_block when the hour of day is the only dimension a
  * value sets (the others come from the profile), as in a load profile by
- * district: the block's values are summed per local hour, then the 24 sums
- * go to their cells. That is one division by a constant per value instead
- * of place() and add_value(). false, with nothing added, when a count would
+ * district: the block's values are summed per local hour, a run of values
+ * in the same hour at a time, then the 24 sums go to their cells. That is
+ * one division by a constant per run instead of place() and add_value()
+ * per value. false, with nothing added, when a count would
  * pass UINT32_MAX, where add_value stops: the caller then places value by
  * value. */
 static bool hours_block(struct placing *pl, const int64_t *t, const int64_t *v, size_t n)
@@ -335,17 +336,29 @@ static bool hours_block(struct placing *pl, const int64_t *t, const int64_t *v, 
 	uint64_t count[24] = {0};
 	int64_t stride = pl->stride[pl->hour_only];
 
-	for (size_t i = 0; i < n; i++) {
-		int64_t local, h;
+	for (size_t i = 0; i < n;) {
+		int64_t local, q, h, lo, hi, s = 0;
+		uint64_t k = 0;
 
 		zone_at(pl, t[i]);
 		local = t[i] + pl->offset;
-		/* floor(local / HOUR_MS) mod 24, the local hour of day */
-		h = local / HOUR_MS - (local % HOUR_MS < 0);
-		h %= 24;
+		q = local / HOUR_MS - (local % HOUR_MS < 0); /* floor: local hours since 1970 */
+		/* the values that follow in the same local hour under the same
+		 * offset, [lo, hi) in UTC, share its sum without a division */
+		lo = q * HOUR_MS - pl->offset;
+		hi = lo + HOUR_MS;
+		if (lo < pl->off_from)
+			lo = pl->off_from;
+		if (hi > pl->off_until)
+			hi = pl->off_until;
+		do {
+			s += v[i++];
+			k++;
+		} while (i < n && t[i] >= lo && t[i] < hi);
+		h = q % 24;
 		h += h < 0 ? 24 : 0;
-		sum[h] += v[i];
-		count[h]++;
+		sum[h] += s;
+		count[h] += k;
 	}
 	for (int h = 0; h < 24; h++)
 		if (count[h] > UINT32_MAX - c->n[pl->base + h * stride])
