@@ -489,11 +489,13 @@ enum cmn_rc opendata_district_at(struct store *s, double lon, double lat,
 	snprintf(key, sizeof(key), "%lld/%s/%lld", (long long)v.id, v.sha256, (long long)v.loaded);
 	pthread_mutex_lock(&cache_lock);
 	if (!cached || strcmp(key, cached_key) != 0) {
+		char name[OPENDATA_NAME_MAX + 1];
 		json_t *canon = NULL;
 
 		opendata_index_free(&cached);
 		cached_key[0] = '\0';
-		rc = store_opendata_get(s, v.name, v.version, &v);
+		str_copy(name, sizeof(name), v.name);
+		rc = store_opendata_get(s, name, v.version, &v);
 		if (rc == CMN_OK && !(canon = json_loads(v.content, 0, NULL)))
 			rc = CMN_ERR_CORRUPT;
 		if (rc == CMN_OK && !(cached = opendata_index_build(canon)))
