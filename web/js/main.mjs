@@ -65,8 +65,9 @@ function Header({ person, onLogout, onLang }) {
 		<div class="bar">
 			<a class="brand" href="#/">commune</a>
 			<div class="tools">
-				<button type="button" class="lang" aria-label="Language / Langue" onClick=${onLang}
-					><span lang=${otherLang()}>${otherLang().toUpperCase()}</span></button>
+				<button type="button" class="lang" aria-label="Language / Langue" aria-describedby="lang-next"
+					onClick=${onLang}>Language / Langue</button>
+				<span id="lang-next" class="visually-hidden" lang=${otherLang()}>${t('nav.lang_next')}</span>
 				${person ? html`<button type="button" class="menu-toggle" aria-expanded=${open ? 'true' : 'false'}
 					aria-controls="main-nav" onClick=${() => setOpen(!open)}>${t('nav.menu')}</button>` : null}
 				${person ? html`<button type="button" onClick=${onLogout}>${t('nav.logout')}</button>` : null}
@@ -159,6 +160,8 @@ function App() {
 	</div>`;
 }
 
+/* the page's language is known before its catalogue arrives */
+document.documentElement.lang = initialLang();
 loadLang(initialLang()).catch(() => loadLang('fr')).then(() => {
 	const root = document.getElementById('app');
 	root.textContent = '';
