@@ -24,7 +24,7 @@ function bytes(n) {
 
 function FileResult({ f }) {
 	return html`<li class="card">
-		<h3>${f.name} <span class=${`badge ${f.status === 'done' ? 'ok' : f.status === 'failed' ? 'warn' : 'off'}`}>${t(`import.status.${f.status}`)}</span></h3>
+		<h2>${f.name} <span class=${`badge ${f.status === 'done' ? 'ok' : f.status === 'failed' ? 'warn' : 'off'}`}>${t(`import.status.${f.status}`)}</span></h2>
 		<p class="muted">${t('import.format', { format: f.format || t('import.format_unknown') })} · ${bytes(f.bytes_total || 0)}</p>
 		${f.status === 'running' || f.status === 'queued' ? html`<label>${t('import.reading')}
 			<progress max=${f.bytes_total || 1} value=${f.bytes_done || 0}></progress></label>` : null}
@@ -131,7 +131,7 @@ function History({ state }) {
 	return html`<section aria-labelledby="imports-title">
 		<h2 id="imports-title">${t('import.history')}</h2>
 		<${Loaded} state=${state}>${(r) => !r.items.length ? html`<p>${t('import.history_empty')}</p>` : html`
-			<div class="table-wrap" tabindex="0" role="region" aria-labelledby="imports-title"><table>
+			<div class="table-wrap" tabindex="0" role="region" aria-label=${t('import.history_table')}><table>
 				<thead><tr><th scope="col">${t('import.when')}</th><th scope="col">${t('import.file')}</th>
 					<th scope="col">${t('import.format_label')}</th><th scope="col">${t('import.result')}</th></tr></thead>
 				<tbody>${r.items.slice(0, 50).map((i) => html`<tr>
