@@ -140,6 +140,12 @@ struct app_host {
  * transaction), appends "app.run" to the chain either way. CMN_OK when
  * the run was made, whatever its outcome (in out; release it). */
 enum cmn_rc app_run(const struct app_package *p, const struct app_host *host, struct app_run *out);
+
+/* app_run_on - app_run, where the datasets the app reads are those of the
+ * platform store when the operator loaded one of their name there
+ * (docs/opendata.md), the bundled ones otherwise (platform NULL: always). */
+enum cmn_rc app_run_on(const struct app_package *p, const struct app_host *host,
+		       struct store *platform, struct app_run *out);
 void app_run_release(struct app_run *r);
 
 /* app_outcome_name - "ok", "script-error", "memory", "instructions",
@@ -227,5 +233,12 @@ void app_scheduler_stop(struct app_scheduler **s);
  * (NULL when unknown); app_dataset_known says whether name is one. */
 const char *app_dataset(const char *name, size_t *len);
 bool app_dataset_known(const char *name);
+
+/* app_dataset_current - the dataset name as an app gets it: the latest
+ * version the operator loaded into the platform store under that name when
+ * there is one (platform may be NULL), else the bundled one; JSON text
+ * (malloc'd, the caller frees) with its length in *len, or NULL when
+ * neither exists (or on a memory failure). */
+char *app_dataset_current(struct store *platform, const char *name, size_t *len);
 
 #endif

@@ -135,7 +135,7 @@ enum cmn_rc app_run_installed(const struct app_env *env, struct pstore *ps, cons
 	{
 		struct app_host h = {ps, env->reg, actor, trigger, params, time_now_ms()};
 
-		rc = app_run(&p, &h, out);
+		rc = app_run_on(&p, &h, env->store, out);
 	}
 	if (rc == CMN_OK) {
 		str_copy(row.app_id, sizeof(row.app_id), p.m.id);

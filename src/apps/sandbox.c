@@ -44,6 +44,7 @@ struct sandbox {
 	lua_State *L;
 	const struct app_package *p;
 	const struct app_host *h;
+	struct store *platform;           /* where loaded open datasets are, or NULL */
 	struct app_run *out;
 	size_t used, cap;
 	uint64_t instructions;
@@ -956,7 +957,7 @@ static int l_dataset(lua_State *L)
 {
 	struct sandbox *sb = sandbox_of(L);
 	const char *name = luaL_checkstring(L, 1);
-	const char *text;
+	char *text;
 	json_t *doc;
 	size_t i, len = 0;
 	int status;
@@ -969,7 +970,10 @@ static int l_dataset(lua_State *L)
 		return stop(L, APP_ERR_PERMISSION, "%.64s is not among the datasets the app uses",
 			    name);
 	luaL_checkstack(L, 8, "dataset");
-	if (!(text = app_dataset(name, &len)) || !(doc = json_loadb(text, len, 0, NULL)))
+	text = app_dataset_current(sb->platform, name, &len);
+	doc = text ? json_loadb(text, len, 0, NULL) : NULL;
+	free(text);
+	if (!doc)
 		return stop(L, APP_ERR_STORE, "the dataset %.64s could not be read", name);
 	protected_push(L, push_doc, doc, 1, doc_release, &status);
 	return 1;
@@ -1176,6 +1180,12 @@ static char *audit_detail(const struct sandbox *sb)
 
 enum cmn_rc app_run(const struct app_package *p, const struct app_host *host, struct app_run *out)
 {
+	return app_run_on(p, host, NULL, out);
+}
+
+enum cmn_rc app_run_on(const struct app_package *p, const struct app_host *host,
+		       struct store *platform, struct app_run *out)
+{
 	struct sandbox sb = {0};
 	int64_t start = now_us();
 	char object[APP_ID_MAX + 8], *detail;
@@ -1185,6 +1195,7 @@ enum cmn_rc app_run(const struct app_package *p, const struct app_host *host, st
 	memset(out, 0, sizeof(*out));
 	sb.p = p;
 	sb.h = host;
+	sb.platform = platform;
 	sb.out = out;
 	sb.cap = p->m.mem_bytes;
 	sb.deadline_us = start + p->m.wall_ms * 1000;

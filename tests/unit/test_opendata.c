@@ -713,6 +713,43 @@ static void versions_and_all_or_nothing(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* apps get the territory's loaded version of a dataset, the bundled one
+ * otherwise */
+static void apps_read_the_loaded_version(void **state)
+{
+	size_t len = 0, n;
+	char *text = slurp(ADEME "/deplacement.json", &len), *got, err[OPENDATA_ERR_MAX];
+	struct opendata_version v;
+	json_t *doc;
+
+	(void)state;
+	/* nothing loaded: the bundled file, with its title */
+	assert_non_null(got = app_dataset_current(f.s, "ademe.transport", &n));
+	assert_non_null(doc = json_loadb(got, n, 0, NULL));
+	assert_non_null(json_object_get(doc, "title"));
+	json_decref(doc);
+	free(got);
+	assert_null(app_dataset_current(f.s, "no.such.dataset", &n));
+	if (load("ademe.transport", OPENDATA_EMISSION_FACTORS, text, 1000, &v, err, sizeof(err)) !=
+	    CMN_OK)
+		fail_msg("%s", err);
+	opendata_version_release(&v);
+	/* loaded: the territory's version, whose modes the apps read alike */
+	assert_non_null(got = app_dataset_current(f.s, "ademe.transport", &n));
+	assert_non_null(doc = json_loadb(got, n, 0, NULL));
+	assert_null(json_object_get(doc, "title"));
+	assert_non_null(json_object_get(doc, "factors"));
+	near(num(json_object_get(json_object_get(doc, "modes"), "tram"), "kg_per_km"), 0.00428,
+	     "tram");
+	json_decref(doc);
+	free(got);
+	/* without the platform store: bundled */
+	assert_non_null(got = app_dataset_current(NULL, "ademe.transport", &n));
+	assert_non_null(strstr(got, "\"title\""));
+	free(got);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -726,6 +763,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(tariffs, setup, teardown),
 		cmocka_unit_test_setup_teardown(weather, setup, teardown),
 		cmocka_unit_test_setup_teardown(versions_and_all_or_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(apps_read_the_loaded_version, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
