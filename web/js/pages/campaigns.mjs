@@ -46,7 +46,7 @@ function Results({ id }) {
 			const m = r.methodology || {};
 			return html`
 				<p>${t('campaign.method', { k: m.k, epsilon: m.epsilon, n: m.participants_rounded ?? '?', suppressed: m.cells_suppressed ?? 0, cells: m.cells ?? (r.cells || []).length })}</p>
-				<div class="table-wrap" tabindex="0" role="region" aria-labelledby="results-title"><table>
+				<div class="table-wrap" tabindex="0" role="region" aria-label=${t('campaign.results_table')}><table>
 					<caption>${pick(r.title)}</caption>
 					<thead><tr>${dims.map((d) => html`<th scope="col">${d}</th>`)}${measureKeys.map((k) => html`<th scope="col" class="num">${k}</th>`)}</tr></thead>
 					<tbody>${(r.cells || []).map((cell) => html`<tr>
