@@ -14,7 +14,8 @@ function List() {
 	return html`<${Page} title=${t('inbox.title')} intro=${t('inbox.intro')}>
 		<${Loaded} state=${state}>${(r) => !r.items.length ? html`<p>${t('inbox.none')}</p>` : html`<ul class="plain">
 			${r.items.map((s) => html`<li class="card">
-				<h2><a href=${link(`inbox/${s.id}`)}>${pick(s.purpose.text)}</a></h2>
+				<h2><a href=${link(`inbox/${s.id}`)}>${pick(s.purpose.text)}</a>
+					${s.status !== 'given' ? html` <span class="badge off">${t(`consent.status.${s.status}`)}</span>` : null}</h2>
 				<p class="muted">${t('inbox.facts', { since: formatDate(s.valid_from), until: formatDate(s.valid_until) })}
 					${s.share && s.share.passcode ? ` · ${t('inbox.passcode')}` : ''}</p>
 			</li>`)}
@@ -38,7 +39,7 @@ function Unlock({ id, onOpen }) {
 	return html`<form class="card form" onSubmit=${send}>
 		<div class="field"><label for="unlock-code">${t('inbox.passcode_label')}</label>
 			<input id="unlock-code" type="password" autocomplete="off" required value=${code} onInput=${(e) => setCode(e.currentTarget.value)} /></div>
-		<${Problem} error=${error} />
+		${error && error.status === 403 ? html`<p class="problem" role="alert">${t('inbox.wrong_code')}</p>` : html`<${Problem} error=${error} />`}
 		<button type="submit" class="primary">${t('inbox.unlock')}</button>
 	</form>`;
 }
