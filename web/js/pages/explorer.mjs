@@ -61,7 +61,7 @@ export function Records({ doctype, headers }) {
 	}, [pages.items]);
 	return html`<${Loaded} state=${state}>${() => pages.key !== doctype.name ? null : !pages.items.length ?
 		html`<p>${t('explorer.no_records')} <a href="#/import">${t('home.import_link')}</a></p>` : html`
-		<div class="table-wrap" tabindex="0" role="region" aria-label=${pick(doctype.title)}>
+		<div class="table-wrap" tabindex="0" role="region" aria-label=${t('explorer.table_of', { title: pick(doctype.title) })}>
 			<table>
 				<caption>${t('explorer.records_caption', { title: pick(doctype.title), n: formatNumber(pages.items.length) })}</caption>
 				<thead><tr>${columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
