@@ -214,6 +214,7 @@ extern const struct route api_campaigns_routes[];
 extern const struct route api_govern_routes[];
 extern const struct route api_agreements_routes[];
 extern const struct route api_datamap_routes[];
+extern const struct route api_opendata_routes[];
 
 /* api_static - serves a file of app->web_dir for a non-API GET; false
  * when there is no such file. */

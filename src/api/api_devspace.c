@@ -2,7 +2,8 @@
  * api_devspace.c - the developer space: fictional data for those who build
  * services on commune, never anyone's real data (docs/synth.md).
  *
- *   GET  /api/v1/devspace/datasets         the synthetic datasets (public)
+ *   GET  /api/v1/devspace/datasets         the synthetic datasets and the
+ *        territory's open datasets (public)
  *   GET  /api/v1/devspace/datasets/{name}  one, generated on the fly in its
  *        holder's format: ?household=N&seed=S&start=YYYY-MM-DD&days=D&member=M
  *   POST /api/v1/devspace/persons          a fictional person in the sandbox
@@ -19,6 +20,7 @@
 #include "account/account.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "opendata/opendata.h"
 #include "synth/run.h"
 
 #define DEVSPACE_SEED       2026
@@ -84,12 +86,31 @@ static enum cmn_rc parse_params(struct api_ctx *ctx, struct params *p)
 	return CMN_OK;
 }
 
-/* GET /api/v1/devspace/datasets */
+/* open_one - an open dataset of the territory, for developers: what it
+ * is and where to download its latest version */
+static enum cmn_rc open_one(const struct opendata_version *v, void *p)
+{
+	json_t *list = p, *j = opendata_version_json(v);
+
+	if (j)
+		json_object_set_new(j, "download", json_sprintf("/api/v1/opendata/%s", v->name));
+	return j && json_array_append_new(list, j) == 0 ? CMN_OK : CMN_ERR_NOMEM;
+}
+
+/* GET /api/v1/devspace/datasets - the synthetic datasets, and the
+ * territory's open datasets (real public data, docs/opendata.md) */
 static enum cmn_rc datasets(struct api_ctx *ctx)
 {
-	json_t *items = json_array();
+	json_t *items = json_array(), *open = json_array();
 	size_t n;
 	const struct synth_file *f = synth_files(&n);
+	enum cmn_rc rc = open ? store_opendata_each(ctx->app->store, open_one, open) : CMN_ERR_NOMEM;
+
+	if (rc != CMN_OK) {
+		json_decref(items);
+		json_decref(open);
+		return rc;
+	}
 
 	for (size_t i = 0; i < n; i++) {
 		char dl[128], schema[128];
@@ -103,7 +124,8 @@ static enum cmn_rc datasets(struct api_ctx *ctx)
 						       "download", dl));
 	}
 	return api_json(ctx, 200,
-			json_pack("{s:o, s:{s:I, s:s, s:i, s:s, s:I}}", "items", items, "parameters",
+			json_pack("{s:o, s:o, s:{s:I, s:s, s:i, s:s, s:I}}", "items", items,
+				  "opendata", open, "parameters",
 				  "seed", (json_int_t)DEVSPACE_SEED, "start", "2025-01-01", "days", 31,
 				  "households", "0 to 999999", "max_days",
 				  (json_int_t)DEVSPACE_MAX_DAYS));

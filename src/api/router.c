@@ -31,7 +31,7 @@ static const struct route *const tables[] = {
 	api_doctypes_routes, api_records_routes, api_audit_routes, api_files_routes, api_series_routes, api_imports_routes,
 	api_devspace_routes, api_consents_routes, api_oauth_routes, api_receipts_routes,
 	api_services_routes, api_shares_routes, api_mandates_routes, api_apps_routes,
-	api_attest_routes, api_campaigns_routes, api_govern_routes, api_agreements_routes, api_datamap_routes,
+	api_attest_routes, api_campaigns_routes, api_govern_routes, api_agreements_routes, api_datamap_routes, api_opendata_routes,
 	NULL,
 };
 
