@@ -185,17 +185,17 @@ static enum cmn_rc end(struct api_ctx *ctx)
 {
 	struct gov_agreement a;
 	enum cmn_rc rc = the_agreement(ctx, &a);
-	bool may;
+	bool ours;
 
 	if (rc != CMN_OK)
 		return rc;
-	may = is_admin(ctx) || staff_of(ctx, a.org_id);
+	ours = staff_of(ctx, a.org_id);
 	gov_agreement_release(&a);
-	if (!may)
+	if (!ours && !is_admin(ctx))
 		return api_problem(ctx, CMN_ERR_FORBIDDEN,
 				   "an agreement is ended by its organisation or the operator", NULL);
 	rc = agreement_end(ctx->app->store, ctx->app->keys, ctx->params[0], time_now_ms(),
-			   ctx->actor);
+			   ours ? "organisation" : "operator");
 	if (rc == CMN_ERR_CONFLICT)
 		return api_problem(ctx, rc, "this agreement was rejected or ended already", NULL);
 	if (rc != CMN_OK)

@@ -357,7 +357,8 @@ static enum cmn_rc add_record(const struct record_meta *m, const char *data,
 		rd->more = true;
 		return CMN_OK;
 	}
-	if (rd->out->len > 1)
+	/* the array was opened by agreement_read, whatever the caller wrote before */
+	if (rd->out->data[rd->out->len - 1] != '[')
 		buf_puts(rd->out, ",");
 	time_format(when, m->t);
 	buf_printf(rd->out, "{\"member\":\"%s\",\"time\":\"%s\",\"data\":", rd->pseudonym, when);

@@ -68,9 +68,9 @@ enum cmn_rc agreement_create(struct store *s, const struct registry *r, const ch
 enum cmn_rc agreement_may_run(const struct gov_agreement *a, int64_t now, char *why,
 			      size_t whyn);
 
-/* agreement_end - the agreement ends before its time (by its organisation
- * or the operator), written to its body's register ("agreement.end").
- * CMN_ERR_CONFLICT when rejected or ended already. */
+/* agreement_end - the agreement ends before its time, by "organisation"
+ * or "operator" (who, in the register's "agreement.end": a role, never a
+ * person). CMN_ERR_CONFLICT when rejected or ended already. */
 enum cmn_rc agreement_end(struct store *s, const struct keyring *k, const char *id, int64_t now,
 			  const char *by);
 

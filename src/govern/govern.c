@@ -557,8 +557,10 @@ static enum cmn_rc carry_out(struct store *s, const struct keyring *k, const str
 	}
 	if (strcmp(p->subject_kind, "agreement") == 0) {
 		rc = store_gov_agreement_decide(s, p->subject_id, approve, p->id, now);
+		/* its organisation ended it during the vote: the decision is
+		 * recorded, and the agreement stays ended */
 		if (rc == CMN_ERR_CONFLICT)
-			snprintf(err, errn, "the agreement is not a draft any more (ended meanwhile)");
+			rc = CMN_OK;
 		return rc;
 	}
 	if (strcmp(p->subject_kind, "statutes") != 0 || !p->change)

@@ -1141,10 +1141,20 @@ static enum cmn_rc read_page(const char *agreement_id, const char *cursor, size_
 	struct buf out;
 	enum cmn_rc rc;
 
+	/* what the caller wrote before stays before the array */
 	buf_init(&out, 1 << 24);
+	buf_puts(&out, "{\"items\":");
 	rc = agreement_read(f.s, &f.keys, &f.reg, agreement_id, BANK, cursor, limit, now,
 			    "person:agent/agreement:x", &out, page, why, whyn);
-	*items = rc == CMN_OK ? json_loads(out.data, 0, NULL) : NULL;
+	if (rc == CMN_OK)
+		buf_puts(&out, "}");
+	*items = NULL;
+	if (rc == CMN_OK) {
+		json_t *root = json_loads(out.data, 0, NULL);
+
+		*items = json_incref(json_object_get(root, "items"));
+		json_decref(root);
+	}
 	if (rc == CMN_OK)
 		assert_non_null(*items);
 	buf_release(&out);
@@ -1297,9 +1307,9 @@ static void agreement_runs_only_when_approved(void **state)
 	/* ended early by its organisation: never again */
 	agreement_of(coop, 30, ended);
 	assert_int_equal(voted(coop, ended, m, 3, "yes"), GOV_APPROVED);
-	assert_int_equal(agreement_end(f.s, &f.keys, ended, t0 + 80000, "person:agent"), CMN_OK);
+	assert_int_equal(agreement_end(f.s, &f.keys, ended, t0 + 80000, "organisation"), CMN_OK);
 	refused(ended, t0 + 90000, "ended");
-	assert_int_equal(agreement_end(f.s, &f.keys, ended, t0 + 90000, "person:agent"),
+	assert_int_equal(agreement_end(f.s, &f.keys, ended, t0 + 90000, "organisation"),
 			 CMN_ERR_CONFLICT);
 	verifies(coop, 1 + 4 + 2 + 1 + 2 + 2 + 1);
 }
