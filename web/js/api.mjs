@@ -112,15 +112,18 @@ export async function apiAll(path, query = {}, max = 100000) {
 
 /*
  * upload - POST a multipart form with XMLHttpRequest, which reports the
- * upload's progress: onProgress(sent, total) as the bytes leave.
+ * upload's progress: onProgress(sent, total) as the bytes leave; headers
+ * are added to the request (a mandate's Commune-Consent).
  */
-export function upload(path, form, onProgress) {
+export function upload(path, form, onProgress, headers) {
 	return new Promise((resolve, reject) => {
 		const xhr = new XMLHttpRequest();
 		xhr.open('POST', BASE + path);
 		xhr.setRequestHeader('Accept', 'application/json');
 		if (csrf)
 			xhr.setRequestHeader('X-CSRF-Token', csrf);
+		for (const [k, v] of Object.entries(headers || {}))
+			xhr.setRequestHeader(k, v);
 		xhr.upload.onprogress = (e) => onProgress && onProgress(e.loaded, e.lengthComputable ? e.total : 0);
 		xhr.onerror = () => reject(new ApiError(0, { detail: 'network error' }));
 		xhr.onload = () => {

@@ -8,6 +8,7 @@ import { api, setCsrf, hasCsrf, onSessionLost } from './api.mjs';
 import { t, initialLang, loadLang, chooseLang, getLang, otherLang } from './i18n.mjs';
 import { Login } from './pages/login.mjs';
 import { Loading, Problem } from './ui.mjs';
+import { getActing, setActing, onActing } from './acting.mjs';
 
 /* The pages: route name -> module (its default export is the page). */
 const PAGES = {
@@ -20,6 +21,7 @@ const PAGES = {
 	governance: () => import('./pages/governance.mjs'),
 	shares: () => import('./pages/shares.mjs'),
 	inbox: () => import('./pages/inbox.mjs'),
+	mandates: () => import('./pages/mandates.mjs'),
 	account: () => import('./pages/account.mjs'),
 };
 
@@ -34,6 +36,7 @@ const NAV = [
 	['governance', 'nav.governance'],
 	['shares', 'nav.shares'],
 	['inbox', 'nav.inbox', ['professional', 'mediator', 'agent', 'admin']],
+	['mandates', 'nav.mandates'],
 	['account', 'nav.account'],
 ];
 
@@ -117,6 +120,18 @@ function Router({ person }) {
 	return html`<${Page} person=${person} route=${route} />`;
 }
 
+/* ActingBanner - says, on every page, that a mediator acts for someone. */
+function ActingBanner() {
+	const [acting, set] = useState(getActing);
+	useEffect(() => onActing(set), []);
+	if (!acting)
+		return null;
+	return html`<div class="banner" role="region" aria-label=${t('acting.label')}>
+		${t('acting.text', { person: acting.person, procedures: acting.procedures.map((p) => t(`mandate.proc.${p}`)).join(', ') })}
+		<button type="button" onClick=${() => setActing(null)}>${t('acting.stop')}</button>
+	</div>`;
+}
+
 function App() {
 	const [person, setPerson] = useState(undefined);
 	const [, setLangTick] = useState(0);
@@ -141,6 +156,7 @@ function App() {
 			/* the session may already be over: leave all the same */
 		}
 		setCsrf('');
+		setActing(null);
 		setPerson(null);
 		location.hash = '#/';
 	};
@@ -151,6 +167,7 @@ function App() {
 
 	return html`<div class="shell" lang=${getLang()}>
 		<${Header} person=${person} onLogout=${logout} onLang=${switchLang} />
+		${person ? html`<${ActingBanner} />` : null}
 		<main id="main" tabindex="-1">
 			${person === undefined ? html`<${Loading} />` :
 				person === null ? html`<${Login} onLoggedIn=${loggedIn} />` :

@@ -6,6 +6,7 @@ import { html } from '../html.mjs';
 import { api, upload } from '../api.mjs';
 import { t, formatNumber, formatDateTime } from '../i18n.mjs';
 import { useLoad, Loaded, Page, Problem, Live, problemLines } from '../ui.mjs';
+import { actingHeaders, getActing } from '../acting.mjs';
 
 const POLL_MS = 600;
 const COUNTS = ['records_created', 'records_duplicate', 'series_created', 'points_added', 'points_replaced', 'points_unchanged', 'warnings'];
@@ -84,12 +85,13 @@ function Uploader({ onDone }) {
 		setSent({ done: 0, total: files.reduce((a, f) => a + f.size, 0) });
 		setLive(t('import.uploading'));
 		try {
-			let j = await upload('/imports', form, (done, total) => setSent({ done, total }));
+			const headers = actingHeaders();
+			let j = await upload('/imports', form, (done, total) => setSent({ done, total }), headers);
 			setJob(j);
 			setLive(t('import.importing'));
 			while (j.status === 'queued' || j.status === 'running') {
 				await sleep(POLL_MS);
-				j = await api(`/imports/${j.id}`);
+				j = await api(`/imports/${j.id}`, { headers });
 				setJob(j);
 			}
 			setLive(j.status === 'done' ? t('import.done') : t('import.failed'));
@@ -143,8 +145,9 @@ function History({ state }) {
 }
 
 export default function Import() {
-	const history = useLoad(() => api('/imports'), []);
-	return html`<${Page} title=${t('import.title')} intro=${t('import.intro')}>
+	const acting = getActing();
+	const history = useLoad(() => api('/imports', { headers: actingHeaders() }), [acting && acting.mandate]);
+	return html`<${Page} title=${acting ? t('import.title_for', { person: acting.person }) : t('import.title')} intro=${t('import.intro')}>
 		<${Uploader} onDone=${history.reload} />
 		<${History} state=${history} />
 	<//>`;
