@@ -1310,6 +1310,19 @@ static void ending(void **state)
 	assert_string_equal(str_at(r.json, "/state"), "ended");
 	client_free(&r);
 	assert_false(running_in_body(a_main));
+	/* the public register says who ended it by role, never by person */
+	body_path(p, sizeof(p), coop, "/register");
+	get_ok(NULL, p, &r);
+	{
+		json_t *entries = json_object_get(r.json, "entries");
+		long at = entry_of(entries, "agreement.end", "agreement", a_main);
+
+		assert_true(at >= 0);
+		assert_string_equal(
+			str_at(json_array_get(entries, (size_t)at), "/payload/by"), "organisation");
+		assert_null(strstr(r.body, agent.id));
+	}
+	client_free(&r);
 }
 
 /* the short agreement expires at its ends */
