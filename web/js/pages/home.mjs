@@ -4,7 +4,7 @@
 // small monthly bars are plain SVG, so the home page stays light.
 import { html } from '../html.mjs';
 import { api, apiAll } from '../api.mjs';
-import { t, tn, pick, formatNumber, formatMoney, formatDate, formatMonth } from '../i18n.mjs';
+import { t, tn, has, pick, formatNumber, formatMoney, formatDate, formatMonth } from '../i18n.mjs';
 import { useLoad, Loaded, Page, link } from '../ui.mjs';
 import { measure, seriesLabel, monthOf, monthRange } from '../series.mjs';
 
@@ -52,7 +52,7 @@ function EnergySeries({ s, doctypes }) {
 		const label = seriesLabel(s, doctypes);
 		return html`<div class="figure">
 			<h3>${label}</h3>
-			<p class="big">${formatNumber(latest.value, latest.unit === 'kWh' ? 0 : 1)} ${latest.unit}
+			<p class="big">${formatNumber(latest.value, latest.unit === 'm³' ? 1 : 0)} ${latest.unit}
 				<span class="muted"> ${t('home.in_month', { month: formatMonth(latest.month) })}</span></p>
 			<${Bars} label=${t('home.bars_label', { title: label, n: months.length })}
 				values=${months.map((m) => ({ value: m.value, title: `${formatMonth(m.month)} : ${formatNumber(m.value, 0)} ${m.unit}` }))} />
@@ -96,7 +96,7 @@ function Mobility() {
 			<p class="big">${tn('home.trips', m.count)} <span class="muted">${t('home.in_month', { month: formatMonth(m.month) })}</span></p>
 			<p>${t('home.km', { km: formatNumber(m.km, 0) })}${m.co2 != null ? ` · ${t('home.co2', { kg: formatNumber(m.co2, 1) })}` : ''}</p>
 			<p class="muted">${Object.entries(m.modes).sort((a, b) => b[1] - a[1])
-				.map(([mode, n]) => `${t(`mode.${mode}`)} ${formatNumber(n)}`).join(' · ')}</p>
+				.map(([mode, n]) => `${has(`mode.${mode}`) ? t(`mode.${mode}`) : mode} ${formatNumber(n)}`).join(' · ')}</p>
 			<p><a href=${link('explorer', { doctype: 'mobility.trip' })}>${t('home.see_trips')}</a></p>
 		</div>`}<//>
 	<//>`;
