@@ -42,6 +42,17 @@ test('English: home by domain, records page after page, consents; the switch is 
   await e2e.axe(page, 'explorer-records-en');
   await e2e.screenshots(page, 'explorer-records-en');
 
+  // the trips of the latest month, drawn as lines: as many lines as the map says
+  await page.getByRole('link', { name: 'Home' }).click();
+  await page.getByRole('link', { name: 'See my trips' }).click();
+  const map = page.getByRole('img', { name: /^Map: \d+ trips in [A-Z][a-z]+ 20\d\d/ });
+  await map.waitFor();
+  const trips = Number((await map.getAttribute('aria-label')).match(/^Map: (\d+) trips/)[1]);
+  assert.ok(trips > 0, 'some trips');
+  assert.equal(await map.locator('line').count(), trips, 'one line a trip');
+  await e2e.axe(page, 'explorer-trips-en');
+  await e2e.screenshots(page, 'explorer-trips-en');
+
   await page.getByRole('link', { name: 'Consents' }).click();
   await page.getByRole('heading', { level: 1, name: 'My consents' }).waitFor();
   await page.getByRole('button', { name: 'Withdraw this consent' }).first().waitFor();

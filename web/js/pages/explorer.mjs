@@ -7,6 +7,7 @@ import { api } from '../api.mjs';
 import { t, pick, formatNumber, formatDate, formatDateTime, locale } from '../i18n.mjs';
 import { useLoad, Loaded, Page, Problem, link } from '../ui.mjs';
 import { Chart } from '../chart.mjs';
+import { TripMap } from '../tripmap.mjs';
 import { measure, seriesLabel, isoDate } from '../series.mjs';
 
 const PAGE = 50;
@@ -191,6 +192,7 @@ function DoctypeView({ name, doctypes }) {
 	const short = doctypes.find((d) => d.name === name);
 	return html`<section aria-labelledby="records-title">
 		<h2 id="records-title">${short ? pick(short.title) : name}</h2>
+		${name === 'mobility.trip' ? html`<${TripMap} />` : null}
 		<${Loaded} state=${state}>${(dt) => html`<${Records} key=${dt.name} doctype=${dt} />`}<//>
 	</section>`;
 }
