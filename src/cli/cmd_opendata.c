@@ -66,6 +66,8 @@ static int read_files(const char *path, enum opendata_kind kind, struct opendata
 		files[*n].len = len;
 		(*n)++;
 	}
+	if (*n == 0)
+		return cli_error("%s: no GTFS file (agency.txt, stops.txt, routes.txt) in it", path);
 	return 0;
 }
 

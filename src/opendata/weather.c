@@ -69,7 +69,7 @@ static enum cmn_rc day(struct od_csv *c, const struct wcols *k, char last[11], j
 		       double *hdd_total)
 {
 	const char *date = (size_t)k->date < c->f.n ? c->f.f[k->date] : "";
-	double tmin = 0, tmax = 0, tmean, hdd;
+	double tmin = 0, tmax = 0, tmean = 0, hdd;
 	json_t *d;
 	enum cmn_rc rc;
 
