@@ -526,6 +526,10 @@ static void gtfs_faults(void **state)
 			    "tram");
 	json_decref(canon);
 
+	/* a line break inside quotes: the record spans two lines, and the
+	 * next one is counted from the line after */
+	gtfs_refused(AGENCY, STOPS "\"B\",\"Be\nta\",45.2,4.6\nC,Gamma,north,4\n", ROUTES,
+		     "stops.txt:5:9");
 	gtfs_refused(AGENCY, STOPS, "", "routes.txt");
 	gtfs_refused(AGENCY, STOPS "B,Beta,north,4.5\n", ROUTES, "stops.txt:3:8");
 	gtfs_refused(AGENCY, STOPS "B,Beta,45.1,190\n", ROUTES, "stops.txt:3:13");
@@ -750,6 +754,69 @@ static void apps_read_the_loaded_version(void **state)
 	free(text);
 }
 
+/* an app that reads ademe.transport: run on alice's store, with the
+ * platform store it gets the loaded version, without it the bundled one */
+static void an_app_reads_the_loaded_version(void **state)
+{
+	static const char lua[] =
+	    "function run(ctx)\n"
+	    "  local d = commune.dataset('ademe.transport')\n"
+	    "  return {loaded = d.factors ~= nil, tram = d.modes.tram.kg_per_km}\n"
+	    "end\n";
+	json_t *mf, *doc;
+	struct app_package p;
+	struct app_host h = {0};
+	struct app_run r;
+	struct opendata_version v;
+	size_t len;
+	char *text, err[300] = "";
+
+	(void)state;
+	mf = json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:s,"
+		       " s:{s:[], s:[], s:[s]}, s:[{s:s}]}",
+		       "id", "reader", "version", "1.0.0", "publisher", "name", "Tests", "name",
+		       "fr", "Lecteur", "en", "Reader", "description", "fr", "Lit", "en", "Reads",
+		       "entry", "main.lua", "permissions", "read", "write", "datasets",
+		       "ademe.transport", "triggers", "on", "demand");
+	doc = json_pack("{s:s, s:o, s:{s:s}}", "format", "commune-app/1", "manifest", mf, "files",
+			"main.lua", lua);
+	assert_non_null(text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS));
+	json_decref(doc);
+	if (app_package_parse(text, strlen(text), &f.reg, &p, err, sizeof(err)) != CMN_OK)
+		fail_msg("package: %s", err);
+	free(text);
+	text = slurp(ADEME "/deplacement.json", &len);
+	/* the tram made ten times dirtier, to tell the versions apart */
+	{
+		char *at = strstr(text, "\"value\": 0.0038");
+
+		assert_non_null(at);
+		memcpy(at, "\"value\": 0.0380", 15);
+	}
+	if (load("ademe.transport", OPENDATA_EMISSION_FACTORS, text, 1000, &v, err, sizeof(err)) !=
+	    CMN_OK)
+		fail_msg("%s", err);
+	opendata_version_release(&v);
+	free(text);
+	h.ps = f.ps;
+	h.reg = &f.reg;
+	h.actor = "app:reader@1.0.0";
+	h.trigger = "demand";
+	h.now = time_now_ms();
+	assert_int_equal(app_run_on(&p, &h, f.s, &r), CMN_OK);
+	if (r.outcome != APP_OK)
+		fail_msg("%s: %s", app_outcome_name(r.outcome), r.error);
+	assert_true(json_is_true(json_object_get(r.result, "loaded")));
+	near(num(r.result, "tram"), 0.038 + 0.00048, "the loaded tram");
+	app_run_release(&r);
+	assert_int_equal(app_run(&p, &h, &r), CMN_OK);
+	assert_int_equal(r.outcome, APP_OK);
+	assert_false(json_is_true(json_object_get(r.result, "loaded")));
+	near(num(r.result, "tram"), 0.00428, "the bundled tram");
+	app_run_release(&r);
+	app_package_release(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -764,6 +831,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(weather, setup, teardown),
 		cmocka_unit_test_setup_teardown(versions_and_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(apps_read_the_loaded_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_app_reads_the_loaded_version, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
