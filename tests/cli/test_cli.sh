@@ -187,5 +187,22 @@ expect "and named" grep -q "register of $body: entry 2 fails: " "$dir/err"
 check "govern verify unknown body" 1 "" -- govern verify 00000000000000000000000000000000 $d
 check "govern verify usage" 2 "" -- govern verify $d
 
+# open data: a load is a version, a file at fault names its line and column and stores nothing
+printf 'date;tmin;tmax\n2025-01-01;2;8\n' >"$dir/weather.csv"
+printf 'date;tmin;tmax\n2025-01-01;2;8\n2025-01-01;3;9\n' >"$dir/bad-weather.csv"
+check "opendata load" 0 "" -- opendata load weather "$dir/weather.csv" --name ville.weather --licence etalab-2.0 $d
+expect "version 1" grep -q 'version 1 of ville.weather' "$dir/out"
+check "opendata load at fault" 1 "" -- opendata load weather "$dir/bad-weather.csv" --name ville.weather $d
+expect "the fault is named by its line and column" grep -q 'bad-weather.csv: 3:1: date: ' "$dir/err"
+check "opendata load again" 0 "" -- opendata load weather "$dir/weather.csv" --name ville.weather $d
+expect "version 2" grep -q 'version 2 of ville.weather' "$dir/out"
+check "opendata ls" 0 "" -- opendata ls $d
+expect "the latest version listed" grep -q 'ville.weather .* v2 ' "$dir/out"
+check "opendata show" 0 "" -- opendata show ville.weather --version 1 $d
+expect "its degree-days" grep -q '"hdd": 13' "$dir/out"
+check "opendata show unknown" 1 "" -- opendata show nothing $d
+check "opendata unknown kind" 1 "" -- opendata load rainfall "$dir/weather.csv" --name x $d
+check "opendata load without a name" 2 "" -- opendata load weather "$dir/weather.csv" $d
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
