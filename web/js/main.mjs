@@ -23,6 +23,7 @@ const PAGES = {
 	shares: () => import('./pages/shares.mjs'),
 	inbox: () => import('./pages/inbox.mjs'),
 	mandates: () => import('./pages/mandates.mjs'),
+	territory: () => import('./pages/territory.mjs'),
 	account: () => import('./pages/account.mjs'),
 };
 
@@ -39,6 +40,7 @@ const NAV = [
 	['shares', 'nav.shares'],
 	['inbox', 'nav.inbox', ['professional', 'mediator', 'agent', 'admin']],
 	['mandates', 'nav.mandates'],
+	['territory', 'nav.territory', ['agent', 'admin']],
 	['account', 'nav.account'],
 ];
 

@@ -1,0 +1,109 @@
+// territory.mjs - the console of the territory and its organisations: the
+// campaigns to follow, decide (the operator), compute and publish (their
+// organisation), and indicators of use, in counts only: residents,
+// campaigns and their participants, services, portability requests.
+import { useState } from 'preact/hooks';
+import { html } from '../html.mjs';
+import { api } from '../api.mjs';
+import { t, pick, formatNumber, formatDate } from '../i18n.mjs';
+import { useLoad, Loaded, Page, Problem, Live, link } from '../ui.mjs';
+
+/* optional - a section's data, or {forbidden: true} when the role may not see it. */
+const optional = (p) => p.catch((e) => (e.status === 403 || e.status === 404 ? { forbidden: true } : Promise.reject(e)));
+
+function Indicators({ person }) {
+	const state = useLoad(() => Promise.all([
+		api('/campaigns'),
+		optional(api('/services')),
+		person.role === 'admin' ? optional(api('/persons')) : Promise.resolve({ forbidden: true }),
+	]), []);
+	return html`<section aria-labelledby="ind-title">
+		<h2 id="ind-title">${t('territory.indicators')}</h2>
+		<${Loaded} state=${state}>${([campaigns, services, persons]) => {
+			const byRole = {};
+			if (!persons.forbidden)
+				for (const p of persons.items)
+					byRole[p.role] = (byRole[p.role] || 0) + 1;
+			return html`<dl class="facts">
+				${!persons.forbidden ? html`<dt>${t('territory.residents')}</dt><dd class="num">${formatNumber(byRole.resident || 0)}</dd>
+					<dt>${t('territory.professionals')}</dt><dd class="num">${formatNumber((byRole.professional || 0) + (byRole.mediator || 0))}</dd>` : null}
+				<dt>${t('territory.campaigns')}</dt><dd class="num">${formatNumber(campaigns.items.length)}</dd>
+				<dt>${t('territory.participations')}</dt><dd class="num">${formatNumber(campaigns.items.reduce((a, c) => a + (c.participants || 0), 0))}</dd>
+				${!services.forbidden ? html`<dt>${t('territory.services')}</dt><dd class="num">${formatNumber(services.items.length)}
+					${' '}(${t('territory.blocked', { n: formatNumber(services.items.filter((s) => s.blocked).length) })})</dd>` : null}
+			</dl>`;
+		}}<//>
+	</section>`;
+}
+
+function CampaignRow({ c, person, onDone }) {
+	const [error, setError] = useState(null);
+	const [busy, setBusy] = useState(false);
+	const act = async (verb) => {
+		setBusy(true);
+		setError(null);
+		try {
+			await api(`/campaigns/${c.id}/${verb}`, { method: 'POST' });
+			onDone(t(`territory.done.${verb}`, { title: pick(c.title) }));
+		} catch (err) {
+			setError(err);
+		} finally {
+			setBusy(false);
+		}
+	};
+	const admin = person.role === 'admin';
+	return html`<tr>
+		<th scope="row"><a href=${link(`campaigns/${c.id}`)}>${pick(c.title)}</a></th>
+		<td>${t(`campaign.state.${c.state}`)}</td>
+		<td class="num">${formatNumber(c.participants || 0)}</td>
+		<td>${formatDate(c.closes)}</td>
+		<td><div class="actions">
+			${c.state === 'draft' && admin ? html`<button type="button" disabled=${busy} onClick=${() => act('approve')}>${t('territory.approve')}</button>
+				<button type="button" class="danger" disabled=${busy} onClick=${() => act('reject')}>${t('territory.reject')}</button>` : null}
+			${c.state === 'approved' ? html`<button type="button" disabled=${busy} onClick=${() => act('run')}>${t('territory.run')}</button>` : null}
+			${c.state === 'computed' ? html`<button type="button" class="primary" disabled=${busy} onClick=${() => act('publish')}>${t('territory.publish')}</button>` : null}
+			${c.state === 'published' ? html`<a href=${`/api/v1/campaigns/${c.id}/results?format=csv`} download>${t('campaign.download_csv')}</a>` : null}
+		</div><${Problem} error=${error} /></td>
+	</tr>`;
+}
+
+function Campaigns({ person, onDone, tick }) {
+	const state = useLoad(() => api('/campaigns'), [tick]);
+	return html`<section aria-labelledby="tc-title">
+		<h2 id="tc-title">${t('territory.campaigns_title')}</h2>
+		<p class="muted">${t('territory.campaigns_help')}</p>
+		<${Loaded} state=${state}>${(r) => html`<div class="table-wrap" tabindex="0" role="region" aria-label=${t('territory.campaigns_table')}><table>
+			<thead><tr><th scope="col">${t('territory.col_title')}</th><th scope="col">${t('mandate.status')}</th>
+				<th scope="col" class="num">${t('territory.col_participants')}</th><th scope="col">${t('territory.col_closes')}</th><th scope="col">${t('territory.col_actions')}</th></tr></thead>
+			<tbody>${r.items.map((c) => html`<${CampaignRow} key=${c.id} c=${c} person=${person} onDone=${onDone} />`)}</tbody>
+		</table></div>`}<//>
+	</section>`;
+}
+
+function Portability() {
+	const state = useLoad(() => optional(api('/portability/stats')), []);
+	return html`<${Loaded} state=${state}>${(r) => r.forbidden ? null : html`<section aria-labelledby="port-title">
+		<h2 id="port-title">${t('territory.portability')}</h2>
+		<div class="table-wrap" tabindex="0" role="region" aria-label=${t('territory.portability_table')}><table>
+			<thead><tr><th scope="col">${t('territory.holder')}</th>${['requests', 'drafted', 'sent', 'answered', 'late'].map((k) =>
+				html`<th scope="col" class="num">${t(`territory.port.${k}`)}</th>`)}</tr></thead>
+			<tbody>${r.holders.map((h) => html`<tr><th scope="row">${h.name}</th>${['requests', 'drafted', 'sent', 'answered', 'late'].map((k) =>
+				html`<td class="num">${formatNumber(h[k] || 0)}</td>`)}</tr>`)}</tbody>
+		</table></div>
+	</section>`}<//>`;
+}
+
+export default function Territory({ person }) {
+	const [live, setLive] = useState('');
+	const [tick, setTick] = useState(0);
+	const done = (msg) => {
+		setLive(msg);
+		setTick((n) => n + 1);
+	};
+	return html`<${Page} title=${t('territory.title')} intro=${t('territory.intro')}>
+		<${Live} text=${live} />
+		<${Indicators} person=${person} />
+		<${Campaigns} person=${person} onDone=${done} tick=${tick} />
+		<${Portability} />
+	<//>`;
+}
