@@ -2,7 +2,7 @@
 // navigation and language switch, and a hash router that loads each page's
 // module only when it is visited (the home page stays light).
 import { render } from 'preact';
-import { useState, useEffect, useRef } from 'preact/hooks';
+import { useState, useEffect, useRef, useErrorBoundary } from 'preact/hooks';
 import { html } from './html.mjs';
 import { api, setCsrf, hasCsrf, onSessionLost } from './api.mjs';
 import { t, initialLang, loadLang, chooseLang, getLang, otherLang } from './i18n.mjs';
@@ -138,6 +138,25 @@ function ActingBanner() {
 	</div>`;
 }
 
+/* Guard - a page that fails to render says so, and the rest of the shell stays. */
+function Guard({ children, route }) {
+	const [error, reset] = useErrorBoundary((e) => console.error(e));
+	useEffect(() => {
+		if (error)
+			reset();
+	}, [route]);
+	if (error)
+		return html`<div class="page"><h1 tabindex="-1">${t('crash.title')}</h1>
+			<p class="problem" role="alert">${t('crash.text')}</p>
+			<p><a href="#/">${t('notfound.home')}</a></p></div>`;
+	return children;
+}
+
+function GuardedRouter({ person }) {
+	const route = useRoute();
+	return html`<${Guard} route=${route.key}><${Router} person=${person} /><//>`;
+}
+
 function App() {
 	const [person, setPerson] = useState(undefined);
 	const [, setLangTick] = useState(0);
@@ -177,7 +196,7 @@ function App() {
 		<main id="main" tabindex="-1">
 			${person === undefined ? html`<${Loading} />` :
 				person === null ? html`<${Login} onLoggedIn=${loggedIn} />` :
-				html`<${Router} person=${person} />`}
+				html`<${GuardedRouter} person=${person} />`}
 		</main>
 		<footer class="site"><p>${t('footer.text')}</p></footer>
 	</div>`;
