@@ -35,6 +35,7 @@ function cell(v, key) {
 /* Records - a doctype's records, page by page; `headers` may name a consent. */
 export function Records({ doctype, headers }) {
 	const sort = doctype.time_field ? `-${doctype.time_field}` : undefined;
+	const files = doctype.kind === 'file' && !headers;
 	const [pages, setPages] = useState({ key: null, items: [], next: null, error: null, busy: false });
 	const state = useLoad(async () => {
 		const r = await api(`/records/${doctype.name}`, { query: { sort, limit: PAGE }, headers });
@@ -65,8 +66,9 @@ export function Records({ doctype, headers }) {
 		<div class="table-wrap" tabindex="0" role="region" aria-label=${t('explorer.table_of', { title: pick(doctype.title) })}>
 			<table>
 				<caption>${t('explorer.records_caption', { title: pick(doctype.title), n: formatNumber(pages.items.length) })}</caption>
-				<thead><tr>${columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
-				<tbody>${pages.items.map((r) => html`<tr>${columns.map((c) => html`<td>${cell(r.data[c], c)}</td>`)}</tr>`)}</tbody>
+				<thead><tr>${columns.map((c) => html`<th scope="col">${c}</th>`)}${files ? html`<th scope="col">${t('explorer.file')}</th>` : null}</tr></thead>
+				<tbody>${pages.items.map((r) => html`<tr>${columns.map((c) => html`<td>${cell(r.data[c], c)}</td>`)}
+					${files ? html`<td><a href=${`/api/v1/files/${r.id}`} download>${t('explorer.download')}<span class="visually-hidden"> ${r.data.name || ''}</span></a></td>` : null}</tr>`)}</tbody>
 			</table>
 		</div>
 		<${Problem} error=${pages.error} />
