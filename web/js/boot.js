@@ -4,7 +4,7 @@
 // The message comes from the catalogue like every other string.
 (function () {
 	'use strict';
-	var WAIT_MS = 6000;
+	var WAIT_MS = 10000;
 
 	function lang() {
 		var saved = null;
