@@ -324,11 +324,11 @@ static void add_value(struct campaign_contrib *c, int64_t cell, int64_t v)
 /* hours_block - series_block when the hour of day is the only dimension a
  * value sets (the others come from the profile), as in a load profile by
  * district: the block's values are summed per local hour, a run of values
- * in the same hour at a time, then the 24 sums go to their cells. That is
- * one division by a constant per run instead of place() and add_value()
- * per value. false, with nothing added, when a count would
- * pass UINT32_MAX, where add_value stops: the caller then places value by
- * value. */
+ * in the same hour at a time, then the 24 sums go to their cells. The next
+ * hour follows from the last one while the offset holds: a division by a
+ * constant per gap or change of offset, instead of place() and add_value()
+ * per value. false, with nothing added, when a count would pass UINT32_MAX,
+ * where add_value stops: the caller then places value by value. */
 static bool hours_block(struct placing *pl, const int64_t *t, const int64_t *v, size_t n)
 {
 	struct campaign_contrib *c = pl->c;
@@ -337,12 +337,13 @@ static bool hours_block(struct placing *pl, const int64_t *t, const int64_t *v, 
 	int64_t stride = pl->stride[pl->hour_only];
 
 	for (size_t i = 0; i < n;) {
-		int64_t local, q, h, lo, hi, s = 0;
-		uint64_t k = 0;
+		int64_t local, q, h, lo, hi;
 
 		zone_at(pl, t[i]);
 		local = t[i] + pl->offset;
 		q = local / HOUR_MS - (local % HOUR_MS < 0); /* floor: local hours since 1970 */
+		h = q % 24;
+		h += h < 0 ? 24 : 0;
 		/* the values that follow in the same local hour under the same
 		 * offset, [lo, hi) in UTC, share its sum without a division */
 		lo = q * HOUR_MS - pl->offset;
@@ -351,14 +352,26 @@ static bool hours_block(struct placing *pl, const int64_t *t, const int64_t *v, 
 			lo = pl->off_from;
 		if (hi > pl->off_until)
 			hi = pl->off_until;
-		do {
-			s += v[i++];
-			k++;
-		} while (i < n && t[i] >= lo && t[i] < hi);
-		h = q % 24;
-		h += h < 0 ? 24 : 0;
-		sum[h] += s;
-		count[h] += k;
+		for (;;) {
+			int64_t s = 0;
+			uint64_t k = 0;
+
+			while (i < n && t[i] >= lo && t[i] < hi) {
+				s += v[i++];
+				k++;
+			}
+			sum[h] += s;
+			count[h] += k;
+			/* then the next hour, still without a division, while
+			 * the offset holds and the values are in it */
+			if (i == n || hi == pl->off_until)
+				break;
+			lo = hi;
+			hi = lo + HOUR_MS < pl->off_until ? lo + HOUR_MS : pl->off_until;
+			h = h == 23 ? 0 : h + 1;
+			if (t[i] < lo || t[i] >= hi)
+				break;
+		}
 	}
 	for (int h = 0; h < 24; h++)
 		if (count[h] > UINT32_MAX - c->n[pl->base + h * stride])
