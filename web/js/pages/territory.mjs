@@ -80,6 +80,72 @@ function Campaigns({ person, onDone, tick }) {
 	</section>`;
 }
 
+/* NewCampaign - a draft from its definition (docs/campaigns.md); the server checks it all. */
+function NewCampaign({ onDone }) {
+	const [text, setText] = useState('');
+	const [error, setError] = useState(null);
+	const [parseError, setParseError] = useState('');
+	const send = async (e) => {
+		e.preventDefault();
+		setError(null);
+		setParseError('');
+		let body;
+		try {
+			body = JSON.parse(text);
+		} catch (err) {
+			setParseError(t('territory.not_json', { why: err.message }));
+			return;
+		}
+		try {
+			const c = await api('/campaigns', { method: 'POST', body });
+			setText('');
+			onDone(t('territory.drafted', { title: pick(c.title) }));
+		} catch (err) {
+			setError(err);
+		}
+	};
+	return html`<form class="card" onSubmit=${send} aria-labelledby="new-campaign-title">
+		<h2 id="new-campaign-title">${t('territory.new_campaign')}</h2>
+		<div class="field"><label for="campaign-def">${t('territory.definition')}</label>
+			<textarea id="campaign-def" class="code" rows="12" required spellcheck="false" value=${text}
+				aria-describedby="campaign-def-help" onInput=${(e) => setText(e.currentTarget.value)}></textarea>
+			<span id="campaign-def-help" class="muted">${t('territory.definition_help')}</span></div>
+		${parseError ? html`<p class="problem" role="alert">${parseError}</p>` : html`<${Problem} error=${error} />`}
+		<button type="submit" class="primary" disabled=${!text.trim()}>${t('territory.create')}</button>
+	</form>`;
+}
+
+/* Services - the services registered on the territory, blocked or not. */
+function Services({ tick, onDone }) {
+	const state = useLoad(() => optional(api('/services')), [tick]);
+	const [reason, setReason] = useState({});
+	const [error, setError] = useState(null);
+	const block = async (s, on) => {
+		setError(null);
+		try {
+			await api(`/services/${s.id}/block`, on ? { method: 'POST', body: { reason: reason[s.id] || '' } } : { method: 'DELETE' });
+			onDone(on ? t('territory.blocked_now', { name: s.name }) : t('territory.unblocked_now', { name: s.name }));
+		} catch (err) {
+			setError(err);
+		}
+	};
+	return html`<${Loaded} state=${state}>${(r) => r.forbidden ? null : html`<section aria-labelledby="services-title">
+		<h2 id="services-title">${t('territory.services_title')}</h2>
+		<${Problem} error=${error} />
+		${!r.items.length ? html`<p>${t('territory.no_services')}</p>` : html`<ul class="plain">${r.items.map((s) => html`<li class="card">
+			<h3>${s.name} <span class="muted">(${s.org})</span> ${s.blocks && s.blocks.length ? html`<span class="badge warn">${t('territory.is_blocked')}</span>` : null}</h3>
+			${(s.blocks || []).map((b) => html`<p>${t('territory.block_by', { by: b.by === 'operator' ? t('audit.actor.operator') : (b.name || b.org || b.by || ''), reason: b.reason || '' })}</p>`)}
+			<div class="controls">
+				<div class="field"><label for=${`reason-${s.id}`}>${t('territory.block_reason')}</label>
+					<input id=${`reason-${s.id}`} value=${reason[s.id] || ''} maxlength="500"
+						onInput=${(e) => setReason({ ...reason, [s.id]: e.currentTarget.value })} /></div>
+				<button type="button" class="danger" disabled=${!(reason[s.id] || '').trim()} onClick=${() => block(s, true)}>${t('territory.block')}</button>
+				${s.blocks && s.blocks.length ? html`<button type="button" onClick=${() => block(s, false)}>${t('territory.unblock')}</button>` : null}
+			</div>
+		</li>`)}</ul>`}
+	</section>`}<//>`;
+}
+
 function Portability() {
 	const state = useLoad(() => optional(api('/portability/stats')), []);
 	return html`<${Loaded} state=${state}>${(r) => r.forbidden ? null : html`<section aria-labelledby="port-title">
@@ -104,6 +170,8 @@ export default function Territory({ person }) {
 		<${Live} text=${live} />
 		<${Indicators} person=${person} />
 		<${Campaigns} person=${person} onDone=${done} tick=${tick} />
+		${person.role === 'agent' ? html`<${NewCampaign} onDone=${done} />` : null}
+		<${Services} tick=${tick} onDone=${done} />
 		<${Portability} />
 	<//>`;
 }
