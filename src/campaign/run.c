@@ -726,6 +726,9 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 		}
 		nstarted++;
 	}
+	/* the grants and budgets as one snapshot, read in one transaction */
+	if (rc == CMN_OK)
+		rc = store_read_begin(s);
 	for (size_t i = 0; rc == CMN_OK && i < nparts; i++) {
 		rc = admit(s, &spec, &plan, o, &parts[i], st, &admitted[i]);
 		if (rc == CMN_OK && ((i + 1) % ADMIT_BATCH == 0 || i + 1 == nparts)) {
@@ -735,6 +738,7 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 			pthread_mutex_unlock(&rd.lock);
 		}
 	}
+	store_read_end(s);
 	if (rc != CMN_OK) {
 		pthread_mutex_lock(&rd.lock);
 		if (rd.rc == CMN_OK)

@@ -188,6 +188,14 @@ enum cmn_rc store_set_indexes(struct store *s, const struct store_index *idx, si
 uint64_t store_auth_epoch(struct store *s);
 void store_auth_changed(struct store *s);
 
+/* store_read_begin, store_read_end - what this thread reads from the
+ * platform store between the two is one snapshot, in one read transaction
+ * instead of one per statement (a campaign's admission reads a grant and a
+ * budget for each of thousands of participants). Nothing may be written in
+ * between; store_read_end after a failed store_read_begin does nothing. */
+enum cmn_rc store_read_begin(struct store *s);
+void store_read_end(struct store *s);
+
 /* store_person_store - the store of person_id, opened for this thread. */
 enum cmn_rc store_person_store(struct store *s, const char *person_id, struct pstore **out);
 

@@ -356,6 +356,21 @@ struct conn *store_platform_conn(struct store *s)
 	return &tc->platform;
 }
 
+enum cmn_rc store_read_begin(struct store *s)
+{
+	struct conn *c = store_platform_conn(s);
+
+	return c ? conn_exec(c, "BEGIN") : CMN_ERR_STORE;
+}
+
+void store_read_end(struct store *s)
+{
+	struct conn *c = store_platform_conn(s);
+
+	if (c && !sqlite3_get_autocommit(c->db))
+		conn_exec(c, "COMMIT");
+}
+
 enum cmn_rc store_person_store(struct store *s, const char *person_id, struct pstore **out)
 {
 	struct thread_cache *tc = cache_get();
