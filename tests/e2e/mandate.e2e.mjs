@@ -90,9 +90,16 @@ test('a mediator imports a resident\'s file under her mandate, under the acting 
   await resident.getByRole('button', { name: 'Oui, y mettre fin' }).click();
   await resident.getByRole('status').filter({ hasText: 'Mandat terminé' }).waitFor();
   await helper.getByRole('link', { name: 'Importer', exact: true }).click();
+  await helper.getByRole('heading', { level: 1, name: `Importer pour ${people.resident.handle}` }).waitFor();
   await helper.getByLabel('Fichiers à importer').setInputFiles(fixture);
+  // the list of earlier imports may already say no; the upload must say so too
+  const refusals = helper.getByRole('alert').filter({ hasText: 'Vous n\'avez pas le droit de faire cela.' });
+  await helper.waitForTimeout(300);
+  const before = await refusals.count();
   await helper.getByRole('button', { name: 'Importer', exact: true }).click();
-  await helper.getByRole('alert').filter({ hasText: /\S/ }).waitFor();
+  await helper.waitForFunction((n) => [...document.querySelectorAll('[role=alert]')]
+    .filter((a) => a.textContent.includes('Vous n\'avez pas le droit de faire cela.')).length > n, before);
+  assert.equal(await helper.getByRole('status').filter({ hasText: 'Import terminé.' }).count(), 0, 'nothing imported');
   assert.deepEqual(e2e.pageErrors(helper), [], 'no uncaught exception (mediator)');
   assert.deepEqual(e2e.pageErrors(resident), [], 'no uncaught exception (resident)');
   await helper.context().close();
