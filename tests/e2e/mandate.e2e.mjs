@@ -52,6 +52,7 @@ test('a mediator imports a resident\'s file under her mandate, under the acting 
   await helper.getByLabel('Identifiant de la personne').fill(people.resident.handle);
   await helper.getByRole('button', { name: 'Demander le mandat' }).click();
   await helper.getByRole('status').filter({ hasText: `Mandat demandé à ${people.resident.handle}` }).waitFor();
+  await helper.getByRole('heading', { name: `Pour ${people.resident.handle}` }).waitFor();
   assert.equal(await helper.getByRole('button', { name: 'Agir pour cette personne' }).count(), 0, 'nothing before she accepts');
 
   const resident = await open(people.resident);
