@@ -52,7 +52,7 @@ static bool one_doctype(const struct registry *r, json_t *item, size_t i,
 
 	json_object_foreach(item, key, v) {
 		if (strcmp(key, "doctype") != 0 && strcmp(key, "fields") != 0) {
-			snprintf(err, errn, "/doctypes/%zu/%s: unknown member", i, key);
+			snprintf(err, errn, "/doctypes/%zu/%.40s: unknown member", i, key);
 			return false;
 		}
 	}
@@ -121,7 +121,7 @@ enum cmn_rc agreement_terms_parse(const struct registry *r, const char *json, si
 		for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++)
 			ok = ok || strcmp(key, known[i]) == 0;
 		if (!ok) {
-			snprintf(err, errn, "/%s: unknown member", key);
+			snprintf(err, errn, "/%.40s: unknown member", key);
 			goto bad;
 		}
 	}
@@ -164,6 +164,8 @@ enum cmn_rc agreement_terms_parse(const struct registry *r, const char *json, si
 	}
 	return CMN_OK;
 bad:
+	if (errn)
+		str_utf8_repair(err); /* a %.40s may have cut a character of a key */
 	agreement_terms_release(t);
 	return CMN_ERR_INVALID;
 }
