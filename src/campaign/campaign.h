@@ -31,6 +31,8 @@
 #define CAMPAIGN_PERSON_DELTA_CAP (DP_DELTA_UNIT / 1000000)   /* a person's delta: 1e-6 */
 #define CAMPAIGN_QUERIES_MAX (CAMPAIGN_MEASURES_MAX + 1)       /* noisy queries of a release */
 
+struct opendata_index;
+
 /* the cells of a campaign's table */
 struct campaign_domain {
 	size_t ndims;
@@ -39,11 +41,18 @@ struct campaign_domain {
 	size_t ncells;                      /* their product, at least 1 */
 	struct store_district *districts;   /* the territory's, by code (owned) */
 	size_t ndistricts;
+	/* for the districts of trips' ends: the polygons of the districts
+	 * dataset loaded last, and the campaign district of each of its
+	 * features (-1 when it has none); NULL when no dimension needs them */
+	struct opendata_index *places;
+	int32_t *place_district;
 };
 
-/* campaign_domain_init - the table of spec: the districts from the store.
+/* campaign_domain_init - the table of spec: the districts from the store,
+ * and their polygons when trips are placed by where they start or end.
  * CMN_ERR_INVALID (err says why) when the table has no cell (no district
- * known) or more than DP_TABLE_MAX_CELLS. */
+ * known), needs polygons and no districts dataset was loaded, or has more
+ * than DP_TABLE_MAX_CELLS cells. */
 enum cmn_rc campaign_domain_init(struct campaign_domain *d, struct store *s,
 				 const struct campaign_spec *spec, char *err, size_t errn);
 

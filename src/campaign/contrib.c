@@ -16,7 +16,9 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "core/tz.h"
+#include "opendata/opendata.h"
 #include "series/series.h"
+#include "store/store_opendata.h"
 
 static const char *const weekdays[7] = {"monday", "tuesday", "wednesday", "thursday",
 					"friday", "saturday", "sunday"};
@@ -39,6 +41,42 @@ static int find_name(const char *const *names, size_t n, const char *v)
 		if (strcmp(names[i], v) == 0)
 			return (int)i;
 	return -1;
+}
+
+static int district_index(const struct campaign_domain *d, const char *code);
+
+/* places_init - the polygons of the districts dataset loaded last, once for
+ * the table, and the campaign district of each feature (loading districts
+ * makes their codes the campaigns' districts: a feature without one only
+ * if the table changed since) */
+static enum cmn_rc places_init(struct campaign_domain *d, struct store *s, size_t dim,
+			       char *err, size_t errn)
+{
+	struct opendata_version v;
+	json_t *canon = NULL;
+	size_t n;
+	enum cmn_rc rc = store_opendata_latest_kind(s, "districts", true, &v);
+
+	if (rc == CMN_ERR_NOT_FOUND) {
+		snprintf(err, errn, "/group_by/%zu: no districts dataset is loaded on this territory "
+				    "to place trips in (commune opendata load districts)", dim);
+		return CMN_ERR_INVALID;
+	}
+	if (rc != CMN_OK)
+		return rc;
+	if (!(canon = json_loads(v.content, 0, NULL)))
+		rc = CMN_ERR_CORRUPT;
+	else if (!(d->places = opendata_index_build(canon)))
+		rc = CMN_ERR_NOMEM;
+	n = json_array_size(json_object_get(canon, "features"));
+	if (rc == CMN_OK && !(d->place_district = malloc((n ? n : 1) * sizeof(int32_t))))
+		rc = CMN_ERR_NOMEM;
+	for (size_t f = 0; rc == CMN_OK && f < n; f++)
+		d->place_district[f] =
+		    district_index(d, opendata_index_district(d->places, (long)f)->code);
+	json_decref(canon);
+	opendata_version_release(&v);
+	return rc;
 }
 
 enum cmn_rc campaign_domain_init(struct campaign_domain *d, struct store *s,
@@ -64,6 +102,8 @@ enum cmn_rc campaign_domain_init(struct campaign_domain *d, struct store *s,
 		case CAMPAIGN_DIM_MODE: n = CAMPAIGN_MODES; break;
 		case CAMPAIGN_DIM_HOUSEHOLD_SIZE_BAND: n = CAMPAIGN_BANDS; break;
 		case CAMPAIGN_DIM_HEATING_TYPE: n = CAMPAIGN_HEATINGS; break;
+		case CAMPAIGN_DIM_ORIGIN_DISTRICT:
+		case CAMPAIGN_DIM_DESTINATION_DISTRICT: n = (uint32_t)d->ndistricts; break;
 		default: break;
 		}
 		if (n == 0) {
@@ -79,6 +119,12 @@ enum cmn_rc campaign_domain_init(struct campaign_domain *d, struct store *s,
 			campaign_domain_release(d);
 			return CMN_ERR_INVALID;
 		}
+		if ((spec->group_by[i] == CAMPAIGN_DIM_ORIGIN_DISTRICT ||
+		     spec->group_by[i] == CAMPAIGN_DIM_DESTINATION_DISTRICT) &&
+		    !d->places && (rc = places_init(d, s, i, err, errn)) != CMN_OK) {
+			campaign_domain_release(d);
+			return rc;
+		}
 	}
 	return CMN_OK;
 }
@@ -88,6 +134,9 @@ void campaign_domain_release(struct campaign_domain *d)
 	free(d->districts);
 	d->districts = NULL;
 	d->ndistricts = 0;
+	opendata_index_free(&d->places);
+	free(d->place_district);
+	d->place_district = NULL;
 }
 
 const char *campaign_dim_value(const struct campaign_domain *d, size_t dim, uint32_t i)
@@ -95,7 +144,9 @@ const char *campaign_dim_value(const struct campaign_domain *d, size_t dim, uint
 	if (dim >= d->ndims || i >= d->size[dim])
 		return "?";
 	switch (d->dims[dim]) {
-	case CAMPAIGN_DIM_DISTRICT: return d->districts[i].code;
+	case CAMPAIGN_DIM_DISTRICT:
+	case CAMPAIGN_DIM_ORIGIN_DISTRICT:
+	case CAMPAIGN_DIM_DESTINATION_DISTRICT: return d->districts[i].code;
 	case CAMPAIGN_DIM_HOUR_OF_DAY: return hours[i];
 	case CAMPAIGN_DIM_WEEKDAY: return weekdays[i];
 	case CAMPAIGN_DIM_MONTH: return months[i];
@@ -197,6 +248,8 @@ struct placing {
 	int64_t day;                        /* the local day of month_of_day, or INT64_MIN */
 	int month_of_day;
 	int mode;                           /* of the current record, -1 if none */
+	int ends[2];                        /* the districts where it starts and ends, -1 if none */
+	bool by_ends;                       /* some dimension needs them */
 };
 
 static enum cmn_rc contrib_scratch(struct campaign_contrib *c, size_t ncells)
@@ -231,6 +284,7 @@ static void placing_init(struct placing *pl)
 
 	pl->base = 0;
 	pl->timed = false;
+	pl->by_ends = false;
 	pl->hour_only = -1;
 	for (size_t i = d->ndims; i-- > 0;) {
 		pl->stride[i] = stride;
@@ -240,7 +294,10 @@ static void placing_init(struct placing *pl)
 			continue;
 		}
 		unfixed++;
-		if (d->dims[i] != CAMPAIGN_DIM_MODE)
+		if (d->dims[i] == CAMPAIGN_DIM_ORIGIN_DISTRICT ||
+		    d->dims[i] == CAMPAIGN_DIM_DESTINATION_DISTRICT)
+			pl->by_ends = true;
+		else if (d->dims[i] != CAMPAIGN_DIM_MODE)
 			pl->timed = true;
 		if (d->dims[i] == CAMPAIGN_DIM_HOUR_OF_DAY)
 			pl->hour_only = (int)i;
@@ -296,6 +353,8 @@ static int64_t place(struct placing *pl, int64_t t)
 			v = pl->month_of_day;
 			break;
 		case CAMPAIGN_DIM_MODE: v = pl->mode; break;
+		case CAMPAIGN_DIM_ORIGIN_DISTRICT: v = pl->ends[0]; break;
+		case CAMPAIGN_DIM_DESTINATION_DISTRICT: v = pl->ends[1]; break;
 		default: v = -1; break;
 		}
 		if (v < 0)
@@ -425,6 +484,19 @@ static enum cmn_rc series_of(const struct series_def *def, void *ctx)
 	return CMN_OK;
 }
 
+/* end_district - the campaign district holding a trip's end {lat, lon}, or
+ * -1 (no position, outside every district) */
+static int end_district(const struct campaign_domain *d, const json_t *at)
+{
+	const json_t *lat = json_object_get(at, "lat"), *lon = json_object_get(at, "lon");
+	long f;
+
+	if (!d->places || !json_is_number(lat) || !json_is_number(lon))
+		return -1;
+	f = opendata_index_at(d->places, json_number_value(lon), json_number_value(lat));
+	return f < 0 ? -1 : d->place_district[f];
+}
+
 static enum cmn_rc record_value(const struct record_meta *m, const char *data,
 				const struct query_value *k, void *ctx)
 {
@@ -440,6 +512,10 @@ static enum cmn_rc record_value(const struct record_meta *m, const char *data,
 		return CMN_ERR_CORRUPT;
 	v = json_object_get(j, pl->spec->value);
 	pl->mode = find_name(modes, CAMPAIGN_MODES, json_string_value(json_object_get(j, "mode")));
+	if (pl->by_ends) {
+		pl->ends[0] = end_district(pl->d, json_object_get(j, "from"));
+		pl->ends[1] = end_district(pl->d, json_object_get(j, "to"));
+	}
 	if (json_is_number(v)) {
 		x = json_number_value(v);
 		/* the clips are at most 1e6 in size: anything beyond is clipped

@@ -29,6 +29,8 @@ static const char *const dim_names[CAMPAIGN_DIM_COUNT] = {
 	[CAMPAIGN_DIM_MODE] = "mode",
 	[CAMPAIGN_DIM_HOUSEHOLD_SIZE_BAND] = "household_size_band",
 	[CAMPAIGN_DIM_HEATING_TYPE] = "heating_type",
+	[CAMPAIGN_DIM_ORIGIN_DISTRICT] = "origin_district",
+	[CAMPAIGN_DIM_DESTINATION_DISTRICT] = "destination_district",
 };
 
 static const char *const measure_names[CAMPAIGN_MEASURE_KIND_COUNT] = {
@@ -281,10 +283,12 @@ static enum cmn_rc check_period(const json_t *def, struct campaign_spec *out, ch
 /* ---- the aggregate -------------------------------------------------------- */
 
 /* dim_fits - whether dimension d can be computed from the source: the
- * transport mode only from trips, times only from data that has one. */
+ * transport mode and the districts of its ends only from trips, times only
+ * from data that has one. */
 static bool dim_fits(enum campaign_dim d, const struct campaign_spec *s, const struct doctype *dt)
 {
-	if (d == CAMPAIGN_DIM_MODE)
+	if (d == CAMPAIGN_DIM_MODE || d == CAMPAIGN_DIM_ORIGIN_DISTRICT ||
+	    d == CAMPAIGN_DIM_DESTINATION_DISTRICT)
 		return s->source == CAMPAIGN_SOURCE_RECORDS && strcmp(dt->name, MODE_DOCTYPE) == 0;
 	if (d == CAMPAIGN_DIM_HOUR_OF_DAY || d == CAMPAIGN_DIM_WEEKDAY || d == CAMPAIGN_DIM_MONTH)
 		return s->source == CAMPAIGN_SOURCE_SERIES || dt->time_field;

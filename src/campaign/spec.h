@@ -59,6 +59,8 @@ enum campaign_dim {
 	CAMPAIGN_DIM_MODE = 4,           /* transport mode: records of mobility.trip only */
 	CAMPAIGN_DIM_HOUSEHOLD_SIZE_BAND = 5,
 	CAMPAIGN_DIM_HEATING_TYPE = 6,
+	CAMPAIGN_DIM_ORIGIN_DISTRICT = 7,      /* where a trip starts: mobility.trip only */
+	CAMPAIGN_DIM_DESTINATION_DISTRICT = 8, /* where it ends: the same */
 	CAMPAIGN_DIM_COUNT
 };
 

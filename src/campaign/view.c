@@ -29,6 +29,10 @@ static const char *dim_words(enum campaign_dim d, const char *lang)
 	case CAMPAIGN_DIM_HOUSEHOLD_SIZE_BAND:
 		return fr_en(lang, "taille du foyer", "household size");
 	case CAMPAIGN_DIM_HEATING_TYPE: return fr_en(lang, "type de chauffage", "heating type");
+	case CAMPAIGN_DIM_ORIGIN_DISTRICT:
+		return fr_en(lang, "quartier de départ du trajet", "district where the trip starts");
+	case CAMPAIGN_DIM_DESTINATION_DISTRICT:
+		return fr_en(lang, "quartier d'arrivée du trajet", "district where the trip ends");
 	default: return "?";
 	}
 }

@@ -29,6 +29,7 @@
 #include "consent/consent.h"
 #include "core/timeutil.h"
 #include "fixture.h"
+#include "opendata/opendata.h"
 #include "series/series.h"
 #include "synth/run.h"
 
@@ -802,6 +803,117 @@ static void contribution_is_exact(void **state)
 	campaign_spec_release(&hours);
 }
 
+/* ---- trips placed by where they start and end ------------------------------------- */
+
+/* trip - a mobility.trip record in p's store */
+static void trip(const struct person *p, const char *start, const char *mode, int distance,
+		 const char *from, const char *to)
+{
+	struct record_meta m;
+	char data[512];
+
+	memset(&m, 0, sizeof(m));
+	snprintf(data, sizeof(data),
+		 "{\"start\":\"%s\",\"end\":\"%s\",\"mode\":\"%s\",\"distance_m\":%d%s%s%s%s}", start,
+		 start, mode, distance, from ? ",\"from\":" : "", from ? from : "",
+		 to ? ",\"to\":" : "", to ? to : "");
+	snprintf(m.doctype, sizeof(m.doctype), "mobility.trip");
+	crypt_uuid7_new(m.id);
+	snprintf(m.source, sizeof(m.source), "test");
+	m.t = at(start);
+	assert_int_equal(pstore_record_insert(store_of(p), &m, data, "test"), CMN_OK);
+}
+
+/* two squares of 0.1 degree side by side: D11 west of longitude 4.1, D12 east */
+#define TWO_DISTRICTS                                                                       \
+	"{\"type\":\"FeatureCollection\",\"features\":["                                  \
+	"{\"type\":\"Feature\",\"properties\":{\"code\":\"D11\",\"name\":\"Ouest\"},"      \
+	"\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[4.0,45.0],[4.1,45.0],"      \
+	"[4.1,45.1],[4.0,45.1],[4.0,45.0]]]}},"                                            \
+	"{\"type\":\"Feature\",\"properties\":{\"code\":\"D12\",\"name\":\"Est\"},"        \
+	"\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[4.1,45.0],[4.2,45.0],"      \
+	"[4.2,45.1],[4.1,45.1],[4.1,45.0]]]}}]}"
+#define WEST "{\"lat\":45.05,\"lon\":4.05}"
+#define EAST "{\"lat\":45.05,\"lon\":4.15}"
+#define AWAY "{\"lat\":46.5,\"lon\":4.05}"
+
+static void trips_by_origin_and_destination(void **state)
+{
+	static const char od[] =
+	    "{\"title\":{\"fr\":\"Flux\",\"en\":\"Flows\"},\"purpose\":{\"fr\":\"Essai\",\"en\":"
+	    "\"Test\"},\"organisation\":\"%s\",\"source\":{\"records\":\"mobility.trip\","
+	    "\"value\":\"distance_m\"},\"period\":{\"from\":\"2026-01-01\",\"to\":\"2026-02-01\"},"
+	    "\"group_by\":%s,\"measures\":[{\"kind\":\"count\"},{\"kind\":\"mean\",\"clip\":[0,"
+	    "50000]}],\"privacy\":{\"k\":5,\"mechanism\":\"laplace\",\"epsilon\":\"1\","
+	    "\"max_cells_per_person\":50},\"opens\":\"" OPENS "\",\"closes\":\"" CLOSES "\","
+	    "\"governance\":{\"body\":\"operator\"},\"licence\":\"etalab-2.0\"}";
+	struct opendata_file file = {"districts.geojson", TWO_DISTRICTS, strlen(TWO_DISTRICTS)};
+	struct opendata_load l = {.name = "test.districts", .kind = OPENDATA_DISTRICTS,
+				  .source = "test", .licence = "etalab-2.0", .files = &file,
+				  .nfiles = 1, .now = at("2026-01-01T00:00:00Z")};
+	struct campaign_spec spec = {0}, series = {0};
+	struct campaign_domain dom;
+	struct campaign_contrib c = {0};
+	struct person p;
+	char text[2048], err[400] = "";
+	int car = 8, bus = 4; /* their places in mobility.trip's list of modes */
+
+	(void)state;
+	snprintf(text, sizeof(text), od, org.id,
+		 "[\"origin_district\",\"destination_district\",\"mode\"]");
+	if (campaign_spec_parse(text, strlen(text), &f.reg, &spec, err, sizeof(err)) != CMN_OK)
+		fail_msg("definition: %s", err);
+	/* without polygons, trips cannot be placed: the table says so */
+	assert_int_equal(campaign_domain_init(&dom, f.s, &spec, err, sizeof(err)),
+			 CMN_ERR_INVALID);
+	assert_non_null(strstr(err, "no districts dataset"));
+	assert_int_equal(opendata_load(f.s, &l, NULL, err, sizeof(err)), CMN_OK);
+	assert_int_equal(campaign_domain_init(&dom, f.s, &spec, err, sizeof(err)), CMN_OK);
+	assert_int_equal(dom.ndistricts, 2); /* loading made D11 and D12 the campaigns' */
+	assert_int_equal(dom.ncells, 2 * 2 * 13);
+
+	p = resident(NULL); /* no profile: where the trips go is enough */
+	trip(&p, "2026-01-05T07:30:00Z", "car", 1000, WEST, EAST);
+	trip(&p, "2026-01-06T07:30:00Z", "car", 3001, WEST, EAST); /* mean 2000.5 -> 2001 */
+	trip(&p, "2026-01-06T17:30:00Z", "bus", 2500, EAST, WEST);
+	trip(&p, "2026-01-07T12:00:00Z", "car", 400, EAST, EAST);
+	trip(&p, "2026-01-08T12:00:00Z", "car", 9000, WEST, AWAY); /* ends outside: left out */
+	trip(&p, "2026-01-09T12:00:00Z", "car", 9000, NULL, EAST); /* no start: left out */
+	trip(&p, "2026-02-01T00:00:00Z", "car", 9000, WEST, EAST); /* after the period */
+	trip(&p, "2026-01-10T12:00:00Z", "rocket", 9000, WEST, EAST); /* no such mode */
+	assert_int_equal(campaign_contribution(f.s, &spec, &dom, p.id, &c), CMN_OK);
+	assert_int_equal(c.skip, CAMPAIGN_SKIP_NONE);
+	assert_int_equal(c.ncells, 3);
+	/* cells in order: origin * 26 + destination * 13 + mode */
+	assert_int_equal(c.cells[0].cell, 0 * 26 + 1 * 13 + car);
+	assert_int_equal(c.cells[0].n, 2);
+	assert_int_equal(c.cells[0].mean, 2001);
+	assert_int_equal(c.cells[1].cell, 1 * 26 + 0 * 13 + bus);
+	assert_int_equal(c.cells[1].mean, 2500);
+	assert_int_equal(c.cells[2].cell, 1 * 26 + 1 * 13 + car);
+	assert_int_equal(c.cells[2].mean, 400);
+	assert_string_equal(campaign_dim_value(&dom, 0, 1), "D12");
+	campaign_domain_release(&dom);
+	assert_null(dom.places);
+
+	/* only trips have ends */
+	snprintf(text, sizeof(text), od, org.id, "[\"origin_district\"]");
+	{
+		char *src = strstr(text, "{\"records\"");
+		const char *load = "{\"series\":\"" LOAD_CURVE "\"}";
+		char *end = strchr(src, '}');
+		char rest[2048];
+
+		snprintf(rest, sizeof(rest), "%s", end + 1);
+		snprintf(src, sizeof(text) - (size_t)(src - text), "%s%s", load, rest);
+	}
+	assert_int_equal(campaign_spec_parse(text, strlen(text), &f.reg, &series, err, sizeof(err)),
+			 CMN_ERR_INVALID);
+	assert_non_null(strstr(err, "/group_by/0"));
+	campaign_contrib_release(&c);
+	campaign_spec_release(&spec);
+}
+
 /* ---- the noise ------------------------------------------------------------------- */
 
 /* noise_sd - the standard deviation the methodology states for query q */
@@ -1358,6 +1470,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(withdrawing_removes_the_contribution, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(contribution_is_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(trips_by_origin_and_destination, setup, teardown),
 		cmocka_unit_test_setup_teardown(noise_has_the_stated_scale, setup, teardown),
 		cmocka_unit_test_setup_teardown(refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(scenario_hourly_profile_by_district, setup,
