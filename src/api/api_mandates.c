@@ -53,10 +53,42 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
 }
 
-/* GET /api/v1/mandates - those I gave, and those I hold as a mediator. */
+/* name_persons - adds "person_handle" to the mandates the caller holds: the
+ * mediator typed that handle to ask for the mandate, so it tells them
+ * nothing new, and the list reads as names rather than ids. */
+static void name_persons(struct api_ctx *ctx, json_t *items)
+{
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(items, i, m) {
+		const char *id = json_string_value(json_object_get(m, "person"));
+		struct person p;
+
+		if (!id || strcmp(id, ctx->person.id) == 0)
+			continue;
+		if (store_person_by_id(ctx->app->store, id, &p, NULL) == CMN_OK)
+			json_object_set_new(m, "person_handle", json_string(p.handle));
+	}
+}
+
+/* GET /api/v1/mandates - those I gave, and those I hold as a mediator
+ * (with the handle of the person each names). */
 static enum cmn_rc list(struct api_ctx *ctx)
 {
-	return api_consent_list(ctx, CONSENT_GIVEN | CONSENT_RECEIVED, "mandate");
+	json_t *items = json_array();
+	enum cmn_rc rc;
+
+	api_access_sync(ctx);
+	rc = items ? consent_list(ctx->app->store, ctx->person.id, CONSENT_GIVEN | CONSENT_RECEIVED,
+				  "mandate", time_now_ms(), items)
+		   : CMN_ERR_NOMEM;
+	if (rc != CMN_OK) {
+		json_decref(items);
+		return rc;
+	}
+	name_persons(ctx, items);
+	return api_json(ctx, 200, json_pack("{s:o}", "items", items));
 }
 
 /* POST /api/v1/mandates/{id}/confirm - by the person: the mandate starts. */

@@ -349,6 +349,16 @@ static void mediator_under_mandate(void **state)
 	client_free(&r);
 	assert_int_equal(call("POST", path, alice, alice_csrf, NULL, NULL, &r), 200);
 	client_free(&r);
+	/* the mediator's list names alice by the handle they typed; hers adds nothing */
+	assert_int_equal(call("GET", "/api/v1/mandates", medi, NULL, NULL, NULL, &r), 200);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(r.json, "items"), 0), "person_handle")),
+			    "alice");
+	client_free(&r);
+	assert_int_equal(call("GET", "/api/v1/mandates", alice, NULL, NULL, NULL, &r), 200);
+	assert_null(json_object_get(json_array_get(json_object_get(r.json, "items"), 0),
+				    "person_handle"));
+	client_free(&r);
 	/* the import, for alice, recorded as the mediator's under the mandate */
 	if (call("POST", "/api/v1/imports?name=curve.csv", medi, medi_csrf, hdr, CURVE, &r) / 100 != 2)
 		fail_msg("import under mandate: %ld %s", r.status, r.body);

@@ -10,17 +10,6 @@ import { useLoad, Loaded, Page, Problem, Live, Confirm } from '../ui.mjs';
 import { getActing, setActing } from '../acting.mjs';
 import { isoDate } from '../series.mjs';
 
-const ASKED_KEY = 'commune.mandate-handles';
-
-/* The handles a mediator asked mandates of, by mandate id: the list names persons by id only. */
-function askedHandles() {
-	try {
-		return JSON.parse(localStorage.getItem(ASKED_KEY) || '{}');
-	} catch (e) {
-		return {};
-	}
-}
-
 function procedures(m) {
 	return ((m.mandate && m.mandate.procedures) || []).map((p) => t(`mandate.proc.${p}`)).join(', ');
 }
@@ -57,8 +46,8 @@ function Given({ m, onChange }) {
 	</li>`;
 }
 
-function Held({ m, handles, onChange }) {
-	const person = handles[m.id] || m.person.slice(0, 8);
+function Held({ m, onChange }) {
+	const person = m.person_handle || m.person;
 	const acting = getActing();
 	const start = () => {
 		setActing({ mandate: m.id, person, procedures: (m.mandate && m.mandate.procedures) || [] });
@@ -84,8 +73,7 @@ function Ask({ onAsked }) {
 		e.preventDefault();
 		setError(null);
 		try {
-			const m = await api('/mandates', { method: 'POST', body: { person: handle.trim(), procedures: ['import'], until } });
-			localStorage.setItem(ASKED_KEY, JSON.stringify({ ...askedHandles(), [m.id]: handle.trim() }));
+			await api('/mandates', { method: 'POST', body: { person: handle.trim(), procedures: ['import'], until } });
 			setHandle('');
 			onAsked(t('mandate.asked', { who: handle.trim() }));
 		} catch (err) {
@@ -111,7 +99,6 @@ export default function Mandates({ person }) {
 		setLive(msg);
 		state.reload();
 	};
-	const handles = askedHandles();
 	return html`<${Page} title=${t('mandate.title')} intro=${t('mandate.intro')}>
 		<${Live} text=${live} />
 		<${Loaded} state=${state}>${(r) => {
@@ -122,7 +109,7 @@ export default function Mandates({ person }) {
 				${given.length ? html`<ul class="plain">${given.map((m) => html`<${Given} m=${m} onChange=${changed} />`)}</ul>` : html`<p>${t('mandate.none_given')}</p>`}
 				${person.role === 'mediator' ? html`
 					<h2>${t('mandate.held')}</h2>
-					${held.length ? html`<ul class="plain">${held.map((m) => html`<${Held} m=${m} handles=${handles} onChange=${changed} />`)}</ul>` : html`<p>${t('mandate.none_held')}</p>`}
+					${held.length ? html`<ul class="plain">${held.map((m) => html`<${Held} key=${m.id} m=${m} onChange=${changed} />`)}</ul>` : html`<p>${t('mandate.none_held')}</p>`}
 					<${Ask} onAsked=${changed} />` : null}`;
 		}}<//>
 	<//>`;
