@@ -460,15 +460,16 @@ static void shipped_set(void **state)
 	char err[200];
 
 	(void)state;
-	assert_int_equal(json_array_size(shipped.rules), 4);
+	assert_int_equal(json_array_size(shipped.rules), 5);
 	plain = json_loads("{\"residence.commune\": \"33063\", \"tax.reference_income\": 6000, "
 			   "\"tax.tax_shares\": 1}", 0, NULL);
 	assert_int_equal(rule_facts_from_json(plain, day("2025-03-01"), &facts, err, sizeof(err)),
 			 CMN_OK);
 	assert_int_equal(rule_set_evaluate(&shipped, facts, day("2025-03-01"), &results), CMN_OK);
-	assert_int_equal(json_array_size(results), 4);
+	assert_int_equal(json_array_size(results), 5);
 	json_decref(results);
-	/* in 2022 the energy voucher and the Strasbourg 2020 grid are not in force */
+	/* in 2022 the energy voucher, the Strasbourg 2020 grid and Villebrune's
+	 * leisure fare (from 2024-09-01) are not in force */
 	assert_int_equal(rule_set_evaluate(&shipped, facts, day("2022-03-01"), &results), CMN_OK);
 	assert_int_equal(json_array_size(results), 3);
 	json_decref(results);
