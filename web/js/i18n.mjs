@@ -51,6 +51,12 @@ export function has(key) {
 	return Object.prototype.hasOwnProperty.call(catalogue, key);
 }
 
+/* fieldLabel - the name of a record's field (or an app's result) for people:
+ * its "field.NAME" entry in the catalogue, else the name itself. */
+export function fieldLabel(name) {
+	return has(`field.${name}`) ? catalogue[`field.${name}`] : name;
+}
+
 /* t - the string of `key`, with {name} placeholders taken from params. */
 export function t(key, params) {
 	let s = catalogue[key];

@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 import { html } from '../html.mjs';
 import { api } from '../api.mjs';
-import { t, pick, formatNumber, formatDateTime } from '../i18n.mjs';
+import { t, pick, fieldLabel, formatNumber, formatDateTime } from '../i18n.mjs';
 import { useLoad, Loaded, Page, Problem, Live, Confirm } from '../ui.mjs';
 
 /* resultFacts - an app's result object as terms and values (one level). */
@@ -12,8 +12,8 @@ function ResultFacts({ result }) {
 	if (!result || typeof result !== 'object')
 		return null;
 	const cell = (v) => (typeof v === 'number' ? formatNumber(v) : typeof v === 'object' && v ?
-		Object.entries(v).map(([k, x]) => `${k}: ${typeof x === 'number' ? formatNumber(x) : x}`).join(', ') : String(v));
-	return html`<dl class="facts">${Object.entries(result).map(([k, v]) => html`<dt>${k}</dt><dd>${cell(v)}</dd>`)}</dl>`;
+		Object.entries(v).map(([k, x]) => `${fieldLabel(k)}: ${typeof x === 'number' ? formatNumber(x) : x}`).join(', ') : String(v));
+	return html`<dl class="facts">${Object.entries(result).map(([k, v]) => html`<dt>${fieldLabel(k)}</dt><dd>${cell(v)}</dd>`)}</dl>`;
 }
 
 function Runs({ id, tick }) {
@@ -65,7 +65,7 @@ function AppCard({ app, onChange }) {
 		<h2>${pick(app.name)} <span class=${`badge ${app.certificate === 'certified' ? 'ok' : 'warn'}`}>${t(`apps.cert.${app.certificate}`) }</span></h2>
 		<p>${pick(app.description)}</p>
 		<dl class="facts">
-			<dt>${t('apps.reads')}</dt><dd>${(p.read || []).map((r) => `${r.doctype}${r.fields ? ` (${r.fields.join(', ')})` : ''}`).join(' ; ') || '—'}</dd>
+			<dt>${t('apps.reads')}</dt><dd>${(p.read || []).map((r) => `${r.doctype}${r.fields ? ` (${r.fields.map(fieldLabel).join(', ')})` : ''}`).join(' ; ') || '—'}</dd>
 			<dt>${t('apps.writes')}</dt><dd>${(p.write || []).join(', ') || '—'}</dd>
 			<dt>${t('apps.publisher')}</dt><dd>${app.publisher ? app.publisher.name : '—'} · ${t('apps.version', { version: app.version })}</dd>
 		</dl>

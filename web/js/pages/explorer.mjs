@@ -4,7 +4,7 @@
 import { useState, useMemo } from 'preact/hooks';
 import { html } from '../html.mjs';
 import { api } from '../api.mjs';
-import { t, pick, formatNumber, formatDate, formatDateTime, locale } from '../i18n.mjs';
+import { t, pick, fieldLabel, formatNumber, formatDate, formatDateTime, locale } from '../i18n.mjs';
 import { useLoad, Loaded, Page, Problem, link } from '../ui.mjs';
 import { Chart } from '../chart.mjs';
 import { TripMap } from '../tripmap.mjs';
@@ -29,7 +29,7 @@ function cell(v, key) {
 	}
 	if (Array.isArray(v))
 		return v.length > 6 ? t('explorer.list', { n: v.length }) : v.map((x) => cell(x)).join(', ');
-	return Object.entries(v).map(([k, x]) => `${k}: ${cell(x, k)}`).join(', ');
+	return Object.entries(v).map(([k, x]) => `${fieldLabel(k)}: ${cell(x, k)}`).join(', ');
 }
 
 /* Records - a doctype's records, page by page; `headers` may name a consent. */
@@ -66,7 +66,7 @@ export function Records({ doctype, headers }) {
 		<div class="table-wrap" tabindex="0" role="region" aria-label=${t('explorer.table_of', { title: pick(doctype.title) })}>
 			<table>
 				<caption>${t('explorer.records_caption', { title: pick(doctype.title), n: formatNumber(pages.items.length) })}</caption>
-				<thead><tr>${columns.map((c) => html`<th scope="col">${c}</th>`)}${files ? html`<th scope="col">${t('explorer.file')}</th>` : null}</tr></thead>
+				<thead><tr>${columns.map((c) => html`<th scope="col">${fieldLabel(c)}</th>`)}${files ? html`<th scope="col">${t('explorer.file')}</th>` : null}</tr></thead>
 				<tbody>${pages.items.map((r) => html`<tr>${columns.map((c) => html`<td>${cell(r.data[c], c)}</td>`)}
 					${files ? html`<td><a href=${`/api/v1/files/${r.id}`} download>${t('explorer.download')}<span class="visually-hidden"> ${r.data.name || ''}</span></a></td>` : null}</tr>`)}</tbody>
 			</table>
