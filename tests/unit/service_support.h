@@ -4,7 +4,7 @@
  * into the binary, running it on demand in the fixture's store, reading
  * back the records it wrote, and comparing written figures with the ones
  * a test recomputed. Included by one test file each: every function is
- * static.
+ * static inline.
  */
 #ifndef COMMUNE_TESTS_SERVICE_SUPPORT_H
 #define COMMUNE_TESTS_SERVICE_SUPPORT_H
@@ -31,7 +31,7 @@
 
 /* svc_pack - the package of the app id, made from its sources as embedded
  * in the binary (written to a directory of the fixture, then app_pack). */
-static void svc_pack(struct fixture *f, const char *id, struct app_package *p)
+static inline void svc_pack(struct fixture *f, const char *id, struct app_package *p)
 {
 	char dir[300], path[400], prefix[64], err[300];
 	char *bytes = NULL;
@@ -60,8 +60,8 @@ static void svc_pack(struct fixture *f, const char *id, struct app_package *p)
 
 /* svc_run - runs p on demand with the parameters params (JSON text or
  * NULL); it must end well. */
-static void svc_run(struct fixture *f, const struct app_package *p, const char *params,
-		    struct app_run *r)
+static inline void svc_run(struct fixture *f, const struct app_package *p, const char *params,
+			   struct app_run *r)
 {
 	char actor[APP_ID_MAX + APP_VERSION_MAX + 8];
 	struct app_host h = {0};
@@ -92,8 +92,8 @@ struct svc_outs {
 	size_t n;
 };
 
-static enum cmn_rc svc_keep_out(const struct record_meta *m, const char *data,
-				const struct query_value *key, void *pv)
+static inline enum cmn_rc svc_keep_out(const struct record_meta *m, const char *data,
+				       const struct query_value *key, void *pv)
 {
 	struct svc_outs *o = pv;
 	struct svc_out *x;
@@ -109,7 +109,7 @@ static enum cmn_rc svc_keep_out(const struct record_meta *m, const char *data,
 }
 
 /* svc_outs_load - the records of doctype, in o (allocated by the caller) */
-static void svc_outs_load(struct fixture *f, const char *doctype, struct svc_outs *o)
+static inline void svc_outs_load(struct fixture *f, const char *doctype, struct svc_outs *o)
 {
 	struct store_query q = {0};
 
@@ -120,7 +120,7 @@ static void svc_outs_load(struct fixture *f, const char *doctype, struct svc_out
 	assert_int_equal(pstore_record_query(f->ps, &q, svc_keep_out, o), CMN_OK);
 }
 
-static void svc_outs_release(struct svc_outs *o)
+static inline void svc_outs_release(struct svc_outs *o)
 {
 	for (size_t i = 0; i < o->n; i++)
 		json_decref(o->v[i].data);
@@ -129,8 +129,8 @@ static void svc_outs_release(struct svc_outs *o)
 
 /* svc_find - the record of o whose text member k1 is v1 and k2 is v2 (k2
  * NULL: k1 alone); it must be there once only */
-static const json_t *svc_find(struct svc_outs *o, const char *k1, const char *v1, const char *k2,
-			      const char *v2)
+static inline const json_t *svc_find(struct svc_outs *o, const char *k1, const char *v1,
+				     const char *k2, const char *v2)
 {
 	struct svc_out *found = NULL;
 
@@ -152,7 +152,7 @@ static const json_t *svc_find(struct svc_outs *o, const char *k1, const char *v1
 }
 
 /* svc_all_seen - every record of o was expected, and written by app:id */
-static void svc_all_seen(const struct svc_outs *o, const char *id)
+static inline void svc_all_seen(const struct svc_outs *o, const char *id)
 {
 	char source[80];
 
@@ -170,7 +170,7 @@ static void svc_all_seen(const struct svc_outs *o, const char *id)
 
 /* ---- comparing ------------------------------------------------------------------ */
 
-static void svc_near(double got, double want, const char *what, const char *where)
+static inline void svc_near(double got, double want, const char *what, const char *where)
 {
 	double tol = 1e-6 * fabs(want) + 1e-9;
 
@@ -178,7 +178,7 @@ static void svc_near(double got, double want, const char *what, const char *wher
 		fail_msg("%s %s: %.12g written, %.12g recomputed", where, what, got, want);
 }
 
-static double svc_number(const json_t *d, const char *key, const char *where)
+static inline double svc_number(const json_t *d, const char *key, const char *where)
 {
 	const json_t *v = json_object_get(d, key);
 
@@ -187,7 +187,7 @@ static double svc_number(const json_t *d, const char *key, const char *where)
 	return json_number_value(v);
 }
 
-static void svc_same_int(const json_t *d, const char *key, long long want, const char *where)
+static inline void svc_same_int(const json_t *d, const char *key, long long want, const char *where)
 {
 	const json_t *v = json_object_get(d, key);
 
@@ -198,12 +198,13 @@ static void svc_same_int(const json_t *d, const char *key, long long want, const
 			 (long long)json_integer_value(v), want);
 }
 
-static void svc_same_number(const json_t *d, const char *key, double want, const char *where)
+static inline void svc_same_number(const json_t *d, const char *key, double want, const char *where)
 {
 	svc_near(svc_number(d, key, where), want, key, where);
 }
 
-static void svc_same_text(const json_t *d, const char *key, const char *want, const char *where)
+static inline void svc_same_text(const json_t *d, const char *key, const char *want,
+				 const char *where)
 {
 	const char *got = json_string_value(json_object_get(d, key));
 
@@ -212,14 +213,14 @@ static void svc_same_text(const json_t *d, const char *key, const char *want, co
 			 want);
 }
 
-static void svc_absent(const json_t *d, const char *key, const char *where)
+static inline void svc_absent(const json_t *d, const char *key, const char *where)
 {
 	if (json_object_get(d, key))
 		fail_msg("%s: %s written, none expected", where, key);
 }
 
 /* svc_dataset - a bundled dataset, parsed (the caller decrefs) */
-static json_t *svc_dataset(const char *name)
+static inline json_t *svc_dataset(const char *name)
 {
 	size_t len = 0;
 	const char *text = app_dataset(name, &len);
