@@ -18,6 +18,7 @@
 
 #include "api/api.h"
 #include "campaign/campaign.h"
+#include "campaign/mix.h"
 #include "core/timeutil.h"
 #include "store/store_consent.h"
 
@@ -466,6 +467,62 @@ static enum cmn_rc results(struct api_ctx *ctx)
 	return CMN_OK;
 }
 
+/* GET /api/v1/campaigns/{id}/mix[?volume=&step=] - WeMix: the local energy
+ * mix that best covers a published hourly profile (public, as the table) */
+static enum cmn_rc mix(struct api_ctx *ctx)
+{
+	char *copy = ctx->req->query ? strdup(ctx->req->query) : NULL, *cursor = copy, *name;
+	unsigned volume = 100, step = 10;
+	struct campaign_row r;
+	struct mix_report rep;
+	char value[8], err[200] = "", *end;
+	json_t *res = NULL, *out;
+	int got;
+	enum cmn_rc rc;
+
+	if (ctx->req->query && !copy)
+		return CMN_ERR_NOMEM;
+	while ((got = api_query_next(&cursor, &name, value, sizeof(value))) != 0) {
+		unsigned long v = got > 0 ? strtoul(value, &end, 10) : 0;
+
+		if (got > 0 && *value && !*end && strcmp(name, "volume") == 0)
+			volume = v > 1000 ? 1000 : (unsigned)v;
+		else if (got > 0 && *value && !*end && strcmp(name, "step") == 0)
+			step = v > 1000 ? 1000 : (unsigned)v;
+		else {
+			free(copy);
+			return api_problem(ctx, CMN_ERR_INVALID,
+					   "parameters: volume (10 to 300, percent of the demand) and"
+					   " step (a divisor of 100 up to 50, percent)",
+					   NULL);
+		}
+	}
+	free(copy);
+	rc = store_campaign_get(ctx->app->store, ctx->params[0], true, &r);
+	if (rc == CMN_OK && r.state != CAMPAIGN_STATE_PUBLISHED) {
+		campaign_row_release(&r);
+		rc = CMN_ERR_NOT_FOUND;
+	}
+	if (rc == CMN_ERR_NOT_FOUND)
+		return api_problem(ctx, rc, "no published campaign of this id", NULL);
+	if (rc != CMN_OK)
+		return rc;
+	res = json_loads(r.results, 0, NULL);
+	rc = res ? campaign_mix(res, volume, step, &rep, err, sizeof(err)) : CMN_ERR_CORRUPT;
+	json_decref(res);
+	if (rc == CMN_ERR_INVALID) {
+		campaign_row_release(&r);
+		return api_problem(ctx, rc, err, NULL);
+	}
+	out = rc == CMN_OK ? campaign_mix_json(r.id, &rep) : NULL;
+	campaign_row_release(&r);
+	if (rc != CMN_OK)
+		return rc;
+	if (!out)
+		return CMN_ERR_NOMEM;
+	return api_json(ctx, 200, out);
+}
+
 #define DEFINITION_SCHEMA "{\"type\": \"object\"}"
 
 const struct route api_campaigns_routes[] = {
@@ -491,5 +548,8 @@ const struct route api_campaigns_routes[] = {
 	 "Make a computed release public (its organisation)", GRANT_ROUTE_NONE},
 	{"GET", "/api/v1/campaigns/{id}/results", results, AUTH_NONE, NULL,
 	 "The published results of a campaign, JSON or CSV (public)", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/campaigns/{id}/mix", mix, AUTH_NONE, NULL,
+	 "WeMix: the local energy mix that best covers a published hourly profile (public)",
+	 GRANT_ROUTE_NONE},
 	{NULL, NULL, NULL, AUTH_NONE, NULL, NULL, GRANT_ROUTE_NONE},
 };

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "campaign/campaign.h"
+#include "campaign/mix.h"
 #include "cli/cli.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -20,7 +21,8 @@
 	"       commune campaign approve ID [--reject] | run ID | publish ID\n"                \
 	"       commune campaign ls | show ID [--csv]\n"                                       \
 	"       commune campaign join ID --person HANDLE | withdraw ID --person HANDLE\n"     \
-	"       commune campaign districts FILE.geojson\n"
+	"       commune campaign districts FILE.geojson\n"                                   \
+	"       commune campaign mix ID [--volume PCT] [--step PCT]\n"
 
 static char *read_file(const char *path, size_t max, size_t *len)
 {
@@ -196,6 +198,54 @@ static int campaign_show(struct cli_env *env, const char *id, bool csv)
 	return 0;
 }
 
+/* percent - a whole number of percent, or -1 */
+static long percent(const char *text)
+{
+	char *end;
+	long v = text ? strtol(text, &end, 10) : -1;
+
+	return text && *text && !*end && v >= 0 && v <= 1000 ? v : -1;
+}
+
+/* campaign_mix_cmd - WeMix's best local mixes for a published hourly profile */
+static int campaign_mix_cmd(struct cli_env *env, const char *id, const char *volume,
+			    const char *step)
+{
+	long vol = volume ? percent(volume) : 100, st = step ? percent(step) : 10;
+	struct campaign_row r;
+	struct mix_report rep;
+	char err[200] = "", *text;
+	json_t *res, *out;
+	enum cmn_rc rc;
+
+	if (vol < 0 || st < 0)
+		return cli_error("--volume and --step take a whole number of percent");
+	rc = store_campaign_get(env->store, id, true, &r);
+	if (rc == CMN_ERR_NOT_FOUND)
+		return cli_error("no campaign %s", id);
+	if (rc != CMN_OK)
+		return cli_error("%s", cmn_strerror(rc));
+	if (r.state != CAMPAIGN_STATE_PUBLISHED) {
+		campaign_row_release(&r);
+		return cli_error("campaign %s is not published", id);
+	}
+	res = json_loads(r.results, 0, NULL);
+	rc = res ? campaign_mix(res, (unsigned)vol, (unsigned)st, &rep, err, sizeof(err))
+		 : CMN_ERR_CORRUPT;
+	json_decref(res);
+	out = rc == CMN_OK ? campaign_mix_json(r.id, &rep) : NULL;
+	campaign_row_release(&r);
+	if (rc != CMN_OK)
+		return cli_error("%s", err[0] ? err : cmn_strerror(rc));
+	text = out ? json_dumps(out, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) : NULL;
+	json_decref(out);
+	if (!text)
+		return cli_error("%s", cmn_strerror(CMN_ERR_NOMEM));
+	puts(text);
+	free(text);
+	return 0;
+}
+
 static int campaign_part(struct cli_env *env, const char *id, const char *handle, bool join)
 {
 	struct person p;
@@ -272,9 +322,11 @@ static int campaign_districts(struct cli_env *env, const char *path)
 int cmd_campaign(int argc, char **argv)
 {
 	const char *data = NULL, *org = NULL, *reject = NULL, *csv = NULL, *person = NULL;
+	const char *volume = NULL, *step = NULL;
 	const struct cli_opt opts[] = {
 		{"--data", true, &data},     {"--org", true, &org},       {"--reject", false, &reject},
-		{"--csv", false, &csv},      {"--person", true, &person}, {NULL, false, NULL},
+		{"--csv", false, &csv},      {"--person", true, &person}, {"--volume", true, &volume},
+		{"--step", true, &step},     {NULL, false, NULL},
 	};
 	const char *pos[2];
 	struct cli_env env;
@@ -288,7 +340,8 @@ int cmd_campaign(int argc, char **argv)
 		goto usage;
 	if ((strcmp(cmd, "create") == 0) != (org != NULL) ||
 	    (reject && strcmp(cmd, "approve") != 0) || (csv && strcmp(cmd, "show") != 0) ||
-	    ((strcmp(cmd, "join") == 0 || strcmp(cmd, "withdraw") == 0) != (person != NULL)))
+	    ((strcmp(cmd, "join") == 0 || strcmp(cmd, "withdraw") == 0) != (person != NULL)) ||
+	    ((volume || step) && strcmp(cmd, "mix") != 0))
 		goto usage;
 	if (!cli_open(&env, data))
 		return EXIT_USER;
@@ -310,6 +363,8 @@ int cmd_campaign(int argc, char **argv)
 		ret = campaign_part(&env, pos[1], person, strcmp(cmd, "join") == 0);
 	else if (strcmp(cmd, "districts") == 0)
 		ret = campaign_districts(&env, pos[1]);
+	else if (strcmp(cmd, "mix") == 0)
+		ret = campaign_mix_cmd(&env, pos[1], volume, step);
 	else {
 		cli_close(&env);
 		goto usage;

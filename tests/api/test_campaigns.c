@@ -647,6 +647,9 @@ static void run_publish_results(void **state)
 	path_of(p, sizeof(p), campaign, "/results");
 	expect(nobody, "GET", p, NULL, 404);
 	expect(&agent, "GET", p, NULL, 404);
+	path_of(p, sizeof(p), campaign, "/mix");
+	expect(nobody, "GET", p, NULL, 404);
+	expect(&agent, "GET", p, NULL, 404);
 	/* the contribution is in the release: too late to leave */
 	path_of(p, sizeof(p), campaign, "/participation");
 	expect(&alice, "DELETE", p, NULL, 409);
@@ -687,6 +690,18 @@ static void run_publish_results(void **state)
 	path_of(p, sizeof(p), campaign, "/results?format=xml");
 	expect(nobody, "GET", p, NULL, 400);
 	path_of(p, sizeof(p), rejected, "/results");
+	expect(nobody, "GET", p, NULL, 404);
+	/* WeMix's mix (test_service_wemix.c) reads an hourly profile alone:
+	 * this table is by district too, which the problem says */
+	path_of(p, sizeof(p), campaign, "/mix");
+	assert_int_equal(call(nobody, "GET", p, NULL, &r), 400);
+	assert_non_null(strstr(json_string_value(json_object_get(r.json, "detail")), "hour_of_day"));
+	client_free(&r);
+	path_of(p, sizeof(p), campaign, "/mix?volume=5");
+	expect(nobody, "GET", p, NULL, 400);
+	path_of(p, sizeof(p), campaign, "/mix?colour=red");
+	expect(nobody, "GET", p, NULL, 400);
+	path_of(p, sizeof(p), rejected, "/mix");
 	expect(nobody, "GET", p, NULL, 404);
 	expect(nobody, "GET", "/api/v1/campaigns/00000000000000000000000000000000/results", NULL,
 	       404);
