@@ -207,6 +207,9 @@ test('get my data back: the data map, a portability letter downloaded', async ()
   const map = page.getByRole('region', { name: 'Qui détient quoi' });
   for (const h of holders)
     await map.getByRole('heading', { level: 3, name: h.name, exact: true }).waitFor();
+  // every way to get one's data says what it is, even those the data map gives no note
+  const bare = await map.getByRole('listitem').filter({ hasText: /^\s*Y aller(\s*\([^)]*\))?\s*$/ }).count();
+  assert.equal(bare, 0, 'no link left without words');
   const first = holders[0];
   await map.getByRole('listitem').filter({ has: page.getByRole('heading', { level: 3, name: first.name, exact: true }) })
     .getByRole('button', { name: 'Rédiger une demande de portabilité' }).click();

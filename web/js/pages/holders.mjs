@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks';
 import { html } from '../html.mjs';
 import { api } from '../api.mjs';
-import { t, pick, formatDate } from '../i18n.mjs';
+import { t, has, pick, formatDate } from '../i18n.mjs';
 import { useLoad, Loaded, Page, Problem, Live } from '../ui.mjs';
 
 function Letter({ request, onSent }) {
@@ -56,6 +56,9 @@ function Requests({ tick, onChange, holders }) {
 	</section>`;
 }
 
+/* accessWords - a way to get one's data that has no note of its own, by its kind. */
+const accessWords = (a) => (has(`holders.access.${a.kind}`) ? t(`holders.access.${a.kind}`, { format: a.format ? ` (${a.format})` : '' }) : a.kind);
+
 function Holder({ h, onAsked }) {
 	const [error, setError] = useState(null);
 	const ask = async (kind) => {
@@ -71,7 +74,7 @@ function Holder({ h, onAsked }) {
 		<h3>${h.name}</h3>
 		<p>${pick(h.description)}</p>
 		<p><strong>${t('holders.holds')}</strong> ${(h.data || []).map((d) => pick(d.title)).join(', ')}</p>
-		<ul>${(h.access || []).filter((a) => a.kind !== 'gdpr').map((a) => html`<li>${pick(a.note)}
+		<ul>${(h.access || []).filter((a) => a.kind !== 'gdpr').map((a) => html`<li>${a.note ? pick(a.note) : accessWords(a)}
 			${a.url ? html` <a href=${a.url} rel="noopener noreferrer" target="_blank">${t('holders.go')}<span class="visually-hidden"> (${h.name}, ${t('holders.new_window')})</span></a>` : null}</li>`)}</ul>
 		<div class="actions">
 			<button type="button" onClick=${() => ask('portability')}>${t('holders.ask_portability')}</button>
