@@ -100,6 +100,11 @@ test('apps: run Coach CO2 in my store and read its report', async () => {
   // the report shown is the server's last run: its records and its figures
   const report = await card.innerText();
   assert.match(report, new RegExp(`${last.records_written} enregistrement\\(s\\) écrit\\(s\\)`));
+  // what it reads and writes, named by the doctypes' titles
+  const [reads, writes] = await Promise.all(['mobility.trip', 'footprint.co2.monthly'].map(async (d) => (await me.call(`/doctypes/${d}`)).body.title.fr));
+  const rights = await card.locator('dl.facts').first().innerText();
+  assert.match(rights, new RegExp(`${reads} \\(Début, Mode, Distance \\(m\\)\\)`), `it reads ${reads}: ${rights}`);
+  assert.ok(rights.includes(writes), `it writes ${writes}: ${rights}`);
   const facts = await card.locator('dl.facts').last().evaluate((dl) =>
     Object.fromEntries([...dl.querySelectorAll('dt')].map((dt) => [dt.textContent, dt.nextElementSibling.textContent])));
   assert.equal(facts['Déplacements'], fr(last.result.trips), 'the trips counted, named in words');

@@ -32,7 +32,8 @@ function Runs({ id, tick }) {
 	}}<//>`;
 }
 
-function AppCard({ app, onChange }) {
+function AppCard({ app, titles, onChange }) {
+	const named = (d) => titles[d] || d;
 	const [tick, setTick] = useState(0);
 	const [error, setError] = useState(null);
 	const [live, setLive] = useState('');
@@ -65,8 +66,8 @@ function AppCard({ app, onChange }) {
 		<h2>${pick(app.name)} <span class=${`badge ${app.certificate === 'certified' ? 'ok' : 'warn'}`}>${t(`apps.cert.${app.certificate}`) }</span></h2>
 		<p>${pick(app.description)}</p>
 		<dl class="facts">
-			<dt>${t('apps.reads')}</dt><dd>${(p.read || []).map((r) => `${r.doctype}${r.fields ? ` (${r.fields.map(fieldLabel).join(', ')})` : ''}`).join(' ; ') || '—'}</dd>
-			<dt>${t('apps.writes')}</dt><dd>${(p.write || []).join(', ') || '—'}</dd>
+			<dt>${t('apps.reads')}</dt><dd>${(p.read || []).map((r) => `${named(r.doctype)}${r.fields ? ` (${r.fields.map(fieldLabel).join(', ')})` : ''}`).join(' ; ') || '—'}</dd>
+			<dt>${t('apps.writes')}</dt><dd>${(p.write || []).map(named).join(', ') || '—'}</dd>
 			<dt>${t('apps.publisher')}</dt><dd>${app.publisher ? app.publisher.name : '—'} · ${t('apps.version', { version: app.version })}</dd>
 		</dl>
 		<div class="actions">
@@ -82,6 +83,11 @@ function AppCard({ app, onChange }) {
 
 export default function Apps() {
 	const state = useLoad(() => api('/apps'), []);
+	/* the doctypes' titles, to name what an app reads and writes (their names if unknown) */
+	const doctypes = useLoad(() => api('/doctypes').catch(() => ({ items: [] })), []);
+	const titles = {};
+	for (const d of (doctypes.data && doctypes.data.items) || [])
+		titles[d.name] = pick(d.title);
 	const [live, setLive] = useState('');
 	const changed = (msg) => {
 		setLive(msg);
@@ -90,6 +96,6 @@ export default function Apps() {
 	return html`<${Page} title=${t('apps.title')} intro=${t('apps.intro')}>
 		<${Live} text=${live} />
 		<${Loaded} state=${state}>${(r) => !r.items.length ? html`<p>${t('apps.none')}</p>` :
-			html`<ul class="plain">${r.items.map((a) => html`<${AppCard} key=${a.id} app=${a} onChange=${changed} />`)}</ul>`}<//>
+			html`<ul class="plain">${r.items.map((a) => html`<${AppCard} key=${a.id} app=${a} titles=${titles} onChange=${changed} />`)}</ul>`}<//>
 	<//>`;
 }
