@@ -28,6 +28,7 @@
 #include "core/timeutil.h"
 #include "core/tz.h"
 #include "record/schema.h"
+#include "rules/rules.h"
 #include "series/series.h"
 
 #define HOOK_EVERY 1000                   /* instructions between two hook calls */
@@ -979,6 +980,131 @@ static int l_dataset(lua_State *L)
 	return 1;
 }
 
+/* ---- commune.eligibility ------------------------------------------------------------ */
+
+/* The records the rules engine reads to gather facts (rules_facts.c): an
+ * app that asks it must be allowed to read them, these fields at least. */
+static const struct {
+	const char *doctype;
+	const char *fields[7];
+} eligibility_reads[] = {
+    {"tax.household",
+     {"income_year", "issued", "tax_shares", "reference_income", "taxable_income", "commune_insee",
+      NULL}},
+    {"social.allowance", {"period_start", "kind", NULL}},
+};
+
+/* eligibility_allowed - stops the run unless the manifest lets the app
+ * read what the engine reads. */
+static void eligibility_allowed(lua_State *L)
+{
+	for (size_t i = 0; i < sizeof(eligibility_reads) / sizeof(*eligibility_reads); i++) {
+		const struct app_read *perm = read_perm(L, eligibility_reads[i].doctype);
+
+		for (size_t k = 0; perm->nfields && eligibility_reads[i].fields[k]; k++) {
+			size_t j = 0;
+
+			while (j < perm->nfields &&
+			       strcmp(perm->fields[j], eligibility_reads[i].fields[k]) != 0)
+				j++;
+			if (j == perm->nfields)
+				stop(L, APP_ERR_PERMISSION,
+				     "commune.eligibility reads %s of %s, which the app may not "
+				     "read",
+				     eligibility_reads[i].fields[k], eligibility_reads[i].doctype);
+		}
+	}
+}
+
+/* eligibility_evaluate - the shipped rules on the person's facts at `at`,
+ * given facts first: {"at", "items", "facts"}, each item with its rule's
+ * authority; NULL with why on a fault of given (or of memory). */
+static json_t *eligibility_evaluate(struct sandbox *sb, int64_t at, const json_t *given, char *why,
+				    size_t n)
+{
+	struct rule_set set = {0};
+	json_t *facts = NULL, *items = NULL, *it, *out = NULL;
+	enum cmn_rc rc = rule_set_load(&set, why, n);
+	size_t i;
+
+	if (rc == CMN_OK)
+		rc = rule_facts_gather_given(sb->h->ps, at, given, &facts, why, n);
+	if (rc == CMN_OK)
+		rc = rule_set_evaluate(&set, facts, at, &items);
+	json_array_foreach(rc == CMN_OK ? items : NULL, i, it)
+	{
+		const json_t *rule =
+		    rule_set_find(&set, json_string_value(json_object_get(it, "id")));
+
+		json_object_set(it, "authority", json_object_get(rule, "authority"));
+	}
+	if (rc == CMN_OK)
+		out = json_pack("{s:I, s:O, s:O}", "at", (json_int_t)at, "items", items, "facts",
+				facts);
+	else if (rc != CMN_ERR_INVALID)
+		snprintf(why, n, "%s", cmn_strerror(rc));
+	json_decref(items);
+	json_decref(facts);
+	rule_set_release(&set);
+	return out;
+}
+
+/* eligibility_count - the records the facts came from, as the run's reads */
+static void eligibility_count(struct sandbox *sb, const json_t *facts)
+{
+	json_int_t notices =
+	    json_is_object(json_object_get(json_object_get(facts, "tax.income_year"), "record"))
+		? 1
+		: 0;
+	json_int_t paid = (json_int_t)json_array_size(
+	    json_object_get(json_object_get(facts, "allowance.kinds"), "records"));
+
+	count(sb->reads, "tax.household", notices);
+	count(sb->reads, "social.allowance", paid);
+	sb->out->records_read += notices + paid;
+}
+
+/*
+ * l_eligibility - commune.eligibility([opts]): the territory's aid rules
+ * (rules/ *.json, the same engine as POST /api/v1/eligibility/simulate,
+ * docs/rules.md) evaluated on the person's records at opts.at (a date or
+ * ms; ctx.now by default), with opts.facts (an object of facts, e.g.
+ * {"household.persons": 3}) replacing those read. The engine reads the
+ * latest tax notice and the recent allowances itself, so the manifest must
+ * let the app read them. Returns {at, items, facts}.
+ */
+static int l_eligibility(lua_State *L)
+{
+	struct sandbox *sb = sandbox_of(L);
+	int64_t at = sb->h->now;
+	json_t *given = NULL, *doc;
+	const char *bad = "?";
+	char why[300] = "";
+	int status;
+
+	checked(L);
+	eligibility_allowed(L);
+	if (!lua_isnoneornil(L, 1)) {
+		luaL_checktype(L, 1, LUA_TTABLE);
+		at = opt_time(L, 1, "at", at);
+		if (lua_getfield(L, 1, "facts") != LUA_TNIL &&
+		    (!lua_istable(L, -1) || !(given = to_json(L, lua_gettop(L), 0, &bad)) ||
+		     !json_is_object(given))) {
+			json_decref(given);
+			return luaL_error(L, "facts: a table of facts by name is required");
+		}
+		lua_pop(L, 1);
+	}
+	luaL_checkstack(L, 8, "eligibility");
+	doc = eligibility_evaluate(sb, at, given, why, sizeof(why));
+	json_decref(given);
+	if (!doc)
+		return luaL_error(L, "facts%s", why);
+	eligibility_count(sb, json_object_get(doc, "facts"));
+	protected_push(L, push_doc, doc, 1, doc_release, &status);
+	return 1;
+}
+
 static int l_write(lua_State *L)
 {
 	struct sandbox *sb = sandbox_of(L);
@@ -1111,10 +1237,10 @@ static int l_log(lua_State *L)
 /* ---- the run ---------------------------------------------------------------------- */
 
 static const luaL_Reg host_api[] = {
-	{"records", l_records}, {"series", l_series},	{"points", l_points},
-	{"buckets", l_buckets}, {"dataset", l_dataset}, {"write", l_write},
-	{"time", l_time},	{"format", l_format},	{"calendar", l_calendar},
-	{"log", l_log},		{NULL, NULL},
+    {"records", l_records}, {"series", l_series},           {"points", l_points},
+    {"buckets", l_buckets}, {"dataset", l_dataset},         {"write", l_write},
+    {"time", l_time},       {"format", l_format},           {"calendar", l_calendar},
+    {"log", l_log},         {"eligibility", l_eligibility}, {NULL, NULL},
 };
 
 /* call_run - loads the entry and calls run(ctx), protected: runs inside

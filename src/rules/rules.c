@@ -237,6 +237,7 @@ static enum tri condition_eval(struct eval *ev, const json_t *c, const char *whe
 	const json_t *v, *in = json_object_get(c, "in");
 	struct rule_bounds b;
 	enum tri r;
+	json_t *x;
 
 	if (json_object_get(c, "any")) {
 		r = any_eval(ev, json_object_get(c, "any"), where);
@@ -249,9 +250,11 @@ static enum tri condition_eval(struct eval *ev, const json_t *c, const char *whe
 		r = json_is_number(v) && rule_bounds_hold(&b, json_number_value(v)) ? TRI_TRUE
 										     : TRI_FALSE;
 	}
-	note(ev, json_array_append_new(ev->conditions,
-				       json_pack("{s:s, s:o}", "pointer", where, "holds",
-						 tri_json(r))));
+	x = json_pack("{s:s, s:o}", "pointer", where, "holds", tri_json(r));
+	/* the fact it reads, so that a result says which fact decided */
+	if (x && fact)
+		note(ev, json_object_set_new(x, "fact", json_string(fact)) != 0);
+	note(ev, json_array_append_new(ev->conditions, x));
 	return r;
 }
 

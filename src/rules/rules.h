@@ -85,6 +85,16 @@ bool rule_fact_known(const char *name);
  * "record": {"doctype", "id"}} (plus "derived" for a computed fact). */
 enum cmn_rc rule_facts_gather(struct pstore *ps, int64_t at, json_t **facts);
 
+/* rule_facts_gather_given - rule_facts_gather, with the facts of a plain
+ * object (as rule_facts_from_json reads it) set before the derived facts
+ * are computed: a given fact replaces the one read from the store, and the
+ * facts derived from it follow (household.persons given gives the exact
+ * consumption units instead of their approximation). given may be NULL.
+ * An unknown name or a value of the wrong type is CMN_ERR_INVALID with a
+ * pointer in err, and *facts is NULL. */
+enum cmn_rc rule_facts_gather_given(struct pstore *ps, int64_t at, const json_t *given,
+				    json_t **facts, char *err, size_t n);
+
 /* rule_facts_from_json - facts from a plain object of fact names and
  * values ({"tax.reference_income": 12000, "residence.commune": "33063"}),
  * with the derived facts computed at `at` as rule_facts_gather does. An
@@ -98,7 +108,7 @@ enum cmn_rc rule_facts_from_json(const json_t *plain, int64_t at, json_t **facts
  * "title", "valid_from", "valid_until", "eligible": true|false|null,
  * "grants": {...}|null, "why": {"facts": [...], "conditions": [...],
  * "bands": [...], "missing": [...]}}: the facts read with their records,
- * each condition's pointer and whether it holds, the bands matched (outer
+ * each condition's pointer, the fact it reads and whether it holds, the bands matched (outer
  * scale first) with the value compared. *result is NULL when no version is
  * in force (and CMN_OK is returned). */
 enum cmn_rc rule_evaluate(const json_t *rule, const json_t *facts, int64_t at, json_t **result);

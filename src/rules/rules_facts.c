@@ -221,36 +221,42 @@ static bool given_ok(const json_t *v, enum rule_fact_type type)
 	return false;
 }
 
-enum cmn_rc rule_facts_from_json(const json_t *plain, int64_t at, json_t **facts, char *err,
-				 size_t n)
+/* give - sets the facts of the plain object into facts, each with no
+ * record (given, not read); the first fault into err. */
+static enum cmn_rc give(json_t *facts, const json_t *plain, char *err, size_t n)
 {
 	static const char *const type_names[] = {"a number", "a string of 1..64 bytes",
 						 "an array of strings", "a date \"YYYY-MM-DD\""};
 	enum rule_fact_type type;
 	const char *name;
 	enum cmn_rc rc;
-	json_t *out, *v;
+	json_t *v;
+
+	if (!json_is_object(plain))
+		return schema_fault(err, n, ": an object of facts is required");
+	json_object_foreach((json_t *)plain, name, v) {
+		if (!rule_fact_type_of(name, &type))
+			return schema_fault(err, n, "/%.60s: not a known fact (docs/rules.md)", name);
+		if (!given_ok(v, type))
+			return schema_fault(err, n, "/%s: %s is required", name, type_names[type]);
+		if ((rc = fact_set(facts, name, json_deep_copy(v), NULL)) != CMN_OK)
+			return rc;
+	}
+	return CMN_OK;
+}
+
+enum cmn_rc rule_facts_from_json(const json_t *plain, int64_t at, json_t **facts, char *err,
+				 size_t n)
+{
+	enum cmn_rc rc;
+	json_t *out;
 
 	*facts = NULL;
 	if (!json_is_object(plain))
 		return schema_fault(err, n, ": an object of facts is required");
 	if (!(out = json_object()))
 		return CMN_ERR_NOMEM;
-	json_object_foreach((json_t *)plain, name, v) {
-		if (!rule_fact_type_of(name, &type)) {
-			json_decref(out);
-			return schema_fault(err, n, "/%.60s: not a known fact (docs/rules.md)", name);
-		}
-		if (!given_ok(v, type)) {
-			json_decref(out);
-			return schema_fault(err, n, "/%s: %s is required", name, type_names[type]);
-		}
-		if ((rc = fact_set(out, name, json_deep_copy(v), NULL)) != CMN_OK) {
-			json_decref(out);
-			return rc;
-		}
-	}
-	if ((rc = derive(out, at)) != CMN_OK) {
+	if ((rc = give(out, plain, err, n)) != CMN_OK || (rc = derive(out, at)) != CMN_OK) {
 		json_decref(out);
 		return rc;
 	}
@@ -360,6 +366,12 @@ static enum cmn_rc gather_allowances(struct pstore *ps, int64_t day_end, struct 
 
 enum cmn_rc rule_facts_gather(struct pstore *ps, int64_t at, json_t **facts)
 {
+	return rule_facts_gather_given(ps, at, NULL, facts, NULL, 0);
+}
+
+enum cmn_rc rule_facts_gather_given(struct pstore *ps, int64_t at, const json_t *given,
+				    json_t **facts, char *err, size_t n)
+{
 	struct gather g = {.rc = CMN_OK};
 	struct store_query q = {0};
 	int64_t day_end = (time_floor_div(at, DAY_MS) + 1) * DAY_MS;
@@ -381,6 +393,8 @@ enum cmn_rc rule_facts_gather(struct pstore *ps, int64_t at, json_t **facts)
 		rc = g.rc;
 	if (rc == CMN_OK)
 		rc = gather_allowances(ps, day_end, &g);
+	if (rc == CMN_OK && given)
+		rc = give(g.facts, given, err, n);
 	if (rc == CMN_OK)
 		rc = derive(g.facts, at);
 	json_decref(g.kinds);
