@@ -581,10 +581,651 @@ static void situation_sociale(void **state)
 	assert_true(runs <= 6);
 }
 
+/* ---- Mes Aides Directes ----------------------------------------------------------- */
+
+/* The territories of the shipped rules, as the rules' sources define them
+ * (the EPCI of each commune in Etalab's decoupage-administratif). */
+enum territory { NOWHERE, BORDEAUX, NANTES, STRASBOURG, VILLEBRUNE };
+
+#define KIND_LIST 4
+
+/* A household as the test makes it: its notice (if any), its profile (if
+ * any), the allowances it received in the three months before the date. */
+struct persona {
+	const char *name;
+	const char *at; /* the date of the simulation */
+	bool notice;    /* has a tax notice issued before at */
+	const char *insee;
+	enum territory where;
+	double shares;
+	long long reference_income;
+	int members; /* 0: no profile */
+	const char *kinds[KIND_LIST];
+};
+
+/* What one rule should say. */
+struct expect {
+	const char *rule;
+	int status; /* 1 eligible, 0 not, -1 unknown */
+	char level[32];
+	double reduction; /* < 0: none */
+	double amount;    /* < 0: none */
+	const char *per, *is;
+};
+
+static bool received(const struct persona *p, const char *kind)
+{
+	for (int i = 0; i < KIND_LIST && p->kinds[i]; i++)
+		if (strcmp(p->kinds[i], kind) == 0)
+			return true;
+	return false;
+}
+
+static void expect_set(struct expect *e, const char *rule, int status, const char *level,
+		       double reduction)
+{
+	e->rule = rule;
+	e->status = status;
+	snprintf(e->level, sizeof(e->level), "%s", level ? level : "");
+	e->reduction = reduction;
+	e->amount = -1;
+	e->per = e->is = NULL;
+}
+
+/* the family quotient of the published grids: monthly reference income a
+ * tax share */
+static double quotient(const struct persona *p)
+{
+	return (double)p->reference_income / 12.0 / p->shares;
+}
+
+/* the consumption units of the chèque énergie: 1, 0.5 for the second
+ * person, 0.3 each further one; without a profile, from the tax shares */
+static double units(const struct persona *p)
+{
+	if (p->members > 0)
+		return 1 + (p->members >= 2 ? 0.5 : 0) +
+		       0.3 * (p->members > 2 ? p->members - 2 : 0);
+	return 1 + (p->shares - 1) / 2;
+}
+
+/*
+ * expected - each shipped rule in force at p->at, decided here from the
+ * grids as the authorities publish them (docs/rules.md), not by the
+ * engine; their count.
+ */
+static int expected(const struct persona *p, struct expect e[8])
+{
+	bool y2023_07 = strcmp(p->at, "2023-07-01") >= 0,
+	     y2023_05 = strcmp(p->at, "2023-05-01") >= 0;
+	bool villebrune = strcmp(p->at, "2024-09-01") >= 0;
+	double q = quotient(p);
+	int n = 0;
+
+	/* Bordeaux: QF below 551 free, below 611 50 %, below 943 30 % */
+	if (!p->notice)
+		expect_set(&e[n], "bordeaux_metropole.tbm_solidaire", -1, NULL, -1);
+	else if (p->where != BORDEAUX || q >= 943)
+		expect_set(&e[n], "bordeaux_metropole.tbm_solidaire", 0, NULL, -1);
+	else
+		expect_set(&e[n], "bordeaux_metropole.tbm_solidaire", 1,
+			   q < 551   ? "reduction_100"
+			   : q < 611 ? "reduction_50"
+				     : "reduction_30",
+			   q < 551   ? 100
+			   : q < 611 ? 50
+				     : 30);
+	n++;
+	/* Nantes: AAH free; QF up to 350 free, 500 90 %, 600 70 %, then from May
+	 * 2023 750 50 %, 900 30 % */
+	if (!p->notice)
+		expect_set(&e[n], "nantes_metropole.naolib_solidaire", -1, NULL, -1);
+	else if (p->where != NANTES)
+		expect_set(&e[n], "nantes_metropole.naolib_solidaire", 0, NULL, -1);
+	else if (received(p, "aah") || q <= 350)
+		expect_set(&e[n], "nantes_metropole.naolib_solidaire", 1, "reduction_100", 100);
+	else if (q <= 500)
+		expect_set(&e[n], "nantes_metropole.naolib_solidaire", 1, "reduction_90", 90);
+	else if (q <= 600)
+		expect_set(&e[n], "nantes_metropole.naolib_solidaire", 1, "reduction_70", 70);
+	else if (y2023_05 && q <= 750)
+		expect_set(&e[n], "nantes_metropole.naolib_solidaire", 1, "reduction_50", 50);
+	else if (y2023_05 && q <= 900)
+		expect_set(&e[n], "nantes_metropole.naolib_solidaire", 1, "reduction_30", 30);
+	else
+		expect_set(&e[n], "nantes_metropole.naolib_solidaire", 0, NULL, -1);
+	n++;
+	/* Strasbourg: a monthly price by QF, thresholds raised 4 % in July 2023 */
+	{
+		const double *lim =
+		    y2023_07 ? (const double[]){371, 583, 796} : (const double[]){356, 561, 766};
+		static const double price[] = {5.8, 13.4, 25.7};
+		static const char *const tier[] = {"tier_1", "tier_2", "tier_3"};
+		int k = 0;
+
+		while (k < 3 && q >= lim[k])
+			k++;
+		if (!p->notice)
+			expect_set(&e[n], "eurometropole_strasbourg.cts_solidaire", -1, NULL, -1);
+		else if (p->where != STRASBOURG || k == 3)
+			expect_set(&e[n], "eurometropole_strasbourg.cts_solidaire", 0, NULL, -1);
+		else {
+			expect_set(&e[n], "eurometropole_strasbourg.cts_solidaire", 1, tier[k], -1);
+			e[n].amount = price[k];
+			e[n].per = "month";
+			e[n].is = "price";
+		}
+		n++;
+	}
+	/* the chèque énergie of 2023: by reference income a unit, then units */
+	{
+		static const double lim[] = {5700, 6800, 7850, 11000};
+		static const int amounts[4][3] = {
+		    {194, 240, 277}, {146, 176, 202}, {98, 113, 126}, {48, 63, 76}};
+		double u = units(p), per = (double)p->reference_income / u;
+		int k = 0, col = u <= 1 ? 0 : u < 2 ? 1 : 2;
+		char level[32];
+
+		while (k < 4 && per >= lim[k])
+			k++;
+		if (!p->notice) {
+			expect_set(&e[n], "france.cheque_energie", -1, NULL, -1);
+		} else if (k == 4) {
+			expect_set(&e[n], "france.cheque_energie", 0, NULL, -1);
+		} else {
+			snprintf(level, sizeof(level), "amount_%d", amounts[k][col]);
+			expect_set(&e[n], "france.cheque_energie", 1, level, -1);
+			e[n].amount = amounts[k][col];
+			e[n].per = "year";
+			e[n].is = "aid";
+		}
+		n++;
+	}
+	/* Villebrune (fictional), from September 2024: RSA or AAH, or QF < 800 */
+	if (villebrune) {
+		if (!p->notice) /* the commune unknown: unknown, even with the RSA */
+			expect_set(&e[n], "villebrune.loisirs_solidaire", -1, NULL, -1);
+		else if (p->where != VILLEBRUNE)
+			expect_set(&e[n], "villebrune.loisirs_solidaire", 0, NULL, -1);
+		else if (received(p, "rsa") || received(p, "aah") || q < 800)
+			expect_set(&e[n], "villebrune.loisirs_solidaire", 1, "loisirs_reduit", -1);
+		else
+			expect_set(&e[n], "villebrune.loisirs_solidaire", 0, NULL, -1);
+		n++;
+	}
+	return n;
+}
+
+static const char *const status_names[] = {"not_eligible", "eligible"};
+
+/* overridden - whether an override of the rule grants p its right
+ * whatever the quotient (the scale is then not read) */
+static bool overridden(const char *rule, const struct persona *p)
+{
+	if (strncmp(rule, "nantes", 6) == 0)
+		return received(p, "aah");
+	if (strncmp(rule, "villebrune", 10) == 0)
+		return received(p, "rsa") || received(p, "aah");
+	return false;
+}
+
+/* the territory a rule is limited to (NOWHERE: national) */
+static enum territory rule_territory(const char *rule)
+{
+	return strncmp(rule, "bordeaux", 8) == 0         ? BORDEAUX
+	       : strncmp(rule, "nantes", 6) == 0         ? NANTES
+	       : strncmp(rule, "eurometropole", 13) == 0 ? STRASBOURG
+	       : strncmp(rule, "villebrune", 10) == 0    ? VILLEBRUNE
+							 : NOWHERE;
+}
+
+/* bilingual - an array of {fr, en} objects, none empty, at least one */
+static void bilingual(const json_t *a, const char *what, const char *where)
+{
+	size_t i;
+	const json_t *x;
+
+	if (!json_is_array(a) || json_array_size(a) == 0)
+		fail_msg("%s: no %s", where, what);
+	json_array_foreach(a, i, x)
+	{
+		const char *fr = json_string_value(json_object_get(x, "fr"));
+		const char *en = json_string_value(json_object_get(x, "en"));
+
+		if (!fr || !en || !*fr || !*en)
+			fail_msg("%s: %s %zu is not in French and English", where, what, i);
+	}
+}
+
+static const json_t *fact_named(const json_t *facts, const char *name)
+{
+	size_t i;
+	const json_t *f;
+
+	json_array_foreach(facts, i, f) if (strcmp(json_string_value(json_object_get(f, "name")),
+						   name) == 0) return f;
+	return NULL;
+}
+
+static bool says(const json_t *reasons, const char *text)
+{
+	size_t i;
+	const json_t *x;
+
+	json_array_foreach(reasons, i, x) if (strstr(json_string_value(json_object_get(x, "en")),
+						     text)) return true;
+	return false;
+}
+
+/* aid_check - the records of a run against what p should get */
+static void aid_check(struct fixture *f, const struct persona *p)
+{
+	struct outs *o = calloc(1, sizeof(*o));
+	struct expect e[8];
+	int n = expected(p, e);
+
+	assert_non_null(o);
+	outs_load(f, "social.aid.simulation", o);
+	for (int i = 0; i < n; i++) {
+		char where[160];
+		const json_t *d = out_find(o, "rule", e[i].rule), *v, *proc, *fq;
+
+		snprintf(where, sizeof(where), "%s %s", p->name, e[i].rule);
+		same_text(d, "status", e[i].status < 0 ? "unknown" : status_names[e[i].status],
+			  where);
+		if (strncmp(json_string_value(json_object_get(d, "at")), p->at, 10) != 0)
+			fail_msg("%s: at %s", where, json_string_value(json_object_get(d, "at")));
+		if (e[i].level[0])
+			same_text(d, "level", e[i].level, where);
+		else if (json_object_get(d, "level"))
+			fail_msg("%s: a level without a right", where);
+		if (e[i].reduction >= 0)
+			same_number(d, "reduction_percent", e[i].reduction, where);
+		else if (json_object_get(d, "reduction_percent"))
+			fail_msg("%s: a reduction none was due", where);
+		v = json_object_get(d, "amount");
+		if (e[i].amount >= 0) {
+			same_number(v, "value", e[i].amount, where);
+			same_text(v, "per", e[i].per, where);
+			same_text(v, "is", e[i].is, where);
+		} else if (v) {
+			fail_msg("%s: an amount none was due", where);
+		}
+		bilingual(json_object_get(d, "reasons"), "reason", where);
+		proc = json_object_get(d, "procedure");
+		if (e[i].status == 0 && proc)
+			fail_msg("%s: a procedure for an aid not due", where);
+		if (e[i].status != 0) {
+			if (!proc)
+				fail_msg("%s: no procedure", where);
+			bilingual(json_object_get(proc, "steps"), "step", where);
+			bilingual(json_object_get(proc, "documents"), "document", where);
+		}
+		/* why: the facts read, each with its value */
+		fq = fact_named(json_object_get(d, "facts"), "tax.family_quotient");
+		if (p->notice && strcmp(e[i].rule, "france.cheque_energie") != 0 &&
+		    !overridden(e[i].rule, p)) {
+			if (!fq)
+				fail_msg("%s: the family quotient is not among the facts", where);
+			same_number(fq, "value", quotient(p), where);
+			same_text(fq, "doctype", "tax.household", where);
+		}
+		if (p->notice && strcmp(e[i].rule, "france.cheque_energie") == 0) {
+			const json_t *u =
+			    fact_named(json_object_get(d, "facts"), "household.consumption_units");
+			const json_t *per = fact_named(json_object_get(d, "facts"),
+						       "tax.reference_income_per_unit");
+
+			if (!per)
+				fail_msg("%s: the income per unit is not among the facts", where);
+			same_number(per, "value", (double)p->reference_income / units(p), where);
+			if (json_is_true(json_object_get(per, "approximation")) !=
+			    (p->members == 0))
+				fail_msg("%s: approximation %d", where, p->members == 0);
+			/* the units are read by the inner scale, below 11,000 a unit */
+			if (!u != ((double)p->reference_income / units(p) >= 11000))
+				fail_msg("%s: the units %s among the facts", where,
+					 u ? "are" : "are not");
+			if (u)
+				same_number(u, "value", units(p), where);
+		}
+		/* outside the rule's territory: the reasons say the commune decided */
+		if (e[i].status == 0 && rule_territory(e[i].rule) != NOWHERE &&
+		    rule_territory(e[i].rule) != p->where &&
+		    !says(json_object_get(d, "reasons"), "Condition not met: commune of residence"))
+			fail_msg("%s: the reasons do not name the commune", where);
+		if (e[i].status < 0) {
+			const json_t *missing = json_object_get(d, "missing");
+
+			if (json_array_size(missing) == 0)
+				fail_msg("%s: unknown, and nothing missing", where);
+			if (!says(json_object_get(d, "reasons"), "Missing"))
+				fail_msg("%s: the reasons do not say what is missing", where);
+		}
+	}
+	for (size_t i = 0; i < o->n; i++) {
+		if (!o->seen[i])
+			fail_msg("%s: an unexpected record: %s", p->name,
+				 json_string_value(json_object_get(o->data[i], "rule")));
+		assert_string_equal(o->source[i], "app:aides-directes");
+	}
+	assert_int_equal(o->n, (size_t)n);
+	outs_release(o);
+	free(o);
+}
+
+static void insert(struct fixture *f, const char *doctype, const char *text, const char *date)
+{
+	struct record_meta m = {0};
+
+	crypt_uuid7_new(m.id);
+	snprintf(m.doctype, sizeof(m.doctype), "%s", doctype);
+	snprintf(m.source, sizeof(m.source), "api");
+	m.t = check_time(date);
+	assert_int_equal(pstore_record_insert(f->ps, &m, text, NULL), CMN_OK);
+}
+
+/* persona_store - p's records in f: a notice of the year before issued
+ * the summer before, a profile, the allowances of the month before */
+static void persona_store(struct fixture *f, const struct persona *p)
+{
+	char text[300], issued[32], start[32];
+	int year = atoi(p->at);
+	int month = atoi(p->at + 5);
+
+	snprintf(issued, sizeof(issued), "%04d-08-01", year - 1);
+	if (p->notice) {
+		snprintf(
+		    text, sizeof(text),
+		    "{\"income_year\":%d,\"issued\":\"%s\",\"tax_shares\":%g,"
+		    "\"reference_income\":%lld,\"taxable_income\":%lld,\"commune_insee\":\"%s\"}",
+		    year - 2, issued, p->shares, p->reference_income, p->reference_income,
+		    p->insee);
+		insert(f, "tax.household", text, issued);
+	}
+	if (p->members > 0) {
+		snprintf(text, sizeof(text),
+			 "{\"declared\":\"%04d-01-01\",\"district\":\"D11\",\"members\":%d,"
+			 "\"heating\":\"gas\"}",
+			 year - 1, p->members);
+		snprintf(start, sizeof(start), "%04d-01-01", year - 1);
+		insert(f, "household.profile", text, start);
+	}
+	snprintf(start, sizeof(start), "%04d-%02d-01", month == 1 ? year - 1 : year,
+		 month == 1 ? 12 : month - 1);
+	for (int i = 0; i < KIND_LIST && p->kinds[i]; i++) {
+		snprintf(
+		    text, sizeof(text),
+		    "{\"period_start\":\"%s\",\"kind\":\"%s\",\"amount\":400,\"payer\":\"caf\"}",
+		    start, p->kinds[i]);
+		insert(f, "social.allowance", text, start);
+	}
+	/* an allowance of two years before counts for nothing */
+	snprintf(
+	    text, sizeof(text),
+	    "{\"period_start\":\"%04d-01-01\",\"kind\":\"aah\",\"amount\":400,\"payer\":\"caf\"}",
+	    year - 2);
+	snprintf(start, sizeof(start), "%04d-01-01", year - 2);
+	insert(f, "social.allowance", text, start);
+}
+
+static void aid_run(struct fixture *f, const struct persona *p, struct app_run *r)
+{
+	struct app_package pk = {0};
+	json_t *params = json_pack("{s:s}", "at", p->at);
+
+	pack(f, "aides-directes", &pk);
+	run_app(f, &pk, params, r);
+	json_decref(params);
+	app_package_release(&pk);
+}
+
+static const struct persona personas[] = {
+    {"bordeaux, alone", "2025-03-01", true, "33063", BORDEAUX, 1, 6000, 1, {NULL}},
+    {"bordeaux, at 551", "2025-03-01", true, "33063", BORDEAUX, 1, 6612, 2, {NULL}},
+    {"nantes, AAH", "2025-03-01", true, "44109", NANTES, 2, 30000, 2, {"aah", "apl"}},
+    {"nantes, at 750", "2025-03-01", true, "44109", NANTES, 1, 9000, 1, {NULL}},
+    {"strasbourg, three", "2025-03-01", true, "67482", STRASBOURG, 2.5, 15000, 3, {NULL}},
+    {"strasbourg, 2023 grid", "2023-03-01", true, "67482", STRASBOURG, 1, 4380, 0, {NULL}},
+    {"no notice", "2025-03-01", false, "", NOWHERE, 1, 0, 1, {"apl"}},
+    {"villebrune, RSA", "2025-03-01", true, "00042", VILLEBRUNE, 1, 14000, 1, {"rsa"}},
+    {"lyon", "2025-03-01", true, "69123", NOWHERE, 3, 80000, 4, {"af"}},
+};
+
+/* aides_directes_personas - each persona in a store of its own */
+static void aides_directes_personas(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(personas) / sizeof(*personas); i++) {
+		struct fixture f;
+		struct app_run r;
+		struct expect e[8];
+		int n = expected(&personas[i], e), eligible = 0;
+
+		assert_int_equal(fixture_open(&f, "alice"), 0);
+		persona_store(&f, &personas[i]);
+		aid_run(&f, &personas[i], &r);
+		aid_check(&f, &personas[i]);
+		for (int k = 0; k < n; k++)
+			eligible += e[k].status == 1;
+		assert_int_equal(json_integer_value(json_object_get(r.result, "eligible")),
+				 eligible);
+		assert_int_equal(json_integer_value(json_object_get(r.result, "rules")), n);
+		print_message("aides-directes %s: %d rules, %d eligible\n", personas[i].name, n,
+			      eligible);
+		app_run_release(&r);
+		fixture_close(&f);
+	}
+}
+
+/*
+ * aides_directes_territory - households of the synthetic territory (in
+ * Villebrune, code 00042), their notices and allowances through the real
+ * importers: the facts are those the generator gave the household
+ * (taxable income, shares, members, allowances of the last 92 days)
+ */
+static void aides_directes_territory(void **state)
+{
+	static struct synth_territory t;
+	int64_t at_day = time_days_from_civil(2025, 11, 15), day_end = at_day + 1;
+	bool low = false, high = false;
+
+	(void)state;
+	assert_int_equal(synth_territory_init(&t, SEED, time_days_from_civil(2024, 1, 1), 731),
+			 CMN_OK);
+	for (uint64_t i = 0; i < 100 && !(low && high); i++) {
+		struct synth_household h;
+		struct persona p = {0};
+		struct fixture f;
+		struct app_run r;
+		const char **k = p.kinds;
+		char name[32];
+		double q;
+
+		synth_household(&t, i, &h);
+		q = (double)h.taxable_income / 12.0 / (h.tax_shares_x2 / 2.0);
+		if ((q < 800 && low) || (q >= 800 && high))
+			continue;
+		snprintf(name, sizeof(name), "%s", h.handle);
+		p.name = name;
+		p.at = "2025-11-15";
+		p.notice = true;
+		p.insee = "00042";
+		p.where = VILLEBRUNE;
+		p.shares = h.tax_shares_x2 / 2.0;
+		p.reference_income = h.taxable_income;
+		p.members = h.nmembers;
+		/* the kinds whose period started in the 92 days up to at */
+		for (int64_t mon = money_month_of(day_end - 93); mon <= money_month_of(at_day);
+		     mon++) {
+			struct money_allowance a[MONEY_ALLOWANCES_MONTH];
+			int na = money_allowances_paid(&t, &h, mon, a);
+
+			for (int j = 0; j < na; j++) {
+				bool seen = false;
+
+				if (a[j].period_start < day_end - 93 ||
+				    a[j].period_start >= day_end)
+					continue;
+				for (const char **x = p.kinds; x < k; x++)
+					seen = seen || strcmp(*x, a[j].kind) == 0;
+				if (!seen && k < p.kinds + KIND_LIST)
+					*k++ = a[j].kind;
+			}
+		}
+		assert_int_equal(fixture_open(&f, "alice"), 0);
+		assert_true(import(&f, synth_write_tax, "impots.csv", &t, &h));
+		assert_true(import(&f, synth_write_household_profile, "logement.csv", &t, &h));
+		import(&f, synth_write_allowances, "allocations.csv", &t, &h);
+		aid_run(&f, &p, &r);
+		aid_check(&f, &p);
+		print_message("aides-directes %s: QF %.2f, %d members, %s\n", h.handle, q,
+			      h.nmembers, q < 800 ? "below 800" : "800 or more");
+		app_run_release(&r);
+		fixture_close(&f);
+		low = low || q < 800;
+		high = high || q >= 800;
+	}
+	assert_true(low && high);
+}
+
+/* ---- the host function commune.eligibility ------------------------------------------ */
+
+/* host_app - a package of one Lua file reading `reads` (JSON) */
+static void host_app(struct fixture *f, const char *reads, const char *lua, struct app_package *p)
+{
+	char err[300];
+	json_t *doc = json_pack(
+	    "{s:s, s:{s:s, s:s, s:{s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:{s:o, s:[]},"
+	    " s:[{s:s}]}, s:{s:s}}",
+	    "format", "commune-app/1", "manifest", "id", "probe", "version", "1.0.0", "publisher",
+	    "name", "test", "name", "fr", "Sonde", "en", "Probe", "description", "fr", "Sonde",
+	    "en", "Probe", "entry", "main.lua", "permissions", "read", json_loads(reads, 0, NULL),
+	    "write", "triggers", "on", "demand", "files", "main.lua", lua);
+	char *text = json_dumps(doc, JSON_COMPACT);
+
+	assert_non_null(text);
+	if (app_package_parse(text, strlen(text), &f->reg, p, err, sizeof(err)) != CMN_OK)
+		fail_msg("probe: %s", err);
+	free(text);
+	json_decref(doc);
+}
+
+static enum app_outcome host_run(struct fixture *f, const char *reads, const char *lua,
+				 struct app_run *r)
+{
+	struct app_package p = {0};
+	struct app_host h = {0};
+
+	host_app(f, reads, lua, &p);
+	h.ps = f->ps;
+	h.reg = &f->reg;
+	h.actor = "app:probe@1.0.0";
+	h.trigger = "demand";
+	h.now = check_time("2025-03-01T12:00:00Z");
+	assert_int_equal(app_run(&p, &h, r), CMN_OK);
+	app_package_release(&p);
+	return r->outcome;
+}
+
+#define ALL_READS                                                                                  \
+	"[{\"doctype\": \"tax.household\"}, {\"doctype\": \"social.allowance\", \"fields\":"       \
+	" [\"period_start\", \"kind\"]}]"
+
+/*
+ * eligibility_host - what commune.eligibility gives an app: the shipped
+ * rules on the person's facts, given facts first, at the date asked; only
+ * to an app allowed to read what the engine reads; bad facts are the
+ * script's error
+ */
+static void eligibility_host(void **state)
+{
+	struct fixture *f = *state;
+	struct persona p = {"bordeaux", "2025-03-01", true, "33063", BORDEAUX, 2, 13000, 0, {NULL}};
+	struct app_run r;
+	const json_t *items;
+
+	persona_store(f, &p);
+	/* not allowed to read the notice, or not all the fields the engine reads */
+	assert_int_equal(host_run(f, "[{\"doctype\": \"household.profile\"}]",
+				  "function run(ctx) return commune.eligibility() end", &r),
+			 APP_ERR_PERMISSION);
+	app_run_release(&r);
+	assert_int_equal(
+	    host_run(f,
+		     "[{\"doctype\": \"tax.household\", \"fields\": [\"income_year\"]},"
+		     " {\"doctype\": \"social.allowance\"}]",
+		     "function run(ctx) return commune.eligibility() end", &r),
+	    APP_ERR_PERMISSION);
+	assert_non_null(strstr(r.error, "of tax.household"));
+	app_run_release(&r);
+	/* the facts: QF 541.67 in Bordeaux, units approximated from 2 shares */
+	assert_int_equal(
+	    host_run(f, ALL_READS,
+		     "function run(ctx)\n"
+		     "  local e = commune.eligibility()\n"
+		     "  local out = {at = e.at, items = {}, units ="
+		     " e.facts['household.consumption_units'].value,"
+		     " approx = e.facts['household.consumption_units'].approximation}\n"
+		     "  for _, it in ipairs(e.items) do out.items[#out.items + 1] ="
+		     " {id = it.id, eligible = it.eligible, level = it.grants and"
+		     " it.grants.level, authority = it.authority} end\n"
+		     "  return out end",
+		     &r),
+	    APP_OK);
+	assert_int_equal(json_integer_value(json_object_get(r.result, "at")),
+			 check_time("2025-03-01T12:00:00Z"));
+	near(json_number_value(json_object_get(r.result, "units")), 1.5, "units", "approximated");
+	assert_true(json_is_true(json_object_get(r.result, "approx")));
+	items = json_object_get(r.result, "items");
+	assert_int_equal(json_array_size(items), 5);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "id")),
+			    "bordeaux_metropole.tbm_solidaire");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "level")),
+			    "reduction_100");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(items, 0), "authority")),
+	    "Bordeaux Métropole");
+	app_run_release(&r);
+	/* given persons replace the approximation; an earlier date, other rules */
+	assert_int_equal(
+	    host_run(f, ALL_READS,
+		     "function run(ctx)\n"
+		     "  local e = commune.eligibility({at = '2023-03-01',"
+		     " facts = {['household.persons'] = 3}})\n"
+		     "  local u = e.facts['household.consumption_units']\n"
+		     "  return {n = #e.items, units = u.value, approx = u.approximation or"
+		     " false} end",
+		     &r),
+	    APP_OK);
+	near(json_number_value(json_object_get(r.result, "units")), 1.8, "units", "given");
+	assert_true(json_is_false(json_object_get(r.result, "approx")));
+	assert_int_equal(json_integer_value(json_object_get(r.result, "n")), 4);
+	app_run_release(&r);
+	/* a fact of the wrong type, an unknown one: the script's error */
+	assert_int_equal(host_run(f, ALL_READS,
+				  "function run(ctx) return commune.eligibility({facts ="
+				  " {['household.persons'] = 'three'}}) end",
+				  &r),
+			 APP_ERR_SCRIPT);
+	assert_non_null(strstr(r.error, "/household.persons"));
+	app_run_release(&r);
+	assert_int_equal(host_run(f, ALL_READS,
+				  "function run(ctx) return commune.eligibility({facts ="
+				  " {['shoe.size'] = 42}}) end",
+				  &r),
+			 APP_ERR_SCRIPT);
+	assert_non_null(strstr(r.error, "not a known fact"));
+	app_run_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(situation_sociale),
+	    cmocka_unit_test(aides_directes_personas),
+	    cmocka_unit_test(aides_directes_territory),
+	    cmocka_unit_test_setup_teardown(eligibility_host, check_setup, check_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
