@@ -146,7 +146,7 @@ static void read_feed(const char *dir, struct network *net)
 			snprintf(first, sizeof(first), "%s-0-0360", l->id);
 			if (strcmp(f[0], first) != 0)
 				continue;
-			assert_int_equal(atoi(f[4]), l->n + 1);
+			assert_int_equal(strtol(f[4], NULL, 10), l->n + 1);
 			snprintf(l->seq[l->n++], sizeof(l->seq[0]), "%s", f[3]);
 		}
 	}
