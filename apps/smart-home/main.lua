@@ -5,12 +5,17 @@
 --
 -- Reads the series of energy.electricity.load_curve (mean W over each step)
 -- and energy.gas.consumption (Wh over each step); writes one
--- energy.profile.monthly record per month and energy. docs/apps/smart-home.md
--- says how each figure is made.
+-- energy.profile.monthly record per month and energy. When a campaign
+-- published the mean power of the territory's homes by district for a
+-- month, that month's electricity record also holds the figure of the
+-- home's district (the household.profile says which), for comparison.
+-- docs/apps/smart-home.md says how each figure is made.
 
 local HOUR = 3600000
 local DAY = 24 * HOUR
 local POINTS_PER_CALL = 100000 -- below the host's 200,000 points a call
+-- the newest published campaign on the load curve by district alone
+local DISTRICT_TABLE = "campaign:energy.electricity.load_curve:district"
 
 local ENERGIES = {
 	{name = "electricity", doctype = "energy.electricity.load_curve", unit = "W"},
@@ -143,6 +148,9 @@ local function figures(s, m)
 	}
 	if s.unit == "W" then
 		f.kwh = m.sum * s.step / HOUR / 1000
+		if m.points > 0 then
+			f.mean_w = m.sum / m.points
+		end
 	else
 		f.kwh = m.sum / 1000
 	end
@@ -175,7 +183,7 @@ local function merge(a, b)
 	for _, k in ipairs({"days", "days_complete", "weekdays", "weekend_days"}) do
 		a[k] = math.max(a[k], b[k])
 	end
-	for _, k in ipairs({"kwh_per_weekday", "kwh_per_weekend_day", "baseload_w"}) do
+	for _, k in ipairs({"kwh_per_weekday", "kwh_per_weekend_day", "baseload_w", "mean_w"}) do
 		if a[k] == nil or b[k] == nil then
 			a[k] = a[k] or b[k]
 		else
@@ -220,6 +228,54 @@ local function read_energy(energy, out)
 	end
 end
 
+-- the district the household declared last, or nil
+local function home_district()
+	local code, after = nil, nil
+	repeat
+		local page
+		page, after = commune.records("household.profile", {after = after})
+		for _, r in ipairs(page) do
+			if r.data.district ~= nil then
+				code = r.data.district
+			end
+		end
+	until after == nil
+	return code
+end
+
+-- the published mean power of the home's district: {month = "YYYY-MM",
+-- code, campaign, mean_w}, or nil when no table of one calendar month
+-- publishes a mean for that district
+local function district_figure(code)
+	if code == nil then
+		return nil
+	end
+	local t = commune.dataset(DISTRICT_TABLE)
+	local p = t.period or {}
+	local y, m, d = string.match(p.from or "", "^(%d%d%d%d)-(%d%d)-(%d%d)$")
+	local y2, m2, d2 = string.match(p.to or "", "^(%d%d%d%d)-(%d%d)-(%d%d)$")
+	if t.campaign == nil or y == nil or y2 == nil or d ~= "01" or d2 ~= "01" or
+			tonumber(y2) * 12 + tonumber(m2) - tonumber(y) * 12 - tonumber(m) ~= 1 then
+		return nil
+	end
+	local mean_at
+	for i, measure in ipairs(t.measures or {}) do
+		if mean_at == nil and measure.kind == "mean" then
+			mean_at = i
+		end
+	end
+	for _, c in ipairs(t.cells or {}) do
+		if c.district == code and c.values ~= nil and mean_at ~= nil then
+			local w = tonumber(c.values[mean_at])
+			if w == nil then
+				return nil -- published, but its noisy count left no mean
+			end
+			return {month = y .. "-" .. m, code = code, campaign = t.campaign, mean_w = w}
+		end
+	end
+	return nil -- suppressed (fewer than k homes), or not a district of the table
+end
+
 local function record_of(name, key, f, before)
 	return {
 		month = key,
@@ -236,6 +292,7 @@ local function record_of(name, key, f, before)
 		kwh_per_weekend_day = f.kwh_per_weekend_day,
 		hourly_w = f.hourly_w,
 		baseload_w = f.baseload_w,
+		mean_w = f.mean_w,
 		kwh_last_year = before and before.kwh or nil,
 	}
 end
@@ -246,6 +303,7 @@ function run(ctx)
 		out[energy.name] = {}
 		read_energy(energy, out)
 	end
+	local district = district_figure(home_district())
 	for _, energy in ipairs(ENERGIES) do
 		local months, keys = out[energy.name], {}
 		for key in pairs(months) do
@@ -256,7 +314,15 @@ function run(ctx)
 		for _, key in ipairs(keys) do
 			local f = months[key]
 			local before = months[month_key(f.year - 1, f.month)]
-			commune.write("energy.profile.monthly", record_of(energy.name, key, f, before))
+			local r = record_of(energy.name, key, f, before)
+			if energy.name == "electricity" and district ~= nil and district.month == key then
+				r.district = {code = district.code, campaign = district.campaign,
+					      mean_w = district.mean_w}
+				summary.district = {month = key, code = district.code,
+						    campaign = district.campaign,
+						    mean_w = district.mean_w, home_mean_w = f.mean_w}
+			end
+			commune.write("energy.profile.monthly", r)
 			written = written + 1
 			total = total + f.kwh
 		end

@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include "apps/app.h"
+#include "campaign/campaign.h"
 #include "checks.h"
 #include "core/embedded.h"
 #include "core/timeutil.h"
@@ -821,6 +822,11 @@ static size_t energy_check(struct outs *o, struct energy *e)
 		else
 			absent(d, "kwh_per_weekend_day", where);
 		same_number(d, "baseload_w", lowest_tenth(m), where);
+		if (e->watts)
+			same_number(d, "mean_w", (double)m->sum / (double)m->points, where);
+		else
+			absent(d, "mean_w", where);
+		absent(d, "district", where); /* no published table here */
 		for (int h = 0; h < 24; h++)
 			all_hours = all_hours && m->hour_n[h] > 0;
 		hourly = json_object_get(d, "hourly_w");
@@ -929,6 +935,201 @@ static void smart_home(void **state)
 	free(gas_e);
 	free(ids1);
 	free(ids2);
+}
+
+/* ---- My Smart Home beside its district -------------------------------------------- */
+
+/* resident_in - a household.profile of ps: it lives in district since declared */
+static void resident_in(struct pstore *ps, const char *district, const char *declared)
+{
+	struct record_meta m = {0};
+	char data[200];
+
+	snprintf(data, sizeof(data),
+		 "{\"declared\":\"%s\",\"district\":\"%s\",\"members\":2,\"heating\":\"gas\"}",
+		 declared, district);
+	snprintf(m.doctype, sizeof(m.doctype), "household.profile");
+	crypt_uuid7_new(m.id);
+	snprintf(m.source, sizeof(m.source), "test");
+	assert_int_equal(time_parse(declared, true, &m.t), CMN_OK);
+	assert_int_equal(pstore_record_insert(ps, &m, data, "test"), CMN_OK);
+}
+
+/* neighbour - a person of D11 with a flat January 2023 at w watts */
+static struct person neighbour(struct fixture *f, const char *handle, const struct tz *paris,
+			       int64_t w)
+{
+	struct person p;
+	struct pstore *keep = f->ps;
+	struct series_def *def;
+	struct series_point *pts = calloc(31 * 48, sizeof(*pts));
+	int64_t t0 = tz_from_local(paris, time_days_from_civil(2023, 1, 1), 0);
+	char meta[64], prm[16];
+
+	assert_non_null(pts);
+	assert_int_equal(store_person_add(f->s, handle, "resident", NULL, "!", &p), CMN_OK);
+	assert_int_equal(store_person_store(f->s, p.id, &f->ps), CMN_OK);
+	resident_in(f->ps, "D11", "2022-12-01");
+	snprintf(meta, sizeof(meta), "{\"prm\":\"%014lld\"}", (long long)w);
+	snprintf(prm, sizeof(prm), "%014lld", (long long)w);
+	def = new_series(f, "energy.electricity.load_curve", prm, "W", STEP_MS, meta);
+	for (size_t i = 0; i < 31 * 48; i++) {
+		pts[i].t = t0 + (int64_t)i * STEP_MS;
+		pts[i].v = w;
+	}
+	append(f, def, pts, 31 * 48);
+	series_def_release(def);
+	free(def);
+	free(pts);
+	f->ps = keep;
+	return p;
+}
+
+/* The comparison with the district: a campaign of the city publishes the
+ * mean power of January 2023 by district (k = 2: alice and two neighbours
+ * in D11, the one district: a lone empty district would be suppressed and
+ * take D11 with it); My Smart Home puts D11's published figure beside
+ * alice's own mean power in her January record, and in no other month;
+ * once she has moved to D12, which the table does not have, there is none. */
+static void smart_home_district(void **state)
+{
+	struct fixture *f = *state;
+	struct energy *elec = calloc(1, sizeof(*elec));
+	struct store_district d[1] = {{.code = "D11", .name = "Nord"}};
+	struct person people[3];
+	struct org org;
+	struct campaign_spec spec = {0};
+	struct campaign_row row;
+	struct campaign_run_opts o = {0};
+	struct campaign_run_stats st;
+	struct dp_rng rng;
+	struct app_package p = {0};
+	struct app_host h = {0};
+	struct app_run r;
+	struct tz *paris = NULL;
+	struct outs *out = calloc(1, sizeof(*out));
+	uint8_t key[32];
+	char text[2048], err[400] = "", *canon = NULL, id[CRYPT_ID_LEN];
+	const char *published = NULL;
+	size_t notified, i, with = 0;
+	json_t *res, *c;
+	const struct emonth *jan;
+
+	assert_non_null(elec);
+	assert_non_null(out);
+	assert_int_equal(tz_load("Europe/Paris", &paris), CMN_OK);
+	elec->name = "electricity";
+	elec->step = STEP_MS;
+	elec->watts = true;
+	load_curve(f, paris, elec);
+	resident_in(f->ps, "D11", "2022-12-01");
+	assert_int_equal(store_districts_replace(f->s, d, 1), CMN_OK);
+	people[0] = f->alice;
+	people[1] = neighbour(f, "bob", paris, 500);
+	people[2] = neighbour(f, "carol", paris, 900);
+
+	/* the campaign, approved, joined by the three, run and published */
+	assert_int_equal(store_org_add(f->s, "Ville", "city", &org), CMN_OK);
+	snprintf(text, sizeof(text),
+		 "{\"title\":{\"fr\":\"Puissance moyenne par quartier\",\"en\":\"Mean power by "
+		 "district\"},\"purpose\":{\"fr\":\"Comparer.\",\"en\":\"Compare.\"},"
+		 "\"organisation\":\"%s\",\"source\":{\"series\":\"energy.electricity.load_curve\"},"
+		 "\"period\":{\"from\":\"2023-01-01\",\"to\":\"2023-02-01\"},\"group_by\":"
+		 "[\"district\"],\"measures\":[{\"kind\":\"count\"},{\"kind\":\"mean\",\"clip\":"
+		 "[0,3000]}],\"privacy\":{\"k\":2,\"mechanism\":\"laplace\",\"epsilon\":\"10\","
+		 "\"max_cells_per_person\":1},\"opens\":\"2023-02-01T00:00:00Z\",\"closes\":"
+		 "\"2099-01-01T00:00:00Z\",\"governance\":{\"body\":\"operator\"},\"licence\":"
+		 "\"etalab-2.0\"}",
+		 org.id);
+	if (campaign_spec_parse(text, strlen(text), &f->reg, &spec, err, sizeof(err)) != CMN_OK)
+		fail_msg("definition: %s", err);
+	assert_int_equal(campaign_spec_json(&spec, &canon, NULL), CMN_OK);
+	campaign_spec_release(&spec);
+	assert_int_equal(store_campaign_add(f->s, org.id, canon, time_now_ms(), &row), CMN_OK);
+	free(canon);
+	memcpy(id, row.id, CRYPT_ID_LEN);
+	campaign_row_release(&row);
+	assert_int_equal(store_campaign_decide(f->s, id, true, f->alice.id, time_now_ms()), CMN_OK);
+	for (i = 0; i < 3; i++)
+		if (campaign_join(f->s, &f->reg, &people[i], id, time_now_ms(), "test", err,
+				  sizeof(err)) != CMN_OK)
+			fail_msg("join: %s", err);
+	memset(key, 3, sizeof(key));
+	dp_rng_chacha20(&rng, key);
+	o.now = time_now_ms();
+	o.rng = &rng;
+	o.threads = 1;
+	if (campaign_run(f->s, &f->reg, id, &o, &st, err, sizeof(err)) != CMN_OK)
+		fail_msg("run: %s", err);
+	dp_rng_release(&rng);
+	assert_int_equal(st.counted, 3);
+	assert_int_equal(campaign_publish(f->s, id, time_now_ms(), "test", &notified), CMN_OK);
+	assert_int_equal(store_campaign_get(f->s, id, true, &row), CMN_OK);
+	res = json_loads(row.results, 0, NULL);
+	campaign_row_release(&row);
+	assert_non_null(res);
+	json_array_foreach(json_object_get(res, "cells"), i, c)
+		if (strcmp(json_string_value(json_object_get(c, "district")), "D11") == 0)
+			published = json_string_value(json_array_get(json_object_get(c, "values"), 1));
+	if (!published)
+		fail_msg("D11 not published: %s", json_dumps(res, JSON_COMPACT));
+
+	/* the app, run with the platform's tables */
+	pack(f, "smart-home", &p);
+	h.ps = f->ps;
+	h.reg = &f->reg;
+	h.actor = "app:smart-home@test";
+	h.trigger = "demand";
+	h.now = time_now_ms();
+	assert_int_equal(app_run_on(&p, &h, f->s, &r), CMN_OK);
+	if (r.outcome != APP_OK)
+		fail_msg("smart-home: %s", r.error);
+	jan = &elec->m[month_index(2023, 1)];
+	outs_load(f, "energy.profile.monthly", out);
+	for (i = 0; i < out->n; i++) {
+		const json_t *dd = out->v[i].data, *dist = json_object_get(dd, "district");
+		const char *month = json_string_value(json_object_get(dd, "month"));
+		const char *energy = json_string_value(json_object_get(dd, "energy"));
+
+		if (strcmp(month, "2023-01") != 0 || strcmp(energy, "electricity") != 0) {
+			assert_null(dist);
+			continue;
+		}
+		with++;
+		assert_non_null(dist);
+		assert_string_equal(json_string_value(json_object_get(dist, "code")), "D11");
+		assert_string_equal(json_string_value(json_object_get(dist, "campaign")), id);
+		near(json_number_value(json_object_get(dist, "mean_w")), strtod(published, NULL),
+		     "district mean_w", month);
+		near(json_number_value(json_object_get(dd, "mean_w")),
+		     (double)jan->sum / (double)jan->points, "mean_w", month);
+	}
+	assert_int_equal(with, 1);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(r.result, "district"), "code")), "D11");
+	print_message("smart-home: January 2023, home %.1f W, district D11 %s W (published)\n",
+		      (double)jan->sum / (double)jan->points, published);
+	app_run_release(&r);
+	outs_release(out);
+
+	/* she moves to D12, not in the table: no comparison */
+	resident_in(f->ps, "D12", "2023-06-01");
+	assert_int_equal(app_run_on(&p, &h, f->s, &r), CMN_OK);
+	assert_int_equal(r.outcome, APP_OK);
+	assert_null(json_object_get(r.result, "district"));
+	memset(out, 0, sizeof(*out));
+	outs_load(f, "energy.profile.monthly", out);
+	for (i = 0; i < out->n; i++)
+		assert_null(json_object_get(out->v[i].data, "district"));
+	app_run_release(&r);
+	outs_release(out);
+
+	json_decref(res);
+	app_package_release(&p);
+	tz_free(&paris);
+	energy_release(elec);
+	free(elec);
+	free(out);
 }
 
 /* ---- the dataset against its source --------------------------------------------- */
@@ -1043,6 +1244,7 @@ int main(void)
 	    cmocka_unit_test(dataset_is_ademe),
 	    cmocka_unit_test_setup_teardown(coach_co2, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(smart_home, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(smart_home_district, check_setup, check_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
