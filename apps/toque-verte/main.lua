@@ -150,7 +150,10 @@ local function record_of(month, name, tally, before, categories)
 			r.share_pct = 100 * tally.co2 / month.all.co2
 		end
 	else
-		r.tips = tips_of(month, categories)
+		local tips = tips_of(month, categories)
+		if #tips > 0 then -- an empty table would be an object
+			r.tips = tips
+		end
 	end
 	if before ~= nil then
 		local old = name == "all" and before.all or before.cats[name]

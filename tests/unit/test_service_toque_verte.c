@@ -263,6 +263,7 @@ static const struct made edge[] = {
     {"2024-04-02T10:00:00+02:00", 2024, 4, "boulangerie", -1, NULL, 1.2},
     {"2024-06-15T10:00:00+02:00", 2024, 6, "épicerie", 1, "item", 2.1}, /* June alone */
     {"2024-06-15T11:00:00+02:00", 2024, 6, "animalerie", 1, "kg", 4},
+    {"2024-08-01T10:00:00+02:00", 2024, 8, "animalerie", 3, "item", 9}, /* no tips */
 };
 
 static void insert_made(struct fixture *f, const struct made *p)
@@ -321,6 +322,10 @@ static void check_tips(const struct expect *e, int mi, const json_t *d, const js
 		}
 	if (n > 2)
 		n = 2;
+	if (n == 0) {
+		svc_absent(d, "tips", where);
+		return;
+	}
 	if (!json_is_array(tips) || (int)json_array_size(tips) != n)
 		fail_msg("%s: %d tips expected", where, n);
 	for (int i = 0; i < n; i++) {
