@@ -183,7 +183,30 @@ local function day_of(ms, zone)
 	return string.format("%04d-%02d-%02d", cal.year, cal.month, cal.day)
 end
 
-local function routes(trips, net, zone, min_trips)
+-- kg CO2e the route's trips by car, carpool or motorbike (those with a
+-- distance) would not have emitted made the suggested way: their km times
+-- the difference of the factors (0 on foot or by bike, the line's mode by
+-- transit); nil when there is nothing to suggest
+local function saving(p, suggestion, transit, factors)
+	local other
+	if suggestion == "walk" or suggestion == "bike" then
+		other = 0
+	elseif suggestion == "transit" then
+		other = factors[transit.mode].kg_per_km
+	else
+		return nil
+	end
+	local kg = 0.0
+	for _, mode in ipairs(MODES) do
+		local m = p.driven[mode]
+		if m ~= nil then
+			kg = kg + m / 1000 * (factors[mode].kg_per_km - other)
+		end
+	end
+	return kg
+end
+
+local function routes(trips, net, factors, zone, min_trips)
 	local last = nil
 	for _, trip in ipairs(trips) do
 		if last == nil or trip.t > last then
@@ -208,7 +231,8 @@ local function routes(trips, net, zone, min_trips)
 					local key = ca.key .. "/" .. cb.key
 					local p = pairs_[key]
 					if p == nil then
-						p = {a = ca, b = cb, trips = 0, modes = {}, metres = 0, measured = 0}
+						p = {a = ca, b = cb, trips = 0, modes = {}, metres = 0, measured = 0,
+						     driven = {}}
 						pairs_[key] = p
 						keys[#keys + 1] = key
 					end
@@ -217,6 +241,9 @@ local function routes(trips, net, zone, min_trips)
 					if trip.metres ~= nil then
 						p.metres = p.metres + trip.metres
 						p.measured = p.measured + 1
+						if CAR[trip.mode] then
+							p.driven[trip.mode] = (p.driven[trip.mode] or 0) + trip.metres
+						end
 					end
 				end
 			end
@@ -238,12 +265,14 @@ local function routes(trips, net, zone, min_trips)
 			local km = p.measured > 0 and p.metres / p.measured / 1000 or
 				   metres_between(alat, alon, blat, blon) / 1000
 			local transit = transit_between(net, alat, alon, blat, blon)
+			local suggestion = suggestion_for(main, km, transit)
 			local r = {
 				window_start = day_of(from_t + 1, zone), window_end = day_of(last, zone),
 				a = {cell = p.a.key, lat = alat, lon = alon},
 				b = {cell = p.b.key, lat = blat, lon = blon},
 				trips = p.trips, modes = p.modes, main_mode = main, km = km,
-				suggestion = suggestion_for(main, km, transit), transit = transit,
+				suggestion = suggestion, transit = transit,
+				kg_co2e_saved = saving(p, suggestion, transit, factors),
 			}
 			commune.write("mobility.route.recurrent", r)
 			written = written + 1
@@ -259,7 +288,8 @@ function run(ctx)
 	local trips = read_trips()
 	local net = commune.dataset("villebrune.transit")
 	local months, total = tokens(trips, zone)
-	local recurrent, unplaced = routes(trips, net, zone, min_trips)
+	local factors = commune.dataset("ademe.transport").modes
+	local recurrent, unplaced = routes(trips, net, factors, zone, min_trips)
 	commune.log(string.format("%d trips, %d recurrent routes, %d months, %d tokens",
 				  #trips, recurrent, months, total))
 	return {trips = #trips, routes = recurrent, unplaced = unplaced, months = months,
