@@ -135,12 +135,18 @@ local function fact_words(name)
 	return FACT_NAMES[name] or t(name, name)
 end
 
-local function show(v)
+-- show - a value in words; numbers with two decimals, the decimal mark
+-- given (French: ",")
+local function show(v, mark)
 	if type(v) == "number" then
 		if math.type(v) == "integer" then
 			return tostring(v)
 		end
-		return string.format("%.2f", v)
+		local text = string.format("%.2f", v)
+		if mark ~= nil then
+			text = string.gsub(text, "%.", mark)
+		end
+		return text
 	elseif type(v) == "table" then
 		if #v == 0 then
 			return "-"
@@ -181,25 +187,27 @@ end
 -- reasons - why, in words: each condition and the fact it read, each band
 -- the value fell in, each fact missing
 local function reasons(item, why)
-	local out = {}
+	local out, failed = {}, false
 	for _, c in ipairs(why.conditions or {}) do
 		local name = c.fact
 		if name ~= nil then
 			local w = fact_words(name)
 			local v = fact_value(why.facts or {}, name)
 			if c.holds == true then
-				out[#out + 1] = t("Condition remplie : " .. w.fr .. " (" .. show(v) .. ").",
+				out[#out + 1] = t("Condition remplie : " .. w.fr .. " (" .. show(v, ",") .. ").",
 						  "Condition met: " .. w.en .. " (" .. show(v) .. ").")
 			elseif c.holds == false and string.find(c.pointer, "/overrides/", 1, true) == nil then
-				out[#out + 1] = t("Condition non remplie : " .. w.fr .. " (" .. show(v) .. ") hors des critères de l'aide.",
+				out[#out + 1] = t("Condition non remplie : " .. w.fr .. " (" .. show(v, ",") .. ") hors des critères de l'aide.",
 						  "Condition not met: " .. w.en .. " (" .. show(v) .. ") outside the aid's criteria.")
+				failed = true
 			end
 		end
 	end
-	for _, b in ipairs(why.bands or {}) do
+	-- the scale, unless a condition already decided
+	for _, b in ipairs(failed and {} or why.bands or {}) do
 		local w = fact_words(b.fact)
 		local fr, en = bounds_words(b)
-		out[#out + 1] = t("Votre " .. w.fr .. " est de " .. show(b.value) .. " : tranche " .. fr .. ".",
+		out[#out + 1] = t("Votre " .. w.fr .. " est de " .. show(b.value, ",") .. " : tranche " .. fr .. ".",
 				  "Your " .. w.en .. " is " .. show(b.value) .. ": the band " .. en .. ".")
 	end
 	for _, name in ipairs(why.missing or {}) do
