@@ -233,8 +233,10 @@ static void synth_food(struct fixture *f, struct expect *e)
 		if (!category_of(cat))
 			fail_msg("synth buys in the category \"%s\", which has no factor here",
 				 cat);
-		expect_add(e, (atoi(date) - YEAR0) * 12 + atoi(date + 5) - 1, cat,
-			   strtod(qty, NULL), unit, strtod(price, NULL));
+		expect_add(e,
+			   (int)(strtol(date, NULL, 10) - YEAR0) * 12 +
+			       (int)strtol(date + 5, NULL, 10) - 1,
+			   cat, strtod(qty, NULL), unit, strtod(price, NULL));
 		rows++;
 	}
 	assert_true(rows > 100);
