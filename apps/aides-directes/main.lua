@@ -322,7 +322,8 @@ function run(ctx)
 	end
 	commune.log(string.format("%d rules: %d eligible, %d not, %d unknown", #result.items,
 				  counts.eligible, counts.not_eligible, counts.unknown))
+	-- (an empty list would read as {}: no member then)
 	return {at = when, rules = #result.items, eligible = counts.eligible,
-		not_eligible = counts.not_eligible, unknown = counts.unknown, aids = aids,
-		household_persons = members}
+		not_eligible = counts.not_eligible, unknown = counts.unknown,
+		aids = #aids > 0 and aids or nil, household_persons = members}
 end
