@@ -326,7 +326,7 @@ static void check_release(const char *campaign_id, const struct campaign_domain 
 			const char *h = json_string_value(json_object_get(c, "hour_of_day"));
 
 			assert_non_null(h);
-			cell = (size_t)atoi(h) * NMODES + (size_t)mode;
+			cell = (size_t)strtol(h, NULL, 10) * NMODES + (size_t)mode;
 		}
 		if (contributors[cell] < K && contributors[cell] > 0) {
 			assert_non_null(why); /* fewer than k: never published */

@@ -675,7 +675,7 @@ static void check_route(const json_t *d, const struct group *g, const struct net
 	const char *mode = main_mode(g);
 	double km = g->measured ? (double)g->metres / g->measured / 1000
 				: metres(a.lat, a.lon, b.lat, b.lon) / 1000;
-	struct ride best;
+	struct ride best = {0};
 	bool has_ride = ride(net, a, b, &best);
 	const json_t *modes = json_object_get(d, "modes"), *t = json_object_get(d, "transit");
 	const char *want;

@@ -307,7 +307,7 @@ static void cooperative_profile_and_mix(void **state)
 	{
 		const char *mean =
 		    json_string_value(json_array_get(json_object_get(c, "values"), 1));
-		int h = atoi(json_string_value(json_object_get(c, "hour_of_day")));
+		int h = (int)strtol(json_string_value(json_object_get(c, "hour_of_day")), NULL, 10);
 
 		assert_non_null(mean);
 		assert_true(fabs(r.demand[h] - strtod(mean, NULL)) < 1e-9);

@@ -5,7 +5,7 @@ GET /api/v1/doctypes
 expect 200
 expect-header Cache-Control: no-store
 expect-header Content-Type: application/json
-expect-json /items length 16
+expect-json /items length 24
 expect-json /items/0/name = "bank.transaction"
 expect-json /items/0/version = 1
 expect-json /items/0/kind = "document"
@@ -17,19 +17,31 @@ expect-json /items/2/kind = "file"
 expect-json /items/3/name = "energy.electricity.consumption"
 expect-json /items/3/kind = "timeseries"
 expect-json /items/4/name = "energy.electricity.index"
+expect-json /items/4/kind = "timeseries"
 expect-json /items/5/name = "energy.electricity.load_curve"
 expect-json /items/5/kind = "timeseries"
 expect-json /items/6/name = "energy.gas.consumption"
+expect-json /items/6/kind = "timeseries"
 expect-json /items/7/name = "energy.profile.monthly"
-expect-json /items/8/name = "food.purchase"
-expect-json /items/9/name = "footprint.co2.monthly"
-expect-json /items/10/name = "household.profile"
-expect-json /items/10/sensitivity = "personal"
-expect-json /items/11/name = "mobility.position"
-expect-json /items/12/name = "mobility.trip"
-expect-json /items/13/name = "social.allowance"
-expect-json /items/14/name = "tax.household"
-expect-json /items/15/name = "water.consumption"
+expect-json /items/8/name = "energy.pv.simulation"
+expect-json /items/9/name = "food.purchase"
+expect-json /items/10/name = "footprint.co2.monthly"
+expect-json /items/11/name = "footprint.food.monthly"
+expect-json /items/12/name = "household.profile"
+expect-json /items/12/sensitivity = "personal"
+expect-json /items/13/name = "leisure.offer.match"
+expect-json /items/14/name = "mobility.budget.monthly"
+expect-json /items/15/name = "mobility.position"
+expect-json /items/15/kind = "timeseries"
+expect-json /items/16/name = "mobility.route.recurrent"
+expect-json /items/17/name = "mobility.tokens.monthly"
+expect-json /items/18/name = "mobility.trip"
+expect-json /items/19/name = "social.aid.simulation"
+expect-json /items/20/name = "social.allowance"
+expect-json /items/21/name = "social.situation.monthly"
+expect-json /items/22/name = "tax.household"
+expect-json /items/23/name = "water.consumption"
+expect-json /items/23/kind = "timeseries"
 
 === the list is a summary: no schema in it
 GET /api/v1/doctypes
@@ -41,13 +53,13 @@ expect-json /items/0/indexes absent
 as alice
 GET /api/v1/doctypes
 expect 200
-expect-json /items length 16
+expect-json /items length 24
 
 === a token sees the same registry
 as token:alice
 GET /api/v1/doctypes
 expect 200
-expect-json /items length 16
+expect-json /items length 24
 
 === show one doctype: the whole definition with its schema
 GET /api/v1/doctypes/bank.transaction
