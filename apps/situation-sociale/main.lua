@@ -183,7 +183,7 @@ end
 local function read_profiles()
 	local list = {}
 	each("household.profile", function(d)
-		list[#list + 1] = {declared = d.declared, members = d.members}
+		list[#list + 1] = {declared = d.declared, members = d.members, birth_years = d.birth_years}
 	end)
 	table.sort(list, function(a, b) return a.declared < b.declared end)
 	return list
@@ -199,6 +199,23 @@ local function profile_of(profiles, last_day)
 		end
 	end
 	return found
+end
+
+-- children_of - the members under 14 in a year by the profile's birth years
+-- (year - birth year < 14: the birthday is not known), when it gives one
+-- for each member; the first person counts 1 whatever their age; nil when
+-- the profile does not say
+local function children_of(p, year)
+	if p == nil or type(p.birth_years) ~= "table" or #p.birth_years ~= p.members then
+		return nil
+	end
+	local n = 0
+	for _, born in ipairs(p.birth_years) do
+		if year - born < 14 then
+			n = n + 1
+		end
+	end
+	return math.min(n, p.members - 1)
 end
 
 local function days_in(year, month)
@@ -221,12 +238,15 @@ local function record_of(m, profiles, under_14, from_bank)
 	local last_day = string.format("%s-%02d", m.key, days)
 	local p = profile_of(profiles, last_day)
 	local members = p and p.members or 1
-	local children = under_14 or 0
-	if children > members - 1 then
+	local children = under_14
+	if children ~= nil and children > members - 1 then
 		error(string.format("children_under_14: %d, but the household of %s has %d members",
 				    children, m.key, members))
 	end
-	local units = 1 + 0.5 * (members - 1 - children) + 0.3 * children
+	if children == nil then
+		children = children_of(p, year)
+	end
+	local units = 1 + 0.5 * (members - 1 - (children or 0)) + 0.3 * (children or 0)
 	local allowances = from_bank and m.bank_allowances or m.allowances
 	local income = m.income.salaries + m.income.pensions_benefits + m.income.other + allowances
 	local charges, total = {}, 0
@@ -256,8 +276,8 @@ local function record_of(m, profiles, under_14, from_bank)
 		variable_spending = euros(m.variable),
 		transactions = m.transactions,
 	}
-	if under_14 ~= nil then
-		r.children_under_14 = under_14
+	if children ~= nil then
+		r.children_under_14 = children
 	end
 	if not from_bank then
 		local by_kind = {}

@@ -398,6 +398,7 @@ static size_t situation_check(struct fixture *f, const struct synth_household *h
 		    time_days_from_civil(y, mo, 1);
 		int64_t income = m->salaries + m->pensions + m->other + allowances, charges = 0;
 		double u = units, remaining;
+		bool second;
 		char key[24], where[64], start[32];
 		const json_t *d, *in, *ch, *kinds;
 
@@ -422,20 +423,24 @@ static size_t situation_check(struct fixture *f, const struct synth_household *h
 		same_number(d, "remaining", remaining, where);
 		same_number(d, "variable_spending", (double)m->variable / 100, where);
 		same_int(d, "transactions", m->transactions, where);
-		/* one more member, aged 14 or more, from the second profile on */
-		if (sc->second_profile &&
-		    time_days_from_civil(y, mo, 1) + days - 1 >= sc->second_profile) {
+		/* a baby from the second profile on, which gives the birth years: 0.3
+		 * more, or 0.5 when the run was told the children before the birth */
+		second = sc->second_profile &&
+			 time_days_from_civil(y, mo, 1) + days - 1 >= sc->second_profile;
+		if (second) {
 			members++;
-			u += 0.5;
+			u += sc->with_ages ? 0.5 : 0.3;
 		}
 		same_int(d, "members", members, where);
-		if (!sc->with_ages)
+		if (!sc->with_ages && !second)
 			u = 1 + 0.5 * (members - 1); /* every other member counted 14 or more */
 		same_number(d, "consumption_units", u, where);
 		same_number(d, "remaining_per_unit", remaining / u, where);
 		same_number(d, "remaining_per_unit_day", remaining / u / (double)days, where);
 		if (sc->with_ages)
 			same_int(d, "children_under_14", under_14, where);
+		else if (second)
+			same_int(d, "children_under_14", under_14 + 1, where);
 		else if (json_object_get(d, "children_under_14"))
 			fail_msg("%s: children_under_14 written, the run was not told", where);
 		same_text(d, "allowances_source",
@@ -482,16 +487,22 @@ static void situation_run(const struct synth_territory *t, const struct synth_ho
 		assert_true(import(&f, synth_write_allowances, "allocations.csv", t, h));
 	if (sc->second_profile) {
 		struct record_meta m = {0};
-		char text[160], day[16];
+		char text[300], day[16], years[120] = "";
 		int64_t yy;
 		int mm, dd;
+		size_t o = 0;
 
 		time_civil_from_days(sc->second_profile, &yy, &mm, &dd);
 		snprintf(day, sizeof(day), "%04lld-%02d-%02d", (long long)yy, mm, dd);
+		/* the members' birth years, as their ages in the year say, and a baby */
+		for (int i = 0; i < h->nmembers; i++)
+			o += (size_t)snprintf(years + o, sizeof(years) - o, "%lld,",
+					      (long long)(yy - h->m[i].age));
+		snprintf(years + o, sizeof(years) - o, "%lld", (long long)yy);
 		snprintf(text, sizeof(text),
 			 "{\"declared\":\"%s\",\"district\":\"D11\",\"members\":%d,"
-			 "\"heating\":\"gas\"}",
-			 day, h->nmembers + 1);
+			 "\"heating\":\"gas\",\"birth_years\":[%s]}",
+			 day, h->nmembers + 1, years);
 		crypt_uuid7_new(m.id);
 		snprintf(m.doctype, sizeof(m.doctype), "household.profile");
 		snprintf(m.source, sizeof(m.source), "api");
@@ -557,7 +568,9 @@ static void situation_sociale(void **state)
 		/* no allowance paid: no file, and the app reads the bank's (none) */
 		sc.allowance_file = s->allowance_total > 0;
 		if (!profiled && h.nmembers >= 2) {
+			/* the birth years, not the run, say who is under 14 */
 			sc.second_profile = time_days_from_civil(2024, 7, 15);
+			sc.with_ages = false;
 			profiled = true;
 		}
 		situation_run(&t, &h, s, &sc);
