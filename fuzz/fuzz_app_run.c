@@ -2,7 +2,8 @@
  * fuzz_app_run.c - libFuzzer target for the app sandbox
  * (src/apps/sandbox.c): any input is the Lua source of an app that may
  * read mobility.trip (three records), an electricity series (a day of
- * points) and the ademe.transport dataset, and write social.allowance,
+ * points), a tax notice and its own allowances (what commune.eligibility
+ * reads) and the ademe.transport dataset, and write social.allowance,
  * run with small limits on a real person's store (tests/support/fixture.c).
  * Besides ASan/UBSan (the host API gathers in C and builds Lua values in
  * protected calls: no Lua error may cross store code), it checks:
@@ -62,6 +63,9 @@ static void world(void)
 			     "\"mode\":\"bike\",\"distance_m\":3000}", "2024-03-02T08:00:00Z");
 	add("mobility.trip", "{\"start\":\"2024-04-02T08:00:00Z\",\"end\":\"2024-04-02T09:00:00Z\","
 			     "\"mode\":\"bus\"}", "2024-04-02T08:00:00Z");
+	/* a tax notice, for commune.eligibility (the rules engine reads it) */
+	add("tax.household", "{\"income_year\":2022,\"issued\":\"2023-08-01\",\"tax_shares\":1.5,"
+			     "\"reference_income\":9000,\"commune_insee\":\"33063\"}", "2023-08-01");
 	snprintf(def.doctype, sizeof(def.doctype), "energy.electricity.load_curve");
 	snprintf(def.source, sizeof(def.source), "fuzz");
 	snprintf(def.key, sizeof(def.key), "meter");
@@ -113,7 +117,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		"{\"id\":\"fuzz\",\"version\":\"1.0.0\",\"publisher\":{\"name\":\"F\"},"
 		"\"name\":{\"fr\":\"f\",\"en\":\"f\"},\"description\":{\"fr\":\"f\",\"en\":\"f\"},"
 		"\"entry\":\"main.lua\",\"permissions\":{\"read\":[{\"doctype\":\"mobility.trip\"},"
-		"{\"doctype\":\"energy.electricity.load_curve\"}],\"write\":[\"social.allowance\"],"
+		"{\"doctype\":\"energy.electricity.load_curve\"},{\"doctype\":\"tax.household\"},"
+		"{\"doctype\":\"social.allowance\"}],\"write\":[\"social.allowance\"],"
 		"\"datasets\":[\"ademe.transport\"]},\"triggers\":[{\"on\":\"demand\"}],"
 		"\"limits\":{\"memory_mb\":4,\"instructions\":200000,\"seconds\":1}}";
 	struct app_package p;
