@@ -943,8 +943,8 @@ static void insert(struct fixture *f, const char *doctype, const char *text, con
 static void persona_store(struct fixture *f, const struct persona *p)
 {
 	char text[300], issued[32], start[32];
-	int year = atoi(p->at);
-	int month = atoi(p->at + 5);
+	int year = (int)strtol(p->at, NULL, 10);
+	int month = (int)strtol(p->at + 5, NULL, 10);
 
 	snprintf(issued, sizeof(issued), "%04d-08-01", year - 1);
 	if (p->notice) {
