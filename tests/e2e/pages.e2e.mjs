@@ -260,18 +260,18 @@ test('governance: the bodies, a proposal, camille changes her vote', async () =>
   await page.context().close();
 });
 
-// A draft of the city's, on February 2025 (a period that has ended).
-const DRAFT_TITLE = 'Électricité des foyers par type de chauffage, février 2025';
+// A draft of the city's, on March 2025 (a period that has ended).
+const DRAFT_TITLE = 'Électricité des foyers par type de chauffage, mars 2025';
 const draft = (org) => ({
   title: { fr: DRAFT_TITLE, en: 'Household electricity by heating type, February 2025' },
-  purpose: { fr: 'Suivre la consommation d\'électricité des foyers en février.', en: 'Follow household electricity use in February.' },
+  purpose: { fr: 'Suivre la consommation d\'électricité des foyers en mars.', en: 'Follow household electricity use in March.' },
   organisation: org,
   source: { series: 'energy.electricity.load_curve' },
-  period: { from: '2025-02-01', to: '2025-03-01' },
+  period: { from: '2025-03-01', to: '2025-04-01' },
   group_by: ['heating_type'],
   measures: [{ kind: 'count' }, { kind: 'mean', clip: [0, 6000] }],
   privacy: { k: 11, mechanism: 'laplace', epsilon: '2', max_cells_per_person: 1 },
-  opens: '2025-03-02T00:00:00Z',
+  opens: '2025-04-02T00:00:00Z',
   closes: '2030-01-01T00:00:00Z',
   governance: { body: 'operator' },
   licence: 'etalab-2.0',
