@@ -263,7 +263,7 @@ test('governance: the bodies, a proposal, camille changes her vote', async () =>
 // A draft of the city's, on March 2025 (a period that has ended).
 const DRAFT_TITLE = 'Électricité des foyers par type de chauffage, mars 2025';
 const draft = (org) => ({
-  title: { fr: DRAFT_TITLE, en: 'Household electricity by heating type, February 2025' },
+  title: { fr: DRAFT_TITLE, en: 'Household electricity by heating type, March 2025' },
   purpose: { fr: 'Suivre la consommation d\'électricité des foyers en mars.', en: 'Follow household electricity use in March.' },
   organisation: org,
   source: { series: 'energy.electricity.load_curve' },
