@@ -133,6 +133,10 @@ void api_release(void);
  * without '=' or a value too long or badly encoded (*name is then set). */
 int api_query_next(char **cursor, char **name, char *value, size_t cap);
 
+/* api_city_or_operator - whether the caller sees the territory's counts:
+ * the operator (admin) or an agent of a city organisation. */
+bool api_city_or_operator(struct api_ctx *ctx);
+
 /* api_json - answers with a JSON value (reference stolen). */
 enum cmn_rc api_json(struct api_ctx *ctx, int status, json_t *v);
 

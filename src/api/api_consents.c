@@ -43,6 +43,29 @@ static enum cmn_rc list(struct api_ctx *ctx)
 	return api_consent_list(ctx, CONSENT_GIVEN, NULL);
 }
 
+/* GET /api/v1/consents/stats - the consents in force, counted by whom they
+ * are given to: counts only, to the city's agents and the operator */
+static enum cmn_rc stats(struct api_ctx *ctx)
+{
+	struct grant_counts n;
+	int64_t now = time_now_ms();
+	char at[TIME_RFC3339_LEN];
+	enum cmn_rc rc;
+
+	if (!api_city_or_operator(ctx))
+		return api_problem(ctx, CMN_ERR_FORBIDDEN,
+				   "the counts are for the agents of the city and the operator",
+				   NULL);
+	if ((rc = store_grant_counts(ctx->app->store, now, &n)) != CMN_OK)
+		return rc;
+	time_format(at, now);
+	return api_json(ctx, 200,
+			json_pack("{s:s, s:I, s:{s:I, s:I, s:I, s:I}}", "at", at, "in_force",
+				  (json_int_t)(n.service + n.person + n.org + n.other), "by_grantee",
+				  "service", (json_int_t)n.service, "person", (json_int_t)n.person,
+				  "org", (json_int_t)n.org, "other", (json_int_t)n.other));
+}
+
 /* GET /api/v1/consents/received - grants given to me, or to my organisation. */
 static enum cmn_rc received(struct api_ctx *ctx)
 {
@@ -147,6 +170,8 @@ const struct route api_consents_routes[] = {
 	 GRANT_ROUTE_NONE},
 	{"POST", "/api/v1/consents", give, AUTH_SESSION, TERMS_SCHEMA,
 	 "Give a consent to an organisation, a person or a service", GRANT_ROUTE_NONE},
+	{"GET", "/api/v1/consents/stats", stats, AUTH_PERSON, NULL,
+	 "The consents in force, counts only (city agents and the operator)", GRANT_ROUTE_NONE},
 	{"GET", "/api/v1/consents/received", received, AUTH_PERSON, NULL,
 	 "The consents given to me or to my organisation", GRANT_ROUTE_NONE},
 	{"GET", "/api/v1/consents/{id}", show, AUTH_PERSON, NULL, "One of my consents",

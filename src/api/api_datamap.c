@@ -203,17 +203,23 @@ static enum cmn_rc answer(struct api_ctx *ctx)
 	return rc == CMN_OK ? answer_request(ctx, 200, &r) : rc;
 }
 
+bool api_city_or_operator(struct api_ctx *ctx)
+{
+	char kind[ROLE_MAX] = "";
+
+	return strcmp(ctx->person.role, "admin") == 0 ||
+	       (strcmp(ctx->person.role, "agent") == 0 &&
+		store_person_org_kind(ctx->app->store, ctx->person.id, kind) == CMN_OK &&
+		strcmp(kind, "city") == 0);
+}
+
 /* GET /api/v1/portability/stats - counts per holder, to an agent of a city
  * organisation and the operator */
 static enum cmn_rc stats(struct api_ctx *ctx)
 {
-	char kind[ROLE_MAX] = "";
 	json_t *v;
 
-	if (strcmp(ctx->person.role, "admin") != 0 &&
-	    (strcmp(ctx->person.role, "agent") != 0 ||
-	     store_person_org_kind(ctx->app->store, ctx->person.id, kind) != CMN_OK ||
-	     strcmp(kind, "city") != 0))
+	if (!api_city_or_operator(ctx))
 		return api_problem(ctx, CMN_ERR_FORBIDDEN,
 				   "the counts are for the agents of the city and the operator",
 				   NULL);

@@ -123,6 +123,16 @@ enum cmn_rc store_share_view(struct store *s, const char *grant_id, int64_t max)
 bool store_share_unlocked(struct store *s, const char *grant_id, const char *session_hash,
 			  int64_t now);
 
+/* the consents in force at a time, counted by whom they are given to */
+struct grant_counts {
+	int64_t service, person, org, other;
+};
+
+/* store_grant_counts - the grants given and valid at now, counted by
+ * grantee kind (an organisation's include the aggregate-only grants of
+ * campaign participations). Counts only: no person appears. */
+enum cmn_rc store_grant_counts(struct store *s, int64_t now, struct grant_counts *out);
+
 /* store_grant_used - counts n more requests served under a grant, the
  * latest at last (ms). */
 enum cmn_rc store_grant_used(struct store *s, const char *id, int64_t n, int64_t last);

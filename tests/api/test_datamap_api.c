@@ -326,6 +326,50 @@ static void stats_for_the_city_only(void **state)
 	client_free(&r);
 }
 
+/* The consents in force, counted for the city's agents and the operator:
+ * a consent alice gives bob counts one more among persons, and the
+ * answer names nobody. */
+static void consent_counts_for_the_city_only(void **state)
+{
+	const char *s = "/api/v1/consents/stats";
+	struct resp r;
+	json_int_t persons, total;
+	char given[64], p[128];
+
+	(void)state;
+	expect(nobody, "GET", s, NULL, 401);
+	expect(&alice, "GET", s, NULL, 403);
+	expect(&alice_token, "GET", s, NULL, 403);
+	expect(&bob, "GET", s, NULL, 403);
+	expect(&other, "GET", s, NULL, 403); /* an agent, not of the city */
+	assert_int_equal(call(&admin, "GET", s, NULL, &r), 200);
+	persons = json_integer_value(json_pointer(r.json, "/by_grantee/person"));
+	total = json_integer_value(json_object_get(r.json, "in_force"));
+	client_free(&r);
+	assert_int_equal(call(&alice, "POST", "/api/v1/consents",
+			      "{\"grantee\":{\"kind\":\"person\",\"handle\":\"bob\"},"
+			      "\"purpose\":{\"dpv\":\"PersonalisedBenefits\",\"text\":{\"fr\":\"Mes "
+			      "droits\",\"en\":\"My rights\"}},\"legal_basis\":\"consent\",\"scope\":"
+			      "{\"doctypes\":[\"bank.transaction\"],\"fields\":[\"date\",\"amount\"],"
+			      "\"from\":\"2024-01-01\",\"to\":\"2025-01-01\",\"operations\":[\"read\"]}}",
+			      &r),
+			 201);
+	snprintf(given, sizeof(given), "%s", json_string_value(json_object_get(r.json, "id")));
+	client_free(&r);
+	assert_int_equal(call(&agent, "GET", s, NULL, &r), 200);
+	assert_int_equal(json_integer_value(json_pointer(r.json, "/by_grantee/person")), persons + 1);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "in_force")), total + 1);
+	assert_null(strstr(r.body, alice_id));
+	assert_null(strstr(r.body, given));
+	client_free(&r);
+	/* withdrawn, it no longer counts */
+	snprintf(p, sizeof(p), "/api/v1/consents/%s/withdraw", given);
+	expect(&alice, "POST", p, NULL, 200);
+	assert_int_equal(call(&agent, "GET", s, NULL, &r), 200);
+	assert_int_equal(json_integer_value(json_pointer(r.json, "/by_grantee/person")), persons);
+	client_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +378,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(only_the_owner_sees_it),
 		cmocka_unit_test(sending_and_answering),
 		cmocka_unit_test(stats_for_the_city_only),
+		cmocka_unit_test(consent_counts_for_the_city_only),
 	};
 	int failed;
 

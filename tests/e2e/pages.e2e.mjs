@@ -292,6 +292,8 @@ test('the territory console: the agent drafts, the admin approves, the agent com
   assert.equal(shown.Campagnes, fr(campaigns.length), 'the campaigns, counted');
   assert.equal(shown['Participations aux campagnes'], fr(campaigns.reduce((a, c) => a + (c.participants || 0), 0)));
   assert.equal(shown['Habitants inscrits'], undefined, 'the agent sees no count of persons');
+  assert.equal(shown['Consentements en vigueur'], fr((await agentApi.call('/consents/stats')).body.in_force),
+    'the consents in force, counted by the server');
   for (const v of Object.values(shown)) assert.match(v, /^[\d\s\u202f]+(\(.*\))?$/, 'counts only');
   await agent.getByLabel('Définition de la campagne (JSON)').fill(JSON.stringify(draft(published.organisation), null, 1));
   await agent.getByRole('button', { name: 'Créer le brouillon' }).click();

@@ -486,6 +486,36 @@ bool store_share_unlocked(struct store *s, const char *grant_id, const char *ses
 	return open;
 }
 
+enum cmn_rc store_grant_counts(struct store *s, int64_t now, struct grant_counts *out)
+{
+	static const char q[] = "SELECT grantee_kind, count(*) FROM grants WHERE status = 'given'"
+				" AND valid_from <= ?1 AND (valid_until IS NULL OR valid_until > ?1)"
+				" GROUP BY grantee_kind";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_int64(st, 1, now);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(st, 0);
+		int64_t n = sqlite3_column_int64(st, 1);
+
+		if (kind && strcmp(kind, "service") == 0)
+			out->service += n;
+		else if (kind && strcmp(kind, "person") == 0)
+			out->person += n;
+		else if (kind && strcmp(kind, "org") == 0)
+			out->org += n;
+		else
+			out->other += n;
+	}
+	sqlite3_reset(st);
+	return r == SQLITE_DONE ? CMN_OK : CMN_ERR_STORE;
+}
+
 enum cmn_rc store_grant_used(struct store *s, const char *id, int64_t n, int64_t last)
 {
 	static const char q[] = "UPDATE grants SET uses = uses + ?3,"

@@ -1,7 +1,8 @@
 // territory.mjs - the console of the territory and its organisations: the
 // campaigns to follow, decide (the operator), compute and publish (their
 // organisation), and indicators of use, in counts only: residents,
-// campaigns and their participants, services, portability requests.
+// consents in force, campaigns and their participants, services,
+// portability requests.
 import { useState } from 'preact/hooks';
 import { html } from '../html.mjs';
 import { api } from '../api.mjs';
@@ -16,10 +17,11 @@ function Indicators({ person }) {
 		api('/campaigns'),
 		optional(api('/services')),
 		person.role === 'admin' ? optional(api('/persons')) : Promise.resolve({ forbidden: true }),
+		optional(api('/consents/stats')),
 	]), []);
 	return html`<section aria-labelledby="ind-title">
 		<h2 id="ind-title">${t('territory.indicators')}</h2>
-		<${Loaded} state=${state}>${([campaigns, services, persons]) => {
+		<${Loaded} state=${state}>${([campaigns, services, persons, consents]) => {
 			const byRole = {};
 			if (!persons.forbidden)
 				for (const p of persons.items)
@@ -27,6 +29,7 @@ function Indicators({ person }) {
 			return html`<dl class="facts">
 				${!persons.forbidden ? html`<dt>${t('territory.residents')}</dt><dd class="num">${formatNumber(byRole.resident || 0)}</dd>
 					<dt>${t('territory.professionals')}</dt><dd class="num">${formatNumber((byRole.professional || 0) + (byRole.mediator || 0))}</dd>` : null}
+				${!consents.forbidden ? html`<dt>${t('territory.consents')}</dt><dd class="num">${formatNumber(consents.in_force)}</dd>` : null}
 				<dt>${t('territory.campaigns')}</dt><dd class="num">${formatNumber(campaigns.items.length)}</dd>
 				<dt>${t('territory.participations')}</dt><dd class="num">${formatNumber(campaigns.items.reduce((a, c) => a + (c.participants || 0), 0))}</dd>
 				${!services.forbidden ? html`<dt>${t('territory.services')}</dt><dd class="num">${formatNumber(services.items.length)}
