@@ -48,7 +48,7 @@ static enum cmn_rc list(struct api_ctx *ctx)
 static enum cmn_rc stats(struct api_ctx *ctx)
 {
 	struct grant_counts n;
-	int64_t now = time_now_ms();
+	int64_t now = time_now_ms(), total;
 	char at[TIME_RFC3339_LEN];
 	enum cmn_rc rc;
 
@@ -59,9 +59,10 @@ static enum cmn_rc stats(struct api_ctx *ctx)
 	if ((rc = store_grant_counts(ctx->app->store, now, &n)) != CMN_OK)
 		return rc;
 	time_format(at, now);
+	total = n.service + n.person + n.org + n.other;
 	return api_json(ctx, 200,
 			json_pack("{s:s, s:I, s:{s:I, s:I, s:I, s:I}}", "at", at, "in_force",
-				  (json_int_t)(n.service + n.person + n.org + n.other), "by_grantee",
+				  (json_int_t)total, "by_grantee",
 				  "service", (json_int_t)n.service, "person", (json_int_t)n.person,
 				  "org", (json_int_t)n.org, "other", (json_int_t)n.other));
 }
