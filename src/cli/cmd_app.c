@@ -207,7 +207,10 @@ static int do_run(struct args *a)
 
 	if ((ret = person_store(a, &ps)) != 0)
 		return ret;
-	if (a->params && !json_is_object(params = json_loads(a->params, 0, NULL))) {
+	/* json_is_object is a macro that reads its argument twice: load first */
+	if (a->params)
+		params = json_loads(a->params, 0, NULL);
+	if (a->params && !json_is_object(params)) {
 		json_decref(params);
 		return cli_error("--params: a JSON object is required");
 	}

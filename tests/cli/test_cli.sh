@@ -210,5 +210,11 @@ expect "says so" grep -q 'no campaign 0000' "$dir/err"
 check "campaign mix, a volume not a number" 1 "" -- campaign mix x --volume lots $d
 check "campaign mix options elsewhere" 2 "" -- campaign ls --volume 50 $d
 
+# app run --params: an object only (under ASan, a leaked parse fails the exit status)
+check "app run, params of an app not installed" 1 "" -- app run nosuch --person zoe --params '{"a":1}' $d
+expect "says so" grep -q 'has no app nosuch' "$dir/err"
+check "app run, params not an object" 1 "" -- app run nosuch --person zoe --params '[1]' $d
+expect "says what is required" grep -q 'a JSON object is required' "$dir/err"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
