@@ -14,6 +14,7 @@
 #include "apps/app.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1016,25 +1017,40 @@ static void eligibility_allowed(lua_State *L)
 	}
 }
 
+/* The shipped rules, parsed once for the process (they are compiled in and
+ * never change): a run asking twice, or many runs, do not parse them again. */
+static struct rule_set shipped_rules;
+static enum cmn_rc shipped_rc = CMN_ERR_STORE;
+static char shipped_why[300];
+static pthread_once_t shipped_once = PTHREAD_ONCE_INIT;
+
+static void shipped_load(void)
+{
+	shipped_rc = rule_set_load(&shipped_rules, shipped_why, sizeof(shipped_why));
+}
+
 /* eligibility_evaluate - the shipped rules on the person's facts at `at`,
  * given facts first: {"at", "items", "facts"}, each item with its rule's
  * authority; NULL with why on a fault of given (or of memory). */
 static json_t *eligibility_evaluate(struct sandbox *sb, int64_t at, const json_t *given, char *why,
 				    size_t n)
 {
-	struct rule_set set = {0};
 	json_t *facts = NULL, *items = NULL, *it, *out = NULL;
-	enum cmn_rc rc = rule_set_load(&set, why, n);
+	enum cmn_rc rc;
 	size_t i;
 
+	pthread_once(&shipped_once, shipped_load);
+	rc = shipped_rc;
+	if (rc != CMN_OK)
+		snprintf(why, n, ": %.200s", shipped_why);
 	if (rc == CMN_OK)
 		rc = rule_facts_gather_given(sb->h->ps, at, given, &facts, why, n);
 	if (rc == CMN_OK)
-		rc = rule_set_evaluate(&set, facts, at, &items);
+		rc = rule_set_evaluate(&shipped_rules, facts, at, &items);
 	json_array_foreach(rc == CMN_OK ? items : NULL, i, it)
 	{
 		const json_t *rule =
-		    rule_set_find(&set, json_string_value(json_object_get(it, "id")));
+		    rule_set_find(&shipped_rules, json_string_value(json_object_get(it, "id")));
 
 		json_object_set(it, "authority", json_object_get(rule, "authority"));
 	}
@@ -1045,7 +1061,6 @@ static json_t *eligibility_evaluate(struct sandbox *sb, int64_t at, const json_t
 		snprintf(why, n, "%s", cmn_strerror(rc));
 	json_decref(items);
 	json_decref(facts);
-	rule_set_release(&set);
 	return out;
 }
 

@@ -252,8 +252,6 @@ enum cmn_rc rule_facts_from_json(const json_t *plain, int64_t at, json_t **facts
 	json_t *out;
 
 	*facts = NULL;
-	if (!json_is_object(plain))
-		return schema_fault(err, n, ": an object of facts is required");
 	if (!(out = json_object()))
 		return CMN_ERR_NOMEM;
 	if ((rc = give(out, plain, err, n)) != CMN_OK || (rc = derive(out, at)) != CMN_OK) {
