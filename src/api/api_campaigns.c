@@ -473,10 +473,8 @@ static enum cmn_rc mix(struct api_ctx *ctx)
 {
 	char *copy = ctx->req->query ? strdup(ctx->req->query) : NULL, *cursor = copy, *name;
 	unsigned volume = 100, step = 10;
-	struct campaign_row r;
-	struct mix_report rep;
 	char value[8], err[200] = "", *end;
-	json_t *res = NULL, *out;
+	json_t *out;
 	int got;
 	enum cmn_rc rc;
 
@@ -498,29 +496,12 @@ static enum cmn_rc mix(struct api_ctx *ctx)
 		}
 	}
 	free(copy);
-	rc = store_campaign_get(ctx->app->store, ctx->params[0], true, &r);
-	if (rc == CMN_OK && r.state != CAMPAIGN_STATE_PUBLISHED) {
-		campaign_row_release(&r);
-		rc = CMN_ERR_NOT_FOUND;
-	}
+	rc = campaign_mix_of(ctx->app->store, ctx->params[0], volume, step, &out, err, sizeof(err));
 	if (rc == CMN_ERR_NOT_FOUND)
 		return api_problem(ctx, rc, "no published campaign of this id", NULL);
-	if (rc != CMN_OK)
-		return rc;
-	res = json_loads(r.results, 0, NULL);
-	rc = res ? campaign_mix(res, volume, step, &rep, err, sizeof(err)) : CMN_ERR_CORRUPT;
-	json_decref(res);
-	if (rc == CMN_ERR_INVALID) {
-		campaign_row_release(&r);
+	if (rc == CMN_ERR_INVALID)
 		return api_problem(ctx, rc, err, NULL);
-	}
-	out = rc == CMN_OK ? campaign_mix_json(r.id, &rep) : NULL;
-	campaign_row_release(&r);
-	if (rc != CMN_OK)
-		return rc;
-	if (!out)
-		return CMN_ERR_NOMEM;
-	return api_json(ctx, 200, out);
+	return rc == CMN_OK ? api_json(ctx, 200, out) : rc;
 }
 
 #define DEFINITION_SCHEMA "{\"type\": \"object\"}"

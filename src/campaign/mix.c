@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/str.h"
+#include "store/store_campaign.h"
 
 #define LOAD_CURVE "energy.electricity.load_curve"
 
@@ -343,4 +344,28 @@ json_t *campaign_mix_json(const char *campaign_id, const struct mix_report *r)
 	json_object_set_new(o, "sources", sources);
 	json_object_set_new(o, "best", top);
 	return o;
+}
+
+enum cmn_rc campaign_mix_of(struct store *s, const char *id, unsigned volume, unsigned step,
+			    json_t **out, char *err, size_t errn)
+{
+	struct campaign_row r;
+	struct mix_report rep;
+	json_t *res;
+	enum cmn_rc rc = store_campaign_get(s, id, true, &r);
+
+	*out = NULL;
+	if (rc != CMN_OK)
+		return rc;
+	if (r.state != CAMPAIGN_STATE_PUBLISHED) {
+		campaign_row_release(&r);
+		return CMN_ERR_NOT_FOUND;
+	}
+	res = json_loads(r.results, 0, NULL);
+	rc = res ? campaign_mix(res, volume, step, &rep, err, errn) : CMN_ERR_CORRUPT;
+	json_decref(res);
+	if (rc == CMN_OK && !(*out = campaign_mix_json(r.id, &rep)))
+		rc = CMN_ERR_NOMEM;
+	campaign_row_release(&r);
+	return rc;
 }

@@ -71,4 +71,12 @@ enum cmn_rc campaign_mix(const json_t *results, unsigned volume, unsigned step,
  * production shapes and costs, the best splits; NULL when out of memory. */
 json_t *campaign_mix_json(const char *campaign_id, const struct mix_report *r);
 
+struct store;
+
+/* campaign_mix_of - the report of the published campaign id, as
+ * campaign_mix_json gives it, into *out. CMN_ERR_NOT_FOUND when no campaign
+ * of that id is published; CMN_ERR_INVALID with err as campaign_mix. */
+enum cmn_rc campaign_mix_of(struct store *s, const char *id, unsigned volume, unsigned step,
+			    json_t **out, char *err, size_t errn);
+
 #endif

@@ -212,32 +212,18 @@ static int campaign_mix_cmd(struct cli_env *env, const char *id, const char *vol
 			    const char *step)
 {
 	long vol = volume ? percent(volume) : 100, st = step ? percent(step) : 10;
-	struct campaign_row r;
-	struct mix_report rep;
 	char err[200] = "", *text;
-	json_t *res, *out;
+	json_t *out;
 	enum cmn_rc rc;
 
 	if (vol < 0 || st < 0)
 		return cli_error("--volume and --step take a whole number of percent");
-	rc = store_campaign_get(env->store, id, true, &r);
+	rc = campaign_mix_of(env->store, id, (unsigned)vol, (unsigned)st, &out, err, sizeof(err));
 	if (rc == CMN_ERR_NOT_FOUND)
-		return cli_error("no campaign %s", id);
-	if (rc != CMN_OK)
-		return cli_error("%s", cmn_strerror(rc));
-	if (r.state != CAMPAIGN_STATE_PUBLISHED) {
-		campaign_row_release(&r);
-		return cli_error("campaign %s is not published", id);
-	}
-	res = json_loads(r.results, 0, NULL);
-	rc = res ? campaign_mix(res, (unsigned)vol, (unsigned)st, &rep, err, sizeof(err))
-		 : CMN_ERR_CORRUPT;
-	json_decref(res);
-	out = rc == CMN_OK ? campaign_mix_json(r.id, &rep) : NULL;
-	campaign_row_release(&r);
+		return cli_error("no published campaign %s", id);
 	if (rc != CMN_OK)
 		return cli_error("%s", err[0] ? err : cmn_strerror(rc));
-	text = out ? json_dumps(out, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) : NULL;
+	text = json_dumps(out, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
 	json_decref(out);
 	if (!text)
 		return cli_error("%s", cmn_strerror(CMN_ERR_NOMEM));

@@ -206,7 +206,7 @@ check "opendata load without a name" 2 "" -- opendata load weather "$dir/weather
 
 # WeMix's mix reads published campaigns only (test_service_wemix.c computes one)
 check "campaign mix of no campaign" 1 "" -- campaign mix 00000000000000000000000000000000 $d
-expect "says so" grep -q 'no campaign 0000' "$dir/err"
+expect "says so" grep -q 'no published campaign 0000' "$dir/err"
 check "campaign mix, a volume not a number" 1 "" -- campaign mix x --volume lots $d
 check "campaign mix options elsewhere" 2 "" -- campaign ls --volume 50 $d
 
