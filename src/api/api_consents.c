@@ -22,7 +22,8 @@ static void audit_decision(struct api_ctx *ctx, const char *action, const char *
 	api_audit(ctx, action, object, NULL);
 }
 
-enum cmn_rc api_consent_list(struct api_ctx *ctx, unsigned sides, const char *mark)
+enum cmn_rc api_consent_list(struct api_ctx *ctx, unsigned sides, const char *mark,
+			     void (*dress)(struct api_ctx *ctx, json_t *items))
 {
 	json_t *items = json_array();
 	enum cmn_rc rc;
@@ -34,13 +35,15 @@ enum cmn_rc api_consent_list(struct api_ctx *ctx, unsigned sides, const char *ma
 		json_decref(items);
 		return rc;
 	}
+	if (dress)
+		dress(ctx, items);
 	return api_json(ctx, 200, json_pack("{s:o}", "items", items));
 }
 
 /* GET /api/v1/consents - the grants I gave, newest first. */
 static enum cmn_rc list(struct api_ctx *ctx)
 {
-	return api_consent_list(ctx, CONSENT_GIVEN, NULL);
+	return api_consent_list(ctx, CONSENT_GIVEN, NULL, NULL);
 }
 
 /* GET /api/v1/consents/stats - the consents in force, counted by whom they
@@ -70,7 +73,7 @@ static enum cmn_rc stats(struct api_ctx *ctx)
 /* GET /api/v1/consents/received - grants given to me, or to my organisation. */
 static enum cmn_rc received(struct api_ctx *ctx)
 {
-	return api_consent_list(ctx, CONSENT_RECEIVED, NULL);
+	return api_consent_list(ctx, CONSENT_RECEIVED, NULL, NULL);
 }
 
 /* view - answers with the view of grant id, if it is the caller's. */

@@ -76,19 +76,7 @@ static void name_persons(struct api_ctx *ctx, json_t *items)
  * (with the handle of the person each names). */
 static enum cmn_rc list(struct api_ctx *ctx)
 {
-	json_t *items = json_array();
-	enum cmn_rc rc;
-
-	api_access_sync(ctx);
-	rc = items ? consent_list(ctx->app->store, ctx->person.id, CONSENT_GIVEN | CONSENT_RECEIVED,
-				  "mandate", time_now_ms(), items)
-		   : CMN_ERR_NOMEM;
-	if (rc != CMN_OK) {
-		json_decref(items);
-		return rc;
-	}
-	name_persons(ctx, items);
-	return api_json(ctx, 200, json_pack("{s:o}", "items", items));
+	return api_consent_list(ctx, CONSENT_GIVEN | CONSENT_RECEIVED, "mandate", name_persons);
 }
 
 /* POST /api/v1/mandates/{id}/confirm - by the person: the mandate starts. */

@@ -113,13 +113,13 @@ static enum cmn_rc create(struct api_ctx *ctx)
 /* GET /api/v1/shares - the shares I made, newest first. */
 static enum cmn_rc list(struct api_ctx *ctx)
 {
-	return api_consent_list(ctx, CONSENT_GIVEN, "share");
+	return api_consent_list(ctx, CONSENT_GIVEN, "share", NULL);
 }
 
 /* GET /api/v1/inbox - the shares addressed to me or to my organisation. */
 static enum cmn_rc inbox(struct api_ctx *ctx)
 {
-	return api_consent_list(ctx, CONSENT_RECEIVED, "share");
+	return api_consent_list(ctx, CONSENT_RECEIVED, "share", NULL);
 }
 
 /* DELETE /api/v1/shares/{id} - revoked at once: the next view is 410. */
