@@ -43,7 +43,23 @@ static int find_name(const char *const *names, size_t n, const char *v)
 	return -1;
 }
 
-static int district_index(const struct campaign_domain *d, const char *code);
+static int district_index(const struct campaign_domain *d, const char *code)
+{
+	size_t lo = 0, hi = d->ndistricts;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(d->districts[mid].code, code);
+
+		if (c == 0)
+			return (int)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
 
 /* places_init - the polygons of the districts dataset loaded last, once for
  * the table, and the campaign district of each feature (loading districts
@@ -211,24 +227,6 @@ static enum cmn_rc read_profile(struct pstore *ps, struct profile *p)
 	return pstore_record_query(ps, &q, profile_row, p);
 }
 
-static int district_index(const struct campaign_domain *d, const char *code)
-{
-	size_t lo = 0, hi = d->ndistricts;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(d->districts[mid].code, code);
-
-		if (c == 0)
-			return (int)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
 /* ---- putting values in cells ---------------------------------------------------- */
 
 /* what the cell of a value depends on */
@@ -248,8 +246,8 @@ struct placing {
 	int64_t day;                        /* the local day of month_of_day, or INT64_MIN */
 	int month_of_day;
 	int mode;                           /* of the current record, -1 if none */
-	int ends[2];                        /* the districts where it starts and ends, -1 if none */
-	bool by_ends;                       /* some dimension needs them */
+	int ends[2];                        /* the districts where it starts and ends, -1 if none
+					     * (read when the domain has places) */
 };
 
 static enum cmn_rc contrib_scratch(struct campaign_contrib *c, size_t ncells)
@@ -284,7 +282,6 @@ static void placing_init(struct placing *pl)
 
 	pl->base = 0;
 	pl->timed = false;
-	pl->by_ends = false;
 	pl->hour_only = -1;
 	for (size_t i = d->ndims; i-- > 0;) {
 		pl->stride[i] = stride;
@@ -294,10 +291,8 @@ static void placing_init(struct placing *pl)
 			continue;
 		}
 		unfixed++;
-		if (d->dims[i] == CAMPAIGN_DIM_ORIGIN_DISTRICT ||
-		    d->dims[i] == CAMPAIGN_DIM_DESTINATION_DISTRICT)
-			pl->by_ends = true;
-		else if (d->dims[i] != CAMPAIGN_DIM_MODE)
+		if (d->dims[i] != CAMPAIGN_DIM_MODE && d->dims[i] != CAMPAIGN_DIM_ORIGIN_DISTRICT &&
+		    d->dims[i] != CAMPAIGN_DIM_DESTINATION_DISTRICT)
 			pl->timed = true;
 		if (d->dims[i] == CAMPAIGN_DIM_HOUR_OF_DAY)
 			pl->hour_only = (int)i;
@@ -512,7 +507,7 @@ static enum cmn_rc record_value(const struct record_meta *m, const char *data,
 		return CMN_ERR_CORRUPT;
 	v = json_object_get(j, pl->spec->value);
 	pl->mode = find_name(modes, CAMPAIGN_MODES, json_string_value(json_object_get(j, "mode")));
-	if (pl->by_ends) {
+	if (pl->d->places) {
 		pl->ends[0] = end_district(pl->d, json_object_get(j, "from"));
 		pl->ends[1] = end_district(pl->d, json_object_get(j, "to"));
 	}
