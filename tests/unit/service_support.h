@@ -58,14 +58,14 @@ static inline void svc_pack(struct fixture *f, const char *id, struct app_packag
 	assert_string_equal(p->m.id, id);
 }
 
-/* svc_run - runs p on demand with the parameters params (JSON text or
- * NULL); it must end well. */
-static inline void svc_run(struct fixture *f, const struct app_package *p, const char *params,
-			   struct app_run *r)
+/* svc_run_on - runs p on demand in the fixture's store with the parameters
+ * params (or NULL), the datasets of platform (NULL: the bundled ones, as
+ * app_run); it must end well. */
+static inline void svc_run_on(struct fixture *f, const struct app_package *p, const json_t *params,
+			      struct store *platform, struct app_run *r)
 {
 	char actor[APP_ID_MAX + APP_VERSION_MAX + 8];
 	struct app_host h = {0};
-	json_t *pj = params ? json_loads(params, 0, NULL) : NULL;
 
 	snprintf(actor, sizeof(actor), "app:%s@%s", p->m.id, p->m.version);
 	h.ps = f->ps;
@@ -73,11 +73,22 @@ static inline void svc_run(struct fixture *f, const struct app_package *p, const
 	h.actor = actor;
 	h.trigger = "demand";
 	h.now = time_now_ms();
-	h.params = pj;
-	assert_int_equal(app_run(p, &h, r), CMN_OK);
-	json_decref(pj);
+	h.params = params;
+	assert_int_equal(app_run_on(p, &h, platform, r), CMN_OK);
 	if (r->outcome != APP_OK)
 		fail_msg("%s: %s: %s", p->m.id, app_outcome_name(r->outcome), r->error);
+}
+
+/* svc_run - svc_run_on with the parameters as JSON text (or NULL), the
+ * bundled datasets. */
+static inline void svc_run(struct fixture *f, const struct app_package *p, const char *params,
+			   struct app_run *r)
+{
+	json_t *pj = params ? json_loads(params, 0, NULL) : NULL;
+
+	assert_true(!params || pj);
+	svc_run_on(f, p, pj, NULL, r);
+	json_decref(pj);
 }
 
 /* The records of a doctype, as read back from the store. */

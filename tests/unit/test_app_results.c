@@ -39,6 +39,7 @@
 #include "core/tz.h"
 #include "fixture.h"
 #include "series/series.h"
+#include "service_support.h"
 
 #define HOUR_MS 3600000LL
 #define DAY_MS  (24 * HOUR_MS)
@@ -48,52 +49,6 @@
 #define NMONTHS 72
 
 /* ---- running an app ----------------------------------------------------------- */
-
-/* pack - the package of the app id, made from its sources as embedded in
- * the binary (written to a directory of the fixture, then app_pack). */
-static void pack(struct fixture *f, const char *id, struct app_package *p)
-{
-	char dir[300], path[400], prefix[64], err[300];
-	char *bytes = NULL;
-	size_t n = 0, files = 0;
-
-	snprintf(dir, sizeof(dir), "%s/%s", f->dir, id);
-	assert_int_equal(mkdir(dir, 0700), 0);
-	snprintf(prefix, sizeof(prefix), "apps/%s/", id);
-	for (size_t i = 0; i < embedded_count; i++) {
-		const struct embedded_file *e = &embedded_files[i];
-
-		if (strncmp(e->name, prefix, strlen(prefix)) != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->name + strlen(prefix));
-		check_write_file(path, (const char *)e->data, e->len);
-		files++;
-	}
-	assert_true(files >= 2); /* its manifest and its entry */
-	if (app_pack(dir, &f->reg, &bytes, &n, err, sizeof(err)) != CMN_OK)
-		fail_msg("app_pack %s: %s", id, err);
-	if (app_package_parse(bytes, n, &f->reg, p, err, sizeof(err)) != CMN_OK)
-		fail_msg("app_package_parse %s: %s", id, err);
-	free(bytes);
-	assert_string_equal(p->m.id, id);
-}
-
-/* run_app - runs p on demand; it must end well. */
-static void run_app(struct fixture *f, const struct app_package *p, struct app_run *r)
-{
-	char actor[APP_ID_MAX + APP_VERSION_MAX + 8];
-	struct app_host h = {0};
-
-	snprintf(actor, sizeof(actor), "app:%s@%s", p->m.id, p->m.version);
-	h.ps = f->ps;
-	h.reg = &f->reg;
-	h.actor = actor;
-	h.trigger = "demand";
-	h.now = time_now_ms();
-	assert_int_equal(app_run(p, &h, r), CMN_OK);
-	if (r->outcome != APP_OK)
-		fail_msg("%s: %s: %s", p->m.id, app_outcome_name(r->outcome), r->error);
-}
 
 /* The records of a doctype, as read back from the store. */
 struct out {
@@ -519,9 +474,9 @@ static void coach_co2(void **state)
 	assert_non_null(ids2);
 	assert_int_equal(tz_load("Europe/Paris", &paris), CMN_OK);
 	trips(f, paris, c);
-	pack(f, "coach-co2", &p);
+	svc_pack(f, "coach-co2", &p);
 
-	run_app(f, &p, &r);
+	svc_run(f, &p, NULL, &r);
 	coach_check(f, c, &count);
 	assert_int_equal(r.records_written, (int64_t)count);
 	assert_int_equal(r.records_replaced, 0);
@@ -538,7 +493,7 @@ static void coach_co2(void **state)
 	 * replaces the first's records, and February 2024 now has a year before */
 	insert_trip(f, extra, check_time(extra), CARPOOL, 2500000);
 	coach_add(c, month_index(2023, 2), CARPOOL, 2500000);
-	run_app(f, &p, &r);
+	svc_run(f, &p, NULL, &r);
 	coach_check(f, c, &count);
 	assert_int_equal(r.records_replaced, (int64_t)n1);
 	assert_int_equal(r.records_written, (int64_t)count);
@@ -906,9 +861,9 @@ static void smart_home(void **state)
 	assert_int_equal(elec->m[oct].hour_n[2], 32 * 2);
 	assert_int_equal(elec->m[month_index(2023, 8)].days, 30);
 	assert_int_equal(elec->m[month_index(2023, 6)].complete, 29);
-	pack(f, "smart-home", &p);
+	svc_pack(f, "smart-home", &p);
 
-	run_app(f, &p, &r);
+	svc_run(f, &p, NULL, &r);
 	n = smart_home_check(f, elec, gas_e);
 	assert_int_equal(n, 26);
 	assert_int_equal(r.records_written, (int64_t)n);
@@ -919,7 +874,7 @@ static void smart_home(void **state)
 	app_run_release(&r);
 	n1 = ids_of(f, "energy.profile.monthly", ids1);
 
-	run_app(f, &p, &r);
+	svc_run(f, &p, NULL, &r);
 	assert_int_equal(smart_home_check(f, elec, gas_e), n);
 	assert_int_equal(r.records_replaced, (int64_t)n1);
 	app_run_release(&r);
@@ -1004,7 +959,6 @@ static void smart_home_district(void **state)
 	struct campaign_run_stats st;
 	struct dp_rng rng;
 	struct app_package p = {0};
-	struct app_host h = {0};
 	struct app_run r;
 	struct tz *paris = NULL;
 	struct outs *out = calloc(1, sizeof(*out));
@@ -1075,15 +1029,8 @@ static void smart_home_district(void **state)
 		fail_msg("D11 not published: %s", json_dumps(res, JSON_COMPACT));
 
 	/* the app, run with the platform's tables */
-	pack(f, "smart-home", &p);
-	h.ps = f->ps;
-	h.reg = &f->reg;
-	h.actor = "app:smart-home@test";
-	h.trigger = "demand";
-	h.now = time_now_ms();
-	assert_int_equal(app_run_on(&p, &h, f->s, &r), CMN_OK);
-	if (r.outcome != APP_OK)
-		fail_msg("smart-home: %s", r.error);
+	svc_pack(f, "smart-home", &p);
+	svc_run_on(f, &p, NULL, f->s, &r);
 	jan = &elec->m[month_index(2023, 1)];
 	outs_load(f, "energy.profile.monthly", out);
 	for (i = 0; i < out->n; i++) {
@@ -1114,8 +1061,7 @@ static void smart_home_district(void **state)
 
 	/* she moves to D12, not in the table: no comparison */
 	resident_in(f->ps, "D12", "2023-06-01");
-	assert_int_equal(app_run_on(&p, &h, f->s, &r), CMN_OK);
-	assert_int_equal(r.outcome, APP_OK);
+	svc_run_on(f, &p, NULL, f->s, &r);
 	assert_null(json_object_get(r.result, "district"));
 	memset(out, 0, sizeof(*out));
 	outs_load(f, "energy.profile.monthly", out);

@@ -32,6 +32,7 @@
 #include "core/embedded.h"
 #include "core/timeutil.h"
 #include "fixture.h"
+#include "service_support.h"
 #include "synth/money_int.h"
 #include "synth/synth.h"
 
@@ -39,55 +40,6 @@
 #define OUT_MAX 64 /* records an app may write here */
 
 /* ---- running an app ----------------------------------------------------------- */
-
-/* pack - the package of the app id, made from its sources as embedded in
- * the binary (written to a directory of the fixture, then app_pack). */
-static void pack(struct fixture *f, const char *id, struct app_package *p)
-{
-	char dir[300], path[400], prefix[64], err[300];
-	char *bytes = NULL;
-	size_t n = 0, files = 0;
-
-	snprintf(dir, sizeof(dir), "%s/%s", f->dir, id);
-	if (mkdir(dir, 0700) != 0)
-		fail_msg("mkdir %s", dir);
-	snprintf(prefix, sizeof(prefix), "apps/%s/", id);
-	for (size_t i = 0; i < embedded_count; i++) {
-		const struct embedded_file *e = &embedded_files[i];
-
-		if (strncmp(e->name, prefix, strlen(prefix)) != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->name + strlen(prefix));
-		check_write_file(path, (const char *)e->data, e->len);
-		files++;
-	}
-	assert_true(files >= 2); /* its manifest and its entry */
-	if (app_pack(dir, &f->reg, &bytes, &n, err, sizeof(err)) != CMN_OK)
-		fail_msg("app_pack %s: %s", id, err);
-	if (app_package_parse(bytes, n, &f->reg, p, err, sizeof(err)) != CMN_OK)
-		fail_msg("app_package_parse %s: %s", id, err);
-	free(bytes);
-	assert_string_equal(p->m.id, id);
-}
-
-/* run_app - runs p on demand with params (may be NULL); it must end well. */
-static void run_app(struct fixture *f, const struct app_package *p, const json_t *params,
-		    struct app_run *r)
-{
-	char actor[APP_ID_MAX + APP_VERSION_MAX + 8];
-	struct app_host h = {0};
-
-	snprintf(actor, sizeof(actor), "app:%s@%s", p->m.id, p->m.version);
-	h.ps = f->ps;
-	h.reg = &f->reg;
-	h.actor = actor;
-	h.trigger = "demand";
-	h.params = params;
-	h.now = time_now_ms();
-	assert_int_equal(app_run(p, &h, r), CMN_OK);
-	if (r->outcome != APP_OK)
-		fail_msg("%s: %s: %s", p->m.id, app_outcome_name(r->outcome), r->error);
-}
 
 /* The records of a doctype, as read back from the store. */
 struct outs {
@@ -509,12 +461,12 @@ static void situation_run(const struct synth_territory *t, const struct synth_ho
 		m.t = sc->second_profile * 86400000LL;
 		assert_int_equal(pstore_record_insert(f.ps, &m, text, NULL), CMN_OK);
 	}
-	pack(&f, "situation-sociale", &p);
+	svc_pack(&f, "situation-sociale", &p);
 	if (sc->with_ages) {
 		oecd_units(h, &under_14);
 		params = json_pack("{s:i}", "children_under_14", under_14);
 	}
-	run_app(&f, &p, params, &r);
+	svc_run_on(&f, &p, params, NULL, &r);
 	n = situation_check(&f, h, s, sc);
 	assert_int_equal(r.records_written, (int64_t)n);
 	assert_int_equal(json_integer_value(json_object_get(r.result, "months")), (json_int_t)n);
@@ -523,7 +475,7 @@ static void situation_run(const struct synth_territory *t, const struct synth_ho
 		      (double)r.elapsed_us / 1000);
 	app_run_release(&r);
 	/* a second run replaces the first's records: the same figures, once */
-	run_app(&f, &p, params, &r);
+	svc_run_on(&f, &p, params, NULL, &r);
 	assert_int_equal(r.records_replaced, (int64_t)n);
 	assert_int_equal(situation_check(&f, h, s, sc), n);
 	app_run_release(&r);
@@ -987,8 +939,8 @@ static void aid_run(struct fixture *f, const struct persona *p, struct app_run *
 	struct app_package pk = {0};
 	json_t *params = json_pack("{s:s}", "at", p->at);
 
-	pack(f, "aides-directes", &pk);
-	run_app(f, &pk, params, r);
+	svc_pack(f, "aides-directes", &pk);
+	svc_run_on(f, &pk, params, NULL, r);
 	json_decref(params);
 	app_package_release(&pk);
 }

@@ -38,6 +38,7 @@
 #include "core/timeutil.h"
 #include "core/tz.h"
 #include "fixture.h"
+#include "service_support.h"
 #include "synth/synth.h"
 
 #define MIN_MS    60000LL
@@ -392,48 +393,6 @@ static void trips_made(struct fixture *f, const struct network *net, struct trip
 }
 
 /* ---- running the app ---------------------------------------------------------------- */
-
-static void pack(struct fixture *f, const char *id, struct app_package *p)
-{
-	char dir[300], path[400], prefix[64], err[300];
-	char *bytes = NULL;
-	size_t n = 0, files = 0;
-
-	snprintf(dir, sizeof(dir), "%s/%s", f->dir, id);
-	assert_int_equal(mkdir(dir, 0700), 0);
-	snprintf(prefix, sizeof(prefix), "apps/%s/", id);
-	for (size_t i = 0; i < embedded_count; i++) {
-		const struct embedded_file *e = &embedded_files[i];
-
-		if (strncmp(e->name, prefix, strlen(prefix)) != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->name + strlen(prefix));
-		check_write_file(path, (const char *)e->data, e->len);
-		files++;
-	}
-	assert_true(files >= 2);
-	if (app_pack(dir, &f->reg, &bytes, &n, err, sizeof(err)) != CMN_OK)
-		fail_msg("app_pack %s: %s", id, err);
-	if (app_package_parse(bytes, n, &f->reg, p, err, sizeof(err)) != CMN_OK)
-		fail_msg("app_package_parse %s: %s", id, err);
-	free(bytes);
-}
-
-static void run_app(struct fixture *f, const struct app_package *p, json_t *params,
-		    struct app_run *r)
-{
-	struct app_host h = {0};
-
-	h.ps = f->ps;
-	h.reg = &f->reg;
-	h.actor = "app:par4chemins@1.0.0";
-	h.trigger = "demand";
-	h.now = time_now_ms();
-	h.params = params;
-	assert_int_equal(app_run(p, &h, r), CMN_OK);
-	if (r->outcome != APP_OK)
-		fail_msg("%s: %s", app_outcome_name(r->outcome), r->error);
-}
 
 struct out {
 	json_t *data;
@@ -905,9 +864,9 @@ static void routes_and_tokens(void **state)
 	assert_non_null(tr);
 	network_of_synth(f, net);
 	trips_made(f, net, tr, r);
-	pack(f, "par4chemins", &p);
+	svc_pack(f, "par4chemins", &p);
 
-	run_app(f, &p, NULL, &run);
+	svc_run_on(f, &p, NULL, NULL, &run);
 	check_routes(f, tr, net, r, 4, &routes);
 	assert_int_equal(routes, 5);
 	check_tokens(f, tr, &months);
@@ -922,7 +881,7 @@ static void routes_and_tokens(void **state)
 
 	/* three trips make a route when the person asks for three */
 	params = json_pack("{s:i}", "min_trips", 3);
-	run_app(f, &p, params, &run);
+	svc_run_on(f, &p, params, NULL, &run);
 	check_routes(f, tr, net, r, 3, &routes);
 	assert_int_equal(routes, 6);
 	assert_int_equal(run.records_replaced, 5 + 3);
