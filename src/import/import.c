@@ -263,15 +263,8 @@ enum cmn_rc import_record(struct import_job *j, const char *doctype, json_t *dat
 		str_copy(m.source, sizeof(m.source), j->source);
 		str_copy(m.import_id, sizeof(m.import_id), j->id);
 		dedupe_key(doctype, dedupe, data, m.dedupe, sizeof(m.dedupe));
-		rc = pstore_record_insert(j->ps, &m, text, NULL);
-		if (rc == CMN_OK) {
-			j->stats.records_created++;
-			import_wrote(j, doctype);
-		}
-		else if (rc == CMN_ERR_EXISTS) {
-			j->stats.records_duplicate++;
-			rc = CMN_OK;
-		}
+		rc = import_writer_put(j, &m, text); /* which frees text */
+		text = NULL;
 	}
 	free(text);
 	json_decref(data);
@@ -374,7 +367,7 @@ static enum cmn_rc flush_series(struct import_job *j, size_t i)
 
 	if (!j->series[i].n)
 		return CMN_OK;
-	if ((rc = check_batch(j, i)) != CMN_OK)
+	if ((rc = import_writer_drain(j)) != CMN_OK || (rc = check_batch(j, i)) != CMN_OK)
 		return rc;
 	rc = (j->series[i].keep_first ? series_append_keep : series_append)(
 	    j->ps, &j->series[i].def, j->series[i].pts, j->series[i].n, NULL, &w, &why);
@@ -415,6 +408,8 @@ static enum cmn_rc series_slot(struct import_job *j, const struct import_series 
 	if (j->nseries == IMPORT_MAX_SERIES)
 		return import_fail(j, j->in ? j->in->line : 0, 0, "a file may feed at most %d series", IMPORT_MAX_SERIES);
 	def = &j->series[j->nseries].def;
+	if ((rc = import_writer_drain(j)) != CMN_OK)
+		return rc;
 	rc = pstore_series_find(j->ps, s->doctype, s->source, s->key, def);
 	if (rc == CMN_OK) {
 		if (strcmp(def->unit, s->unit) != 0 || def->step != s->step) {
@@ -509,6 +504,7 @@ json_t *import_stats_json(const struct import_job *job)
 
 void import_job_release(struct import_job *job)
 {
+	import_writer_stop(job); /* when a job was fed outside import_stream */
 	seen_release(&job->occurrences);
 	for (size_t i = 0; i < job->nseries; i++) {
 		free(job->series[i].pts);
@@ -574,6 +570,13 @@ static enum cmn_rc import_stream(struct pstore *ps, const struct registry *reg, 
 		rc = pstore_tx_begin(ps);
 		if (rc == CMN_OK) {
 			rc = job->format->run(job, &in);
+			/* the records it queued are written (or the first failure is known) */
+			{
+				enum cmn_rc wrc = import_writer_stop(job);
+
+				if (rc == CMN_OK)
+					rc = wrc;
+			}
 			for (size_t i = 0; i < job->nseries && rc == CMN_OK; i++)
 				rc = flush_series(job, i);
 			if (rc == CMN_OK && job->stats.points_kept)

@@ -124,7 +124,20 @@ struct import_job {
 	struct import_input *in;             /* the file being read */
 	uint64_t total;                      /* its size in bytes */
 	uint64_t ticks;                      /* records and points since the start */
+	struct import_writer *writer;        /* the thread writing its records (writer.c) */
 };
+
+/* import_writer_put - queues a record for the job's writer thread (started
+ * on the first one), which stores it and counts it; takes text (malloc'd).
+ * Returns the first failure of an earlier write, if any. */
+enum cmn_rc import_writer_put(struct import_job *j, const struct record_meta *m, char *text);
+
+/* import_writer_drain - waits until every queued record is written: after
+ * it, the caller may use the store (the writer waits for the next put). */
+enum cmn_rc import_writer_drain(struct import_job *j);
+
+/* import_writer_stop - drains and ends the writer thread. */
+enum cmn_rc import_writer_stop(struct import_job *j);
 
 /* import_wrote - notes that j wrote records or points of doctype. */
 void import_wrote(struct import_job *j, const char *doctype);

@@ -248,6 +248,15 @@ void pstore_bulk(struct pstore *ps, bool on);
 enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, const char *data,
 				 const char *actor);
 
+/* pstore_record_insert_many - stores n new records of doctype at once, as
+ * an import does: no audit entry each, and a record whose dedupe key is
+ * already used for the doctype (in the store or earlier in m) is skipped.
+ * data[i] is m[i]'s JSON text; rev and times are filled; *added says how
+ * many were stored. */
+enum cmn_rc pstore_record_insert_many(struct pstore *ps, const char *doctype,
+				      struct record_meta *m, const char *const *data, size_t n,
+				      size_t *added);
+
 /* pstore_record_get - reads a record; *data is malloc'd (caller frees). */
 enum cmn_rc pstore_record_get(struct pstore *ps, const char *doctype, const char *id,
 			      struct record_meta *meta, char **data);

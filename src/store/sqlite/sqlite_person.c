@@ -870,6 +870,60 @@ enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, co
 	return pstore_tx_end(ps, rc);
 }
 
+enum cmn_rc pstore_record_insert_many(struct pstore *ps, const char *doctype,
+				      struct record_meta *m, const char *const *data, size_t n,
+				      size_t *added)
+{
+	/* OR IGNORE: the same dedupe key skips a record (a duplicate id too:
+	 * new UUIDv7s do not collide) */
+	static const char q[] = "INSERT OR IGNORE INTO records(dt, id, rev, t, data, source,"
+				" import_id, created, updated, dedupe)"
+				" VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)";
+	int64_t kind, now = time_now_ms();
+	enum cmn_rc rc;
+
+	*added = 0;
+	if ((rc = pstore_tx_begin(ps)) != CMN_OK)
+		return rc;
+	rc = kind_of(ps, doctype, true, &kind);
+	for (size_t i = 0; i < n && rc == CMN_OK; i++) {
+		unsigned char id[16], dedupe[DEDUPE_BYTES];
+		sqlite3_stmt *st;
+		int sr;
+
+		if (strcmp(m[i].doctype, doctype) != 0 || !crypt_uuid_parse(m[i].id, id) ||
+		    (m[i].dedupe[0] && !str_unhex(dedupe, m[i].dedupe, sizeof(dedupe)))) {
+			rc = CMN_ERR_INVALID;
+			break;
+		}
+		if (!(st = conn_stmt(&ps->c, q))) {
+			rc = CMN_ERR_STORE;
+			break;
+		}
+		m[i].rev = 1;
+		m[i].created = m[i].updated = now;
+		sqlite3_bind_int64(st, 1, kind);
+		sqlite3_bind_blob(st, 2, id, sizeof(id), SQLITE_STATIC);
+		bind_t(st, 3, m[i].t);
+		sqlite3_bind_text(st, 4, data[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, m[i].source, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, m[i].import_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 7, now);
+		sqlite3_bind_int64(st, 8, now);
+		if (m[i].dedupe[0])
+			sqlite3_bind_blob(st, 9, dedupe, sizeof(dedupe), SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 9);
+		sr = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (sr != SQLITE_DONE)
+			rc = conn_err(&ps->c, sr);
+		else
+			*added += (size_t)sqlite3_changes(ps->c.db);
+	}
+	return pstore_tx_end(ps, rc);
+}
+
 enum cmn_rc pstore_record_get(struct pstore *ps, const char *doctype, const char *id,
 			      struct record_meta *meta, char **data)
 {
