@@ -62,6 +62,8 @@ int cmd_govern(int argc, char **argv);
 int cmd_datamap(int argc, char **argv);
 int cmd_portability(int argc, char **argv);
 int cmd_opendata(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 struct es256_key;
 

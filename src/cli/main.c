@@ -73,6 +73,14 @@ static const struct verb verbs[] = {
 	 "The territory's open data (docs/opendata.md): load a file (a directory for gtfs) of\n"
 	 "a kind (emission_factors, districts, gtfs, tariffs, weather) as the next version of\n"
 	 "a dataset (a fault names a JSON pointer or LINE:COLUMN), list them, show one."},
+	{"backup", cmd_backup, "commune backup OUT [--person HANDLE]",
+	 "A consistent copy of the territory (its keys, the platform store, every person's\n"
+	 "store and blobs) or of one person's store, into the new directory OUT, while a\n"
+	 "server runs; OUT/backup.json lists every file with its SHA-256 (docs/backup.md)."},
+	{"restore", cmd_restore, "commune restore BACKUP [--person]",
+	 "Put a backup back: a territory into a new or empty --data directory (then every\n"
+	 "audit chain is verified), or with --person one person's store in place of theirs,\n"
+	 "online. Every file is checked against backup.json before anything is written."},
 	{"doctype", cmd_doctype, "commune doctype list", "List the doctype registry."},
 	{"import", cmd_import,
 	 "commune import --person HANDLE [--format enedis-csv|...] [--verbose] FILE...",

@@ -216,5 +216,25 @@ expect "says so" grep -q 'has no app nosuch' "$dir/err"
 check "app run, params not an object" 1 "" -- app run nosuch --person zoe --params '[1]' $d
 expect "says what is required" grep -q 'a JSON object is required' "$dir/err"
 
+# backup and restore (docs/backup.md; test_backup.c checks the contents)
+check "backup" 0 "" -- backup "$dir/bk" $d
+expect "says it holds the keys" grep -q 'holds the territory.s keys' "$dir/out"
+expect "the backup is the owner's" test "$(stat -c %a "$dir/bk/backup.json")" = 600
+check "backup into a directory that exists" 1 "" -- backup "$dir/bk" $d
+check "backup of nobody" 1 "" -- backup "$dir/bk2" --person nobody $d
+check "backup without a place" 2 "" -- backup $d
+check "restore" 0 "" -- restore "$dir/bk" --data "$dir/restored"
+expect "every chain verified" grep -q 'audit chains verified' "$dir/out"
+check "restore over a territory" 1 "" -- restore "$dir/bk" --data "$dir/restored"
+expect "says why" grep -q 'is not empty' "$dir/err"
+check "restore a territory as a person" 1 "" -- restore "$dir/bk" --person $d
+printf 'x' >>"$dir/bk/platform.db"
+check "restore a damaged backup" 1 "" -- restore "$dir/bk" --data "$dir/restored2"
+expect "names the file" grep -q 'platform.db is not the file backed up' "$dir/err"
+expect "makes nothing" test ! -e "$dir/restored2"
+check "person backup" 0 "" -- backup "$dir/bk-zoe" --person zoe $d
+check "person restore" 0 "" -- restore "$dir/bk-zoe" --person $d
+expect "names the person" grep -q 'restored the store of zoe' "$dir/out"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
