@@ -99,8 +99,10 @@ static bool write_record(int cycle, int n)
 		 "\"c%d-w%d\"}",
 		 1 + n % 28, 1 + n % 500, cycle, n);
 	if (client_request(srv.base, "POST", "/api/v1/records/bank.transaction", hdr, body,
-			   strlen(body), &r) != 0)
+			   strlen(body), &r) != 0) {
+		client_free(&r); /* what came before the connection went */
 		return false;
+	}
 	up = r.status != 0;
 	if (r.status == 201 && nacked < MAX_ACKED) {
 		const char *id = json_string_value(json_object_get(r.json, "id"));
@@ -165,6 +167,7 @@ static bool import_file(int cycle, int n)
 	memcpy(body + h + len, "\r\n--" BOUNDARY "--\r\n", blen - (size_t)h - len);
 	free(file);
 	if (client_request(srv.base, "POST", "/api/v1/imports", hdr, body, blen, &r) != 0) {
+		client_free(&r);
 		free(body);
 		return false;
 	}
