@@ -279,49 +279,43 @@ static enum cmn_rc db_check(const char *path, const char *rel, char *why, size_t
 	return rc;
 }
 
-/* blob_ids - the ids of the blobs the store at path names; *ids is
- * malloc'd, CRYPT_HASH_HEX_LEN bytes each. */
-static enum cmn_rc blob_ids(const char *path, char (**ids)[CRYPT_HASH_HEX_LEN], size_t *n)
+/* texts_of - appends to out the text of the first column of each row of
+ * sql on the store at path, opened read-only */
+static enum cmn_rc texts_of(const char *path, const char *sql, json_t *out)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	enum cmn_rc rc = CMN_OK;
-	size_t cap = 0;
-	int sr;
+	int sr = SQLITE_ERROR;
 
-	*ids = NULL;
-	*n = 0;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) !=
 		    SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT id FROM blobs ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		rc = CMN_ERR_STORE;
 	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
+		const char *v = (const char *)sqlite3_column_text(st, 0);
 
-		if (!id || strlen(id) != CRYPT_HASH_HEX_LEN - 1 || !is_hex(id, strlen(id)))
-			continue; /* not a name a file may have */
-		if (*n == cap) {
-			void *more = realloc(*ids, (cap = cap ? 2 * cap : 64) * sizeof(**ids));
-
-			if (!more) {
-				rc = CMN_ERR_NOMEM;
-				break;
-			}
-			*ids = more;
-		}
-		str_copy((*ids)[(*n)++], CRYPT_HASH_HEX_LEN, id);
+		if (v && json_array_append_new(out, json_string(v)) != 0)
+			rc = CMN_ERR_NOMEM;
 	}
 	if (rc == CMN_OK && sr != SQLITE_DONE)
 		rc = CMN_ERR_STORE;
 	sqlite3_finalize(st);
 	sqlite3_close(db);
-	if (rc != CMN_OK) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
-	}
 	return rc;
 }
+
+/* blob_id - v (an element of a blobs list) when it may name a file, else NULL */
+static const char *blob_id(const json_t *v)
+{
+	const char *id = json_string_value(v);
+
+	return id && strlen(id) == CRYPT_HASH_HEX_LEN - 1 && is_hex(id, CRYPT_HASH_HEX_LEN - 1)
+		       ? id
+		       : NULL;
+}
+
+#define BLOBS_SQL "SELECT id FROM blobs ORDER BY id"
 
 /* ---- backup ------------------------------------------------------------------ */
 
@@ -356,8 +350,8 @@ static enum cmn_rc note(struct out *o, const char *rel, bool store, bool blob)
 static enum cmn_rc backup_person(struct store *s, struct out *o, const char *pid)
 {
 	char rel[256], from[4400], to[4400], blobdir[4200];
-	char (*ids)[CRYPT_HASH_HEX_LEN] = NULL;
-	size_t nids = 0, nfiles = json_array_size(o->files);
+	json_t *ids = NULL;
+	size_t nfiles = json_array_size(o->files);
 	enum cmn_rc rc = CMN_ERR_CONFLICT;
 
 	if (store_person_path(s, pid, from, sizeof(from)) != CMN_OK ||
@@ -371,13 +365,18 @@ static enum cmn_rc backup_person(struct store *s, struct out *o, const char *pid
 		if ((rc = mkdirs(o->root, rel)) != CMN_OK ||
 		    (rc = db_copy(from, to, o->why, o->whylen)) != CMN_OK ||
 		    (rc = note(o, rel, true, false)) != CMN_OK ||
-		    (rc = blob_ids(to, &ids, &nids)) != CMN_OK)
+		    (rc = (ids = json_array()) ? texts_of(to, BLOBS_SQL, ids) : CMN_ERR_NOMEM) !=
+			    CMN_OK)
 			break;
-		for (size_t i = 0; i < nids && rc == CMN_OK; i++) {
+		for (size_t i = 0; i < json_array_size(ids) && rc == CMN_OK; i++) {
+			const char *id = blob_id(json_array_get(ids, i));
 			char src[4400];
 
-			snprintf(rel, sizeof(rel), "persons/%.2s/%s.blobs/%s", pid, pid, ids[i]);
-			snprintf(src, sizeof(src), "%s/%s", blobdir, ids[i]);
+			if (!id)
+				continue;
+
+			snprintf(rel, sizeof(rel), "persons/%.2s/%s.blobs/%s", pid, pid, id);
+			snprintf(src, sizeof(src), "%s/%s", blobdir, id);
 			snprintf(to, sizeof(to), "%s/%s", o->root, rel);
 			rc = mkdirs(o->root, rel);
 			if (rc == CMN_OK)
@@ -387,7 +386,7 @@ static enum cmn_rc backup_person(struct store *s, struct out *o, const char *pid
 			else if (rc == CMN_OK)
 				rc = note(o, rel, false, true);
 		}
-		free(ids);
+		json_decref(ids);
 		ids = NULL;
 		if (rc == CMN_ERR_CONFLICT) {
 			/* forget this try: its files and its lines */
@@ -439,13 +438,6 @@ static enum cmn_rc backup_issuer_keys(struct store *s, struct out *o)
 	}
 	closedir(d);
 	return rc;
-}
-
-static enum cmn_rc collect_id(const struct person *p, void *ctx)
-{
-	json_t *ids = ctx;
-
-	return json_array_append_new(ids, json_string(p->id)) == 0 ? CMN_OK : CMN_ERR_NOMEM;
 }
 
 static enum cmn_rc write_manifest(struct out *o, const char *scope, const char *person_id)
@@ -512,8 +504,9 @@ enum cmn_rc store_backup(struct store *s, const char *person_id, const char *dir
 			rc = db_copy(s->platform_path, to, why, whylen);
 		if (rc == CMN_OK)
 			rc = note(&o, "platform.db", true, false);
+		/* the persons of the copy: the live list may have moved since */
 		if (rc == CMN_OK)
-			rc = store_person_each(s, collect_id, ids);
+			rc = texts_of(to, "SELECT id FROM persons ORDER BY id", ids);
 		json_array_foreach(ids, i, v) {
 			if (rc != CMN_OK)
 				break;
@@ -747,15 +740,14 @@ static enum cmn_rc bring_blobs(struct store *s, const struct manifest *m, const 
 static void drop_orphans(struct store *s, const char *pid)
 {
 	char path[4500], blobdir[4200];
-	char (*ids)[CRYPT_HASH_HEX_LEN] = NULL;
-	size_t nids = 0;
+	json_t *ids = json_array();
 	struct dirent *e;
 	DIR *d;
 
 	if (store_person_path(s, pid, path, sizeof(path)) != CMN_OK ||
 	    store_blob_dir(s, pid, blobdir, sizeof(blobdir)) != CMN_OK ||
-	    blob_ids(path, &ids, &nids) != CMN_OK || !(d = opendir(blobdir))) {
-		free(ids);
+	    !ids || texts_of(path, BLOBS_SQL, ids) != CMN_OK || !(d = opendir(blobdir))) {
+		json_decref(ids);
 		return;
 	}
 	while ((e = readdir(d)) != NULL) {
@@ -764,15 +756,15 @@ static void drop_orphans(struct store *s, const char *pid)
 		if (strlen(e->d_name) != CRYPT_HASH_HEX_LEN - 1 ||
 		    !is_hex(e->d_name, CRYPT_HASH_HEX_LEN - 1))
 			continue; /* not a blob (a file being written ends in .tmp) */
-		for (size_t i = 0; i < nids && !named; i++)
-			named = strcmp(ids[i], e->d_name) == 0;
+		for (size_t i = 0; i < json_array_size(ids) && !named; i++)
+			named = strcmp(json_string_value(json_array_get(ids, i)), e->d_name) == 0;
 		if (!named) {
 			snprintf(path, sizeof(path), "%s/%s", blobdir, e->d_name);
 			unlink(path);
 		}
 	}
 	closedir(d);
-	free(ids);
+	json_decref(ids);
 }
 
 enum cmn_rc store_restore_person(struct store *s, const char *dir, const char *actor,
