@@ -155,6 +155,8 @@ static enum cmn_rc list_row(const struct campaign_row *r, void *p)
 		json_object_set_new(v, "joined", json_boolean(part.withdrawn == 0));
 	else
 		json_object_set_new(v, "joined", json_false());
+	/* the console offers to run and publish only what the caller may */
+	json_object_set_new(v, "yours", json_boolean(staff_of(l->ctx, r->org_id)));
 	return json_array_append_new(l->items, v) == 0 ? CMN_OK : CMN_ERR_NOMEM;
 }
 

@@ -379,6 +379,24 @@ static bool listed(const struct who *w, const char *id)
 	return found;
 }
 
+/* yours - the "yours" of the campaign id in w's list: 1, 0, or -1 when not
+ * listed or not a boolean */
+static int yours(const struct who *w, const char *id)
+{
+	struct resp r;
+	size_t i;
+	json_t *v;
+	int got = -1;
+
+	assert_int_equal(call(w, "GET", "/api/v1/campaigns", NULL, &r), 200);
+	json_array_foreach(json_object_get(r.json, "items"), i, v)
+		if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0 &&
+		    json_is_boolean(json_object_get(v, "yours")))
+			got = json_is_true(json_object_get(v, "yours"));
+	client_free(&r);
+	return got;
+}
+
 /* a draft is 404 to residents and other organisations' agents */
 static void draft_is_private(void **state)
 {
@@ -453,6 +471,11 @@ static void approve_and_reject(void **state)
 	client_free(&r);
 	expect(&other, "GET", p, NULL, 200);
 	assert_true(listed(&alice, campaign));
+	/* the console offers to run it to its organisation's agents only */
+	assert_int_equal(yours(&agent, campaign), 1);
+	assert_int_equal(yours(&other, campaign), 0);
+	assert_int_equal(yours(&alice, campaign), 0);
+	assert_int_equal(yours(&admin, campaign), 0);
 	path_of(p, sizeof(p), rejected, "");
 	expect(&alice, "GET", p, NULL, 404);
 	expect(&other, "GET", p, NULL, 404);

@@ -298,6 +298,14 @@ test('the territory console: the agent drafts, the admin approves, the agent com
   await agent.getByLabel('Définition de la campagne (JSON)').fill(JSON.stringify(draft(published.organisation), null, 1));
   await agent.getByRole('button', { name: 'Créer le brouillon' }).click();
   await status(agent, `Brouillon créé : ${DRAFT_TITLE}.`);
+  // another organisation's open campaign (the cooperative's): the city's agent may not compute it
+  const theirs = campaigns.find((c) => c.organisation !== published.organisation && c.state === 'approved');
+  assert.ok(theirs && theirs.yours === false, 'the demo has another organisation\'s open campaign, not the agent\'s');
+  const theirRow = agent.getByRole('region', { name: 'Tableau des campagnes' }).getByRole('row')
+    .filter({ has: agent.getByRole('rowheader', { name: theirs.title.fr }) });
+  await theirRow.getByRole('cell', { name: 'ouverte' }).waitFor();
+  assert.equal(await theirRow.getByRole('button', { name: 'Calculer' }).count(), 0,
+    'no computing of another organisation\'s campaign is offered');
   const table = agent.getByRole('region', { name: 'Tableau des campagnes' });
   const row = (page) => page.getByRole('region', { name: 'Tableau des campagnes' }).getByRole('row')
     .filter({ has: page.getByRole('rowheader', { name: DRAFT_TITLE }) });

@@ -63,8 +63,8 @@ function CampaignRow({ c, person, onDone }) {
 		<td><div class="actions">
 			${c.state === 'draft' && admin ? html`<button type="button" disabled=${busy} onClick=${() => act('approve')}>${t('territory.approve')}</button>
 				<button type="button" class="danger" disabled=${busy} onClick=${() => act('reject')}>${t('territory.reject')}</button>` : null}
-			${c.state === 'approved' ? html`<button type="button" disabled=${busy} onClick=${() => act('run')}>${t('territory.run')}</button>` : null}
-			${c.state === 'computed' ? html`<button type="button" class="primary" disabled=${busy} onClick=${() => act('publish')}>${t('territory.publish')}</button>` : null}
+			${c.state === 'approved' && c.yours ? html`<button type="button" disabled=${busy} onClick=${() => act('run')}>${t('territory.run')}</button>` : null}
+			${c.state === 'computed' && c.yours ? html`<button type="button" class="primary" disabled=${busy} onClick=${() => act('publish')}>${t('territory.publish')}</button>` : null}
 			${c.state === 'published' ? html`<a href=${`/api/v1/campaigns/${c.id}/results?format=csv`} download>${t('campaign.download_csv')}</a>` : null}
 		</div><${Problem} error=${error} /></td>
 	</tr>`;
