@@ -815,8 +815,11 @@ static enum cmn_rc record_key(struct pstore *ps, sqlite3_stmt *st, const char *d
 	return CMN_OK;
 }
 
-enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, const char *data,
-				 const char *actor)
+/* insert_row - the row of a new record of kind (inside the caller's
+ * transaction); *added false when its dedupe key is already used for the
+ * doctype (nothing written). Fills rev and the times with now. */
+static enum cmn_rc insert_row(struct pstore *ps, int64_t kind, struct record_meta *meta,
+			      const char *data, int64_t now, bool *added)
 {
 	static const char q[] = "INSERT INTO records(dt, id, rev, t, data, source, import_id,"
 				" created, updated, dedupe) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)"
@@ -826,39 +829,49 @@ enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, co
 				 * indexes (that would re-prepare it at every bind) */
 				" ON CONFLICT(dt, dedupe) WHERE dedupe IS NOT NULL DO NOTHING";
 	unsigned char id[16], dedupe[DEDUPE_BYTES];
-	char object[160];
 	sqlite3_stmt *st;
-	int64_t kind;
-	enum cmn_rc rc;
 	int sr;
 
 	if (!crypt_uuid_parse(meta->id, id) ||
 	    (meta->dedupe[0] && !str_unhex(dedupe, meta->dedupe, sizeof(dedupe))))
 		return CMN_ERR_INVALID;
-	meta->rev = 1;
-	meta->created = meta->updated = time_now_ms();
-	if ((rc = pstore_tx_begin(ps)) != CMN_OK)
-		return rc;
-	if ((rc = kind_of(ps, meta->doctype, true, &kind)) != CMN_OK)
-		return pstore_tx_end(ps, rc);
 	if (!(st = conn_stmt(&ps->c, q)))
-		return pstore_tx_end(ps, CMN_ERR_STORE);
+		return CMN_ERR_STORE;
+	meta->rev = 1;
+	meta->created = meta->updated = now;
 	sqlite3_bind_int64(st, 1, kind);
 	sqlite3_bind_blob(st, 2, id, sizeof(id), SQLITE_STATIC);
 	bind_t(st, 3, meta->t);
 	sqlite3_bind_text(st, 4, data, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, meta->source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, meta->import_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, meta->created);
-	sqlite3_bind_int64(st, 8, meta->updated);
+	sqlite3_bind_int64(st, 7, now);
+	sqlite3_bind_int64(st, 8, now);
 	if (meta->dedupe[0])
 		sqlite3_bind_blob(st, 9, dedupe, sizeof(dedupe), SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 9);
 	sr = sqlite3_step(st);
 	sqlite3_reset(st);
-	rc = sr == SQLITE_DONE ? CMN_OK : conn_err(&ps->c, sr);
-	if (rc == CMN_OK && sqlite3_changes(ps->c.db) == 0) {
+	if (sr != SQLITE_DONE)
+		return conn_err(&ps->c, sr);
+	*added = sqlite3_changes(ps->c.db) > 0;
+	return CMN_OK;
+}
+
+enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, const char *data,
+				 const char *actor)
+{
+	char object[160];
+	int64_t kind;
+	bool added = false;
+	enum cmn_rc rc;
+
+	if ((rc = pstore_tx_begin(ps)) != CMN_OK)
+		return rc;
+	if ((rc = kind_of(ps, meta->doctype, true, &kind)) == CMN_OK)
+		rc = insert_row(ps, kind, meta, data, time_now_ms(), &added);
+	if (rc == CMN_OK && !added) {
 		/* same dedupe key: nothing written, and the transaction
 		 * around goes on */
 		rc = pstore_tx_end(ps, CMN_OK);
@@ -874,11 +887,6 @@ enum cmn_rc pstore_record_insert_many(struct pstore *ps, const char *doctype,
 				      struct record_meta *m, const char *const *data, size_t n,
 				      size_t *added)
 {
-	/* OR IGNORE: the same dedupe key skips a record (a duplicate id too:
-	 * new UUIDv7s do not collide) */
-	static const char q[] = "INSERT OR IGNORE INTO records(dt, id, rev, t, data, source,"
-				" import_id, created, updated, dedupe)"
-				" VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)";
 	int64_t kind, now = time_now_ms();
 	enum cmn_rc rc;
 
@@ -887,39 +895,12 @@ enum cmn_rc pstore_record_insert_many(struct pstore *ps, const char *doctype,
 		return rc;
 	rc = kind_of(ps, doctype, true, &kind);
 	for (size_t i = 0; i < n && rc == CMN_OK; i++) {
-		unsigned char id[16], dedupe[DEDUPE_BYTES];
-		sqlite3_stmt *st;
-		int sr;
+		bool one = false;
 
-		if (strcmp(m[i].doctype, doctype) != 0 || !crypt_uuid_parse(m[i].id, id) ||
-		    (m[i].dedupe[0] && !str_unhex(dedupe, m[i].dedupe, sizeof(dedupe)))) {
-			rc = CMN_ERR_INVALID;
-			break;
-		}
-		if (!(st = conn_stmt(&ps->c, q))) {
-			rc = CMN_ERR_STORE;
-			break;
-		}
-		m[i].rev = 1;
-		m[i].created = m[i].updated = now;
-		sqlite3_bind_int64(st, 1, kind);
-		sqlite3_bind_blob(st, 2, id, sizeof(id), SQLITE_STATIC);
-		bind_t(st, 3, m[i].t);
-		sqlite3_bind_text(st, 4, data[i], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, m[i].source, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, m[i].import_id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 7, now);
-		sqlite3_bind_int64(st, 8, now);
-		if (m[i].dedupe[0])
-			sqlite3_bind_blob(st, 9, dedupe, sizeof(dedupe), SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 9);
-		sr = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (sr != SQLITE_DONE)
-			rc = conn_err(&ps->c, sr);
-		else
-			*added += (size_t)sqlite3_changes(ps->c.db);
+		rc = strcmp(m[i].doctype, doctype) == 0
+			     ? insert_row(ps, kind, &m[i], data[i], now, &one)
+			     : CMN_ERR_INVALID;
+		*added += one;
 	}
 	return pstore_tx_end(ps, rc);
 }
