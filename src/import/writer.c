@@ -33,8 +33,7 @@ struct import_writer {
 	pthread_cond_t room;  /* to the reader: slots freed, or idle */
 	struct record_meta meta[WRITER_QUEUE];
 	char *text[WRITER_QUEUE];
-	size_t head, count;   /* queued records: q[head], then count - 1 after it */
-	size_t taken;         /* of them, the ones the writer is writing now */
+	size_t head, count;   /* queued records: meta[head], then count - 1 after it */
 	size_t bytes;         /* of their texts */
 	bool stop;            /* the reader is done: write the rest and end */
 	bool flush;           /* the reader waits for the queue to empty */
@@ -82,7 +81,6 @@ static void *writer_main(void *arg)
 		n = w->count < WRITER_QUEUE - from ? w->count : WRITER_QUEUE - from;
 		if (n > WRITER_TAKE)
 			n = WRITER_TAKE;
-		w->taken = n;
 		rc = w->rc;
 		pthread_mutex_unlock(&w->lock);
 		/* in runs of one doctype */
@@ -105,7 +103,6 @@ static void *writer_main(void *arg)
 			w->rc = rc;
 		w->head = (from + n) % WRITER_QUEUE;
 		w->count -= n;
-		w->taken = 0;
 		pthread_cond_broadcast(&w->room);
 	}
 	pthread_mutex_unlock(&w->lock);
