@@ -52,8 +52,8 @@ int cmd_backup(int argc, char **argv)
 	return ret;
 }
 
-/* check_territory - opens a restored territory and verifies every person's
- * audit chain (what `commune audit verify` does for one) */
+/* verify_one - a store_person_each step over a restored territory: the
+ * person's audit chain verifies (what `commune audit verify` does for one) */
 struct verified {
 	struct store *s;
 	int persons, bad;

@@ -184,8 +184,8 @@ static void remove_tree(const char *path, int depth)
 	char p[4400];
 
 	if (!d) {
-		if (unlink(path) != 0 && rmdir(path) != 0 && errno != ENOENT)
-			return;
+		if (unlink(path) != 0)
+			rmdir(path);
 		return;
 	}
 	while ((e = readdir(d)) != NULL) {
