@@ -112,7 +112,7 @@ enum cmn_rc pstore_blob_put(struct pstore *ps, const void *data, size_t n, char 
 
 	crypto_hash_sha256(h, data, n);
 	str_hex(id, h, sizeof(h));
-	if ((rc = conn_exec(&ps->c, "BEGIN IMMEDIATE")) != CMN_OK)
+	if ((rc = conn_tx_begin(&ps->c)) != CMN_OK)
 		return rc;
 	if (!(st = conn_stmt(&ps->c, q_ref))) {
 		rc = CMN_ERR_STORE;
@@ -195,27 +195,28 @@ enum cmn_rc pstore_blob_release(struct pstore *ps, const char *id)
 
 	if (!blob_id_valid(id))
 		return CMN_ERR_NOT_FOUND;
-	if ((rc = conn_exec(&ps->c, "BEGIN IMMEDIATE")) != CMN_OK)
+	if ((rc = conn_tx_begin(&ps->c)) != CMN_OK)
 		return rc;
-	if ((st = conn_stmt(&ps->c, q_dec))) {
+	if (!(st = conn_stmt(&ps->c, q_dec)))
+		rc = CMN_ERR_STORE;
+	if (rc == CMN_OK) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = CMN_ERR_STORE;
-		sqlite3_reset(st);
+		rc = conn_step_done(&ps->c, st);
 	}
-	if (rc == CMN_OK && (st = conn_stmt(&ps->c, q_get))) {
+	if (rc == CMN_OK && !(st = conn_stmt(&ps->c, q_get)))
+		rc = CMN_ERR_STORE;
+	if (rc == CMN_OK) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if ((rc = conn_step_row(&ps->c, st)) == CMN_OK) {
 			refs = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+			sqlite3_reset(st);
+		}
 	}
-	if (rc == CMN_OK && refs < 0)
-		rc = CMN_ERR_NOT_FOUND;
-	if (rc == CMN_OK && refs == 0 && (st = conn_stmt(&ps->c, q_del))) {
+	if (rc == CMN_OK && refs == 0 && !(st = conn_stmt(&ps->c, q_del)))
+		rc = CMN_ERR_STORE;
+	if (rc == CMN_OK && refs == 0) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = CMN_ERR_STORE;
-		sqlite3_reset(st);
+		rc = conn_step_done(&ps->c, st);
 	}
 	if ((rc = conn_tx_end(&ps->c, rc)) != CMN_OK)
 		return rc;

@@ -51,7 +51,7 @@ enum cmn_rc store_districts_replace(struct store *s, const struct store_district
 			return CMN_ERR_INVALID;
 	if (!c)
 		return CMN_ERR_STORE;
-	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
+	if ((rc = conn_tx_begin(c)) != CMN_OK)
 		return rc;
 	rc = conn_exec(c, "DELETE FROM districts");
 	for (size_t i = 0; rc == CMN_OK && i < n; i++) {
@@ -280,9 +280,14 @@ static int campaign_state_of(struct conn *c, const char *id)
 	if (!st)
 		return -2;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	switch (conn_step_row(c, st)) {
+	case CMN_OK:
 		state = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
+		sqlite3_reset(st);
+		break;
+	case CMN_ERR_NOT_FOUND: break;
+	default: state = -2;
+	}
 	return state;
 }
 
@@ -300,7 +305,7 @@ enum cmn_rc store_campaign_join(struct store *s, const char *campaign_id, const 
 
 	if (!c)
 		return CMN_ERR_STORE;
-	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
+	if ((rc = conn_tx_begin(c)) != CMN_OK)
 		return rc;
 	state = campaign_state_of(c, campaign_id);
 	if (state == -2)
@@ -339,7 +344,7 @@ enum cmn_rc store_campaign_withdraw(struct store *s, const char *campaign_id,
 
 	if (!c)
 		return CMN_ERR_STORE;
-	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
+	if ((rc = conn_tx_begin(c)) != CMN_OK)
 		return rc;
 	state = campaign_state_of(c, campaign_id);
 	if (state == -2)
@@ -577,7 +582,7 @@ enum cmn_rc store_campaign_computed(struct store *s, const struct campaign_relea
 		return CMN_ERR_INVALID;
 	if (!(cb = cells_bytes(rel->cells, rel->ncells)))
 		return CMN_ERR_NOMEM;
-	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK) {
+	if ((rc = conn_tx_begin(c)) != CMN_OK) {
 		free(cb);
 		return rc;
 	}

@@ -101,6 +101,16 @@ enum cmn_rc conn_err(struct conn *c, int sqlite_rc)
 	}
 }
 
+/* own_commits_only - the commit hook: inside a transaction of ours, only
+ * our COMMIT may commit (conn_tx_begin); non-zero turns a commit into a
+ * rollback and the statement that made it into an error */
+static int own_commits_only(void *arg)
+{
+	const struct conn *c = arg;
+
+	return c->in_tx && !c->committing;
+}
+
 enum cmn_rc conn_open(struct conn *c, const char *path, bool create)
 {
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
@@ -118,6 +128,7 @@ enum cmn_rc conn_open(struct conn *c, const char *path, bool create)
 		return rc == SQLITE_CANTOPEN && !create ? CMN_ERR_NOT_FOUND : r;
 	}
 	sqlite3_busy_timeout(c->db, CMN_BUSY_TIMEOUT_MS);
+	sqlite3_commit_hook(c->db, own_commits_only, c);
 	{
 		/* keep -wal and -shm when the last connection closes: reopening
 		 * a person's store then costs no file creation */
@@ -207,6 +218,16 @@ enum cmn_rc conn_step_done(struct conn *c, sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? CMN_OK : conn_err(c, rc);
 }
 
+enum cmn_rc conn_step_row(struct conn *c, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return CMN_OK;
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, rc);
+}
+
 enum cmn_rc conn_run(struct conn *c, const char *sql, const char *a, const char *b,
 		     bool changes_needed)
 {
@@ -274,12 +295,29 @@ enum cmn_rc conn_collect(struct conn *c, sqlite3_stmt *st, size_t elem,
 	return CMN_OK;
 }
 
+enum cmn_rc conn_tx_begin(struct conn *c)
+{
+	enum cmn_rc rc = conn_exec(c, "BEGIN IMMEDIATE");
+
+	if (rc == CMN_OK)
+		c->in_tx = true;
+	return rc;
+}
+
 enum cmn_rc conn_tx_end(struct conn *c, enum cmn_rc rc)
 {
-	if (rc == CMN_OK)
+	if (rc == CMN_OK && sqlite3_get_autocommit(c->db)) {
+		log_error("sqlite: the transaction was rolled back by an earlier error");
+		rc = CMN_ERR_STORE;
+	}
+	if (rc == CMN_OK) {
+		c->committing = true;
 		rc = conn_exec(c, "COMMIT");
-	if (rc != CMN_OK)
+		c->committing = false;
+	}
+	if (rc != CMN_OK && !sqlite3_get_autocommit(c->db))
 		conn_exec(c, "ROLLBACK");
+	c->in_tx = false;
 	return rc;
 }
 
@@ -302,7 +340,7 @@ enum cmn_rc conn_migrate(struct conn *c, const char *const *migrations, int n)
 		char pragma[64];
 
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", v + 1);
-		rc = conn_exec(c, "BEGIN IMMEDIATE");
+		rc = conn_tx_begin(c);
 		if (rc != CMN_OK)
 			break;
 		rc = conn_exec(c, migrations[v]);

@@ -257,7 +257,7 @@ enum cmn_rc store_grant_add(struct store *s, struct grant_row *row, const char *
 	crypt_id_new(row->id);
 	row->created = row->updated = time_now_ms();
 	row->uses = row->last_used = 0;
-	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
+	if ((rc = conn_tx_begin(c)) != CMN_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, row->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, row->person_id, -1, SQLITE_STATIC);
@@ -318,7 +318,7 @@ enum cmn_rc store_grant_set_status(struct store *s, const char *id, const char *
 
 	if (!c || !(st = conn_stmt(c, q)))
 		return CMN_ERR_STORE;
-	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
+	if ((rc = conn_tx_begin(c)) != CMN_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);

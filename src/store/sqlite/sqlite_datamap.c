@@ -36,7 +36,7 @@ enum cmn_rc store_datamap_replace(struct store *s, const struct datamap_holder *
 
 	if (!c)
 		return CMN_ERR_STORE;
-	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
+	if ((rc = conn_tx_begin(c)) != CMN_OK)
 		return rc;
 	rc = conn_exec(c, "DELETE FROM datamap_holders");
 	for (size_t i = 0; rc == CMN_OK && i < n; i++) {

@@ -164,7 +164,7 @@ enum cmn_rc store_gov_leave(struct store *s, const char *body_id, const char *pe
 
 	if (!c)
 		return CMN_ERR_STORE;
-	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
+	if ((rc = conn_tx_begin(c)) != CMN_OK)
 		return rc;
 	if (!(st = conn_stmt(c, q))) {
 		rc = CMN_ERR_STORE;
@@ -433,7 +433,7 @@ enum cmn_rc store_gov_decide(struct store *s, const char *proposal_id, enum gov_
 
 	if (!c)
 		return CMN_ERR_STORE;
-	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
+	if ((rc = conn_tx_begin(c)) != CMN_OK)
 		return rc;
 	if (!(st = conn_stmt(c, q))) {
 		rc = CMN_ERR_STORE;
@@ -762,7 +762,7 @@ enum cmn_rc store_gov_append(struct store *s, const struct keyring *keys, const 
 		return CMN_ERR_STORE;
 	if (strlen(kind) > GOV_KIND_MAX)
 		return CMN_ERR_INVALID;
-	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
+	if ((rc = conn_tx_begin(c)) != CMN_OK)
 		return rc;
 	buf_init(&sig, 4096);
 	if (!(st = conn_stmt(c, q_last))) {

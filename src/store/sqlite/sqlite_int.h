@@ -24,6 +24,8 @@ struct conn {
 		sqlite3_stmt *st;
 	} stmts[CONN_STMT_MAX];
 	int nstmts;
+	bool in_tx;      /* inside a transaction of conn_tx_begin's */
+	bool committing; /* conn_tx_end's COMMIT is running */
 };
 
 struct store {
@@ -89,8 +91,15 @@ enum cmn_rc conn_each(struct conn *c, sqlite3_stmt *st,
 enum cmn_rc conn_collect(struct conn *c, sqlite3_stmt *st, size_t elem,
 			 void (*read)(sqlite3_stmt *st, void *elem), void **out, size_t *n);
 
-/* conn_tx_end - ends a transaction of the caller's: COMMIT when rc is
- * CMN_OK (its failure is returned), else ROLLBACK and rc. */
+/* conn_tx_begin - BEGIN IMMEDIATE. Until conn_tx_end, no change commits
+ * but through its COMMIT: when SQLite rolls the transaction back itself
+ * (it may on an I/O error or a failed allocation), the statements after
+ * it fail instead of committing one by one (the commit hook, conn_open). */
+enum cmn_rc conn_tx_begin(struct conn *c);
+
+/* conn_tx_end - ends a transaction of conn_tx_begin's: COMMIT when rc is
+ * CMN_OK (its failure is returned, and a transaction SQLite rolled back
+ * is a failure), else ROLLBACK and rc. */
 enum cmn_rc conn_tx_end(struct conn *c, enum cmn_rc rc);
 
 /* conn_migrate - applies migrations[user_version..n) in one transaction each. */
@@ -101,6 +110,10 @@ void conn_text_col(sqlite3_stmt *st, int col, char *out, size_t n);
 
 /* conn_step_done - steps a statement that returns no row, and resets it. */
 enum cmn_rc conn_step_done(struct conn *c, sqlite3_stmt *st);
+
+/* conn_step_row - steps st once: CMN_OK on a row (read it, then reset st),
+ * CMN_ERR_NOT_FOUND when there is none, the error otherwise (st reset). */
+enum cmn_rc conn_step_row(struct conn *c, sqlite3_stmt *st);
 
 /* conn_err - records the connection's error for store_last_error(). */
 enum cmn_rc conn_err(struct conn *c, int sqlite_rc);

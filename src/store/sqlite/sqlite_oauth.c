@@ -56,7 +56,7 @@ enum cmn_rc store_oauth_code_take(struct store *s, const char *code_hash, int64_
 	memset(out, 0, sizeof(*out));
 	if (!c || !(st = conn_stmt(c, q_get)))
 		return CMN_ERR_STORE;
-	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
+	if ((rc = conn_tx_begin(c)) != CMN_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, code_hash, -1, SQLITE_STATIC);
 	sr = sqlite3_step(st);
@@ -171,7 +171,7 @@ enum cmn_rc store_oauth_refresh_rotate(struct store *s, const char *old_hash,
 
 	if (!c || !(st = conn_stmt(c, q_get)))
 		return CMN_ERR_STORE;
-	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
+	if ((rc = conn_tx_begin(c)) != CMN_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, old_hash, -1, SQLITE_STATIC);
 	sr = sqlite3_step(st);

@@ -105,7 +105,7 @@ enum cmn_rc store_opendata_add(struct store *s, struct opendata_version *v,
 		return !c ? CMN_ERR_STORE : CMN_ERR_INVALID;
 	if (districts && n > STORE_DISTRICTS_MAX)
 		return CMN_ERR_TOO_LARGE;
-	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
+	if ((rc = conn_tx_begin(c)) != CMN_OK)
 		return rc;
 	rc = next_version(c, v, &next);
 	if (rc == CMN_OK && !(st = conn_stmt(c, q_add)))

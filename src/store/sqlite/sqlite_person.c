@@ -248,9 +248,13 @@ static enum cmn_rc ensure_indexes(struct pstore *ps)
 
 	if (!(st = conn_stmt(&ps->c, q_get)))
 		return CMN_ERR_STORE;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		str_copy(sig, sizeof(sig), (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
+	rc = conn_step_row(&ps->c, st);
+	if (rc == CMN_OK) {
+		conn_text_col(st, 0, sig, sizeof(sig));
+		sqlite3_reset(st);
+	} else if (rc != CMN_ERR_NOT_FOUND) {
+		return rc;
+	}
 	/* the list is copied out of the lock: the SQL below may wait for
 	 * another writer of this store */
 	buf_init(&list, 1 << 20);
@@ -267,7 +271,7 @@ static enum cmn_rc ensure_indexes(struct pstore *ps)
 	pthread_mutex_unlock(&s->lock);
 	buf_init(&sql, 1 << 20);
 	if (rc == CMN_OK)
-		rc = conn_exec(&ps->c, "BEGIN IMMEDIATE");
+		rc = conn_tx_begin(&ps->c);
 	for (char *p = list.data, *nl; rc == CMN_OK && p && (nl = strchr(p, '\n')); p = nl + 1) {
 		char *field = memchr(p, ' ', (size_t)(nl - p));
 		int64_t kind;
@@ -478,9 +482,13 @@ static enum cmn_rc audit_sign_head(struct pstore *ps, int64_t seq, const char *h
 	if (seq % AUDIT_SIGN_EVERY != 0) {
 		if (!(st = conn_stmt(&ps->c, q_last)))
 			return CMN_ERR_STORE;
-		if (sqlite3_step(st) == SQLITE_ROW)
+		rc = conn_step_row(&ps->c, st);
+		if (rc == CMN_OK) {
 			last = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+			sqlite3_reset(st);
+		} else if (rc != CMN_ERR_NOT_FOUND) {
+			return rc;
+		}
 		if (at - last < AUDIT_SIGN_AGE_MS)
 			return CMN_OK;
 	}
@@ -513,17 +521,21 @@ static enum cmn_rc audit_append(struct pstore *ps, const char *actor, const char
 	char prev[CRYPT_HASH_HEX_LEN] = "", hash[CRYPT_HASH_HEX_LEN];
 	int64_t seq = 1, at = time_now_ms();
 	sqlite3_stmt *st;
+	enum cmn_rc rc;
 	int sr;
 
 	if (!actor)
 		return CMN_OK; /* part of a larger write that is audited as a whole */
 	if (!(st = conn_stmt(&ps->c, q_last)))
 		return CMN_ERR_STORE;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	rc = conn_step_row(&ps->c, st);
+	if (rc == CMN_OK) {
 		seq = sqlite3_column_int64(st, 0) + 1;
-		str_copy(prev, sizeof(prev), (const char *)sqlite3_column_text(st, 1));
+		conn_text_col(st, 1, prev, sizeof(prev));
+		sqlite3_reset(st);
+	} else if (rc != CMN_ERR_NOT_FOUND) {
+		return rc;
 	}
-	sqlite3_reset(st);
 	detail = detail ? detail : "";
 	audit_hash(prev, seq, at, actor, action, object, detail, hash);
 	if (!(st = conn_stmt(&ps->c, q_ins)))
@@ -547,7 +559,7 @@ enum cmn_rc pstore_tx_begin(struct pstore *ps)
 	enum cmn_rc rc = CMN_OK;
 
 	if (ps->tx_depth == 0) {
-		rc = conn_exec(&ps->c, "BEGIN IMMEDIATE");
+		rc = conn_tx_begin(&ps->c);
 		ps->tx_failed = false;
 	}
 	if (rc == CMN_OK)
@@ -563,14 +575,10 @@ enum cmn_rc pstore_tx_end(struct pstore *ps, enum cmn_rc rc)
 		ps->tx_failed = true;
 	if (--ps->tx_depth > 0)
 		return rc; /* the outermost transaction decides */
-	if (!ps->tx_failed)
-		rc = conn_exec(&ps->c, "COMMIT");
-	if (ps->tx_failed || rc != CMN_OK) {
-		conn_exec(&ps->c, "ROLLBACK");
+	if (ps->tx_failed && rc == CMN_OK)
+		rc = CMN_ERR_CONFLICT; /* an inner part failed earlier */
+	if ((rc = conn_tx_end(&ps->c, rc)) != CMN_OK)
 		ps->nkinds = 0; /* numbers given in it are given back */
-		if (rc == CMN_OK)
-			rc = CMN_ERR_CONFLICT; /* an inner part failed earlier */
-	}
 	return rc;
 }
 

@@ -477,7 +477,7 @@ enum cmn_rc store_person_set_password(struct store *s, const char *id, const cha
 
 	if (!c)
 		return CMN_ERR_STORE;
-	if ((rc = conn_exec(c, "BEGIN IMMEDIATE")) != CMN_OK)
+	if ((rc = conn_tx_begin(c)) != CMN_OK)
 		return rc;
 	rc = store_auth_change(s, q_pw, id, pwhash, true);
 	if (rc == CMN_OK)
@@ -764,13 +764,15 @@ enum cmn_rc store_token_add(struct store *s, const char *person_id, const char *
 				" VALUES (?, ?, ?, ?, ?)";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st;
+	enum cmn_rc rc;
 	int64_t n = 0;
 
 	if (!c || !(st = conn_stmt(c, q_count)))
 		return CMN_ERR_STORE;
 	sqlite3_bind_text(st, 1, person_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
+	if ((rc = conn_step_row(c, st)) != CMN_OK)
+		return rc == CMN_ERR_NOT_FOUND ? CMN_ERR_STORE : rc; /* a count has a row */
+	n = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (n >= CMN_TOKENS_PER_PERSON)
 		return CMN_ERR_TOO_LARGE;
