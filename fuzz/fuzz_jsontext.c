@@ -6,7 +6,9 @@
  *     jansson) keeps exactly the members jansson finds for the keys, with
  *     equal values;
  *   - json_text_string of any NUL-free text is a JSON string that jansson
- *     reads back to the same bytes (when they are valid UTF-8).
+ *     reads back to the same bytes (when they are valid UTF-8);
+ *   - json_text_compact writes any object or array jansson reads exactly
+ *     as json_dumps writes it (the precision from the first byte too).
  * The first input byte picks the keys among a few names that the corpus
  * uses, so that projections keep, drop and mix members.
  */
@@ -94,6 +96,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* an object jansson reads must be cut too (escapes aside, and
 		 * within the nesting records may have) */
 		abort();
+	}
+	if ((json_is_object(all) || json_is_array(all)) && depth(all) <= 32) {
+		int precision = 1 + data[0] % 17;
+		char *want = json_dumps(all, JSON_COMPACT | JSON_REAL_PRECISION(precision));
+
+		buf_release(&out);
+		buf_init(&out, 1 << 24);
+		if (!want || json_text_compact(&out, all, precision) != CMN_OK ||
+		    strcmp(out.data, want) != 0)
+			abort();
+		free(want);
 	}
 	json_decref(all);
 	buf_release(&out);

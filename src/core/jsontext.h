@@ -1,11 +1,14 @@
 /*
- * jsontext.h - small operations on JSON text that do not need a tree:
- * writing a string literal, and keeping some members of an object.
+ * jsontext.h - small operations on JSON text: writing a string literal,
+ * keeping some members of an object, and writing a jansson tree compactly
+ * faster than json_dumps does.
  */
 #ifndef COMMUNE_CORE_JSONTEXT_H
 #define COMMUNE_CORE_JSONTEXT_H
 
 #include <stddef.h>
+
+#include <jansson.h>
 
 #include "core/buf.h"
 #include "core/result.h"
@@ -21,5 +24,13 @@ enum cmn_rc json_text_string(struct buf *b, const char *s);
  * is then left as it was). */
 enum cmn_rc json_text_project(const char *obj, const char *const *keys, size_t nkeys,
 			      struct buf *out);
+
+/* json_text_compact - appends v to b as json_dumps(v, JSON_COMPACT |
+ * JSON_REAL_PRECISION(precision)) writes it, byte for byte (members in
+ * their order, reals with "%.<precision>g" and a ".0" when that looks like
+ * an integer, the same escapes), without its allocations; an import
+ * writes every record with it. CMN_ERR_INVALID for a tree deeper than
+ * CMN_JSON_MAX_DEPTH. */
+enum cmn_rc json_text_compact(struct buf *b, const json_t *v, int precision);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "record/schema.h"
@@ -255,8 +256,18 @@ enum cmn_rc import_record(struct import_job *j, const char *doctype, json_t *dat
 	if (rc == CMN_OK && d->time_field &&
 	    time_parse(json_string_value(json_object_get(data, d->time_field)), true, &m.t) != CMN_OK)
 		rc = CMN_ERR_INTERNAL;
-	if (rc == CMN_OK && !(text = json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(15))))
-		rc = CMN_ERR_NOMEM;
+	if (rc == CMN_OK) {
+		/* one buffer for every record, and one allocation of the right
+		 * size for the writer: json_dumps makes several per record */
+		if (!j->text.cap)
+			buf_init(&j->text, IMPORT_RECORD_TEXT_MAX);
+		buf_reset(&j->text);
+		rc = json_text_compact(&j->text, data, 15);
+		if (rc == CMN_OK && !(text = malloc(j->text.len + 1)))
+			rc = CMN_ERR_NOMEM;
+		if (rc == CMN_OK)
+			memcpy(text, j->text.data, j->text.len + 1);
+	}
 	if (rc == CMN_OK) {
 		crypt_uuid7_new(m.id);
 		str_copy(m.doctype, sizeof(m.doctype), doctype);
@@ -506,6 +517,7 @@ void import_job_release(struct import_job *job)
 {
 	import_writer_stop(job); /* when a job was fed outside import_stream */
 	seen_release(&job->occurrences);
+	buf_release(&job->text);
 	for (size_t i = 0; i < job->nseries; i++) {
 		free(job->series[i].pts);
 		free(job->series[i].lines);

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "core/buf.h"
 #include "core/result.h"
 #include "import/seen.h"
 #include "record/doctype.h"
@@ -31,6 +32,7 @@
 #define IMPORT_BATCH 65536               /* points buffered per series before a flush */
 #define IMPORT_MAX_SERIES 16             /* series one file may feed */
 #define IMPORT_MAX_WARNINGS 16
+#define IMPORT_RECORD_TEXT_MAX (16 * 1024 * 1024) /* bytes of one record's JSON text */
 
 #define IMPORT_WRITTEN_MAX 16
 
@@ -125,6 +127,7 @@ struct import_job {
 	uint64_t total;                      /* its size in bytes */
 	uint64_t ticks;                      /* records and points since the start */
 	struct import_writer *writer;        /* the thread writing its records (writer.c) */
+	struct buf text;                     /* a record's text, written (import_record) */
 };
 
 /* import_writer_put - queues a record for the job's writer thread (started

@@ -74,10 +74,10 @@ void xmlscan_free(struct xmlscan **xs)
 
 /* ---- the reader ------------------------------------------------------------ */
 
-/* peek - the byte off places ahead (0 to 2), or -1 at the end. */
-static int peek(struct xmlscan *xs, size_t off)
+/* refill - peek's slow way: moves what is left to the front and reads on */
+static int refill(struct xmlscan *xs, size_t off)
 {
-	if (xs->in_len - xs->in_pos <= off && !xs->eof) {
+	if (!xs->eof) {
 		size_t keep = xs->in_len - xs->in_pos, got;
 
 		memmove(xs->in, xs->in + xs->in_pos, keep);
@@ -89,6 +89,15 @@ static int peek(struct xmlscan *xs, size_t off)
 			xs->eof = true;
 	}
 	return xs->in_len - xs->in_pos > off ? xs->in[xs->in_pos + off] : -1;
+}
+
+/* peek - the byte off places ahead (0 to 2), or -1 at the end; inline, as
+ * it is called for every byte of the file */
+static inline int peek(struct xmlscan *xs, size_t off)
+{
+	if (__builtin_expect(xs->in_len - xs->in_pos > off, 1))
+		return xs->in[xs->in_pos + off];
+	return refill(xs, off);
 }
 
 /* take - consumes one byte (or returns -1 at the end). */
@@ -245,6 +254,32 @@ static enum xmlscan_event put_byte(struct xmlscan *xs, char *dst, size_t *len, s
 		return fail(xs, xs->line, xs->column, "more than %zu bytes of text or attributes",
 			    cap);
 	return XMLSCAN_TEXT;
+}
+
+/*
+ * plain_run - the printable ASCII bytes (no '<', no '&') that follow in the
+ * buffer, put into the text at once: what put_byte would do with each of
+ * them, and most of a file's text. Not in a UTF-8 sequence (the caller
+ * checks), and not past the text's cap (put_byte then says so).
+ */
+static void plain_run(struct xmlscan *xs)
+{
+	const unsigned char *p = xs->in + xs->in_pos;
+	size_t n = 0, most = xs->in_len - xs->in_pos;
+
+	if (most > XMLSCAN_TEXT_MAX - xs->text_len)
+		most = XMLSCAN_TEXT_MAX - xs->text_len;
+	while (n < most && p[n] >= 0x20 && p[n] < 0x80 && p[n] != '<' && p[n] != '&')
+		n++;
+	if (!n)
+		return;
+	memcpy(xs->text + xs->text_len, p, n);
+	xs->text_len += n;
+	xs->text[xs->text_len] = '\0';
+	xs->in_pos += n;
+	xs->cur_column += n;
+	xs->byte_line = xs->cur_line;
+	xs->byte_column = xs->cur_column - 1;
 }
 
 /* utf8_done - a value must not end inside a UTF-8 sequence. */
@@ -719,6 +754,8 @@ enum xmlscan_event xmlscan_next(struct xmlscan *xs)
 		} else if (put_byte(xs, xs->text, &xs->text_len, XMLSCAN_TEXT_MAX,
 				    (unsigned char)c) == XMLSCAN_ERROR) {
 			return XMLSCAN_ERROR;
+		} else if (!xs->u8_need) {
+			plain_run(xs);
 		}
 	}
 }
