@@ -45,6 +45,15 @@ bool doctype_is_required(const struct doctype *dt, const char *field)
 	return false;
 }
 
+bool doctype_time_is_date(const struct doctype *dt, const char *field)
+{
+	const json_t *p = json_object_get(json_object_get(dt->schema, "properties"), field);
+	const char *format = json_string_value(json_object_get(p, "format"));
+
+	return dt->time_field && strcmp(dt->time_field, field) == 0 && format &&
+	       strcmp(format, "date") == 0;
+}
+
 bool doctype_is_indexed(const struct doctype *dt, const char *field)
 {
 	for (size_t i = 0; i < dt->nindexes; i++)
@@ -197,6 +206,8 @@ enum cmn_rc registry_sync(const struct registry *r, struct store *s)
 		rc = store_doctype_put(s, r->v[i].name, r->v[i].version, text);
 		free(text);
 		for (size_t j = 0; j < r->v[i].nindexes && n < sizeof(idx) / sizeof(*idx); j++) {
+			if (doctype_time_is_date(&r->v[i], r->v[i].indexes[j]))
+				continue; /* records_by_t serves it */
 			idx[n].doctype = r->v[i].name;
 			idx[n].field = r->v[i].indexes[j];
 			n++;

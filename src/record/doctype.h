@@ -40,6 +40,12 @@ struct registry {
 	size_t n;
 };
 
+/* doctype_time_is_date - field is the doctype's time field and a plain
+ * date ("format": "date"): the record's t (midnight UTC of that date)
+ * then holds it exactly and in the same order, so filters on it compare t
+ * and the store indexes t alone, not the field once more. */
+bool doctype_time_is_date(const struct doctype *dt, const char *field);
+
 /* registry_load - parses and checks every embedded doctype definition.
  * On error, err names the file and the problem. */
 enum cmn_rc registry_load(struct registry *r, char *err, size_t errlen);

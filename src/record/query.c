@@ -92,6 +92,7 @@ static enum cmn_rc parse_filter(struct record_query *rq, const struct doctype *d
 		return fail(rq, key, "too many filters (at most %d)", CMN_MAX_FILTERS);
 	f = &rq->q.filters[rq->q.nfilters];
 	f->field = field;
+	f->on_t = doctype_time_is_date(dt, field);
 	f->op = op;
 	f->nv = 0;
 	p = val;
@@ -102,7 +103,13 @@ static enum cmn_rc parse_filter(struct record_query *rq, const struct doctype *d
 			*comma = '\0';
 		if (f->nv >= CMN_MAX_IN_VALUES)
 			return fail(rq, key, "too many values (at most %d)", CMN_MAX_IN_VALUES);
-		if (typed_value(dt, field, p, &f->v[f->nv]) != CMN_OK)
+		if (f->on_t) {
+			/* compared as the record's t, which holds the date exactly */
+			f->v[f->nv].type = QV_INT;
+			f->v[f->nv].text = p;
+			if (!time_is_date(p) || time_parse(p, true, &f->v[f->nv].i) != CMN_OK)
+				return fail(rq, key, "must be a date (YYYY-MM-DD), as the field is");
+		} else if (typed_value(dt, field, p, &f->v[f->nv]) != CMN_OK)
 			return fail(rq, key, "value does not match the field's type (%s)",
 				    doctype_field_type(dt, field));
 		f->nv++;

@@ -291,6 +291,8 @@ struct query_value {
 
 struct query_filter {
 	const char *field;                /* an indexed field of the doctype */
+	bool on_t;                        /* compare t (QV_INT values): the field is a
+					   * date time field (doctype_time_is_date) */
 	enum query_op op;
 	struct query_value v[CMN_MAX_IN_VALUES];
 	size_t nv;                        /* 1, or more for QOP_IN */

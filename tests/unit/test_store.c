@@ -24,6 +24,7 @@
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
 #include "record/doctype.h"
+#include "record/query.h"
 #include "store/store.h"
 
 
@@ -426,6 +427,144 @@ static void sql(struct fixture *f, const char *q)
 	sqlite3_close(db);
 }
 
+static enum cmn_rc count_rows(const struct record_meta *m, const char *data,
+			      const struct query_value *sort_key, void *ctx)
+{
+	(void)m;
+	(void)data;
+	(void)sort_key;
+	(*(int *)ctx)++;
+	return CMN_OK;
+}
+
+/* index_exists - whether the person's store has an index of this name */
+static bool index_exists(struct fixture *f, const char *name)
+{
+	char path[300];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	bool found;
+
+	person_path(f, f->alice.id, path, sizeof(path));
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'index'"
+						" AND name = ?", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return found;
+}
+
+/* text_holds - the filter as text comparison of dates would say it */
+static bool text_holds(const char *date, const char *op, const char *v)
+{
+	int c = strcmp(date, v);
+
+	if (strcmp(op, "eq") == 0)
+		return c == 0;
+	if (strcmp(op, "ne") == 0)
+		return c != 0;
+	if (strcmp(op, "lt") == 0)
+		return c < 0;
+	if (strcmp(op, "lte") == 0)
+		return c <= 0;
+	if (strcmp(op, "gt") == 0)
+		return c > 0;
+	if (strcmp(op, "gte") == 0)
+		return c >= 0;
+	/* in: v is "a,b" */
+	return strncmp(v, date, 10) == 0 || strcmp(v + 11, date) == 0;
+}
+
+/* a date time field is not indexed a second time (records_by_t serves
+ * it): its filters compare t, and find what comparing the dates as text
+ * finds; a store that still has the old index loses it */
+static void date_time_field_uses_t(void **state)
+{
+	struct fixture *f = *state;
+	const struct doctype *bank = registry_find(&f->reg, "bank.transaction");
+	static const char *const dates[] = {"2023-12-31", "2024-02-28", "2024-02-29", "2024-03-01",
+					    "2024-03-01", "2024-03-02", "2024-12-31", "2025-01-01"};
+	static const char *const ops[] = {"eq", "ne", "lt", "lte", "gt", "gte", "in"};
+	static const char *const values[] = {"2024-03-01", "2023-12-31", "2025-01-01", "2024-02-30",
+					     "1999-01-01"};
+	struct store *s2;
+
+	assert_false(doctype_time_is_date(bank, "amount"));
+	assert_true(doctype_time_is_date(bank, "date"));
+	assert_false(doctype_time_is_date(registry_find(&f->reg, "mobility.trip"), "start"));
+	for (size_t i = 0; i < sizeof(dates) / sizeof(*dates); i++) {
+		struct record_meta m = {0};
+		char data[160];
+
+		crypt_uuid7_new(m.id);
+		snprintf(m.doctype, sizeof(m.doctype), "bank.transaction");
+		snprintf(m.source, sizeof(m.source), "api");
+		assert_int_equal(time_parse(dates[i], true, &m.t), CMN_OK);
+		snprintf(data, sizeof(data),
+			 "{\"date\":\"%s\",\"amount\":-%zu.5,\"currency\":\"EUR\","
+			 "\"label\":\"x\"}",
+			 dates[i], i + 1);
+		assert_int_equal(pstore_record_insert(f->ps, &m, data, NULL), CMN_OK);
+	}
+	assert_false(index_exists(f, "f:bank.transaction:date"));
+	assert_true(index_exists(f, "f:bank.transaction:amount"));
+
+	for (size_t o = 0; o < sizeof(ops) / sizeof(*ops); o++)
+		for (size_t v = 0; v < sizeof(values) / sizeof(*values); v++) {
+			struct record_query q;
+			char qs[128], value[32];
+			int got = 0, want = 0;
+			enum cmn_rc rc;
+
+			if (strcmp(ops[o], "in") == 0)
+				snprintf(value, sizeof(value), "%s,2024-02-29", values[v]);
+			else
+				snprintf(value, sizeof(value), "%s", values[v]);
+			snprintf(qs, sizeof(qs), "filter.date.%s=%s&limit=100", ops[o], value);
+			rc = query_parse(&q, bank, qs);
+			if (strcmp(values[v], "2024-02-30") == 0) {
+				/* not a date: refused, not compared as text */
+				assert_int_equal(rc, CMN_ERR_INVALID);
+				assert_int_equal(strncmp(q.param, "filter.date.", 12), 0);
+				query_release(&q);
+				continue;
+			}
+			assert_int_equal(rc, CMN_OK);
+			assert_true(q.q.filters[0].on_t);
+			assert_int_equal(pstore_record_query(f->ps, &q.q, count_rows, &got), CMN_OK);
+			query_release(&q);
+			for (size_t i = 0; i < sizeof(dates) / sizeof(*dates); i++)
+				want += text_holds(dates[i], ops[o], value);
+			if (got != want)
+				fail_msg("%s: %d records, the text comparison finds %d", qs, got, want);
+		}
+
+	/* a store made before: the date index there, and another signature */
+	sql(f, "CREATE INDEX \"f:bank.transaction:date\" ON records(dt,"
+	       " json_extract(data, '$.date'), id) WHERE dt = 1;"
+	       "UPDATE meta SET value = 'before' WHERE key = 'index_sig'");
+	assert_true(index_exists(f, "f:bank.transaction:date"));
+	/* opened afresh (another store object: this thread's handles go) */
+	assert_int_equal(store_open(&s2, f->dir, &f->keys), CMN_OK);
+	assert_int_equal(registry_sync(&f->reg, s2), CMN_OK);
+	{
+		struct pstore *ps;
+		int n = 0;
+		struct store_query q = {.doctype = "bank.transaction", .limit = 100};
+
+		assert_int_equal(store_person_store(s2, f->alice.id, &ps), CMN_OK);
+		assert_int_equal(pstore_record_query(ps, &q, count_rows, &n), CMN_OK);
+		assert_int_equal(n, (int)(sizeof(dates) / sizeof(*dates)));
+	}
+	store_close(&s2); /* f->ps went with this thread's handles: not used again */
+	f->ps = NULL;
+	assert_false(index_exists(f, "f:bank.transaction:date"));
+	assert_true(index_exists(f, "f:bank.transaction:amount"));
+}
+
 /* the chain's head is signed: cutting its latest entries shows, and so
  * does a forged head; swapping two entries breaks the chain at the first */
 static void audit_heads_are_signed(void **state)
@@ -477,6 +616,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(records_migrate_to_lean_layout, check_setup,
 						check_teardown),
 		cmocka_unit_test_setup_teardown(audit_heads_are_signed, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(date_time_field_uses_t, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(secrets_are_encrypted, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(erasure_removes_the_store, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(blobs_are_encrypted_and_counted, check_setup, check_teardown),

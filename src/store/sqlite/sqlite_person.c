@@ -159,6 +159,42 @@ static enum cmn_rc index_sql(struct buf *sql, const char *doctype, const char *f
 			  doctype, field, field, (long long)n);
 }
 
+/* stale_indexes - appends to sql the DROP of every field index the store
+ * has that list ("doctype field\n" lines) no longer names: an index the
+ * registry dropped (the time field of a date, which records_by_t serves)
+ * would cost every write for nothing */
+static enum cmn_rc stale_indexes(struct pstore *ps, const char *list, struct buf *sql)
+{
+	static const char q[] = "SELECT name FROM sqlite_master WHERE type = 'index'"
+				" AND name LIKE 'f:%:%'";
+	sqlite3_stmt *st = conn_stmt(&ps->c, q);
+	enum cmn_rc rc = CMN_OK;
+	int sr = SQLITE_DONE;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const char *colon = name ? strrchr(name, ':') : NULL;
+		char line[256];
+		bool listed = false;
+
+		if (!colon || colon < name + 2)
+			continue;
+		/* "f:doctype:field" is listed as the line "doctype field" */
+		snprintf(line, sizeof(line), "%.*s %s\n", (int)(colon - name - 2), name + 2,
+			 colon + 1);
+		for (const char *p = strstr(list, line); p && !listed; p = strstr(p + 1, line))
+			listed = p == list || p[-1] == '\n';
+		if (!listed)
+			rc = buf_printf(sql, "DROP INDEX \"%s\";", name);
+	}
+	if (rc == CMN_OK && sr != SQLITE_DONE)
+		rc = conn_err(&ps->c, sr);
+	sqlite3_reset(st);
+	return rc;
+}
+
 /* field_indexes - creates the registry's field indexes of doctype, whose
  * number in this store is n (inside the caller's transaction) */
 static enum cmn_rc field_indexes(struct pstore *ps, const char *doctype, int64_t n)
@@ -272,6 +308,8 @@ static enum cmn_rc ensure_indexes(struct pstore *ps)
 	buf_init(&sql, 1 << 20);
 	if (rc == CMN_OK)
 		rc = conn_tx_begin(&ps->c);
+	if (rc == CMN_OK)
+		rc = stale_indexes(ps, list.data, &sql);
 	for (char *p = list.data, *nl; rc == CMN_OK && p && (nl = strchr(p, '\n')); p = nl + 1) {
 		char *field = memchr(p, ' ', (size_t)(nl - p));
 		int64_t kind;
@@ -1124,7 +1162,7 @@ static enum cmn_rc build_query(struct buf *sql, const struct store_query *q, int
 		const struct query_filter *f = &q->filters[i];
 
 		buf_puts(sql, " AND ");
-		rc = field_expr(sql, f->field);
+		rc = f->on_t ? buf_puts(sql, "t") : field_expr(sql, f->field);
 		if (rc != CMN_OK)
 			break;
 		buf_printf(sql, " %s ", op_sql(f->op));
