@@ -6,9 +6,12 @@
 #include "import/import.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -526,25 +529,97 @@ void import_job_release(struct import_job *job)
 	job->nseries = 0;
 }
 
-static enum cmn_rc file_sha256(FILE *f, char out[CRYPT_HASH_HEX_LEN], uint64_t *size)
+/* ---- the file's hash, beside the import -------------------------------------- */
+
+struct file_hash {
+	int fd;
+	bool running;                        /* on its thread, not joined yet */
+	pthread_t thread;
+	enum cmn_rc rc;
+	char hex[CRYPT_HASH_HEX_LEN];
+};
+
+/* hash_main - the SHA-256 of the file, read with pread: the format's reads
+ * of the same descriptor keep their offset. On a thread of its own, it
+ * takes a pass over the file off the import's way (a twelfth of the time
+ * of a large OFX file's). */
+static void *hash_main(void *arg)
+{
+	struct file_hash *h = arg;
+	crypto_hash_sha256_state st;
+	unsigned char sum[crypto_hash_sha256_BYTES];
+	unsigned char chunk[65536];
+	off_t at = 0;
+	ssize_t got;
+
+	crypto_hash_sha256_init(&st);
+	while ((got = pread(h->fd, chunk, sizeof(chunk), at)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			h->rc = CMN_ERR_IO;
+			return NULL;
+		}
+		crypto_hash_sha256_update(&st, chunk, (size_t)got);
+		at += got;
+	}
+	crypto_hash_sha256_final(&st, sum);
+	str_hex(h->hex, sum, sizeof(sum));
+	h->rc = CMN_OK;
+	return NULL;
+}
+
+/* hash_stream - the same through f itself, at once, for a stream that is
+ * no file (a buffer's: import_buffer) */
+static enum cmn_rc hash_stream(struct file_hash *h, FILE *f, uint64_t *size)
 {
 	crypto_hash_sha256_state st;
-	unsigned char h[crypto_hash_sha256_BYTES];
-	char chunk[65536];
+	unsigned char sum[crypto_hash_sha256_BYTES];
+	unsigned char chunk[65536];
 	size_t got;
 
 	crypto_hash_sha256_init(&st);
 	*size = 0;
 	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		crypto_hash_sha256_update(&st, (unsigned char *)chunk, got);
+		crypto_hash_sha256_update(&st, chunk, got);
 		*size += got;
 	}
 	if (ferror(f))
 		return CMN_ERR_IO;
-	crypto_hash_sha256_final(&st, h);
-	str_hex(out, h, sizeof(h));
+	crypto_hash_sha256_final(&st, sum);
+	str_hex(h->hex, sum, sizeof(sum));
 	rewind(f);
+	h->rc = CMN_OK;
 	return CMN_OK;
+}
+
+/* hash_start - hashes f's file from its start, on a thread when one can be
+ * made (else at once); its size in *size */
+static enum cmn_rc hash_start(struct file_hash *h, FILE *f, uint64_t *size)
+{
+	struct stat sb;
+
+	rewind(f); /* and written out, when the caller wrote it */
+	h->fd = fileno(f);
+	h->rc = CMN_ERR_IO;
+	h->running = false;
+	if (h->fd < 0 || fstat(h->fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return hash_stream(h, f, size);
+	*size = (uint64_t)sb.st_size;
+	h->running = pthread_create(&h->thread, NULL, hash_main, h) == 0;
+	if (!h->running)
+		hash_main(h);
+	return CMN_OK;
+}
+
+/* hash_wait - the hash, once the thread is done */
+static enum cmn_rc hash_wait(struct file_hash *h)
+{
+	if (h->running) {
+		pthread_join(h->thread, NULL);
+		h->running = false;
+	}
+	return h->rc;
 }
 
 /* import_stream - imports what f holds (seekable), named name. */
@@ -553,7 +628,8 @@ static enum cmn_rc import_stream(struct pstore *ps, const struct registry *reg, 
 				 struct import_job *job)
 {
 	struct import_input in = {0};
-	char head[4096], sha[CRYPT_HASH_HEX_LEN], object[64];
+	struct file_hash hash;
+	char head[4096], object[64];
 	size_t n;
 	enum cmn_rc rc;
 	json_t *stats;
@@ -565,7 +641,7 @@ static enum cmn_rc import_stream(struct pstore *ps, const struct registry *reg, 
 	job->in = &in;
 	crypt_id_new(job->id);
 	in.f = f;
-	rc = file_sha256(in.f, sha, &job->total);
+	rc = hash_start(&hash, in.f, &job->total);
 	n = rc == CMN_OK ? fread(head, 1, sizeof(head), in.f) : 0;
 	rewind(in.f);
 	if (rc == CMN_OK) {
@@ -602,8 +678,10 @@ static enum cmn_rc import_stream(struct pstore *ps, const struct registry *reg, 
 			if (rc == CMN_OK && !stats_text)
 				rc = CMN_ERR_NOMEM;
 			if (rc == CMN_OK)
-				rc = pstore_import_put(ps, job->id, job->format->name, name, sha, "done",
-						       stats_text, actor);
+				rc = hash_wait(&hash);
+			if (rc == CMN_OK)
+				rc = pstore_import_put(ps, job->id, job->format->name, name, hash.hex,
+						       "done", stats_text, actor);
 			snprintf(object, sizeof(object), "import/%s", job->id);
 			if (rc == CMN_OK)
 				rc = pstore_audit_append(ps, actor, "import.file", object, stats_text);
@@ -614,6 +692,8 @@ static enum cmn_rc import_stream(struct pstore *ps, const struct registry *reg, 
 	if (rc == CMN_OK && job->progress)
 		job->progress(job->progress_arg, job, job->total, job->total);
 	job->in = NULL; /* it lives on this stack */
+	if (hash_wait(&hash) != CMN_OK)
+		hash.hex[0] = '\0'; /* the file could not be read */
 	if (rc != CMN_OK && job->format) {
 		/* the attempt is kept (outside the rolled-back transaction) */
 		json_t *e = json_pack("{s:I, s:I, s:s, s:s}", "line", (json_int_t)job->err.line,
@@ -623,8 +703,8 @@ static enum cmn_rc import_stream(struct pstore *ps, const struct registry *reg, 
 		char *etext = e ? json_dumps(e, JSON_COMPACT) : NULL;
 
 		if (etext)
-			pstore_import_put(ps, job->id, job->format->name, name, sha, "failed", etext,
-					  actor);
+			pstore_import_put(ps, job->id, job->format->name, name, hash.hex, "failed",
+					  etext, actor);
 		free(etext);
 		json_decref(e);
 	}
