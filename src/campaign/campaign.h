@@ -207,4 +207,11 @@ void campaign_body_kind(const char *spec_json, char out[16]);
 enum cmn_rc campaign_publish(struct store *s, const char *campaign_id, int64_t now,
 			     const char *actor, size_t *notified);
 
+/* campaign_tell_pending - tells the participants a publication had still to
+ * tell in their chains when the process stopped (a crash between the
+ * publication and the entries), as CAMPAIGN_TELL_ACTOR; `commune serve`
+ * calls it at start. The number told. */
+#define CAMPAIGN_TELL_ACTOR "platform"
+size_t campaign_tell_pending(struct store *s);
+
 #endif

@@ -131,27 +131,67 @@ enum cmn_rc campaign_withdraw(struct store *s, const char *person_id, const char
 	return rc;
 }
 
+struct seek_told {
+	const char *object;
+	bool found;
+};
+
+static enum cmn_rc is_it(const struct audit_entry *e, void *ctx)
+{
+	struct seek_told *k = ctx;
+
+	k->found = k->found || strcmp(e->object, k->object) == 0;
+	return CMN_OK;
+}
+
+/* tell - writes campaign.published in the chain of each participant the
+ * platform store says is still to be told (of campaign_id, or of every
+ * campaign when NULL), then marks them told. Once only: an entry already
+ * in the chain (written before a crash took the mark) is not written
+ * again. A chain that cannot be written is left for the next time; the
+ * publication stands, and the person's campaign list shows it. */
+static size_t tell(struct store *s, const char *campaign_id, const char *actor)
+{
+	static const struct audit_filter published = {"campaign.published", NULL, NULL, 0,
+						       INT64_MAX};
+	struct campaign_part *parts = NULL;
+	size_t n = 0, told = 0;
+
+	if (store_campaign_untold(s, campaign_id, &parts, &n) != CMN_OK)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char object[64];
+		struct seek_told k = {object, false};
+		struct pstore *ps;
+		enum cmn_rc rc = store_person_store(s, parts[i].person_id, &ps);
+
+		snprintf(object, sizeof(object), "campaign/%s", parts[i].campaign_id);
+		if (rc == CMN_OK)
+			rc = pstore_audit_each(ps, &published, 0, (size_t)INT64_MAX, is_it, &k);
+		if (rc == CMN_OK && !k.found)
+			rc = pstore_audit_append(ps, actor, "campaign.published", object, "");
+		if (rc == CMN_OK &&
+		    store_campaign_told(s, parts[i].campaign_id, parts[i].person_id) == CMN_OK)
+			told++;
+	}
+	free(parts);
+	return told;
+}
+
 enum cmn_rc campaign_publish(struct store *s, const char *campaign_id, int64_t now,
 			     const char *actor, size_t *notified)
 {
-	struct campaign_part *parts = NULL;
-	size_t n = 0, told = 0;
 	enum cmn_rc rc = store_campaign_publish(s, campaign_id, now);
+	size_t told = rc == CMN_OK ? tell(s, campaign_id, actor) : 0;
 
-	if (rc == CMN_OK)
-		rc = store_campaign_parts(s, campaign_id, &parts, &n);
-	/* the publication stands even when a chain cannot be written: the
-	 * results are public, and the person's campaign list says so too */
-	for (size_t i = 0; rc == CMN_OK && i < n; i++) {
-		if (!parts[i].counted)
-			continue;
-		audit(s, parts[i].person_id, actor, "campaign.published", campaign_id);
-		told++;
-	}
-	free(parts);
 	if (notified)
 		*notified = told;
 	return rc;
+}
+
+size_t campaign_tell_pending(struct store *s)
+{
+	return tell(s, NULL, CAMPAIGN_TELL_ACTOR);
 }
 
 void campaign_body_kind(const char *spec_json, char out[16])

@@ -17,6 +17,7 @@
 #include "api/api.h"
 #include "api/api_upload.h"
 #include "apps/app.h"
+#include "campaign/campaign.h"
 #include "cli/cli.h"
 #include "import/import.h"
 #include "rules/rules.h"
@@ -216,6 +217,14 @@ int cmd_serve(int argc, char **argv)
 	}
 	cfg.stream = api_upload_stream;
 	cfg.stream_cls = &app;
+	if (rc == CMN_OK) {
+		/* publications a stop cut short of their participants' chains */
+		size_t told = campaign_tell_pending(env.store);
+
+		if (told)
+			log_info("%zu participants told of a publication made before the last stop",
+				 told);
+	}
 	if (rc == CMN_OK)
 		rc = app_scheduler_start(&apps, 0, &scheduler);
 	if (rc == CMN_OK)

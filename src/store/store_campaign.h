@@ -81,8 +81,9 @@ enum cmn_rc store_campaign_each(struct store *s, const char *org_id,
 enum cmn_rc store_campaign_decide(struct store *s, const char *id, bool approve, const char *by,
 				  int64_t now);
 
-/* store_campaign_publish - COMPUTED -> PUBLISHED; CMN_ERR_CONFLICT
- * otherwise. */
+/* store_campaign_publish - COMPUTED -> PUBLISHED, with every participant
+ * counted in the release to be told (store_campaign_untold), in one
+ * transaction; CMN_ERR_CONFLICT otherwise. */
 enum cmn_rc store_campaign_publish(struct store *s, const char *id, int64_t now);
 
 /* a participation */
@@ -116,6 +117,14 @@ enum cmn_rc store_campaign_part_get(struct store *s, const char *campaign_id,
  * person id, into *out (malloc'd) and *n. */
 enum cmn_rc store_campaign_parts(struct store *s, const char *campaign_id,
 				 struct campaign_part **out, size_t *n);
+
+/* store_campaign_untold - the participants a publication has still to be
+ * told in their audit chains (of campaign_id, or of every campaign when
+ * NULL), into *out (malloc'd) and *n; store_campaign_publish marks those
+ * counted in the release, store_campaign_told each one told. */
+enum cmn_rc store_campaign_untold(struct store *s, const char *campaign_id,
+				  struct campaign_part **out, size_t *n);
+enum cmn_rc store_campaign_told(struct store *s, const char *campaign_id, const char *person_id);
 
 /* store_campaign_parts_of - the campaigns a person joined (withdrawn
  * included), newest first. */

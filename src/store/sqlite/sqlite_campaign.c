@@ -257,16 +257,32 @@ enum cmn_rc store_campaign_publish(struct store *s, const char *id, int64_t now)
 {
 	static const char q[] = "UPDATE campaigns SET state = 3, published = ?2"
 				" WHERE id = ?1 AND state = 2";
+	static const char q_tell[] = "UPDATE campaign_parts SET told = 0"
+				     " WHERE campaign_id = ? AND counted = 1";
 	struct conn *c = store_platform_conn(s);
-	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	sqlite3_stmt *st;
 	enum cmn_rc rc;
 
-	if (!st)
+	if (!c)
 		return CMN_ERR_STORE;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	rc = conn_step_done(c, st);
-	return rc == CMN_OK ? state_changed(c, id) : rc;
+	if ((rc = conn_tx_begin(c)) != CMN_OK)
+		return rc;
+	if (!(st = conn_stmt(c, q)))
+		rc = CMN_ERR_STORE;
+	if (rc == CMN_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, now);
+		rc = conn_step_done(c, st);
+	}
+	if (rc == CMN_OK)
+		rc = state_changed(c, id);
+	if (rc == CMN_OK && !(st = conn_stmt(c, q_tell)))
+		rc = CMN_ERR_STORE;
+	if (rc == CMN_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		rc = conn_step_done(c, st);
+	}
+	return conn_tx_end(c, rc);
 }
 
 /* ---- participations --------------------------------------------------------------- */
@@ -434,6 +450,33 @@ enum cmn_rc store_campaign_parts(struct store *s, const char *campaign_id,
 		return CMN_ERR_STORE;
 	sqlite3_bind_text(st, 1, campaign_id, -1, SQLITE_STATIC);
 	return conn_collect(c, st, sizeof(**out), read_part, (void **)out, n);
+}
+
+enum cmn_rc store_campaign_untold(struct store *s, const char *campaign_id,
+				  struct campaign_part **out, size_t *n)
+{
+	static const char q_one[] = "SELECT " PART_COLS " FROM campaign_parts"
+				    " WHERE told = 0 AND campaign_id = ? ORDER BY person_id";
+	static const char q_all[] = "SELECT " PART_COLS " FROM campaign_parts"
+				    " WHERE told = 0 ORDER BY campaign_id, person_id";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, campaign_id ? q_one : q_all) : NULL;
+
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return CMN_ERR_STORE;
+	if (campaign_id)
+		sqlite3_bind_text(st, 1, campaign_id, -1, SQLITE_STATIC);
+	return conn_collect(c, st, sizeof(**out), read_part, (void **)out, n);
+}
+
+enum cmn_rc store_campaign_told(struct store *s, const char *campaign_id, const char *person_id)
+{
+	static const char q[] = "UPDATE campaign_parts SET told = 1"
+				" WHERE campaign_id = ? AND person_id = ?";
+
+	return conn_run(store_platform_conn(s), q, campaign_id, person_id, false);
 }
 
 enum cmn_rc store_campaign_parts_of(struct store *s, const char *person_id,

@@ -197,6 +197,12 @@ static const char *const platform_migrations[] = {
 	"  loaded INTEGER NOT NULL, sha256 TEXT NOT NULL, bytes INTEGER NOT NULL,"
 	"  content TEXT NOT NULL, UNIQUE (name, version));"
 	"CREATE INDEX opendata_by_kind ON opendata(kind, id);",
+	/* 16: the participants a publication has still to be told in their
+	 * chains (told = 0): set with the publication, in its transaction,
+	 * and cleared as each is told, so a crash in between is made good
+	 * on the next start (campaign_tell_pending) */
+	"ALTER TABLE campaign_parts ADD COLUMN told INTEGER NOT NULL DEFAULT 1;"
+	"CREATE INDEX campaign_parts_untold ON campaign_parts(campaign_id) WHERE told = 0;",
 };
 
 static void no_memstatus(void)
