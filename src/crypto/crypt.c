@@ -118,6 +118,27 @@ void crypt_hash_hex(const char *s, char out[CRYPT_HASH_HEX_LEN])
 	str_hex(out, h, sizeof(h));
 }
 
+enum cmn_rc crypt_sha256_file(FILE *f, char out[CRYPT_HASH_HEX_LEN], uint64_t *size)
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES], chunk[65536];
+	uint64_t total = 0;
+	size_t got;
+
+	crypto_hash_sha256_init(&st);
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		crypto_hash_sha256_update(&st, chunk, got);
+		total += got;
+	}
+	if (ferror(f))
+		return CMN_ERR_IO;
+	crypto_hash_sha256_final(&st, h);
+	str_hex(out, h, sizeof(h));
+	if (size)
+		*size = total;
+	return CMN_OK;
+}
+
 int crypt_equal(const char *a, const char *b)
 {
 	size_t n = strlen(a);

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/buf.h"
 #include "core/result.h"
@@ -56,6 +57,11 @@ bool crypt_uuid_parse(const char *text, unsigned char out[16]);
 
 /* crypt_hash_hex - BLAKE2b-256 of s, as hex: how tokens are stored. */
 void crypt_hash_hex(const char *s, char out[CRYPT_HASH_HEX_LEN]);
+
+/* crypt_sha256_file - SHA-256 of what f holds from where it is to its end,
+ * as hex, and that many bytes in *size (may be NULL); CMN_ERR_IO when it
+ * cannot be read. How imports and backups name a file's content. */
+enum cmn_rc crypt_sha256_file(FILE *f, char out[CRYPT_HASH_HEX_LEN], uint64_t *size);
 
 /* crypt_equal - constant-time comparison of two NUL-terminated strings. */
 int crypt_equal(const char *a, const char *b);

@@ -573,24 +573,9 @@ static void *hash_main(void *arg)
  * no file (a buffer's: import_buffer) */
 static enum cmn_rc hash_stream(struct file_hash *h, FILE *f, uint64_t *size)
 {
-	crypto_hash_sha256_state st;
-	unsigned char sum[crypto_hash_sha256_BYTES];
-	unsigned char chunk[65536];
-	size_t got;
-
-	crypto_hash_sha256_init(&st);
-	*size = 0;
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		crypto_hash_sha256_update(&st, chunk, got);
-		*size += got;
-	}
-	if (ferror(f))
-		return CMN_ERR_IO;
-	crypto_hash_sha256_final(&st, sum);
-	str_hex(h->hex, sum, sizeof(sum));
+	h->rc = crypt_sha256_file(f, h->hex, size);
 	rewind(f);
-	h->rc = CMN_OK;
-	return CMN_OK;
+	return h->rc;
 }
 
 /* hash_start - hashes f's file from its start, on a thread when one can be

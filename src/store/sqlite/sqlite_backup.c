@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <sodium.h>
 
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -107,27 +106,14 @@ static bool key_file(const char *rel)
 
 static enum cmn_rc file_sha256(const char *path, char hex[CRYPT_HASH_HEX_LEN], uint64_t *size)
 {
-	crypto_hash_sha256_state st;
-	unsigned char h[crypto_hash_sha256_BYTES], chunk[65536];
 	FILE *f = fopen(path, "rb");
-	size_t got;
+	enum cmn_rc rc;
 
 	if (!f)
 		return errno == ENOENT ? CMN_ERR_NOT_FOUND : CMN_ERR_IO;
-	crypto_hash_sha256_init(&st);
-	*size = 0;
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		crypto_hash_sha256_update(&st, chunk, got);
-		*size += got;
-	}
-	if (ferror(f)) {
-		fclose(f);
-		return CMN_ERR_IO;
-	}
+	rc = crypt_sha256_file(f, hex, size);
 	fclose(f);
-	crypto_hash_sha256_final(&st, h);
-	str_hex(hex, h, sizeof(h));
-	return CMN_OK;
+	return rc;
 }
 
 /* copy_file - from's bytes into the new file to (mode 0600), synced. */
