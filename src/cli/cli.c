@@ -71,17 +71,20 @@ bool cli_parse(int argc, char **argv, int first, const struct cli_opt *opts, con
 	return true;
 }
 
+const char *cli_data_dir(const char *data_opt)
+{
+	const char *dir = data_opt ? data_opt : getenv("COMMUNE_DATA");
+
+	return dir && *dir ? dir : "./commune-data";
+}
+
 bool cli_open(struct cli_env *env, const char *data_opt)
 {
 	char keypath[4096], err[256];
-	const char *dir = data_opt;
+	const char *dir = cli_data_dir(data_opt);
 	enum cmn_rc rc;
 
 	memset(env, 0, sizeof(*env));
-	if (!dir)
-		dir = getenv("COMMUNE_DATA");
-	if (!dir || !*dir)
-		dir = "./commune-data";
 	env->dir = dir;
 	if (crypt_init() != CMN_OK) {
 		cli_error("cannot initialise libsodium");

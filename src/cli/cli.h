@@ -33,6 +33,10 @@ struct cli_env {
 	struct registry registry;
 };
 
+/* cli_data_dir - the data directory: --data (data_opt, may be NULL), else
+ * $COMMUNE_DATA, else ./commune-data. */
+const char *cli_data_dir(const char *data_opt);
+
 /* cli_open - resolves --data / $COMMUNE_DATA / ./commune-data, creates it
  * if needed, and opens everything. Prints the reason on failure. */
 bool cli_open(struct cli_env *env, const char *data_opt);

@@ -58,6 +58,8 @@ struct verified {
 	struct store *s;
 	int persons, bad;
 	int64_t entries;
+	char first[CMN_HANDLE_MAX + 1]; /* the first that does not, and where */
+	int64_t first_at;
 };
 
 static enum cmn_rc verify_one(const struct person *p, void *ctx)
@@ -69,9 +71,10 @@ static enum cmn_rc verify_one(const struct person *p, void *ctx)
 	v->persons++;
 	if (store_person_store(v->s, p->id, &ps) != CMN_OK ||
 	    pstore_audit_verify(ps, &count, &bad) != CMN_OK) {
-		fprintf(stderr, "commune: the store of %s does not verify (entry %lld)\n", p->handle,
-			(long long)bad);
-		v->bad++;
+		if (!v->bad++) {
+			snprintf(v->first, sizeof(v->first), "%s", p->handle);
+			v->first_at = bad;
+		}
 	}
 	v->entries += count;
 	return CMN_OK;
@@ -112,21 +115,19 @@ int cmd_restore(int argc, char **argv)
 		cli_close(&env);
 		return ret;
 	}
-	if (!data)
-		data = getenv("COMMUNE_DATA");
-	if (!data || !*data)
-		data = "./commune-data";
+	data = cli_data_dir(data);
 	if (backup_restore_territory(pos[0], data, &st, why, sizeof(why)) != CMN_OK)
 		return cli_error("restore failed, nothing changed: %s", why);
 	if (!cli_open(&env, data))
 		return EXIT_USER;
 	{
-		struct verified v = {env.store, 0, 0, 0};
+		struct verified v = {env.store, 0, 0, 0, "", 0};
 
 		store_person_each(env.store, verify_one, &v);
 		if (v.bad)
-			ret = cli_error("restored into %s, but %d of %d stores do not verify", data,
-					v.bad, v.persons);
+			ret = cli_error("restored into %s, but %d of %d stores do not verify (the "
+					"first: %s's, at entry %lld)",
+					data, v.bad, v.persons, v.first, (long long)v.first_at);
 		else
 			printf("restored the territory into %s: %d stores, %d blobs, %.1f MiB; %d "
 			       "audit chains verified (%lld entries)\n",
