@@ -693,6 +693,7 @@ static void killed_at_random(void **state)
 		}
 		pthread_join(t, NULL);
 		assert_int_equal(waitpid(srv.pid, &status, 0), srv.pid);
+		srv.pid = 0; /* reaped */
 		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 		mid_writes += n;
 		if (c == kills / 2)
@@ -758,6 +759,8 @@ static int teardown(void **state)
 	char cmd[400];
 
 	(void)state;
+	if (srv.pid > 0) /* a failed check left it running */
+		test_server_stop(&srv, false);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", srv.dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", srv.dir);
