@@ -202,7 +202,8 @@ static const char *const platform_migrations[] = {
 	 * and cleared as each is told, so a crash in between is made good
 	 * on the next start (campaign_tell_pending) */
 	"ALTER TABLE campaign_parts ADD COLUMN told INTEGER NOT NULL DEFAULT 1;"
-	"CREATE INDEX campaign_parts_untold ON campaign_parts(campaign_id) WHERE told = 0;",
+	"CREATE INDEX campaign_parts_untold ON campaign_parts(campaign_id)"
+	"  WHERE told = 0;",
 };
 
 static void no_memstatus(void)
