@@ -565,6 +565,66 @@ static void date_time_field_uses_t(void **state)
 	assert_true(index_exists(f, "f:bank.transaction:amount"));
 }
 
+/* a replace that keeps the time leaves t as it was (its index entry
+ * untouched), one that moves it moves t: time queries follow either way */
+static void replace_keeps_or_moves_t(void **state)
+{
+	struct fixture *f = *state;
+	struct record_meta m = {0};
+	struct store_query in_march = {.doctype = "bank.transaction", .limit = 10,
+				       .has_from = true, .has_to = true};
+	struct store_query in_may = in_march;
+	int n;
+
+	assert_int_equal(time_parse("2024-03-01", true, &in_march.from), CMN_OK);
+	assert_int_equal(time_parse("2024-04-01", true, &in_march.to), CMN_OK);
+	assert_int_equal(time_parse("2024-05-01", true, &in_may.from), CMN_OK);
+	assert_int_equal(time_parse("2024-06-01", true, &in_may.to), CMN_OK);
+	crypt_uuid7_new(m.id);
+	snprintf(m.doctype, sizeof(m.doctype), "bank.transaction");
+	snprintf(m.source, sizeof(m.source), "api");
+	assert_int_equal(time_parse("2024-03-05", true, &m.t), CMN_OK);
+	assert_int_equal(pstore_record_insert(f->ps, &m,
+					      "{\"date\":\"2024-03-05\",\"amount\":-1,"
+					      "\"currency\":\"EUR\",\"label\":\"a\"}",
+					      NULL),
+			 CMN_OK);
+	/* the same date, another amount */
+	assert_int_equal(pstore_record_replace(f->ps, &m, 1,
+					       "{\"date\":\"2024-03-05\",\"amount\":-2,"
+					       "\"currency\":\"EUR\",\"label\":\"a\"}",
+					       NULL),
+			 CMN_OK);
+	assert_int_equal(m.rev, 2);
+	n = 0;
+	assert_int_equal(pstore_record_query(f->ps, &in_march, count_rows, &n), CMN_OK);
+	assert_int_equal(n, 1);
+	/* another date */
+	assert_int_equal(time_parse("2024-05-07", true, &m.t), CMN_OK);
+	assert_int_equal(pstore_record_replace(f->ps, &m, 2,
+					       "{\"date\":\"2024-05-07\",\"amount\":-2,"
+					       "\"currency\":\"EUR\",\"label\":\"a\"}",
+					       NULL),
+			 CMN_OK);
+	assert_int_equal(m.rev, 3);
+	n = 0;
+	assert_int_equal(pstore_record_query(f->ps, &in_march, count_rows, &n), CMN_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(pstore_record_query(f->ps, &in_may, count_rows, &n), CMN_OK);
+	assert_int_equal(n, 1);
+	{
+		struct record_meta got;
+		char *data = NULL;
+
+		assert_int_equal(pstore_record_get(f->ps, "bank.transaction", m.id, &got, &data),
+				 CMN_OK);
+		assert_int_equal(got.t, m.t);
+		assert_int_equal(got.rev, 3);
+		assert_non_null(strstr(data, "2024-05-07"));
+		free(data);
+	}
+}
+
 /* the chain's head is signed: cutting its latest entries shows, and so
  * does a forged head; swapping two entries breaks the chain at the first */
 static void audit_heads_are_signed(void **state)
@@ -617,6 +677,7 @@ int main(void)
 						check_teardown),
 		cmocka_unit_test_setup_teardown(audit_heads_are_signed, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(date_time_field_uses_t, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(replace_keeps_or_moves_t, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(secrets_are_encrypted, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(erasure_removes_the_store, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(blobs_are_encrypted_and_counted, check_setup, check_teardown),

@@ -981,9 +981,10 @@ enum cmn_rc pstore_record_get(struct pstore *ps, const char *doctype, const char
 
 /* current_rev - the revision of a record inside a transaction. */
 static enum cmn_rc current_rev(struct pstore *ps, const char *doctype, const char *id,
-			       int64_t *rev, int64_t *created, char *import_id, char *source)
+			       int64_t *rev, int64_t *created, char *import_id, char *source,
+			       int64_t *t)
 {
-	static const char q[] = "SELECT rev, created, import_id, source FROM records"
+	static const char q[] = "SELECT rev, created, import_id, source, t FROM records"
 				" WHERE dt = ?1 AND id = ?2";
 	sqlite3_stmt *st = conn_stmt(&ps->c, q);
 	unsigned char b[16];
@@ -1001,6 +1002,9 @@ static enum cmn_rc current_rev(struct pstore *ps, const char *doctype, const cha
 		str_copy(import_id, CRYPT_ID_LEN, (const char *)sqlite3_column_text(st, 2));
 		if (source)
 			str_copy(source, SOURCE_MAX + 1, (const char *)sqlite3_column_text(st, 3));
+		if (t)
+			*t = sqlite3_column_type(st, 4) == SQLITE_NULL ? INT64_MIN
+								      : sqlite3_column_int64(st, 4);
 	}
 	sqlite3_reset(st);
 	if (sr == SQLITE_ROW)
@@ -1013,22 +1017,26 @@ enum cmn_rc pstore_record_replace(struct pstore *ps, struct record_meta *meta, i
 {
 	static const char q[] = "UPDATE records SET rev = rev + 1, t = ?3, data = ?4,"
 				" updated = ?5 WHERE dt = ?1 AND id = ?2 AND rev = ?6";
+	/* the same time: t is left alone, and so is its index entry (SQLite
+	 * rewrites the entries of every column an UPDATE sets) */
+	static const char q_same_t[] = "UPDATE records SET rev = rev + 1, data = ?4,"
+				       " updated = ?5 WHERE dt = ?1 AND id = ?2 AND rev = ?6";
 	unsigned char b[16];
 	char object[160];
 	sqlite3_stmt *st;
-	int64_t rev = 0, created = 0;
+	int64_t rev = 0, created = 0, t = INT64_MIN;
 	enum cmn_rc rc;
 	int sr;
 
 	if ((rc = pstore_tx_begin(ps)) != CMN_OK)
 		return rc;
 	rc = current_rev(ps, meta->doctype, meta->id, &rev, &created, meta->import_id,
-			 meta->source);
+			 meta->source, &t);
 	if (rc == CMN_OK && expect_rev >= 0 && rev != expect_rev)
 		rc = CMN_ERR_PRECONDITION;
 	if (rc != CMN_OK)
 		return pstore_tx_end(ps, rc);
-	if (!(st = conn_stmt(&ps->c, q)))
+	if (!(st = conn_stmt(&ps->c, t == meta->t ? q_same_t : q)))
 		return pstore_tx_end(ps, CMN_ERR_STORE);
 	if ((rc = record_key(ps, st, meta->doctype, meta->id, b)) != CMN_OK)
 		return pstore_tx_end(ps, rc);
@@ -1061,7 +1069,7 @@ enum cmn_rc pstore_record_delete(struct pstore *ps, const char *doctype, const c
 
 	if ((rc = pstore_tx_begin(ps)) != CMN_OK)
 		return rc;
-	rc = current_rev(ps, doctype, id, &rev, &created, import_id, NULL);
+	rc = current_rev(ps, doctype, id, &rev, &created, import_id, NULL, NULL);
 	if (rc == CMN_OK && expect_rev >= 0 && rev != expect_rev)
 		rc = CMN_ERR_PRECONDITION;
 	if (rc != CMN_OK)
