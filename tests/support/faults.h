@@ -1,0 +1,28 @@
+/*
+ * faults.h - fault injection for the tests (issue 15): a VFS shim over
+ * SQLite's default VFS and SQLite's memory methods wrapped, so that the
+ * Nth operation of a kind fails. faults_install must run before SQLite is
+ * first used (it configures its allocator and registers the shim as the
+ * default VFS); then faults_arm(kind, n) makes the n-th operation of that
+ * kind from now on fail (n from 0), in any thread, until faults_disarm.
+ */
+#ifndef COMMUNE_TESTS_FAULTS_H
+#define COMMUNE_TESTS_FAULTS_H
+
+#include <stdbool.h>
+
+enum fault {
+	FAULT_NONE,
+	FAULT_IO,    /* a write, sync or truncate: SQLITE_IOERR_* */
+	FAULT_FULL,  /* the same: SQLITE_FULL, a full disk */
+	FAULT_NOMEM, /* an allocation of SQLite's: NULL */
+};
+
+void faults_install(void);
+void faults_arm(enum fault k, long n);
+void faults_disarm(void);
+
+/* faults_hit - the armed fault happened since faults_arm */
+bool faults_hit(void);
+
+#endif
