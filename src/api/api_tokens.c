@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "account/account.h"
+#include "core/log.h"
 
 static json_t *token_json(const struct api_token *t)
 {
@@ -56,9 +57,16 @@ static enum cmn_rc create(struct api_ctx *ctx)
 		char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
 
 		snprintf(object, sizeof(object), "token/%s", t.id);
-		api_audit(ctx, "token.create", object, detail);
+		rc = detail ? api_audit(ctx, "token.create", object, detail) : CMN_ERR_NOMEM;
 		free(detail);
 		json_decref(d);
+	}
+	if (rc != CMN_OK) {
+		/* a token the person's timeline does not show must not stand */
+		if (store_token_delete(ctx->app->store, ctx->person.id, t.id) != CMN_OK)
+			log_error("token %s stands without its audit entry", t.id);
+		sodium_memzero(token, sizeof(token));
+		return rc;
 	}
 	j = token_json(&t);
 	json_object_set_new(j, "token", json_string(token));

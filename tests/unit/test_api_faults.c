@@ -3,13 +3,15 @@
  * API served in this process (http_server_start with api_handle, as
  * `commune serve` does), SQLite's files and allocations failing on purpose
  * (tests/support/faults.h), and for each write route of the API cases
- * (records created, replaced and deleted, tokens created) N swept: the Nth
+ * (records created, replaced and deleted, tokens created, points added to
+ * a series) N swept: the Nth
  * write, sync or truncate fails (an I/O error, then a full disk), then the
  * Nth allocation SQLite makes. At every N the answer must be
- *  - the route's success, with the change made (SQLite got over the fault),
+ *  - the route's success, with the change made and its one audit entry
+ *    (SQLite got over the fault),
  *  - or a 5xx problem document (RFC 9457), with nothing changed: as many
- *    records and tokens, the audit chain verifying, PRAGMA integrity_check
- *    ok for both stores;
+ *    records, tokens, points and audit entries, the audit chain verifying,
+ *    PRAGMA integrity_check ok for both stores;
  * and the server must answer the next request normally. Under ASan
  * (make check) no fault may leak.
  */
@@ -43,11 +45,13 @@ static struct app app;
 static struct rule_set rules;
 static struct http_server *srv;
 static char base[64], cookie[200], csrf[120];
+static char series_path[128]; /* a load curve of alice's */
+static int days;              /* of points added to it */
 
 /* ---- the state ---------------------------------------------------------------- */
 
 struct state {
-	int64_t records, entries, tokens;
+	int64_t records, entries, tokens, points;
 };
 
 static enum cmn_rc count(const struct record_meta *m, const char *data,
@@ -80,11 +84,14 @@ static void sound(const char *path)
 	sqlite3_close(db);
 }
 
-/* state_of - alice's records, audit entries and tokens; both files sound */
+static long call(const char *method, const char *path, const char *body, struct resp *r);
+
+/* state_of - alice's records, audit entries, tokens and points; both files
+ * sound */
 static struct state state_of(void)
 {
 	struct store_query q = {.doctype = "bank.transaction", .sort = QSORT_ID, .limit = 1000000};
-	struct state s = {0, 0, 0};
+	struct state s = {0, 0, 0, 0};
 	struct pstore *ps;
 	int64_t bad = 0;
 	char path[600];
@@ -98,6 +105,13 @@ static struct state state_of(void)
 	sound(path);
 	snprintf(path, sizeof(path), "%s/platform.db", f.dir);
 	sound(path);
+	if (series_path[0]) {
+		struct resp r;
+
+		assert_int_equal(call("GET", series_path, NULL, &r), 200);
+		s.points = json_integer_value(json_pointer(r.json, "/series/points"));
+		client_free(&r);
+	}
 	return s;
 }
 
@@ -125,31 +139,50 @@ static void new_record(char *out, size_t n)
 	client_free(&r);
 }
 
-enum write { CREATE, REPLACE, DELETE, TOKEN };
+enum write { CREATE, REPLACE, DELETE, TOKEN, POINTS };
 
 static const char *const route_name[] = {"POST a record", "PUT a record", "DELETE a record",
-					 "POST a token"};
+					 "POST a token", "POST points"};
+
+/* day_of_points - 48 half-hours of a day of its own, as a points body */
+static void day_of_points(char *out, size_t n)
+{
+	size_t len = (size_t)snprintf(out, n, "{\"points\":[");
+	long long t0 = 1704067200000LL + (long long)days++ * 86400000LL; /* from 2024-01-01 */
+
+	for (int i = 0; i < 48; i++)
+		len += (size_t)snprintf(out + len, n - len, "%s[%lld,%d]", i ? "," : "",
+					t0 + i * 1800000LL, 300 + i);
+	snprintf(out + len, n - len, "]}");
+}
 
 /* one - the route once, with the fault armed at n; how it ended:
  * 1 done, 0 a clean failure (a 5xx problem document) */
 static int one(enum write rt, enum fault k, long n, const struct state *before,
 	       struct state *after)
 {
-	char path[200], ct[128];
+	char path[200], ct[128], points[48 * 32 + 32];
 	struct resp r;
 	long status, want = rt == CREATE || rt == TOKEN ? 201 : rt == DELETE ? 204 : 200;
-	int64_t records = before->records, tokens = before->tokens;
+	int64_t records = before->records, tokens = before->tokens, added = before->points;
+
+	int64_t entries;
 
 	if (rt == REPLACE || rt == DELETE) {
 		new_record(path, sizeof(path));
 		records++;
 	}
+	entries = state_of().entries;
 	faults_arm(k, n);
 	switch (rt) {
 	case CREATE: status = call("POST", "/api/v1/records/bank.transaction", BODY, &r); break;
 	case REPLACE: status = call("PUT", path, BODY2, &r); break;
 	case DELETE: status = call("DELETE", path, NULL, &r); break;
-	default: status = call("POST", "/api/v1/tokens", "{\"name\":\"fault\"}", &r); break;
+	case TOKEN: status = call("POST", "/api/v1/tokens", "{\"name\":\"fault\"}", &r); break;
+	default:
+		snprintf(path, sizeof(path), "%s/points", series_path);
+		day_of_points(points, sizeof(points));
+		status = call("POST", path, points, &r);
 	}
 	faults_disarm();
 	*after = state_of();
@@ -168,6 +201,15 @@ static int one(enum write rt, enum fault k, long n, const struct state *before,
 	if (status == want) {
 		records += rt == CREATE ? 1 : rt == DELETE ? -1 : 0;
 		tokens += rt == TOKEN;
+		added += rt == POINTS ? 48 : 0;
+		if (after->points != added)
+			fail_msg("%s, fault %d at %ld: %ld (%.200s), yet %lld points (%lld expected)",
+				 route_name[rt], k, n, status, r.body ? r.body : "",
+				 (long long)after->points, (long long)added);
+		if (after->entries != entries + 1)
+			fail_msg("%s, fault %d at %ld: %ld, yet %lld audit entries (%lld before)",
+				 route_name[rt], k, n, status, (long long)after->entries,
+				 (long long)entries);
 		if (after->records != records || after->tokens != tokens)
 			fail_msg("%s, fault %d at %ld: %ld, yet %lld records (%lld expected), %lld "
 				 "tokens (%lld)",
@@ -190,6 +232,12 @@ static int one(enum write rt, enum fault k, long n, const struct state *before,
 		fail_msg("%s, fault %d at %ld: %ld is no clean failure: %.300s", route_name[rt], k, n,
 			 status, r.body ? r.body : "");
 	client_free(&r);
+	if (after->entries != entries)
+		fail_msg("%s, fault %d at %ld: failed (%ld), yet %lld audit entries (%lld before)",
+			 route_name[rt], k, n, status, (long long)after->entries, (long long)entries);
+	if (after->points != added)
+		fail_msg("%s, fault %d at %ld: failed (%ld), yet %lld points (%lld before)",
+			 route_name[rt], k, n, status, (long long)after->points, (long long)added);
 	if (after->records != records || after->tokens != tokens)
 		fail_msg("%s, fault %d at %ld: failed (%ld), yet %lld records (%lld before), %lld "
 			 "tokens (%lld)",
@@ -202,7 +250,7 @@ static int one(enum write rt, enum fault k, long n, const struct state *before,
  * above 32); then the server answers a read as usual */
 static void sweep(enum fault k, long *faults)
 {
-	for (int rt = CREATE; rt <= TOKEN; rt++) {
+	for (int rt = CREATE; rt <= POINTS; rt++) {
 		struct state before = state_of(), after;
 		long n;
 
@@ -284,8 +332,23 @@ static int up(void **state)
 	if (!app.limits || http_server_start(&srv, &cfg, api_handle, &app) != CMN_OK)
 		return -1;
 	snprintf(base, sizeof(base), "http://127.0.0.1:%u", http_server_port(srv));
-	return client_login(base, "alice", "pw-alice-correct-horse", cookie, sizeof(cookie), csrf,
-			    sizeof(csrf));
+	if (client_login(base, "alice", "pw-alice-correct-horse", cookie, sizeof(cookie), csrf,
+			 sizeof(csrf)) != 0)
+		return -1;
+	{
+		struct resp r;
+
+		if (call("POST", "/api/v1/series",
+			 "{\"doctype\":\"energy.electricity.load_curve\",\"source\":\"enedis\","
+			 "\"key\":\"12345678901234\",\"unit\":\"W\",\"step_s\":1800,"
+			 "\"tz\":\"Europe/Paris\",\"meta\":{\"prm\":\"12345678901234\"}}",
+			 &r) != 201)
+			return -1;
+		snprintf(series_path, sizeof(series_path), "/api/v1/series/%s",
+			 json_string_value(json_object_get(r.json, "id")));
+		client_free(&r);
+	}
+	return 0;
 }
 
 static int down(void **state)
