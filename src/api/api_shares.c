@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "consent/consent.h"
+#include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 
@@ -83,12 +84,6 @@ static enum cmn_rc create(struct api_ctx *ctx)
 		return api_problem(ctx, rc, err, NULL);
 	if (rc != CMN_OK)
 		return rc;
-	{
-		char object[64];
-
-		snprintf(object, sizeof(object), "share/%s", row.id);
-		api_audit(ctx, "share.create", object, NULL);
-	}
 	v = consent_grant_view(ctx->app->store, &row, now);
 	if (v && strcmp(row.grantee_kind, "link") == 0) {
 		/* the link's secret: in this answer only, its hash in the store */
@@ -102,12 +97,26 @@ static enum cmn_rc create(struct api_ctx *ctx)
 			json_object_set_new(json_object_get(v, "share"), "link", json_string(secret));
 		sodium_memzero(secret, sizeof(secret));
 	}
-	grant_row_release(&row);
+	if (rc == CMN_OK && !v)
+		rc = CMN_ERR_NOMEM;
+	if (rc == CMN_OK) {
+		/* the last step: a share in the timeline is a share made */
+		char object[64];
+
+		snprintf(object, sizeof(object), "share/%s", row.id);
+		rc = api_audit(ctx, "share.create", object, NULL);
+	}
 	if (rc != CMN_OK) {
+		/* a share its owner's timeline does not show, or whose link was
+		 * not given, must not stand */
+		if (store_grant_forget(ctx->app->store, row.id) != CMN_OK)
+			log_error("share %s stands, unfinished", row.id);
+		grant_row_release(&row);
 		json_decref(v);
 		return rc;
 	}
-	return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
+	grant_row_release(&row);
+	return api_json(ctx, 201, v);
 }
 
 /* GET /api/v1/shares - the shares I made, newest first. */

@@ -4,7 +4,7 @@
  * `commune serve` does), SQLite's files and allocations failing on purpose
  * (tests/support/faults.h), and for each write route of the API cases
  * (records created, replaced and deleted, tokens created, points added to
- * a series) N swept: the Nth
+ * a series, a share by link made) N swept: the Nth
  * write, sync or truncate fails (an I/O error, then a full disk), then the
  * Nth allocation SQLite makes. At every N the answer must be
  *  - the route's success, with the change made and its one audit entry
@@ -33,6 +33,7 @@
 
 #include "account/ratelimit.h"
 #include "api/api.h"
+#include "core/timeutil.h"
 #include "http/http.h"
 #include "rules/rules.h"
 #include "store/store.h"
@@ -51,7 +52,7 @@ static int days;              /* of points added to it */
 /* ---- the state ---------------------------------------------------------------- */
 
 struct state {
-	int64_t records, entries, tokens, points;
+	int64_t records, entries, tokens, points, shares;
 };
 
 static enum cmn_rc count(const struct record_meta *m, const char *data,
@@ -91,7 +92,7 @@ static long call(const char *method, const char *path, const char *body, struct 
 static struct state state_of(void)
 {
 	struct store_query q = {.doctype = "bank.transaction", .sort = QSORT_ID, .limit = 1000000};
-	struct state s = {0, 0, 0, 0};
+	struct state s = {0, 0, 0, 0, 0};
 	struct pstore *ps;
 	int64_t bad = 0;
 	char path[600];
@@ -110,6 +111,9 @@ static struct state state_of(void)
 
 		assert_int_equal(call("GET", series_path, NULL, &r), 200);
 		s.points = json_integer_value(json_pointer(r.json, "/series/points"));
+		client_free(&r);
+		assert_int_equal(call("GET", "/api/v1/shares", NULL, &r), 200);
+		s.shares = (int64_t)json_array_size(json_object_get(r.json, "items"));
 		client_free(&r);
 	}
 	return s;
@@ -139,10 +143,10 @@ static void new_record(char *out, size_t n)
 	client_free(&r);
 }
 
-enum write { CREATE, REPLACE, DELETE, TOKEN, POINTS };
+enum write { CREATE, REPLACE, DELETE, TOKEN, POINTS, SHARE };
 
 static const char *const route_name[] = {"POST a record", "PUT a record", "DELETE a record",
-					 "POST a token", "POST points"};
+					 "POST a token", "POST points", "POST a share"};
 
 /* day_of_points - 48 half-hours of a day of its own, as a points body */
 static void day_of_points(char *out, size_t n)
@@ -161,10 +165,13 @@ static void day_of_points(char *out, size_t n)
 static int one(enum write rt, enum fault k, long n, const struct state *before,
 	       struct state *after)
 {
-	char path[200], ct[128], points[48 * 32 + 32];
+	char path[200], ct[128], points[48 * 32 + 32], share[512];
 	struct resp r;
-	long status, want = rt == CREATE || rt == TOKEN ? 201 : rt == DELETE ? 204 : 200;
+	long status, want = rt == CREATE || rt == TOKEN || rt == SHARE ? 201
+			    : rt == DELETE				   ? 204
+									   : 200;
 	int64_t records = before->records, tokens = before->tokens, added = before->points;
+	int64_t shares = before->shares;
 
 	int64_t entries;
 
@@ -179,6 +186,20 @@ static int one(enum write rt, enum fault k, long n, const struct state *before,
 	case REPLACE: status = call("PUT", path, BODY2, &r); break;
 	case DELETE: status = call("DELETE", path, NULL, &r); break;
 	case TOKEN: status = call("POST", "/api/v1/tokens", "{\"name\":\"fault\"}", &r); break;
+	case SHARE: {
+		char until[TIME_RFC3339_LEN];
+
+		time_format(until, time_now_ms() + 10 * 86400000LL);
+		snprintf(share, sizeof(share),
+			 "{\"with\":{\"kind\":\"link\"},\"doctypes\":[\"bank.transaction\"],"
+			 "\"fields\":[\"date\",\"amount\"],\"from\":\"2024-01-01\","
+			 "\"to\":\"2024-06-01\",\"until\":\"%s\",\"purpose\":{\"fr\":\"Pour "
+			 "mon bailleur\",\"en\":\"For my landlord\"},\"passcode\":"
+			 "\"city-2025-ok\"}",
+			 until);
+		status = call("POST", "/api/v1/shares", share, &r);
+		break;
+	}
 	default:
 		snprintf(path, sizeof(path), "%s/points", series_path);
 		day_of_points(points, sizeof(points));
@@ -202,6 +223,11 @@ static int one(enum write rt, enum fault k, long n, const struct state *before,
 		records += rt == CREATE ? 1 : rt == DELETE ? -1 : 0;
 		tokens += rt == TOKEN;
 		added += rt == POINTS ? 48 : 0;
+		shares += rt == SHARE;
+		if (after->shares != shares)
+			fail_msg("%s, fault %d at %ld: %ld, yet %lld shares (%lld expected)",
+				 route_name[rt], k, n, status, (long long)after->shares,
+				 (long long)shares);
 		if (after->points != added)
 			fail_msg("%s, fault %d at %ld: %ld (%.200s), yet %lld points (%lld expected)",
 				 route_name[rt], k, n, status, r.body ? r.body : "",
@@ -235,6 +261,9 @@ static int one(enum write rt, enum fault k, long n, const struct state *before,
 	if (after->entries != entries)
 		fail_msg("%s, fault %d at %ld: failed (%ld), yet %lld audit entries (%lld before)",
 			 route_name[rt], k, n, status, (long long)after->entries, (long long)entries);
+	if (after->shares != shares)
+		fail_msg("%s, fault %d at %ld: failed (%ld), yet %lld shares (%lld before)",
+			 route_name[rt], k, n, status, (long long)after->shares, (long long)shares);
 	if (after->points != added)
 		fail_msg("%s, fault %d at %ld: failed (%ld), yet %lld points (%lld before)",
 			 route_name[rt], k, n, status, (long long)after->points, (long long)added);
@@ -250,7 +279,7 @@ static int one(enum write rt, enum fault k, long n, const struct state *before,
  * above 32); then the server answers a read as usual */
 static void sweep(enum fault k, long *faults)
 {
-	for (int rt = CREATE; rt <= POINTS; rt++) {
+	for (int rt = CREATE; rt <= SHARE; rt++) {
 		struct state before = state_of(), after;
 		long n;
 
