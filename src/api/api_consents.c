@@ -11,15 +11,17 @@
 #include <string.h>
 
 #include "consent/consent.h"
+#include "core/log.h"
 #include "core/timeutil.h"
+#include "store/store_consent.h"
 
 /* audit_decision - "consent.give" etc. in the person's chain. */
-static void audit_decision(struct api_ctx *ctx, const char *action, const char *grant_id)
+static enum cmn_rc audit_decision(struct api_ctx *ctx, const char *action, const char *grant_id)
 {
 	char object[64];
 
 	snprintf(object, sizeof(object), "consent/%.40s", grant_id);
-	api_audit(ctx, action, object, NULL);
+	return api_audit(ctx, action, object, NULL);
 }
 
 enum cmn_rc api_consent_list(struct api_ctx *ctx, unsigned sides, const char *mark,
@@ -111,6 +113,7 @@ static enum cmn_rc give(struct api_ctx *ctx)
 							     "kind"));
 	struct grant_row row;
 	char err[300], id[CRYPT_ID_LEN];
+	json_t *v;
 	enum cmn_rc rc;
 
 	if (kind && strcmp(kind, "link") == 0)
@@ -124,9 +127,18 @@ static enum cmn_rc give(struct api_ctx *ctx)
 	if (rc != CMN_OK)
 		return rc;
 	memcpy(id, row.id, sizeof(id));
+	v = consent_grant_view(ctx->app->store, &row, time_now_ms());
 	grant_row_release(&row);
-	audit_decision(ctx, "consent.give", id);
-	return view(ctx, id, 201);
+	/* the entry last: a consent in the timeline is a consent given */
+	rc = v ? audit_decision(ctx, "consent.give", id) : CMN_ERR_NOMEM;
+	if (rc != CMN_OK) {
+		/* a consent its giver's timeline does not show must not stand */
+		if (store_grant_forget(ctx->app->store, id) != CMN_OK)
+			log_error("consent %s stands without its audit entry", id);
+		json_decref(v);
+		return rc;
+	}
+	return api_json(ctx, 201, v);
 }
 
 /* change - answers a state change of grant {id} with its new view. */
@@ -139,7 +151,9 @@ static enum cmn_rc change(struct api_ctx *ctx, enum cmn_rc rc, const char *actio
 		return api_problem(ctx, rc, conflict, NULL);
 	if (rc != CMN_OK)
 		return rc;
-	audit_decision(ctx, action, ctx->params[0]);
+	/* a withdrawal or a refusal stands even when its entry cannot be
+	 * written (logged): taking a right away must not wait on the chain */
+	(void)audit_decision(ctx, action, ctx->params[0]);
 	return view(ctx, ctx->params[0], 200);
 }
 

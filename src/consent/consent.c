@@ -33,43 +33,57 @@ static enum cmn_rc org_match(const struct org *o, void *ctx)
 }
 
 /* resolve_grantee - the grantee of the terms, as {kind, id, name}; NULL
- * with err when there is no such grantee. */
+ * with *rc: CMN_ERR_INVALID and err when there is no such grantee, or the
+ * store's error when it could not be looked up (not the caller's fault). */
 static json_t *resolve_grantee(struct store *s, const json_t *g, const struct person *p, char *err,
-			       size_t n)
+			       size_t n, enum cmn_rc *rc)
 {
 	const char *kind = json_string_value(json_object_get(g, "kind"));
 	const char *id = json_string_value(json_object_get(g, "id"));
 	const char *handle = json_string_value(json_object_get(g, "handle"));
 
+	enum cmn_rc fail = CMN_ERR_INVALID;
+
 	if (strcmp(kind, "person") == 0) {
 		struct person who;
-		enum cmn_rc rc = id ? store_person_by_id(s, id, &who, NULL)
-				    : store_person_by_handle(s, handle, &who, NULL);
+		enum cmn_rc r = id ? store_person_by_id(s, id, &who, NULL)
+				   : store_person_by_handle(s, handle, &who, NULL);
 
-		if (rc == CMN_OK && strcmp(who.id, p->id) == 0) {
+		if (r == CMN_OK && strcmp(who.id, p->id) == 0) {
 			snprintf(err, n, "/grantee: a consent is given to someone else");
+			*rc = CMN_ERR_INVALID;
 			return NULL;
 		}
-		if (rc == CMN_OK)
+		if (r == CMN_OK)
 			return json_pack("{s:s, s:s, s:s}", "kind", kind, "id", who.id, "name",
 					 who.handle);
+		if (r != CMN_ERR_NOT_FOUND)
+			fail = r;
 	} else if (strcmp(kind, "org") == 0 && id) {
 		struct org_find f = {.id = id};
+		enum cmn_rc r = store_org_each(s, org_match, &f);
 
-		if (store_org_each(s, org_match, &f) == CMN_OK && f.ok)
+		if (r == CMN_OK && f.ok)
 			return json_pack("{s:s, s:s, s:s}", "kind", kind, "id", f.found.id, "name",
 					 f.found.name);
+		if (r != CMN_OK)
+			fail = r;
 	} else if (strcmp(kind, "link") == 0) {
 		/* whoever holds the link: it has no id of its own */
 		return json_pack("{s:s, s:s, s:s}", "kind", kind, "id", "", "name", "link");
 	} else if (strcmp(kind, "service") == 0 && id) {
 		struct client c;
+		enum cmn_rc r = store_client_get(s, id, &c, NULL, NULL);
 
-		if (store_client_get(s, id, &c, NULL, NULL) == CMN_OK)
+		if (r == CMN_OK)
 			return json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", kind, "id", c.id, "name",
 					 c.name, "org", c.org_name, "org_id", c.org_id);
+		if (r != CMN_ERR_NOT_FOUND)
+			fail = r;
 	}
-	snprintf(err, n, "/grantee: no such %s", kind);
+	if (fail == CMN_ERR_INVALID)
+		snprintf(err, n, "/grantee: no such %s", kind);
+	*rc = fail;
 	return NULL;
 }
 
@@ -162,8 +176,8 @@ static enum cmn_rc grant_new(struct store *s, const struct registry *reg, const 
 			return CMN_ERR_INVALID;
 		}
 	}
-	if (!(grantee = resolve_grantee(s, json_object_get(terms, "grantee"), p, err, n)))
-		return CMN_ERR_INVALID;
+	if (!(grantee = resolve_grantee(s, json_object_get(terms, "grantee"), p, err, n, &rc)))
+		return rc;
 	if (!(body = json_deep_copy(terms))) {
 		json_decref(grantee);
 		return CMN_ERR_NOMEM;

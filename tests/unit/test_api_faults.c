@@ -4,7 +4,7 @@
  * `commune serve` does), SQLite's files and allocations failing on purpose
  * (tests/support/faults.h), and for each write route of the API cases
  * (records created, replaced and deleted, tokens created, points added to
- * a series, a share by link made) N swept: the Nth
+ * a series, a share by link made, a consent given) N swept: the Nth
  * write, sync or truncate fails (an I/O error, then a full disk), then the
  * Nth allocation SQLite makes. At every N the answer must be
  *  - the route's success, with the change made and its one audit entry
@@ -34,6 +34,7 @@
 #include "account/ratelimit.h"
 #include "api/api.h"
 #include "core/timeutil.h"
+#include "crypto/crypt.h"
 #include "http/http.h"
 #include "rules/rules.h"
 #include "store/store.h"
@@ -52,7 +53,7 @@ static int days;              /* of points added to it */
 /* ---- the state ---------------------------------------------------------------- */
 
 struct state {
-	int64_t records, entries, tokens, points, shares;
+	int64_t records, entries, tokens, points, shares, consents;
 };
 
 static enum cmn_rc count(const struct record_meta *m, const char *data,
@@ -92,7 +93,7 @@ static long call(const char *method, const char *path, const char *body, struct 
 static struct state state_of(void)
 {
 	struct store_query q = {.doctype = "bank.transaction", .sort = QSORT_ID, .limit = 1000000};
-	struct state s = {0, 0, 0, 0, 0};
+	struct state s = {0, 0, 0, 0, 0, 0};
 	struct pstore *ps;
 	int64_t bad = 0;
 	char path[600];
@@ -114,6 +115,9 @@ static struct state state_of(void)
 		client_free(&r);
 		assert_int_equal(call("GET", "/api/v1/shares", NULL, &r), 200);
 		s.shares = (int64_t)json_array_size(json_object_get(r.json, "items"));
+		client_free(&r);
+		assert_int_equal(call("GET", "/api/v1/consents", NULL, &r), 200);
+		s.consents = (int64_t)json_array_size(json_object_get(r.json, "items"));
 		client_free(&r);
 	}
 	return s;
@@ -143,10 +147,11 @@ static void new_record(char *out, size_t n)
 	client_free(&r);
 }
 
-enum write { CREATE, REPLACE, DELETE, TOKEN, POINTS, SHARE };
+enum write { CREATE, REPLACE, DELETE, TOKEN, POINTS, SHARE, CONSENT };
 
 static const char *const route_name[] = {"POST a record", "PUT a record", "DELETE a record",
-					 "POST a token", "POST points", "POST a share"};
+					 "POST a token", "POST points", "POST a share",
+					 "POST a consent"};
 
 /* day_of_points - 48 half-hours of a day of its own, as a points body */
 static void day_of_points(char *out, size_t n)
@@ -167,11 +172,11 @@ static int one(enum write rt, enum fault k, long n, const struct state *before,
 {
 	char path[200], ct[128], points[48 * 32 + 32], share[512];
 	struct resp r;
-	long status, want = rt == CREATE || rt == TOKEN || rt == SHARE ? 201
+	long status, want = rt == CREATE || rt == TOKEN || rt == SHARE || rt == CONSENT ? 201
 			    : rt == DELETE				   ? 204
 									   : 200;
 	int64_t records = before->records, tokens = before->tokens, added = before->points;
-	int64_t shares = before->shares;
+	int64_t shares = before->shares, consents = before->consents;
 
 	int64_t entries;
 
@@ -200,6 +205,16 @@ static int one(enum write rt, enum fault k, long n, const struct state *before,
 		status = call("POST", "/api/v1/shares", share, &r);
 		break;
 	}
+	case CONSENT:
+		status = call("POST", "/api/v1/consents",
+			      "{\"grantee\":{\"kind\":\"person\",\"handle\":\"pro\"},\"purpose\":"
+			      "{\"dpv\":\"PersonalisedBenefits\",\"text\":{\"fr\":\"Mes droits\","
+			      "\"en\":\"My rights\"}},\"legal_basis\":\"consent\",\"scope\":"
+			      "{\"doctypes\":[\"bank.transaction\"],\"fields\":[\"date\","
+			      "\"amount\"],\"from\":\"2024-01-01\",\"to\":\"2025-01-01\","
+			      "\"operations\":[\"read\"]},\"valid_until\":\"2099-01-01T00:00:00Z\"}",
+			      &r);
+		break;
 	default:
 		snprintf(path, sizeof(path), "%s/points", series_path);
 		day_of_points(points, sizeof(points));
@@ -224,6 +239,11 @@ static int one(enum write rt, enum fault k, long n, const struct state *before,
 		tokens += rt == TOKEN;
 		added += rt == POINTS ? 48 : 0;
 		shares += rt == SHARE;
+		consents += rt == CONSENT || rt == SHARE; /* a share is a consent too */
+		if (after->consents != consents)
+			fail_msg("%s, fault %d at %ld: %ld, yet %lld consents (%lld expected)",
+				 route_name[rt], k, n, status, (long long)after->consents,
+				 (long long)consents);
 		if (after->shares != shares)
 			fail_msg("%s, fault %d at %ld: %ld, yet %lld shares (%lld expected)",
 				 route_name[rt], k, n, status, (long long)after->shares,
@@ -261,6 +281,10 @@ static int one(enum write rt, enum fault k, long n, const struct state *before,
 	if (after->entries != entries)
 		fail_msg("%s, fault %d at %ld: failed (%ld), yet %lld audit entries (%lld before)",
 			 route_name[rt], k, n, status, (long long)after->entries, (long long)entries);
+	if (after->consents != consents)
+		fail_msg("%s, fault %d at %ld: failed (%ld), yet %lld consents (%lld before)",
+			 route_name[rt], k, n, status, (long long)after->consents,
+			 (long long)consents);
 	if (after->shares != shares)
 		fail_msg("%s, fault %d at %ld: failed (%ld), yet %lld shares (%lld before)",
 			 route_name[rt], k, n, status, (long long)after->shares, (long long)shares);
@@ -279,7 +303,7 @@ static int one(enum write rt, enum fault k, long n, const struct state *before,
  * above 32); then the server answers a read as usual */
 static void sweep(enum fault k, long *faults)
 {
-	for (int rt = CREATE; rt <= SHARE; rt++) {
+	for (int rt = CREATE; rt <= CONSENT; rt++) {
 		struct state before = state_of(), after;
 		long n;
 
@@ -349,6 +373,15 @@ static int up(void **state)
 	if (fixture_open(&f, "alice") != 0 || rule_set_load(&rules, err, sizeof(err)) != CMN_OK ||
 	    api_init() != CMN_OK)
 		return -1;
+	{
+		/* the professional alice gives a consent to */
+		char hash[CRYPT_PWHASH_LEN];
+		struct person pro;
+
+		if (crypt_password_hash("pw-pro-correct-horse", hash) != CMN_OK ||
+		    store_person_add(f.s, "pro", "professional", NULL, hash, &pro) != CMN_OK)
+			return -1;
+	}
 	app.store = f.s;
 	app.keys = &f.keys;
 	app.registry = &f.reg;
