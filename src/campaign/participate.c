@@ -146,11 +146,12 @@ static enum cmn_rc is_it(const struct audit_entry *e, void *ctx)
 
 /* tell - writes campaign.published in the chain of each participant the
  * platform store says is still to be told (of campaign_id, or of every
- * campaign when NULL), then marks them told. Once only: an entry already
- * in the chain (written before a crash took the mark) is not written
- * again. A chain that cannot be written is left for the next time; the
+ * campaign when NULL), then marks them told. Once only: when resuming, an
+ * entry already in the chain (written before a crash took the mark) is
+ * not written again; a publication just made has none to look for. A
+ * chain that cannot be written is left for the next time; the
  * publication stands, and the person's campaign list shows it. */
-static size_t tell(struct store *s, const char *campaign_id, const char *actor)
+static size_t tell(struct store *s, const char *campaign_id, const char *actor, bool resuming)
 {
 	static const struct audit_filter published = {"campaign.published", NULL, NULL, 0,
 						       INT64_MAX};
@@ -166,7 +167,7 @@ static size_t tell(struct store *s, const char *campaign_id, const char *actor)
 		enum cmn_rc rc = store_person_store(s, parts[i].person_id, &ps);
 
 		snprintf(object, sizeof(object), "campaign/%s", parts[i].campaign_id);
-		if (rc == CMN_OK)
+		if (rc == CMN_OK && resuming)
 			rc = pstore_audit_each(ps, &published, 0, (size_t)INT64_MAX, is_it, &k);
 		if (rc == CMN_OK && !k.found)
 			rc = pstore_audit_append(ps, actor, "campaign.published", object, "");
@@ -182,7 +183,7 @@ enum cmn_rc campaign_publish(struct store *s, const char *campaign_id, int64_t n
 			     const char *actor, size_t *notified)
 {
 	enum cmn_rc rc = store_campaign_publish(s, campaign_id, now);
-	size_t told = rc == CMN_OK ? tell(s, campaign_id, actor) : 0;
+	size_t told = rc == CMN_OK ? tell(s, campaign_id, actor, false) : 0;
 
 	if (notified)
 		*notified = told;
@@ -191,7 +192,7 @@ enum cmn_rc campaign_publish(struct store *s, const char *campaign_id, int64_t n
 
 size_t campaign_tell_pending(struct store *s)
 {
-	return tell(s, NULL, CAMPAIGN_TELL_ACTOR);
+	return tell(s, NULL, CAMPAIGN_TELL_ACTOR, true);
 }
 
 void campaign_body_kind(const char *spec_json, char out[16])

@@ -41,7 +41,6 @@ static json_t *resolve_grantee(struct store *s, const json_t *g, const struct pe
 	const char *kind = json_string_value(json_object_get(g, "kind"));
 	const char *id = json_string_value(json_object_get(g, "id"));
 	const char *handle = json_string_value(json_object_get(g, "handle"));
-
 	enum cmn_rc fail = CMN_ERR_INVALID;
 
 	if (strcmp(kind, "person") == 0) {

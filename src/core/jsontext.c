@@ -9,35 +9,11 @@
 
 #include "core/limits.h"
 
+static enum cmn_rc put_string(struct buf *b, const char *s, size_t n);
+
 enum cmn_rc json_text_string(struct buf *b, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	enum cmn_rc rc = buf_puts(b, "\"");
-
-	for (const unsigned char *p = (const unsigned char *)s; *p && rc == CMN_OK; p++) {
-		size_t run = 0;
-
-		while (p[run] >= 0x20 && p[run] != '"' && p[run] != '\\')
-			run++;
-		if (run) {
-			rc = buf_append(b, p, run);
-			p += run - 1;
-			continue;
-		}
-		switch (*p) {
-		case '"': rc = buf_puts(b, "\\\""); break;
-		case '\\': rc = buf_puts(b, "\\\\"); break;
-		case '\n': rc = buf_puts(b, "\\n"); break;
-		case '\r': rc = buf_puts(b, "\\r"); break;
-		case '\t': rc = buf_puts(b, "\\t"); break;
-		default: {
-			char u[7] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15], 0};
-
-			rc = buf_puts(b, u);
-		}
-		}
-	}
-	return rc == CMN_OK ? buf_puts(b, "\"") : rc;
+	return put_string(b, s, strlen(s));
 }
 
 static const char *space(const char *p)
@@ -170,7 +146,8 @@ enum cmn_rc json_text_project(const char *obj, const char *const *keys, size_t n
 
 /* put_string - the string literal of n bytes at s, with json_dumps's
  * escapes: the quote, the backslash and the control characters (\b \f \n
- * \r \t by name, the others as \u00XX, in capitals); the rest as it is */
+ * \r \t by name, the others as \u00XX, in capitals); the rest as it is.
+ * json_text_string and json_text_compact both write strings with it. */
 static enum cmn_rc put_string(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -220,11 +197,9 @@ static enum cmn_rc put_real(struct buf *b, double d, int precision)
 	if (n <= 0 || (size_t)n >= sizeof(t))
 		return CMN_ERR_INVALID;
 	if (!(e = strchr(t, 'e'))) {
-		if (strchr(t, '.'))
-			return buf_append(b, t, (size_t)n);
-		if (buf_append(b, t, (size_t)n) != CMN_OK)
-			return CMN_ERR_NOMEM;
-		return buf_append(b, ".0", 2);
+		enum cmn_rc rc = buf_append(b, t, (size_t)n);
+
+		return rc == CMN_OK && !strchr(t, '.') ? buf_append(b, ".0", 2) : rc;
 	}
 	memcpy(out, t, (size_t)(e - t) + 1);
 	k = (size_t)(e - t) + 1;

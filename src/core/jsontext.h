@@ -13,7 +13,8 @@
 #include "core/buf.h"
 #include "core/result.h"
 
-/* json_text_string - appends s (UTF-8) to b as a JSON string literal. */
+/* json_text_string - appends s (UTF-8) to b as a JSON string literal, with
+ * the escapes json_dumps makes. */
 enum cmn_rc json_text_string(struct buf *b, const char *s);
 
 /* json_text_project - appends to out the object text obj with only the
