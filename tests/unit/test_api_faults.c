@@ -329,37 +329,23 @@ static void sweep(enum fault k, long *faults)
 	}
 }
 
-static void io_errors(void **state)
+/* a kind of fault and what a sweep of it met */
+struct kind {
+	enum fault fault;
+	const char *met;
+};
+
+static const struct kind io = {FAULT_IO, "a failed write, sync or truncate"};
+static const struct kind full = {FAULT_FULL, "a full disk"};
+static const struct kind nomem = {FAULT_NOMEM, "a failed allocation in SQLite"};
+
+static void swept(void **state)
 {
+	const struct kind *k = *state;
 	long faults = 0;
 
-	(void)state;
-	sweep(FAULT_IO, &faults);
-	printf("# %ld requests met a failed write, sync or truncate: each a 5xx problem, nothing "
-	       "changed\n",
-	       faults);
-	assert_true(faults > 0);
-}
-
-static void disk_full(void **state)
-{
-	long faults = 0;
-
-	(void)state;
-	sweep(FAULT_FULL, &faults);
-	printf("# %ld requests met a full disk: each a 5xx problem, nothing changed\n", faults);
-	assert_true(faults > 0);
-}
-
-static void no_memory(void **state)
-{
-	long faults = 0;
-
-	(void)state;
-	sweep(FAULT_NOMEM, &faults);
-	printf("# %ld requests met a failed allocation in SQLite: each a 5xx problem, nothing "
-	       "changed\n",
-	       faults);
+	sweep(k->fault, &faults);
+	printf("# %ld requests met %s: each a 5xx problem, nothing changed\n", faults, k->met);
 	assert_true(faults > 0);
 }
 
@@ -428,9 +414,9 @@ static int down(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(io_errors),
-		cmocka_unit_test(disk_full),
-		cmocka_unit_test(no_memory),
+		cmocka_unit_test_prestate(swept, (void *)&io),
+		cmocka_unit_test_prestate(swept, (void *)&full),
+		cmocka_unit_test_prestate(swept, (void *)&nomem),
 	};
 
 	faults_install();

@@ -565,6 +565,21 @@ static void date_time_field_uses_t(void **state)
 	assert_true(index_exists(f, "f:bank.transaction:amount"));
 }
 
+/* dated - the transaction of the date and amount, m.t that date; inserted
+ * when rev is 0, else replacing revision rev */
+static enum cmn_rc dated(struct fixture *f, struct record_meta *m, int64_t rev, const char *date,
+			 int amount)
+{
+	char data[128];
+
+	snprintf(data, sizeof(data),
+		 "{\"date\":\"%s\",\"amount\":%d,\"currency\":\"EUR\",\"label\":\"a\"}",
+		 date, amount);
+	assert_int_equal(time_parse(date, true, &m->t), CMN_OK);
+	return rev ? pstore_record_replace(f->ps, m, rev, data, NULL)
+		   : pstore_record_insert(f->ps, m, data, NULL);
+}
+
 /* a replace that keeps the time leaves t as it was (its index entry
  * untouched), one that moves it moves t: time queries follow either way */
 static void replace_keeps_or_moves_t(void **state)
@@ -583,29 +598,15 @@ static void replace_keeps_or_moves_t(void **state)
 	crypt_uuid7_new(m.id);
 	snprintf(m.doctype, sizeof(m.doctype), "bank.transaction");
 	snprintf(m.source, sizeof(m.source), "api");
-	assert_int_equal(time_parse("2024-03-05", true, &m.t), CMN_OK);
-	assert_int_equal(pstore_record_insert(f->ps, &m,
-					      "{\"date\":\"2024-03-05\",\"amount\":-1,"
-					      "\"currency\":\"EUR\",\"label\":\"a\"}",
-					      NULL),
-			 CMN_OK);
+	assert_int_equal(dated(f, &m, 0, "2024-03-05", -1), CMN_OK);
 	/* the same date, another amount */
-	assert_int_equal(pstore_record_replace(f->ps, &m, 1,
-					       "{\"date\":\"2024-03-05\",\"amount\":-2,"
-					       "\"currency\":\"EUR\",\"label\":\"a\"}",
-					       NULL),
-			 CMN_OK);
+	assert_int_equal(dated(f, &m, 1, "2024-03-05", -2), CMN_OK);
 	assert_int_equal(m.rev, 2);
 	n = 0;
 	assert_int_equal(pstore_record_query(f->ps, &in_march, count_rows, &n), CMN_OK);
 	assert_int_equal(n, 1);
 	/* another date */
-	assert_int_equal(time_parse("2024-05-07", true, &m.t), CMN_OK);
-	assert_int_equal(pstore_record_replace(f->ps, &m, 2,
-					       "{\"date\":\"2024-05-07\",\"amount\":-2,"
-					       "\"currency\":\"EUR\",\"label\":\"a\"}",
-					       NULL),
-			 CMN_OK);
+	assert_int_equal(dated(f, &m, 2, "2024-05-07", -2), CMN_OK);
 	assert_int_equal(m.rev, 3);
 	n = 0;
 	assert_int_equal(pstore_record_query(f->ps, &in_march, count_rows, &n), CMN_OK);
