@@ -28,7 +28,10 @@ test('English: home by domain, records page after page, consents; the switch is 
   await page.getByRole('heading', { level: 1, name: `Hello ${people.resident.handle}` }).waitFor();
   for (const domain of ['Energy and water', 'Mobility', 'Money', 'Social', 'Documents'])
     await page.getByRole('heading', { level: 2, name: domain }).waitFor();
-  const energy = await page.getByRole('region', { name: 'Energy and water' }).innerText();
+  // each series' card loads on its own: wait for the electricity one
+  const region = page.getByRole('region', { name: 'Energy and water' });
+  await region.getByText(/\d kWh/).first().waitFor();
+  const energy = await region.innerText();
   assert.match(energy, /[\d,]+ kWh\s+in [A-Z][a-z]+ 20\d\d/, 'the latest month\'s electricity in kWh');
 
   await page.getByRole('link', { name: 'See all my transactions' }).click();
