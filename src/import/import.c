@@ -3,6 +3,7 @@
  * transaction around a file, records with dedupe keys, buffered series
  * points, and the line reader formats share.
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "import/import.h"
 
 #include <errno.h>
@@ -592,7 +593,9 @@ static enum cmn_rc hash_start(struct file_hash *h, FILE *f, uint64_t *size)
 		return hash_stream(h, f, size);
 	*size = (uint64_t)sb.st_size;
 	h->running = pthread_create(&h->thread, NULL, hash_main, h) == 0;
-	if (!h->running)
+	if (h->running)
+		pthread_setname_np(h->thread, "import-hash"); /* in top, perf, gdb */
+	else
 		hash_main(h);
 	return CMN_OK;
 }
