@@ -186,8 +186,8 @@ enum cmn_rc account_password_verify(struct store *s, struct ratelimit *rl, const
 
 enum cmn_rc account_password_change(struct store *s, struct ratelimit *rl, const struct person *p,
 				    const char *current, const char *next, const char *addr,
-				    const char *keep_session_hash, unsigned *retry_after,
-				    const char **why)
+				    const char *keep_session_hash, const char *actor,
+				    unsigned *retry_after, const char **why)
 {
 	char pwhash[CRYPT_PWHASH_LEN];
 	enum cmn_rc rc;
@@ -201,8 +201,12 @@ enum cmn_rc account_password_change(struct store *s, struct ratelimit *rl, const
 		*why = "the current password is wrong";
 	if (rc == CMN_OK)
 		rc = crypt_password_hash(next, pwhash);
-	if (rc == CMN_OK)
+	if (rc == CMN_OK && (rc = store_tx_begin(s)) == CMN_OK) {
 		rc = store_person_set_password(s, p->id, pwhash, keep_session_hash);
+		if (rc == CMN_OK && actor)
+			rc = store_audit_later(s, p->id, actor, "account.password", "account", "");
+		rc = store_tx_end(s, rc);
+	}
 	sodium_memzero(pwhash, sizeof(pwhash));
 	return rc;
 }

@@ -55,11 +55,13 @@ enum cmn_rc account_password_verify(struct store *s, struct ratelimit *rl, const
 				    unsigned *retry_after);
 
 /* account_password_change - checks the current password (as above), sets
- * the new one and ends the person's other sessions. */
+ * the new one and ends the person's other sessions; with actor (may be
+ * NULL), its entry (account.password) is kept for the person's chain in
+ * the same transaction (store_audit_later: store_audit_deliver writes it). */
 enum cmn_rc account_password_change(struct store *s, struct ratelimit *rl, const struct person *p,
 				    const char *current, const char *next, const char *addr,
-				    const char *keep_session_hash, unsigned *retry_after,
-				    const char **why);
+				    const char *keep_session_hash, const char *actor,
+				    unsigned *retry_after, const char **why);
 
 /* account_token_new - creates a personal API token; token receives the
  * secret, shown once ("cmn_" + 43 characters). */

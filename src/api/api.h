@@ -168,6 +168,15 @@ json_t *api_schema_errors(const struct schema_errors *errs);
 enum cmn_rc api_audit(struct api_ctx *ctx, const char *action, const char *object,
 		      const char *detail);
 
+/* api_audited - ends the platform transaction a handler began for a change
+ * (store_tx_begin) with rc, the change's own result: when it is CMN_OK, the
+ * entry that tells the change is kept in the same transaction for the
+ * person's chain, then written there after the commit (or at the next
+ * delivery, when the chain cannot be written now: the change stands, and
+ * its entry is not lost). The transaction's result. */
+enum cmn_rc api_audited(struct api_ctx *ctx, enum cmn_rc rc, const char *action,
+			const char *object, const char *detail);
+
 /* api_access - a service's read under its grant: logged for the person's
  * audit chain (src/consent/access.h: when, object, the client's address,
  * and members, the text of more JSON members such as "\"fields\":[...]",

@@ -280,11 +280,15 @@ static enum cmn_rc policy_put(struct api_ctx *ctx)
 	if (rc == CMN_OK && !on && ctx->app->apps_certified_only)
 		return api_problem(ctx, CMN_ERR_CONFLICT,
 				   "this platform runs certified apps only, for everyone", NULL);
-	if (rc == CMN_OK)
+	/* the policy and its entry, in one transaction */
+	if (rc == CMN_OK && (rc = pstore_tx_begin(ps)) == CMN_OK) {
 		rc = app_set_certified_only(ps, on);
-	if (rc == CMN_OK)
-		api_audit(ctx, "apps.policy", "apps", on ? "{\"certified_only\":true}"
-							  : "{\"certified_only\":false}");
+		if (rc == CMN_OK)
+			rc = pstore_audit_append(ps, ctx->actor, "apps.policy", "apps",
+						on ? "{\"certified_only\":true}"
+						   : "{\"certified_only\":false}");
+		rc = pstore_tx_end(ps, rc);
+	}
 	return rc == CMN_OK ? policy_get(ctx) : rc;
 }
 

@@ -84,7 +84,7 @@ static enum cmn_rc password(struct api_ctx *ctx)
 		ctx->app->store, ctx->app->limits, &ctx->person,
 		json_string_value(json_object_get(ctx->body, "current")),
 		json_string_value(json_object_get(ctx->body, "new")), ctx->req->addr,
-		ctx->session_hash, &wait, &why);
+		ctx->session_hash, ctx->actor, &wait, &why);
 
 	if (rc == CMN_ERR_RATE_LIMITED)
 		return too_many(ctx, wait);
@@ -92,7 +92,7 @@ static enum cmn_rc password(struct api_ctx *ctx)
 		return api_problem(ctx, CMN_ERR_FORBIDDEN, why, NULL);
 	if (rc != CMN_OK)
 		return api_problem(ctx, rc, why, NULL);
-	api_audit(ctx, "account.password", "account", NULL);
+	(void)store_audit_deliver(ctx->app->store, ctx->person.id, NULL); /* else later */
 	api_empty(ctx, 204);
 	return CMN_OK;
 }

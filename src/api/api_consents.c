@@ -141,28 +141,42 @@ static enum cmn_rc give(struct api_ctx *ctx)
 	return api_json(ctx, 201, v);
 }
 
-/* change - answers a state change of grant {id} with its new view. */
-static enum cmn_rc change(struct api_ctx *ctx, enum cmn_rc rc, const char *action,
-			  const char *conflict)
+/* change - a state change of grant {id} (to: withdrawn, given or refused),
+ * with its entry kept and written as api_audited does; answered with the
+ * grant's new view */
+static enum cmn_rc change(struct api_ctx *ctx, const char *action, const char *conflict,
+			  const char *to)
 {
+	struct store *s = ctx->app->store;
+	enum cmn_rc rc = store_tx_begin(s);
+	char object[64];
+
+	snprintf(object, sizeof(object), "consent/%.40s", ctx->params[0]);
+	if (rc == CMN_OK) {
+		rc = strcmp(to, "withdrawn") == 0
+			     ? consent_withdraw(s, ctx->person.id, ctx->params[0], ctx->actor)
+			     : consent_answer(s, ctx->person.id, ctx->params[0],
+					      strcmp(to, "given") == 0, ctx->actor);
+		rc = api_audited(ctx, rc, action, object, NULL);
+	}
 	if (rc == CMN_ERR_NOT_FOUND)
 		return api_problem(ctx, rc, "no such consent of yours", NULL);
 	if (rc == CMN_ERR_CONFLICT)
 		return api_problem(ctx, rc, conflict, NULL);
 	if (rc != CMN_OK)
 		return rc;
-	/* a withdrawal or a refusal stands even when its entry cannot be
-	 * written (logged): taking a right away must not wait on the chain */
-	(void)audit_decision(ctx, action, ctx->params[0]);
-	return view(ctx, ctx->params[0], 200);
+	/* done: when the grant cannot be read back, what is known of it */
+	if (view(ctx, ctx->params[0], 200) != CMN_OK)
+		return api_json(ctx, 200,
+				json_pack("{s:s, s:s}", "id", ctx->params[0], "status", to));
+	return CMN_OK;
 }
 
 /* POST /api/v1/consents/{id}/withdraw - one call, effective at once. */
 static enum cmn_rc withdraw(struct api_ctx *ctx)
 {
-	return change(ctx,
-		      consent_withdraw(ctx->app->store, ctx->person.id, ctx->params[0], ctx->actor),
-		      "consent.withdraw", "only a given consent can be withdrawn");
+	return change(ctx, "consent.withdraw", "only a given consent can be withdrawn",
+		      "withdrawn");
 }
 
 /* POST /api/v1/consents/{id}/answer {"give": true|false} - the answer to
@@ -171,11 +185,8 @@ static enum cmn_rc answer(struct api_ctx *ctx)
 {
 	bool yes = json_is_true(json_object_get(ctx->body, "give"));
 
-	return change(ctx,
-		      consent_answer(ctx->app->store, ctx->person.id, ctx->params[0], yes,
-				     ctx->actor),
-		      yes ? "consent.give" : "consent.refuse",
-		      "this consent was answered already");
+	return change(ctx, yes ? "consent.give" : "consent.refuse",
+		      "this consent was answered already", yes ? "given" : "refused");
 }
 
 #define TERMS_SCHEMA "{\"type\": \"object\"}"

@@ -253,12 +253,21 @@ static enum cmn_rc erase(struct api_ctx *ctx)
 	struct pstore *ps;
 	json_t *data = NULL;
 	enum cmn_rc rc = file_record(ctx, &ps, &m, &data);
+	const char *blob;
 
 	if (rc != CMN_OK)
 		return rc;
-	rc = pstore_record_delete(ps, FILE_DOCTYPE, ctx->params[0], -1, ctx->actor);
+	blob = json_string_value(json_object_get(data, "sha256"));
+	/* the record, its entry and the blob's reference at once; then the
+	 * file, once the transaction is committed */
+	if ((rc = pstore_tx_begin(ps)) == CMN_OK) {
+		rc = pstore_record_delete(ps, FILE_DOCTYPE, ctx->params[0], -1, ctx->actor);
+		if (rc == CMN_OK)
+			rc = pstore_blob_release(ps, blob);
+		rc = pstore_tx_end(ps, rc);
+	}
 	if (rc == CMN_OK)
-		rc = pstore_blob_release(ps, json_string_value(json_object_get(data, "sha256")));
+		(void)pstore_blob_sweep(ps, blob); /* an unnamed file left is only space */
 	json_decref(data);
 	if (rc != CMN_OK)
 		return rc;

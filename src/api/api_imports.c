@@ -176,7 +176,12 @@ static enum cmn_rc create(struct api_ctx *ctx)
 		app_after_import(&env, ps, job.written, job.nwritten);
 		snprintf(loc, sizeof(loc), "/api/v1/imports/%s", job.id);
 		http_set_header(ctx->res, "Location", loc);
-		rc = answer_import(ctx, ps, job.id, 201);
+		/* done: when its row cannot be read back, what the job knows */
+		if (answer_import(ctx, ps, job.id, 201) != CMN_OK)
+			rc = api_json(ctx, 201,
+				      json_pack("{s:s, s:s?, s:s, s:s, s:o}", "id", job.id, "format",
+						job.format ? job.format->name : NULL, "name", name,
+						"status", "done", "stats", import_stats_json(&job)));
 	} else if (rc == CMN_ERR_INVALID) {
 		json_t *extra = json_pack("{s:s, s:s?}", "import", job.id, "format",
 					  job.format ? job.format->name : NULL);

@@ -134,18 +134,21 @@ static enum cmn_rc inbox(struct api_ctx *ctx)
 /* DELETE /api/v1/shares/{id} - revoked at once: the next view is 410. */
 static enum cmn_rc revoke(struct api_ctx *ctx)
 {
-	enum cmn_rc rc = consent_withdraw(ctx->app->store, ctx->person.id, ctx->params[0],
-					  ctx->actor);
+	struct store *s = ctx->app->store;
+	enum cmn_rc rc = store_tx_begin(s);
 	char object[64];
 
+	snprintf(object, sizeof(object), "share/%.40s", ctx->params[0]);
+	if (rc == CMN_OK)
+		rc = api_audited(ctx,
+				 consent_withdraw(s, ctx->person.id, ctx->params[0], ctx->actor),
+				 "share.revoke", object, NULL);
 	if (rc == CMN_ERR_NOT_FOUND)
 		return api_problem(ctx, rc, "no such share of yours", NULL);
 	if (rc == CMN_ERR_CONFLICT)
 		return api_problem(ctx, rc, "this share has ended already", NULL);
 	if (rc != CMN_OK)
 		return rc;
-	snprintf(object, sizeof(object), "share/%.40s", ctx->params[0]);
-	api_audit(ctx, "share.revoke", object, NULL);
 	api_empty(ctx, 204);
 	return CMN_OK;
 }

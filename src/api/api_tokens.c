@@ -77,13 +77,16 @@ static enum cmn_rc create(struct api_ctx *ctx)
 /* DELETE /api/v1/tokens/{id} */
 static enum cmn_rc revoke(struct api_ctx *ctx)
 {
-	enum cmn_rc rc = store_token_delete(ctx->app->store, ctx->person.id, ctx->params[0]);
+	struct store *s = ctx->app->store;
+	enum cmn_rc rc = store_tx_begin(s);
 	char object[64];
 
+	snprintf(object, sizeof(object), "token/%.40s", ctx->params[0]);
+	if (rc == CMN_OK)
+		rc = api_audited(ctx, store_token_delete(s, ctx->person.id, ctx->params[0]),
+				 "token.revoke", object, NULL);
 	if (rc != CMN_OK)
 		return rc;
-	snprintf(object, sizeof(object), "token/%.40s", ctx->params[0]);
-	api_audit(ctx, "token.revoke", object, NULL);
 	api_empty(ctx, 204);
 	return CMN_OK;
 }

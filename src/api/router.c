@@ -140,10 +140,25 @@ enum cmn_rc api_audit(struct api_ctx *ctx, const char *action, const char *objec
 	struct pstore *ps;
 	enum cmn_rc rc = store_person_store(ctx->app->store, ctx->person.id, &ps);
 
+	/* entries kept for later first, in their order (logged on failure) */
+	if (rc == CMN_OK)
+		(void)store_audit_deliver(ctx->app->store, ctx->person.id, NULL);
 	if (rc == CMN_OK)
 		rc = pstore_audit_append(ps, ctx->actor, action, object, detail ? detail : "");
 	if (rc != CMN_OK)
 		log_error("audit of %s for %s failed: %s", action, ctx->person.id, cmn_strerror(rc));
+	return rc;
+}
+
+enum cmn_rc api_audited(struct api_ctx *ctx, enum cmn_rc rc, const char *action,
+			const char *object, const char *detail)
+{
+	struct store *s = ctx->app->store;
+
+	if (rc == CMN_OK)
+		rc = store_audit_later(s, ctx->person.id, ctx->actor, action, object, detail);
+	if ((rc = store_tx_end(s, rc)) == CMN_OK)
+		(void)store_audit_deliver(s, ctx->person.id, NULL); /* else at the next one */
 	return rc;
 }
 

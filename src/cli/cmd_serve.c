@@ -225,6 +225,16 @@ int cmd_serve(int argc, char **argv)
 			log_info("%zu participants told of a publication made before the last stop",
 				 told);
 	}
+	if (rc == CMN_OK) {
+		/* audit entries a failure or a stop kept from their chains */
+		size_t written = 0, batch;
+
+		while (store_audit_deliver(env.store, NULL, &batch) == CMN_OK && batch)
+			written += batch;
+		written += batch;
+		if (written)
+			log_info("%zu audit entries kept before the last stop written", written);
+	}
 	if (rc == CMN_OK)
 		rc = app_scheduler_start(&apps, 0, &scheduler);
 	if (rc == CMN_OK)

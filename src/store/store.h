@@ -188,6 +188,25 @@ enum cmn_rc store_set_indexes(struct store *s, const struct store_index *idx, si
 uint64_t store_auth_epoch(struct store *s);
 void store_auth_changed(struct store *s);
 
+/* store_tx_begin, store_tx_end - groups writes to the platform store in
+ * one transaction, as pstore_tx_begin and pstore_tx_end do in a person's
+ * (nested calls join the outermost one). The outermost end moves the auth
+ * epoch on after its commit: a right taken away inside stops at once. */
+enum cmn_rc store_tx_begin(struct store *s);
+enum cmn_rc store_tx_end(struct store *s, enum cmn_rc rc);
+
+/* store_audit_later - keeps an entry for person_id's audit chain in the
+ * platform store, to write in the transaction (store_tx_begin) of the
+ * change of the platform store it tells: the chain is another file, which
+ * SQLite does not commit with it. store_audit_deliver then writes the kept
+ * entries of person_id (NULL: everyone's, at most 256) in their chains,
+ * oldest first, each once, dated when they were kept; a chain that cannot
+ * be written keeps its entries for the next delivery (the first failure
+ * is returned). written (may be NULL) receives how many were written. */
+enum cmn_rc store_audit_later(struct store *s, const char *person_id, const char *actor,
+			      const char *action, const char *object, const char *detail);
+enum cmn_rc store_audit_deliver(struct store *s, const char *person_id, size_t *written);
+
 /* store_read_begin, store_read_end - what this thread reads from the
  * platform store between the two is one snapshot, in one read transaction
  * instead of one per statement (a campaign's admission reads a grant and a
@@ -410,8 +429,12 @@ enum cmn_rc pstore_blob_put(struct pstore *ps, const void *data, size_t n, char 
 /* pstore_blob_get - decrypts a blob into out. */
 enum cmn_rc pstore_blob_get(struct pstore *ps, const char *id, struct buf *out);
 
-/* pstore_blob_release - drops one reference; the file goes with the last. */
+/* pstore_blob_release - drops one reference; the file goes with the last,
+ * but for a release inside a transaction of the caller's (pstore_tx_begin),
+ * which may still be rolled back: after its commit, the caller removes the
+ * file with pstore_blob_sweep (which removes it unless a row names it). */
 enum cmn_rc pstore_blob_release(struct pstore *ps, const char *id);
+enum cmn_rc pstore_blob_sweep(struct pstore *ps, const char *id);
 
 /*
  * Time series. A series belongs to a person's store and is identified by

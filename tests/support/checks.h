@@ -14,6 +14,9 @@
 #include "import/import.h"
 #include "store/store.h"
 
+/* check_sound - PRAGMA integrity_check of the SQLite file at path is ok */
+void check_sound(const char *path);
+
 /* check_setup, check_teardown - cmocka setup and teardown of a test that
  * works on alice's fresh store (a struct fixture in *state) */
 int check_setup(void **state);

@@ -55,18 +55,11 @@ static struct state state_of(struct fixture *f)
 	struct state s = {0, 0};
 	char path[600];
 	int64_t bad = 0;
-	sqlite3 *db;
-	sqlite3_stmt *st;
 
 	assert_int_equal(pstore_record_query(f->ps, &q, count, &s.records), CMN_OK);
 	assert_int_equal(pstore_audit_verify(f->ps, &s.entries, &bad), CMN_OK);
 	snprintf(path, sizeof(path), "%s/persons/%.2s/%s.db", f->dir, f->alice.id, f->alice.id);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	check_sound(path);
 	return s;
 }
 

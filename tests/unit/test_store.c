@@ -669,6 +669,77 @@ static void audit_heads_are_signed(void **state)
 	assert_int_equal(bad, 40);
 }
 
+/* collect - "action object at|" of each entry */
+static enum cmn_rc collect(const struct audit_entry *e, void *ctx)
+{
+	char *out = ctx;
+	size_t len = strlen(out);
+
+	snprintf(out + len, 1024 - len, "%s %s %lld|", e->action, e->object, (long long)e->at);
+	return CMN_OK;
+}
+
+/* entries kept for later in the platform store: none without the change
+ * they tell; each in its chain once, in order, dated when kept, even when
+ * a delivery wrote it but could not mark it as written */
+static void audit_kept_for_later(void **state)
+{
+	struct fixture *f = *state;
+	char got[1024] = "", want[1024], platform[300], q[512];
+	size_t written = 9;
+	int64_t count, bad, kept_at, touched_at;
+	sqlite3 *db;
+
+	/* a change that failed: nothing kept */
+	assert_int_equal(store_tx_begin(f->s), CMN_OK);
+	assert_int_equal(store_audit_later(f->s, f->alice.id, "person:a", "token.revoke", "token/1",
+					   ""),
+			 CMN_OK);
+	assert_int_equal(store_tx_end(f->s, CMN_ERR_STORE), CMN_ERR_STORE);
+	assert_int_equal(store_audit_deliver(f->s, NULL, &written), CMN_OK);
+	assert_int_equal(written, 0);
+	/* two changes that stood, in a transaction nested in another */
+	assert_int_equal(store_tx_begin(f->s), CMN_OK);
+	assert_int_equal(store_tx_begin(f->s), CMN_OK);
+	assert_int_equal(store_audit_later(f->s, f->alice.id, "person:a", "token.revoke", "token/2",
+					   ""),
+			 CMN_OK);
+	assert_int_equal(store_tx_end(f->s, CMN_OK), CMN_OK);
+	assert_int_equal(store_audit_later(f->s, f->alice.id, "person:a", "share.revoke", "share/3",
+					   ""),
+			 CMN_OK);
+	assert_int_equal(store_tx_end(f->s, CMN_OK), CMN_OK);
+	/* an entry written at once meanwhile comes first; the kept ones keep
+	 * the time of their change */
+	assert_int_equal(pstore_audit_append(f->ps, "person:a", "test.touch", "thing/0", ""), CMN_OK);
+	assert_int_equal(store_audit_deliver(f->s, NULL, &written), CMN_OK);
+	assert_int_equal(written, 2);
+	assert_int_equal(pstore_audit_each(f->ps, NULL, 0, 100, collect, got), CMN_OK);
+	assert_int_equal(sscanf(got, "test.touch thing/0 %lld|token.revoke token/2 %lld|",
+				(long long *)&touched_at, (long long *)&kept_at),
+			 2);
+	assert_true(kept_at <= touched_at);
+	snprintf(want, sizeof(want), "%s", got);
+	/* the last written again in audit_later, as if the process had died
+	 * before removing it: delivered without a second entry */
+	snprintf(platform, sizeof(platform), "%s/platform.db", f->dir);
+	assert_int_equal(sqlite3_open(platform, &db), SQLITE_OK);
+	assert_non_null(strstr(got, "share.revoke share/3 "));
+	snprintf(q, sizeof(q),
+		 "INSERT INTO audit_later(person_id, at, actor, action, object, detail)"
+		 " VALUES ('%s', %lld, 'person:a', 'share.revoke', 'share/3', '')",
+		 f->alice.id, atoll(strstr(got, "share.revoke share/3 ") + 21));
+	assert_int_equal(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_audit_deliver(f->s, f->alice.id, &written), CMN_OK);
+	assert_int_equal(written, 1);
+	got[0] = '\0';
+	assert_int_equal(pstore_audit_each(f->ps, NULL, 0, 100, collect, got), CMN_OK);
+	assert_string_equal(got, want);
+	assert_int_equal(pstore_audit_verify(f->ps, &count, &bad), CMN_OK);
+	assert_int_equal(count, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -677,6 +748,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(records_migrate_to_lean_layout, check_setup,
 						check_teardown),
 		cmocka_unit_test_setup_teardown(audit_heads_are_signed, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(audit_kept_for_later, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(date_time_field_uses_t, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(replace_keeps_or_moves_t, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(secrets_are_encrypted, check_setup, check_teardown),

@@ -192,9 +192,11 @@ enum cmn_rc pstore_blob_release(struct pstore *ps, const char *id)
 	sqlite3_stmt *st;
 	enum cmn_rc rc;
 	int64_t refs = -1;
+	bool outer; /* a transaction of the caller's around */
 
 	if (!blob_id_valid(id))
 		return CMN_ERR_NOT_FOUND;
+	outer = ps->c.tx_depth > 0;
 	if ((rc = conn_tx_begin(&ps->c)) != CMN_OK)
 		return rc;
 	if (!(st = conn_stmt(&ps->c, q_dec)))
@@ -220,8 +222,38 @@ enum cmn_rc pstore_blob_release(struct pstore *ps, const char *id)
 	}
 	if ((rc = conn_tx_end(&ps->c, rc)) != CMN_OK)
 		return rc;
-	/* the row is gone for good: now the file */
-	if (refs == 0 && blob_path(ps, id, path, sizeof(path)) == CMN_OK && unlink(path) != 0)
+	/* the row is gone for good, unless a transaction around may still
+	 * roll it back (its caller removes the file: pstore_blob_sweep) */
+	if (refs == 0 && !outer && blob_path(ps, id, path, sizeof(path)) == CMN_OK &&
+	    unlink(path) != 0)
 		log_warn("could not remove blob %s", id);
 	return CMN_OK;
+}
+
+enum cmn_rc pstore_blob_sweep(struct pstore *ps, const char *id)
+{
+	static const char q[] = "SELECT 1 FROM blobs WHERE id = ?";
+	char path[4200];
+	sqlite3_stmt *st;
+	enum cmn_rc rc;
+
+	if (!blob_id_valid(id))
+		return CMN_ERR_NOT_FOUND;
+	/* in a write transaction: no upload of the same bytes in between */
+	if ((rc = conn_tx_begin(&ps->c)) != CMN_OK)
+		return rc;
+	if (!(st = conn_stmt(&ps->c, q)))
+		rc = CMN_ERR_STORE;
+	if (rc == CMN_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if ((rc = conn_step_row(&ps->c, st)) == CMN_OK)
+			sqlite3_reset(st); /* named still */
+	}
+	if (rc == CMN_ERR_NOT_FOUND) {
+		rc = CMN_OK;
+		if (blob_path(ps, id, path, sizeof(path)) == CMN_OK && unlink(path) != 0 &&
+		    errno != ENOENT)
+			log_warn("could not remove blob %s", id);
+	}
+	return conn_tx_end(&ps->c, rc);
 }

@@ -297,15 +297,29 @@ enum cmn_rc conn_collect(struct conn *c, sqlite3_stmt *st, size_t elem,
 
 enum cmn_rc conn_tx_begin(struct conn *c)
 {
-	enum cmn_rc rc = conn_exec(c, "BEGIN IMMEDIATE");
+	enum cmn_rc rc = CMN_OK;
 
-	if (rc == CMN_OK)
+	if (c->tx_depth == 0) {
+		rc = conn_exec(c, "BEGIN IMMEDIATE");
+		c->tx_failed = false;
+	}
+	if (rc == CMN_OK) {
 		c->in_tx = true;
+		c->tx_depth++;
+	}
 	return rc;
 }
 
 enum cmn_rc conn_tx_end(struct conn *c, enum cmn_rc rc)
 {
+	if (c->tx_depth <= 0)
+		return CMN_ERR_INTERNAL;
+	if (rc != CMN_OK)
+		c->tx_failed = true;
+	if (--c->tx_depth > 0)
+		return rc; /* the outermost transaction decides */
+	if (c->tx_failed && rc == CMN_OK)
+		rc = CMN_ERR_CONFLICT; /* an inner part failed earlier */
 	if (rc == CMN_OK && sqlite3_get_autocommit(c->db)) {
 		log_error("sqlite: the transaction was rolled back by an earlier error");
 		rc = CMN_ERR_STORE;

@@ -26,6 +26,8 @@ struct conn {
 	int nstmts;
 	bool in_tx;      /* inside a transaction of conn_tx_begin's */
 	bool committing; /* conn_tx_end's COMMIT is running */
+	int tx_depth;    /* conn_tx_begin calls not yet ended: the outermost decides */
+	bool tx_failed;  /* an inner one ended with a failure */
 };
 
 struct store {
@@ -46,14 +48,18 @@ struct pstore {
 	struct store *s;
 	char person_id[CRYPT_ID_LEN];
 	int64_t last_used;                /* for the per-thread LRU */
-	int tx_depth;                     /* nested pstore_tx_begin calls */
-	bool tx_failed;                   /* an inner part failed: roll back */
 	struct {                          /* the table kinds, as far as read */
 		char doctype[CMN_DOCTYPE_NAME_MAX + 1];
 		int64_t n;
 	} kinds[PSTORE_KINDS_MAX];
 	int nkinds;
 };
+
+/* pstore_audit_once - appends an entry made at `at` to the chain unless
+ * the chain holds it already (written before a failure or a crash kept
+ * it from being marked as written: sqlite_later.c) */
+enum cmn_rc pstore_audit_once(struct pstore *ps, int64_t at, const char *actor,
+			      const char *action, const char *object, const char *detail);
 
 /* conn_open - opens path with WAL, foreign keys and a busy timeout. */
 enum cmn_rc conn_open(struct conn *c, const char *path, bool create);
@@ -91,15 +97,17 @@ enum cmn_rc conn_each(struct conn *c, sqlite3_stmt *st,
 enum cmn_rc conn_collect(struct conn *c, sqlite3_stmt *st, size_t elem,
 			 void (*read)(sqlite3_stmt *st, void *elem), void **out, size_t *n);
 
-/* conn_tx_begin - BEGIN IMMEDIATE. Until conn_tx_end, no change commits
+/* conn_tx_begin - BEGIN IMMEDIATE; nested calls join the outermost
+ * transaction. Until conn_tx_end, no change commits
  * but through its COMMIT: when SQLite rolls the transaction back itself
  * (it may on an I/O error or a failed allocation), the statements after
  * it fail instead of committing one by one (the commit hook, conn_open). */
 enum cmn_rc conn_tx_begin(struct conn *c);
 
-/* conn_tx_end - ends a transaction of conn_tx_begin's: COMMIT when rc is
- * CMN_OK (its failure is returned, and a transaction SQLite rolled back
- * is a failure), else ROLLBACK and rc. */
+/* conn_tx_end - ends a transaction of conn_tx_begin's; the outermost
+ * COMMITs when its rc and every inner one were CMN_OK (its failure is
+ * returned, and a transaction SQLite rolled back is a failure), else
+ * ROLLBACKs and returns rc. */
 enum cmn_rc conn_tx_end(struct conn *c, enum cmn_rc rc);
 
 /* conn_migrate - applies migrations[user_version..n) in one transaction each. */

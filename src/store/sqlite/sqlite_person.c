@@ -550,14 +550,14 @@ static enum cmn_rc audit_sign_head(struct pstore *ps, int64_t seq, const char *h
 }
 
 /* audit_append - appends inside the caller's transaction. */
-static enum cmn_rc audit_append(struct pstore *ps, const char *actor, const char *action,
-				const char *object, const char *detail)
+static enum cmn_rc audit_append_at(struct pstore *ps, int64_t at, const char *actor,
+				   const char *action, const char *object, const char *detail)
 {
 	static const char q_last[] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
 	static const char q_ins[] = "INSERT INTO audit(seq, at, actor, action, object, detail, hash)"
 				    " VALUES (?, ?, ?, ?, ?, ?, ?)";
 	char prev[CRYPT_HASH_HEX_LEN] = "", hash[CRYPT_HASH_HEX_LEN];
-	int64_t seq = 1, at = time_now_ms();
+	int64_t seq = 1;
 	sqlite3_stmt *st;
 	enum cmn_rc rc;
 	int sr;
@@ -592,30 +592,62 @@ static enum cmn_rc audit_append(struct pstore *ps, const char *actor, const char
 	return audit_sign_head(ps, seq, hash, at);
 }
 
+static enum cmn_rc audit_append(struct pstore *ps, const char *actor, const char *action,
+				const char *object, const char *detail)
+{
+	return audit_append_at(ps, time_now_ms(), actor, action, object, detail);
+}
+
+/* in_chain - whether the chain ends with this entry (made at `at`) among
+ * those made since: the entries are read from the last back to the first
+ * made before `at` */
+static enum cmn_rc in_chain(struct pstore *ps, int64_t at, const char *actor, const char *action,
+			    const char *object, bool *found)
+{
+	static const char q[] = "SELECT at, actor, action, object FROM audit ORDER BY seq DESC";
+	sqlite3_stmt *st = conn_stmt(&ps->c, q);
+	int sr;
+
+	*found = false;
+	if (!st)
+		return CMN_ERR_STORE;
+	while ((sr = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_int64(st, 0) >= at) {
+		if (sqlite3_column_int64(st, 0) == at &&
+		    strcmp((const char *)sqlite3_column_text(st, 1), actor) == 0 &&
+		    strcmp((const char *)sqlite3_column_text(st, 2), action) == 0 &&
+		    strcmp((const char *)sqlite3_column_text(st, 3), object) == 0) {
+			*found = true;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	return sr == SQLITE_ROW || sr == SQLITE_DONE ? CMN_OK : conn_err(&ps->c, sr);
+}
+
+enum cmn_rc pstore_audit_once(struct pstore *ps, int64_t at, const char *actor,
+			      const char *action, const char *object, const char *detail)
+{
+	enum cmn_rc rc = pstore_tx_begin(ps);
+	bool found = false;
+
+	if (rc != CMN_OK)
+		return rc;
+	rc = in_chain(ps, at, actor, action, object, &found);
+	if (rc == CMN_OK && !found)
+		rc = audit_append_at(ps, at, actor, action, object, detail);
+	return pstore_tx_end(ps, rc);
+}
+
 enum cmn_rc pstore_tx_begin(struct pstore *ps)
 {
-	enum cmn_rc rc = CMN_OK;
-
-	if (ps->tx_depth == 0) {
-		rc = conn_tx_begin(&ps->c);
-		ps->tx_failed = false;
-	}
-	if (rc == CMN_OK)
-		ps->tx_depth++;
-	return rc;
+	return conn_tx_begin(&ps->c);
 }
 
 enum cmn_rc pstore_tx_end(struct pstore *ps, enum cmn_rc rc)
 {
-	if (ps->tx_depth <= 0)
-		return CMN_ERR_INTERNAL;
-	if (rc != CMN_OK)
-		ps->tx_failed = true;
-	if (--ps->tx_depth > 0)
-		return rc; /* the outermost transaction decides */
-	if (ps->tx_failed && rc == CMN_OK)
-		rc = CMN_ERR_CONFLICT; /* an inner part failed earlier */
-	if ((rc = conn_tx_end(&ps->c, rc)) != CMN_OK)
+	bool outermost = ps->c.tx_depth == 1;
+
+	if ((rc = conn_tx_end(&ps->c, rc)) != CMN_OK && outermost)
 		ps->nkinds = 0; /* numbers given in it are given back */
 	return rc;
 }

@@ -204,6 +204,13 @@ static const char *const platform_migrations[] = {
 	"ALTER TABLE campaign_parts ADD COLUMN told INTEGER NOT NULL DEFAULT 1;"
 	"CREATE INDEX campaign_parts_untold ON campaign_parts(campaign_id)"
 	"  WHERE told = 0;",
+	/* 17: entries of persons' audit chains still to be written
+	 * (sqlite_later.c): made in the transaction of the change they tell,
+	 * removed once in the chain */
+	"CREATE TABLE audit_later (n INTEGER PRIMARY KEY, person_id TEXT NOT NULL,"
+	"  at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,"
+	"  object TEXT NOT NULL, detail TEXT NOT NULL);"
+	"CREATE INDEX audit_later_by_person ON audit_later(person_id, n);",
 };
 
 static void no_memstatus(void)
