@@ -90,8 +90,15 @@ static enum cmn_rc confirm(struct api_ctx *ctx)
 	grant_row_release(&row);
 	if (rc == CMN_OK && !mandate)
 		rc = CMN_ERR_NOT_FOUND;
-	if (rc == CMN_OK)
-		rc = consent_answer(ctx->app->store, ctx->person.id, ctx->params[0], true, ctx->actor);
+	if (rc == CMN_OK && (rc = store_tx_begin(ctx->app->store)) == CMN_OK) {
+		char object[64];
+
+		snprintf(object, sizeof(object), "mandate/%.40s", ctx->params[0]);
+		rc = api_audited(ctx,
+				 consent_answer(ctx->app->store, ctx->person.id, ctx->params[0], true,
+						ctx->actor),
+				 "mandate.confirm", object, NULL);
+	}
 	if (rc == CMN_ERR_NOT_FOUND)
 		return api_problem(ctx, rc, "no such mandate asked of you", NULL);
 	if (rc == CMN_ERR_CONFLICT)
@@ -102,12 +109,9 @@ static enum cmn_rc confirm(struct api_ctx *ctx)
 		v = consent_grant_view(ctx->app->store, &row, time_now_ms());
 		grant_row_release(&row);
 	}
-	{
-		char object[64];
-
-		snprintf(object, sizeof(object), "mandate/%.40s", ctx->params[0]);
-		api_audit(ctx, "mandate.confirm", object, NULL);
-	}
+	/* done: when the grant cannot be read back, what is known of it */
+	if (!v)
+		v = json_pack("{s:s, s:s}", "id", ctx->params[0], "status", "given");
 	return v ? api_json(ctx, 200, v) : CMN_ERR_NOMEM;
 }
 

@@ -347,11 +347,14 @@ static enum cmn_rc decide(struct api_ctx *ctx, const struct oauth_authz *az, boo
 						  err, NULL});
 	if (rc != CMN_OK)
 		return rc;
-	rc = consent_answer(ctx->app->store, ctx->person.id, row.id, give, ctx->actor);
+	snprintf(object, sizeof(object), "consent/%s", row.id);
+	snprintf(detail, sizeof(detail), "{\"service\":\"%s\"}", az->client.c.id);
+	if ((rc = store_tx_begin(ctx->app->store)) == CMN_OK)
+		rc = api_audited(ctx,
+				 consent_answer(ctx->app->store, ctx->person.id, row.id, give,
+						ctx->actor),
+				 give ? "consent.give" : "consent.refuse", object, detail);
 	if (rc == CMN_OK) {
-		snprintf(object, sizeof(object), "consent/%s", row.id);
-		snprintf(detail, sizeof(detail), "{\"service\":\"%s\"}", az->client.c.id);
-		api_audit(ctx, give ? "consent.give" : "consent.refuse", object, detail);
 		rc = give
 			 ? give_code(ctx, az, row.id)
 			 : back(ctx, az,

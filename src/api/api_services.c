@@ -97,21 +97,23 @@ static enum cmn_rc blocker(struct api_ctx *ctx, char by[CRYPT_ID_LEN])
 	return CMN_OK;
 }
 
-/* answer - the service of the path after a change, or its 404. */
+/* answer - the service of the path after a change (made in a transaction
+ * of store_tx_begin's, which it ends with the change's entry), or its
+ * 404. */
 static enum cmn_rc answer(struct api_ctx *ctx, enum cmn_rc rc, const char *action)
 {
 	struct client c;
 	json_t *j;
 	char object[64];
 
+	snprintf(object, sizeof(object), "service/%.40s", ctx->params[0]);
+	rc = api_audited(ctx, rc, action, object, NULL);
 	if (rc == CMN_OK)
 		rc = store_client_get(ctx->app->store, ctx->params[0], &c, NULL, NULL);
 	if (rc == CMN_ERR_NOT_FOUND)
 		return api_problem(ctx, rc, "no such service, or no block of yours", NULL);
 	if (rc != CMN_OK)
 		return rc;
-	snprintf(object, sizeof(object), "service/%.40s", c.id);
-	api_audit(ctx, action, object, NULL);
 	j = service_json(ctx->app->store, &c);
 	return j ? api_json(ctx, 200, j) : CMN_ERR_NOMEM;
 }
@@ -123,7 +125,7 @@ static enum cmn_rc block(struct api_ctx *ctx)
 	struct client c;
 	enum cmn_rc rc = blocker(ctx, by);
 
-	if (rc != CMN_OK)
+	if (rc != CMN_OK || (rc = store_tx_begin(ctx->app->store)) != CMN_OK)
 		return rc;
 	rc = store_client_get(ctx->app->store, ctx->params[0], &c, NULL, NULL);
 	if (rc == CMN_OK)
@@ -138,7 +140,7 @@ static enum cmn_rc unblock(struct api_ctx *ctx)
 	char by[CRYPT_ID_LEN];
 	enum cmn_rc rc = blocker(ctx, by);
 
-	if (rc != CMN_OK)
+	if (rc != CMN_OK || (rc = store_tx_begin(ctx->app->store)) != CMN_OK)
 		return rc;
 	return answer(ctx, store_client_unblock(ctx->app->store, ctx->params[0], by),
 		      "service.unblock");

@@ -728,7 +728,7 @@ static void audit_kept_for_later(void **state)
 	snprintf(q, sizeof(q),
 		 "INSERT INTO audit_later(person_id, at, actor, action, object, detail)"
 		 " VALUES ('%s', %lld, 'person:a', 'share.revoke', 'share/3', '')",
-		 f->alice.id, atoll(strstr(got, "share.revoke share/3 ") + 21));
+		 f->alice.id, strtoll(strstr(got, "share.revoke share/3 ") + 21, NULL, 10));
 	assert_int_equal(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_audit_deliver(f->s, f->alice.id, &written), CMN_OK);
