@@ -624,6 +624,42 @@ static void replace_keeps_or_moves_t(void **state)
 		assert_non_null(strstr(data, "2024-05-07"));
 		free(data);
 	}
+	{
+		/* the same bytes again (data and t left alone): a new revision,
+		 * a later update, an entry, and the field and time indexes
+		 * still find it */
+		struct store_query by_amount = in_may;
+		struct record_meta got;
+		int64_t entries, after, bad, before = m.updated;
+		char *data = NULL;
+
+		assert_int_equal(pstore_audit_verify(f->ps, &entries, &bad), CMN_OK);
+		usleep(2000);
+		assert_int_equal(pstore_tx_begin(f->ps), CMN_OK);
+		assert_int_equal(pstore_record_replace(f->ps, &m, 3,
+						       "{\"date\":\"2024-05-07\",\"amount\":-2,"
+						       "\"currency\":\"EUR\",\"label\":\"a\"}",
+						       "person:x"),
+				 CMN_OK);
+		assert_int_equal(pstore_tx_end(f->ps, CMN_OK), CMN_OK);
+		assert_int_equal(pstore_record_get(f->ps, "bank.transaction", m.id, &got, &data),
+				 CMN_OK);
+		assert_int_equal(got.rev, 4);
+		assert_true(got.updated > before);
+		assert_int_equal(got.t, m.t);
+		free(data);
+		by_amount.nfilters = 1;
+		by_amount.filters[0].field = "amount";
+		by_amount.filters[0].op = QOP_EQ;
+		by_amount.filters[0].nv = 1;
+		by_amount.filters[0].v[0].type = QV_INT;
+		by_amount.filters[0].v[0].i = -2;
+		n = 0;
+		assert_int_equal(pstore_record_query(f->ps, &by_amount, count_rows, &n), CMN_OK);
+		assert_int_equal(n, 1);
+		assert_int_equal(pstore_audit_verify(f->ps, &after, &bad), CMN_OK);
+		assert_int_equal(after, entries + 1);
+	}
 }
 
 /* the chain's head is signed: cutting its latest entries shows, and so

@@ -1011,14 +1011,17 @@ enum cmn_rc pstore_record_get(struct pstore *ps, const char *doctype, const char
 	return rc;
 }
 
-/* current_rev - the revision of a record inside a transaction. */
+/* current_rev - the revision of a record inside a transaction; with data
+ * (may be NULL), *same says whether the record holds these very bytes. */
 static enum cmn_rc current_rev(struct pstore *ps, const char *doctype, const char *id,
 			       int64_t *rev, int64_t *created, char *import_id, char *source,
-			       int64_t *t)
+			       int64_t *t, const char *data, bool *same)
 {
 	static const char q[] = "SELECT rev, created, import_id, source, t FROM records"
 				" WHERE dt = ?1 AND id = ?2";
-	sqlite3_stmt *st = conn_stmt(&ps->c, q);
+	static const char q_same[] = "SELECT rev, created, import_id, source, t, data = ?3"
+				     " FROM records WHERE dt = ?1 AND id = ?2";
+	sqlite3_stmt *st = conn_stmt(&ps->c, data ? q_same : q);
 	unsigned char b[16];
 	enum cmn_rc rc;
 	int sr;
@@ -1027,6 +1030,8 @@ static enum cmn_rc current_rev(struct pstore *ps, const char *doctype, const cha
 		return CMN_ERR_STORE;
 	if ((rc = record_key(ps, st, doctype, id, b)) != CMN_OK)
 		return rc;
+	if (data)
+		sqlite3_bind_text(st, 3, data, -1, SQLITE_STATIC);
 	sr = sqlite3_step(st);
 	if (sr == SQLITE_ROW) {
 		*rev = sqlite3_column_int64(st, 0);
@@ -1037,6 +1042,8 @@ static enum cmn_rc current_rev(struct pstore *ps, const char *doctype, const cha
 		if (t)
 			*t = sqlite3_column_type(st, 4) == SQLITE_NULL ? INT64_MIN
 								      : sqlite3_column_int64(st, 4);
+		if (data)
+			*same = sqlite3_column_int(st, 5) == 1;
 	}
 	sqlite3_reset(st);
 	if (sr == SQLITE_ROW)
@@ -1053,30 +1060,37 @@ enum cmn_rc pstore_record_replace(struct pstore *ps, struct record_meta *meta, i
 	 * rewrites the entries of every column an UPDATE sets) */
 	static const char q_same_t[] = "UPDATE records SET rev = rev + 1, data = ?4,"
 				       " updated = ?5 WHERE dt = ?1 AND id = ?2 AND rev = ?6";
+	/* the same bytes: data is left alone, and so are the entries of every
+	 * field index (computed from data) and of t; a new revision still */
+	static const char q_same_data[] = "UPDATE records SET rev = rev + 1, updated = ?5"
+					  " WHERE dt = ?1 AND id = ?2 AND rev = ?6";
 	unsigned char b[16];
 	char object[160];
 	sqlite3_stmt *st;
 	int64_t rev = 0, created = 0, t = INT64_MIN;
+	bool same = false;
 	enum cmn_rc rc;
 	int sr;
 
 	if ((rc = pstore_tx_begin(ps)) != CMN_OK)
 		return rc;
 	rc = current_rev(ps, meta->doctype, meta->id, &rev, &created, meta->import_id,
-			 meta->source, &t);
+			 meta->source, &t, data, &same);
 	if (rc == CMN_OK && expect_rev >= 0 && rev != expect_rev)
 		rc = CMN_ERR_PRECONDITION;
 	if (rc != CMN_OK)
 		return pstore_tx_end(ps, rc);
-	if (!(st = conn_stmt(&ps->c, t == meta->t ? q_same_t : q)))
+	if (!(st = conn_stmt(&ps->c, same ? q_same_data : t == meta->t ? q_same_t : q)))
 		return pstore_tx_end(ps, CMN_ERR_STORE);
 	if ((rc = record_key(ps, st, meta->doctype, meta->id, b)) != CMN_OK)
 		return pstore_tx_end(ps, rc);
 	meta->updated = time_now_ms();
 	meta->created = created;
 	meta->rev = rev + 1;
-	bind_t(st, 3, meta->t);
-	sqlite3_bind_text(st, 4, data, -1, SQLITE_STATIC);
+	if (!same) {
+		bind_t(st, 3, meta->t);
+		sqlite3_bind_text(st, 4, data, -1, SQLITE_STATIC);
+	}
 	sqlite3_bind_int64(st, 5, meta->updated);
 	sqlite3_bind_int64(st, 6, rev);
 	sr = sqlite3_step(st);
@@ -1101,7 +1115,7 @@ enum cmn_rc pstore_record_delete(struct pstore *ps, const char *doctype, const c
 
 	if ((rc = pstore_tx_begin(ps)) != CMN_OK)
 		return rc;
-	rc = current_rev(ps, doctype, id, &rev, &created, import_id, NULL, NULL);
+	rc = current_rev(ps, doctype, id, &rev, &created, import_id, NULL, NULL, NULL, NULL);
 	if (rc == CMN_OK && expect_rev >= 0 && rev != expect_rev)
 		rc = CMN_ERR_PRECONDITION;
 	if (rc != CMN_OK)
