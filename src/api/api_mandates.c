@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "consent/consent.h"
+#include "core/str.h"
 #include "core/timeutil.h"
 
 #define MANDATE_MAX_DAYS 366              /* a mandate ends within a year */
@@ -118,9 +119,23 @@ static enum cmn_rc confirm(struct api_ctx *ctx)
 /* POST /api/v1/mandates/{id}/end - by the person or the mediator. */
 static enum cmn_rc end(struct api_ctx *ctx)
 {
-	enum cmn_rc rc = consent_mandate_end(ctx->app->store, ctx->person.id, ctx->params[0],
-					     ctx->actor);
+	struct store *s = ctx->app->store;
+	struct grant_row row;
+	char person_id[CRYPT_ID_LEN] = "", object[64];
+	enum cmn_rc rc = store_grant_get(s, ctx->params[0], &row);
 
+	/* the entry goes to the person's chain, whoever of the two ends it */
+	if (rc == CMN_OK)
+		str_copy(person_id, sizeof(person_id), row.person_id);
+	grant_row_release(&row);
+	snprintf(object, sizeof(object), "mandate/%.40s", ctx->params[0]);
+	if (rc == CMN_OK && (rc = store_tx_begin(s)) == CMN_OK) {
+		rc = consent_mandate_end(s, ctx->person.id, ctx->params[0], ctx->actor);
+		if (rc == CMN_OK)
+			rc = store_audit_later(s, person_id, ctx->actor, "mandate.end", object, "");
+		if ((rc = store_tx_end(s, rc)) == CMN_OK)
+			(void)store_audit_deliver(s, person_id, NULL); /* else at the next one */
+	}
 	if (rc == CMN_ERR_NOT_FOUND)
 		return api_problem(ctx, rc, "no such mandate of yours", NULL);
 	if (rc == CMN_ERR_CONFLICT)

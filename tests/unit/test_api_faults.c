@@ -4,9 +4,9 @@
  * `commune serve` does), SQLite's files and allocations failing on purpose
  * (tests/support/faults.h), and for each write route a person uses (the
  * table `routes` below: records, tokens, series and their points, shares,
- * consents, files, imports, the password, the apps policy) N swept: the
- * Nth write, sync or truncate fails (an I/O error, then a full disk), then
- * the Nth allocation SQLite makes. At every N the answer must be
+ * consents, mandates, files, imports, the password, the apps policy) N
+ * swept: the Nth write, sync or truncate fails (an I/O error, then a full
+ * disk), then the Nth allocation SQLite makes. At every N the answer must be
  *  - the route's success, with its effect (read back through the API) and
  *    its one entry in the person's audit chain (SQLite got over the fault),
  *  - or a 5xx problem document (RFC 9457), with nothing changed: every
@@ -49,6 +49,7 @@ static struct app app;
 static struct rule_set rules;
 static struct http_server *srv;
 static char base[64], cookie[200], csrf[120];
+static char med_cookie[200], med_csrf[120]; /* a mediator's session */
 static char series_path[128]; /* a load curve of alice's */
 static int days;              /* of points added to it */
 
@@ -529,6 +530,57 @@ static void consent_withdraw(struct req *q)
 	q->method = "POST";
 }
 
+/* a_mandate - one the mediator asks of alice, its id in q->made */
+static void a_mandate(struct req *q)
+{
+	const char *hdr[] = {med_cookie, med_csrf, "Content-Type: application/json", NULL};
+	char until[TIME_RFC3339_LEN], body[256];
+	struct resp r;
+
+	time_format(until, time_now_ms() + 7 * 86400000LL);
+	snprintf(body, sizeof(body), "{\"person\":\"alice\",\"procedures\":[\"import\"],"
+		 "\"until\":\"%s\"}", until);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(client_request(base, "POST", "/api/v1/mandates", hdr, body, strlen(body),
+					&r),
+			 0);
+	if (r.status != 201)
+		fail_msg("POST /api/v1/mandates: %ld %.300s", r.status, r.body ? r.body : "");
+	snprintf(q->made, sizeof(q->made), "%s", json_string_value(json_object_get(r.json, "id")));
+	client_free(&r);
+}
+
+static void mandate_confirm(struct req *q)
+{
+	a_mandate(q);
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/api/v1/mandates/%s/confirm", q->made);
+}
+
+/* given - the consent (or mandate) prep made is given */
+static void given(struct req *q, struct resp *r)
+{
+	char path[200];
+
+	(void)r;
+	snprintf(path, sizeof(path), "/api/v1/consents/%s", q->made);
+	expect_field(path, "/status", "given");
+}
+
+static void mandate_end(struct req *q)
+{
+	char path[200];
+	struct resp r;
+
+	a_mandate(q);
+	snprintf(path, sizeof(path), "/api/v1/mandates/%s/confirm", q->made);
+	if (call("POST", path, NULL, &r) != 200)
+		fail_msg("POST %s: %ld", path, r.status);
+	client_free(&r);
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/api/v1/mandates/%s/end", q->made);
+}
+
 #define FILE_PATH "/api/v1/files?name=facture.pdf&issued=2024-04-02&category=bill&issuer=EDF"
 
 static void file_body(struct req *q)
@@ -667,6 +719,8 @@ static const struct write routes[] = {
 	{"DELETE a share", 204, share_revoke, withdrawn, NULL},
 	{"POST a consent", 201, consent_give, granted, NULL},
 	{"POST a consent's withdrawal", 200, consent_withdraw, withdrawn, NULL},
+	{"POST a mandate's confirmation", 200, mandate_confirm, given, NULL},
+	{"POST a mandate's end", 204, mandate_end, withdrawn, NULL},
 	{"POST a file", 201, file_upload, file_uploaded, NULL},
 	{"DELETE a file", 204, file_delete, gone, NULL},
 	{"POST an import", 201, import_ofx, imported, "imports"},
@@ -802,7 +856,9 @@ static int up(void **state)
 		struct person pro;
 
 		if (crypt_password_hash("pw-pro-correct-horse", hash) != CMN_OK ||
-		    store_person_add(f.s, "pro", "professional", NULL, hash, &pro) != CMN_OK)
+		    store_person_add(f.s, "pro", "professional", NULL, hash, &pro) != CMN_OK ||
+		    crypt_password_hash("pw-med-correct-horse", hash) != CMN_OK ||
+		    store_person_add(f.s, "med", "mediator", NULL, hash, &pro) != CMN_OK)
 			return -1;
 	}
 	app.store = f.s;
@@ -818,7 +874,9 @@ static int up(void **state)
 		return -1;
 	snprintf(base, sizeof(base), "http://127.0.0.1:%u", http_server_port(srv));
 	if (client_login(base, "alice", "pw-alice-correct-horse", cookie, sizeof(cookie), csrf,
-			 sizeof(csrf)) != 0)
+			 sizeof(csrf)) != 0 ||
+	    client_login(base, "med", "pw-med-correct-horse", med_cookie, sizeof(med_cookie),
+			 med_csrf, sizeof(med_csrf)) != 0)
 		return -1;
 	{
 		struct resp r;
