@@ -397,7 +397,7 @@ echo "| CSS $css_version (node) | $(mb "$idle_rss_css") MB | $(mb "$peak_css") M
 echo "| commune | $(mb "$idle_rss_commune") MB | $(mb "$peak_commune") MB | $(mb "$hwm_start_commune") MB |"
 ((hwm_reset_ok)) || echo "(VmHWM could not be reset: /proc/PID/clear_refs refused; peaks are since start)"
 echo
-echo "target: commune throughput >= ${TARGET_RPS_RATIO}x CSS's: $( ((tp_met == tp_all)) && echo met || echo "NOT met") in $tp_met of $tp_all tests (load.mjs against load.mjs)"
+echo "target: commune throughput >= ${TARGET_RPS_RATIO}x CSS's: $( ((tp_met == tp_all)) && echo met || echo "NOT met"): met in $tp_met of $tp_all tests (load.mjs against load.mjs)"
 echo "target: commune memory <= 1/10 of CSS's: peak RSS after setup $(mb "$peak_commune") MB vs $(mb "$peak_css") MB," \
     "ratio $mem_ratio -> $(verdict "$mem_ratio" "$TARGET_MEM_RATIO" "<=");" \
     "over the whole life (start and login included) ratio $life_ratio -> $(verdict "$life_ratio" "$TARGET_MEM_RATIO" "<=")"
