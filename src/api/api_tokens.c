@@ -46,25 +46,26 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	json_t *j;
 	enum cmn_rc rc;
 
-	rc = account_token_new(ctx->app->store, ctx->person.id, name, &t, token);
-	if (rc == CMN_ERR_TOO_LARGE)
-		return api_problem(ctx, CMN_ERR_CONFLICT, "too many tokens: revoke one first", NULL);
-	if (rc != CMN_OK)
+	/* the token and its entry for the person's chain in one transaction
+	 * (api_audited): a token the timeline does not show never stands */
+	if ((rc = store_tx_begin(ctx->app->store)) != CMN_OK)
 		return rc;
+	rc = account_token_new(ctx->app->store, ctx->person.id, name, &t, token);
 	{
 		char object[64];
-		json_t *d = json_pack("{s:s}", "name", t.name);
+		json_t *d = rc == CMN_OK ? json_pack("{s:s}", "name", t.name) : NULL;
 		char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
 
-		snprintf(object, sizeof(object), "token/%s", t.id);
-		rc = detail ? api_audit(ctx, "token.create", object, detail) : CMN_ERR_NOMEM;
+		snprintf(object, sizeof(object), "token/%s", rc == CMN_OK ? t.id : "");
+		if (rc == CMN_OK && !detail)
+			rc = CMN_ERR_NOMEM;
+		rc = api_audited(ctx, rc, "token.create", object, detail);
 		free(detail);
 		json_decref(d);
 	}
+	if (rc == CMN_ERR_TOO_LARGE)
+		return api_problem(ctx, CMN_ERR_CONFLICT, "too many tokens: revoke one first", NULL);
 	if (rc != CMN_OK) {
-		/* a token the person's timeline does not show must not stand */
-		if (store_token_delete(ctx->app->store, ctx->person.id, t.id) != CMN_OK)
-			log_error("token %s stands without its audit entry", t.id);
 		sodium_memzero(token, sizeof(token));
 		return rc;
 	}

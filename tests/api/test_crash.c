@@ -18,6 +18,11 @@
  *    a participant's audit chain, is in both when acknowledged, and in
  *    both anyway once the server has started again (it tells those a
  *    kill cut short: campaign_tell_pending);
+ *  - alice's API tokens, made and revoked among the kills: each token she
+ *    holds has its token.create entry in her chain once, each revoked one
+ *    its token.revoke too, once the server has started again (it writes
+ *    the entries a kill kept from the chain: audit_later); an
+ *    acknowledged revocation holds;
  *  - the persons' audit chains verify (`commune audit verify`);
  *  - PRAGMA integrity_check says ok for the platform and the person.
  * The same checks run halfway, after a restart, and at the end.
@@ -140,6 +145,52 @@ static bool write_record(int cycle, int n)
 		assert_non_null(id);
 		snprintf(acked[nacked++], sizeof(acked[0]), "%s", id);
 	}
+	client_free(&r);
+	return up;
+}
+
+/* API tokens made and revoked: the platform store holds them, their
+ * entries go to alice's chain (kept with the change: audit_later) */
+#define MAX_TOKENS 4096
+static struct token {
+	char id[40];
+	bool revoke_acked;
+} tokens[MAX_TOKENS];
+static size_t ntokens, nrevoking; /* made (acknowledged); the next to revoke */
+
+/* token_step - revokes the last token made, else makes one; true while
+ * the server answers */
+static bool token_step(void)
+{
+	const char *hdr[] = {cookie, csrf, "Content-Type: application/json", NULL};
+	char path[96];
+	struct resp r;
+	bool up;
+
+	if (nrevoking < ntokens) {
+		snprintf(path, sizeof(path), "/api/v1/tokens/%s", tokens[nrevoking].id);
+		if (client_request(srv.base, "DELETE", path, hdr, NULL, 0, &r) != 0) {
+			client_free(&r);
+			return false;
+		}
+		up = r.status != 0;
+		/* 204; or 404 when a revocation cut by a kill had committed */
+		if (r.status == 204)
+			tokens[nrevoking].revoke_acked = true;
+		if (r.status == 204 || r.status == 404)
+			nrevoking++;
+		client_free(&r);
+		return up;
+	}
+	if (client_request(srv.base, "POST", "/api/v1/tokens", hdr, "{\"name\":\"crash\"}", 16,
+			   &r) != 0) {
+		client_free(&r);
+		return false;
+	}
+	up = r.status != 0;
+	if (r.status == 201 && ntokens < MAX_TOKENS)
+		snprintf(tokens[ntokens++].id, sizeof(tokens[0].id), "%s",
+			 json_string_value(json_object_get(r.json, "id")));
 	client_free(&r);
 	return up;
 }
@@ -545,25 +596,95 @@ static void check_campaigns(sqlite3 *db, const char *when, bool settled, const c
 }
 
 /* check_all - with the server stopped: every check of the header */
+/* entries - alice's entries of action on object */
+static int64_t entries(sqlite3 *alice, const char *action, const char *object)
+{
+	sqlite3_stmt *st;
+	int64_t n;
+
+	assert_int_equal(sqlite3_prepare_v2(alice, "SELECT count(*) FROM audit WHERE action = ?1"
+					    " AND object = ?2", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, object, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* check_tokens - once the server has started again (it writes the entries
+ * kept for later), each token alice holds has its token.create entry once;
+ * each token.create entry names a token she holds or one revoked, whose
+ * token.revoke entry is there once; an acknowledged revocation holds.
+ * Before that, an entry may still be kept for later, not in the chain. */
+static void check_tokens(sqlite3 *platform, sqlite3 *alice, const char *alice_id,
+			 const char *when, bool settled, size_t *held, size_t *revoked)
+{
+	sqlite3_stmt *st;
+
+	*held = *revoked = 0;
+	assert_int_equal(sqlite3_prepare_v2(alice, "SELECT object, count(*) FROM audit WHERE"
+					    " action = 'token.create' GROUP BY object", -1, &st,
+					    NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *object = (const char *)sqlite3_column_text(st, 0);
+		bool holds = one_int(platform, "SELECT count(*) FROM tokens WHERE id = ?1",
+				     object + 6) == 1;
+		int64_t gone = entries(alice, "token.revoke", object);
+
+		if (sqlite3_column_int64(st, 1) != 1)
+			fail_msg("%s: %s created %lld times in the chain", when, object,
+				 (long long)sqlite3_column_int64(st, 1));
+		if (gone > 1 || (holds && gone) || (settled && !holds && !gone))
+			fail_msg("%s: %s is %s, with %lld token.revoke entries", when, object,
+				 holds ? "held" : "gone", (long long)gone);
+		*held += holds;
+		*revoked += !holds;
+	}
+	sqlite3_finalize(st);
+	if (settled) {
+		int64_t n = one_int(platform, "SELECT count(*) FROM tokens WHERE person_id = ?1",
+				    alice_id);
+
+		if ((size_t)n != *held)
+			fail_msg("%s: alice holds %lld tokens, %zu with their entry", when,
+				 (long long)n, *held);
+		assert_int_equal(one_int(platform, "SELECT count(*) FROM audit_later", NULL), 0);
+	}
+	for (size_t i = 0; i < ntokens; i++) {
+		char object[64];
+
+		snprintf(object, sizeof(object), "token/%.40s", tokens[i].id);
+		if (tokens[i].revoke_acked &&
+		    one_int(platform, "SELECT count(*) FROM tokens WHERE id = ?1", tokens[i].id))
+			fail_msg("%s: the revoked %s is still held", when, object);
+		if (settled && tokens[i].revoke_acked && entries(alice, "token.revoke", object) != 1)
+			fail_msg("%s: the revoked %s has no token.revoke entry", when, object);
+	}
+}
+
 static void check_all(const char *when, bool settled)
 {
 	char path[600], out[4096], pid[64], bob_id[64];
-	sqlite3 *db;
+	sqlite3 *db, *platform;
 	int64_t done_rows, bad_rows;
-	size_t complete = 0, absent = 0;
+	size_t complete = 0, absent = 0, held = 0, revoked = 0;
 	int computed, published;
 
 	snprintf(path, sizeof(path), "%s/platform.db", srv.dir);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sound(db, "platform.db");
-	person_id(db, "alice", pid, sizeof(pid));
-	person_id(db, "bob", bob_id, sizeof(bob_id));
-	check_campaigns(db, when, settled, pid, bob_id, &computed, &published);
-	sqlite3_close(db);
+	assert_int_equal(sqlite3_open_v2(path, &platform, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sound(platform, "platform.db");
+	person_id(platform, "alice", pid, sizeof(pid));
+	person_id(platform, "bob", bob_id, sizeof(bob_id));
+	check_campaigns(platform, when, settled, pid, bob_id, &computed, &published);
 
 	snprintf(path, sizeof(path), "%s/persons/%.2s/%s.db", srv.dir, pid, pid);
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	sound(db, "alice's store");
+	check_tokens(platform, db, pid, when, settled, &held, &revoked);
+	sqlite3_close(platform);
 	/* one pass over the records: their ids, and their count by FITID prefix */
 	{
 		sqlite3_stmt *st;
@@ -652,8 +773,9 @@ static void check_all(const char *when, bool settled)
 	sqlite3_close(db);
 	printf("# %s: %zu acknowledged writes present; imports: %zu whole, %zu absent, none in "
 	       "part; campaigns: %d computed (%d published), each whole, budgets charged for "
-	       "them; the chains and the stores sound\n",
-	       when, nacked, complete, absent, computed, published);
+	       "them; tokens: %zu held, %zu revoked, each in the chain once; the chains and the "
+	       "stores sound\n",
+	       when, nacked, complete, absent, computed, published, held, revoked);
 }
 
 /* ---- the test ----------------------------------------------------------------- */
@@ -683,12 +805,15 @@ static void killed_at_random(void **state)
 		k.delay_ms = theirs ? between(1, 40) : between(1, 250);
 		assert_int_equal(pthread_create(&t, NULL, kill_later, &k), 0);
 		for (;; n++) {
-			unsigned op = between(0, 19); /* 65 % writes, 30 % imports, 5 % campaigns */
+			/* 55 % writes, 10 % tokens, 30 % imports, 5 % campaigns */
+			unsigned op = between(0, 19);
 
 			if (theirs)
 				op = 0;
-			if (!(op >= 7 ? write_record(c, n) : op ? import_file(c, n)
-							       : campaign_step(c, n)))
+			if (!(op >= 9   ? write_record(c, n)
+			      : op >= 7 ? token_step()
+			      : op      ? import_file(c, n)
+					: campaign_step(c, n)))
 				break;
 		}
 		pthread_join(t, NULL);
@@ -710,23 +835,34 @@ static void killed_at_random(void **state)
 		assert_true(campaign_step(kills, 0));
 	assert_true(camps[CAMPAIGNS - 1].run_acked);
 	assert_false(camps[CAMPAIGNS - 1].published_done);
+	/* and a token made, to be revoked as a kill right after the
+	 * revocation's commit would leave it: gone, its entry kept for later */
+	while (nrevoking < ntokens)
+		assert_true(token_step());
+	assert_true(token_step());
+	assert_int_equal(ntokens, nrevoking + 1);
 	assert_int_equal(test_server_stop(&srv, false), 0);
 	{
-		char path[600], q[400];
+		char path[600], q[1200], pid[64];
 		sqlite3 *db;
 
 		snprintf(path, sizeof(path), "%s/platform.db", srv.dir);
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		person_id(db, "alice", pid, sizeof(pid));
 		snprintf(q, sizeof(q),
 			 "UPDATE campaigns SET state = 3, published = 1 WHERE id = '%s';"
-			 "UPDATE campaign_parts SET told = 0 WHERE campaign_id = '%s' AND counted = 1",
-			 camps[CAMPAIGNS - 1].id, camps[CAMPAIGNS - 1].id);
-		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+			 "UPDATE campaign_parts SET told = 0 WHERE campaign_id = '%s' AND counted = 1;"
+			 "BEGIN; DELETE FROM tokens WHERE id = '%.40s';"
+			 "INSERT INTO audit_later(person_id, at, actor, action, object, detail)"
+			 " VALUES ('%s', %lld, 'person:%s', 'token.revoke', 'token/%.40s', ''); COMMIT",
+			 camps[CAMPAIGNS - 1].id, camps[CAMPAIGNS - 1].id, tokens[nrevoking].id, pid,
+			 (long long)time(NULL) * 1000, pid, tokens[nrevoking].id);
 		assert_int_equal(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
 		sqlite3_close(db);
 		camps[CAMPAIGNS - 1].published_done = true;
 	}
-	/* started once more (its recovery, the participants told), stopped
-	 * cleanly, checked */
+	/* started once more (its recovery: the participants told, the kept
+	 * entry written), stopped cleanly, checked */
 	assert_true(test_server_start(&srv, NULL));
 	assert_int_equal(test_server_stop(&srv, false), 0);
 	check_all("at the end", true);
