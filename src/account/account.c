@@ -201,12 +201,10 @@ enum cmn_rc account_password_change(struct store *s, struct ratelimit *rl, const
 		*why = "the current password is wrong";
 	if (rc == CMN_OK)
 		rc = crypt_password_hash(next, pwhash);
-	if (rc == CMN_OK && (rc = store_tx_begin(s)) == CMN_OK) {
-		rc = store_person_set_password(s, p->id, pwhash, keep_session_hash);
-		if (rc == CMN_OK && actor)
-			rc = store_audit_later(s, p->id, actor, "account.password", "account", "");
-		rc = store_tx_end(s, rc);
-	}
+	if (rc == CMN_OK && (rc = store_tx_begin(s)) == CMN_OK)
+		rc = store_tx_end_told(s, store_person_set_password(s, p->id, pwhash,
+								    keep_session_hash),
+				       p->id, actor, "account.password", "account", "");
 	sodium_memzero(pwhash, sizeof(pwhash));
 	return rc;
 }

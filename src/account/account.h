@@ -55,9 +55,9 @@ enum cmn_rc account_password_verify(struct store *s, struct ratelimit *rl, const
 				    unsigned *retry_after);
 
 /* account_password_change - checks the current password (as above), sets
- * the new one and ends the person's other sessions; with actor (may be
- * NULL), its entry (account.password) is kept for the person's chain in
- * the same transaction (store_audit_later: store_audit_deliver writes it). */
+ * the new one and ends the person's other sessions; its entry
+ * (account.password, by actor) goes to the person's chain with the change
+ * (store_tx_end_told). */
 enum cmn_rc account_password_change(struct store *s, struct ratelimit *rl, const struct person *p,
 				    const char *current, const char *next, const char *addr,
 				    const char *keep_session_hash, const char *actor,

@@ -92,7 +92,6 @@ static enum cmn_rc password(struct api_ctx *ctx)
 		return api_problem(ctx, CMN_ERR_FORBIDDEN, why, NULL);
 	if (rc != CMN_OK)
 		return api_problem(ctx, rc, why, NULL);
-	(void)store_audit_deliver(ctx->app->store, ctx->person.id, NULL); /* else later */
 	api_empty(ctx, 204);
 	return CMN_OK;
 }

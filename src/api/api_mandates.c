@@ -129,13 +129,11 @@ static enum cmn_rc end(struct api_ctx *ctx)
 		str_copy(person_id, sizeof(person_id), row.person_id);
 	grant_row_release(&row);
 	snprintf(object, sizeof(object), "mandate/%.40s", ctx->params[0]);
-	if (rc == CMN_OK && (rc = store_tx_begin(s)) == CMN_OK) {
-		rc = consent_mandate_end(s, ctx->person.id, ctx->params[0], ctx->actor);
-		if (rc == CMN_OK)
-			rc = store_audit_later(s, person_id, ctx->actor, "mandate.end", object, "");
-		if ((rc = store_tx_end(s, rc)) == CMN_OK)
-			(void)store_audit_deliver(s, person_id, NULL); /* else at the next one */
-	}
+	if (rc == CMN_OK && (rc = store_tx_begin(s)) == CMN_OK)
+		rc = store_tx_end_told(s,
+				       consent_mandate_end(s, ctx->person.id, ctx->params[0],
+							   ctx->actor),
+				       person_id, ctx->actor, "mandate.end", object, "");
 	if (rc == CMN_ERR_NOT_FOUND)
 		return api_problem(ctx, rc, "no such mandate of yours", NULL);
 	if (rc == CMN_ERR_CONFLICT)

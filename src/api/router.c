@@ -153,13 +153,8 @@ enum cmn_rc api_audit(struct api_ctx *ctx, const char *action, const char *objec
 enum cmn_rc api_audited(struct api_ctx *ctx, enum cmn_rc rc, const char *action,
 			const char *object, const char *detail)
 {
-	struct store *s = ctx->app->store;
-
-	if (rc == CMN_OK)
-		rc = store_audit_later(s, ctx->person.id, ctx->actor, action, object, detail);
-	if ((rc = store_tx_end(s, rc)) == CMN_OK)
-		(void)store_audit_deliver(s, ctx->person.id, NULL); /* else at the next one */
-	return rc;
+	return store_tx_end_told(ctx->app->store, rc, ctx->person.id, ctx->actor, action, object,
+				 detail);
 }
 
 enum cmn_rc api_access(struct api_ctx *ctx, const char *object, const char *members)

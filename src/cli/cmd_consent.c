@@ -96,23 +96,19 @@ static int consent_end(struct cli_env *env, const char *id)
 		return cli_error("%s is a consent its person gave: only they withdraw it (the"
 				 " operator may block a service instead)", id);
 	/* the end and its entry for the person's chain, kept in one
-	 * transaction, then written there (store_audit_later) */
+	 * transaction, then written there (store_tx_end_told) */
 	snprintf(object, sizeof(object), "%s/%s", g.mandate ? "mandate" : "share", id);
-	if ((rc = store_tx_begin(env->store)) == CMN_OK) {
-		rc = g.mandate ? consent_mandate_end(env->store, g.person_id, id, actor)
-			       : consent_withdraw(env->store, g.person_id, id, actor);
-		if (rc == CMN_OK)
-			rc = store_audit_later(env->store, g.person_id, actor,
-					       g.mandate ? "mandate.end" : "share.revoke", object, "");
-		rc = store_tx_end(env->store, rc);
-	}
+	if ((rc = store_tx_begin(env->store)) == CMN_OK)
+		rc = store_tx_end_told(env->store,
+				       g.mandate ? consent_mandate_end(env->store, g.person_id, id,
+								       actor)
+						 : consent_withdraw(env->store, g.person_id, id, actor),
+				       g.person_id, actor, g.mandate ? "mandate.end" : "share.revoke",
+				       object, "");
 	if (rc == CMN_ERR_CONFLICT)
 		return cli_error("this %s has ended already", g.mandate ? "mandate" : "share");
 	if (rc != CMN_OK)
 		return cli_error("%s", cmn_strerror(rc));
-	if ((rc = store_audit_deliver(env->store, g.person_id, NULL)) != CMN_OK)
-		fprintf(stderr, "commune: the entry in the person's history is kept for later: %s\n",
-			cmn_strerror(rc));
 	printf("%s %s ended\n", g.mandate ? "mandate" : "share", id);
 	return 0;
 }

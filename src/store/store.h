@@ -207,6 +207,15 @@ enum cmn_rc store_audit_later(struct store *s, const char *person_id, const char
 			      const char *action, const char *object, const char *detail);
 enum cmn_rc store_audit_deliver(struct store *s, const char *person_id, size_t *written);
 
+/* store_tx_end_told - store_tx_end of the transaction of a change, which
+ * keeps first, when rc is CMN_OK, the entry that tells the change for
+ * person_id's chain (store_audit_later), and after the commit writes it
+ * there (store_audit_deliver; when it cannot, the change stands and the
+ * next delivery writes it). The transaction's result. */
+enum cmn_rc store_tx_end_told(struct store *s, enum cmn_rc rc, const char *person_id,
+			      const char *actor, const char *action, const char *object,
+			      const char *detail);
+
 /* store_read_begin, store_read_end - what this thread reads from the
  * platform store between the two is one snapshot, in one read transaction
  * instead of one per statement (a campaign's admission reads a grant and a

@@ -164,3 +164,14 @@ enum cmn_rc store_audit_deliver(struct store *s, const char *person_id, size_t *
 	later_free(l, n);
 	return first;
 }
+
+enum cmn_rc store_tx_end_told(struct store *s, enum cmn_rc rc, const char *person_id,
+			      const char *actor, const char *action, const char *object,
+			      const char *detail)
+{
+	if (rc == CMN_OK)
+		rc = store_audit_later(s, person_id, actor, action, object, detail);
+	if ((rc = store_tx_end(s, rc)) == CMN_OK)
+		(void)store_audit_deliver(s, person_id, NULL); /* else at the next one */
+	return rc;
+}
