@@ -11,18 +11,7 @@
 #include <string.h>
 
 #include "consent/consent.h"
-#include "core/log.h"
 #include "core/timeutil.h"
-#include "store/store_consent.h"
-
-/* audit_decision - "consent.give" etc. in the person's chain. */
-static enum cmn_rc audit_decision(struct api_ctx *ctx, const char *action, const char *grant_id)
-{
-	char object[64];
-
-	snprintf(object, sizeof(object), "consent/%.40s", grant_id);
-	return api_audit(ctx, action, object, NULL);
-}
 
 enum cmn_rc api_consent_list(struct api_ctx *ctx, unsigned sides, const char *mark,
 			     void (*dress)(struct api_ctx *ctx, json_t *items))
@@ -112,31 +101,29 @@ static enum cmn_rc give(struct api_ctx *ctx)
 	const char *kind = json_string_value(json_object_get(json_object_get(ctx->body, "grantee"),
 							     "kind"));
 	struct grant_row row;
-	char err[300], id[CRYPT_ID_LEN];
-	json_t *v;
+	char err[300], object[64] = "";
+	json_t *v = NULL;
 	enum cmn_rc rc;
 
 	if (kind && strcmp(kind, "link") == 0)
 		return api_problem(ctx, CMN_ERR_INVALID,
 				   "/grantee/kind: a link is shared with POST /api/v1/shares", NULL);
+	/* the consent, its view and its entry in one transaction: a consent
+	 * its giver's timeline does not show never stands */
+	if ((rc = store_tx_begin(ctx->app->store)) != CMN_OK)
+		return rc;
 	rc = consent_grant_new(ctx->app->store, ctx->app->registry, &ctx->person, ctx->body, "given",
 			       ctx->actor, err, sizeof(err), &row);
-
-	if (rc == CMN_ERR_INVALID)
-		return api_problem(ctx, rc, err, NULL);
-	if (rc != CMN_OK)
-		return rc;
-	memcpy(id, row.id, sizeof(id));
-	v = consent_grant_view(ctx->app->store, &row, time_now_ms());
-	grant_row_release(&row);
-	/* the entry last: a consent in the timeline is a consent given */
-	rc = v ? audit_decision(ctx, "consent.give", id) : CMN_ERR_NOMEM;
+	if (rc == CMN_OK) {
+		snprintf(object, sizeof(object), "consent/%.40s", row.id);
+		v = consent_grant_view(ctx->app->store, &row, time_now_ms());
+		grant_row_release(&row);
+		rc = v ? CMN_OK : CMN_ERR_NOMEM;
+	}
+	rc = api_audited(ctx, rc, "consent.give", object, NULL);
 	if (rc != CMN_OK) {
-		/* a consent its giver's timeline does not show must not stand */
-		if (store_grant_forget(ctx->app->store, id) != CMN_OK)
-			log_error("consent %s stands without its audit entry", id);
 		json_decref(v);
-		return rc;
+		return rc == CMN_ERR_INVALID ? api_problem(ctx, rc, err, NULL) : rc;
 	}
 	return api_json(ctx, 201, v);
 }

@@ -17,7 +17,6 @@
 #include <sodium.h>
 
 #include "consent/consent.h"
-#include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 
@@ -66,8 +65,8 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	const char *passcode = json_string_value(json_object_get(ctx->body, "passcode"));
 	struct grant_row row;
 	int64_t end, now = time_now_ms();
-	char err[300];
-	json_t *terms, *v;
+	char err[300], object[64] = "";
+	json_t *terms, *v = NULL;
 	enum cmn_rc rc;
 
 	if (time_parse(until, true, &end) != CMN_OK || end <= now ||
@@ -76,46 +75,42 @@ static enum cmn_rc create(struct api_ctx *ctx)
 				   "/until: a date or date-time to come, within a year", NULL);
 	if (!(terms = terms_of(ctx->body)))
 		return CMN_ERR_NOMEM;
+	/* the share, its link and its entry in one transaction: a share its
+	 * owner's timeline does not show, or whose link was not given, never
+	 * stands */
+	if ((rc = store_tx_begin(ctx->app->store)) != CMN_OK) {
+		json_decref(terms);
+		return rc;
+	}
 	rc = consent_share_new(ctx->app->store, ctx->app->registry, &ctx->person, terms, passcode,
 			       json_integer_value(json_object_get(ctx->body, "views")), ctx->actor, err,
 			       sizeof(err), &row);
 	json_decref(terms);
-	if (rc == CMN_ERR_INVALID)
-		return api_problem(ctx, rc, err, NULL);
-	if (rc != CMN_OK)
-		return rc;
-	v = consent_grant_view(ctx->app->store, &row, now);
-	if (v && strcmp(row.grantee_kind, "link") == 0) {
-		/* the link's secret: in this answer only, its hash in the store */
-		char secret[CRYPT_TOKEN_LEN + 4], hash[CRYPT_HASH_HEX_LEN];
-
-		snprintf(secret, sizeof(secret), "csl_");
-		crypt_token_new(secret + 4);
-		crypt_hash_hex(secret, hash);
-		rc = store_share_link_add(ctx->app->store, hash, row.id);
-		if (rc == CMN_OK)
-			json_object_set_new(json_object_get(v, "share"), "link", json_string(secret));
-		sodium_memzero(secret, sizeof(secret));
-	}
-	if (rc == CMN_OK && !v)
-		rc = CMN_ERR_NOMEM;
 	if (rc == CMN_OK) {
-		/* the last step: a share in the timeline is a share made */
-		char object[64];
-
 		snprintf(object, sizeof(object), "share/%s", row.id);
-		rc = api_audit(ctx, "share.create", object, NULL);
-	}
-	if (rc != CMN_OK) {
-		/* a share its owner's timeline does not show, or whose link was
-		 * not given, must not stand */
-		if (store_grant_forget(ctx->app->store, row.id) != CMN_OK)
-			log_error("share %s stands, unfinished", row.id);
+		v = consent_grant_view(ctx->app->store, &row, now);
+		if (v && strcmp(row.grantee_kind, "link") == 0) {
+			/* the link's secret: in this answer only, its hash in the store */
+			char secret[CRYPT_TOKEN_LEN + 4], hash[CRYPT_HASH_HEX_LEN];
+
+			snprintf(secret, sizeof(secret), "csl_");
+			crypt_token_new(secret + 4);
+			crypt_hash_hex(secret, hash);
+			rc = store_share_link_add(ctx->app->store, hash, row.id);
+			if (rc == CMN_OK)
+				json_object_set_new(json_object_get(v, "share"), "link",
+						    json_string(secret));
+			sodium_memzero(secret, sizeof(secret));
+		}
 		grant_row_release(&row);
-		json_decref(v);
-		return rc;
+		if (rc == CMN_OK && !v)
+			rc = CMN_ERR_NOMEM;
 	}
-	grant_row_release(&row);
+	rc = api_audited(ctx, rc, "share.create", object, NULL);
+	if (rc != CMN_OK) {
+		json_decref(v);
+		return rc == CMN_ERR_INVALID ? api_problem(ctx, rc, err, NULL) : rc;
+	}
 	return api_json(ctx, 201, v);
 }
 

@@ -10,7 +10,6 @@
 #include <sodium.h>
 
 #include "account/account.h"
-#include "core/log.h"
 
 static json_t *token_json(const struct api_token *t)
 {

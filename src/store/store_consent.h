@@ -85,11 +85,6 @@ enum cmn_rc store_grant_add(struct store *s, struct grant_row *row, const char *
 /* store_grant_get - a grant by id. CMN_ERR_NOT_FOUND when unknown. */
 enum cmn_rc store_grant_get(struct store *s, const char *id, struct grant_row *out);
 
-/* store_grant_forget - removes a grant just made, with its history, links
- * and unlocks: the undoing of a creation that could not be completed (its
- * entry in the person's audit chain failed), before anyone was told of it. */
-enum cmn_rc store_grant_forget(struct store *s, const char *id);
-
 /* store_grant_set_status - moves a grant from status from to status to,
  * and appends to its history; CMN_ERR_CONFLICT when its status is not
  * from (another change came first), CMN_ERR_NOT_FOUND when unknown. */

@@ -305,13 +305,6 @@ enum cmn_rc store_grant_get(struct store *s, const char *id, struct grant_row *o
 	return rc;
 }
 
-enum cmn_rc store_grant_forget(struct store *s, const char *id)
-{
-	static const char q[] = "DELETE FROM grants WHERE id = ?"; /* the rest cascades */
-
-	return store_auth_change(s, q, id, NULL, true);
-}
-
 enum cmn_rc store_grant_set_status(struct store *s, const char *id, const char *from,
 				   const char *to, const char *actor)
 {
