@@ -227,11 +227,13 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (rc == CMN_OK) {
 		/* audit entries a failure or a stop kept from their chains */
-		size_t written = 0, batch;
+		size_t written = 0, batch = 0;
+		enum cmn_rc d;
 
-		while (store_audit_deliver(env.store, NULL, &batch) == CMN_OK && batch)
+		do { /* 256 at a time, until none is left or a chain fails */
+			d = store_audit_deliver(env.store, NULL, &batch);
 			written += batch;
-		written += batch;
+		} while (d == CMN_OK && batch);
 		if (written)
 			log_info("%zu audit entries kept before the last stop written", written);
 	}

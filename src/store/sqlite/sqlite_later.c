@@ -84,18 +84,26 @@ static enum cmn_rc kept(struct conn *c, const char *person_id, struct later **ou
 	static const char q_all[] = "SELECT n, person_id, at, actor, action, object, detail"
 				    " FROM audit_later ORDER BY person_id, n LIMIT 256";
 	sqlite3_stmt *st = conn_stmt(c, person_id ? q_one : q_all);
-	struct later *l;
+	struct later *l = NULL;
 	enum cmn_rc rc = CMN_OK;
 	int sr;
 
 	*out = NULL;
 	*n = 0;
-	if (!st || !(l = calloc(256, sizeof(*l))))
-		return st ? CMN_ERR_NOMEM : CMN_ERR_STORE;
+	if (!st)
+		return CMN_ERR_STORE;
 	if (person_id)
 		sqlite3_bind_text(st, 1, person_id, -1, SQLITE_STATIC);
 	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
-		struct later *e = &l[*n];
+		struct later *e;
+
+		/* memory only when there is something kept: it is looked for
+		 * after every change and before every account entry */
+		if (!l && !(l = calloc(256, sizeof(*l)))) {
+			rc = CMN_ERR_NOMEM;
+			break;
+		}
+		e = &l[*n];
 
 		e->n = sqlite3_column_int64(st, 0);
 		conn_text_col(st, 1, e->person_id, sizeof(e->person_id));
