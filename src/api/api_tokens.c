@@ -40,7 +40,7 @@ static enum cmn_rc list(struct api_ctx *ctx)
 static enum cmn_rc create(struct api_ctx *ctx)
 {
 	const char *name = json_string_value(json_object_get(ctx->body, "name"));
-	char token[CRYPT_TOKEN_LEN + 4];
+	char token[CRYPT_TOKEN_LEN + 4], object[64] = "", *detail = NULL;
 	struct api_token t;
 	json_t *j;
 	enum cmn_rc rc;
@@ -50,18 +50,16 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	if ((rc = store_tx_begin(ctx->app->store)) != CMN_OK)
 		return rc;
 	rc = account_token_new(ctx->app->store, ctx->person.id, name, &t, token);
-	{
-		char object[64];
-		json_t *d = rc == CMN_OK ? json_pack("{s:s}", "name", t.name) : NULL;
-		char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	if (rc == CMN_OK) {
+		json_t *d = json_pack("{s:s}", "name", t.name);
 
-		snprintf(object, sizeof(object), "token/%s", rc == CMN_OK ? t.id : "");
-		if (rc == CMN_OK && !detail)
-			rc = CMN_ERR_NOMEM;
-		rc = api_audited(ctx, rc, "token.create", object, detail);
-		free(detail);
+		snprintf(object, sizeof(object), "token/%s", t.id);
+		detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
 		json_decref(d);
+		rc = detail ? CMN_OK : CMN_ERR_NOMEM;
 	}
+	rc = api_audited(ctx, rc, "token.create", object, detail);
+	free(detail);
 	if (rc == CMN_ERR_TOO_LARGE)
 		return api_problem(ctx, CMN_ERR_CONFLICT, "too many tokens: revoke one first", NULL);
 	if (rc != CMN_OK) {

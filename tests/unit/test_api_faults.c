@@ -498,14 +498,20 @@ static void share_revoke(struct req *q)
 	q->method = "DELETE";
 }
 
-/* withdrawn - the consent (or share) prep made is withdrawn */
-static void withdrawn(struct req *q, struct resp *r)
+/* made_status - the status of the consent (or share, or mandate) prep made */
+static void made_status(const struct req *q, const char *want)
 {
 	char path[200];
 
-	(void)r;
 	snprintf(path, sizeof(path), "/api/v1/consents/%s", q->made);
-	expect_field(path, "/status", "withdrawn");
+	expect_field(path, "/status", want);
+}
+
+/* withdrawn - the consent (or share, or mandate) prep made is withdrawn */
+static void withdrawn(struct req *q, struct resp *r)
+{
+	(void)r;
+	made_status(q, "withdrawn");
 }
 
 #define CONSENT_BODY                                                                         \
@@ -557,14 +563,11 @@ static void mandate_confirm(struct req *q)
 	snprintf(q->path, sizeof(q->path), "/api/v1/mandates/%s/confirm", q->made);
 }
 
-/* given - the consent (or mandate) prep made is given */
+/* given - the mandate prep made is given */
 static void given(struct req *q, struct resp *r)
 {
-	char path[200];
-
 	(void)r;
-	snprintf(path, sizeof(path), "/api/v1/consents/%s", q->made);
-	expect_field(path, "/status", "given");
+	made_status(q, "given");
 }
 
 static void mandate_end(struct req *q)

@@ -635,13 +635,11 @@ static void replace_keeps_or_moves_t(void **state)
 
 		assert_int_equal(pstore_audit_verify(f->ps, &entries, &bad), CMN_OK);
 		usleep(2000);
-		assert_int_equal(pstore_tx_begin(f->ps), CMN_OK);
 		assert_int_equal(pstore_record_replace(f->ps, &m, 3,
 						       "{\"date\":\"2024-05-07\",\"amount\":-2,"
 						       "\"currency\":\"EUR\",\"label\":\"a\"}",
 						       "person:x"),
 				 CMN_OK);
-		assert_int_equal(pstore_tx_end(f->ps, CMN_OK), CMN_OK);
 		assert_int_equal(pstore_record_get(f->ps, "bank.transaction", m.id, &got, &data),
 				 CMN_OK);
 		assert_int_equal(got.rev, 4);
