@@ -10,6 +10,7 @@
 #include "store/sqlite/sqlite_int.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,41 +156,80 @@ enum cmn_rc conn_open(struct conn *c, const char *path, bool create)
 
 void conn_close(struct conn *c)
 {
-	for (int i = 0; i < c->nstmts; i++)
+	for (size_t i = 0; i < c->cap; i++)
 		sqlite3_finalize(c->stmts[i].st);
-	c->nstmts = 0;
+	free(c->stmts);
+	c->stmts = NULL;
+	c->nstmts = c->cap = 0;
 	if (c->db)
 		sqlite3_close(c->db);
 	c->db = NULL;
 }
 
+/* slot - where sql is in a table of cap slots, or the empty slot where it
+ * goes */
+static size_t slot(const struct conn_stmt *t, size_t cap, const char *sql)
+{
+	size_t i = ((uintptr_t)sql >> 3) % cap;
+
+	while (t[i].sql && t[i].sql != sql)
+		i = (i + 1) % cap;
+	return i;
+}
+
+/* grow - the table of statements twice as large (CONN_STMT_MIN at first) */
+static enum cmn_rc grow(struct conn *c)
+{
+	size_t cap = c->cap ? 2 * c->cap : CONN_STMT_MIN;
+	struct conn_stmt *t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return CMN_ERR_NOMEM;
+	for (size_t i = 0; i < c->cap; i++)
+		if (c->stmts[i].sql)
+			t[slot(t, cap, c->stmts[i].sql)] = c->stmts[i];
+	free(c->stmts);
+	c->stmts = t;
+	c->cap = cap;
+	return CMN_OK;
+}
+
 sqlite3_stmt *conn_stmt(struct conn *c, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
+	size_t i;
 
-	for (int i = 0; i < c->nstmts; i++) {
-		if (c->stmts[i].sql == sql) {
+	/* SQLite rolls a transaction back by itself after some errors (a
+	 * failed allocation, a full disk, an I/O error): a statement run now
+	 * would commit on its own, outside the transaction its caller
+	 * believes it is in. The error was lost on the way if we get here:
+	 * the rest of the transaction fails instead. */
+	if (c->in_tx && sqlite3_get_autocommit(c->db)) {
+		c->tx_failed = true;
+		log_error("sqlite: the transaction was rolled back by an earlier error");
+		return NULL;
+	}
+	if (c->cap) {
+		i = slot(c->stmts, c->cap, sql);
+		if (c->stmts[i].sql) {
 			sqlite3_reset(c->stmts[i].st);
 			sqlite3_clear_bindings(c->stmts[i].st);
 			return c->stmts[i].st;
 		}
+	}
+	if ((c->cap == 0 || (c->nstmts + 1) * 4 > c->cap * 3) && grow(c) != CMN_OK) {
+		conn_err(c, SQLITE_NOMEM);
+		return NULL;
 	}
 	if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
 		conn_err(c, sqlite3_errcode(c->db));
 		log_error("sqlite prepare: %s", sqlite3_errmsg(c->db));
 		return NULL;
 	}
-	if (c->nstmts < CONN_STMT_MAX) {
-		c->stmts[c->nstmts].sql = sql;
-		c->stmts[c->nstmts].st = st;
-		c->nstmts++;
-	} else {
-		/* the cache is full: a bug in the caller's sizing; keep working */
-		log_warn("statement cache full");
-		sqlite3_finalize(c->stmts[0].st);
-		c->stmts[0].sql = sql;
-		c->stmts[0].st = st;
-	}
+	i = slot(c->stmts, c->cap, sql);
+	c->stmts[i].sql = sql;
+	c->stmts[i].st = st;
+	c->nstmts++;
 	return st;
 }
 

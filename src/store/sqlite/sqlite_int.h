@@ -12,18 +12,23 @@
 
 #include "store/store.h"
 
-#define CONN_STMT_MAX 64 /* prepared statements cached per connection */
+#define CONN_STMT_MIN 64 /* slots of a connection's statement table at first */
 #define PSTORE_KINDS_MAX 32 /* doctype numbers cached per person handle */
 
-/* One SQLite connection with its cache of prepared statements, keyed by
- * the address of their (static) SQL text. */
+/* a prepared statement and the (static) SQL text it was made from */
+struct conn_stmt {
+	const char *sql;
+	sqlite3_stmt *st;
+};
+
+/* One SQLite connection with its cache of prepared statements: a table
+ * keyed by the address of their SQL text (open addressing), grown when
+ * three quarters full, so that a statement is never put out, even while
+ * a caller steps through its rows. */
 struct conn {
 	sqlite3 *db;
-	struct {
-		const char *sql;
-		sqlite3_stmt *st;
-	} stmts[CONN_STMT_MAX];
-	int nstmts;
+	struct conn_stmt *stmts;
+	size_t nstmts, cap;
 	bool in_tx;      /* inside a transaction of conn_tx_begin's */
 	bool committing; /* conn_tx_end's COMMIT is running */
 	int tx_depth;    /* conn_tx_begin calls not yet ended: the outermost decides */
