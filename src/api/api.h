@@ -177,6 +177,12 @@ enum cmn_rc api_audit(struct api_ctx *ctx, const char *action, const char *objec
 enum cmn_rc api_audited(struct api_ctx *ctx, enum cmn_rc rc, const char *action,
 			const char *object, const char *detail);
 
+/* api_done - the answer to a change that was committed: its view, which
+ * the handler's `shown` tried to answer, or when that could not be read
+ * back, what is known of it (known, stolen) with status: a client told of
+ * a failure would retry what was done */
+enum cmn_rc api_done(struct api_ctx *ctx, enum cmn_rc shown, int status, json_t *known);
+
 /* api_access - a service's read under its grant: logged for the person's
  * audit chain (src/consent/access.h: when, object, the client's address,
  * and members, the text of more JSON members such as "\"fields\":[...]",

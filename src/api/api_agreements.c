@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "core/str.h"
 #include "core/timeutil.h"
 #include "govern/agreement.h"
 #include "govern/govern.h"
@@ -31,12 +32,13 @@ static bool is_admin(const struct api_ctx *ctx)
 
 /* the organisation the caller is an agent (or admin) of, into org ("" if
  * none) */
-static bool staff(struct api_ctx *ctx, char org[CRYPT_ID_LEN])
+static bool staff(const struct api_ctx *ctx, char org[CRYPT_ID_LEN])
 {
 	org[0] = '\0';
 	if (strcmp(ctx->person.role, "agent") != 0 && strcmp(ctx->person.role, "admin") != 0)
 		return false;
-	return store_person_org_id(ctx->app->store, ctx->person.id, org) == CMN_OK && org[0];
+	str_copy(org, CRYPT_ID_LEN, ctx->person.org_id);
+	return org[0] != '\0';
 }
 
 static bool staff_of(struct api_ctx *ctx, const char *org_id)
@@ -116,8 +118,15 @@ static enum cmn_rc create(struct api_ctx *ctx)
 		return api_problem(ctx, CMN_ERR_FORBIDDEN,
 				   "an agreement is drafted by an agent of its organisation", NULL);
 	}
-	rc = agreement_create(ctx->app->store, ctx->app->registry, org, body, terms,
-			      strlen(terms), time_now_ms(), &a, err, sizeof(err));
+	if ((rc = store_tx_begin(ctx->app->store)) == CMN_OK) {
+		enum cmn_rc made = agreement_create(ctx->app->store, ctx->app->registry, org, body,
+						    terms, strlen(terms), time_now_ms(), &a, err,
+						    sizeof(err));
+
+		rc = api_audited(ctx, made, "agreement.create", a.id, NULL);
+		if (made == CMN_OK && rc != CMN_OK) /* undone: the commit failed */
+			gov_agreement_release(&a);
+	}
 	free(terms);
 	if (rc == CMN_ERR_NOT_FOUND)
 		return api_problem(ctx, CMN_ERR_INVALID, "/body: no such body", NULL);
@@ -130,7 +139,6 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	v = agreement_json(ctx, &a, time_now_ms());
 	snprintf(loc, sizeof(loc), "/api/v1/agreements/%s", a.id);
 	http_set_header(ctx->res, "Location", loc);
-	api_audit(ctx, "agreement.create", a.id, NULL);
 	gov_agreement_release(&a);
 	return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
 }
@@ -194,14 +202,17 @@ static enum cmn_rc end(struct api_ctx *ctx)
 	if (!ours && !is_admin(ctx))
 		return api_problem(ctx, CMN_ERR_FORBIDDEN,
 				   "an agreement is ended by its organisation or the operator", NULL);
+	if ((rc = store_tx_begin(ctx->app->store)) != CMN_OK)
+		return rc;
 	rc = agreement_end(ctx->app->store, ctx->app->keys, ctx->params[0], time_now_ms(),
 			   ours ? "organisation" : "operator");
+	rc = api_audited(ctx, rc, "agreement.end", ctx->params[0], NULL);
 	if (rc == CMN_ERR_CONFLICT)
 		return api_problem(ctx, rc, "this agreement was rejected or ended already", NULL);
 	if (rc != CMN_OK)
 		return rc;
-	api_audit(ctx, "agreement.end", ctx->params[0], NULL);
-	return show(ctx);
+	return api_done(ctx, show(ctx), 200,
+			json_pack("{s:s, s:s}", "id", ctx->params[0], "state", "ended"));
 }
 
 /* GET /api/v1/agreements/{id}/records/{doctype}?limit=&cursor= - the

@@ -63,14 +63,11 @@ static bool lang_of(struct api_ctx *ctx, const char **lang, bool csv_ok, bool *c
 
 /* staff_of - whether the caller acts for the organisation org_id: a member
  * of it with the agent or admin role */
-static bool staff_of(struct api_ctx *ctx, const char *org_id)
+static bool staff_of(const struct api_ctx *ctx, const char *org_id)
 {
-	char mine[CRYPT_ID_LEN] = "";
-
 	if (strcmp(ctx->person.role, "agent") != 0 && strcmp(ctx->person.role, "admin") != 0)
 		return false;
-	return store_person_org_id(ctx->app->store, ctx->person.id, mine) == CMN_OK && mine[0] &&
-	       strcmp(mine, org_id) == 0;
+	return ctx->person.org_id[0] && strcmp(ctx->person.org_id, org_id) == 0;
 }
 
 static bool is_admin(const struct api_ctx *ctx)
@@ -205,9 +202,14 @@ static enum cmn_rc create(struct api_ctx *ctx)
 		return api_problem(ctx, rc, err, NULL);
 	}
 	rc = campaign_spec_json(&spec, &canon, NULL);
-	if (rc == CMN_OK)
-		rc = store_campaign_add(ctx->app->store, spec.organisation, canon, time_now_ms(),
-					&row);
+	if (rc == CMN_OK && (rc = store_tx_begin(ctx->app->store)) == CMN_OK) {
+		enum cmn_rc made = store_campaign_add(ctx->app->store, spec.organisation, canon,
+						      time_now_ms(), &row);
+
+		rc = api_audited(ctx, made, "campaign.create", row.id, NULL);
+		if (made == CMN_OK && rc != CMN_OK) /* undone: the commit failed */
+			campaign_row_release(&row);
+	}
 	campaign_spec_release(&spec);
 	if (rc == CMN_OK) {
 		row.spec = canon;
@@ -223,7 +225,6 @@ static enum cmn_rc create(struct api_ctx *ctx)
 				 json_string_value(json_object_get(v, "id")));
 			http_set_header(ctx->res, "Location", loc);
 		}
-		api_audit(ctx, "campaign.create", json_string_value(json_object_get(v, "id")), NULL);
 		return api_json(ctx, 201, v);
 	}
 	free(canon);
@@ -290,14 +291,19 @@ static enum cmn_rc decide(struct api_ctx *ctx, bool approve)
 	if (!is_admin(ctx))
 		return api_problem(ctx, CMN_ERR_FORBIDDEN,
 				   "only the operator records the decision on a campaign", NULL);
+	if ((rc = store_tx_begin(ctx->app->store)) != CMN_OK)
+		return rc;
 	rc = campaign_decide(ctx->app->store, ctx->params[0], approve, ctx->person.id, false,
 			     time_now_ms(), err, sizeof(err));
+	rc = api_audited(ctx, rc, approve ? "campaign.approve" : "campaign.reject", ctx->params[0],
+			 NULL);
 	if (rc == CMN_ERR_CONFLICT || rc == CMN_ERR_FORBIDDEN)
 		return api_problem(ctx, rc, err, NULL);
 	if (rc != CMN_OK)
 		return rc;
-	api_audit(ctx, approve ? "campaign.approve" : "campaign.reject", ctx->params[0], NULL);
-	return show(ctx);
+	return api_done(ctx, show(ctx), 200,
+			json_pack("{s:s, s:s}", "id", ctx->params[0], "state",
+				  approve ? "approved" : "rejected"));
 }
 
 static enum cmn_rc approve(struct api_ctx *ctx)
@@ -326,7 +332,8 @@ static enum cmn_rc join(struct api_ctx *ctx)
 		return api_problem(ctx, rc, err, NULL);
 	if (rc != CMN_OK)
 		return rc;
-	return show(ctx);
+	return api_done(ctx, show(ctx), 200,
+			json_pack("{s:s, s:{}}", "id", ctx->params[0], "participation"));
 }
 
 /* DELETE /api/v1/campaigns/{id}/participation - the caller withdraws */
@@ -380,7 +387,8 @@ static enum cmn_rc contribution(struct api_ctx *ctx)
 static enum cmn_rc run(struct api_ctx *ctx)
 {
 	struct campaign_row r;
-	struct campaign_run_opts o = {.now = time_now_ms()};
+	struct campaign_run_opts o = {.now = time_now_ms(), .by = ctx->person.id,
+				      .actor = ctx->actor};
 	struct campaign_run_stats st;
 	char err[400] = "";
 	enum cmn_rc rc;
@@ -399,7 +407,6 @@ static enum cmn_rc run(struct api_ctx *ctx)
 		return api_problem(ctx, rc, err, NULL);
 	if (rc != CMN_OK)
 		return rc;
-	api_audit(ctx, "campaign.run", ctx->params[0], NULL);
 	return api_json(ctx, 200,
 			json_pack("{s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I}}",
 				  "state", "computed", "participants", "joined",
@@ -426,14 +433,15 @@ static enum cmn_rc publish(struct api_ctx *ctx)
 				   "only an agent of the campaign's organisation publishes it", NULL);
 	}
 	campaign_row_release(&r);
-	rc = campaign_publish(ctx->app->store, ctx->params[0], time_now_ms(), ctx->actor, NULL);
+	rc = campaign_publish(ctx->app->store, ctx->params[0], time_now_ms(), ctx->actor,
+			      ctx->person.id, NULL);
 	if (rc == CMN_ERR_CONFLICT)
 		return api_problem(ctx, rc, "only a computed, unpublished campaign is published",
 				   NULL);
 	if (rc != CMN_OK)
 		return rc;
-	api_audit(ctx, "campaign.publish", ctx->params[0], NULL);
-	return show(ctx);
+	return api_done(ctx, show(ctx), 200,
+			json_pack("{s:s, s:s}", "id", ctx->params[0], "state", "published"));
 }
 
 /* GET /api/v1/campaigns/{id}/results[?format=csv] - public once published */

@@ -108,8 +108,15 @@ static enum cmn_rc create_body(struct api_ctx *ctx)
 
 	if (!statutes)
 		return CMN_ERR_NOMEM;
-	rc = govern_body_create(ctx->app->store, ctx->app->keys, name, statutes, strlen(statutes),
-				time_now_ms(), &b, err, sizeof(err));
+	if ((rc = store_tx_begin(ctx->app->store)) == CMN_OK) {
+		enum cmn_rc made = govern_body_create(ctx->app->store, ctx->app->keys, name,
+						      statutes, strlen(statutes), time_now_ms(), &b,
+						      err, sizeof(err));
+
+		rc = api_audited(ctx, made, "body.create", b.id, NULL);
+		if (made == CMN_OK && rc != CMN_OK) /* undone: the commit failed */
+			gov_body_release(&b);
+	}
 	free(statutes);
 	if (rc == CMN_ERR_INVALID || rc == CMN_ERR_EXISTS) {
 		/* the statutes' pointers are within /statutes */
@@ -125,7 +132,6 @@ static enum cmn_rc create_body(struct api_ctx *ctx)
 	v = body_json(ctx, &b);
 	snprintf(loc, sizeof(loc), "/api/v1/bodies/%s", b.id);
 	http_set_header(ctx->res, "Location", loc);
-	api_audit(ctx, "body.create", b.id, NULL);
 	gov_body_release(&b);
 	return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
 }
@@ -194,15 +200,17 @@ static enum cmn_rc join(struct api_ctx *ctx)
 	if (rc != CMN_OK)
 		return rc;
 	gov_body_release(&b);
+	if ((rc = store_tx_begin(ctx->app->store)) != CMN_OK)
+		return rc;
 	rc = govern_join(ctx->app->store, ctx->app->keys, ctx->params[0], ctx->person.id,
 			 json_string_value(json_object_get(ctx->body, "college")), time_now_ms(),
 			 err, sizeof(err));
+	rc = api_audited(ctx, rc, "body.join", ctx->params[0], NULL);
 	if (rc == CMN_ERR_INVALID || rc == CMN_ERR_CONFLICT)
 		return api_problem(ctx, rc, err, NULL);
 	if (rc != CMN_OK)
 		return rc;
-	api_audit(ctx, "body.join", ctx->params[0], NULL);
-	return show_body(ctx);
+	return api_done(ctx, show_body(ctx), 200, json_pack("{s:s}", "id", ctx->params[0]));
 }
 
 /* DELETE /api/v1/bodies/{id}/membership - the caller leaves */
@@ -215,13 +223,17 @@ static enum cmn_rc leave(struct api_ctx *ctx)
 	if (rc != CMN_OK)
 		return rc;
 	gov_body_release(&b);
+	/* the membership, the campaigns it withdraws from and their entries:
+	 * one transaction */
+	if ((rc = store_tx_begin(ctx->app->store)) != CMN_OK)
+		return rc;
 	rc = govern_leave(ctx->app->store, ctx->app->keys, ctx->params[0], ctx->person.id,
 			  time_now_ms(), &withdrawn);
+	rc = api_audited(ctx, rc, "body.leave", ctx->params[0], NULL);
 	if (rc == CMN_ERR_NOT_FOUND)
 		return api_problem(ctx, rc, "you are not a member of this body", NULL);
 	if (rc != CMN_OK)
 		return rc;
-	api_audit(ctx, "body.leave", ctx->params[0], NULL);
 	return api_json(ctx, 200, json_pack("{s:I}", "campaigns_withdrawn", (json_int_t)withdrawn));
 }
 
@@ -334,7 +346,7 @@ static enum cmn_rc list_proposals(struct api_ctx *ctx)
  * owns the campaign or the agreement the proposal is about */
 static bool by_org_of(struct api_ctx *ctx, const char *campaign, const char *agreement)
 {
-	char org[CRYPT_ID_LEN] = "", owner[CRYPT_ID_LEN] = "";
+	char owner[CRYPT_ID_LEN] = "";
 
 	if (strcmp(ctx->person.role, "agent") != 0 && !is_admin(ctx))
 		return false;
@@ -353,8 +365,7 @@ static bool by_org_of(struct api_ctx *ctx, const char *campaign, const char *agr
 		str_copy(owner, sizeof(owner), a.org_id);
 		gov_agreement_release(&a);
 	}
-	return owner[0] && store_person_org_id(ctx->app->store, ctx->person.id, org) == CMN_OK &&
-	       strcmp(org, owner) == 0;
+	return owner[0] && strcmp(ctx->person.org_id, owner) == 0;
 }
 
 /* POST /api/v1/bodies/{id}/proposals {"campaign" | "agreement" |
@@ -369,12 +380,12 @@ static enum cmn_rc propose(struct api_ctx *ctx)
 	const char *ballot = json_string_value(json_object_get(ctx->body, "ballot"));
 	const json_t *text = json_object_get(ctx->body, "text");
 	bool secret = ballot && strcmp(ballot, "secret") == 0;
-	struct gov_proposal p;
+	struct gov_proposal p = {0};
 	struct gov_body b;
 	char err[300] = "", loc[80];
 	int64_t closes, now = time_now_ms();
 	json_t *v;
-	enum cmn_rc rc = the_body(ctx, &b);
+	enum cmn_rc made, rc = the_body(ctx, &b);
 
 	if (rc != CMN_OK)
 		return rc;
@@ -385,6 +396,8 @@ static enum cmn_rc propose(struct api_ctx *ctx)
 				   NULL);
 	if (time_parse(closes_text, false, &closes) != CMN_OK)
 		return api_problem(ctx, CMN_ERR_INVALID, "/closes: an RFC 3339 date-time", NULL);
+	if ((rc = store_tx_begin(ctx->app->store)) != CMN_OK)
+		return rc;
 	if (campaign) {
 		rc = govern_propose(ctx->app->store, ctx->app->keys, ctx->params[0], ctx->person.id,
 				    by_org_of(ctx, campaign, NULL), campaign, text, closes, secret,
@@ -397,13 +410,16 @@ static enum cmn_rc propose(struct api_ctx *ctx)
 	} else {
 		char *json = json_dumps(statutes, JSON_COMPACT);
 
-		if (!json)
-			return CMN_ERR_NOMEM;
-		rc = govern_propose_statutes(ctx->app->store, ctx->app->keys, ctx->params[0],
-					     ctx->person.id, json, strlen(json), text, closes, secret,
-					     now, &p, err, sizeof(err));
+		rc = json ? govern_propose_statutes(ctx->app->store, ctx->app->keys, ctx->params[0],
+						    ctx->person.id, json, strlen(json), text, closes,
+						    secret, now, &p, err, sizeof(err))
+			  : CMN_ERR_NOMEM;
 		free(json);
 	}
+	made = rc;
+	rc = api_audited(ctx, made, "proposal.submit", p.id, NULL);
+	if (made == CMN_OK && rc != CMN_OK) /* undone: the commit failed */
+		gov_proposal_release(&p);
 	if (rc == CMN_ERR_INVALID || rc == CMN_ERR_CONFLICT || rc == CMN_ERR_FORBIDDEN)
 		return api_problem(ctx, rc, err, NULL);
 	if (rc != CMN_OK)
@@ -411,7 +427,6 @@ static enum cmn_rc propose(struct api_ctx *ctx)
 	v = proposal_json(ctx, &p);
 	snprintf(loc, sizeof(loc), "/api/v1/proposals/%s", p.id);
 	http_set_header(ctx->res, "Location", loc);
-	api_audit(ctx, "proposal.submit", p.id, NULL);
 	gov_proposal_release(&p);
 	return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
 }
@@ -485,7 +500,7 @@ static enum cmn_rc vote(struct api_ctx *ctx)
 		return api_problem(ctx, rc, "/vote: yes, no or abstain", NULL);
 	if (rc != CMN_OK)
 		return rc;
-	return show_proposal(ctx);
+	return api_done(ctx, show_proposal(ctx), 200, json_pack("{s:s}", "id", ctx->params[0]));
 }
 
 /* POST /api/v1/proposals/{id}/close - once its time is over: decided */
@@ -493,20 +508,27 @@ static enum cmn_rc close_proposal(struct api_ctx *ctx)
 {
 	struct gov_proposal p, done;
 	char err[300] = "";
-	enum cmn_rc rc = the_proposal(ctx, &p);
+	json_t *known;
+	enum cmn_rc made, rc = the_proposal(ctx, &p);
 
 	if (rc != CMN_OK)
 		return rc;
 	gov_proposal_release(&p);
-	rc = govern_close(ctx->app->store, ctx->app->keys, ctx->params[0], time_now_ms(), &done,
-			  err, sizeof(err));
+	/* the decision, the register's entries and what it does: all or nothing */
+	if ((rc = store_tx_begin(ctx->app->store)) != CMN_OK)
+		return rc;
+	made = govern_close(ctx->app->store, ctx->app->keys, ctx->params[0], time_now_ms(), &done,
+			    err, sizeof(err));
+	rc = api_audited(ctx, made, "proposal.close", ctx->params[0], NULL);
+	if (made == CMN_OK && rc != CMN_OK) /* undone: the commit failed */
+		gov_proposal_release(&done);
 	if (rc == CMN_ERR_CONFLICT)
 		return api_problem(ctx, rc, err, NULL);
 	if (rc != CMN_OK)
 		return rc;
+	known = json_pack("{s:s, s:s}", "id", ctx->params[0], "state", gov_state_name(done.state));
 	gov_proposal_release(&done);
-	api_audit(ctx, "proposal.close", ctx->params[0], NULL);
-	return show_proposal(ctx);
+	return api_done(ctx, show_proposal(ctx), 200, known);
 }
 
 /* ---- the debate ------------------------------------------------------------------ */
@@ -620,14 +642,16 @@ static enum cmn_rc hide_comment(struct api_ctx *ctx)
 		return api_problem(ctx, rc, "no such comment", NULL);
 	if (rc != CMN_OK)
 		return rc;
+	if ((rc = store_tx_begin(ctx->app->store)) != CMN_OK)
+		return rc;
 	rc = govern_comment_hide(ctx->app->store, ctx->params[0], ctx->person.id, is_admin(ctx),
 				 json_string_value(json_object_get(ctx->body, "reason")),
 				 time_now_ms(), err, sizeof(err));
+	rc = api_audited(ctx, rc, "comment.hide", ctx->params[0], NULL);
 	if (rc == CMN_ERR_INVALID || rc == CMN_ERR_FORBIDDEN || rc == CMN_ERR_CONFLICT)
 		return api_problem(ctx, rc, err, NULL);
 	if (rc != CMN_OK)
 		return rc;
-	api_audit(ctx, "comment.hide", ctx->params[0], NULL);
 	api_empty(ctx, 204);
 	return CMN_OK;
 }

@@ -157,6 +157,15 @@ enum cmn_rc api_audited(struct api_ctx *ctx, enum cmn_rc rc, const char *action,
 				 detail);
 }
 
+enum cmn_rc api_done(struct api_ctx *ctx, enum cmn_rc shown, int status, json_t *known)
+{
+	if (shown == CMN_OK) {
+		json_decref(known);
+		return CMN_OK;
+	}
+	return known ? api_json(ctx, status, known) : shown;
+}
+
 enum cmn_rc api_access(struct api_ctx *ctx, const char *object, const char *members)
 {
 	char when[TIME_RFC3339_LEN], *read, *text;

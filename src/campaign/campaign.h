@@ -139,6 +139,8 @@ struct campaign_run_opts {
 	unsigned threads;                   /* 0: 2 */
 	uint64_t person_eps_cap;            /* micro; 0: CAMPAIGN_PERSON_EPS_CAP */
 	uint64_t person_delta_cap;          /* pico; 0: CAMPAIGN_PERSON_DELTA_CAP */
+	const char *by, *actor;             /* whose chain tells the run (campaign.run),
+					     * kept with the release; NULL: nobody's */
 };
 
 struct campaign_run_stats {
@@ -183,7 +185,8 @@ enum cmn_rc campaign_join(struct store *s, const struct registry *reg, const str
 			  size_t errn);
 
 /* campaign_withdraw - p leaves before the computation: the participation
- * ends and the grant is withdrawn. CMN_ERR_NOT_FOUND when p is not in,
+ * ends, the grant is withdrawn and p's chain tells it, all in one
+ * transaction. CMN_ERR_NOT_FOUND when p is not in,
  * CMN_ERR_CONFLICT once the campaign has run. */
 enum cmn_rc campaign_withdraw(struct store *s, const char *person_id, const char *campaign_id,
 			      int64_t now, const char *actor);
@@ -202,10 +205,12 @@ void campaign_body_kind(const char *spec_json, char out[16]);
 
 /* campaign_publish - COMPUTED -> PUBLISHED, then each participant counted in
  * the release is told in their audit chain ("campaign.published", by
- * actor), where their timeline shows it. CMN_ERR_CONFLICT unless computed.
+ * actor), where their timeline shows it. by (may be NULL) is the person
+ * who publishes: their chain tells it ("campaign.publish"), kept with the
+ * publication (store_tx_end_told). CMN_ERR_CONFLICT unless computed.
  * *notified (may be NULL) counts the chains written. */
 enum cmn_rc campaign_publish(struct store *s, const char *campaign_id, int64_t now,
-			     const char *actor, size_t *notified);
+			     const char *actor, const char *by, size_t *notified);
 
 /* campaign_tell_pending - tells the participants a publication had still to
  * tell in their chains when the process stopped (a crash between the

@@ -16,15 +16,15 @@
 #include "store/store_consent.h"
 #include "store/store_govern.h"
 
-static void audit(struct store *s, const char *person_id, const char *actor, const char *action,
-		  const char *campaign_id)
+/* told - a change of campaign_id's ends its transaction, the entry that
+ * tells it kept for person_id's chain with it (store_tx_end_told) */
+static enum cmn_rc told(struct store *s, enum cmn_rc rc, const char *person_id,
+			const char *actor, const char *action, const char *campaign_id)
 {
-	struct pstore *ps;
 	char object[64];
 
 	snprintf(object, sizeof(object), "campaign/%s", campaign_id);
-	if (store_person_store(s, person_id, &ps) == CMN_OK)
-		pstore_audit_append(ps, actor, action, object, "");
+	return store_tx_end_told(s, rc, person_id, actor, action, object, "");
 }
 
 enum cmn_rc campaign_join(struct store *s, const struct registry *reg, const struct person *p,
@@ -95,17 +95,16 @@ enum cmn_rc campaign_join(struct store *s, const struct registry *reg, const str
 		rc = CMN_ERR_NOMEM;
 		goto out;
 	}
-	rc = consent_campaign_new(s, reg, p, terms, campaign_id, actor, err, errn, &g);
-	if (rc != CMN_OK)
+	/* the grant, the participation and the entry: all or nothing */
+	if ((rc = store_tx_begin(s)) != CMN_OK)
 		goto out;
-	rc = store_campaign_join(s, campaign_id, p->id, g.id, now);
-	if (rc != CMN_OK) {
-		consent_withdraw(s, p->id, g.id, actor);
+	rc = consent_campaign_new(s, reg, p, terms, campaign_id, actor, err, errn, &g);
+	if (rc == CMN_OK) {
+		rc = store_campaign_join(s, campaign_id, p->id, g.id, now);
 		if (rc == CMN_ERR_CONFLICT)
 			snprintf(err, errn, "you are in this campaign already");
-		goto out;
 	}
-	audit(s, p->id, actor, "campaign.join", campaign_id);
+	rc = told(s, rc, p->id, actor, "campaign.join", campaign_id);
 out:
 	grant_row_release(&g);
 	json_decref(terms);
@@ -119,16 +118,28 @@ enum cmn_rc campaign_withdraw(struct store *s, const char *person_id, const char
 			      int64_t now, const char *actor)
 {
 	char grant_id[CRYPT_ID_LEN];
-	enum cmn_rc rc = store_campaign_withdraw(s, campaign_id, person_id, now, grant_id);
+	struct grant_row g;
+	enum cmn_rc rc = store_tx_begin(s);
 
 	if (rc != CMN_OK)
 		return rc;
-	/* withdrawn already among the consents: nothing more to do there */
-	rc = consent_withdraw(s, person_id, grant_id, actor);
-	if (rc == CMN_ERR_CONFLICT || rc == CMN_ERR_NOT_FOUND)
-		rc = CMN_OK;
-	audit(s, person_id, actor, "campaign.withdraw", campaign_id);
-	return rc;
+	rc = store_campaign_withdraw(s, campaign_id, person_id, now, grant_id);
+	/* the grant withdrawn already among the consents, or erased: nothing
+	 * more to do there (asked first: a refusal inside the transaction
+	 * would undo it all) */
+	if (rc == CMN_OK) {
+		rc = store_grant_get(s, grant_id, &g);
+		if (rc == CMN_OK) {
+			bool given = strcmp(g.status, "given") == 0;
+
+			grant_row_release(&g);
+			if (given)
+				rc = consent_withdraw(s, person_id, grant_id, actor);
+		} else if (rc == CMN_ERR_NOT_FOUND) {
+			rc = CMN_OK;
+		}
+	}
+	return told(s, rc, person_id, actor, "campaign.withdraw", campaign_id);
 }
 
 struct seek_told {
@@ -180,10 +191,18 @@ static size_t tell(struct store *s, const char *campaign_id, const char *actor, 
 }
 
 enum cmn_rc campaign_publish(struct store *s, const char *campaign_id, int64_t now,
-			     const char *actor, size_t *notified)
+			     const char *actor, const char *by, size_t *notified)
 {
-	enum cmn_rc rc = store_campaign_publish(s, campaign_id, now);
-	size_t told = rc == CMN_OK ? tell(s, campaign_id, actor, false) : 0;
+	enum cmn_rc rc = store_tx_begin(s);
+	size_t told = 0;
+
+	if (rc == CMN_OK) {
+		rc = store_campaign_publish(s, campaign_id, now);
+		rc = by ? store_tx_end_told(s, rc, by, actor, "campaign.publish", campaign_id, NULL)
+			: store_tx_end(s, rc);
+	}
+	if (rc == CMN_OK)
+		told = tell(s, campaign_id, actor, false);
 
 	if (notified)
 		*notified = told;

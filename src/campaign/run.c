@@ -1010,9 +1010,15 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 		rc = CMN_ERR_NOMEM;
 		goto out;
 	}
-	rc = store_campaign_computed(s, &rel, results, csv.data,
-				     (const char(*)[CRYPT_ID_LEN])persons, st->counted, &plan.cost,
-				     o->now);
+	/* the release and the entry that tells it in the runner's chain */
+	if ((rc = store_tx_begin(s)) == CMN_OK) {
+		rc = store_campaign_computed(s, &rel, results, csv.data,
+					     (const char(*)[CRYPT_ID_LEN])persons, st->counted,
+					     &plan.cost, o->now);
+		rc = o->by ? store_tx_end_told(s, rc, o->by, o->actor, "campaign.run", campaign_id,
+					       NULL)
+			   : store_tx_end(s, rc);
+	}
 	if (rc == CMN_ERR_CONFLICT)
 		snprintf(err, errn, "the campaign changed state, or a participant withdrew, while it ran;"
 			 " nothing was kept: run it again");

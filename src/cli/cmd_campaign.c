@@ -148,7 +148,7 @@ static int campaign_run_cmd(struct cli_env *env, const char *id)
 static int campaign_publish_cmd(struct cli_env *env, const char *id)
 {
 	size_t told = 0;
-	enum cmn_rc rc = campaign_publish(env->store, id, time_now_ms(), "operator:cli", &told);
+	enum cmn_rc rc = campaign_publish(env->store, id, time_now_ms(), "operator:cli", NULL, &told);
 
 	if (rc == CMN_ERR_NOT_FOUND)
 		return cli_error("no campaign %s", id);

@@ -248,10 +248,16 @@ enum cmn_rc agreement_end(struct store *s, const struct keyring *k, const char *
 
 	if (rc != CMN_OK)
 		return rc;
-	rc = store_gov_agreement_end(s, id, now);
-	if (rc == CMN_OK)
-		rc = govern_register_append(s, k, a.body_id, "agreement.end",
-					    json_pack("{s:s, s:s}", "agreement", id, "by", by), now);
+	/* the end and its register's entry: both or neither */
+	if ((rc = store_tx_begin(s)) == CMN_OK) {
+		rc = store_gov_agreement_end(s, id, now);
+		if (rc == CMN_OK)
+			rc = govern_register_append(s, k, a.body_id, "agreement.end",
+						    json_pack("{s:s, s:s}", "agreement", id, "by",
+							      by),
+						    now);
+		rc = store_tx_end(s, rc);
+	}
 	gov_agreement_release(&a);
 	return rc;
 }

@@ -81,18 +81,25 @@ enum cmn_rc govern_body_create(struct store *s, const struct keyring *k, const c
 	str_copy(out->name, sizeof(out->name), name);
 	out->created = now;
 	out->statutes = canon;
-	rc = store_gov_body_add(s, out);
-	if (rc == CMN_ERR_EXISTS)
-		snprintf(err, errn, "/name: a body of that name exists");
-	if (rc != CMN_OK) {
+	/* the body and its register's first entry: both or neither */
+	if ((rc = store_tx_begin(s)) != CMN_OK) {
 		gov_body_release(out);
 		return rc;
 	}
-	sv = json_loads(canon, 0, NULL);
-	return govern_register_append(s, k, out->id, "body.create",
-		      sv ? json_pack("{s:s, s:s, s:o}", "name", name, "kind", out->kind, "statutes", sv)
-			 : NULL,
-		      now);
+	rc = store_gov_body_add(s, out);
+	if (rc == CMN_ERR_EXISTS)
+		snprintf(err, errn, "/name: a body of that name exists");
+	if (rc == CMN_OK) {
+		sv = json_loads(canon, 0, NULL);
+		rc = govern_register_append(s, k, out->id, "body.create",
+			      sv ? json_pack("{s:s, s:s, s:o}", "name", name, "kind", out->kind,
+					     "statutes", sv)
+				 : NULL,
+			      now);
+	}
+	if ((rc = store_tx_end(s, rc)) != CMN_OK)
+		gov_body_release(out);
+	return rc;
 }
 
 static bool college_known(const struct govern_statutes *st, const char *college)
@@ -132,14 +139,20 @@ enum cmn_rc govern_join(struct store *s, const struct keyring *k, const char *bo
 		}
 		return CMN_ERR_INVALID;
 	}
+	/* the membership and its register's entry: both or neither */
+	if ((rc = store_tx_begin(s)) != CMN_OK)
+		return rc;
 	rc = store_gov_join(s, body_id, person_id, college ? college : "", now);
 	if (rc == CMN_ERR_CONFLICT)
 		snprintf(err, errn, "a member already");
-	if (rc != CMN_OK)
-		return rc;
-	govern_member_hash(body_id, person_id, mh);
-	return govern_register_append(s, k, body_id, "member.join",
-		      json_pack("{s:s, s:s}", "member", mh, "college", college ? college : ""), now);
+	if (rc == CMN_OK) {
+		govern_member_hash(body_id, person_id, mh);
+		rc = govern_register_append(s, k, body_id, "member.join",
+					    json_pack("{s:s, s:s}", "member", mh, "college",
+						      college ? college : ""),
+					    now);
+	}
+	return store_tx_end(s, rc);
 }
 
 /* the campaigns a leaving member withdraws from */
@@ -157,20 +170,27 @@ static enum cmn_rc collect_part(const struct campaign_part *p, void *ctx)
 	struct gov_proposal prop;
 	bool ours;
 
+	enum cmn_rc rc;
+
 	if (p->withdrawn)
 		return CMN_OK;
-	if (store_campaign_get(l->s, p->campaign_id, false, &r) != CMN_OK)
-		return CMN_OK;
-	/* decided by a proposal of this body, and not run yet */
-	ours = r.state == CAMPAIGN_STATE_APPROVED &&
-	       store_gov_proposal_get(l->s, r.decided_by, &prop) == CMN_OK;
-	if (ours) {
+	/* a failure to read is the leave's: left unsaid, the campaign would
+	 * keep a leaver's data */
+	if ((rc = store_campaign_get(l->s, p->campaign_id, false, &r)) != CMN_OK)
+		return rc == CMN_ERR_NOT_FOUND ? CMN_OK : rc;
+	/* decided by a proposal of this body, and not run yet (the operator
+	 * decides with no proposal) */
+	ours = r.state == CAMPAIGN_STATE_APPROVED;
+	if (ours && (rc = store_gov_proposal_get(l->s, r.decided_by, &prop)) == CMN_OK) {
 		ours = strcmp(prop.body_id, l->body_id) == 0;
 		gov_proposal_release(&prop);
+	} else if (ours) {
+		ours = false;
+		rc = rc == CMN_ERR_NOT_FOUND ? CMN_OK : rc;
 	}
 	campaign_row_release(&r);
-	if (!ours)
-		return CMN_OK;
+	if (rc != CMN_OK || !ours)
+		return rc;
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? 2 * l->cap : 8;
 		char(*nv)[CRYPT_ID_LEN] = realloc(l->ids, ncap * sizeof(*nv));
@@ -190,28 +210,30 @@ enum cmn_rc govern_leave(struct store *s, const struct keyring *k, const char *b
 	struct leaving l = {s, body_id, NULL, 0, 0};
 	char mh[CRYPT_HASH_HEX_LEN];
 	size_t done = 0;
-	enum cmn_rc rc = store_gov_leave(s, body_id, person_id, now);
+	enum cmn_rc rc = store_tx_begin(s);
 
 	if (rc != CMN_OK)
 		return rc;
-	rc = store_campaign_parts_of(s, person_id, collect_part, &l);
+	/* one transaction: the campaigns collected are the ones withdrawn
+	 * from, no other writer between */
+	rc = store_gov_leave(s, body_id, person_id, now);
+	if (rc == CMN_OK)
+		rc = store_campaign_parts_of(s, person_id, collect_part, &l);
 	for (size_t i = 0; rc == CMN_OK && i < l.n; i++) {
-		enum cmn_rc w = campaign_withdraw(s, person_id, l.ids[i], now, "govern:leave");
-
-		if (w == CMN_OK)
-			done++;
-		else if (w != CMN_ERR_CONFLICT && w != CMN_ERR_NOT_FOUND)
-			rc = w;
+		rc = campaign_withdraw(s, person_id, l.ids[i], now, "govern:leave");
+		done += rc == CMN_OK;
 	}
 	free(l.ids);
-	if (withdrawn)
+	if (rc == CMN_OK) {
+		govern_member_hash(body_id, person_id, mh);
+		rc = govern_register_append(s, k, body_id, "member.leave",
+					    json_pack("{s:s, s:I}", "member", mh,
+						      "campaigns_withdrawn", (json_int_t)done),
+					    now);
+	}
+	if ((rc = store_tx_end(s, rc)) == CMN_OK && withdrawn)
 		*withdrawn = done;
-	if (rc != CMN_OK)
-		return rc;
-	govern_member_hash(body_id, person_id, mh);
-	return govern_register_append(s, k, body_id, "member.leave",
-		      json_pack("{s:s, s:I}", "member", mh, "campaigns_withdrawn", (json_int_t)done),
-		      now);
+	return rc;
 }
 
 bool govern_text_ok(const json_t *text)
@@ -612,6 +634,12 @@ enum cmn_rc govern_close(struct store *s, const struct keyring *k, const char *p
 		gov_proposal_release(&p);
 		return CMN_ERR_CONFLICT;
 	}
+	/* the decision, the register's entries and what the decision does:
+	 * all or nothing */
+	if ((rc = store_tx_begin(s)) != CMN_OK) {
+		gov_proposal_release(&p);
+		return rc;
+	}
 	rc = store_gov_body_get(s, p.body_id, &b);
 	/* decided under the statutes in force when it was submitted */
 	if (rc == CMN_OK && p.statutes)
@@ -678,6 +706,8 @@ enum cmn_rc govern_close(struct store *s, const struct keyring *k, const char *p
 	if (rc == CMN_OK)
 		rc = store_gov_proposal_get(s, proposal_id, out);
 out:
+	if ((rc = store_tx_end(s, rc)) != CMN_OK)
+		gov_proposal_release(out);
 	free(tally);
 	free(gb);
 	free(bl.choice);

@@ -55,6 +55,7 @@ struct person {
 	char handle[CMN_HANDLE_MAX + 1];  /* login name, lowercase */
 	char role[ROLE_MAX];              /* resident, professional, mediator, agent, admin */
 	char org[ORG_NAME_MAX + 1];       /* organisation name, or "" */
+	char org_id[CRYPT_ID_LEN];        /* and its id, or "" */
 	bool disabled;                    /* may not log in or use tokens */
 	int64_t created;                  /* ms since epoch */
 };
@@ -211,7 +212,10 @@ enum cmn_rc store_audit_deliver(struct store *s, const char *person_id, size_t *
  * keeps first, when rc is CMN_OK, the entry that tells the change for
  * person_id's chain (store_audit_later), and after the commit writes it
  * there (store_audit_deliver; when it cannot, the change stands and the
- * next delivery writes it). The transaction's result. */
+ * next delivery writes it). Inside another transaction it only keeps the
+ * entry: the outermost's store_tx_end_told delivers it, with its own, when
+ * that person's is the same (another person's waits for their next entry
+ * or the next start). The transaction's result. */
 enum cmn_rc store_tx_end_told(struct store *s, enum cmn_rc rc, const char *person_id,
 			      const char *actor, const char *action, const char *object,
 			      const char *detail);

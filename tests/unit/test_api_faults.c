@@ -2,16 +2,19 @@
  * test_api_faults.c - fault injection through the HTTP API (issue 15): the
  * API served in this process (http_server_start with api_handle, as
  * `commune serve` does), SQLite's files and allocations failing on purpose
- * (tests/support/faults.h), and for each write route a person uses (the
- * table `routes` below: records, tokens, series and their points, shares,
- * consents, mandates, files, imports, the password, the apps policy) N
- * swept: the Nth write, sync or truncate fails (an I/O error, then a full
- * disk), then the Nth allocation SQLite makes. At every N the answer must be
+ * (tests/support/faults.h), and for each write route (the table `routes`
+ * below: a resident's records, tokens, series and their points, shares,
+ * consents, mandates, files, imports, password and apps policy, campaign
+ * participation and body membership; an agent's campaigns and agreements;
+ * the operator's approvals and bodies) N swept: the Nth write, sync or
+ * truncate fails (an I/O error, then a full disk), then the Nth allocation
+ * SQLite makes. At every N the answer must be
  *  - the route's success, with its effect (read back through the API) and
- *    its one entry in the person's audit chain (SQLite got over the fault),
+ *    its one entry in the caller's audit chain (SQLite got over the fault),
  *  - or a 5xx problem document (RFC 9457), with nothing changed: every
- *    row of every table of both stores as it was (the sessions' last use
- *    aside), the audit chain verifying, PRAGMA integrity_check ok;
+ *    row of every table of both stores (the caller's, the platform's) as
+ *    it was (the sessions' last use aside), the audit chain verifying,
+ *    PRAGMA integrity_check ok;
  * and the server must answer the next request normally. Under ASan
  * (make check) no fault may leak.
  */
@@ -48,8 +51,21 @@ static struct fixture f;
 static struct app app;
 static struct rule_set rules;
 static struct http_server *srv;
-static char base[64], cookie[200], csrf[120];
-static char med_cookie[200], med_csrf[120]; /* a mediator's session */
+static char base[64];
+
+/* a person with a session: alice, whose store most routes change; the
+ * mediator who asks her mandates, an agent of the city, the operator */
+struct who {
+	const char *handle, *role;
+	bool city;                    /* an agent of "Ville" */
+	struct person p;
+	char cookie[200], csrf[120];
+};
+
+static struct who alice = {.handle = "alice"}, med = {.handle = "med", .role = "mediator"},
+		  agent = {.handle = "agent", .role = "agent", .city = true},
+		  admin = {.handle = "admin", .role = "admin"};
+static char ville[CRYPT_ID_LEN]; /* the city's organisation */
 static char series_path[128]; /* a load curve of alice's */
 static int days;              /* of points added to it */
 
@@ -123,8 +139,8 @@ static const char *changed(const struct digest *a, const struct digest *b, const
 	return NULL;
 }
 
-/* kept - alice's audit entries kept for later in the platform store */
-static int64_t kept(void)
+/* kept - w's audit entries kept for later in the platform store */
+static int64_t kept(const struct who *w)
 {
 	sqlite3 *db;
 	sqlite3_stmt *st;
@@ -137,7 +153,7 @@ static int64_t kept(void)
 					    "SELECT count(*) FROM audit_later WHERE person_id = ?",
 					    -1, &st, NULL),
 			 SQLITE_OK);
-	sqlite3_bind_text(st, 1, f.alice.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, w->p.id, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -145,24 +161,24 @@ static int64_t kept(void)
 	return n;
 }
 
-/* both stores: alice's and the platform's; with check, PRAGMA
+/* both stores: w's and the platform's; with check, PRAGMA
  * integrity_check ok for both (the state after a request: the one before
  * it was the one after the last) */
 struct state {
 	struct digest person, platform;
-	int64_t entries; /* in alice's audit chain, which verifies */
+	int64_t entries; /* in w's audit chain, which verifies */
 };
 
-static void state_of(struct state *s, bool check)
+static void state_of(const struct who *w, struct state *s, bool check)
 {
 	struct pstore *ps;
 	int64_t bad = 0;
 	char path[600];
 
-	assert_int_equal(store_person_store(f.s, f.alice.id, &ps), CMN_OK);
+	assert_int_equal(store_person_store(f.s, w->p.id, &ps), CMN_OK);
 	if (pstore_audit_verify(ps, &s->entries, &bad) != CMN_OK)
 		fail_msg("the audit chain breaks at entry %lld", (long long)bad);
-	snprintf(path, sizeof(path), "%s/persons/%.2s/%s.db", f.dir, f.alice.id, f.alice.id);
+	snprintf(path, sizeof(path), "%s/persons/%.2s/%s.db", f.dir, w->p.id, w->p.id);
 	if (check)
 		check_sound(path);
 	digest(path, NULL, &s->person);
@@ -174,13 +190,13 @@ static void state_of(struct state *s, bool check)
 
 /* ---- the calls ---------------------------------------------------------------- */
 
-/* call_as - one request of alice's session, its body of type (JSON when
+/* call_by - one request of w's session, its body of type (JSON when
  * NULL) */
-static long call_as(const char *method, const char *path, const char *type, const char *body,
-		    struct resp *r)
+static long call_by(const struct who *w, const char *method, const char *path, const char *type,
+		    const char *body, struct resp *r)
 {
 	char ct[160];
-	const char *hdr[] = {cookie, csrf, ct, NULL};
+	const char *hdr[] = {w->cookie, w->csrf, ct, NULL};
 
 	snprintf(ct, sizeof(ct), "Content-Type: %s", type ? type : "application/json");
 	memset(r, 0, sizeof(*r));
@@ -189,32 +205,44 @@ static long call_as(const char *method, const char *path, const char *type, cons
 	return r->status;
 }
 
+static long call_as(const char *method, const char *path, const char *type, const char *body,
+		    struct resp *r)
+{
+	return call_by(&alice, method, path, type, body, r);
+}
+
 static long call(const char *method, const char *path, const char *body, struct resp *r)
 {
 	return call_as(method, path, NULL, body, r);
 }
 
-/* made - what a call without faults made: its "id", kept in out (with
- * prefix before it); fails unless it answered want */
-static void made(const char *method, const char *path, const char *type, const char *body,
-		 long want, const char *prefix, char *out, size_t n)
+/* made_by - what w's call without faults made: its "id", kept in out
+ * (with prefix before it); fails unless it answered want */
+static void made_by(const struct who *w, const char *method, const char *path, const char *type,
+		    const char *body, long want, const char *prefix, char *out, size_t n)
 {
 	struct resp r;
 
-	if (call_as(method, path, type, body, &r) != want)
+	if (call_by(w, method, path, type, body, &r) != want)
 		fail_msg("%s %s: %ld %.300s", method, path, r.status, r.body ? r.body : "");
 	snprintf(out, n, "%s%s", prefix, json_string_value(json_object_get(r.json, "id")));
 	client_free(&r);
 }
 
-/* field - a string or number at ptr of GET path's answer, as text; the
- * status when it is not 200 ("404") */
-static void field(const char *path, const char *ptr, char *out, size_t n)
+static void made(const char *method, const char *path, const char *type, const char *body,
+		 long want, const char *prefix, char *out, size_t n)
+{
+	made_by(&alice, method, path, type, body, want, prefix, out, n);
+}
+
+/* field_by - a string or number at ptr of w's GET path's answer, as
+ * text; the status when it is not 200 ("404") */
+static void field_by(const struct who *w, const char *path, const char *ptr, char *out, size_t n)
 {
 	struct resp r;
 	json_t *v;
 
-	if (call("GET", path, NULL, &r) != 200) {
+	if (call_by(w, "GET", path, NULL, NULL, &r) != 200) {
 		snprintf(out, n, "%ld", r.status);
 	} else {
 		v = json_pointer(r.json, ptr);
@@ -228,13 +256,19 @@ static void field(const char *path, const char *ptr, char *out, size_t n)
 	client_free(&r);
 }
 
-#define expect_field(path, ptr, want)                                                        \
+static void field(const char *path, const char *ptr, char *out, size_t n)
+{
+	field_by(&alice, path, ptr, out, n);
+}
+
+#define expect_field_by(w, path, ptr, want)                                                  \
 	do {                                                                                 \
 		char got_[200];                                                              \
-		field(path, ptr, got_, sizeof(got_));                                        \
+		field_by(w, path, ptr, got_, sizeof(got_));                                  \
 		if (strcmp(got_, want) != 0)                                                 \
 			fail_msg("%s%s is %s, not %s", path, ptr, got_, want);               \
 	} while (0)
+#define expect_field(path, ptr, want) expect_field_by(&alice, path, ptr, want)
 
 /* ---- the routes --------------------------------------------------------------- */
 
@@ -256,6 +290,7 @@ struct write {
 	void (*prep)(struct req *q);
 	void (*done)(struct req *q, struct resp *r);
 	const char *logged;
+	const struct who *who; /* who calls, whose store is compared; NULL: alice */
 };
 
 static void record_create(struct req *q)
@@ -363,7 +398,7 @@ static void token_created(struct req *q, struct resp *r)
 			 0);
 	assert_int_equal(g.status, 200);
 	client_free(&g);
-	assert_int_equal(store_token_delete(f.s, f.alice.id,
+	assert_int_equal(store_token_delete(f.s, alice.p.id,
 					    json_string_value(json_object_get(r->json, "id"))),
 			 CMN_OK);
 }
@@ -539,21 +574,12 @@ static void consent_withdraw(struct req *q)
 /* a_mandate - one the mediator asks of alice, its id in q->made */
 static void a_mandate(struct req *q)
 {
-	const char *hdr[] = {med_cookie, med_csrf, "Content-Type: application/json", NULL};
 	char until[TIME_RFC3339_LEN], body[256];
-	struct resp r;
 
 	time_format(until, time_now_ms() + 7 * 86400000LL);
 	snprintf(body, sizeof(body), "{\"person\":\"alice\",\"procedures\":[\"import\"],"
 		 "\"until\":\"%s\"}", until);
-	memset(&r, 0, sizeof(r));
-	assert_int_equal(client_request(base, "POST", "/api/v1/mandates", hdr, body, strlen(body),
-					&r),
-			 0);
-	if (r.status != 201)
-		fail_msg("POST /api/v1/mandates: %ld %.300s", r.status, r.body ? r.body : "");
-	snprintf(q->made, sizeof(q->made), "%s", json_string_value(json_object_get(r.json, "id")));
-	client_free(&r);
+	made_by(&med, "POST", "/api/v1/mandates", NULL, body, 201, "", q->made, sizeof(q->made));
 }
 
 static void mandate_confirm(struct req *q)
@@ -708,27 +734,292 @@ static void policy_changed(struct req *q, struct resp *r)
 	client_free(&g);
 }
 
+/* ---- campaigns, bodies, agreements: other roles too ---------------------------- */
+
+/* a campaign of the city's over January 2026, open from February 2026 */
+static void campaign_body(char *out, size_t n)
+{
+	snprintf(out, n,
+		 "{\"title\":{\"fr\":\"Profil horaire\",\"en\":\"Hourly profile\"},\"purpose\":"
+		 "{\"fr\":\"Dimensionner le r\\u00e9seau.\",\"en\":\"Size the grid.\"},"
+		 "\"organisation\":\"%s\",\"source\":{\"series\":"
+		 "\"energy.electricity.load_curve\"},\"period\":{\"from\":\"2026-01-01\","
+		 "\"to\":\"2026-02-01\"},\"group_by\":[\"hour_of_day\"],\"measures\":"
+		 "[{\"kind\":\"count\"}],\"privacy\":{\"k\":5,\"mechanism\":\"laplace\","
+		 "\"epsilon\":\"1\",\"max_cells_per_person\":24},\"opens\":"
+		 "\"2026-02-01T00:00:00Z\",\"closes\":\"2099-01-01T00:00:00Z\",\"governance\":"
+		 "{\"body\":\"operator\"},\"licence\":\"etalab-2.0\"}",
+		 ville);
+}
+
+static void campaign_create(struct req *q)
+{
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/api/v1/campaigns");
+	campaign_body(q->body, sizeof(q->body));
+}
+
+/* campaign_is - the campaign id (or q->made's) is in state want */
+static void campaign_is(const char *id, const char *want)
+{
+	char path[200];
+
+	snprintf(path, sizeof(path), "/api/v1/campaigns/%s", id);
+	expect_field_by(&agent, path, "/state", want);
+}
+
+static void campaign_drafted(struct req *q, struct resp *r)
+{
+	(void)q;
+	campaign_is(json_string_value(json_object_get(r->json, "id")), "draft");
+}
+
+/* a_campaign - one the agent drafts, approved by the operator if asked;
+ * its id in q->made */
+static void a_campaign(struct req *q, bool approved)
+{
+	char body[2048], path[200];
+	struct resp r;
+
+	campaign_body(body, sizeof(body));
+	made_by(&agent, "POST", "/api/v1/campaigns", NULL, body, 201, "", q->made,
+		sizeof(q->made));
+	snprintf(path, sizeof(path), "/api/v1/campaigns/%s/approve", q->made);
+	if (approved && call_by(&admin, "POST", path, NULL, NULL, &r) != 200)
+		fail_msg("POST %s: %ld %.300s", path, r.status, r.body ? r.body : "");
+	if (approved)
+		client_free(&r);
+}
+
+static void campaign_approve(struct req *q)
+{
+	a_campaign(q, false);
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/api/v1/campaigns/%s/approve", q->made);
+}
+
+static void campaign_approved(struct req *q, struct resp *r)
+{
+	(void)r;
+	campaign_is(q->made, "approved");
+}
+
+static void campaign_join(struct req *q)
+{
+	a_campaign(q, true);
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/api/v1/campaigns/%s/participation", q->made);
+}
+
+/* participation - what alice's participation in q->made's campaign has at
+ * ptr ("(none)" when it has not) */
+static void participation(struct req *q, const char *ptr, char *out, size_t n)
+{
+	char path[200];
+
+	snprintf(path, sizeof(path), "/api/v1/campaigns/%s", q->made);
+	field(path, ptr, out, n);
+}
+
+/* joined - alice is in, her aggregate-only grant given */
+static void joined(struct req *q, struct resp *r)
+{
+	char grant[200], path[260];
+
+	(void)r;
+	participation(q, "/participation/grant", grant, sizeof(grant));
+	snprintf(path, sizeof(path), "/api/v1/consents/%s", grant);
+	expect_field(path, "/status", "given");
+}
+
+static void campaign_leave(struct req *q)
+{
+	struct resp r;
+
+	campaign_join(q);
+	if (call("POST", q->path, NULL, &r) != 200)
+		fail_msg("POST %s: %ld %.300s", q->path, r.status, r.body ? r.body : "");
+	client_free(&r);
+	q->method = "DELETE";
+}
+
+/* left - alice's participation is withdrawn, and her grant with it */
+static void left(struct req *q, struct resp *r)
+{
+	char when[200], grant[200], path[260];
+
+	(void)r;
+	participation(q, "/participation/withdrawn", when, sizeof(when));
+	if (strcmp(when, "(none)") == 0)
+		fail_msg("%s: still in", q->path);
+	participation(q, "/participation/grant", grant, sizeof(grant));
+	snprintf(path, sizeof(path), "/api/v1/consents/%s", grant);
+	expect_field(path, "/status", "withdrawn");
+}
+
+static void body_body(char *out, size_t n)
+{
+	snprintf(out, n,
+		 "{\"name\":\"Coop %d\",\"statutes\":{\"kind\":\"cooperative\","
+		 "\"rule\":\"majority\"}}",
+		 serial++);
+}
+
+static void body_create(struct req *q)
+{
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/api/v1/bodies");
+	body_body(q->body, sizeof(q->body));
+}
+
+static void body_created(struct req *q, struct resp *r)
+{
+	char path[200], name[200];
+	json_t *sent = json_loads(q->body, 0, NULL);
+
+	snprintf(path, sizeof(path), "/api/v1/bodies/%s",
+		 json_string_value(json_object_get(r->json, "id")));
+	snprintf(name, sizeof(name), "%s", json_string_value(json_object_get(sent, "name")));
+	json_decref(sent);
+	expect_field(path, "/name", name);
+}
+
+/* a_body - one the operator makes, its id in q->made */
+static void a_body(struct req *q)
+{
+	char body[256];
+
+	body_body(body, sizeof(body));
+	made_by(&admin, "POST", "/api/v1/bodies", NULL, body, 201, "", q->made, sizeof(q->made));
+}
+
+static void body_join(struct req *q)
+{
+	a_body(q);
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/api/v1/bodies/%s/membership", q->made);
+	snprintf(q->body, sizeof(q->body), "{}");
+}
+
+/* member - alice reads the member register: 200 for a member */
+static void member(struct req *q, const char *want)
+{
+	char path[200];
+
+	snprintf(path, sizeof(path), "/api/v1/bodies/%s/members", q->made);
+	expect_field(path, "", want);
+}
+
+static void a_member(struct req *q, struct resp *r)
+{
+	(void)r;
+	member(q, "(none)"); /* 200: the register, an object */
+}
+
+static void body_leave(struct req *q)
+{
+	struct resp r;
+
+	body_join(q);
+	if (call("POST", q->path, q->body, &r) != 200)
+		fail_msg("POST %s: %ld %.300s", q->path, r.status, r.body ? r.body : "");
+	client_free(&r);
+	q->method = "DELETE";
+	q->body[0] = '\0';
+}
+
+static void not_a_member(struct req *q, struct resp *r)
+{
+	(void)r;
+	member(q, "403");
+}
+
+static void agreement_body(const char *body_id, char *out, size_t n)
+{
+	char ends[TIME_RFC3339_LEN];
+
+	time_format(ends, time_now_ms() + 30 * 86400000LL);
+	snprintf(out, n,
+		 "{\"body\":\"%s\",\"terms\":{\"title\":{\"fr\":\"Budgets des m\\u00e9nages\","
+		 "\"en\":\"Household budgets\"},\"purpose\":{\"fr\":\"Dimensionner l'aide.\","
+		 "\"en\":\"Size the aid.\"},\"doctypes\":[{\"doctype\":\"bank.transaction\","
+		 "\"fields\":[\"amount\"]}],\"from\":\"2026-01-01T00:00:00Z\",\"to\":"
+		 "\"2026-04-01T00:00:00Z\",\"ends\":\"%s\"}}",
+		 body_id, ends);
+}
+
+static void agreement_create(struct req *q)
+{
+	a_body(q);
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/api/v1/agreements");
+	agreement_body(q->made, q->body, sizeof(q->body));
+}
+
+/* agreement_is - the agreement at path is in state want */
+static void agreement_is(const char *id, const char *want)
+{
+	char path[200];
+
+	snprintf(path, sizeof(path), "/api/v1/agreements/%s", id);
+	expect_field_by(&agent, path, "/state", want);
+}
+
+static void agreement_drafted(struct req *q, struct resp *r)
+{
+	(void)q;
+	agreement_is(json_string_value(json_object_get(r->json, "id")), "draft");
+}
+
+static void agreement_end(struct req *q)
+{
+	char body[2048], body_id[128];
+
+	a_body(q);
+	snprintf(body_id, sizeof(body_id), "%s", q->made);
+	agreement_body(body_id, body, sizeof(body));
+	made_by(&agent, "POST", "/api/v1/agreements", NULL, body, 201, "", q->made,
+		sizeof(q->made));
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/api/v1/agreements/%s/end", q->made);
+}
+
+static void agreement_ended(struct req *q, struct resp *r)
+{
+	(void)r;
+	agreement_is(q->made, "ended");
+}
+
 static const struct write routes[] = {
-	{"POST a record", 201, record_create, record_created, NULL},
-	{"PUT a record", 200, record_replace, record_replaced, NULL},
-	{"PATCH a record", 200, record_patch, record_patched, NULL},
-	{"DELETE a record", 204, record_delete, gone, NULL},
-	{"POST a token", 201, token_create, token_created, NULL},
-	{"DELETE a token", 204, token_revoke, token_revoked, NULL},
-	{"POST points", 200, points_add, points_added, NULL},
-	{"POST a series", 201, series_make, series_created, NULL},
-	{"DELETE a series", 204, series_delete, gone, NULL},
-	{"POST a share", 201, share_create, granted, NULL},
-	{"DELETE a share", 204, share_revoke, withdrawn, NULL},
-	{"POST a consent", 201, consent_give, granted, NULL},
-	{"POST a consent's withdrawal", 200, consent_withdraw, withdrawn, NULL},
-	{"POST a mandate's confirmation", 200, mandate_confirm, given, NULL},
-	{"POST a mandate's end", 204, mandate_end, withdrawn, NULL},
-	{"POST a file", 201, file_upload, file_uploaded, NULL},
-	{"DELETE a file", 204, file_delete, gone, NULL},
-	{"POST an import", 201, import_ofx, imported, "imports"},
-	{"POST a new password", 204, password_change, password_changed, NULL},
-	{"PUT the apps policy", 200, policy_put, policy_changed, NULL},
+	{"POST a record", 201, record_create, record_created, NULL, NULL},
+	{"PUT a record", 200, record_replace, record_replaced, NULL, NULL},
+	{"PATCH a record", 200, record_patch, record_patched, NULL, NULL},
+	{"DELETE a record", 204, record_delete, gone, NULL, NULL},
+	{"POST a token", 201, token_create, token_created, NULL, NULL},
+	{"DELETE a token", 204, token_revoke, token_revoked, NULL, NULL},
+	{"POST points", 200, points_add, points_added, NULL, NULL},
+	{"POST a series", 201, series_make, series_created, NULL, NULL},
+	{"DELETE a series", 204, series_delete, gone, NULL, NULL},
+	{"POST a share", 201, share_create, granted, NULL, NULL},
+	{"DELETE a share", 204, share_revoke, withdrawn, NULL, NULL},
+	{"POST a consent", 201, consent_give, granted, NULL, NULL},
+	{"POST a consent's withdrawal", 200, consent_withdraw, withdrawn, NULL, NULL},
+	{"POST a mandate's confirmation", 200, mandate_confirm, given, NULL, NULL},
+	{"POST a mandate's end", 204, mandate_end, withdrawn, NULL, NULL},
+	{"POST a file", 201, file_upload, file_uploaded, NULL, NULL},
+	{"DELETE a file", 204, file_delete, gone, NULL, NULL},
+	{"POST an import", 201, import_ofx, imported, "imports", NULL},
+	{"POST a new password", 204, password_change, password_changed, NULL, NULL},
+	{"PUT the apps policy", 200, policy_put, policy_changed, NULL, NULL},
+	{"POST a campaign", 201, campaign_create, campaign_drafted, NULL, &agent},
+	{"POST a campaign's approval", 200, campaign_approve, campaign_approved, NULL, &admin},
+	{"POST a campaign's participation", 200, campaign_join, joined, NULL, NULL},
+	{"DELETE a campaign's participation", 204, campaign_leave, left, NULL, NULL},
+	{"POST a body", 201, body_create, body_created, NULL, &admin},
+	{"POST a body's membership", 200, body_join, a_member, NULL, NULL},
+	{"DELETE a body's membership", 200, body_leave, not_a_member, NULL, NULL},
+	{"POST an agreement", 201, agreement_create, agreement_drafted, NULL, &agent},
+	{"POST an agreement's end", 200, agreement_end, agreement_ended, NULL, &agent},
 };
 
 #define NROUTES ((int)(sizeof(routes) / sizeof(*routes)))
@@ -738,6 +1029,7 @@ static const struct write routes[] = {
  * successes whose audit entry was kept for later */
 static int one(const struct write *rt, enum fault k, long n, long *late)
 {
+	const struct who *w = rt->who ? rt->who : &alice;
 	struct req q;
 	struct state before, after;
 	struct resp r;
@@ -747,31 +1039,31 @@ static int one(const struct write *rt, enum fault k, long n, long *late)
 
 	memset(&q, 0, sizeof(q));
 	rt->prep(&q);
-	state_of(&before, false);
+	state_of(w, &before, false);
 	faults_arm(k, n);
-	status = call_as(q.method, q.path, q.type, q.body[0] ? q.body : NULL, &r);
+	status = call_by(w, q.method, q.path, q.type, q.body[0] ? q.body : NULL, &r);
 	faults_disarm();
-	state_of(&after, true);
+	state_of(w, &after, true);
 	if (status == rt->want) {
-		if (kept() == 1) {
+		if (kept(w) == 1) {
 			/* a change of the platform store whose entry could not
 			 * be written in the chain at once, or be marked as
 			 * written: kept, and in the chain after the next
 			 * delivery, once */
 			size_t written = 0;
 
-			assert_int_equal(store_audit_deliver(f.s, f.alice.id, &written), CMN_OK);
+			assert_int_equal(store_audit_deliver(f.s, w->p.id, &written), CMN_OK);
 			assert_int_equal(written, 1);
-			assert_int_equal(store_audit_deliver(f.s, f.alice.id, &written), CMN_OK);
+			assert_int_equal(store_audit_deliver(f.s, w->p.id, &written), CMN_OK);
 			assert_int_equal(written, 0);
-			state_of(&after, true);
+			state_of(w, &after, true);
 			*late += 1;
 		}
-		if (after.entries != before.entries + 1 || kept() != 0)
+		if (after.entries != before.entries + 1 || kept(w) != 0)
 			fail_msg("%s, fault %d at %ld: %ld, yet %lld audit entries (%lld before), "
 				 "%lld kept for later",
 				 rt->name, k, n, status, (long long)after.entries,
-				 (long long)before.entries, (long long)kept());
+				 (long long)before.entries, (long long)kept(w));
 		rt->done(&q, &r);
 		client_free(&r);
 		return 1;
@@ -783,8 +1075,8 @@ static int one(const struct write *rt, enum fault k, long n, long *late)
 			 status, r.body ? r.body : "");
 	client_free(&r);
 	if ((what = changed(&before.person, &after.person, rt->logged)))
-		fail_msg("%s, fault %d at %ld: failed (%ld), yet alice's %s changed", rt->name, k, n,
-			 status, what);
+		fail_msg("%s, fault %d at %ld: failed (%ld), yet %s's %s changed", rt->name, k, n,
+			 status, w->handle, what);
 	if ((what = changed(&before.platform, &after.platform, NULL)))
 		fail_msg("%s, fault %d at %ld: failed (%ld), yet the platform's %s changed",
 			 rt->name, k, n, status, what);
@@ -854,15 +1146,26 @@ static int up(void **state)
 	    api_init() != CMN_OK)
 		return -1;
 	{
-		/* the professional alice gives a consent to */
-		char hash[CRYPT_PWHASH_LEN];
+		/* the professional alice gives a consent to, and the others */
+		struct who *others[] = {&med, &agent, &admin};
+		char hash[CRYPT_PWHASH_LEN], pw[64];
 		struct person pro;
+		struct org o;
 
 		if (crypt_password_hash("pw-pro-correct-horse", hash) != CMN_OK ||
 		    store_person_add(f.s, "pro", "professional", NULL, hash, &pro) != CMN_OK ||
-		    crypt_password_hash("pw-med-correct-horse", hash) != CMN_OK ||
-		    store_person_add(f.s, "med", "mediator", NULL, hash, &pro) != CMN_OK)
+		    store_org_add(f.s, "Ville", "city", &o) != CMN_OK)
 			return -1;
+		snprintf(ville, sizeof(ville), "%s", o.id);
+		for (size_t i = 0; i < sizeof(others) / sizeof(*others); i++) {
+			snprintf(pw, sizeof(pw), "pw-%s-correct-horse", others[i]->handle);
+			if (crypt_password_hash(pw, hash) != CMN_OK ||
+			    store_person_add(f.s, others[i]->handle, others[i]->role,
+					     others[i]->city ? "Ville" : NULL, hash,
+					     &others[i]->p) != CMN_OK)
+				return -1;
+		}
+		alice.p = f.alice;
 	}
 	app.store = f.s;
 	app.keys = &f.keys;
@@ -876,11 +1179,18 @@ static int up(void **state)
 	if (!app.limits || http_server_start(&srv, &cfg, api_handle, &app) != CMN_OK)
 		return -1;
 	snprintf(base, sizeof(base), "http://127.0.0.1:%u", http_server_port(srv));
-	if (client_login(base, "alice", "pw-alice-correct-horse", cookie, sizeof(cookie), csrf,
-			 sizeof(csrf)) != 0 ||
-	    client_login(base, "med", "pw-med-correct-horse", med_cookie, sizeof(med_cookie),
-			 med_csrf, sizeof(med_csrf)) != 0)
-		return -1;
+	{
+		struct who *all[] = {&alice, &med, &agent, &admin};
+		char pw[64];
+
+		for (size_t i = 0; i < sizeof(all) / sizeof(*all); i++) {
+			snprintf(pw, sizeof(pw), "pw-%s-correct-horse", all[i]->handle);
+			if (client_login(base, all[i]->handle, pw, all[i]->cookie,
+					 sizeof(all[i]->cookie), all[i]->csrf,
+					 sizeof(all[i]->csrf)) != 0)
+				return -1;
+		}
+	}
 	{
 		struct resp r;
 

@@ -1017,7 +1017,7 @@ static void smart_home_district(void **state)
 		fail_msg("run: %s", err);
 	dp_rng_release(&rng);
 	assert_int_equal(st.counted, 3);
-	assert_int_equal(campaign_publish(f->s, id, time_now_ms(), "test", &notified), CMN_OK);
+	assert_int_equal(campaign_publish(f->s, id, time_now_ms(), "test", NULL, &notified), CMN_OK);
 	assert_int_equal(store_campaign_get(f->s, id, true, &row), CMN_OK);
 	res = json_loads(row.results, 0, NULL);
 	campaign_row_release(&row);

@@ -1008,7 +1008,7 @@ static void scenario_cooperative_votes_runs_publishes(void **state)
 	assert_true(counted(c, stayer));
 	for (size_t i = 0; i < n; i++)
 		assert_true(counted(c, &h->p[i]) == (&h->p[i] != leaver));
-	assert_int_equal(campaign_publish(f.s, c, time_now_ms(), "test", &notified), CMN_OK);
+	assert_int_equal(campaign_publish(f.s, c, time_now_ms(), "test", NULL, &notified), CMN_OK);
 	assert_int_equal(notified, n - 1);
 	assert_int_equal(store_campaign_get(f.s, c, true, &row), CMN_OK);
 	assert_int_equal(row.state, CAMPAIGN_STATE_PUBLISHED);

@@ -509,7 +509,7 @@ static void scenario(void **state)
 		/* the run, the publication */
 		assert_int_equal(run(ids[c], &st), CMN_OK);
 		assert_int_equal(st.joined, HOUSEHOLDS);
-		assert_int_equal(campaign_publish(f.s, ids[c], time_now_ms(), "test", &notified),
+		assert_int_equal(campaign_publish(f.s, ids[c], time_now_ms(), "test", NULL, &notified),
 				 CMN_OK);
 		/* two queries (count, sum) of epsilon 1 each: the count's noise
 		 * is a discrete Laplace of scale max_cells / 1 */

@@ -177,9 +177,13 @@ enum cmn_rc store_tx_end_told(struct store *s, enum cmn_rc rc, const char *perso
 			      const char *actor, const char *action, const char *object,
 			      const char *detail)
 {
+	struct conn *c = store_platform_conn(s);
+
 	if (rc == CMN_OK)
 		rc = store_audit_later(s, person_id, actor, action, object, detail);
-	if ((rc = store_tx_end(s, rc)) == CMN_OK)
+	/* inside another transaction, the entry waits for the outermost's
+	 * commit: written now, it would tell a change that may not stand */
+	if ((rc = store_tx_end(s, rc)) == CMN_OK && c && c->tx_depth == 0)
 		(void)store_audit_deliver(s, person_id, NULL); /* else at the next one */
 	return rc;
 }

@@ -311,7 +311,8 @@ void store_close(struct store **sp)
 
 /* Person rows are always selected with these columns, in this order. */
 #define PERSON_COLS \
-	"p.id, p.handle, p.role, coalesce(o.name, ''), p.disabled, p.created, p.pwhash"
+	"p.id, p.handle, p.role, coalesce(o.name, ''), p.disabled, p.created, p.pwhash," \
+	" coalesce(p.org_id, '')"
 #define PERSON_FROM " FROM persons p LEFT JOIN orgs o ON o.id = p.org_id "
 
 static void person_row(sqlite3_stmt *st, int at, struct person *p, char *pwhash)
@@ -324,6 +325,7 @@ static void person_row(sqlite3_stmt *st, int at, struct person *p, char *pwhash)
 	p->created = sqlite3_column_int64(st, at + 5);
 	if (pwhash)
 		conn_text_col(st, at + 6, pwhash, CRYPT_PWHASH_LEN);
+	conn_text_col(st, at + 7, p->org_id, sizeof(p->org_id));
 }
 
 enum cmn_rc store_person_add(struct store *s, const char *handle, const char *role,
@@ -356,6 +358,7 @@ enum cmn_rc store_person_add(struct store *s, const char *handle, const char *ro
 	str_copy(out->handle, sizeof(out->handle), handle);
 	str_copy(out->role, sizeof(out->role), role);
 	str_copy(out->org, sizeof(out->org), org ? org : "");
+	str_copy(out->org_id, sizeof(out->org_id), org_id);
 	out->created = time_now_ms();
 	/* the store file first: a person row never points to no store */
 	rc = pstore_create(s, out->id);
@@ -745,10 +748,10 @@ static enum cmn_rc session_query(struct store *s, const char *token_hash, int64_
 	sr = sqlite3_step(st);
 	if (sr == SQLITE_ROW) {
 		person_row(st, 0, &out->person, NULL);
-		conn_text_col(st, 7, out->csrf, sizeof(out->csrf));
-		out->created = sqlite3_column_int64(st, 8);
-		out->expires = sqlite3_column_int64(st, 9);
-		out->last_seen = sqlite3_column_int64(st, 10);
+		conn_text_col(st, 8, out->csrf, sizeof(out->csrf));
+		out->created = sqlite3_column_int64(st, 9);
+		out->expires = sqlite3_column_int64(st, 10);
+		out->last_seen = sqlite3_column_int64(st, 11);
 	}
 	sqlite3_reset(st);
 	if (sr != SQLITE_ROW)
@@ -822,10 +825,10 @@ enum cmn_rc store_token_get(struct store *s, const char *token_hash, struct pers
 	sr = sqlite3_step(st);
 	if (sr == SQLITE_ROW) {
 		person_row(st, 0, out, NULL);
-		conn_text_col(st, 7, tok->id, sizeof(tok->id));
-		conn_text_col(st, 8, tok->name, sizeof(tok->name));
-		tok->created = sqlite3_column_int64(st, 9);
-		tok->last_used = sqlite3_column_int64(st, 10);
+		conn_text_col(st, 8, tok->id, sizeof(tok->id));
+		conn_text_col(st, 9, tok->name, sizeof(tok->name));
+		tok->created = sqlite3_column_int64(st, 10);
+		tok->last_used = sqlite3_column_int64(st, 11);
 	}
 	sqlite3_reset(st);
 	if (sr != SQLITE_ROW)
