@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/jsontext.h"
 #include "core/buf.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -600,7 +601,9 @@ static enum cmn_rc append(struct api_ctx *ctx)
 		json_t *body = json_loadb(ctx->req->body, ctx->req->body_len, JSON_REJECT_DUPLICATES,
 					  &je);
 
-		if (!body) {
+		if (!body && json_load_nomem(&je)) {
+			rc = CMN_ERR_NOMEM;
+		} else if (!body) {
 			rc = api_problem(ctx, CMN_ERR_INVALID, "malformed JSON",
 					 json_pack("{s:i, s:i}", "line", je.line, "column", je.column));
 		} else {

@@ -660,6 +660,13 @@ static enum cmn_rc read_body(struct api_ctx *ctx, const json_t *schema)
 		return api_problem(ctx, CMN_ERR_INVALID, "the body is not valid UTF-8", NULL);
 	ctx->body = json_loadb(ctx->req->body, ctx->req->body_len,
 			       JSON_REJECT_DUPLICATES, &je);
+	/* jansson tells some failed allocations as syntax errors (a string it
+	 * could not copy): a body that parses at a second try was good */
+	if (!ctx->body && !json_load_nomem(&je))
+		ctx->body = json_loadb(ctx->req->body, ctx->req->body_len, JSON_REJECT_DUPLICATES,
+				       &je);
+	if (!ctx->body && json_load_nomem(&je))
+		return CMN_ERR_NOMEM;
 	if (!ctx->body) {
 		char detail[300];
 

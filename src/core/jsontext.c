@@ -279,3 +279,8 @@ enum cmn_rc json_text_compact(struct buf *b, const json_t *v, int precision)
 	}
 	return rc;
 }
+
+bool json_load_nomem(const json_error_t *e)
+{
+	return json_error_code(e) == json_error_out_of_memory || e->text[0] == '\0';
+}

@@ -6,6 +6,7 @@
 #ifndef COMMUNE_CORE_JSONTEXT_H
 #define COMMUNE_CORE_JSONTEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -33,5 +34,10 @@ enum cmn_rc json_text_project(const char *obj, const char *const *keys, size_t n
  * writes every record with it. CMN_ERR_INVALID for a tree deeper than
  * CMN_JSON_MAX_DEPTH. */
 enum cmn_rc json_text_compact(struct buf *b, const json_t *v, int precision);
+
+/* json_load_nomem - whether jansson's load that failed with e failed for
+ * want of memory rather than for the text: its out-of-memory code, or no
+ * error set at all (an allocation failed before the first character) */
+bool json_load_nomem(const json_error_t *e);
 
 #endif

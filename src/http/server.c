@@ -197,12 +197,20 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
 	return MHD_YES;
 }
 
-/* queue - sends x->res. */
+static enum MHD_Result out_of_memory(struct MHD_Connection *c);
+
+/* queue - sends x->res; an error whose problem document could not be made
+ * (no memory for it) as out_of_memory's */
 static enum MHD_Result queue(struct MHD_Connection *c, struct exchange *x)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	char *body = x->res.body;
+
+	if (!body && x->res.status >= 500) {
+		x->answered = true;
+		return out_of_memory(c);
+	}
 
 	if (!body) {
 		body = NULL;
@@ -238,6 +246,32 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct exchange *x)
 	return queue(c, x);
 }
 
+/* What a request without the memory for its state gets: a problem
+ * document of static text (the library makes the response from its own
+ * memory), the connection closed after; its con_cls is `unserved`, so
+ * that the rest of its body is dropped. */
+static char no_memory[] = "{\"type\":\"about:blank\",\"title\":\"Service Unavailable\","
+				"\"status\":503,\"detail\":\"the server is short of memory:"
+				" try again later\"}";
+static char unserved;
+
+static enum MHD_Result out_of_memory(struct MHD_Connection *c)
+{
+	/* the library only reads it (PERSISTENT), but takes a void * */
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(no_memory) - 1, no_memory,
+								 MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result fail_now(struct MHD_Connection *c, struct exchange *x, enum cmn_rc error)
 {
 	x->req.error = error;
@@ -254,10 +288,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 	(void)url;
 	(void)version;
+	if (*con_cls == &unserved) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
 	if (!x) {
 		x = *con_cls = exchange_new(srv, c);
-		if (!x)
-			return MHD_NO;
+		if (!x) {
+			*con_cls = &unserved;
+			return out_of_memory(c);
+		}
 	}
 	if (x->answered) {
 		*upload_data_size = 0; /* discard the rest of a refused body */
@@ -388,8 +428,10 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct exchange *x = *con_cls;
 
 	(void)c;
-	if (!x)
+	if (!x || *con_cls == &unserved) {
+		*con_cls = NULL;
 		return;
+	}
 	if (srv->cfg.access_log && x->started)
 		access_log(x, toe);
 	atomic_fetch_sub(&srv->in_flight, 1);

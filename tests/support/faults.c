@@ -7,6 +7,7 @@
  */
 #include "faults.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,9 +21,11 @@
 static _Atomic long countdown = -1; /* operations before the one that fails; -1: none */
 static _Atomic int hit;             /* the fault happened (faults_hit) */
 static enum fault kind = FAULT_NONE;
+static pthread_t armer;             /* whose allocations FAULT_ALLOC leaves alone */
 
 void faults_arm(enum fault k, long n)
 {
+	armer = pthread_self();
 	kind = k;
 	atomic_store(&hit, 0);
 	atomic_store(&countdown, n);
@@ -34,12 +37,11 @@ void faults_disarm(void)
 	kind = FAULT_NONE;
 }
 
-/* strike - counts an operation of the fault's kind: true for the one that fails */
-static bool strike(enum fault k)
+bool faults_strike(enum fault k)
 {
 	long left;
 
-	if (kind != k)
+	if (kind != k || (k == FAULT_ALLOC && pthread_equal(pthread_self(), armer)))
 		return false;
 	left = atomic_fetch_sub(&countdown, 1);
 	if (left == 0) {
@@ -62,9 +64,9 @@ static sqlite3_vfs *orig;
 
 static int io_fault(void)
 {
-	if (strike(FAULT_IO))
+	if (faults_strike(FAULT_IO))
 		return SQLITE_IOERR_WRITE;
-	if (strike(FAULT_FULL))
+	if (faults_strike(FAULT_FULL))
 		return SQLITE_FULL;
 	return SQLITE_OK;
 }
@@ -248,12 +250,12 @@ static sqlite3_mem_methods mem;
 
 static void *m_malloc(int n)
 {
-	return strike(FAULT_NOMEM) ? NULL : mem.xMalloc(n);
+	return faults_strike(FAULT_NOMEM) ? NULL : mem.xMalloc(n);
 }
 
 static void *m_realloc(void *p, int n)
 {
-	return strike(FAULT_NOMEM) ? NULL : mem.xRealloc(p, n);
+	return faults_strike(FAULT_NOMEM) ? NULL : mem.xRealloc(p, n);
 }
 
 void faults_install(void)

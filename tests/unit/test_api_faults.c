@@ -1024,6 +1024,28 @@ static const struct write routes[] = {
 
 #define NROUTES ((int)(sizeof(routes) / sizeof(*routes)))
 
+/* the routes swept with commune's own allocations failing (FAULT_ALLOC):
+ * those that answer each such failure cleanly today. The others answer
+ * some with a 4xx (a lookup that failed read as "no such doctype", "wrong
+ * password"...), with a 503 after their commit, or worse (a heap
+ * corrupted under the campaign's creation): docs/reliability.md lists
+ * them, and each joins this list once mended. */
+static const char *const alloc_swept[] = {
+	"DELETE a record", "DELETE a token", "DELETE a series", "DELETE a share",
+	"POST a consent's withdrawal", "POST a mandate's end", "DELETE a campaign's participation",
+	"POST a body's membership", "POST an agreement's end",
+};
+
+static bool swept_for(const struct write *rt, enum fault k)
+{
+	if (k != FAULT_ALLOC)
+		return true;
+	for (size_t i = 0; i < sizeof(alloc_swept) / sizeof(*alloc_swept); i++)
+		if (strcmp(alloc_swept[i], rt->name) == 0)
+			return true;
+	return false;
+}
+
 /* one - the route once, with the fault armed at n; how it ended:
  * 1 done, 0 a clean failure (a 5xx problem document); late counts the
  * successes whose audit entry was kept for later */
@@ -1090,6 +1112,9 @@ static void sweep(enum fault k, long *faults)
 	for (int i = 0; i < NROUTES; i++) {
 		long n, met = 0, late = 0;
 
+		if (!swept_for(&routes[i], k))
+			continue;
+
 		for (n = 0;; n += 1 + n / 32) {
 			int done = one(&routes[i], k, n, &late);
 
@@ -1124,6 +1149,7 @@ struct kind {
 static const struct kind io = {FAULT_IO, "a failed write, sync or truncate"};
 static const struct kind full = {FAULT_FULL, "a full disk"};
 static const struct kind nomem = {FAULT_NOMEM, "a failed allocation in SQLite"};
+static const struct kind alloc = {FAULT_ALLOC, "a failed allocation of commune's or jansson's"};
 
 static void swept(void **state)
 {
@@ -1225,8 +1251,10 @@ int main(void)
 		cmocka_unit_test_prestate(swept, (void *)&io),
 		cmocka_unit_test_prestate(swept, (void *)&full),
 		cmocka_unit_test_prestate(swept, (void *)&nomem),
+		cmocka_unit_test_prestate(swept, (void *)&alloc),
 	};
 
+	faults_alloc_install();
 	faults_install();
 	return cmocka_run_group_tests(tests, up, down);
 }
