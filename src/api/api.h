@@ -183,6 +183,12 @@ enum cmn_rc api_audited(struct api_ctx *ctx, enum cmn_rc rc, const char *action,
  * a failure would retry what was done */
 enum cmn_rc api_done(struct api_ctx *ctx, enum cmn_rc shown, int status, json_t *known);
 
+/* api_json_printf - answers with the JSON text fmt makes (printf), in
+ * memory of its own: what a change that was made answers when its view
+ * could not be made. */
+enum cmn_rc api_json_printf(struct api_ctx *ctx, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* api_access - a service's read under its grant: logged for the person's
  * audit chain (src/consent/access.h: when, object, the client's address,
  * and members, the text of more JSON members such as "\"fields\":[...]",

@@ -110,10 +110,11 @@ static enum cmn_rc confirm(struct api_ctx *ctx)
 		v = consent_grant_view(ctx->app->store, &row, time_now_ms());
 		grant_row_release(&row);
 	}
-	/* done: when the grant cannot be read back, what is known of it */
-	if (!v)
-		v = json_pack("{s:s, s:s}", "id", ctx->params[0], "status", "given");
-	return v ? api_json(ctx, 200, v) : CMN_ERR_NOMEM;
+	/* done: when the grant cannot be read back or shown, what is known of it */
+	if (!v || api_json(ctx, 200, v) != CMN_OK)
+		return api_json_printf(ctx, 200, "{\"id\":\"%.40s\",\"status\":\"given\"}",
+				       ctx->params[0]);
+	return CMN_OK;
 }
 
 /* POST /api/v1/mandates/{id}/end - by the person or the mediator. */

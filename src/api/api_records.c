@@ -99,13 +99,19 @@ static enum cmn_rc record_write(struct buf *b, const struct record_meta *m, cons
 	enum cmn_rc rc = CMN_ERR_NOMEM;
 
 	json_decref(meta);
+	/* each step's failure is the record's: a part left out would make
+	 * another document */
 	if (meta_text && (!(rq && rq->nfields) || projected)) {
-		buf_printf(b, "{\"id\":\"%s\",\"doctype\":\"%s\",\"rev\":%lld,\"data\":", m->id,
-			   m->doctype, (long long)m->rev);
-		buf_puts(b, projected ? projected : data);
-		buf_puts(b, ",\"meta\":");
-		buf_puts(b, meta_text);
-		rc = buf_puts(b, "}");
+		rc = buf_printf(b, "{\"id\":\"%s\",\"doctype\":\"%s\",\"rev\":%lld,\"data\":", m->id,
+				m->doctype, (long long)m->rev);
+		if (rc == CMN_OK)
+			rc = buf_puts(b, projected ? projected : data);
+		if (rc == CMN_OK)
+			rc = buf_puts(b, ",\"meta\":");
+		if (rc == CMN_OK)
+			rc = buf_puts(b, meta_text);
+		if (rc == CMN_OK)
+			rc = buf_puts(b, "}");
 	}
 	free(meta_text);
 	free(projected);
@@ -136,6 +142,27 @@ static enum cmn_rc answer_record(struct api_ctx *ctx, int status, const struct r
 	set_etag(ctx, m->rev);
 	api_json_text(ctx, status, b.data, b.len);
 	b.data = NULL;
+	return CMN_OK;
+}
+
+/* answer_written - a record just written as the response; when its view
+ * cannot be made (no memory for it), what is known of it: the write is
+ * done, and a client told of a failure would make it again */
+static enum cmn_rc answer_written(struct api_ctx *ctx, int status, const struct record_meta *m,
+				  const char *data)
+{
+	struct buf b;
+
+	if (answer_record(ctx, status, m, data, NULL) == CMN_OK)
+		return CMN_OK;
+	buf_init(&b, RECORD_CAP);
+	if (buf_printf(&b, "{\"id\":\"%s\",\"doctype\":\"%s\",\"rev\":%lld}", m->id, m->doctype,
+		       (long long)m->rev) != CMN_OK) {
+		buf_release(&b);
+		return CMN_ERR_NOMEM;
+	}
+	set_etag(ctx, m->rev);
+	api_json_text(ctx, status, b.data, b.len);
 	return CMN_OK;
 }
 
@@ -212,7 +239,7 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	if (rc == CMN_OK) {
 		snprintf(loc, sizeof(loc), "/api/v1/records/%s/%s", m.doctype, m.id);
 		http_set_header(ctx->res, "Location", loc);
-		rc = answer_record(ctx, 201, &m, text, NULL);
+		rc = answer_written(ctx, 201, &m, text);
 	}
 	free(text);
 	return rc;
@@ -457,7 +484,7 @@ static enum cmn_rc store_data(struct api_ctx *ctx, const struct doctype *d, stru
 		return CMN_ERR_NOMEM;
 	rc = pstore_record_replace(ps, &m, expect, text, ctx->actor);
 	if (rc == CMN_OK)
-		rc = answer_record(ctx, 200, &m, text, NULL);
+		rc = answer_written(ctx, 200, &m, text);
 	free(text);
 	return rc;
 }

@@ -67,9 +67,17 @@ static enum cmn_rc create(struct api_ctx *ctx)
 		return rc;
 	}
 	j = token_json(&t);
-	json_object_set_new(j, "token", json_string(token));
+	if (j && json_object_set_new(j, "token", json_string(token)) != 0) {
+		json_decref(j);
+		j = NULL;
+	}
+	rc = j ? api_json(ctx, 201, j) : CMN_ERR_NOMEM;
+	/* made, and shown this once: when its view cannot be made (no memory
+	 * for it), its id and secret */
+	if (rc != CMN_OK)
+		rc = api_json_printf(ctx, 201, "{\"id\":\"%s\",\"token\":\"%s\"}", t.id, token);
 	sodium_memzero(token, sizeof(token));
-	return api_json(ctx, 201, j);
+	return rc;
 }
 
 /* DELETE /api/v1/tokens/{id} */

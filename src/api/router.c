@@ -4,6 +4,7 @@
  */
 #include "api/api.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +156,24 @@ enum cmn_rc api_audited(struct api_ctx *ctx, enum cmn_rc rc, const char *action,
 {
 	return store_tx_end_told(ctx->app->store, rc, ctx->person.id, ctx->actor, action, object,
 				 detail);
+}
+
+enum cmn_rc api_json_printf(struct api_ctx *ctx, int status, const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+	enum cmn_rc rc;
+
+	buf_init(&b, 1 << 16);
+	va_start(ap, fmt);
+	rc = buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (rc != CMN_OK) {
+		buf_release(&b);
+		return rc;
+	}
+	api_json_text(ctx, status, b.data, b.len);
+	return CMN_OK;
 }
 
 enum cmn_rc api_done(struct api_ctx *ctx, enum cmn_rc shown, int status, json_t *known)

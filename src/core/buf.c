@@ -56,25 +56,36 @@ enum cmn_rc buf_puts(struct buf *b, const char *s)
 	return buf_append(b, s, strlen(s));
 }
 
-enum cmn_rc buf_printf(struct buf *b, const char *fmt, ...)
+enum cmn_rc buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list again;
 	int n;
 	enum cmn_rc rc;
 
-	va_start(ap, fmt);
+	va_copy(again, ap);
 	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		va_end(again);
 		return CMN_ERR_INVALID;
+	}
 	rc = buf_reserve(b, (size_t)n);
-	if (rc != CMN_OK)
-		return rc;
+	if (rc == CMN_OK) {
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+		b->len += (size_t)n;
+	}
+	va_end(again);
+	return rc;
+}
+
+enum cmn_rc buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	enum cmn_rc rc;
+
 	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	rc = buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	b->len += (size_t)n;
-	return CMN_OK;
+	return rc;
 }
 
 void buf_reset(struct buf *b)

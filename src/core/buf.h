@@ -29,9 +29,11 @@ enum cmn_rc buf_append(struct buf *b, const void *p, size_t n);
 /* buf_puts - appends the C string s. */
 enum cmn_rc buf_puts(struct buf *b, const char *s);
 
-/* buf_printf - appends formatted text. */
+/* buf_printf - appends formatted text; buf_vprintf with a va_list. */
 enum cmn_rc buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+enum cmn_rc buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /* buf_reset - empties the buffer, keeping its memory. */
 void buf_reset(struct buf *b);

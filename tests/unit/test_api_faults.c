@@ -1027,13 +1027,14 @@ static const struct write routes[] = {
 /* the routes swept with commune's own allocations failing (FAULT_ALLOC):
  * those that answer each such failure cleanly today. The others answer
  * some with a 4xx (a lookup that failed read as "no such doctype", "wrong
- * password"...), with a 503 after their commit, or worse (jansson's parser
- * corrupts the heap when its own allocation fails: its issue #362):
- * docs/reliability.md lists them, and each joins this list once mended. */
+ * password"...), or worse (jansson's parser corrupts the heap when its own
+ * allocation fails: its issue #362): docs/reliability.md lists them, and
+ * each joins this list once mended. */
 static const char *const alloc_swept[] = {
-	"DELETE a record", "DELETE a token", "DELETE a series", "DELETE a share",
-	"POST a consent's withdrawal", "POST a mandate's end", "DELETE a campaign's participation",
-	"POST a body's membership", "POST an agreement's end",
+	"POST a record", "PUT a record", "PATCH a record", "DELETE a record", "POST a token",
+	"DELETE a token", "DELETE a series", "DELETE a share", "POST a consent's withdrawal",
+	"POST a mandate's confirmation", "POST a mandate's end", "DELETE a campaign's participation",
+	"POST a body's membership", "DELETE a body's membership", "POST an agreement's end",
 };
 
 static bool swept_for(const struct write *rt, enum fault k)
