@@ -177,17 +177,18 @@ enum cmn_rc api_audit(struct api_ctx *ctx, const char *action, const char *objec
 enum cmn_rc api_audited(struct api_ctx *ctx, enum cmn_rc rc, const char *action,
 			const char *object, const char *detail);
 
-/* api_done - the answer to a change that was committed: its view, which
- * the handler's `shown` tried to answer, or when that could not be read
- * back, what is known of it (known, stolen) with status: a client told of
- * a failure would retry what was done */
-enum cmn_rc api_done(struct api_ctx *ctx, enum cmn_rc shown, int status, json_t *known);
+/* api_body_json - the request's body parsed as JSON (duplicate keys
+ * refused), or NULL with je set; json_load_nomem(je) tells a failure for
+ * want of memory from a malformed body. */
+json_t *api_body_json(struct api_ctx *ctx, json_error_t *je);
 
-/* api_json_printf - answers with the JSON text fmt makes (printf), in
- * memory of its own: what a change that was made answers when its view
- * could not be made. */
-enum cmn_rc api_json_printf(struct api_ctx *ctx, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* api_done - the answer to a change that was committed: its view, which
+ * the handler's `shown` tried to answer, or when that could not be made
+ * (no memory for it), what is known of it: the JSON text fmt makes
+ * (printf, without jansson), with status. A client told of a failure
+ * would retry what was done. */
+enum cmn_rc api_done(struct api_ctx *ctx, enum cmn_rc shown, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* api_access - a service's read under its grant: logged for the person's
  * audit chain (src/consent/access.h: when, object, the client's address,

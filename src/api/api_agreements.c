@@ -211,8 +211,8 @@ static enum cmn_rc end(struct api_ctx *ctx)
 		return api_problem(ctx, rc, "this agreement was rejected or ended already", NULL);
 	if (rc != CMN_OK)
 		return rc;
-	return api_done(ctx, show(ctx), 200,
-			json_pack("{s:s, s:s}", "id", ctx->params[0], "state", "ended"));
+	return api_done(ctx, show(ctx), 200, "{\"id\":\"%s\",\"state\":\"ended\"}",
+			ctx->params[0]);
 }
 
 /* GET /api/v1/agreements/{id}/records/{doctype}?limit=&cursor= - the

@@ -301,9 +301,8 @@ static enum cmn_rc decide(struct api_ctx *ctx, bool approve)
 		return api_problem(ctx, rc, err, NULL);
 	if (rc != CMN_OK)
 		return rc;
-	return api_done(ctx, show(ctx), 200,
-			json_pack("{s:s, s:s}", "id", ctx->params[0], "state",
-				  approve ? "approved" : "rejected"));
+	return api_done(ctx, show(ctx), 200, "{\"id\":\"%s\",\"state\":\"%s\"}",
+			ctx->params[0], approve ? "approved" : "rejected");
 }
 
 static enum cmn_rc approve(struct api_ctx *ctx)
@@ -332,8 +331,8 @@ static enum cmn_rc join(struct api_ctx *ctx)
 		return api_problem(ctx, rc, err, NULL);
 	if (rc != CMN_OK)
 		return rc;
-	return api_done(ctx, show(ctx), 200,
-			json_pack("{s:s, s:{}}", "id", ctx->params[0], "participation"));
+	return api_done(ctx, show(ctx), 200, "{\"id\":\"%s\",\"participation\":{}}",
+			ctx->params[0]);
 }
 
 /* DELETE /api/v1/campaigns/{id}/participation - the caller withdraws */
@@ -440,8 +439,8 @@ static enum cmn_rc publish(struct api_ctx *ctx)
 				   NULL);
 	if (rc != CMN_OK)
 		return rc;
-	return api_done(ctx, show(ctx), 200,
-			json_pack("{s:s, s:s}", "id", ctx->params[0], "state", "published"));
+	return api_done(ctx, show(ctx), 200, "{\"id\":\"%s\",\"state\":\"published\"}",
+			ctx->params[0]);
 }
 
 /* GET /api/v1/campaigns/{id}/results[?format=csv] - public once published */

@@ -210,7 +210,7 @@ static enum cmn_rc join(struct api_ctx *ctx)
 		return api_problem(ctx, rc, err, NULL);
 	if (rc != CMN_OK)
 		return rc;
-	return api_done(ctx, show_body(ctx), 200, json_pack("{s:s}", "id", ctx->params[0]));
+	return api_done(ctx, show_body(ctx), 200, "{\"id\":\"%s\"}", ctx->params[0]);
 }
 
 /* DELETE /api/v1/bodies/{id}/membership - the caller leaves */
@@ -234,11 +234,10 @@ static enum cmn_rc leave(struct api_ctx *ctx)
 		return api_problem(ctx, rc, "you are not a member of this body", NULL);
 	if (rc != CMN_OK)
 		return rc;
-	/* done: answered in a text of its own when jansson has no memory */
-	if (api_json(ctx, 200, json_pack("{s:I}", "campaigns_withdrawn", (json_int_t)withdrawn)) !=
-	    CMN_OK)
-		return api_json_printf(ctx, 200, "{\"campaigns_withdrawn\":%zu}", withdrawn);
-	return CMN_OK;
+	return api_done(ctx,
+			api_json(ctx, 200,
+				 json_pack("{s:I}", "campaigns_withdrawn", (json_int_t)withdrawn)),
+			200, "{\"campaigns_withdrawn\":%zu}", withdrawn);
 }
 
 /* GET /api/v1/bodies/{id}/members - to members and the operator only */
@@ -504,7 +503,7 @@ static enum cmn_rc vote(struct api_ctx *ctx)
 		return api_problem(ctx, rc, "/vote: yes, no or abstain", NULL);
 	if (rc != CMN_OK)
 		return rc;
-	return api_done(ctx, show_proposal(ctx), 200, json_pack("{s:s}", "id", ctx->params[0]));
+	return api_done(ctx, show_proposal(ctx), 200, "{\"id\":\"%s\"}", ctx->params[0]);
 }
 
 /* POST /api/v1/proposals/{id}/close - once its time is over: decided */
@@ -512,7 +511,7 @@ static enum cmn_rc close_proposal(struct api_ctx *ctx)
 {
 	struct gov_proposal p, done;
 	char err[300] = "";
-	json_t *known;
+	enum gov_state state;
 	enum cmn_rc made, rc = the_proposal(ctx, &p);
 
 	if (rc != CMN_OK)
@@ -530,9 +529,10 @@ static enum cmn_rc close_proposal(struct api_ctx *ctx)
 		return api_problem(ctx, rc, err, NULL);
 	if (rc != CMN_OK)
 		return rc;
-	known = json_pack("{s:s, s:s}", "id", ctx->params[0], "state", gov_state_name(done.state));
+	state = done.state;
 	gov_proposal_release(&done);
-	return api_done(ctx, show_proposal(ctx), 200, known);
+	return api_done(ctx, show_proposal(ctx), 200, "{\"id\":\"%s\",\"state\":\"%s\"}",
+			ctx->params[0], gov_state_name(state));
 }
 
 /* ---- the debate ------------------------------------------------------------------ */

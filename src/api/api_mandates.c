@@ -111,10 +111,8 @@ static enum cmn_rc confirm(struct api_ctx *ctx)
 		grant_row_release(&row);
 	}
 	/* done: when the grant cannot be read back or shown, what is known of it */
-	if (!v || api_json(ctx, 200, v) != CMN_OK)
-		return api_json_printf(ctx, 200, "{\"id\":\"%.40s\",\"status\":\"given\"}",
-				       ctx->params[0]);
-	return CMN_OK;
+	return api_done(ctx, v ? api_json(ctx, 200, v) : CMN_ERR_NOMEM, 200,
+			"{\"id\":\"%.40s\",\"status\":\"given\"}", ctx->params[0]);
 }
 
 /* POST /api/v1/mandates/{id}/end - by the person or the mediator. */

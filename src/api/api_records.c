@@ -151,19 +151,12 @@ static enum cmn_rc answer_record(struct api_ctx *ctx, int status, const struct r
 static enum cmn_rc answer_written(struct api_ctx *ctx, int status, const struct record_meta *m,
 				  const char *data)
 {
-	struct buf b;
+	enum cmn_rc rc = answer_record(ctx, status, m, data, NULL);
 
-	if (answer_record(ctx, status, m, data, NULL) == CMN_OK)
-		return CMN_OK;
-	buf_init(&b, RECORD_CAP);
-	if (buf_printf(&b, "{\"id\":\"%s\",\"doctype\":\"%s\",\"rev\":%lld}", m->id, m->doctype,
-		       (long long)m->rev) != CMN_OK) {
-		buf_release(&b);
-		return CMN_ERR_NOMEM;
-	}
-	set_etag(ctx, m->rev);
-	api_json_text(ctx, status, b.data, b.len);
-	return CMN_OK;
+	if (rc != CMN_OK)
+		set_etag(ctx, m->rev);
+	return api_done(ctx, rc, status, "{\"id\":\"%s\",\"doctype\":\"%s\",\"rev\":%lld}",
+			m->id, m->doctype, (long long)m->rev);
 }
 
 /* expected_rev - the revision named by If-Match: -1 when absent or "*". */

@@ -598,8 +598,7 @@ static enum cmn_rc append(struct api_ctx *ctx)
 		}
 	} else if (ct && strncasecmp(ct, "application/json", 16) == 0) {
 		json_error_t je;
-		json_t *body = json_loadb(ctx->req->body, ctx->req->body_len, JSON_REJECT_DUPLICATES,
-					  &je);
+		json_t *body = api_body_json(ctx, &je);
 
 		if (!body && json_load_nomem(&je)) {
 			rc = CMN_ERR_NOMEM;

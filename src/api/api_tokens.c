@@ -71,11 +71,10 @@ static enum cmn_rc create(struct api_ctx *ctx)
 		json_decref(j);
 		j = NULL;
 	}
-	rc = j ? api_json(ctx, 201, j) : CMN_ERR_NOMEM;
 	/* made, and shown this once: when its view cannot be made (no memory
 	 * for it), its id and secret */
-	if (rc != CMN_OK)
-		rc = api_json_printf(ctx, 201, "{\"id\":\"%s\",\"token\":\"%s\"}", t.id, token);
+	rc = api_done(ctx, j ? api_json(ctx, 201, j) : CMN_ERR_NOMEM, 201,
+		      "{\"id\":\"%s\",\"token\":\"%s\"}", t.id, token);
 	sodium_memzero(token, sizeof(token));
 	return rc;
 }

@@ -158,31 +158,24 @@ enum cmn_rc api_audited(struct api_ctx *ctx, enum cmn_rc rc, const char *action,
 				 detail);
 }
 
-enum cmn_rc api_json_printf(struct api_ctx *ctx, int status, const char *fmt, ...)
+enum cmn_rc api_done(struct api_ctx *ctx, enum cmn_rc shown, int status, const char *fmt, ...)
 {
 	struct buf b;
 	va_list ap;
 	enum cmn_rc rc;
 
+	if (shown == CMN_OK)
+		return CMN_OK;
 	buf_init(&b, 1 << 16);
 	va_start(ap, fmt);
 	rc = buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	if (rc != CMN_OK) {
 		buf_release(&b);
-		return rc;
+		return shown;
 	}
 	api_json_text(ctx, status, b.data, b.len);
 	return CMN_OK;
-}
-
-enum cmn_rc api_done(struct api_ctx *ctx, enum cmn_rc shown, int status, json_t *known)
-{
-	if (shown == CMN_OK) {
-		json_decref(known);
-		return CMN_OK;
-	}
-	return known ? api_json(ctx, status, known) : shown;
 }
 
 enum cmn_rc api_access(struct api_ctx *ctx, const char *object, const char *members)
@@ -663,6 +656,17 @@ static bool json_content_type(const char *ct)
 	       (n == 28 && strncasecmp(ct, "application/merge-patch+json", 28) == 0);
 }
 
+json_t *api_body_json(struct api_ctx *ctx, json_error_t *je)
+{
+	json_t *v = json_loadb(ctx->req->body, ctx->req->body_len, JSON_REJECT_DUPLICATES, je);
+
+	/* jansson tells some failed allocations as syntax errors (a string it
+	 * could not copy): a body that parses at a second try was good */
+	if (!v && !json_load_nomem(je))
+		v = json_loadb(ctx->req->body, ctx->req->body_len, JSON_REJECT_DUPLICATES, je);
+	return v;
+}
+
 /* read_body - parses and checks the JSON body of the route. */
 static enum cmn_rc read_body(struct api_ctx *ctx, const json_t *schema)
 {
@@ -677,13 +681,7 @@ static enum cmn_rc read_body(struct api_ctx *ctx, const json_t *schema)
 		return api_problem(ctx, CMN_ERR_INVALID, "a JSON body is required", NULL);
 	if (!str_utf8_valid(ctx->req->body, ctx->req->body_len))
 		return api_problem(ctx, CMN_ERR_INVALID, "the body is not valid UTF-8", NULL);
-	ctx->body = json_loadb(ctx->req->body, ctx->req->body_len,
-			       JSON_REJECT_DUPLICATES, &je);
-	/* jansson tells some failed allocations as syntax errors (a string it
-	 * could not copy): a body that parses at a second try was good */
-	if (!ctx->body && !json_load_nomem(&je))
-		ctx->body = json_loadb(ctx->req->body, ctx->req->body_len, JSON_REJECT_DUPLICATES,
-				       &je);
+	ctx->body = api_body_json(ctx, &je);
 	if (!ctx->body && json_load_nomem(&je))
 		return CMN_ERR_NOMEM;
 	if (!ctx->body) {

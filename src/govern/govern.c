@@ -168,8 +168,7 @@ static enum cmn_rc collect_part(const struct campaign_part *p, void *ctx)
 	struct leaving *l = ctx;
 	struct campaign_row r;
 	struct gov_proposal prop;
-	bool ours;
-
+	bool ours = false;
 	enum cmn_rc rc;
 
 	if (p->withdrawn)
@@ -180,13 +179,14 @@ static enum cmn_rc collect_part(const struct campaign_part *p, void *ctx)
 		return rc == CMN_ERR_NOT_FOUND ? CMN_OK : rc;
 	/* decided by a proposal of this body, and not run yet (the operator
 	 * decides with no proposal) */
-	ours = r.state == CAMPAIGN_STATE_APPROVED;
-	if (ours && (rc = store_gov_proposal_get(l->s, r.decided_by, &prop)) == CMN_OK) {
-		ours = strcmp(prop.body_id, l->body_id) == 0;
-		gov_proposal_release(&prop);
-	} else if (ours) {
-		ours = false;
-		rc = rc == CMN_ERR_NOT_FOUND ? CMN_OK : rc;
+	if (r.state == CAMPAIGN_STATE_APPROVED) {
+		rc = store_gov_proposal_get(l->s, r.decided_by, &prop);
+		if (rc == CMN_OK) {
+			ours = strcmp(prop.body_id, l->body_id) == 0;
+			gov_proposal_release(&prop);
+		} else if (rc == CMN_ERR_NOT_FOUND) {
+			rc = CMN_OK;
+		}
 	}
 	campaign_row_release(&r);
 	if (rc != CMN_OK || !ours)

@@ -197,7 +197,31 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
 	return MHD_YES;
 }
 
-static enum MHD_Result out_of_memory(struct MHD_Connection *c);
+/* What a request without the memory for its state gets: a problem
+ * document of static text (the library makes the response from its own
+ * memory), the connection closed after; its con_cls is `unserved`, so
+ * that the rest of its body is dropped. */
+static char no_memory[] = "{\"type\":\"about:blank\",\"title\":\"Service Unavailable\","
+				"\"status\":503,\"detail\":\"the server is short of memory:"
+				" try again later\"}";
+static char unserved;
+
+static enum MHD_Result out_of_memory(struct MHD_Connection *c)
+{
+	/* the library only reads it (PERSISTENT), but takes a void * */
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(no_memory) - 1, no_memory,
+								 MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, r);
+	MHD_destroy_response(r);
+	return ret;
+}
 
 /* queue - sends x->res; an error whose problem document could not be made
  * (no memory for it) as out_of_memory's */
@@ -244,32 +268,6 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct exchange *x)
 	if (x->req.error != CMN_OK)
 		x->res.close = true;
 	return queue(c, x);
-}
-
-/* What a request without the memory for its state gets: a problem
- * document of static text (the library makes the response from its own
- * memory), the connection closed after; its con_cls is `unserved`, so
- * that the rest of its body is dropped. */
-static char no_memory[] = "{\"type\":\"about:blank\",\"title\":\"Service Unavailable\","
-				"\"status\":503,\"detail\":\"the server is short of memory:"
-				" try again later\"}";
-static char unserved;
-
-static enum MHD_Result out_of_memory(struct MHD_Connection *c)
-{
-	/* the library only reads it (PERSISTENT), but takes a void * */
-	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(no_memory) - 1, no_memory,
-								 MHD_RESPMEM_PERSISTENT);
-	enum MHD_Result ret;
-
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, r);
-	MHD_destroy_response(r);
-	return ret;
 }
 
 static enum MHD_Result fail_now(struct MHD_Connection *c, struct exchange *x, enum cmn_rc error)
