@@ -8,10 +8,8 @@
  * person not eligible; the public endpoints; and the offline verifier of
  * the command line.
  */
-#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +21,7 @@
 #include <curl/curl.h>
 
 #include "api/api.h"
+#include "checks.h"
 #include "client.h"
 #include "core/str.h"
 #include "server.h"
@@ -116,26 +115,6 @@ static char *decoded(const char *s, size_t n)
 	return text;
 }
 
-/* token_char - whether c may be part of a base64url text, a number or a word */
-static bool token_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '_' || c == '-';
-}
-
-/* shows - whether text holds secret as a whole token, not inside a longer
- * one: a salt or a digest in base64url, or a timestamp such as iat, may hold
- * "583" by chance (CI met iat 1795815836) */
-static bool shows(const char *text, const char *secret)
-{
-	size_t n = strlen(secret);
-
-	for (const char *at = strstr(text, secret); at; at = strstr(at + 1, secret))
-		if ((at == text || !token_char(secret[0]) || !token_char(at[-1])) &&
-		    (!token_char(secret[n - 1]) || !token_char(at[n])))
-			return true;
-	return false;
-}
-
 /* what the person is entitled to, and why, computed in her store */
 static void simulation(void **state)
 {
@@ -209,7 +188,7 @@ static void present_only_the_reduction(void **state)
 								       "tax.", "residence",
 								       "quotient", NULL};
 		     *secret; secret++)
-			if (shows(text, *secret))
+			if (check_shows(text, *secret))
 				fail_msg("the presentation shows \"%s\": %s", *secret, text);
 		free(text);
 		p = tilde + 1;

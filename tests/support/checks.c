@@ -1,6 +1,7 @@
 /*
  * checks.c - the shared test helpers of checks.h.
  */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -172,4 +173,21 @@ void check_sound(const char *path)
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+}
+
+/* token_char - whether c may be part of a base64url text, a number or a word */
+static bool token_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '-';
+}
+
+bool check_shows(const char *text, const char *secret)
+{
+	size_t n = strlen(secret);
+
+	for (const char *at = strstr(text, secret); at; at = strstr(at + 1, secret))
+		if ((at == text || !token_char(secret[0]) || !token_char(at[-1])) &&
+		    (!token_char(secret[n - 1]) || !token_char(at[n])))
+			return true;
+	return false;
 }

@@ -5,6 +5,7 @@
 #ifndef COMMUNE_TESTS_CHECKS_H
 #define COMMUNE_TESTS_CHECKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,12 @@ struct check_scan {
 	int64_t t[64];
 	int64_t v[64];
 };
+
+/* check_shows - whether text holds secret as a whole token, not inside a
+ * longer one: a salt or a digest in base64url, or a timestamp such as an
+ * iat, may hold "583" by chance (a CI run met iat 1795815836). An edge of
+ * secret that is not a letter, digit, '_' or '-' needs no boundary. */
+bool check_shows(const char *text, const char *secret);
 
 /* check_write_file - writes n bytes of text to path (asserts). */
 void check_write_file(const char *path, const char *text, size_t n);

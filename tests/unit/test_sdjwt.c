@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "checks.h"
 #include "core/str.h"
 #include "sdjwt/es256.h"
 #include "sdjwt/sdjwt.h"
@@ -892,11 +893,11 @@ static void round_trip(void **state)
 	/* what the verifier could decode holds nothing else of the person */
 	text = decoded(shown);
 	assert_non_null(strstr(text, "reduced_fare"));
-	assert_null(strstr(text, "Camille"));
-	assert_null(strstr(text, "Martin"));
-	assert_null(strstr(text, "580"));
+	assert_false(check_shows(text, "Camille"));
+	assert_false(check_shows(text, "Martin"));
+	assert_false(check_shows(text, "580"));
 	assert_null(strstr(text, "Bordeaux\""));
-	assert_null(strstr(text, "33000"));
+	assert_false(check_shows(text, "33000"));
 	free(text);
 	free(shown);
 
