@@ -9,8 +9,16 @@
  *     reads back to the same bytes (when they are valid UTF-8);
  *   - json_text_compact writes any object or array jansson reads exactly
  *     as json_dumps writes it (the precision from the first byte too).
+ *   - json_text_dumps writes any tree jansson reads as json_dumps does,
+ *     byte for byte, under flags the first byte picks (compact or
+ *     indented, sorted, ASCII only, any value, a precision);
+ *   - json_parse (src/core/jsonparse.c) reads what jansson reads, to an
+ *     equal tree, and refuses what it refuses, under each of its flags;
+ *     with jansson's allocations failing from the Nth on, it gives the
+ *     same tree or fails as out of memory (never as a malformed text), and
+ *     leaks nothing.
  * The first input byte picks the keys among a few names that the corpus
- * uses, so that projections keep, drop and mix members.
+ * uses, so that projections keep, drop and mix members, and the N.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +27,7 @@
 
 #include <jansson.h>
 
+#include "core/jsonparse.h"
 #include "core/jsontext.h"
 #include "core/str.h"
 
@@ -50,6 +59,71 @@ static size_t depth(const json_t *v)
 	return d + 1;
 }
 
+/* jansson's allocations fail from the fail_at-th on (0: never) */
+static size_t allocs, fail_at;
+
+static void *counted_malloc(size_t n)
+{
+	if (fail_at && ++allocs >= fail_at)
+		return NULL;
+	return malloc(n);
+}
+
+/* json_parse against jansson's loader, on the n bytes at text */
+static void parse_as_jansson(const char *text, size_t n, unsigned first)
+{
+	static const unsigned ours[] = {0, JSON_PARSE_REJECT_DUPLICATES, JSON_PARSE_ANY,
+					JSON_PARSE_REJECT_DUPLICATES | JSON_PARSE_ANY};
+	static const size_t theirs[] = {0, JSON_REJECT_DUPLICATES, JSON_DECODE_ANY,
+					JSON_REJECT_DUPLICATES | JSON_DECODE_ANY};
+
+	for (size_t f = 0; f < 4; f++) {
+		struct json_parse_error e;
+		json_t *want = json_loadb(text, n, theirs[f], NULL);
+		json_t *got = json_parse(text, n, ours[f], &e);
+
+		/* jansson ends a number at a NUL byte and reads "0\0" as 0:
+		 * json_parse refuses any NUL outside a string's escapes */
+		if (want && !got && memchr(text, 0, n)) {
+			json_decref(want);
+			want = NULL;
+		}
+		if (!want != !got || (want && !json_equal(want, got)))
+			abort();
+		if (!got && (e.rc != CMN_ERR_INVALID || !e.text[0] || e.line < 1 || e.column < 1 ||
+			     e.position > n))
+			abort();
+		json_decref(got);
+		/* the same under failed allocations */
+		allocs = 0;
+		fail_at = 1 + first % 64;
+		json_set_alloc_funcs(counted_malloc, free);
+		got = json_parse(text, n, ours[f], &e);
+		json_set_alloc_funcs(malloc, free);
+		fail_at = 0;
+		if (got ? !want || !json_equal(want, got)
+			: want && e.rc != CMN_ERR_NOMEM)
+			abort();
+		json_decref(got);
+		json_decref(want);
+	}
+}
+
+/* json_text_dumps against json_dumps, on the tree v, flags from first */
+static void dumps_as_jansson(const json_t *v, unsigned first)
+{
+	size_t flags = ((first & 1) ? JSON_COMPACT : 0) | ((first & 2) ? JSON_SORT_KEYS : 0) |
+		       ((first & 4) ? JSON_ENSURE_ASCII : 0) | ((first & 8) ? JSON_ENCODE_ANY : 0) |
+		       ((first & 16) ? JSON_INDENT(first >> 5 & 3) : 0) |
+		       JSON_REAL_PRECISION(first % 18);
+	char *want = json_dumps(v, flags), *got = json_text_dumps(v, flags);
+
+	if (!want != !got || (want && strcmp(want, got) != 0))
+		abort();
+	free(got);
+	free(want);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *keys[8];
@@ -68,6 +142,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
+	parse_as_jansson((const char *)data + 1, size - 1, data[0]);
+	{
+		json_t *any = json_loadb((const char *)data + 1, size - 1, JSON_DECODE_ANY, NULL);
+
+		if (any)
+			dumps_as_jansson(any, data[0]);
+		json_decref(any);
+	}
 	buf_init(&out, 1 << 24);
 	all = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
 	if (json_text_project(text, keys, nkeys, &out) == CMN_OK && json_is_object(all)) {

@@ -17,6 +17,7 @@
 
 #include "account/ratelimit.h"
 #include "consent/grant.h"
+#include "core/jsonparse.h"
 #include "crypto/crypt.h"
 #include "http/http.h"
 #include "record/doctype.h"
@@ -178,9 +179,9 @@ enum cmn_rc api_audited(struct api_ctx *ctx, enum cmn_rc rc, const char *action,
 			const char *object, const char *detail);
 
 /* api_body_json - the request's body parsed as JSON (duplicate keys
- * refused), or NULL with je set; json_load_nomem(je) tells a failure for
- * want of memory from a malformed body. */
-json_t *api_body_json(struct api_ctx *ctx, json_error_t *je);
+ * refused), or NULL with je set: je->rc CMN_ERR_NOMEM for want of memory,
+ * CMN_ERR_INVALID for a malformed body. */
+json_t *api_body_json(struct api_ctx *ctx, struct json_parse_error *je);
 
 /* api_done - the answer to a change that was committed: its view, which
  * the handler's `shown` tried to answer, or when that could not be made

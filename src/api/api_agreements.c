@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "govern/agreement.h"
@@ -67,7 +69,7 @@ static json_t *agreement_json(struct api_ctx *ctx, const struct gov_agreement *a
 	json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b}", "id", a->id, "body",
 			      a->body_id, "organisation", a->org_id, "state",
 			      gov_agreement_state_name(a->state), "terms",
-			      json_loads(a->spec, 0, NULL), "created", api_time(a->created), "ends",
+			      json_parse_str(a->spec), "created", api_time(a->created), "ends",
 			      api_time(a->ends), "runs", runs);
 
 	if (!v)
@@ -105,7 +107,7 @@ static enum cmn_rc the_agreement(struct api_ctx *ctx, struct gov_agreement *a)
 static enum cmn_rc create(struct api_ctx *ctx)
 {
 	const char *body = json_string_value(json_object_get(ctx->body, "body"));
-	char *terms = json_dumps(json_object_get(ctx->body, "terms"), JSON_COMPACT);
+	char *terms = json_text_dumps(json_object_get(ctx->body, "terms"), JSON_COMPACT);
 	char org[CRYPT_ID_LEN], err[300] = "", detail[320], loc[80];
 	struct gov_agreement a;
 	json_t *v;
@@ -139,8 +141,11 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	v = agreement_json(ctx, &a, time_now_ms());
 	snprintf(loc, sizeof(loc), "/api/v1/agreements/%s", a.id);
 	http_set_header(ctx->res, "Location", loc);
+	/* drafted: when its view cannot be made, what is known of it */
+	rc = api_done(ctx, v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM, 201,
+		      "{\"id\":\"%s\",\"state\":\"draft\"}", a.id);
 	gov_agreement_release(&a);
-	return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
+	return rc;
 }
 
 struct listing {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "apps/app.h"
+#include "core/jsonparse.h"
 #include "core/timeutil.h"
 #include "record/schema.h"
 #include "store/store_apps.h"
@@ -202,9 +203,11 @@ static enum cmn_rc run(struct api_ctx *ctx)
 	enum cmn_rc rc;
 
 	if (ctx->req->body_len) {
-		json_error_t je;
+		struct json_parse_error je;
 
-		params = json_loadb(ctx->req->body, ctx->req->body_len, JSON_REJECT_DUPLICATES, &je);
+		params = json_parse(ctx->req->body, ctx->req->body_len, JSON_PARSE_REJECT_DUPLICATES, &je);
+		if (!params && je.rc == CMN_ERR_NOMEM)
+			return CMN_ERR_NOMEM;
 		if (!json_is_object(params) || json_depth(params) > CMN_JSON_MAX_DEPTH) {
 			json_decref(params);
 			return api_problem(ctx, CMN_ERR_INVALID,
@@ -233,7 +236,7 @@ static enum cmn_rc add_run(const struct app_run_row *r, void *items)
 	if (o && r->error[0])
 		json_object_set_new(o, "error", json_string(r->error));
 	if (o && r->result)
-		json_object_set_new(o, "result", json_loads(r->result, JSON_DECODE_ANY, NULL));
+		json_object_set_new(o, "result", json_parse(r->result, strlen(r->result), JSON_PARSE_ANY, NULL));
 	return json_array_append_new(items, o) ? CMN_ERR_NOMEM : CMN_OK;
 }
 
@@ -289,7 +292,11 @@ static enum cmn_rc policy_put(struct api_ctx *ctx)
 						   : "{\"certified_only\":false}");
 		rc = pstore_tx_end(ps, rc);
 	}
-	return rc == CMN_OK ? policy_get(ctx) : rc;
+	if (rc != CMN_OK)
+		return rc;
+	/* set: when the policy cannot be shown, what is known of it */
+	return api_done(ctx, policy_get(ctx), 200, "{\"certified_only\":%s}",
+			on ? "true" : "false");
 }
 
 #define POLICY_SCHEMA                                                                         \

@@ -20,6 +20,8 @@
 #include <sodium.h>
 
 #include "api/api_oauth_int.h"
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "rules/rules.h"
@@ -45,14 +47,14 @@ static enum cmn_rc holder_key(struct pstore *ps, struct es256_key **out)
 	buf_init(&b, 4096);
 	rc = pstore_secret_get(ps, HOLDER_SECRET, &b);
 	if (rc == CMN_OK) {
-		jwk = json_loadb(b.data, b.len, 0, NULL);
+		jwk = json_parse(b.data, b.len, 0, NULL);
 		rc = jwk ? es256_from_jwk(jwk, out) : CMN_ERR_STORE;
 	} else if (rc == CMN_ERR_NOT_FOUND) {
 		char *text;
 
 		rc = es256_generate(out);
 		jwk = rc == CMN_OK ? es256_private_jwk(*out) : NULL;
-		text = jwk ? json_dumps(jwk, JSON_COMPACT) : NULL;
+		text = jwk ? json_text_dumps(jwk, JSON_COMPACT) : NULL;
 		rc = text ? pstore_secret_put(ps, HOLDER_SECRET, text, strlen(text)) : CMN_ERR_NOMEM;
 		if (text) {
 			sodium_memzero(text, strlen(text));

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "core/jsonparse.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 
@@ -17,7 +18,7 @@ struct audit_page {
 static enum cmn_rc add_entry(const struct audit_entry *e, void *pv)
 {
 	struct audit_page *p = pv;
-	json_t *detail = e->detail && *e->detail ? json_loads(e->detail, 0, NULL) : NULL;
+	json_t *detail = e->detail && *e->detail ? json_parse_str(e->detail) : NULL;
 
 	p->last = e->seq;
 	return json_array_append_new(

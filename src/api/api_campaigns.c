@@ -19,6 +19,7 @@
 #include "api/api.h"
 #include "campaign/campaign.h"
 #include "campaign/mix.h"
+#include "core/jsonparse.h"
 #include "core/timeutil.h"
 #include "store/store_consent.h"
 
@@ -100,7 +101,7 @@ static enum cmn_rc the_campaign(struct api_ctx *ctx, bool full, struct campaign_
 
 static json_t *row_json(const struct campaign_row *r)
 {
-	json_t *def = json_loads(r->spec, 0, NULL);
+	json_t *def = json_parse_str(r->spec);
 	json_t *v = json_object();
 
 	if (!def || !v) {
@@ -211,24 +212,23 @@ static enum cmn_rc create(struct api_ctx *ctx)
 			campaign_row_release(&row);
 	}
 	campaign_spec_release(&spec);
-	if (rc == CMN_OK) {
+	if (rc != CMN_OK) {
+		free(canon);
+		return rc;
+	}
+	{
+		char loc[80], id[sizeof(row.id)];
+
+		snprintf(id, sizeof(id), "%s", row.id);
+		snprintf(loc, sizeof(loc), "/api/v1/campaigns/%s", id);
 		row.spec = canon;
-		canon = NULL;
 		v = row_json(&row);
 		campaign_row_release(&row);
-		if (!v)
-			return CMN_ERR_NOMEM;
-		{
-			char loc[80];
-
-			snprintf(loc, sizeof(loc), "/api/v1/campaigns/%s",
-				 json_string_value(json_object_get(v, "id")));
-			http_set_header(ctx->res, "Location", loc);
-		}
-		return api_json(ctx, 201, v);
+		http_set_header(ctx->res, "Location", loc);
+		/* done: when its view cannot be made, what is known of it */
+		return api_done(ctx, v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM, 201,
+				"{\"id\":\"%s\",\"state\":\"draft\"}", id);
 	}
-	free(canon);
-	return rc;
 }
 
 /* GET /api/v1/campaigns/{id} - one campaign: its definition, in plain

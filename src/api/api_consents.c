@@ -101,7 +101,7 @@ static enum cmn_rc give(struct api_ctx *ctx)
 	const char *kind = json_string_value(json_object_get(json_object_get(ctx->body, "grantee"),
 							     "kind"));
 	struct grant_row row;
-	char err[300], object[64] = "";
+	char err[300], object[64] = "", id[CRYPT_ID_LEN] = "";
 	json_t *v = NULL;
 	enum cmn_rc rc;
 
@@ -116,16 +116,18 @@ static enum cmn_rc give(struct api_ctx *ctx)
 			       ctx->actor, err, sizeof(err), &row);
 	if (rc == CMN_OK) {
 		snprintf(object, sizeof(object), "consent/%.40s", row.id);
+		snprintf(id, sizeof(id), "%s", row.id);
 		v = consent_grant_view(ctx->app->store, &row, time_now_ms());
 		grant_row_release(&row);
-		rc = v ? CMN_OK : CMN_ERR_NOMEM;
 	}
 	rc = api_audited(ctx, rc, "consent.give", object, NULL);
 	if (rc != CMN_OK) {
 		json_decref(v);
 		return rc == CMN_ERR_INVALID ? api_problem(ctx, rc, err, NULL) : rc;
 	}
-	return api_json(ctx, 201, v);
+	/* given: when its view cannot be made, what is known of it */
+	return api_done(ctx, v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM, 201,
+			"{\"id\":\"%s\",\"status\":\"given\"}", id);
 }
 
 /* change - a state change of grant {id} (to: withdrawn, given or refused),

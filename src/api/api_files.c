@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "record/schema.h"
@@ -102,25 +104,27 @@ static enum cmn_rc upload(struct api_ctx *ctx)
 			 (json_int_t)ctx->req->body_len, "issued", fp.issued[0] ? fp.issued : today);
 	if (!data)
 		return CMN_ERR_NOMEM;
-	if (fp.category[0])
-		json_object_set_new(data, "category", json_string(fp.category));
-	if (fp.issuer[0])
-		json_object_set_new(data, "issuer", json_string(fp.issuer));
+	/* each member set, or none of the file kept: never a file without
+	 * the category or the issuer it was given */
+	if ((fp.category[0] && json_object_set_new(data, "category", json_string(fp.category))) ||
+	    (fp.issuer[0] && json_object_set_new(data, "issuer", json_string(fp.issuer)))) {
+		json_decref(data);
+		return CMN_ERR_NOMEM;
+	}
 	rc = store_person_store(ctx->app->store, ctx->person.id, &ps);
 	if (rc == CMN_OK)
 		rc = pstore_blob_put(ps, ctx->req->body ? ctx->req->body : "", ctx->req->body_len, blob);
 	if (rc != CMN_OK)
 		goto done;
-	json_object_set_new(data, "sha256", json_string(blob));
-	errs = malloc(sizeof(*errs));
-	if (!errs) {
+	if (json_object_set_new(data, "sha256", json_string(blob)) != 0 ||
+	    !(errs = malloc(sizeof(*errs)))) {
 		rc = CMN_ERR_NOMEM;
 	} else if (schema_validate(d->schema, data, errs) != CMN_OK) {
 		rc = api_problem(ctx, CMN_ERR_INVALID, "the file's description is not valid",
 				 api_schema_errors(errs));
 	} else if (time_parse(fp.issued[0] ? fp.issued : today, true, &m.t) != CMN_OK) {
 		rc = CMN_ERR_INVALID;
-	} else if (!(text = json_dumps(data, API_JSON_FLAGS))) {
+	} else if (!(text = json_text_dumps(data, API_JSON_FLAGS))) {
 		rc = CMN_ERR_NOMEM;
 	} else {
 		crypt_uuid7_new(m.id);
@@ -144,7 +148,10 @@ static enum cmn_rc upload(struct api_ctx *ctx)
 
 		snprintf(loc, sizeof(loc), "/api/v1/files/%s", m.id);
 		http_set_header(ctx->res, "Location", loc);
-		rc = api_json(ctx, 201, out);
+		/* kept: when its view cannot be made, what is known of it */
+		rc = api_done(ctx, api_json(ctx, 201, out), 201,
+			      "{\"id\":\"%s\",\"doctype\":\"%s\",\"rev\":%lld}", m.id,
+			      m.doctype, (long long)m.rev);
 	}
 done:
 	free(errs);
@@ -174,7 +181,7 @@ static enum cmn_rc file_record(struct api_ctx *ctx, struct pstore **ps, struct r
 	}
 	if (rc != CMN_OK)
 		return rc;
-	*data = json_loads(text, 0, NULL);
+	*data = json_parse_str(text);
 	free(text);
 	return *data ? CMN_OK : CMN_ERR_INTERNAL;
 }

@@ -21,6 +21,8 @@
 
 #include "api/api.h"
 #include "campaign/campaign.h"
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "govern/agreement.h"
@@ -46,7 +48,7 @@ static json_t *body_json(struct api_ctx *ctx, const struct gov_body *b)
 	struct gov_member m;
 	json_t *v = json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", b->id, "kind", b->kind, "name",
 			      b->name, "created", api_time(b->created), "statutes",
-			      json_loads(b->statutes, 0, NULL));
+			      json_parse_str(b->statutes));
 
 	if (v && ctx->authed &&
 	    store_gov_member_get(ctx->app->store, b->id, ctx->person.id, &m) == CMN_OK) {
@@ -100,7 +102,7 @@ static enum cmn_rc list_bodies(struct api_ctx *ctx)
 static enum cmn_rc create_body(struct api_ctx *ctx)
 {
 	const char *name = json_string_value(json_object_get(ctx->body, "name"));
-	char *statutes = json_dumps(json_object_get(ctx->body, "statutes"), JSON_COMPACT);
+	char *statutes = json_text_dumps(json_object_get(ctx->body, "statutes"), JSON_COMPACT);
 	struct gov_body b;
 	char err[300] = "", loc[80];
 	json_t *v;
@@ -132,8 +134,11 @@ static enum cmn_rc create_body(struct api_ctx *ctx)
 	v = body_json(ctx, &b);
 	snprintf(loc, sizeof(loc), "/api/v1/bodies/%s", b.id);
 	http_set_header(ctx->res, "Location", loc);
+	/* made: when its view cannot be made, what is known of it */
+	rc = api_done(ctx, v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM, 201, "{\"id\":\"%s\"}",
+		      b.id);
 	gov_body_release(&b);
-	return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
+	return rc;
 }
 
 struct in_force {
@@ -151,7 +156,7 @@ static enum cmn_rc running(const struct gov_agreement *a, void *p)
 
 	if (agreement_may_run(a, f->now, why, sizeof(why)) != CMN_OK)
 		return CMN_OK;
-	terms = json_loads(a->spec, 0, NULL);
+	terms = json_parse_str(a->spec);
 	if (store_org_get(f->ctx->app->store, a->org_id, &o) != CMN_OK)
 		o.name[0] = '\0';
 	return json_array_append_new(f->items,
@@ -277,20 +282,20 @@ static json_t *proposal_json(struct api_ctx *ctx, const struct gov_proposal *p)
 {
 	json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", p->id, "body",
 			      p->body_id, "subject", p->subject_kind, "state",
-			      gov_state_name(p->state), "text", json_loads(p->text, 0, NULL),
+			      gov_state_name(p->state), "text", json_parse_str(p->text),
 			      "created", api_time(p->created), "closes", api_time(p->closes));
 
 	(void)ctx;
 	if (!v)
 		return NULL;
 	if (p->change)
-		json_object_set_new(v, "statutes", json_loads(p->change, 0, NULL));
+		json_object_set_new(v, "statutes", json_parse_str(p->change));
 	else
 		json_object_set_new(v, p->subject_kind, json_string(p->subject_id));
 	json_object_set_new(v, "ballot", json_string(p->secret ? "secret" : "open"));
 	if (p->decided) {
 		json_object_set_new(v, "decided", api_time(p->decided));
-		json_object_set_new(v, "tally", p->tally ? json_loads(p->tally, 0, NULL) : json_null());
+		json_object_set_new(v, "tally", p->tally ? json_parse_str(p->tally) : json_null());
 	}
 	return v;
 }
@@ -411,7 +416,7 @@ static enum cmn_rc propose(struct api_ctx *ctx)
 					      agreement, text, closes, secret, now, &p, err,
 					      sizeof(err));
 	} else {
-		char *json = json_dumps(statutes, JSON_COMPACT);
+		char *json = json_text_dumps(statutes, JSON_COMPACT);
 
 		rc = json ? govern_propose_statutes(ctx->app->store, ctx->app->keys, ctx->params[0],
 						    ctx->person.id, json, strlen(json), text, closes,
@@ -667,7 +672,7 @@ static enum cmn_rc entry_row(const struct gov_entry *e, void *c)
 	json_t *items = c;
 	json_t *v = json_pack("{s:I, s:o, s:s, s:o, s:s, s:s, s:s}", "seq", (json_int_t)e->seq,
 			      "at", api_time(e->at), "kind", e->kind, "payload",
-			      json_loads(e->payload, 0, NULL), "prev", e->prev, "hash", e->hash,
+			      json_parse_str(e->payload), "prev", e->prev, "hash", e->hash,
 			      "sig", e->sig);
 
 	return v && json_array_append_new(items, v) == 0 ? CMN_OK : CMN_ERR_NOMEM;

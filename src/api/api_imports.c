@@ -23,6 +23,7 @@
 
 #include "api/api_upload.h"
 #include "apps/app.h"
+#include "core/jsonparse.h"
 #include "core/str.h"
 #include "http/multipart.h"
 #include "import/import.h"
@@ -177,11 +178,27 @@ static enum cmn_rc create(struct api_ctx *ctx)
 		snprintf(loc, sizeof(loc), "/api/v1/imports/%s", job.id);
 		http_set_header(ctx->res, "Location", loc);
 		/* done: when its row cannot be read back, what the job knows */
-		if (answer_import(ctx, ps, job.id, 201) != CMN_OK)
-			rc = api_json(ctx, 201,
-				      json_pack("{s:s, s:s?, s:s, s:s, s:o}", "id", job.id, "format",
-						job.format ? job.format->name : NULL, "name", name,
-						"status", "done", "stats", import_stats_json(&job)));
+		if (answer_import(ctx, ps, job.id, 201) != CMN_OK) {
+			const struct import_stats *s = &job.stats;
+
+			rc = api_done(
+			    ctx,
+			    api_json(ctx, 201,
+				     json_pack("{s:s, s:s?, s:s, s:s, s:o}", "id", job.id, "format",
+					       job.format ? job.format->name : NULL, "name", name,
+					       "status", "done", "stats", import_stats_json(&job))),
+			    201,
+			    "{\"id\":\"%s\",\"status\":\"done\",\"stats\":{\"records_created\":%llu,"
+			    "\"records_duplicate\":%llu,\"series_created\":%llu,\"points_added\":%llu,"
+			    "\"points_replaced\":%llu,\"points_unchanged\":%llu,\"points_kept\":%llu,"
+			    "\"warnings\":%llu}}",
+			    job.id, (unsigned long long)s->records_created,
+			    (unsigned long long)s->records_duplicate,
+			    (unsigned long long)s->series_created, (unsigned long long)s->points_added,
+			    (unsigned long long)s->points_replaced,
+			    (unsigned long long)s->points_unchanged, (unsigned long long)s->points_kept,
+			    (unsigned long long)s->warnings);
+		}
 	} else if (rc == CMN_ERR_INVALID) {
 		json_t *extra = json_pack("{s:s, s:s?}", "import", job.id, "format",
 					  job.format ? job.format->name : NULL);
@@ -201,7 +218,7 @@ static enum cmn_rc create(struct api_ctx *ctx)
 
 static enum cmn_rc add_import(const char *json, void *list)
 {
-	json_t *o = json_loads(json, 0, NULL);
+	json_t *o = json_parse_str(json);
 
 	return o && json_array_append_new(list, o) == 0 ? CMN_OK : CMN_ERR_NOMEM;
 }

@@ -24,6 +24,8 @@
 #include <sodium.h>
 
 #include "consent/consent.h"
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "oauth/pkce.h"
@@ -42,7 +44,7 @@ enum cmn_rc oauth_client_load(struct store *s, const char *client_id, struct oau
 		return CMN_ERR_NOT_FOUND;
 	rc = store_client_get(s, client_id, &out->c, &meta, out->secret_hash);
 	if (rc == CMN_OK)
-		out->meta = json_loads(meta, 0, NULL); /* not inside json_is_object: a macro */
+		out->meta = json_parse_str(meta); /* not inside json_is_object: a macro */
 	if (rc == CMN_OK && !json_is_object(out->meta))
 		rc = CMN_ERR_CORRUPT;
 	free(meta);
@@ -91,7 +93,7 @@ static enum cmn_rc oauth_error(struct api_ctx *ctx, int status, const char *erro
 			       const char *description)
 {
 	json_t *o = json_pack("{s:s, s:s}", "error", error, "error_description", description);
-	char *text = o ? json_dumps(o, API_JSON_FLAGS) : NULL;
+	char *text = o ? json_text_dumps(o, API_JSON_FLAGS) : NULL;
 
 	json_decref(o);
 	if (!text)
@@ -361,7 +363,7 @@ static enum cmn_rc register_client(struct api_ctx *ctx)
 		crypt_token_new(secret + 4);
 		crypt_hash_hex(secret, hash);
 	}
-	text = json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS);
+	text = json_text_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS);
 	rc = text ? store_client_add(ctx->app->store, org_id,
 				     json_string_value(json_object_get(meta, "client_name")),
 				     confidential ? hash : NULL, text, &c)
@@ -506,7 +508,7 @@ static char *scope_text(struct store *s, const char *grant_id)
 
 	if (store_grant_get(s, grant_id, &row) != CMN_OK)
 		return NULL;
-	o = json_loads(row.body, 0, NULL);
+	o = json_parse_str(row.body);
 	if (o && oauth_scope_from_json(json_object_get(o, "scope"), &sc) == CMN_OK)
 		text = oauth_scope_text(&sc);
 	json_decref(o);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "opendata/opendata.h"
@@ -44,7 +45,7 @@ static enum cmn_rc list(struct api_ctx *ctx)
 static enum cmn_rc answer_version(struct api_ctx *ctx, struct opendata_version *v)
 {
 	json_t *j = opendata_version_json(v);
-	char *head = j ? json_dumps(j, API_JSON_FLAGS) : NULL, *text;
+	char *head = j ? json_text_dumps(j, API_JSON_FLAGS) : NULL, *text;
 	size_t nh = head ? strlen(head) : 0, nc = strlen(v->content);
 
 	json_decref(j);
@@ -162,7 +163,7 @@ static enum cmn_rc body_files(struct api_ctx *ctx, enum opendata_kind kind,
 	} else if (kind == OPENDATA_WEATHER) {
 		return api_problem(ctx, CMN_ERR_INVALID, "/content: the CSV text, a string", NULL);
 	} else {
-		if (!(*owned = json_dumps(content, JSON_COMPACT | JSON_REAL_PRECISION(17))))
+		if (!(*owned = json_text_dumps(content, JSON_COMPACT | JSON_REAL_PRECISION(17))))
 			return CMN_ERR_NOMEM;
 		files[0] = (struct opendata_file){"content", *owned, strlen(*owned)};
 	}

@@ -13,6 +13,8 @@
 #include "consent/consent.h"
 #include "consent/receipt.h"
 #include "core/buf.h"
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/timeutil.h"
 
 /* lang_param - the ?lang= of the request ("fr" when absent). Anything else
@@ -85,7 +87,7 @@ static enum cmn_rc load(struct api_ctx *ctx, struct input *x)
 		/* the registration may be gone with its service: the receipt
 		 * then names no contact or policy of it */
 		if (store_client_get(s, row.grantee_id, &c, &meta, NULL) == CMN_OK && meta)
-			x->client = json_loads(meta, 0, NULL);
+			x->client = json_parse_str(meta);
 		free(meta);
 	}
 	grant_row_release(&row);
@@ -145,7 +147,7 @@ static enum cmn_rc dpv(struct api_ctx *ctx)
 		return rc;
 	d = receipt_dpv(&x.in);
 	input_release(&x);
-	text = d ? json_dumps(d, API_JSON_FLAGS) : NULL;
+	text = d ? json_text_dumps(d, API_JSON_FLAGS) : NULL;
 	json_decref(d);
 	if (!text)
 		return CMN_ERR_NOMEM;

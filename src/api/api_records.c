@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonparse.h"
 #include "core/jsontext.h"
 #include "core/buf.h"
 #include "core/str.h"
@@ -94,7 +95,7 @@ static enum cmn_rc record_write(struct buf *b, const struct record_meta *m, cons
 	json_t *meta = json_pack("{s:s, s:s?, s:o, s:o}", "source", m->source, "import_id",
 				 m->import_id[0] ? m->import_id : NULL, "created",
 				 api_time(m->created), "updated", api_time(m->updated));
-	char *meta_text = json_dumps(meta, API_JSON_FLAGS);
+	char *meta_text = json_text_dumps(meta, API_JSON_FLAGS);
 	char *projected = rq && rq->nfields ? project(data, rq) : NULL;
 	enum cmn_rc rc = CMN_ERR_NOMEM;
 
@@ -225,7 +226,7 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	crypt_uuid7_new(m.id);
 	str_copy(m.doctype, sizeof(m.doctype), d->name);
 	source_of(ctx, &m);
-	text = json_dumps(ctx->body, API_JSON_FLAGS);
+	text = json_text_dumps(ctx->body, API_JSON_FLAGS);
 	if (!text)
 		return CMN_ERR_NOMEM;
 	rc = pstore_record_insert(ps, &m, text, ctx->actor);
@@ -472,7 +473,7 @@ static enum cmn_rc store_data(struct api_ctx *ctx, const struct doctype *d, stru
 		return rc;
 	str_copy(m.id, sizeof(m.id), ctx->params[1]);
 	str_copy(m.doctype, sizeof(m.doctype), d->name);
-	text = json_dumps(data, API_JSON_FLAGS);
+	text = json_text_dumps(data, API_JSON_FLAGS);
 	if (!text)
 		return CMN_ERR_NOMEM;
 	rc = pstore_record_replace(ps, &m, expect, text, ctx->actor);
@@ -561,7 +562,7 @@ static enum cmn_rc patch(struct api_ctx *ctx)
 		free(data);
 		return write_problem(ctx, CMN_ERR_PRECONDITION);
 	}
-	doc = json_loads(data, 0, NULL);
+	doc = json_parse_str(data);
 	free(data);
 	if (!doc)
 		return CMN_ERR_INTERNAL;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/jsonparse.h"
 #include "core/jsontext.h"
 #include "core/buf.h"
 #include "core/str.h"
@@ -22,7 +23,7 @@ static json_t *time_or_null(int64_t t)
 
 static json_t *series_json(const struct series_def *d)
 {
-	json_t *meta = d->meta ? json_loads(d->meta, 0, NULL) : NULL;
+	json_t *meta = d->meta ? json_parse_str(d->meta) : NULL;
 
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:o?, s:I, s:o, s:o, s:o, s:o}",
 			 "id", d->id, "doctype", d->doctype, "source", d->source, "key", d->key,
@@ -124,7 +125,7 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	str_copy(def.tz, sizeof(def.tz), tz ? tz : "Europe/Paris");
 	def.step = json_integer_value(json_object_get(b, "step_s")) * 1000;
 	def.phase = json_integer_value(json_object_get(b, "phase_s")) * 1000;
-	if (meta && !(def.meta = json_dumps(meta, API_JSON_FLAGS)))
+	if (meta && !(def.meta = json_text_dumps(meta, API_JSON_FLAGS)))
 		return CMN_ERR_NOMEM;
 	rc = person_store(ctx, &ps);
 	if (rc == CMN_OK)
@@ -142,7 +143,9 @@ static enum cmn_rc create(struct api_ctx *ctx)
 
 		snprintf(loc, sizeof(loc), "/api/v1/series/%s", def.id);
 		http_set_header(ctx->res, "Location", loc);
-		rc = api_json(ctx, 201, series_json(&def));
+		/* made: when its view cannot be made, what is known of it */
+		rc = api_done(ctx, api_json(ctx, 201, series_json(&def)), 201, "{\"id\":\"%s\"}",
+			      def.id);
 	} else if (rc == CMN_ERR_INVALID) {
 		api_problem(ctx, rc, why, NULL);
 	}
@@ -427,7 +430,7 @@ static enum cmn_rc read(struct api_ctx *ctx)
 		head = json_pack("{s:o, s:o, s:o, s:o}", "series", series_json_for(ctx, &def), "from",
 				 api_time(rp.from), "to", api_time(rp.to), "next_from",
 				 p.next == INT64_MIN ? json_null() : api_time(p.next));
-		head_text = head ? json_dumps(head, API_JSON_FLAGS) : NULL;
+		head_text = head ? json_text_dumps(head, API_JSON_FLAGS) : NULL;
 		json_decref(head);
 		if (rc == CMN_OK && head_text) {
 			struct buf out;
@@ -597,10 +600,10 @@ static enum cmn_rc append(struct api_ctx *ctx)
 					      (json_int_t)col));
 		}
 	} else if (ct && strncasecmp(ct, "application/json", 16) == 0) {
-		json_error_t je;
+		struct json_parse_error je;
 		json_t *body = api_body_json(ctx, &je);
 
-		if (!body && json_load_nomem(&je)) {
+		if (!body && je.rc == CMN_ERR_NOMEM) {
 			rc = CMN_ERR_NOMEM;
 		} else if (!body) {
 			rc = api_problem(ctx, CMN_ERR_INVALID, "malformed JSON",

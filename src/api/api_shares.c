@@ -65,7 +65,8 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	const char *passcode = json_string_value(json_object_get(ctx->body, "passcode"));
 	struct grant_row row;
 	int64_t end, now = time_now_ms();
-	char err[300], object[64] = "";
+	char err[300], object[64] = "", id[CRYPT_ID_LEN] = "";
+	char secret[CRYPT_TOKEN_LEN + 4] = "", hash[CRYPT_HASH_HEX_LEN];
 	json_t *terms, *v = NULL;
 	enum cmn_rc rc;
 
@@ -88,30 +89,36 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	json_decref(terms);
 	if (rc == CMN_OK) {
 		snprintf(object, sizeof(object), "share/%s", row.id);
+		snprintf(id, sizeof(id), "%s", row.id);
 		v = consent_grant_view(ctx->app->store, &row, now);
-		if (v && strcmp(row.grantee_kind, "link") == 0) {
+		if (strcmp(row.grantee_kind, "link") == 0) {
 			/* the link's secret: in this answer only, its hash in the store */
-			char secret[CRYPT_TOKEN_LEN + 4], hash[CRYPT_HASH_HEX_LEN];
-
 			snprintf(secret, sizeof(secret), "csl_");
 			crypt_token_new(secret + 4);
 			crypt_hash_hex(secret, hash);
 			rc = store_share_link_add(ctx->app->store, hash, row.id);
-			if (rc == CMN_OK)
-				json_object_set_new(json_object_get(v, "share"), "link",
-						    json_string(secret));
-			sodium_memzero(secret, sizeof(secret));
+			if (rc == CMN_OK && v &&
+			    json_object_set_new(json_object_get(v, "share"), "link",
+						json_string(secret)) != 0) {
+				json_decref(v); /* never a view without its link */
+				v = NULL;
+			}
 		}
 		grant_row_release(&row);
-		if (rc == CMN_OK && !v)
-			rc = CMN_ERR_NOMEM;
 	}
 	rc = api_audited(ctx, rc, "share.create", object, NULL);
 	if (rc != CMN_OK) {
+		sodium_memzero(secret, sizeof(secret));
 		json_decref(v);
 		return rc == CMN_ERR_INVALID ? api_problem(ctx, rc, err, NULL) : rc;
 	}
-	return api_json(ctx, 201, v);
+	/* made: when its view cannot be made, what is known of it, the link
+	 * with it (its only showing) */
+	rc = api_done(ctx, v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM, 201,
+		      "{\"id\":\"%s\",\"status\":\"given\",\"share\":{%s%s%s}}", id,
+		      secret[0] ? "\"link\":\"" : "", secret, secret[0] ? "\"" : "");
+	sodium_memzero(secret, sizeof(secret));
+	return rc;
 }
 
 /* GET /api/v1/shares - the shares I made, newest first. */

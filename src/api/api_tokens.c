@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "account/account.h"
+#include "core/jsontext.h"
 
 static json_t *token_json(const struct api_token *t)
 {
@@ -54,7 +55,7 @@ static enum cmn_rc create(struct api_ctx *ctx)
 		json_t *d = json_pack("{s:s}", "name", t.name);
 
 		snprintf(object, sizeof(object), "token/%s", t.id);
-		detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+		detail = d ? json_text_dumps(d, JSON_COMPACT) : NULL;
 		json_decref(d);
 		rc = detail ? CMN_OK : CMN_ERR_NOMEM;
 	}

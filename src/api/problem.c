@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsontext.h"
+
 static const struct {
 	enum cmn_rc rc;
 	int status;
@@ -87,7 +89,7 @@ enum cmn_rc api_problem(struct api_ctx *ctx, enum cmn_rc rc, const char *detail,
 		json_object_update(p, extra);
 		json_decref(extra);
 	}
-	text = json_dumps(p, JSON_COMPACT | JSON_ENSURE_ASCII);
+	text = json_text_dumps(p, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(p);
 	if (!text) {
 		static const char fallback[] = "{\"status\":503}";

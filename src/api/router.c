@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "core/jsonparse.h"
 #include "core/jsontext.h"
 #include "core/log.h"
 #include "core/str.h"
@@ -48,7 +49,7 @@ enum cmn_rc api_init(void)
 			all_routes[nroutes] = *r;
 			route_schemas[nroutes] = NULL;
 			if (r->body_schema && *r->body_schema) {
-				route_schemas[nroutes] = json_loads(r->body_schema, 0, NULL);
+				route_schemas[nroutes] = json_parse_str(r->body_schema);
 				if (!route_schemas[nroutes] ||
 				    schema_check(route_schemas[nroutes], err, sizeof(err)) != CMN_OK) {
 					log_error("route %s %s: bad body schema", r->method, r->pattern);
@@ -101,7 +102,7 @@ int api_query_next(char **cursor, char **name, char *value, size_t cap)
 
 enum cmn_rc api_json(struct api_ctx *ctx, int status, json_t *v)
 {
-	char *text = v ? json_dumps(v, API_JSON_FLAGS) : NULL;
+	char *text = v ? json_text_dumps(v, API_JSON_FLAGS) : NULL;
 
 	json_decref(v);
 	if (!text)
@@ -656,21 +657,15 @@ static bool json_content_type(const char *ct)
 	       (n == 28 && strncasecmp(ct, "application/merge-patch+json", 28) == 0);
 }
 
-json_t *api_body_json(struct api_ctx *ctx, json_error_t *je)
+json_t *api_body_json(struct api_ctx *ctx, struct json_parse_error *je)
 {
-	json_t *v = json_loadb(ctx->req->body, ctx->req->body_len, JSON_REJECT_DUPLICATES, je);
-
-	/* jansson tells some failed allocations as syntax errors (a string it
-	 * could not copy): a body that parses at a second try was good */
-	if (!v && !json_load_nomem(je))
-		v = json_loadb(ctx->req->body, ctx->req->body_len, JSON_REJECT_DUPLICATES, je);
-	return v;
+	return json_parse(ctx->req->body, ctx->req->body_len, JSON_PARSE_REJECT_DUPLICATES, je);
 }
 
 /* read_body - parses and checks the JSON body of the route. */
 static enum cmn_rc read_body(struct api_ctx *ctx, const json_t *schema)
 {
-	json_error_t je;
+	struct json_parse_error je;
 	struct schema_errors *errs;
 	enum cmn_rc rc;
 
@@ -682,7 +677,7 @@ static enum cmn_rc read_body(struct api_ctx *ctx, const json_t *schema)
 	if (!str_utf8_valid(ctx->req->body, ctx->req->body_len))
 		return api_problem(ctx, CMN_ERR_INVALID, "the body is not valid UTF-8", NULL);
 	ctx->body = api_body_json(ctx, &je);
-	if (!ctx->body && json_load_nomem(&je))
+	if (!ctx->body && je.rc == CMN_ERR_NOMEM)
 		return CMN_ERR_NOMEM;
 	if (!ctx->body) {
 		char detail[300];

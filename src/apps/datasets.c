@@ -21,6 +21,7 @@
 
 #include "campaign/spec.h"
 #include "core/embedded.h"
+#include "core/jsonparse.h"
 #include "core/str.h"
 #include "store/store_campaign.h"
 #include "store/store_opendata.h"
@@ -86,7 +87,7 @@ static enum cmn_rc table_match(const struct campaign_row *r, void *ctx)
 	const char *doctype;
 	bool same;
 
-	if (w->id[0] || r->state != CAMPAIGN_STATE_PUBLISHED || !(spec = json_loads(r->spec, 0, NULL)))
+	if (w->id[0] || r->state != CAMPAIGN_STATE_PUBLISHED || !(spec = json_parse_str(r->spec)))
 		return CMN_OK;
 	src = json_object_get(spec, "source");
 	doctype = json_string_value(json_object_get(src, "series"));

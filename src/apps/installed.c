@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "store/store_apps.h"
@@ -147,7 +148,7 @@ enum cmn_rc app_run_installed(const struct app_env *env, struct pstore *ps, cons
 		row.elapsed_us = out->elapsed_us;
 		row.instructions = (int64_t)out->instructions;
 		row.written = out->records_written;
-		result = out->result ? json_dumps(out->result, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+		result = out->result ? json_text_dumps(out->result, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 		row.result = result;
 		rc = pstore_app_run_add(ps, &row);
 		free(result);

@@ -15,6 +15,8 @@
 
 #include "core/buf.h"
 #include "core/embedded.h"
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "record/schema.h"
 
@@ -334,7 +336,7 @@ enum cmn_rc app_package_parse(const char *bytes, size_t n, const struct registry
 {
 	static const char *const known[] = {"format", "manifest", "files", NULL};
 	unsigned char digest[crypto_hash_sha256_BYTES];
-	json_error_t je;
+	struct json_parse_error je;
 	const json_t *files;
 	const char *bad, *key;
 	json_t *doc, *v;
@@ -343,7 +345,9 @@ enum cmn_rc app_package_parse(const char *bytes, size_t n, const struct registry
 	memset(out, 0, sizeof(*out));
 	if (n > APP_PACKAGE_MAX)
 		return schema_fault(err, errn, ": a package is at most %d bytes", APP_PACKAGE_MAX);
-	doc = json_loadb(bytes, n, JSON_REJECT_DUPLICATES, &je);
+	doc = json_parse(bytes, n, JSON_PARSE_REJECT_DUPLICATES, &je);
+	if (!doc && je.rc == CMN_ERR_NOMEM)
+		return CMN_ERR_NOMEM;
 	if (!doc)
 		return schema_fault(err, errn, ": not JSON (line %d, column %d: %s)", je.line, je.column,
 			     je.text);
@@ -447,7 +451,7 @@ enum cmn_rc app_pack(const char *dir, const struct registry *reg, char **bytes, 
 	size_t len = 0;
 	json_t *doc = NULL, *mf, *files = json_object();
 	struct app_package check;
-	json_error_t je;
+	struct json_parse_error je;
 	const char *want[2];
 	enum cmn_rc rc;
 
@@ -456,10 +460,12 @@ enum cmn_rc app_pack(const char *dir, const struct registry *reg, char **bytes, 
 		json_decref(files);
 		return schema_fault(err, errn, "%s: cannot read it", path);
 	}
-	mf = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	mf = json_parse(text, len, JSON_PARSE_REJECT_DUPLICATES, &je);
 	free(text);
 	if (!mf) {
 		json_decref(files);
+		if (je.rc == CMN_ERR_NOMEM)
+			return CMN_ERR_NOMEM;
 		return schema_fault(err, errn, "%s:%d:%d: %s", path, je.line, je.column, je.text);
 	}
 	/* the files a manifest names: its entry and its ui */
@@ -496,7 +502,7 @@ enum cmn_rc app_pack(const char *dir, const struct registry *reg, char **bytes, 
 	if (rc == CMN_OK && !doc)
 		rc = CMN_ERR_NOMEM;
 	if (rc == CMN_OK) {
-		*bytes = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+		*bytes = json_text_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 		rc = *bytes ? CMN_OK : CMN_ERR_NOMEM;
 		*n = rc == CMN_OK ? strlen(*bytes) : 0;
 	}
@@ -518,7 +524,7 @@ char *app_sign(const struct keyring *k, const struct app_package *p)
 {
 	json_t *claims = json_pack("{s:s, s:s, s:s}", "app", p->m.id, "version", p->m.version,
 				   "sha256", p->sha256);
-	char *payload = claims ? json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *payload = claims ? json_text_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	struct buf out;
 
 	json_decref(claims);
@@ -546,7 +552,7 @@ bool app_certificate_check(const struct keyring *k, const char *jws, const struc
 		buf_release(&payload);
 		return false;
 	}
-	claims = json_loadb(payload.data, payload.len, 0, NULL);
+	claims = json_parse(payload.data, payload.len, 0, NULL);
 	buf_release(&payload);
 	ok = json_is_object(claims) &&
 	     json_is_string(json_object_get(claims, "sha256")) &&

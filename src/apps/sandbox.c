@@ -25,6 +25,8 @@
 #include <lualib.h>
 
 #include "core/buf.h"
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "core/tz.h"
@@ -502,7 +504,7 @@ static int push_records(lua_State *L)
 
 	lua_createtable(L, (int)pg->n, 0);
 	for (size_t i = 0; i < pg->n; i++) {
-		json_t *data = json_loads(pg->rows[i].data, 0, NULL);
+		json_t *data = json_parse_str(pg->rows[i].data);
 		const char *key;
 		json_t *v;
 		void *tmp;
@@ -973,7 +975,7 @@ static int l_dataset(lua_State *L)
 			    name);
 	luaL_checkstack(L, 8, "dataset");
 	text = app_dataset_current(sb->platform, name, &len);
-	doc = text ? json_loadb(text, len, 0, NULL) : NULL;
+	doc = text ? json_parse(text, len, 0, NULL) : NULL;
 	free(text);
 	if (!doc)
 		return stop(L, APP_ERR_STORE, "the dataset %.64s could not be read", name);
@@ -1161,7 +1163,7 @@ static int l_write(lua_State *L)
 	m.t = INT64_MIN;
 	if (rc == CMN_OK && d->time_field)
 		rc = time_parse(json_string_value(json_object_get(data, d->time_field)), true, &m.t);
-	text = rc == CMN_OK ? json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+	text = rc == CMN_OK ? json_text_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 	json_decref(data);
 	if (!text)
 		return stop(L, APP_ERR_STORE, "the record could not be written");
@@ -1314,7 +1316,7 @@ static char *audit_detail(const struct sandbox *sb)
 
 	if (d && sb->out->outcome != APP_OK)
 		json_object_set_new(d, "error", json_string(sb->out->error));
-	text = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	text = d ? json_text_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(d);
 	return text;
 }
@@ -1386,7 +1388,7 @@ enum cmn_rc app_run_on(const struct app_package *p, const struct app_host *host,
 	if (status == LUA_OK && sb.stop == APP_OK) {
 		const char *why = "?";
 		json_t *result = to_json(sb.L, -1, 0, &why);
-		char *text = result ? json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+		char *text = result ? json_text_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 
 		if (!result || !text || strlen(text) > RESULT_MAX) {
 			out->outcome = APP_ERR_INVALID;

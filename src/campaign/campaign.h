@@ -200,8 +200,10 @@ enum cmn_rc campaign_decide(struct store *s, const char *campaign_id, bool appro
 			    const char *by, bool by_body, int64_t now, char *err, size_t errn);
 
 /* campaign_body_kind - the governance body a stored definition names
- * ("trust", "cooperative", "operator"), copied into out; "" if unreadable. */
-void campaign_body_kind(const char *spec_json, char out[16]);
+ * ("trust", "cooperative", "operator"), copied into out ("" when it names
+ * none); CMN_ERR_NOMEM when the definition could not be read for want of
+ * memory, CMN_ERR_CORRUPT when it is not JSON: never a body guessed. */
+enum cmn_rc campaign_body_kind(const char *spec_json, char out[16]);
 
 /* campaign_publish - COMPUTED -> PUBLISHED, then each participant counted in
  * the release is told in their audit chain ("campaign.published", by

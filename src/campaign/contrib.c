@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "core/jsonparse.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "core/tz.h"
@@ -80,7 +81,7 @@ static enum cmn_rc places_init(struct campaign_domain *d, struct store *s, size_
 	}
 	if (rc != CMN_OK)
 		return rc;
-	if (!(canon = json_loads(v.content, 0, NULL)))
+	if (!(canon = json_parse_str(v.content)))
 		rc = CMN_ERR_CORRUPT;
 	else if (!(d->places = opendata_index_build(canon)))
 		rc = CMN_ERR_NOMEM;
@@ -197,7 +198,7 @@ static enum cmn_rc profile_row(const struct record_meta *m, const char *data,
 			       const struct query_value *k, void *ctx)
 {
 	struct profile *p = ctx;
-	json_t *j = json_loads(data, 0, NULL);
+	json_t *j = json_parse_str(data);
 	json_int_t members;
 	const char *code;
 
@@ -503,7 +504,7 @@ static enum cmn_rc record_value(const struct record_meta *m, const char *data,
 	(void)k;
 	if (m->t == INT64_MIN)
 		return CMN_OK;
-	if (!(j = json_loads(data, 0, NULL)))
+	if (!(j = json_parse_str(data)))
 		return CMN_ERR_CORRUPT;
 	v = json_object_get(j, pl->spec->value);
 	pl->mode = find_name(modes, CAMPAIGN_MODES, json_string_value(json_object_get(j, "mode")));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonparse.h"
 #include "core/str.h"
 #include "store/store_campaign.h"
 
@@ -361,7 +362,7 @@ enum cmn_rc campaign_mix_of(struct store *s, const char *id, unsigned volume, un
 		campaign_row_release(&r);
 		return CMN_ERR_NOT_FOUND;
 	}
-	res = json_loads(r.results, 0, NULL);
+	res = json_parse_str(r.results);
 	rc = res ? campaign_mix(res, volume, step, &rep, err, errn) : CMN_ERR_CORRUPT;
 	json_decref(res);
 	if (rc == CMN_OK && !(*out = campaign_mix_json(r.id, &rep)))

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "consent/consent.h"
+#include "core/jsonparse.h"
 #include "core/timeutil.h"
 #include "store/store_consent.h"
 #include "store/store_govern.h"
@@ -78,19 +79,23 @@ enum cmn_rc campaign_join(struct store *s, const struct registry *reg, const str
 		rc = CMN_ERR_CONFLICT;
 		goto out;
 	}
-	def = json_loads(row.spec, 0, NULL);
+	def = json_parse_str(row.spec);
 	doctypes = json_pack("[s]", spec.doctype);
-	if (doctypes && registry_find(reg, CAMPAIGN_PROFILE_DOCTYPE))
-		json_array_append_new(doctypes, json_string(CAMPAIGN_PROFILE_DOCTYPE));
+	if (doctypes && registry_find(reg, CAMPAIGN_PROFILE_DOCTYPE) &&
+	    json_array_append_new(doctypes, json_string(CAMPAIGN_PROFILE_DOCTYPE)) != 0) {
+		json_decref(doctypes); /* never a grant narrower than the campaign asks */
+		doctypes = NULL;
+	}
 	time_format(from, spec.from);
 	time_format(to, spec.to);
 	terms = def && doctypes
-		    ? json_pack("{s:{s:s, s:s}, s:{s:s, s:O}, s:s, s:{s:o, s:s, s:s, s:[s]}}",
+		    ? json_pack("{s:{s:s, s:s}, s:{s:s, s:O}, s:s, s:{s:O, s:s, s:s, s:[s]}}",
 				"grantee", "kind", "org", "id", spec.organisation, "purpose", "dpv",
 				"PublicBenefit", "text", json_object_get(def, "title"), "legal_basis",
 				"consent", "scope", "doctypes", doctypes, "from", from, "to", to,
 				"operations", "aggregate-only")
 		    : NULL;
+	json_decref(doctypes);
 	if (!terms) {
 		rc = CMN_ERR_NOMEM;
 		goto out;
@@ -214,14 +219,19 @@ size_t campaign_tell_pending(struct store *s)
 	return tell(s, NULL, CAMPAIGN_TELL_ACTOR, true);
 }
 
-void campaign_body_kind(const char *spec_json, char out[16])
+enum cmn_rc campaign_body_kind(const char *spec_json, char out[16])
 {
-	json_t *def = json_loads(spec_json, 0, NULL);
+	struct json_parse_error e;
+	json_t *def = json_parse(spec_json, strlen(spec_json), 0, &e);
 	const char *body = json_string_value(json_object_get(json_object_get(def, "governance"),
 							     "body"));
 
+	out[0] = '\0';
+	if (!def)
+		return e.rc == CMN_ERR_NOMEM ? CMN_ERR_NOMEM : CMN_ERR_CORRUPT;
 	snprintf(out, 16, "%s", body && strlen(body) < 16 ? body : "");
 	json_decref(def);
+	return CMN_OK;
 }
 
 enum cmn_rc campaign_decide(struct store *s, const char *campaign_id, bool approve,
@@ -235,8 +245,10 @@ enum cmn_rc campaign_decide(struct store *s, const char *campaign_id, bool appro
 		snprintf(err, errn, "no campaign %s", campaign_id);
 	if (rc != CMN_OK)
 		return rc;
-	campaign_body_kind(row.spec, body);
+	rc = campaign_body_kind(row.spec, body);
 	campaign_row_release(&row);
+	if (rc != CMN_OK)
+		return rc;
 	if (!by_body && strcmp(body, "operator") != 0) {
 		snprintf(err, errn,
 			 "this campaign is decided by the %s: submit it to one as a proposal",

@@ -21,6 +21,8 @@
 #include "consent/consent.h"
 #include "consent/grant.h"
 #include "core/buf.h"
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 
@@ -981,7 +983,7 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 		goto out;
 	}
 	{
-		json_t *def = json_loads(row.spec, 0, NULL), *dims = json_array();
+		json_t *def = json_parse_str(row.spec), *dims = json_array();
 
 		json_object_set_new(out, "campaign", json_string(campaign_id));
 		json_object_set(out, "title", json_object_get(def, "title"));
@@ -1005,7 +1007,7 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 		jcells = NULL;
 		json_decref(def);
 	}
-	results = json_dumps(out, JSON_COMPACT);
+	results = json_text_dumps(out, JSON_COMPACT);
 	if (!results || buf_append(&csv, "", 1) != CMN_OK) {
 		rc = CMN_ERR_NOMEM;
 		goto out;

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "record/schema.h"
@@ -706,20 +708,19 @@ enum cmn_rc campaign_spec_check(const json_t *def, const struct registry *reg,
 enum cmn_rc campaign_spec_parse(const char *text, size_t n, const struct registry *reg,
 				struct campaign_spec *out, char *err, size_t errn)
 {
-	json_error_t jerr;
+	struct json_parse_error jerr;
 	enum cmn_rc rc;
 	json_t *def;
 
 	memset(out, 0, sizeof(*out));
 	if (n > CAMPAIGN_SPEC_MAX_BYTES)
 		return schema_fault(err, errn, ": at most %d bytes", CAMPAIGN_SPEC_MAX_BYTES);
-	def = json_loadb(text, n, JSON_REJECT_DUPLICATES, &jerr);
-	if (!def) {
-		schema_fault(err, errn, ": not JSON (%s, at byte %d)", jerr.text, jerr.position);
-		if (errn)
-			str_utf8_repair(err);    /* jansson quotes the input */
-		return CMN_ERR_INVALID;
-	}
+	def = json_parse(text, n, JSON_PARSE_REJECT_DUPLICATES, &jerr);
+	if (!def && jerr.rc == CMN_ERR_NOMEM)
+		return CMN_ERR_NOMEM;
+	if (!def)
+		return schema_fault(err, errn, ": not JSON (%s, at byte %zu)", jerr.text,
+				    jerr.position);
 	rc = campaign_spec_check(def, reg, out, err, errn);
 	json_decref(def);
 	return rc;
@@ -841,7 +842,7 @@ enum cmn_rc campaign_spec_json(const struct campaign_spec *s, char **out, size_t
 {
 	json_t *o = campaign_spec_to_json(s);
 
-	*out = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	*out = o ? json_text_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!*out)
 		return CMN_ERR_NOMEM;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsontext.h"
 #include "core/timeutil.h"
 
 static const char *fr_en(const char *lang, const char *fr, const char *en)
@@ -204,7 +205,7 @@ enum cmn_rc campaign_contribution_json(struct store *s, const struct registry *r
 		json_array_append_new(cells, cell);
 	}
 	json_object_set_new(o, "cells", cells);
-	if (!(*out = json_dumps(o, JSON_COMPACT)))
+	if (!(*out = json_text_dumps(o, JSON_COMPACT)))
 		rc = CMN_ERR_NOMEM;
 out:
 	json_decref(o);

@@ -10,6 +10,8 @@
 #include "apps/app.h"
 #include "cli/cli.h"
 #include "core/buf.h"
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "store/store_apps.h"
@@ -209,7 +211,7 @@ static int do_run(struct args *a)
 		return ret;
 	/* json_is_object is a macro that reads its argument twice: load first */
 	if (a->params)
-		params = json_loads(a->params, 0, NULL);
+		params = json_parse_str(a->params);
 	if (a->params && !json_is_object(params)) {
 		json_decref(params);
 		return cli_error("--params: a JSON object is required");
@@ -224,7 +226,7 @@ static int do_run(struct args *a)
 			   "result", r.result, "records_read", (json_int_t)r.records_read,
 			   "points_read", (json_int_t)r.points_read, "records_written",
 			   (json_int_t)r.records_written, "elapsed_us", (json_int_t)r.elapsed_us);
-	text = report ? json_dumps(report, JSON_INDENT(2) | JSON_ENCODE_ANY) : NULL;
+	text = report ? json_text_dumps(report, JSON_INDENT(2) | JSON_ENCODE_ANY) : NULL;
 	if (text)
 		printf("%s\n", text);
 	free(text);

@@ -16,6 +16,8 @@
 
 #include "cli/cli.h"
 #include "core/buf.h"
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/timeutil.h"
 #include "sdjwt/sdjwt.h"
 #include "store/store_attest.h"
@@ -142,8 +144,8 @@ static enum cmn_rc local_status(void *ctx, const char *uri, struct buf *out)
 /* issuer_from - the public JWK of another issuer, from a file. */
 static int issuer_from(const char *path, struct es256_key **out)
 {
-	json_error_t je;
-	json_t *jwk = json_load_file(path, 0, &je);
+	struct json_parse_error je;
+	json_t *jwk = json_parse_file(path, 0, &je);
 	enum cmn_rc rc = jwk ? es256_from_jwk(jwk, out) : CMN_ERR_INVALID;
 
 	json_decref(jwk);
@@ -209,7 +211,7 @@ static int verify(struct cli_env *env, const char *arg, const char *nonce, const
 		json_t *v = json_pack("{s:b, s:O, s:O, s:b}", "valid", 1, "claims", r.claims,
 				      "disclosed", r.disclosed, "key_bound", r.key_bound);
 
-		text = v ? json_dumps(v, JSON_INDENT(2)) : NULL;
+		text = v ? json_text_dumps(v, JSON_INDENT(2)) : NULL;
 		if (text)
 			printf("%s\n", text);
 		free(text);

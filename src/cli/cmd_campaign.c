@@ -13,6 +13,8 @@
 #include "campaign/campaign.h"
 #include "campaign/mix.h"
 #include "cli/cli.h"
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 
@@ -162,7 +164,7 @@ static int campaign_publish_cmd(struct cli_env *env, const char *id)
 
 static enum cmn_rc print_row(const struct campaign_row *r, void *ctx)
 {
-	json_t *def = json_loads(r->spec, 0, NULL);
+	json_t *def = json_parse_str(r->spec);
 	char when[TIME_RFC3339_LEN];
 
 	(void)ctx;
@@ -223,7 +225,7 @@ static int campaign_mix_cmd(struct cli_env *env, const char *id, const char *vol
 		return cli_error("no published campaign %s", id);
 	if (rc != CMN_OK)
 		return cli_error("%s", err[0] ? err : cmn_strerror(rc));
-	text = json_dumps(out, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+	text = json_text_dumps(out, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
 	json_decref(out);
 	if (!text)
 		return cli_error("%s", cmn_strerror(CMN_ERR_NOMEM));
@@ -257,8 +259,8 @@ static int campaign_part(struct cli_env *env, const char *id, const char *handle
  * FeatureCollection whose features have properties "code" and "name" */
 static int campaign_districts(struct cli_env *env, const char *path)
 {
-	json_error_t jerr;
-	json_t *doc = json_load_file(path, 0, &jerr), *features, *f;
+	struct json_parse_error jerr;
+	json_t *doc = json_parse_file(path, 0, &jerr), *features, *f;
 	struct store_district *d;
 	size_t i, n;
 	enum cmn_rc rc;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/jsonparse.h"
 #include "core/timeutil.h"
 #include "datamap/datamap.h"
 
@@ -55,7 +56,7 @@ static int load(struct cli_env *env, const char *path)
 
 static enum cmn_rc print_holder(const struct datamap_holder *h, void *ctx)
 {
-	json_t *v = json_loads(h->body, 0, NULL);
+	json_t *v = json_parse_str(h->body);
 	const json_t *d;
 	size_t i;
 

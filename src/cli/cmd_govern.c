@@ -11,6 +11,7 @@
 
 #include "campaign/campaign.h"
 #include "cli/cli.h"
+#include "core/jsonparse.h"
 #include "core/timeutil.h"
 #include "govern/agreement.h"
 #include "govern/govern.h"
@@ -131,14 +132,14 @@ static json_t *purpose_of(struct cli_env *env, const char *campaign, const char 
 		struct campaign_row r;
 
 		if (store_campaign_get(env->store, campaign, false, &r) == CMN_OK) {
-			def = json_loads(r.spec, 0, NULL);
+			def = json_parse_str(r.spec);
 			campaign_row_release(&r);
 		}
 	} else if (agreement) {
 		struct gov_agreement a;
 
 		if (store_gov_agreement_get(env->store, agreement, &a) == CMN_OK) {
-			def = json_loads(a.spec, 0, NULL);
+			def = json_parse_str(a.spec);
 			gov_agreement_release(&a);
 		}
 	} else {

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/jsontext.h"
+#include "core/jsonparse.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "opendata/opendata.h"
@@ -135,9 +137,15 @@ static int show(struct cli_env *env, const char *name, const char *version)
 		return cli_error("%s", cmn_strerror(rc));
 	print_version(&v, NULL);
 	printf("sha256 %s, %lld bytes\n", v.sha256, (long long)v.bytes);
-	content = json_loads(v.content, 0, NULL);
-	if (content)
-		json_dumpf(content, stdout, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
+	content = json_parse_str(v.content);
+	if (content) {
+		char *text = json_text_dumps(content, JSON_INDENT(2) | JSON_SORT_KEYS |
+							      JSON_REAL_PRECISION(15));
+
+		if (text)
+			fputs(text, stdout);
+		free(text);
+	}
 	putchar('\n');
 	json_decref(content);
 	opendata_version_release(&v);

@@ -9,6 +9,8 @@
 
 #include <sodium.h>
 
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "store/store_oauth.h"
@@ -30,6 +32,15 @@ static enum cmn_rc org_match(const struct org *o, void *ctx)
 		f->ok = true;
 	}
 	return CMN_OK;
+}
+
+/* packed - v, or NULL with *rc CMN_ERR_NOMEM: a grantee that could not
+ * be made is a failure, never a grant without one */
+static json_t *packed(json_t *v, enum cmn_rc *rc)
+{
+	if (!v)
+		*rc = CMN_ERR_NOMEM;
+	return v;
 }
 
 /* resolve_grantee - the grantee of the terms, as {kind, id, name}; NULL
@@ -54,8 +65,8 @@ static json_t *resolve_grantee(struct store *s, const json_t *g, const struct pe
 			return NULL;
 		}
 		if (r == CMN_OK)
-			return json_pack("{s:s, s:s, s:s}", "kind", kind, "id", who.id, "name",
-					 who.handle);
+			return packed(json_pack("{s:s, s:s, s:s}", "kind", kind, "id", who.id, "name",
+					 who.handle), rc);
 		if (r != CMN_ERR_NOT_FOUND)
 			fail = r;
 	} else if (strcmp(kind, "org") == 0 && id) {
@@ -63,20 +74,20 @@ static json_t *resolve_grantee(struct store *s, const json_t *g, const struct pe
 		enum cmn_rc r = store_org_each(s, org_match, &f);
 
 		if (r == CMN_OK && f.ok)
-			return json_pack("{s:s, s:s, s:s}", "kind", kind, "id", f.found.id, "name",
-					 f.found.name);
+			return packed(json_pack("{s:s, s:s, s:s}", "kind", kind, "id", f.found.id, "name",
+					 f.found.name), rc);
 		if (r != CMN_OK)
 			fail = r;
 	} else if (strcmp(kind, "link") == 0) {
 		/* whoever holds the link: it has no id of its own */
-		return json_pack("{s:s, s:s, s:s}", "kind", kind, "id", "", "name", "link");
+		return packed(json_pack("{s:s, s:s, s:s}", "kind", kind, "id", "", "name", "link"), rc);
 	} else if (strcmp(kind, "service") == 0 && id) {
 		struct client c;
 		enum cmn_rc r = store_client_get(s, id, &c, NULL, NULL);
 
 		if (r == CMN_OK)
-			return json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", kind, "id", c.id, "name",
-					 c.name, "org", c.org_name, "org_id", c.org_id);
+			return packed(json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", kind, "id", c.id, "name",
+					 c.name, "org", c.org_name, "org_id", c.org_id), rc);
 		if (r != CMN_ERR_NOT_FOUND)
 			fail = r;
 	}
@@ -181,7 +192,12 @@ static enum cmn_rc grant_new(struct store *s, const struct registry *reg, const 
 		json_decref(grantee);
 		return CMN_ERR_NOMEM;
 	}
-	json_object_set_new(body, "grantee", grantee);
+	/* each member counts (a share's passcode, a campaign's id): a
+	 * failed set is a failed grant, never a grant without it */
+	if (json_object_set_new(body, "grantee", grantee) != 0) {
+		json_decref(body);
+		return CMN_ERR_NOMEM;
+	}
 	{
 		json_t *scope = json_object_get(body, "scope");
 
@@ -192,8 +208,10 @@ static enum cmn_rc grant_new(struct store *s, const struct registry *reg, const 
 			return rc;
 		}
 	}
-	if (extra)
-		json_object_update(body, (json_t *)extra);
+	if (extra && json_object_update(body, (json_t *)extra) != 0) {
+		json_decref(body);
+		return CMN_ERR_NOMEM;
+	}
 	/* times are kept as given; the row keeps them in ms for the store */
 	if (json_is_string(json_object_get(terms, "valid_from"))) {
 		time_parse(json_string_value(json_object_get(terms, "valid_from")), true, &from);
@@ -201,7 +219,10 @@ static enum cmn_rc grant_new(struct store *s, const struct registry *reg, const 
 		char when[TIME_RFC3339_LEN];
 
 		time_format(when, from);
-		json_object_set_new(body, "valid_from", json_string(when));
+		if (json_object_set_new(body, "valid_from", json_string(when)) != 0) {
+			json_decref(body);
+			return CMN_ERR_NOMEM;
+		}
 	}
 	if (json_is_string(json_object_get(terms, "valid_until")))
 		time_parse(json_string_value(json_object_get(terms, "valid_until")), true, &until);
@@ -213,7 +234,7 @@ static enum cmn_rc grant_new(struct store *s, const struct registry *reg, const 
 	str_copy(out->status, sizeof(out->status), status);
 	out->valid_from = from;
 	out->valid_until = until;
-	out->body = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+	out->body = json_text_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(body);
 	if (!out->body)
 		return CMN_ERR_NOMEM;
@@ -251,12 +272,13 @@ enum cmn_rc consent_share_new(struct store *s, const struct registry *reg, const
 	json_t *share = json_object();
 	enum cmn_rc rc = share ? CMN_OK : CMN_ERR_NOMEM;
 
-	if (rc == CMN_OK && views > 0)
-		json_object_set_new(share, "views", json_integer(views));
+	if (rc == CMN_OK && views > 0 &&
+	    json_object_set_new(share, "views", json_integer(views)) != 0)
+		rc = CMN_ERR_NOMEM; /* never a share without its limit */
 	if (rc == CMN_OK && passcode) {
 		rc = crypt_password_hash(passcode, hash);
-		if (rc == CMN_OK)
-			json_object_set_new(share, "passcode", json_string(hash));
+		if (rc == CMN_OK && json_object_set_new(share, "passcode", json_string(hash)) != 0)
+			rc = CMN_ERR_NOMEM; /* never a share without its passcode */
 		sodium_memzero(hash, sizeof(hash));
 	}
 	if (rc == CMN_OK) {
@@ -296,7 +318,10 @@ enum cmn_rc consent_mandate_new(struct store *s, const struct registry *reg, con
 	/* the scope names what the procedures write: every doctype an import
 	 * may write; the procedures, not the scope, say what may be done */
 	for (size_t k = 0; k < reg->n && json_array_size(doctypes) < GRANT_MAX_DOCTYPES; k++)
-		json_array_append_new(doctypes, json_string(reg->v[k].name));
+		if (json_array_append_new(doctypes, json_string(reg->v[k].name)) != 0) {
+			json_decref(doctypes);
+			return CMN_ERR_NOMEM;
+		}
 	terms = json_pack("{s:{s:s, s:s}, s:{s:s, s:{s:s, s:s}}, s:s, s:{s:o, s:[s]}, s:s}",
 			  "grantee", "kind", "person", "id", mediator->id, "purpose", "dpv",
 			  "ServiceProvision", "text", "fr",
@@ -339,7 +364,7 @@ enum cmn_rc consent_share_open(struct store *s, const char *grant_id, const char
 {
 	struct grant_row row;
 	enum cmn_rc rc = store_grant_get(s, grant_id, &row);
-	json_t *o = rc == CMN_OK ? json_loads(row.body, 0, NULL) : NULL;
+	json_t *o = rc == CMN_OK ? json_parse_str(row.body) : NULL;
 	const char *hash = json_string_value(
 		json_object_get(json_object_get(o, "share"), "passcode"));
 
@@ -377,7 +402,7 @@ static enum cmn_rc block_item(const char *by, const char *reason, int64_t at, vo
 /* stored - the grant of a row as grant_read reads it. */
 static json_t *stored(const struct grant_row *row)
 {
-	json_t *o = json_loads(row->body, 0, NULL);
+	json_t *o = json_parse_str(row->body);
 
 	if (!json_is_object(o)) {
 		json_decref(o);
@@ -446,7 +471,7 @@ static enum cmn_rc add_view(const struct grant_row *row, void *lv)
 	/* who joined a campaign is not the organisation's to know: it sees
 	 * the number of participants and the published table only */
 	if (l->received) {
-		json_t *body = json_loads(row->body, 0, NULL);
+		json_t *body = json_parse_str(row->body);
 		bool campaign = json_is_object(json_object_get(body, "campaign"));
 
 		json_decref(body);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/jsontext.h"
 #include "core/limits.h"
 #include "core/timeutil.h"
 
@@ -341,7 +342,7 @@ enum cmn_rc receipt_kantara(const struct receipt_in *in, json_t **out)
 
 enum cmn_rc receipt_sign(const struct keyring *k, const json_t *receipt, char **jws)
 {
-	char *text = json_dumps(receipt, JSON_COMPACT);
+	char *text = json_text_dumps(receipt, JSON_COMPACT);
 	struct buf b;
 	enum cmn_rc rc;
 

@@ -4,16 +4,18 @@
 #include "core/jsontext.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/limits.h"
 
-static enum cmn_rc put_string(struct buf *b, const char *s, size_t n);
+static enum cmn_rc put_string(struct buf *b, const char *s, size_t n, bool ascii);
 
 enum cmn_rc json_text_string(struct buf *b, const char *s)
 {
-	return put_string(b, s, strlen(s));
+	return put_string(b, s, strlen(s), false);
 }
 
 static const char *space(const char *p)
@@ -144,22 +146,40 @@ enum cmn_rc json_text_project(const char *obj, const char *const *keys, size_t n
 
 /* ---- a tree, written ------------------------------------------------------ */
 
-/* put_string - the string literal of n bytes at s, with json_dumps's
- * escapes: the quote, the backslash and the control characters (\b \f \n
- * \r \t by name, the others as \u00XX, in capitals); the rest as it is.
- * json_text_string and json_text_compact both write strings with it. */
-static enum cmn_rc put_string(struct buf *b, const char *s, size_t n)
+/* how a tree is written: json_dumps's flags, read once */
+struct style {
+	int precision;  /* of reals: 1 to 17 */
+	int indent;     /* spaces a level, 0: none */
+	int max_depth;  /* of containers */
+	bool compact;   /* no space after ':' and ',' */
+	bool sorted;    /* members by key */
+	bool ascii;     /* \u escapes for all that is not ASCII */
+};
+
+/* put_escape - \uXXXX of the UTF-16 unit u */
+static enum cmn_rc put_escape(struct buf *b, unsigned u)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	char esc[6] = {'\\', 'u', hex[u >> 12 & 15], hex[u >> 8 & 15], hex[u >> 4 & 15],
+		       hex[u & 15]};
+
+	return buf_append(b, esc, sizeof(esc));
+}
+
+/* put_string - the string literal of n bytes at s (UTF-8), with
+ * json_dumps's escapes: the short ones, \u00XX for other controls, and
+ * with ascii every other character as \uXXXX (a pair beyond U+FFFF).
+ * json_text_string and json_text_compact both write strings with it. */
+static enum cmn_rc put_string(struct buf *b, const char *s, size_t n, bool ascii)
+{
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	enum cmn_rc rc = buf_append(b, "\"", 1);
 
 	while (p < end && rc == CMN_OK) {
 		const unsigned char *run = p;
-		char esc[6] = {'\\', 'u', '0', '0', 0, 0};
-		size_t len = 2;
+		char esc[2] = {'\\', 0};
 
-		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\')
+		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' && (!ascii || *p < 0x80))
 			p++;
 		if (p > run && (rc = buf_append(b, run, (size_t)(p - run))) != CMN_OK)
 			break;
@@ -173,13 +193,29 @@ static enum cmn_rc put_string(struct buf *b, const char *s, size_t n)
 		case '\n': esc[1] = 'n'; break;
 		case '\r': esc[1] = 'r'; break;
 		case '\t': esc[1] = 't'; break;
-		default:
-			esc[4] = hex[*p >> 4];
-			esc[5] = hex[*p & 15];
-			len = 6;
+		default: break;
 		}
-		rc = buf_append(b, esc, len);
-		p++;
+		if (esc[1]) {
+			rc = buf_append(b, esc, 2);
+			p++;
+		} else if (*p < 0x80) {
+			rc = put_escape(b, *p++);
+		} else {
+			/* a character of 2 to 4 bytes (valid UTF-8: jansson's strings are) */
+			unsigned cp, more = *p >= 0xF0 ? 3 : *p >= 0xE0 ? 2 : 1;
+
+			cp = *p++ & (0x3F >> more);
+			for (; more && p < end; more--)
+				cp = cp << 6 | (*p++ & 0x3F);
+			if (cp < 0x10000) {
+				rc = put_escape(b, cp);
+			} else {
+				cp -= 0x10000;
+				rc = put_escape(b, 0xD800 | cp >> 10);
+				if (rc == CMN_OK)
+					rc = put_escape(b, 0xDC00 | (cp & 0x3FF));
+			}
+		}
 	}
 	return rc == CMN_OK ? buf_append(b, "\"", 1) : rc;
 }
@@ -215,52 +251,115 @@ static enum cmn_rc put_real(struct buf *b, double d, int precision)
 	return buf_append(b, out, k);
 }
 
-static enum cmn_rc put_value(struct buf *b, const json_t *v, int precision, int depth)
+/* put_break - what json_dumps writes between two items at depth: a new
+ * line and its indent, or a space when asked and not compact */
+static enum cmn_rc put_break(struct buf *b, const struct style *st, int depth, bool space)
 {
 	enum cmn_rc rc = CMN_OK;
-	char t[32];
-	int n;
 
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: {
-		const char *key;
-		json_t *m;
-		bool first = true;
+	if (st->indent > 0) {
+		rc = buf_append(b, "\n", 1);
+		for (int i = 0; rc == CMN_OK && i < depth * st->indent; i++)
+			rc = buf_append(b, " ", 1);
+	} else if (space && !st->compact) {
+		rc = buf_append(b, " ", 1);
+	}
+	return rc;
+}
 
-		if (depth >= CMN_JSON_MAX_DEPTH)
-			return CMN_ERR_INVALID;
-		rc = buf_append(b, "{", 1);
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static enum cmn_rc put_value(struct buf *b, const json_t *v, const struct style *st, int depth);
+
+/* put_member - "key": value */
+static enum cmn_rc put_member(struct buf *b, const char *key, const json_t *m,
+			      const struct style *st, int depth)
+{
+	enum cmn_rc rc = put_string(b, key, strlen(key), st->ascii);
+
+	if (rc == CMN_OK)
+		rc = buf_append(b, st->compact ? ":" : ": ", st->compact ? 1 : 2);
+	return rc == CMN_OK ? put_value(b, m, st, depth + 1) : rc;
+}
+
+/* put_after - after item i of n at depth: a ',' and a break to the next,
+ * or the break to the container's end */
+static enum cmn_rc put_after(struct buf *b, const struct style *st, int depth, size_t i, size_t n)
+{
+	enum cmn_rc rc = i + 1 < n ? buf_append(b, ",", 1) : CMN_OK;
+
+	return rc == CMN_OK ? put_break(b, st, i + 1 < n ? depth + 1 : depth, i + 1 < n) : rc;
+}
+
+static enum cmn_rc put_object(struct buf *b, const json_t *v, const struct style *st, int depth)
+{
+	size_t n = json_object_size(v), i = 0;
+	enum cmn_rc rc = buf_append(b, "{", 1);
+	const char *key;
+	json_t *m;
+
+	if (rc == CMN_OK && n)
+		rc = put_break(b, st, depth + 1, false);
+	if (rc == CMN_OK && n && st->sorted) {
+		const char **keys = malloc(n * sizeof(*keys));
+
+		if (!keys)
+			return CMN_ERR_NOMEM;
+		json_object_foreach ((json_t *)v, key, m)
+			keys[i++] = key;
+		qsort(keys, n, sizeof(*keys), by_key);
+		for (i = 0; rc == CMN_OK && i < n; i++) {
+			rc = put_member(b, keys[i], json_object_get(v, keys[i]), st, depth);
+			if (rc == CMN_OK)
+				rc = put_after(b, st, depth, i, n);
+		}
+		free(keys);
+	} else if (rc == CMN_OK) {
 		json_object_foreach ((json_t *)v, key, m) {
-			if (rc == CMN_OK && !first)
-				rc = buf_append(b, ",", 1);
-			first = false;
+			rc = put_member(b, key, m, st, depth);
 			if (rc == CMN_OK)
-				rc = put_string(b, key, strlen(key));
-			if (rc == CMN_OK)
-				rc = buf_append(b, ":", 1);
-			if (rc == CMN_OK)
-				rc = put_value(b, m, precision, depth + 1);
+				rc = put_after(b, st, depth, i++, n);
 			if (rc != CMN_OK)
 				break;
 		}
-		return rc == CMN_OK ? buf_append(b, "}", 1) : rc;
 	}
-	case JSON_ARRAY:
-		if (depth >= CMN_JSON_MAX_DEPTH)
+	return rc == CMN_OK ? buf_append(b, "}", 1) : rc;
+}
+
+static enum cmn_rc put_value(struct buf *b, const json_t *v, const struct style *st, int depth)
+{
+	enum cmn_rc rc = CMN_OK;
+	size_t n;
+	char t[32];
+	int len;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		if (depth >= st->max_depth)
 			return CMN_ERR_INVALID;
+		return put_object(b, v, st, depth);
+	case JSON_ARRAY:
+		if (depth >= st->max_depth)
+			return CMN_ERR_INVALID;
+		n = json_array_size(v);
 		rc = buf_append(b, "[", 1);
-		for (size_t i = 0; rc == CMN_OK && i < json_array_size(v); i++) {
-			if (i)
-				rc = buf_append(b, ",", 1);
+		if (rc == CMN_OK && n)
+			rc = put_break(b, st, depth + 1, false);
+		for (size_t i = 0; rc == CMN_OK && i < n; i++) {
+			rc = put_value(b, json_array_get(v, i), st, depth + 1);
 			if (rc == CMN_OK)
-				rc = put_value(b, json_array_get(v, i), precision, depth + 1);
+				rc = put_after(b, st, depth, i, n);
 		}
 		return rc == CMN_OK ? buf_append(b, "]", 1) : rc;
-	case JSON_STRING: return put_string(b, json_string_value(v), json_string_length(v));
+	case JSON_STRING:
+		return put_string(b, json_string_value(v), json_string_length(v), st->ascii);
 	case JSON_INTEGER:
-		n = snprintf(t, sizeof(t), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return buf_append(b, t, (size_t)n);
-	case JSON_REAL: return put_real(b, json_real_value(v), precision);
+		len = snprintf(t, sizeof(t), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return buf_append(b, t, (size_t)len);
+	case JSON_REAL: return put_real(b, json_real_value(v), st->precision);
 	case JSON_TRUE: return buf_append(b, "true", 4);
 	case JSON_FALSE: return buf_append(b, "false", 5);
 	case JSON_NULL: return buf_append(b, "null", 4);
@@ -270,8 +369,10 @@ static enum cmn_rc put_value(struct buf *b, const json_t *v, int precision, int 
 
 enum cmn_rc json_text_compact(struct buf *b, const json_t *v, int precision)
 {
+	const struct style st = {.precision = precision, .max_depth = CMN_JSON_MAX_DEPTH,
+				 .compact = true};
 	size_t len = b->len;
-	enum cmn_rc rc = put_value(b, v, precision, 0);
+	enum cmn_rc rc = put_value(b, v, &st, 0);
 
 	if (rc != CMN_OK && b->data) {
 		b->len = len; /* as it was */
@@ -280,7 +381,24 @@ enum cmn_rc json_text_compact(struct buf *b, const json_t *v, int precision)
 	return rc;
 }
 
-bool json_load_nomem(const json_error_t *e)
+char *json_text_dumps(const json_t *v, size_t flags)
 {
-	return json_error_code(e) == json_error_out_of_memory || e->text[0] == '\0';
+	const struct style st = {
+		.precision = (flags >> 11 & 0x1F) ? (int)(flags >> 11 & 0x1F) : 17,
+		.indent = (int)(flags & 0x1F),
+		.max_depth = JSON_TEXT_MAX_DEPTH,
+		.compact = flags & JSON_COMPACT,
+		.sorted = flags & JSON_SORT_KEYS,
+		.ascii = flags & JSON_ENSURE_ASCII,
+	};
+	struct buf b;
+
+	if (!v || (!(flags & JSON_ENCODE_ANY) && !json_is_object(v) && !json_is_array(v)))
+		return NULL;
+	buf_init(&b, SIZE_MAX);
+	if (put_value(&b, v, &st, 0) != CMN_OK) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
 }

@@ -6,7 +6,6 @@
 #ifndef COMMUNE_CORE_JSONTEXT_H
 #define COMMUNE_CORE_JSONTEXT_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -35,9 +34,14 @@ enum cmn_rc json_text_project(const char *obj, const char *const *keys, size_t n
  * CMN_JSON_MAX_DEPTH. */
 enum cmn_rc json_text_compact(struct buf *b, const json_t *v, int precision);
 
-/* json_load_nomem - whether jansson's load that failed with e failed for
- * want of memory rather than for the text: its out-of-memory code, or no
- * error set at all (an allocation failed before the first character) */
-bool json_load_nomem(const json_error_t *e);
+/* json_text_dumps - json_dumps(v, flags), byte for byte, for the flags
+ * commune uses (JSON_COMPACT, JSON_INDENT, JSON_SORT_KEYS,
+ * JSON_ENSURE_ASCII, JSON_ENCODE_ANY, JSON_REAL_PRECISION), or NULL when
+ * memory runs out or v is nested deeper than JSON_TEXT_MAX_DEPTH (malloc'd).
+ * json_dumps itself may go on after one of its allocations failed and
+ * write a text without a key (jansson 2.14 drops the result of writing
+ * one): a record stored so would be changed, or unreadable. */
+#define JSON_TEXT_MAX_DEPTH 2048
+char *json_text_dumps(const json_t *v, size_t flags);
 
 #endif

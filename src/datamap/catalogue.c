@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "core/embedded.h"
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "import/import.h"
@@ -394,7 +396,7 @@ enum cmn_rc datamap_check(struct store *s, const struct registry *reg, const cha
 	struct check c = {s, reg, err, errn};
 	const json_t *holders;
 	const char *updated;
-	json_error_t jerr;
+	struct json_parse_error jerr;
 	json_t *root;
 	enum cmn_rc rc;
 
@@ -402,7 +404,9 @@ enum cmn_rc datamap_check(struct store *s, const struct registry *reg, const cha
 		*canon = NULL;
 	if (n > DATAMAP_FILE_MAX)
 		return fault(&c, "", "over %d bytes", DATAMAP_FILE_MAX);
-	root = json_loadb(json, n, JSON_REJECT_DUPLICATES, &jerr);
+	root = json_parse(json, n, JSON_PARSE_REJECT_DUPLICATES, &jerr);
+	if (!root && jerr.rc == CMN_ERR_NOMEM)
+		return CMN_ERR_NOMEM;
 	if (!root) {
 		snprintf(err, errn, "/: not JSON (line %d, column %d: %s)", jerr.line, jerr.column,
 			 jerr.text);
@@ -451,7 +455,7 @@ enum cmn_rc datamap_load(struct store *s, const struct registry *reg, const char
 		str_copy(v[i].id, sizeof(v[i].id), json_string_value(json_object_get(h, "id")));
 		str_copy(v[i].name, sizeof(v[i].name),
 			 json_string_value(json_object_get(h, "name")));
-		if (!(v[i].body = json_dumps(h, JSON_COMPACT | JSON_SORT_KEYS)))
+		if (!(v[i].body = json_text_dumps(h, JSON_COMPACT | JSON_SORT_KEYS)))
 			rc = CMN_ERR_NOMEM;
 	}
 	if (rc == CMN_OK)
@@ -528,7 +532,7 @@ static void derive_apps(json_t *holder, json_t *services)
 		snprintf(app, sizeof(app), "%.*s", (int)(slash - name - 5), name + 5);
 		if (service_named(services, app))
 			continue;
-		m = json_loadb((const char *)embedded_files[i].data, embedded_files[i].len, 0, NULL);
+		m = json_parse((const char *)embedded_files[i].data, embedded_files[i].len, 0, NULL);
 		if (m && app_reads(m, data))
 			json_array_append_new(
 			    services,
@@ -540,7 +544,7 @@ static void derive_apps(json_t *holder, json_t *services)
 
 json_t *datamap_holder_json(const struct registry *reg, const char *body)
 {
-	json_t *h = json_loads(body, 0, NULL), *services, *d;
+	json_t *h = json_parse_str(body), *services, *d;
 	size_t i;
 
 	if (!h)

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -36,7 +38,7 @@ static json_t *time_json(int64_t ms)
 static enum cmn_rc audit(struct store *s, const char *person_id, const char *actor,
 			 const char *action, const char *id, json_t *detail)
 {
-	char object[64], *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char object[64], *text = detail ? json_text_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	struct pstore *ps;
 	enum cmn_rc rc = detail && !text ? CMN_ERR_NOMEM : store_person_store(s, person_id, &ps);
 
@@ -121,7 +123,7 @@ enum cmn_rc portability_create(struct store *s, const struct registry *reg,
 	rc = store_datamap_get(s, holder_id, &body);
 	if (rc == CMN_ERR_NOT_FOUND)
 		snprintf(err, errn, "/holder: no holder \"%s\" in the data map", holder_id);
-	if (rc == CMN_OK && !(holder = json_loads(body, 0, NULL)))
+	if (rc == CMN_OK && !(holder = json_parse_str(body)))
 		rc = CMN_ERR_CORRUPT;
 	free(body);
 	if (rc == CMN_OK)
@@ -130,7 +132,7 @@ enum cmn_rc portability_create(struct store *s, const struct registry *reg,
 	l.doctypes = dts;
 	if (rc == CMN_OK)
 		rc = portability_letter_text(reg, &l, &out->letter);
-	if (rc == CMN_OK && !(out->doctypes = json_dumps(dts, JSON_COMPACT)))
+	if (rc == CMN_OK && !(out->doctypes = json_text_dumps(dts, JSON_COMPACT)))
 		rc = CMN_ERR_NOMEM;
 	if (rc == CMN_OK) {
 		str_copy(out->person_id, sizeof(out->person_id), person->id);
@@ -283,7 +285,7 @@ enum cmn_rc portability_answer_import(struct store *s, const char *person_id,
 		rc = store_person_store(s, person_id, &ps);
 	if (rc == CMN_OK)
 		rc = pstore_import_get(ps, import_id, NULL, &text);
-	if (rc == CMN_OK && !(imp = json_loads(text, 0, NULL)))
+	if (rc == CMN_OK && !(imp = json_parse_str(text)))
 		rc = CMN_ERR_CORRUPT;
 	if (rc == CMN_OK && !import_done(imp))
 		rc = CMN_ERR_INVALID;
@@ -291,7 +293,7 @@ enum cmn_rc portability_answer_import(struct store *s, const char *person_id,
 		answer = json_pack("{s:O?, s:O?, s:O?}", "format", json_object_get(imp, "format"),
 				   "name", json_object_get(imp, "name"), "stats",
 				   json_object_get(imp, "stats"));
-	if (rc == CMN_OK && !(counts = answer ? json_dumps(answer, JSON_COMPACT) : NULL))
+	if (rc == CMN_OK && !(counts = answer ? json_text_dumps(answer, JSON_COMPACT) : NULL))
 		rc = CMN_ERR_NOMEM;
 	if (rc == CMN_OK)
 		rc = store_port_answered(s, id, person_id, import_id, counts, now);
@@ -334,7 +336,7 @@ json_t *portability_request_json(const struct port_request *r)
 {
 	json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "id", r->id, "holder",
 			      r->holder_id, "kind", r->kind, "state", port_state_name(r->state),
-			      "doctypes", json_loads(r->doctypes, 0, NULL), "created",
+			      "doctypes", json_parse_str(r->doctypes), "created",
 			      time_json(r->created), "letter", r->letter);
 
 	if (!v)
@@ -348,7 +350,7 @@ json_t *portability_request_json(const struct port_request *r)
 	if (r->answered) {
 		json_object_set_new(v, "answered", time_json(r->answered));
 		json_object_set_new(v, "import", json_string(r->import_id));
-		json_object_set_new(v, "answer", r->answer ? json_loads(r->answer, 0, NULL)
+		json_object_set_new(v, "answer", r->answer ? json_parse_str(r->answer)
 							   : json_null());
 	}
 	return v;

@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "core/jsonparse.h"
 #include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -100,7 +101,7 @@ enum cmn_rc agreement_terms_parse(const struct registry *r, const char *json, si
 {
 	static const char *const known[] = {"title", "purpose", "doctypes", "from",
 					     "to",    "starts",  "ends"};
-	json_error_t je;
+	struct json_parse_error je;
 	json_t *doctypes;
 	const char *key;
 	json_t *v;
@@ -110,7 +111,9 @@ enum cmn_rc agreement_terms_parse(const struct registry *r, const char *json, si
 		snprintf(err, errn, ": at most %d bytes of terms", AGREEMENT_TERMS_MAX);
 		return CMN_ERR_INVALID;
 	}
-	t->root = json_loadb(json, n, JSON_REJECT_DUPLICATES, &je);
+	t->root = json_parse(json, n, JSON_PARSE_REJECT_DUPLICATES, &je);
+	if (!t->root && je.rc == CMN_ERR_NOMEM)
+		return CMN_ERR_NOMEM;
 	if (!json_is_object(t->root)) {
 		snprintf(err, errn, ": a JSON object is required");
 		goto bad;
@@ -196,7 +199,7 @@ enum cmn_rc agreement_create(struct store *s, const struct registry *r, const ch
 	out->created = now;
 	out->starts = t.starts;
 	out->ends = t.ends;
-	out->spec = json_dumps(t.root, JSON_COMPACT | JSON_SORT_KEYS);
+	out->spec = json_text_dumps(t.root, JSON_COMPACT | JSON_SORT_KEYS);
 	agreement_terms_release(&t);
 	if (!out->spec)
 		return CMN_ERR_NOMEM;
@@ -387,7 +390,7 @@ static enum cmn_rc audit(struct pstore *ps, const struct gov_agreement *a, const
 {
 	json_t *d = json_pack("{s:s, s:s, s:I}", "agreement", a->id, "body", a->body_id, "records",
 			      (json_int_t)n);
-	char *text = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *text = d ? json_text_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	enum cmn_rc rc = text ? pstore_audit_append(ps, actor, "agreement.read", doctype, text)
 			      : CMN_ERR_NOMEM;
 

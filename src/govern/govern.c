@@ -11,6 +11,8 @@
 #include <sodium.h>
 
 #include "campaign/campaign.h"
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "govern/agreement.h"
 #include "core/buf.h"
 #include "core/str.h"
@@ -39,7 +41,7 @@ enum cmn_rc govern_register_append(struct store *s, const struct keyring *k,
 
 	if (!v)
 		return CMN_ERR_NOMEM;
-	text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	text = json_text_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(v);
 	if (!text)
 		return CMN_ERR_NOMEM;
@@ -90,7 +92,7 @@ enum cmn_rc govern_body_create(struct store *s, const struct keyring *k, const c
 	if (rc == CMN_ERR_EXISTS)
 		snprintf(err, errn, "/name: a body of that name exists");
 	if (rc == CMN_OK) {
-		sv = json_loads(canon, 0, NULL);
+		sv = json_parse_str(canon);
 		rc = govern_register_append(s, k, out->id, "body.create",
 			      sv ? json_pack("{s:s, s:s, s:o}", "name", name, "kind", out->kind,
 					     "statutes", sv)
@@ -310,7 +312,7 @@ static enum cmn_rc submit(struct store *s, const struct keyring *k, const struct
 	out->secret = secret;
 	out->created = now;
 	out->closes = closes;
-	out->text = json_dumps(text, JSON_COMPACT | JSON_SORT_KEYS);
+	out->text = json_text_dumps(text, JSON_COMPACT | JSON_SORT_KEYS);
 	out->statutes = strdup(b->statutes);
 	out->change = sub->change ? strdup(sub->change) : NULL;
 	if (!out->text || !out->statutes || (sub->change && !out->change)) {
@@ -363,12 +365,13 @@ enum cmn_rc govern_propose(struct store *s, const struct keyring *k, const char 
 		rc = CMN_ERR_INVALID;
 	}
 	if (rc == CMN_OK) {
-		campaign_body_kind(r.spec, body_kind);
-		if (r.state != CAMPAIGN_STATE_DRAFT) {
+		/* a definition that cannot be read is no reason to refuse */
+		rc = campaign_body_kind(r.spec, body_kind);
+		if (rc == CMN_OK && r.state != CAMPAIGN_STATE_DRAFT) {
 			snprintf(err, errn, "/campaign: it is %s, not a draft",
 				 campaign_state_name(r.state));
 			rc = CMN_ERR_CONFLICT;
-		} else if (strcmp(body_kind, b.kind) != 0) {
+		} else if (rc == CMN_OK && strcmp(body_kind, b.kind) != 0) {
 			snprintf(err, errn, "/campaign: its governance is %s, this body is a %s",
 				 body_kind, b.kind);
 			rc = CMN_ERR_INVALID;
@@ -413,7 +416,7 @@ enum cmn_rc govern_propose_agreement(struct store *s, const struct keyring *k,
 			rc = CMN_ERR_INVALID;
 		} else {
 			/* the register keeps the terms the members voted on */
-			sub.detail = json_pack("{s:o, s:s}", "terms", json_loads(a.spec, 0, NULL),
+			sub.detail = json_pack("{s:o, s:s}", "terms", json_parse_str(a.spec),
 					       "organisation", a.org_id);
 			if (!sub.detail)
 				rc = CMN_ERR_NOMEM;
@@ -491,7 +494,7 @@ enum cmn_rc govern_propose_statutes(struct store *s, const struct keyring *k,
 	}
 	if (rc == CMN_OK) {
 		sub.change = canon;
-		sub.detail = json_pack("{s:o}", "statutes", json_loads(canon, 0, NULL));
+		sub.detail = json_pack("{s:o}", "statutes", json_parse_str(canon));
 		rc = sub.detail ? submit(s, k, &b, by, false, &sub, text, closes, secret, now, out,
 					 err, errn)
 				: CMN_ERR_NOMEM;
@@ -599,7 +602,7 @@ static enum cmn_rc carry_out(struct store *s, const struct keyring *k, const str
 	if (rc == CMN_OK)
 		rc = govern_register_append(s, k, b->id, "body.statutes",
 					    json_pack("{s:s, s:o}", "proposal", p->id, "statutes",
-						      json_loads(p->change, 0, NULL)),
+						      json_parse_str(p->change)),
 					    now);
 	return rc;
 }
@@ -691,7 +694,7 @@ enum cmn_rc govern_close(struct store *s, const struct keyring *k, const char *p
 	}
 	entry = json_pack("{s:s, s:s, s:s, s:o}", "proposal", proposal_id, "subject",
 			  p.subject_kind, "outcome", gov_state_name(state), "tally",
-			  json_loads(tally, 0, NULL));
+			  json_parse_str(tally));
 	if (entry && strcmp(p.subject_kind, "statutes") != 0)
 		json_object_set_new(entry, p.subject_kind, json_string(p.subject_id));
 	if (entry && votes)

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "record/schema.h"
 
@@ -328,20 +330,19 @@ enum cmn_rc govern_statutes_check(const json_t *def, struct govern_statutes *out
 enum cmn_rc govern_statutes_parse(const char *json, size_t n, struct govern_statutes *out,
 				  char *err, size_t errn)
 {
-	json_error_t jerr;
+	struct json_parse_error jerr;
 	enum cmn_rc rc;
 	json_t *def;
 
 	memset(out, 0, sizeof(*out));
 	if (n > GOVERN_STATUTES_MAX_BYTES)
 		return schema_fault(err, errn, ": at most %d bytes", GOVERN_STATUTES_MAX_BYTES);
-	def = json_loadb(json, n, JSON_REJECT_DUPLICATES, &jerr);
-	if (!def) {
-		schema_fault(err, errn, ": not JSON (%s, at byte %d)", jerr.text, jerr.position);
-		if (errn)
-			str_utf8_repair(err);    /* jansson quotes the input */
-		return CMN_ERR_INVALID;
-	}
+	def = json_parse(json, n, JSON_PARSE_REJECT_DUPLICATES, &jerr);
+	if (!def && jerr.rc == CMN_ERR_NOMEM)
+		return CMN_ERR_NOMEM;
+	if (!def)
+		return schema_fault(err, errn, ": not JSON (%s, at byte %zu)", jerr.text,
+				    jerr.position);
 	rc = govern_statutes_check(def, out, err, errn);
 	json_decref(def);
 	return rc;
@@ -411,7 +412,7 @@ json_t *govern_statutes_to_json(const struct govern_statutes *s)
  * takes o. */
 static enum cmn_rc dump(json_t *o, char **out, size_t *len)
 {
-	*out = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	*out = o ? json_text_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!*out)
 		return CMN_ERR_NOMEM;

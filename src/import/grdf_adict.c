@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonparse.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 
@@ -207,12 +208,14 @@ static enum cmn_rc reading(struct adict *a, const json_t *o, size_t line, struct
 
 static enum cmn_rc add_line(struct adict *a, const char *text, size_t len, size_t line)
 {
-	json_error_t err;
+	struct json_parse_error err;
 	json_t *o;
 	struct adict_reading r;
 	enum cmn_rc rc;
 
-	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+	o = json_parse(text, len, JSON_PARSE_REJECT_DUPLICATES, &err);
+	if (!o && err.rc == CMN_ERR_NOMEM)
+		return CMN_ERR_NOMEM;
 	if (!o)
 		return import_fail(a->j, line, (size_t)(err.column > 0 ? err.column : 0),
 				   "JSON: %s", err.text);

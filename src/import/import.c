@@ -223,7 +223,7 @@ static void dedupe_key(const char *doctype, const char *key, const json_t *data,
 		crypto_hash_sha256_update(&st, (const unsigned char *)"k", 1);
 		crypto_hash_sha256_update(&st, (const unsigned char *)key, strlen(key));
 	} else {
-		text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
+		text = json_text_dumps(data, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
 		crypto_hash_sha256_update(&st, (const unsigned char *)"c", 1);
 		if (text)
 			crypto_hash_sha256_update(&st, (const unsigned char *)text, strlen(text));
@@ -262,7 +262,7 @@ enum cmn_rc import_record(struct import_job *j, const char *doctype, json_t *dat
 		rc = CMN_ERR_INTERNAL;
 	if (rc == CMN_OK) {
 		/* one buffer for every record, and one allocation of the right
-		 * size for the writer: json_dumps makes several per record */
+		 * size for the writer: json_dumps would make several per record */
 		if (!j->text.cap)
 			buf_init(&j->text, IMPORT_RECORD_TEXT_MAX);
 		buf_reset(&j->text);
@@ -289,7 +289,7 @@ enum cmn_rc import_record(struct import_job *j, const char *doctype, json_t *dat
 
 enum cmn_rc import_record_nth(struct import_job *j, const char *doctype, json_t *data)
 {
-	char *text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
+	char *text = json_text_dumps(data, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
 	struct buf key;
 	uint32_t before = 0;
 	enum cmn_rc rc = text ? seen_next(&j->occurrences, text, &before) : CMN_ERR_NOMEM;
@@ -505,8 +505,11 @@ json_t *import_stats_json(const struct import_job *job)
 	const struct import_stats *s = &job->stats;
 	json_t *w = json_array();
 
-	for (size_t i = 0; i < job->nwarnings; i++)
-		json_array_append_new(w, json_string(job->warnings[i]));
+	for (size_t i = 0; w && i < job->nwarnings; i++)
+		if (json_array_append_new(w, json_string(job->warnings[i])) != 0) {
+			json_decref(w); /* never the counts without their warnings */
+			return NULL;
+		}
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "records_created",
 			 (json_int_t)s->records_created, "records_duplicate",
 			 (json_int_t)s->records_duplicate, "series_created",
@@ -661,7 +664,7 @@ static enum cmn_rc import_stream(struct pstore *ps, const struct registry *reg, 
 					    "another value: the first one stays",
 					    (unsigned long long)job->stats.points_kept);
 			stats = rc == CMN_OK ? import_stats_json(job) : NULL;
-			stats_text = stats ? json_dumps(stats, JSON_COMPACT) : NULL;
+			stats_text = stats ? json_text_dumps(stats, JSON_COMPACT) : NULL;
 			json_decref(stats);
 			if (rc == CMN_OK && !stats_text)
 				rc = CMN_ERR_NOMEM;
@@ -688,7 +691,7 @@ static enum cmn_rc import_stream(struct pstore *ps, const struct registry *reg, 
 				      "column", (json_int_t)job->err.column, "pointer",
 				      job->err.pointer, "message",
 				      job->err.message[0] ? job->err.message : cmn_strerror(rc));
-		char *etext = e ? json_dumps(e, JSON_COMPACT) : NULL;
+		char *etext = e ? json_text_dumps(e, JSON_COMPACT) : NULL;
 
 		if (etext)
 			pstore_import_put(ps, job->id, job->format->name, name, hash.hex, "failed",

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonparse.h"
 #include "core/str.h"
 
 #define JS_READ_CHUNK 65536
@@ -225,7 +226,7 @@ static void pointer(char *out, size_t n, const struct jstream_piece *p)
 static enum cmn_rc piece(struct js *s, const char *key, size_t index, bool element, size_t depth)
 {
 	struct jstream_piece p = {key, index, element, 0, 0, NULL};
-	json_error_t err;
+	struct json_parse_error err;
 	enum cmn_rc rc;
 	int c;
 
@@ -236,8 +237,10 @@ static enum cmn_rc piece(struct js *s, const char *key, size_t index, bool eleme
 	s->piece_len = 0;
 	if ((rc = value(s, depth, true)) != CMN_OK)
 		return rc;
-	p.value = json_loadb(s->piece, s->piece_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	p.value = json_parse(s->piece, s->piece_len, JSON_PARSE_REJECT_DUPLICATES | JSON_PARSE_ANY,
 			     &err);
+	if (!p.value && err.rc == CMN_ERR_NOMEM)
+		return CMN_ERR_NOMEM;
 	if (!p.value) {
 		size_t line = p.line + (err.line > 1 ? (size_t)err.line - 1 : 0);
 		size_t col = err.column > 0 ? (size_t)err.column : 0;

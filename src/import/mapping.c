@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "import/csvsplit.h"
@@ -176,7 +178,7 @@ static enum cmn_rc setup_series(struct import_job *j, struct mapping *m, const j
 	m->s.step = json_integer_value(step) * 1000;
 	m->s.tz = json_string_value(json_object_get(m->root, "tz"));
 	if (meta) {
-		text = json_dumps(meta, JSON_COMPACT);
+		text = json_text_dumps(meta, JSON_COMPACT);
 		if (!text || str_copy(m->meta, sizeof(m->meta), text) != CMN_OK) {
 			free(text);
 			return bad(j, "/series/meta", "meta: at most 1 KiB of JSON");
@@ -219,12 +221,14 @@ static enum cmn_rc json_column(struct import_job *j, struct mapping *m, struct m
  */
 static enum cmn_rc parse_mapping(struct import_job *j, struct mapping *m, const char *text)
 {
-	json_error_t e;
+	struct json_parse_error e;
 	const json_t *v, *s;
 	const char *enc, *zone;
 	enum cmn_rc rc;
 
-	m->root = json_loads(text, JSON_REJECT_DUPLICATES, &e);
+	m->root = json_parse(text, strlen(text), JSON_PARSE_REJECT_DUPLICATES, &e);
+	if (!m->root && e.rc == CMN_ERR_NOMEM)
+		return CMN_ERR_NOMEM;
 	if (!json_is_object(m->root))
 		return import_fail(j, 1, (size_t)e.column + strlen(MAPPING_PREFIX),
 				   "mapping: expected a JSON object: %s", e.text);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonparse.h"
 #include "core/str.h"
 
 #define OPENDATA_POINTS_MAX 2000000      /* positions of a districts dataset */
@@ -496,7 +497,7 @@ enum cmn_rc opendata_district_at(struct store *s, double lon, double lat,
 		cached_key[0] = '\0';
 		str_copy(name, sizeof(name), v.name);
 		rc = store_opendata_get(s, name, v.version, &v);
-		if (rc == CMN_OK && !(canon = json_loads(v.content, 0, NULL)))
+		if (rc == CMN_OK && !(canon = json_parse_str(v.content)))
 			rc = CMN_ERR_CORRUPT;
 		if (rc == CMN_OK && !(cached = opendata_index_build(canon)))
 			rc = CMN_ERR_NOMEM;

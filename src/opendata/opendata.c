@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 
@@ -146,7 +147,7 @@ enum cmn_rc opendata_load(struct store *s, const struct opendata_load *l,
 	str_copy(v.licence, sizeof(v.licence), l->licence);
 	v.loaded = l->now;
 	digest(l->files, l->nfiles, v.sha256, &v.bytes);
-	if (rc == CMN_OK && !(v.content = json_dumps(canon, JSON_COMPACT | JSON_SORT_KEYS |
+	if (rc == CMN_OK && !(v.content = json_text_dumps(canon, JSON_COMPACT | JSON_SORT_KEYS |
 								   JSON_REAL_PRECISION(15))))
 		rc = CMN_ERR_NOMEM;
 	if (rc == CMN_OK)

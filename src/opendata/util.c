@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonparse.h"
 #include "core/limits.h"
 #include "core/str.h"
 #include "record/schema.h"
@@ -41,12 +42,14 @@ void od_ptr(char *out, size_t n, const char *fmt, ...)
 
 enum cmn_rc od_json(const char *json, size_t n, json_t **root, char *err, size_t errn)
 {
-	json_error_t je;
+	struct json_parse_error je;
 
 	*root = NULL;
 	if (n > OPENDATA_FILE_MAX)
 		return od_fault(err, errn, "/", "over %d bytes", OPENDATA_FILE_MAX);
-	if (!(*root = json_loadb(json, n, JSON_REJECT_DUPLICATES, &je))) {
+	if (!(*root = json_parse(json, n, JSON_PARSE_REJECT_DUPLICATES, &je))) {
+		if (je.rc == CMN_ERR_NOMEM)
+			return CMN_ERR_NOMEM;
 		snprintf(err, errn, "/: not JSON (line %d, column %d: %s)", je.line, je.column,
 			 je.text);
 		return CMN_ERR_INVALID;

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "core/embedded.h"
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "record/schema.h"
 
@@ -152,14 +154,14 @@ enum cmn_rc registry_load(struct registry *r, char *err, size_t errlen)
 	r->n = 0;
 	for (size_t i = 0; i < embedded_count; i++) {
 		const struct embedded_file *f = &embedded_files[i];
-		json_error_t je;
+		struct json_parse_error je;
 		json_t *def;
 		enum cmn_rc rc;
 		char why[200];
 
 		if (strncmp(f->name, "doctypes/", 9) != 0)
 			continue;
-		def = json_loadb((const char *)f->data, f->len, JSON_REJECT_DUPLICATES, &je);
+		def = json_parse((const char *)f->data, f->len, JSON_PARSE_REJECT_DUPLICATES, &je);
 		if (!def) {
 			snprintf(err, errlen, "%s:%d:%d: %s", f->name, je.line, je.column, je.text);
 			registry_release(r);
@@ -199,7 +201,7 @@ enum cmn_rc registry_sync(const struct registry *r, struct store *s)
 	enum cmn_rc rc = CMN_OK;
 
 	for (size_t i = 0; i < r->n && rc == CMN_OK; i++) {
-		char *text = json_dumps(r->v[i].def, JSON_COMPACT | JSON_SORT_KEYS);
+		char *text = json_text_dumps(r->v[i].def, JSON_COMPACT | JSON_SORT_KEYS);
 
 		if (!text)
 			return CMN_ERR_NOMEM;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
@@ -188,7 +190,7 @@ static enum cmn_rc decode_cursor(struct record_query *rq, const char *c)
 
 	if (str_b64url_decode(c, &raw, &n) != CMN_OK)
 		return fail(rq, "cursor", "is not a cursor given by this server");
-	rq->cursor = json_loadb((const char *)raw, n, JSON_REJECT_DUPLICATES, NULL);
+	rq->cursor = json_parse((const char *)raw, n, JSON_PARSE_REJECT_DUPLICATES, NULL);
 	free(raw);
 	s = json_object_get(rq->cursor, "s");
 	k = json_object_get(rq->cursor, "k");
@@ -321,7 +323,7 @@ char *query_cursor(const struct record_query *rq, const struct query_value *key,
 	json_object_set_new(c, "s", json_string(rq->sort_spec));
 	json_object_set_new(c, "k", k);
 	json_object_set_new(c, "i", json_string(id));
-	text = json_dumps(c, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	text = json_text_dumps(c, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	json_decref(c);
 	if (text)
 		out = str_b64url_encode((const unsigned char *)text, strlen(text));

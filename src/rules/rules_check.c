@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/jsonparse.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "record/schema.h"
@@ -578,14 +579,16 @@ enum cmn_rc rule_check(const json_t *rule, char *err, size_t n)
 
 enum cmn_rc rule_parse(const char *text, size_t n, json_t **out, char *err, size_t errn)
 {
-	json_error_t je;
+	struct json_parse_error je;
 	json_t *doc;
 	enum cmn_rc rc;
 
 	*out = NULL;
 	if (n > RULE_TEXT_MAX)
 		return schema_fault(err, errn, ": a rule is at most %d bytes", RULE_TEXT_MAX);
-	doc = json_loadb(text, n, JSON_REJECT_DUPLICATES, &je);
+	doc = json_parse(text, n, JSON_PARSE_REJECT_DUPLICATES, &je);
+	if (!doc && je.rc == CMN_ERR_NOMEM)
+		return CMN_ERR_NOMEM;
 	if (!doc)
 		return schema_fault(err, errn, ": not JSON (line %d, column %d: %s)", je.line,
 			     je.column, je.text);

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/jsonparse.h"
 #include "core/timeutil.h"
 #include "record/schema.h"
 #include "rules/rules_int.h"
@@ -285,7 +286,7 @@ static enum cmn_rc take_notice(const struct record_meta *m, const char *data,
 		{"commune_insee", "residence.commune"},
 	};
 	struct gather *g = ctx;
-	json_t *doc = json_loads(data, 0, NULL);
+	json_t *doc = json_parse_str(data);
 
 	(void)key;
 	if (!doc)
@@ -307,7 +308,7 @@ static enum cmn_rc take_allowance(const struct record_meta *m, const char *data,
 				  const struct query_value *key, void *ctx)
 {
 	struct gather *g = ctx;
-	json_t *doc = json_loads(data, 0, NULL), *kind, *ref;
+	json_t *doc = json_parse_str(data), *kind, *ref;
 	size_t i;
 	json_t *k;
 

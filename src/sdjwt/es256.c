@@ -19,6 +19,8 @@
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 
 #define GROUP_NAME "prime256v1"
@@ -42,7 +44,7 @@ static char *b64(const unsigned char *p, size_t n)
 static enum cmn_rc thumbprint_of(json_t *required, char out[ES256_KID_LEN])
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
-	char *text = json_dumps(required, JSON_COMPACT | JSON_SORT_KEYS);
+	char *text = json_text_dumps(required, JSON_COMPACT | JSON_SORT_KEYS);
 	char *enc;
 
 	if (!text)
@@ -528,7 +530,7 @@ done:
 
 static enum cmn_rc append_b64_json(const json_t *v, struct buf *out)
 {
-	char *text = json_dumps(v, JSON_COMPACT), *enc;
+	char *text = json_text_dumps(v, JSON_COMPACT), *enc;
 	enum cmn_rc rc;
 
 	if (!text)
@@ -600,7 +602,7 @@ static json_t *decode_object(const char *s, size_t n)
 
 	if (decode_part(s, n, &p, &len) != CMN_OK)
 		return NULL;
-	v = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, NULL);
+	v = json_parse((const char *)p, len, JSON_PARSE_REJECT_DUPLICATES, NULL);
 	free(p);
 	if (v && !json_is_object(v)) {
 		json_decref(v);

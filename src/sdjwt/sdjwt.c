@@ -13,6 +13,8 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "sdjwt/sdjwt_int.h"
 
@@ -64,7 +66,7 @@ static enum cmn_rc parse_disclosure(struct sdjwt_disclosure *d, size_t i, char w
 	free(copy);
 	if (rc != CMN_OK)
 		return sdjwt_why(why, CMN_ERR_INVALID, "disclosure %zu is not base64url", i + 1);
-	d->array = json_loadb((const char *)raw, rawlen, JSON_REJECT_DUPLICATES, NULL);
+	d->array = json_parse((const char *)raw, rawlen, JSON_PARSE_REJECT_DUPLICATES, NULL);
 	free(raw);
 	size = json_array_size(d->array);
 	if (!json_is_array(d->array) || (size != 2 && size != 3))
@@ -202,7 +204,7 @@ static enum cmn_rc make_disclosure(const char *name, json_t *value, struct buf *
 	if (salt)
 		arr = json_pack("[s s O]", salt, name, value);
 	if (arr)
-		text = json_dumps(arr, JSON_COMPACT);
+		text = json_text_dumps(arr, JSON_COMPACT);
 	if (text)
 		enc = str_b64url_encode((const unsigned char *)text, strlen(text));
 	if (enc) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/jsonparse.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "record/schema.h"
@@ -118,7 +119,7 @@ enum cmn_rc series_create(struct pstore *ps, const struct registry *reg, struct 
 		return CMN_ERR_INVALID;
 	}
 	if (def->meta) {
-		json_t *m = json_loads(def->meta, 0, NULL);
+		json_t *m = json_parse_str(def->meta);
 		struct schema_errors *errs = malloc(sizeof(*errs));
 		enum cmn_rc rc = CMN_ERR_NOMEM;
 

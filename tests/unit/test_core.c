@@ -1,6 +1,6 @@
 /*
  * test_core.c - core helpers: strings, numbers, UTF-8, encodings, times,
- * the capped buffer.
+ * the capped buffer, JSON text read and written.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "core/buf.h"
+#include "core/jsonparse.h"
 #include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -349,6 +350,144 @@ static void json_compact(void **state)
 	buf_release(&b);
 }
 
+/* ---- json_parse ---- */
+
+/* parses text (a C string) with flags; asserts it is refused as rc with a
+ * text containing why, at line and column */
+static void refused(const char *text, unsigned flags, int line, int column, const char *why)
+{
+	struct json_parse_error e;
+	json_t *v = json_parse(text, strlen(text), flags, &e);
+
+	if (v || e.rc != CMN_ERR_INVALID || e.line != line || e.column != column ||
+	    !strstr(e.text, why))
+		fail_msg("%s: rc %d at %d:%d \"%s\", expected %d:%d \"%s\"", text, e.rc, e.line,
+			 e.column, e.text, line, column, why);
+}
+
+/* parses text and asserts it equals what jansson reads from same */
+static void same(const char *text, unsigned flags, const char *jansson_text)
+{
+	struct json_parse_error e;
+	json_t *got = json_parse(text, strlen(text), flags, &e);
+	json_t *want = json_loads(jansson_text, JSON_DECODE_ANY, NULL);
+
+	assert_non_null(want);
+	if (!got)
+		fail_msg("%s: refused at %d:%d: %s", text, e.line, e.column, e.text);
+	assert_true(json_equal(got, want));
+	json_decref(got);
+	json_decref(want);
+}
+
+static void json_parse_values(void **state)
+{
+	json_t *v;
+
+	(void)state;
+	same(" {\"a\" : [1, -0, 2.5, -1e3, true, false, null, \"\"]}\r\n", 0,
+	     "{\"a\":[1,0,2.5,-1000.0,true,false,null,\"\"]}");
+	same("9223372036854775807", JSON_PARSE_ANY, "9223372036854775807");
+	same("-9223372036854775808", JSON_PARSE_ANY, "-9223372036854775808");
+	same("1e-400", JSON_PARSE_ANY, "0.0");
+	/* escapes, surrogate pairs, raw UTF-8 */
+	same("[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00 é\"]", 0,
+	     "[\"\\\"\\\\/\\b\\f\\n\\r\\t\xc3\xa9\xf0\x9f\x98\x80 \xc3\xa9\"]");
+	/* a later key replaces an earlier one, unless refused */
+	same("{\"k\":1,\"k\":2}", 0, "{\"k\":2}");
+	refused("{\"k\":1,\n \"k\":2}", JSON_PARSE_REJECT_DUPLICATES, 2, 2, "duplicate object key");
+	/* nesting: as deep as jansson reads, not deeper */
+	for (int depth = JSON_PARSE_MAX_DEPTH; depth <= JSON_PARSE_MAX_DEPTH + 1; depth++) {
+		char *deep = malloc((size_t)depth * 2 + 1);
+
+		assert_non_null(deep);
+		memset(deep, '[', (size_t)depth);
+		memset(deep + depth, ']', (size_t)depth);
+		deep[depth * 2] = '\0';
+		v = json_parse(deep, strlen(deep), 0, NULL);
+		assert_true(depth <= JSON_PARSE_MAX_DEPTH ? v != NULL : v == NULL);
+		json_decref(v);
+		free(deep);
+	}
+}
+
+static void json_parse_refusals(void **state)
+{
+	struct json_parse_error e;
+
+	(void)state;
+	refused("", 0, 1, 1, "'[' or '{' expected, found the end of the text");
+	refused("\"top\"", 0, 1, 1, "'[' or '{' expected");
+	refused("{\"date\":\"2024-03-01\",\"amount\":}", 0, 1, 31, "a value expected, found '}'");
+	refused("{\n\"a\": 1,\n\"b\": ,\n\"c\":2}", 0, 3, 6, "a value expected");
+	refused("{\"é\": x}", 0, 1, 7, "found 'x'"); /* columns count characters */
+	refused("[1,]", 0, 1, 4, "a value expected, found ']'");
+	refused("[1 2]", 0, 1, 4, "',' or ']' expected");
+	refused("{\"a\" 1}", 0, 1, 6, "':' expected");
+	refused("{1:2}", 0, 1, 2, "a string key expected");
+	refused("{} x", 0, 1, 4, "nothing after the value expected");
+	refused("[01]", 0, 1, 3, "',' or ']' expected");
+	refused("[1.]", 0, 1, 4, "a digit after '.'");
+	refused("[1e+]", 0, 1, 5, "a digit in the exponent");
+	refused("[-]", 0, 1, 3, "a digit");
+	refused("[9223372036854775808]", 0, 1, 2, "beyond 64 bits");
+	refused("[1e400]", 0, 1, 2, "beyond a double");
+	refused("[tru]", 0, 1, 2, "a value expected");
+	refused("[\"a\tb\"]", 0, 1, 4, "control character 0x09");
+	refused("[\"a\\x\"]", 0, 1, 4, "invalid escape");
+	refused("[\"\\u12g4\"]", 0, 1, 3, "four hexadecimal digits");
+	refused("[\"\\u0000\"]", 0, 1, 3, "\\u0000 is not allowed");
+	refused("[\"\\udc00\"]", 0, 1, 3, "low surrogate");
+	refused("[\"\\ud800x\"]", 0, 1, 3, "high surrogate");
+	refused("[\"\xc3\x28\"]", 0, 1, 2, "not valid UTF-8");
+	refused("[\"open", 0, 1, 2, "unterminated string");
+	refused("[1", 0, 1, 3, "',' or ']' expected, found the end of the text");
+	/* a NUL byte is never JSON (jansson reads "0\0" as 0) */
+	assert_null(json_parse("0\0", 2, JSON_PARSE_ANY, &e));
+	assert_int_equal(e.rc, CMN_ERR_INVALID);
+	assert_null(json_parse_str(NULL));
+	assert_null(json_parse_str("not json"));
+}
+
+/* jansson's allocations fail from the fail_at-th on */
+static size_t allocs, fail_at;
+
+static void *failing_malloc(size_t n)
+{
+	return ++allocs >= fail_at ? NULL : malloc(n);
+}
+
+/* every failed allocation is told as such, never as a malformed text, and
+ * leaks nothing (the ASan build checks) */
+static void json_parse_out_of_memory(void **state)
+{
+	static const char text[] = "{\"a\":[1,2.5,\"x\\u00e9\",{\"b\":null,\"c\":[[],{}]}],"
+				   "\"long key that is long\":\"a value that is longer still\"}";
+	json_t *want = json_loads(text, 0, NULL);
+	int failed = 0;
+
+	(void)state;
+	assert_non_null(want);
+	for (fail_at = 1;; fail_at++) {
+		struct json_parse_error e;
+		json_t *v;
+
+		allocs = 0;
+		json_set_alloc_funcs(failing_malloc, free);
+		v = json_parse(text, sizeof(text) - 1, JSON_PARSE_REJECT_DUPLICATES, &e);
+		json_set_alloc_funcs(malloc, free);
+		if (v) {
+			assert_true(json_equal(v, want));
+			json_decref(v);
+			break;
+		}
+		assert_int_equal(e.rc, CMN_ERR_NOMEM);
+		failed++;
+	}
+	assert_true(failed >= 15); /* each value and container of the text */
+	json_decref(want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,7 +495,8 @@ int main(void)
 		cmocka_unit_test(utf8_repair),      cmocka_unit_test(json_text),
 		cmocka_unit_test(names_and_copies), cmocka_unit_test(percent_and_base64),
 		cmocka_unit_test(times),            cmocka_unit_test(capped_buffer),
-		cmocka_unit_test(json_compact),
+		cmocka_unit_test(json_compact),     cmocka_unit_test(json_parse_values),
+		cmocka_unit_test(json_parse_refusals), cmocka_unit_test(json_parse_out_of_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

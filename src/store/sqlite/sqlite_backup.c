@@ -26,6 +26,8 @@
 
 #include <jansson.h>
 
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "store/sqlite/sqlite_int.h"
@@ -428,9 +430,10 @@ static enum cmn_rc backup_issuer_keys(struct store *s, struct out *o)
 
 static enum cmn_rc write_manifest(struct out *o, const char *scope, const char *person_id)
 {
-	char path[4400], now[TIME_RFC3339_LEN];
+	char path[4400], now[TIME_RFC3339_LEN], *text;
 	json_t *m;
-	int r;
+	FILE *f;
+	int r = -1;
 
 	time_format(now, time_now_ms());
 	m = json_pack("{s:s, s:i, s:s, s:s?, s:s, s:O}", "format", BACKUP_FORMAT, "version",
@@ -439,8 +442,15 @@ static enum cmn_rc write_manifest(struct out *o, const char *scope, const char *
 	if (!m)
 		return CMN_ERR_NOMEM;
 	snprintf(path, sizeof(path), "%s/%s", o->root, BACKUP_MANIFEST);
-	r = json_dump_file(m, path, JSON_INDENT(1) | JSON_SORT_KEYS);
+	text = json_text_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(m);
+	if (!text)
+		return CMN_ERR_NOMEM;
+	if ((f = fopen(path, "w"))) {
+		r = fputs(text, f) < 0 ? -1 : 0;
+		r = fclose(f) != 0 ? -1 : r;
+	}
+	free(text);
 	if (r == 0)
 		r = chmod(path, 0600);
 	return r == 0 ? CMN_OK : fail(o->why, o->whylen, CMN_ERR_IO, "cannot write %s", path);
@@ -529,7 +539,7 @@ static enum cmn_rc load_manifest(const char *dir, const char *scope, struct mani
 				 struct backup_stats *st, char *why, size_t n)
 {
 	char path[4400];
-	json_error_t err;
+	struct json_parse_error err;
 	const char *pid;
 	bool has_key = false, has_platform = false;
 	size_t i;
@@ -540,7 +550,7 @@ static enum cmn_rc load_manifest(const char *dir, const char *scope, struct mani
 	if (why && n)
 		why[0] = '\0';
 	snprintf(path, sizeof(path), "%s/%s", dir, BACKUP_MANIFEST);
-	m->root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+	m->root = json_parse_file(path, JSON_PARSE_REJECT_DUPLICATES, &err);
 	if (!m->root)
 		return fail(why, n, CMN_ERR_INVALID, "%s: %s (line %d)", path, err.text, err.line);
 	m->scope = json_string_value(json_object_get(m->root, "scope"));
@@ -798,7 +808,7 @@ enum cmn_rc store_restore_person(struct store *s, const char *dir, const char *a
 		 * restore is the next link of the restored chain */
 		const char *created = json_string_value(json_object_get(m.root, "created"));
 		json_t *d = json_pack("{s:s}", "backup_created", created ? created : "");
-		char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+		char *detail = d ? json_text_dumps(d, JSON_COMPACT) : NULL;
 
 		json_decref(d);
 		snprintf(object, sizeof(object), "store/%s", m.person_id);

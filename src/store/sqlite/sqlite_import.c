@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "core/jsonparse.h"
+#include "core/jsontext.h"
 #include "core/timeutil.h"
 
 enum cmn_rc pstore_import_put(struct pstore *ps, const char *id, const char *format,
@@ -40,17 +42,19 @@ enum cmn_rc pstore_import_put(struct pstore *ps, const char *id, const char *for
 static char *import_row(sqlite3_stmt *st)
 {
 	char when[TIME_RFC3339_LEN];
-	json_t *stats = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
+	json_t *stats = json_parse_str((const char *)sqlite3_column_text(st, 5));
 	json_t *o;
 	char *text;
 
+	if (!stats)
+		return NULL; /* never an import shown without its counts */
 	time_format(when, sqlite3_column_int64(st, 6));
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "id", sqlite3_column_text(st, 0),
 		      "format", sqlite3_column_text(st, 1), "name", sqlite3_column_text(st, 2),
 		      "sha256", sqlite3_column_text(st, 3), "status", sqlite3_column_text(st, 4),
-		      "stats", stats ? stats : json_object(), "created", when, "by",
+		      "stats", stats, "created", when, "by",
 		      sqlite3_column_text(st, 7));
-	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	text = o ? json_text_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	return text;
 }

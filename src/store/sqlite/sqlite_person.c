@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "core/buf.h"
+#include "core/jsonparse.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -746,7 +747,7 @@ static bool head_matches(struct pstore *ps, const char *jws, int64_t seq, const 
 
 	buf_init(&payload, 4096);
 	if (keyring_jws_verify(ps->s->keys, jws, &payload) == CMN_OK && payload.data)
-		o = json_loadb(payload.data, payload.len, 0, NULL);
+		o = json_parse(payload.data, payload.len, 0, NULL);
 	if (o)
 		ok = json_integer_value(json_object_get(o, "seq")) == seq &&
 		     json_is_string(json_object_get(o, "hash")) &&

@@ -76,7 +76,7 @@ as alice
 POST /api/v1/records/bank.transaction
 body {"date":"2024-03-01","amount":1,"currency":"EUR","label":"x"} x
 expect 400
-expect-json /detail ~ end of file expected
+expect-json /detail ~ nothing after the value expected
 expect-json /line = 1
 
 === single quotes are not JSON
