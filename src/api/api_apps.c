@@ -82,14 +82,18 @@ static enum cmn_rc install(struct api_ctx *ctx)
 				 ctx->actor, &p, err, sizeof(err));
 	if (rc != CMN_OK)
 		return refused(ctx, rc, err);
-	rc = pstore_app_get(ps, p.m.id, &row, NULL, NULL);
-	if (rc == CMN_OK) {
-		json_t *v = app_json(ctx, &p, &row);
+	{
+		json_t *v = pstore_app_get(ps, p.m.id, &row, NULL, NULL) == CMN_OK
+				    ? app_json(ctx, &p, &row)
+				    : NULL;
 		char loc[96];
 
 		snprintf(loc, sizeof(loc), "/api/v1/apps/%s", p.m.id);
 		http_set_header(ctx->res, "Location", loc);
-		rc = v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
+		/* installed: when its view cannot be made, what is known of it (an
+		 * id and a version are [a-z0-9.-]: package.c) */
+		rc = api_done(ctx, api_json(ctx, 201, v), 201,
+			      "{\"id\":\"%s\",\"version\":\"%s\"}", p.m.id, p.m.version);
 	}
 	app_package_release(&p);
 	return rc;

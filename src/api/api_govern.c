@@ -350,30 +350,35 @@ static enum cmn_rc list_proposals(struct api_ctx *ctx)
 	return api_json(ctx, 200, json_pack("{s:o}", "items", l.items));
 }
 
-/* by_org_of - whether the caller is an agent of the organisation that
- * owns the campaign or the agreement the proposal is about */
-static bool by_org_of(struct api_ctx *ctx, const char *campaign, const char *agreement)
+/* by_org_of - *yes when the caller is an agent of the organisation that
+ * owns the campaign or the agreement the proposal is about (none: no); a
+ * store that could not tell is its error, never a no */
+static enum cmn_rc by_org_of(struct api_ctx *ctx, const char *campaign, const char *agreement,
+			     bool *yes)
 {
 	char owner[CRYPT_ID_LEN] = "";
+	enum cmn_rc rc = CMN_OK;
 
+	*yes = false;
 	if (strcmp(ctx->person.role, "agent") != 0 && !is_admin(ctx))
-		return false;
+		return CMN_OK;
 	if (campaign) {
 		struct campaign_row r;
 
-		if (store_campaign_get(ctx->app->store, campaign, false, &r) != CMN_OK)
-			return false;
-		str_copy(owner, sizeof(owner), r.org_id);
-		campaign_row_release(&r);
+		if ((rc = store_campaign_get(ctx->app->store, campaign, false, &r)) == CMN_OK) {
+			str_copy(owner, sizeof(owner), r.org_id);
+			campaign_row_release(&r);
+		}
 	} else if (agreement) {
 		struct gov_agreement a;
 
-		if (store_gov_agreement_get(ctx->app->store, agreement, &a) != CMN_OK)
-			return false;
-		str_copy(owner, sizeof(owner), a.org_id);
-		gov_agreement_release(&a);
+		if ((rc = store_gov_agreement_get(ctx->app->store, agreement, &a)) == CMN_OK) {
+			str_copy(owner, sizeof(owner), a.org_id);
+			gov_agreement_release(&a);
+		}
 	}
-	return owner[0] && strcmp(ctx->person.org_id, owner) == 0;
+	*yes = owner[0] && strcmp(ctx->person.org_id, owner) == 0;
+	return rc == CMN_ERR_NOT_FOUND ? CMN_OK : rc; /* none: the proposal says so */
 }
 
 /* POST /api/v1/bodies/{id}/proposals {"campaign" | "agreement" |
@@ -387,7 +392,7 @@ static enum cmn_rc propose(struct api_ctx *ctx)
 	const char *closes_text = json_string_value(json_object_get(ctx->body, "closes"));
 	const char *ballot = json_string_value(json_object_get(ctx->body, "ballot"));
 	const json_t *text = json_object_get(ctx->body, "text");
-	bool secret = ballot && strcmp(ballot, "secret") == 0;
+	bool secret = ballot && strcmp(ballot, "secret") == 0, org;
 	struct gov_proposal p = {0};
 	struct gov_body b;
 	char err[300] = "", loc[80];
@@ -404,15 +409,16 @@ static enum cmn_rc propose(struct api_ctx *ctx)
 				   NULL);
 	if (time_parse(closes_text, false, &closes) != CMN_OK)
 		return api_problem(ctx, CMN_ERR_INVALID, "/closes: an RFC 3339 date-time", NULL);
-	if ((rc = store_tx_begin(ctx->app->store)) != CMN_OK)
+	if ((rc = by_org_of(ctx, campaign, agreement, &org)) != CMN_OK ||
+	    (rc = store_tx_begin(ctx->app->store)) != CMN_OK)
 		return rc;
 	if (campaign) {
 		rc = govern_propose(ctx->app->store, ctx->app->keys, ctx->params[0], ctx->person.id,
-				    by_org_of(ctx, campaign, NULL), campaign, text, closes, secret,
+				    org, campaign, text, closes, secret,
 				    now, &p, err, sizeof(err));
 	} else if (agreement) {
 		rc = govern_propose_agreement(ctx->app->store, ctx->app->keys, ctx->params[0],
-					      ctx->person.id, by_org_of(ctx, NULL, agreement),
+					      ctx->person.id, org,
 					      agreement, text, closes, secret, now, &p, err,
 					      sizeof(err));
 	} else {
@@ -435,8 +441,11 @@ static enum cmn_rc propose(struct api_ctx *ctx)
 	v = proposal_json(ctx, &p);
 	snprintf(loc, sizeof(loc), "/api/v1/proposals/%s", p.id);
 	http_set_header(ctx->res, "Location", loc);
+	/* submitted: when its view cannot be made, what is known of it */
+	rc = api_done(ctx, api_json(ctx, 201, v), 201, "{\"id\":\"%s\",\"state\":\"open\"}",
+		      p.id);
 	gov_proposal_release(&p);
-	return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
+	return rc;
 }
 
 struct votes {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/jsontext.h"
+#include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "store/store_apps.h"
@@ -65,6 +66,28 @@ static enum cmn_rc allowed(const struct app_env *env, struct pstore *ps,
 	return CMN_OK;
 }
 
+/* reschedule - the schedule of app id of person_id made again from what the
+ * person's store holds: the installed app's, or none. A schedule left
+ * behind when this fails too is harmless: when it falls due, an app not
+ * found clears it (triggers.c). */
+static void reschedule(const struct app_env *env, struct pstore *ps, const char *person_id,
+		       const char *id)
+{
+	struct app_package p;
+	char err[200];
+	enum cmn_rc rc = app_load_installed(env, ps, id, &p, err, sizeof(err));
+
+	if (rc == CMN_OK) {
+		rc = app_schedule_install(env, person_id, &p, time_now_ms());
+		app_package_release(&p);
+	} else if (rc == CMN_ERR_NOT_FOUND) {
+		rc = store_app_schedule_clear(env->store, person_id, id);
+	}
+	if (rc != CMN_OK)
+		log_warn("the schedule of app %s of %s could not be put back: %s", id, person_id,
+			 cmn_strerror(rc));
+}
+
 enum cmn_rc app_install(const struct app_env *env, const char *person_id, struct pstore *ps,
 			const char *bytes, size_t n, const char *actor, struct app_package *out,
 			char *err, size_t errn)
@@ -79,10 +102,20 @@ enum cmn_rc app_install(const struct app_env *env, const char *person_id, struct
 	str_copy(row.version, sizeof(row.version), out->m.version);
 	str_copy(row.sha256, sizeof(row.sha256), out->sha256);
 	row.installed = time_now_ms();
-	if (rc == CMN_OK)
+	/* the app in the person's store and its schedule in the platform's:
+	 * the schedule is committed first, inside the person's transaction,
+	 * and put back as it was when the app cannot be kept after all */
+	if (rc == CMN_OK && (rc = pstore_tx_begin(ps)) == CMN_OK) {
+		bool scheduled = false;
+
 		rc = pstore_app_put(ps, &row, bytes, n, actor);
-	if (rc == CMN_OK)
-		rc = app_schedule_install(env, person_id, out, row.installed);
+		if (rc == CMN_OK)
+			scheduled = (rc = app_schedule_install(env, person_id, out, row.installed)) ==
+				    CMN_OK;
+		rc = pstore_tx_end(ps, rc);
+		if (rc != CMN_OK && scheduled)
+			reschedule(env, ps, person_id, out->m.id);
+	}
 	if (rc != CMN_OK)
 		app_package_release(out);
 	return rc;
@@ -91,10 +124,19 @@ enum cmn_rc app_install(const struct app_env *env, const char *person_id, struct
 enum cmn_rc app_remove(const struct app_env *env, const char *person_id, struct pstore *ps,
 		       const char *id, const char *actor)
 {
-	enum cmn_rc rc = pstore_app_remove(ps, id, actor);
+	enum cmn_rc rc = pstore_tx_begin(ps);
+	bool cleared = false;
 
+	/* as app_install: the schedule goes first, and comes back when the
+	 * app cannot be removed after all */
+	if (rc != CMN_OK)
+		return rc;
+	rc = pstore_app_remove(ps, id, actor);
 	if (rc == CMN_OK)
-		rc = store_app_schedule_clear(env->store, person_id, id);
+		cleared = (rc = store_app_schedule_clear(env->store, person_id, id)) == CMN_OK;
+	rc = pstore_tx_end(ps, rc);
+	if (rc != CMN_OK && cleared)
+		reschedule(env, ps, person_id, id);
 	return rc;
 }
 

@@ -49,8 +49,12 @@ int64_t app_schedule_next(const char *every, int64_t now)
 enum cmn_rc app_schedule_install(const struct app_env *env, const char *person_id,
 				 const struct app_package *p, int64_t now)
 {
-	enum cmn_rc rc = store_app_schedule_clear(env->store, person_id, p->m.id);
+	enum cmn_rc rc = store_tx_begin(env->store);
 
+	if (rc != CMN_OK)
+		return rc;
+	/* the old schedules and the new, in one transaction */
+	rc = store_app_schedule_clear(env->store, person_id, p->m.id);
 	for (size_t i = 0; rc == CMN_OK && i < p->m.ntriggers; i++) {
 		struct app_schedule sch = {0};
 
@@ -62,7 +66,7 @@ enum cmn_rc app_schedule_install(const struct app_env *env, const char *person_i
 		sch.next_at = app_schedule_next(sch.every, now);
 		rc = store_app_schedule_put(env->store, &sch);
 	}
-	return rc;
+	return store_tx_end(env->store, rc);
 }
 
 struct ids {

@@ -333,12 +333,18 @@ static enum cmn_rc submit(struct store *s, const struct keyring *k, const struct
 	time_format(when, closes);
 	entry = json_pack("{s:s, s:s, s:O, s:s, s:s}", "proposal", out->id, "subject", sub->kind,
 			  "text", text, "closes", when, "ballot", secret ? "secret" : "open");
-	if (entry && strcmp(sub->kind, "statutes") != 0)
-		json_object_set_new(entry, sub->kind, json_string(sub->id));
-	if (entry && sub->detail)
-		json_object_update(entry, sub->detail);
+	/* the register's entry whole, or no proposal */
+	if (entry && ((strcmp(sub->kind, "statutes") != 0 &&
+		       json_object_set_new(entry, sub->kind, json_string(sub->id)) != 0) ||
+		      (sub->detail && json_object_update(entry, sub->detail) != 0))) {
+		json_decref(entry);
+		entry = NULL;
+	}
 	json_decref(sub->detail);
-	return govern_register_append(s, k, b->id, "proposal.submit", entry, now);
+	rc = govern_register_append(s, k, b->id, "proposal.submit", entry, now);
+	if (rc != CMN_OK)
+		gov_proposal_release(out);
+	return rc;
 fail:
 	json_decref(sub->detail);
 	sub->detail = NULL;
@@ -687,20 +693,27 @@ enum cmn_rc govern_close(struct store *s, const struct keyring *k, const char *p
 			char mh[CRYPT_HASH_HEX_LEN];
 
 			govern_member_hash(p.body_id, bl.members[i].person_id, mh);
-			json_array_append_new(votes,
-					      json_pack("{s:s, s:s}", "member", mh, "vote",
-							govern_choice_name(bl.choice[i])));
+			if (json_array_append_new(votes,
+						  json_pack("{s:s, s:s}", "member", mh, "vote",
+							    govern_choice_name(bl.choice[i]))) != 0) {
+				json_decref(votes); /* never a register without a vote */
+				votes = NULL;
+			}
 		}
 	}
-	entry = json_pack("{s:s, s:s, s:s, s:o}", "proposal", proposal_id, "subject",
-			  p.subject_kind, "outcome", gov_state_name(state), "tally",
-			  json_parse_str(tally));
-	if (entry && strcmp(p.subject_kind, "statutes") != 0)
-		json_object_set_new(entry, p.subject_kind, json_string(p.subject_id));
-	if (entry && votes)
-		json_object_set_new(entry, "votes", votes);
-	else
-		json_decref(votes);
+	entry = p.secret || votes ? json_pack("{s:s, s:s, s:s, s:o}", "proposal", proposal_id,
+					      "subject", p.subject_kind, "outcome",
+					      gov_state_name(state), "tally", json_parse_str(tally))
+				  : NULL;
+	/* the register's entry whole, or no decision (govern_register_append
+	 * refuses a NULL entry) */
+	if (entry && ((strcmp(p.subject_kind, "statutes") != 0 &&
+		       json_object_set_new(entry, p.subject_kind, json_string(p.subject_id)) != 0) ||
+		      (votes && json_object_set_new(entry, "votes", json_incref(votes)) != 0))) {
+		json_decref(entry);
+		entry = NULL;
+	}
+	json_decref(votes);
 	rc = govern_register_append(s, k, p.body_id, "proposal.decide", entry, now);
 	/* the decision approves or rejects its subject; without a quorum
 	 * nothing is decided and it stays a draft */

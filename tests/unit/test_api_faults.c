@@ -39,6 +39,7 @@
 
 #include "account/ratelimit.h"
 #include "api/api.h"
+#include "apps/app.h"
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
 #include "http/http.h"
@@ -277,7 +278,7 @@ static void field(const char *path, const char *ptr, char *out, size_t n)
 struct req {
 	const char *method, *type;
 	char path[256], made[128];
-	char body[4096];
+	char body[16384]; /* an app package too */
 	int64_t n;
 };
 
@@ -1013,6 +1014,102 @@ static void agreement_ended(struct req *q, struct resp *r)
 	agreement_is(q->made, "ended");
 }
 
+/* ---- proposals and apps ------------------------------------------------------- */
+
+/* the cooperative the proposals are put to, made once */
+static char coop[128];
+
+/* proposal_submit - the agent puts a new cooperative campaign of the city's
+ * to the cooperative, its vote open for a minute and more */
+static void proposal_submit(struct req *q)
+{
+	char body[2048], t[TIME_RFC3339_LEN], *at;
+	struct req c;
+
+	if (!coop[0]) {
+		memset(&c, 0, sizeof(c));
+		a_body(&c);
+		snprintf(coop, sizeof(coop), "%s", c.made);
+	}
+	campaign_body(body, sizeof(body));
+	at = strstr(body, "{\"body\":\"operator\"}");
+	assert_non_null(at);
+	memmove(at + 22, at + 19, strlen(at + 19) + 1);
+	memcpy(at, "{\"body\":\"cooperative\"}", 22);
+	made_by(&agent, "POST", "/api/v1/campaigns", NULL, body, 201, "", q->made,
+		sizeof(q->made));
+	time_format(t, time_now_ms() + 120000);
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/api/v1/bodies/%s/proposals", coop);
+	snprintf(q->body, sizeof(q->body),
+		 "{\"campaign\":\"%s\",\"closes\":\"%s\",\"ballot\":\"open\",\"text\":"
+		 "{\"fr\":\"Approuver le profil horaire.\",\"en\":\"Approve the hourly profile.\"}}",
+		 q->made, t);
+}
+
+/* proposal_open - the proposal it answered is open, about the campaign */
+static void proposal_open(struct req *q, struct resp *r)
+{
+	char path[200];
+
+	snprintf(path, sizeof(path), "/api/v1/proposals/%s",
+		 json_string_value(json_object_get(r->json, "id")));
+	expect_field_by(&admin, path, "/state", "open");
+	(void)q;
+}
+
+#define APP "coach-co2"
+
+/* app_install - alice installs the app shipped as builtin:coach-co2, which
+ * she has not */
+static void app_install_prep(struct req *q)
+{
+	char err[200], *bytes;
+	size_t n;
+	struct resp r;
+
+	call("DELETE", "/api/v1/apps/" APP, NULL, &r); /* 204, or 404 the first time */
+	client_free(&r);
+	/* uncertified apps allowed, whatever the policy's route left */
+	assert_int_equal(call("PUT", "/api/v1/apps-policy", "{\"certified_only\":false}", &r), 200);
+	client_free(&r);
+	if (app_pack("builtin:" APP, &f.reg, &bytes, &n, err, sizeof(err)) != CMN_OK)
+		fail_msg("app_pack: %s", err);
+	assert_true(n < sizeof(q->body));
+	memcpy(q->body, bytes, n);
+	q->body[n] = '\0';
+	free(bytes);
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/api/v1/apps");
+}
+
+static void app_install_done(struct req *q, struct resp *r)
+{
+	(void)q;
+	(void)r;
+	expect_field("/api/v1/apps/" APP, "/id", APP);
+}
+
+static void app_uninstall(struct req *q)
+{
+	struct resp r;
+
+	app_install_prep(q);
+	if (call("POST", q->path, q->body, &r) != 201)
+		fail_msg("POST %s: %ld %.300s", q->path, r.status, r.body ? r.body : "");
+	client_free(&r);
+	q->body[0] = '\0';
+	q->method = "DELETE";
+	snprintf(q->path, sizeof(q->path), "/api/v1/apps/" APP);
+}
+
+static void app_removed(struct req *q, struct resp *r)
+{
+	(void)q;
+	(void)r;
+	expect_field("/api/v1/apps/" APP, "/id", "404");
+}
+
 static const struct write routes[] = {
 	{"POST a record", 201, record_create, record_created, NULL, NULL},
 	{"PUT a record", 200, record_replace, record_replaced, NULL, NULL},
@@ -1043,6 +1140,9 @@ static const struct write routes[] = {
 	{"DELETE a body's membership", 200, body_leave, not_a_member, NULL, NULL},
 	{"POST an agreement", 201, agreement_create, agreement_drafted, NULL, &agent},
 	{"POST an agreement's end", 200, agreement_end, agreement_ended, NULL, &agent},
+	{"POST a proposal", 201, proposal_submit, proposal_open, NULL, &agent},
+	{"POST an app", 201, app_install_prep, app_install_done, NULL, NULL},
+	{"DELETE an app", 204, app_uninstall, app_removed, NULL, NULL},
 };
 
 #define NROUTES ((int)(sizeof(routes) / sizeof(*routes)))
