@@ -34,13 +34,15 @@ static bool is_admin(const struct api_ctx *ctx)
 	return strcmp(ctx->person.role, "admin") == 0;
 }
 
-/* present_member - whether the caller is a member of body_id now */
-static bool present_member(struct api_ctx *ctx, const char *body_id)
+/* present_member - CMN_OK when the caller is a member of body_id now,
+ * CMN_ERR_NOT_FOUND when not; a store that could not tell is its error,
+ * never a "no" */
+static enum cmn_rc present_member(struct api_ctx *ctx, const char *body_id)
 {
 	struct gov_member m;
+	enum cmn_rc rc = store_gov_member_get(ctx->app->store, body_id, ctx->person.id, &m);
 
-	return store_gov_member_get(ctx->app->store, body_id, ctx->person.id, &m) == CMN_OK &&
-	       m.left == 0;
+	return rc == CMN_OK && m.left ? CMN_ERR_NOT_FOUND : rc;
 }
 
 static json_t *body_json(struct api_ctx *ctx, const struct gov_body *b)
@@ -257,9 +259,11 @@ static enum cmn_rc members(struct api_ctx *ctx)
 	if (rc != CMN_OK)
 		return rc;
 	gov_body_release(&b);
-	if (!is_admin(ctx) && !present_member(ctx, ctx->params[0]))
-		return api_problem(ctx, CMN_ERR_FORBIDDEN, "the member register is for members",
-				   NULL);
+	if (!is_admin(ctx) && (rc = present_member(ctx, ctx->params[0])) != CMN_OK)
+		return rc == CMN_ERR_NOT_FOUND
+			       ? api_problem(ctx, CMN_ERR_FORBIDDEN,
+					     "the member register is for members", NULL)
+			       : rc;
 	if ((rc = store_gov_members(ctx->app->store, ctx->params[0], &m, &n)) != CMN_OK)
 		return rc;
 	items = json_array();
@@ -306,10 +310,8 @@ static enum cmn_rc the_proposal(struct api_ctx *ctx, struct gov_proposal *p)
 {
 	enum cmn_rc rc = store_gov_proposal_get(ctx->app->store, ctx->params[0], p);
 
-	if (rc == CMN_OK && !is_admin(ctx) && !present_member(ctx, p->body_id)) {
+	if (rc == CMN_OK && !is_admin(ctx) && (rc = present_member(ctx, p->body_id)) != CMN_OK)
 		gov_proposal_release(p);
-		rc = CMN_ERR_NOT_FOUND;
-	}
 	if (rc == CMN_ERR_NOT_FOUND)
 		return api_problem(ctx, rc, "no such proposal, or not one of your bodies", NULL);
 	return rc;
@@ -338,8 +340,11 @@ static enum cmn_rc list_proposals(struct api_ctx *ctx)
 	if (rc != CMN_OK)
 		return rc;
 	gov_body_release(&b);
-	if (!is_admin(ctx) && !present_member(ctx, ctx->params[0]))
-		return api_problem(ctx, CMN_ERR_FORBIDDEN, "the proposals are for members", NULL);
+	if (!is_admin(ctx) && (rc = present_member(ctx, ctx->params[0])) != CMN_OK)
+		return rc == CMN_ERR_NOT_FOUND
+			       ? api_problem(ctx, CMN_ERR_FORBIDDEN, "the proposals are for members",
+					     NULL)
+			       : rc;
 	if (!(l.items = json_array()))
 		return CMN_ERR_NOMEM;
 	rc = store_gov_proposal_each(ctx->app->store, ctx->params[0], list_proposal, &l);
@@ -628,17 +633,16 @@ static enum cmn_rc add_comment(struct api_ctx *ctx)
 		json_decref(tv.items);
 		return api_problem(ctx, rc, err, NULL);
 	}
-	if (rc == CMN_OK) {
-		c.text = json_string_value(json_object_get(ctx->body, "text"));
-		rc = tv.items ? comment_row(&c, &tv) : CMN_ERR_NOMEM;
-	}
 	if (rc != CMN_OK) {
 		json_decref(tv.items);
 		return rc;
 	}
-	v = json_incref(json_array_get(tv.items, 0));
+	c.text = json_string_value(json_object_get(ctx->body, "text"));
+	v = tv.items && comment_row(&c, &tv) == CMN_OK ? json_incref(json_array_get(tv.items, 0))
+						       : NULL;
 	json_decref(tv.items);
-	return api_json(ctx, 201, v);
+	/* posted: when its view cannot be made, what is known of it */
+	return api_done(ctx, api_json(ctx, 201, v), 201, "{\"id\":\"%s\"}", c.id);
 }
 
 /* POST /api/v1/comments/{id}/hide {"reason"} - the operator moderates; an
@@ -651,9 +655,10 @@ static enum cmn_rc hide_comment(struct api_ctx *ctx)
 	enum cmn_rc rc = store_gov_comment_get(ctx->app->store, ctx->params[0], &c, NULL);
 
 	/* a comment exists for those who may read its proposal */
-	if (rc == CMN_OK && store_gov_proposal_get(ctx->app->store, c.proposal_id, &p) == CMN_OK) {
-		if (!is_admin(ctx) && !present_member(ctx, p.body_id))
-			rc = CMN_ERR_NOT_FOUND;
+	if (rc == CMN_OK && (rc = store_gov_proposal_get(ctx->app->store, c.proposal_id, &p)) ==
+				CMN_OK) {
+		if (!is_admin(ctx))
+			rc = present_member(ctx, p.body_id);
 		gov_proposal_release(&p);
 	}
 	if (rc == CMN_ERR_NOT_FOUND)

@@ -563,11 +563,19 @@ static bool is_csv(const char *ct)
 	return ct && (strncasecmp(ct, "text/csv", 8) == 0 || strncasecmp(ct, "text/plain", 10) == 0);
 }
 
-static json_t *write_json(const struct series_write *w)
+/* answer_write - the counts of a committed write of points; printed
+ * without jansson when its tree cannot be made */
+static enum cmn_rc answer_write(struct api_ctx *ctx, const struct series_write *w)
 {
-	return json_pack("{s:I, s:I, s:I, s:I}", "added", (json_int_t)w->added, "replaced",
-			 (json_int_t)w->replaced, "unchanged", (json_int_t)w->unchanged, "removed",
-			 (json_int_t)w->removed);
+	return api_done(ctx,
+			api_json(ctx, 200,
+				 json_pack("{s:I, s:I, s:I, s:I}", "added", (json_int_t)w->added,
+					   "replaced", (json_int_t)w->replaced, "unchanged",
+					   (json_int_t)w->unchanged, "removed",
+					   (json_int_t)w->removed)),
+			200, "{\"added\":%llu,\"replaced\":%llu,\"unchanged\":%llu,\"removed\":%llu}",
+			(unsigned long long)w->added, (unsigned long long)w->replaced,
+			(unsigned long long)w->unchanged, (unsigned long long)w->removed);
 }
 
 /* POST /api/v1/series/{id}/points - JSON {"points": [[t, v]...]} or CSV. */
@@ -624,7 +632,7 @@ static enum cmn_rc append(struct api_ctx *ctx)
 	if (rc == CMN_ERR_INVALID && !ctx->res->body)
 		api_problem(ctx, rc, why, NULL);
 	if (rc == CMN_OK)
-		rc = api_json(ctx, 200, write_json(&w));
+		rc = answer_write(ctx, &w);
 	free(pts);
 	series_def_release(&def);
 	return rc;
@@ -651,7 +659,7 @@ static enum cmn_rc erase(struct api_ctx *ctx)
 		if (rc == CMN_OK)
 			rc = series_delete_range(ps, &def, rp.from, rp.to, ctx->actor, &w);
 		if (rc == CMN_OK)
-			rc = api_json(ctx, 200, write_json(&w));
+			rc = answer_write(ctx, &w);
 	}
 	series_def_release(&def);
 	return rc;
