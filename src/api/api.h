@@ -138,7 +138,8 @@ int api_query_next(char **cursor, char **name, char *value, size_t cap);
  * the operator (admin) or an agent of a city organisation. */
 bool api_city_or_operator(struct api_ctx *ctx);
 
-/* api_json - answers with a JSON value (reference stolen). */
+/* api_json - answers with a JSON value (reference stolen); CMN_ERR_NOMEM
+ * when v is NULL (a view that could not be made) or cannot be written. */
 enum cmn_rc api_json(struct api_ctx *ctx, int status, json_t *v);
 
 /* api_json_text - answers with JSON text (ownership taken). */

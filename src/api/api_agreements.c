@@ -142,7 +142,7 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	snprintf(loc, sizeof(loc), "/api/v1/agreements/%s", a.id);
 	http_set_header(ctx->res, "Location", loc);
 	/* drafted: when its view cannot be made, what is known of it */
-	rc = api_done(ctx, v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM, 201,
+	rc = api_done(ctx, api_json(ctx, 201, v), 201,
 		      "{\"id\":\"%s\",\"state\":\"draft\"}", a.id);
 	gov_agreement_release(&a);
 	return rc;
@@ -190,7 +190,7 @@ static enum cmn_rc show(struct api_ctx *ctx)
 		return rc;
 	v = agreement_json(ctx, &a, time_now_ms());
 	gov_agreement_release(&a);
-	return v ? api_json(ctx, 200, v) : CMN_ERR_NOMEM;
+	return api_json(ctx, 200, v);
 }
 
 /* POST /api/v1/agreements/{id}/end - its organisation or the operator */

@@ -162,7 +162,7 @@ static enum cmn_rc show(struct api_ctx *ctx)
 	if (v)
 		json_object_set(v, "files", json_object_get(p.doc, "files"));
 	app_package_release(&p);
-	return v ? api_json(ctx, 200, v) : CMN_ERR_NOMEM;
+	return api_json(ctx, 200, v);
 }
 
 /* DELETE /api/v1/apps/{id} - the records it wrote stay the person's. */
@@ -227,7 +227,7 @@ static enum cmn_rc run(struct api_ctx *ctx)
 		return refused(ctx, rc, err);
 	v = run_json(&r);
 	app_run_release(&r);
-	return v ? api_json(ctx, 200, v) : CMN_ERR_NOMEM;
+	return api_json(ctx, 200, v);
 }
 
 static enum cmn_rc add_run(const struct app_run_row *r, void *items)

@@ -391,7 +391,7 @@ static enum cmn_rc show(struct api_ctx *ctx)
 	if (v)
 		json_object_set_new(v, "sd_jwt", json_string(token));
 	free(token);
-	return v ? api_json(ctx, 200, v) : CMN_ERR_NOMEM;
+	return api_json(ctx, 200, v);
 }
 
 /* DELETE /api/v1/attestations/{id} - revoked in the status list at once. */

@@ -226,7 +226,7 @@ static enum cmn_rc create(struct api_ctx *ctx)
 		campaign_row_release(&row);
 		http_set_header(ctx->res, "Location", loc);
 		/* done: when its view cannot be made, what is known of it */
-		return api_done(ctx, v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM, 201,
+		return api_done(ctx, api_json(ctx, 201, v), 201,
 				"{\"id\":\"%s\",\"state\":\"draft\"}", id);
 	}
 }

@@ -85,7 +85,7 @@ static enum cmn_rc view(struct api_ctx *ctx, const char *id, int status)
 	}
 	v = consent_grant_view(ctx->app->store, &row, time_now_ms());
 	grant_row_release(&row);
-	return v ? api_json(ctx, status, v) : CMN_ERR_NOMEM;
+	return api_json(ctx, status, v);
 }
 
 /* GET /api/v1/consents/{id} */
@@ -126,7 +126,7 @@ static enum cmn_rc give(struct api_ctx *ctx)
 		return rc == CMN_ERR_INVALID ? api_problem(ctx, rc, err, NULL) : rc;
 	}
 	/* given: when its view cannot be made, what is known of it */
-	return api_done(ctx, v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM, 201,
+	return api_done(ctx, api_json(ctx, 201, v), 201,
 			"{\"id\":\"%s\",\"status\":\"given\"}", id);
 }
 

@@ -70,7 +70,7 @@ static enum cmn_rc holder(struct api_ctx *ctx)
 		return rc;
 	v = datamap_holder_json(ctx->app->registry, body);
 	free(body);
-	return v ? api_json(ctx, 200, v) : CMN_ERR_NOMEM;
+	return api_json(ctx, 200, v);
 }
 
 /* ---- requests ------------------------------------------------------------------------ */
@@ -80,7 +80,7 @@ static enum cmn_rc answer_request(struct api_ctx *ctx, int status, struct port_r
 	json_t *v = portability_request_json(r);
 
 	port_request_release(r);
-	return v ? api_json(ctx, status, v) : CMN_ERR_NOMEM;
+	return api_json(ctx, status, v);
 }
 
 static enum cmn_rc no_such(struct api_ctx *ctx)
@@ -224,7 +224,7 @@ static enum cmn_rc stats(struct api_ctx *ctx)
 				   "the counts are for the agents of the city and the operator",
 				   NULL);
 	v = portability_stats_json(ctx->app->store, time_now_ms());
-	return v ? api_json(ctx, 200, v) : CMN_ERR_NOMEM;
+	return api_json(ctx, 200, v);
 }
 
 #define CREATE_SCHEMA                                                                      \

@@ -137,7 +137,7 @@ static enum cmn_rc create_body(struct api_ctx *ctx)
 	snprintf(loc, sizeof(loc), "/api/v1/bodies/%s", b.id);
 	http_set_header(ctx->res, "Location", loc);
 	/* made: when its view cannot be made, what is known of it */
-	rc = api_done(ctx, v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM, 201, "{\"id\":\"%s\"}",
+	rc = api_done(ctx, api_json(ctx, 201, v), 201, "{\"id\":\"%s\"}",
 		      b.id);
 	gov_body_release(&b);
 	return rc;

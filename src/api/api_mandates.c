@@ -51,7 +51,7 @@ static enum cmn_rc create(struct api_ctx *ctx)
 		return rc;
 	v = consent_grant_view(ctx->app->store, &row, now);
 	grant_row_release(&row);
-	return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
+	return api_json(ctx, 201, v);
 }
 
 /* name_persons - adds "person_handle" to the mandates the caller holds: the
@@ -111,7 +111,7 @@ static enum cmn_rc confirm(struct api_ctx *ctx)
 		grant_row_release(&row);
 	}
 	/* done: when the grant cannot be read back or shown, what is known of it */
-	return api_done(ctx, v ? api_json(ctx, 200, v) : CMN_ERR_NOMEM, 200,
+	return api_done(ctx, api_json(ctx, 200, v), 200,
 			"{\"id\":\"%.40s\",\"status\":\"given\"}", ctx->params[0]);
 }
 

@@ -115,7 +115,7 @@ static enum cmn_rc answer(struct api_ctx *ctx, enum cmn_rc rc, const char *actio
 	if (rc != CMN_OK)
 		return rc;
 	j = service_json(ctx->app->store, &c);
-	return j ? api_json(ctx, 200, j) : CMN_ERR_NOMEM;
+	return api_json(ctx, 200, j);
 }
 
 /* POST /api/v1/services/{id}/block {"reason"} */

@@ -114,7 +114,7 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	}
 	/* made: when its view cannot be made, what is known of it, the link
 	 * with it (its only showing) */
-	rc = api_done(ctx, v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM, 201,
+	rc = api_done(ctx, api_json(ctx, 201, v), 201,
 		      "{\"id\":\"%s\",\"status\":\"given\",\"share\":{%s%s%s}}", id,
 		      secret[0] ? "\"link\":\"" : "", secret, secret[0] ? "\"" : "");
 	sodium_memzero(secret, sizeof(secret));
@@ -317,7 +317,7 @@ static enum cmn_rc note_add(struct api_ctx *ctx)
 	{
 		json_t *v = note_json(&n);
 
-		return v ? api_json(ctx, 201, v) : CMN_ERR_NOMEM;
+		return api_json(ctx, 201, v);
 	}
 }
 

@@ -74,7 +74,7 @@ static enum cmn_rc create(struct api_ctx *ctx)
 	}
 	/* made, and shown this once: when its view cannot be made (no memory
 	 * for it), its id and secret */
-	rc = api_done(ctx, j ? api_json(ctx, 201, j) : CMN_ERR_NOMEM, 201,
+	rc = api_done(ctx, api_json(ctx, 201, j), 201,
 		      "{\"id\":\"%s\",\"token\":\"%s\"}", t.id, token);
 	sodium_memzero(token, sizeof(token));
 	return rc;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonparse.h"
 #include "core/limits.h"
 
 static enum cmn_rc put_string(struct buf *b, const char *s, size_t n, bool ascii);
@@ -386,7 +387,7 @@ char *json_text_dumps(const json_t *v, size_t flags)
 	const struct style st = {
 		.precision = (flags >> 11 & 0x1F) ? (int)(flags >> 11 & 0x1F) : 17,
 		.indent = (int)(flags & 0x1F),
-		.max_depth = JSON_TEXT_MAX_DEPTH,
+		.max_depth = JSON_PARSE_MAX_DEPTH,
 		.compact = flags & JSON_COMPACT,
 		.sorted = flags & JSON_SORT_KEYS,
 		.ascii = flags & JSON_ENSURE_ASCII,

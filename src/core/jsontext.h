@@ -37,11 +37,11 @@ enum cmn_rc json_text_compact(struct buf *b, const json_t *v, int precision);
 /* json_text_dumps - json_dumps(v, flags), byte for byte, for the flags
  * commune uses (JSON_COMPACT, JSON_INDENT, JSON_SORT_KEYS,
  * JSON_ENSURE_ASCII, JSON_ENCODE_ANY, JSON_REAL_PRECISION), or NULL when
- * memory runs out or v is nested deeper than JSON_TEXT_MAX_DEPTH (malloc'd).
+ * memory runs out or v is nested deeper than json_parse reads
+ * (JSON_PARSE_MAX_DEPTH) (malloc'd).
  * json_dumps itself may go on after one of its allocations failed and
  * write a text without a key (jansson 2.14 drops the result of writing
  * one): a record stored so would be changed, or unreadable. */
-#define JSON_TEXT_MAX_DEPTH 2048
 char *json_text_dumps(const json_t *v, size_t flags);
 
 #endif
