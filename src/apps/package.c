@@ -399,21 +399,11 @@ const char *app_package_file(const struct app_package *p, const char *name)
 /* read_text - a whole file, NUL-terminated, at most max bytes. */
 static enum cmn_rc read_text(const char *path, size_t max, char **out, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
 	struct buf b;
-	char chunk[8192];
-	size_t got;
-	enum cmn_rc rc = CMN_OK;
+	enum cmn_rc rc;
 
-	if (!f)
-		return CMN_ERR_NOT_FOUND;
 	buf_init(&b, max + 1);
-	while (rc == CMN_OK && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		rc = buf_append(&b, chunk, got);
-	fclose(f);
-	if (rc == CMN_OK && !b.data)
-		rc = buf_puts(&b, "");
-	if (rc != CMN_OK) {
+	if ((rc = buf_read_file(&b, path)) != CMN_OK) {
 		buf_release(&b);
 		return rc;
 	}

@@ -36,20 +36,10 @@ struct args {
 /* read_file - a whole file into *out (malloc'd). */
 static bool read_file(const char *path, char **out, size_t *n)
 {
-	FILE *f = fopen(path, "rb");
 	struct buf b;
-	char chunk[8192];
-	size_t got;
-	bool ok = f != NULL;
 
 	buf_init(&b, APP_PACKAGE_MAX + 1);
-	while (ok && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		ok = buf_append(&b, chunk, got) == CMN_OK;
-	if (f)
-		fclose(f);
-	if (ok && !b.data)
-		ok = buf_puts(&b, "") == CMN_OK;
-	if (!ok) {
+	if (buf_read_file(&b, path) != CMN_OK) {
 		buf_release(&b);
 		return false;
 	}

@@ -25,7 +25,7 @@ static enum cmn_rc buf_reserve(struct buf *b, size_t extra)
 	if (extra > b->cap - b->len)
 		return CMN_ERR_TOO_LARGE;
 	need = b->len + extra + 1;
-	if (need <= b->size)
+	if (need <= b->size && b->data)
 		return CMN_OK;
 	size = b->size ? b->size : 64;
 	while (size < need)
@@ -85,6 +85,29 @@ enum cmn_rc buf_printf(struct buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	rc = buf_vprintf(b, fmt, ap);
 	va_end(ap);
+	return rc;
+}
+
+enum cmn_rc buf_read_file(struct buf *b, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	size_t len = b->len, got;
+	char chunk[16384];
+	enum cmn_rc rc = CMN_OK;
+
+	if (!f)
+		return CMN_ERR_NOT_FOUND;
+	while (rc == CMN_OK && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		rc = buf_append(b, chunk, got);
+	if (rc == CMN_OK && ferror(f))
+		rc = CMN_ERR_IO;
+	fclose(f);
+	if (rc == CMN_OK && !b->data)
+		rc = buf_puts(b, ""); /* an empty file: text all the same */
+	if (rc != CMN_OK && b->data) {
+		b->len = len; /* as it was */
+		b->data[len] = '\0';
+	}
 	return rc;
 }
 

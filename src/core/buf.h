@@ -35,6 +35,12 @@ enum cmn_rc buf_printf(struct buf *b, const char *fmt, ...)
 enum cmn_rc buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
+/* buf_read_file - appends the whole file at path; data is not NULL after.
+ * CMN_ERR_NOT_FOUND when it cannot be opened (errno says why), CMN_ERR_IO
+ * when it cannot be read, CMN_ERR_TOO_LARGE past the cap: the buffer is
+ * then as it was. */
+enum cmn_rc buf_read_file(struct buf *b, const char *path);
+
 /* buf_reset - empties the buffer, keeping its memory. */
 void buf_reset(struct buf *b);
 

@@ -541,35 +541,23 @@ json_t *json_parse(const char *text, size_t n, unsigned flags, struct json_parse
 json_t *json_parse_file(const char *path, unsigned flags, struct json_parse_error *e)
 {
 	struct buf b;
-	char chunk[65536];
-	FILE *f = fopen(path, "rb");
-	enum cmn_rc rc = CMN_OK;
-	size_t got;
+	enum cmn_rc rc;
 	json_t *v = NULL;
 
 	if (e)
 		memset(e, 0, sizeof(*e));
-	if (!f) {
-		if (e) {
-			e->rc = CMN_ERR_IO;
-			snprintf(e->text, sizeof(e->text), "cannot open it: %s", strerror(errno));
-		}
-		return NULL;
-	}
 	buf_init(&b, JSON_PARSE_FILE_MAX);
-	while (rc == CMN_OK && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		rc = buf_append(&b, chunk, got);
-	if (rc == CMN_OK && ferror(f))
-		rc = CMN_ERR_IO;
-	fclose(f);
-	if (rc == CMN_OK)
-		v = json_parse(b.data ? b.data : "", b.len, flags, e);
-	else if (e) {
-		e->rc = rc;
-		snprintf(e->text, sizeof(e->text), "%s",
-			 rc == CMN_ERR_TOO_LARGE ? "larger than 256 MiB"
-			 : rc == CMN_ERR_NOMEM	 ? "out of memory"
-						 : "cannot read it");
+	rc = buf_read_file(&b, path);
+	if (rc == CMN_OK) {
+		v = json_parse(b.data, b.len, flags, e);
+	} else if (e) {
+		e->rc = rc == CMN_ERR_NOT_FOUND ? CMN_ERR_IO : rc;
+		snprintf(e->text, sizeof(e->text), "%s%s",
+			 rc == CMN_ERR_NOT_FOUND ? "cannot open it: " : "",
+			 rc == CMN_ERR_NOT_FOUND ? strerror(errno)
+			 : rc == CMN_ERR_TOO_LARGE ? "larger than 256 MiB"
+			 : rc == CMN_ERR_NOMEM	   ? "out of memory"
+						   : "cannot read it");
 	}
 	buf_release(&b);
 	return v;

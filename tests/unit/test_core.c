@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -350,6 +351,35 @@ static void json_compact(void **state)
 	buf_release(&b);
 }
 
+/* a whole file into a capped buffer: all of it, or nothing of it */
+static void file_into_buffer(void **state)
+{
+	char path[] = "/tmp/commune-test-core-XXXXXX";
+	int fd = mkstemp(path);
+	struct buf b;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "0123456789", 10), 10);
+	close(fd);
+	buf_init(&b, 14);
+	assert_int_equal(buf_puts(&b, "ab"), CMN_OK);
+	assert_int_equal(buf_read_file(&b, path), CMN_OK);
+	assert_string_equal(b.data, "ab0123456789");
+	assert_int_equal(buf_read_file(&b, path), CMN_ERR_TOO_LARGE);
+	assert_string_equal(b.data, "ab0123456789"); /* as it was */
+	assert_int_equal(b.len, 12);
+	buf_release(&b);
+	assert_int_equal(truncate(path, 0), 0);
+	buf_init(&b, 14);
+	assert_int_equal(buf_read_file(&b, path), CMN_OK); /* empty: text all the same */
+	assert_non_null(b.data);
+	assert_int_equal(b.len, 0);
+	unlink(path);
+	assert_int_equal(buf_read_file(&b, path), CMN_ERR_NOT_FOUND);
+	buf_release(&b);
+}
+
 /* ---- json_parse ---- */
 
 /* parses text (a C string) with flags; asserts it is refused as rc with a
@@ -497,6 +527,7 @@ int main(void)
 		cmocka_unit_test(times),            cmocka_unit_test(capped_buffer),
 		cmocka_unit_test(json_compact),     cmocka_unit_test(json_parse_values),
 		cmocka_unit_test(json_parse_refusals), cmocka_unit_test(json_parse_out_of_memory),
+		cmocka_unit_test(file_into_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
