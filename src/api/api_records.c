@@ -511,27 +511,37 @@ static enum cmn_rc replace(struct api_ctx *ctx)
 	return write_problem(ctx, store_data(ctx, d, ps, ctx->body, expect));
 }
 
-/* merge_patch - RFC 7396 applied to target in place. */
-static void merge_patch(json_t *target, const json_t *patch)
+/* merge_patch - RFC 7396 applied to target in place; CMN_ERR_NOMEM when a
+ * member could not be set (target is then half patched: the caller drops
+ * it, a field silently left out would be written as the person's data). */
+static enum cmn_rc merge_patch(json_t *target, const json_t *patch)
 {
 	const char *k;
 	json_t *v;
 
 	json_object_foreach((json_t *)patch, k, v) {
 		json_t *cur = json_object_get(target, k);
+		enum cmn_rc rc = CMN_OK;
 
 		if (json_is_null(v))
 			json_object_del(target, k);
 		else if (json_is_object(v) && json_is_object(cur))
-			merge_patch(cur, v);
+			rc = merge_patch(cur, v);
 		else if (json_is_object(v)) {
 			json_t *fresh = json_object();
 
-			merge_patch(fresh, v);
-			json_object_set_new(target, k, fresh);
-		} else
-			json_object_set(target, k, v);
+			rc = fresh ? merge_patch(fresh, v) : CMN_ERR_NOMEM;
+			if (rc == CMN_OK && json_object_set_new(target, k, fresh) != 0)
+				rc = CMN_ERR_NOMEM;
+			else if (rc != CMN_OK)
+				json_decref(fresh);
+		} else if (json_object_set(target, k, v) != 0) {
+			rc = CMN_ERR_NOMEM;
+		}
+		if (rc != CMN_OK)
+			return rc;
 	}
+	return CMN_OK;
 }
 
 /* PATCH /api/v1/records/{doctype}/{id} - JSON Merge Patch. */
@@ -539,6 +549,7 @@ static enum cmn_rc patch(struct api_ctx *ctx)
 {
 	const struct doctype *d = NULL;
 	struct record_meta m;
+	struct json_parse_error jerr;
 	struct pstore *ps;
 	char *data = NULL;
 	json_t *doc;
@@ -562,13 +573,14 @@ static enum cmn_rc patch(struct api_ctx *ctx)
 		free(data);
 		return write_problem(ctx, CMN_ERR_PRECONDITION);
 	}
-	doc = json_parse_str(data);
+	doc = json_parse(data, strlen(data), 0, &jerr);
 	free(data);
-	if (!doc)
-		return CMN_ERR_INTERNAL;
-	merge_patch(doc, ctx->body);
+	if (!doc) /* what the store holds was checked when written */
+		return jerr.rc == CMN_ERR_NOMEM ? CMN_ERR_NOMEM : CMN_ERR_INTERNAL;
+	rc = merge_patch(doc, ctx->body);
 	/* the revision read is the one patched: a concurrent change is a 412 */
-	rc = store_data(ctx, d, ps, doc, m.rev);
+	if (rc == CMN_OK)
+		rc = store_data(ctx, d, ps, doc, m.rev);
 	json_decref(doc);
 	return write_problem(ctx, rc);
 }
