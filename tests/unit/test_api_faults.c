@@ -339,14 +339,15 @@ static void record_patch(struct req *q)
 	a_record(q);
 	q->method = "PATCH";
 	q->type = "application/merge-patch+json";
-	snprintf(q->body, sizeof(q->body), "{\"amount\":-5.5,\"label\":\"z\"}");
+	/* a member replaced, one added (an allocation in the patched object) */
+	snprintf(q->body, sizeof(q->body), "{\"amount\":-5.5,\"category\":\"food\"}");
 }
 
 static void record_patched(struct req *q, struct resp *r)
 {
 	(void)r;
 	expect_field(q->made, "/data/amount", "-5.5");
-	expect_field(q->made, "/data/label", "z");
+	expect_field(q->made, "/data/category", "food");
 }
 
 static void record_delete(struct req *q)
