@@ -790,19 +790,44 @@ static json_t *source_json(const struct campaign_spec *s)
 	return json_pack("{s:s, s:s}", "records", s->doctype, "value", s->value);
 }
 
+/* The canonical text of a spec is what the store keeps and what the
+ * participants agree to: a member or an element that could not be added
+ * (out of memory) must fail the whole text, never leave it out. Each
+ * builder below returns NULL then. */
+
+/* put - sets (*o)[key] to v; *o released and NULL when either was NULL or
+ * the set failed (jansson's *_new calls release v whatever happens) */
+static void put(json_t **o, const char *key, json_t *v)
+{
+	if (json_object_set_new(*o, key, v) != 0) {
+		json_decref(*o);
+		*o = NULL;
+	}
+}
+
+/* push - appends v to *a, as put */
+static void push(json_t **a, json_t *v)
+{
+	if (json_array_append_new(*a, v) != 0) {
+		json_decref(*a);
+		*a = NULL;
+	}
+}
+
 static json_t *measure_json(const struct campaign_measure *m)
 {
 	json_t *o = json_pack("{s:s}", "kind", measure_names[m->kind]), *a = NULL;
 
 	if (m->kind == CAMPAIGN_MEASURE_SUM || m->kind == CAMPAIGN_MEASURE_MEAN)
 		a = json_pack("[I, I]", (json_int_t)m->lo, (json_int_t)m->hi);
-	if (m->kind == CAMPAIGN_MEASURE_HISTOGRAM) {
+	else if (m->kind == CAMPAIGN_MEASURE_HISTOGRAM) {
 		a = json_array();
 		for (size_t i = 0; a && i < m->nbins; i++)
-			json_array_append_new(a, json_integer(m->bins[i]));
+			push(&a, json_integer(m->bins[i]));
+	} else {
+		return o;
 	}
-	if (o && a)
-		json_object_set_new(o, m->kind == CAMPAIGN_MEASURE_HISTOGRAM ? "bins" : "clip", a);
+	put(&o, m->kind == CAMPAIGN_MEASURE_HISTOGRAM ? "bins" : "clip", a);
 	return o;
 }
 
@@ -811,10 +836,9 @@ static json_t *privacy_json(const struct campaign_privacy *p)
 	json_t *o = json_pack("{s:I, s:s, s:o}", "k", (json_int_t)p->k, "mechanism",
 			      mechanism_names[p->mechanism], "epsilon", ratio_json(p->epsilon));
 
-	if (o && p->mechanism == CAMPAIGN_MECH_GAUSSIAN)
-		json_object_set_new(o, "delta", ratio_json(p->delta));
-	if (o)
-		json_object_set_new(o, "max_cells_per_person", json_integer(p->max_cells));
+	if (p->mechanism == CAMPAIGN_MECH_GAUSSIAN)
+		put(&o, "delta", ratio_json(p->delta));
+	put(&o, "max_cells_per_person", json_integer(p->max_cells));
 	return o;
 }
 
@@ -823,10 +847,11 @@ json_t *campaign_spec_to_json(const struct campaign_spec *s)
 	json_t *group = json_array(), *measures = json_array();
 
 	for (size_t i = 0; group && i < s->ngroup; i++)
-		json_array_append_new(group, json_string(dim_names[s->group_by[i]]));
+		push(&group, json_string(dim_names[s->group_by[i]]));
 	for (size_t i = 0; measures && i < s->nmeasures; i++)
-		json_array_append_new(measures, measure_json(&s->measures[i]));
-	/* json_pack steals every "o" it is given, even when it fails */
+		push(&measures, measure_json(&s->measures[i]));
+	/* json_pack steals every "o" it is given, even when it fails, and
+	 * fails on a NULL one */
 	return json_pack("{s:o, s:o, s:s, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o, s:o, s:{s:s}, s:s}",
 			 "title", text_json(&s->title), "purpose", text_json(&s->purpose),
 			 "organisation", s->organisation, "source", source_json(s),

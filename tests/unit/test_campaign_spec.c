@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "campaign/spec.h"
 #include "core/timeutil.h"
@@ -109,6 +110,51 @@ static void valid_round_trips(void **state)
 	c = round_trip(GOOD);
 	assert_string_equal(c, GOOD);                /* GOOD is written canonically */
 	free(c);
+}
+
+/* jansson's fail_at-th allocation fails, and only that one: a builder that
+ * goes on after a failure would then make a whole-looking text */
+static size_t allocs, fail_at;
+
+static void *failing_malloc(size_t n)
+{
+	return ++allocs == fail_at ? NULL : malloc(n);
+}
+
+/* The canonical text is what the store keeps and the participants agree
+ * to: under every failed allocation it is whole or not at all, never a
+ * text with a group, a measure, a bin or a privacy term left out. */
+static void canonical_whole_or_nothing(void **state)
+{
+	struct campaign_spec s;
+	char err[300] = "", *want, *out;
+	int failed = 0;
+
+	(void)state;
+	assert_int_equal(campaign_spec_parse(GOOD, strlen(GOOD), &reg, &s, err, sizeof(err)), CMN_OK);
+	assert_int_equal(campaign_spec_json(&s, &want, NULL), CMN_OK);
+	for (fail_at = 1;; fail_at++) {
+		enum cmn_rc rc;
+
+		allocs = 0;
+		out = NULL;
+		json_set_alloc_funcs(failing_malloc, free);
+		rc = campaign_spec_json(&s, &out, NULL);
+		json_set_alloc_funcs(malloc, free);
+		if (rc == CMN_OK) {
+			assert_string_equal(out, want);
+			free(out);
+			if (allocs < fail_at) /* no allocation failed: all were tried */
+				break;
+			continue;
+		}
+		assert_int_equal(rc, CMN_ERR_NOMEM);
+		assert_null(out);
+		failed++;
+	}
+	assert_true(failed >= 30); /* every member, element and string of GOOD */
+	free(want);
+	campaign_spec_release(&s);
 }
 
 static void defaults_and_spellings(void **state)
@@ -375,6 +421,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(valid_round_trips),
+		cmocka_unit_test(canonical_whole_or_nothing),
 		cmocka_unit_test(defaults_and_spellings),
 		cmocka_unit_test(faults_of_texts_and_source),
 		cmocka_unit_test(faults_of_period_and_groups),
