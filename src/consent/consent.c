@@ -159,8 +159,9 @@ static enum cmn_rc chosen_doctypes(struct store *s, const struct registry *reg,
 			series_def_release(&def);
 		}
 	}
-	if (rc == CMN_OK)
-		json_object_set(scope, "doctypes", doctypes);
+	/* the doctypes are what the grant opens: never stored without them */
+	if (rc == CMN_OK && json_object_set(scope, "doctypes", doctypes) != 0)
+		rc = CMN_ERR_NOMEM;
 	json_decref(doctypes);
 	return rc;
 }
