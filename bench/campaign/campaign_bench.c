@@ -2,8 +2,8 @@
  * campaign_bench.c - the benchmark of issue 10: a campaign over N households
  * (10,000 by default), each a year of 30-minute load curve in its own person
  * store, profiled by district x hour of day; end-to-end time and peak RSS of
- * campaign_run, side by side with SQLite computing the same aggregate on one
- * row per point.
+ * campaign_run, side by side with SQLite and PostgreSQL computing the same
+ * aggregate on one row per point.
  *
  * Run it through bench/campaign/run.sh, which builds the library and this
  * program. Usage:
@@ -11,6 +11,7 @@
  *   campaign_bench [N [ROUNDS]]          (10000 3) the whole benchmark
  *   campaign_bench --commune DIR         a child: one campaign_run, cold
  *   campaign_bench --sqlite DIR          a child: one SQLite query
+ *   campaign_bench --postgres DIR        a child: one PostgreSQL query
  *
  * 1. Setup, not timed as part of the comparison (its phases are reported):
  *    a data dir under /tmp holding N persons, each with a household.profile
@@ -20,22 +21,29 @@
  *    gaps included; an organisation, a campaign (count and mean clipped to
  *    [0, 12000] by district and hour of day, k 11, Laplace epsilon 1, 24
  *    cells a person), approved, joined by every household; and beside it
- *    baseline.db, a SQLite file with the same points one row each.
+ *    baseline.db, a SQLite file with the same points one row each, and
+ *    when CAMPAIGN_BENCH_PG holds a conninfo the same two tables in that
+ *    PostgreSQL database (loaded with COPY, then vacuumed and analysed).
  * 2. ROUNDS rounds, each running the two children one after the other: the
  *    commune child opens the platform store fresh (so campaign_run opens the
  *    N person stores itself) and runs the campaign; the SQLite child opens
- *    baseline.db and runs one GROUP BY query. Each child is a fresh process
+ *    baseline.db and runs one GROUP BY query; the PostgreSQL child connects
+ *    and runs the same query (2 parallel workers at most, as commune's 2
+ *    threads; the server's CPU is what its postmaster reaped, read in
+ *    CAMPAIGN_BENCH_PGDATA before and after). Each child is a fresh process
  *    (fork + exec of this program), so its peak RSS is its own. Before each
  *    commune child the platform store is put back as it was after setup (a
  *    run moves the campaign to COMPUTED and keeps its release).
  * 3. An untimed check: campaign_contribution of every participant, combined
  *    exactly (no noise) into counts and sums of clipped means per cell, must
- *    equal SQLite's, cell by cell.
+ *    equal SQLite's and PostgreSQL's, cell by cell.
  *
  * Environment: CAMPAIGN_BENCH_DATA=DIR reuses a data dir a previous run kept
  * (CAMPAIGN_BENCH_KEEP=1 keeps it); CAMPAIGN_BENCH_SQLITE=0 leaves SQLite
  * out (for the runs that only look at RSS against N); CAMPAIGN_BENCH_THREADS
- * sets campaign_run's threads (2).
+ * sets campaign_run's threads (2); CAMPAIGN_BENCH_PG (a conninfo) and
+ * CAMPAIGN_BENCH_PGDATA (the cluster's data directory) add PostgreSQL, as
+ * run.sh does with a throw-away cluster.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +65,7 @@
 
 #include <sqlite3.h>
 
+#include "../common/pg.h"
 #include "campaign/campaign.h"
 #include "core/timeutil.h"
 #include "core/tz.h"
@@ -744,6 +753,64 @@ static void sqlite_build(const char *dir, const struct year *y, size_t n)
 	free(present);
 }
 
+/* pg_build - the tables of baseline.db in the PostgreSQL database of
+ * conninfo: points(t, hh, v) one row per point (t the local wall-clock
+ * time in seconds, as in SQLite) and households(hh, district). Created and
+ * loaded with COPY in one transaction, which with wal_level=minimal
+ * writes no WAL for them (PostgreSQL's documented bulk load), then
+ * VACUUM (FREEZE, ANALYZE): every row's hint bits set and the planner's
+ * statistics made, so that no query pays for them. Returns the points. */
+static int64_t pg_build(const char *conninfo, const struct year *y, size_t n)
+{
+	PGconn *c = pgb_connect(conninfo);
+	static struct pgb_copy cp;
+	int32_t *v = xcalloc(SLOTS, sizeof(*v));
+	bool *present = xcalloc(SLOTS, sizeof(*present));
+	int64_t points = 0, rows;
+	char line[64];
+
+	pgb_exec(c, "SET client_min_messages = warning"); /* no notice for the DROP */
+	pgb_exec(c, "BEGIN");
+	pgb_exec(c, "DROP TABLE IF EXISTS points, households");
+	pgb_exec(c, "CREATE TABLE households(hh integer PRIMARY KEY, district text NOT NULL)");
+	pgb_exec(c, "CREATE TABLE points(t bigint NOT NULL, hh integer NOT NULL,"
+		    " v integer NOT NULL)");
+	pgb_copy_begin(&cp, c, "COPY points FROM STDIN");
+	for (size_t h = 0; h < n; h++) {
+		struct household hh;
+
+		household_year(y, h, &hh, v, present);
+		for (int i = 0; i < SLOTS; i++) {
+			int64_t row[3] = {y->local_s[i], (int64_t)h, v[i]};
+
+			if (!present[i])
+				continue;
+			pgb_copy_ints(&cp, row, 3);
+			points++;
+		}
+		if (h % 1000 == 0 && h)
+			progress("%zu households in PostgreSQL", h);
+	}
+	if ((rows = pgb_copy_end(&cp)) != points)
+		fail("postgres: COPY took %" PRId64 " of %" PRId64 " points", rows, points);
+	pgb_copy_begin(&cp, c, "COPY households FROM STDIN");
+	for (size_t h = 0; h < n; h++) {
+		struct household hh;
+
+		household_year(y, h, &hh, v, present);
+		snprintf(line, sizeof(line), "%zu\tD%02d\n", h, hh.district + 1);
+		pgb_copy_text(&cp, line);
+	}
+	pgb_copy_end(&cp);
+	pgb_exec(c, "COMMIT");
+	progress("PostgreSQL: vacuum (freeze, analyze)");
+	pgb_exec(c, "VACUUM (FREEZE, ANALYZE) points, households");
+	PQfinish(c);
+	free(v);
+	free(present);
+	return points;
+}
+
 static long long dir_bytes(const char *dir)
 {
 	char cmd[600];
@@ -908,6 +975,52 @@ static int child_sqlite(const char *dir)
 	fputs(out, stdout);
 	free(out);
 	sqlite3_close(db);
+	return 0;
+}
+
+/* child_postgres - the same query in PostgreSQL's dialect (least and
+ * greatest for SQLite's two-argument min and max; sum of an integer column
+ * is a bigint, so the mean is the same integer division). At most 2
+ * parallel workers, as commune's 2 threads and SQLite's 2 sorter threads;
+ * work_mem 256 MB, as SQLite's cache. Prints the same lines as
+ * child_sqlite. */
+static int child_postgres(const char *dir)
+{
+	static const char q[] =
+	    "SELECT h.district, p.hour, count(*),"
+	    " sum(least(greatest((2 * p.s + p.n) / (2 * p.n), 0), 12000))"
+	    " FROM (SELECT hh, (t / 3600) % 24 AS hour, sum(v) AS s, count(*) AS n"
+	    "       FROM points WHERE t >= $1 AND t < $2 GROUP BY hh, hour) AS p"
+	    " JOIN households AS h ON h.hh = p.hh"
+	    " GROUP BY h.district, p.hour ORDER BY h.district, p.hour";
+	const char *conninfo = getenv("CAMPAIGN_BENCH_PG");
+	char from[24], to[24];
+	const char *params[2] = {from, to};
+	double t0 = now_s(), t1;
+	PGconn *c;
+	PGresult *r;
+	int rows;
+
+	(void)dir;
+	if (!conninfo || !*conninfo)
+		fail("--postgres needs CAMPAIGN_BENCH_PG");
+	c = pgb_connect(conninfo);
+	pgb_exec(c, "SET work_mem = '256MB'");
+	pgb_exec(c, "SET max_parallel_workers_per_gather = 2");
+	snprintf(from, sizeof(from), "%lld", T0_MS / 1000 + 3600); /* local midnight, 1 Jan 2025 */
+	snprintf(to, sizeof(to), "%lld", T1_MS / 1000 + 3600);     /* local midnight, 1 Jan 2026 */
+	t1 = now_s();
+	r = PQexecParams(c, q, 2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail("postgres: %s", PQerrorMessage(c));
+	t1 = now_s() - t1;
+	rows = PQntuples(r);
+	printf("query_ms=%.0f open_ms=%.0f rows=%d\n", t1 * 1e3, (now_s() - t0 - t1) * 1e3, rows);
+	for (int i = 0; i < rows; i++)
+		printf("R %s %s %s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+		       PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
+	PQclear(r);
+	PQfinish(c);
 	return 0;
 }
 
@@ -1135,16 +1248,22 @@ int main(int argc, char **argv)
 	double c_total[ROUNDS_MAX], c_read[ROUNDS_MAX], c_wall[ROUNDS_MAX], c_hwm[ROUNDS_MAX];
 	double c_maxrss[ROUNDS_MAX], s_query[ROUNDS_MAX], s_wall[ROUNDS_MAX], s_hwm[ROUNDS_MAX];
 	double s_maxrss[ROUNDS_MAX], c_cpu[ROUNDS_MAX], c_other[ROUNDS_MAX], s_cpu[ROUNDS_MAX];
-	double s_other[ROUNDS_MAX];
-	struct child c, last_sqlite = {0};
+	double s_other[ROUNDS_MAX], p_query[ROUNDS_MAX], p_wall[ROUNDS_MAX], p_cpu[ROUNDS_MAX];
+	double p_server[ROUNDS_MAX], p_other[ROUNDS_MAX];
+	const char *pg = getenv("CAMPAIGN_BENCH_PG"), *pgdata = getenv("CAMPAIGN_BENCH_PGDATA");
+	bool with_pg = pg && *pg;
+	struct child c, last_sqlite = {0}, last_pg = {0};
 	ssize_t len;
 
 	if (argc == 3 && strcmp(argv[1], "--commune") == 0)
 		return child_commune(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "--sqlite") == 0)
 		return child_sqlite(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "--postgres") == 0)
+		return child_postgres(argv[2]);
 	if (argc > 3 || (argc > 1 && argv[1][0] == '-'))
-		fail("usage: campaign_bench [HOUSEHOLDS [ROUNDS]] | --commune DIR | --sqlite DIR");
+		fail("usage: campaign_bench [HOUSEHOLDS [ROUNDS]] | --commune DIR | --sqlite DIR |"
+		     " --postgres DIR");
 	if (argc > 1)
 		n = (size_t)parse_u64(argv[1], "HOUSEHOLDS");
 	if (argc > 2)
@@ -1170,6 +1289,23 @@ int main(int argc, char **argv)
 		made = true;
 		setup(dir, n, with_sqlite, &y);
 		info_read(dir, &in);
+	}
+	if (with_pg) {
+		double t0 = now_s();
+		int64_t points = pg_build(pg, &y, n);
+		PGconn *pc;
+
+		t0 = now_s() - t0;
+		pc = pgb_connect(pg);
+		printf("  PostgreSQL points and households (1 thread, COPY, then VACUUM (FREEZE,"
+		       " ANALYZE)): %.1f s (%.1f M rows/s); %.2f GB (%.2f bytes/point), %s\n",
+		       t0, (double)points / t0 / 1e6,
+		       (double)pgb_int(pc, "SELECT pg_total_relation_size('points')") / 1e9,
+		       (double)pgb_int(pc, "SELECT pg_total_relation_size('points')") /
+			   (double)points,
+		       PQparameterStatus(pc, "server_version"));
+		PQfinish(pc);
+		fflush(stdout);
 	}
 
 	/* the timed rounds: commune then SQLite, each a fresh process */
@@ -1197,22 +1333,48 @@ int main(int argc, char **argv)
 		if (r == rounds - 1)
 			printf("commune run (last round): %s", c.out);
 		free(c.out);
-		if (!with_sqlite)
+		if (with_sqlite) {
+			progress("round %d of %d: SQLite", r + 1, rounds);
+			child_spawn(self, "--sqlite", dir, &c);
+			s_query[r] = field(c.out, "query_ms") / 1e3;
+			s_hwm[r] = field(c.out, "hwm_run_kb") / 1024;
+			s_wall[r] = c.wall_s;
+			s_maxrss[r] = (double)c.maxrss_kb / 1024;
+			s_cpu[r] = c.cpu_s;
+			s_other[r] = c.other;
+			fprintf(stderr, "     other load %.2f CPU, CPU %.1f s: %.*s\n", c.other, c.cpu_s,
+				(int)strcspn(c.out, "\n"), c.out);
+			if (last_sqlite.out &&
+			    strcmp(strchr(last_sqlite.out, '\n'), strchr(c.out, '\n')) != 0)
+				fail("SQLite gave two different tables in two rounds");
+			free(last_sqlite.out);
+			last_sqlite = c;
+		}
+		if (!with_pg)
 			continue;
-		progress("round %d of %d: SQLite", r + 1, rounds);
-		child_spawn(self, "--sqlite", dir, &c);
-		s_query[r] = field(c.out, "query_ms") / 1e3;
-		s_hwm[r] = field(c.out, "hwm_run_kb") / 1024;
-		s_wall[r] = c.wall_s;
-		s_maxrss[r] = (double)c.maxrss_kb / 1024;
-		s_cpu[r] = c.cpu_s;
-		s_other[r] = c.other;
-		fprintf(stderr, "     other load %.2f CPU, CPU %.1f s: %.*s\n", c.other, c.cpu_s,
-			(int)strcspn(c.out, "\n"), c.out);
-		if (last_sqlite.out && strcmp(strchr(last_sqlite.out, '\n'), strchr(c.out, '\n')) != 0)
-			fail("SQLite gave two different tables in two rounds");
-		free(last_sqlite.out);
-		last_sqlite = c;
+		progress("round %d of %d: PostgreSQL", r + 1, rounds);
+		{
+			double server = pgdata ? pgb_postmaster_cpu_s(pgdata) : -1;
+
+			child_spawn(self, "--postgres", dir, &c);
+			/* the backend and its workers are reaped by the postmaster
+			 * once they exit, a moment after the child's end */
+			usleep(300000);
+			server = server >= 0 ? pgb_postmaster_cpu_s(pgdata) - server : 0;
+			p_server[r] = server;
+			p_other[r] = c.other - server / c.wall_s;
+			if (p_other[r] < 0)
+				p_other[r] = 0;
+		}
+		p_query[r] = field(c.out, "query_ms") / 1e3;
+		p_wall[r] = c.wall_s;
+		p_cpu[r] = c.cpu_s;
+		fprintf(stderr, "     other load %.2f CPU, CPU %.1f s (server %.1f s): %.*s\n",
+			p_other[r], c.cpu_s, p_server[r], (int)strcspn(c.out, "\n"), c.out);
+		if (last_pg.out && strcmp(strchr(last_pg.out, '\n'), strchr(c.out, '\n')) != 0)
+			fail("PostgreSQL gave two different tables in two rounds");
+		free(last_pg.out);
+		last_pg = c;
 	}
 
 	printf("\n%zu households x 2025 (30 min), district x hour of day (%d cells), %d rounds;"
@@ -1236,11 +1398,25 @@ int main(int argc, char **argv)
 		       maxof(s_other, rounds));
 		printf("| SQLite child process, exec to exit | %.2f | %.2f | %.2f | | | | |\n",
 		       best(s_wall, rounds), median(s_wall, rounds), maxof(s_wall, rounds));
+	}
+	if (with_pg) {
+		printf("| PostgreSQL query (server CPU + client CPU in the CPU column) | %.2f | %.2f |"
+		       " %.2f | | | %.1f + %.1f | %.2f |\n",
+		       best(p_query, rounds), median(p_query, rounds), maxof(p_query, rounds),
+		       median(p_server, rounds), median(p_cpu, rounds), maxof(p_other, rounds));
+		printf("| PostgreSQL child process, exec to exit | %.2f | %.2f | %.2f | | | | |\n",
+		       best(p_wall, rounds), median(p_wall, rounds), maxof(p_wall, rounds));
+	}
+	if (with_sqlite)
 		printf("\nSQLite / commune (best times): %.1fx (query / total_ms), %.1fx (process /"
 		       " process)\n",
 		       best(s_query, rounds) / best(c_total, rounds),
 		       best(s_wall, rounds) / best(c_wall, rounds));
-	}
+	if (with_pg)
+		printf("PostgreSQL / commune (best times): %.1fx (query / total_ms), %.1fx (process /"
+		       " process)\n",
+		       best(p_query, rounds) / best(c_total, rounds),
+		       best(p_wall, rounds) / best(c_wall, rounds));
 	printf("per household: commune %.3f ms (total_ms), %.3f ms (read_ms x 2 threads)\n",
 	       1e3 * best(c_total, rounds) / (double)n, 2e3 * best(c_read, rounds) / (double)n);
 	fflush(stdout);
@@ -1282,8 +1458,20 @@ int main(int argc, char **argv)
 			       " (no SQLite to compare with)\n",
 			       nonempty, people);
 		}
+		if (with_pg) {
+			exact_sqlite(last_pg.out, &es);
+			diff = 0;
+			for (int k = 0; k < CELLS; k++)
+				diff += ec.count[k] != es.count[k] || ec.sum[k] != es.sum[k];
+			printf("check: commune's exact counts and sums of clipped means %s"
+			       " PostgreSQL's in %s\n",
+			       diff ? "DIFFER from" : "equal", diff ? "some cells" : "every cell");
+			if (diff)
+				fail("%zu cells differ from PostgreSQL's", diff);
+		}
 	}
 	free(last_sqlite.out);
+	free(last_pg.out);
 	series_zone_release();
 
 	if (made && getenv("CAMPAIGN_BENCH_KEEP") && strcmp(getenv("CAMPAIGN_BENCH_KEEP"), "0")) {

@@ -1,26 +1,33 @@
 #!/usr/bin/env bash
 # The campaign benchmark of issue 10: campaign_run over N households x one year of 30-minute
-# load curve, profiled by district x hour of day, beside SQLite computing the same aggregate on
-# one row per point (see bench/campaign/campaign_bench.c).
+# load curve, profiled by district x hour of day, beside SQLite and PostgreSQL computing the same
+# aggregate on one row per point (see bench/campaign/campaign_bench.c).
 #
 #   bench/campaign/run.sh [HOUSEHOLDS [ROUNDS]]     # default 10000 3; run.sh 500 is a quick check
 #
 # 1. Configures BUILD_DIR (build-bench-campaign) with -DCMAKE_BUILD_TYPE=Release
 #    -DBUILD_TESTING=OFF and builds the commune_lib target only. Should Release stop on a -Werror
 #    warning, it says so and builds RelWithDebInfo instead.
-# 2. Compiles campaign_bench.c with $CC -O2 against BUILD_DIR/libcommune_lib.a and the pkg-config
-#    libraries (libmicrohttpd jansson sqlite3 libsodium), -lpthread -lm.
-# 3. Prints the machine, the commit and the load, and runs it. Setup (persons, profiles, series,
-#    the campaign, the joins, the SQLite file) runs on 2 threads; then ROUNDS rounds of a commune
-#    child and a SQLite child, each a fresh process; then an untimed check that commune's exact
-#    contributions equal SQLite's table. Progress goes to stderr, the report to stdout.
-#    With 10,000 households: about 12 minutes, 3.1 GB of person stores and 3.3 GB of SQLite file
-#    under /tmp, removed at the end (CAMPAIGN_BENCH_KEEP=1 keeps them).
+# 2. Compiles campaign_bench.c and bench/common/pg.c with $CC -O2 against
+#    BUILD_DIR/libcommune_lib.a and the pkg-config libraries (libmicrohttpd jansson sqlite3
+#    libsodium libpq), -lpthread -lm.
+# 3. Starts a throw-away PostgreSQL cluster on a free loopback port (scripts/pg-temp, under
+#    /tmp, stopped and removed on exit): wal_level=minimal so that the COPY into tables created
+#    in the same transaction writes no WAL, shared_buffers and work_mem 256 MB as SQLite's cache,
+#    autovacuum off (the tables never change after their VACUUM).
+# 4. Prints the machine, the commit and the load, and runs it. Setup (persons, profiles, series,
+#    the campaign, the joins, the SQLite file, the PostgreSQL tables) runs on 2 threads, the
+#    baselines on one; then ROUNDS rounds of a commune child, a SQLite child and a PostgreSQL
+#    child, each a fresh process; then an untimed check that commune's exact contributions equal
+#    SQLite's and PostgreSQL's tables. Progress goes to stderr, the report to stdout.
+#    With 10,000 households: about 20 minutes, 3.1 GB of person stores, 3.3 GB of SQLite file
+#    and 7.7 GB of PostgreSQL table under /tmp, removed at the end (CAMPAIGN_BENCH_KEEP=1 keeps
+#    the first two; the cluster always goes).
 #
 # Environment: BUILD_DIR (build-bench-campaign, relative to the top of the tree), CC (gcc),
 # CAMPAIGN_BENCH_KEEP=1 (keep the data dir), CAMPAIGN_BENCH_DATA=DIR (reuse a kept data dir:
-# no setup), CAMPAIGN_BENCH_SQLITE=0 (no SQLite baseline), CAMPAIGN_BENCH_THREADS (campaign_run
-# threads, 2).
+# no setup), CAMPAIGN_BENCH_SQLITE=0 (no SQLite baseline), CAMPAIGN_BENCH_POSTGRES=0 (no
+# PostgreSQL baseline), CAMPAIGN_BENCH_THREADS (campaign_run threads, 2).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,19 +55,36 @@ if ! build_lib Release; then
     build_lib RelWithDebInfo || { tail -40 "$BUILD_DIR/bench-build.log" >&2; exit 1; }
 fi
 
+pg_version=
+if [[ ${CAMPAIGN_BENCH_POSTGRES:-1} != 0 ]]; then
+    if ! compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || ! pkg-config --exists libpq; then
+        scripts/install-deps bench
+    fi
+    pgdir=$(mktemp -d /tmp/commune-campaign-pg-XXXXXX)
+    chmod 755 "$pgdir"
+    trap 'scripts/pg-temp stop "$pgdir/pg" 2>/dev/null; rm -rf "$pgdir"' EXIT
+    CAMPAIGN_BENCH_PG=$(PG_TEMP_CONF="wal_level = minimal
+max_wal_senders = 0
+shared_buffers = 256MB
+work_mem = 256MB
+autovacuum = off" scripts/pg-temp start "$pgdir/pg")
+    export CAMPAIGN_BENCH_PG CAMPAIGN_BENCH_PGDATA=$pgdir/pg/data
+    pg_version=", PostgreSQL $(psql "$CAMPAIGN_BENCH_PG" -Atc 'SHOW server_version')"
+fi
+
 echo "== compiling bench/campaign/campaign_bench.c" >&2
 # shellcheck disable=SC2046 # pkg-config prints several words on purpose
 "$CC" -O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow \
-    -Isrc -I"$BUILD_DIR/gen" -o "$BUILD_DIR/campaign_bench" bench/campaign/campaign_bench.c \
-    "$BUILD_DIR/libcommune_lib.a" $(pkg-config --libs libmicrohttpd jansson sqlite3 libsodium) \
-    -lpthread -lm
+    -Isrc -I"$BUILD_DIR/gen" $(pkg-config --cflags libpq) -o "$BUILD_DIR/campaign_bench" \
+    bench/campaign/campaign_bench.c bench/common/pg.c "$BUILD_DIR/libcommune_lib.a" \
+    $(pkg-config --libs libmicrohttpd jansson sqlite3 libsodium libpq) -lpthread -lm
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 changed=$(git status --porcelain -- src 2>/dev/null | awk '{print $2}' | tr '\n' ' ')
 [[ -n $changed ]] && commit="$commit + uncommitted: ${changed% }"
 echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')," \
     "$(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo)," \
-    "$($CC --version | head -1), SQLite $(pkg-config --modversion sqlite3), library $build_type," \
+    "$($CC --version | head -1), SQLite $(pkg-config --modversion sqlite3)$pg_version, library $build_type," \
     "bench -O2; commit $commit"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 export COMMUNE_PWHASH_COST=min

@@ -21,23 +21,32 @@
  * (best and median kept; ratios are of the best times):
  *
  *  1. bytes per point: the encoded chunks (in memory, and as read back from
- *     the store), the person's SQLite file after VACUUM, against SQLite with
- *     one row per point and raw int32;
+ *     the store), the person's SQLite file after VACUUM, against SQLite and
+ *     PostgreSQL with one row per point and raw int32;
  *  2. ingest: chunk_encode of every household in memory; series_append of
  *     STORED households into their own person's store (one append of the
  *     year each), and of 10 households one day at a time; SQLite INSERTs of
- *     the same points one row each;
+ *     the same points one row each, and a PostgreSQL COPY of them;
  *  3. scan: the sum of every value of HOUSEHOLDS households from chunks held
  *     in memory (chunk_sum_range, chunk_decode, chunk_iter) against a plain
  *     C loop over an int32 array; from the stores of STORED households
- *     against SELECT sum(v) on a SQLite table of the same points. Every
- *     method's sum and count are checked against the values generated.
+ *     against SELECT sum(v) on a SQLite table and a PostgreSQL table of the
+ *     same points. Every method's sum and count are checked against the
+ *     values generated.
  *
  * A "point" is a slot with a value (gaps are not counted) everywhere, so
  * bytes per point and points per second compare the same things.
+ *
+ * Environment: SERIES_BENCH_PG, a conninfo, adds PostgreSQL (left out when
+ * unset); SERIES_BENCH_PGDATA, the data directory of that cluster, adds the
+ * server's CPU time of the COPY; SERIES_BENCH_KEEP=1 keeps the directory of
+ * the person stores and SQLite files. run.sh sets the first two with a
+ * throw-away cluster.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -49,6 +58,7 @@
 
 #include <sqlite3.h>
 
+#include "../common/pg.h"
 #include "core/buf.h"
 #include "core/timeutil.h"
 #include "core/tz.h"
@@ -835,6 +845,111 @@ static double sql_sum(sqlite3 *db, struct total *tot)
 	return t0;
 }
 
+/* ---- PostgreSQL, one row per point ------------------------------------- */
+
+/* What pg_load measured. */
+struct pg_ingest {
+	double s;      /* BEGIN to COMMIT */
+	double key;    /* of which the primary key */
+	double commit; /* and the COMMIT */
+	double client; /* CPU seconds of this process meanwhile */
+	double server; /* CPU seconds of the backend, connection to exit; < 0: unknown */
+	int64_t wal;   /* bytes of WAL inserted meanwhile */
+};
+
+/* cpu_s - the CPU time of this process. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* pg_reaped - waits (5 s at most) until the postmaster has reaped the
+ * backend pid: only then is the backend's CPU time in its children's. */
+static void pg_reaped(int pid)
+{
+	for (int i = 0; i < 500 && (kill(pid, 0) == 0 || errno == EPERM); i++)
+		usleep(10000);
+}
+
+/*
+ * pg_load - the points of households [0, n) into a new table of the
+ * PostgreSQL database of conninfo, the rows of sql_load: with one household
+ * points_one(t bigint PRIMARY KEY, v), with several points(hh, t, v) keyed
+ * by (hh, t). The table is created in the transaction of its COPY, so that
+ * with wal_level=minimal the load writes no WAL and COMMIT syncs the
+ * table's files instead: PostgreSQL's documented bulk load. That sync is
+ * in the time, where sql_load's COMMIT (synchronous=NORMAL) leaves its WAL
+ * unsynced. The primary key is made after the COPY, by one sort in
+ * maintenance_work_mem: at 200 households on 2 vCPUs, 2.1 s in all against
+ * 3.1 s with the key made before (the COPY then inserting every row into
+ * it), for the same bytes.
+ * This process formats the rows while the backend parses the previous ones
+ * on the other core, so the CPU of both is kept (the server's when pgdata,
+ * the cluster's data directory, is given). Its own connection: the
+ * backend's CPU is known once it has exited.
+ */
+static void pg_load(const char *conninfo, const char *pgdata, const struct corpus *c, size_t n,
+		    struct pg_ingest *pi)
+{
+	static struct pgb_copy cp;
+	double server = pgdata ? pgb_postmaster_cpu_s(pgdata) : -1, t0, t1, cpu0;
+	PGconn *pc = pgb_connect(conninfo);
+	int64_t rows, points = 0;
+	int pid = PQbackendPID(pc);
+
+	pi->wal = pgb_int(pc, "SELECT pg_current_wal_insert_lsn() - '0/0'");
+	t0 = now_s();
+	cpu0 = cpu_s();
+	pgb_exec(pc, "BEGIN");
+	pgb_exec(pc, n == 1 ? "CREATE TABLE points_one (t bigint NOT NULL, v integer NOT NULL)"
+			    : "CREATE TABLE points (hh integer NOT NULL, t bigint NOT NULL,"
+			      " v integer NOT NULL)");
+	pgb_copy_begin(&cp, pc,
+		       n == 1 ? "COPY points_one (t, v) FROM STDIN"
+			      : "COPY points (hh, t, v) FROM STDIN");
+	for (size_t h = 0; h < n; h++) {
+		for (size_t i = 0; i < SLOTS; i++) {
+			int64_t row[3] = {(int64_t)h, c->y->t[i], 0};
+
+			if (gap_at(c, h, i))
+				continue;
+			row[2] = c->v[h * SLOTS + i];
+			pgb_copy_ints(&cp, n == 1 ? row + 1 : row, n == 1 ? 2 : 3);
+			points++;
+		}
+	}
+	if ((rows = pgb_copy_end(&cp)) != points)
+		fail("postgres: COPY took %" PRId64 " of %" PRId64 " points", rows, points);
+	t1 = now_s();
+	pgb_exec(pc, n == 1 ? "ALTER TABLE points_one ADD PRIMARY KEY (t)"
+			    : "ALTER TABLE points ADD PRIMARY KEY (hh, t)");
+	pi->key = now_s() - t1;
+	t1 = now_s();
+	pgb_exec(pc, "COMMIT");
+	pi->commit = now_s() - t1;
+	pi->s = now_s() - t0;
+	pi->client = cpu_s() - cpu0;
+	pi->wal = pgb_int(pc, "SELECT pg_current_wal_insert_lsn() - '0/0'") - pi->wal;
+	PQfinish(pc);
+	pg_reaped(pid);
+	pi->server = server >= 0 ? pgb_postmaster_cpu_s(pgdata) - server : -1;
+}
+
+/* pg_sum - sql_sum in PostgreSQL (one round trip on loopback, tens of
+ * microseconds, is in the time). */
+static double pg_sum(PGconn *pc, struct total *tot)
+{
+	double t0 = now_s();
+
+	tot->sum = pgb_int(pc, "SELECT sum(v) FROM points");
+	t0 = now_s() - t0;
+	tot->count = 0;
+	return t0;
+}
+
 /* ---- the person stores -------------------------------------------------- */
 
 struct bench_store {
@@ -1026,19 +1141,21 @@ static enum cmn_rc store_aggregate(struct pstore *ps, struct store_ctx *x)
 	return rc;
 }
 
-enum { ST_SQLITE, ST_OPEN, ST_HEADER, ST_DECODED, ST_SCAN, ST_AGG, ST_METHODS };
+enum { ST_SQLITE, ST_POSTGRES, ST_OPEN, ST_HEADER, ST_DECODED, ST_SCAN, ST_AGG, ST_METHODS };
 
 static const struct store_method {
 	const char *name;
-	store_fn fn; /* NULL: SQLite */
+	store_fn fn; /* NULL: a baseline, SQLite or (pg) PostgreSQL */
 	chunk_fn chunk;
+	bool pg;
 } store_methods[ST_METHODS] = {
-    {"SQLite SELECT sum(v), one row per point (baseline)", NULL, NULL},
-    {"store_person_store only (in each row below)", store_open_only, NULL},
-    {"pstore_chunks_each + chunk_sum_range, header", store_chunks, sum_header},
-    {"pstore_chunks_each + chunk_sum_range, decoded", store_chunks, sum_decoded},
-    {"series_scan (chunk_iter, a callback per point)", store_scan, NULL},
-    {"series_aggregate, bucket=month", store_aggregate, NULL},
+    {"SQLite SELECT sum(v), one row per point (baseline)", NULL, NULL, false},
+    {"PostgreSQL SELECT sum(v), one row per point", NULL, NULL, true},
+    {"store_person_store only (in each row below)", store_open_only, NULL, false},
+    {"pstore_chunks_each + chunk_sum_range, header", store_chunks, sum_header, false},
+    {"pstore_chunks_each + chunk_sum_range, decoded", store_chunks, sum_decoded, false},
+    {"series_scan (chunk_iter, a callback per point)", store_scan, NULL, false},
+    {"series_aggregate, bucket=month", store_aggregate, NULL, false},
 };
 
 /* store_round - the method over every resident; returns the seconds, and
@@ -1102,16 +1219,20 @@ struct results {
 	double store_chunks, hh0_file, hh0_marginal, stored_file, stored_marginal, stored_table;
 	double daily_file, daily_audit, bulk10_marginal;
 	double sqlite_one, sqlite_many;
+	double pg_one, pg_many, pg_heap; /* PostgreSQL, when pg */
 	int64_t empty_store;
 	/* 2. ingest (seconds) */
 	struct timing encode;
 	double append_bulk, append_daily, reimport, sqlite_insert;
+	struct pg_ingest pg_copy;
 	uint64_t daily_points, daily_calls, stored_points;
 	/* 3. scan */
 	struct timing mem[MEM_METHODS], st[ST_METHODS];
 	struct timing st_work[ST_METHODS]; /* the part after opening the stores */
 	struct total mem_tot[MEM_METHODS], st_tot[ST_METHODS];
 	int64_t stored_sum;
+	bool pg;             /* PostgreSQL was run */
+	char pg_version[64]; /* its server_version */
 };
 
 /* print_row - a timed method: best and median times, points per second,
@@ -1195,9 +1316,12 @@ static uint64_t subset_present(const struct corpus *c, size_t n, int64_t *sum)
  * measure_store - the person stores: STORED residents appended a year at
  * once, DAILY_HOUSEHOLDS more (the same households) appended a day at a
  * time, one empty person as the reference size; then the scans, side by
- * side with SQLite on the same points; then the files, vacuumed.
+ * side with SQLite on the same points, and with PostgreSQL when pg (a
+ * conninfo) is given, pgdata its data directory or NULL; then the files,
+ * vacuumed.
  */
-static void measure_store(const struct corpus *c, size_t stored, struct results *r, int rounds)
+static void measure_store(const struct corpus *c, size_t stored, struct results *r, int rounds,
+			  const char *pg, const char *pgdata)
 {
 	struct series_point *pts = xcalloc(SLOTS, sizeof(*pts));
 	struct resident *res = xcalloc(stored, sizeof(*res));
@@ -1211,6 +1335,7 @@ static void measure_store(const struct corpus *c, size_t stored, struct results 
 	uint64_t present, mem_bytes = 0, st_bytes = 0;
 	int64_t sum;
 	sqlite3 *db;
+	PGconn *pc = NULL;
 	double t0;
 
 	present = subset_present(c, stored, &sum);
@@ -1285,16 +1410,48 @@ static void measure_store(const struct corpus *c, size_t stored, struct results 
 	if ((uint64_t)sql_int(db, "SELECT count(*) FROM points") != present)
 		fail("SQLite holds another number of points");
 
+	/* PostgreSQL, the same two tables, vacuumed (every row frozen, so no
+	 * scan sets hint bits) and measured before the scans */
+	if (pg) {
+		struct pg_ingest one;
+
+		pg_load(pg, NULL, c, 1, &one);
+		pg_load(pg, pgdata, c, stored, &r->pg_copy);
+		progress("PostgreSQL: %s rows copied in %.2f s", grouped(present), r->pg_copy.s);
+		pc = pgb_connect(pg);
+		snprintf(r->pg_version, sizeof(r->pg_version), "%s",
+			 PQparameterStatus(pc, "server_version"));
+		pgb_exec(pc, "VACUUM (FREEZE, ANALYZE) points_one, points");
+		r->pg_one = (double)pgb_int(pc, "SELECT pg_total_relation_size('points_one')") /
+			    c->hh_present[0];
+		r->pg_many = (double)pgb_int(pc, "SELECT pg_total_relation_size('points')") /
+			     (double)present;
+		r->pg_heap =
+		    (double)pgb_int(pc, "SELECT pg_relation_size('points')") / (double)present;
+		if ((uint64_t)pgb_int(pc, "SELECT count(*) FROM points") != present)
+			fail("PostgreSQL holds another number of points");
+		/* untimed, the table into shared_buffers as SQLite's into its
+		 * cache: a heap under a quarter of shared_buffers (about 180 MB
+		 * at 200 households, of 1 GB) stays there; a larger one would
+		 * go through a ring of 256 kB, read again from the kernel's
+		 * page cache by every scan */
+		pgb_int(pc, "SELECT sum(v) FROM points");
+		r->pg = true;
+	}
+
 	/* the scans, interleaved */
 	for (int k = 0; k < rounds; k++) {
+		char pg_ms[32] = "";
+
 		for (int m = 0; m < ST_METHODS; m++) {
 			const struct store_method *sm = &store_methods[m];
 			struct total tot = {0, 0};
-
 			double work = 0;
 
+			if (sm->pg && !pc)
+				continue;
 			if (!sm->fn)
-				work = sql_sum(db, &tot);
+				work = sm->pg ? pg_sum(pc, &tot) : sql_sum(db, &tot);
 			timing_add(&r->st[m],
 				   sm->fn ? store_round(&b, res, stored, c, sm, &s, &tot, &work)
 					  : work);
@@ -1303,12 +1460,17 @@ static void measure_store(const struct corpus *c, size_t stored, struct results 
 				check_total(sm->name, &tot, sum, present);
 			r->st_tot[m] = tot;
 		}
-		progress("store round %d: SQLite %.0f ms, open %.0f ms, header %.0f ms, decoded"
+		if (pc)
+			snprintf(pg_ms, sizeof(pg_ms), ", PostgreSQL %.0f ms",
+				 r->st[ST_POSTGRES].s[k] * 1e3);
+		progress("store round %d: SQLite %.0f ms%s, open %.0f ms, header %.0f ms, decoded"
 			 " %.0f ms, series_scan %.0f ms, series_aggregate %.0f ms",
-			 k + 1, r->st[0].s[k] * 1e3, r->st[1].s[k] * 1e3, r->st[2].s[k] * 1e3,
-			 r->st[3].s[k] * 1e3, r->st[4].s[k] * 1e3, r->st[5].s[k] * 1e3);
+			 k + 1, r->st[ST_SQLITE].s[k] * 1e3, pg_ms, r->st[ST_OPEN].s[k] * 1e3,
+			 r->st[ST_HEADER].s[k] * 1e3, r->st[ST_DECODED].s[k] * 1e3,
+			 r->st[ST_SCAN].s[k] * 1e3, r->st[ST_AGG].s[k] * 1e3);
 	}
 	sqlite3_close(db);
+	PQfinish(pc);
 
 	/* the files, vacuumed (the store closed first) */
 	store_close(&b.s);
@@ -1404,6 +1566,16 @@ static void report_bytes(const struct corpus *c, size_t stored, const struct res
 	printf("  %-70s %8.3f %8.2f\n",
 	       "SQLite (hh, t, v) PRIMARY KEY (hh, t) WITHOUT ROWID, stored", r->sqlite_many,
 	       r->sqlite_many / 4);
+	if (r->pg) {
+		printf("  %-70s %8.3f %8.2f\n",
+		       "PostgreSQL (t bigint PRIMARY KEY, v), household 0 (heap + index)",
+		       r->pg_one, r->pg_one / 4);
+		printf("  %-70s %8.3f %8.2f\n",
+		       "PostgreSQL (hh, t, v) PRIMARY KEY (hh, t), stored (heap + index)",
+		       r->pg_many, r->pg_many / 4);
+		printf("  %-70s %8.3f %8.2f\n", "   of which the heap (pg_relation_size)",
+		       r->pg_heap, r->pg_heap / 4);
+	}
 	printf("  %-70s %8.3f %8.2f\n", "raw int32", 4.0, 1.0);
 	printf("  target <= 2.5 B/point: chunks %s (%.2f); chunks table %s (%.2f); file minus empty"
 	       " store %s (%.2f); whole file of one household %s (%.2f)\n",
@@ -1436,6 +1608,19 @@ static void report_ingest(const struct corpus *c, size_t stored, const struct re
 	       r->append_daily / (double)r->daily_calls * 1e3);
 	printf("  %-62s %12.2f %10.1f   (one transaction, %.2f s)\n",
 	       "SQLite INSERT one row per point (baseline)", sql_rate / 1e6, 1.0, r->sqlite_insert);
+	if (r->pg) {
+		const struct pg_ingest *pi = &r->pg_copy;
+		double pg_rate = (double)r->stored_points / pi->s;
+		char server[32] = "?";
+
+		if (pi->server >= 0)
+			snprintf(server, sizeof(server), "%.2f s", pi->server);
+		printf("  %-62s %12.2f %10.1f   (%.2f s: primary key %.2f s, COMMIT %.2f s; CPU:"
+		       " server %s, client %.2f s; WAL %s kB)\n",
+		       "PostgreSQL COPY one row per point (one transaction)", pg_rate / 1e6,
+		       pg_rate / sql_rate, pi->s, pi->key, pi->commit, server, pi->client,
+		       grouped((uint64_t)(pi->wal / 1024)));
+	}
 	printf("  re-import of household 0's year (nothing changes): %.1f ms\n", r->reimport * 1e3);
 	printf("  target >= 5 M points/s (chunk_encode): %s (%.1f M/s)\n",
 	       verdict(encode_rate >= 5e6), encode_rate / 1e6);
@@ -1496,11 +1681,12 @@ static void report_scan(const struct corpus *c, size_t stored, const struct resu
 	printf("  %-52s %12s %12s %12s %9s %9s\n", "", "total", "reading", "reading/s", "SQLite/x",
 	       "reading");
 	for (int m = 0; m < ST_METHODS; m++)
-		print_store_row(store_methods[m].name, &r->st[m],
-				m == ST_OPEN ? NULL : &r->st_work[m], spts, sql_per);
+		if (r->pg || !store_methods[m].pg)
+			print_store_row(store_methods[m].name, &r->st[m],
+					m == ST_OPEN ? NULL : &r->st_work[m], spts, sql_per);
 	printf("  sums: truth %" PRId64, r->stored_sum);
 	for (int m = 0; m < ST_METHODS; m++)
-		if (m != ST_OPEN)
+		if (m != ST_OPEN && (r->pg || !store_methods[m].pg))
 			printf(", %" PRId64, r->st_tot[m].sum);
 	printf(" (all equal)\n");
 	printf("  (reading: the time after store_person_store, i.e. without opening the SQLite"
@@ -1508,6 +1694,12 @@ static void report_scan(const struct corpus *c, size_t stored, const struct resu
 	printf("  SQLite was measured on %s rows and is scaled per point: %.1f ns/point, so %.1f s"
 	       " for the %s points above\n",
 	       grouped(r->stored_points), sql_per * 1e9, sql_per * pts, grouped(c->present));
+	if (r->pg) {
+		double pg_per = timing_best(&r->st[ST_POSTGRES]) / spts;
+
+		printf("  PostgreSQL likewise: %.1f ns/point, so %.1f s for the %s points above\n",
+		       pg_per * 1e9, pg_per * pts, grouped(c->present));
+	}
 	round_ratios(&r->mem[MEM_DECODED], &r->mem[MEM_LOOP], &lo, &hi);
 	printf("  target: decoded chunks within 4x of the loop: %s (%.2fx best/best, %.2f-%.2fx"
 	       " round by round; header sums %.2fx)\n",
@@ -1535,6 +1727,7 @@ int main(int argc, char **argv)
 	int rounds = 5;
 	static struct year y;
 	static struct results r;
+	const char *pg = getenv("SERIES_BENCH_PG"), *pgdata = getenv("SERIES_BENCH_PGDATA");
 	struct corpus c;
 	double t0;
 
@@ -1554,11 +1747,14 @@ int main(int argc, char **argv)
 		 now_s() - t0, grouped(c.present), c.sum);
 	measure_memory(&c, &r, rounds);
 	measure_bytes_memory(&c, &r);
-	measure_store(&c, stored, &r, rounds);
+	measure_store(&c, stored, &r, rounds, pg && *pg ? pg : NULL,
+		      pgdata && *pgdata ? pgdata : NULL);
 
 	printf("series_bench: %zu households in memory, %zu in person stores, best of %d rounds"
-	       " (methods interleaved); %s, SQLite %s\n",
-	       households, stored, rounds, "30-min load curves of 2023 in W", sqlite3_libversion());
+	       " (methods interleaved); %s, SQLite %s, %s%s\n",
+	       households, stored, rounds, "30-min load curves of 2023 in W", sqlite3_libversion(),
+	       r.pg ? "PostgreSQL " : "PostgreSQL not run (SERIES_BENCH_PG unset)",
+	       r.pg ? r.pg_version : "");
 	report_bytes(&c, stored, &r);
 	report_ingest(&c, stored, &r);
 	report_scan(&c, stored, &r);
