@@ -400,28 +400,40 @@ static enum cmn_rc block_item(const char *by, const char *reason, int64_t at, vo
 		       : CMN_ERR_NOMEM;
 }
 
-/* stored - the grant of a row as grant_read reads it. */
-static json_t *stored(const struct grant_row *row)
+/* stored - the grant of a row as grant_read reads it, into *out:
+ * CMN_ERR_NOMEM when memory ran out, CMN_ERR_STORE when the row's body is
+ * not a JSON object (it was checked when written). A member left out
+ * would read as another grant (no status is not a given one, but neither
+ * is it a store error), so any failure is the whole grant's. */
+static enum cmn_rc stored(const struct grant_row *row, json_t **out)
 {
-	json_t *o = json_parse_str(row->body);
+	struct json_parse_error e;
+	json_t *o = json_parse(row->body, strlen(row->body), 0, &e);
 
+	*out = NULL;
+	if (!o)
+		return e.rc == CMN_ERR_NOMEM ? CMN_ERR_NOMEM : CMN_ERR_STORE;
 	if (!json_is_object(o)) {
 		json_decref(o);
-		return NULL;
+		return CMN_ERR_STORE;
 	}
-	json_object_set_new(o, "id", json_string(row->id));
-	json_object_set_new(o, "person", json_string(row->person_id));
-	json_object_set_new(o, "status", json_string(row->status));
-	return o;
+	if (json_object_set_new(o, "id", json_string(row->id)) != 0 ||
+	    json_object_set_new(o, "person", json_string(row->person_id)) != 0 ||
+	    json_object_set_new(o, "status", json_string(row->status)) != 0) {
+		json_decref(o);
+		return CMN_ERR_NOMEM;
+	}
+	*out = o;
+	return CMN_OK;
 }
 
 json_t *consent_grant_view(struct store *s, const struct grant_row *row, int64_t now)
 {
-	json_t *o = stored(row), *history = json_array();
+	json_t *o = NULL, *history = json_array();
 	char when[TIME_RFC3339_LEN];
 	struct grant g;
 
-	if (!o || !history || grant_read(o, &g) != CMN_OK ||
+	if (stored(row, &o) != CMN_OK || !history || grant_read(o, &g) != CMN_OK ||
 	    store_grant_history(s, row->id, history_item, history) != CMN_OK)
 		goto fail;
 	json_object_set_new(o, "status", json_string(grant_status_name(grant_effective_status(&g, now))));
@@ -580,8 +592,9 @@ enum cmn_rc consent_load(struct store *s, const char *grant_id, struct grant *g)
 
 	if (rc != CMN_OK)
 		return rc;
-	o = stored(&row);
-	rc = o ? grant_read(o, g) : CMN_ERR_STORE;
+	rc = stored(&row, &o);
+	if (rc == CMN_OK)
+		rc = grant_read(o, g);
 	json_decref(o);
 	grant_row_release(&row);
 	return rc;

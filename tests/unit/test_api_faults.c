@@ -762,20 +762,27 @@ static void policy_changed(struct req *q, struct resp *r)
 
 /* ---- campaigns, bodies, agreements: other roles too ---------------------------- */
 
-/* a campaign of the city's over January 2026, open from February 2026 */
-static void campaign_body(char *out, size_t n)
+/* a campaign of the city's over [from, to), open from February 2026, with
+ * epsilon eps */
+static void campaign_over(char *out, size_t n, const char *from, const char *to, const char *eps)
 {
 	snprintf(out, n,
 		 "{\"title\":{\"fr\":\"Profil horaire\",\"en\":\"Hourly profile\"},\"purpose\":"
 		 "{\"fr\":\"Dimensionner le r\\u00e9seau.\",\"en\":\"Size the grid.\"},"
 		 "\"organisation\":\"%s\",\"source\":{\"series\":"
-		 "\"energy.electricity.load_curve\"},\"period\":{\"from\":\"2026-01-01\","
-		 "\"to\":\"2026-02-01\"},\"group_by\":[\"hour_of_day\"],\"measures\":"
+		 "\"energy.electricity.load_curve\"},\"period\":{\"from\":\"%s\","
+		 "\"to\":\"%s\"},\"group_by\":[\"hour_of_day\"],\"measures\":"
 		 "[{\"kind\":\"count\"}],\"privacy\":{\"k\":5,\"mechanism\":\"laplace\","
-		 "\"epsilon\":\"1\",\"max_cells_per_person\":24},\"opens\":"
+		 "\"epsilon\":\"%s\",\"max_cells_per_person\":24},\"opens\":"
 		 "\"2026-02-01T00:00:00Z\",\"closes\":\"2099-01-01T00:00:00Z\",\"governance\":"
 		 "{\"body\":\"operator\"},\"licence\":\"etalab-2.0\"}",
-		 ville);
+		 ville, from, to, eps);
+}
+
+/* a campaign over January 2026 */
+static void campaign_body(char *out, size_t n)
+{
+	campaign_over(out, n, "2026-01-01", "2026-02-01", "1");
 }
 
 static void campaign_create(struct req *q)
@@ -856,6 +863,70 @@ static void joined(struct req *q, struct resp *r)
 	participation(q, "/participation/grant", grant, sizeof(grant));
 	snprintf(path, sizeof(path), "/api/v1/consents/%s", grant);
 	expect_field(path, "/status", "given");
+}
+
+/* step - w's POST of path, which must answer 200 */
+static void step(const struct who *w, const char *path)
+{
+	struct resp r;
+
+	if (call_by(w, "POST", path, NULL, NULL, &r) != 200)
+		fail_msg("POST %s: %ld %.300s", path, r.status, r.body ? r.body : "");
+	client_free(&r);
+}
+
+/* campaign_run_prep - an approved campaign over January 2026 that alice
+ * has joined (she has a point in it), run by the agent. The earlier
+ * releases are forgotten first, straight in the platform's file: each
+ * success registers one, and a release over the same months and the same
+ * population as an earlier one is refused (the differencing check of
+ * run.c), which would end the sweep at its second success. */
+static void campaign_run_prep(struct req *q)
+{
+	char body[2048], path[200];
+	sqlite3 *db;
+	struct resp r;
+
+	snprintf(path, sizeof(path), "%s/platform.db", f.dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM releases", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	snprintf(body, sizeof(body), "{\"points\":[[%lld,700]]}", 1767312000000LL); /* 2 Jan */
+	snprintf(path, sizeof(path), "%s/points", series_path);
+	if (call("POST", path, body, &r) != 200)
+		fail_msg("POST %s: %ld %.300s", path, r.status, r.body ? r.body : "");
+	client_free(&r);
+	/* alice's budget (CAMPAIGN_PERSON_EPS_CAP, 10) pays for 1,000 of them */
+	campaign_over(body, sizeof(body), "2026-01-01", "2026-02-01", "0.01");
+	made_by(&agent, "POST", "/api/v1/campaigns", NULL, body, 201, "", q->made,
+		sizeof(q->made));
+	snprintf(path, sizeof(path), "/api/v1/campaigns/%s/approve", q->made);
+	step(&admin, path);
+	snprintf(path, sizeof(path), "/api/v1/campaigns/%s/participation", q->made);
+	step(&alice, path);
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/api/v1/campaigns/%s/run", q->made);
+}
+
+static void campaign_computed(struct req *q, struct resp *r)
+{
+	(void)r;
+	campaign_is(q->made, "computed");
+}
+
+/* campaign_publish_prep - the same campaign, run, then published */
+static void campaign_publish_prep(struct req *q)
+{
+	campaign_run_prep(q);
+	step(&agent, q->path);
+	snprintf(q->path, sizeof(q->path), "/api/v1/campaigns/%s/publish", q->made);
+}
+
+static void campaign_published(struct req *q, struct resp *r)
+{
+	(void)r;
+	campaign_is(q->made, "published");
 }
 
 static void campaign_leave(struct req *q)
@@ -1185,6 +1256,9 @@ static const struct write routes[] = {
 	{"POST a campaign's approval", 200, campaign_approve, campaign_approved, NULL, &admin, false},
 	{"POST a campaign's participation", 200, campaign_join, joined, NULL, NULL, false},
 	{"DELETE a campaign's participation", 204, campaign_leave, left, NULL, NULL, false},
+	{"POST a campaign's run", 200, campaign_run_prep, campaign_computed, NULL, &agent, false},
+	{"POST a campaign's publication", 200, campaign_publish_prep, campaign_published, NULL,
+	 &agent, false},
 	{"POST a body", 201, body_create, body_created, NULL, &admin, false},
 	{"POST a body's membership", 200, body_join, a_member, NULL, NULL, false},
 	{"DELETE a body's membership", 200, body_leave, not_a_member, NULL, NULL, false},

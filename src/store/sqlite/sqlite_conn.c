@@ -338,6 +338,17 @@ enum cmn_rc conn_collect(struct conn *c, sqlite3_stmt *st, size_t elem,
 	return CMN_OK;
 }
 
+/* conn_rollback - ends c's transaction, if it is in one. ROLLBACK is
+ * parsed anew each time, and the parse can fail for lack of memory:
+ * tried again then, for a connection left inside a transaction would fail
+ * every later BEGIN of its thread ("cannot start a transaction within a
+ * transaction") until the process ends. */
+static void conn_rollback(struct conn *c)
+{
+	for (int i = 0; i < 4 && !sqlite3_get_autocommit(c->db); i++)
+		conn_exec(c, "ROLLBACK");
+}
+
 enum cmn_rc conn_tx_begin(struct conn *c)
 {
 	enum cmn_rc rc = CMN_OK;
@@ -372,8 +383,8 @@ enum cmn_rc conn_tx_end(struct conn *c, enum cmn_rc rc)
 		rc = conn_exec(c, "COMMIT");
 		c->committing = false;
 	}
-	if (rc != CMN_OK && !sqlite3_get_autocommit(c->db))
-		conn_exec(c, "ROLLBACK");
+	if (rc != CMN_OK)
+		conn_rollback(c);
 	c->in_tx = false;
 	return rc;
 }
@@ -462,8 +473,8 @@ void store_read_end(struct store *s)
 {
 	struct conn *c = store_platform_conn(s);
 
-	if (c && !sqlite3_get_autocommit(c->db))
-		conn_exec(c, "COMMIT");
+	if (c && !sqlite3_get_autocommit(c->db) && conn_exec(c, "COMMIT") != CMN_OK)
+		conn_rollback(c);
 }
 
 enum cmn_rc store_person_store(struct store *s, const char *person_id, struct pstore **out)
