@@ -148,7 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(text);
 	before = app_records();
 	{
-		struct app_host h = {f.ps, &f.reg, "app:fuzz@1.0.0", "demand", NULL, time_now_ms()};
+		struct app_host h = {f.ps, &f.reg, "app:fuzz@1.0.0", "demand", NULL, time_now_ms(), false};
 
 		CHECK(app_run(&p, &h, &r) == CMN_OK, "a run is made whatever the source");
 	}

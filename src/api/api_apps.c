@@ -189,10 +189,13 @@ static json_t *run_json(const struct app_run *r)
 			      (json_int_t)r->records_replaced, "instructions",
 			      (json_int_t)r->instructions, "elapsed_us", (json_int_t)r->elapsed_us);
 
-	if (o && r->outcome != APP_OK)
-		json_object_set_new(o, "error", json_string(r->error));
-	if (o && r->log)
-		json_object_set(o, "log", r->log);
+	/* a view without the error or the log would hide why it ended so */
+	if (o && ((r->outcome != APP_OK &&
+		   json_object_set_new(o, "error", json_string(r->error)) != 0) ||
+		  (r->log && json_object_set(o, "log", r->log) != 0))) {
+		json_decref(o);
+		o = NULL;
+	}
 	return o;
 }
 
@@ -203,6 +206,7 @@ static enum cmn_rc run(struct api_ctx *ctx)
 	struct app_run r;
 	struct pstore *ps;
 	json_t *params = NULL, *v;
+	const char *outcome;
 	char err[300] = "";
 	enum cmn_rc rc;
 
@@ -226,8 +230,10 @@ static enum cmn_rc run(struct api_ctx *ctx)
 	if (rc != CMN_OK)
 		return refused(ctx, rc, err);
 	v = run_json(&r);
+	outcome = app_outcome_name(r.outcome);
 	app_run_release(&r);
-	return api_json(ctx, 200, v);
+	/* the run is kept and told: without its view, its outcome at least */
+	return api_done(ctx, api_json(ctx, 200, v), 200, "{\"outcome\":\"%s\"}", outcome);
 }
 
 static enum cmn_rc add_run(const struct app_run_row *r, void *items)

@@ -133,12 +133,17 @@ struct app_host {
 	const char *trigger;              /* "demand", "data", "schedule" */
 	const json_t *params;             /* given to run(ctx) as ctx.params, or NULL */
 	int64_t now;                      /* ms */
+	bool kept;                        /* the run's row among the app's runs too */
 };
 
 /* app_run - runs p's entry in a fresh sandbox on host's store: loads it,
- * calls its global run(ctx), keeps its writes if it ends well (one
- * transaction), appends "app.run" to the chain either way. CMN_OK when
- * the run was made, whatever its outcome (in out; release it). */
+ * calls its global run(ctx), and appends "app.run" to the chain (and, when
+ * host->kept, the run's row to the app's runs) either way. A run that ends
+ * well keeps its writes with its entry and its row in one transaction; one
+ * that ends badly keeps nothing but its entry and its row, in another.
+ * CMN_OK when the run was made and told, whatever its outcome (in out;
+ * release it); an error, with nothing changed and nothing in out to
+ * release, when the store failed (during the run, or to keep or tell it). */
 enum cmn_rc app_run(const struct app_package *p, const struct app_host *host, struct app_run *out);
 
 /* app_run_on - app_run, where the datasets the app reads are those of the

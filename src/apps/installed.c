@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/jsontext.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -162,8 +161,7 @@ enum cmn_rc app_run_installed(const struct app_env *env, struct pstore *ps, cons
 			      char *err, size_t errn)
 {
 	struct app_package p;
-	struct app_run_row row = {0};
-	char actor[APP_ID_MAX + APP_VERSION_MAX + 8], *result = NULL;
+	char actor[APP_ID_MAX + APP_VERSION_MAX + 8];
 	enum cmn_rc rc = app_load_installed(env, ps, id, &p, err, errn);
 
 	memset(out, 0, sizeof(*out));
@@ -176,24 +174,10 @@ enum cmn_rc app_run_installed(const struct app_env *env, struct pstore *ps, cons
 	}
 	snprintf(actor, sizeof(actor), "app:%s@%s", p.m.id, p.m.version);
 	{
-		struct app_host h = {ps, env->reg, actor, trigger, params, time_now_ms()};
+		/* the run's row is kept with what it wrote, in its transaction */
+		struct app_host h = {ps, env->reg, actor, trigger, params, time_now_ms(), true};
 
 		rc = app_run_on(&p, &h, env->store, out);
-	}
-	if (rc == CMN_OK) {
-		str_copy(row.app_id, sizeof(row.app_id), p.m.id);
-		str_copy(row.version, sizeof(row.version), p.m.version);
-		row.at = time_now_ms();
-		str_copy(row.trigger, sizeof(row.trigger), trigger);
-		str_copy(row.outcome, sizeof(row.outcome), app_outcome_name(out->outcome));
-		str_copy(row.error, sizeof(row.error), out->error);
-		row.elapsed_us = out->elapsed_us;
-		row.instructions = (int64_t)out->instructions;
-		row.written = out->records_written;
-		result = out->result ? json_text_dumps(out->result, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-		row.result = result;
-		rc = pstore_app_run_add(ps, &row);
-		free(result);
 	}
 	app_package_release(&p);
 	return rc;

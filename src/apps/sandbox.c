@@ -33,6 +33,7 @@
 #include "record/schema.h"
 #include "rules/rules.h"
 #include "series/series.h"
+#include "store/store_apps.h"
 
 #define HOOK_EVERY 1000                   /* instructions between two hook calls */
 #define RECORDS_PAGE_MAX 10000
@@ -1314,11 +1315,46 @@ static char *audit_detail(const struct sandbox *sb)
 			      (json_int_t)sb->out->elapsed_us);
 	char *text;
 
-	if (d && sb->out->outcome != APP_OK)
-		json_object_set_new(d, "error", json_string(sb->out->error));
+	if (d && sb->out->outcome != APP_OK &&
+	    json_object_set_new(d, "error", json_string(sb->out->error)) != 0) {
+		json_decref(d); /* an entry without its error would say less than it must */
+		d = NULL;
+	}
 	text = d ? json_text_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(d);
 	return text;
+}
+
+/* told - the run's entry in the chain, and its row among the app's runs
+ * when the host keeps them, in the transaction open on host->ps */
+static enum cmn_rc told(const struct sandbox *sb, const char *object)
+{
+	const struct app_run *out = sb->out;
+	struct app_run_row row = {0};
+	char *detail = audit_detail(sb), *result = NULL;
+	enum cmn_rc rc;
+
+	rc = detail ? pstore_audit_append(sb->h->ps, sb->h->actor, "app.run", object, detail)
+		    : CMN_ERR_NOMEM;
+	free(detail);
+	if (rc != CMN_OK || !sb->h->kept)
+		return rc;
+	str_copy(row.app_id, sizeof(row.app_id), sb->p->m.id);
+	str_copy(row.version, sizeof(row.version), sb->p->m.version);
+	row.at = time_now_ms();
+	str_copy(row.trigger, sizeof(row.trigger), sb->h->trigger);
+	str_copy(row.outcome, sizeof(row.outcome), app_outcome_name(out->outcome));
+	str_copy(row.error, sizeof(row.error), out->error);
+	row.elapsed_us = out->elapsed_us;
+	row.instructions = (int64_t)out->instructions;
+	row.written = out->records_written;
+	if (out->result &&
+	    !(result = json_text_dumps(out->result, JSON_COMPACT | JSON_ENCODE_ANY)))
+		return CMN_ERR_NOMEM;
+	row.result = result;
+	rc = pstore_app_run_add(sb->h->ps, &row);
+	free(result);
+	return rc;
 }
 
 enum cmn_rc app_run(const struct app_package *p, const struct app_host *host, struct app_run *out)
@@ -1331,8 +1367,8 @@ enum cmn_rc app_run_on(const struct app_package *p, const struct app_host *host,
 {
 	struct sandbox sb = {0};
 	int64_t start = now_us();
-	char object[APP_ID_MAX + 8], *detail;
-	enum cmn_rc rc, tx;
+	char object[APP_ID_MAX + 8];
+	enum cmn_rc rc;
 	int status;
 
 	memset(out, 0, sizeof(*out));
@@ -1415,24 +1451,32 @@ enum cmn_rc app_run_on(const struct app_package *p, const struct app_host *host,
 	lua_sethook(sb.L, NULL, 0, 0);
 	lua_close(sb.L);
 	out->elapsed_us = now_us() - start;
-	/* kept only when it ended well; the chain says how it ended either way */
 	snprintf(object, sizeof(object), "app/%s", p->m.id);
-	tx = pstore_tx_end(host->ps, out->outcome == APP_OK ? CMN_OK : CMN_ERR_CONFLICT);
-	if (out->outcome == APP_OK && tx != CMN_OK) {
-		out->outcome = APP_ERR_STORE;
-		snprintf(out->error, sizeof(out->error), "the store failed: %s", cmn_strerror(tx));
+	rc = CMN_OK;
+	if (out->outcome == APP_OK) {
+		/* a good run: its writes, its entry and its row, one commit */
+		rc = pstore_tx_end(host->ps, told(&sb, object));
+	} else {
+		pstore_tx_end(host->ps, CMN_ERR_CONFLICT); /* its writes undone */
+		/* the store failing is no outcome of the app's: the run is not
+		 * made, and nothing is told of it (the caller may try again) */
+		if (out->outcome == APP_ERR_STORE)
+			rc = CMN_ERR_STORE;
 	}
-	if (out->outcome != APP_OK) {
+	if (rc != CMN_OK || out->outcome != APP_OK) {
 		json_decref(out->result);
 		out->result = NULL;
 		out->records_written = 0;
 		out->records_replaced = 0;
 	}
-	detail = audit_detail(&sb);
-	rc = detail ? pstore_audit_append(host->ps, host->actor, "app.run", object, detail)
-		    : CMN_ERR_NOMEM;
-	free(detail);
-	if (json_array_size(sb.log))
+	/* a run that ended badly keeps nothing of its own; how it ended is
+	 * kept, on its own */
+	if (rc == CMN_OK && out->outcome != APP_OK) {
+		rc = pstore_tx_begin(host->ps);
+		if (rc == CMN_OK)
+			rc = pstore_tx_end(host->ps, told(&sb, object));
+	}
+	if (rc == CMN_OK && json_array_size(sb.log))
 		out->log = json_incref(sb.log);
 	json_decref(sb.reads);
 	json_decref(sb.writes);

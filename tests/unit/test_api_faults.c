@@ -1179,6 +1179,45 @@ static void commented(struct req *q, struct resp *r)
 	expect_field(path, "/items/0/text", "Pourquoi ce seuil ?");
 }
 
+/* proposal_close_prep - a proposal alice voted for, its vote over: its
+ * closing time moved to the past straight in the platform's file (a vote
+ * lasts a minute at least, GOVERN_VOTE_MIN_MS, and the sweep would wait
+ * that long at each step) */
+static void proposal_close_prep(struct req *q)
+{
+	char path[200], sql[200];
+	sqlite3 *db;
+
+	a_proposal(q, "PUT", "/vote", "{\"vote\":\"yes\"}");
+	made("PUT", q->path, NULL, q->body, 200, "", path, sizeof(path));
+	snprintf(path, sizeof(path), "%s/platform.db", f.dir);
+	snprintf(sql, sizeof(sql), "UPDATE gov_proposals SET closes = %lld WHERE id = '%s'",
+		 (long long)time_now_ms() - 1000, q->made);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+	q->method = "POST";
+	q->body[0] = '\0';
+	snprintf(q->path, sizeof(q->path), "/api/v1/proposals/%s/close", q->made);
+}
+
+/* proposal_decided - alice's yes carried it: approved, and so is the
+ * campaign it was about (what a decision does is part of the close) */
+static void proposal_decided(struct req *q, struct resp *r)
+{
+	char path[200], state[64], campaign[64];
+
+	(void)r;
+	snprintf(path, sizeof(path), "/api/v1/proposals/%s", q->made);
+	field_by(&admin, path, "/state", state, sizeof(state));
+	if (strcmp(state, "approved") != 0)
+		fail_msg("%s: %s, not approved", path, state);
+	field_by(&admin, path, "/campaign", campaign, sizeof(campaign));
+	campaign_is(campaign, "approved");
+}
+
 #define APP "coach-co2"
 
 /* app_install - alice installs the app shipped as builtin:coach-co2, which
@@ -1231,6 +1270,30 @@ static void app_removed(struct req *q, struct resp *r)
 	expect_field("/api/v1/apps/" APP, "/id", "404");
 }
 
+/* app_run_prep - the app installed afresh (no run yet), then run on
+ * demand */
+static void app_run_prep(struct req *q)
+{
+	app_uninstall(q);
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/api/v1/apps/" APP "/run");
+}
+
+/* app_ran - one run listed, on demand */
+static void app_ran(struct req *q, struct resp *r)
+{
+	struct resp g;
+
+	(void)q;
+	(void)r;
+	assert_int_equal(call("GET", "/api/v1/apps/" APP "/runs", NULL, &g), 200);
+	if (json_array_size(json_object_get(g.json, "items")) != 1)
+		fail_msg("%zu runs listed, 1 expected: %.300s",
+			 json_array_size(json_object_get(g.json, "items")), g.body);
+	expect_field("/api/v1/apps/" APP "/runs", "/items/0/trigger", "demand");
+	client_free(&g);
+}
+
 static const struct write routes[] = {
 	{"POST a record", 201, record_create, record_created, NULL, NULL, false},
 	{"PUT a record", 200, record_replace, record_replaced, NULL, NULL, false},
@@ -1267,8 +1330,10 @@ static const struct write routes[] = {
 	{"POST a proposal", 201, proposal_submit, proposal_open, NULL, &agent, false},
 	{"POST an app", 201, app_install_prep, app_install_done, NULL, NULL, false},
 	{"DELETE an app", 204, app_uninstall, app_removed, NULL, NULL, false},
+	{"POST an app's run", 200, app_run_prep, app_ran, NULL, NULL, false},
 	{"PUT a vote", 200, vote_cast, voted, NULL, NULL, true},
 	{"POST a comment", 201, comment_add, commented, NULL, NULL, true},
+	{"POST a proposal's close", 200, proposal_close_prep, proposal_decided, NULL, NULL, false},
 };
 
 #define NROUTES ((int)(sizeof(routes) / sizeof(*routes)))

@@ -65,7 +65,7 @@ static void load(struct app_package *p, const char *lua, const char *read, const
 /* run - runs a package on alice's store, its outcome into r. */
 static void run(const struct app_package *p, struct app_run *r)
 {
-	struct app_host h = {f.ps, &f.reg, "app:test-app@1.0.0", "demand", NULL, time_now_ms()};
+	struct app_host h = {f.ps, &f.reg, "app:test-app@1.0.0", "demand", NULL, time_now_ms(), false};
 
 	assert_int_equal(app_run(p, &h, r), CMN_OK);
 }
