@@ -137,11 +137,12 @@ static enum cmn_rc create_job(struct api_ctx *ctx, struct upload *u)
 	if (wait)
 		finished = import_jobs_wait(ctx->app->jobs, id, wait * 1000);
 	job = import_jobs_get(ctx->app->jobs, ctx->person.id, NULL, id);
-	if (!job)
-		return CMN_ERR_NOMEM;
 	snprintf(loc, sizeof(loc), "/api/v1/imports/%s", id);
 	http_set_header(ctx->res, "Location", loc);
-	return api_json(ctx, finished ? 201 : 202, job);
+	/* the job is queued (or done): without its view, its id at least, for
+	 * a client told of a failure would upload the files again */
+	return api_done(ctx, api_json(ctx, finished ? 201 : 202, job), finished ? 201 : 202,
+			"{\"id\":\"%s\"}", id);
 }
 
 /* POST /api/v1/imports?name=FILE[&format=F] with the file as the body, or
