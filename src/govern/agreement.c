@@ -23,23 +23,24 @@ void agreement_terms_release(struct agreement_terms *t)
 }
 
 /* time_member - a required (or optional) RFC 3339 member of o into *out,
- * and back into o in canonical form */
-static bool time_member(json_t *o, const char *key, bool required, int64_t *out, char *err,
-			size_t errn)
+ * and back into o in canonical form: CMN_ERR_INVALID (err says why), or
+ * CMN_ERR_NOMEM when the canonical form could not be set (the terms kept
+ * would then hold another spelling than every other agreement's) */
+static enum cmn_rc time_member(json_t *o, const char *key, bool required, int64_t *out,
+			       char *err, size_t errn)
 {
 	json_t *v = json_object_get(o, key);
 	char canon[TIME_RFC3339_LEN];
 
 	*out = 0;
 	if (!v && !required)
-		return true;
+		return CMN_OK;
 	if (!json_is_string(v) || time_parse(json_string_value(v), false, out) != CMN_OK) {
 		snprintf(err, errn, "/%s: an RFC 3339 date-time is required", key);
-		return false;
+		return CMN_ERR_INVALID;
 	}
 	time_format(canon, *out);
-	json_object_set_new(o, key, json_string(canon));
-	return true;
+	return json_object_set_new(o, key, json_string(canon)) == 0 ? CMN_OK : CMN_ERR_NOMEM;
 }
 
 static bool one_doctype(const struct registry *r, json_t *item, size_t i,
@@ -103,6 +104,7 @@ enum cmn_rc agreement_terms_parse(const struct registry *r, const char *json, si
 					     "to",    "starts",  "ends"};
 	struct json_parse_error je;
 	json_t *doctypes;
+	enum cmn_rc rc;
 	const char *key;
 	json_t *v;
 
@@ -152,10 +154,18 @@ enum cmn_rc agreement_terms_parse(const struct registry *r, const char *json, si
 			goto bad;
 	}
 	t->ndt = json_array_size(doctypes);
-	if (!time_member(t->root, "from", true, &t->from, err, errn) ||
-	    !time_member(t->root, "to", true, &t->to, err, errn) ||
-	    !time_member(t->root, "starts", false, &t->starts, err, errn) ||
-	    !time_member(t->root, "ends", true, &t->ends, err, errn))
+	rc = time_member(t->root, "from", true, &t->from, err, errn);
+	if (rc == CMN_OK)
+		rc = time_member(t->root, "to", true, &t->to, err, errn);
+	if (rc == CMN_OK)
+		rc = time_member(t->root, "starts", false, &t->starts, err, errn);
+	if (rc == CMN_OK)
+		rc = time_member(t->root, "ends", true, &t->ends, err, errn);
+	if (rc == CMN_ERR_NOMEM) {
+		agreement_terms_release(t);
+		return rc;
+	}
+	if (rc != CMN_OK)
 		goto bad;
 	if (t->to <= t->from || t->to - t->from > AGREEMENT_PERIOD_MAX) {
 		snprintf(err, errn, "/to: after from, and at most ten years after it");
