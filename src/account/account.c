@@ -122,11 +122,13 @@ enum cmn_rc account_login(struct store *s, struct ratelimit *rl, const char *han
 	memset(out, 0, sizeof(*out));
 	snprintf(akey, sizeof(akey), "addr:%s", addr);
 	snprintf(hkey, sizeof(hkey), "acct:%.80s", handle);
-	if (ratelimit_check(rl, akey, CMN_LOGIN_FAILS_PER_ADDR, CMN_LOGIN_WINDOW_S, now, &wait) ||
-	    ratelimit_check(rl, hkey, CMN_LOGIN_FAILS_PER_ACCOUNT, CMN_LOGIN_WINDOW_S, now, &wait)) {
+	rc = ratelimit_check(rl, akey, CMN_LOGIN_FAILS_PER_ADDR, now, &wait);
+	if (rc == CMN_OK)
+		rc = ratelimit_check(rl, hkey, CMN_LOGIN_FAILS_PER_ACCOUNT, now, &wait);
+	if (rc == CMN_ERR_RATE_LIMITED)
 		out->retry_after = wait;
-		return CMN_ERR_RATE_LIMITED;
-	}
+	if (rc != CMN_OK)
+		return rc;
 	rc = store_person_by_handle(s, handle, &out->person, pwhash);
 	if (rc == CMN_OK)
 		rc = crypt_password_verify(pwhash, password);
@@ -138,15 +140,19 @@ enum cmn_rc account_login(struct store *s, struct ratelimit *rl, const char *han
 	}
 	sodium_memzero(pwhash, sizeof(pwhash));
 	if (rc == CMN_ERR_UNAUTHENTICATED) {
-		ratelimit_fail(rl, akey, CMN_LOGIN_WINDOW_S, now);
-		ratelimit_fail(rl, hkey, CMN_LOGIN_WINDOW_S, now);
-		return rc;
+		/* uncounted, a failure must not pass for a wrong password */
+		enum cmn_rc counted = ratelimit_fail(rl, akey, CMN_LOGIN_WINDOW_S, now);
+
+		if (counted == CMN_OK)
+			counted = ratelimit_fail(rl, hkey, CMN_LOGIN_WINDOW_S, now);
+		return counted == CMN_OK ? rc : counted;
 	}
 	if (rc != CMN_OK)
 		return rc;
 	if (out->person.disabled)
 		return CMN_ERR_DISABLED;
-	ratelimit_clear(rl, hkey);
+	if ((rc = ratelimit_clear(rl, hkey)) != CMN_OK)
+		return rc;
 	crypt_token_new(out->token);
 	crypt_token_new(out->csrf);
 	crypt_hash_hex(out->token, thash);
@@ -168,19 +174,23 @@ enum cmn_rc account_password_verify(struct store *s, struct ratelimit *rl, const
 
 	snprintf(akey, sizeof(akey), "addr:%s", addr);
 	snprintf(hkey, sizeof(hkey), "acct:%.80s", p->handle);
-	if (ratelimit_check(rl, akey, CMN_LOGIN_FAILS_PER_ADDR, CMN_LOGIN_WINDOW_S, now,
-			    retry_after) ||
-	    ratelimit_check(rl, hkey, CMN_LOGIN_FAILS_PER_ACCOUNT, CMN_LOGIN_WINDOW_S, now,
-			    retry_after))
-		return CMN_ERR_RATE_LIMITED;
+	rc = ratelimit_check(rl, akey, CMN_LOGIN_FAILS_PER_ADDR, now, retry_after);
+	if (rc == CMN_OK)
+		rc = ratelimit_check(rl, hkey, CMN_LOGIN_FAILS_PER_ACCOUNT, now, retry_after);
+	if (rc != CMN_OK)
+		return rc;
 	rc = store_person_by_id(s, p->id, &again, pwhash);
 	if (rc == CMN_OK)
 		rc = crypt_password_verify(pwhash, password);
 	sodium_memzero(pwhash, sizeof(pwhash));
 	/* counted against the account only: the session already proved who
 	 * the caller is, the address counter guards logins across accounts */
-	if (rc == CMN_ERR_UNAUTHENTICATED)
-		ratelimit_fail(rl, hkey, CMN_LOGIN_WINDOW_S, now);
+	if (rc == CMN_ERR_UNAUTHENTICATED) {
+		enum cmn_rc counted = ratelimit_fail(rl, hkey, CMN_LOGIN_WINDOW_S, now);
+
+		if (counted != CMN_OK)
+			return counted;
+	}
 	return rc;
 }
 

@@ -178,8 +178,10 @@ static enum cmn_rc unlock(struct api_ctx *ctx)
 	if (!g.passcode)
 		return api_problem(ctx, CMN_ERR_CONFLICT, "this share has no passcode", NULL);
 	snprintf(key, sizeof(key), "share:%s:%s", g.id, ctx->person.id);
-	if (ratelimit_check(ctx->app->limits, key, SHARE_PASSCODE_TRIES, SHARE_PASSCODE_WINDOW_S, now,
-			    &wait_s) != CMN_OK) {
+	rc = ratelimit_check(ctx->app->limits, key, SHARE_PASSCODE_TRIES, now, &wait_s);
+	if (rc != CMN_OK && rc != CMN_ERR_RATE_LIMITED)
+		return rc;
+	if (rc == CMN_ERR_RATE_LIMITED) {
 		char retry[16];
 
 		snprintf(retry, sizeof(retry), "%u", wait_s ? wait_s : 1);
@@ -188,12 +190,16 @@ static enum cmn_rc unlock(struct api_ctx *ctx)
 	}
 	rc = consent_share_open(ctx->app->store, g.id, passcode);
 	if (rc == CMN_ERR_UNAUTHENTICATED) {
-		ratelimit_fail(ctx->app->limits, key, SHARE_PASSCODE_WINDOW_S, now);
+		/* uncounted, a wrong passcode is a failure of the store's */
+		if ((rc = ratelimit_fail(ctx->app->limits, key, SHARE_PASSCODE_WINDOW_S, now)) !=
+		    CMN_OK)
+			return rc;
 		return api_problem(ctx, CMN_ERR_FORBIDDEN, "wrong passcode", NULL);
 	}
+	if (rc == CMN_OK)
+		rc = ratelimit_clear(ctx->app->limits, key);
 	if (rc != CMN_OK)
 		return rc;
-	ratelimit_clear(ctx->app->limits, key);
 	rc = store_share_unlock(ctx->app->store, g.id, ctx->session_hash,
 				now + SHARE_UNLOCK_MS < g.valid_until ? now + SHARE_UNLOCK_MS
 								      : g.valid_until);

@@ -523,8 +523,10 @@ static enum cmn_rc authenticate_link(struct api_ctx *ctx, const char *token)
 		const char *passcode = http_header(ctx->req, "Commune-Passcode");
 
 		snprintf(key, sizeof(key), "link:%s:%s", g.id, ctx->req->addr);
-		if (ratelimit_check(ctx->app->limits, key, SHARE_PASSCODE_TRIES,
-				    SHARE_PASSCODE_WINDOW_S, now, &wait_s) != CMN_OK) {
+		rc = ratelimit_check(ctx->app->limits, key, SHARE_PASSCODE_TRIES, now, &wait_s);
+		if (rc != CMN_OK && rc != CMN_ERR_RATE_LIMITED)
+			return rc;
+		if (rc == CMN_ERR_RATE_LIMITED) {
 			char retry[16];
 
 			snprintf(retry, sizeof(retry), "%u", wait_s ? wait_s : 1);
@@ -534,14 +536,17 @@ static enum cmn_rc authenticate_link(struct api_ctx *ctx, const char *token)
 		}
 		rc = passcode ? consent_share_open(s, g.id, passcode) : CMN_ERR_UNAUTHENTICATED;
 		if (rc == CMN_ERR_UNAUTHENTICATED) {
-			ratelimit_fail(ctx->app->limits, key, SHARE_PASSCODE_WINDOW_S, now);
+			rc = ratelimit_fail(ctx->app->limits, key, SHARE_PASSCODE_WINDOW_S, now);
+			if (rc != CMN_OK)
+				return rc;
 			return api_problem(ctx, CMN_ERR_FORBIDDEN,
 					   "this share opens with its passcode, in Commune-Passcode",
 					   NULL);
 		}
+		if (rc == CMN_OK)
+			rc = ratelimit_clear(ctx->app->limits, key);
 		if (rc != CMN_OK)
 			return rc;
-		ratelimit_clear(ctx->app->limits, key);
 	}
 	rc = store_person_by_id(s, g.person_id, &grantor, NULL);
 	if (rc != CMN_OK)

@@ -171,7 +171,7 @@ int cmd_serve(int argc, char **argv)
 	app.store = env.store;
 	app.keys = &env.keys;
 	app.registry = &env.registry;
-	app.limits = ratelimit_new();
+	app.limits = ratelimit_new(env.store);
 	app.web_dir = web ? web : default_web_dir();
 	app.secure_cookies = secure != NULL;
 	app.apps_certified_only = certified != NULL;

@@ -30,7 +30,6 @@
 #define CMN_LOGIN_WINDOW_S 900             /* failed logins are counted over */
 #define CMN_LOGIN_FAILS_PER_ACCOUNT 5      /* then 429 for that account */
 #define CMN_LOGIN_FAILS_PER_ADDR 20        /* then 429 for that address */
-#define CMN_RATE_TABLE_SIZE 4096           /* tracked accounts + addresses */
 #define CMN_TOKENS_PER_PERSON 50           /* personal API tokens */
 #define CMN_TOKEN_NAME_MAX 100             /* bytes in a token's name */
 

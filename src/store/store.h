@@ -167,6 +167,22 @@ enum cmn_rc store_doctype_each(struct store *s,
 						 const char *definition, void *ctx),
 			       void *ctx);
 
+/* Failure counters (account/ratelimit.h), in the platform store so that
+ * every server process on it counts the same failures. A key (an address,
+ * a handle) is kept only as a keyed hash of it. */
+
+/* store_limit_get - the failures counted for key in its window, and when
+ * the window ends (ms); *count 0 when it has none open at now. */
+enum cmn_rc store_limit_get(struct store *s, const char *key, int64_t now, unsigned *count,
+			    int64_t *until);
+
+/* store_limit_fail - counts a failure for key: in its open window, or in
+ * a new one of window_ms from now. Windows over are forgotten. */
+enum cmn_rc store_limit_fail(struct store *s, const char *key, int64_t window_ms, int64_t now);
+
+/* store_limit_clear - forgets key's failures. */
+enum cmn_rc store_limit_clear(struct store *s, const char *key);
+
 /* ---- person store ------------------------------------------------------- */
 
 /*

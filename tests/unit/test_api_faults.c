@@ -1508,7 +1508,7 @@ static int up(void **state)
 	app.store = f.s;
 	app.keys = &f.keys;
 	app.registry = &f.reg;
-	app.limits = ratelimit_new();
+	app.limits = ratelimit_new(f.s);
 	app.rules = &rules;
 	server_config_defaults(&cfg);
 	cfg.listen = "127.0.0.1:0";

@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +212,11 @@ static const char *const platform_migrations[] = {
 	"  at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,"
 	"  object TEXT NOT NULL, detail TEXT NOT NULL);"
 	"CREATE INDEX audit_later_by_person ON audit_later(person_id, n);",
+	/* 18: failure counters (store_limit_*), shared by every server
+	 * process: a key's keyed hash, its failures, the end of its window */
+	"CREATE TABLE limits (key BLOB PRIMARY KEY, count INTEGER NOT NULL,"
+	"  until INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX limits_by_until ON limits(until);",
 };
 
 static void no_memstatus(void)
@@ -959,4 +965,90 @@ enum cmn_rc store_set_indexes(struct store *s, const struct store_index *idx, si
 	str_hex(s->index_sig, h, sizeof(h));
 	pthread_mutex_unlock(&s->lock);
 	return CMN_OK;
+}
+
+/* ---- failure counters ------------------------------------------------------ */
+
+#define LIMIT_KEY_BYTES 16
+
+/* limit_key - key's keyed hash: neither an address nor a handle is kept */
+static void limit_key(const struct store *s, const char *key, unsigned char out[LIMIT_KEY_BYTES])
+{
+	unsigned char k[CRYPT_KEY_BYTES];
+
+	keyring_subkey(s->keys, "limits", "", k);
+	crypto_generichash(out, LIMIT_KEY_BYTES, (const unsigned char *)key, strlen(key), k,
+			   sizeof(k));
+	sodium_memzero(k, sizeof(k));
+}
+
+enum cmn_rc store_limit_get(struct store *s, const char *key, int64_t now, unsigned *count,
+			    int64_t *until)
+{
+	static const char q[] = "SELECT count, until FROM limits WHERE key = ? AND until > ?";
+	struct conn *c = store_platform_conn(s);
+	unsigned char h[LIMIT_KEY_BYTES];
+	sqlite3_stmt *st;
+	enum cmn_rc rc;
+
+	*count = 0;
+	*until = 0;
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	limit_key(s, key, h);
+	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, now);
+	rc = conn_step_row(c, st);
+	if (rc == CMN_OK) {
+		int64_t n = sqlite3_column_int64(st, 0);
+
+		*count = n < 0 ? 0 : n > UINT_MAX ? UINT_MAX : (unsigned)n;
+		*until = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == CMN_ERR_NOT_FOUND ? CMN_OK : rc;
+}
+
+enum cmn_rc store_limit_fail(struct store *s, const char *key, int64_t window_ms, int64_t now)
+{
+	/* one statement: two processes counting at once both count */
+	static const char q[] =
+	    "INSERT INTO limits(key, count, until) VALUES (?1, 1, ?2 + ?3)"
+	    " ON CONFLICT(key) DO UPDATE SET"
+	    " count = CASE WHEN until > ?2 THEN count + 1 ELSE 1 END,"
+	    " until = CASE WHEN until > ?2 THEN until ELSE ?2 + ?3 END";
+	static const char q_old[] = "DELETE FROM limits WHERE until <= ?";
+	struct conn *c = store_platform_conn(s);
+	unsigned char h[LIMIT_KEY_BYTES];
+	sqlite3_stmt *st;
+	enum cmn_rc rc;
+
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	limit_key(s, key, h);
+	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, window_ms);
+	if ((rc = conn_step_done(c, st)) != CMN_OK)
+		return rc;
+	/* the table holds open windows only: what a flood of addresses adds
+	 * goes with its windows */
+	if (!(st = conn_stmt(c, q_old)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_int64(st, 1, now);
+	return conn_step_done(c, st);
+}
+
+enum cmn_rc store_limit_clear(struct store *s, const char *key)
+{
+	static const char q[] = "DELETE FROM limits WHERE key = ?";
+	struct conn *c = store_platform_conn(s);
+	unsigned char h[LIMIT_KEY_BYTES];
+	sqlite3_stmt *st;
+
+	if (!c || !(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	limit_key(s, key, h);
+	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_TRANSIENT);
+	return conn_step_done(c, st);
 }
