@@ -22,6 +22,7 @@
 #define SCHEDULE_ZONE "Europe/Paris"
 #define SCHEDULE_HOUR_MS (3 * 3600000LL)  /* runs at 03:00, when nobody waits */
 #define TICK_BATCH 100                    /* runs due handled per tick */
+#define SCHEDULE_LEASE_MS (10 * 60000LL) /* a claimed run, made again after it if cut short */
 #define INSTALLED_MAX 64                  /* apps of one person woken by an import */
 
 int64_t app_schedule_next(const char *every, int64_t now)
@@ -142,12 +143,21 @@ struct tick {
 static enum cmn_rc run_due(const struct app_schedule *sch, void *tv)
 {
 	struct tick *t = tv;
-	struct app_schedule next = *sch;
 	struct pstore *ps;
 	struct app_run r;
 	char err[300] = "";
-	enum cmn_rc rc = store_person_store(t->env->store, sch->person_id, &ps);
+	int64_t lease = t->now + SCHEDULE_LEASE_MS;
+	enum cmn_rc rc;
 
+	/* claimed before it runs: of the server processes (and threads) on
+	 * this store, the one that moves it runs it; a run cut short by a
+	 * crash is made again once the lease is over */
+	rc = store_app_schedule_move(t->env->store, sch->person_id, sch->app_id, sch->next_at,
+				     lease);
+	if (rc == CMN_ERR_CONFLICT)
+		return CMN_OK;
+	if (rc == CMN_OK)
+		rc = store_person_store(t->env->store, sch->person_id, &ps);
 	if (rc == CMN_OK)
 		rc = app_run_installed(t->env, ps, sch->app_id, "schedule", NULL, &r, err,
 				       sizeof(err));
@@ -160,9 +170,12 @@ static enum cmn_rc run_due(const struct app_schedule *sch, void *tv)
 	if (rc != CMN_OK)
 		log_warn("app %s on schedule: %s", sch->app_id, err[0] ? err : cmn_strerror(rc));
 	/* the next time comes from now: runs missed while the server was down
-	 * are made once, not once each */
-	next.next_at = app_schedule_next(sch->every, t->now);
-	return store_app_schedule_put(t->env->store, &next);
+	 * are made once, not once each. Moved from the lease only: a schedule
+	 * removed or set again meanwhile (the app uninstalled, reinstalled)
+	 * stays as that left it. */
+	rc = store_app_schedule_move(t->env->store, sch->person_id, sch->app_id, lease,
+				     app_schedule_next(sch->every, t->now));
+	return rc == CMN_ERR_CONFLICT ? CMN_OK : rc;
 }
 
 enum cmn_rc app_schedule_tick(const struct app_env *env, int64_t now, size_t *ran)

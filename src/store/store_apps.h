@@ -97,6 +97,12 @@ struct app_schedule {
 /* store_app_schedule_put - sets (or moves) a schedule. */
 enum cmn_rc store_app_schedule_put(struct store *s, const struct app_schedule *sch);
 
+/* store_app_schedule_move - moves a schedule's next time from `from` to
+ * `to`, only if it is still at `from`: CMN_ERR_CONFLICT when it is not (or
+ * is gone), for another process, thread or request moved or removed it. */
+enum cmn_rc store_app_schedule_move(struct store *s, const char *person_id, const char *app_id,
+				    int64_t from, int64_t to);
+
 /* store_app_schedule_clear - forgets every schedule of an app of a person. */
 enum cmn_rc store_app_schedule_clear(struct store *s, const char *person_id, const char *app_id);
 

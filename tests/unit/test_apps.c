@@ -4,6 +4,7 @@
  * stopped with a clear outcome, leave the store as it was (nothing it
  * wrote is kept, its chain still verifies) and leave the process well.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -532,6 +533,23 @@ static enum cmn_rc count_runs(const struct app_run_row *r, void *n)
 	return CMN_OK;
 }
 
+/* a scheduler's tick on a thread of its own */
+struct ticker {
+	const struct app_env *env;
+	int64_t now;
+	size_t ran;
+	enum cmn_rc rc;
+};
+
+static void *ticker_main(void *arg)
+{
+	struct ticker *t = arg;
+
+	t->rc = app_schedule_tick(t->env, t->now, &t->ran);
+	store_thread_done();
+	return NULL;
+}
+
 /* installed with its triggers: new trips wake it, bank data does not; its
  * schedule runs it when due and then moves on; removed, nothing runs */
 static void triggers(void **state)
@@ -547,8 +565,16 @@ static void triggers(void **state)
 	int64_t now = time_now_ms();
 
 	(void)state;
-	text = package_text("function run(ctx) return ctx.trigger end", READ_TRIPS, WRITE_NONE,
-			    NULL);
+	/* a scheduled run lasts a while: long enough for a second scheduler
+	 * to find it due while the first is in it (below) */
+	text = package_text("function run(ctx)\n"
+			    "  if ctx.trigger == 'schedule' then\n"
+			    "    local x = 0\n"
+			    "    for i = 1, 2000000 do x = x + i end\n"
+			    "  end\n"
+			    "  return ctx.trigger\n"
+			    "end",
+			    READ_TRIPS, WRITE_NONE, NULL);
 	doc = json_loads(text, 0, NULL);
 	free(text);
 	mf = json_object_get(doc, "manifest");
@@ -576,6 +602,24 @@ static void triggers(void **state)
 	runs = 0;
 	assert_int_equal(pstore_app_runs(f.ps, "test-app", 10, count_runs, &runs), CMN_OK);
 	assert_int_equal(runs, 2);
+	/* two schedulers at once (two server processes on one store, here two
+	 * threads with their own connections): the run is made once */
+	{
+		struct ticker tk[2] = {{&env, now + 5 * 86400000LL, 0, CMN_OK},
+				       {&env, now + 5 * 86400000LL, 0, CMN_OK}};
+		pthread_t th[2];
+
+		for (int i = 0; i < 2; i++)
+			assert_int_equal(pthread_create(&th[i], NULL, ticker_main, &tk[i]), 0);
+		for (int i = 0; i < 2; i++)
+			assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(tk[0].rc, CMN_OK);
+		assert_int_equal(tk[1].rc, CMN_OK);
+		assert_int_equal(tk[0].ran + tk[1].ran, 1);
+	}
+	runs = 0;
+	assert_int_equal(pstore_app_runs(f.ps, "test-app", 10, count_runs, &runs), CMN_OK);
+	assert_int_equal(runs, 3);
 	/* removed: its schedule goes with it */
 	assert_int_equal(app_remove(&env, f.alice.id, f.ps, "test-app", "person:alice"), CMN_OK);
 	assert_int_equal(app_schedule_tick(&env, now + 9 * 86400000LL, &ran), CMN_OK);

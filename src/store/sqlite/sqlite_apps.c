@@ -380,6 +380,27 @@ enum cmn_rc store_app_schedule_put(struct store *s, const struct app_schedule *s
 	return conn_step_done(c, st);
 }
 
+enum cmn_rc store_app_schedule_move(struct store *s, const char *person_id, const char *app_id,
+				    int64_t from, int64_t to)
+{
+	static const char q[] = "UPDATE app_schedules SET next_at = ? WHERE person_id = ?"
+				" AND app_id = ? AND next_at = ?";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	enum cmn_rc rc;
+
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_int64(st, 1, to);
+	sqlite3_bind_text(st, 2, person_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, app_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, from);
+	rc = conn_step_done(c, st);
+	if (rc == CMN_OK && sqlite3_changes(c->db) == 0)
+		rc = CMN_ERR_CONFLICT;
+	return rc;
+}
+
 enum cmn_rc store_app_schedule_clear(struct store *s, const char *person_id, const char *app_id)
 {
 	static const char q[] = "DELETE FROM app_schedules WHERE person_id = ? AND app_id = ?";
