@@ -70,7 +70,8 @@ static int down(void **state)
  * reached on either, then refused on both, the right password too */
 static void guesses_add_up_across_processes(void **state)
 {
-	char retry[32];
+	char retry[32], *end;
+	long wait;
 
 	(void)state;
 	assert_int_equal(CMN_LOGIN_FAILS_PER_ACCOUNT, 5); /* the counts below */
@@ -80,7 +81,9 @@ static void guesses_add_up_across_processes(void **state)
 	assert_int_equal(login(&two, "alice", "guess-4-guess", NULL, 0), 401);
 	assert_int_equal(login(&two, "alice", "guess-5-guess", NULL, 0), 401);
 	assert_int_equal(login(&one, "alice", "pw-alice-correct-horse", retry, sizeof(retry)), 429);
-	assert_true(atoi(retry) > 0 && atoi(retry) <= CMN_LOGIN_WINDOW_S);
+	wait = strtol(retry, &end, 10);
+	assert_true(end != retry && *end == '\0');
+	assert_true(wait > 0 && wait <= CMN_LOGIN_WINDOW_S);
 	assert_int_equal(login(&two, "alice", "pw-alice-correct-horse", NULL, 0), 429);
 	/* an account's counter is its own */
 	assert_int_equal(login(&two, "bob", "pw-bob-correct-horse", NULL, 0), 200);
