@@ -44,6 +44,19 @@ static int find_name(const char *const *names, size_t n, const char *v)
 	return -1;
 }
 
+/* stored_json - the JSON of text the store keeps (a record, a dataset)
+ * into *out: CMN_ERR_NOMEM when memory ran out reading it, which is not
+ * a corrupt store (a 503 and a run to try again, not a 500) */
+static enum cmn_rc stored_json(const char *text, json_t **out)
+{
+	struct json_parse_error e;
+
+	*out = json_parse(text, strlen(text), 0, &e);
+	if (*out)
+		return CMN_OK;
+	return e.rc == CMN_ERR_NOMEM ? CMN_ERR_NOMEM : CMN_ERR_CORRUPT;
+}
+
 static int district_index(const struct campaign_domain *d, const char *code)
 {
 	size_t lo = 0, hi = d->ndistricts;
@@ -81,9 +94,8 @@ static enum cmn_rc places_init(struct campaign_domain *d, struct store *s, size_
 	}
 	if (rc != CMN_OK)
 		return rc;
-	if (!(canon = json_parse_str(v.content)))
-		rc = CMN_ERR_CORRUPT;
-	else if (!(d->places = opendata_index_build(canon)))
+	rc = stored_json(v.content, &canon);
+	if (rc == CMN_OK && !(d->places = opendata_index_build(canon)))
 		rc = CMN_ERR_NOMEM;
 	n = json_array_size(json_object_get(canon, "features"));
 	if (rc == CMN_OK && !(d->place_district = malloc((n ? n : 1) * sizeof(int32_t))))
@@ -198,14 +210,15 @@ static enum cmn_rc profile_row(const struct record_meta *m, const char *data,
 			       const struct query_value *k, void *ctx)
 {
 	struct profile *p = ctx;
-	json_t *j = json_parse_str(data);
 	json_int_t members;
 	const char *code;
+	json_t *j;
+	enum cmn_rc rc = stored_json(data, &j);
 
 	(void)m;
 	(void)k;
-	if (!j)
-		return CMN_ERR_CORRUPT;
+	if (rc != CMN_OK)
+		return rc;
 	p->found = true;
 	members = json_integer_value(json_object_get(j, "members"));
 	p->band = members <= 0 ? -1 : members == 1 ? 0 : members == 2 ? 1 : members <= 4 ? 2 : 3;
@@ -500,12 +513,13 @@ static enum cmn_rc record_value(const struct record_meta *m, const char *data,
 	json_t *j, *v;
 	int64_t cell;
 	double x;
+	enum cmn_rc rc;
 
 	(void)k;
 	if (m->t == INT64_MIN)
 		return CMN_OK;
-	if (!(j = json_parse_str(data)))
-		return CMN_ERR_CORRUPT;
+	if ((rc = stored_json(data, &j)) != CMN_OK)
+		return rc;
 	v = json_object_get(j, pl->spec->value);
 	pl->mode = find_name(modes, CAMPAIGN_MODES, json_string_value(json_object_get(j, "mode")));
 	if (pl->d->places) {

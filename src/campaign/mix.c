@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/jsonparse.h"
+#include "core/jsonput.h"
 #include "core/str.h"
 #include "store/store_campaign.h"
 
@@ -298,7 +299,7 @@ static json_t *hours(const double v[24], double scale)
 	json_t *a = json_array();
 
 	for (int h = 0; h < 24 && a; h++)
-		json_array_append_new(a, json_real(round(v[h] * scale) / scale));
+		json_push(&a, json_real(round(v[h] * scale) / scale));
 	return a;
 }
 
@@ -307,43 +308,39 @@ static double round_to(double v, double unit)
 	return round(v / unit) * unit;
 }
 
+/* The report is whole or NULL: a best mix or an hour of the profile left
+ * out (out of memory) would show another split as the best one (json_put
+ * and json_push; json_pack fails on a NULL "o"). */
 json_t *campaign_mix_json(const char *campaign_id, const struct mix_report *r)
 {
 	json_t *o = json_object(), *sources = json_array(), *top = json_array();
 
-	if (!o || !sources || !top) {
-		json_decref(o);
-		json_decref(sources);
-		json_decref(top);
-		return NULL;
-	}
-	for (int s = 0; s < MIX_SOURCES; s++)
-		json_array_append_new(sources, json_pack("{s:s, s:f, s:o}", "name", names[s],
-							 "cost_eur_mwh", costs[s], "wh_per_kw",
-							 hours(r->production[s], 10)));
-	for (size_t i = 0; i < r->ntop; i++) {
+	for (int s = 0; sources && s < MIX_SOURCES; s++)
+		json_push(&sources, json_pack("{s:s, s:f, s:o}", "name", names[s], "cost_eur_mwh",
+					      costs[s], "wh_per_kw", hours(r->production[s], 10)));
+	for (size_t i = 0; top && i < r->ntop; i++) {
 		const struct mix_option *m = &r->top[i];
 		json_t *share = json_object(), *kw = json_object();
 
 		for (int s = 0; s < MIX_SOURCES; s++) {
-			json_object_set_new(share, names[s], json_integer(m->share[s]));
-			json_object_set_new(kw, names[s], json_real(round_to(m->kw[s], 0.1)));
+			json_put(&share, names[s], json_integer(m->share[s]));
+			json_put(&kw, names[s], json_real(round_to(m->kw[s], 0.1)));
 		}
-		json_array_append_new(
-		    top, json_pack("{s:o, s:f, s:f, s:f, s:o}", "share_pct", share, "coverage_pct",
-				   round_to(m->coverage * 100, 0.1), "surplus_pct",
-				   round_to(m->surplus * 100, 0.1), "cost_eur_mwh",
-				   round_to(m->cost, 0.1), "kw_per_100_households", kw));
+		json_push(&top,
+			  json_pack("{s:o, s:f, s:f, s:f, s:o}", "share_pct", share, "coverage_pct",
+				    round_to(m->coverage * 100, 0.1), "surplus_pct",
+				    round_to(m->surplus * 100, 0.1), "cost_eur_mwh",
+				    round_to(m->cost, 0.1), "kw_per_100_households", kw));
 	}
-	json_object_set_new(o, "campaign", json_string(campaign_id));
-	json_object_set_new(o, "demand_w", hours(r->demand, 100));
-	json_object_set_new(
-	    o, "months", json_pack("{s:i, s:i}", "from", r->month_from, "count", r->month_count));
-	json_object_set_new(o, "volume_pct", json_integer(r->volume));
-	json_object_set_new(o, "step_pct", json_integer(r->step));
-	json_object_set_new(o, "options", json_integer((json_int_t)r->options));
-	json_object_set_new(o, "sources", sources);
-	json_object_set_new(o, "best", top);
+	json_put(&o, "campaign", json_string(campaign_id));
+	json_put(&o, "demand_w", hours(r->demand, 100));
+	json_put(&o, "months",
+		 json_pack("{s:i, s:i}", "from", r->month_from, "count", r->month_count));
+	json_put(&o, "volume_pct", json_integer(r->volume));
+	json_put(&o, "step_pct", json_integer(r->step));
+	json_put(&o, "options", json_integer((json_int_t)r->options));
+	json_put(&o, "sources", sources);
+	json_put(&o, "best", top);
 	return o;
 }
 

@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "consent/grant.h"
 #include "core/buf.h"
 #include "core/jsonparse.h"
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -521,6 +523,16 @@ static const char *rational(struct dp_ratio r, char *buf, size_t n)
 	return buf;
 }
 
+/*
+ * The release is what the store keeps and the campaign publishes, as JSON
+ * and CSV: a figure, a cell, a privacy term or a column left out (out of
+ * memory, or the CSV's cap) would be a table that looks whole and says
+ * something else, the CSV's columns shifted after the hole. The builders
+ * below fail whole instead: the JSON ones return NULL (json_put and
+ * json_push; json_pack fails on a NULL "o"), the CSV ones keep the first
+ * failure, and the run then keeps nothing.
+ */
+
 static json_t *methodology(const struct campaign_spec *spec, const struct campaign_plan *p,
 			   const struct campaign_run_stats *st, int64_t now)
 {
@@ -530,61 +542,112 @@ static json_t *methodology(const struct campaign_spec *spec, const struct campai
 	uint64_t rounded = (st->counted + 5) / 10 * 10;
 
 	time_format(when, now);
-	json_object_set_new(m, "k", json_integer((json_int_t)spec->privacy.k));
-	json_object_set_new(m, "mechanism",
-			    json_string(campaign_mechanism_name(spec->privacy.mechanism)));
-	json_object_set_new(m, "epsilon", json_string(rational(spec->privacy.epsilon, a, sizeof(a))));
+	json_put(&m, "k", json_integer((json_int_t)spec->privacy.k));
+	json_put(&m, "mechanism", json_string(campaign_mechanism_name(spec->privacy.mechanism)));
+	json_put(&m, "epsilon", json_string(rational(spec->privacy.epsilon, a, sizeof(a))));
 	if (spec->privacy.mechanism == CAMPAIGN_MECH_GAUSSIAN)
-		json_object_set_new(m, "delta",
-				    json_string(rational(spec->privacy.delta, b, sizeof(b))));
-	json_object_set_new(m, "max_cells_per_person",
-			    json_integer((json_int_t)spec->privacy.max_cells));
-	json_object_set_new(m, "participants_rounded", json_integer((json_int_t)rounded));
-	json_object_set_new(m, "computed", json_string(when));
-	json_object_set_new(m, "cells", json_integer((json_int_t)st->cells));
-	json_object_set_new(m, "cells_suppressed",
-			    json_integer((json_int_t)st->primary + (json_int_t)st->secondary));
-	for (size_t i = 0; i < p->nqueries; i++) {
+		json_put(&m, "delta", json_string(rational(spec->privacy.delta, b, sizeof(b))));
+	json_put(&m, "max_cells_per_person", json_integer((json_int_t)spec->privacy.max_cells));
+	json_put(&m, "participants_rounded", json_integer((json_int_t)rounded));
+	json_put(&m, "computed", json_string(when));
+	json_put(&m, "cells", json_integer((json_int_t)st->cells));
+	json_put(&m, "cells_suppressed",
+		 json_integer((json_int_t)st->primary + (json_int_t)st->secondary));
+	for (size_t i = 0; queries && i < p->nqueries; i++) {
 		const struct campaign_query *q = &p->q[i];
 		static const char *const kinds[] = {"count", "sum", "histogram"};
 		json_t *o = json_object();
 		char sd[32];
 
-		json_object_set_new(o, "of", json_string(kinds[q->kind]));
+		json_put(&o, "of", json_string(kinds[q->kind]));
 		if (q->kind != CAMPAIGN_Q_COUNT)
-			json_object_set_new(o, "measure", json_integer((json_int_t)q->measure));
-		json_object_set_new(o, "epsilon", json_string(rational(q->eps, a, sizeof(a))));
+			json_put(&o, "measure", json_integer((json_int_t)q->measure));
+		json_put(&o, "epsilon", json_string(rational(q->eps, a, sizeof(a))));
 		if (spec->privacy.mechanism == CAMPAIGN_MECH_GAUSSIAN) {
-			json_object_set_new(o, "delta", json_string(rational(q->delta, a, sizeof(a))));
-			json_object_set_new(o, "sigma2", json_string(rational(q->s2, a, sizeof(a))));
+			json_put(&o, "delta", json_string(rational(q->delta, a, sizeof(a))));
+			json_put(&o, "sigma2", json_string(rational(q->s2, a, sizeof(a))));
 		} else {
 			struct dp_ratio scale = dp_ratio_reduce(
 			    (struct dp_ratio){q->l1 * q->eps.den, q->eps.num});
 
-			json_object_set_new(o, "scale", json_string(rational(scale, a, sizeof(a))));
+			json_put(&o, "scale", json_string(rational(scale, a, sizeof(a))));
 		}
-		json_object_set_new(o, "l1_sensitivity", json_integer((json_int_t)q->l1));
+		json_put(&o, "l1_sensitivity", json_integer((json_int_t)q->l1));
 		snprintf(sd, sizeof(sd), "%.1f", q->sd);
-		json_object_set_new(o, "noise_sd", json_string(sd));
-		json_array_append_new(queries, o);
+		json_put(&o, "noise_sd", json_string(sd));
+		json_push(&queries, o);
 	}
-	json_object_set_new(m, "noise", queries);
-	json_object_set_new(m, "unit_of_privacy", json_string("person"));
-	json_object_set_new(m, "composition", json_string("basic: epsilon and delta split evenly"
-							  " over the noisy queries"));
+	json_put(&m, "noise", queries);
+	json_put(&m, "unit_of_privacy", json_string("person"));
+	json_put(&m, "composition",
+		 json_string("basic: epsilon and delta split evenly over the noisy queries"));
 	return m;
 }
 
-/* csv_text - a cell of CSV: quoted when it holds a separator or a quote */
-static enum cmn_rc csv_text(struct buf *b, const char *s)
+/* release_json - the release around its cells (taken): the campaign, the
+ * terms its participants agreed to (members of spec_text, its stored
+ * definition, as kept), how it was computed and its dimensions. NULL when
+ * out of memory: spec_text was parsed once already, and its canonical
+ * form has every member copied. */
+static json_t *release_json(const char *campaign_id, const char *spec_text,
+			    const struct campaign_spec *spec, const struct campaign_plan *plan,
+			    const struct campaign_run_stats *st, const struct campaign_domain *d,
+			    int64_t now, json_t *cells)
 {
-	if (!strpbrk(s, ",\"\r\n"))
-		return buf_append(b, s, strlen(s));
-	buf_append(b, "\"", 1);
-	for (const char *p = s; *p; p++)
-		if (*p == '"' ? buf_append(b, "\"\"", 2) : buf_append(b, p, 1))
-			return CMN_ERR_NOMEM;
-	return buf_append(b, "\"", 1);
+	static const char *const agreed[] = {"title", "organisation", "source", "period",
+					     "licence"};
+	json_t *def = json_parse_str(spec_text), *dims = json_array(), *out = json_object();
+
+	json_put(&out, "campaign", json_string(campaign_id));
+	for (size_t i = 0; i < sizeof(agreed) / sizeof(*agreed); i++)
+		json_put(&out, agreed[i], json_incref(json_object_get(def, agreed[i])));
+	json_put(&out, "methodology", methodology(spec, plan, st, now));
+	for (size_t i = 0; dims && i < d->ndims; i++) {
+		json_t *vals = json_array();
+
+		for (uint32_t k = 0; vals && k < d->size[i]; k++)
+			json_push(&vals, json_string(campaign_dim_value(d, i, k)));
+		json_push(&dims, json_pack("{s:s, s:o}", "name", campaign_dim_name(d->dims[i]),
+					   "values", vals));
+	}
+	json_put(&out, "dimensions", dims);
+	json_put(&out, "measures", json_incref(json_object_get(def, "measures")));
+	json_put(&out, "cells", cells);
+	json_decref(def);
+	return out;
+}
+
+/* csv_printf - formatted text into the CSV, unless *rc tells an earlier
+ * failure; the first failure is kept in *rc */
+static void csv_printf(struct buf *b, enum cmn_rc *rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void csv_printf(struct buf *b, enum cmn_rc *rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*rc != CMN_OK)
+		return;
+	va_start(ap, fmt);
+	*rc = buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+/* csv_text - a cell of CSV: quoted when it holds a separator or a quote;
+ * failures as csv_printf */
+static void csv_text(struct buf *b, enum cmn_rc *rc, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		if (*rc == CMN_OK)
+			*rc = buf_append(b, s, strlen(s));
+		return;
+	}
+	if (*rc == CMN_OK)
+		*rc = buf_append(b, "\"", 1);
+	for (const char *p = s; *rc == CMN_OK && *p; p++)
+		*rc = *p == '"' ? buf_append(b, "\"\"", 2) : buf_append(b, p, 1);
+	if (*rc == CMN_OK)
+		*rc = buf_append(b, "\"", 1);
 }
 
 /* ---- the run --------------------------------------------------------------------- */
@@ -657,7 +720,7 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 	json_t *out = NULL, *jcells = NULL;
 	struct buf csv;
 	char *results = NULL;
-	enum cmn_rc rc;
+	enum cmn_rc rc, wrc = CMN_OK; /* wrc: writing the release */
 
 	memset(st, 0, sizeof(*st));
 	buf_init(&csv, 64 << 20);
@@ -860,28 +923,25 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 		st->primary += state[c] == DP_CELL_PRIMARY;
 	}
 
-	/* the table, noised */
-	out = json_object();
+	/* the table, noised, written whole or not at all (wrc) */
 	jcells = json_array();
-	if (!out || !jcells) {
-		rc = CMN_ERR_NOMEM;
-		goto out;
+	for (size_t i = 0; i < d.ndims; i++) {
+		csv_text(&csv, &wrc, campaign_dim_name(d.dims[i]));
+		csv_printf(&csv, &wrc, ",");
 	}
-	for (size_t i = 0; i < d.ndims; i++)
-		csv_text(&csv, campaign_dim_name(d.dims[i])), buf_append(&csv, ",", 1);
 	for (size_t i = 0; i < spec.nmeasures; i++) {
 		const struct campaign_measure *m = &spec.measures[i];
 
 		if (m->kind == CAMPAIGN_MEASURE_HISTOGRAM)
 			for (size_t b = 0; b + 1 < m->nbins; b++)
-				buf_printf(&csv, "histogram_%zu_%" PRId64 "_%" PRId64 ",", i,
+				csv_printf(&csv, &wrc, "histogram_%zu_%" PRId64 "_%" PRId64 ",", i,
 					   m->bins[b], m->bins[b + 1]);
 		else
-			buf_printf(&csv, "%s_%zu,", campaign_measure_name(m->kind), i);
+			csv_printf(&csv, &wrc, "%s_%zu,", campaign_measure_name(m->kind), i);
 	}
-	buf_printf(&csv, "status\r\n");
-	for (size_t c = 0; c < d.ncells && rc == CMN_OK; c++) {
-		json_t *cell = json_object(), *vals = json_array();
+	csv_printf(&csv, &wrc, "status\r\n");
+	for (size_t c = 0; c < d.ncells && rc == CMN_OK && wrc == CMN_OK && jcells; c++) {
+		json_t *cell = json_object(), *vals;
 		size_t rest = c;
 		uint32_t coord[CAMPAIGN_GROUP_MAX];
 		int64_t count = (int64_t)t.contributors[c];
@@ -894,28 +954,29 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 		for (size_t i = 0; i < d.ndims; i++) {
 			const char *v = campaign_dim_value(&d, i, coord[i]);
 
-			json_object_set_new(cell, campaign_dim_name(d.dims[i]), json_string(v));
-			csv_text(&csv, v);
-			buf_append(&csv, ",", 1);
+			json_put(&cell, campaign_dim_name(d.dims[i]), json_string(v));
+			csv_text(&csv, &wrc, v);
+			csv_printf(&csv, &wrc, ",");
 		}
 		if (state[c] != DP_CELL_PUBLISHED) {
-			json_object_set_new(cell, "suppressed",
-					    json_string(state[c] == DP_CELL_PRIMARY ? "fewer than k"
-										    : "secondary"));
+			json_put(&cell, "suppressed",
+				 json_string(state[c] == DP_CELL_PRIMARY ? "fewer than k"
+									 : "secondary"));
 			for (size_t i = 0; i < spec.nmeasures; i++) {
 				size_t cols = spec.measures[i].kind == CAMPAIGN_MEASURE_HISTOGRAM
 						  ? spec.measures[i].nbins - 1
 						  : 1;
 
 				for (size_t b = 0; b < cols; b++)
-					buf_append(&csv, ",", 1);
+					csv_printf(&csv, &wrc, ",");
 			}
-			buf_printf(&csv, "%s\r\n",
-				   state[c] == DP_CELL_PRIMARY ? "suppressed" : "suppressed_secondary");
-			json_decref(vals);
-			json_array_append_new(jcells, cell);
+			csv_printf(&csv, &wrc, "%s\r\n",
+				   state[c] == DP_CELL_PRIMARY ? "suppressed"
+							       : "suppressed_secondary");
+			json_push(&jcells, cell);
 			continue;
 		}
+		vals = json_array();
 		/* one noisy figure per query; then post-processing, which costs no
 		 * privacy: a count is at least 0 */
 		for (size_t qi = 0; qi < plan.nqueries && rc == CMN_OK; qi++) {
@@ -936,18 +997,20 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 
 			switch (m->kind) {
 			case CAMPAIGN_MEASURE_COUNT:
-				json_array_append_new(vals, json_integer(count));
-				buf_printf(&csv, "%" PRId64 ",", count);
+				json_push(&vals, json_integer(count));
+				csv_printf(&csv, &wrc, "%" PRId64 ",", count);
 				break;
 			case CAMPAIGN_MEASURE_SUM:
-				json_array_append_new(vals, json_integer(sums[i]));
-				buf_printf(&csv, "%" PRId64 ",", sums[i]);
+				json_push(&vals, json_integer(sums[i]));
+				csv_printf(&csv, &wrc, "%" PRId64 ",", sums[i]);
 				break;
 			case CAMPAIGN_MEASURE_MEAN: {
 				json_t *mj = mean_json(sums[i], count, m->lo, m->hi, num, sizeof(num));
 
-				buf_printf(&csv, "%s,", json_is_string(mj) ? json_string_value(mj) : "");
-				json_array_append_new(vals, mj);
+				/* mj NULL (memory) fails the cell below, and the run */
+				csv_printf(&csv, &wrc, "%s,",
+					   json_is_string(mj) ? json_string_value(mj) : "");
+				json_push(&vals, mj);
 				break;
 			}
 			case CAMPAIGN_MEASURE_HISTOGRAM: {
@@ -964,52 +1027,35 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 					rc = noisy(rng, &spec, q, &v);
 					if (v < 0)
 						v = 0;
-					json_array_append_new(h, json_integer(v));
-					buf_printf(&csv, "%" PRId64 ",", v);
+					json_push(&h, json_integer(v));
+					csv_printf(&csv, &wrc, "%" PRId64 ",", v);
 				}
-				json_array_append_new(vals, h);
+				json_push(&vals, h);
 				break;
 			}
 			default:
 				break;
 			}
 		}
-		buf_printf(&csv, "published\r\n");
-		json_object_set_new(cell, "values", vals);
-		json_array_append_new(jcells, cell);
+		csv_printf(&csv, &wrc, "published\r\n");
+		json_put(&cell, "values", vals);
+		json_push(&jcells, cell);
 	}
 	if (rc != CMN_OK) {
 		snprintf(err, errn, "drawing the noise: %s", cmn_strerror(rc));
 		goto out;
 	}
-	{
-		json_t *def = json_parse_str(row.spec), *dims = json_array();
-
-		json_object_set_new(out, "campaign", json_string(campaign_id));
-		json_object_set(out, "title", json_object_get(def, "title"));
-		json_object_set(out, "organisation", json_object_get(def, "organisation"));
-		json_object_set(out, "source", json_object_get(def, "source"));
-		json_object_set(out, "period", json_object_get(def, "period"));
-		json_object_set(out, "licence", json_object_get(def, "licence"));
-		json_object_set_new(out, "methodology", methodology(&spec, &plan, st, o->now));
-		for (size_t i = 0; i < d.ndims; i++) {
-			json_t *vals = json_array();
-
-			for (uint32_t k = 0; k < d.size[i]; k++)
-				json_array_append_new(vals, json_string(campaign_dim_value(&d, i, k)));
-			json_array_append_new(dims, json_pack("{s:s, s:o}", "name",
-							      campaign_dim_name(d.dims[i]),
-							      "values", vals));
-		}
-		json_object_set_new(out, "dimensions", dims);
-		json_object_set(out, "measures", json_object_get(def, "measures"));
-		json_object_set_new(out, "cells", jcells);
-		jcells = NULL;
-		json_decref(def);
-	}
-	results = json_text_dumps(out, JSON_COMPACT);
-	if (!results || buf_append(&csv, "", 1) != CMN_OK) {
-		rc = CMN_ERR_NOMEM;
+	out = release_json(campaign_id, row.spec, &spec, &plan, st, &d, o->now, jcells);
+	jcells = NULL;
+	if (wrc == CMN_OK && !out)
+		wrc = CMN_ERR_NOMEM;
+	if (wrc == CMN_OK && !(results = json_text_dumps(out, JSON_COMPACT)))
+		wrc = CMN_ERR_NOMEM;
+	if (wrc == CMN_OK)
+		wrc = buf_append(&csv, "", 1);
+	if (wrc != CMN_OK) {
+		rc = wrc;
+		snprintf(err, errn, "writing the release: %s", cmn_strerror(rc));
 		goto out;
 	}
 	/* the release and the entry that tells it in the runner's chain */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/jsonparse.h"
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -793,26 +794,7 @@ static json_t *source_json(const struct campaign_spec *s)
 /* The canonical text of a spec is what the store keeps and what the
  * participants agree to: a member or an element that could not be added
  * (out of memory) must fail the whole text, never leave it out. Each
- * builder below returns NULL then. */
-
-/* put - sets (*o)[key] to v; *o released and NULL when either was NULL or
- * the set failed (jansson's *_new calls release v whatever happens) */
-static void put(json_t **o, const char *key, json_t *v)
-{
-	if (json_object_set_new(*o, key, v) != 0) {
-		json_decref(*o);
-		*o = NULL;
-	}
-}
-
-/* push - appends v to *a, as put */
-static void push(json_t **a, json_t *v)
-{
-	if (json_array_append_new(*a, v) != 0) {
-		json_decref(*a);
-		*a = NULL;
-	}
-}
+ * builder below returns NULL then (json_put and json_push, jsonput.h). */
 
 static json_t *measure_json(const struct campaign_measure *m)
 {
@@ -823,11 +805,11 @@ static json_t *measure_json(const struct campaign_measure *m)
 	else if (m->kind == CAMPAIGN_MEASURE_HISTOGRAM) {
 		a = json_array();
 		for (size_t i = 0; a && i < m->nbins; i++)
-			push(&a, json_integer(m->bins[i]));
+			json_push(&a, json_integer(m->bins[i]));
 	} else {
 		return o;
 	}
-	put(&o, m->kind == CAMPAIGN_MEASURE_HISTOGRAM ? "bins" : "clip", a);
+	json_put(&o, m->kind == CAMPAIGN_MEASURE_HISTOGRAM ? "bins" : "clip", a);
 	return o;
 }
 
@@ -837,8 +819,8 @@ static json_t *privacy_json(const struct campaign_privacy *p)
 			      mechanism_names[p->mechanism], "epsilon", ratio_json(p->epsilon));
 
 	if (p->mechanism == CAMPAIGN_MECH_GAUSSIAN)
-		put(&o, "delta", ratio_json(p->delta));
-	put(&o, "max_cells_per_person", json_integer(p->max_cells));
+		json_put(&o, "delta", ratio_json(p->delta));
+	json_put(&o, "max_cells_per_person", json_integer(p->max_cells));
 	return o;
 }
 
@@ -847,9 +829,9 @@ json_t *campaign_spec_to_json(const struct campaign_spec *s)
 	json_t *group = json_array(), *measures = json_array();
 
 	for (size_t i = 0; group && i < s->ngroup; i++)
-		push(&group, json_string(dim_names[s->group_by[i]]));
+		json_push(&group, json_string(dim_names[s->group_by[i]]));
 	for (size_t i = 0; measures && i < s->nmeasures; i++)
-		push(&measures, measure_json(&s->measures[i]));
+		json_push(&measures, measure_json(&s->measures[i]));
 	/* json_pack steals every "o" it is given, even when it fails, and
 	 * fails on a NULL one */
 	return json_pack("{s:o, s:o, s:s, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o, s:o, s:{s:s}, s:s}",

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 #include "core/limits.h"
 #include "core/timeutil.h"
@@ -110,18 +111,19 @@ static const char *pii_category(const char *doctype)
 	return NULL;
 }
 
-/* append_unique - appends the string s to the array a unless it is there. */
-static void append_unique(json_t *a, const char *s)
+/* append_unique - appends the string s to the array *a unless it is there;
+ * *a released and NULL when it cannot (json_push). */
+static void append_unique(json_t **a, const char *s)
 {
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(a, i, v)
+	json_array_foreach(*a, i, v)
 	{
 		if (strcmp(json_string_value(v), s) == 0)
 			return;
 	}
-	json_array_append_new(a, json_string(s));
+	json_push(a, json_string(s));
 }
 
 /* sensitivity - the registry's class of a doctype ("" when unknown). */
@@ -183,6 +185,12 @@ static size_t doctype_count(const json_t *view)
 
 /* ---- the Kantara receipt ------------------------------------------------------------ */
 
+/* A receipt is signed and kept by the person: one without a purpose
+ * category, a data category or a contact that could not be added (out of
+ * memory) would be a signed false statement of what they agreed to. Every
+ * builder below returns NULL then, and receipt_kantara CMN_ERR_NOMEM
+ * (json_put and json_push; json_pack fails on a NULL "o"). */
+
 /* client_email - the first contact of a service's registration that looks
  * like an e-mail address (RFC 7591 "contacts"), or NULL. */
 static const char *client_email(const json_t *client)
@@ -226,8 +234,8 @@ static json_t *controller(const struct receipt_in *in)
 	c = json_pack("{s:s, s:b, s:s, s:{}, s:s, s:s}", "piiController", name, "onBehalf", 0,
 		      "contact", email ? email : name, "address", "email", email ? email : "",
 		      "phone", "");
-	if (c && url)
-		json_object_set_new(c, "piiControllerUrl", json_string(url));
+	if (url)
+		json_put(&c, "piiControllerUrl", json_string(url));
 	return c;
 }
 
@@ -238,42 +246,36 @@ static json_t *purpose(const struct receipt_in *in, const struct wording *w)
 	const char *cat = purpose_category(dpv);
 	const char *basis = str(in->view, "legal_basis");
 	char termination[512], iri[128];
-	json_t *o, *cats = json_array(), *pii = json_array();
+	json_t *cats = json_array(), *pii = json_array();
 	size_t i, n = doctype_count(in->view);
 
-	if (!cats || !pii)
-		goto fail;
 	if (cat)
-		json_array_append_new(cats, json_string(cat));
+		json_push(&cats, json_string(cat));
 	snprintf(iri, sizeof(iri), "https://w3id.org/dpv#%s", dpv ? dpv : "Purpose");
-	json_array_append_new(cats, json_string(iri));
+	json_push(&cats, json_string(iri));
 	/* the Kantara categories first, then the doctypes themselves */
-	for (i = 0; i < n; i++) {
+	for (i = 0; pii && i < n; i++) {
 		const char *pc = pii_category(doctype_at(in->view, i));
 
 		if (pc)
-			append_unique(pii, pc);
+			append_unique(&pii, pc);
 	}
-	for (i = 0; i < n; i++)
-		append_unique(pii, doctype_at(in->view, i));
+	for (i = 0; pii && i < n; i++)
+		append_unique(&pii, doctype_at(in->view, i));
 	if (until)
 		snprintf(termination, sizeof(termination), w->withdraw_until, in->platform, until);
 	else
 		snprintf(termination, sizeof(termination), w->withdraw_open, in->platform);
 	/* no right to pass the data on is given by a grant: nothing is
-	 * disclosed to a third party under it */
-	o = json_pack(
+	 * disclosed to a third party under it; cats and pii are stolen, and
+	 * the receipt fails when either is NULL */
+	return json_pack(
 	    "{s:s, s:o, s:s, s:o, s:b, s:s, s:b}", "purpose",
 	    str(json_object_get(p, "text"), w->lang) ? str(json_object_get(p, "text"), w->lang)
 						     : "",
 	    "purposeCategory", cats, "consentType",
 	    basis && strcmp(basis, "consent") == 0 ? "EXPLICIT" : "N/A", "piiCategory", pii,
 	    "primaryPurpose", 1, "termination", termination, "thirdPartyDisclosure", 0);
-	return o;
-fail:
-	json_decref(cats);
-	json_decref(pii);
-	return NULL;
 }
 
 static json_t *service(const struct receipt_in *in, const struct wording *w)
@@ -316,7 +318,7 @@ enum cmn_rc receipt_kantara(const struct receipt_in *in, json_t **out)
 		if (!is_sensitive(in->reg, dt))
 			continue;
 		sensitive = true;
-		append_unique(spi, pc ? pc : dt);
+		append_unique(&spi, pc ? pc : dt);
 	}
 	if (first)
 		snprintf(method, sizeof(method), w->asked, in->platform, in->platform);
@@ -414,13 +416,12 @@ static json_t *personal_data(const struct receipt_in *in)
 		char id[CMN_DOCTYPE_NAME_MAX + 32];
 
 		if (strcmp(s, "special") == 0)
-			json_array_append_new(types,
-					      json_string("dpv:SpecialCategoryPersonalData"));
+			json_push(&types, json_string("dpv:SpecialCategoryPersonalData"));
 		else if (strcmp(s, "sensitive") == 0)
-			json_array_append_new(types, json_string("dpv:SensitivePersonalData"));
+			json_push(&types, json_string("dpv:SensitivePersonalData"));
 		snprintf(id, sizeof(id), "urn:commune:doctype:%s", dt);
-		json_array_append_new(
-		    a, json_pack("{s:s, s:o, s:s}", "@id", id, "@type", types, "dct:title", dt));
+		json_push(&a,
+			  json_pack("{s:s, s:o, s:s}", "@id", id, "@type", types, "dct:title", dt));
 	}
 	return a;
 }
@@ -436,8 +437,7 @@ static json_t *processing(const struct receipt_in *in)
 		for (size_t j = 0; a && j < sizeof(processings) / sizeof(*processings); j++)
 			if (json_string_value(v) &&
 			    strcmp(json_string_value(v), processings[j].op) == 0)
-				json_array_append_new(
-				    a, json_pack("{s:s}", "@id", processings[j].dpv));
+				json_push(&a, json_pack("{s:s}", "@id", processings[j].dpv));
 	}
 	return a;
 }
@@ -475,22 +475,21 @@ static json_t *handling(const struct receipt_in *in, const json_t *subject, cons
 }
 
 /* indicated - who and when the current status was indicated: the last
- * history entry, or the end of validity for an expired grant. */
-static void indicated(const struct receipt_in *in, enum grant_status s, json_t *rec)
+ * history entry, or the end of validity for an expired grant; *rec
+ * released and NULL when they cannot be added (json_put). */
+static void indicated(const struct receipt_in *in, enum grant_status s, json_t **rec)
 {
 	const json_t *last = history_last(in->view);
 
 	if (s == GRANT_EXPIRED && str(in->view, "valid_until")) {
-		json_object_set_new(rec, "dpv:isIndicatedAtTime",
-				    datetime(str(in->view, "valid_until")));
+		json_put(rec, "dpv:isIndicatedAtTime", datetime(str(in->view, "valid_until")));
 		return;
 	}
 	if (!last || !str(last, "at"))
 		return;
-	json_object_set_new(rec, "dpv:isIndicatedAtTime", datetime(str(last, "at")));
+	json_put(rec, "dpv:isIndicatedAtTime", datetime(str(last, "at")));
 	if (str(last, "by"))
-		json_object_set_new(rec, "dpv:isIndicatedBy",
-				    iri("urn:commune:%s%s", str(last, "by"), ""));
+		json_put(rec, "dpv:isIndicatedBy", iri("urn:commune:%s%s", str(last, "by"), ""));
 }
 
 json_t *receipt_dpv(const struct receipt_in *in)
@@ -504,17 +503,18 @@ json_t *receipt_dpv(const struct receipt_in *in)
 	if (!id || !str(g, "kind") || !str(g, "id") ||
 	    !grant_status_parse(str(in->view, "status"), &s))
 		return NULL;
+	/* the record is what the person keeps of the consent: it is whole
+	 * or not made (json_put; json_pack fails on a NULL "o" or "O") */
 	subject = iri("urn:commune:person:%s%s", in->person_id, "");
 	grantee = iri("urn:commune:%s:%s", str(g, "kind"), str(g, "id"));
+	json_put(&grantee, "@type",
+		 json_string(strcmp(str(g, "kind"), "person") == 0 ? "dpv:NaturalPerson"
+								   : "dpv:Organisation"));
+	if (str(g, "name"))
+		json_put(&grantee, "dpv:hasName", json_string(str(g, "name")));
+	json_put(&subject, "@type", json_string("dpv:DataSubject"));
 	if (!subject || !grantee)
 		goto done;
-	json_object_set_new(grantee, "@type",
-			    json_string(strcmp(str(g, "kind"), "person") == 0
-					    ? "dpv:NaturalPerson"
-					    : "dpv:Organisation"));
-	if (str(g, "name"))
-		json_object_set_new(grantee, "dpv:hasName", json_string(str(g, "name")));
-	json_object_set_new(subject, "@type", json_string("dpv:DataSubject"));
 	snprintf(self, sizeof(self), "urn:commune:consent:%s", id);
 	rec = json_pack(
 	    "{s:o, s:s, s:s, s:s, s:o, s:s, s:O, s:{s:s}, s:o}", "@context", context(), "@id", self,
@@ -523,7 +523,7 @@ json_t *receipt_dpv(const struct receipt_in *in)
 	    in->platform, "dpv:hasDataSubject", subject, "dpv:hasConsentStatus", "@id",
 	    receipt_dpv_status(s), "dpv:hasPersonalDataHandling", handling(in, subject, grantee));
 	if (rec)
-		indicated(in, s, rec);
+		indicated(in, s, &rec);
 done:
 	json_decref(subject);
 	json_decref(grantee);

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "core/jsonparse.h"
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 #include "core/log.h"
 #include "core/str.h"
@@ -34,19 +35,31 @@ static json_t *time_json(int64_t ms)
 	return json_string(t);
 }
 
-/* audit - an entry in the person's chain about request id */
-static enum cmn_rc audit(struct store *s, const char *person_id, const char *actor,
-			 const char *action, const char *id, json_t *detail)
+/* detail_text - the text of an audit entry's detail (malloc'd), taking
+ * detail (NULL: its json_pack failed); NULL when out of memory. Each step
+ * makes it before it changes the request: a detail that cannot be made
+ * fails the step, never leaves an entry without it in the person's chain
+ * (or a changed request without its entry). */
+static char *detail_text(json_t *detail)
 {
-	char object[64], *text = detail ? json_text_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	struct pstore *ps;
-	enum cmn_rc rc = detail && !text ? CMN_ERR_NOMEM : store_person_store(s, person_id, &ps);
+	char *text = detail ? json_text_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 
 	json_decref(detail);
+	return text;
+}
+
+/* audit - an entry in the person's chain about request id, with the text
+ * of detail_text */
+static enum cmn_rc audit(struct store *s, const char *person_id, const char *actor,
+			 const char *action, const char *id, const char *detail)
+{
+	char object[64];
+	struct pstore *ps;
+	enum cmn_rc rc = store_person_store(s, person_id, &ps);
+
 	snprintf(object, sizeof(object), "portability/%s", id);
 	if (rc == CMN_OK)
-		rc = pstore_audit_append(ps, actor, action, object, text ? text : "");
-	free(text);
+		rc = pstore_audit_append(ps, actor, action, object, detail);
 	return rc;
 }
 
@@ -62,7 +75,9 @@ static bool held(const json_t *holder, const char *doctype)
 	return false;
 }
 
-/* asked - the doctypes asked, checked against the holder's (a new array) */
+/* asked - the doctypes asked, checked against the holder's (a new array):
+ * what the letter asks and the request keeps, so a doctype that could not
+ * be added fails it (CMN_ERR_NOMEM) rather than narrow it */
 static enum cmn_rc asked(const json_t *holder, const json_t *doctypes, json_t **out, char *err,
 			 size_t errn)
 {
@@ -75,7 +90,7 @@ static enum cmn_rc asked(const json_t *holder, const json_t *doctypes, json_t **
 		return CMN_ERR_NOMEM;
 	if (!doctypes || json_array_size(doctypes) == 0) {
 		json_array_foreach(json_object_get(holder, "data"), i, d)
-			json_array_append(v, json_object_get(d, "doctype"));
+			json_push(&v, json_incref(json_object_get(d, "doctype")));
 	} else if (!json_is_array(doctypes) || json_array_size(doctypes) > DATAMAP_LIST_MAX) {
 		json_decref(v);
 		snprintf(err, errn, "/doctypes: an array of at most %d doctypes", DATAMAP_LIST_MAX);
@@ -94,11 +109,11 @@ static enum cmn_rc asked(const json_t *holder, const json_t *doctypes, json_t **
 				json_decref(v);
 				return CMN_ERR_INVALID;
 			}
-			json_array_append(v, (json_t *)d);
+			json_push(&v, json_incref((json_t *)d));
 		}
 	}
 	*out = v;
-	return CMN_OK;
+	return v ? CMN_OK : CMN_ERR_NOMEM;
 }
 
 enum cmn_rc portability_create(struct store *s, const struct registry *reg,
@@ -107,8 +122,9 @@ enum cmn_rc portability_create(struct store *s, const struct registry *reg,
 			       int64_t now, struct port_request *out, char *err, size_t errn)
 {
 	struct portability_letter l = {kind, person->handle, NULL, NULL, now};
-	char *body = NULL;
+	char *body = NULL, *detail = NULL;
 	json_t *holder = NULL, *dts = NULL;
+	struct json_parse_error je;
 	enum cmn_rc rc;
 
 	memset(out, 0, sizeof(*out));
@@ -123,8 +139,9 @@ enum cmn_rc portability_create(struct store *s, const struct registry *reg,
 	rc = store_datamap_get(s, holder_id, &body);
 	if (rc == CMN_ERR_NOT_FOUND)
 		snprintf(err, errn, "/holder: no holder \"%s\" in the data map", holder_id);
-	if (rc == CMN_OK && !(holder = json_parse_str(body)))
-		rc = CMN_ERR_CORRUPT;
+	/* memory that ran out is not a corrupt catalogue */
+	if (rc == CMN_OK && !(holder = json_parse(body, strlen(body), 0, &je)))
+		rc = je.rc == CMN_ERR_NOMEM ? CMN_ERR_NOMEM : CMN_ERR_CORRUPT;
 	free(body);
 	if (rc == CMN_OK)
 		rc = asked(holder, doctypes, &dts, err, errn);
@@ -134,6 +151,9 @@ enum cmn_rc portability_create(struct store *s, const struct registry *reg,
 		rc = portability_letter_text(reg, &l, &out->letter);
 	if (rc == CMN_OK && !(out->doctypes = json_text_dumps(dts, JSON_COMPACT)))
 		rc = CMN_ERR_NOMEM;
+	if (rc == CMN_OK && !(detail = detail_text(json_pack("{s:s, s:s, s:O}", "holder", holder_id,
+							     "kind", kind, "doctypes", dts))))
+		rc = CMN_ERR_NOMEM;
 	if (rc == CMN_OK) {
 		str_copy(out->person_id, sizeof(out->person_id), person->id);
 		str_copy(out->holder_id, sizeof(out->holder_id), holder_id);
@@ -142,9 +162,8 @@ enum cmn_rc portability_create(struct store *s, const struct registry *reg,
 		rc = store_port_add(s, out);
 	}
 	if (rc == CMN_OK)
-		rc = audit(s, person->id, actor, "portability.create", out->id,
-			   json_pack("{s:s, s:s, s:O}", "holder", holder_id, "kind", kind,
-				     "doctypes", dts));
+		rc = audit(s, person->id, actor, "portability.create", out->id, detail);
+	free(detail);
 	json_decref(holder);
 	json_decref(dts);
 	if (rc != CMN_OK)
@@ -194,19 +213,20 @@ static enum cmn_rc mine(struct store *s, const char *person_id, const char *id,
 enum cmn_rc portability_sent(struct store *s, const char *person_id, const char *actor,
 			     const char *id, int64_t at, struct port_request *out)
 {
-	char when[TIME_RFC3339_LEN];
+	char when[TIME_RFC3339_LEN], *detail;
 	int64_t deadline = portability_deadline(at);
 	enum cmn_rc rc = mine(s, person_id, id, out);
 
 	if (rc != CMN_OK)
 		return rc;
 	port_request_release(out);
+	time_format(when, deadline);
+	if (!(detail = detail_text(json_pack("{s:s}", "deadline", when))))
+		return CMN_ERR_NOMEM;
 	rc = store_port_sent(s, id, person_id, at, deadline);
-	if (rc == CMN_OK) {
-		time_format(when, deadline);
-		rc = audit(s, person_id, actor, "portability.sent", id,
-			   json_pack("{s:s}", "deadline", when));
-	}
+	if (rc == CMN_OK)
+		rc = audit(s, person_id, actor, "portability.sent", id, detail);
+	free(detail);
 	return rc == CMN_OK ? store_port_get(s, id, out) : rc;
 }
 
@@ -215,20 +235,23 @@ enum cmn_rc portability_sent(struct store *s, const char *person_id, const char 
 static enum cmn_rc remind_one(struct store *s, const char *id, int64_t now)
 {
 	struct port_request r;
-	char when[TIME_RFC3339_LEN];
+	char when[TIME_RFC3339_LEN], *detail = NULL;
 	enum cmn_rc rc = store_port_get(s, id, &r);
 
 	if (rc != CMN_OK)
 		return rc;
-	rc = store_port_mark_reminded(s, id, now);
+	time_format(when, r.deadline);
+	if (!(detail = detail_text(json_pack("{s:s, s:s, s:s}", "holder", r.holder_id, "kind",
+					     r.kind, "deadline", when))))
+		rc = CMN_ERR_NOMEM;
+	if (rc == CMN_OK)
+		rc = store_port_mark_reminded(s, id, now);
 	if (rc == CMN_OK) {
-		time_format(when, r.deadline);
-		rc = audit(s, r.person_id, REMIND_ACTOR, "portability.reminder", id,
-			   json_pack("{s:s, s:s, s:s}", "holder", r.holder_id, "kind", r.kind,
-				     "deadline", when));
+		rc = audit(s, r.person_id, REMIND_ACTOR, "portability.reminder", id, detail);
 		if (rc != CMN_OK)
 			store_port_mark_reminded(s, id, 0);
 	}
+	free(detail);
 	port_request_release(&r);
 	return rc;
 }
@@ -270,7 +293,7 @@ enum cmn_rc portability_answer_import(struct store *s, const char *person_id,
 				      int64_t now, struct port_request *out)
 {
 	struct pstore *ps;
-	char *text = NULL, *counts = NULL;
+	char *text = NULL, *counts = NULL, *detail = NULL;
 	json_t *imp = NULL, *answer = NULL;
 	enum cmn_rc rc = mine(s, person_id, id, out);
 
@@ -295,15 +318,18 @@ enum cmn_rc portability_answer_import(struct store *s, const char *person_id,
 				   json_object_get(imp, "stats"));
 	if (rc == CMN_OK && !(counts = answer ? json_text_dumps(answer, JSON_COMPACT) : NULL))
 		rc = CMN_ERR_NOMEM;
+	if (rc == CMN_OK &&
+	    !(detail = detail_text(json_pack("{s:s, s:O}", "import", import_id, "answer", answer))))
+		rc = CMN_ERR_NOMEM;
 	if (rc == CMN_OK)
 		rc = store_port_answered(s, id, person_id, import_id, counts, now);
 	if (rc == CMN_OK)
-		rc = audit(s, person_id, actor, "portability.answer", id,
-			   json_pack("{s:s, s:O}", "import", import_id, "answer", answer));
+		rc = audit(s, person_id, actor, "portability.answer", id, detail);
 	json_decref(answer);
 	json_decref(imp);
 	free(text);
 	free(counts);
+	free(detail);
 	return rc == CMN_OK ? store_port_get(s, id, out) : rc;
 }
 
@@ -339,19 +365,18 @@ json_t *portability_request_json(const struct port_request *r)
 			      "doctypes", json_parse_str(r->doctypes), "created",
 			      time_json(r->created), "letter", r->letter);
 
-	if (!v)
-		return NULL;
+	/* a view without its deadline would tell the person there is none:
+	 * whole or NULL (json_put) */
 	if (r->sent) {
-		json_object_set_new(v, "sent", time_json(r->sent));
-		json_object_set_new(v, "deadline", time_json(r->deadline));
+		json_put(&v, "sent", time_json(r->sent));
+		json_put(&v, "deadline", time_json(r->deadline));
 	}
 	if (r->reminded)
-		json_object_set_new(v, "reminded", time_json(r->reminded));
+		json_put(&v, "reminded", time_json(r->reminded));
 	if (r->answered) {
-		json_object_set_new(v, "answered", time_json(r->answered));
-		json_object_set_new(v, "import", json_string(r->import_id));
-		json_object_set_new(v, "answer", r->answer ? json_parse_str(r->answer)
-							   : json_null());
+		json_put(&v, "answered", time_json(r->answered));
+		json_put(&v, "import", json_string(r->import_id));
+		json_put(&v, "answer", r->answer ? json_parse_str(r->answer) : json_null());
 	}
 	return v;
 }
@@ -388,11 +413,13 @@ static enum cmn_rc stats_counts(const struct port_counts *c, void *ctx)
 		    json_array_append_new(st->items, item) != 0)
 			return CMN_ERR_NOMEM;
 	}
-	json_object_set_new(item, "requests", json_integer(c->requests));
-	json_object_set_new(item, "drafted", json_integer(c->drafted));
-	json_object_set_new(item, "sent", json_integer(c->sent));
-	json_object_set_new(item, "answered", json_integer(c->answered));
-	json_object_set_new(item, "late", json_integer(c->late));
+	/* a count that cannot be set would be shown as 0 */
+	if (json_object_set_new(item, "requests", json_integer(c->requests)) != 0 ||
+	    json_object_set_new(item, "drafted", json_integer(c->drafted)) != 0 ||
+	    json_object_set_new(item, "sent", json_integer(c->sent)) != 0 ||
+	    json_object_set_new(item, "answered", json_integer(c->answered)) != 0 ||
+	    json_object_set_new(item, "late", json_integer(c->late)) != 0)
+		return CMN_ERR_NOMEM;
 	return CMN_OK;
 }
 

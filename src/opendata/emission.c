@@ -14,6 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonput.h"
+
+/* The canonical content is stored as the dataset's next version, which
+ * apps and campaigns read: a factor's value, a part, a band or a mode left
+ * out (an allocation that failed) would be a wrong emission factor kept
+ * for good. Every builder below fails whole instead: CMN_ERR_NOMEM, or
+ * NULL (json_put and json_push; json_pack fails on a NULL "o"). */
+
 #define CATEGORY_TRANSPORT 4
 #define CATEGORY_HEATING 8
 #define DECIMALS 9                       /* factors are rounded to 1e-9 kg */
@@ -73,8 +81,9 @@ static enum cmn_rc parts(struct echeck *c, const char *ptr, const json_t *ecv, j
 			return od_fault(c->err, c->errn, p, "a number from 0 to 1e6, once per id");
 		}
 		*sum += json_number_value(value);
-		json_object_set_new(*out, name, json_real(od_round(json_number_value(value),
-								   DECIMALS)));
+		json_put(out, name, json_real(od_round(json_number_value(value), DECIMALS)));
+		if (!*out)
+			return CMN_ERR_NOMEM;
 	}
 	*sum = od_round(*sum, DECIMALS);
 	return CMN_OK;
@@ -147,8 +156,9 @@ static bool french_number(const char *s, double *out)
 }
 
 /* heating_notes - what Impact CO2 writes in words of a heating entry:
- * the carbon intensity per kWh, the need per m² and the efficiency */
-static void heating_notes(const json_t *entry, json_t *factor)
+ * the carbon intensity per kWh, the need per m² and the efficiency;
+ * *factor released and NULL when one cannot be added */
+static void heating_notes(const json_t *entry, json_t **factor)
 {
 	static const struct {
 		const char *title, *member;
@@ -165,11 +175,11 @@ static void heating_notes(const json_t *entry, json_t *factor)
 		const char *text = json_string_value(json_object_get(v, "value"));
 		double x;
 
-		for (size_t k = 0; title && text && k < sizeof(notes) / sizeof(*notes); k++)
+		for (size_t k = 0; *factor && title && text && k < sizeof(notes) / sizeof(*notes);
+		     k++)
 			if (strncmp(title, notes[k].title, strlen(notes[k].title)) == 0 &&
-			    !json_object_get(factor, notes[k].member) && french_number(text, &x))
-				json_object_set_new(factor, notes[k].member,
-						    json_real(od_round(x, DECIMALS)));
+			    !json_object_get(*factor, notes[k].member) && french_number(text, &x))
+				json_put(factor, notes[k].member, json_real(od_round(x, DECIMALS)));
 	}
 }
 
@@ -239,16 +249,16 @@ static enum cmn_rc entry(struct echeck *c, const json_t *entries, size_t i, json
 		    json_number_value(total) > 1e6)
 			rc = od_fault(c->err, c->errn, q, "a number from 0 to 1e6");
 		else
-			json_object_set_new(f, "value",
-					    json_real(od_round(json_number_value(total), DECIMALS)));
+			json_put(&f, "value",
+				 json_real(od_round(json_number_value(total), DECIMALS)));
 	} else if (ecv) {
 		json_t *pt;
 		double sum;
 
 		od_ptr(q, sizeof(q), "%s/ecv", p);
 		if ((rc = parts(c, q, ecv, &pt, &sum)) == CMN_OK) {
-			json_object_set_new(f, "value", json_real(sum));
-			json_object_set_new(f, "parts", pt);
+			json_put(&f, "value", json_real(sum));
+			json_put(&f, "parts", pt);
 		}
 	} else {
 		json_t *bands = json_array();
@@ -264,15 +274,21 @@ static enum cmn_rc entry(struct echeck *c, const json_t *entries, size_t i, json
 			json_t *one;
 
 			od_ptr(r, sizeof(r), "%s/%zu", q, b);
-			if ((rc = band(c, r, json_array_get(ecvs, b), &one)) == CMN_OK)
-				json_array_append_new(bands, one);
+			if ((rc = band(c, r, json_array_get(ecvs, b), &one)) == CMN_OK) {
+				json_push(&bands, one);
+				if (!bands)
+					rc = CMN_ERR_NOMEM;
+			}
 		}
 		if (rc == CMN_OK)
-			json_object_set(f, "bands", bands);
-		json_decref(bands);
+			json_put(&f, "bands", bands);
+		else
+			json_decref(bands);
 	}
 	if (rc == CMN_OK && json_integer_value(cat) == CATEGORY_HEATING)
-		heating_notes(e, f);
+		heating_notes(e, &f);
+	if (rc == CMN_OK && !f)
+		rc = CMN_ERR_NOMEM;
 	if (rc != CMN_OK)
 		json_decref(f);
 	else
@@ -339,10 +355,10 @@ static json_t *mode_value(const json_t *f, const json_t *band, int occupancy)
 	if (!m)
 		return NULL;
 	json_object_foreach((json_t *)pt, k, v)
-		json_object_set_new(m, k, json_real(od_round(json_number_value(v) / div, DECIMALS)));
+		json_put(&m, k, json_real(od_round(json_number_value(v) / div, DECIMALS)));
 	if (occupancy)
-		json_object_set_new(m, "occupancy", json_integer(occupancy));
-	json_object_set_new(m, "ademe", ademe_ref(f, band));
+		json_put(&m, "occupancy", json_integer(occupancy));
+	json_put(&m, "ademe", ademe_ref(f, band));
 	return m;
 }
 
@@ -355,19 +371,19 @@ static json_t *mode_bands(const json_t *short_f, const json_t *long_f, int max_k
 	if (!bands)
 		return NULL;
 	if (long_f) { /* two entries: the short one up to max_km */
-		if ((m = mode_value(short_f, NULL, 0)))
-			json_object_set_new(m, "max_km", json_integer(max_km));
-		json_array_append_new(bands, m);
-		json_array_append_new(bands, mode_value(long_f, NULL, 0));
+		m = mode_value(short_f, NULL, 0);
+		json_put(&m, "max_km", json_integer(max_km));
+		json_push(&bands, m);
+		json_push(&bands, mode_value(long_f, NULL, 0));
 	} else { /* one entry with its own bands */
 		json_array_foreach(json_object_get(short_f, "bands"), i, b) {
 			const json_t *max = json_object_get(b, "max");
 
-			m = mode_value(short_f, b, 0);
-			if (m && max && i + 1 < json_array_size(json_object_get(short_f, "bands")))
-				json_object_set_new(m, "max_km",
-						    json_integer((json_int_t)json_number_value(max)));
-			json_array_append_new(bands, m);
+			m = bands ? mode_value(short_f, b, 0) : NULL;
+			if (max && i + 1 < json_array_size(json_object_get(short_f, "bands")))
+				json_put(&m, "max_km",
+					 json_integer((json_int_t)json_number_value(max)));
+			json_push(&bands, m);
 		}
 	}
 	return json_pack("{s:o}", "bands", bands);
@@ -388,10 +404,10 @@ static json_t *transport_modes(const json_t *factors)
 			m = mode_bands(f, g, modes[k].max_km);
 		else
 			m = mode_value(f, NULL, modes[k].occupancy);
-		json_object_set_new(out, modes[k].mode, m);
+		json_put(&out, modes[k].mode, m);
 	}
 	if (out)
-		json_object_set_new(out, "other", json_pack("{s:n}", "ademe"));
+		json_put(&out, "other", json_pack("{s:n}", "ademe"));
 	return out;
 }
 
@@ -418,17 +434,19 @@ enum cmn_rc opendata_emission_parse(const char *json, size_t n, json_t **canon, 
 		if ((rc = entry(&c, root, i, &f)) == CMN_OK) {
 			transport |= strcmp(json_string_value(json_object_get(f, "category")),
 					    "transport") == 0;
-			json_array_append_new(factors, f);
+			json_push(&factors, f);
+			if (!factors)
+				rc = CMN_ERR_NOMEM;
 		}
 	}
 	if (rc == CMN_OK) {
 		*canon = json_pack("{s:O}", "factors", factors);
+		if (*canon && transport) {
+			json_put(canon, "modes", transport_modes(factors));
+			json_put(canon, "unit", json_string("kg CO2e per passenger-km"));
+		}
 		if (!*canon)
 			rc = CMN_ERR_NOMEM;
-		else if (transport)
-			json_object_set_new(*canon, "modes", transport_modes(factors));
-		if (*canon && transport)
-			json_object_set_new(*canon, "unit", json_string("kg CO2e per passenger-km"));
 	}
 	json_decref(factors);
 	json_decref(root);

@@ -9,7 +9,9 @@
  * grant each keep a person out of the table; one person's contribution is
  * exact (means rounded half away from zero, hours in the series' zone
  * across both DST changes); the noise has the scale the methodology states;
- * campaigns not approved, not over, not open, or joined twice, refuse.
+ * campaigns not approved, not over, not open, or joined twice, refuse;
+ * under each failed allocation in turn, a run keeps nothing or the whole
+ * release.
  * Then the scenario of the issue: 300 synthetic households (seed 7) in
  * January 2026, the hourly profile by district, checked against a
  * computation made here from the stores without the campaign code.
@@ -23,8 +25,10 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 #include <math.h>
 
+#include "jsonfail.h"
 #include "campaign/campaign.h"
 #include "consent/consent.h"
 #include "core/timeutil.h"
@@ -1091,6 +1095,108 @@ static void refusals(void **state)
 	assert_int_equal(st.no_profile, 1);
 }
 
+/* ---- whole or nothing ---------------------------------------------------------------- */
+
+static size_t fail_at; /* the allocation that fails (jsonfail.h) */
+
+/* members_are - o has exactly the n members keys */
+static void members_are(const json_t *o, const char *const *keys, size_t n, const char *what)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!json_object_get(o, keys[i]))
+			fail_msg("no %s in %s", keys[i], what);
+	assert_int_equal(json_object_size(o), n);
+}
+
+/* The release is what the store keeps and the campaign publishes: a cell,
+ * a figure, a privacy term or a member of the definition left out would be
+ * a published table that says something else. Under every failed
+ * allocation the run keeps nothing (CMN_ERR_NOMEM, the campaign still
+ * approved and run again at once) or the whole release; a run keeps its
+ * release once, so the one kept must be the run where none failed. The
+ * table has every kind of cell (published, under k, suppressed as
+ * secondary) and of measure. */
+static void release_whole_or_nothing(void **state)
+{
+	struct def d = {BY_DISTRICT,
+			"[{\"kind\":\"count\"},{\"kind\":\"sum\",\"clip\":[0,1000]},"
+			"{\"kind\":\"mean\",\"clip\":[0,6000]},"
+			"{\"kind\":\"histogram\",\"bins\":[0,500,1000,3000,12000]}]",
+			3, "1", 24, NULL, NULL, NULL, NULL};
+	static const char *const release_members[] = {
+	    "campaign", "title",       "organisation", "source",   "period",
+	    "licence",  "methodology", "dimensions",   "measures", "cells"};
+	static const char *const method_members[] = {
+	    "k",     "mechanism",        "epsilon",    "max_cells_per_person",
+	    "cells", "cells_suppressed", "computed",   "participants_rounded",
+	    "noise", "unit_of_privacy",  "composition"};
+	static const char *const noise_members[] = {
+	    "of", "epsilon", "scale", "l1_sensitivity", "noise_sd", "measure"};
+	const char *district[] = {"D11", "D11", "D11", "D12", "D12", "D12", "D12", "D13"};
+	struct campaign_run_stats st;
+	char id[CRYPT_ID_LEN], err[400] = "", *csv = NULL;
+	int64_t now;
+	json_t *res, *m, *c;
+	size_t i;
+	int failed = 0;
+
+	(void)state;
+	approved(&d, id);
+	for (i = 0; i < sizeof(district) / sizeof(*district); i++) {
+		struct person p = household(district[i], 300 + 10 * (int64_t)i);
+
+		join(&p, id);
+	}
+	now = time_now_ms(); /* the grants hold from the joins on */
+	for (fail_at = 1;; fail_at++) {
+		enum cmn_rc rc;
+
+		err[0] = '\0';
+		jsonfail_arm(fail_at);
+		rc = run_at(id, now, 0, 7, &st, err, sizeof(err));
+		jsonfail_disarm();
+		if (rc == CMN_OK)
+			break;
+		if (rc != CMN_ERR_NOMEM)
+			fail_msg("allocation %zu failed: %s (%s)", fail_at, cmn_strerror(rc), err);
+		failed++;
+	}
+	/* whole: every member, cell and figure, in the JSON and the CSV */
+	res = results(id, &csv);
+	members_are(res, release_members, sizeof(release_members) / sizeof(*release_members),
+		    "the release");
+	m = json_object_get(res, "methodology");
+	members_are(m, method_members, sizeof(method_members) / sizeof(*method_members),
+		    "the methodology");
+	/* the count, a sum for the sum and one for the mean, the histogram */
+	assert_int_equal(json_array_size(json_object_get(m, "noise")), 4);
+	json_array_foreach(json_object_get(m, "noise"), i, c)
+		members_are(c, noise_members, i ? 6 : 5, "a query's noise");
+	assert_int_equal(json_array_size(json_object_get(
+			     json_array_get(json_object_get(res, "dimensions"), 0), "values")),
+			 3);
+	assert_int_equal(json_array_size(json_object_get(res, "measures")), 4);
+	assert_int_equal(json_array_size(json_object_get(res, "cells")), 3);
+	c = cell(res, "D12", NULL);
+	assert_int_equal(json_object_size(c), 2);
+	assert_int_equal(json_array_size(json_object_get(c, "values")), 4);
+	assert_int_equal(json_array_size(json_array_get(json_object_get(c, "values"), 3)), 4);
+	assert_string_equal(suppressed(cell(res, "D13", NULL)), "fewer than k");
+	assert_string_equal(suppressed(cell(res, "D11", NULL)), "secondary");
+	assert_true(csv_has_line(csv, "district,count_0,sum_1,mean_2,histogram_3_0_500,"
+				      "histogram_3_500_1000,histogram_3_1000_3000,"
+				      "histogram_3_3000_12000,status"));
+	assert_true(csv_has_line(csv, "D11,,,,,,,,suppressed_secondary"));
+	assert_true(csv_has_line(csv, "D13,,,,,,,,suppressed"));
+	/* and kept by the run where no allocation failed: a failed one fails
+	 * the run, even where what it would keep looks whole */
+	if (jsonfail_count() >= fail_at)
+		fail_msg("a release was kept with allocation %zu failed", fail_at);
+	assert_true(failed >= 900); /* reading the stores, the table, the release */
+	free(csv);
+	json_decref(res);
+}
+
 /* ---- the scenario: 300 synthetic households --------------------------------------- */
 
 #define HOUSEHOLDS 300
@@ -1473,6 +1579,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(trips_by_origin_and_destination, setup, teardown),
 		cmocka_unit_test_setup_teardown(noise_has_the_stated_scale, setup, teardown),
 		cmocka_unit_test_setup_teardown(refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(release_whole_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(scenario_hourly_profile_by_district, setup,
 						teardown),
 	};

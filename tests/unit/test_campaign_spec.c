@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "jsonfail.h"
 #include "campaign/spec.h"
 #include "core/timeutil.h"
 #include "record/doctype.h"
@@ -112,14 +113,7 @@ static void valid_round_trips(void **state)
 	free(c);
 }
 
-/* jansson's fail_at-th allocation fails, and only that one: a builder that
- * goes on after a failure would then make a whole-looking text */
-static size_t allocs, fail_at;
-
-static void *failing_malloc(size_t n)
-{
-	return ++allocs == fail_at ? NULL : malloc(n);
-}
+static size_t fail_at; /* the allocation that fails (jsonfail.h) */
 
 /* The canonical text is what the store keeps and the participants agree
  * to: under every failed allocation it is whole or not at all, never a
@@ -136,15 +130,14 @@ static void canonical_whole_or_nothing(void **state)
 	for (fail_at = 1;; fail_at++) {
 		enum cmn_rc rc;
 
-		allocs = 0;
 		out = NULL;
-		json_set_alloc_funcs(failing_malloc, free);
+		jsonfail_arm(fail_at);
 		rc = campaign_spec_json(&s, &out, NULL);
-		json_set_alloc_funcs(malloc, free);
+		jsonfail_disarm();
 		if (rc == CMN_OK) {
 			assert_string_equal(out, want);
 			free(out);
-			if (allocs < fail_at) /* no allocation failed: all were tried */
+			if (jsonfail_count() < fail_at) /* no allocation failed: all were tried */
 				break;
 			continue;
 		}

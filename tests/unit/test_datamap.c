@@ -10,7 +10,9 @@
  * at T + 1 month + 1 s (in the person's audit chain) and not again; the
  * answer, Enedis's real export file, is imported and answers it with its
  * points counted; the counts per holder follow, and another person sees
- * none of it.
+ * none of it. Under each failed allocation in turn, a request is made
+ * whole (its doctypes, its letter, its entry in the chain) or not at all,
+ * and its view is whole or not made.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "jsonfail.h"
 #include "core/timeutil.h"
 #include "datamap/datamap.h"
 #include "fixture.h"
@@ -522,6 +525,146 @@ static void answer_is_an_import_that_worked(void **state)
 	port_request_release(&r);
 }
 
+/* ---- whole or nothing ---------------------------------------------------------------- */
+
+static size_t fail_at; /* the allocation that fails (jsonfail.h) */
+
+struct last {
+	const char *action;
+	char *detail;
+};
+
+static enum cmn_rc last_entry(const struct audit_entry *e, void *ctx)
+{
+	struct last *l = ctx;
+
+	if (strcmp(e->action, l->action) == 0) {
+		free(l->detail);
+		l->detail = strdup(e->detail);
+	}
+	return CMN_OK;
+}
+
+/* last_detail - the detail of p's last entry of action (malloc'd) */
+static char *last_detail(const struct person *p, const char *action)
+{
+	struct last l = {action, NULL};
+	struct pstore *ps;
+
+	assert_int_equal(store_person_store(f.s, p->id, &ps), CMN_OK);
+	assert_int_equal(pstore_audit_each(ps, NULL, 0, 10000, last_entry, &l), CMN_OK);
+	assert_non_null(l.detail);
+	return l.detail;
+}
+
+static size_t requests_of(const struct person *p)
+{
+	size_t n = 0;
+
+	assert_int_equal(store_port_each(f.s, p->id, each_mine, &n), CMN_OK);
+	return n;
+}
+
+/* An access request to every doctype of the holder: a doctype left out of
+ * the list (out of memory) would narrow what the letter asks and the
+ * request keeps, and a detail left out would leave the person's chain
+ * with an entry that says nothing. Under every failed allocation,
+ * portability_create gives CMN_ERR_NOMEM with nothing kept, or the very
+ * request and entry. */
+static void request_whole_or_nothing(void **state)
+{
+	const int64_t now = at("2026-03-03T09:00:00Z");
+	struct port_request want, r;
+	char err[300] = "", *want_detail, *detail;
+	size_t kept;
+	json_t *dts;
+	int failed = 0;
+
+	(void)state;
+	load_seed();
+	assert_int_equal(portability_create(f.s, &f.reg, &f.alice, "test", "enedis", "access", NULL,
+					    now, &want, err, sizeof(err)),
+			 CMN_OK);
+	dts = json_loads(want.doctypes, 0, NULL);
+	assert_int_equal(json_array_size(dts), 3); /* all Enedis holds */
+	json_decref(dts);
+	want_detail = last_detail(&f.alice, "portability.create");
+	kept = requests_of(&f.alice);
+	for (fail_at = 1;; fail_at++) {
+		enum cmn_rc rc;
+
+		jsonfail_arm(fail_at);
+		rc = portability_create(f.s, &f.reg, &f.alice, "test", "enedis", "access", NULL,
+					now, &r, err, sizeof(err));
+		jsonfail_disarm();
+		if (rc != CMN_OK) {
+			if (rc != CMN_ERR_NOMEM)
+				fail_msg("allocation %zu failed: %s", fail_at, cmn_strerror(rc));
+			assert_int_equal(requests_of(&f.alice), kept); /* nothing kept */
+			failed++;
+			continue;
+		}
+		assert_int_equal(requests_of(&f.alice), ++kept);
+		assert_string_equal(r.doctypes, want.doctypes);
+		assert_string_equal(r.letter, want.letter);
+		detail = last_detail(&f.alice, "portability.create");
+		assert_string_equal(detail, want_detail);
+		free(detail);
+		port_request_release(&r);
+		if (jsonfail_count() < fail_at) /* no allocation failed: all were tried */
+			break;
+	}
+	assert_true(failed >= 100); /* the catalogue's entry read, the list, the detail */
+	free(want_detail);
+	port_request_release(&want);
+}
+
+/* The view of a request answered and reminded: whole or NULL (a view
+ * without its deadline would tell the person there is none). */
+static void view_whole_or_nothing(void **state)
+{
+	struct port_request r = {.id = "r1",
+				 .holder_id = "enedis",
+				 .kind = "access",
+				 .state = PORT_ANSWERED,
+				 .created = 1000,
+				 .sent = 2000,
+				 .deadline = 3000,
+				 .reminded = 4000,
+				 .answered = 5000,
+				 .import_id = "i1"};
+	char *want, *got;
+	json_t *v;
+	int failed = 0;
+
+	(void)state;
+	r.doctypes = strdup("[\"energy.electricity.load_curve\"]");
+	r.letter = strdup("Madame, Monsieur,");
+	r.answer = strdup("{\"format\":\"enedis\",\"stats\":{\"points\":3}}");
+	v = portability_request_json(&r);
+	assert_non_null(v);
+	want = json_dumps(v, JSON_COMPACT);
+	json_decref(v);
+	for (fail_at = 1;; fail_at++) {
+		jsonfail_arm(fail_at);
+		v = portability_request_json(&r);
+		jsonfail_disarm();
+		if (!v) {
+			failed++;
+			continue;
+		}
+		got = json_dumps(v, JSON_COMPACT);
+		assert_string_equal(got, want);
+		free(got);
+		json_decref(v);
+		if (jsonfail_count() < fail_at)
+			break;
+	}
+	assert_true(failed >= 45);
+	free(want);
+	port_request_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +676,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(portability_scenario, setup, teardown),
 		cmocka_unit_test_setup_teardown(answer_is_an_import_that_worked, setup, teardown),
+		cmocka_unit_test_setup_teardown(request_whole_or_nothing, setup, teardown),
+		cmocka_unit_test(view_whole_or_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,7 @@
  * in-process, each test on a fresh data directory: every parser on good
  * files (the ADEME, GTFS and synthetic territory's files) and on bad ones,
  * whose refusal names the exact place (a JSON pointer, or LINE:COLUMN);
+ * emission factors whole or not made under each failed allocation in turn;
  * versions, the kind a name keeps, all-or-nothing loads; the districts
  * filled for campaigns; and the point-in-polygon on squares, a polygon
  * with a hole, edges and vertices (the rule of opendata.h: south and west
@@ -19,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "jsonfail.h"
 #include "apps/app.h"
 #include "core/timeutil.h"
 #include "fixture.h"
@@ -190,6 +192,60 @@ static void emission_factors_of_ademe(void **state)
 	near(num(factor, "kwh_per_m2"), 150, "need");
 	json_decref(canon);
 	free(text);
+}
+
+static size_t fail_at; /* the allocation that fails (jsonfail.h) */
+
+/* emission_whole - the factors of the file at path under every failed
+ * allocation: CMN_ERR_NOMEM and nothing, or the very content */
+static void emission_whole(const char *path)
+{
+	size_t len;
+	char err[OPENDATA_ERR_MAX], *text = slurp(path, &len), *want, *got;
+	json_t *canon = parse(OPENDATA_EMISSION_FACTORS, text, err, sizeof(err));
+	int failed = 0;
+
+	if (!canon)
+		fail_msg("%s: %s", path, err);
+	want = json_dumps(canon, JSON_COMPACT);
+	json_decref(canon);
+	for (fail_at = 1;; fail_at++) {
+		enum cmn_rc rc;
+
+		canon = (json_t *)1;
+		jsonfail_arm(fail_at);
+		rc = opendata_emission_parse(text, len, &canon, err, sizeof(err));
+		jsonfail_disarm();
+		if (rc != CMN_OK) {
+			if (rc != CMN_ERR_NOMEM)
+				fail_msg("%s, allocation %zu failed: %s (%s)", path, fail_at,
+					 cmn_strerror(rc), err);
+			assert_null(canon);
+			failed++;
+			continue;
+		}
+		got = json_dumps(canon, JSON_COMPACT);
+		if (strcmp(got, want) != 0)
+			fail_msg("%s, allocation %zu failed: kept\n%s\ninstead of\n%s", path,
+				 fail_at, got, want);
+		free(got);
+		json_decref(canon);
+		if (jsonfail_count() < fail_at) /* no allocation failed: all were tried */
+			break;
+	}
+	assert_true(failed >= 500); /* every value read, every factor, band and mode */
+	free(want);
+	free(text);
+}
+
+/* The factors are stored as the dataset's next version, which apps and
+ * campaigns read for good: a factor's value, a part, a band or a mode left
+ * out would be a wrong emission factor kept. */
+static void emission_whole_or_nothing(void **state)
+{
+	(void)state;
+	emission_whole(ADEME "/deplacement.json");
+	emission_whole(ADEME "/chauffage.json");
 }
 
 #define ENTRY "{\"id\":1,\"name\":\"Bus\",\"slug\":\"bus\",\"category\":4,"
@@ -822,6 +878,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(emission_factors_of_ademe, setup, teardown),
 		cmocka_unit_test_setup_teardown(emission_faults, setup, teardown),
+		cmocka_unit_test(emission_whole_or_nothing),
 		cmocka_unit_test_setup_teardown(point_in_polygon, setup, teardown),
 		cmocka_unit_test_setup_teardown(district_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(districts_of_the_territory, setup, teardown),

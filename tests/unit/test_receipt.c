@@ -4,7 +4,8 @@
  * master key, the JWS structure, its signature checked with libsodium
  * directly (and refused after any changed byte), the JWKS, the Kantara
  * receipt and the DPV record of grant views, and the DPV status of each
- * grant status.
+ * grant status; under each failed allocation in turn, the receipt, its JWS
+ * and the DPV record are whole or not made.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "jsonfail.h"
 #include "consent/receipt.h"
 #include "core/str.h"
 
@@ -447,6 +449,120 @@ static void dpv_record_of_a_grant(void **state)
 	json_decref(v);
 }
 
+/* ---- whole or nothing ---------------------------------------------------------------- */
+
+static size_t fail_at; /* the allocation that fails (jsonfail.h) */
+
+/* whole_input - a service's grant over a special, two sensitive doctypes
+ * (spiCat, the DPV types), with the service's contact and policy: every
+ * member and element a receipt may have */
+static struct receipt_in whole_input(const char *status, const json_t *client, struct registry *reg)
+{
+	json_t *v = view(status, true, "2027-01-01T00:00:00.000Z");
+	char err[300] = "";
+	struct receipt_in in = input(v, client);
+
+	assert_int_equal(
+	    json_array_append_new(json_object_get(json_object_get(v, "scope"), "doctypes"),
+				  json_string("social.allowance")),
+	    0);
+	if (registry_load(reg, err, sizeof(err)) != CMN_OK)
+		fail_msg("registry: %s", err);
+	in.reg = reg;
+	return in;
+}
+
+/* A signed receipt without a purpose category, a data category or the
+ * controller's contact is a signed false statement of what the person
+ * agreed to: under every failed allocation, receipt_kantara gives
+ * CMN_ERR_NOMEM and nothing, or the very receipt, signed to the same
+ * JWS. */
+static void receipt_whole_or_nothing(void **state)
+{
+	json_t *client =
+	    json_pack("{s:[s], s:s, s:s}", "contacts", "dpo@coop.example", "policy_uri",
+		      "https://coop.example/privacy", "client_uri", "https://coop.example");
+	struct registry reg = {0};
+	struct receipt_in in = whole_input("given", client, &reg);
+	json_t *r = NULL, *p;
+	char *want = NULL, *jws;
+	int failed = 0;
+
+	(void)state;
+	assert_int_equal(receipt_kantara(&in, &r), CMN_OK);
+	/* all there is to lose is there */
+	assert_int_equal(json_array_size(json_object_get(r, "spiCat")), 3);
+	p = json_array_get(
+	    json_object_get(json_array_get(json_object_get(r, "services"), 0), "purposes"), 0);
+	assert_int_equal(json_array_size(json_object_get(p, "purposeCategory")), 2);
+	assert_int_equal(json_array_size(json_object_get(p, "piiCategory")), 6);
+	assert_non_null(json_object_get(json_array_get(json_object_get(r, "piiControllers"), 0),
+					"piiControllerUrl"));
+	assert_int_equal(receipt_sign(&key_a, r, &want), CMN_OK);
+	json_decref(r);
+	for (fail_at = 1;; fail_at++) {
+		enum cmn_rc rc;
+
+		r = (json_t *)1;
+		jsonfail_arm(fail_at);
+		rc = receipt_kantara(&in, &r);
+		jsonfail_disarm();
+		if (rc == CMN_OK) {
+			assert_int_equal(receipt_sign(&key_a, r, &jws), CMN_OK);
+			assert_string_equal(jws, want);
+			free(jws);
+			json_decref(r);
+			if (jsonfail_count() < fail_at) /* no allocation failed: all were tried */
+				break;
+			continue;
+		}
+		assert_int_equal(rc, CMN_ERR_NOMEM);
+		assert_null(r);
+		failed++;
+	}
+	assert_true(failed >= 100); /* every member, element and string of it */
+	free(want);
+	registry_release(&reg);
+	json_decref((json_t *)in.view);
+	json_decref(client);
+}
+
+/* The DPV record is what the person keeps of the consent too: whole or
+ * NULL under every failed allocation. */
+static void dpv_whole_or_nothing(void **state)
+{
+	struct registry reg = {0};
+	struct receipt_in in = whole_input("withdrawn", NULL, &reg);
+	json_t *d = receipt_dpv(&in);
+	char *want, *got;
+	int failed = 0;
+
+	(void)state;
+	assert_non_null(d);
+	assert_non_null(json_object_get(d, "dpv:isIndicatedBy"));
+	want = json_dumps(d, JSON_COMPACT);
+	json_decref(d);
+	for (fail_at = 1;; fail_at++) {
+		jsonfail_arm(fail_at);
+		d = receipt_dpv(&in);
+		jsonfail_disarm();
+		if (!d) {
+			failed++;
+			continue;
+		}
+		got = json_dumps(d, JSON_COMPACT);
+		assert_string_equal(got, want);
+		free(got);
+		json_decref(d);
+		if (jsonfail_count() < fail_at)
+			break;
+	}
+	assert_true(failed >= 180);
+	free(want);
+	registry_release(&reg);
+	json_decref((json_t *)in.view);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -460,6 +576,8 @@ int main(void)
 	    cmocka_unit_test(no_receipt_of_a_consent_never_given),
 	    cmocka_unit_test(dpv_status_of_each_grant_status),
 	    cmocka_unit_test(dpv_record_of_a_grant),
+	    cmocka_unit_test(receipt_whole_or_nothing),
+	    cmocka_unit_test(dpv_whole_or_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -9,7 +9,8 @@
  * demand is covered whole by a flat source, the cheaper one (wind); a
  * demand shaped like the sun is covered whole by solar alone; the sun is
  * down at night and its day gives the month's yield; a table with a
- * suppressed hour, or not by hour alone, is refused. On the cooperative's
+ * suppressed hour, or not by hour alone, is refused; the report is whole
+ * or not made under each failed allocation in turn. On the cooperative's
  * published table, the demand read is the published means, and every split
  * scored again here (own loops over the model's production shapes) gives
  * no better coverage than the first one reported, which are in order.
@@ -26,6 +27,7 @@
 #include <jansson.h>
 #include <math.h>
 
+#include "jsonfail.h"
 #include "campaign/campaign.h"
 #include "campaign/mix.h"
 #include "core/timeutil.h"
@@ -151,6 +153,49 @@ static void known_answers(void **state)
 	assert_int_equal(campaign_mix(t, 100, 10, &r, err, sizeof(err)), CMN_ERR_INVALID);
 	assert_non_null(strstr(err, "hour_of_day alone"));
 	json_decref(t);
+}
+
+static size_t fail_at; /* the allocation that fails (jsonfail.h) */
+
+/* A report with a best split or an hour of the profile left out (out of
+ * memory) would show another split as the best: under every failed
+ * allocation campaign_mix_json gives NULL or the very report. */
+static void report_whole_or_nothing(void **state)
+{
+	double flat[24];
+	struct mix_report r;
+	char err[200] = "", *want, *got;
+	json_t *t, *j;
+	int failed = 0;
+
+	(void)state;
+	for (int h = 0; h < 24; h++)
+		flat[h] = 500 + 10 * h;
+	t = table(flat, "2026-01-01", "2026-02-01", -1);
+	assert_int_equal(campaign_mix(t, 100, 10, &r, err, sizeof(err)), CMN_OK);
+	json_decref(t);
+	j = campaign_mix_json("c1", &r);
+	assert_non_null(j);
+	assert_int_equal(json_array_size(json_object_get(j, "best")), MIX_TOP);
+	want = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	for (fail_at = 1;; fail_at++) {
+		jsonfail_arm(fail_at);
+		j = campaign_mix_json("c1", &r);
+		jsonfail_disarm();
+		if (!j) {
+			failed++;
+			continue;
+		}
+		got = json_dumps(j, JSON_COMPACT);
+		assert_string_equal(got, want);
+		free(got);
+		json_decref(j);
+		if (jsonfail_count() < fail_at) /* no allocation failed: all were tried */
+			break;
+	}
+	assert_true(failed >= 250); /* 4 x 24 hours, the best splits and their members */
+	free(want);
 }
 
 /* ---- the cooperative ------------------------------------------------------------------ */
@@ -360,6 +405,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(the_sun),
 	    cmocka_unit_test(known_answers),
+	    cmocka_unit_test(report_whole_or_nothing),
 	    cmocka_unit_test_setup_teardown(cooperative_profile_and_mix, setup, teardown),
 	};
 
