@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,7 +59,10 @@ struct job {
 
 struct import_jobs {
 	struct import_jobs_config cfg;
-	char spool[IMPORT_SPOOL_PATH_MAX]; /* DATA/uploads */
+	char top[IMPORT_SPOOL_PATH_MAX];   /* DATA/uploads */
+	char spool[IMPORT_SPOOL_PATH_MAX]; /* DATA/uploads/ID: this process's */
+	char lock[IMPORT_SPOOL_PATH_MAX];  /* DATA/uploads/ID.lock, held while it runs */
+	int lock_fd;
 	pthread_mutex_t mu;
 	pthread_cond_t work;              /* a job was queued, or the pool stops */
 	pthread_cond_t changed;           /* a job finished, or the pool drains */
@@ -75,15 +79,27 @@ struct import_jobs {
 
 /* ---- the spool ------------------------------------------------------------ */
 
+/*
+ * Several server processes may share a data directory: each spools into a
+ * directory of its own, DATA/uploads/ID, and holds an flock on
+ * DATA/uploads/ID.lock while it runs. A process starting removes what the
+ * gone ones left: a lock it can take has no owner (the kernel let go of it
+ * when its process died, however it died). The lock is taken under a
+ * temporary name and renamed into place, so a lock file seen is already
+ * held; what a crash leaves between the steps (a temporary lock, a
+ * directory without its lock) goes once older than SPOOL_ORPHAN_S.
+ */
+#define SPOOL_ORPHAN_S 60
+
 /* spool_sweep - removes every spool file left in the directory. */
-static void spool_sweep(const char *dir)
+static unsigned spool_sweep(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	unsigned n = 0;
 
 	if (!d)
-		return;
+		return 0;
 	while ((e = readdir(d)) != NULL) {
 		size_t len = strlen(e->d_name);
 		char path[IMPORT_SPOOL_PATH_MAX];
@@ -95,8 +111,105 @@ static void spool_sweep(const char *dir)
 			n++;
 	}
 	closedir(d);
+	return n;
+}
+
+/* old - whether path was last changed SPOOL_ORPHAN_S ago or more */
+static bool old(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && time(NULL) - st.st_mtime >= SPOOL_ORPHAN_S;
+}
+
+/* spool_reap - in top (DATA/uploads): the spools of processes gone, the
+ * leftovers of a crash while one was made, and the files of a version that
+ * spooled into top itself; removed */
+static void spool_reap(const char *top)
+{
+	DIR *d = opendir(top);
+	struct dirent *e;
+	unsigned n = 0;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		const char *name = e->d_name;
+		size_t len = strlen(name);
+		char path[IMPORT_SPOOL_PATH_MAX], dir[IMPORT_SPOOL_PATH_MAX];
+		struct stat st;
+		int fd;
+
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+		    snprintf(path, sizeof(path), "%s/%s", top, name) >= (int)sizeof(path))
+			continue;
+		if (len > 5 && strcmp(name + len - 5, ".part") == 0) {
+			n += unlink(path) == 0;
+		} else if (len > 5 && strcmp(name + len - 5, ".lock") == 0) {
+			if (snprintf(dir, sizeof(dir), "%s/%.*s", top, (int)(len - 5), name) >=
+				(int)sizeof(dir) ||
+			    (fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+				continue;
+			if (flock(fd, LOCK_EX | LOCK_NB) == 0) { /* its process is gone */
+				n += spool_sweep(dir);
+				rmdir(dir);
+				unlink(path);
+			}
+			close(fd);
+		} else if (strncmp(name, ".tmp-", 5) == 0 && old(path)) {
+			unlink(path);
+		} else if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && old(path)) {
+			/* a spool without its lock: the lock is renamed in place
+			 * right after the directory is made, so it is a crash's */
+			if (snprintf(dir, sizeof(dir), "%s.lock", path) < (int)sizeof(dir) &&
+			    access(dir, F_OK) != 0) {
+				n += spool_sweep(path);
+				rmdir(path);
+			}
+		}
+	}
+	closedir(d);
 	if (n)
 		log_info("import spool: removed %u file(s) left by an earlier run", n);
+}
+
+/* spool_own - makes this process's spool directory and holds its lock */
+static enum cmn_rc spool_own(struct import_jobs *jobs)
+{
+	char id[CRYPT_ID_LEN], tmp[IMPORT_SPOOL_PATH_MAX];
+
+	crypt_id_new(id);
+	if (snprintf(tmp, sizeof(tmp), "%s/.tmp-%s", jobs->top, id) >= (int)sizeof(tmp) ||
+	    snprintf(jobs->spool, sizeof(jobs->spool), "%s/%s", jobs->top, id) >=
+		(int)sizeof(jobs->spool) ||
+	    snprintf(jobs->lock, sizeof(jobs->lock), "%s.lock", jobs->spool) >=
+		(int)sizeof(jobs->lock))
+		return CMN_ERR_IO;
+	jobs->lock_fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (jobs->lock_fd < 0 || flock(jobs->lock_fd, LOCK_EX | LOCK_NB) != 0 ||
+	    mkdir(jobs->spool, 0700) != 0 || rename(tmp, jobs->lock) != 0) {
+		log_error("import spool: cannot make %s: %s", jobs->spool, strerror(errno));
+		rmdir(jobs->spool);
+		unlink(tmp);
+		if (jobs->lock_fd >= 0)
+			close(jobs->lock_fd);
+		jobs->lock_fd = -1;
+		return CMN_ERR_IO;
+	}
+	return CMN_OK;
+}
+
+/* spool_release - empties and removes this process's spool, then its lock */
+static void spool_release(struct import_jobs *jobs)
+{
+	if (jobs->lock_fd < 0)
+		return;
+	spool_sweep(jobs->spool);
+	if (rmdir(jobs->spool) != 0 && errno != ENOENT)
+		log_error("import spool: cannot remove %s: %s", jobs->spool, strerror(errno));
+	unlink(jobs->lock);
+	close(jobs->lock_fd);
+	jobs->lock_fd = -1;
 }
 
 enum cmn_rc import_jobs_spool_create(struct import_jobs *jobs, char path[IMPORT_SPOOL_PATH_MAX],
@@ -485,14 +598,19 @@ enum cmn_rc import_jobs_start(struct import_jobs **out, const struct import_jobs
 		jobs->cfg.workers = IMPORT_JOBS_WORKERS_MAX;
 	if (!jobs->cfg.queue)
 		jobs->cfg.queue = IMPORT_JOBS_QUEUE;
-	if (snprintf(jobs->spool, sizeof(jobs->spool), "%s/%s", cfg->data_dir, IMPORT_SPOOL_DIR) >=
-		    (int)sizeof(jobs->spool) ||
-	    ((mkdir(jobs->spool, 0700) != 0 && errno != EEXIST) || chmod(jobs->spool, 0700) != 0)) {
-		log_error("import spool: cannot create %s: %s", jobs->spool, strerror(errno));
+	jobs->lock_fd = -1;
+	if (snprintf(jobs->top, sizeof(jobs->top), "%s/%s", cfg->data_dir, IMPORT_SPOOL_DIR) >=
+		    (int)sizeof(jobs->top) ||
+	    ((mkdir(jobs->top, 0700) != 0 && errno != EEXIST) || chmod(jobs->top, 0700) != 0)) {
+		log_error("import spool: cannot create %s: %s", jobs->top, strerror(errno));
 		free(jobs);
 		return CMN_ERR_IO;
 	}
-	spool_sweep(jobs->spool);
+	spool_reap(jobs->top);
+	if (spool_own(jobs) != CMN_OK) {
+		free(jobs);
+		return CMN_ERR_IO;
+	}
 	pthread_mutex_init(&jobs->mu, NULL);
 	pthread_cond_init(&jobs->work, NULL);
 	pthread_cond_init(&jobs->changed, NULL);
@@ -549,7 +667,7 @@ void import_jobs_stop(struct import_jobs **jp)
 		jobs->jobs = j->next;
 		job_free(jobs, j);
 	}
-	spool_sweep(jobs->spool);
+	spool_release(jobs);
 	pthread_cond_destroy(&jobs->changed);
 	pthread_cond_destroy(&jobs->work);
 	pthread_mutex_destroy(&jobs->mu);

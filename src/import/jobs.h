@@ -4,11 +4,14 @@
  * all or nothing (import_file_progress), with its progress readable while
  * it runs.
  *
- * An upload is spooled to files of DATA/uploads/ (mode 0600, the directory
- * 0700) before a job takes them; the job removes each file once it is
- * imported or refused, and the pool removes whatever is left there when it
- * starts (after a crash) and when it stops. The bytes spooled at once are
- * capped (max_spool).
+ * An upload is spooled to files of DATA/uploads/ID/, the pool's own
+ * directory (mode 0600, the directories 0700), before a job takes them; the
+ * job removes each file once it is imported or refused, and the pool
+ * removes its directory when it stops. Several server processes may share
+ * a data directory: each holds an flock on DATA/uploads/ID.lock while it
+ * runs, and a pool starting removes the spools whose lock nobody holds
+ * (their process died) and leaves the others'. The bytes spooled at once
+ * are capped (max_spool), per process.
  *
  * Jobs live in the server's memory: a finished job is kept for
  * IMPORT_JOB_KEEP_S (and the IMPORT_JOBS_KEPT newest at most), and is gone

@@ -292,7 +292,47 @@ static json_t *poll_job(const struct test_server *s, const struct who *w, const 
 	return job;
 }
 
+/* spool_in - the spooled files (*.part) under dir and its directories (a
+ * server's own spool, DATA/uploads/ID), the mode of one in *mode */
+static int spool_in(const char *dir, mode_t *mode)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		char p[700];
+		struct stat st;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		if (lstat(p, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			n += spool_in(p, mode);
+		else if (len > 5 && strcmp(e->d_name + len - 5, ".part") == 0) {
+			if (mode)
+				*mode = st.st_mode & 0777;
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
 static int spool_files(const struct test_server *s, mode_t *mode)
+{
+	char dir[400];
+
+	snprintf(dir, sizeof(dir), "%s/uploads", s->dir);
+	return spool_in(dir, mode);
+}
+
+/* spool_entries - what DATA/uploads holds at all (spools, their locks) */
+static int spool_entries(const struct test_server *s)
 {
 	char dir[400];
 	DIR *d;
@@ -300,19 +340,9 @@ static int spool_files(const struct test_server *s, mode_t *mode)
 	int n = 0;
 
 	snprintf(dir, sizeof(dir), "%s/uploads", s->dir);
-	d = opendir(dir);
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL) {
-		char p[700];
-		struct stat st;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		if (mode && stat(p, &st) == 0)
-			*mode = st.st_mode & 0777;
-		n++;
-	}
+	assert_non_null(d = opendir(dir));
+	while ((e = readdir(d)) != NULL)
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
 	closedir(d);
 	return n;
 }
@@ -692,6 +722,43 @@ static void sigterm_while_running(void **state)
 	assert_int_equal(test_server_stop(&s, true), 0);
 }
 
+/* Two servers on one data directory (several processes behind a proxy):
+ * the second one's start leaves the first one's spooled files alone, the
+ * first one's job finishes whole, and each takes its spool away when it
+ * stops. */
+static void two_servers_one_spool(void **state)
+{
+	struct test_server a, b;
+	struct who alice;
+	char id[40], cmd[400];
+	json_t *job, *f;
+	size_t i;
+
+	(void)state;
+	fresh(&a);
+	start(&a, "--import-workers", "1", NULL);
+	person(&a, "alice", &alice);
+	big_job(&a, &alice, 8, id);
+	wait_running(&a, &alice, id);
+	assert_true(spool_files(&a, NULL) >= 1); /* the files still waiting */
+	memset(&b, 0, sizeof(b));
+	b.bin = a.bin;
+	snprintf(b.dir, sizeof(b.dir), "%s", a.dir);
+	start(&b, NULL);
+	job = poll_job(&a, &alice, id, NULL);
+	assert_string_equal(jstr(job, "/status"), "done");
+	json_array_foreach(json_object_get(job, "files"), i, f)
+		assert_string_equal(json_string_value(json_object_get(f, "status")), "done");
+	assert_int_equal(json_array_size(json_object_get(job, "files")), 8);
+	json_decref(job);
+	assert_int_equal(test_server_stop(&b, false), 0);
+	assert_int_equal(spool_entries(&a), 2); /* a's spool and its lock */
+	assert_int_equal(test_server_stop(&a, false), 0);
+	assert_int_equal(spool_entries(&a), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", a.dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void sigkill_while_running(void **state)
 {
 	struct test_server s;
@@ -736,6 +803,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(over_the_upload_cap),
 		cmocka_unit_test(queue_is_bounded),
 		cmocka_unit_test(sigterm_while_running),
+		cmocka_unit_test(two_servers_one_spool),
 		cmocka_unit_test(sigkill_while_running),
 	};
 	const char *tmp = getenv("TMPDIR");
