@@ -16,6 +16,7 @@
 #include "core/buf.h"
 #include "core/embedded.h"
 #include "core/jsonparse.h"
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 #include "core/str.h"
 #include "record/schema.h"
@@ -479,9 +480,13 @@ enum cmn_rc app_pack(const char *dir, const struct registry *reg, char **bytes, 
 			rc = schema_fault(err, errn, "%s: a text file is required", path);
 			break;
 		}
-		json_object_set_new(files, want[i], json_stringn(text, len));
+		/* a file left out would be refused below as missing from the
+		 * app: out of memory is NOMEM, not the app's fault */
+		json_put(&files, want[i], json_stringn(text, len));
 		free(text);
 	}
+	if (rc == CMN_OK && !files)
+		rc = CMN_ERR_NOMEM;
 	if (rc == CMN_OK)
 		doc = json_pack("{s:s, s:o, s:o}", "format", APP_FORMAT, "manifest", mf, "files",
 				files);

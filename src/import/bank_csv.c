@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonput.h"
 #include "core/str.h"
 #include "import/csvsplit.h"
 
@@ -254,17 +255,21 @@ static enum cmn_rc row(struct import_job *j, struct bank *b, size_t line, struct
 			"currency", "EUR", "label", label);
 	if (!rec)
 		return CMN_ERR_NOMEM;
+	/* a member that could not be set fails the import: a transaction
+	 * stored without its counterparty or account is a false statement */
 	if (vdate[0])
-		json_object_set_new(rec, "value_date", json_string(vdate));
+		json_put(&rec, "value_date", json_string(vdate));
 	if (party[0])
-		json_object_set_new(rec, "counterparty", json_string(party));
+		json_put(&rec, "counterparty", json_string(party));
 	if (account[0])
-		json_object_set_new(rec, "account", json_string(account));
+		json_put(&rec, "account", json_string(account));
 	if (ref[0])
-		json_object_set_new(rec, "holder_ref", json_string(ref));
+		json_put(&rec, "holder_ref", json_string(ref));
 	cat = category_of(field(b, r, COL_CATEGORY));
 	if (b->idx[COL_CATEGORY] >= 0 && cat)
-		json_object_set_new(rec, "category", json_string(cat));
+		json_put(&rec, "category", json_string(cat));
+	if (!rec)
+		return CMN_ERR_NOMEM;
 	rc = import_record(j, "bank.transaction", rec, key);
 	if (rc == CMN_ERR_INVALID && j->err.line == 0)
 		j->err.line = line;

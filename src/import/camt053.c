@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonput.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "import/xmlscan.h"
@@ -265,14 +266,18 @@ static enum cmn_rc emit(struct import_job *j, struct camt *c)
 			"label", text);
 	if (!rec)
 		return CMN_ERR_NOMEM;
+	/* whole or not at all: an entry stored without its counterparty or
+	 * reference would be a false record of the statement */
 	if (e->value_date[0])
-		json_object_set_new(rec, "value_date", json_string(e->value_date));
+		json_put(&rec, "value_date", json_string(e->value_date));
 	if (party[0])
-		json_object_set_new(rec, "counterparty", json_string(party));
+		json_put(&rec, "counterparty", json_string(party));
 	if (c->account[0])
-		json_object_set_new(rec, "account", json_string(c->account));
+		json_put(&rec, "account", json_string(c->account));
 	if (e->ref[0])
-		json_object_set_new(rec, "holder_ref", json_string(e->ref));
+		json_put(&rec, "holder_ref", json_string(e->ref));
+	if (!rec)
+		return CMN_ERR_NOMEM;
 	snprintf(key, sizeof(key), "%s|%s", c->account, e->ref);
 	return e->ref[0] ? import_record(j, "bank.transaction", rec, key)
 			 : import_record_nth(j, "bank.transaction", rec);

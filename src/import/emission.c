@@ -28,6 +28,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/jsonput.h"
 #include "core/timeutil.h"
 
 #define EMISSION_ELEMENT_MAX (16u * 1024 * 1024) /* bytes of one trip (the file is streamed) */
@@ -224,14 +225,19 @@ static enum cmn_rc trip(struct emission *e, json_t *data)
 		json_decref(to);
 		return CMN_ERR_NOMEM;
 	}
+	/* whole or not at all: a trip kept without its distance, an end or
+	 * its purpose is a false record (without its distance, it counts for
+	 * nothing in the footprint apps compute) */
 	if (dist)
-		json_object_set_new(o, "distance_m", json_integer((json_int_t)llround(d)));
+		json_put(&o, "distance_m", json_integer((json_int_t)llround(d)));
 	if (from)
-		json_object_set_new(o, "from", from);
+		json_put(&o, "from", from);
 	if (to)
-		json_object_set_new(o, "to", to);
+		json_put(&o, "to", to);
 	if (purpose)
-		json_object_set_new(o, "purpose", json_string(purpose));
+		json_put(&o, "purpose", json_string(purpose));
+	if (!o)
+		return CMN_ERR_NOMEM;
 	snprintf(dedupe, sizeof(dedupe), "%lld/%lld/%s", (long long)t0, (long long)t1, mode);
 	return import_record(e->j, "mobility.trip", o, dedupe);
 }

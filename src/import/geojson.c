@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonput.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 
@@ -275,8 +276,11 @@ static enum cmn_rc line(struct geo *g, const json_t *geom, const json_t *props, 
 		      trip_mode(props), "from", place(&first), "to", place(&prev));
 	if (!d)
 		return CMN_ERR_NOMEM;
+	/* a trip kept without its distance would count for nothing */
 	if (dist <= GEOJSON_TRIP_MAX_M)
-		json_object_set_new(d, "distance_m", json_integer((json_int_t)llround(dist)));
+		json_put(&d, "distance_m", json_integer((json_int_t)llround(dist)));
+	if (!d)
+		return CMN_ERR_NOMEM;
 	snprintf(key, sizeof(key), "geojson:%s/%lld/%lld/%zu", dev, (long long)t0, (long long)t1,
 		 json_array_size(cs));
 	return import_record(g->j, "mobility.trip", d, key);

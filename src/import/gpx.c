@@ -28,6 +28,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/jsonput.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 
@@ -580,10 +581,13 @@ static enum cmn_rc segment_end(struct gpx *g)
 		      place(s->last_lat, s->last_lon));
 	if (!d)
 		return CMN_ERR_NOMEM;
+	/* a trip kept without its distance would count for nothing */
 	if (meters <= GPX_TRIP_MAX_M)
-		json_object_set_new(d, "distance_m", json_integer((json_int_t)meters));
+		json_put(&d, "distance_m", json_integer((json_int_t)meters));
 	else
 		g->long_trips++;
+	if (!d)
+		return CMN_ERR_NOMEM;
 	snprintf(key, sizeof(key), "gpx:%lld/%lld/%zu", (long long)s->tmin, (long long)s->tmax,
 		 s->n);
 	return import_record(g->j, "mobility.trip", d, key);

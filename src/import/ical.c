@@ -28,6 +28,7 @@
 
 #include <sodium.h>
 
+#include "core/jsonput.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "core/tz.h"
@@ -952,29 +953,33 @@ static enum cmn_rc record(struct ical_parse *p, const struct ical_event *e, int6
 {
 	char ts[TIME_RFC3339_LEN], te[TIME_RFC3339_LEN], key[ICAL_UID_MAX + TIME_RFC3339_LEN + 2];
 	json_t *o = json_object();
-	char uid[256];
+	char uid[ICAL_UID_MAX + 1];
 
-	if (!o)
-		return CMN_ERR_NOMEM;
+	/* whole or not at all: a member that could not be set fails the
+	 * import (an event kept without its end or its place is false) */
 	time_format(ts, start);
-	json_object_set_new(o, "start", json_string(ts));
-	json_object_set_new(o, "summary", json_string(e->summary ? e->summary : ""));
-	json_object_set_new(o, "all_day", json_boolean(e->start.is_date));
+	json_put(&o, "start", json_string(ts));
+	json_put(&o, "summary", json_string(e->summary ? e->summary : ""));
+	json_put(&o, "all_day", json_boolean(e->start.is_date));
 	if (end != INT64_MIN) {
 		time_format(te, end);
-		json_object_set_new(o, "end", json_string(te));
+		json_put(&o, "end", json_string(te));
 	}
 	if (e->uid) {
+		/* the whole UID, then cut at a character: a cut inside one
+		 * would be no UTF-8, which json_string refuses */
 		str_copy(uid, sizeof(uid), e->uid);
 		truncate_utf8(uid, 255);
-		json_object_set_new(o, "uid", json_string(uid));
+		json_put(&o, "uid", json_string(uid));
 	}
 	if (e->location)
-		json_object_set_new(o, "location", json_string(e->location));
+		json_put(&o, "location", json_string(e->location));
 	if (e->category)
-		json_object_set_new(o, "category", json_string(e->category));
+		json_put(&o, "category", json_string(e->category));
 	if (recurrence)
-		json_object_set_new(o, "recurrence", json_string(recurrence));
+		json_put(&o, "recurrence", json_string(recurrence));
+	if (!o)
+		return CMN_ERR_NOMEM;
 	if (e->uid) {
 		time_format(ts, key_t);
 		snprintf(key, sizeof(key), "%s\n%s", e->uid, ts);

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/jsonparse.h"
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -359,36 +360,48 @@ static const char *cell(struct import_job *j, size_t line, const struct csv_fiel
 	return r->f[c->index];
 }
 
-/* typed - the JSON value of text for column c, or NULL when it is wrong. */
-static json_t *typed(const struct mapping *m, const struct map_col *c, const char *text)
+/* typed - the JSON value of text for column c into *out (new reference):
+ * CMN_ERR_INVALID when the text is not one (*out NULL), CMN_ERR_NOMEM when
+ * it could not be made. The two differ: a value that is fine in the file
+ * must not be reported as wrong because memory ran out. */
+static enum cmn_rc typed(const struct mapping *m, const struct map_col *c, const char *text,
+			 json_t **out)
 {
 	struct csv_tm tm;
 	int64_t v;
 
-	if (strcmp(c->type, "number") == 0)
-		return csv_decimal(text, m->dec, 6, &v) ? json_real((double)v / 1e6) : NULL;
-	if (strcmp(c->type, "integer") == 0)
-		return csv_decimal(text, m->dec, 0, &v) ? json_integer(v) : NULL;
-	if (strcmp(c->type, "boolean") == 0) {
+	*out = NULL;
+	if (strcmp(c->type, "number") == 0) {
+		if (!csv_decimal(text, m->dec, 6, &v))
+			return CMN_ERR_INVALID;
+		*out = json_real((double)v / 1e6);
+	} else if (strcmp(c->type, "integer") == 0) {
+		if (!csv_decimal(text, m->dec, 0, &v))
+			return CMN_ERR_INVALID;
+		*out = json_integer(v);
+	} else if (strcmp(c->type, "boolean") == 0) {
 		if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0 || strcmp(text, "oui") == 0)
-			return json_true();
-		if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0 ||
-		    strcmp(text, "non") == 0)
-			return json_false();
-		return NULL;
-	}
-	if (strcmp(c->format, "date") == 0 || strcmp(c->format, "date-time") == 0) {
-		char out[TIME_RFC3339_LEN];
+			*out = json_true();
+		else if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0 ||
+			 strcmp(text, "non") == 0)
+			*out = json_false();
+		else
+			return CMN_ERR_INVALID;
+	} else if (strcmp(c->format, "date") == 0 || strcmp(c->format, "date-time") == 0) {
+		char when[TIME_RFC3339_LEN];
 
 		if (!csv_time_parse(text, m->date_format, &tm))
-			return NULL;
+			return CMN_ERR_INVALID;
 		if (c->format[4] == '\0')
-			csv_tm_date(&tm, out);
+			csv_tm_date(&tm, when);
 		else
-			time_format(out, csv_tm_instant(&tm, m->zone));
-		return json_string(out);
+			time_format(when, csv_tm_instant(&tm, m->zone));
+		*out = json_string(when);
+	} else {
+		/* text is UTF-8 (a checked line, or a JSON string): only memory fails */
+		*out = json_string(text);
 	}
-	return json_string(text);
+	return *out ? CMN_OK : CMN_ERR_NOMEM;
 }
 
 static enum cmn_rc record_row(struct import_job *j, size_t line, struct mapping *m,
@@ -410,13 +423,17 @@ static enum cmn_rc record_row(struct import_job *j, size_t line, struct mapping 
 		}
 		if (s[0] == '\0')
 			continue; /* an empty cell: the field is absent */
-		v = typed(m, c, s);
-		if (!v) {
+		rc = typed(m, c, s, &v);
+		if (rc == CMN_ERR_INVALID) {
 			json_decref(rec);
 			return import_fail(j, line, r->col[c->index], "%s: expected a %s, not "
 					   "\"%.40s\"", c->field, c->format[0] ? c->format : c->type, s);
 		}
-		json_object_set_new(rec, c->field, v);
+		/* v NULL (out of memory) or a failed set releases rec: a row
+		 * stored without one of its cells would be a false record */
+		json_put(&rec, c->field, v);
+		if (!rec)
+			return CMN_ERR_NOMEM;
 	}
 	/* the key: the content and its occurrence in the file */
 	rc = import_record_nth(j, m->doctype, rec);

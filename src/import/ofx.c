@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonput.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "import/xmlscan.h"
@@ -277,14 +278,18 @@ static enum cmn_rc emit(struct import_job *j, struct ofx *o)
 			(double)t->cents / 100.0, "currency", currency, "label", text);
 	if (!rec)
 		return CMN_ERR_NOMEM;
+	/* whole or not at all: a transaction stored without its account or
+	 * FITID would be a false record of the statement */
 	if (t->value_date[0])
-		json_object_set_new(rec, "value_date", json_string(t->value_date));
+		json_put(&rec, "value_date", json_string(t->value_date));
 	if (t->payee[0])
-		json_object_set_new(rec, "counterparty", json_string(t->payee));
+		json_put(&rec, "counterparty", json_string(t->payee));
 	if (o->account[0])
-		json_object_set_new(rec, "account", json_string(o->account));
+		json_put(&rec, "account", json_string(o->account));
 	if (t->fitid[0] && strlen(t->fitid) <= 128)
-		json_object_set_new(rec, "holder_ref", json_string(t->fitid));
+		json_put(&rec, "holder_ref", json_string(t->fitid));
+	if (!rec)
+		return CMN_ERR_NOMEM;
 	snprintf(key, sizeof(key), "%s|%s", o->account, t->fitid);
 	o->count++;
 	return t->fitid[0] ? import_record(j, "bank.transaction", rec, key)

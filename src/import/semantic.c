@@ -32,6 +32,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/jsonput.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 
@@ -223,12 +224,13 @@ static enum cmn_rc latlng_place(struct semantic *s, json_t *loc, const char *mem
 
 /* ---- records -------------------------------------------------------------- */
 
+/* place_json - a trip's end (new reference), or NULL when out of memory */
 static json_t *place_json(const double ll[2], const char *label)
 {
 	json_t *o = json_pack("{s:f, s:f}", "lat", ll[0], "lon", ll[1]);
 
-	if (o && label)
-		json_object_set_new(o, "label", json_string(label));
+	if (label)
+		json_put(&o, "label", json_string(label));
 	return o;
 }
 
@@ -244,12 +246,17 @@ static enum cmn_rc emit(struct semantic *s, const struct semantic_trip *t, const
 	o = json_pack("{s:s, s:s, s:s}", "start", start, "end", end, "mode", t->mode);
 	if (!o)
 		return CMN_ERR_NOMEM;
+	/* whole or not at all: a trip kept without its distance or an end
+	 * is a false record (without its distance, it counts for nothing in
+	 * the footprint apps compute) */
 	if (t->distance >= 0)
-		json_object_set_new(o, "distance_m", json_integer(t->distance));
+		json_put(&o, "distance_m", json_integer(t->distance));
 	if (t->has_from)
-		json_object_set_new(o, "from", place_json(t->from, t->from_label));
+		json_put(&o, "from", place_json(t->from, t->from_label));
 	if (t->has_to)
-		json_object_set_new(o, "to", place_json(t->to, t->to_label));
+		json_put(&o, "to", place_json(t->to, t->to_label));
+	if (!o)
+		return CMN_ERR_NOMEM;
 	snprintf(dedupe, sizeof(dedupe), "%lld/%lld/%s", (long long)t->start, (long long)t->end,
 		 t->mode);
 	s->trips++;

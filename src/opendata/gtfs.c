@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonput.h"
 #include "core/str.h"
 
 #define GTFS_ID_MAX 255                  /* bytes of an id */
@@ -172,10 +173,12 @@ static enum cmn_rc stops(const struct opendata_file *f, json_t *out, char *err, 
 		}
 		s = json_pack("{s:s, s:s, s:f, s:f}", "id", cell(&c, &k, 0), "name",
 			      cell(&c, &k, 1), "lat", lat, "lon", lon);
-		if (s && strcmp(type, "1") == 0)
-			json_object_set_new(s, "station", json_true());
-		if (s && parent[0] && strlen(parent) <= GTFS_ID_MAX)
-			json_object_set_new(s, "parent", json_string(parent));
+		/* a station kept as a mere stop, or a platform without its
+		 * station, would be a false network: whole or not at all */
+		if (strcmp(type, "1") == 0)
+			json_put(&s, "station", json_true());
+		if (parent[0] && strlen(parent) <= GTFS_ID_MAX)
+			json_put(&s, "parent", json_string(parent));
 		if (!s || json_array_append_new(out, s) != 0)
 			rc = CMN_ERR_NOMEM;
 	}
@@ -254,8 +257,8 @@ static enum cmn_rc routes(const struct opendata_file *f, json_t *out, char *err,
 		route = json_pack("{s:s, s:s, s:s, s:I, s:s, s:i}", "id", cell(&c, &k, 0),
 				  "short_name", sn, "long_name", ln, "route_type", (json_int_t)type,
 				  "mode", route_mode((long)type), "trips", 0);
-		if (route && cell(&c, &k, 4)[0])
-			json_object_set_new(route, "agency", json_string(cell(&c, &k, 4)));
+		if (cell(&c, &k, 4)[0])
+			json_put(&route, "agency", json_string(cell(&c, &k, 4)));
 		if (!route || json_array_append_new(out, route) != 0)
 			rc = CMN_ERR_NOMEM;
 	}
@@ -280,8 +283,11 @@ static enum cmn_rc trips(const struct opendata_file *f, json_t *routes_out, size
 	enum cmn_rc rc = by_id ? CMN_OK : CMN_ERR_NOMEM;
 	int r = 0;
 
+	/* a route left out of by_id would make its trips "not in routes.txt" */
 	json_array_foreach(routes_out, i, route)
-		json_object_set(by_id, json_string_value(json_object_get(route, "id")), route);
+		if (rc == CMN_OK &&
+		    json_object_set(by_id, json_string_value(json_object_get(route, "id")), route))
+			rc = CMN_ERR_NOMEM;
 	od_csv_open(&c, f->name, f->data, f->len, ',', err, errn);
 	if (rc == CMN_OK)
 		rc = header(&c, &k, 2);
@@ -295,8 +301,13 @@ static enum cmn_rc trips(const struct opendata_file *f, json_t *routes_out, size
 		}
 		if ((rc = id_cell(&c, &k, 1)) != CMN_OK)
 			break;
-		json_object_set_new(rt, "trips", json_integer(json_integer_value(
-							  json_object_get(rt, "trips")) + 1));
+		/* rt is borrowed (routes_out holds it): not json_put. A count
+		 * not raised would keep a route with fewer trips than it has */
+		if (json_object_set_new(rt, "trips", json_integer(json_integer_value(
+						     json_object_get(rt, "trips")) + 1)) != 0) {
+			rc = CMN_ERR_NOMEM;
+			break;
+		}
 		(*total)++;
 	}
 	if (rc == CMN_OK && r < 0)

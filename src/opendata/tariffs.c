@@ -150,12 +150,14 @@ static enum cmn_rc subscription(struct tcheck *c, const char *ptr, json_t *t)
 		od_ptr(p, sizeof(p), "%s/subscription_eur_year", ptr);
 		return od_fault(c->err, c->errn, p, "12 times subscription_eur_month");
 	}
-	if (!m)
-		json_object_set_new(t, "subscription_eur_month",
-				    json_real(od_round(json_number_value(y) / 12, 4)));
-	if (!y)
-		json_object_set_new(t, "subscription_eur_year",
-				    json_real(od_round(json_number_value(m) * 12, 4)));
+	/* t is borrowed (the list holds it), so no json_put: a set that
+	 * fails is NOMEM, not a tariff kept without one of the two */
+	if (!m && json_object_set_new(t, "subscription_eur_month",
+				      json_real(od_round(json_number_value(y) / 12, 4))) != 0)
+		return CMN_ERR_NOMEM;
+	if (!y && json_object_set_new(t, "subscription_eur_year",
+				      json_real(od_round(json_number_value(m) * 12, 4))) != 0)
+		return CMN_ERR_NOMEM;
 	return CMN_OK;
 }
 
@@ -223,8 +225,9 @@ static enum cmn_rc tariff(struct tcheck *c, json_t *list, size_t i)
 	od_ptr(q, sizeof(q), "%s/valid_to", p);
 	if (to && strcmp(to, from) < 0)
 		return od_fault(c->err, c->errn, q, "not before valid_from");
-	if (!to)
-		json_object_set_new(t, "valid_to", json_null());
+	/* every tariff has valid_to (null: still in force) */
+	if (!to && json_object_set_new(t, "valid_to", json_null()) != 0)
+		return CMN_ERR_NOMEM;
 	if ((rc = subscription(c, p, t)) != CMN_OK || (rc = prices(c, p, t)) != CMN_OK)
 		return rc;
 	for (size_t j = 0; j < i; j++) {

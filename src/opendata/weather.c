@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/jsonput.h"
 #include "core/timeutil.h"
 
 #define WEATHER_BASE_C 18.0              /* the base of the degree-days */
@@ -96,9 +97,10 @@ static enum cmn_rc day(struct od_csv *c, const struct wcols *k, char last[11], j
 	hdd = tmean < WEATHER_BASE_C ? od_round(WEATHER_BASE_C - tmean, 2) : 0;
 	*hdd_total += hdd;
 	d = json_pack("{s:s, s:f, s:f}", "date", date, "tmean", tmean, "hdd", hdd);
-	if (d && k->tmin >= 0 && k->tmax >= 0) {
-		json_object_set_new(d, "tmin", json_real(tmin));
-		json_object_set_new(d, "tmax", json_real(tmax));
+	/* whole or not at all: a day kept with tmin but not tmax is false */
+	if (k->tmin >= 0 && k->tmax >= 0) {
+		json_put(&d, "tmin", json_real(tmin));
+		json_put(&d, "tmax", json_real(tmax));
 	}
 	memcpy(last, date, 11);
 	return d && json_array_append_new(days, d) == 0 ? CMN_OK : CMN_ERR_NOMEM;

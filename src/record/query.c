@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/jsonparse.h"
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -320,10 +321,12 @@ char *query_cursor(const struct record_query *rq, const struct query_value *key,
 		json_decref(k);
 		k = json_string(id);
 	}
-	json_object_set_new(c, "s", json_string(rq->sort_spec));
-	json_object_set_new(c, "k", k);
-	json_object_set_new(c, "i", json_string(id));
-	text = json_text_dumps(c, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	/* a cursor without a member would be refused as not ours: the
+	 * client's next page would fail for the server's want of memory */
+	json_put(&c, "s", json_string(rq->sort_spec));
+	json_put(&c, "k", k);
+	json_put(&c, "i", json_string(id));
+	text = c ? json_text_dumps(c, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
 	json_decref(c);
 	if (text)
 		out = str_b64url_encode((const unsigned char *)text, strlen(text));

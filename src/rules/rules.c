@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/embedded.h"
+#include "core/jsonput.h"
 #include "core/timeutil.h"
 #include "rules/rules_int.h"
 
@@ -266,9 +267,11 @@ static json_t *band_why(const json_t *band, const char *where, const char *fact,
 	json_t *w = json_pack("{s:s, s:s, s:f, s:f}", "pointer", where, "fact", fact, "value", value,
 			      "compared", compared);
 
+	/* a bound left out would explain the decision by another band: the
+	 * why is whole, or NULL (and the evaluation NOMEM) */
 	for (size_t i = 0; w && i < 4; i++)
 		if (json_object_get(band, bounds[i]))
-			json_object_set(w, bounds[i], json_object_get(band, bounds[i]));
+			json_put(&w, bounds[i], json_incref(json_object_get(band, bounds[i])));
 	return w;
 }
 

@@ -1,8 +1,9 @@
 /*
- * test_apps.c - apps (src/apps/): packages and their faults, packing,
- * certificates, the host API, and hostile apps. Each hostile app must be
- * stopped with a clear outcome, leave the store as it was (nothing it
- * wrote is kept, its chain still verifies) and leave the process well.
+ * test_apps.c - apps (src/apps/): packages and their faults, packing
+ * (whole or not under each failed JSON allocation), certificates, the host
+ * API, and hostile apps. Each hostile app must be stopped with a clear
+ * outcome, leave the store as it was (nothing it wrote is kept, its chain
+ * still verifies) and leave the process well.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -20,6 +21,7 @@
 #include "apps/app.h"
 #include "core/timeutil.h"
 #include "fixture.h"
+#include "jsonfail.h"
 #include "store/store_apps.h"
 #include "series/series.h"
 
@@ -233,8 +235,26 @@ static void packing(void **state)
 	assert_string_equal(p.m.id, "packed");
 	assert_int_equal(strlen(p.sha256), 64);
 	app_package_release(&p);
-	free(a);
 	free(b);
+	/* each of jansson's allocations failing in turn: NOMEM, not a package
+	 * refused for a file the sources have (a set that failed unseen), or
+	 * the very bytes */
+	for (size_t fail_at = 1;; fail_at++) {
+		enum cmn_rc rc;
+
+		b = NULL;
+		jsonfail_arm(fail_at);
+		rc = app_pack(dir, &f.reg, &b, &nb, err, sizeof(err));
+		jsonfail_disarm();
+		if (rc != CMN_OK && rc != CMN_ERR_NOMEM)
+			fail_msg("allocation %zu failed: %s (%s)", fail_at, cmn_strerror(rc), err);
+		if (rc == CMN_OK && (nb != na || memcmp(a, b, na) != 0))
+			fail_msg("allocation %zu failed: other bytes", fail_at);
+		free(b);
+		if (jsonfail_count() < fail_at) /* no allocation failed: all were tried */
+			break;
+	}
+	free(a);
 }
 
 /* a certificate covers the exact bytes, and only the platform key signs it */

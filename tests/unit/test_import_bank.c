@@ -5,7 +5,8 @@
  * TRNAMT / signed Amt in cents, first and last dates), re-imports that
  * change nothing, the defective files of fixtures/ofx/fail_nice, encodings,
  * and hostile inputs (billion laughs, deep nesting, NUL, invalid UTF-8, a
- * huge tag name) that must fail fast, at a line, writing nothing.
+ * huge tag name) that must fail fast, at a line, writing nothing; and
+ * statements whole or not imported under each failed JSON allocation.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 
 #include "checks.h"
 #include "fixture.h"
+#include "importfail.h"
 
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
@@ -512,6 +514,37 @@ static void camt_bad_values(void **state)
 	assert_nothing_written(f);
 }
 
+/* ---- whole or nothing under a failed allocation ------------------------------ */
+
+/* A statement's transaction is stored as the person's data: one kept
+ * without its counterparty, account, value date or FITID (a jansson set
+ * that failed unseen) would be a false record, and one keyed by its
+ * content would not even be found again as the same transaction. OFX: a
+ * transaction with every member, one without FITID (keyed by its
+ * content); camt.053 v8's entry with every member, and the two
+ * statements' entries without a reference. */
+static void statements_whole_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char path[256];
+	static const char ofx[] =
+		"<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>EUR\n"
+		"<BANKACCTFROM><BANKID>1<ACCTID>FR76 0001<ACCTTYPE>CHECKING</BANKACCTFROM>\n"
+		"<BANKTRANLIST>\n"
+		"<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240131<DTAVAIL>20240201<TRNAMT>-12.50"
+		"<FITID>A1<NAME>CAFE<MEMO>ticket 42<PAYEE><NAME>Cafe du Port</PAYEE></STMTTRN>\n"
+		"<STMTTRN><TRNTYPE>CREDIT<DTPOSTED>20240202<TRNAMT>1000<NAME>SALAIRE</STMTTRN>\n"
+		"</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\n";
+
+	snprintf(path, sizeof(path), "%s/whole.ofx", f->dir);
+	check_write_file(path, ofx, sizeof(ofx) - 1);
+	assert_true(import_whole_or_nothing(f, path, "ofx", "bank.transaction", 2) >= 12);
+	assert_true(import_whole_or_nothing(f, CAMT_DIR "camt053.v8.xml", "camt053", "bank.transaction",
+				     1) >= 8);
+	assert_true(import_whole_or_nothing(f, CAMT_DIR "camt053.v2.multi.statement.xml", "camt053",
+				     "bank.transaction", 2) >= 10);
+}
+
 /* ---- hostile input ------------------------------------------------------------ */
 
 static double now_s(void)
@@ -597,6 +630,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(camt_mapping, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(camt_multi_statement, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(camt_bad_values, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(statements_whole_or_nothing, check_setup,
+						check_teardown),
 		cmocka_unit_test_setup_teardown(hostile_inputs, check_setup, check_teardown),
 	};
 

@@ -4,7 +4,8 @@
  * commonly described; no real files are in the fixtures). Figures are
  * recomputed here from the text itself: counts, first and last dates, the
  * sum in cents. Plus hostile input: NUL, a 1 MB line, invalid UTF-8 after
- * a BOM, a 400-digit amount.
+ * a BOM, a 400-digit amount. And rows whole or not imported under each
+ * failed JSON allocation.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 
 #include "checks.h"
 #include "fixture.h"
+#include "importfail.h"
 
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
@@ -602,6 +604,37 @@ static void mapping_json(void **state)
 	import_job_release(&job);
 }
 
+/* ---- whole or nothing under a failed allocation ------------------------------ */
+
+/* A bank's row is stored as the person's transaction: one kept without its
+ * value date, counterparty, account, category or reference (a jansson set
+ * that failed unseen) would be a false record. Boursorama's rows have all
+ * but the reference, Caisse d'Epargne's have it; a mapping's row is each
+ * of its typed cells and its constants. */
+static void rows_whole_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char path[256];
+	static const char mapping[] =
+		"#commune-mapping {\"separator\":\",\",\"decimal\":\".\",\"date_format\":\"%d/%m/%Y\","
+		"\"doctype\":\"bank.transaction\",\"columns\":{\"date\":\"When\",\"amount\":2,"
+		"\"label\":\"What\",\"category\":\"Kind\"},\"constants\":{\"currency\":\"EUR\"}}\n"
+		"When,What,Amount,Kind\n"
+		"01/03/2024,\"Rent, March\",-700.00,housing\n"
+		"02/03/2024,Caf\xc3\xa9,-2.10,food\n"
+		"02/03/2024,Caf\xc3\xa9,-2.10,food\n";
+
+	snprintf(path, sizeof(path), "%s/export.csv", f->dir);
+	check_write_file(path, boursorama, sizeof(boursorama) - 1);
+	assert_true(import_whole_or_nothing(f, path, "bank-csv", "bank.transaction", 5) >= 30);
+	snprintf(path, sizeof(path), "%s/telechargement.csv", f->dir);
+	check_write_file(path, caisse_epargne, sizeof(caisse_epargne) - 1);
+	assert_true(import_whole_or_nothing(f, path, "bank-csv", "bank.transaction", 4) >= 20);
+	snprintf(path, sizeof(path), "%s/m.csv", f->dir);
+	check_write_file(path, mapping, sizeof(mapping) - 1);
+	assert_true(import_whole_or_nothing(f, path, "mapping", "bank.transaction", 3) >= 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -615,6 +648,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(mapping_records, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(mapping_series_and_env, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(mapping_json, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(rows_whole_or_nothing, check_setup, check_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,9 @@
  * Google Calendar exports of ../shared/fixtures/ical (a weekday rule since
  * 2016 counted here day by day), and synthetic files for each rule the
  * importer reads (all-day, DST, BYDAY, -1FR, EXDATE, RECURRENCE-ID, folded
- * and escaped text) and for the errors that must import nothing.
+ * and escaped text) and for the errors that must import nothing; events
+ * whole or not imported under each failed JSON allocation, and a long UID
+ * cut at a character.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 
 #include "checks.h"
 #include "fixture.h"
+#include "importfail.h"
 
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
@@ -28,7 +31,6 @@
 
 #define FIX        COMMUNE_FIXTURES "/ical/"
 #define MAX_EVENTS 20000
-
 
 /* The events in the store, by start: a JSON array (new reference). */
 static enum cmn_rc collect(const struct record_meta *m, const char *data,
@@ -630,6 +632,57 @@ static void errors_import_nothing(void **state)
 	free(big);
 }
 
+/* ---- whole or nothing under a failed allocation ------------------------------ */
+
+/* An event is stored as the person's agenda: one kept without its end,
+ * UID, place, category or rule (a jansson set that failed unseen) would be
+ * a false record, and one without its UID would be found again as another
+ * event. A weekly rule's two occurrences with every member, and an
+ * all-day event without a UID (deduplicated by its content). */
+static void events_whole_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char path[256];
+	static const char text[] =
+		CAL("BEGIN:VEVENT\r\nUID:w1@example.org\r\nDTSTART:20240101T100000Z\r\n"
+		    "DTEND:20240101T110000Z\r\nRRULE:FREQ=WEEKLY;COUNT=2\r\n"
+		    "SUMMARY:R\xc3\xa9union\r\nLOCATION:Salle 2\r\nCATEGORIES:Travail\r\n"
+		    "END:VEVENT\r\n"
+		    "BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20240105\r\nSUMMARY:F\xc3\xaate\r\n"
+		    "END:VEVENT\r\n");
+
+	snprintf(path, sizeof(path), "%s/whole.ics", f->dir);
+	check_write_file(path, text, sizeof(text) - 1);
+	assert_true(import_whole_or_nothing(f, path, "ical", "calendar.event", 3) >= 20);
+}
+
+/* A UID is kept to its first 255 bytes, cut before a character that would
+ * not fit whole: a cut inside it was no UTF-8, and the event was kept
+ * without a UID (found again as another event on the next import). */
+static void long_uid_cut_at_a_character(void **state)
+{
+	struct fixture *f = *state;
+	static const char tail[] = "\xc3\xa9@example.org"; /* "é" at bytes 255 and 256 */
+	char text[1024], uid[254 + sizeof(tail)], want[255];
+	json_t *all;
+	int n;
+
+	memset(uid, 'a', 254);
+	memcpy(uid + 254, tail, sizeof(tail));
+	memset(want, 'a', 254);
+	want[254] = '\0';
+	n = snprintf(text, sizeof(text),
+		     CAL("BEGIN:VEVENT\r\nUID:%s\r\nDTSTART:20240101T100000Z\r\n"
+			 "SUMMARY:x\r\nEND:VEVENT\r\n"),
+		     uid);
+	assert_true(n > 0 && (size_t)n < sizeof(text));
+	import_ok(f, text, 1);
+	all = events(f);
+	assert_int_equal(json_array_size(all), 1);
+	assert_string_equal(field(all, 0, "uid"), want);
+	json_decref(all);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -649,6 +702,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(zones_floating_and_fallback, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(occurrence_cap, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(errors_import_nothing, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(events_whole_or_nothing, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(long_uid_cut_at_a_character, check_setup,
+					    check_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,8 @@
  * ../shared/fixtures (gpx/, takeout/) checked against figures recomputed
  * here by a deliberately plain scan of their text (strstr and strtod, no
  * XML nor JSON parser), synthetic edge cases (rounding, repeated times,
- * times without an offset) and hostile inputs that must import nothing.
+ * times without an offset), hostile inputs that must import nothing, and
+ * trips whole or not imported under each failed JSON allocation.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 
 #include "checks.h"
 #include "fixture.h"
+#include "importfail.h"
 #include <jansson.h>
 
 #include "core/timeutil.h"
@@ -366,6 +368,30 @@ static void gpx_rounding_and_repeats(void **state)
 	check_trips_release(&trips);
 }
 
+/* ---- whole or nothing under a failed allocation ------------------------------ */
+
+/* A track segment is stored as a trip of the person's: one kept without
+ * its distance (a jansson set that failed unseen) would count for nothing
+ * in the footprint apps compute from it. Two segments, two trips. */
+static void gpx_whole_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char path[256];
+	static const char text[] =
+	    "<?xml version=\"1.0\"?>\n<gpx version=\"1.1\" creator=\"Phone\">\n"
+	    "<trk><type>walking</type><trkseg>\n"
+	    "<trkpt lat=\"47.2\" lon=\"6.0\"><time>2024-05-01T08:00:00Z</time></trkpt>\n"
+	    "<trkpt lat=\"47.21\" lon=\"6.01\"><time>2024-05-01T08:10:00Z</time></trkpt>\n"
+	    "</trkseg><trkseg>\n"
+	    "<trkpt lat=\"47.21\" lon=\"6.01\"><time>2024-05-01T17:00:00Z</time></trkpt>\n"
+	    "<trkpt lat=\"47.2\" lon=\"6.0\"><time>2024-05-01T17:12:00Z</time></trkpt>\n"
+	    "</trkseg></trk></gpx>\n";
+
+	snprintf(path, sizeof(path), "%s/whole.gpx", f->dir);
+	check_write_file(path, text, sizeof(text) - 1);
+	assert_true(import_whole_or_nothing(f, path, "gpx", "mobility.trip", 2) >= 10);
+}
+
 struct hostile {
 	const char *name;
 	const char *text;
@@ -668,6 +694,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(gpx_rounding_and_repeats, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(gpx_latin1, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(gpx_hostile, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(gpx_whole_or_nothing, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(takeout_records, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(takeout_synthetic, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(takeout_hostile, check_setup, check_teardown),

@@ -3,7 +3,8 @@
  * nd-json and GeoJSON importers on synthetic files (no real file exists
  * for them): DST days, gaps, final over provisional readings, re-imports
  * that change nothing, errors that name the line and JSON pointer and
- * write nothing, and hostile input. Expected figures are computed here
+ * write nothing, hostile input, and GeoJSON trips whole or not imported
+ * under each failed JSON allocation. Expected figures are computed here
  * from the generated text, not by commune's parsers.
  */
 #include <setjmp.h>
@@ -21,6 +22,7 @@
 
 #include "checks.h"
 #include "fixture.h"
+#include "importfail.h"
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
 #include "import/import.h"
@@ -32,7 +34,6 @@
 #define PCE "22423299474865"
 
 /* ---- helpers ---------------------------------------------------------------- */
-
 
 /* expect_error - text imported with format fails at pointer (and line when
  * line > 0), and nothing is written. */
@@ -500,6 +501,22 @@ static void geojson_errors(void **state)
 	expect_error(f, "geojson", "{\"type\": \"FeatureCollection\"}", "/features", 0);
 }
 
+/* ---- whole or nothing under a failed allocation ------------------------------ */
+
+/* A LineString is stored as a trip of the person's: one kept without its
+ * distance (a jansson set that failed unseen) would count for nothing in
+ * the footprint apps compute from it. */
+static void geojson_whole_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char path[256];
+	static const char text[] = GJ(GJ_TRIP);
+
+	snprintf(path, sizeof(path), "%s/trip.geojson", f->dir);
+	check_write_file(path, text, sizeof(text) - 1);
+	assert_true(import_whole_or_nothing(f, path, "geojson", "mobility.trip", 1) >= 10);
+}
+
 static void geojson_hostile(void **state)
 {
 	hostile(*state, "geojson",
@@ -520,6 +537,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(adict_hostile, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(geojson_mixed, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(geojson_errors, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(geojson_whole_or_nothing, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(geojson_hostile, check_setup, check_teardown),
 	};
 

@@ -5,7 +5,8 @@
  * of ../shared/fixtures (takeout/, emission/) are checked against figures
  * recomputed here by a deliberately plain scan of their text (strstr and
  * strtod, no JSON parser); a synthetic Timeline.json covers the newer
- * shape; hostile inputs must import nothing and say where they fail.
+ * shape; hostile inputs must import nothing and say where they fail; and
+ * trips are whole or not imported under each failed JSON allocation.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 
 #include "checks.h"
 #include "fixture.h"
+#include "importfail.h"
 #include <jansson.h>
 
 #include "core/timeutil.h"
@@ -247,6 +249,41 @@ static void emission_fixture(void **state)
 	free(text);
 }
 
+/* ---- whole or nothing under a failed allocation ------------------------------ */
+
+/* A trip is stored as the person's: one kept without its distance, an end,
+ * a place's name or its purpose (a jansson set that failed unseen) would
+ * be a false record, and a footprint app would count it for nothing. A
+ * Semantic Location History segment with named ends; an e-mission trip
+ * with every member. */
+static void trips_whole_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char path[256];
+	static const char semantic[] =
+	    "{\"timelineObjects\": [{\"activitySegment\": {"
+	    "\"startLocation\": {\"latitudeE7\": 451234567, \"longitudeE7\": 48123456, "
+	    "\"name\": \"Maison\"}, \"endLocation\": {\"latitudeE7\": 452000000, "
+	    "\"longitudeE7\": 49000000, \"name\": \"Biblioth\xc3\xa8que\"}, "
+	    "\"duration\": {\"startTimestamp\": \"2021-08-02T07:00:00Z\", "
+	    "\"endTimestamp\": \"2021-08-02T07:20:00Z\"}, \"distance\": 2300, "
+	    "\"activityType\": \"CYCLING\"}}]}\n";
+	static const char emission[] =
+	    "[{\"metadata\": {\"key\": \"analysis/confirmed_trip\"}, \"data\": {"
+	    "\"start_ts\": 1466436000, \"end_ts\": 1466437275.856, "
+	    "\"start_loc\": {\"type\": \"Point\", \"coordinates\": [-122.08, 37.39]}, "
+	    "\"end_loc\": {\"type\": \"Point\", \"coordinates\": [-122.06, 37.40]}, "
+	    "\"distance\": 2010.4, \"user_input\": {\"mode_confirm\": \"bike\", "
+	    "\"purpose_confirm\": \"work\"}}}]\n";
+
+	snprintf(path, sizeof(path), "%s/semantic.json", f->dir);
+	check_write_file(path, semantic, sizeof(semantic) - 1);
+	assert_true(import_whole_or_nothing(f, path, "takeout-semantic", "mobility.trip", 1) >= 10);
+	snprintf(path, sizeof(path), "%s/trips.json", f->dir);
+	check_write_file(path, emission, sizeof(emission) - 1);
+	assert_true(import_whole_or_nothing(f, path, "emission-trips", "mobility.trip", 1) >= 10);
+}
+
 /* ---- hostile ------------------------------------------------------------------ */
 
 struct hostile {
@@ -340,6 +377,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(semantic_fixture, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(timeline_synthetic, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(emission_fixture, check_setup, check_teardown),
+	    cmocka_unit_test_setup_teardown(trips_whole_or_nothing, check_setup, check_teardown),
 	    cmocka_unit_test_setup_teardown(hostile, check_setup, check_teardown),
 	};
 

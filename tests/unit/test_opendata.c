@@ -3,11 +3,11 @@
  * in-process, each test on a fresh data directory: every parser on good
  * files (the ADEME, GTFS and synthetic territory's files) and on bad ones,
  * whose refusal names the exact place (a JSON pointer, or LINE:COLUMN);
- * emission factors whole or not made under each failed allocation in turn;
- * versions, the kind a name keeps, all-or-nothing loads; the districts
- * filled for campaigns; and the point-in-polygon on squares, a polygon
- * with a hole, edges and vertices (the rule of opendata.h: south and west
- * edges in, north and east out).
+ * emission factors, GTFS feeds, tariffs and weather whole or not made
+ * under each failed allocation in turn; versions, the kind a name keeps,
+ * all-or-nothing loads; the districts filled for campaigns; and the
+ * point-in-polygon on squares, a polygon with a hole, edges and vertices
+ * (the rule of opendata.h: south and west edges in, north and east out).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -196,17 +196,18 @@ static void emission_factors_of_ademe(void **state)
 
 static size_t fail_at; /* the allocation that fails (jsonfail.h) */
 
-/* emission_whole - the factors of the file at path under every failed
- * allocation: CMN_ERR_NOMEM and nothing, or the very content */
-static void emission_whole(const char *path)
+/* canon_whole - kind's content of files under each of jansson's allocations
+ * failing in turn: CMN_ERR_NOMEM and nothing, or the very content. Returns
+ * how many parses failed. */
+static size_t canon_whole(enum opendata_kind kind, const struct opendata_file *files, size_t n,
+			  const char *what)
 {
-	size_t len;
-	char err[OPENDATA_ERR_MAX], *text = slurp(path, &len), *want, *got;
-	json_t *canon = parse(OPENDATA_EMISSION_FACTORS, text, err, sizeof(err));
-	int failed = 0;
+	char err[OPENDATA_ERR_MAX], *want, *got;
+	json_t *canon = NULL;
+	size_t failed = 0;
 
-	if (!canon)
-		fail_msg("%s: %s", path, err);
+	if (opendata_parse(kind, files, n, &canon, err, sizeof(err)) != CMN_OK)
+		fail_msg("%s: %s", what, err);
 	want = json_dumps(canon, JSON_COMPACT);
 	json_decref(canon);
 	for (fail_at = 1;; fail_at++) {
@@ -214,11 +215,11 @@ static void emission_whole(const char *path)
 
 		canon = (json_t *)1;
 		jsonfail_arm(fail_at);
-		rc = opendata_emission_parse(text, len, &canon, err, sizeof(err));
+		rc = opendata_parse(kind, files, n, &canon, err, sizeof(err));
 		jsonfail_disarm();
 		if (rc != CMN_OK) {
 			if (rc != CMN_ERR_NOMEM)
-				fail_msg("%s, allocation %zu failed: %s (%s)", path, fail_at,
+				fail_msg("%s, allocation %zu failed: %s (%s)", what, fail_at,
 					 cmn_strerror(rc), err);
 			assert_null(canon);
 			failed++;
@@ -226,15 +227,27 @@ static void emission_whole(const char *path)
 		}
 		got = json_dumps(canon, JSON_COMPACT);
 		if (strcmp(got, want) != 0)
-			fail_msg("%s, allocation %zu failed: kept\n%s\ninstead of\n%s", path,
+			fail_msg("%s, allocation %zu failed: kept\n%s\ninstead of\n%s", what,
 				 fail_at, got, want);
 		free(got);
 		json_decref(canon);
 		if (jsonfail_count() < fail_at) /* no allocation failed: all were tried */
 			break;
 	}
-	assert_true(failed >= 500); /* every value read, every factor, band and mode */
 	free(want);
+	return failed;
+}
+
+/* emission_whole - the factors of the file at path under every failed
+ * allocation: CMN_ERR_NOMEM and nothing, or the very content */
+static void emission_whole(const char *path)
+{
+	size_t len;
+	char *text = slurp(path, &len);
+	struct opendata_file file = {path, text, len};
+
+	/* every value read, every factor, band and mode */
+	assert_true(canon_whole(OPENDATA_EMISSION_FACTORS, &file, 1, path) >= 500);
 	free(text);
 }
 
@@ -710,6 +723,41 @@ static void weather(void **state)
 	refused(OPENDATA_WEATHER, "date,tmean\n2024-01-01,3\n2024-01-02,75\n", "3:12");
 }
 
+/* ---- whole or nothing ---------------------------------------------------------------- */
+
+
+/* A feed, a tariff list and a weather file are stored as a dataset's next
+ * version, which apps read for good: a station kept as a mere stop, a
+ * platform without its station, a route without its agency or with fewer
+ * trips than it has, a tariff without its yearly subscription or valid_to,
+ * a day without tmax would each be a false dataset. */
+static void datasets_whole_or_nothing(void **state)
+{
+	static const char *const names[] = {"agency.txt", "stops.txt", "routes.txt", "trips.txt"};
+	static const char weather_csv[] = "date;tmin;tmax\n2024-01-01;2;8\n2024-01-02;-1,5;3,5\n";
+	static const char tariffs_json[] =
+		TARIFFS(TARIFF("hc_hp", "2025-02-01", "null", "{\"hc\":0.1696,\"hp\":0.2146}"));
+	struct opendata_file files[4];
+	char *texts[4];
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/%s", GTFS_FEED, names[i]);
+		texts[i] = slurp(path, &files[i].len);
+		files[i].name = names[i];
+		files[i].data = texts[i];
+	}
+	assert_true(canon_whole(OPENDATA_GTFS, files, 4, "gtfs") >= 100);
+	for (int i = 0; i < 4; i++)
+		free(texts[i]);
+	files[0] = (struct opendata_file){"file", tariffs_json, sizeof(tariffs_json) - 1};
+	assert_true(canon_whole(OPENDATA_TARIFFS, files, 1, "tariffs") >= 20);
+	files[0] = (struct opendata_file){"file", weather_csv, sizeof(weather_csv) - 1};
+	assert_true(canon_whole(OPENDATA_WEATHER, files, 1, "weather") >= 20);
+}
+
 /* ---- versions -------------------------------------------------------------------------- */
 
 static enum cmn_rc count_version(const struct opendata_version *v, void *ctx)
@@ -879,6 +927,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(emission_factors_of_ademe, setup, teardown),
 		cmocka_unit_test_setup_teardown(emission_faults, setup, teardown),
 		cmocka_unit_test(emission_whole_or_nothing),
+		cmocka_unit_test(datasets_whole_or_nothing),
 		cmocka_unit_test_setup_teardown(point_in_polygon, setup, teardown),
 		cmocka_unit_test_setup_teardown(district_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(districts_of_the_territory, setup, teardown),

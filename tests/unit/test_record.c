@@ -1,6 +1,7 @@
 /*
- * test_record.c - the doctype registry, the schema validator and the
- * query-string parser.
+ * test_record.c - the doctype registry, the schema validator, the
+ * query-string parser and its cursors (whole or not made under each failed
+ * JSON allocation).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "jsonfail.h"
 #include "record/doctype.h"
 #include "record/query.h"
 #include "record/schema.h"
@@ -234,6 +236,41 @@ static void cursor_round_trip(void **state)
 	query_release(&q);
 }
 
+/* A cursor says where the next page starts: one made without its sort,
+ * key or id (a jansson set that failed unseen) would be refused as not
+ * this server's, and the client's next page would fail. Each allocation
+ * failing in turn: NULL, or the very cursor. */
+static void cursor_whole_or_nothing(void **state)
+{
+	const struct doctype *bank = registry_find(&reg, "bank.transaction");
+	struct query_value key = {.type = QV_INT, .i = 1709251200000};
+	struct record_query q;
+	size_t failed = 0;
+	char *want;
+
+	(void)state;
+	assert_int_equal(query_parse(&q, bank, "sort=-date"), CMN_OK);
+	want = query_cursor(&q, &key, "0190e0a0-0000-7000-8000-000000000001");
+	assert_non_null(want);
+	for (size_t fail_at = 1;; fail_at++) {
+		char *got;
+
+		jsonfail_arm(fail_at);
+		got = query_cursor(&q, &key, "0190e0a0-0000-7000-8000-000000000001");
+		jsonfail_disarm();
+		if (!got)
+			failed++;
+		else if (strcmp(got, want) != 0)
+			fail_msg("allocation %zu failed: %s instead of %s", fail_at, got, want);
+		free(got);
+		if (jsonfail_count() < fail_at) /* no allocation failed: all were tried */
+			break;
+	}
+	assert_true(failed >= 4); /* the object, its three members */
+	free(want);
+	query_release(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +281,7 @@ int main(void)
 		cmocka_unit_test(schema_refuses_deep_documents),
 		cmocka_unit_test(query_parses_and_refuses),
 		cmocka_unit_test(cursor_round_trip),
+		cmocka_unit_test(cursor_whole_or_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

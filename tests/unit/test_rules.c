@@ -2,8 +2,9 @@
  * test_rules.c - eligibility rules (src/rules/): the shipped rules at,
  * just below and just above every bound of their scales, with fractional
  * quotients; outside the territory; without a tax notice; versions
- * switching by date; the faults of a rule named by their JSON pointer; and
- * the facts gathered from a real store, each naming its record.
+ * switching by date; the faults of a rule named by their JSON pointer;
+ * the facts gathered from a real store, each naming its record; and a
+ * result whole or not made under each failed JSON allocation.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 
 #include "core/timeutil.h"
 #include "fixture.h"
+#include "jsonfail.h"
 #include "rules/rules.h"
 
 static struct rule_set shipped;
@@ -594,6 +596,68 @@ static void store_facts(void **state)
 	fixture_close(&f);
 }
 
+/* A result says why a person is eligible: a bound of the band matched
+ * left out (a jansson set that failed unseen) would explain the decision
+ * by another band. Each allocation of an evaluation failing in turn:
+ * CMN_ERR_NOMEM and no result, or the very result: on Bordeaux's scale
+ * and on the energy voucher's. */
+static void result_whole_or_nothing(void **state)
+{
+	static const struct {
+		const char *id, *plain;
+	} cases[] = {
+		{BORDEAUX, "{\"residence.commune\": \"33063\", \"tax.family_quotient\": 600}"},
+		{ENERGY, "{\"tax.reference_income\": 8550, \"tax.tax_shares\": 2, "
+			 "\"household.persons\": 2}"},
+	};
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		json_t *given = json_loads(cases[c].plain, 0, NULL), *facts = NULL, *r = NULL;
+		const json_t *rule = rule_set_find(&shipped, cases[c].id);
+		char err[200] = "", *want;
+		size_t failed = 0;
+
+		assert_non_null(given);
+		assert_non_null(rule);
+		if (rule_facts_from_json(given, day("2025-03-01"), &facts, err, sizeof(err)) != CMN_OK)
+			fail_msg("facts refused: %s", err);
+		assert_int_equal(rule_evaluate(rule, facts, day("2025-03-01"), &r), CMN_OK);
+		assert_non_null(json_object_get(r, "grants"));
+		want = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(r);
+		for (size_t fail_at = 1;; fail_at++) {
+			enum cmn_rc rc;
+			char *got;
+
+			r = NULL;
+			jsonfail_arm(fail_at);
+			rc = rule_evaluate(rule, facts, day("2025-03-01"), &r);
+			jsonfail_disarm();
+			if (rc != CMN_OK) {
+				if (rc != CMN_ERR_NOMEM)
+					fail_msg("%s, allocation %zu failed: %s", cases[c].id, fail_at,
+						 cmn_strerror(rc));
+				assert_null(r);
+				failed++;
+				continue;
+			}
+			got = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
+			if (strcmp(got, want) != 0)
+				fail_msg("%s, allocation %zu failed: made\n%s\ninstead of\n%s",
+					 cases[c].id, fail_at, got, want);
+			free(got);
+			json_decref(r);
+			if (jsonfail_count() < fail_at) /* no allocation failed: all were tried */
+				break;
+		}
+		assert_true(failed >= 20);
+		free(want);
+		json_decref(facts);
+		json_decref(given);
+	}
+}
+
 static int setup(void **state)
 {
 	char err[300];
@@ -618,6 +682,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bordeaux_scale),
 		cmocka_unit_test(bordeaux_territory),
+		cmocka_unit_test(result_whole_or_nothing),
 		cmocka_unit_test(nantes_scale),
 		cmocka_unit_test(nantes_override),
 		cmocka_unit_test(strasbourg_scale),
