@@ -12,6 +12,7 @@
 
 #include "apps/app.h"
 #include "core/jsonparse.h"
+#include "core/jsonput.h"
 #include "core/timeutil.h"
 #include "record/schema.h"
 #include "store/store_apps.h"
@@ -190,12 +191,10 @@ static json_t *run_json(const struct app_run *r)
 			      (json_int_t)r->instructions, "elapsed_us", (json_int_t)r->elapsed_us);
 
 	/* a view without the error or the log would hide why it ended so */
-	if (o && ((r->outcome != APP_OK &&
-		   json_object_set_new(o, "error", json_string(r->error)) != 0) ||
-		  (r->log && json_object_set(o, "log", r->log) != 0))) {
-		json_decref(o);
-		o = NULL;
-	}
+	if (r->outcome != APP_OK)
+		json_put(&o, "error", json_string(r->error));
+	if (r->log)
+		json_put(&o, "log", json_incref(r->log));
 	return o;
 }
 

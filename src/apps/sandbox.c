@@ -26,6 +26,7 @@
 
 #include "core/buf.h"
 #include "core/jsonparse.h"
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -1315,11 +1316,9 @@ static char *audit_detail(const struct sandbox *sb)
 			      (json_int_t)sb->out->elapsed_us);
 	char *text;
 
-	if (d && sb->out->outcome != APP_OK &&
-	    json_object_set_new(d, "error", json_string(sb->out->error)) != 0) {
-		json_decref(d); /* an entry without its error would say less than it must */
-		d = NULL;
-	}
+	/* an entry without its error would say less than it must */
+	if (sb->out->outcome != APP_OK)
+		json_put(&d, "error", json_string(sb->out->error));
 	text = d ? json_text_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(d);
 	return text;

@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "core/jsonparse.h"
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -417,14 +418,11 @@ static enum cmn_rc stored(const struct grant_row *row, json_t **out)
 		json_decref(o);
 		return CMN_ERR_STORE;
 	}
-	if (json_object_set_new(o, "id", json_string(row->id)) != 0 ||
-	    json_object_set_new(o, "person", json_string(row->person_id)) != 0 ||
-	    json_object_set_new(o, "status", json_string(row->status)) != 0) {
-		json_decref(o);
-		return CMN_ERR_NOMEM;
-	}
+	json_put(&o, "id", json_string(row->id));
+	json_put(&o, "person", json_string(row->person_id));
+	json_put(&o, "status", json_string(row->status));
 	*out = o;
-	return CMN_OK;
+	return o ? CMN_OK : CMN_ERR_NOMEM;
 }
 
 json_t *consent_grant_view(struct store *s, const struct grant_row *row, int64_t now)

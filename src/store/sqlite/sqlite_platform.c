@@ -982,21 +982,33 @@ static void limit_key(const struct store *s, const char *key, unsigned char out[
 	sodium_memzero(k, sizeof(k));
 }
 
+/* limit_stmt - q (its ?1 the key) of the platform's connection in *c, with
+ * key's hash bound; NULL when the store failed */
+static sqlite3_stmt *limit_stmt(struct store *s, const char *q, const char *key, struct conn **c)
+{
+	unsigned char h[LIMIT_KEY_BYTES];
+	sqlite3_stmt *st;
+
+	*c = store_platform_conn(s);
+	if (!*c || !(st = conn_stmt(*c, q)))
+		return NULL;
+	limit_key(s, key, h);
+	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_TRANSIENT);
+	return st;
+}
+
 enum cmn_rc store_limit_get(struct store *s, const char *key, int64_t now, unsigned *count,
 			    int64_t *until)
 {
-	static const char q[] = "SELECT count, until FROM limits WHERE key = ? AND until > ?";
-	struct conn *c = store_platform_conn(s);
-	unsigned char h[LIMIT_KEY_BYTES];
-	sqlite3_stmt *st;
+	static const char q[] = "SELECT count, until FROM limits WHERE key = ?1 AND until > ?2";
+	struct conn *c;
+	sqlite3_stmt *st = limit_stmt(s, q, key, &c);
 	enum cmn_rc rc;
 
 	*count = 0;
 	*until = 0;
-	if (!c || !(st = conn_stmt(c, q)))
+	if (!st)
 		return CMN_ERR_STORE;
-	limit_key(s, key, h);
-	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, now);
 	rc = conn_step_row(c, st);
 	if (rc == CMN_OK) {
@@ -1018,15 +1030,12 @@ enum cmn_rc store_limit_fail(struct store *s, const char *key, int64_t window_ms
 	    " count = CASE WHEN until > ?2 THEN count + 1 ELSE 1 END,"
 	    " until = CASE WHEN until > ?2 THEN until ELSE ?2 + ?3 END";
 	static const char q_old[] = "DELETE FROM limits WHERE until <= ?";
-	struct conn *c = store_platform_conn(s);
-	unsigned char h[LIMIT_KEY_BYTES];
-	sqlite3_stmt *st;
+	struct conn *c;
+	sqlite3_stmt *st = limit_stmt(s, q, key, &c);
 	enum cmn_rc rc;
 
-	if (!c || !(st = conn_stmt(c, q)))
+	if (!st)
 		return CMN_ERR_STORE;
-	limit_key(s, key, h);
-	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, window_ms);
 	if ((rc = conn_step_done(c, st)) != CMN_OK)
@@ -1041,14 +1050,8 @@ enum cmn_rc store_limit_fail(struct store *s, const char *key, int64_t window_ms
 
 enum cmn_rc store_limit_clear(struct store *s, const char *key)
 {
-	static const char q[] = "DELETE FROM limits WHERE key = ?";
-	struct conn *c = store_platform_conn(s);
-	unsigned char h[LIMIT_KEY_BYTES];
-	sqlite3_stmt *st;
+	struct conn *c;
+	sqlite3_stmt *st = limit_stmt(s, "DELETE FROM limits WHERE key = ?1", key, &c);
 
-	if (!c || !(st = conn_stmt(c, q)))
-		return CMN_ERR_STORE;
-	limit_key(s, key, h);
-	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_TRANSIENT);
-	return conn_step_done(c, st);
+	return st ? conn_step_done(c, st) : CMN_ERR_STORE;
 }
