@@ -55,21 +55,20 @@ if ! build_lib Release; then
     build_lib RelWithDebInfo || { tail -40 "$BUILD_DIR/bench-build.log" >&2; exit 1; }
 fi
 
+# shellcheck source=bench/common/pg.sh
+. bench/common/pg.sh
 pg_version=
 if [[ ${CAMPAIGN_BENCH_POSTGRES:-1} != 0 ]]; then
-    if ! compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || ! pkg-config --exists libpq; then
-        scripts/install-deps bench
-    fi
-    pgdir=$(mktemp -d /tmp/commune-campaign-pg-XXXXXX)
-    chmod 755 "$pgdir"
-    trap 'scripts/pg-temp stop "$pgdir/pg" 2>/dev/null; rm -rf "$pgdir"' EXIT
-    CAMPAIGN_BENCH_PG=$(PG_TEMP_CONF="wal_level = minimal
+    pg_deps server
+    pg_start "wal_level = minimal
 max_wal_senders = 0
 shared_buffers = 256MB
 work_mem = 256MB
-autovacuum = off" scripts/pg-temp start "$pgdir/pg")
-    export CAMPAIGN_BENCH_PG CAMPAIGN_BENCH_PGDATA=$pgdir/pg/data
-    pg_version=", PostgreSQL $(psql "$CAMPAIGN_BENCH_PG" -Atc 'SHOW server_version')"
+autovacuum = off"
+    export CAMPAIGN_BENCH_PG=$PG_CONNINFO CAMPAIGN_BENCH_PGDATA=$PG_DATA
+    pg_version=", PostgreSQL $PG_VERSION"
+else
+    pg_deps # linked in either way
 fi
 
 echo "== compiling bench/campaign/campaign_bench.c" >&2

@@ -55,13 +55,11 @@ if ! build_lib Release; then
     build_lib RelWithDebInfo || { tail -40 "$BUILD_DIR/bench-build.log" >&2; exit 1; }
 fi
 
+# shellcheck source=bench/common/pg.sh
+. bench/common/pg.sh
 with_pg=${SERIES_BENCH_POSTGRES:-1}
 # libpq is linked in either way; the server is only needed for the baseline
-if ! pkg-config --exists libpq ||
-    { [[ $with_pg != 0 ]] && ! compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null; }; then
-    echo "== installing PostgreSQL and libpq (scripts/install-deps bench)" >&2
-    scripts/install-deps bench
-fi
+if [[ $with_pg != 0 ]]; then pg_deps server; else pg_deps; fi
 
 echo "== compiling bench/series/series_bench.c" >&2
 # shellcheck disable=SC2046 # pkg-config prints several words on purpose
@@ -72,25 +70,20 @@ echo "== compiling bench/series/series_bench.c" >&2
 
 pg_version="PostgreSQL not run (SERIES_BENCH_POSTGRES=0)"
 if [[ $with_pg != 0 ]]; then
-    echo "== starting a throw-away PostgreSQL cluster" >&2
-    # the postgres user runs the server (when this runs as root) and must reach the directory
-    pgdir=$(mktemp -d /tmp/commune-series-pg-XXXXXX)
-    chmod 755 "$pgdir"
-    trap 'scripts/pg-temp stop "$pgdir/pg" 2>/dev/null; rm -rf "$pgdir"' EXIT
     # wal_level minimal (which needs max_wal_senders 0): a table created in the transaction of
     # its COPY is synced at COMMIT rather than written to the WAL. shared_buffers as SQLite's
     # 1 GB cache here; maintenance_work_mem as work_mem, so that the primary key, made after
     # the COPY, is sorted in memory. No parallel workers, for queries or for the key: the
     # benchmark is single-threaded, the scans (and every other baseline) on one core.
-    SERIES_BENCH_PG=$(PG_TEMP_CONF="wal_level = minimal
+    pg_start "wal_level = minimal
 max_wal_senders = 0
 shared_buffers = 1GB
 work_mem = 256MB
 maintenance_work_mem = 256MB
 max_parallel_workers_per_gather = 0
-max_parallel_maintenance_workers = 0" scripts/pg-temp start "$pgdir/pg")
-    export SERIES_BENCH_PG SERIES_BENCH_PGDATA=$pgdir/pg/data
-    pg_version="PostgreSQL $(psql "$SERIES_BENCH_PG" -Atc 'SHOW server_version')"
+max_parallel_maintenance_workers = 0"
+    export SERIES_BENCH_PG=$PG_CONNINFO SERIES_BENCH_PGDATA=$PG_DATA
+    pg_version="PostgreSQL $PG_VERSION"
 else
     unset SERIES_BENCH_PG SERIES_BENCH_PGDATA
 fi
