@@ -130,7 +130,7 @@ test('import an Enedis CSV with the keyboard, then see its consumption chart', a
   await page.mouse.up();
   await page.waitForFunction((b) => {
     const p = [...document.querySelectorAll('p')].find((x) => /valeurs par/.test(x.textContent));
-    return p && p.textContent !== b;
+    return p && p.innerText !== b;
   }, before);
   const zoomed = await page.getByText(/valeurs par (jour|heure)/).innerText();
   const n = Number(zoomed.match(/^(\d+)/)[1]);

@@ -91,8 +91,13 @@ function SeriesView({ series, doctypes }) {
 	const m = measure(series);
 	const [range, setRange] = useState(() => ({ ...defaultRange(series), bucket: series.step_s >= 86400 ? 'day' : 'day' }));
 	const [form, setForm] = useState(range);
-	const state = useLoad(() => api(`/series/${series.id}`, {
-		query: { from: range.from, to: range.to, bucket: range.bucket, agg: 'sum,mean,max,count' },
+	/* the answer keeps the range it was asked for: while a zoom loads, the
+	 * summary and the table still describe the figures shown */
+	const state = useLoad(async () => ({
+		r: await api(`/series/${series.id}`, {
+			query: { from: range.from, to: range.to, bucket: range.bucket, agg: 'sum,mean,max,count' },
+		}),
+		range,
 	}), [series.id, range.from, range.to, range.bucket]);
 	const label = seriesLabel(series, doctypes);
 	const apply = (e) => {
@@ -127,7 +132,9 @@ function SeriesView({ series, doctypes }) {
 			<button type="submit" class="primary">${t('explorer.show')}</button>
 			<button type="button" onClick=${reset}>${t('explorer.reset')}</button>
 		</form>
-		<${Loaded} state=${state}>${(r) => html`<${SeriesResult} r=${r} m=${m} label=${label} range=${range} onZoom=${zoom} />`}<//>
+		<div aria-busy=${state.loading ? 'true' : 'false'}>
+			<${Loaded} state=${state}>${(d) => html`<${SeriesResult} r=${d.r} m=${m} label=${label} range=${d.range} onZoom=${zoom} />`}<//>
+		</div>
 	</section>`;
 }
 
