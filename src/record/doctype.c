@@ -64,11 +64,49 @@ bool doctype_is_indexed(const struct doctype *dt, const char *field)
 	return false;
 }
 
+bool doctype_is_filterable(const struct doctype *dt, const char *field)
+{
+	for (size_t i = 0; i < dt->nfilters; i++)
+		if (strcmp(dt->filters[i], field) == 0)
+			return true;
+	return doctype_is_indexed(dt, field);
+}
+
+/* field_list - a definition's list of fields (key "indexes" or "filters")
+ * into out: top-level properties with a single type, each named once */
+static bool field_list(const struct doctype *dt, const char *key, const char **out, size_t *n,
+		       char *err, size_t errlen)
+{
+	const json_t *list = json_object_get(dt->def, key), *v;
+	size_t i;
+
+	*n = 0;
+	if (list && (!json_is_array(list) || json_array_size(list) > DOCTYPE_MAX_INDEXES)) {
+		snprintf(err, errlen, "%s: \"%s\" must be a list of at most %d fields", dt->name,
+			 key, DOCTYPE_MAX_INDEXES);
+		return false;
+	}
+	json_array_foreach(list, i, v) {
+		const char *f = json_string_value(v);
+
+		if (!f || !str_is_name(f, 64, false) || !doctype_field_type(dt, f)) {
+			snprintf(err, errlen, "%s: \"%s\" names an unknown or untyped field",
+				 dt->name, key);
+			return false;
+		}
+		if (doctype_is_filterable(dt, f)) {
+			snprintf(err, errlen, "%s: \"%s\" is listed twice in \"indexes\" and "
+					      "\"filters\"", dt->name, f);
+			return false;
+		}
+		out[(*n)++] = f;
+	}
+	return true;
+}
+
 enum cmn_rc registry_add_json(struct registry *r, json_t *def, char *err, size_t errlen)
 {
 	struct doctype dt = {0}, *grown;
-	const json_t *idx, *v;
-	size_t i;
 
 	dt.def = def;
 	dt.name = str_member(def, "name");
@@ -110,21 +148,9 @@ enum cmn_rc registry_add_json(struct registry *r, json_t *def, char *err, size_t
 			goto bad;
 		}
 	}
-	idx = json_object_get(def, "indexes");
-	if (idx && (!json_is_array(idx) || json_array_size(idx) > DOCTYPE_MAX_INDEXES)) {
-		snprintf(err, errlen, "%s: \"indexes\" must be a list of at most %d fields",
-			 dt.name, DOCTYPE_MAX_INDEXES);
+	if (!field_list(&dt, "indexes", dt.indexes, &dt.nindexes, err, errlen) ||
+	    !field_list(&dt, "filters", dt.filters, &dt.nfilters, err, errlen))
 		goto bad;
-	}
-	json_array_foreach(idx, i, v) {
-		const char *f = json_string_value(v);
-
-		if (!f || !str_is_name(f, 64, false) || !doctype_field_type(&dt, f)) {
-			snprintf(err, errlen, "%s: index on an unknown or untyped field", dt.name);
-			goto bad;
-		}
-		dt.indexes[dt.nindexes++] = f;
-	}
 	if (dt.time_field) {
 		const json_t *p = json_object_get(json_object_get(dt.schema, "properties"),
 						  dt.time_field);

@@ -31,6 +31,10 @@ struct doctype {
 	const char *time_field;     /* a required date/date-time property, or NULL */
 	const char *indexes[DOCTYPE_MAX_INDEXES];
 	size_t nindexes;
+	/* fields filtered by reading the person's records of the doctype,
+	 * without an index that every write would pay for */
+	const char *filters[DOCTYPE_MAX_INDEXES];
+	size_t nfilters;
 	const json_t *schema;
 	json_t *def;                /* the whole definition (owns the strings above) */
 };
@@ -65,6 +69,10 @@ enum cmn_rc registry_sync(const struct registry *r, struct store *s);
 
 /* doctype_is_indexed - true when field is one of dt's indexed fields. */
 bool doctype_is_indexed(const struct doctype *dt, const char *field);
+
+/* doctype_is_filterable - true when queries may filter on field: one of
+ * dt's indexed fields or of its "filters". */
+bool doctype_is_filterable(const struct doctype *dt, const char *field);
 
 /* doctype_is_required - true when field is required by dt's schema. */
 bool doctype_is_required(const struct doctype *dt, const char *field);

@@ -89,8 +89,9 @@ static enum cmn_rc parse_filter(struct record_query *rq, const struct doctype *d
 			return fail(rq, key, "unknown filter operator (use eq, ne, lt, lte, gt, gte or in)");
 		op = ops[i].op;
 	}
-	if (!doctype_is_indexed(dt, field))
-		return fail(rq, key, "field is not filterable: only the doctype's indexed fields are");
+	if (!doctype_is_filterable(dt, field))
+		return fail(rq, key, "field is not filterable: only the doctype's indexed fields and "
+				     "its \"filters\" are");
 	if (rq->q.nfilters >= CMN_MAX_FILTERS)
 		return fail(rq, key, "too many filters (at most %d)", CMN_MAX_FILTERS);
 	f = &rq->q.filters[rq->q.nfilters];
@@ -137,12 +138,12 @@ static enum cmn_rc parse_sort(struct record_query *rq, const struct doctype *dt,
 		rq->q.sort = QSORT_UPDATED;
 	} else if (dt->time_field && strcmp(key, dt->time_field) == 0) {
 		rq->q.sort = QSORT_TIME;
-	} else if (doctype_is_indexed(dt, key) && doctype_is_required(dt, key)) {
+	} else if (doctype_is_filterable(dt, key) && doctype_is_required(dt, key)) {
 		rq->q.sort = QSORT_FIELD;
 		rq->q.sort_field = key;
 	} else {
 		return fail(rq, "sort", "cannot sort on \"%.60s\": use id, created, updated, the "
-				       "time field or a required indexed field", key);
+				       "time field or a required filterable field", key);
 	}
 	snprintf(rq->sort_spec, sizeof(rq->sort_spec), "%s%s", rq->q.desc ? "-" : "", key);
 	return CMN_OK;

@@ -47,8 +47,12 @@ static void registry_has_the_first_doctypes(void **state)
 		assert_non_null(registry_find(&reg, names[i]));
 	d = registry_find(&reg, "bank.transaction");
 	assert_string_equal(d->time_field, "date");
-	assert_true(doctype_is_indexed(d, "amount"));
+	assert_true(doctype_is_indexed(d, "account"));
+	assert_false(doctype_is_indexed(d, "amount"));
+	assert_true(doctype_is_filterable(d, "amount"));
+	assert_true(doctype_is_filterable(d, "account"));
 	assert_false(doctype_is_indexed(d, "label"));
+	assert_false(doctype_is_filterable(d, "label"));
 	assert_true(doctype_is_required(d, "amount"));
 	assert_string_equal(doctype_field_type(d, "amount"), "number");
 	assert_null(registry_find(&reg, "no.such"));
@@ -67,6 +71,13 @@ static void registry_refuses_bad_definitions(void **state)
 		"\"schema\":{\"type\":\"object\"}}", /* bad kind */
 		"{\"name\":\"x\",\"version\":1,\"kind\":\"document\",\"sensitivity\":\"low\",\"retention\":\"\","
 		"\"indexes\":[\"nope\"],\"schema\":{\"type\":\"object\"}}", /* index on unknown field */
+		"{\"name\":\"x\",\"version\":1,\"kind\":\"document\",\"sensitivity\":\"low\",\"retention\":\"\","
+		"\"filters\":[\"nope\"],\"schema\":{\"type\":\"object\"}}", /* filter on unknown field */
+		"{\"name\":\"x\",\"version\":1,\"kind\":\"document\",\"sensitivity\":\"low\",\"retention\":\"\","
+		"\"filters\":\"n\",\"schema\":{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"number\"}}}}",
+		"{\"name\":\"x\",\"version\":1,\"kind\":\"document\",\"sensitivity\":\"low\",\"retention\":\"\","
+		"\"indexes\":[\"n\"],\"filters\":[\"n\"],\"schema\":{\"type\":\"object\","
+		"\"properties\":{\"n\":{\"type\":\"number\"}}}}", /* indexed and filtered */
 		"{\"name\":\"x\",\"version\":1,\"kind\":\"document\",\"sensitivity\":\"low\",\"retention\":\"\","
 		"\"time_field\":\"t\",\"schema\":{\"type\":\"object\",\"properties\":{\"t\":{\"type\":\"string\"}}}}",
 	};
