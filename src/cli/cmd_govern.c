@@ -160,7 +160,7 @@ static int propose(struct cli_env *env, const char *body, const struct person *p
 	json_t *text;
 	int64_t when, now = time_now_ms();
 	size_t len = 0;
-	enum cmn_rc rc;
+	enum cmn_rc rc, made;
 
 	if ((campaign != NULL) + (agreement != NULL) + (statutes != NULL) != 1 || !closes ||
 	    time_parse(closes, false, &when) != CMN_OK) {
@@ -171,6 +171,12 @@ static int propose(struct cli_env *env, const char *body, const struct person *p
 		return cli_error("%s: cannot read it (or it is over %d bytes)", statutes,
 				 GOVERN_STATUTES_MAX_BYTES);
 	text = purpose_of(env, campaign, agreement);
+	/* the proposal and its register entry together, or neither */
+	if ((rc = store_tx_begin(env->store)) != CMN_OK) {
+		json_decref(text);
+		free(json);
+		return cli_error("%s", cmn_strerror(rc));
+	}
 	if (campaign)
 		rc = govern_propose(env->store, &env->keys, body, p->id, false, campaign,
 				    text ? text : json_null(), when, secret, now, &prop, err,
@@ -185,6 +191,10 @@ static int propose(struct cli_env *env, const char *body, const struct person *p
 					     err, sizeof(err));
 	json_decref(text);
 	free(json);
+	made = rc;
+	rc = store_tx_end(env->store, made);
+	if (made == CMN_OK && rc != CMN_OK)
+		gov_proposal_release(&prop); /* undone: the commit failed */
 	if (rc != CMN_OK)
 		return cli_error("%s%s%s", statutes && err[0] == '/' ? statutes : "",
 				 statutes && err[0] == '/' ? ": " : "",
