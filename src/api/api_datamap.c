@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "core/str.h"
 #include "core/timeutil.h"
 #include "datamap/datamap.h"
 
@@ -83,6 +84,21 @@ static enum cmn_rc answer_request(struct api_ctx *ctx, int status, struct port_r
 	return api_json(ctx, status, v);
 }
 
+/* answer_done - the answer to a step of request id that was committed: its
+ * view, or what is known of it when it could not be read back (empty
+ * r->id) or its view made: a client told of a failure would do it again */
+static enum cmn_rc answer_done(struct api_ctx *ctx, int status, struct port_request *r,
+			       const char *id, const char *state)
+{
+	char known[CRYPT_ID_LEN];
+	enum cmn_rc shown = CMN_ERR_NOMEM;
+
+	str_copy(known, sizeof(known), id);
+	if (r->id[0])
+		shown = answer_request(ctx, status, r);
+	return api_done(ctx, shown, status, "{\"id\":\"%s\",\"state\":\"%s\"}", known, state);
+}
+
 static enum cmn_rc no_such(struct api_ctx *ctx)
 {
 	return api_problem(ctx, CMN_ERR_NOT_FOUND, "no such request of yours", NULL);
@@ -129,7 +145,7 @@ static enum cmn_rc create(struct api_ctx *ctx)
 		return rc;
 	snprintf(loc, sizeof(loc), "/api/v1/portability/%s", r.id);
 	http_set_header(ctx->res, "Location", loc);
-	return answer_request(ctx, 201, &r);
+	return answer_done(ctx, 201, &r, r.id, "draft");
 }
 
 /* GET /api/v1/portability/{id} - the owner's only */
@@ -172,7 +188,7 @@ static enum cmn_rc sent(struct api_ctx *ctx)
 		return no_such(ctx);
 	if (rc == CMN_ERR_CONFLICT)
 		return api_problem(ctx, rc, "the request was sent already", NULL);
-	return rc == CMN_OK ? answer_request(ctx, 200, &r) : rc;
+	return rc == CMN_OK ? answer_done(ctx, 200, &r, ctx->params[0], "sent") : rc;
 }
 
 /* POST /api/v1/portability/{id}/answer {"import"} - the import (made with
@@ -200,7 +216,7 @@ static enum cmn_rc answer(struct api_ctx *ctx)
 	if (rc == CMN_ERR_CONFLICT)
 		return api_problem(ctx, rc, "only a request sent and not answered takes an answer",
 				   NULL);
-	return rc == CMN_OK ? answer_request(ctx, 200, &r) : rc;
+	return rc == CMN_OK ? answer_done(ctx, 200, &r, ctx->params[0], "answered") : rc;
 }
 
 bool api_city_or_operator(struct api_ctx *ctx)

@@ -108,7 +108,9 @@ int64_t portability_deadline(int64_t sent);
 
 /* portability_sent - the person sent the request at `at`: its deadline is
  * set, "portability.sent" in their chain. CMN_ERR_NOT_FOUND when it is not
- * theirs, CMN_ERR_CONFLICT when it was sent already. */
+ * theirs, CMN_ERR_CONFLICT when it was sent already. Once the step is
+ * committed the result is CMN_OK and out the request read back, or zeroed
+ * (empty id) when it could not be read. */
 enum cmn_rc portability_sent(struct store *s, const char *person_id, const char *actor,
 			     const char *id, int64_t at, struct port_request *out);
 
@@ -124,7 +126,7 @@ enum cmn_rc portability_remind(struct store *s, int64_t now, size_t *fired);
  * the import's counts; "portability.answer" in the chain. CMN_ERR_NOT_FOUND
  * for a request or an import that is not the person's, CMN_ERR_CONFLICT
  * for a request not sent (or answered), CMN_ERR_INVALID for an import that
- * failed. */
+ * failed. out as portability_sent leaves it. */
 enum cmn_rc portability_answer_import(struct store *s, const char *person_id,
 				      const char *actor, const char *id, const char *import_id,
 				      int64_t now, struct port_request *out);

@@ -48,19 +48,18 @@ static char *detail_text(json_t *detail)
 	return text;
 }
 
-/* audit - an entry in the person's chain about request id, with the text
- * of detail_text */
-static enum cmn_rc audit(struct store *s, const char *person_id, const char *actor,
-			 const char *action, const char *id, const char *detail)
+/* told - the end of a step's transaction (store_tx_begin before the step
+ * changes its request): the change, and the entry that tells it in the
+ * person's chain about request id with the text of detail_text, kept
+ * together (store_tx_end_told): the chain is another file, and a request
+ * changed without its entry would hide the step from the person */
+static enum cmn_rc told(struct store *s, enum cmn_rc rc, const char *person_id,
+			const char *actor, const char *action, const char *id, const char *detail)
 {
 	char object[64];
-	struct pstore *ps;
-	enum cmn_rc rc = store_person_store(s, person_id, &ps);
 
 	snprintf(object, sizeof(object), "portability/%s", id);
-	if (rc == CMN_OK)
-		rc = pstore_audit_append(ps, actor, action, object, detail);
-	return rc;
+	return store_tx_end_told(s, rc, person_id, actor, action, object, detail);
 }
 
 /* held - whether the holder's "data" lists doctype */
@@ -159,10 +158,10 @@ enum cmn_rc portability_create(struct store *s, const struct registry *reg,
 		str_copy(out->holder_id, sizeof(out->holder_id), holder_id);
 		str_copy(out->kind, sizeof(out->kind), kind);
 		out->created = now;
-		rc = store_port_add(s, out);
+		if ((rc = store_tx_begin(s)) == CMN_OK)
+			rc = told(s, store_port_add(s, out), person->id, actor,
+				  "portability.create", out->id, detail);
 	}
-	if (rc == CMN_OK)
-		rc = audit(s, person->id, actor, "portability.create", out->id, detail);
 	free(detail);
 	json_decref(holder);
 	json_decref(dts);
@@ -210,6 +209,16 @@ static enum cmn_rc mine(struct store *s, const char *person_id, const char *id,
 	return rc;
 }
 
+/* read_back - out, the request id after a step that was committed: zeroed
+ * when it cannot be read (the step stands: the caller answers what it
+ * knows) */
+static enum cmn_rc read_back(struct store *s, const char *id, struct port_request *out)
+{
+	if (store_port_get(s, id, out) != CMN_OK)
+		memset(out, 0, sizeof(*out));
+	return CMN_OK;
+}
+
 enum cmn_rc portability_sent(struct store *s, const char *person_id, const char *actor,
 			     const char *id, int64_t at, struct port_request *out)
 {
@@ -223,15 +232,14 @@ enum cmn_rc portability_sent(struct store *s, const char *person_id, const char 
 	time_format(when, deadline);
 	if (!(detail = detail_text(json_pack("{s:s}", "deadline", when))))
 		return CMN_ERR_NOMEM;
-	rc = store_port_sent(s, id, person_id, at, deadline);
-	if (rc == CMN_OK)
-		rc = audit(s, person_id, actor, "portability.sent", id, detail);
+	if ((rc = store_tx_begin(s)) == CMN_OK)
+		rc = told(s, store_port_sent(s, id, person_id, at, deadline), person_id, actor,
+			  "portability.sent", id, detail);
 	free(detail);
-	return rc == CMN_OK ? store_port_get(s, id, out) : rc;
+	return rc == CMN_OK ? read_back(s, id, out) : rc;
 }
 
-/* remind_one - marks the request reminded, then tells its person; the mark
- * is undone when the chain cannot be written, so the next call tries again */
+/* remind_one - marks the request reminded and tells its person, together */
 static enum cmn_rc remind_one(struct store *s, const char *id, int64_t now)
 {
 	struct port_request r;
@@ -244,13 +252,9 @@ static enum cmn_rc remind_one(struct store *s, const char *id, int64_t now)
 	if (!(detail = detail_text(json_pack("{s:s, s:s, s:s}", "holder", r.holder_id, "kind",
 					     r.kind, "deadline", when))))
 		rc = CMN_ERR_NOMEM;
-	if (rc == CMN_OK)
-		rc = store_port_mark_reminded(s, id, now);
-	if (rc == CMN_OK) {
-		rc = audit(s, r.person_id, REMIND_ACTOR, "portability.reminder", id, detail);
-		if (rc != CMN_OK)
-			store_port_mark_reminded(s, id, 0);
-	}
+	if (rc == CMN_OK && (rc = store_tx_begin(s)) == CMN_OK)
+		rc = told(s, store_port_mark_reminded(s, id, now), r.person_id, REMIND_ACTOR,
+			  "portability.reminder", id, detail);
 	free(detail);
 	port_request_release(&r);
 	return rc;
@@ -321,16 +325,15 @@ enum cmn_rc portability_answer_import(struct store *s, const char *person_id,
 	if (rc == CMN_OK &&
 	    !(detail = detail_text(json_pack("{s:s, s:O}", "import", import_id, "answer", answer))))
 		rc = CMN_ERR_NOMEM;
-	if (rc == CMN_OK)
-		rc = store_port_answered(s, id, person_id, import_id, counts, now);
-	if (rc == CMN_OK)
-		rc = audit(s, person_id, actor, "portability.answer", id, detail);
+	if (rc == CMN_OK && (rc = store_tx_begin(s)) == CMN_OK)
+		rc = told(s, store_port_answered(s, id, person_id, import_id, counts, now),
+			  person_id, actor, "portability.answer", id, detail);
 	json_decref(answer);
 	json_decref(imp);
 	free(text);
 	free(counts);
 	free(detail);
-	return rc == CMN_OK ? store_port_get(s, id, out) : rc;
+	return rc == CMN_OK ? read_back(s, id, out) : rc;
 }
 
 enum cmn_rc portability_answer_file(struct store *s, const struct registry *reg,

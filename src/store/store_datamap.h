@@ -95,8 +95,8 @@ enum cmn_rc store_port_sent(struct store *s, const char *id, const char *person_
 enum cmn_rc store_port_late(struct store *s, int64_t now, char (*ids)[CRYPT_ID_LEN], size_t max,
 			    size_t *n);
 
-/* store_port_mark_reminded - marks a late request reminded at now (0 to
- * undo); CMN_ERR_CONFLICT when it was reminded already (or answered). */
+/* store_port_mark_reminded - marks a late request reminded at now;
+ * CMN_ERR_CONFLICT when it was reminded already (or answered). */
 enum cmn_rc store_port_mark_reminded(struct store *s, const char *id, int64_t now);
 
 /* store_port_answered - SENT -> ANSWERED by the import import_id with its

@@ -5,8 +5,9 @@
  * (tests/support/faults.h), and for each write route (the table `routes`
  * below: a resident's records, tokens, series and their points, shares,
  * consents, mandates, files, imports, password and apps policy, campaign
- * participation and body membership; an agent's campaigns and agreements;
- * the operator's approvals and bodies) N swept: the Nth write, sync or
+ * participation and body membership, portability requests; an agent's
+ * campaigns and agreements; the operator's approvals and bodies) N swept:
+ * the Nth write, sync or
  * truncate fails (an I/O error, then a full disk), then the Nth allocation
  * SQLite makes, then the Nth of commune's own and jansson's
  * (tests/support/faults_alloc.c). At every N the answer must be
@@ -42,6 +43,7 @@
 #include "apps/app.h"
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
+#include "datamap/datamap.h"
 #include "http/http.h"
 #include "rules/rules.h"
 #include "store/store.h"
@@ -1294,6 +1296,43 @@ static void app_ran(struct req *q, struct resp *r)
 	client_free(&g);
 }
 
+/* a draft of a portability request to Enedis (the data map of the tree) */
+static void port_create(struct req *q)
+{
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/api/v1/portability");
+	snprintf(q->body, sizeof(q->body), "{\"holder\":\"enedis\",\"kind\":\"access\"}");
+}
+
+static void port_drafted(struct req *q, struct resp *r)
+{
+	char path[200];
+
+	(void)q;
+	snprintf(path, sizeof(path), "/api/v1/portability/%s",
+		 json_string_value(json_object_get(r->json, "id")));
+	expect_field(path, "/state", "draft");
+}
+
+/* port_send - a new draft, then told sent */
+static void port_send(struct req *q)
+{
+	made("POST", "/api/v1/portability", NULL, "{\"holder\":\"enedis\",\"kind\":\"access\"}",
+	     201, "", q->made, sizeof(q->made));
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/api/v1/portability/%s/sent", q->made);
+	snprintf(q->body, sizeof(q->body), "{}");
+}
+
+static void port_sent(struct req *q, struct resp *r)
+{
+	char path[200];
+
+	(void)r;
+	snprintf(path, sizeof(path), "/api/v1/portability/%s", q->made);
+	expect_field(path, "/state", "sent");
+}
+
 static const struct write routes[] = {
 	{"POST a record", 201, record_create, record_created, NULL, NULL, false},
 	{"PUT a record", 200, record_replace, record_replaced, NULL, NULL, false},
@@ -1334,6 +1373,10 @@ static const struct write routes[] = {
 	{"PUT a vote", 200, vote_cast, voted, NULL, NULL, true},
 	{"POST a comment", 201, comment_add, commented, NULL, NULL, true},
 	{"POST a proposal's close", 200, proposal_close_prep, proposal_decided, NULL, NULL, false},
+	{"POST a portability request", 201, port_create, port_drafted, NULL, NULL,
+	 false},
+	{"POST a portability request's sending", 200, port_send, port_sent,
+	 NULL, NULL, false},
 };
 
 #define NROUTES ((int)(sizeof(routes) / sizeof(*routes)))
@@ -1473,6 +1516,32 @@ static void swept(void **state)
 	assert_true(faults > 0);
 }
 
+/* load_datamap - the tree's data map (datamap/territory.json), for the
+ * portability requests */
+static int load_datamap(void)
+{
+	const char *here = __FILE__, *cut = strstr(here, "tests/unit/");
+	char path[512], err[300] = "", *text = NULL;
+	FILE *fp;
+	long n = -1;
+	int ret = -1;
+
+	if (!cut)
+		return -1;
+	snprintf(path, sizeof(path), "%.*sdatamap/territory.json", (int)(cut - here), here);
+	if (!(fp = fopen(path, "rb")))
+		return -1;
+	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) > 0 && fseek(fp, 0, SEEK_SET) == 0 &&
+	    (text = malloc((size_t)n + 1)) && fread(text, 1, (size_t)n, fp) == (size_t)n) {
+		text[n] = '\0';
+		ret = datamap_load(f.s, &f.reg, text, (size_t)n, time_now_ms(), NULL, err,
+				   sizeof(err)) == CMN_OK ? 0 : -1;
+	}
+	fclose(fp);
+	free(text);
+	return ret;
+}
+
 static int up(void **state)
 {
 	struct server_config cfg;
@@ -1481,7 +1550,7 @@ static int up(void **state)
 	(void)state;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (fixture_open(&f, "alice") != 0 || rule_set_load(&rules, err, sizeof(err)) != CMN_OK ||
-	    api_init() != CMN_OK)
+	    api_init() != CMN_OK || load_datamap() != 0)
 		return -1;
 	{
 		/* the professional alice gives a consent to, and the others */

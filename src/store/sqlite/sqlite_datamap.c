@@ -304,12 +304,10 @@ enum cmn_rc store_port_late(struct store *s, int64_t now, char (*ids)[CRYPT_ID_L
 
 enum cmn_rc store_port_mark_reminded(struct store *s, const char *id, int64_t now)
 {
-	static const char q_mark[] = "UPDATE portability_requests SET reminded = ?2"
-				     " WHERE id = ?1 AND state = 1 AND reminded = 0";
-	static const char q_undo[] = "UPDATE portability_requests SET reminded = 0"
-				     " WHERE id = ?1 AND ?2 = 0";
+	static const char q[] = "UPDATE portability_requests SET reminded = ?2"
+				" WHERE id = ?1 AND state = 1 AND reminded = 0";
 	struct conn *c = store_platform_conn(s);
-	sqlite3_stmt *st = c ? conn_stmt(c, now ? q_mark : q_undo) : NULL;
+	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
 
 	if (!st)
 		return CMN_ERR_STORE;
