@@ -20,6 +20,7 @@
 #include "campaign/campaign.h"
 #include "campaign/mix.h"
 #include "core/jsonparse.h"
+#include "core/jsonput.h"
 #include "core/timeutil.h"
 #include "store/store_consent.h"
 
@@ -252,20 +253,26 @@ static enum cmn_rc show(struct api_ctx *ctx)
 				     sizeof(err))
 	       : CMN_ERR_NOMEM;
 	if (rc == CMN_OK) {
-		json_t *plain = campaign_plain_json(&spec, &r, lang);
+		enum cmn_rc joined;
 
-		if (plain)
-			json_object_set_new(v, "plain", plain);
-		if (store_campaign_part_get(ctx->app->store, r.id, ctx->person.id, &part) == CMN_OK) {
+		/* whole or not at all: a view without the caller's participation
+		 * would tell them they did not join (json_put) */
+		json_put(&v, "plain", campaign_plain_json(&spec, &r, lang));
+		joined = store_campaign_part_get(ctx->app->store, r.id, ctx->person.id, &part);
+		if (joined == CMN_OK) {
 			json_t *p = json_object();
 
-			json_object_set_new(p, "joined", api_time(part.joined));
+			json_put(&p, "joined", api_time(part.joined));
 			if (part.withdrawn)
-				json_object_set_new(p, "withdrawn", api_time(part.withdrawn));
-			json_object_set_new(p, "grant", json_string(part.grant_id));
-			json_object_set_new(p, "counted", json_boolean(part.counted));
-			json_object_set_new(v, "participation", p);
+				json_put(&p, "withdrawn", api_time(part.withdrawn));
+			json_put(&p, "grant", json_string(part.grant_id));
+			json_put(&p, "counted", json_boolean(part.counted));
+			json_put(&v, "participation", p);
+		} else if (joined != CMN_ERR_NOT_FOUND) {
+			rc = joined;
 		}
+		if (rc == CMN_OK && !v)
+			rc = CMN_ERR_NOMEM;
 	}
 	campaign_spec_release(&spec);
 	campaign_row_release(&r);

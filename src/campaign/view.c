@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 #include "core/timeutil.h"
 
@@ -83,8 +84,8 @@ json_t *campaign_plain_json(const struct campaign_spec *spec, const struct campa
 		      " least %" PRIu64 " households in each cell.",
 		 spec->doctype, from, to, spec->ngroup ? (fr ? ", par " : ", by ") : "", by,
 		 spec->privacy.k);
-	json_object_set_new(o, "computed", json_string(line));
-	json_array_append_new(leaves, json_string(fr ? "Rien de vos données brutes : le calcul"
+	json_put(&o, "computed", json_string(line));
+	json_push(&leaves, json_string(fr ? "Rien de vos données brutes : le calcul"
 						       " se fait dans votre espace."
 						     : "None of your raw data: the computation"
 						       " runs inside your store."));
@@ -94,15 +95,15 @@ json_t *campaign_plain_json(const struct campaign_spec *spec, const struct campa
 		    : "In at most %" PRIu32 " cells of the table, your mean value (bounded), added"
 		      " to the other participants' and then noised.",
 		 spec->privacy.max_cells);
-	json_array_append_new(leaves, json_string(line));
-	json_object_set_new(o, "leaves", leaves);
+	json_push(&leaves, json_string(line));
+	json_put(&o, "leaves", leaves);
 	snprintf(line, sizeof(line),
 		 fr ? "La campagne ne peut être lancée que si %s l'approuve."
 		    : "The campaign can only run if %s approves it.",
 		 body_words(spec->governance, lang));
-	json_object_set_new(o, "decides", json_string(line));
-	json_array_append_new(
-	    risks, json_string(fr ? "Une case de moins de k foyers n'est jamais publiée ; chaque"
+	json_put(&o, "decides", json_string(line));
+	json_push(
+	    &risks, json_string(fr ? "Une case de moins de k foyers n'est jamais publiée ; chaque"
 				    " chiffre publié est bruité : on ne peut pas y retrouver un foyer."
 				  : "A cell of fewer than k households is never published; every"
 				    " published figure is noised: no household can be found in it."));
@@ -126,19 +127,19 @@ json_t *campaign_plain_json(const struct campaign_spec *spec, const struct campa
 			char sd[32];
 
 			snprintf(sd, sizeof(sd), "%.1f", plan.q[i].sd);
-			json_array_append_new(noise, json_pack("{s:s, s:I, s:s}", "of",
+			json_push(&noise, json_pack("{s:s, s:I, s:s}", "of",
 							       of[plan.q[i].kind], "measure",
 							       (json_int_t)plan.q[i].measure,
 							       "noise_sd", sd));
 		}
-		json_object_set_new(o, "noise", noise);
+		json_put(&o, "noise", noise);
 	}
-	json_array_append_new(risks, json_string(line));
-	json_array_append_new(
-	    risks, json_string(fr ? "Vous pouvez vous retirer à tout moment jusqu'au calcul."
+	json_push(&risks, json_string(line));
+	json_push(
+	    &risks, json_string(fr ? "Vous pouvez vous retirer à tout moment jusqu'au calcul."
 				  : "You can withdraw at any time until the computation runs."));
-	json_object_set_new(o, "risks", risks);
-	json_object_set_new(o, "state", json_string(campaign_state_name(row->state)));
+	json_put(&o, "risks", risks);
+	json_put(&o, "state", json_string(campaign_state_name(row->state)));
 	return o;
 }
 
@@ -168,16 +169,16 @@ enum cmn_rc campaign_contribution_json(struct store *s, const struct registry *r
 		rc = CMN_ERR_NOMEM;
 		goto out;
 	}
-	json_object_set_new(o, "campaign", json_string(row->id));
-	json_object_set_new(o, "contributes", json_boolean(c.skip == CAMPAIGN_SKIP_NONE));
+	json_put(&o, "campaign", json_string(row->id));
+	json_put(&o, "contributes", json_boolean(c.skip == CAMPAIGN_SKIP_NONE));
 	if (c.skip != CAMPAIGN_SKIP_NONE)
-		json_object_set_new(o, "why_not",
+		json_put(&o, "why_not",
 				    json_string(c.skip == CAMPAIGN_SKIP_NO_PROFILE
 						    ? "no household profile (household.profile) in"
 						      " your store, or its district is unknown"
 						    : "none of your data falls in the period"));
-	json_object_set_new(o, "max_cells", json_integer(spec.privacy.max_cells));
-	json_object_set_new(o, "capped", json_boolean(c.ncells > spec.privacy.max_cells));
+	json_put(&o, "max_cells", json_integer(spec.privacy.max_cells));
+	json_put(&o, "capped", json_boolean(c.ncells > spec.privacy.max_cells));
 	for (size_t i = 0; i < c.ncells; i++) {
 		json_t *cell = json_object(), *vals = json_array();
 		size_t rest = c.cells[i].cell;
@@ -188,23 +189,23 @@ enum cmn_rc campaign_contribution_json(struct store *s, const struct registry *r
 			rest /= d.size[k];
 		}
 		for (size_t k = 0; k < d.ndims; k++)
-			json_object_set_new(cell, campaign_dim_name(d.dims[k]),
+			json_put(&cell, campaign_dim_name(d.dims[k]),
 					    json_string(campaign_dim_value(&d, k, coord[k])));
-		json_object_set_new(cell, "values_in_cell", json_integer(c.cells[i].n));
-		json_object_set_new(cell, "your_mean", json_integer(c.cells[i].mean));
+		json_put(&cell, "values_in_cell", json_integer(c.cells[i].n));
+		json_put(&cell, "your_mean", json_integer(c.cells[i].mean));
 		for (size_t m = 0; m < spec.nmeasures; m++) {
 			const struct campaign_measure *ms = &spec.measures[m];
 
 			if (ms->kind == CAMPAIGN_MEASURE_SUM || ms->kind == CAMPAIGN_MEASURE_MEAN)
-				json_array_append_new(
-				    vals, json_integer(dp_clip(c.cells[i].mean, ms->lo, ms->hi)));
+				json_push(
+				    &vals, json_integer(dp_clip(c.cells[i].mean, ms->lo, ms->hi)));
 			else
-				json_array_append_new(vals, json_integer(1));
+				json_push(&vals, json_integer(1));
 		}
-		json_object_set_new(cell, "adds", vals);
-		json_array_append_new(cells, cell);
+		json_put(&cell, "adds", vals);
+		json_push(&cells, cell);
 	}
-	json_object_set_new(o, "cells", cells);
+	json_put(&o, "cells", cells);
 	if (!(*out = json_text_dumps(o, JSON_COMPACT)))
 		rc = CMN_ERR_NOMEM;
 out:

@@ -427,36 +427,44 @@ static enum cmn_rc stored(const struct grant_row *row, json_t **out)
 
 json_t *consent_grant_view(struct store *s, const struct grant_row *row, int64_t now)
 {
-	json_t *o = NULL, *history = json_array();
+	json_t *o = NULL, *history = json_array(), *share;
 	char when[TIME_RFC3339_LEN];
 	struct grant g;
 
 	if (stored(row, &o) != CMN_OK || !history || grant_read(o, &g) != CMN_OK ||
 	    store_grant_history(s, row->id, history_item, history) != CMN_OK)
 		goto fail;
-	json_object_set_new(o, "status", json_string(grant_status_name(grant_effective_status(&g, now))));
-	if (json_is_object(json_object_get(o, "share")))
-		/* the passcode's hash stays in the store: only whether there is one */
-		json_object_set_new(json_object_get(o, "share"), "passcode", json_boolean(g.passcode));
-	json_object_set_new(o, "history", history);
+	/* whole or NULL: a view without its status or history would tell the
+	 * person another consent than the one given (json_put) */
+	json_put(&o, "status", json_string(grant_status_name(grant_effective_status(&g, now))));
+	share = json_object_get(o, "share");
+	/* the passcode's hash stays in the store: only whether there is one */
+	if (json_is_object(share) &&
+	    json_object_set_new(share, "passcode", json_boolean(g.passcode)) != 0)
+		goto fail;
+	json_put(&o, "history", history);
 	history = NULL;
-	json_object_set_new(o, "uses", json_integer(row->uses));
+	json_put(&o, "uses", json_integer(row->uses));
 	if (row->last_used) {
 		time_format(when, row->last_used);
-		json_object_set_new(o, "last_used", json_string(when));
+		json_put(&o, "last_used", json_string(when));
 	}
 	time_format(when, row->created);
-	json_object_set_new(o, "created", json_string(when));
-	if (strcmp(row->grantee_kind, "service") == 0) {
+	json_put(&o, "created", json_string(when));
+	if (o && strcmp(row->grantee_kind, "service") == 0) {
 		json_t *blocks = json_array();
 		json_t *grantee = json_object_get(o, "grantee");
+		bool blocked;
 
-		if (!blocks || store_client_blocks(s, row->grantee_id, block_item, blocks) != CMN_OK) {
+		if (!blocks || !grantee ||
+		    store_client_blocks(s, row->grantee_id, block_item, blocks) != CMN_OK) {
 			json_decref(blocks);
 			goto fail;
 		}
-		json_object_set_new(grantee, "blocked", json_boolean(json_array_size(blocks) > 0));
-		json_object_set_new(grantee, "blocks", blocks);
+		blocked = json_array_size(blocks) > 0;
+		if (json_object_set_new(grantee, "blocks", blocks) != 0 ||
+		    json_object_set_new(grantee, "blocked", json_boolean(blocked)) != 0)
+			goto fail;
 	}
 	return o;
 fail:

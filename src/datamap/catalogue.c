@@ -516,8 +516,9 @@ static bool service_named(const json_t *services, const char *app)
 }
 
 /* derive_apps - the apps shipped with commune that read the holder's data,
- * appended to services when the catalogue did not name them */
-static void derive_apps(json_t *holder, json_t *services)
+ * appended to services when the catalogue did not name them; false when
+ * memory ran out (a holder shown without one would hide a service) */
+static bool derive_apps(json_t *holder, json_t *services)
 {
 	const json_t *data = json_object_get(holder, "data");
 
@@ -525,6 +526,7 @@ static void derive_apps(json_t *holder, json_t *services)
 		const char *name = embedded_files[i].name, *slash;
 		char app[80];
 		json_t *m;
+		bool ok = true;
 
 		if (strncmp(name, "apps/", 5) != 0 || !(slash = strchr(name + 5, '/')) ||
 		    strcmp(slash, "/manifest.json") != 0 || (size_t)(slash - name - 5) >= sizeof(app))
@@ -532,14 +534,20 @@ static void derive_apps(json_t *holder, json_t *services)
 		snprintf(app, sizeof(app), "%.*s", (int)(slash - name - 5), name + 5);
 		if (service_named(services, app))
 			continue;
-		m = json_parse((const char *)embedded_files[i].data, embedded_files[i].len, 0, NULL);
-		if (m && app_reads(m, data))
-			json_array_append_new(
-			    services,
-			    json_pack("{s:s, s:s, s:O?, s:b}", "kind", "app", "app", app, "name",
-				      json_object_get(m, "name"), "derived", 1));
+		/* the shipped manifests are checked at build: only memory fails */
+		if (!(m = json_parse((const char *)embedded_files[i].data, embedded_files[i].len, 0,
+				     NULL)))
+			return false;
+		if (app_reads(m, data))
+			ok = json_array_append_new(
+				 services,
+				 json_pack("{s:s, s:s, s:O?, s:b}", "kind", "app", "app", app, "name",
+					   json_object_get(m, "name"), "derived", 1)) == 0;
 		json_decref(m);
+		if (!ok)
+			return false;
 	}
+	return true;
 }
 
 json_t *datamap_holder_json(const struct registry *reg, const char *body)
@@ -552,16 +560,22 @@ json_t *datamap_holder_json(const struct registry *reg, const char *body)
 	json_array_foreach(json_object_get(h, "data"), i, d) {
 		const char *dt = json_string_value(json_object_get(d, "doctype"));
 
-		json_object_set_new(d, "title",
-				    json_pack("{s:s, s:s}", "fr", datamap_doctype_title(reg, dt, false),
-					      "en", datamap_doctype_title(reg, dt, true)));
+		if (json_object_set_new(d, "title",
+					json_pack("{s:s, s:s}", "fr",
+						  datamap_doctype_title(reg, dt, false), "en",
+						  datamap_doctype_title(reg, dt, true))) != 0)
+			goto fail;
 	}
 	services = json_object_get(h, "services");
 	if (!services) {
 		services = json_array();
-		json_object_set_new(h, "services", services);
+		if (json_object_set_new(h, "services", services) != 0)
+			goto fail;
 	}
-	if (services)
-		derive_apps(h, services);
+	if (!derive_apps(h, services))
+		goto fail;
 	return h;
+fail:
+	json_decref(h);
+	return NULL;
 }
