@@ -665,6 +665,44 @@ static void view_whole_or_nothing(void **state)
 	port_request_release(&r);
 }
 
+/* A holder of the data map as the API shows it: whole or NULL (a holder
+ * shown without a service that reads its data, or without a doctype's
+ * title, would hide it). Enedis's data is read by shipped apps, so the
+ * view derives services from their manifests. */
+static void holder_json_whole_or_nothing(void **state)
+{
+	char *body = NULL, *want, *got;
+	json_t *v;
+	int failed = 0;
+
+	(void)state;
+	load_seed();
+	assert_int_equal(store_datamap_get(f.s, "enedis", &body), CMN_OK);
+	v = datamap_holder_json(&f.reg, body);
+	assert_non_null(v);
+	assert_true(json_array_size(json_object_get(v, "services")) > 0);
+	want = json_dumps(v, JSON_COMPACT);
+	json_decref(v);
+	for (fail_at = 1;; fail_at++) {
+		jsonfail_arm(fail_at);
+		v = datamap_holder_json(&f.reg, body);
+		jsonfail_disarm();
+		if (!v) {
+			failed++;
+			continue;
+		}
+		got = json_dumps(v, JSON_COMPACT);
+		assert_string_equal(got, want);
+		free(got);
+		json_decref(v);
+		if (jsonfail_count() < fail_at)
+			break;
+	}
+	assert_true(failed >= 50);
+	free(want);
+	free(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -678,6 +716,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(answer_is_an_import_that_worked, setup, teardown),
 		cmocka_unit_test_setup_teardown(request_whole_or_nothing, setup, teardown),
 		cmocka_unit_test(view_whole_or_nothing),
+		cmocka_unit_test_setup_teardown(holder_json_whole_or_nothing, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
