@@ -1197,6 +1197,57 @@ static void release_whole_or_nothing(void **state)
 	json_decref(res);
 }
 
+/* The plain explanation a person reads before joining, in both languages:
+ * whole or NULL (an explanation without what leaves their store, or
+ * without the noise of its figures, would tell them less than the
+ * campaign takes). */
+static void plain_whole_or_nothing(void **state)
+{
+	struct def d = {BY_DISTRICT,
+			"[{\"kind\":\"count\"},{\"kind\":\"sum\",\"clip\":[0,1000]}]",
+			3, "1", 24, NULL, NULL, NULL, NULL};
+	static const char *const langs[] = {"fr", "en"};
+	struct campaign_row row;
+	struct campaign_spec spec = {0};
+	char id[CRYPT_ID_LEN], err[300] = "";
+	int failed = 0;
+
+	(void)state;
+	approved(&d, id);
+	assert_int_equal(store_campaign_get(f.s, id, false, &row), CMN_OK);
+	assert_int_equal(campaign_spec_parse(row.spec, strlen(row.spec), &f.reg, &spec, err,
+					     sizeof(err)),
+			 CMN_OK);
+	for (size_t l = 0; l < 2; l++) {
+		json_t *v = campaign_plain_json(&spec, &row, langs[l]);
+		char *want, *got;
+
+		assert_non_null(v);
+		assert_int_equal(json_array_size(json_object_get(v, "noise")), 2);
+		want = json_dumps(v, JSON_COMPACT);
+		json_decref(v);
+		for (fail_at = 1;; fail_at++) {
+			jsonfail_arm(fail_at);
+			v = campaign_plain_json(&spec, &row, langs[l]);
+			jsonfail_disarm();
+			if (!v) {
+				failed++;
+				continue;
+			}
+			got = json_dumps(v, JSON_COMPACT);
+			assert_string_equal(got, want);
+			free(got);
+			json_decref(v);
+			if (jsonfail_count() < fail_at)
+				break;
+		}
+		free(want);
+	}
+	assert_true(failed >= 40);
+	campaign_spec_release(&spec);
+	campaign_row_release(&row);
+}
+
 /* ---- the scenario: 300 synthetic households --------------------------------------- */
 
 #define HOUSEHOLDS 300
@@ -1580,6 +1631,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(noise_has_the_stated_scale, setup, teardown),
 		cmocka_unit_test_setup_teardown(refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(release_whole_or_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(plain_whole_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(scenario_hourly_profile_by_district, setup,
 						teardown),
 	};
