@@ -23,6 +23,7 @@
 
 #include "api/api_upload.h"
 #include "apps/app.h"
+#include "core/jsonput.h"
 #include "core/jsonparse.h"
 #include "core/str.h"
 #include "http/multipart.h"
@@ -204,14 +205,19 @@ static enum cmn_rc create(struct api_ctx *ctx)
 		json_t *extra = json_pack("{s:s, s:s?}", "import", job.id, "format",
 					  job.format ? job.format->name : NULL);
 
+		/* a refusal without where would send the person looking: whole,
+		 * or out of memory (json_put) */
 		if (job.err.line) {
-			json_object_set_new(extra, "line", json_integer((json_int_t)job.err.line));
-			json_object_set_new(extra, "column", json_integer((json_int_t)job.err.column));
+			json_put(&extra, "line", json_integer((json_int_t)job.err.line));
+			json_put(&extra, "column", json_integer((json_int_t)job.err.column));
 		}
 		if (job.err.pointer[0])
-			json_object_set_new(extra, "pointer", json_string(job.err.pointer));
-		api_problem(ctx, rc, job.err.message[0] ? job.err.message : "the file was refused",
-			    extra);
+			json_put(&extra, "pointer", json_string(job.err.pointer));
+		if (!extra)
+			rc = CMN_ERR_NOMEM;
+		else
+			api_problem(ctx, rc,
+				    job.err.message[0] ? job.err.message : "the file was refused", extra);
 	}
 	import_job_release(&job);
 	return rc;

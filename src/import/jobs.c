@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/jsonput.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -495,11 +496,11 @@ static void import_one(struct import_jobs *jobs, struct job *job, struct job_fil
 	if (rc == CMN_OK)
 		rc = import_file_progress(ps, jobs->cfg.reg, job->actor, f->path, f->name,
 					  job->format[0] ? job->format : NULL, on_progress, &p, &ij);
-	if (rc == CMN_OK) {
+	/* committed: the file is imported, whatever follows. Without memory
+	 * for its counts the job shows none (the import's own row, which the
+	 * job names, has them): a file told failed would be uploaded again */
+	if (rc == CMN_OK)
 		counts = import_stats_json(&ij);
-		if (!counts)
-			rc = CMN_ERR_NOMEM;
-	}
 	if (rc == CMN_OK && jobs->cfg.imported)
 		jobs->cfg.imported(jobs->cfg.imported_arg, ps, job->person, &ij);
 	pthread_mutex_lock(&jobs->mu);
@@ -715,8 +716,10 @@ static json_t *job_json(const struct job *job)
 	for (size_t i = 0; i < job->nfiles; i++) {
 		const struct job_file *f = &job->files[i];
 
-		json_array_append_new(
-			files, json_pack("{s:s, s:s?, s:s, s:I, s:I, s:s?, s:O?, s:o?}", "name",
+		/* a job shown without one of its files would hide it: whole or
+		 * NULL (json_push) */
+		json_push(
+			&files, json_pack("{s:s, s:s?, s:s, s:I, s:I, s:s?, s:O?, s:o?}", "name",
 					 f->name, "format", f->format[0] ? f->format : NULL,
 					 "status", status_names[f->status], "bytes_total",
 					 (json_int_t)f->bytes_total, "bytes_done",

@@ -4,12 +4,13 @@
  * `commune serve` does), SQLite's files and allocations failing on purpose
  * (tests/support/faults.h), and for each write route (the table `routes`
  * below: a resident's records, tokens, series and their points, shares,
- * consents, mandates, files, imports, password and apps policy, campaign
- * participation and body membership, portability requests; an agent's
- * campaigns and agreements; the operator's approvals and bodies) N swept:
- * the Nth write, sync or
- * truncate fails (an I/O error, then a full disk), then the Nth allocation
- * SQLite makes, then the Nth of commune's own and jansson's
+ * consents, mandates, files, imports (one file as the body, and a
+ * multipart upload whose job the answer waits for), password and apps
+ * policy, campaign participation and body membership, portability
+ * requests; an agent's campaigns and agreements; the operator's approvals
+ * and bodies) N swept: the Nth write, sync or truncate fails (an I/O
+ * error, then a full disk), then the Nth allocation SQLite makes, then the
+ * Nth of commune's own and jansson's, in any thread but the test's
  * (tests/support/faults_alloc.c). At every N the answer must be
  *  - the route's success, with its effect (read back through the API) and
  *    its one entry in the caller's audit chain (SQLite got over the fault),
@@ -17,6 +18,8 @@
  *    row of every table of both stores (the caller's, the platform's) as
  *    it was (the sessions' last use aside), the audit chain verifying,
  *    PRAGMA integrity_check ok;
+ * (an upload's job that ended failed counts as such a failure: its file
+ * failed for the server's reason, not as a refused file);
  * and the server must answer the next request normally. Under ASan
  * (make check) no fault may leak.
  */
@@ -40,11 +43,13 @@
 
 #include "account/ratelimit.h"
 #include "api/api.h"
+#include "api/api_upload.h"
 #include "apps/app.h"
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
 #include "datamap/datamap.h"
 #include "http/http.h"
+#include "import/jobs.h"
 #include "rules/rules.h"
 #include "store/store.h"
 
@@ -279,10 +284,25 @@ static void field(const char *path, const char *ptr, char *out, size_t n)
 /* a request, as a route's prep makes it (without faults) */
 struct req {
 	const char *method, *type;
+	const char *header;           /* one more request header, or NULL */
 	char path[256], made[128];
 	char body[16384]; /* an app package too */
 	int64_t n;
 };
+
+/* call_req - w's call of the request q */
+static long call_req(const struct who *w, const struct req *q, struct resp *r)
+{
+	char ct[160];
+	const char *hdr[] = {w->cookie, w->csrf, ct, q->header, NULL};
+
+	snprintf(ct, sizeof(ct), "Content-Type: %s", q->type ? q->type : "application/json");
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(client_request(base, q->method, q->path, hdr, q->body[0] ? q->body : NULL,
+					strlen(q->body), r),
+			 0);
+	return r->status;
+}
 
 /* a write route: its success; prep makes what it needs and the request;
  * done checks its effect, once it answered its success, and tidies up;
@@ -296,6 +316,10 @@ struct write {
 	const char *logged;
 	const struct who *who; /* who calls, whose store is compared; NULL: alice */
 	bool unaudited;        /* a success writes no entry in the caller's chain */
+	/* an import job answered with its want once it ended (Prefer: wait):
+	 * a job that failed is a failure of the route, which must leave
+	 * nothing changed but the failed attempt listed in `logged` */
+	bool job;
 };
 
 static void record_create(struct req *q)
@@ -715,6 +739,53 @@ static void imported(struct req *q, struct resp *r)
 	snprintf(path, sizeof(path), "/api/v1/imports/%s",
 		 json_string_value(json_object_get(r->json, "id")));
 	expect_field(path, "/status", "done");
+}
+
+/* the same statement in a multipart upload, imported by a job that the
+ * answer waits for */
+static void import_job(struct req *q)
+{
+	static struct req one; /* the statement: a body, 16 KiB */
+	int len;
+
+	memset(&one, 0, sizeof(one));
+	import_ofx(&one);
+	len = snprintf(q->body, sizeof(q->body),
+		       "--XbOuNdArY\r\nContent-Disposition: form-data; name=\"format\"\r\n\r\nofx\r\n"
+		       "--XbOuNdArY\r\nContent-Disposition: form-data; name=\"file\"; "
+		       "filename=\"releve-job-%d.ofx\"\r\nContent-Type: application/x-ofx\r\n\r\n"
+		       "%s\r\n--XbOuNdArY--\r\n",
+		       serial, one.body);
+	assert_true(len > 0 && (size_t)len < sizeof(q->body));
+	q->method = "POST";
+	q->type = "multipart/form-data; boundary=XbOuNdArY";
+	q->header = "Prefer: wait=10";
+	snprintf(q->path, sizeof(q->path), "/api/v1/imports");
+}
+
+static void job_imported(struct req *q, struct resp *r)
+{
+	char path[200];
+	struct resp g;
+
+	(void)q;
+	snprintf(path, sizeof(path), "/api/v1/imports/%s",
+		 json_string_value(json_object_get(r->json, "id")));
+	assert_int_equal(call("GET", path, NULL, &g), 200);
+	if (strcmp(json_string_value(json_object_get(g.json, "status")), "done") != 0)
+		fail_msg("the job is not done: %.400s", g.body);
+	/* its file's counts, or none when there was no memory for them: the
+	 * import the file names has them all the same */
+	if (!json_is_null(json_pointer(g.json, "/files/0/counts")) &&
+	    json_integer_value(json_pointer(g.json, "/files/0/counts/records_created")) != 3)
+		fail_msg("the job did not count its 3 records: %.400s", g.body);
+	snprintf(path, sizeof(path), "/api/v1/imports/%s",
+		 json_string_value(json_pointer(g.json, "/files/0/import")));
+	client_free(&g);
+	assert_int_equal(call("GET", path, NULL, &g), 200);
+	if (json_integer_value(json_pointer(g.json, "/stats/records_created")) != 3)
+		fail_msg("the import did not make its 3 records: %.400s", g.body);
+	client_free(&g);
 }
 
 static int which_password; /* of the two below, alice's now */
@@ -1334,49 +1405,51 @@ static void port_sent(struct req *q, struct resp *r)
 }
 
 static const struct write routes[] = {
-	{"POST a record", 201, record_create, record_created, NULL, NULL, false},
-	{"PUT a record", 200, record_replace, record_replaced, NULL, NULL, false},
-	{"PATCH a record", 200, record_patch, record_patched, NULL, NULL, false},
-	{"DELETE a record", 204, record_delete, gone, NULL, NULL, false},
-	{"POST a token", 201, token_create, token_created, NULL, NULL, false},
-	{"DELETE a token", 204, token_revoke, token_revoked, NULL, NULL, false},
-	{"POST points", 200, points_add, points_added, NULL, NULL, false},
-	{"POST a series", 201, series_make, series_created, NULL, NULL, false},
-	{"DELETE a series", 204, series_delete, gone, NULL, NULL, false},
-	{"POST a share", 201, share_create, shared, NULL, NULL, false},
-	{"DELETE a share", 204, share_revoke, withdrawn, NULL, NULL, false},
-	{"POST a consent", 201, consent_give, granted, NULL, NULL, false},
-	{"POST a consent's withdrawal", 200, consent_withdraw, withdrawn, NULL, NULL, false},
-	{"POST a mandate's confirmation", 200, mandate_confirm, given, NULL, NULL, false},
-	{"POST a mandate's end", 204, mandate_end, withdrawn, NULL, NULL, false},
-	{"POST a file", 201, file_upload, file_uploaded, NULL, NULL, false},
-	{"DELETE a file", 204, file_delete, gone, NULL, NULL, false},
-	{"POST an import", 201, import_ofx, imported, "imports", NULL, false},
-	{"POST a new password", 204, password_change, password_changed, NULL, NULL, false},
-	{"PUT the apps policy", 200, policy_put, policy_changed, NULL, NULL, false},
-	{"POST a campaign", 201, campaign_create, campaign_drafted, NULL, &agent, false},
-	{"POST a campaign's approval", 200, campaign_approve, campaign_approved, NULL, &admin, false},
-	{"POST a campaign's participation", 200, campaign_join, joined, NULL, NULL, false},
-	{"DELETE a campaign's participation", 204, campaign_leave, left, NULL, NULL, false},
-	{"POST a campaign's run", 200, campaign_run_prep, campaign_computed, NULL, &agent, false},
+	{"POST a record", 201, record_create, record_created, NULL, NULL, false, false},
+	{"PUT a record", 200, record_replace, record_replaced, NULL, NULL, false, false},
+	{"PATCH a record", 200, record_patch, record_patched, NULL, NULL, false, false},
+	{"DELETE a record", 204, record_delete, gone, NULL, NULL, false, false},
+	{"POST a token", 201, token_create, token_created, NULL, NULL, false, false},
+	{"DELETE a token", 204, token_revoke, token_revoked, NULL, NULL, false, false},
+	{"POST points", 200, points_add, points_added, NULL, NULL, false, false},
+	{"POST a series", 201, series_make, series_created, NULL, NULL, false, false},
+	{"DELETE a series", 204, series_delete, gone, NULL, NULL, false, false},
+	{"POST a share", 201, share_create, shared, NULL, NULL, false, false},
+	{"DELETE a share", 204, share_revoke, withdrawn, NULL, NULL, false, false},
+	{"POST a consent", 201, consent_give, granted, NULL, NULL, false, false},
+	{"POST a consent's withdrawal", 200, consent_withdraw, withdrawn, NULL, NULL, false, false},
+	{"POST a mandate's confirmation", 200, mandate_confirm, given, NULL, NULL, false, false},
+	{"POST a mandate's end", 204, mandate_end, withdrawn, NULL, NULL, false, false},
+	{"POST a file", 201, file_upload, file_uploaded, NULL, NULL, false, false},
+	{"DELETE a file", 204, file_delete, gone, NULL, NULL, false, false},
+	{"POST an import", 201, import_ofx, imported, "imports", NULL, false, false},
+	{"POST an import job", 201, import_job, job_imported, "imports", NULL, false, true},
+	{"POST a new password", 204, password_change, password_changed, NULL, NULL, false, false},
+	{"PUT the apps policy", 200, policy_put, policy_changed, NULL, NULL, false, false},
+	{"POST a campaign", 201, campaign_create, campaign_drafted, NULL, &agent, false, false},
+	{"POST a campaign's approval", 200, campaign_approve, campaign_approved, NULL, &admin, false, false},
+	{"POST a campaign's participation", 200, campaign_join, joined, NULL, NULL, false, false},
+	{"DELETE a campaign's participation", 204, campaign_leave, left, NULL, NULL, false, false},
+	{"POST a campaign's run", 200, campaign_run_prep, campaign_computed, NULL, &agent, false, false},
 	{"POST a campaign's publication", 200, campaign_publish_prep, campaign_published, NULL,
-	 &agent, false},
-	{"POST a body", 201, body_create, body_created, NULL, &admin, false},
-	{"POST a body's membership", 200, body_join, a_member, NULL, NULL, false},
-	{"DELETE a body's membership", 200, body_leave, not_a_member, NULL, NULL, false},
-	{"POST an agreement", 201, agreement_create, agreement_drafted, NULL, &agent, false},
-	{"POST an agreement's end", 200, agreement_end, agreement_ended, NULL, &agent, false},
-	{"POST a proposal", 201, proposal_submit, proposal_open, NULL, &agent, false},
-	{"POST an app", 201, app_install_prep, app_install_done, NULL, NULL, false},
-	{"DELETE an app", 204, app_uninstall, app_removed, NULL, NULL, false},
-	{"POST an app's run", 200, app_run_prep, app_ran, NULL, NULL, false},
-	{"PUT a vote", 200, vote_cast, voted, NULL, NULL, true},
-	{"POST a comment", 201, comment_add, commented, NULL, NULL, true},
-	{"POST a proposal's close", 200, proposal_close_prep, proposal_decided, NULL, NULL, false},
-	{"POST a portability request", 201, port_create, port_drafted, NULL, NULL,
+	 &agent, false, false},
+	{"POST a body", 201, body_create, body_created, NULL, &admin, false, false},
+	{"POST a body's membership", 200, body_join, a_member, NULL, NULL, false, false},
+	{"DELETE a body's membership", 200, body_leave, not_a_member, NULL, NULL, false, false},
+	{"POST an agreement", 201, agreement_create, agreement_drafted, NULL, &agent, false, false},
+	{"POST an agreement's end", 200, agreement_end, agreement_ended, NULL, &agent, false, false},
+	{"POST a proposal", 201, proposal_submit, proposal_open, NULL, &agent, false, false},
+	{"POST an app", 201, app_install_prep, app_install_done, NULL, NULL, false, false},
+	{"DELETE an app", 204, app_uninstall, app_removed, NULL, NULL, false, false},
+	{"POST an app's run", 200, app_run_prep, app_ran, NULL, NULL, false, false},
+	{"PUT a vote", 200, vote_cast, voted, NULL, NULL, true, false},
+	{"POST a comment", 201, comment_add, commented, NULL, NULL, true, false},
+	{"POST a proposal's close", 200, proposal_close_prep, proposal_decided, NULL, NULL, false,
 	 false},
+	{"POST a portability request", 201, port_create, port_drafted, NULL, NULL,
+	 false, false},
 	{"POST a portability request's sending", 200, port_send, port_sent,
-	 NULL, NULL, false},
+	 NULL, NULL, false, false},
 };
 
 #define NROUTES ((int)(sizeof(routes) / sizeof(*routes)))
@@ -1399,6 +1472,54 @@ static bool swept_route(const struct write *rt)
 /* one - the route once, with the fault armed at n; how it ended:
  * 1 done, 0 a clean failure (a 5xx problem document); late counts the
  * successes whose audit entry was kept for later */
+static long jobs_failed; /* of a sweep of a route, the jobs that ended failed */
+
+/* unchanged - 0 after a failure of rt that changed nothing in w's store
+ * (but its `logged` table) or the platform's */
+static int unchanged(const struct write *rt, const struct who *w, enum fault k, long n,
+		     long status, const struct state *before, const struct state *after)
+{
+	const char *what;
+
+	if ((what = changed(&before->person, &after->person, rt->logged)))
+		fail_msg("%s, fault %d at %ld: failed (%ld), yet %s's %s changed", rt->name, k, n,
+			 status, w->handle, what);
+	if ((what = changed(&before->platform, &after->platform, NULL)))
+		fail_msg("%s, fault %d at %ld: failed (%ld), yet the platform's %s changed",
+			 rt->name, k, n, status, what);
+	return 0;
+}
+
+/* job_failed - whether the job the answer r names ended failed: then for
+ * a reason of the server's (its file's error has no line: no file is
+ * refused for a fault of the server), each of its files failed */
+static bool job_failed(const struct write *rt, enum fault k, long n, const struct resp *r)
+{
+	const char *id = json_string_value(json_object_get(r->json, "id"));
+	char path[200];
+	struct resp g;
+	json_t *file;
+	size_t i;
+	bool failed;
+
+	if (!id)
+		fail_msg("%s, fault %d at %ld: no job id in %.300s", rt->name, k, n,
+			 r->body ? r->body : "");
+	snprintf(path, sizeof(path), "/api/v1/imports/%s", id);
+	assert_int_equal(call("GET", path, NULL, &g), 200);
+	failed = strcmp(json_string_value(json_object_get(g.json, "status")), "failed") == 0;
+	json_array_foreach(json_object_get(g.json, "files"), i, file) {
+		if (!failed)
+			break;
+		if (strcmp(json_string_value(json_object_get(file, "status")), "failed") != 0 ||
+		    !json_is_null(json_pointer(file, "/error/line")))
+			fail_msg("%s, fault %d at %ld: a file failed as if it were at fault: %.400s",
+				 rt->name, k, n, g.body);
+	}
+	client_free(&g);
+	return failed;
+}
+
 static int one(const struct write *rt, enum fault k, long n, long *late)
 {
 	const struct who *w = rt->who ? rt->who : &alice;
@@ -1406,16 +1527,20 @@ static int one(const struct write *rt, enum fault k, long n, long *late)
 	struct state before, after;
 	struct resp r;
 	char ct[128];
-	const char *what;
 	long status;
 
 	memset(&q, 0, sizeof(q));
 	rt->prep(&q);
 	state_of(w, &before, false);
 	faults_arm(k, n);
-	status = call_by(w, q.method, q.path, q.type, q.body[0] ? q.body : NULL, &r);
+	status = call_req(w, &q, &r);
 	faults_disarm();
 	state_of(w, &after, true);
+	if (status == rt->want && rt->job && job_failed(rt, k, n, &r)) {
+		client_free(&r);
+		jobs_failed++;
+		return unchanged(rt, w, k, n, status, &before, &after);
+	}
 	if (status == rt->want) {
 		if (kept(w) == 1) {
 			/* a change of the platform store whose entry could not
@@ -1446,13 +1571,7 @@ static int one(const struct write *rt, enum fault k, long n, long *late)
 		fail_msg("%s, fault %d at %ld: %ld is no clean failure: %.300s", rt->name, k, n,
 			 status, r.body ? r.body : "");
 	client_free(&r);
-	if ((what = changed(&before.person, &after.person, rt->logged)))
-		fail_msg("%s, fault %d at %ld: failed (%ld), yet %s's %s changed", rt->name, k, n,
-			 status, w->handle, what);
-	if ((what = changed(&before.platform, &after.platform, NULL)))
-		fail_msg("%s, fault %d at %ld: failed (%ld), yet the platform's %s changed",
-			 rt->name, k, n, status, what);
-	return 0;
+	return unchanged(rt, w, k, n, status, &before, &after);
 }
 
 /* sweep - every N until the route no longer meets the fault (every one up
@@ -1465,6 +1584,7 @@ static void sweep(enum fault k, long spread, long *faults)
 
 		if (!swept_route(&routes[i]))
 			continue;
+		jobs_failed = 0;
 
 		for (n = 0;; n += 1 + n / spread) {
 			int done = one(&routes[i], k, n, &late);
@@ -1476,7 +1596,11 @@ static void sweep(enum fault k, long spread, long *faults)
 			met += !done;
 			assert_true(n < 100000);
 		}
-		printf("#   %s: %ld failed cleanly%s", routes[i].name, met, late ? "" : "\n");
+		if (routes[i].job)
+			printf("#   %s: %ld failed cleanly (%ld of them jobs that failed, the answer "
+			       "a 201)\n", routes[i].name, met, jobs_failed);
+		else
+			printf("#   %s: %ld failed cleanly%s", routes[i].name, met, late ? "" : "\n");
 		if (late)
 			printf(", %ld done with the entry written late\n", late);
 		*faults += met;
@@ -1544,6 +1668,7 @@ static int load_datamap(void)
 
 static int up(void **state)
 {
+	struct import_jobs_config jcfg = {0};
 	struct server_config cfg;
 	char err[256];
 
@@ -1583,7 +1708,15 @@ static int up(void **state)
 	cfg.listen = "127.0.0.1:0";
 	cfg.threads = 1;
 	cfg.access_log = false;
-	if (!app.limits || http_server_start(&srv, &cfg, api_handle, &app) != CMN_OK)
+	/* multipart uploads, imported by one worker */
+	jcfg.data_dir = f.dir;
+	jcfg.store = f.s;
+	jcfg.reg = &f.reg;
+	jcfg.workers = 1;
+	cfg.stream = api_upload_stream;
+	cfg.stream_cls = &app;
+	if (!app.limits || import_jobs_start(&app.jobs, &jcfg) != CMN_OK ||
+	    http_server_start(&srv, &cfg, api_handle, &app) != CMN_OK)
 		return -1;
 	snprintf(base, sizeof(base), "http://127.0.0.1:%u", http_server_port(srv));
 	{
@@ -1618,6 +1751,7 @@ static int down(void **state)
 {
 	(void)state;
 	http_server_stop(&srv);
+	import_jobs_stop(&app.jobs);
 	ratelimit_free(&app.limits);
 	api_release();
 	rule_set_release(&rules);
