@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 
 static const struct {
@@ -73,30 +74,41 @@ const char *api_problem_type(enum cmn_rc rc)
 enum cmn_rc api_problem(struct api_ctx *ctx, enum cmn_rc rc, const char *detail, json_t *extra)
 {
 	int i = find(rc);
-	json_t *p = json_object();
-	char *text;
+	json_t *p;
+	char *text = NULL;
 
 	if (i < 0)
 		i = find(CMN_ERR_INTERNAL);
-	json_object_set_new(p, "type", json_string(api_problem_type(problems[i].rc)));
-	json_object_set_new(p, "title", json_string(problems[i].title));
-	json_object_set_new(p, "status", json_integer(problems[i].status));
+	/* whole or not at all: a refusal without its detail, its pointer or
+	 * its line would leave the client guessing what to change */
+	p = json_pack("{s:s, s:s, s:i}", "type", problems[i].name, "title", problems[i].title,
+		      "status", problems[i].status);
 	if (detail)
-		json_object_set_new(p, "detail", json_string(detail));
-	if (ctx->req && ctx->req->path && json_is_string(json_object_get(p, "type")))
-		json_object_set_new(p, "instance", json_string(ctx->req->path));
+		json_put(&p, "detail", json_string(detail));
+	if (ctx->req && ctx->req->path)
+		json_put(&p, "instance", json_string(ctx->req->path));
 	if (extra) {
-		json_object_update(p, extra);
+		if (p && json_object_update(p, extra) != 0) {
+			json_decref(p);
+			p = NULL;
+		}
 		json_decref(extra);
 	}
-	text = json_text_dumps(p, JSON_COMPACT | JSON_ENSURE_ASCII);
+	if (p)
+		text = json_text_dumps(p, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(p);
 	if (!text) {
-		static const char fallback[] = "{\"status\":503}";
+		/* out of memory, which a retry gets past: told as such, with the
+		 * status of the answer (the document, if its copy can be made) */
+		static const char fmt[] = "{\"type\":\"%s\",\"title\":\"%s\",\"status\":%d}";
+		char fallback[256];
+		int n;
 
-		text = malloc(sizeof(fallback));
-		if (text)
-			memcpy(text, fallback, sizeof(fallback));
+		i = find(CMN_ERR_NOMEM);
+		n = snprintf(fallback, sizeof(fallback), fmt, problems[i].name, problems[i].title,
+			     problems[i].status);
+		if (n > 0 && (size_t)n < sizeof(fallback) && (text = malloc((size_t)n + 1)))
+			memcpy(text, fallback, (size_t)n + 1);
 	}
 	http_set_body(ctx->res, problems[i].status, "application/problem+json", text,
 		      text ? strlen(text) : 0);
