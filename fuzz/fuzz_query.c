@@ -252,7 +252,8 @@ static void fuzz_query(const struct doctype *dt, const char *s)
 		CHECK(rq.q.nfilters <= CMN_MAX_FILTERS, "filters bounded");
 		CHECK(rq.nfields <= CMN_MAX_FIELDS, "fields bounded");
 		for (size_t i = 0; i < rq.q.nfilters; i++) {
-			CHECK(doctype_is_indexed(dt, rq.q.filters[i].field), "filters are indexed");
+			CHECK(doctype_is_filterable(dt, rq.q.filters[i].field),
+			      "filters are on filterable fields");
 			CHECK(rq.q.filters[i].nv >= 1 && rq.q.filters[i].nv <= CMN_MAX_IN_VALUES,
 			      "filter values bounded");
 		}

@@ -146,6 +146,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				CHECK(doctype_field_type(dt, dt->indexes[i]) != NULL,
 				      "indexed fields are typed");
 			}
+			CHECK(dt->nfilters <= DOCTYPE_MAX_INDEXES, "filters are bounded");
+			for (size_t i = 0; i < dt->nfilters; i++) {
+				CHECK(doctype_field_type(dt, dt->filters[i]) != NULL,
+				      "filtered fields are typed");
+				CHECK(!doctype_is_indexed(dt, dt->filters[i]),
+				      "a field is indexed or filtered, not both");
+			}
 			check_errors(schema_validate(dt->schema, doc, &errs));
 		} else {
 			CHECK(err[0] != '\0', "registry_add_json explains a refusal");
