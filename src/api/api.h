@@ -202,9 +202,9 @@ enum cmn_rc api_access(struct api_ctx *ctx, const char *object, const char *memb
 /* api_consent_list - answers {"items": [...]} with the caller's consents
  * of the sides asked (enum consent_side), only those made as mark when not
  * NULL; the reads served so far are in their counts. dress, when not NULL,
- * adds to the items before they are sent. */
+ * adds to the items before they are sent; its failure is the answer's. */
 enum cmn_rc api_consent_list(struct api_ctx *ctx, unsigned sides, const char *mark,
-			     void (*dress)(struct api_ctx *ctx, json_t *items));
+			     enum cmn_rc (*dress)(struct api_ctx *ctx, json_t *items));
 
 /* api_access_sync - waits until every service read served so far is in
  * the audit chains and the use counts (before showing either). */

@@ -20,6 +20,7 @@
 
 #include "api/api.h"
 #include "core/jsonparse.h"
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -75,17 +76,17 @@ static json_t *agreement_json(struct api_ctx *ctx, const struct gov_agreement *a
 	if (!v)
 		return NULL;
 	if (!runs)
-		json_object_set_new(v, "why_not", json_string(why));
+		json_put(&v, "why_not", json_string(why));
 	if (store_org_get(ctx->app->store, a->org_id, &o) == CMN_OK)
-		json_object_set_new(v, "organisation_name", json_string(o.name));
+		json_put(&v, "organisation_name", json_string(o.name));
 	if (a->starts)
-		json_object_set_new(v, "starts", api_time(a->starts));
+		json_put(&v, "starts", api_time(a->starts));
 	if (a->decided) {
-		json_object_set_new(v, "decided", api_time(a->decided));
-		json_object_set_new(v, "proposal", json_string(a->decided_by));
+		json_put(&v, "decided", api_time(a->decided));
+		json_put(&v, "proposal", json_string(a->decided_by));
 	}
 	if (a->ended)
-		json_object_set_new(v, "ended", api_time(a->ended));
+		json_put(&v, "ended", api_time(a->ended));
 	return v;
 }
 

@@ -49,9 +49,9 @@ static json_t *app_json(const struct api_ctx *ctx, const struct app_package *p,
 			      row->last_run ? api_time(row->last_run) : json_null());
 
 	if (o && json_object_get(mf, "outputs"))
-		json_object_set(o, "outputs", json_object_get(mf, "outputs"));
+		json_put(&o, "outputs", json_incref(json_object_get(mf, "outputs")));
 	if (o && json_object_get(mf, "ui"))
-		json_object_set(o, "ui", json_object_get(mf, "ui"));
+		json_put(&o, "ui", json_incref(json_object_get(mf, "ui")));
 	return o;
 }
 
@@ -160,8 +160,7 @@ static enum cmn_rc show(struct api_ctx *ctx)
 	if (rc != CMN_OK)
 		return refused(ctx, rc, err);
 	v = app_json(ctx, &p, &row);
-	if (v)
-		json_object_set(v, "files", json_object_get(p.doc, "files"));
+	json_put(&v, "files", json_incref(json_object_get(p.doc, "files")));
 	app_package_release(&p);
 	return api_json(ctx, 200, v);
 }
@@ -243,9 +242,10 @@ static enum cmn_rc add_run(const struct app_run_row *r, void *items)
 			      (json_int_t)r->instructions, "records_written", (json_int_t)r->written);
 
 	if (o && r->error[0])
-		json_object_set_new(o, "error", json_string(r->error));
+		json_put(&o, "error", json_string(r->error));
 	if (o && r->result)
-		json_object_set_new(o, "result", json_parse(r->result, strlen(r->result), JSON_PARSE_ANY, NULL));
+		json_put(&o, "result",
+			 json_parse(r->result, strlen(r->result), JSON_PARSE_ANY, NULL));
 	return json_array_append_new(items, o) ? CMN_ERR_NOMEM : CMN_OK;
 }
 

@@ -21,6 +21,7 @@
 
 #include "api/api_oauth_int.h"
 #include "core/jsonparse.h"
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -153,7 +154,7 @@ static enum cmn_rc vc_issuer(struct api_ctx *ctx)
 
 	oauth_issuer(ctx, iss, sizeof(iss));
 	for (size_t i = 0; keys && i < ctx->app->nissuers; i++)
-		json_array_append_new(keys, es256_public_jwk(ctx->app->issuers[i], true));
+		json_push(&keys, es256_public_jwk(ctx->app->issuers[i], true));
 	return api_json(ctx, 200, json_pack("{s:s, s:{s:o}}", "issuer", iss, "jwks", "keys", keys));
 }
 
@@ -215,7 +216,7 @@ static json_t *disclosable(const json_t *result, const json_t *facts)
 		const json_t *v = json_object_get(json_object_get(facts, name ? name : ""), "value");
 
 		if (o && name && v && !json_object_get(o, name))
-			json_object_set(o, name, (json_t *)v);
+			json_put(&o, name, json_incref((json_t *)v));
 	}
 	return o;
 }
@@ -310,14 +311,20 @@ static enum cmn_rc issue(struct api_ctx *ctx)
 		json_t *v;
 
 		json_object_foreach(sd, key, v)
-			json_array_append_new(names, json_string(key));
+			json_push(&names, json_string(key));
 		snprintf(loc, sizeof(loc), "/api/v1/attestations/%s", row.id);
 		http_set_header(ctx->res, "Location", loc);
-		rc = api_json(ctx, 201,
-			      json_pack("{s:s, s:s, s:o, s:o, s:I, s:s, s:o, s:b}", "id", row.id, "rule",
-					row.rule, "issued", api_time(now), "expires", api_time(until),
-					"status_idx", (json_int_t)row.status_idx, "sd_jwt", token.data,
-					"disclosable", names, "wallet", holder_jwk != NULL));
+		/* issued and kept: when its view cannot be made, what is known of
+		 * it (a rule's id is [a-z0-9_.]: rules_check.c) */
+		rc = api_done(
+		    ctx,
+		    api_json(ctx, 201,
+			     json_pack("{s:s, s:s, s:o, s:o, s:I, s:s, s:o, s:b}", "id", row.id,
+				       "rule", row.rule, "issued", api_time(now), "expires",
+				       api_time(until), "status_idx", (json_int_t)row.status_idx,
+				       "sd_jwt", token.data, "disclosable", names, "wallet",
+				       holder_jwk != NULL)),
+		    201, "{\"id\":\"%s\",\"rule\":\"%s\"}", row.id, row.rule);
 	} else if (rc == CMN_ERR_INVALID) {
 		api_problem(ctx, CMN_ERR_INTERNAL, why, NULL);
 		rc = CMN_ERR_INTERNAL;
@@ -388,8 +395,7 @@ static enum cmn_rc show(struct api_ctx *ctx)
 	if (rc != CMN_OK)
 		return rc;
 	v = row_json(&a);
-	if (v)
-		json_object_set_new(v, "sd_jwt", json_string(token));
+	json_put(&v, "sd_jwt", json_string(token));
 	free(token);
 	return api_json(ctx, 200, v);
 }

@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "account/account.h"
+#include "core/jsonput.h"
 #include "core/str.h"
 
 static void set_cookie(struct api_ctx *ctx, const char *token, long max_age)
@@ -101,7 +102,7 @@ static enum cmn_rc me(struct api_ctx *ctx)
 {
 	json_t *j = api_person_json(&ctx->person);
 
-	json_object_set_new(j, "auth", json_string(ctx->via_token ? "token" : "session"));
+	json_put(&j, "auth", json_string(ctx->via_token ? "token" : "session"));
 	return api_json(ctx, 200, j);
 }
 

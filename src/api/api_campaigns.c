@@ -110,26 +110,26 @@ static json_t *row_json(const struct campaign_row *r)
 		json_decref(v);
 		return NULL;
 	}
-	json_object_set_new(v, "id", json_string(r->id));
-	json_object_set_new(v, "state", json_string(campaign_state_name(r->state)));
-	json_object_set_new(v, "organisation", json_string(r->org_id));
-	json_object_set(v, "title", json_object_get(def, "title"));
-	json_object_set(v, "opens", json_object_get(def, "opens"));
-	json_object_set(v, "closes", json_object_get(def, "closes"));
-	json_object_set_new(v, "participants", json_integer(r->participants));
-	json_object_set_new(v, "created", api_time(r->created));
+	json_put(&v, "id", json_string(r->id));
+	json_put(&v, "state", json_string(campaign_state_name(r->state)));
+	json_put(&v, "organisation", json_string(r->org_id));
+	json_put(&v, "title", json_incref(json_object_get(def, "title")));
+	json_put(&v, "opens", json_incref(json_object_get(def, "opens")));
+	json_put(&v, "closes", json_incref(json_object_get(def, "closes")));
+	json_put(&v, "participants", json_integer(r->participants));
+	json_put(&v, "created", api_time(r->created));
 	if (r->decided)
-		json_object_set_new(v, "decided", api_time(r->decided));
+		json_put(&v, "decided", api_time(r->decided));
 	if (r->computed)
-		json_object_set_new(v, "computed", api_time(r->computed));
+		json_put(&v, "computed", api_time(r->computed));
 	if (r->published) {
 		char url[96];
 
-		json_object_set_new(v, "published", api_time(r->published));
+		json_put(&v, "published", api_time(r->published));
 		snprintf(url, sizeof(url), "/api/v1/campaigns/%s/results", r->id);
-		json_object_set_new(v, "results", json_string(url));
+		json_put(&v, "results", json_string(url));
 	}
-	json_object_set_new(v, "definition", def);
+	json_put(&v, "definition", def);
 	return v;
 }
 
@@ -151,11 +151,11 @@ static enum cmn_rc list_row(const struct campaign_row *r, void *p)
 		return CMN_ERR_NOMEM;
 	json_object_del(v, "definition");
 	if (store_campaign_part_get(l->ctx->app->store, r->id, l->ctx->person.id, &part) == CMN_OK)
-		json_object_set_new(v, "joined", json_boolean(part.withdrawn == 0));
+		json_put(&v, "joined", json_boolean(part.withdrawn == 0));
 	else
-		json_object_set_new(v, "joined", json_false());
+		json_put(&v, "joined", json_false());
 	/* the console offers to run and publish only what the caller may */
-	json_object_set_new(v, "yours", json_boolean(staff_of(l->ctx, r->org_id)));
+	json_put(&v, "yours", json_boolean(staff_of(l->ctx, r->org_id)));
 	return json_array_append_new(l->items, v) == 0 ? CMN_OK : CMN_ERR_NOMEM;
 }
 

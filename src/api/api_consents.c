@@ -14,7 +14,7 @@
 #include "core/timeutil.h"
 
 enum cmn_rc api_consent_list(struct api_ctx *ctx, unsigned sides, const char *mark,
-			     void (*dress)(struct api_ctx *ctx, json_t *items))
+			     enum cmn_rc (*dress)(struct api_ctx *ctx, json_t *items))
 {
 	json_t *items = json_array();
 	enum cmn_rc rc;
@@ -22,12 +22,13 @@ enum cmn_rc api_consent_list(struct api_ctx *ctx, unsigned sides, const char *ma
 	api_access_sync(ctx);
 	rc = items ? consent_list(ctx->app->store, ctx->person.id, sides, mark, time_now_ms(), items)
 		   : CMN_ERR_NOMEM;
+	/* the whole list, dressed, or an error */
+	if (rc == CMN_OK && dress)
+		rc = dress(ctx, items);
 	if (rc != CMN_OK) {
 		json_decref(items);
 		return rc;
 	}
-	if (dress)
-		dress(ctx, items);
 	return api_json(ctx, 200, json_pack("{s:o}", "items", items));
 }
 

@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "account/account.h"
+#include "core/jsonput.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "opendata/opendata.h"
@@ -92,8 +93,7 @@ static enum cmn_rc open_one(const struct opendata_version *v, void *p)
 {
 	json_t *list = p, *j = opendata_version_json(v);
 
-	if (j)
-		json_object_set_new(j, "download", json_sprintf("/api/v1/opendata/%s", v->name));
+	json_put(&j, "download", json_sprintf("/api/v1/opendata/%s", v->name));
 	return j && json_array_append_new(list, j) == 0 ? CMN_OK : CMN_ERR_NOMEM;
 }
 
@@ -117,11 +117,10 @@ static enum cmn_rc datasets(struct api_ctx *ctx)
 
 		snprintf(dl, sizeof(dl), "/api/v1/devspace/datasets/%s", f[i].name);
 		snprintf(schema, sizeof(schema), "/api/v1/doctypes/%s", f[i].doctype);
-		json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name",
-						       f[i].name, "title", f[i].title, "format",
-						       f[i].format, "doctype", f[i].doctype, "schema",
-						       schema, "content_type", f[i].content_type,
-						       "download", dl));
+		json_push(&items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name",
+					    f[i].name, "title", f[i].title, "format", f[i].format,
+					    "doctype", f[i].doctype, "schema", schema,
+					    "content_type", f[i].content_type, "download", dl));
 	}
 	return api_json(ctx, 200,
 			json_pack("{s:o, s:o, s:{s:I, s:s, s:i, s:s, s:I}}", "items", items,

@@ -4,18 +4,20 @@
  */
 #include "api/api.h"
 
+#include "core/jsonput.h"
+
 /* GET /api/v1/doctypes */
 static enum cmn_rc list(struct api_ctx *ctx)
 {
 	json_t *items = json_array();
 
-	for (size_t i = 0; i < ctx->app->registry->n; i++) {
+	for (size_t i = 0; items && i < ctx->app->registry->n; i++) {
 		const struct doctype *d = &ctx->app->registry->v[i];
 
-		json_array_append_new(items, json_pack("{s:s, s:i, s:s, s:s, s:O?}", "name", d->name,
-						       "version", d->version, "kind", d->kind,
-						       "sensitivity", d->sensitivity, "title",
-						       json_object_get(d->def, "title")));
+		json_push(&items,
+			  json_pack("{s:s, s:i, s:s, s:s, s:O?}", "name", d->name, "version",
+				    d->version, "kind", d->kind, "sensitivity", d->sensitivity,
+				    "title", json_object_get(d->def, "title")));
 	}
 	return api_json(ctx, 200, json_pack("{s:o}", "items", items));
 }

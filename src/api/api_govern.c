@@ -22,6 +22,7 @@
 #include "api/api.h"
 #include "campaign/campaign.h"
 #include "core/jsonparse.h"
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -57,9 +58,9 @@ static json_t *body_json(struct api_ctx *ctx, const struct gov_body *b)
 		json_t *mj = json_pack("{s:s, s:o}", "college", m.college, "joined",
 				       api_time(m.joined));
 
-		if (mj && m.left)
-			json_object_set_new(mj, "left", api_time(m.left));
-		json_object_set_new(v, "membership", mj);
+		if (m.left)
+			json_put(&mj, "left", api_time(m.left));
+		json_put(&v, "membership", mj);
 	}
 	return v;
 }
@@ -193,7 +194,7 @@ static enum cmn_rc show_body(struct api_ctx *ctx)
 		json_decref(f.items);
 		return rc;
 	}
-	json_object_set_new(v, "agreements", f.items);
+	json_put(&v, "agreements", f.items);
 	return api_json(ctx, 200, v);
 }
 
@@ -272,9 +273,8 @@ static enum cmn_rc members(struct api_ctx *ctx)
 
 		if (store_person_by_id(ctx->app->store, m[i].person_id, &p, NULL) != CMN_OK)
 			continue;
-		json_array_append_new(items, json_pack("{s:s, s:s, s:o}", "handle", p.handle,
-						       "college", m[i].college, "joined",
-						       api_time(m[i].joined)));
+		json_push(&items, json_pack("{s:s, s:s, s:o}", "handle", p.handle, "college",
+					    m[i].college, "joined", api_time(m[i].joined)));
 	}
 	free(m);
 	return items ? api_json(ctx, 200, json_pack("{s:o}", "items", items)) : CMN_ERR_NOMEM;
@@ -293,13 +293,13 @@ static json_t *proposal_json(struct api_ctx *ctx, const struct gov_proposal *p)
 	if (!v)
 		return NULL;
 	if (p->change)
-		json_object_set_new(v, "statutes", json_parse_str(p->change));
+		json_put(&v, "statutes", json_parse_str(p->change));
 	else
-		json_object_set_new(v, p->subject_kind, json_string(p->subject_id));
-	json_object_set_new(v, "ballot", json_string(p->secret ? "secret" : "open"));
+		json_put(&v, p->subject_kind, json_string(p->subject_id));
+	json_put(&v, "ballot", json_string(p->secret ? "secret" : "open"));
 	if (p->decided) {
-		json_object_set_new(v, "decided", api_time(p->decided));
-		json_object_set_new(v, "tally", p->tally ? json_parse_str(p->tally) : json_null());
+		json_put(&v, "decided", api_time(p->decided));
+		json_put(&v, "tally", p->tally ? json_parse_str(p->tally) : json_null());
 	}
 	return v;
 }
@@ -469,9 +469,12 @@ static enum cmn_rc vote_row(const char *person_id, const char *choice, int64_t a
 	if (vs->all) {
 		struct person p;
 
-		if (store_person_by_id(vs->ctx->app->store, person_id, &p, NULL) == CMN_OK)
-			json_array_append_new(vs->all, json_pack("{s:s, s:s}", "handle", p.handle,
-								 "vote", choice));
+		if (store_person_by_id(vs->ctx->app->store, person_id, &p, NULL) == CMN_OK) {
+			json_push(&vs->all,
+				  json_pack("{s:s, s:s}", "handle", p.handle, "vote", choice));
+			if (!vs->all) /* never the votes without one of them */
+				return CMN_ERR_NOMEM;
+		}
 	}
 	return CMN_OK;
 }
@@ -497,9 +500,9 @@ static enum cmn_rc show_proposal(struct api_ctx *ctx)
 		json_decref(vs.all);
 		return rc == CMN_OK ? CMN_ERR_NOMEM : rc;
 	}
-	json_object_set_new(v, "my_vote", vs.mine ? vs.mine : json_null());
+	json_put(&v, "my_vote", vs.mine ? vs.mine : json_null());
 	if (vs.all)
-		json_object_set_new(v, "votes", vs.all);
+		json_put(&v, "votes", vs.all);
 	return api_json(ctx, 200, v);
 }
 
@@ -571,20 +574,19 @@ static enum cmn_rc comment_row(const struct gov_comment *c, void *p)
 
 	if (!v)
 		return CMN_ERR_NOMEM;
-	json_object_set_new(v, "author",
-			    store_person_by_id(tv->ctx->app->store, c->person_id, &author, NULL) ==
-				    CMN_OK
-				? json_string(author.handle)
-				: json_null());
+	json_put(&v, "author",
+		 store_person_by_id(tv->ctx->app->store, c->person_id, &author, NULL) == CMN_OK
+		     ? json_string(author.handle)
+		     : json_null());
 	if (c->hidden_at) {
 		bool by_author = strcmp(c->hidden_by, c->person_id) == 0;
 
-		json_object_set_new(v, "hidden",
-				    json_pack("{s:o, s:s, s:s}", "at", api_time(c->hidden_at), "by",
-					      by_author ? "author" : "moderation", "reason",
-					      c->hidden_reason));
+		json_put(&v, "hidden",
+			 json_pack("{s:o, s:s, s:s}", "at", api_time(c->hidden_at), "by",
+				   by_author ? "author" : "moderation", "reason",
+				   c->hidden_reason));
 	} else {
-		json_object_set_new(v, "text", json_string(c->text ? c->text : ""));
+		json_put(&v, "text", json_string(c->text ? c->text : ""));
 	}
 	return json_array_append_new(tv->items, v) == 0 ? CMN_OK : CMN_ERR_NOMEM;
 }

@@ -273,9 +273,9 @@ static enum cmn_rc formats(struct api_ctx *ctx)
 {
 	json_t *items = json_array();
 
-	for (const struct import_format *const *f = import_formats(); *f; f++)
-		json_array_append_new(items, json_pack("{s:s, s:s}", "name", (*f)->name, "title",
-						       (*f)->title));
+	for (const struct import_format *const *f = import_formats(); items && *f; f++)
+		json_push(&items,
+			  json_pack("{s:s, s:s}", "name", (*f)->name, "title", (*f)->title));
 	return api_json(ctx, 200, json_pack("{s:o}", "items", items));
 }
 

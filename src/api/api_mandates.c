@@ -56,9 +56,11 @@ static enum cmn_rc create(struct api_ctx *ctx)
 
 /* name_persons - adds "person_handle" to the mandates the caller holds: the
  * mediator typed that handle to ask for the mandate, so it tells them
- * nothing new, and the list reads as names rather than ids. */
-static void name_persons(struct api_ctx *ctx, json_t *items)
+ * nothing new, and the list reads as names rather than ids. A handle that
+ * cannot be read or added fails the list (the caller releases it whole). */
+static enum cmn_rc name_persons(struct api_ctx *ctx, json_t *items)
 {
+	enum cmn_rc rc;
 	size_t i;
 	json_t *m;
 
@@ -68,9 +70,15 @@ static void name_persons(struct api_ctx *ctx, json_t *items)
 
 		if (!id || strcmp(id, ctx->person.id) == 0)
 			continue;
-		if (store_person_by_id(ctx->app->store, id, &p, NULL) == CMN_OK)
-			json_object_set_new(m, "person_handle", json_string(p.handle));
+		rc = store_person_by_id(ctx->app->store, id, &p, NULL);
+		if (rc == CMN_ERR_NOT_FOUND) /* erased since: no handle to show */
+			continue;
+		if (rc != CMN_OK)
+			return rc;
+		if (json_object_set_new(m, "person_handle", json_string(p.handle)) != 0)
+			return CMN_ERR_NOMEM;
 	}
+	return CMN_OK;
 }
 
 /* GET /api/v1/mandates - those I gave, and those I hold as a mediator

@@ -25,6 +25,7 @@
 
 #include "consent/consent.h"
 #include "core/jsonparse.h"
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -118,7 +119,7 @@ static json_t *strings(const char *const *v)
 	json_t *a = json_array();
 
 	for (; a && *v; v++)
-		json_array_append_new(a, json_string(*v));
+		json_push(&a, json_string(*v));
 	return a;
 }
 
@@ -131,11 +132,11 @@ static json_t *scopes(const struct registry *reg)
 
 	for (size_t i = 0; a && i < reg->n; i++) {
 		snprintf(tok, sizeof(tok), "doctype:%s", reg->v[i].name);
-		json_array_append_new(a, json_string(tok));
+		json_push(&a, json_string(tok));
 	}
 	for (unsigned op = GRANT_OP_READ; a && op <= GRANT_OP_COMPUTE; op <<= 1) {
 		snprintf(tok, sizeof(tok), "op:%s", grant_op_name((enum grant_op)op));
-		json_array_append_new(a, json_string(tok));
+		json_push(&a, json_string(tok));
 	}
 	return a;
 }
@@ -160,20 +161,20 @@ static enum cmn_rc metadata(struct api_ctx *ctx)
 	oauth_issuer(ctx, iss, sizeof(iss));
 	if (!o)
 		return CMN_ERR_NOMEM;
-	json_object_set_new(o, "issuer", json_string(iss));
+	json_put(&o, "issuer", json_string(iss));
 	for (size_t i = 0; i < sizeof(endpoints) / sizeof(*endpoints); i++) {
 		snprintf(url, sizeof(url), "%s%s", iss, endpoints[i][1]);
-		json_object_set_new(o, endpoints[i][0], json_string(url));
+		json_put(&o, endpoints[i][0], json_string(url));
 	}
-	json_object_set_new(o, "response_types_supported", strings(code));
-	json_object_set_new(o, "response_modes_supported", strings(query));
-	json_object_set_new(o, "grant_types_supported", strings(grants));
-	json_object_set_new(o, "code_challenge_methods_supported", strings(s256));
-	json_object_set_new(o, "token_endpoint_auth_methods_supported", strings(auth));
-	json_object_set_new(o, "introspection_endpoint_auth_methods_supported", strings(auth));
-	json_object_set_new(o, "revocation_endpoint_auth_methods_supported", strings(auth));
-	json_object_set_new(o, "scopes_supported", scopes(ctx->app->registry));
-	json_object_set_new(o, "authorization_response_iss_parameter_supported", json_true());
+	json_put(&o, "response_types_supported", strings(code));
+	json_put(&o, "response_modes_supported", strings(query));
+	json_put(&o, "grant_types_supported", strings(grants));
+	json_put(&o, "code_challenge_methods_supported", strings(s256));
+	json_put(&o, "token_endpoint_auth_methods_supported", strings(auth));
+	json_put(&o, "introspection_endpoint_auth_methods_supported", strings(auth));
+	json_put(&o, "revocation_endpoint_auth_methods_supported", strings(auth));
+	json_put(&o, "scopes_supported", scopes(ctx->app->registry));
+	json_put(&o, "authorization_response_iss_parameter_supported", json_true());
 	return api_json(ctx, 200, o);
 }
 
@@ -353,8 +354,10 @@ static enum cmn_rc register_client(struct api_ctx *ctx)
 	if (!(meta = registration(ctx, ctx->body, &error, &why)))
 		return reg_error(ctx, error, why);
 	if (!json_object_get(meta, "grant_types"))
-		json_object_set_new(meta, "grant_types",
-				    json_pack("[s, s]", "authorization_code", "refresh_token"));
+		json_put(&meta, "grant_types",
+			 json_pack("[s, s]", "authorization_code", "refresh_token"));
+	if (!meta)
+		return CMN_ERR_NOMEM;
 	confidential =
 	    strcmp(json_string_value(json_object_get(meta, "token_endpoint_auth_method")),
 		   "none") != 0;
@@ -374,16 +377,22 @@ static enum cmn_rc register_client(struct api_ctx *ctx)
 		sodium_memzero(secret, sizeof(secret));
 		return rc;
 	}
-	json_object_set_new(meta, "client_id", json_string(c.id));
-	json_object_set_new(meta, "client_id_issued_at", json_integer(c.created / 1000));
-	json_object_set_new(meta, "organisation",
-			    json_pack("{s:s, s:s}", "id", org_id, "name", ctx->person.org));
+	json_put(&meta, "client_id", json_string(c.id));
+	json_put(&meta, "client_id_issued_at", json_integer(c.created / 1000));
+	json_put(&meta, "organisation",
+		 json_pack("{s:s, s:s}", "id", org_id, "name", ctx->person.org));
 	if (confidential) {
-		json_object_set_new(meta, "client_secret", json_string(secret));
-		json_object_set_new(meta, "client_secret_expires_at", json_integer(0));
-		sodium_memzero(secret, sizeof(secret));
+		json_put(&meta, "client_secret", json_string(secret));
+		json_put(&meta, "client_secret_expires_at", json_integer(0));
 	}
-	return answer(ctx, 201, meta);
+	/* registered, and a secret shown this once: when its view cannot be
+	 * made (no memory for it), its id and its secret */
+	rc = api_done(ctx, answer(ctx, 201, meta), 201, "{\"client_id\":\"%s\"%s%s%s}", c.id,
+		      confidential ? ",\"client_secret\":\"" : "", confidential ? secret : "",
+		      confidential ? "\",\"client_secret_expires_at\":0" : "");
+	if (confidential)
+		sodium_memzero(secret, sizeof(secret));
+	return rc;
 }
 
 /* ---- form bodies and client authentication --------------------------------- */

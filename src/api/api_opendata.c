@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -21,8 +22,7 @@ static enum cmn_rc list_one(const struct opendata_version *v, void *p)
 {
 	json_t *items = p, *j = opendata_version_json(v);
 
-	if (j)
-		json_object_set_new(j, "href", json_sprintf("/api/v1/opendata/%s", v->name));
+	json_put(&j, "href", json_sprintf("/api/v1/opendata/%s", v->name));
 	return j && json_array_append_new(items, j) == 0 ? CMN_OK : CMN_ERR_NOMEM;
 }
 

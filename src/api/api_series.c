@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "core/jsonparse.h"
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 #include "core/buf.h"
 #include "core/str.h"
@@ -308,15 +309,15 @@ static enum cmn_rc add_bucket(const struct bucket *bk, void *pv)
 	if (!o)
 		return CMN_ERR_NOMEM;
 	if (p->aggs & AGG_SUM)
-		json_object_set_new(o, "sum", json_integer(bk->sum));
+		json_put(&o, "sum", json_integer(bk->sum));
 	if (p->aggs & AGG_MEAN)
-		json_object_set_new(o, "mean", json_real((double)bk->sum / (double)bk->count));
+		json_put(&o, "mean", json_real((double)bk->sum / (double)bk->count));
 	if (p->aggs & AGG_MIN)
-		json_object_set_new(o, "min", json_integer(bk->min));
+		json_put(&o, "min", json_integer(bk->min));
 	if (p->aggs & AGG_MAX)
-		json_object_set_new(o, "max", json_integer(bk->max));
+		json_put(&o, "max", json_integer(bk->max));
 	if (p->aggs & AGG_COUNT)
-		json_object_set_new(o, "count", json_integer((json_int_t)bk->count));
+		json_put(&o, "count", json_integer((json_int_t)bk->count));
 	return json_array_append_new(p->items, o) ? CMN_ERR_NOMEM : CMN_OK;
 }
 

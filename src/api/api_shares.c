@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "consent/consent.h"
+#include "core/jsonput.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 
@@ -31,12 +32,12 @@ static json_t *chosen_records(const json_t *b)
 	size_t i;
 
 	json_array_foreach(json_object_get(b, "records"), i, v)
-		json_array_append(out, v);
+		json_push(&out, json_incref(v));
 	json_array_foreach(json_object_get(b, "files"), i, v) {
 		char ref[160];
 
 		snprintf(ref, sizeof(ref), "document.file/%.100s", json_string_value(v));
-		json_array_append_new(out, json_string(ref));
+		json_push(&out, json_string(ref));
 	}
 	return out;
 }
@@ -50,9 +51,9 @@ static json_t *terms_of(const json_t *b)
 
 	for (size_t i = 0; scope && i < sizeof(keep) / sizeof(*keep); i++)
 		if (json_object_get(b, keep[i]))
-			json_object_set(scope, keep[i], json_object_get(b, keep[i]));
+			json_put(&scope, keep[i], json_incref(json_object_get(b, keep[i])));
 	if (scope && (json_object_get(b, "records") || json_object_get(b, "files")))
-		json_object_set_new(scope, "records", chosen_records(b));
+		json_put(&scope, "records", chosen_records(b));
 	return json_pack("{s:O, s:{s:s, s:O}, s:s, s:o, s:O}", "grantee", json_object_get(b, "with"),
 			 "purpose", "dpv", "ServiceProvision", "text", purpose, "legal_basis",
 			 "consent", "scope", scope, "valid_until", json_object_get(b, "until"));
@@ -278,7 +279,7 @@ static enum cmn_rc show(struct api_ctx *ctx)
 		rc = v ? CMN_OK : CMN_ERR_NOMEM;
 	}
 	if (rc == CMN_OK) {
-		json_object_set(v, "notes", notes);
+		json_put(&v, "notes", json_incref(notes));
 		rc = api_json(ctx, 200, v);
 	}
 	json_decref(notes);

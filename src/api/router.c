@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "core/jsonparse.h"
+#include "core/jsonput.h"
 #include "core/jsontext.h"
 #include "core/log.h"
 #include "core/str.h"
@@ -248,13 +249,11 @@ json_t *api_schema_errors(const struct schema_errors *errs)
 {
 	json_t *list = json_array();
 
-	for (size_t i = 0; i < errs->n; i++) {
-		json_t *e = json_pack("{s:s, s:s}", "pointer", errs->e[i].pointer, "detail",
-				      errs->e[i].message);
-
-		if (e)
-			json_array_append_new(list, e);
-	}
+	/* every error, or NULL: a refusal that lists some of them only would
+	 * leave the client guessing what else to change */
+	for (size_t i = 0; list && i < errs->n; i++)
+		json_push(&list, json_pack("{s:s, s:s}", "pointer", errs->e[i].pointer, "detail",
+					   errs->e[i].message));
 	return json_pack("{s:o}", "errors", list);
 }
 
@@ -700,9 +699,17 @@ static enum cmn_rc read_body(struct api_ctx *ctx, const json_t *schema)
 	if (!errs)
 		return CMN_ERR_NOMEM;
 	rc = schema_validate(schema, ctx->body, errs);
-	if (rc != CMN_OK)
-		api_problem(ctx, CMN_ERR_INVALID, "the body does not match the expected shape",
-			    api_schema_errors(errs));
+	if (rc != CMN_OK) {
+		json_t *errors = api_schema_errors(errs);
+
+		/* never a refusal without its errors: no memory for them is told
+		 * as such */
+		if (errors)
+			api_problem(ctx, CMN_ERR_INVALID,
+				    "the body does not match the expected shape", errors);
+		else
+			rc = CMN_ERR_NOMEM;
+	}
 	free(errs);
 	return rc;
 }

@@ -434,11 +434,20 @@ static void protected_push(lua_State *L, lua_CFunction push, void *data, int res
 		lua_error(L);
 }
 
-static void count(json_t *counts, const char *key, json_int_t n)
+/* count - adds n to counts[key], what the run's entry tells it read or
+ * wrote. An entry must not tell less than the run did: when the count
+ * cannot be kept (no memory for it), the run stops as on a failure of the
+ * store. The stop is raised by the next hook or host call, or ends the run
+ * when it returns, once the caller has freed what it holds. */
+static void count(struct sandbox *sb, json_t *counts, const char *key, json_int_t n)
 {
 	json_t *v = json_object_get(counts, key);
 
-	json_object_set_new(counts, key, json_integer(json_integer_value(v) + n));
+	if (json_object_set_new(counts, key, json_integer(json_integer_value(v) + n)) != 0 &&
+	    sb->stop == APP_OK) {
+		sb->stop = APP_ERR_STORE;
+		snprintf(sb->why, sizeof(sb->why), "out of memory");
+	}
 }
 
 /* ---- commune.records -------------------------------------------------------------- */
@@ -647,7 +656,7 @@ static int l_records(lua_State *L)
 				 pg.rows[pg.n - 1].id);
 		else if (more)
 			snprintf(cursor, sizeof(cursor), "%s", pg.rows[pg.n - 1].id);
-		count(sb->reads, doctype, (json_int_t)pg.n);
+		count(sb, sb->reads, doctype, (json_int_t)pg.n);
 		sb->out->records_read += (int64_t)pg.n;
 		protected_push(L, push_records, &pg, 1, record_page_release, &status);
 		if (more)
@@ -855,7 +864,7 @@ static int l_points(lua_State *L)
 		points_release(&p);
 		return stop(L, APP_ERR_STORE, "the store failed: %s", cmn_strerror(rc));
 	}
-	count(sb->reads, "points", (json_int_t)p.n);
+	count(sb, sb->reads, "points", (json_int_t)p.n);
 	sb->out->points_read += (int64_t)p.n;
 	protected_push(L, push_points, &p, 2, points_release, &status);
 	return 2;
@@ -941,7 +950,7 @@ static int l_buckets(lua_State *L)
 		buckets_release(&b);
 		return stop(L, APP_ERR_STORE, "the store failed: %s", cmn_strerror(rc));
 	}
-	count(sb->reads, "buckets", (json_int_t)b.n);
+	count(sb, sb->reads, "buckets", (json_int_t)b.n);
 	protected_push(L, push_buckets, &b, 1, buckets_release, &status);
 	return 1;
 }
@@ -1056,7 +1065,12 @@ static json_t *eligibility_evaluate(struct sandbox *sb, int64_t at, const json_t
 		const json_t *rule =
 		    rule_set_find(&shipped_rules, json_string_value(json_object_get(it, "id")));
 
-		json_object_set(it, "authority", json_object_get(rule, "authority"));
+		/* every rule names its authority (rules_check.c): an item
+		 * without it is a want of memory, and fails the whole */
+		if (json_object_set(it, "authority", json_object_get(rule, "authority")) != 0) {
+			rc = CMN_ERR_NOMEM;
+			break;
+		}
 	}
 	if (rc == CMN_OK)
 		out = json_pack("{s:I, s:O, s:O}", "at", (json_int_t)at, "items", items, "facts",
@@ -1078,8 +1092,8 @@ static void eligibility_count(struct sandbox *sb, const json_t *facts)
 	json_int_t paid = (json_int_t)json_array_size(
 	    json_object_get(json_object_get(facts, "allowance.kinds"), "records"));
 
-	count(sb->reads, "tax.household", notices);
-	count(sb->reads, "social.allowance", paid);
+	count(sb, sb->reads, "tax.household", notices);
+	count(sb, sb->reads, "social.allowance", paid);
 	sb->out->records_read += notices + paid;
 }
 
@@ -1185,7 +1199,7 @@ static int l_write(lua_State *L)
 	free(text);
 	if (rc != CMN_OK)
 		return stop(L, APP_ERR_STORE, "the store failed: %s", cmn_strerror(rc));
-	count(sb->writes, doctype, 1);
+	count(sb, sb->writes, doctype, 1);
 	sb->out->records_written++;
 	lua_pushstring(L, m.id);
 	return 1;
@@ -1247,8 +1261,9 @@ static int l_log(lua_State *L)
 		/* text that is not UTF-8 is dropped rather than kept broken */
 		json_t *v = json_string(line);
 
-		if (v)
-			json_array_append_new(sb->log, v);
+		/* a line kept, or the run stops: never a log that lacks one */
+		if (v && json_array_append_new(sb->log, v) != 0)
+			return stop(L, APP_ERR_STORE, "out of memory");
 	}
 	return 0;
 }

@@ -760,7 +760,7 @@ json_t *import_jobs_list(struct import_jobs *jobs, const char *person_id, const 
 	prune(jobs);
 	for (struct job *j = jobs->jobs; j && list; j = j->next)
 		if (mine(j, person_id, actor))
-			json_array_append_new(list, job_json(j));
+			json_push(&list, job_json(j));
 	pthread_mutex_unlock(&jobs->mu);
 	return list;
 }
