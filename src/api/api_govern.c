@@ -464,17 +464,21 @@ static enum cmn_rc vote_row(const char *person_id, const char *choice, int64_t a
 {
 	struct votes *vs = c;
 
-	if (strcmp(person_id, vs->me) == 0)
-		vs->mine = json_pack("{s:s, s:o}", "vote", choice, "at", api_time(at));
+	/* my vote shown as none would tell me I did not vote */
+	if (strcmp(person_id, vs->me) == 0 &&
+	    !(vs->mine = json_pack("{s:s, s:o}", "vote", choice, "at", api_time(at))))
+		return CMN_ERR_NOMEM;
 	if (vs->all) {
 		struct person p;
+		enum cmn_rc rc = store_person_by_id(vs->ctx->app->store, person_id, &p, NULL);
 
-		if (store_person_by_id(vs->ctx->app->store, person_id, &p, NULL) == CMN_OK) {
-			json_push(&vs->all,
-				  json_pack("{s:s, s:s}", "handle", p.handle, "vote", choice));
-			if (!vs->all) /* never the votes without one of them */
-				return CMN_ERR_NOMEM;
-		}
+		if (rc == CMN_ERR_NOT_FOUND) /* a voter erased since */
+			return CMN_OK;
+		if (rc != CMN_OK)
+			return rc;
+		json_push(&vs->all, json_pack("{s:s, s:s}", "handle", p.handle, "vote", choice));
+		if (!vs->all) /* never the votes without one of them */
+			return CMN_ERR_NOMEM;
 	}
 	return CMN_OK;
 }
@@ -490,8 +494,11 @@ static enum cmn_rc show_proposal(struct api_ctx *ctx)
 
 	if (rc != CMN_OK)
 		return rc;
-	if (!p.secret && p.state != GOV_OPEN)
-		vs.all = json_array();
+	/* an open ballot, decided: every member's vote, or an error */
+	if (!p.secret && p.state != GOV_OPEN && !(vs.all = json_array())) {
+		gov_proposal_release(&p);
+		return CMN_ERR_NOMEM;
+	}
 	rc = store_gov_votes(ctx->app->store, p.id, vote_row, &vs);
 	v = rc == CMN_OK ? proposal_json(ctx, &p) : NULL;
 	gov_proposal_release(&p);

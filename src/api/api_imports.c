@@ -137,7 +137,7 @@ static enum cmn_rc create_job(struct api_ctx *ctx, struct upload *u)
 	wait = prefer_wait(ctx);
 	if (wait)
 		finished = import_jobs_wait(ctx->app->jobs, id, wait * 1000);
-	job = import_jobs_get(ctx->app->jobs, ctx->person.id, NULL, id);
+	import_jobs_get(ctx->app->jobs, ctx->person.id, NULL, id, &job);
 	snprintf(loc, sizeof(loc), "/api/v1/imports/%s", id);
 	http_set_header(ctx->res, "Location", loc);
 	/* the job is queued (or done): without its view, its id at least, for
@@ -254,14 +254,15 @@ static enum cmn_rc list(struct api_ctx *ctx)
 static enum cmn_rc show(struct api_ctx *ctx)
 {
 	struct pstore *ps;
-	json_t *job = ctx->app->jobs
-			      ? import_jobs_get(ctx->app->jobs, ctx->person.id, only_by(ctx),
-						ctx->params[0])
-			      : NULL;
-	enum cmn_rc rc;
+	json_t *job = NULL;
+	enum cmn_rc rc = ctx->app->jobs ? import_jobs_get(ctx->app->jobs, ctx->person.id,
+							  only_by(ctx), ctx->params[0], &job)
+					: CMN_ERR_NOT_FOUND;
 
-	if (job)
+	if (rc == CMN_OK)
 		return api_json(ctx, 200, job);
+	if (rc != CMN_ERR_NOT_FOUND) /* a job that cannot be shown is no import */
+		return rc;
 	rc = store_person_store(ctx->app->store, ctx->person.id, &ps);
 	if (rc != CMN_OK)
 		return rc;

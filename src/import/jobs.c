@@ -738,18 +738,19 @@ static bool mine(const struct job *j, const char *person_id, const char *actor)
 	return strcmp(j->person, person_id) == 0 && (!actor || strcmp(j->actor, actor) == 0);
 }
 
-json_t *import_jobs_get(struct import_jobs *jobs, const char *person_id, const char *actor,
-			const char *id)
+enum cmn_rc import_jobs_get(struct import_jobs *jobs, const char *person_id, const char *actor,
+			    const char *id, json_t **out)
 {
-	json_t *o = NULL;
+	enum cmn_rc rc = CMN_ERR_NOT_FOUND;
 	struct job *j;
 
+	*out = NULL;
 	pthread_mutex_lock(&jobs->mu);
 	j = find(jobs, id);
 	if (j && mine(j, person_id, actor))
-		o = job_json(j);
+		rc = (*out = job_json(j)) ? CMN_OK : CMN_ERR_NOMEM;
 	pthread_mutex_unlock(&jobs->mu);
-	return o;
+	return rc;
 }
 
 json_t *import_jobs_list(struct import_jobs *jobs, const char *person_id, const char *actor)

@@ -114,13 +114,14 @@ enum cmn_rc import_jobs_submit(struct import_jobs *jobs, const char *person_id, 
 			       char id[CRYPT_ID_LEN]);
 
 /* import_jobs_get - the job `id` of a person (made by actor, when actor is
- * not NULL) as JSON (new reference), or NULL when there is no such job in
- * memory. */
-json_t *import_jobs_get(struct import_jobs *jobs, const char *person_id, const char *actor,
-			const char *id);
+ * not NULL) as JSON (new reference) in *out; CMN_ERR_NOT_FOUND when there
+ * is no such job in memory, CMN_ERR_NOMEM when its view cannot be made. */
+enum cmn_rc import_jobs_get(struct import_jobs *jobs, const char *person_id, const char *actor,
+			    const char *id, json_t **out);
 
 /* import_jobs_list - a person's jobs in memory (only actor's when actor is
- * not NULL), newest first (new reference to an array). */
+ * not NULL), newest first (new reference to an array), or NULL when memory
+ * runs out. */
 json_t *import_jobs_list(struct import_jobs *jobs, const char *person_id, const char *actor);
 
 /* import_jobs_wait - waits up to ms for the job to finish; true when it
