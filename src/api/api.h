@@ -161,9 +161,13 @@ const char *api_problem_type(enum cmn_rc rc);
 
 struct schema_errors;
 
-/* api_schema_errors - {"errors": [{"pointer", "detail"}...]} of a failed
- * validation, for api_problem's extra members. */
-json_t *api_schema_errors(const struct schema_errors *errs);
+/* api_schema_problem - answers the 400 of a failed validation, detail and
+ * every error ({"errors": [{"pointer", "detail"}...]}), and returns
+ * CMN_ERR_INVALID; CMN_ERR_NOMEM, with nothing answered, when the list
+ * cannot be made whole (a refusal naming some errors only would leave the
+ * client guessing what else to change). */
+enum cmn_rc api_schema_problem(struct api_ctx *ctx, const char *detail,
+			       const struct schema_errors *errs);
 
 /* api_audit - appends an account event (not a record write: those are
  * audited by the store) to the caller's chain; detail is JSON text or NULL. */

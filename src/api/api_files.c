@@ -120,11 +120,7 @@ static enum cmn_rc upload(struct api_ctx *ctx)
 	    !(errs = malloc(sizeof(*errs)))) {
 		rc = CMN_ERR_NOMEM;
 	} else if (schema_validate(d->schema, data, errs) != CMN_OK) {
-		json_t *errors = api_schema_errors(errs); /* whole, or out of memory */
-
-		rc = errors ? api_problem(ctx, CMN_ERR_INVALID, "the file's description is not valid",
-					  errors)
-			    : CMN_ERR_NOMEM;
+		rc = api_schema_problem(ctx, "the file's description is not valid", errs);
 	} else if (time_parse(fp.issued[0] ? fp.issued : today, true, &m.t) != CMN_OK) {
 		rc = CMN_ERR_INVALID;
 	} else if (!(text = json_text_dumps(data, API_JSON_FLAGS))) {

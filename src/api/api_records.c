@@ -191,17 +191,9 @@ static enum cmn_rc check_data(struct api_ctx *ctx, const struct doctype *d, cons
 	if (!errs)
 		return CMN_ERR_NOMEM;
 	rc = schema_validate(d->schema, data, errs);
-	if (rc != CMN_OK) {
-		/* a refusal without its errors would leave the client guessing:
-		 * out of memory then, which a retry gets past */
-		json_t *errors = api_schema_errors(errs);
-
-		if (!errors)
-			rc = CMN_ERR_NOMEM;
-		else
-			api_problem(ctx, CMN_ERR_INVALID,
-				    "the record does not match its doctype's schema", errors);
-	}
+	if (rc != CMN_OK)
+		rc = api_schema_problem(ctx, "the record does not match its doctype's schema",
+					errs);
 	free(errs);
 	*t = INT64_MIN;
 	if (rc == CMN_OK && d->time_field)

@@ -245,16 +245,18 @@ bool api_grant_fields_ok(const struct api_ctx *ctx, const char *field)
 	return !ctx->via_grant || grant_field_allowed(&ctx->grant, field);
 }
 
-json_t *api_schema_errors(const struct schema_errors *errs)
+enum cmn_rc api_schema_problem(struct api_ctx *ctx, const char *detail,
+			       const struct schema_errors *errs)
 {
-	json_t *list = json_array();
+	json_t *list = json_array(), *extra;
 
-	/* every error, or NULL: a refusal that lists some of them only would
-	 * leave the client guessing what else to change */
 	for (size_t i = 0; list && i < errs->n; i++)
 		json_push(&list, json_pack("{s:s, s:s}", "pointer", errs->e[i].pointer, "detail",
 					   errs->e[i].message));
-	return json_pack("{s:o}", "errors", list);
+	/* json_pack fails on a NULL list, and releases it when it fails */
+	if (!(extra = json_pack("{s:o}", "errors", list)))
+		return CMN_ERR_NOMEM;
+	return api_problem(ctx, CMN_ERR_INVALID, detail, extra);
 }
 
 /* match - true when path fits pattern; fills the decoded parameters. */
@@ -699,17 +701,8 @@ static enum cmn_rc read_body(struct api_ctx *ctx, const json_t *schema)
 	if (!errs)
 		return CMN_ERR_NOMEM;
 	rc = schema_validate(schema, ctx->body, errs);
-	if (rc != CMN_OK) {
-		json_t *errors = api_schema_errors(errs);
-
-		/* never a refusal without its errors: no memory for them is told
-		 * as such */
-		if (errors)
-			api_problem(ctx, CMN_ERR_INVALID,
-				    "the body does not match the expected shape", errors);
-		else
-			rc = CMN_ERR_NOMEM;
-	}
+	if (rc != CMN_OK)
+		rc = api_schema_problem(ctx, "the body does not match the expected shape", errs);
 	free(errs);
 	return rc;
 }
