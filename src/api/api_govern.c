@@ -268,15 +268,23 @@ static enum cmn_rc members(struct api_ctx *ctx)
 	if ((rc = store_gov_members(ctx->app->store, ctx->params[0], &m, &n)) != CMN_OK)
 		return rc;
 	items = json_array();
-	for (size_t i = 0; items && i < n; i++) {
+	for (size_t i = 0; items && rc == CMN_OK && i < n; i++) {
 		struct person p;
 
-		if (store_person_by_id(ctx->app->store, m[i].person_id, &p, NULL) != CMN_OK)
-			continue;
-		json_push(&items, json_pack("{s:s, s:s, s:o}", "handle", p.handle, "college",
-					    m[i].college, "joined", api_time(m[i].joined)));
+		/* a member erased since is no longer listed; a register read
+		 * in part is an error, not a shorter register */
+		rc = store_person_by_id(ctx->app->store, m[i].person_id, &p, NULL);
+		if (rc == CMN_ERR_NOT_FOUND)
+			rc = CMN_OK;
+		else if (rc == CMN_OK)
+			json_push(&items, json_pack("{s:s, s:s, s:o}", "handle", p.handle, "college",
+						    m[i].college, "joined", api_time(m[i].joined)));
 	}
 	free(m);
+	if (rc != CMN_OK) {
+		json_decref(items);
+		return rc;
+	}
 	return items ? api_json(ctx, 200, json_pack("{s:o}", "items", items)) : CMN_ERR_NOMEM;
 }
 
@@ -575,16 +583,19 @@ static enum cmn_rc comment_row(const struct gov_comment *c, void *p)
 {
 	struct thread_view *tv = p;
 	struct person author;
-	json_t *v = json_pack("{s:s, s:o, s:o}", "id", c->id, "parent",
-			      c->parent_id[0] ? json_string(c->parent_id) : json_null(), "at",
-			      api_time(c->at));
+	enum cmn_rc rc = store_person_by_id(tv->ctx->app->store, c->person_id, &author, NULL);
+	json_t *v;
 
+	/* an author erased since is shown as none; one that cannot be read
+	 * fails the thread */
+	if (rc != CMN_OK && rc != CMN_ERR_NOT_FOUND)
+		return rc;
+	v = json_pack("{s:s, s:o, s:o, s:o}", "id", c->id, "parent",
+		      c->parent_id[0] ? json_string(c->parent_id) : json_null(), "at",
+		      api_time(c->at), "author",
+		      rc == CMN_OK ? json_string(author.handle) : json_null());
 	if (!v)
 		return CMN_ERR_NOMEM;
-	json_put(&v, "author",
-		 store_person_by_id(tv->ctx->app->store, c->person_id, &author, NULL) == CMN_OK
-		     ? json_string(author.handle)
-		     : json_null());
 	if (c->hidden_at) {
 		bool by_author = strcmp(c->hidden_by, c->person_id) == 0;
 
