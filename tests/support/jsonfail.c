@@ -3,9 +3,14 @@
  */
 #include "jsonfail.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 
+#include <cmocka.h>
 #include <jansson.h>
 
 static atomic_size_t allocs, fail_at;
@@ -30,4 +35,33 @@ void jsonfail_disarm(void)
 size_t jsonfail_count(void)
 {
 	return atomic_load(&allocs);
+}
+
+size_t jsonfail_sweep(json_t *(*build)(void *ctx), void *ctx)
+{
+	json_t *v = build(ctx);
+	char *want, *got;
+	size_t failed = 0;
+
+	assert_non_null(v);
+	want = json_dumps(v, JSON_COMPACT);
+	assert_non_null(want);
+	json_decref(v);
+	for (size_t n = 1;; n++) {
+		jsonfail_arm(n);
+		v = build(ctx);
+		jsonfail_disarm();
+		if (!v) {
+			failed++;
+			continue;
+		}
+		got = json_dumps(v, JSON_COMPACT);
+		assert_string_equal(got, want);
+		free(got);
+		json_decref(v);
+		if (jsonfail_count() < n) /* no allocation failed: all were tried */
+			break;
+	}
+	free(want);
+	return failed;
 }

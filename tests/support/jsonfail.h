@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 /* jsonfail_arm - from now on, jansson's nth allocation (n from 1) fails */
 void jsonfail_arm(size_t n);
 
@@ -20,5 +22,12 @@ void jsonfail_disarm(void);
 /* jsonfail_count - jansson's allocations since the last arm: below n when
  * none failed (every allocation of the build was tried) */
 size_t jsonfail_count(void);
+
+/* jsonfail_sweep - the check of a builder that returns a tree: build(ctx)
+ * once as it is, then with jansson's 1st, 2nd, ... allocation failing
+ * until a build meets no failure; each tree made must be the first one
+ * (compared as compact JSON, the test fails otherwise) or NULL. The number
+ * of NULLs. */
+size_t jsonfail_sweep(json_t *(*build)(void *ctx), void *ctx);
 
 #endif

@@ -1508,14 +1508,11 @@ static bool job_failed(const struct write *rt, enum fault k, long n, const struc
 	snprintf(path, sizeof(path), "/api/v1/imports/%s", id);
 	assert_int_equal(call("GET", path, NULL, &g), 200);
 	failed = strcmp(json_string_value(json_object_get(g.json, "status")), "failed") == 0;
-	json_array_foreach(json_object_get(g.json, "files"), i, file) {
-		if (!failed)
-			break;
+	for (i = 0; failed && (file = json_array_get(json_object_get(g.json, "files"), i)); i++)
 		if (strcmp(json_string_value(json_object_get(file, "status")), "failed") != 0 ||
 		    !json_is_null(json_pointer(file, "/error/line")))
 			fail_msg("%s, fault %d at %ld: a file failed as if it were at fault: %.400s",
 				 rt->name, k, n, g.body);
-	}
 	client_free(&g);
 	return failed;
 }

@@ -619,6 +619,11 @@ static void request_whole_or_nothing(void **state)
 	port_request_release(&want);
 }
 
+static json_t *build_request_view(void *r)
+{
+	return portability_request_json(r);
+}
+
 /* The view of a request answered and reminded: whole or NULL (a view
  * without its deadline would tell the person there is none). */
 static void view_whole_or_nothing(void **state)
@@ -633,35 +638,12 @@ static void view_whole_or_nothing(void **state)
 				 .reminded = 4000,
 				 .answered = 5000,
 				 .import_id = "i1"};
-	char *want, *got;
-	json_t *v;
-	int failed = 0;
 
 	(void)state;
 	r.doctypes = strdup("[\"energy.electricity.load_curve\"]");
 	r.letter = strdup("Madame, Monsieur,");
 	r.answer = strdup("{\"format\":\"enedis\",\"stats\":{\"points\":3}}");
-	v = portability_request_json(&r);
-	assert_non_null(v);
-	want = json_dumps(v, JSON_COMPACT);
-	json_decref(v);
-	for (fail_at = 1;; fail_at++) {
-		jsonfail_arm(fail_at);
-		v = portability_request_json(&r);
-		jsonfail_disarm();
-		if (!v) {
-			failed++;
-			continue;
-		}
-		got = json_dumps(v, JSON_COMPACT);
-		assert_string_equal(got, want);
-		free(got);
-		json_decref(v);
-		if (jsonfail_count() < fail_at)
-			break;
-	}
-	assert_true(failed >= 45);
-	free(want);
+	assert_true(jsonfail_sweep(build_request_view, &r) >= 45);
 	port_request_release(&r);
 }
 
@@ -669,11 +651,15 @@ static void view_whole_or_nothing(void **state)
  * shown without a service that reads its data, or without a doctype's
  * title, would hide it). Enedis's data is read by shipped apps, so the
  * view derives services from their manifests. */
+static json_t *build_holder(void *body)
+{
+	return datamap_holder_json(&f.reg, body);
+}
+
 static void holder_json_whole_or_nothing(void **state)
 {
-	char *body = NULL, *want, *got;
+	char *body = NULL;
 	json_t *v;
-	int failed = 0;
 
 	(void)state;
 	load_seed();
@@ -681,25 +667,8 @@ static void holder_json_whole_or_nothing(void **state)
 	v = datamap_holder_json(&f.reg, body);
 	assert_non_null(v);
 	assert_true(json_array_size(json_object_get(v, "services")) > 0);
-	want = json_dumps(v, JSON_COMPACT);
 	json_decref(v);
-	for (fail_at = 1;; fail_at++) {
-		jsonfail_arm(fail_at);
-		v = datamap_holder_json(&f.reg, body);
-		jsonfail_disarm();
-		if (!v) {
-			failed++;
-			continue;
-		}
-		got = json_dumps(v, JSON_COMPACT);
-		assert_string_equal(got, want);
-		free(got);
-		json_decref(v);
-		if (jsonfail_count() < fail_at)
-			break;
-	}
-	assert_true(failed >= 50);
-	free(want);
+	assert_true(jsonfail_sweep(build_holder, body) >= 50);
 	free(body);
 }
 
