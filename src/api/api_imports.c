@@ -217,7 +217,8 @@ static enum cmn_rc create(struct api_ctx *ctx)
 			rc = CMN_ERR_NOMEM;
 		else
 			api_problem(ctx, rc,
-				    job.err.message[0] ? job.err.message : "the file was refused", extra);
+				    job.err.message[0] ? job.err.message : "the file was refused",
+				    extra);
 	}
 	import_job_release(&job);
 	return rc;

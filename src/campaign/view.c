@@ -86,9 +86,9 @@ json_t *campaign_plain_json(const struct campaign_spec *spec, const struct campa
 		 spec->privacy.k);
 	json_put(&o, "computed", json_string(line));
 	json_push(&leaves, json_string(fr ? "Rien de vos données brutes : le calcul"
-						       " se fait dans votre espace."
-						     : "None of your raw data: the computation"
-						       " runs inside your store."));
+					    " se fait dans votre espace."
+					  : "None of your raw data: the computation"
+					    " runs inside your store."));
 	snprintf(line, sizeof(line),
 		 fr ? "Dans au plus %" PRIu32 " cases du tableau, votre valeur moyenne (bornée),"
 		      " additionnée à celles des autres participants, puis bruitée."
@@ -103,10 +103,11 @@ json_t *campaign_plain_json(const struct campaign_spec *spec, const struct campa
 		 body_words(spec->governance, lang));
 	json_put(&o, "decides", json_string(line));
 	json_push(
-	    &risks, json_string(fr ? "Une case de moins de k foyers n'est jamais publiée ; chaque"
-				    " chiffre publié est bruité : on ne peut pas y retrouver un foyer."
-				  : "A cell of fewer than k households is never published; every"
-				    " published figure is noised: no household can be found in it."));
+	    &risks,
+	    json_string(fr ? "Une case de moins de k foyers n'est jamais publiée ; chaque"
+			     " chiffre publié est bruité : on ne peut pas y retrouver un foyer."
+			   : "A cell of fewer than k households is never published; every"
+			     " published figure is noised: no household can be found in it."));
 	/* a stored campaign's noise can be drawn (checked when it was created);
 	 * without a plan the cost reads 0 and no noise is shown */
 	if (campaign_plan_make(spec, &plan, err, sizeof(err)) != CMN_OK)
@@ -127,17 +128,16 @@ json_t *campaign_plain_json(const struct campaign_spec *spec, const struct campa
 			char sd[32];
 
 			snprintf(sd, sizeof(sd), "%.1f", plan.q[i].sd);
-			json_push(&noise, json_pack("{s:s, s:I, s:s}", "of",
-							       of[plan.q[i].kind], "measure",
-							       (json_int_t)plan.q[i].measure,
-							       "noise_sd", sd));
+			json_push(&noise,
+				  json_pack("{s:s, s:I, s:s}", "of", of[plan.q[i].kind], "measure",
+					    (json_int_t)plan.q[i].measure, "noise_sd", sd));
 		}
 		json_put(&o, "noise", noise);
 	}
 	json_push(&risks, json_string(line));
-	json_push(
-	    &risks, json_string(fr ? "Vous pouvez vous retirer à tout moment jusqu'au calcul."
-				  : "You can withdraw at any time until the computation runs."));
+	json_push(&risks,
+		  json_string(fr ? "Vous pouvez vous retirer à tout moment jusqu'au calcul."
+				 : "You can withdraw at any time until the computation runs."));
 	json_put(&o, "risks", risks);
 	json_put(&o, "state", json_string(campaign_state_name(row->state)));
 	return o;
@@ -173,10 +173,10 @@ enum cmn_rc campaign_contribution_json(struct store *s, const struct registry *r
 	json_put(&o, "contributes", json_boolean(c.skip == CAMPAIGN_SKIP_NONE));
 	if (c.skip != CAMPAIGN_SKIP_NONE)
 		json_put(&o, "why_not",
-				    json_string(c.skip == CAMPAIGN_SKIP_NO_PROFILE
-						    ? "no household profile (household.profile) in"
-						      " your store, or its district is unknown"
-						    : "none of your data falls in the period"));
+			 json_string(c.skip == CAMPAIGN_SKIP_NO_PROFILE
+					 ? "no household profile (household.profile) in"
+					   " your store, or its district is unknown"
+					 : "none of your data falls in the period"));
 	json_put(&o, "max_cells", json_integer(spec.privacy.max_cells));
 	json_put(&o, "capped", json_boolean(c.ncells > spec.privacy.max_cells));
 	for (size_t i = 0; i < c.ncells; i++) {
@@ -190,15 +190,15 @@ enum cmn_rc campaign_contribution_json(struct store *s, const struct registry *r
 		}
 		for (size_t k = 0; k < d.ndims; k++)
 			json_put(&cell, campaign_dim_name(d.dims[k]),
-					    json_string(campaign_dim_value(&d, k, coord[k])));
+				 json_string(campaign_dim_value(&d, k, coord[k])));
 		json_put(&cell, "values_in_cell", json_integer(c.cells[i].n));
 		json_put(&cell, "your_mean", json_integer(c.cells[i].mean));
 		for (size_t m = 0; m < spec.nmeasures; m++) {
 			const struct campaign_measure *ms = &spec.measures[m];
 
 			if (ms->kind == CAMPAIGN_MEASURE_SUM || ms->kind == CAMPAIGN_MEASURE_MEAN)
-				json_push(
-				    &vals, json_integer(dp_clip(c.cells[i].mean, ms->lo, ms->hi)));
+				json_push(&vals,
+					  json_integer(dp_clip(c.cells[i].mean, ms->lo, ms->hi)));
 			else
 				json_push(&vals, json_integer(1));
 		}

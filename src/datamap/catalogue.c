@@ -541,8 +541,8 @@ static bool derive_apps(json_t *holder, json_t *services)
 		if (app_reads(m, data))
 			ok = json_array_append_new(
 				 services,
-				 json_pack("{s:s, s:s, s:O?, s:b}", "kind", "app", "app", app, "name",
-					   json_object_get(m, "name"), "derived", 1)) == 0;
+				 json_pack("{s:s, s:s, s:O?, s:b}", "kind", "app", "app", app,
+					   "name", json_object_get(m, "name"), "derived", 1)) == 0;
 		json_decref(m);
 		if (!ok)
 			return false;

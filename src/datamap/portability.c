@@ -53,8 +53,8 @@ static char *detail_text(json_t *detail)
  * person's chain about request id with the text of detail_text, kept
  * together (store_tx_end_told): the chain is another file, and a request
  * changed without its entry would hide the step from the person */
-static enum cmn_rc told(struct store *s, enum cmn_rc rc, const char *person_id,
-			const char *actor, const char *action, const char *id, const char *detail)
+static enum cmn_rc told(struct store *s, enum cmn_rc rc, const char *person_id, const char *actor,
+			const char *action, const char *id, const char *detail)
 {
 	char object[64];
 

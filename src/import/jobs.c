@@ -718,14 +718,13 @@ static json_t *job_json(const struct job *job)
 
 		/* a job shown without one of its files would hide it: whole or
 		 * NULL (json_push) */
-		json_push(
-			&files, json_pack("{s:s, s:s?, s:s, s:I, s:I, s:s?, s:O?, s:o?}", "name",
-					 f->name, "format", f->format[0] ? f->format : NULL,
-					 "status", status_names[f->status], "bytes_total",
-					 (json_int_t)f->bytes_total, "bytes_done",
-					 (json_int_t)f->bytes_done, "import",
-					 f->import_id[0] ? f->import_id : NULL, "counts", f->counts,
-					 "error", error_json(f)));
+		json_push(&files, json_pack("{s:s, s:s?, s:s, s:I, s:I, s:s?, s:O?, s:o?}", "name",
+					    f->name, "format", f->format[0] ? f->format : NULL,
+					    "status", status_names[f->status], "bytes_total",
+					    (json_int_t)f->bytes_total, "bytes_done",
+					    (json_int_t)f->bytes_done, "import",
+					    f->import_id[0] ? f->import_id : NULL, "counts",
+					    f->counts, "error", error_json(f)));
 	}
 	return json_pack("{s:s, s:s, s:o, s:o, s:o}", "id", job->id, "status",
 			 status_names[job->status], "files", files, "created",

@@ -95,8 +95,8 @@ static bool field_list(const struct doctype *dt, const char *key, const char **o
 			return false;
 		}
 		if (doctype_is_filterable(dt, f)) {
-			snprintf(err, errlen, "%s: \"%s\" is listed twice in \"indexes\" and "
-					      "\"filters\"", dt->name, f);
+			snprintf(err, errlen, "%s: \"%s\" is listed twice (\"indexes\", \"filters\")",
+				 dt->name, f);
 			return false;
 		}
 		out[(*n)++] = f;
