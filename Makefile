@@ -19,14 +19,18 @@ PREFIX      ?= /usr/local
 DEMO_DATA   ?= demo-data
 CMAKE_FLAGS ?=
 
-.PHONY: all deps deps-e2e build build-asan test test-asan check demo install format lint fuzz fuzz-replay bench clean
+.PHONY: all deps deps-test deps-e2e build build-asan test test-asan check demo install format lint fuzz fuzz-replay bench clean
 
 all: build
 
 deps:
 	@scripts/install-deps
 
-# chromium for tests/e2e: only the tests need it, not `make demo`
+# the PostgreSQL server for the tests on both backends, and chromium for
+# tests/e2e: only the tests need them, not `make demo`
+deps-test:
+	@scripts/install-deps test
+
 deps-e2e:
 	@scripts/install-deps e2e
 
@@ -36,7 +40,7 @@ $(BUILD)/Makefile: CMakeLists.txt
 build: deps $(BUILD)/Makefile
 	cmake --build $(BUILD) -j$(JOBS)
 
-build-asan: deps
+build-asan: deps-test
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCOMMUNE_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 

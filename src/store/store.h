@@ -8,8 +8,9 @@
  *    encrypted secrets (time series and blobs join it in later modules).
  *
  * The embedded backend (src/store/sqlite/) keeps one SQLite file for the
- * platform and one per person. A PostgreSQL backend will implement the same
- * functions (see docs/ARCHITECTURE.md, "Storage"): nothing here names SQLite.
+ * platform and one per person; the PostgreSQL backend (src/store/postgres/,
+ * docs/postgres.md) implements the same functions, part of them so far.
+ * Nothing here names either.
  *
  * Thread safety: one struct store serves every thread. Each thread gets its
  * own connections behind the scenes. A struct pstore returned by
@@ -34,8 +35,10 @@ struct pstore;
 /* ---- platform store ---------------------------------------------------- */
 
 /* store_open - opens (creating and migrating as needed) the platform store
- * under data_dir. keys must outlive the store. */
-enum cmn_rc store_open(struct store **out, const char *data_dir, const struct keyring *keys);
+ * under the data directory where, or in the PostgreSQL database of where
+ * when it is a postgres:// or postgresql:// URL. keys must outlive the
+ * store. */
+enum cmn_rc store_open(struct store **out, const char *where, const struct keyring *keys);
 
 /* store_close - closes the store and the calling thread's connections;
  * *s is set to NULL. Other threads must have ended. */

@@ -469,6 +469,12 @@ enum cmn_rc store_backup(struct store *s, const char *person_id, const char *dir
 	memset(st, 0, sizeof(*st));
 	if (why && whylen)
 		why[0] = '\0';
+	if (!store_is_sqlite(s)) {
+		json_decref(o.files);
+		json_decref(ids);
+		return fail(why, whylen, CMN_ERR_UNSUPPORTED,
+			    "a PostgreSQL store is backed up with PostgreSQL's tools (docs/postgres.md)");
+	}
 	if (!o.files || !ids) {
 		json_decref(o.files);
 		json_decref(ids);
@@ -775,6 +781,9 @@ enum cmn_rc store_restore_person(struct store *s, const char *dir, const char *a
 	enum cmn_rc rc;
 	int sr = SQLITE_ERROR;
 
+	if (!store_is_sqlite(s))
+		return fail(why, whylen, CMN_ERR_UNSUPPORTED,
+			    "a PostgreSQL store is restored with PostgreSQL's tools (docs/postgres.md)");
 	rc = load_manifest(dir, "person", &m, st, why, whylen);
 	if (rc == CMN_OK && store_person_by_id(s, m.person_id, &p, NULL) != CMN_OK)
 		rc = fail(why, whylen, CMN_ERR_NOT_FOUND, "no person %s in this territory: their "

@@ -27,7 +27,6 @@ struct thread_cache {
 	bool platform_open;
 	struct pstore *persons[CMN_PERSON_CACHE];
 	int npersons;
-	char last_error[256];
 };
 
 static void drop_persons(struct thread_cache *tc);
@@ -66,7 +65,7 @@ static struct thread_cache *cache_get(void)
 	return tc;
 }
 
-void store_thread_done(void)
+void sq_thread_done(void)
 {
 	struct thread_cache *tc;
 
@@ -76,20 +75,9 @@ void store_thread_done(void)
 	pthread_setspecific(cache_key, NULL);
 }
 
-const char *store_last_error(void)
-{
-	struct thread_cache *tc = cache_get();
-
-	return tc ? tc->last_error : "";
-}
-
 enum cmn_rc conn_err(struct conn *c, int sqlite_rc)
 {
-	struct thread_cache *tc = cache_get();
-
-	if (tc)
-		snprintf(tc->last_error, sizeof(tc->last_error), "%s",
-			 c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(sqlite_rc));
+	store_set_last_error(c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(sqlite_rc));
 	switch (sqlite_rc & 0xff) {
 	case SQLITE_NOMEM: return CMN_ERR_NOMEM;
 	case SQLITE_BUSY:
@@ -449,9 +437,14 @@ static void sync_epoch(struct thread_cache *tc, struct store *s)
 
 struct conn *store_platform_conn(struct store *s)
 {
-	struct thread_cache *tc = cache_get();
+	struct thread_cache *tc;
 
-	if (!tc)
+	/* a function the PostgreSQL backend does not provide yet */
+	if (!store_is_sqlite(s)) {
+		store_set_last_error("not provided by the PostgreSQL backend yet");
+		return NULL;
+	}
+	if (!(tc = cache_get()))
 		return NULL;
 	sync_epoch(tc, s);
 	if (!tc->platform_open) {
@@ -479,12 +472,17 @@ void store_read_end(struct store *s)
 
 enum cmn_rc store_person_store(struct store *s, const char *person_id, struct pstore **out)
 {
-	struct thread_cache *tc = cache_get();
+	struct thread_cache *tc;
 	struct pstore *ps;
 	int victim = 0;
 	enum cmn_rc rc;
 
-	if (!tc)
+	/* a person's store in PostgreSQL is not provided yet */
+	if (!store_is_sqlite(s)) {
+		store_set_last_error("not provided by the PostgreSQL backend yet");
+		return CMN_ERR_STORE;
+	}
+	if (!(tc = cache_get()))
 		return CMN_ERR_NOMEM;
 	sync_epoch(tc, s);
 	for (int i = 0; i < tc->npersons; i++) {
@@ -538,6 +536,8 @@ enum cmn_rc store_person_path(const struct store *s, const char *person_id, char
 {
 	int len;
 
+	if (!store_is_sqlite(s))
+		return CMN_ERR_STORE;
 	if (strlen(person_id) != CRYPT_ID_LEN - 1 ||
 	    strspn(person_id, "0123456789abcdef") != CRYPT_ID_LEN - 1)
 		return CMN_ERR_INVALID;

@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "store/store_int.h"
 
 #define CONN_STMT_MIN 64 /* slots of a connection's statement table at first */
 #define PSTORE_KINDS_MAX 32 /* doctype numbers cached per person handle */
@@ -35,18 +36,6 @@ struct conn {
 	bool tx_failed;  /* an inner one ended with a failure */
 };
 
-struct store {
-	char *dir;                        /* data directory */
-	char *platform_path;              /* dir/platform.db */
-	const struct keyring *keys;
-	struct store_index *indexes;      /* copied from store_set_indexes */
-	char **index_strings;             /* owned strings of indexes */
-	size_t nindexes;
-	char index_sig[CRYPT_HASH_HEX_LEN]; /* hash of the index list */
-	atomic_uint_fast64_t epoch;       /* bumped when a person is erased */
-	atomic_uint_fast64_t auth_epoch;  /* bumped when a session or a person changes */
-	pthread_mutex_t lock;             /* guards indexes */
-};
 
 struct pstore {
 	struct conn c;
@@ -127,6 +116,9 @@ enum cmn_rc conn_step_done(struct conn *c, sqlite3_stmt *st);
 /* conn_step_row - steps st once: CMN_OK on a row (read it, then reset st),
  * CMN_ERR_NOT_FOUND when there is none, the error otherwise (st reset). */
 enum cmn_rc conn_step_row(struct conn *c, sqlite3_stmt *st);
+
+/* sq_thread_done - closes the calling thread's SQLite connections. */
+void sq_thread_done(void);
 
 /* conn_err - records the connection's error for store_last_error(). */
 enum cmn_rc conn_err(struct conn *c, int sqlite_rc);

@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sodium.h>
 
 #include "core/log.h"
 #include "core/str.h"
@@ -245,74 +244,44 @@ static enum cmn_rc mkdir_p(const char *dir)
 	return CMN_OK;
 }
 
-enum cmn_rc store_open(struct store **out, const char *data_dir, const struct keyring *keys)
+static enum cmn_rc sq_open(struct store *s, const char *data_dir)
 {
 	/* no memory statistics: they take a global mutex on every allocation,
 	 * which threads reading many stores (a campaign) contend for. Only
 	 * possible before SQLite is first used in the process; later calls
 	 * are refused, harmlessly. */
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-	pthread_once(&once, no_memstatus);
-	struct store *s = calloc(1, sizeof(*s));
-	struct conn *c;
-	enum cmn_rc rc;
 	size_t n = strlen(data_dir) + 32;
 	struct conn first;
+	enum cmn_rc rc;
 
-	if (!s)
-		return CMN_ERR_NOMEM;
-	s->keys = keys;
-	pthread_mutex_init(&s->lock, NULL);
+	pthread_once(&once, no_memstatus);
 	s->dir = strdup(data_dir);
 	s->platform_path = malloc(n);
-	if (!s->dir || !s->platform_path) {
-		rc = CMN_ERR_NOMEM;
-		goto fail;
-	}
-	snprintf(s->platform_path, n, "%s/platform.db", data_dir);
-	snprintf(s->platform_path + strlen(data_dir), n - strlen(data_dir), "/persons");
+	if (!s->dir || !s->platform_path)
+		return CMN_ERR_NOMEM;
+	snprintf(s->platform_path, n, "%s/persons", data_dir);
 	rc = mkdir_p(s->platform_path);
 	snprintf(s->platform_path, n, "%s/platform.db", data_dir);
 	if (rc != CMN_OK)
-		goto fail;
+		return rc;
 	rc = conn_open(&first, s->platform_path, true);
 	if (rc != CMN_OK)
-		goto fail;
+		return rc;
 	rc = conn_migrate(&first, platform_migrations,
 			  (int)(sizeof(platform_migrations) / sizeof(*platform_migrations)));
 	conn_close(&first);
 	if (rc != CMN_OK)
-		goto fail;
+		return rc;
 	chmod(s->platform_path, 0600);
-	c = store_platform_conn(s);
-	if (!c) {
-		rc = CMN_ERR_STORE;
-		goto fail;
-	}
-	*out = s;
-	return CMN_OK;
-fail:
-	store_close(&s);
-	return rc;
+	return store_platform_conn(s) ? CMN_OK : CMN_ERR_STORE;
 }
 
-void store_close(struct store **sp)
+static void sq_close(struct store *s)
 {
-	struct store *s = *sp;
-
-	if (!s)
-		return;
-	store_thread_done();
-	for (size_t i = 0; i < s->nindexes * 2; i++)
-		free(s->index_strings ? s->index_strings[i] : NULL);
-	free(s->index_strings);
-	free(s->indexes);
-	pthread_mutex_destroy(&s->lock);
 	free(s->dir);
 	free(s->platform_path);
-	free(s);
-	*sp = NULL;
+	s->dir = s->platform_path = NULL;
 }
 
 /* Person rows are always selected with these columns, in this order. */
@@ -334,7 +303,7 @@ static void person_row(sqlite3_stmt *st, int at, struct person *p, char *pwhash)
 	conn_text_col(st, at + 7, p->org_id, sizeof(p->org_id));
 }
 
-enum cmn_rc store_person_add(struct store *s, const char *handle, const char *role,
+static enum cmn_rc sq_person_add(struct store *s, const char *handle, const char *role,
 			     const char *org, const char *pwhash, struct person *out)
 {
 	static const char q_org[] = "SELECT id FROM orgs WHERE name = ?";
@@ -410,7 +379,7 @@ static enum cmn_rc person_lookup(struct store *s, const char *sql, const char *k
 	return sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
 }
 
-enum cmn_rc store_person_by_handle(struct store *s, const char *handle, struct person *out,
+static enum cmn_rc sq_person_by_handle(struct store *s, const char *handle, struct person *out,
 				   char pwhash[CRYPT_PWHASH_LEN])
 {
 	static const char q[] = "SELECT " PERSON_COLS PERSON_FROM "WHERE p.handle = ?";
@@ -418,7 +387,7 @@ enum cmn_rc store_person_by_handle(struct store *s, const char *handle, struct p
 	return person_lookup(s, q, handle, out, pwhash);
 }
 
-enum cmn_rc store_person_by_id(struct store *s, const char *id, struct person *out,
+static enum cmn_rc sq_person_by_id(struct store *s, const char *id, struct person *out,
 			       char pwhash[CRYPT_PWHASH_LEN])
 {
 	static const char q[] = "SELECT " PERSON_COLS PERSON_FROM "WHERE p.id = ?";
@@ -426,7 +395,7 @@ enum cmn_rc store_person_by_id(struct store *s, const char *id, struct person *o
 	return person_lookup(s, q, id, out, pwhash);
 }
 
-enum cmn_rc store_person_each(struct store *s,
+static enum cmn_rc sq_person_each(struct store *s,
 			      enum cmn_rc (*fn)(const struct person *p, void *ctx), void *ctx)
 {
 	static const char q[] = "SELECT " PERSON_COLS PERSON_FROM "ORDER BY p.handle";
@@ -449,16 +418,6 @@ enum cmn_rc store_person_each(struct store *s,
 	return rc;
 }
 
-uint64_t store_auth_epoch(struct store *s)
-{
-	return atomic_load(&s->auth_epoch);
-}
-
-void store_auth_changed(struct store *s)
-{
-	atomic_fetch_add(&s->auth_epoch, 1);
-}
-
 enum cmn_rc store_auth_change(struct store *s, const char *sql, const char *a, const char *b,
 			      bool changes_needed)
 {
@@ -471,7 +430,7 @@ enum cmn_rc store_auth_change(struct store *s, const char *sql, const char *a, c
 	return rc;
 }
 
-enum cmn_rc store_person_set_disabled(struct store *s, const char *id, bool disabled)
+static enum cmn_rc sq_person_set_disabled(struct store *s, const char *id, bool disabled)
 {
 	static const char q_on[] = "UPDATE persons SET disabled = 1 WHERE id = ?";
 	static const char q_off[] = "UPDATE persons SET disabled = 0 WHERE id = ?";
@@ -483,14 +442,14 @@ enum cmn_rc store_person_set_disabled(struct store *s, const char *id, bool disa
 	return rc;
 }
 
-enum cmn_rc store_person_set_role(struct store *s, const char *id, const char *role)
+static enum cmn_rc sq_person_set_role(struct store *s, const char *id, const char *role)
 {
 	static const char q[] = "UPDATE persons SET role = ?2 WHERE id = ?1";
 
 	return store_auth_change(s, q, id, role, true);
 }
 
-enum cmn_rc store_person_set_password(struct store *s, const char *id, const char *pwhash,
+static enum cmn_rc sq_person_set_password(struct store *s, const char *id, const char *pwhash,
 				      const char *keep_session_hash)
 {
 	static const char q_pw[] = "UPDATE persons SET pwhash = ?2 WHERE id = ?1";
@@ -541,7 +500,7 @@ static void remove_dir(const char *path)
 		log_warn("could not remove %s", path);
 }
 
-enum cmn_rc store_person_delete(struct store *s, const char *id)
+static enum cmn_rc sq_person_delete(struct store *s, const char *id)
 {
 	static const char q[] = "DELETE FROM persons WHERE id = ?";
 	char path[4096];
@@ -565,7 +524,7 @@ enum cmn_rc store_person_delete(struct store *s, const char *id)
 	return CMN_OK;
 }
 
-enum cmn_rc store_person_count(struct store *s, int64_t *out)
+static enum cmn_rc sq_person_count(struct store *s, int64_t *out)
 {
 	static const char q[] = "SELECT count(*) FROM persons";
 	struct conn *c = store_platform_conn(s);
@@ -580,7 +539,7 @@ enum cmn_rc store_person_count(struct store *s, int64_t *out)
 	return sr == SQLITE_ROW ? CMN_OK : conn_err(c, sr);
 }
 
-enum cmn_rc store_org_add(struct store *s, const char *name, const char *kind, struct org *out)
+static enum cmn_rc sq_org_add(struct store *s, const char *name, const char *kind, struct org *out)
 {
 	static const char q[] = "INSERT INTO orgs(id, name, kind, created) VALUES (?, ?, ?, ?)";
 	struct conn *c = store_platform_conn(s);
@@ -600,7 +559,7 @@ enum cmn_rc store_org_add(struct store *s, const char *name, const char *kind, s
 	return conn_step_done(c, st);
 }
 
-enum cmn_rc store_org_each(struct store *s, enum cmn_rc (*fn)(const struct org *o, void *ctx),
+static enum cmn_rc sq_org_each(struct store *s, enum cmn_rc (*fn)(const struct org *o, void *ctx),
 			   void *ctx)
 {
 	static const char q[] = "SELECT id, name, kind, created FROM orgs ORDER BY name";
@@ -626,7 +585,7 @@ enum cmn_rc store_org_each(struct store *s, enum cmn_rc (*fn)(const struct org *
 	return rc;
 }
 
-enum cmn_rc store_org_get(struct store *s, const char *id, struct org *out)
+static enum cmn_rc sq_org_get(struct store *s, const char *id, struct org *out)
 {
 	static const char q[] = "SELECT id, name, kind, created FROM orgs WHERE id = ?";
 	struct conn *c = store_platform_conn(s);
@@ -651,7 +610,7 @@ enum cmn_rc store_org_get(struct store *s, const char *id, struct org *out)
 	return rc;
 }
 
-enum cmn_rc store_session_add(struct store *s, const char *token_hash, const char *person_id,
+static enum cmn_rc sq_session_add(struct store *s, const char *token_hash, const char *person_id,
 			      const char *csrf, int64_t now, int64_t expires)
 {
 	static const char q[] = "INSERT INTO sessions(hash, person_id, csrf, created, expires, "
@@ -675,70 +634,8 @@ enum cmn_rc store_session_add(struct store *s, const char *token_hash, const cha
 	return conn_step_done(c, st);
 }
 
-/*
- * A small per-thread cache of sessions, so that a read does not cost a
- * query on the platform store. An entry is used only while the store's
- * auth epoch is unchanged (any change to a person or a session made by
- * this process moves it on), for SESSION_CACHE_MS at most (a change made
- * by another process, `commune user disable`, shows within that time),
- * within a minute of its last_seen (after which the database path
- * refreshes last_seen), and before it expires.
- */
-#define SESSION_CACHE 64
-#define SESSION_CACHE_MS 1000
-
-struct session_slot {
-	const struct store *s;
-	uint64_t epoch;
-	int64_t at;                       /* when it was read (ms) */
-	char hash[CRYPT_HASH_HEX_LEN];
-	struct session sess;
-};
-
-static _Thread_local struct session_slot session_cache[SESSION_CACHE];
-
-static struct session_slot *session_slot_of(const char *token_hash)
-{
-	unsigned h = 0;
-
-	for (int i = 0; i < 8 && token_hash[i]; i++)
-		h = h * 31 + (unsigned char)token_hash[i];
-	return &session_cache[h % SESSION_CACHE];
-}
-
-static enum cmn_rc session_query(struct store *s, const char *token_hash, int64_t now,
-				 struct session *out);
-
-enum cmn_rc store_session_get(struct store *s, const char *token_hash, int64_t now,
-			      struct session *out)
-{
-	struct session_slot *slot = session_slot_of(token_hash);
-	uint64_t epoch = atomic_load(&s->auth_epoch);
-	enum cmn_rc rc;
-
-	if (slot->s == s && slot->epoch == epoch && strcmp(slot->hash, token_hash) == 0 &&
-	    now - slot->at < SESSION_CACHE_MS && now - slot->sess.last_seen <= 60 * 1000 &&
-	    slot->sess.expires > now) {
-		*out = slot->sess;
-		return CMN_OK;
-	}
-	rc = session_query(s, token_hash, now, out);
-	if (rc == CMN_OK) {
-		slot->s = s;
-		slot->epoch = epoch;
-		slot->at = now;
-		str_copy(slot->hash, sizeof(slot->hash), token_hash);
-		slot->sess = *out;
-		if (now - slot->sess.last_seen > 60 * 1000)
-			slot->sess.last_seen = now; /* the query refreshed it */
-	} else {
-		slot->s = NULL;
-	}
-	return rc;
-}
-
-static enum cmn_rc session_query(struct store *s, const char *token_hash, int64_t now,
-				 struct session *out)
+static enum cmn_rc sq_session_get(struct store *s, const char *token_hash, int64_t now,
+				  struct session *out)
 {
 	static const char q[] = "SELECT " PERSON_COLS ", x.csrf, x.created, x.expires, x.last_seen"
 				" FROM sessions x JOIN persons p ON p.id = x.person_id"
@@ -772,14 +669,14 @@ static enum cmn_rc session_query(struct store *s, const char *token_hash, int64_
 	return CMN_OK;
 }
 
-enum cmn_rc store_session_delete(struct store *s, const char *token_hash)
+static enum cmn_rc sq_session_delete(struct store *s, const char *token_hash)
 {
 	static const char q[] = "DELETE FROM sessions WHERE hash = ?";
 
 	return store_auth_change(s, q, token_hash, NULL, false);
 }
 
-enum cmn_rc store_token_add(struct store *s, const char *person_id, const char *name,
+static enum cmn_rc sq_token_add(struct store *s, const char *person_id, const char *name,
 			    const char *token_hash, struct api_token *out)
 {
 	static const char q_count[] = "SELECT count(*) FROM tokens WHERE person_id = ?";
@@ -813,7 +710,7 @@ enum cmn_rc store_token_add(struct store *s, const char *person_id, const char *
 	return conn_step_done(c, st);
 }
 
-enum cmn_rc store_token_get(struct store *s, const char *token_hash, struct person *out,
+static enum cmn_rc sq_token_get(struct store *s, const char *token_hash, struct person *out,
 			    struct api_token *tok)
 {
 	static const char q[] = "SELECT " PERSON_COLS ", t.id, t.name, t.created, t.last_used"
@@ -847,7 +744,7 @@ enum cmn_rc store_token_get(struct store *s, const char *token_hash, struct pers
 	return CMN_OK;
 }
 
-enum cmn_rc store_token_each(struct store *s, const char *person_id,
+static enum cmn_rc sq_token_each(struct store *s, const char *person_id,
 			     enum cmn_rc (*fn)(const struct api_token *t, void *ctx), void *ctx)
 {
 	static const char q[] = "SELECT id, name, created, last_used FROM tokens"
@@ -875,14 +772,14 @@ enum cmn_rc store_token_each(struct store *s, const char *person_id,
 	return rc;
 }
 
-enum cmn_rc store_token_delete(struct store *s, const char *person_id, const char *token_id)
+static enum cmn_rc sq_token_delete(struct store *s, const char *person_id, const char *token_id)
 {
 	static const char q[] = "DELETE FROM tokens WHERE person_id = ? AND id = ?";
 
 	return store_auth_change(s, q, person_id, token_id, true);
 }
 
-enum cmn_rc store_doctype_put(struct store *s, const char *name, int version,
+static enum cmn_rc sq_doctype_put(struct store *s, const char *name, int version,
 			      const char *definition)
 {
 	static const char q[] = "INSERT INTO doctypes(name, version, definition, updated)"
@@ -901,7 +798,7 @@ enum cmn_rc store_doctype_put(struct store *s, const char *name, int version,
 	return conn_step_done(c, st);
 }
 
-enum cmn_rc store_doctype_each(struct store *s,
+static enum cmn_rc sq_doctype_each(struct store *s,
 			       enum cmn_rc (*fn)(const char *name, int version,
 						 const char *definition, void *ctx),
 			       void *ctx)
@@ -923,81 +820,23 @@ enum cmn_rc store_doctype_each(struct store *s,
 	return rc;
 }
 
-enum cmn_rc store_set_indexes(struct store *s, const struct store_index *idx, size_t n)
-{
-	struct store_index *copy = calloc(n ? n : 1, sizeof(*copy));
-	char **strings = calloc(n ? 2 * n : 1, sizeof(*strings));
-	crypto_generichash_state hs;
-	unsigned char h[32];
-
-	if (!copy || !strings) {
-		free(copy);
-		free(strings);
-		return CMN_ERR_NOMEM;
-	}
-	crypto_generichash_init(&hs, NULL, 0, sizeof(h));
-	for (size_t i = 0; i < n; i++) {
-		strings[2 * i] = strdup(idx[i].doctype);
-		strings[2 * i + 1] = strdup(idx[i].field);
-		if (!strings[2 * i] || !strings[2 * i + 1]) {
-			for (size_t j = 0; j <= 2 * i + 1; j++)
-				free(strings[j]);
-			free(strings);
-			free(copy);
-			return CMN_ERR_NOMEM;
-		}
-		copy[i].doctype = strings[2 * i];
-		copy[i].field = strings[2 * i + 1];
-		crypto_generichash_update(&hs, (const unsigned char *)idx[i].doctype,
-					  strlen(idx[i].doctype) + 1);
-		crypto_generichash_update(&hs, (const unsigned char *)idx[i].field,
-					  strlen(idx[i].field) + 1);
-	}
-	crypto_generichash_final(&hs, h, sizeof(h));
-	pthread_mutex_lock(&s->lock);
-	for (size_t i = 0; i < s->nindexes * 2; i++)
-		free(s->index_strings[i]);
-	free(s->index_strings);
-	free(s->indexes);
-	s->indexes = copy;
-	s->index_strings = strings;
-	s->nindexes = n;
-	str_hex(s->index_sig, h, sizeof(h));
-	pthread_mutex_unlock(&s->lock);
-	return CMN_OK;
-}
-
 /* ---- failure counters ------------------------------------------------------ */
 
-#define LIMIT_KEY_BYTES 16
-
-/* limit_key - key's keyed hash: neither an address nor a handle is kept */
-static void limit_key(const struct store *s, const char *key, unsigned char out[LIMIT_KEY_BYTES])
-{
-	unsigned char k[CRYPT_KEY_BYTES];
-
-	keyring_subkey(s->keys, "limits", "", k);
-	crypto_generichash(out, LIMIT_KEY_BYTES, (const unsigned char *)key, strlen(key), k,
-			   sizeof(k));
-	sodium_memzero(k, sizeof(k));
-}
-
 /* limit_stmt - q (its ?1 the key) of the platform's connection in *c, with
- * key's hash bound; NULL when the store failed */
-static sqlite3_stmt *limit_stmt(struct store *s, const char *q, const char *key, struct conn **c)
+ * key (hashed) bound; NULL when the store failed */
+static sqlite3_stmt *limit_stmt(struct store *s, const char *q,
+				const unsigned char key[STORE_LIMIT_KEY_BYTES], struct conn **c)
 {
-	unsigned char h[LIMIT_KEY_BYTES];
 	sqlite3_stmt *st;
 
 	*c = store_platform_conn(s);
 	if (!*c || !(st = conn_stmt(*c, q)))
 		return NULL;
-	limit_key(s, key, h);
-	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 1, key, STORE_LIMIT_KEY_BYTES, SQLITE_TRANSIENT);
 	return st;
 }
 
-enum cmn_rc store_limit_get(struct store *s, const char *key, int64_t now, unsigned *count,
+static enum cmn_rc sq_limit_get(struct store *s, const unsigned char key[STORE_LIMIT_KEY_BYTES], int64_t now, unsigned *count,
 			    int64_t *until)
 {
 	static const char q[] = "SELECT count, until FROM limits WHERE key = ?1 AND until > ?2";
@@ -1021,7 +860,7 @@ enum cmn_rc store_limit_get(struct store *s, const char *key, int64_t now, unsig
 	return rc == CMN_ERR_NOT_FOUND ? CMN_OK : rc;
 }
 
-enum cmn_rc store_limit_fail(struct store *s, const char *key, int64_t window_ms, int64_t now)
+static enum cmn_rc sq_limit_fail(struct store *s, const unsigned char key[STORE_LIMIT_KEY_BYTES], int64_t window_ms, int64_t now)
 {
 	/* one statement: two processes counting at once both count */
 	static const char q[] =
@@ -1048,10 +887,41 @@ enum cmn_rc store_limit_fail(struct store *s, const char *key, int64_t window_ms
 	return conn_step_done(c, st);
 }
 
-enum cmn_rc store_limit_clear(struct store *s, const char *key)
+static enum cmn_rc sq_limit_clear(struct store *s, const unsigned char key[STORE_LIMIT_KEY_BYTES])
 {
 	struct conn *c;
 	sqlite3_stmt *st = limit_stmt(s, "DELETE FROM limits WHERE key = ?1", key, &c);
 
 	return st ? conn_step_done(c, st) : CMN_ERR_STORE;
 }
+
+const struct store_ops store_sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.thread_done = sq_thread_done,
+	.person_add = sq_person_add,
+	.person_by_handle = sq_person_by_handle,
+	.person_by_id = sq_person_by_id,
+	.person_each = sq_person_each,
+	.person_set_disabled = sq_person_set_disabled,
+	.person_set_role = sq_person_set_role,
+	.person_set_password = sq_person_set_password,
+	.person_delete = sq_person_delete,
+	.person_count = sq_person_count,
+	.org_add = sq_org_add,
+	.org_each = sq_org_each,
+	.org_get = sq_org_get,
+	.session_add = sq_session_add,
+	.session_get = sq_session_get,
+	.session_delete = sq_session_delete,
+	.token_add = sq_token_add,
+	.token_get = sq_token_get,
+	.token_each = sq_token_each,
+	.token_delete = sq_token_delete,
+	.doctype_put = sq_doctype_put,
+	.doctype_each = sq_doctype_each,
+	.limit_get = sq_limit_get,
+	.limit_fail = sq_limit_fail,
+	.limit_clear = sq_limit_clear,
+};

@@ -1,0 +1,107 @@
+/*
+ * pg_int.h - internals of the PostgreSQL backend. Only src/store/postgres/
+ * includes this file; services use src/store/store.h.
+ *
+ * Each thread has its own connection (made on first use, kept until
+ * store_thread_done or the thread's end), with its statements prepared
+ * once: the process's pool is its threads' connections, as with SQLite.
+ */
+#ifndef COMMUNE_STORE_PG_INT_H
+#define COMMUNE_STORE_PG_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "store/store_int.h"
+
+struct pg_store {
+	char *url; /* the postgres:// URL given to store_open */
+};
+
+/* a prepared statement: the (static) SQL text it was made from, and its name */
+struct pg_stmt {
+	const char *sql;
+	unsigned id;
+};
+
+struct pg_conn {
+	PGconn *db;
+	struct pg_stmt *stmts; /* open addressing by the SQL text's address */
+	size_t nstmts, cap;
+	unsigned next_id;
+	int tx_depth;   /* pg_tx_begin calls not yet ended: the outermost decides */
+	bool tx_failed; /* an inner one ended with a failure */
+};
+
+/* One parameter of a statement: text, or bytes (bytea). */
+struct pg_param {
+	const char *v; /* NULL for SQL NULL */
+	int len;       /* for bytes; 0 for text */
+	bool bytes;
+};
+
+#define PG_TEXT(s)     ((struct pg_param){.v = (s)})
+#define PG_BYTES(p, n) ((struct pg_param){.v = (const char *)(p), .len = (int)(n), .bytes = true})
+
+/* pg_num - n as the text of a parameter, in buf */
+const char *pg_num(char buf[24], int64_t n);
+
+/* pg_conn_of - this thread's connection to s's database; NULL when it
+ * cannot be made (store_last_error tells why) */
+struct pg_conn *pg_conn_of(struct store *s);
+
+/* pg_run - runs sql (a static string: prepared once per connection, $1..$n
+ * its parameters). With res, *res receives the result (PQclear it) when
+ * the statement succeeded, else NULL. CMN_ERR_EXISTS for a unique or
+ * check violation, CMN_ERR_NOT_FOUND for a foreign key's, CMN_ERR_BUSY for
+ * a serialisation failure or a deadlock, CMN_ERR_STORE otherwise. */
+enum cmn_rc pg_run(struct pg_conn *c, const char *sql, int n, const struct pg_param *params,
+		   PGresult **res);
+
+/* pg_change - pg_run of a change; with changes_needed, CMN_ERR_NOT_FOUND
+ * when it changed no row */
+enum cmn_rc pg_change(struct pg_conn *c, const char *sql, int n, const struct pg_param *params,
+		      bool changes_needed);
+
+/* pg_one - pg_run of a query of one row at most: CMN_ERR_NOT_FOUND (and
+ * *res NULL) when there is none */
+enum cmn_rc pg_one(struct pg_conn *c, const char *sql, int n, const struct pg_param *params,
+		   PGresult **res);
+
+/* pg_query, pg_query_one, pg_do - pg_run, pg_one and pg_change on this
+ * thread's connection to s (CMN_ERR_STORE when there is none) */
+enum cmn_rc pg_query(struct store *s, const char *sql, int n, const struct pg_param *params,
+		     PGresult **res);
+enum cmn_rc pg_query_one(struct store *s, const char *sql, int n, const struct pg_param *params,
+			 PGresult **res);
+enum cmn_rc pg_do(struct store *s, const char *sql, int n, const struct pg_param *params,
+		  bool changes_needed);
+
+/* pg_exec - runs sql (any text, several statements, no parameters) */
+enum cmn_rc pg_exec(struct pg_conn *c, const char *sql);
+
+/* pg_tx_begin - BEGIN; nested calls join the outermost transaction */
+enum cmn_rc pg_tx_begin(struct pg_conn *c);
+
+/* pg_tx_end - ends a transaction of pg_tx_begin's: the outermost COMMITs
+ * when its rc and every inner one were CMN_OK (the commit's failure is
+ * returned), else ROLLBACKs and returns rc */
+enum cmn_rc pg_tx_end(struct pg_conn *c, enum cmn_rc rc);
+
+/* pg_migrate - applies migrations[version..n) in one transaction each,
+ * under an advisory lock so that processes starting together apply each
+ * once */
+enum cmn_rc pg_migrate(struct pg_conn *c, const char *const *migrations, int n);
+
+/* pg_text - the text of a column copied into out (n bytes), "" for NULL */
+void pg_text(const PGresult *r, int row, int col, char *out, size_t n);
+
+/* pg_i64 - a column's integer, 0 for NULL */
+int64_t pg_i64(const PGresult *r, int row, int col);
+
+/* pg_thread_done - closes the calling thread's connection */
+void pg_thread_done(void);
+
+#endif

@@ -1,0 +1,348 @@
+/*
+ * store.c - the functions of store.h that every backend shares, and the
+ * choice of the backend: store_open takes a data directory (SQLite) or a
+ * postgres:// URL (PostgreSQL), and the platform functions below call the
+ * backend's through s->ops.
+ */
+#include "store/store_int.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/str.h"
+
+static _Thread_local char last_error[256];
+
+void store_set_last_error(const char *msg)
+{
+	snprintf(last_error, sizeof(last_error), "%s", msg ? msg : "");
+}
+
+const char *store_last_error(void)
+{
+	return last_error;
+}
+
+bool store_is_pg_url(const char *where)
+{
+	return strncmp(where, "postgres://", 11) == 0 || strncmp(where, "postgresql://", 13) == 0;
+}
+
+enum cmn_rc store_open(struct store **out, const char *where, const struct keyring *keys)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	enum cmn_rc rc;
+
+	*out = NULL;
+	if (!s)
+		return CMN_ERR_NOMEM;
+	s->ops = store_is_pg_url(where) ? &store_pg_ops : &store_sqlite_ops;
+	s->keys = keys;
+	pthread_mutex_init(&s->lock, NULL);
+	rc = s->ops->open(s, where);
+	if (rc != CMN_OK) {
+		store_close(&s);
+		return rc;
+	}
+	*out = s;
+	return CMN_OK;
+}
+
+void store_close(struct store **sp)
+{
+	struct store *s = *sp;
+
+	if (!s)
+		return;
+	store_thread_done();
+	s->ops->close(s);
+	for (size_t i = 0; i < s->nindexes * 2; i++)
+		free(s->index_strings ? s->index_strings[i] : NULL);
+	free(s->index_strings);
+	free(s->indexes);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+	*sp = NULL;
+}
+
+void store_thread_done(void)
+{
+	store_sqlite_ops.thread_done();
+	store_pg_ops.thread_done();
+}
+
+/* ---- persons, organisations ---------------------------------------------- */
+
+enum cmn_rc store_person_add(struct store *s, const char *handle, const char *role, const char *org,
+			     const char *pwhash, struct person *out)
+{
+	return s->ops->person_add(s, handle, role, org, pwhash, out);
+}
+
+enum cmn_rc store_person_by_handle(struct store *s, const char *handle, struct person *out,
+				   char pwhash[CRYPT_PWHASH_LEN])
+{
+	return s->ops->person_by_handle(s, handle, out, pwhash);
+}
+
+enum cmn_rc store_person_by_id(struct store *s, const char *id, struct person *out,
+			       char pwhash[CRYPT_PWHASH_LEN])
+{
+	return s->ops->person_by_id(s, id, out, pwhash);
+}
+
+enum cmn_rc store_person_each(struct store *s, enum cmn_rc (*fn)(const struct person *p, void *ctx),
+			      void *ctx)
+{
+	return s->ops->person_each(s, fn, ctx);
+}
+
+enum cmn_rc store_person_set_disabled(struct store *s, const char *id, bool disabled)
+{
+	return s->ops->person_set_disabled(s, id, disabled);
+}
+
+enum cmn_rc store_person_set_role(struct store *s, const char *id, const char *role)
+{
+	return s->ops->person_set_role(s, id, role);
+}
+
+enum cmn_rc store_person_set_password(struct store *s, const char *id, const char *pwhash,
+				      const char *keep_session_hash)
+{
+	return s->ops->person_set_password(s, id, pwhash, keep_session_hash);
+}
+
+enum cmn_rc store_person_delete(struct store *s, const char *id)
+{
+	return s->ops->person_delete(s, id);
+}
+
+enum cmn_rc store_person_count(struct store *s, int64_t *out)
+{
+	return s->ops->person_count(s, out);
+}
+
+enum cmn_rc store_org_add(struct store *s, const char *name, const char *kind, struct org *out)
+{
+	return s->ops->org_add(s, name, kind, out);
+}
+
+enum cmn_rc store_org_each(struct store *s, enum cmn_rc (*fn)(const struct org *o, void *ctx),
+			   void *ctx)
+{
+	return s->ops->org_each(s, fn, ctx);
+}
+
+enum cmn_rc store_org_get(struct store *s, const char *id, struct org *out)
+{
+	return s->ops->org_get(s, id, out);
+}
+
+/* ---- sessions and tokens ---------------------------------------------------- */
+
+uint64_t store_auth_epoch(struct store *s)
+{
+	return atomic_load(&s->auth_epoch);
+}
+
+void store_auth_changed(struct store *s)
+{
+	atomic_fetch_add(&s->auth_epoch, 1);
+}
+
+enum cmn_rc store_session_add(struct store *s, const char *token_hash, const char *person_id,
+			      const char *csrf, int64_t now, int64_t expires)
+{
+	return s->ops->session_add(s, token_hash, person_id, csrf, now, expires);
+}
+
+/*
+ * A small per-thread cache of sessions, so that a read does not cost a
+ * query on the platform store. An entry is used only while the store's
+ * auth epoch is unchanged (any change to a person or a session made by
+ * this process moves it on), for SESSION_CACHE_MS at most (a change made
+ * by another process, `commune user disable` or a second server, shows
+ * within that time), within a minute of its last_seen (after which the
+ * database path refreshes last_seen), and before it expires.
+ */
+#define SESSION_CACHE    64
+#define SESSION_CACHE_MS 1000
+
+struct session_slot {
+	const struct store *s;
+	uint64_t epoch;
+	int64_t at; /* when it was read (ms) */
+	char hash[CRYPT_HASH_HEX_LEN];
+	struct session sess;
+};
+
+static _Thread_local struct session_slot session_cache[SESSION_CACHE];
+
+static struct session_slot *session_slot_of(const char *token_hash)
+{
+	unsigned h = 0;
+
+	for (int i = 0; i < 8 && token_hash[i]; i++)
+		h = h * 31 + (unsigned char)token_hash[i];
+	return &session_cache[h % SESSION_CACHE];
+}
+
+enum cmn_rc store_session_get(struct store *s, const char *token_hash, int64_t now,
+			      struct session *out)
+{
+	struct session_slot *slot = session_slot_of(token_hash);
+	uint64_t epoch = atomic_load(&s->auth_epoch);
+	enum cmn_rc rc;
+
+	if (slot->s == s && slot->epoch == epoch && strcmp(slot->hash, token_hash) == 0 &&
+	    now - slot->at < SESSION_CACHE_MS && now - slot->sess.last_seen <= 60 * 1000 &&
+	    slot->sess.expires > now) {
+		*out = slot->sess;
+		return CMN_OK;
+	}
+	rc = s->ops->session_get(s, token_hash, now, out);
+	if (rc == CMN_OK) {
+		slot->s = s;
+		slot->epoch = epoch;
+		slot->at = now;
+		str_copy(slot->hash, sizeof(slot->hash), token_hash);
+		slot->sess = *out;
+		if (now - slot->sess.last_seen > 60 * 1000)
+			slot->sess.last_seen = now; /* the query refreshed it */
+	} else {
+		slot->s = NULL;
+	}
+	return rc;
+}
+
+enum cmn_rc store_session_delete(struct store *s, const char *token_hash)
+{
+	return s->ops->session_delete(s, token_hash);
+}
+
+enum cmn_rc store_token_add(struct store *s, const char *person_id, const char *name,
+			    const char *token_hash, struct api_token *out)
+{
+	return s->ops->token_add(s, person_id, name, token_hash, out);
+}
+
+enum cmn_rc store_token_get(struct store *s, const char *token_hash, struct person *out,
+			    struct api_token *tok)
+{
+	return s->ops->token_get(s, token_hash, out, tok);
+}
+
+enum cmn_rc store_token_each(struct store *s, const char *person_id,
+			     enum cmn_rc (*fn)(const struct api_token *t, void *ctx), void *ctx)
+{
+	return s->ops->token_each(s, person_id, fn, ctx);
+}
+
+enum cmn_rc store_token_delete(struct store *s, const char *person_id, const char *token_id)
+{
+	return s->ops->token_delete(s, person_id, token_id);
+}
+
+/* ---- the doctype registry and the indexed fields --------------------------- */
+
+enum cmn_rc store_doctype_put(struct store *s, const char *name, int version,
+			      const char *definition)
+{
+	return s->ops->doctype_put(s, name, version, definition);
+}
+
+enum cmn_rc store_doctype_each(struct store *s,
+			       enum cmn_rc (*fn)(const char *name, int version,
+						 const char *definition, void *ctx),
+			       void *ctx)
+{
+	return s->ops->doctype_each(s, fn, ctx);
+}
+
+enum cmn_rc store_set_indexes(struct store *s, const struct store_index *idx, size_t n)
+{
+	struct store_index *copy = calloc(n ? n : 1, sizeof(*copy));
+	char **strings = calloc(n ? 2 * n : 1, sizeof(*strings));
+	crypto_generichash_state hs;
+	unsigned char h[32];
+
+	if (!copy || !strings) {
+		free(copy);
+		free(strings);
+		return CMN_ERR_NOMEM;
+	}
+	crypto_generichash_init(&hs, NULL, 0, sizeof(h));
+	for (size_t i = 0; i < n; i++) {
+		strings[2 * i] = strdup(idx[i].doctype);
+		strings[2 * i + 1] = strdup(idx[i].field);
+		if (!strings[2 * i] || !strings[2 * i + 1]) {
+			for (size_t j = 0; j <= 2 * i + 1; j++)
+				free(strings[j]);
+			free(strings);
+			free(copy);
+			return CMN_ERR_NOMEM;
+		}
+		copy[i].doctype = strings[2 * i];
+		copy[i].field = strings[2 * i + 1];
+		crypto_generichash_update(&hs, (const unsigned char *)idx[i].doctype,
+					  strlen(idx[i].doctype) + 1);
+		crypto_generichash_update(&hs, (const unsigned char *)idx[i].field,
+					  strlen(idx[i].field) + 1);
+	}
+	crypto_generichash_final(&hs, h, sizeof(h));
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->nindexes * 2; i++)
+		free(s->index_strings[i]);
+	free(s->index_strings);
+	free(s->indexes);
+	s->indexes = copy;
+	s->index_strings = strings;
+	s->nindexes = n;
+	str_hex(s->index_sig, h, sizeof(h));
+	pthread_mutex_unlock(&s->lock);
+	return CMN_OK;
+}
+
+/* ---- failure counters ------------------------------------------------------ */
+
+/* limit_key - key's keyed hash: neither an address nor a handle is kept */
+static void limit_key(const struct store *s, const char *key,
+		      unsigned char out[STORE_LIMIT_KEY_BYTES])
+{
+	unsigned char k[CRYPT_KEY_BYTES];
+
+	keyring_subkey(s->keys, "limits", "", k);
+	crypto_generichash(out, STORE_LIMIT_KEY_BYTES, (const unsigned char *)key, strlen(key), k,
+			   sizeof(k));
+	sodium_memzero(k, sizeof(k));
+}
+
+enum cmn_rc store_limit_get(struct store *s, const char *key, int64_t now, unsigned *count,
+			    int64_t *until)
+{
+	unsigned char h[STORE_LIMIT_KEY_BYTES];
+
+	limit_key(s, key, h);
+	return s->ops->limit_get(s, h, now, count, until);
+}
+
+enum cmn_rc store_limit_fail(struct store *s, const char *key, int64_t window_ms, int64_t now)
+{
+	unsigned char h[STORE_LIMIT_KEY_BYTES];
+
+	limit_key(s, key, h);
+	return s->ops->limit_fail(s, h, window_ms, now);
+}
+
+enum cmn_rc store_limit_clear(struct store *s, const char *key)
+{
+	unsigned char h[STORE_LIMIT_KEY_BYTES];
+
+	limit_key(s, key, h);
+	return s->ops->limit_clear(s, h);
+}
