@@ -75,6 +75,26 @@ void store_thread_done(void)
 	store_pg_ops.thread_done();
 }
 
+enum cmn_rc store_tx_begin(struct store *s)
+{
+	return s->ops->tx_begin(s);
+}
+
+enum cmn_rc store_tx_end(struct store *s, enum cmn_rc rc)
+{
+	return s->ops->tx_end(s, rc);
+}
+
+enum cmn_rc store_read_begin(struct store *s)
+{
+	return s->ops->read_begin(s);
+}
+
+void store_read_end(struct store *s)
+{
+	s->ops->read_end(s);
+}
+
 /* ---- persons, organisations ---------------------------------------------- */
 
 enum cmn_rc store_person_add(struct store *s, const char *handle, const char *role, const char *org,

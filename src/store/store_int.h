@@ -34,6 +34,11 @@ struct store_ops {
 	/* thread_done - closes the calling thread's connections to any store */
 	void (*thread_done)(void);
 
+	enum cmn_rc (*tx_begin)(struct store *s);
+	enum cmn_rc (*tx_end)(struct store *s, enum cmn_rc rc);
+	enum cmn_rc (*read_begin)(struct store *s);
+	void (*read_end)(struct store *s);
+
 	enum cmn_rc (*person_add)(struct store *s, const char *handle, const char *role,
 				  const char *org, const char *pwhash, struct person *out);
 	enum cmn_rc (*person_by_handle)(struct store *s, const char *handle, struct person *out,

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "pgtest.h"
 
@@ -356,6 +357,75 @@ static void limits(void **state)
 	assert_int_equal(count, 0);
 }
 
+static enum cmn_rc count_org(const struct org *o, void *ctx)
+{
+	(void)o;
+	(*(int *)ctx)++;
+	return CMN_OK;
+}
+
+static int org_count(struct store *s)
+{
+	int n = 0;
+
+	assert_int_equal(store_org_each(s, count_org, &n), CMN_OK);
+	return n;
+}
+
+static void *add_person_meanwhile(void *arg)
+{
+	struct store *s = arg;
+	struct person p;
+	enum cmn_rc rc = store_person_add(s, "meanwhile", "resident", NULL, "h", &p);
+
+	store_thread_done();
+	return rc == CMN_OK ? s : NULL;
+}
+
+/* store_tx_begin/end: all or nothing, the outermost deciding; and
+ * store_read_begin/end: one snapshot, whatever another thread writes */
+static void transactions(void **state)
+{
+	struct bk *b = *state;
+	struct org o;
+	pthread_t th;
+	void *ok;
+	int64_t n;
+
+	assert_int_equal(store_tx_begin(b->s), CMN_OK);
+	assert_int_equal(store_org_add(b->s, "A", "city", &o), CMN_OK);
+	assert_int_equal(store_tx_begin(b->s), CMN_OK);
+	assert_int_equal(store_org_add(b->s, "B", "city", &o), CMN_OK);
+	assert_int_equal(store_tx_end(b->s, CMN_OK), CMN_OK);
+	assert_int_equal(store_tx_end(b->s, CMN_ERR_INVALID), CMN_ERR_INVALID);
+	assert_int_equal(org_count(b->s), 0);
+
+	assert_int_equal(store_tx_begin(b->s), CMN_OK);
+	assert_int_equal(store_org_add(b->s, "C", "city", &o), CMN_OK);
+	assert_int_equal(store_tx_begin(b->s), CMN_OK);
+	assert_int_equal(store_tx_end(b->s, CMN_ERR_INVALID), CMN_ERR_INVALID);
+	assert_int_equal(store_tx_end(b->s, CMN_OK), CMN_ERR_CONFLICT);
+	assert_int_equal(org_count(b->s), 0);
+
+	assert_int_equal(store_tx_begin(b->s), CMN_OK);
+	assert_int_equal(store_org_add(b->s, "D", "city", &o), CMN_OK);
+	assert_int_equal(store_org_add(b->s, "E", "city", &o), CMN_OK);
+	assert_int_equal(store_tx_end(b->s, CMN_OK), CMN_OK);
+	assert_int_equal(org_count(b->s), 2);
+
+	assert_int_equal(store_read_begin(b->s), CMN_OK);
+	assert_int_equal(store_person_count(b->s, &n), CMN_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(pthread_create(&th, NULL, add_person_meanwhile, b->s), 0);
+	assert_int_equal(pthread_join(th, &ok), 0);
+	assert_non_null(ok);
+	assert_int_equal(store_person_count(b->s, &n), CMN_OK);
+	assert_int_equal(n, 0);
+	store_read_end(b->s);
+	assert_int_equal(store_person_count(b->s, &n), CMN_OK);
+	assert_int_equal(n, 1);
+}
+
 /* Two stores open on the same data, as two server processes would: what
  * one makes, the other sees, and counters add up. */
 static void two_processes(void **state)
@@ -392,8 +462,8 @@ static void two_processes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    BOTH(persons),  BOTH(orgs),   BOTH(sessions),      BOTH(tokens),
-	    BOTH(doctypes), BOTH(limits), BOTH(two_processes),
+	    BOTH(persons),  BOTH(orgs),   BOTH(sessions),     BOTH(tokens),
+	    BOTH(doctypes), BOTH(limits), BOTH(transactions), BOTH(two_processes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

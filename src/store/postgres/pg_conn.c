@@ -324,49 +324,51 @@ enum cmn_rc pg_tx_end(struct pg_conn *c, enum cmn_rc rc)
 		if (pg_exec(c, "ROLLBACK") != CMN_OK)
 			log_warn("ROLLBACK failed: %s", PQerrorMessage(c->db));
 		c->tx_failed = false;
-		return rc != CMN_OK ? rc : CMN_ERR_STORE;
+		return rc != CMN_OK ? rc : CMN_ERR_CONFLICT; /* an inner part failed earlier */
 	}
 	return pg_exec(c, "COMMIT");
 }
 
-enum cmn_rc pg_migrate(struct pg_conn *c, const char *const *migrations, int n)
+enum cmn_rc pg_migrate(struct pg_conn *c, const struct pg_schema *schema)
 {
 	static const char q_table[] = "CREATE TABLE IF NOT EXISTS commune_schema"
-				      " (id int PRIMARY KEY CHECK (id = 1), version int NOT NULL)";
+				      " (module text PRIMARY KEY, version int NOT NULL)";
 	/* one lock for every process migrating this database: the number is
 	 * arbitrary, the same everywhere */
 	static const char q_lock[] = "SELECT pg_advisory_xact_lock(7270523)";
-	static const char q_version[] = "SELECT version FROM commune_schema";
-	static const char q_set[] = "INSERT INTO commune_schema(id, version) VALUES (1, $1)"
-				    " ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version";
+	static const char q_version[] = "SELECT version FROM commune_schema WHERE module = $1";
+	static const char q_set[] =
+	    "INSERT INTO commune_schema(module, version) VALUES ($1, $2)"
+	    " ON CONFLICT (module) DO UPDATE SET version = EXCLUDED.version";
+	struct pg_param who[] = {PG_TEXT(schema->module)};
 	enum cmn_rc rc;
 
 	for (;;) {
 		PGresult *r;
-		int version;
+		int version = 0;
 		char buf[24];
 
 		if ((rc = pg_tx_begin(c)) != CMN_OK)
 			return rc;
 		rc = pg_run(c, q_lock, 0, NULL, NULL);
+		/* not prepared: the table may not exist when a statement on it
+		 * would be */
 		if (rc == CMN_OK)
 			rc = pg_exec(c, q_table);
-		if (rc == CMN_OK)
-			rc = pg_one(c, q_version, 0, NULL, &r);
-		version = 0;
-		if (rc == CMN_OK) {
+		if (rc == CMN_OK && (rc = pg_one(c, q_version, 1, who, &r)) == CMN_OK) {
 			version = (int)pg_i64(r, 0, 0);
 			PQclear(r);
 		} else if (rc == CMN_ERR_NOT_FOUND) {
 			rc = CMN_OK;
 		}
-		if (rc != CMN_OK || version >= n)
+		if (rc != CMN_OK || version >= schema->n)
 			return pg_tx_end(c, rc);
-		rc = pg_exec(c, migrations[version]);
+		rc = pg_exec(c, schema->migrations[version]);
 		if (rc == CMN_OK) {
-			struct pg_param p[] = {PG_TEXT(pg_num(buf, version + 1))};
+			struct pg_param p[] = {PG_TEXT(schema->module),
+					       PG_TEXT(pg_num(buf, version + 1))};
 
-			rc = pg_run(c, q_set, 1, p, NULL);
+			rc = pg_run(c, q_set, 2, p, NULL);
 		}
 		if ((rc = pg_tx_end(c, rc)) != CMN_OK)
 			return rc;

@@ -33,6 +33,7 @@ struct pg_conn {
 	unsigned next_id;
 	int tx_depth;   /* pg_tx_begin calls not yet ended: the outermost decides */
 	bool tx_failed; /* an inner one ended with a failure */
+	bool reading;   /* inside pg_read_begin's snapshot */
 };
 
 /* One parameter of a statement: text, or bytes (bytea). */
@@ -79,6 +80,13 @@ enum cmn_rc pg_query_one(struct store *s, const char *sql, int n, const struct p
 enum cmn_rc pg_do(struct store *s, const char *sql, int n, const struct pg_param *params,
 		  bool changes_needed);
 
+/* pg_auth_change - pg_do of a change that may take a right away (a
+ * person, a session, a consent, a token, a block): the auth epoch moves on
+ * before and after it, so that no cache of this process keeps what it
+ * changed (store_auth_change's rule on SQLite) */
+enum cmn_rc pg_auth_change(struct store *s, const char *sql, int n, const struct pg_param *p,
+			   bool changes_needed);
+
 /* pg_exec - runs sql (any text, several statements, no parameters) */
 enum cmn_rc pg_exec(struct pg_conn *c, const char *sql);
 
@@ -87,13 +95,25 @@ enum cmn_rc pg_tx_begin(struct pg_conn *c);
 
 /* pg_tx_end - ends a transaction of pg_tx_begin's: the outermost COMMITs
  * when its rc and every inner one were CMN_OK (the commit's failure is
- * returned), else ROLLBACKs and returns rc */
+ * returned), else ROLLBACKs and returns rc (CMN_ERR_CONFLICT when only an
+ * inner part failed). Unlike SQLite, PostgreSQL aborts a transaction at
+ * its first failed statement: a failure inside one fails it all, so the
+ * SQL of this backend chooses with ON CONFLICT, never by an error. */
 enum cmn_rc pg_tx_end(struct pg_conn *c, enum cmn_rc rc);
 
-/* pg_migrate - applies migrations[version..n) in one transaction each,
- * under an advisory lock so that processes starting together apply each
- * once */
-enum cmn_rc pg_migrate(struct pg_conn *c, const char *const *migrations, int n);
+/* The tables of one module of the store (the accounts of pg_platform.c,
+ * consents, governance...): its migrations in order, never edited once
+ * released, and the version each database is at kept under its name. */
+struct pg_schema {
+	const char *module;
+	const char *const *migrations;
+	int n;
+};
+
+/* pg_migrate - applies schema's migrations[version..n) in one transaction
+ * each, under an advisory lock so that processes starting together apply
+ * each once */
+enum cmn_rc pg_migrate(struct pg_conn *c, const struct pg_schema *schema);
 
 /* pg_text - the text of a column copied into out (n bytes), "" for NULL */
 void pg_text(const PGresult *r, int row, int col, char *out, size_t n);

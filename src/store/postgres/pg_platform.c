@@ -45,17 +45,28 @@ static const char *const platform_migrations[] = {
     "CREATE INDEX limits_by_until ON limits(until);",
 };
 
+static const struct pg_schema accounts_schema = {
+    "accounts", platform_migrations,
+    (int)(sizeof(platform_migrations) / sizeof(*platform_migrations))};
+
+/* every module's tables, in the order their references need */
+static const struct pg_schema *const schemas[] = {
+    &accounts_schema,
+};
+
 static enum cmn_rc pg_open(struct store *s, const char *url)
 {
 	struct pg_conn *c;
+	enum cmn_rc rc = CMN_OK;
 
 	s->pg = calloc(1, sizeof(*s->pg));
 	if (!s->pg || !(s->pg->url = strdup(url)))
 		return CMN_ERR_NOMEM;
 	if (!(c = pg_conn_of(s)))
 		return CMN_ERR_STORE;
-	return pg_migrate(c, platform_migrations,
-			  (int)(sizeof(platform_migrations) / sizeof(*platform_migrations)));
+	for (size_t i = 0; rc == CMN_OK && i < sizeof(schemas) / sizeof(*schemas); i++)
+		rc = pg_migrate(c, schemas[i]);
+	return rc;
 }
 
 static void pg_close(struct store *s)
@@ -65,6 +76,52 @@ static void pg_close(struct store *s)
 	free(s->pg->url);
 	free(s->pg);
 	s->pg = NULL;
+}
+
+static enum cmn_rc pg_store_tx_begin(struct store *s)
+{
+	struct pg_conn *c = pg_conn_of(s);
+
+	return c ? pg_tx_begin(c) : CMN_ERR_STORE;
+}
+
+static enum cmn_rc pg_store_tx_end(struct store *s, enum cmn_rc rc)
+{
+	struct pg_conn *c = pg_conn_of(s);
+
+	if (!c)
+		return CMN_ERR_STORE;
+	rc = pg_tx_end(c, rc);
+	/* a right taken away inside: what a cache took from before the
+	 * commit is dropped */
+	if (c->tx_depth == 0)
+		atomic_fetch_add(&s->auth_epoch, 1);
+	return rc;
+}
+
+/* pg_read_begin - one snapshot for the reads until pg_read_end, as a
+ * deferred SQLite transaction gives */
+static enum cmn_rc pg_read_begin(struct store *s)
+{
+	struct pg_conn *c = pg_conn_of(s);
+	enum cmn_rc rc;
+
+	if (!c)
+		return CMN_ERR_STORE;
+	rc = pg_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	c->reading = rc == CMN_OK;
+	return rc;
+}
+
+static void pg_read_end(struct store *s)
+{
+	struct pg_conn *c = pg_conn_of(s);
+
+	if (c && c->reading) {
+		c->reading = false;
+		if (pg_exec(c, "COMMIT") != CMN_OK)
+			(void)pg_exec(c, "ROLLBACK");
+	}
 }
 
 /* Person rows are always selected with these columns, in this order. */
@@ -86,16 +143,14 @@ static void person_row(const PGresult *r, int row, int at, struct person *p, cha
 	pg_text(r, row, at + 7, p->org_id, sizeof(p->org_id));
 }
 
-/* auth_change - pg_change of a change that may take a right away: the auth
- * epoch moves on before and after it, so that no cache of this process
- * keeps what it changed (store_auth_change's rule) */
-static enum cmn_rc auth_change(struct store *s, const char *sql, int n, const struct pg_param *p,
-			       bool changes_needed)
+enum cmn_rc pg_auth_change(struct store *s, const char *sql, int n, const struct pg_param *p,
+			   bool changes_needed)
 {
 	enum cmn_rc rc;
 
 	atomic_fetch_add(&s->auth_epoch, 1);
 	rc = pg_do(s, sql, n, p, changes_needed);
+	/* and after: a cache filled while the change was being made is dropped */
 	atomic_fetch_add(&s->auth_epoch, 1);
 	return rc;
 }
@@ -195,9 +250,9 @@ static enum cmn_rc pg_person_set_disabled(struct store *s, const char *id, bool 
 		return CMN_ERR_STORE;
 	if ((rc = pg_tx_begin(c)) != CMN_OK)
 		return rc;
-	rc = auth_change(s, q_set, 2, p, true);
+	rc = pg_auth_change(s, q_set, 2, p, true);
 	if (rc == CMN_OK && disabled)
-		rc = auth_change(s, q_end, 1, p, false);
+		rc = pg_auth_change(s, q_end, 1, p, false);
 	return pg_tx_end(c, rc);
 }
 
@@ -206,7 +261,7 @@ static enum cmn_rc pg_person_set_role(struct store *s, const char *id, const cha
 	static const char q[] = "UPDATE persons SET role = $2 WHERE id = $1";
 	struct pg_param p[] = {PG_TEXT(id), PG_TEXT(role)};
 
-	return auth_change(s, q, 2, p, true);
+	return pg_auth_change(s, q, 2, p, true);
 }
 
 static enum cmn_rc pg_person_set_password(struct store *s, const char *id, const char *pwhash,
@@ -224,9 +279,9 @@ static enum cmn_rc pg_person_set_password(struct store *s, const char *id, const
 		return CMN_ERR_STORE;
 	if ((rc = pg_tx_begin(c)) != CMN_OK)
 		return rc;
-	rc = auth_change(s, q_pw, 2, p_pw, true);
+	rc = pg_auth_change(s, q_pw, 2, p_pw, true);
 	if (rc == CMN_OK)
-		rc = auth_change(s, q_end, 2, p_end, false);
+		rc = pg_auth_change(s, q_end, 2, p_end, false);
 	return pg_tx_end(c, rc);
 }
 
@@ -235,7 +290,7 @@ static enum cmn_rc pg_person_delete(struct store *s, const char *id)
 	/* sessions and tokens go with the row (ON DELETE CASCADE) */
 	static const char q[] = "DELETE FROM persons WHERE id = $1";
 	struct pg_param p[] = {PG_TEXT(id)};
-	enum cmn_rc rc = auth_change(s, q, 1, p, true);
+	enum cmn_rc rc = pg_auth_change(s, q, 1, p, true);
 
 	if (rc == CMN_OK)
 		atomic_fetch_add(&s->epoch, 1);
@@ -366,7 +421,7 @@ static enum cmn_rc pg_session_delete(struct store *s, const char *token_hash)
 	static const char q[] = "DELETE FROM sessions WHERE hash = $1";
 	struct pg_param p[] = {PG_TEXT(token_hash)};
 
-	return auth_change(s, q, 1, p, false);
+	return pg_auth_change(s, q, 1, p, false);
 }
 
 static enum cmn_rc pg_token_add(struct store *s, const char *person_id, const char *name,
@@ -468,7 +523,7 @@ static enum cmn_rc pg_token_delete(struct store *s, const char *person_id, const
 	static const char q[] = "DELETE FROM tokens WHERE person_id = $1 AND id = $2";
 	struct pg_param p[] = {PG_TEXT(person_id), PG_TEXT(token_id)};
 
-	return auth_change(s, q, 2, p, true);
+	return pg_auth_change(s, q, 2, p, true);
 }
 
 static enum cmn_rc pg_doctype_put(struct store *s, const char *name, int version,
@@ -561,6 +616,10 @@ const struct store_ops store_pg_ops = {
     .open = pg_open,
     .close = pg_close,
     .thread_done = pg_thread_done,
+    .tx_begin = pg_store_tx_begin,
+    .tx_end = pg_store_tx_end,
+    .read_begin = pg_read_begin,
+    .read_end = pg_read_end,
     .person_add = pg_person_add,
     .person_by_handle = pg_person_by_handle,
     .person_by_id = pg_person_by_id,

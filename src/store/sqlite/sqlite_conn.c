@@ -455,14 +455,14 @@ struct conn *store_platform_conn(struct store *s)
 	return &tc->platform;
 }
 
-enum cmn_rc store_read_begin(struct store *s)
+enum cmn_rc sq_read_begin(struct store *s)
 {
 	struct conn *c = store_platform_conn(s);
 
 	return c ? conn_exec(c, "BEGIN") : CMN_ERR_STORE;
 }
 
-void store_read_end(struct store *s)
+void sq_read_end(struct store *s)
 {
 	struct conn *c = store_platform_conn(s);
 

@@ -120,6 +120,13 @@ enum cmn_rc conn_step_row(struct conn *c, sqlite3_stmt *st);
 /* sq_thread_done - closes the calling thread's SQLite connections. */
 void sq_thread_done(void);
 
+/* the SQLite functions of store_tx_begin, store_tx_end (sqlite_later.c),
+ * store_read_begin and store_read_end (sqlite_conn.c) */
+enum cmn_rc sq_tx_begin(struct store *s);
+enum cmn_rc sq_tx_end(struct store *s, enum cmn_rc rc);
+enum cmn_rc sq_read_begin(struct store *s);
+void sq_read_end(struct store *s);
+
 /* conn_err - records the connection's error for store_last_error(). */
 enum cmn_rc conn_err(struct conn *c, int sqlite_rc);
 

@@ -17,14 +17,14 @@
 #include "core/timeutil.h"
 #include "store/sqlite/sqlite_int.h"
 
-enum cmn_rc store_tx_begin(struct store *s)
+enum cmn_rc sq_tx_begin(struct store *s)
 {
 	struct conn *c = store_platform_conn(s);
 
 	return c ? conn_tx_begin(c) : CMN_ERR_STORE;
 }
 
-enum cmn_rc store_tx_end(struct store *s, enum cmn_rc rc)
+enum cmn_rc sq_tx_end(struct store *s, enum cmn_rc rc)
 {
 	struct conn *c = store_platform_conn(s);
 
