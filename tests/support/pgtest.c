@@ -34,8 +34,8 @@ static int cluster_url(char *out, size_t n)
 	return 0;
 }
 
-/* admin - runs sql on the cluster's own database */
-static int admin(const char *base, const char *sql)
+/* admin - runs sql on the cluster's own database, expecting status */
+static int admin(const char *base, const char *sql, ExecStatusType status)
 {
 	char url[512];
 	PGconn *c;
@@ -50,7 +50,7 @@ static int admin(const char *base, const char *sql)
 		return -1;
 	}
 	r = PQexec(c, sql);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	ok = PQresultStatus(r) == status;
 	if (!ok)
 		fprintf(stderr, "pgtest: %s: %s", sql, PQresultErrorMessage(r));
 	PQclear(r);
@@ -70,22 +70,43 @@ int pgtest_db_new(char *url, size_t n)
 	for (size_t i = 0; i < sizeof(rnd); i++)
 		snprintf(name + 2 + 2 * i, 3, "%02x", rnd[i]);
 	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
-	if (admin(base, sql) != 0)
+	if (admin(base, sql, PGRES_COMMAND_OK) != 0)
 		return -1;
 	snprintf(url, n, "%s/%s?sslmode=disable", base, name);
 	return 0;
 }
 
-void pgtest_db_drop(const char *url)
+/* db_name - the database name of url into out */
+static void db_name(const char *url, char *out, size_t n)
 {
-	char base[400], sql[128];
 	const char *name = strrchr(url, '/');
 	size_t len;
 
-	if (!name || cluster_url(base, sizeof(base)) != 0)
-		return;
-	name++;
+	name = name ? name + 1 : "";
 	len = strcspn(name, "?");
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %.*s WITH (FORCE)", (int)len, name);
-	admin(base, sql);
+	snprintf(out, n, "%.*s", (int)len, name);
+}
+
+int pgtest_db_disconnect(const char *url)
+{
+	char base[400], name[64], sql[256];
+
+	if (cluster_url(base, sizeof(base)) != 0)
+		return -1;
+	db_name(url, name, sizeof(name));
+	snprintf(sql, sizeof(sql),
+		 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s'",
+		 name);
+	return admin(base, sql, PGRES_TUPLES_OK);
+}
+
+void pgtest_db_drop(const char *url)
+{
+	char base[400], name[64], sql[128];
+
+	if (cluster_url(base, sizeof(base)) != 0)
+		return;
+	db_name(url, name, sizeof(name));
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+	admin(base, sql, PGRES_COMMAND_OK);
 }

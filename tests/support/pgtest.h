@@ -16,4 +16,8 @@ int pgtest_db_new(char *url, size_t n);
 /* pgtest_db_drop - drops the database of url (its connections closed first). */
 void pgtest_db_drop(const char *url);
 
+/* pgtest_db_disconnect - ends every connection to the database of url, as
+ * a restarted server would; 0, or -1 after printing why */
+int pgtest_db_disconnect(const char *url);
+
 #endif

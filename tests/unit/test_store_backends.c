@@ -453,6 +453,32 @@ static void two_processes(void **state)
 	store_close(&other);
 }
 
+/* PostgreSQL only: a server that cannot be reached is an error with
+ * libpq's reason; a connection the server ended fails the statement it
+ * was running, and the next one connects again */
+static void postgres_connections(void **state)
+{
+	struct bk *b = *state;
+	struct store *none;
+	struct person ann, p;
+	int64_t n;
+
+	assert_int_equal(
+	    store_open(&none, "postgresql://commune@127.0.0.1:1/x?connect_timeout=5", &b->keys),
+	    CMN_ERR_STORE);
+	assert_null(none);
+	assert_non_null(strstr(store_last_error(), "127.0.0.1"));
+
+	add_person(b->s, "ann", NULL, &ann);
+	assert_int_equal(pgtest_db_disconnect(b->where), 0);
+	assert_int_equal(store_person_count(b->s, &n), CMN_ERR_STORE);
+	assert_int_equal(store_person_count(b->s, &n), CMN_OK);
+	assert_int_equal(n, 1);
+	/* and its statements are prepared again on the new connection */
+	assert_int_equal(store_person_by_id(b->s, ann.id, &p, NULL), CMN_OK);
+	assert_string_equal(p.handle, "ann");
+}
+
 #define BOTH(fn)                                                                                   \
 	{#fn " on SQLite", fn, bk_setup, bk_teardown, &on_sqlite},                                 \
 	{                                                                                          \
@@ -462,8 +488,15 @@ static void two_processes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    BOTH(persons),  BOTH(orgs),   BOTH(sessions),     BOTH(tokens),
-	    BOTH(doctypes), BOTH(limits), BOTH(transactions), BOTH(two_processes),
+	    BOTH(persons),
+	    BOTH(orgs),
+	    BOTH(sessions),
+	    BOTH(tokens),
+	    BOTH(doctypes),
+	    BOTH(limits),
+	    BOTH(transactions),
+	    BOTH(two_processes),
+	    {"postgres_connections", postgres_connections, bk_setup, bk_teardown, &on_postgres},
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -118,8 +118,12 @@ static enum cmn_rc rc_of(struct pg_conn *c, const PGresult *r)
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 
 	store_set_last_error(r ? PQresultErrorMessage(r) : PQerrorMessage(c->db));
+	/* no result at all: libpq could not allocate one, unless the
+	 * connection is lost */
+	if (!r)
+		return PQstatus(c->db) == CONNECTION_OK ? CMN_ERR_NOMEM : CMN_ERR_STORE;
 	if (!state)
-		return r ? CMN_ERR_STORE : CMN_ERR_NOMEM;
+		return CMN_ERR_STORE;
 	if (strcmp(state, "23505") == 0 || strcmp(state, "23514") == 0)
 		return CMN_ERR_EXISTS; /* unique_violation, check_violation */
 	if (strcmp(state, "23503") == 0)
