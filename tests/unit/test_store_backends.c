@@ -17,76 +17,13 @@
 #include <cmocka.h>
 #include <pthread.h>
 
+#include "backends.h"
 #include "pgtest.h"
 
 #include "core/limits.h"
 #include "core/timeutil.h"
 #include "crypto/crypt.h"
 #include "store/store.h"
-
-enum backend { SQLITE, POSTGRES };
-
-#define LIST_MAX 512 /* the lists the cases build */
-
-/* list_add - appends "what," to out, a list of LIST_MAX bytes */
-static void list_add(char *out, const char *what)
-{
-	size_t n = strlen(out);
-
-	snprintf(out + n, LIST_MAX - n, "%s,", what);
-}
-
-struct bk {
-	enum backend kind;
-	char dir[128];   /* the data directory (SQLite), or the key's (both) */
-	char where[512]; /* what store_open was given */
-	struct keyring keys;
-	struct store *s;
-};
-
-static enum backend on_sqlite = SQLITE, on_postgres = POSTGRES;
-
-static int bk_setup(void **state)
-{
-	struct bk *b = calloc(1, sizeof(*b));
-	char path[200];
-
-	if (!b || crypt_init() != CMN_OK)
-		return -1;
-	b->kind = *(enum backend *)*state;
-	snprintf(b->dir, sizeof(b->dir), "/tmp/commune-backends-XXXXXX");
-	if (!mkdtemp(b->dir))
-		return -1;
-	snprintf(path, sizeof(path), "%s/master.key", b->dir);
-	if (keyring_open(&b->keys, path) != CMN_OK)
-		return -1;
-	if (b->kind == SQLITE)
-		snprintf(b->where, sizeof(b->where), "%s", b->dir);
-	else if (pgtest_db_new(b->where, sizeof(b->where)) != 0)
-		return -1;
-	if (store_open(&b->s, b->where, &b->keys) != CMN_OK) {
-		fprintf(stderr, "cannot open %s: %s\n", b->where, store_last_error());
-		return -1;
-	}
-	*state = b;
-	return 0;
-}
-
-static int bk_teardown(void **state)
-{
-	struct bk *b = *state;
-	char cmd[200];
-
-	store_close(&b->s);
-	keyring_release(&b->keys);
-	if (b->kind == POSTGRES)
-		pgtest_db_drop(b->where);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", b->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", b->dir);
-	free(b);
-	return 0;
-}
 
 static void add_person(struct store *s, const char *handle, const char *org, struct person *p)
 {
@@ -101,7 +38,7 @@ static enum cmn_rc list_handle(const struct person *p, void *ctx)
 {
 	char *out = ctx;
 
-	list_add(out, p->handle);
+	bk_list_add(out, p->handle);
 	return CMN_OK;
 }
 
@@ -117,7 +54,7 @@ static void persons(void **state)
 	struct bk *b = *state;
 	struct person zoe, ann, p;
 	struct org city;
-	char hash[CRYPT_PWHASH_LEN], list[LIST_MAX] = "";
+	char hash[CRYPT_PWHASH_LEN], list[BK_LIST_MAX] = "";
 	int64_t n;
 	int calls = 0;
 
@@ -172,7 +109,7 @@ static enum cmn_rc list_org(const struct org *o, void *ctx)
 	char item[300];
 
 	snprintf(item, sizeof(item), "%s/%s", o->name, o->kind);
-	list_add(out, item);
+	bk_list_add(out, item);
 	return CMN_OK;
 }
 
@@ -180,7 +117,7 @@ static void orgs(void **state)
 {
 	struct bk *b = *state;
 	struct org coop, city, o;
-	char list[LIST_MAX] = "";
+	char list[BK_LIST_MAX] = "";
 
 	assert_int_equal(store_org_add(b->s, "Coop", "cooperative", &coop), CMN_OK);
 	assert_int_equal(store_org_add(b->s, "City", "city", &city), CMN_OK);
@@ -257,7 +194,7 @@ static enum cmn_rc list_token(const struct api_token *t, void *ctx)
 {
 	char *out = ctx;
 
-	list_add(out, t->name);
+	bk_list_add(out, t->name);
 	return CMN_OK;
 }
 
@@ -266,7 +203,7 @@ static void tokens(void **state)
 	struct bk *b = *state;
 	struct person ann, bob, p;
 	struct api_token t1, t2, t;
-	char list[LIST_MAX] = "", hash[32], name[16];
+	char list[BK_LIST_MAX] = "", hash[32], name[16];
 
 	add_person(b->s, "ann", NULL, &ann);
 	add_person(b->s, "bob", NULL, &bob);
@@ -312,14 +249,14 @@ static enum cmn_rc list_doctype(const char *name, int version, const char *def, 
 	char item[300];
 
 	snprintf(item, sizeof(item), "%s@%d=%s", name, version, def);
-	list_add(out, item);
+	bk_list_add(out, item);
 	return CMN_OK;
 }
 
 static void doctypes(void **state)
 {
 	struct bk *b = *state;
-	char list[LIST_MAX] = "";
+	char list[BK_LIST_MAX] = "";
 
 	assert_int_equal(store_doctype_put(b->s, "energy.load", 1, "{\"a\":1}"), CMN_OK);
 	assert_int_equal(store_doctype_put(b->s, "bank.transaction", 2, "{\"b\":2}"), CMN_OK);
@@ -479,12 +416,6 @@ static void postgres_connections(void **state)
 	assert_string_equal(p.handle, "ann");
 }
 
-#define BOTH(fn)                                                                                   \
-	{#fn " on SQLite", fn, bk_setup, bk_teardown, &on_sqlite},                                 \
-	{                                                                                          \
-#fn " on PostgreSQL", fn, bk_setup, bk_teardown, &on_postgres                      \
-	}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,7 +427,7 @@ int main(void)
 	    BOTH(limits),
 	    BOTH(transactions),
 	    BOTH(two_processes),
-	    {"postgres_connections", postgres_connections, bk_setup, bk_teardown, &on_postgres},
+	    {"postgres_connections", postgres_connections, bk_setup, bk_teardown, &bk_on_postgres},
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

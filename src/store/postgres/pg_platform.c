@@ -49,10 +49,15 @@ static const struct pg_schema accounts_schema = {
     "accounts", platform_migrations,
     (int)(sizeof(platform_migrations) / sizeof(*platform_migrations))};
 
+extern const struct pg_schema pg_datamap_schema, pg_opendata_schema;
+
 /* every module's tables, in the order their references need */
 static const struct pg_schema *const schemas[] = {
     &accounts_schema,
+    &pg_datamap_schema,
+    &pg_opendata_schema,
 };
+#define SCHEMAS (sizeof(schemas) / sizeof(schemas[0]))
 
 static enum cmn_rc pg_open(struct store *s, const char *url)
 {
@@ -64,7 +69,7 @@ static enum cmn_rc pg_open(struct store *s, const char *url)
 		return CMN_ERR_NOMEM;
 	if (!(c = pg_conn_of(s)))
 		return CMN_ERR_STORE;
-	for (size_t i = 0; rc == CMN_OK && i < sizeof(schemas) / sizeof(*schemas); i++)
+	for (size_t i = 0; rc == CMN_OK && i < SCHEMAS; i++)
 		rc = pg_migrate(c, schemas[i]);
 	return rc;
 }
@@ -222,7 +227,7 @@ static enum cmn_rc pg_person_by_id(struct store *s, const char *id, struct perso
 static enum cmn_rc pg_person_each(struct store *s,
 				  enum cmn_rc (*fn)(const struct person *p, void *ctx), void *ctx)
 {
-	static const char q[] = "SELECT " PERSON_COLS PERSON_FROM "ORDER BY p.handle";
+	static const char q[] = "SELECT " PERSON_COLS PERSON_FROM "ORDER BY p.handle COLLATE \"C\"";
 	PGresult *r;
 	enum cmn_rc rc;
 
@@ -340,7 +345,7 @@ static void org_row(const PGresult *r, int row, struct org *o)
 static enum cmn_rc pg_org_each(struct store *s, enum cmn_rc (*fn)(const struct org *o, void *ctx),
 			       void *ctx)
 {
-	static const char q[] = "SELECT id, name, kind, created FROM orgs ORDER BY name";
+	static const char q[] = "SELECT id, name, kind, created FROM orgs ORDER BY name COLLATE \"C\"";
 	PGresult *r;
 	enum cmn_rc rc;
 
@@ -498,7 +503,7 @@ static enum cmn_rc pg_token_each(struct store *s, const char *person_id,
 				 enum cmn_rc (*fn)(const struct api_token *t, void *ctx), void *ctx)
 {
 	static const char q[] = "SELECT id, name, created, last_used FROM tokens"
-				" WHERE person_id = $1 ORDER BY created, id";
+				" WHERE person_id = $1 ORDER BY created, id COLLATE \"C\"";
 	struct pg_param p[] = {PG_TEXT(person_id)};
 	PGresult *r;
 	enum cmn_rc rc;
@@ -546,7 +551,7 @@ static enum cmn_rc pg_doctype_each(struct store *s,
 						     const char *definition, void *ctx),
 				   void *ctx)
 {
-	static const char q[] = "SELECT name, version, definition FROM doctypes ORDER BY name";
+	static const char q[] = "SELECT name, version, definition FROM doctypes ORDER BY name COLLATE \"C\"";
 	PGresult *r;
 	enum cmn_rc rc;
 

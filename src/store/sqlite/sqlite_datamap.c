@@ -3,19 +3,12 @@
  * in the platform store (store_datamap.h).
  */
 #include "store/sqlite/sqlite_int.h"
-#include "store/store_datamap.h"
+#include "store/store_datamap_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/str.h"
-
-static const char *const port_states[PORT_STATE_COUNT] = {"draft", "sent", "answered"};
-
-const char *port_state_name(enum port_state s)
-{
-	return (unsigned)s < PORT_STATE_COUNT ? port_states[s] : "?";
-}
 
 static char *dup_text(sqlite3_stmt *st, int col)
 {
@@ -26,8 +19,8 @@ static char *dup_text(sqlite3_stmt *st, int col)
 
 /* ---- the catalogue ---------------------------------------------------------------- */
 
-enum cmn_rc store_datamap_replace(struct store *s, const struct datamap_holder *holders,
-				  size_t n, int64_t now)
+static enum cmn_rc sq_store_datamap_replace(struct store *s, const struct datamap_holder *holders,
+					    size_t n, int64_t now)
 {
 	static const char q_add[] = "INSERT INTO datamap_holders(id, pos, name, body, loaded)"
 				    " VALUES (?, ?, ?, ?, ?)";
@@ -58,9 +51,9 @@ enum cmn_rc store_datamap_replace(struct store *s, const struct datamap_holder *
 	return conn_tx_end(c, rc);
 }
 
-enum cmn_rc store_datamap_each(struct store *s,
-			       enum cmn_rc (*fn)(const struct datamap_holder *h, void *ctx),
-			       void *ctx)
+static enum cmn_rc
+sq_store_datamap_each(struct store *s, enum cmn_rc (*fn)(const struct datamap_holder *h, void *ctx),
+		      void *ctx)
 {
 	static const char q[] = "SELECT id, name, body FROM datamap_holders ORDER BY pos";
 	struct conn *c = store_platform_conn(s);
@@ -84,7 +77,7 @@ enum cmn_rc store_datamap_each(struct store *s,
 	return rc;
 }
 
-enum cmn_rc store_datamap_get(struct store *s, const char *id, char **body)
+static enum cmn_rc sq_store_datamap_get(struct store *s, const char *id, char **body)
 {
 	static const char q[] = "SELECT body FROM datamap_holders WHERE id = ?";
 	struct conn *c = store_platform_conn(s);
@@ -105,7 +98,7 @@ enum cmn_rc store_datamap_get(struct store *s, const char *id, char **body)
 	return rc;
 }
 
-enum cmn_rc store_datamap_loaded(struct store *s, int64_t *at)
+static enum cmn_rc sq_store_datamap_loaded(struct store *s, int64_t *at)
 {
 	static const char q[] = "SELECT coalesce(max(loaded), 0) FROM datamap_holders";
 	struct conn *c = store_platform_conn(s);
@@ -125,7 +118,7 @@ enum cmn_rc store_datamap_loaded(struct store *s, int64_t *at)
 	return rc;
 }
 
-enum cmn_rc store_person_org_kind(struct store *s, const char *person_id, char *out)
+static enum cmn_rc sq_store_person_org_kind(struct store *s, const char *person_id, char *out)
 {
 	static const char q[] = "SELECT o.kind FROM persons p JOIN orgs o ON o.id = p.org_id"
 				" WHERE p.id = ?";
@@ -149,16 +142,8 @@ enum cmn_rc store_person_org_kind(struct store *s, const char *person_id, char *
 
 /* ---- portability requests -------------------------------------------------------- */
 
-void port_request_release(struct port_request *r)
-{
-	free(r->doctypes);
-	free(r->letter);
-	free(r->answer);
-	r->doctypes = r->letter = r->answer = NULL;
-}
-
-#define PORT_COLS                                                                         \
-	"id, person_id, holder_id, kind, state, created, sent, deadline, reminded, answered," \
+#define PORT_COLS                                                                                  \
+	"id, person_id, holder_id, kind, state, created, sent, deadline, reminded, answered,"      \
 	" import_id, doctypes, letter, answer"
 
 static enum cmn_rc read_request(sqlite3_stmt *st, struct port_request *r)
@@ -186,10 +171,11 @@ static enum cmn_rc read_request(sqlite3_stmt *st, struct port_request *r)
 	return CMN_OK;
 }
 
-enum cmn_rc store_port_add(struct store *s, struct port_request *r)
+static enum cmn_rc sq_store_port_add(struct store *s, struct port_request *r)
 {
-	static const char q[] = "INSERT INTO portability_requests(id, person_id, holder_id, kind,"
-				" doctypes, state, letter, created) VALUES (?, ?, ?, ?, ?, 0, ?, ?)";
+	static const char q[] =
+	    "INSERT INTO portability_requests(id, person_id, holder_id, kind,"
+	    " doctypes, state, letter, created) VALUES (?, ?, ?, ?, ?, 0, ?, ?)";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
 
@@ -207,7 +193,7 @@ enum cmn_rc store_port_add(struct store *s, struct port_request *r)
 	return conn_step_done(c, st);
 }
 
-enum cmn_rc store_port_get(struct store *s, const char *id, struct port_request *r)
+static enum cmn_rc sq_store_port_get(struct store *s, const char *id, struct port_request *r)
 {
 	static const char q[] = "SELECT " PORT_COLS " FROM portability_requests WHERE id = ?";
 	struct conn *c = store_platform_conn(s);
@@ -219,14 +205,16 @@ enum cmn_rc store_port_get(struct store *s, const char *id, struct port_request 
 		return CMN_ERR_STORE;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sr = sqlite3_step(st);
-	rc = sr == SQLITE_ROW ? read_request(st, r)
-			      : sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
+	rc = sr == SQLITE_ROW    ? read_request(st, r)
+	     : sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND
+				 : conn_err(c, sr);
 	sqlite3_reset(st);
 	return rc;
 }
 
-enum cmn_rc store_port_each(struct store *s, const char *person_id,
-			    enum cmn_rc (*fn)(const struct port_request *r, void *ctx), void *ctx)
+static enum cmn_rc sq_store_port_each(struct store *s, const char *person_id,
+				      enum cmn_rc (*fn)(const struct port_request *r, void *ctx),
+				      void *ctx)
 {
 	static const char q[] = "SELECT " PORT_COLS " FROM portability_requests"
 				" WHERE person_id = ? ORDER BY created DESC, id";
@@ -261,8 +249,8 @@ static enum cmn_rc changed(struct conn *c, sqlite3_stmt *st)
 	return rc;
 }
 
-enum cmn_rc store_port_sent(struct store *s, const char *id, const char *person_id, int64_t at,
-			    int64_t deadline)
+static enum cmn_rc sq_store_port_sent(struct store *s, const char *id, const char *person_id,
+				      int64_t at, int64_t deadline)
 {
 	static const char q[] = "UPDATE portability_requests SET state = 1, sent = ?3,"
 				" deadline = ?4 WHERE id = ?1 AND person_id = ?2 AND state = 0";
@@ -278,8 +266,8 @@ enum cmn_rc store_port_sent(struct store *s, const char *id, const char *person_
 	return changed(c, st);
 }
 
-enum cmn_rc store_port_late(struct store *s, int64_t now, char (*ids)[CRYPT_ID_LEN], size_t max,
-			    size_t *n)
+static enum cmn_rc sq_store_port_late(struct store *s, int64_t now, char (*ids)[CRYPT_ID_LEN],
+				      size_t max, size_t *n)
 {
 	static const char q[] = "SELECT id FROM portability_requests"
 				" WHERE state = 1 AND reminded = 0 AND deadline < ?"
@@ -302,7 +290,7 @@ enum cmn_rc store_port_late(struct store *s, int64_t now, char (*ids)[CRYPT_ID_L
 	return rc;
 }
 
-enum cmn_rc store_port_mark_reminded(struct store *s, const char *id, int64_t now)
+static enum cmn_rc sq_store_port_mark_reminded(struct store *s, const char *id, int64_t now)
 {
 	static const char q[] = "UPDATE portability_requests SET reminded = ?2"
 				" WHERE id = ?1 AND state = 1 AND reminded = 0";
@@ -316,8 +304,8 @@ enum cmn_rc store_port_mark_reminded(struct store *s, const char *id, int64_t no
 	return changed(c, st);
 }
 
-enum cmn_rc store_port_answered(struct store *s, const char *id, const char *person_id,
-				const char *import_id, const char *counts, int64_t at)
+static enum cmn_rc sq_store_port_answered(struct store *s, const char *id, const char *person_id,
+					  const char *import_id, const char *counts, int64_t at)
 {
 	static const char q[] = "UPDATE portability_requests SET state = 2, answered = ?3,"
 				" import_id = ?4, answer = ?5"
@@ -335,8 +323,9 @@ enum cmn_rc store_port_answered(struct store *s, const char *id, const char *per
 	return changed(c, st);
 }
 
-enum cmn_rc store_port_stats(struct store *s, int64_t now,
-			     enum cmn_rc (*fn)(const struct port_counts *c, void *ctx), void *ctx)
+static enum cmn_rc sq_store_port_stats(struct store *s, int64_t now,
+				       enum cmn_rc (*fn)(const struct port_counts *c, void *ctx),
+				       void *ctx)
 {
 	static const char q[] =
 	    "SELECT holder_id, count(*), sum(state = 0), sum(state <> 0), sum(state = 2),"
@@ -366,3 +355,19 @@ enum cmn_rc store_port_stats(struct store *s, int64_t now,
 	sqlite3_reset(st);
 	return rc;
 }
+
+const struct store_datamap_ops store_sqlite_datamap_ops = {
+    .replace = sq_store_datamap_replace,
+    .each = sq_store_datamap_each,
+    .get = sq_store_datamap_get,
+    .loaded = sq_store_datamap_loaded,
+    .person_org_kind = sq_store_person_org_kind,
+    .port_add = sq_store_port_add,
+    .port_get = sq_store_port_get,
+    .port_each = sq_store_port_each,
+    .port_sent = sq_store_port_sent,
+    .port_late = sq_store_port_late,
+    .port_mark_reminded = sq_store_port_mark_reminded,
+    .port_answered = sq_store_port_answered,
+    .port_stats = sq_store_port_stats,
+};

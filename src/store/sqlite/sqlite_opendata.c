@@ -4,7 +4,7 @@
  * the same transaction as a districts dataset.
  */
 #include "store/sqlite/sqlite_int.h"
-#include "store/store_opendata.h"
+#include "store/store_opendata_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +12,6 @@
 #include "core/str.h"
 
 #define COLUMNS "id, name, kind, version, source, licence, loaded, sha256, bytes"
-
-void opendata_version_release(struct opendata_version *v)
-{
-	free(v->content);
-	v->content = NULL;
-}
 
 /* read_row - the columns of COLUMNS (and content at 9 when with) */
 static enum cmn_rc read_row(sqlite3_stmt *st, bool with, struct opendata_version *v)
@@ -90,8 +84,8 @@ static enum cmn_rc replace_districts(struct conn *c, const struct store_district
 	return rc;
 }
 
-enum cmn_rc store_opendata_add(struct store *s, struct opendata_version *v,
-			       const struct store_district *districts, size_t n)
+static enum cmn_rc sq_store_opendata_add(struct store *s, struct opendata_version *v,
+					 const struct store_district *districts, size_t n)
 {
 	static const char q_add[] = "INSERT INTO opendata(name, kind, version, source, licence,"
 				    " loaded, sha256, bytes, content)"
@@ -148,8 +142,8 @@ static enum cmn_rc one_row(struct conn *c, sqlite3_stmt *st, bool with,
 	return rc;
 }
 
-enum cmn_rc store_opendata_get(struct store *s, const char *name, int64_t version,
-			       struct opendata_version *out)
+static enum cmn_rc sq_store_opendata_get(struct store *s, const char *name, int64_t version,
+					 struct opendata_version *out)
 {
 	static const char q_one[] = "SELECT " COLUMNS ", content FROM opendata"
 				    " WHERE name = ? AND version = ?";
@@ -167,8 +161,8 @@ enum cmn_rc store_opendata_get(struct store *s, const char *name, int64_t versio
 	return one_row(c, st, true, out);
 }
 
-enum cmn_rc store_opendata_latest_kind(struct store *s, const char *kind, bool content,
-				       struct opendata_version *out)
+static enum cmn_rc sq_store_opendata_latest_kind(struct store *s, const char *kind, bool content,
+						 struct opendata_version *out)
 {
 	static const char q_with[] = "SELECT " COLUMNS ", content FROM opendata WHERE kind = ?"
 				     " ORDER BY id DESC LIMIT 1";
@@ -206,9 +200,9 @@ static enum cmn_rc each_row(struct conn *c, sqlite3_stmt *st,
 	return rc;
 }
 
-enum cmn_rc store_opendata_each(struct store *s,
-				enum cmn_rc (*fn)(const struct opendata_version *v, void *ctx),
-				void *ctx)
+static enum cmn_rc
+sq_store_opendata_each(struct store *s,
+		       enum cmn_rc (*fn)(const struct opendata_version *v, void *ctx), void *ctx)
 {
 	static const char q[] = "SELECT " COLUMNS " FROM opendata o WHERE version ="
 				" (SELECT max(version) FROM opendata WHERE name = o.name)"
@@ -222,9 +216,10 @@ enum cmn_rc store_opendata_each(struct store *s,
 	return each_row(c, st, fn, ctx, &n);
 }
 
-enum cmn_rc store_opendata_versions(struct store *s, const char *name,
-				    enum cmn_rc (*fn)(const struct opendata_version *v, void *ctx),
-				    void *ctx)
+static enum cmn_rc sq_store_opendata_versions(struct store *s, const char *name,
+					      enum cmn_rc (*fn)(const struct opendata_version *v,
+								void *ctx),
+					      void *ctx)
 {
 	static const char q[] = "SELECT " COLUMNS " FROM opendata WHERE name = ?"
 				" ORDER BY version";
@@ -239,3 +234,11 @@ enum cmn_rc store_opendata_versions(struct store *s, const char *name,
 	rc = each_row(c, st, fn, ctx, &n);
 	return rc == CMN_OK && n == 0 ? CMN_ERR_NOT_FOUND : rc;
 }
+
+const struct store_opendata_ops store_sqlite_opendata_ops = {
+    .add = sq_store_opendata_add,
+    .get = sq_store_opendata_get,
+    .latest_kind = sq_store_opendata_latest_kind,
+    .each = sq_store_opendata_each,
+    .versions = sq_store_opendata_versions,
+};
