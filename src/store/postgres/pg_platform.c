@@ -49,9 +49,12 @@ static const struct pg_schema accounts_schema = {
     "accounts", platform_migrations,
     (int)(sizeof(platform_migrations) / sizeof(*platform_migrations))};
 
+extern const struct pg_schema pg_consent_schema; /* pg_consent.c */
+
 /* every module's tables, in the order their references need */
 static const struct pg_schema *const schemas[] = {
     &accounts_schema,
+    &pg_consent_schema,
 };
 
 static enum cmn_rc pg_open(struct store *s, const char *url)
