@@ -50,11 +50,13 @@ static const struct pg_schema accounts_schema = {
     (int)(sizeof(platform_migrations) / sizeof(*platform_migrations))};
 
 extern const struct pg_schema pg_consent_schema; /* pg_consent.c */
+extern const struct pg_schema pg_oauth_schema;   /* pg_oauth.c */
 
 /* every module's tables, in the order their references need */
 static const struct pg_schema *const schemas[] = {
     &accounts_schema,
     &pg_consent_schema,
+    &pg_oauth_schema,
 };
 
 static enum cmn_rc pg_open(struct store *s, const char *url)
