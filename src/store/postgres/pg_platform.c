@@ -49,11 +49,15 @@ static const struct pg_schema accounts_schema = {
     "accounts", platform_migrations,
     (int)(sizeof(platform_migrations) / sizeof(*platform_migrations))};
 
-extern const struct pg_schema pg_datamap_schema, pg_opendata_schema;
+/* the schemas of the other modules, each in its pg_<module>.c */
+extern const struct pg_schema pg_consent_schema, pg_oauth_schema, pg_datamap_schema,
+    pg_opendata_schema;
 
 /* every module's tables, in the order their references need */
 static const struct pg_schema *const schemas[] = {
     &accounts_schema,
+    &pg_consent_schema,
+    &pg_oauth_schema,
     &pg_datamap_schema,
     &pg_opendata_schema,
 };

@@ -1,9 +1,10 @@
 /*
  * sqlite_consent.c - services, their blocks, and grants in the platform
- * store (dir/platform.db). See store/store_consent.h.
+ * store (dir/platform.db). See store/store_consent.h: store_consent.c
+ * calls these functions through store_sqlite_consent_ops.
  */
 #include "store/sqlite/sqlite_int.h"
-#include "store/store_consent.h"
+#include "store/store_consent_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +14,9 @@
 
 /* ---- services ----------------------------------------------------------- */
 
-#define CLIENT_COLS                                                                        \
-	"c.id, c.org_id, o.name, c.name, c.secret_hash IS NOT NULL,"                       \
-	" EXISTS (SELECT 1 FROM blocks b WHERE b.client_id = c.id), c.created, c.metadata," \
+#define CLIENT_COLS                                                                                \
+	"c.id, c.org_id, o.name, c.name, c.secret_hash IS NOT NULL,"                               \
+	" EXISTS (SELECT 1 FROM blocks b WHERE b.client_id = c.id), c.created, c.metadata,"        \
 	" coalesce(c.secret_hash, '')"
 #define CLIENT_FROM " FROM clients c JOIN orgs o ON o.id = c.org_id "
 
@@ -30,11 +31,12 @@ static void client_row(sqlite3_stmt *st, struct client *c)
 	c->created = sqlite3_column_int64(st, 6);
 }
 
-enum cmn_rc store_client_add(struct store *s, const char *org_id, const char *name,
-			     const char *secret_hash, const char *metadata, struct client *out)
+static enum cmn_rc sq_client_add(struct store *s, const char *org_id, const char *name,
+				 const char *secret_hash, const char *metadata, struct client *out)
 {
-	static const char q[] = "INSERT INTO clients(id, org_id, name, secret_hash, metadata, created)"
-				" VALUES (?, ?, ?, ?, ?, ?)";
+	static const char q[] =
+	    "INSERT INTO clients(id, org_id, name, secret_hash, metadata, created)"
+	    " VALUES (?, ?, ?, ?, ?, ?)";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st;
 	enum cmn_rc rc;
@@ -61,8 +63,8 @@ enum cmn_rc store_client_add(struct store *s, const char *org_id, const char *na
 	return rc == CMN_ERR_EXISTS ? CMN_ERR_NOT_FOUND : rc;
 }
 
-enum cmn_rc store_client_get(struct store *s, const char *id, struct client *out, char **metadata,
-			     char *secret_hash)
+static enum cmn_rc sq_client_get(struct store *s, const char *id, struct client *out,
+				 char **metadata, char *secret_hash)
 {
 	static const char q[] = "SELECT " CLIENT_COLS CLIENT_FROM "WHERE c.id = ?";
 	struct conn *c = store_platform_conn(s);
@@ -101,8 +103,8 @@ static enum cmn_rc client_visit(sqlite3_stmt *st, void *vv)
 	return v->fn(&cl, v->ctx);
 }
 
-enum cmn_rc store_client_each(struct store *s, const char *org_id,
-			      enum cmn_rc (*fn)(const struct client *c, void *ctx), void *ctx)
+static enum cmn_rc sq_client_each(struct store *s, const char *org_id,
+				  enum cmn_rc (*fn)(const struct client *c, void *ctx), void *ctx)
 {
 	static const char q[] = "SELECT " CLIENT_COLS CLIENT_FROM
 				"WHERE ?1 IS NULL OR c.org_id = ?1 ORDER BY c.name, c.id";
@@ -119,11 +121,12 @@ enum cmn_rc store_client_each(struct store *s, const char *org_id,
 	return conn_each(c, st, client_visit, &v);
 }
 
-enum cmn_rc store_client_block(struct store *s, const char *client_id, const char *by,
-			       const char *reason)
+static enum cmn_rc sq_client_block(struct store *s, const char *client_id, const char *by,
+				   const char *reason)
 {
-	static const char q[] = "INSERT INTO blocks(client_id, by_org, reason, at) VALUES (?, ?, ?, ?)"
-				" ON CONFLICT(client_id, by_org) DO UPDATE SET reason = excluded.reason";
+	static const char q[] =
+	    "INSERT INTO blocks(client_id, by_org, reason, at) VALUES (?, ?, ?, ?)"
+	    " ON CONFLICT(client_id, by_org) DO UPDATE SET reason = excluded.reason";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st;
 	enum cmn_rc rc;
@@ -139,7 +142,7 @@ enum cmn_rc store_client_block(struct store *s, const char *client_id, const cha
 	return rc == CMN_ERR_EXISTS ? CMN_ERR_NOT_FOUND : rc;
 }
 
-enum cmn_rc store_client_unblock(struct store *s, const char *client_id, const char *by)
+static enum cmn_rc sq_client_unblock(struct store *s, const char *client_id, const char *by)
 {
 	static const char q[] = "DELETE FROM blocks WHERE client_id = ? AND by_org = ?";
 
@@ -159,12 +162,13 @@ static enum cmn_rc block_visit(sqlite3_stmt *st, void *vv)
 		     (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2), v->ctx);
 }
 
-enum cmn_rc store_client_blocks(struct store *s, const char *client_id,
-				enum cmn_rc (*fn)(const char *by, const char *reason, int64_t at,
-						  void *ctx),
-				void *ctx)
+static enum cmn_rc sq_client_blocks(struct store *s, const char *client_id,
+				    enum cmn_rc (*fn)(const char *by, const char *reason,
+						      int64_t at, void *ctx),
+				    void *ctx)
 {
-	static const char q[] = "SELECT by_org, reason, at FROM blocks WHERE client_id = ? ORDER BY at";
+	static const char q[] =
+	    "SELECT by_org, reason, at FROM blocks WHERE client_id = ? ORDER BY at";
 	struct conn *c = store_platform_conn(s);
 	struct block_visit v = {fn, ctx};
 	sqlite3_stmt *st;
@@ -175,7 +179,7 @@ enum cmn_rc store_client_blocks(struct store *s, const char *client_id,
 	return conn_each(c, st, block_visit, &v);
 }
 
-enum cmn_rc store_person_org_id(struct store *s, const char *person_id, char *out)
+static enum cmn_rc sq_person_org_id(struct store *s, const char *person_id, char *out)
 {
 	static const char q[] = "SELECT coalesce(org_id, '') FROM persons WHERE id = ?";
 	struct conn *c = store_platform_conn(s);
@@ -197,15 +201,9 @@ enum cmn_rc store_person_org_id(struct store *s, const char *person_id, char *ou
 
 /* ---- grants ------------------------------------------------------------- */
 
-#define GRANT_COLS                                                                          \
-	"id, person_id, grantee_kind, grantee_id, status, valid_from, valid_until, uses," \
+#define GRANT_COLS                                                                                 \
+	"id, person_id, grantee_kind, grantee_id, status, valid_from, valid_until, uses,"          \
 	" last_used, created, updated, body"
-
-void grant_row_release(struct grant_row *row)
-{
-	free(row->body);
-	row->body = NULL;
-}
 
 /* grant_row - a row's columns; body points into the statement. */
 static void grant_row(sqlite3_stmt *st, struct grant_row *g)
@@ -216,8 +214,8 @@ static void grant_row(sqlite3_stmt *st, struct grant_row *g)
 	conn_text_col(st, 3, g->grantee_id, sizeof(g->grantee_id));
 	conn_text_col(st, 4, g->status, sizeof(g->status));
 	g->valid_from = sqlite3_column_int64(st, 5);
-	g->valid_until = sqlite3_column_type(st, 6) == SQLITE_NULL ? INT64_MAX
-								     : sqlite3_column_int64(st, 6);
+	g->valid_until =
+	    sqlite3_column_type(st, 6) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(st, 6);
 	g->uses = sqlite3_column_int64(st, 7);
 	g->last_used = sqlite3_column_int64(st, 8);
 	g->created = sqlite3_column_int64(st, 9);
@@ -243,7 +241,7 @@ static enum cmn_rc add_event(struct conn *c, const char *id, int64_t at, const c
 	return conn_step_done(c, st);
 }
 
-enum cmn_rc store_grant_add(struct store *s, struct grant_row *row, const char *actor)
+static enum cmn_rc sq_grant_add(struct store *s, struct grant_row *row, const char *actor)
 {
 	static const char q[] = "INSERT INTO grants(id, person_id, grantee_kind, grantee_id, body,"
 				" status, valid_from, valid_until, created, updated)"
@@ -280,7 +278,7 @@ enum cmn_rc store_grant_add(struct store *s, struct grant_row *row, const char *
 	return conn_tx_end(c, rc);
 }
 
-enum cmn_rc store_grant_get(struct store *s, const char *id, struct grant_row *out)
+static enum cmn_rc sq_grant_get(struct store *s, const char *id, struct grant_row *out)
 {
 	static const char q[] = "SELECT " GRANT_COLS " FROM grants WHERE id = ?";
 	struct conn *c = store_platform_conn(s);
@@ -305,8 +303,8 @@ enum cmn_rc store_grant_get(struct store *s, const char *id, struct grant_row *o
 	return rc;
 }
 
-enum cmn_rc store_grant_set_status(struct store *s, const char *id, const char *from,
-				   const char *to, const char *actor)
+static enum cmn_rc sq_grant_set_status(struct store *s, const char *id, const char *from,
+				       const char *to, const char *actor)
 {
 	static const char q[] = "UPDATE grants SET status = ?3, updated = ?4"
 				" WHERE id = ?1 AND status = ?2";
@@ -354,10 +352,10 @@ static enum cmn_rc history_visit(sqlite3_stmt *st, void *vv)
 		     (const char *)sqlite3_column_text(st, 2), v->ctx);
 }
 
-enum cmn_rc store_grant_history(struct store *s, const char *id,
-				enum cmn_rc (*fn)(int64_t at, const char *status, const char *actor,
-						  void *ctx),
-				void *ctx)
+static enum cmn_rc sq_grant_history(struct store *s, const char *id,
+				    enum cmn_rc (*fn)(int64_t at, const char *status,
+						      const char *actor, void *ctx),
+				    void *ctx)
 {
 	static const char q[] = "SELECT at, status, actor FROM grant_events WHERE grant_id = ?"
 				" ORDER BY seq";
@@ -385,9 +383,10 @@ static enum cmn_rc grant_visit(sqlite3_stmt *st, void *vv)
 	return v->fn(&row, v->ctx);
 }
 
-enum cmn_rc store_grant_each(struct store *s, const char *person_id, const char *grantee_kind,
-			     const char *grantee_id,
-			     enum cmn_rc (*fn)(const struct grant_row *row, void *ctx), void *ctx)
+static enum cmn_rc sq_grant_each(struct store *s, const char *person_id, const char *grantee_kind,
+				 const char *grantee_id,
+				 enum cmn_rc (*fn)(const struct grant_row *row, void *ctx),
+				 void *ctx)
 {
 	static const char q_person[] = "SELECT " GRANT_COLS " FROM grants WHERE person_id = ?"
 				       " ORDER BY created DESC, id DESC";
@@ -408,11 +407,12 @@ enum cmn_rc store_grant_each(struct store *s, const char *person_id, const char 
 	return conn_each(c, st, grant_visit, &v);
 }
 
-enum cmn_rc store_share_unlock(struct store *s, const char *grant_id, const char *session_hash,
-			       int64_t until)
+static enum cmn_rc sq_share_unlock(struct store *s, const char *grant_id, const char *session_hash,
+				   int64_t until)
 {
-	static const char q[] = "INSERT INTO share_unlocks(grant_id, session_hash, until)"
-				" VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET until = excluded.until";
+	static const char q[] =
+	    "INSERT INTO share_unlocks(grant_id, session_hash, until)"
+	    " VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET until = excluded.until";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st;
 
@@ -424,14 +424,14 @@ enum cmn_rc store_share_unlock(struct store *s, const char *grant_id, const char
 	return conn_step_done(c, st);
 }
 
-enum cmn_rc store_share_link_add(struct store *s, const char *hash, const char *grant_id)
+static enum cmn_rc sq_share_link_add(struct store *s, const char *hash, const char *grant_id)
 {
 	static const char q[] = "INSERT INTO share_links(hash, grant_id) VALUES (?, ?)";
 
 	return conn_run(store_platform_conn(s), q, hash, grant_id, false);
 }
 
-enum cmn_rc store_share_link_get(struct store *s, const char *hash, char *grant_id)
+static enum cmn_rc sq_share_link_get(struct store *s, const char *hash, char *grant_id)
 {
 	static const char q[] = "SELECT grant_id FROM share_links WHERE hash = ?";
 	struct conn *c = store_platform_conn(s);
@@ -450,7 +450,7 @@ enum cmn_rc store_share_link_get(struct store *s, const char *hash, char *grant_
 	return sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
 }
 
-enum cmn_rc store_share_view(struct store *s, const char *grant_id, int64_t max)
+static enum cmn_rc sq_share_view(struct store *s, const char *grant_id, int64_t max)
 {
 	static const char q[] = "UPDATE grants SET views = views + 1 WHERE id = ? AND views < ?";
 	struct conn *c = store_platform_conn(s);
@@ -467,11 +467,12 @@ enum cmn_rc store_share_view(struct store *s, const char *grant_id, int64_t max)
 	return rc;
 }
 
-bool store_share_unlocked(struct store *s, const char *grant_id, const char *session_hash,
-			  int64_t now)
+static bool sq_share_unlocked(struct store *s, const char *grant_id, const char *session_hash,
+			      int64_t now)
 {
-	static const char q[] = "SELECT 1 FROM share_unlocks WHERE grant_id = ? AND session_hash = ?"
-				" AND until > ?";
+	static const char q[] =
+	    "SELECT 1 FROM share_unlocks WHERE grant_id = ? AND session_hash = ?"
+	    " AND until > ?";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st;
 	bool open;
@@ -486,11 +487,12 @@ bool store_share_unlocked(struct store *s, const char *grant_id, const char *ses
 	return open;
 }
 
-enum cmn_rc store_grant_counts(struct store *s, int64_t now, struct grant_counts *out)
+static enum cmn_rc sq_grant_counts(struct store *s, int64_t now, struct grant_counts *out)
 {
-	static const char q[] = "SELECT grantee_kind, count(*) FROM grants WHERE status = 'given'"
-				" AND valid_from <= ?1 AND (valid_until IS NULL OR valid_until > ?1)"
-				" GROUP BY grantee_kind";
+	static const char q[] =
+	    "SELECT grantee_kind, count(*) FROM grants WHERE status = 'given'"
+	    " AND valid_from <= ?1 AND (valid_until IS NULL OR valid_until > ?1)"
+	    " GROUP BY grantee_kind";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st;
 	int r;
@@ -516,7 +518,7 @@ enum cmn_rc store_grant_counts(struct store *s, int64_t now, struct grant_counts
 	return r == SQLITE_DONE ? CMN_OK : CMN_ERR_STORE;
 }
 
-enum cmn_rc store_grant_used(struct store *s, const char *id, int64_t n, int64_t last)
+static enum cmn_rc sq_grant_used(struct store *s, const char *id, int64_t n, int64_t last)
 {
 	static const char q[] = "UPDATE grants SET uses = uses + ?3,"
 				" last_used = max(last_used, ?1) WHERE id = ?2";
@@ -530,3 +532,26 @@ enum cmn_rc store_grant_used(struct store *s, const char *id, int64_t n, int64_t
 	sqlite3_bind_int64(st, 3, n);
 	return conn_step_done(c, st);
 }
+
+/* store_sqlite_consent_ops - the consent functions of a SQLite store */
+const struct store_consent_ops store_sqlite_consent_ops = {
+    .client_add = sq_client_add,
+    .client_get = sq_client_get,
+    .client_each = sq_client_each,
+    .client_block = sq_client_block,
+    .client_unblock = sq_client_unblock,
+    .client_blocks = sq_client_blocks,
+    .person_org_id = sq_person_org_id,
+    .grant_add = sq_grant_add,
+    .grant_get = sq_grant_get,
+    .grant_set_status = sq_grant_set_status,
+    .grant_history = sq_grant_history,
+    .grant_each = sq_grant_each,
+    .share_unlock = sq_share_unlock,
+    .share_link_add = sq_share_link_add,
+    .share_link_get = sq_share_link_get,
+    .share_view = sq_share_view,
+    .share_unlocked = sq_share_unlocked,
+    .grant_counts = sq_grant_counts,
+    .grant_used = sq_grant_used,
+};

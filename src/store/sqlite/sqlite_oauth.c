@@ -1,16 +1,17 @@
 /*
  * sqlite_oauth.c - OAuth codes and tokens in the platform store, kept by
- * hash. See store/store_oauth.h.
+ * hash. See store/store_oauth.h: store_oauth.c calls these functions
+ * through store_sqlite_oauth_ops.
  */
 #include "store/sqlite/sqlite_int.h"
-#include "store/store_oauth.h"
+#include "store/store_oauth_int.h"
 
 #include <string.h>
 
 #include "core/str.h"
 #include "core/timeutil.h"
 
-enum cmn_rc store_oauth_code_add(struct store *s, const char *code_hash, const struct oauth_code *oc)
+static enum cmn_rc sq_code_add(struct store *s, const char *code_hash, const struct oauth_code *oc)
 {
 	static const char q[] = "INSERT INTO oauth_codes(hash, client_id, grant_id, redirect_uri,"
 				" challenge, expires) VALUES (?, ?, ?, ?, ?, ?)";
@@ -40,8 +41,8 @@ static enum cmn_rc revoke_family(struct conn *c, const char *family)
 	return conn_step_done(c, st);
 }
 
-enum cmn_rc store_oauth_code_take(struct store *s, const char *code_hash, int64_t now,
-				  struct oauth_code *out)
+static enum cmn_rc sq_code_take(struct store *s, const char *code_hash, int64_t now,
+				struct oauth_code *out)
 {
 	static const char q_get[] = "SELECT client_id, grant_id, redirect_uri, challenge, expires,"
 				    " used, coalesce(family, '') FROM oauth_codes WHERE hash = ?";
@@ -92,7 +93,7 @@ enum cmn_rc store_oauth_code_take(struct store *s, const char *code_hash, int64_
 	return rc;
 }
 
-enum cmn_rc store_oauth_code_family(struct store *s, const char *code_hash, const char *family)
+static enum cmn_rc sq_code_family(struct store *s, const char *code_hash, const char *family)
 {
 	static const char q[] = "UPDATE oauth_codes SET family = ? WHERE hash = ?";
 
@@ -120,17 +121,18 @@ static enum cmn_rc insert_token(struct conn *c, const char *hash, struct oauth_t
 	return conn_step_done(c, st);
 }
 
-enum cmn_rc store_oauth_token_add(struct store *s, const char *hash, struct oauth_token *t)
+static enum cmn_rc sq_token_add(struct store *s, const char *hash, struct oauth_token *t)
 {
 	struct conn *c = store_platform_conn(s);
 
 	return c ? insert_token(c, hash, t) : CMN_ERR_STORE;
 }
 
-enum cmn_rc store_oauth_token_get(struct store *s, const char *hash, struct oauth_token *out)
+static enum cmn_rc sq_token_get(struct store *s, const char *hash, struct oauth_token *out)
 {
-	static const char q[] = "SELECT kind, client_id, grant_id, family, expires, created, revoked"
-				" FROM oauth_tokens WHERE hash = ?";
+	static const char q[] =
+	    "SELECT kind, client_id, grant_id, family, expires, created, revoked"
+	    " FROM oauth_tokens WHERE hash = ?";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st;
 	int sr;
@@ -155,9 +157,9 @@ enum cmn_rc store_oauth_token_get(struct store *s, const char *hash, struct oaut
 	return sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
 }
 
-enum cmn_rc store_oauth_refresh_rotate(struct store *s, const char *old_hash,
-				       const char *refresh_hash, struct oauth_token *refresh,
-				       const char *access_hash, struct oauth_token *access)
+static enum cmn_rc sq_refresh_rotate(struct store *s, const char *old_hash,
+				     const char *refresh_hash, struct oauth_token *refresh,
+				     const char *access_hash, struct oauth_token *access)
 {
 	static const char q_get[] = "SELECT family, revoked FROM oauth_tokens"
 				    " WHERE hash = ? AND kind = 'refresh'";
@@ -205,7 +207,7 @@ enum cmn_rc store_oauth_refresh_rotate(struct store *s, const char *old_hash,
 	return rc;
 }
 
-enum cmn_rc store_oauth_token_revoke(struct store *s, const char *hash, bool family)
+static enum cmn_rc sq_token_revoke(struct store *s, const char *hash, bool family)
 {
 	static const char q_one[] = "UPDATE oauth_tokens SET revoked = 1 WHERE hash = ?";
 	static const char q_family[] = "UPDATE oauth_tokens SET revoked = 1 WHERE family ="
@@ -214,9 +216,21 @@ enum cmn_rc store_oauth_token_revoke(struct store *s, const char *hash, bool fam
 	return store_auth_change(s, family ? q_family : q_one, hash, NULL, true);
 }
 
-enum cmn_rc store_oauth_grant_revoke(struct store *s, const char *grant_id)
+static enum cmn_rc sq_grant_revoke(struct store *s, const char *grant_id)
 {
 	static const char q[] = "UPDATE oauth_tokens SET revoked = 1 WHERE grant_id = ?";
 
 	return store_auth_change(s, q, grant_id, NULL, false);
 }
+
+/* store_sqlite_oauth_ops - the OAuth functions of a SQLite store */
+const struct store_oauth_ops store_sqlite_oauth_ops = {
+    .code_add = sq_code_add,
+    .code_take = sq_code_take,
+    .code_family = sq_code_family,
+    .token_add = sq_token_add,
+    .token_get = sq_token_get,
+    .refresh_rotate = sq_refresh_rotate,
+    .token_revoke = sq_token_revoke,
+    .grant_revoke = sq_grant_revoke,
+};
