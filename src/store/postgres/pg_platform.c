@@ -49,9 +49,11 @@ static const struct pg_schema accounts_schema = {
     "accounts", platform_migrations,
     (int)(sizeof(platform_migrations) / sizeof(*platform_migrations))};
 
+extern const struct pg_schema pg_govern_schema;
 /* every module's tables, in the order their references need */
 static const struct pg_schema *const schemas[] = {
     &accounts_schema,
+    &pg_govern_schema,
 };
 
 static enum cmn_rc pg_open(struct store *s, const char *url)
