@@ -52,25 +52,33 @@ static int bk_setup(void **state)
 	struct bk *b = calloc(1, sizeof(*b));
 	char path[200];
 
-	if (!b || crypt_init() != CMN_OK)
+	if (!b)
 		return -1;
 	b->kind = *(enum backend *)*state;
 	snprintf(b->dir, sizeof(b->dir), "/tmp/commune-backends-XXXXXX");
-	if (!mkdtemp(b->dir))
+	if (crypt_init() != CMN_OK || !mkdtemp(b->dir)) {
+		free(b);
 		return -1;
+	}
 	snprintf(path, sizeof(path), "%s/master.key", b->dir);
-	if (keyring_open(&b->keys, path) != CMN_OK)
+	if (keyring_open(&b->keys, path) != CMN_OK) {
+		free(b);
 		return -1;
+	}
 	if (b->kind == SQLITE)
 		snprintf(b->where, sizeof(b->where), "%s", b->dir);
 	else if (pgtest_db_new(b->where, sizeof(b->where)) != 0)
-		return -1;
+		goto fail;
 	if (store_open(&b->s, b->where, &b->keys) != CMN_OK) {
 		fprintf(stderr, "cannot open %s: %s\n", b->where, store_last_error());
-		return -1;
+		goto fail;
 	}
 	*state = b;
 	return 0;
+fail:
+	keyring_release(&b->keys);
+	free(b);
+	return -1;
 }
 
 static int bk_teardown(void **state)
@@ -857,10 +865,11 @@ static void register_chain(void **state)
 		ap[i] = (struct appender){.s = b->s, .keys = &b->keys, .body_id = other.id};
 		assert_int_equal(pthread_create(&th[i], NULL, append_many, &ap[i]), 0);
 	}
-	for (int i = 0; i < 3; i++) {
+	/* all joined before any assertion: a failed one ends the case */
+	for (int i = 0; i < 3; i++)
 		assert_int_equal(pthread_join(th[i], NULL), 0);
+	for (int i = 0; i < 3; i++)
 		assert_int_equal(ap[i].failed, 0);
-	}
 	memset(&c, 0, sizeof(c));
 	c.keys = &b->keys;
 	assert_int_equal(store_gov_register_each(b->s, other.id, check_entry, &c), CMN_OK);
