@@ -54,7 +54,7 @@ static enum cmn_rc read_row(const PGresult *r, int row, bool with, struct openda
  * CMN_ERR_CONFLICT when the name is of another kind */
 static enum cmn_rc next_version(struct pg_conn *c, const struct opendata_version *v, int64_t *next)
 {
-	static const char q_lock[] = "SELECT pg_advisory_xact_lock(hashtext('opendata:' || $1))";
+	static const char q_lock[] = "SELECT pg_advisory_xact_lock(7270525, hashtext($1))";
 	static const char q[] = "SELECT kind, max(version) FROM opendata WHERE name = $1"
 				" GROUP BY kind";
 	struct pg_param p[] = {PG_TEXT(v->name)};

@@ -1,26 +1,17 @@
 /*
  * sqlite_govern.c - governance bodies in the platform store
- * (store_govern.h): bodies, members, proposals, votes and the signed
- * decision registers.
+ * (store_govern.h) on SQLite: bodies, members, proposals, votes,
+ * agreements, the debate and the signed decision registers, gathered in
+ * store_sqlite_govern_ops (store_govern.c calls them).
  */
 #include "store/sqlite/sqlite_int.h"
-#include "store/store_govern.h"
+#include "store/store_govern_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "core/buf.h"
 #include "core/str.h"
-
-static const char *const gov_states[GOV_STATE_COUNT] = {"open", "approved", "rejected",
-							"no_quorum"};
-
-const char *gov_state_name(enum gov_state s)
-{
-	return (unsigned)s < GOV_STATE_COUNT ? gov_states[s] : "?";
-}
 
 static char *dup_text(sqlite3_stmt *st, int col)
 {
@@ -31,13 +22,7 @@ static char *dup_text(sqlite3_stmt *st, int col)
 
 /* ---- bodies --------------------------------------------------------------------- */
 
-void gov_body_release(struct gov_body *b)
-{
-	free(b->statutes);
-	b->statutes = NULL;
-}
-
-enum cmn_rc store_gov_body_add(struct store *s, struct gov_body *b)
+static enum cmn_rc sq_gov_body_add(struct store *s, struct gov_body *b)
 {
 	static const char q[] = "INSERT INTO gov_bodies(id, kind, name, statutes, created)"
 				" VALUES (?, ?, ?, ?, ?)";
@@ -65,7 +50,7 @@ static enum cmn_rc read_body(sqlite3_stmt *st, struct gov_body *b)
 	return (b->statutes = dup_text(st, 3)) ? CMN_OK : CMN_ERR_NOMEM;
 }
 
-enum cmn_rc store_gov_body_get(struct store *s, const char *id, struct gov_body *b)
+static enum cmn_rc sq_gov_body_get(struct store *s, const char *id, struct gov_body *b)
 {
 	static const char q[] = "SELECT id, kind, name, statutes, created FROM gov_bodies"
 				" WHERE id = ?";
@@ -78,14 +63,15 @@ enum cmn_rc store_gov_body_get(struct store *s, const char *id, struct gov_body 
 		return CMN_ERR_STORE;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sr = sqlite3_step(st);
-	rc = sr == SQLITE_ROW ? read_body(st, b)
-			      : sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
+	rc = sr == SQLITE_ROW    ? read_body(st, b)
+	     : sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND
+				 : conn_err(c, sr);
 	sqlite3_reset(st);
 	return rc;
 }
 
-enum cmn_rc store_gov_body_each(struct store *s,
-				enum cmn_rc (*fn)(const struct gov_body *b, void *ctx), void *ctx)
+static enum cmn_rc
+sq_gov_body_each(struct store *s, enum cmn_rc (*fn)(const struct gov_body *b, void *ctx), void *ctx)
 {
 	static const char q[] = "SELECT id, kind, name, statutes, created FROM gov_bodies"
 				" ORDER BY name";
@@ -109,7 +95,7 @@ enum cmn_rc store_gov_body_each(struct store *s,
 	return rc;
 }
 
-enum cmn_rc store_gov_body_set_statutes(struct store *s, const char *id, const char *statutes)
+static enum cmn_rc sq_gov_body_set_statutes(struct store *s, const char *id, const char *statutes)
 {
 	static const char q[] = "UPDATE gov_bodies SET statutes = ? WHERE id = ?";
 	struct conn *c = store_platform_conn(s);
@@ -126,8 +112,8 @@ enum cmn_rc store_gov_body_set_statutes(struct store *s, const char *id, const c
 
 /* ---- members ---------------------------------------------------------------------- */
 
-enum cmn_rc store_gov_join(struct store *s, const char *body_id, const char *person_id,
-			   const char *college, int64_t now)
+static enum cmn_rc sq_gov_join(struct store *s, const char *body_id, const char *person_id,
+			       const char *college, int64_t now)
 {
 	static const char q[] =
 	    "INSERT INTO gov_members(body_id, person_id, college, joined) VALUES (?1, ?2, ?3, ?4)"
@@ -149,15 +135,16 @@ enum cmn_rc store_gov_join(struct store *s, const char *body_id, const char *per
 	return rc;
 }
 
-enum cmn_rc store_gov_leave(struct store *s, const char *body_id, const char *person_id,
-			    int64_t now)
+static enum cmn_rc sq_gov_leave(struct store *s, const char *body_id, const char *person_id,
+				int64_t now)
 {
 	static const char q[] = "UPDATE gov_members SET left_at = ?3"
 				" WHERE body_id = ?1 AND person_id = ?2 AND left_at = 0";
 	/* a leaver's votes on open proposals go with them: rejoining before
 	 * the close does not bring them back */
-	static const char q_votes[] = "DELETE FROM gov_votes WHERE person_id = ?2 AND proposal_id IN"
-				      " (SELECT id FROM gov_proposals WHERE body_id = ?1 AND state = 0)";
+	static const char q_votes[] =
+	    "DELETE FROM gov_votes WHERE person_id = ?2 AND proposal_id IN"
+	    " (SELECT id FROM gov_proposals WHERE body_id = ?1 AND state = 0)";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st;
 	enum cmn_rc rc;
@@ -197,8 +184,8 @@ static void read_member(sqlite3_stmt *st, void *elem)
 	m->left = sqlite3_column_int64(st, 4);
 }
 
-enum cmn_rc store_gov_member_get(struct store *s, const char *body_id, const char *person_id,
-				 struct gov_member *m)
+static enum cmn_rc sq_gov_member_get(struct store *s, const char *body_id, const char *person_id,
+				     struct gov_member *m)
 {
 	static const char q[] = "SELECT body_id, person_id, college, joined, left_at"
 				" FROM gov_members WHERE body_id = ? AND person_id = ?";
@@ -220,8 +207,8 @@ enum cmn_rc store_gov_member_get(struct store *s, const char *body_id, const cha
 	return rc;
 }
 
-enum cmn_rc store_gov_members(struct store *s, const char *body_id, struct gov_member **out,
-			      size_t *n)
+static enum cmn_rc sq_gov_members(struct store *s, const char *body_id, struct gov_member **out,
+				  size_t *n)
 {
 	static const char q[] = "SELECT body_id, person_id, college, joined, left_at"
 				" FROM gov_members WHERE body_id = ? AND left_at = 0"
@@ -239,17 +226,8 @@ enum cmn_rc store_gov_members(struct store *s, const char *body_id, struct gov_m
 
 /* ---- proposals and votes ---------------------------------------------------------- */
 
-void gov_proposal_release(struct gov_proposal *p)
-{
-	free(p->text);
-	free(p->tally);
-	free(p->statutes);
-	free(p->change);
-	p->text = p->tally = p->statutes = p->change = NULL;
-}
-
-#define PROPOSAL_COLS                                                                    \
-	"id, body_id, by_person, subject_kind, subject_id, secret, state, created, closes," \
+#define PROPOSAL_COLS                                                                              \
+	"id, body_id, by_person, subject_kind, subject_id, secret, state, created, closes,"        \
 	" decided, text, tally, statutes, new_statutes"
 
 static enum cmn_rc read_proposal(sqlite3_stmt *st, struct gov_proposal *p)
@@ -278,7 +256,7 @@ static enum cmn_rc read_proposal(sqlite3_stmt *st, struct gov_proposal *p)
 	return CMN_OK;
 }
 
-enum cmn_rc store_gov_proposal_add(struct store *s, struct gov_proposal *p)
+static enum cmn_rc sq_gov_proposal_add(struct store *s, struct gov_proposal *p)
 {
 	static const char q[] = "INSERT INTO gov_proposals(id, body_id, by_person, subject_kind,"
 				" subject_id, secret, state, created, closes, text, statutes,"
@@ -318,21 +296,22 @@ static enum cmn_rc proposal_one(struct store *s, const char *q, const char *a, c
 	if (b)
 		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
 	sr = sqlite3_step(st);
-	rc = sr == SQLITE_ROW ? read_proposal(st, p)
-			      : sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
+	rc = sr == SQLITE_ROW    ? read_proposal(st, p)
+	     : sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND
+				 : conn_err(c, sr);
 	sqlite3_reset(st);
 	return rc;
 }
 
-enum cmn_rc store_gov_proposal_get(struct store *s, const char *id, struct gov_proposal *p)
+static enum cmn_rc sq_gov_proposal_get(struct store *s, const char *id, struct gov_proposal *p)
 {
 	static const char q[] = "SELECT " PROPOSAL_COLS " FROM gov_proposals WHERE id = ?";
 
 	return proposal_one(s, q, id, NULL, p);
 }
 
-enum cmn_rc store_gov_proposal_for(struct store *s, const char *subject_kind,
-				   const char *subject_id, struct gov_proposal *p)
+static enum cmn_rc sq_gov_proposal_for(struct store *s, const char *subject_kind,
+				       const char *subject_id, struct gov_proposal *p)
 {
 	static const char q[] = "SELECT " PROPOSAL_COLS " FROM gov_proposals"
 				" WHERE subject_kind = ? AND subject_id = ?"
@@ -341,9 +320,9 @@ enum cmn_rc store_gov_proposal_for(struct store *s, const char *subject_kind,
 	return proposal_one(s, q, subject_kind, subject_id, p);
 }
 
-enum cmn_rc store_gov_proposal_each(struct store *s, const char *body_id,
-				    enum cmn_rc (*fn)(const struct gov_proposal *p, void *ctx),
-				    void *ctx)
+static enum cmn_rc sq_gov_proposal_each(struct store *s, const char *body_id,
+					enum cmn_rc (*fn)(const struct gov_proposal *p, void *ctx),
+					void *ctx)
 {
 	static const char q[] = "SELECT " PROPOSAL_COLS " FROM gov_proposals WHERE body_id = ?"
 				" ORDER BY created DESC, id";
@@ -368,8 +347,8 @@ enum cmn_rc store_gov_proposal_each(struct store *s, const char *body_id,
 	return rc;
 }
 
-enum cmn_rc store_gov_vote(struct store *s, const char *proposal_id, const char *person_id,
-			   const char *choice, int64_t now)
+static enum cmn_rc sq_gov_vote(struct store *s, const char *proposal_id, const char *person_id,
+			       const char *choice, int64_t now)
 {
 	static const char q[] =
 	    "INSERT INTO gov_votes(proposal_id, person_id, choice, at)"
@@ -392,10 +371,10 @@ enum cmn_rc store_gov_vote(struct store *s, const char *proposal_id, const char 
 	return rc;
 }
 
-enum cmn_rc store_gov_votes(struct store *s, const char *proposal_id,
-			    enum cmn_rc (*fn)(const char *person_id, const char *choice, int64_t at,
-					      void *ctx),
-			    void *ctx)
+static enum cmn_rc sq_gov_votes(struct store *s, const char *proposal_id,
+				enum cmn_rc (*fn)(const char *person_id, const char *choice,
+						  int64_t at, void *ctx),
+				void *ctx)
 {
 	static const char q[] = "SELECT person_id, choice, at FROM gov_votes WHERE proposal_id = ?"
 				" ORDER BY person_id";
@@ -416,8 +395,8 @@ enum cmn_rc store_gov_votes(struct store *s, const char *proposal_id,
 	return rc;
 }
 
-enum cmn_rc store_gov_decide(struct store *s, const char *proposal_id, enum gov_state state,
-			     const char *tally, int64_t now)
+static enum cmn_rc sq_gov_decide(struct store *s, const char *proposal_id, enum gov_state state,
+				 const char *tally, int64_t now)
 {
 	static const char q[] = "UPDATE gov_proposals SET state = ?2, tally = ?3, decided = ?4"
 				" WHERE id = ?1 AND state = 0";
@@ -457,21 +436,7 @@ enum cmn_rc store_gov_decide(struct store *s, const char *proposal_id, enum gov_
 
 /* ---- data-sharing agreements -------------------------------------------------------- */
 
-static const char *const agreement_states[GOV_AGREEMENT_STATE_COUNT] = {"draft", "approved",
-									"rejected", "ended"};
-
-const char *gov_agreement_state_name(enum gov_agreement_state s)
-{
-	return (unsigned)s < GOV_AGREEMENT_STATE_COUNT ? agreement_states[s] : "?";
-}
-
-void gov_agreement_release(struct gov_agreement *a)
-{
-	free(a->spec);
-	a->spec = NULL;
-}
-
-#define AGREEMENT_COLS \
+#define AGREEMENT_COLS                                                                             \
 	"id, body_id, org_id, state, created, starts, ends, decided, decided_by, ended, spec"
 
 static enum cmn_rc read_agreement(sqlite3_stmt *st, struct gov_agreement *a)
@@ -490,7 +455,7 @@ static enum cmn_rc read_agreement(sqlite3_stmt *st, struct gov_agreement *a)
 	return (a->spec = dup_text(st, 10)) ? CMN_OK : CMN_ERR_NOMEM;
 }
 
-enum cmn_rc store_gov_agreement_add(struct store *s, struct gov_agreement *a)
+static enum cmn_rc sq_gov_agreement_add(struct store *s, struct gov_agreement *a)
 {
 	static const char q[] = "INSERT INTO gov_agreements(id, body_id, org_id, state, created,"
 				" starts, ends, spec) VALUES (?, ?, ?, 0, ?, ?, ?, ?)";
@@ -511,7 +476,7 @@ enum cmn_rc store_gov_agreement_add(struct store *s, struct gov_agreement *a)
 	return conn_step_done(c, st);
 }
 
-enum cmn_rc store_gov_agreement_get(struct store *s, const char *id, struct gov_agreement *a)
+static enum cmn_rc sq_gov_agreement_get(struct store *s, const char *id, struct gov_agreement *a)
 {
 	static const char q[] = "SELECT " AGREEMENT_COLS " FROM gov_agreements WHERE id = ?";
 	struct conn *c = store_platform_conn(s);
@@ -523,19 +488,21 @@ enum cmn_rc store_gov_agreement_get(struct store *s, const char *id, struct gov_
 		return CMN_ERR_STORE;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sr = sqlite3_step(st);
-	rc = sr == SQLITE_ROW ? read_agreement(st, a)
-			      : sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(c, sr);
+	rc = sr == SQLITE_ROW    ? read_agreement(st, a)
+	     : sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND
+				 : conn_err(c, sr);
 	sqlite3_reset(st);
 	return rc;
 }
 
-enum cmn_rc store_gov_agreement_each(struct store *s, const char *body_id, const char *org_id,
-				     enum cmn_rc (*fn)(const struct gov_agreement *a, void *ctx),
-				     void *ctx)
+static enum cmn_rc
+sq_gov_agreement_each(struct store *s, const char *body_id, const char *org_id,
+		      enum cmn_rc (*fn)(const struct gov_agreement *a, void *ctx), void *ctx)
 {
-	static const char q[] = "SELECT " AGREEMENT_COLS " FROM gov_agreements"
-				" WHERE (?1 IS NULL OR body_id = ?1) AND (?2 IS NULL OR org_id = ?2)"
-				" ORDER BY created DESC, id";
+	static const char q[] =
+	    "SELECT " AGREEMENT_COLS " FROM gov_agreements"
+	    " WHERE (?1 IS NULL OR body_id = ?1) AND (?2 IS NULL OR org_id = ?2)"
+	    " ORDER BY created DESC, id";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
 	enum cmn_rc rc = CMN_OK;
@@ -577,8 +544,8 @@ static enum cmn_rc agreement_move(struct store *s, const char *q, const char *id
 	return rc == CMN_OK && sqlite3_changes(c->db) == 0 ? CMN_ERR_CONFLICT : rc;
 }
 
-enum cmn_rc store_gov_agreement_decide(struct store *s, const char *id, bool approve,
-				       const char *by, int64_t now)
+static enum cmn_rc sq_gov_agreement_decide(struct store *s, const char *id, bool approve,
+					   const char *by, int64_t now)
 {
 	static const char q[] = "UPDATE gov_agreements SET state = ?2, decided = ?3,"
 				" decided_by = ?4 WHERE id = ?1 AND state = 0";
@@ -587,7 +554,7 @@ enum cmn_rc store_gov_agreement_decide(struct store *s, const char *id, bool app
 			      by, now);
 }
 
-enum cmn_rc store_gov_agreement_end(struct store *s, const char *id, int64_t now)
+static enum cmn_rc sq_gov_agreement_end(struct store *s, const char *id, int64_t now)
 {
 	static const char q[] = "UPDATE gov_agreements SET state = ?2, ended = ?3"
 				" WHERE id = ?1 AND state IN (0, 1)";
@@ -597,7 +564,7 @@ enum cmn_rc store_gov_agreement_end(struct store *s, const char *id, int64_t now
 
 /* ---- the debate ------------------------------------------------------------------ */
 
-#define COMMENT_COLS                                                                    \
+#define COMMENT_COLS                                                                               \
 	"id, proposal_id, parent_id, person_id, at, hidden_at, hidden_by, hidden_reason, text"
 
 static void read_comment(sqlite3_stmt *st, struct gov_comment *c)
@@ -614,7 +581,7 @@ static void read_comment(sqlite3_stmt *st, struct gov_comment *c)
 	c->text = (const char *)sqlite3_column_text(st, 8);
 }
 
-enum cmn_rc store_gov_comment_add(struct store *s, struct gov_comment *c, const char *text)
+static enum cmn_rc sq_gov_comment_add(struct store *s, struct gov_comment *c, const char *text)
 {
 	static const char q[] =
 	    "INSERT INTO gov_comments(id, proposal_id, parent_id, person_id, text, at)"
@@ -639,8 +606,8 @@ enum cmn_rc store_gov_comment_add(struct store *s, struct gov_comment *c, const 
 	return rc;
 }
 
-enum cmn_rc store_gov_comment_get(struct store *s, const char *id, struct gov_comment *c,
-				  char **text)
+static enum cmn_rc sq_gov_comment_get(struct store *s, const char *id, struct gov_comment *c,
+				      char **text)
 {
 	static const char q[] = "SELECT " COMMENT_COLS " FROM gov_comments WHERE id = ?";
 	struct conn *c0 = store_platform_conn(s);
@@ -664,8 +631,9 @@ enum cmn_rc store_gov_comment_get(struct store *s, const char *id, struct gov_co
 	return rc;
 }
 
-enum cmn_rc store_gov_comments(struct store *s, const char *proposal_id,
-			       enum cmn_rc (*fn)(const struct gov_comment *c, void *ctx), void *ctx)
+static enum cmn_rc sq_gov_comments(struct store *s, const char *proposal_id,
+				   enum cmn_rc (*fn)(const struct gov_comment *c, void *ctx),
+				   void *ctx)
 {
 	static const char q[] = "SELECT " COMMENT_COLS " FROM gov_comments WHERE proposal_id = ?"
 				" ORDER BY at, rowid";
@@ -689,8 +657,8 @@ enum cmn_rc store_gov_comments(struct store *s, const char *proposal_id,
 	return rc;
 }
 
-enum cmn_rc store_gov_comment_hide(struct store *s, const char *id, const char *by,
-				   const char *reason, int64_t now)
+static enum cmn_rc sq_gov_comment_hide(struct store *s, const char *id, const char *by,
+				       const char *reason, int64_t now)
 {
 	static const char q[] = "UPDATE gov_comments SET hidden_at = ?2, hidden_by = ?3,"
 				" hidden_reason = ?4 WHERE id = ?1 AND hidden_at = 0";
@@ -712,39 +680,8 @@ enum cmn_rc store_gov_comment_hide(struct store *s, const char *id, const char *
 
 /* ---- the decision register ---------------------------------------------------------- */
 
-static void hash_part(crypto_generichash_state *h, const void *p, uint64_t n)
-{
-	unsigned char len[8];
-
-	for (int i = 0; i < 8; i++)
-		len[i] = (unsigned char)(n >> (8 * i));
-	crypto_generichash_update(h, len, sizeof(len));
-	crypto_generichash_update(h, p, n);
-}
-
-void gov_entry_hash(const char *prev, int64_t seq, int64_t at, const char *kind,
-		    const char *payload, char out[CRYPT_HASH_HEX_LEN])
-{
-	static const char tag[] = "commune.govern.register.v1";
-	crypto_generichash_state h;
-	unsigned char d[32], num[16];
-
-	for (int i = 0; i < 8; i++) {
-		num[i] = (unsigned char)((uint64_t)seq >> (8 * i));
-		num[8 + i] = (unsigned char)((uint64_t)at >> (8 * i));
-	}
-	crypto_generichash_init(&h, NULL, 0, sizeof(d));
-	hash_part(&h, tag, sizeof(tag) - 1);
-	hash_part(&h, prev, strlen(prev));
-	hash_part(&h, num, sizeof(num));
-	hash_part(&h, kind, strlen(kind));
-	hash_part(&h, payload, strlen(payload));
-	crypto_generichash_final(&h, d, sizeof(d));
-	sodium_bin2hex(out, CRYPT_HASH_HEX_LEN, d, sizeof(d));
-}
-
-enum cmn_rc store_gov_append(struct store *s, const struct keyring *keys, const char *body_id,
-			     const char *kind, const char *payload, int64_t at)
+static enum cmn_rc sq_gov_append(struct store *s, const struct keyring *keys, const char *body_id,
+				 const char *kind, const char *payload, int64_t at)
 {
 	static const char q_last[] = "SELECT seq, hash FROM gov_register WHERE body_id = ?"
 				     " ORDER BY seq DESC LIMIT 1";
@@ -800,9 +737,9 @@ enum cmn_rc store_gov_append(struct store *s, const struct keyring *keys, const 
 	return rc;
 }
 
-enum cmn_rc store_gov_register_each(struct store *s, const char *body_id,
-				    enum cmn_rc (*fn)(const struct gov_entry *e, void *ctx),
-				    void *ctx)
+static enum cmn_rc sq_gov_register_each(struct store *s, const char *body_id,
+					enum cmn_rc (*fn)(const struct gov_entry *e, void *ctx),
+					void *ctx)
 {
 	static const char q[] = "SELECT seq, at, kind, payload, prev, hash, sig FROM gov_register"
 				" WHERE body_id = ? ORDER BY seq";
@@ -836,3 +773,32 @@ enum cmn_rc store_gov_register_each(struct store *s, const char *body_id,
 	sqlite3_reset(st);
 	return rc;
 }
+
+const struct store_govern_ops store_sqlite_govern_ops = {
+    .body_add = sq_gov_body_add,
+    .body_get = sq_gov_body_get,
+    .body_each = sq_gov_body_each,
+    .body_set_statutes = sq_gov_body_set_statutes,
+    .join = sq_gov_join,
+    .leave = sq_gov_leave,
+    .member_get = sq_gov_member_get,
+    .members = sq_gov_members,
+    .proposal_add = sq_gov_proposal_add,
+    .proposal_get = sq_gov_proposal_get,
+    .proposal_for = sq_gov_proposal_for,
+    .proposal_each = sq_gov_proposal_each,
+    .vote = sq_gov_vote,
+    .votes = sq_gov_votes,
+    .decide = sq_gov_decide,
+    .agreement_add = sq_gov_agreement_add,
+    .agreement_get = sq_gov_agreement_get,
+    .agreement_each = sq_gov_agreement_each,
+    .agreement_decide = sq_gov_agreement_decide,
+    .agreement_end = sq_gov_agreement_end,
+    .comment_add = sq_gov_comment_add,
+    .comment_get = sq_gov_comment_get,
+    .comments = sq_gov_comments,
+    .comment_hide = sq_gov_comment_hide,
+    .append = sq_gov_append,
+    .register_each = sq_gov_register_each,
+};
