@@ -1,54 +1,26 @@
 /*
  * sqlite_campaign.c - campaigns in the platform store (store_campaign.h):
  * the districts of the territory, campaigns and their states, who joined,
- * the releases kept for the register and the persons' budgets.
+ * the releases kept for the register and the persons' budgets, gathered
+ * in store_sqlite_campaign_ops (store_campaign.c calls them).
  */
 #include "store/sqlite/sqlite_int.h"
-#include "store/store_campaign.h"
+#include "store/store_campaign_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/str.h"
 
-static const char *const state_names[CAMPAIGN_STATE_COUNT] = {
-	"draft", "approved", "computed", "published", "rejected",
-};
-
-const char *campaign_state_name(enum campaign_state s)
-{
-	return (unsigned)s < CAMPAIGN_STATE_COUNT ? state_names[s] : "?";
-}
-
 /* ---- districts ---------------------------------------------------------------- */
 
-static bool code_ok(const char *code)
-{
-	size_t n = strlen(code);
-
-	if (n == 0 || n > STORE_DISTRICT_CODE_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)code[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
-			return false;
-	}
-	return true;
-}
-
-enum cmn_rc store_districts_replace(struct store *s, const struct store_district *d, size_t n)
+static enum cmn_rc sq_store_districts_replace(struct store *s, const struct store_district *d,
+					      size_t n)
 {
 	static const char q_add[] = "INSERT INTO districts(code, name) VALUES (?, ?)";
 	struct conn *c = store_platform_conn(s);
 	enum cmn_rc rc;
 
-	if (n > STORE_DISTRICTS_MAX)
-		return CMN_ERR_TOO_LARGE;
-	for (size_t i = 0; i < n; i++)
-		if (!code_ok(d[i].code))
-			return CMN_ERR_INVALID;
 	if (!c)
 		return CMN_ERR_STORE;
 	if ((rc = conn_tx_begin(c)) != CMN_OK)
@@ -78,7 +50,7 @@ static void read_district(sqlite3_stmt *st, void *elem)
 	conn_text_col(st, 1, d->name, sizeof(d->name));
 }
 
-enum cmn_rc store_districts_list(struct store *s, struct store_district **out, size_t *n)
+static enum cmn_rc sq_store_districts_list(struct store *s, struct store_district **out, size_t *n)
 {
 	static const char q[] = "SELECT code, name FROM districts ORDER BY code";
 	struct conn *c = store_platform_conn(s);
@@ -93,14 +65,6 @@ enum cmn_rc store_districts_list(struct store *s, struct store_district **out, s
 
 /* ---- campaigns ---------------------------------------------------------------- */
 
-void campaign_row_release(struct campaign_row *r)
-{
-	free(r->spec);
-	free(r->results);
-	free(r->csv);
-	r->spec = r->results = r->csv = NULL;
-}
-
 static enum cmn_rc dup_col(sqlite3_stmt *st, int col, char **out)
 {
 	const char *t = (const char *)sqlite3_column_text(st, col);
@@ -111,9 +75,9 @@ static enum cmn_rc dup_col(sqlite3_stmt *st, int col, char **out)
 	return (*out = strdup(t)) ? CMN_OK : CMN_ERR_NOMEM;
 }
 
-#define ROW_COLS                                                                          \
-	"c.id, c.org_id, c.state, c.created, c.decided, c.decided_by, c.computed,"        \
-	" c.published, (SELECT count(*) FROM campaign_parts p WHERE p.campaign_id = c.id" \
+#define ROW_COLS                                                                                   \
+	"c.id, c.org_id, c.state, c.created, c.decided, c.decided_by, c.computed,"                 \
+	" c.published, (SELECT count(*) FROM campaign_parts p WHERE p.campaign_id = c.id"          \
 	" AND p.withdrawn = 0), c.spec"
 
 /* read_row - the columns of ROW_COLS (then results and csv when full) */
@@ -141,8 +105,8 @@ static enum cmn_rc read_row(sqlite3_stmt *st, bool full, struct campaign_row *r)
 	return rc;
 }
 
-enum cmn_rc store_campaign_add(struct store *s, const char *org_id, const char *spec,
-			       int64_t now, struct campaign_row *r)
+static enum cmn_rc sq_store_campaign_add(struct store *s, const char *org_id, const char *spec,
+					 int64_t now, struct campaign_row *r)
 {
 	static const char q[] = "INSERT INTO campaigns(id, org_id, state, spec, created)"
 				" VALUES (?, ?, 0, ?, ?)";
@@ -166,7 +130,8 @@ enum cmn_rc store_campaign_add(struct store *s, const char *org_id, const char *
 	return rc == CMN_ERR_EXISTS ? CMN_ERR_NOT_FOUND : rc;
 }
 
-enum cmn_rc store_campaign_get(struct store *s, const char *id, bool full, struct campaign_row *r)
+static enum cmn_rc sq_store_campaign_get(struct store *s, const char *id, bool full,
+					 struct campaign_row *r)
 {
 	static const char q[] = "SELECT " ROW_COLS ", c.results, c.csv FROM campaigns c"
 				" WHERE c.id = ?";
@@ -187,9 +152,9 @@ enum cmn_rc store_campaign_get(struct store *s, const char *id, bool full, struc
 	return rc;
 }
 
-enum cmn_rc store_campaign_each(struct store *s, const char *org_id,
-				enum cmn_rc (*fn)(const struct campaign_row *r, void *ctx),
-				void *ctx)
+static enum cmn_rc
+sq_store_campaign_each(struct store *s, const char *org_id,
+		       enum cmn_rc (*fn)(const struct campaign_row *r, void *ctx), void *ctx)
 {
 	static const char q[] = "SELECT " ROW_COLS " FROM campaigns c"
 				" WHERE ?1 IS NULL OR c.org_id = ?1 ORDER BY c.created DESC, c.id";
@@ -234,8 +199,8 @@ static enum cmn_rc state_changed(struct conn *c, const char *id)
 	return sr == SQLITE_ROW ? CMN_ERR_CONFLICT : CMN_ERR_NOT_FOUND;
 }
 
-enum cmn_rc store_campaign_decide(struct store *s, const char *id, bool approve, const char *by,
-				  int64_t now)
+static enum cmn_rc sq_store_campaign_decide(struct store *s, const char *id, bool approve,
+					    const char *by, int64_t now)
 {
 	static const char q[] = "UPDATE campaigns SET state = ?2, decided = ?3, decided_by = ?4"
 				" WHERE id = ?1 AND state = 0";
@@ -253,7 +218,7 @@ enum cmn_rc store_campaign_decide(struct store *s, const char *id, bool approve,
 	return rc == CMN_OK ? state_changed(c, id) : rc;
 }
 
-enum cmn_rc store_campaign_publish(struct store *s, const char *id, int64_t now)
+static enum cmn_rc sq_store_campaign_publish(struct store *s, const char *id, int64_t now)
 {
 	static const char q[] = "UPDATE campaigns SET state = 3, published = ?2"
 				" WHERE id = ?1 AND state = 2";
@@ -307,11 +272,12 @@ static int campaign_state_of(struct conn *c, const char *id)
 	return state;
 }
 
-enum cmn_rc store_campaign_join(struct store *s, const char *campaign_id, const char *person_id,
-				const char *grant_id, int64_t now)
+static enum cmn_rc sq_store_campaign_join(struct store *s, const char *campaign_id,
+					  const char *person_id, const char *grant_id, int64_t now)
 {
 	static const char q[] =
-	    "INSERT INTO campaign_parts(campaign_id, person_id, grant_id, joined) VALUES (?1, ?2, ?3, ?4)"
+	    "INSERT INTO campaign_parts(campaign_id, person_id, grant_id, joined) VALUES (?1, ?2, "
+	    "?3, ?4)"
 	    " ON CONFLICT (campaign_id, person_id) DO UPDATE SET grant_id = ?3, joined = ?4,"
 	    " withdrawn = 0 WHERE withdrawn <> 0";
 	struct conn *c = store_platform_conn(s);
@@ -344,9 +310,9 @@ enum cmn_rc store_campaign_join(struct store *s, const char *campaign_id, const 
 	return conn_tx_end(c, rc);
 }
 
-enum cmn_rc store_campaign_withdraw(struct store *s, const char *campaign_id,
-				    const char *person_id, int64_t now,
-				    char grant_id[CRYPT_ID_LEN])
+static enum cmn_rc sq_store_campaign_withdraw(struct store *s, const char *campaign_id,
+					      const char *person_id, int64_t now,
+					      char grant_id[CRYPT_ID_LEN])
 {
 	static const char q_get[] = "SELECT grant_id FROM campaign_parts"
 				    " WHERE campaign_id = ? AND person_id = ? AND withdrawn = 0";
@@ -413,8 +379,8 @@ static void read_part(sqlite3_stmt *st, void *elem)
 
 #define PART_COLS "campaign_id, person_id, grant_id, joined, withdrawn, counted"
 
-enum cmn_rc store_campaign_part_get(struct store *s, const char *campaign_id,
-				    const char *person_id, struct campaign_part *p)
+static enum cmn_rc sq_store_campaign_part_get(struct store *s, const char *campaign_id,
+					      const char *person_id, struct campaign_part *p)
 {
 	static const char q[] = "SELECT " PART_COLS " FROM campaign_parts"
 				" WHERE campaign_id = ? AND person_id = ?";
@@ -436,8 +402,8 @@ enum cmn_rc store_campaign_part_get(struct store *s, const char *campaign_id,
 	return rc;
 }
 
-enum cmn_rc store_campaign_parts(struct store *s, const char *campaign_id,
-				 struct campaign_part **out, size_t *n)
+static enum cmn_rc sq_store_campaign_parts(struct store *s, const char *campaign_id,
+					   struct campaign_part **out, size_t *n)
 {
 	static const char q[] = "SELECT " PART_COLS " FROM campaign_parts"
 				" WHERE campaign_id = ? AND withdrawn = 0 ORDER BY person_id";
@@ -452,8 +418,8 @@ enum cmn_rc store_campaign_parts(struct store *s, const char *campaign_id,
 	return conn_collect(c, st, sizeof(**out), read_part, (void **)out, n);
 }
 
-enum cmn_rc store_campaign_untold(struct store *s, const char *campaign_id,
-				  struct campaign_part **out, size_t *n)
+static enum cmn_rc sq_store_campaign_untold(struct store *s, const char *campaign_id,
+					    struct campaign_part **out, size_t *n)
 {
 	static const char q_one[] = "SELECT " PART_COLS " FROM campaign_parts"
 				    " WHERE told = 0 AND campaign_id = ? ORDER BY person_id";
@@ -471,7 +437,8 @@ enum cmn_rc store_campaign_untold(struct store *s, const char *campaign_id,
 	return conn_collect(c, st, sizeof(**out), read_part, (void **)out, n);
 }
 
-enum cmn_rc store_campaign_told(struct store *s, const char *campaign_id, const char *person_id)
+static enum cmn_rc sq_store_campaign_told(struct store *s, const char *campaign_id,
+					  const char *person_id)
 {
 	static const char q[] = "UPDATE campaign_parts SET told = 1"
 				" WHERE campaign_id = ? AND person_id = ?";
@@ -479,9 +446,9 @@ enum cmn_rc store_campaign_told(struct store *s, const char *campaign_id, const 
 	return conn_run(store_platform_conn(s), q, campaign_id, person_id, false);
 }
 
-enum cmn_rc store_campaign_parts_of(struct store *s, const char *person_id,
-				    enum cmn_rc (*fn)(const struct campaign_part *p, void *ctx),
-				    void *ctx)
+static enum cmn_rc
+sq_store_campaign_parts_of(struct store *s, const char *person_id,
+			   enum cmn_rc (*fn)(const struct campaign_part *p, void *ctx), void *ctx)
 {
 	static const char q[] = "SELECT " PART_COLS " FROM campaign_parts"
 				" WHERE person_id = ? ORDER BY joined DESC";
@@ -507,7 +474,8 @@ enum cmn_rc store_campaign_parts_of(struct store *s, const char *person_id,
 
 /* ---- budgets and releases --------------------------------------------------------- */
 
-enum cmn_rc store_budget_get(struct store *s, const char *person_id, struct dp_cost *spent)
+static enum cmn_rc sq_store_budget_get(struct store *s, const char *person_id,
+				       struct dp_cost *spent)
 {
 	static const char q[] = "SELECT eps_micro, delta_pico FROM budgets WHERE person_id = ?";
 	struct conn *c = store_platform_conn(s);
@@ -530,22 +498,8 @@ enum cmn_rc store_budget_get(struct store *s, const char *person_id, struct dp_c
 	return rc;
 }
 
-/* cells and ids are kept as little-endian bytes */
-static uint8_t *cells_bytes(const uint64_t *cells, size_t n)
-{
-	uint8_t *b = malloc(n ? n * 8 : 1);
-
-	if (!b)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		for (int k = 0; k < 8; k++)
-			b[8 * i + (size_t)k] = (uint8_t)(cells[i] >> (8 * k));
-	return b;
-}
-
-enum cmn_rc store_releases_each(struct store *s,
-				enum cmn_rc (*fn)(const struct campaign_release_row *r, void *ctx),
-				void *ctx)
+static enum cmn_rc sq_store_releases_each(
+    struct store *s, enum cmn_rc (*fn)(const struct campaign_release_row *r, void *ctx), void *ctx)
 {
 	static const char q[] = "SELECT campaign_id, count, digest, ids, cells, k FROM releases"
 				" ORDER BY at, campaign_id";
@@ -577,17 +531,8 @@ enum cmn_rc store_releases_each(struct store *s,
 			rc = CMN_ERR_CORRUPT;
 			break;
 		}
-		if (!(cells = malloc(nc ? nc : 1))) {
-			rc = CMN_ERR_NOMEM;
+		if ((rc = campaign_cells_read(cb, nc, &cells)) != CMN_OK)
 			break;
-		}
-		for (size_t i = 0; i < nc / 8; i++) {
-			uint64_t v = 0;
-
-			for (int k = 0; k < 8; k++)
-				v |= (uint64_t)cb[8 * i + (size_t)k] << (8 * k);
-			cells[i] = v;
-		}
 		r.cells = cells;
 		r.ncells = nc / 8;
 		rc = fn(&r, ctx);
@@ -599,15 +544,17 @@ enum cmn_rc store_releases_each(struct store *s,
 	return rc;
 }
 
-enum cmn_rc store_campaign_computed(struct store *s, const struct campaign_release_row *rel,
-				    const char *results, const char *csv,
-				    const char (*persons)[CRYPT_ID_LEN], size_t n,
-				    const struct dp_cost *cost, int64_t now)
+static enum cmn_rc sq_store_campaign_computed(struct store *s,
+					      const struct campaign_release_row *rel,
+					      const char *results, const char *csv,
+					      const char (*persons)[CRYPT_ID_LEN], size_t n,
+					      const struct dp_cost *cost, int64_t now)
 {
 	static const char q_state[] = "UPDATE campaigns SET state = 2, computed = ?2, results = ?3,"
 				      " csv = ?4 WHERE id = ?1 AND state = 1";
-	static const char q_rel[] = "INSERT INTO releases(campaign_id, at, count, digest, ids, cells,"
-				    " k) VALUES (?, ?, ?, ?, ?, ?, ?)";
+	static const char q_rel[] =
+	    "INSERT INTO releases(campaign_id, at, count, digest, ids, cells,"
+	    " k) VALUES (?, ?, ?, ?, ?, ?, ?)";
 	static const char q_part[] = "UPDATE campaign_parts SET counted = 1"
 				     " WHERE campaign_id = ? AND person_id = ? AND withdrawn = 0";
 	static const char q_budget[] =
@@ -623,7 +570,7 @@ enum cmn_rc store_campaign_computed(struct store *s, const struct campaign_relea
 		return CMN_ERR_STORE;
 	if (cost->eps_micro > INT64_MAX || cost->delta_pico > INT64_MAX)
 		return CMN_ERR_INVALID;
-	if (!(cb = cells_bytes(rel->cells, rel->ncells)))
+	if (!(cb = campaign_cells_bytes(rel->cells, rel->ncells)))
 		return CMN_ERR_NOMEM;
 	if ((rc = conn_tx_begin(c)) != CMN_OK) {
 		free(cb);
@@ -682,3 +629,23 @@ enum cmn_rc store_campaign_computed(struct store *s, const struct campaign_relea
 	free(cb);
 	return rc;
 }
+
+const struct store_campaign_ops store_sqlite_campaign_ops = {
+    .districts_replace = sq_store_districts_replace,
+    .districts_list = sq_store_districts_list,
+    .add = sq_store_campaign_add,
+    .get = sq_store_campaign_get,
+    .each = sq_store_campaign_each,
+    .decide = sq_store_campaign_decide,
+    .publish = sq_store_campaign_publish,
+    .join = sq_store_campaign_join,
+    .withdraw = sq_store_campaign_withdraw,
+    .part_get = sq_store_campaign_part_get,
+    .parts = sq_store_campaign_parts,
+    .untold = sq_store_campaign_untold,
+    .told = sq_store_campaign_told,
+    .parts_of = sq_store_campaign_parts_of,
+    .budget_get = sq_store_budget_get,
+    .releases_each = sq_store_releases_each,
+    .computed = sq_store_campaign_computed,
+};
