@@ -51,7 +51,7 @@ static const struct pg_schema accounts_schema = {
 
 /* the schemas of the other modules, each in its pg_<module>.c */
 extern const struct pg_schema pg_consent_schema, pg_oauth_schema, pg_datamap_schema,
-    pg_opendata_schema, pg_govern_schema;
+    pg_opendata_schema, pg_govern_schema, pg_campaign_schema;
 
 /* every module's tables, in the order their references need */
 static const struct pg_schema *const schemas[] = {
@@ -61,6 +61,7 @@ static const struct pg_schema *const schemas[] = {
     &pg_datamap_schema,
     &pg_opendata_schema,
     &pg_govern_schema,
+    &pg_campaign_schema,
 };
 #define SCHEMAS (sizeof(schemas) / sizeof(schemas[0]))
 
