@@ -15,6 +15,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <unistd.h>
 
 #include "backends.h"
 
@@ -164,7 +167,7 @@ static void campaigns(void **state)
 	struct bk *b = *state;
 	struct org city, coop;
 	struct person admin;
-	struct campaign_row x, y, z, r;
+	struct campaign_row x, y, z, w, r;
 	char list[BK_LIST_MAX], want[BK_LIST_MAX] = "", item[200];
 	const char *first, *second;
 	int calls = 0;
@@ -248,6 +251,18 @@ static void campaigns(void **state)
 	assert_int_equal(store_campaign_get(b->s, x.id, false, &r), CMN_OK);
 	assert_int_equal(r.state, CAMPAIGN_STATE_APPROVED);
 	assert_int_equal(r.published, 0);
+	campaign_row_release(&r);
+
+	/* refusals inside a caller's transaction leave it whole */
+	assert_int_equal(store_tx_begin(b->s), CMN_OK);
+	assert_int_equal(store_campaign_add(b->s, "no-org", "{}", 500, &r), CMN_ERR_NOT_FOUND);
+	assert_int_equal(store_campaign_decide(b->s, x.id, true, admin.id, 500), CMN_ERR_CONFLICT);
+	assert_int_equal(store_campaign_decide(b->s, "nope", true, admin.id, 500),
+			 CMN_ERR_NOT_FOUND);
+	assert_int_equal(store_campaign_add(b->s, coop.id, "{\"w\":1}", 500, &w), CMN_OK);
+	assert_int_equal(store_tx_end(b->s, CMN_OK), CMN_OK);
+	assert_int_equal(store_campaign_get(b->s, w.id, true, &r), CMN_OK);
+	assert_string_equal(r.spec, "{\"w\":1}");
 	campaign_row_release(&r);
 }
 
@@ -715,6 +730,139 @@ static void person_deleted(void **state)
 	assert_int_equal(store_campaign_part_get(b->s, c.id, bob.id, &p), CMN_OK);
 }
 
+/* ---- at once ------------------------------------------------------------------------ */
+
+/* a transaction of another thread, held open a while after its change:
+ * the computation of rel, or else person_id's withdrawal from campaign_id */
+struct holder {
+	struct store *s;
+	const struct campaign_release_row *rel;
+	const char (*persons)[CRYPT_ID_LEN];
+	size_t n;
+	const char *campaign_id, *person_id;
+	sem_t changed;
+	enum cmn_rc rc;
+};
+
+static void *hold(void *arg)
+{
+	struct holder *h = arg;
+	enum cmn_rc rc = store_tx_begin(h->s);
+
+	if (rc == CMN_OK) {
+		if (h->rel)
+			rc = store_campaign_computed(h->s, h->rel, "{}", "", h->persons, h->n,
+						     &cost1, 500);
+		else
+			rc = store_campaign_withdraw(h->s, h->campaign_id, h->person_id, 400, NULL);
+		sem_post(&h->changed);
+		usleep(300 * 1000);
+		rc = store_tx_end(h->s, rc);
+	} else {
+		sem_post(&h->changed);
+	}
+	h->rc = rc;
+	store_thread_done();
+	return NULL;
+}
+
+/* run_holder - h's change in a thread; *rc is what fn(ctx) gave, called
+ * once the thread's change is made and its transaction still open */
+static void run_holder(struct holder *h, enum cmn_rc (*fn)(void *ctx), void *ctx, enum cmn_rc *rc)
+{
+	pthread_t th;
+
+	assert_int_equal(sem_init(&h->changed, 0, 0), 0);
+	assert_int_equal(pthread_create(&th, NULL, hold, h), 0);
+	sem_wait(&h->changed);
+	*rc = fn(ctx);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	sem_destroy(&h->changed);
+}
+
+struct call {
+	struct store *s;
+	const char *campaign_id, *person_id;
+	const struct campaign_release_row *rel;
+	const char (*persons)[CRYPT_ID_LEN];
+	size_t n;
+};
+
+static enum cmn_rc call_withdraw(void *ctx)
+{
+	struct call *c = ctx;
+
+	return store_campaign_withdraw(c->s, c->campaign_id, c->person_id, 450, NULL);
+}
+
+static enum cmn_rc call_computed(void *ctx)
+{
+	struct call *c = ctx;
+
+	return store_campaign_computed(c->s, c->rel, "{}", "", c->persons, c->n, &cost1, 600);
+}
+
+/* a withdrawal while the computation's transaction is open waits for it,
+ * then finds the run done; a computation while a withdrawal's is open
+ * waits, then finds the person out and keeps nothing */
+static void withdraw_during_computation(void **state)
+{
+	struct bk *b = *state;
+	struct org city;
+	struct person ann, bob, admin;
+	struct campaign_row c, d, r;
+	struct campaign_part p;
+	struct dp_cost spent;
+	char persons[2][CRYPT_ID_LEN];
+	struct campaign_release_row rel;
+	struct holder h;
+	struct call call;
+	enum cmn_rc rc;
+
+	add_org(b->s, "City", &city);
+	add_person(b->s, "ann", &ann);
+	add_person(b->s, "bob", &bob);
+	add_person(b->s, "admin", &admin);
+	approved(b->s, city.id, 100, admin.id, &c);
+	assert_int_equal(store_campaign_join(b->s, c.id, ann.id, "ga", 200), CMN_OK);
+	assert_int_equal(store_campaign_join(b->s, c.id, bob.id, "gb", 201), CMN_OK);
+	snprintf(persons[0], CRYPT_ID_LEN, "%s", ann.id);
+	snprintf(persons[1], CRYPT_ID_LEN, "%s", bob.id);
+	rel = release(c.id);
+	rel.count = 2;
+
+	/* the withdrawal waits for the computation, then finds it done */
+	h = (struct holder){
+	    .s = b->s, .rel = &rel, .persons = (const char(*)[CRYPT_ID_LEN])persons, .n = 2};
+	call = (struct call){.s = b->s, .campaign_id = c.id, .person_id = bob.id};
+	run_holder(&h, call_withdraw, &call, &rc);
+	assert_int_equal(h.rc, CMN_OK);
+	assert_int_equal(rc, CMN_ERR_CONFLICT);
+	assert_int_equal(store_campaign_part_get(b->s, c.id, bob.id, &p), CMN_OK);
+	assert_int_equal(p.withdrawn, 0);
+	assert_true(p.counted);
+	assert_int_equal(store_budget_get(b->s, bob.id, &spent), CMN_OK);
+	assert_int_equal(spent.eps_micro, cost1.eps_micro);
+
+	/* the computation waits for the withdrawal, then keeps nothing */
+	approved(b->s, city.id, 700, admin.id, &d);
+	assert_int_equal(store_campaign_join(b->s, d.id, ann.id, "ga", 800), CMN_OK);
+	assert_int_equal(store_campaign_join(b->s, d.id, bob.id, "gb", 801), CMN_OK);
+	rel = release(d.id);
+	rel.count = 2;
+	h = (struct holder){.s = b->s, .campaign_id = d.id, .person_id = bob.id};
+	call = (struct call){
+	    .s = b->s, .rel = &rel, .persons = (const char(*)[CRYPT_ID_LEN])persons, .n = 2};
+	run_holder(&h, call_computed, &call, &rc);
+	assert_int_equal(h.rc, CMN_OK);
+	assert_int_equal(rc, CMN_ERR_CONFLICT);
+	assert_int_equal(store_campaign_get(b->s, d.id, false, &r), CMN_OK);
+	assert_int_equal(r.state, CAMPAIGN_STATE_APPROVED);
+	campaign_row_release(&r);
+	assert_int_equal(store_budget_get(b->s, ann.id, &spent), CMN_OK);
+	assert_int_equal(spent.eps_micro, cost1.eps_micro);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -724,6 +872,7 @@ int main(void)
 	    BOTH(computed),
 	    BOTH(computed_all_or_nothing),
 	    BOTH(person_deleted),
+	    BOTH(withdraw_during_computation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
