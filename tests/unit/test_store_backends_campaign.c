@@ -591,10 +591,13 @@ static void computed(void **state)
 
 		snprintf(cc, sizeof(cc), "%s", want);
 		snprintf(ee, sizeof(ee), "%s/%s,", e.id, ann.id);
+		int w;
+
 		if (strcmp(c.id, e.id) < 0)
-			snprintf(want, sizeof(want), "%s%s", cc, ee);
+			w = snprintf(want, sizeof(want), "%s%s", cc, ee);
 		else
-			snprintf(want, sizeof(want), "%s%s", ee, cc);
+			w = snprintf(want, sizeof(want), "%s%s", ee, cc);
+		assert_true(w > 0 && (size_t)w < sizeof(want));
 	}
 	assert_string_equal(list, want);
 	/* told one by one */
