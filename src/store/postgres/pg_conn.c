@@ -48,6 +48,7 @@ static void thread_key_init(void)
 
 void pg_thread_done(void)
 {
+	pg_person_thread_done();
 	pthread_once(&thread_once, thread_key_init);
 	thread_free(pthread_getspecific(thread_key));
 	pthread_setspecific(thread_key, NULL);
@@ -196,8 +197,8 @@ static enum cmn_rc stmt_name(struct pg_conn *c, const char *sql, char name[16])
 
 #define PG_PARAMS_MAX 32
 
-enum cmn_rc pg_run(struct pg_conn *c, const char *sql, int n, const struct pg_param *params,
-		   PGresult **res)
+static enum cmn_rc run_as(struct pg_conn *c, const char *sql, int n,
+			  const struct pg_param *params, PGresult **res, int result_format)
 {
 	const char *values[PG_PARAMS_MAX];
 	int lengths[PG_PARAMS_MAX], formats[PG_PARAMS_MAX];
@@ -220,7 +221,7 @@ enum cmn_rc pg_run(struct pg_conn *c, const char *sql, int n, const struct pg_pa
 		lengths[i] = params[i].len;
 		formats[i] = params[i].bytes;
 	}
-	r = PQexecPrepared(c->db, name, n, values, lengths, formats, 0);
+	r = PQexecPrepared(c->db, name, n, values, lengths, formats, result_format);
 	st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		rc = rc_of(c, r);
@@ -235,6 +236,36 @@ enum cmn_rc pg_run(struct pg_conn *c, const char *sql, int n, const struct pg_pa
 	else
 		PQclear(r);
 	return CMN_OK;
+}
+
+enum cmn_rc pg_run(struct pg_conn *c, const char *sql, int n, const struct pg_param *params,
+		   PGresult **res)
+{
+	return run_as(c, sql, n, params, res, 0);
+}
+
+enum cmn_rc pg_run_binary(struct pg_conn *c, const char *sql, int n, const struct pg_param *params,
+			  PGresult **res)
+{
+	return run_as(c, sql, n, params, res, 1);
+}
+
+int64_t pg_bin_i64(const PGresult *r, int row, int col)
+{
+	const unsigned char *v = (const unsigned char *)PQgetvalue(r, row, col);
+	int len = PQgetlength(r, row, col);
+	uint64_t n = 0;
+
+	if (PQgetisnull(r, row, col))
+		return 0;
+	for (int i = 0; i < len && i < 8; i++)
+		n = n << 8 | v[i];
+	/* an int4 or int2 column, sign-extended */
+	if (len == 4)
+		return (int32_t)(uint32_t)n;
+	if (len == 2)
+		return (int16_t)(uint16_t)n;
+	return (int64_t)n;
 }
 
 enum cmn_rc pg_change(struct pg_conn *c, const char *sql, int n, const struct pg_param *params,
@@ -295,7 +326,8 @@ enum cmn_rc pg_exec(struct pg_conn *c, const char *sql)
 	PGresult *r = PQexec(c->db, sql);
 	enum cmn_rc rc = CMN_OK;
 
-	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+	/* a script may end with a SELECT (of a function that makes tables) */
+	if (!r || (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK))
 		rc = rc_of(c, r);
 	PQclear(r);
 	return rc;

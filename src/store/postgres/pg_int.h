@@ -15,6 +15,7 @@
 #include <libpq-fe.h>
 
 #include "store/store_int.h"
+#include "store/store_person_int.h"
 
 struct pg_store {
 	char *url; /* the postgres:// URL given to store_open */
@@ -60,6 +61,15 @@ struct pg_conn *pg_conn_of(struct store *s);
  * a serialisation failure or a deadlock, CMN_ERR_STORE otherwise. */
 enum cmn_rc pg_run(struct pg_conn *c, const char *sql, int n, const struct pg_param *params,
 		   PGresult **res);
+
+/* pg_run_binary - pg_run with every column of the result in binary:
+ * bytea as its bytes (no hex to decode: chunks, blobs), text as is,
+ * integers in network order (pg_bin_i64) */
+enum cmn_rc pg_run_binary(struct pg_conn *c, const char *sql, int n, const struct pg_param *params,
+			  PGresult **res);
+
+/* pg_bin_i64 - a bigint, integer or smallint column of a binary result, 0 for NULL */
+int64_t pg_bin_i64(const PGresult *r, int row, int col);
 
 /* pg_change - pg_run of a change; with changes_needed, CMN_ERR_NOT_FOUND
  * when it changed no row */
@@ -123,5 +133,58 @@ int64_t pg_i64(const PGresult *r, int row, int col);
 
 /* pg_thread_done - closes the calling thread's connection */
 void pg_thread_done(void);
+
+/* ---- a person's store (pg_person.c) ---------------------------------------- */
+
+/*
+ * A person's store on PostgreSQL is the person's rows in the tables of
+ * person data, each partitioned by person_id (docs/postgres.md): a handle
+ * is the person's id, used on the thread's connection. It begins as
+ * struct pstore_head (store_person_int.h).
+ */
+struct pg_pstore {
+	struct store *s;
+	char person_id[CRYPT_ID_LEN];
+	int64_t last_used; /* for the thread's cache of handles */
+	bool peek;         /* made by store_person_peek */
+	bool peek_tx;      /* and its read transaction is open */
+};
+
+/* pg_ps - the PostgreSQL handle behind ps */
+static inline struct pg_pstore *pg_ps(struct pstore *ps)
+{
+	return (struct pg_pstore *)(void *)ps;
+}
+
+/* The DDL of a table of person data: a person_id column (COLLATE "C",
+ * the person's row in persons, erased with it) first in the primary key,
+ * and the table partitioned by its range. After it, the migration calls
+ * commune_partition('TABLE') (a function of the "person" schema, which
+ * makes the sixteen partitions by first hex digit); every other module of
+ * person data is listed after pg_person_schema. */
+#define PG_PERSON_ID_COL "person_id text COLLATE \"C\" NOT NULL REFERENCES persons(id) ON DELETE CASCADE"
+
+/* pg_ptx_begin - pg_tx_begin on the thread's connection (into *c), and
+ * the person's lock, held until the outermost transaction ends: one writer
+ * at a time in a person's store, as SQLite's lock of the person's file
+ * gives. Every write of more than one statement runs between these. */
+enum cmn_rc pg_ptx_begin(struct pg_pstore *ps, struct pg_conn **c);
+
+/* pg_ptx_end - pg_tx_end of pg_ptx_begin's transaction */
+enum cmn_rc pg_ptx_end(struct pg_pstore *ps, enum cmn_rc rc);
+
+/* pg_audit_in_tx - appends to the person's audit chain inside the caller's
+ * pg_ptx_begin; with actor NULL, nothing (a part of a larger write audited
+ * as a whole) */
+enum cmn_rc pg_audit_in_tx(struct pg_pstore *ps, const char *actor, const char *action,
+			   const char *object, const char *detail);
+
+/* pg_audit_once - appends an entry made at `at` unless the chain holds it
+ * already (pstore_audit_once of the SQLite backend) */
+enum cmn_rc pg_audit_once(struct pg_pstore *ps, int64_t at, const char *actor,
+			  const char *action, const char *object, const char *detail);
+
+/* pg_person_thread_done - forgets the calling thread's handles */
+void pg_person_thread_done(void);
 
 #endif

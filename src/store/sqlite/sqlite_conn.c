@@ -470,18 +470,13 @@ void sq_read_end(struct store *s)
 		conn_rollback(c);
 }
 
-enum cmn_rc store_person_store(struct store *s, const char *person_id, struct pstore **out)
+enum cmn_rc sq_person_store(struct store *s, const char *person_id, struct pstore **out)
 {
 	struct thread_cache *tc;
 	struct pstore *ps;
 	int victim = 0;
 	enum cmn_rc rc;
 
-	/* a person's store in PostgreSQL is not provided yet */
-	if (!store_is_sqlite(s)) {
-		store_set_last_error("not provided by the PostgreSQL backend yet");
-		return CMN_ERR_STORE;
-	}
 	if (!(tc = cache_get()))
 		return CMN_ERR_NOMEM;
 	sync_epoch(tc, s);

@@ -12,6 +12,7 @@
 
 #include "store/store.h"
 #include "store/store_int.h"
+#include "store/store_person_int.h"
 
 #define CONN_STMT_MIN 64 /* slots of a connection's statement table at first */
 #define PSTORE_KINDS_MAX 32 /* doctype numbers cached per person handle */
@@ -37,10 +38,11 @@ struct conn {
 };
 
 
+/* a person's store; begins as struct pstore_head (store_person_int.h) */
 struct pstore {
-	struct conn c;
 	struct store *s;
 	char person_id[CRYPT_ID_LEN];
+	struct conn c;
 	int64_t last_used;                /* for the per-thread LRU */
 	struct {                          /* the table kinds, as far as read */
 		char doctype[CMN_DOCTYPE_NAME_MAX + 1];
@@ -54,6 +56,13 @@ struct pstore {
  * it from being marked as written: sqlite_later.c) */
 enum cmn_rc pstore_audit_once(struct pstore *ps, int64_t at, const char *actor,
 			      const char *action, const char *object, const char *detail);
+
+_Static_assert(offsetof(struct pstore, s) == offsetof(struct pstore_head, s) &&
+		       offsetof(struct pstore, person_id) == offsetof(struct pstore_head, person_id),
+	       "struct pstore begins as struct pstore_head");
+
+/* sq_person_store - store_person_store on SQLite (sqlite_conn.c) */
+enum cmn_rc sq_person_store(struct store *s, const char *person_id, struct pstore **out);
 
 /* conn_open - opens path with WAL, foreign keys and a busy timeout. */
 enum cmn_rc conn_open(struct conn *c, const char *path, bool create);

@@ -387,7 +387,7 @@ enum cmn_rc pstore_open_int(struct store *s, const char *person_id, struct pstor
 	return rc;
 }
 
-enum cmn_rc store_person_peek(struct store *s, const char *person_id, struct pstore **out)
+static enum cmn_rc sq_person_peek(struct store *s, const char *person_id, struct pstore **out)
 {
 	char path[4096];
 	struct pstore *ps;
@@ -446,7 +446,7 @@ enum cmn_rc store_person_peek(struct store *s, const char *person_id, struct pst
 	return CMN_OK;
 }
 
-void pstore_peek_close(struct pstore **ps)
+static void sq_peek_close(struct pstore **ps)
 {
 	if (!*ps)
 		return;
@@ -459,50 +459,6 @@ void pstore_peek_close(struct pstore **ps)
 
 /* ---- audit chain -------------------------------------------------------- */
 
-static void hash_field(crypto_generichash_state *hs, const char *s)
-{
-	uint64_t n = strlen(s);
-	unsigned char len[8];
-
-	for (int i = 0; i < 8; i++)
-		len[i] = (unsigned char)(n >> (8 * i));
-	crypto_generichash_update(hs, len, sizeof(len));
-	crypto_generichash_update(hs, (const unsigned char *)s, n);
-}
-
-/* audit_hash - the chained hash of one entry, after prev. */
-static void audit_hash(const char *prev, int64_t seq, int64_t at, const char *actor,
-		       const char *action, const char *object, const char *detail,
-		       char out[CRYPT_HASH_HEX_LEN])
-{
-	crypto_generichash_state hs;
-	unsigned char h[32];
-	char num[48];
-
-	crypto_generichash_init(&hs, NULL, 0, sizeof(h));
-	hash_field(&hs, prev);
-	snprintf(num, sizeof(num), "%lld/%lld", (long long)seq, (long long)at);
-	hash_field(&hs, num);
-	hash_field(&hs, actor);
-	hash_field(&hs, action);
-	hash_field(&hs, object);
-	hash_field(&hs, detail);
-	crypto_generichash_final(&hs, h, sizeof(h));
-	str_hex(out, h, sizeof(h));
-}
-
-/*
- * The head of the chain is signed with the platform key every
- * AUDIT_SIGN_EVERY entries and at the first entry after AUDIT_SIGN_AGE_MS
- * without a signature: a signed head (person, seq, hash, at) is what makes
- * the removal of the latest entries visible, which the chain alone cannot
- * show. Entries after the last signed head can still be cut unseen; a
- * verifier who kept a head from elsewhere (a receipt, an export) sees more.
- */
-#define AUDIT_SIGN_EVERY 64
-#define AUDIT_SIGN_AGE_MS (10 * 60 * 1000)
-#define AUDIT_HEAD_TYP "commune-audit-head"
-
 /* audit_sign_head - signs the entry (seq, hash) as the head when it is
  * time to, inside the caller's transaction. */
 static enum cmn_rc audit_sign_head(struct pstore *ps, int64_t seq, const char *hash, int64_t at)
@@ -511,7 +467,6 @@ static enum cmn_rc audit_sign_head(struct pstore *ps, int64_t seq, const char *h
 	static const char q_ins[] = "INSERT INTO audit_heads(seq, hash, at, jws) VALUES (?, ?, ?, ?)";
 	sqlite3_stmt *st;
 	int64_t last = 0;
-	char payload[256];
 	struct buf jws;
 	enum cmn_rc rc;
 	int sr;
@@ -528,13 +483,11 @@ static enum cmn_rc audit_sign_head(struct pstore *ps, int64_t seq, const char *h
 		} else if (rc != CMN_ERR_NOT_FOUND) {
 			return rc;
 		}
-		if (at - last < AUDIT_SIGN_AGE_MS)
-			return CMN_OK;
 	}
-	snprintf(payload, sizeof(payload), "{\"person\":\"%s\",\"seq\":%lld,\"hash\":\"%s\",\"at\":%lld}",
-		 ps->person_id, (long long)seq, hash, (long long)at);
+	if (!audit_head_due(seq, at, last))
+		return CMN_OK;
 	buf_init(&jws, 4096);
-	rc = keyring_jws_sign(ps->s->keys, AUDIT_HEAD_TYP, payload, strlen(payload), &jws);
+	rc = audit_head_sign(ps->s->keys, ps->person_id, seq, hash, at, &jws);
 	if (rc == CMN_OK && !(st = conn_stmt(&ps->c, q_ins)))
 		rc = CMN_ERR_STORE;
 	if (rc == CMN_OK) {
@@ -639,12 +592,12 @@ enum cmn_rc pstore_audit_once(struct pstore *ps, int64_t at, const char *actor,
 	return pstore_tx_end(ps, rc);
 }
 
-enum cmn_rc pstore_tx_begin(struct pstore *ps)
+static enum cmn_rc sq_ptx_begin(struct pstore *ps)
 {
 	return conn_tx_begin(&ps->c);
 }
 
-enum cmn_rc pstore_tx_end(struct pstore *ps, enum cmn_rc rc)
+static enum cmn_rc sq_ptx_end(struct pstore *ps, enum cmn_rc rc)
 {
 	bool outermost = ps->c.tx_depth == 1;
 
@@ -653,7 +606,7 @@ enum cmn_rc pstore_tx_end(struct pstore *ps, enum cmn_rc rc)
 	return rc;
 }
 
-void pstore_bulk(struct pstore *ps, bool on)
+static void sq_bulk(struct pstore *ps, bool on)
 {
 	char q[64];
 
@@ -671,7 +624,7 @@ enum cmn_rc pstore_audit_in_tx(struct pstore *ps, const char *actor, const char 
 	return audit_append(ps, actor, action, object, detail);
 }
 
-enum cmn_rc pstore_audit_append(struct pstore *ps, const char *actor, const char *action,
+static enum cmn_rc sq_audit_append(struct pstore *ps, const char *actor, const char *action,
 				const char *object, const char *detail)
 {
 	enum cmn_rc rc = pstore_tx_begin(ps);
@@ -700,7 +653,7 @@ static void bind_or_null(sqlite3_stmt *st, int at, const char *text)
 		sqlite3_bind_null(st, at);
 }
 
-enum cmn_rc pstore_audit_each(struct pstore *ps, const struct audit_filter *f, int64_t after,
+static enum cmn_rc sq_audit_each(struct pstore *ps, const struct audit_filter *f, int64_t after,
 			      size_t limit,
 			      enum cmn_rc (*fn)(const struct audit_entry *e, void *ctx), void *ctx)
 {
@@ -737,28 +690,6 @@ enum cmn_rc pstore_audit_each(struct pstore *ps, const struct audit_filter *f, i
 	return rc;
 }
 
-/* head_matches - whether a signed head verifies with the platform key and
- * names this person, seq and hash. */
-static bool head_matches(struct pstore *ps, const char *jws, int64_t seq, const char *hash)
-{
-	struct buf payload;
-	json_t *o = NULL;
-	bool ok = false;
-
-	buf_init(&payload, 4096);
-	if (keyring_jws_verify(ps->s->keys, jws, &payload) == CMN_OK && payload.data)
-		o = json_parse(payload.data, payload.len, 0, NULL);
-	if (o)
-		ok = json_integer_value(json_object_get(o, "seq")) == seq &&
-		     json_is_string(json_object_get(o, "hash")) &&
-		     strcmp(json_string_value(json_object_get(o, "hash")), hash) == 0 &&
-		     json_is_string(json_object_get(o, "person")) &&
-		     strcmp(json_string_value(json_object_get(o, "person")), ps->person_id) == 0;
-	json_decref(o);
-	buf_release(&payload);
-	return ok;
-}
-
 /* verify_heads - after an intact chain of count entries: every signed head
  * verifies and names an entry of the chain with its hash. A head beyond the
  * chain means its latest entries were removed: *bad is the first missing. */
@@ -784,7 +715,7 @@ static enum cmn_rc verify_heads(struct pstore *ps, int64_t count, int64_t *bad)
 			*bad = count + 1;
 			rc = CMN_ERR_CONFLICT;
 		} else if (!hash || !jws || !entry || strcmp(hash, entry) != 0 ||
-			   !head_matches(ps, jws, seq, hash)) {
+			   !audit_head_matches(ps->s->keys, jws, ps->person_id, seq, hash)) {
 			*bad = seq;
 			rc = CMN_ERR_CONFLICT;
 		}
@@ -795,7 +726,7 @@ static enum cmn_rc verify_heads(struct pstore *ps, int64_t count, int64_t *bad)
 	return rc;
 }
 
-enum cmn_rc pstore_audit_verify(struct pstore *ps, int64_t *count, int64_t *bad)
+static enum cmn_rc sq_audit_verify(struct pstore *ps, int64_t *count, int64_t *bad)
 {
 	static const char q[] = "SELECT seq, at, actor, action, object, detail, hash FROM audit"
 				" ORDER BY seq";
@@ -1339,21 +1270,16 @@ enum cmn_rc pstore_record_query(struct pstore *ps, const struct store_query *q,
 
 /* ---- secrets ------------------------------------------------------------ */
 
-enum cmn_rc pstore_secret_put(struct pstore *ps, const char *name, const void *value, size_t n)
+static enum cmn_rc sq_secret_put(struct pstore *ps, const char *name, const void *value, size_t n)
 {
 	static const char q[] = "INSERT OR REPLACE INTO secrets(name, box, updated) VALUES (?, ?, ?)";
-	unsigned char key[CRYPT_KEY_BYTES];
-	char ad[160];
 	struct buf box;
 	sqlite3_stmt *st;
 	enum cmn_rc rc;
 	int sr;
 
 	buf_init(&box, n + 256);
-	keyring_person_key(ps->s->keys, ps->person_id, key);
-	snprintf(ad, sizeof(ad), "%s/%s", ps->person_id, name);
-	rc = crypt_seal(key, value, n, ad, &box);
-	sodium_memzero(key, sizeof(key));
+	rc = secret_seal(ps->s->keys, ps->person_id, name, value, n, &box);
 	if (rc == CMN_OK && !(st = conn_stmt(&ps->c, q)))
 		rc = CMN_ERR_STORE;
 	if (rc == CMN_OK) {
@@ -1369,11 +1295,9 @@ enum cmn_rc pstore_secret_put(struct pstore *ps, const char *name, const void *v
 	return rc;
 }
 
-enum cmn_rc pstore_secret_get(struct pstore *ps, const char *name, struct buf *out)
+static enum cmn_rc sq_secret_get(struct pstore *ps, const char *name, struct buf *out)
 {
 	static const char q[] = "SELECT box FROM secrets WHERE name = ?";
-	unsigned char key[CRYPT_KEY_BYTES];
-	char ad[160];
 	sqlite3_stmt *st = conn_stmt(&ps->c, q);
 	enum cmn_rc rc;
 	int sr;
@@ -1386,11 +1310,22 @@ enum cmn_rc pstore_secret_get(struct pstore *ps, const char *name, struct buf *o
 		sqlite3_reset(st);
 		return sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(&ps->c, sr);
 	}
-	keyring_person_key(ps->s->keys, ps->person_id, key);
-	snprintf(ad, sizeof(ad), "%s/%s", ps->person_id, name);
-	rc = crypt_open(key, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), ad,
-			out);
-	sodium_memzero(key, sizeof(key));
+	rc = secret_open(ps->s->keys, ps->person_id, name, sqlite3_column_blob(st, 0),
+			 (size_t)sqlite3_column_bytes(st, 0), out);
 	sqlite3_reset(st);
 	return rc;
 }
+
+const struct store_person_ops store_sqlite_person_ops = {
+    .person_store = sq_person_store,
+    .person_peek = sq_person_peek,
+    .peek_close = sq_peek_close,
+    .tx_begin = sq_ptx_begin,
+    .tx_end = sq_ptx_end,
+    .bulk = sq_bulk,
+    .audit_append = sq_audit_append,
+    .audit_each = sq_audit_each,
+    .audit_verify = sq_audit_verify,
+    .secret_put = sq_secret_put,
+    .secret_get = sq_secret_get,
+};
