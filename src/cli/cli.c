@@ -78,10 +78,24 @@ const char *cli_data_dir(const char *data_opt)
 	return dir && *dir ? dir : "./commune-data";
 }
 
+static const char *store_opt;
+
+void cli_set_store(const char *where)
+{
+	store_opt = where;
+}
+
+const char *cli_store_where(const char *dir)
+{
+	const char *where = store_opt ? store_opt : getenv("COMMUNE_STORE");
+
+	return where && *where ? where : dir;
+}
+
 bool cli_open(struct cli_env *env, const char *data_opt)
 {
 	char keypath[4096], err[256];
-	const char *dir = cli_data_dir(data_opt);
+	const char *dir = cli_data_dir(data_opt), *where;
 	enum cmn_rc rc;
 
 	memset(env, 0, sizeof(*env));
@@ -107,12 +121,24 @@ bool cli_open(struct cli_env *env, const char *data_opt)
 		keyring_release(&env->keys);
 		return false;
 	}
-	rc = store_open(&env->store, dir, &env->keys);
+	where = cli_store_where(dir);
+	if (where != dir && !store_is_pg_url(where)) {
+		cli_error("--store (or COMMUNE_STORE) must be a postgres:// or postgresql:// URL; "
+			  "a data directory is given with --data");
+		cli_close(env);
+		return false;
+	}
+	rc = store_open(&env->store, where, &env->keys);
 	if (rc == CMN_OK)
 		rc = registry_sync(&env->registry, env->store);
 	if (rc != CMN_OK) {
-		cli_error("cannot open the store in %s: %s (%s)", dir, cmn_strerror(rc),
-			  store_last_error());
+		/* never the URL itself: it may hold a password */
+		if (where != dir)
+			cli_error("cannot open the PostgreSQL store: %s (%s)", cmn_strerror(rc),
+				  store_last_error());
+		else
+			cli_error("cannot open the store in %s: %s (%s)", dir, cmn_strerror(rc),
+				  store_last_error());
 		cli_close(env);
 		return false;
 	}

@@ -41,6 +41,15 @@ const char *cli_data_dir(const char *data_opt);
  * if needed, and opens everything. Prints the reason on failure. */
 bool cli_open(struct cli_env *env, const char *data_opt);
 
+/* cli_set_store - where the store is, for cli_open: a postgres:// URL
+ * (--store of commune serve), or NULL for $COMMUNE_STORE, else the data
+ * directory. The data directory keeps the keys and the uploads either way. */
+void cli_set_store(const char *where);
+
+/* cli_store_where - the store cli_open opens: cli_set_store's, else
+ * $COMMUNE_STORE, else dir */
+const char *cli_store_where(const char *dir);
+
 /* cli_close - closes what cli_open opened. */
 void cli_close(struct cli_env *env);
 

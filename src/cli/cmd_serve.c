@@ -99,10 +99,11 @@ int cmd_serve(int argc, char **argv)
 	const char *listen = NULL, *data = NULL, *threads = NULL, *web = NULL, *maxconn = NULL,
 		   *rto = NULL, *idle = NULL, *maxbody = NULL, *nolog = NULL, *secure = NULL,
 		   *perip = NULL, *maxupload = NULL, *uto = NULL, *workers = NULL, *queue = NULL,
-		   *certified = NULL;
+		   *certified = NULL, *store = NULL;
 	const struct cli_opt opts[] = {
 		{"--listen", true, &listen},
 		{"--data", true, &data},
+		{"--store", true, &store},
 		{"--threads", true, &threads},
 		{"--web", true, &web},
 		{"--max-connections", true, &maxconn},
@@ -166,6 +167,7 @@ int cmd_serve(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	cli_set_store(store);
 	if (!cli_open(&env, data))
 		return EXIT_USER;
 	app.store = env.store;

@@ -40,6 +40,10 @@ struct pstore;
  * store. */
 enum cmn_rc store_open(struct store **out, const char *where, const struct keyring *keys);
 
+/* store_is_pg_url - whether where names a PostgreSQL database
+ * (postgres:// or postgresql://) rather than a data directory */
+bool store_is_pg_url(const char *where);
+
 /* store_close - closes the store and the calling thread's connections;
  * *s is set to NULL. Other threads must have ended. */
 void store_close(struct store **s);

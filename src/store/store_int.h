@@ -124,8 +124,5 @@ static inline bool store_is_sqlite(const struct store *s)
 /* store_set_last_error - what store_last_error() tells on this thread */
 void store_set_last_error(const char *msg);
 
-/* store_is_pg_url - whether where names a PostgreSQL database
- * (postgres:// or postgresql://) rather than a data directory */
-bool store_is_pg_url(const char *where);
 
 #endif

@@ -2,6 +2,7 @@
  * server.c - starting and stopping a real commune server for tests.
  */
 #include "server.h"
+#include "pgtest.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,7 +32,31 @@ bool test_data_dir(struct test_server *s, const char *bin)
 	if (!mkdtemp(s->dir))
 		return false;
 	setenv("COMMUNE_PWHASH_COST", "min", 1);
+	if (test_on_postgres()) {
+		if (pgtest_db_new(s->store, sizeof(s->store)) != 0) {
+			rmdir(s->dir);
+			return false;
+		}
+		setenv("COMMUNE_STORE", s->store, 1);
+	}
 	return true;
+}
+
+bool test_on_postgres(void)
+{
+	const char *v = getenv("COMMUNE_TEST_STORE");
+
+	return v && strcmp(v, "postgres") == 0;
+}
+
+/* use_store - in a child about to run commune: s's store, whichever
+ * another server of the test set last */
+static void use_store(const struct test_server *s)
+{
+	if (s->store[0])
+		setenv("COMMUNE_STORE", s->store, 1);
+	else
+		unsetenv("COMMUNE_STORE");
 }
 
 static int run(const struct test_server *s, const char *input, char *out, size_t outlen,
@@ -51,6 +76,7 @@ static int run(const struct test_server *s, const char *input, char *out, size_t
 		dup2(o[1], 1);
 		close(in[1]);
 		close(o[0]);
+		use_store(s);
 		execv(s->bin, argv);
 		_exit(127);
 	}
@@ -143,6 +169,7 @@ bool test_server_start(struct test_server *s, ...)
 		if (fd >= 0)
 			dup2(fd, 2);
 		close(o[0]);
+		use_store(s);
 		execv(s->bin, argv);
 		_exit(127);
 	}
@@ -211,6 +238,10 @@ int test_server_stop(struct test_server *s, bool remove_dir)
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->dir);
 		if (system(cmd) != 0)
 			fprintf(stderr, "could not remove %s\n", s->dir);
+	}
+	if (remove_dir && s->store[0]) {
+		pgtest_db_drop(s->store);
+		s->store[0] = '\0';
 	}
 	return ret;
 }

@@ -14,10 +14,18 @@ struct test_server {
 	char dir[256];                    /* the data directory (removed at stop) */
 	char base[64];                    /* "http://127.0.0.1:PORT" */
 	const char *bin;                  /* the commune binary */
+	char store[512];                  /* the PostgreSQL store's URL, or "" */
 };
 
-/* test_data_dir - creates a fresh temporary data directory in s->dir. */
+/* test_data_dir - creates a fresh temporary data directory in s->dir.
+ * With COMMUNE_TEST_STORE=postgres in the environment, the store is a new
+ * database of the test run's cluster (pgtest.h) instead, in s->store and
+ * in COMMUNE_STORE for every command and server the test starts; it is
+ * dropped with the directory (test_server_stop). */
 bool test_data_dir(struct test_server *s, const char *bin);
+
+/* test_on_postgres - whether the tests run on PostgreSQL (COMMUNE_TEST_STORE) */
+bool test_on_postgres(void);
 
 /* test_cli - runs `commune ARGS... --data DIR` with input on stdin (may be
  * NULL); returns the exit status, or -1. out (may be NULL) receives stdout. */
