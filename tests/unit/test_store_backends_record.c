@@ -285,16 +285,17 @@ static void insert_many(void **state)
 		free(d);
 	}
 	/* a row of another doctype: nothing of the import is kept */
-	for (int i = 0; i < N; i++)
-		snprintf(m[i].id, sizeof(m[i].id), "30000000-0000-4000-8000-%012d", i),
-		    snprintf(m[i].dedupe, sizeof(m[i].dedupe), "%032x", N + i);
+	for (int i = 0; i < N; i++) {
+		snprintf(m[i].id, sizeof(m[i].id), "30000000-0000-4000-8000-%012d", i);
+		snprintf(m[i].dedupe, sizeof(m[i].dedupe), "%032x", N + i);
+	}
 	snprintf(m[1500].doctype, sizeof(m[1500].doctype), "test.other");
 	assert_int_equal(pstore_record_insert_many(ps, DT, m, data, N, &added), CMN_ERR_INVALID);
 	assert_int_equal(added, 1500);
 	assert_int_equal(pstore_record_get(ps, DT, m[0].id, &got, NULL), CMN_ERR_NOT_FOUND);
 	/* the same id twice: refused as SQLite refuses it, nothing kept */
 	snprintf(m[1500].doctype, sizeof(m[1500].doctype), DT);
-	snprintf(m[7].id, sizeof(m[7].id), "%s", m[6].id);
+	memcpy(m[7].id, m[6].id, sizeof(m[7].id));
 	assert_int_equal(pstore_record_insert_many(ps, DT, m, data, N, &added), CMN_ERR_EXISTS);
 	assert_int_equal(pstore_record_get(ps, DT, m[0].id, &got, NULL), CMN_ERR_NOT_FOUND);
 
