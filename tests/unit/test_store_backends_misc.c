@@ -217,6 +217,49 @@ static void imports(void **state)
 	free(json);
 }
 
+/* the imports newest first: their ids are i<N-1>, ..., i1, i0 */
+static enum cmn_rc newest_first(const char *json, void *ctx)
+{
+	int *next = ctx;
+	json_t *o = json_loads(json, 0, NULL);
+	char want[16];
+
+	assert_non_null(o);
+	snprintf(want, sizeof(want), "i%d", --*next);
+	assert_string_equal(json_string_value(json_object_get(o, "id")), want);
+	json_decref(o);
+	return CMN_OK;
+}
+
+/* imports made in the same millisecond come the last made first */
+static void imports_order(void **state)
+{
+	struct bk *b = *state;
+	struct person ann;
+	struct pstore *ps;
+	int64_t prev = 0;
+	int n = 0, ties = 0;
+
+	add_person(b->s, "ann", &ann);
+	ps = store_of(b->s, ann.id);
+	/* until several pairs were surely made in one millisecond: each
+	 * made within the millisecond the previous one ended in */
+	while (n < 500 && ties < 8) {
+		char id[16];
+		int64_t t0 = time_now_ms(), t1;
+
+		snprintf(id, sizeof(id), "i%d", n++);
+		assert_int_equal(
+		    pstore_import_put(ps, id, "ofx", "f.ofx", "aa", "done", "{}", NULL), CMN_OK);
+		t1 = time_now_ms();
+		ties += t0 == prev && t1 == t0;
+		prev = t1;
+	}
+	assert_int_equal(ties, 8);
+	assert_int_equal(pstore_import_each(ps, NULL, newest_first, &n), CMN_OK);
+	assert_int_equal(n, 0);
+}
+
 /* ---- notes -------------------------------------------------------------------------- */
 
 #define GRANT1 "11111111111111111111111111111111"
@@ -375,6 +418,49 @@ static void notes(void **state)
 	    pstore_note_delete(store_of(b->s, ann.id), GRANT2, quiet.id, worker.id, NULL), CMN_OK);
 	assert_int_equal(entries(b->s, ann.id, "note.delete"), 1);
 	chain_intact(b->s, ann.id, 6);
+}
+
+/* the notes of a share in the order written: their texts are 0, 1, 2... */
+static enum cmn_rc in_order(const struct note *n, void *ctx)
+{
+	int *next = ctx;
+	char want[16];
+
+	snprintf(want, sizeof(want), "%d", *next);
+	assert_string_equal(n->text, want);
+	++*next;
+	return CMN_OK;
+}
+
+/* notes written in the same millisecond come in the order written (not
+ * by id, whose random part does not follow it) */
+static void notes_order(void **state)
+{
+	struct bk *b = *state;
+	struct person ann;
+	struct pstore *ps;
+	char texts[NOTES_MAX][16];
+	int64_t prev = 0;
+	int n = 0, ties = 0, next = 0;
+
+	add_person(b->s, "ann", &ann);
+	ps = store_of(b->s, ann.id);
+	assert_int_equal(pstore_tx_begin(ps), CMN_OK);
+	/* until several notes share a millisecond */
+	while (n < NOTES_MAX && ties < 8) {
+		struct note x;
+
+		snprintf(texts[n], sizeof(texts[n]), "%d", n);
+		x = note_of(GRANT1, "author", "author", texts[n]);
+		assert_int_equal(pstore_note_add(ps, &x, NULL), CMN_OK);
+		ties += x.at == prev;
+		prev = x.at;
+		n++;
+	}
+	assert_int_equal(pstore_tx_end(ps, CMN_OK), CMN_OK);
+	assert_int_equal(ties, 8);
+	assert_int_equal(pstore_notes_each(ps, GRANT1, in_order, &next), CMN_OK);
+	assert_int_equal(next, n);
 }
 
 /* fill - adds n notes to grant_id of ps, in one transaction */
@@ -778,8 +864,9 @@ static void later_everyone(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    BOTH(imports),      BOTH(notes),          BOTH(notes_max),    BOTH(notes_race),
-	    BOTH(later_commit), BOTH(later_rollback), BOTH(later_nested), BOTH(later_everyone),
+	    BOTH(imports),      BOTH(imports_order),  BOTH(notes),        BOTH(notes_order),
+	    BOTH(notes_max),    BOTH(notes_race),     BOTH(later_commit), BOTH(later_rollback),
+	    BOTH(later_nested), BOTH(later_everyone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
