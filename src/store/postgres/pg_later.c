@@ -29,19 +29,32 @@
 #include "store/postgres/pg_int.h"
 #include "store/store_later_int.h"
 
+#include <string.h>
+
+#include "core/str.h"
+
 static enum cmn_rc pg_audit_later(struct store *s, const char *person_id, const char *actor,
 				  const char *action, const char *object, const char *detail)
 {
-	struct pstore *p;
-	struct pg_pstore *ps;
-	enum cmn_rc rc = store_person_store(s, person_id, &p);
+	static const char q[] = "SELECT 1 FROM persons WHERE id = $1";
+	/* a handle of its own: the thread's cached ones (store_person_store)
+	 * stay as the caller may hold them */
+	struct pg_pstore ps = {.s = s};
+	struct pg_param p[] = {PG_TEXT(person_id)};
+	struct pg_conn *c;
+	PGresult *r;
+	enum cmn_rc rc;
 
-	if (rc != CMN_OK)
+	if (strlen(person_id) >= sizeof(ps.person_id))
+		return CMN_ERR_NOT_FOUND;
+	str_copy(ps.person_id, sizeof(ps.person_id), person_id);
+	if ((rc = pg_ptx_begin(&ps, &c)) != CMN_OK)
 		return rc;
-	ps = pg_ps(p);
-	if ((rc = pg_ptx_begin(ps, NULL)) != CMN_OK)
-		return rc;
-	return pg_ptx_end(ps, pg_audit_in_tx(ps, actor, action, object, detail ? detail : ""));
+	rc = pg_one(c, q, 1, p, &r);
+	PQclear(r);
+	if (rc == CMN_OK)
+		rc = pg_audit_in_tx(&ps, actor, action, object, detail ? detail : "");
+	return pg_ptx_end(&ps, rc);
 }
 
 /* every entry is in its chain already: nothing waits */
