@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 #include <curl/curl.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "client.h"
@@ -55,6 +56,7 @@ static int up(void **state)
 	/* the second process: the same data directory, a port of its own */
 	two.bin = one.bin;
 	snprintf(two.dir, sizeof(two.dir), "%s", one.dir);
+	snprintf(two.store, sizeof(two.store), "%s", one.store); /* "" on SQLite */
 	return test_server_start(&two, NULL) ? 0 : -1;
 }
 
@@ -110,6 +112,21 @@ static void counters_keep_no_name(void **state)
 	int rows = 0;
 
 	(void)state;
+	if (one.store[0]) {
+		/* on PostgreSQL: the same table in the database */
+		PGconn *c = PQconnectdb(one.store);
+		PGresult *r;
+
+		assert_int_equal(PQstatus(c), CONNECTION_OK);
+		r = PQexec(c, "SELECT octet_length(key) FROM limits");
+		assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+		for (int i = 0; i < PQntuples(r); i++)
+			assert_string_equal(PQgetvalue(r, i, 0), "16");
+		assert_int_equal(PQntuples(r), 2);
+		PQclear(r);
+		PQfinish(c);
+		return;
+	}
 	snprintf(path, sizeof(path), "%s/platform.db", one.dir);
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT key, count FROM limits", -1, &st, NULL),
