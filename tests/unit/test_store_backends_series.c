@@ -438,40 +438,70 @@ static void big_chunk(void **state)
 
 /* ---- two writers at once ------------------------------------------------------------ */
 
-#define RACE_WRITES 25
+#define RACE_ROUNDS 25
 
 struct writer {
 	struct store *s;
 	const char *person_id, *series_id;
-	int64_t offset; /* of its chunks' starts: each writes its own */
+	int64_t offset;            /* of its chunks' starts: each writes its own */
+	pthread_barrier_t *rounds; /* both write at once, every round */
 	enum cmn_rc rc;
+	int checked, bad; /* rounds after which writer 0 compared the totals */
 };
 
-/* writes chunks, then deletes some, RACE_WRITES times, on its own handle */
+/* consistent - whether the totals of the series match its chunks' */
+static bool consistent(struct pstore *ps, const char *series_id)
+{
+	struct series_def d;
+	struct seen s;
+	bool ok;
+
+	if (pstore_series_get(ps, series_id, &d) != CMN_OK)
+		return false;
+	memset(&s, 0, sizeof(s));
+	s.t_first = s.t_last = INT64_MIN;
+	ok = pstore_chunks_each(ps, &d, INT64_MIN, INT64_MAX, add_chunk, &s) == CMN_OK &&
+	     d.points == s.points && d.t_first == s.t_first && d.t_last == s.t_last;
+	series_def_release(&d);
+	return ok;
+}
+
+/* writes chunks and deletes one, RACE_ROUNDS times, on its own handle, at
+ * once with the other writer; writer 0 then compares the totals */
 static void *write_chunks(void *arg)
 {
 	struct writer *w = arg;
 	struct pstore *ps;
 
 	w->rc = store_person_store(w->s, w->person_id, &ps);
-	for (int i = 0; w->rc == CMN_OK && i < RACE_WRITES; i++) {
+	for (int i = 0; i < RACE_ROUNDS; i++) {
 		int64_t at = w->offset + (int64_t)(i % 5) * 2000;
 		struct chunk_ref c[3] = {chunk(at, "xx", (uint32_t)i + 1),
 					 chunk(at + 20000, "yy", 2),
 					 chunk(w->offset + (int64_t)((i + 2) % 5) * 2000, NULL, 0)};
 
-		w->rc =
-		    pstore_chunks_write(ps, w->series_id, c, 3, "person:me", "series.import", "{}");
+		pthread_barrier_wait(w->rounds);
+		if (w->rc == CMN_OK)
+			w->rc = pstore_chunks_write(ps, w->series_id, c, 3, "person:me",
+						    "series.import", "{}");
+		pthread_barrier_wait(w->rounds);
+		if (w->offset == 0 && w->rc == CMN_OK) {
+			w->checked++;
+			w->bad += !consistent(ps, w->series_id);
+		}
 	}
 	store_thread_done();
 	return NULL;
 }
 
+/* two writers at once in one series: the person's lock serialises them,
+ * and the totals always match the chunks */
 static void chunks_write_race(void **state)
 {
 	struct bk *b = *state;
 	struct person ann;
 	struct pstore *ps = person(b->s, "ann", &ann);
+	pthread_barrier_t rounds;
 	struct series_def d;
 	struct writer w[2];
 	pthread_t th[2];
@@ -479,22 +509,29 @@ static void chunks_write_race(void **state)
 	int64_t count, bad;
 
 	add_series(ps, "energy.load", "enedis", "PRM1", &d);
+	assert_int_equal(pthread_barrier_init(&rounds, NULL, 2), 0);
 	for (int i = 0; i < 2; i++) {
-		w[i] = (struct writer){
-		    .s = b->s, .person_id = ann.id, .series_id = d.id, .offset = i * 1000};
+		w[i] = (struct writer){.s = b->s,
+				       .person_id = ann.id,
+				       .series_id = d.id,
+				       .offset = i * 1000,
+				       .rounds = &rounds};
 		assert_int_equal(pthread_create(&th[i], NULL, write_chunks, &w[i]), 0);
 	}
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(pthread_join(th[i], NULL), 0);
 		assert_int_equal(w[i].rc, CMN_OK);
 	}
+	pthread_barrier_destroy(&rounds);
+	assert_int_equal(w[0].checked, RACE_ROUNDS);
+	assert_int_equal(w[0].bad, 0);
 	assert_int_equal(store_person_store(b->s, ann.id, &ps), CMN_OK);
 	chunks(ps, &d, INT64_MIN, INT64_MAX, &s);
 	assert_true(s.points > 0);
 	assert_totals(ps, d.id, s.points, s.t_first, s.t_last);
-	assert_int_equal(entries(ps), 1 + 2 * RACE_WRITES);
+	assert_int_equal(entries(ps), 1 + 2 * RACE_ROUNDS);
 	assert_int_equal(pstore_audit_verify(ps, &count, &bad), CMN_OK);
-	assert_int_equal(count, 1 + 2 * RACE_WRITES);
+	assert_int_equal(count, 1 + 2 * RACE_ROUNDS);
 }
 
 /* ---- blobs -------------------------------------------------------------------------- */
