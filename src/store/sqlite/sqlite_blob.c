@@ -5,6 +5,7 @@
  * of the person's database.
  */
 #include "store/sqlite/sqlite_int.h"
+#include "store/store_blob_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,11 +20,6 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
-
-static bool blob_id_valid(const char *id)
-{
-	return strlen(id) == BLOB_ID_LEN - 1 && strspn(id, "0123456789abcdef") == BLOB_ID_LEN - 1;
-}
 
 static enum cmn_rc blob_path(struct pstore *ps, const char *id, char *out, size_t n)
 {
@@ -99,12 +95,12 @@ static enum cmn_rc read_file(const char *path, struct buf *out)
 	return rc;
 }
 
-enum cmn_rc pstore_blob_put(struct pstore *ps, const void *data, size_t n, char id[BLOB_ID_LEN])
+static enum cmn_rc sq_blob_put(struct pstore *ps, const void *data, size_t n, char id[BLOB_ID_LEN])
 {
 	static const char q_ref[] = "UPDATE blobs SET refs = refs + 1 WHERE id = ?";
 	static const char q_new[] = "INSERT INTO blobs(id, size, refs, created) VALUES (?, ?, 1, ?)";
-	unsigned char h[crypto_hash_sha256_BYTES], key[CRYPT_KEY_BYTES];
-	char path[4200], ad[128];
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char path[4200];
 	struct buf sealed;
 	sqlite3_stmt *st;
 	enum cmn_rc rc;
@@ -135,10 +131,7 @@ enum cmn_rc pstore_blob_put(struct pstore *ps, const void *data, size_t n, char 
 	if (rc != CMN_OK)
 		goto done;
 	buf_init(&sealed, n + 64);
-	keyring_person_key(ps->s->keys, ps->person_id, key);
-	snprintf(ad, sizeof(ad), "%s/blob/%s", ps->person_id, id);
-	rc = crypt_seal(key, data, n, ad, &sealed);
-	sodium_memzero(key, sizeof(key));
+	rc = blob_seal(ps->s->keys, ps->person_id, id, data, n, &sealed);
 	if (rc == CMN_OK)
 		rc = write_file(path, sealed.data, sealed.len);
 	buf_release(&sealed);
@@ -159,10 +152,9 @@ done:
 	return conn_tx_end(&ps->c, rc);
 }
 
-enum cmn_rc pstore_blob_get(struct pstore *ps, const char *id, struct buf *out)
+static enum cmn_rc sq_blob_get(struct pstore *ps, const char *id, struct buf *out)
 {
-	unsigned char key[CRYPT_KEY_BYTES];
-	char path[4200], ad[128];
+	char path[4200];
 	struct buf sealed;
 	enum cmn_rc rc;
 
@@ -173,17 +165,13 @@ enum cmn_rc pstore_blob_get(struct pstore *ps, const char *id, struct buf *out)
 		return rc;
 	buf_init(&sealed, (size_t)1 << 30);
 	rc = read_file(path, &sealed);
-	if (rc == CMN_OK) {
-		keyring_person_key(ps->s->keys, ps->person_id, key);
-		snprintf(ad, sizeof(ad), "%s/blob/%s", ps->person_id, id);
-		rc = crypt_open(key, sealed.data, sealed.len, ad, out);
-		sodium_memzero(key, sizeof(key));
-	}
+	if (rc == CMN_OK)
+		rc = blob_open(ps->s->keys, ps->person_id, id, sealed.data, sealed.len, out);
 	buf_release(&sealed);
 	return rc;
 }
 
-enum cmn_rc pstore_blob_release(struct pstore *ps, const char *id)
+static enum cmn_rc sq_blob_release(struct pstore *ps, const char *id)
 {
 	static const char q_dec[] = "UPDATE blobs SET refs = refs - 1 WHERE id = ?";
 	static const char q_get[] = "SELECT refs FROM blobs WHERE id = ?";
@@ -230,7 +218,7 @@ enum cmn_rc pstore_blob_release(struct pstore *ps, const char *id)
 	return CMN_OK;
 }
 
-enum cmn_rc pstore_blob_sweep(struct pstore *ps, const char *id)
+static enum cmn_rc sq_blob_sweep(struct pstore *ps, const char *id)
 {
 	static const char q[] = "SELECT 1 FROM blobs WHERE id = ?";
 	char path[4200];
@@ -257,3 +245,10 @@ enum cmn_rc pstore_blob_sweep(struct pstore *ps, const char *id)
 	}
 	return conn_tx_end(&ps->c, rc);
 }
+
+const struct store_blob_ops store_sqlite_blob_ops = {
+    .put = sq_blob_put,
+    .get = sq_blob_get,
+    .release = sq_blob_release,
+    .sweep = sq_blob_sweep,
+};

@@ -4,6 +4,7 @@
  * series and start, so a range read is one index walk).
  */
 #include "store/sqlite/sqlite_int.h"
+#include "store/store_series_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +12,6 @@
 
 #include "core/str.h"
 #include "core/timeutil.h"
-
-void series_def_release(struct series_def *def)
-{
-	free(def->meta);
-	def->meta = NULL;
-}
 
 #define SERIES_COLS                                                                          \
 	"id, doctype, source, key, unit, step, phase, span, tz, meta, points, t_first, t_last, " \
@@ -49,7 +44,7 @@ static enum cmn_rc series_row(sqlite3_stmt *st, struct series_def *d)
 	return CMN_OK;
 }
 
-enum cmn_rc pstore_series_add(struct pstore *ps, struct series_def *def, const char *actor)
+static enum cmn_rc sq_series_add(struct pstore *ps, struct series_def *def, const char *actor)
 {
 	static const char q[] = "INSERT INTO series(id, doctype, source, key, unit, step, phase,"
 				" span, tz, meta, created, updated) VALUES"
@@ -114,14 +109,14 @@ static enum cmn_rc series_one(struct pstore *ps, const char *sql, const char *a,
 	return rc;
 }
 
-enum cmn_rc pstore_series_get(struct pstore *ps, const char *id, struct series_def *def)
+static enum cmn_rc sq_series_get(struct pstore *ps, const char *id, struct series_def *def)
 {
 	static const char q[] = "SELECT " SERIES_COLS " FROM series WHERE id = ?";
 
 	return series_one(ps, q, id, NULL, NULL, def);
 }
 
-enum cmn_rc pstore_series_find(struct pstore *ps, const char *doctype, const char *source,
+static enum cmn_rc sq_series_find(struct pstore *ps, const char *doctype, const char *source,
 			       const char *key, struct series_def *def)
 {
 	static const char q[] = "SELECT " SERIES_COLS " FROM series"
@@ -130,7 +125,7 @@ enum cmn_rc pstore_series_find(struct pstore *ps, const char *doctype, const cha
 	return series_one(ps, q, doctype, source, key, def);
 }
 
-enum cmn_rc pstore_series_each(struct pstore *ps,
+static enum cmn_rc sq_series_each(struct pstore *ps,
 			       enum cmn_rc (*fn)(const struct series_def *d, void *ctx), void *ctx)
 {
 	static const char q[] = "SELECT " SERIES_COLS " FROM series ORDER BY doctype, key, source";
@@ -154,7 +149,7 @@ enum cmn_rc pstore_series_each(struct pstore *ps,
 	return rc;
 }
 
-enum cmn_rc pstore_series_delete(struct pstore *ps, const char *id, const char *actor)
+static enum cmn_rc sq_series_delete(struct pstore *ps, const char *id, const char *actor)
 {
 	static const char q_chunks[] = "DELETE FROM chunks WHERE series_id = ?";
 	static const char q[] = "DELETE FROM series WHERE id = ?";
@@ -186,7 +181,7 @@ enum cmn_rc pstore_series_delete(struct pstore *ps, const char *id, const char *
 	return pstore_tx_end(ps, rc);
 }
 
-enum cmn_rc pstore_chunks_each(struct pstore *ps, const struct series_def *def, int64_t from,
+static enum cmn_rc sq_chunks_each(struct pstore *ps, const struct series_def *def, int64_t from,
 			       int64_t to,
 			       enum cmn_rc (*fn)(const struct chunk_ref *c, void *ctx), void *ctx)
 {
@@ -201,7 +196,7 @@ enum cmn_rc pstore_chunks_each(struct pstore *ps, const struct series_def *def, 
 	if (!st)
 		return CMN_ERR_STORE;
 	sqlite3_bind_text(st, 1, def->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, from > INT64_MIN + def->span ? from - def->span : INT64_MIN);
+	sqlite3_bind_int64(st, 2, chunks_from(from, def->span));
 	sqlite3_bind_int64(st, 3, to);
 	while (rc == CMN_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
 		struct chunk_ref c = {
@@ -221,7 +216,7 @@ enum cmn_rc pstore_chunks_each(struct pstore *ps, const struct series_def *def, 
 	return rc;
 }
 
-enum cmn_rc pstore_chunk_get(struct pstore *ps, const char *series_id, int64_t start,
+static enum cmn_rc sq_chunk_get(struct pstore *ps, const char *series_id, int64_t start,
 			     uint8_t **data, size_t *len)
 {
 	static const char q[] = "SELECT data FROM chunks WHERE series_id = ? AND start = ?";
@@ -248,7 +243,7 @@ enum cmn_rc pstore_chunk_get(struct pstore *ps, const char *series_id, int64_t s
 	return rc;
 }
 
-enum cmn_rc pstore_chunks_write(struct pstore *ps, const char *series_id,
+static enum cmn_rc sq_chunks_write(struct pstore *ps, const char *series_id,
 				const struct chunk_ref *chunks, size_t n, const char *actor,
 				const char *action, const char *detail)
 {
@@ -301,3 +296,14 @@ enum cmn_rc pstore_chunks_write(struct pstore *ps, const char *series_id,
 		rc = pstore_audit_in_tx(ps, actor, action, object, detail ? detail : "");
 	return pstore_tx_end(ps, rc);
 }
+
+const struct store_series_ops store_sqlite_series_ops = {
+    .series_add = sq_series_add,
+    .series_get = sq_series_get,
+    .series_find = sq_series_find,
+    .series_each = sq_series_each,
+    .series_delete = sq_series_delete,
+    .chunks_each = sq_chunks_each,
+    .chunk_get = sq_chunk_get,
+    .chunks_write = sq_chunks_write,
+};
