@@ -87,7 +87,7 @@ static enum cmn_rc pg_blob_get(struct pstore *p, const char *id, struct buf *out
 
 	if (!blob_id_valid(id))
 		return CMN_ERR_NOT_FOUND;
-	if (!(c = pg_conn_of(ps->s)))
+	if (!(c = pg_pconn(ps)))
 		return CMN_ERR_STORE;
 	if ((rc = pg_run_binary(c, q, 2, prm, &r)) != CMN_OK)
 		return rc;
@@ -130,7 +130,7 @@ static enum cmn_rc pg_blob_sweep(struct pstore *p, const char *id)
 	/* the bytes are the row's: no row, no bytes left to remove */
 	if (!blob_id_valid(id))
 		return CMN_ERR_NOT_FOUND;
-	return pg_conn_of(pg_ps(p)->s) ? CMN_OK : CMN_ERR_STORE;
+	return pg_pconn(pg_ps(p)) ? CMN_OK : CMN_ERR_STORE;
 }
 
 const struct store_blob_ops store_pg_blob_ops = {

@@ -87,11 +87,13 @@ struct pg_conn *pg_conn_of(struct store *s)
 		t = NULL;
 		pthread_setspecific(thread_key, NULL);
 	}
-	/* a connection the server dropped is made again, outside a transaction */
+	/* a connection the server dropped is made again, outside a
+	 * transaction, in place: the handles of persons' stores opened on
+	 * this thread keep its address (pg_pconn) */
 	if (t && t->c.tx_depth == 0 && PQstatus(t->c.db) != CONNECTION_OK) {
-		thread_free(t);
-		t = NULL;
-		pthread_setspecific(thread_key, NULL);
+		conn_close(&t->c);
+		if (conn_open(&t->c, s->pg->url) != CMN_OK)
+			return NULL;
 	}
 	if (!t) {
 		t = calloc(1, sizeof(*t));

@@ -51,7 +51,7 @@ static enum cmn_rc pg_import_put(struct pstore *p, const char *id, const char *f
 				 PG_TEXT(pg_num(now, time_now_ms())),
 				 PG_TEXT(actor ? actor : "")};
 
-	return pg_do(ps->s, q, 9, prm, false);
+	return pg_pdo(ps, q, 9, prm, false);
 }
 
 #define IMPORT_COLS "id, format, name, sha256, status, stats, created, actor"
@@ -79,7 +79,7 @@ static enum cmn_rc pg_import_get(struct pstore *p, const char *id, const char *a
 	struct pg_pstore *ps = pg_ps(p);
 	struct pg_param prm[] = {PG_TEXT(ps->person_id), PG_TEXT(id), PG_TEXT(actor)};
 	PGresult *r;
-	enum cmn_rc rc = pg_query_one(ps->s, q, 3, prm, &r);
+	enum cmn_rc rc = pg_pquery_one(ps, q, 3, prm, &r);
 
 	if (rc != CMN_OK)
 		return rc;
@@ -97,7 +97,7 @@ static enum cmn_rc pg_import_each(struct pstore *p, const char *actor,
 	struct pg_pstore *ps = pg_ps(p);
 	struct pg_param prm[] = {PG_TEXT(ps->person_id), PG_TEXT(actor)};
 	PGresult *r;
-	enum cmn_rc rc = pg_query(ps->s, q, 2, prm, &r);
+	enum cmn_rc rc = pg_pquery(ps, q, 2, prm, &r);
 
 	for (int i = 0; rc == CMN_OK && i < PQntuples(r); i++) {
 		char *text = import_row(r, i);

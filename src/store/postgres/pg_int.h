@@ -154,6 +154,7 @@ void pg_thread_done(void);
 struct pg_pstore {
 	struct store *s;
 	char person_id[CRYPT_ID_LEN];
+	struct pg_conn *c; /* the opening thread's connection (NULL: the caller's) */
 	int64_t last_used; /* for the thread's cache of handles */
 	bool peek;         /* made by store_person_peek */
 	bool peek_tx;      /* and its read transaction is open */
@@ -164,6 +165,21 @@ static inline struct pg_pstore *pg_ps(struct pstore *ps)
 {
 	return (struct pg_pstore *)(void *)ps;
 }
+
+/* pg_pconn - the connection ps works on: the one of the thread that
+ * opened it, even from another thread (an import's record writer writes
+ * into the transaction its reader began, while the reader waits, as the
+ * SQLite backend shares a handle's connection); NULL when there is none */
+struct pg_conn *pg_pconn(struct pg_pstore *ps);
+
+/* pg_pquery, pg_pquery_one, pg_pdo - pg_run, pg_one and pg_change on
+ * ps's connection (CMN_ERR_STORE when there is none) */
+enum cmn_rc pg_pquery(struct pg_pstore *ps, const char *sql, int n, const struct pg_param *params,
+		      PGresult **res);
+enum cmn_rc pg_pquery_one(struct pg_pstore *ps, const char *sql, int n,
+			  const struct pg_param *params, PGresult **res);
+enum cmn_rc pg_pdo(struct pg_pstore *ps, const char *sql, int n, const struct pg_param *params,
+		   bool changes_needed);
 
 /* The DDL of a table of person data: a person_id column (COLLATE "C",
  * the person's row in persons, erased with it) first in the primary key,

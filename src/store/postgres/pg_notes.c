@@ -122,7 +122,7 @@ static enum cmn_rc pg_notes_each(struct pstore *p, const char *grant_id,
 	struct pg_pstore *ps = pg_ps(p);
 	struct pg_param prm[] = {PG_TEXT(ps->person_id), PG_TEXT(grant_id)};
 	PGresult *r;
-	enum cmn_rc rc = pg_query(ps->s, q, 2, prm, &r);
+	enum cmn_rc rc = pg_pquery(ps, q, 2, prm, &r);
 
 	for (int i = 0; rc == CMN_OK && i < PQntuples(r); i++) {
 		struct note n;

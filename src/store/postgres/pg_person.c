@@ -50,6 +50,37 @@ const struct pg_schema pg_person_schema = {
 
 /* ---- handles -------------------------------------------------------------- */
 
+struct pg_conn *pg_pconn(struct pg_pstore *ps)
+{
+	return ps->c ? ps->c : pg_conn_of(ps->s);
+}
+
+enum cmn_rc pg_pquery(struct pg_pstore *ps, const char *sql, int n, const struct pg_param *params,
+		      PGresult **res)
+{
+	struct pg_conn *c = pg_pconn(ps);
+
+	*res = NULL;
+	return c ? pg_run(c, sql, n, params, res) : CMN_ERR_STORE;
+}
+
+enum cmn_rc pg_pquery_one(struct pg_pstore *ps, const char *sql, int n,
+			  const struct pg_param *params, PGresult **res)
+{
+	struct pg_conn *c = pg_pconn(ps);
+
+	*res = NULL;
+	return c ? pg_one(c, sql, n, params, res) : CMN_ERR_STORE;
+}
+
+enum cmn_rc pg_pdo(struct pg_pstore *ps, const char *sql, int n, const struct pg_param *params,
+		   bool changes_needed)
+{
+	struct pg_conn *c = pg_pconn(ps);
+
+	return c ? pg_change(c, sql, n, params, changes_needed) : CMN_ERR_STORE;
+}
+
 /* This thread's handles, as the SQLite backend keeps its open files: a
  * handle stays valid until another person's store takes its place or a
  * person is erased (s->epoch). */
@@ -111,6 +142,7 @@ static enum cmn_rc pg_person_store(struct store *s, const char *person_id, struc
 	ps = &cache.ps[victim];
 	memset(ps, 0, sizeof(*ps));
 	ps->s = s;
+	ps->c = pg_conn_of(s); /* made by person_exists: the thread's, kept for its life */
 	str_copy(ps->person_id, sizeof(ps->person_id), person_id);
 	ps->last_used = time_mono_ms();
 	*out = (struct pstore *)(void *)ps;
@@ -131,6 +163,7 @@ static enum cmn_rc pg_person_peek(struct store *s, const char *person_id, struct
 	if (!(ps = calloc(1, sizeof(*ps))))
 		return CMN_ERR_NOMEM;
 	ps->s = s;
+	ps->c = c;
 	ps->peek = true;
 	str_copy(ps->person_id, sizeof(ps->person_id), person_id);
 	/* one snapshot for the pass, unless the caller's transaction or
@@ -159,7 +192,7 @@ static void pg_peek_close(struct pstore **p)
 	struct pg_pstore *ps = pg_ps(*p);
 	struct pg_conn *c;
 
-	if (ps->peek_tx && (c = pg_conn_of(ps->s)) && c->reading) {
+	if (ps->peek_tx && (c = pg_pconn(ps)) && c->reading) {
 		c->reading = false;
 		if (pg_exec(c, "COMMIT") != CMN_OK)
 			(void)pg_exec(c, "ROLLBACK");
@@ -175,7 +208,7 @@ enum cmn_rc pg_ptx_begin(struct pg_pstore *ps, struct pg_conn **out)
 	/* the advisory lock's space for persons; the key is the id's hash */
 	static const char q_lock[] = "SELECT pg_advisory_xact_lock(7270526, hashtext($1))";
 	struct pg_param p[] = {PG_TEXT(ps->person_id)};
-	struct pg_conn *c = pg_conn_of(ps->s);
+	struct pg_conn *c = pg_pconn(ps);
 	enum cmn_rc rc;
 
 	if (out)
@@ -193,7 +226,7 @@ enum cmn_rc pg_ptx_begin(struct pg_pstore *ps, struct pg_conn **out)
 
 enum cmn_rc pg_ptx_end(struct pg_pstore *ps, enum cmn_rc rc)
 {
-	struct pg_conn *c = pg_conn_of(ps->s);
+	struct pg_conn *c = pg_pconn(ps);
 
 	return c ? pg_tx_end(c, rc) : CMN_ERR_STORE;
 }
@@ -267,7 +300,7 @@ static enum cmn_rc append_at(struct pg_pstore *ps, int64_t at, const char *actor
 	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 	struct pg_param who[] = {PG_TEXT(ps->person_id)};
 	char prev[CRYPT_HASH_HEX_LEN] = "", hash[CRYPT_HASH_HEX_LEN], nseq[24], nat[24];
-	struct pg_conn *c = pg_conn_of(ps->s);
+	struct pg_conn *c = pg_pconn(ps);
 	int64_t seq = 1;
 	PGresult *r;
 	enum cmn_rc rc;
@@ -381,7 +414,7 @@ static enum cmn_rc pg_audit_each(struct pstore *p, const struct audit_filter *f,
 		PGresult *r;
 		int n;
 
-		if ((rc = pg_query(ps->s, q, 8, prm, &r)) != CMN_OK)
+		if ((rc = pg_pquery(ps, q, 8, prm, &r)) != CMN_OK)
 			break;
 		n = PQntuples(r);
 		for (int i = 0; rc == CMN_OK && i < n; i++) {
@@ -413,7 +446,7 @@ static enum cmn_rc verify_heads(struct pg_pstore *ps, int64_t count, int64_t *ba
 
 	if (!ps->s->keys)
 		return CMN_OK;
-	if ((rc = pg_query(ps->s, q, 1, who, &r)) != CMN_OK)
+	if ((rc = pg_pquery(ps, q, 1, who, &r)) != CMN_OK)
 		return rc;
 	for (int i = 0; rc == CMN_OK && i < PQntuples(r); i++) {
 		int64_t seq = pg_i64(r, i, 0);
@@ -451,7 +484,7 @@ static enum cmn_rc pg_audit_verify(struct pstore *p, int64_t *count, int64_t *ba
 					 PG_TEXT(pg_num(nlim, AUDIT_PAGE))};
 		PGresult *r;
 
-		if ((rc = pg_query(ps->s, q, 3, prm, &r)) != CMN_OK)
+		if ((rc = pg_pquery(ps, q, 3, prm, &r)) != CMN_OK)
 			return rc;
 		n = PQntuples(r);
 		for (int i = 0; rc == CMN_OK && i < n; i++) {
@@ -496,7 +529,7 @@ static enum cmn_rc pg_secret_put(struct pstore *p, const char *name, const void 
 					 PG_BYTES(box.data, box.len),
 					 PG_TEXT(pg_num(now, time_now_ms()))};
 
-		rc = pg_do(ps->s, q, 4, prm, false);
+		rc = pg_pdo(ps, q, 4, prm, false);
 	}
 	buf_release(&box);
 	return rc;
@@ -507,7 +540,7 @@ static enum cmn_rc pg_secret_get(struct pstore *p, const char *name, struct buf 
 	static const char q[] = "SELECT box FROM secrets WHERE person_id = $1 AND name = $2";
 	struct pg_pstore *ps = pg_ps(p);
 	struct pg_param prm[] = {PG_TEXT(ps->person_id), PG_TEXT(name)};
-	struct pg_conn *c = pg_conn_of(ps->s);
+	struct pg_conn *c = pg_pconn(ps);
 	PGresult *r;
 	enum cmn_rc rc;
 

@@ -297,7 +297,7 @@ out:
  * made first when due; NULL when there is none */
 static struct pg_conn *conn_of(struct pg_pstore *ps)
 {
-	struct pg_conn *c = pg_conn_of(ps->s);
+	struct pg_conn *c = pg_pconn(ps);
 
 	if (c && ensure_indexes(ps->s, c) != CMN_OK)
 		return NULL;

@@ -118,7 +118,7 @@ static enum cmn_rc series_one(struct pg_pstore *ps, const char *q, int n, const 
 {
 	struct pg_param prm[] = {PG_TEXT(ps->person_id), PG_TEXT(a), PG_TEXT(b), PG_TEXT(c)};
 	PGresult *r;
-	enum cmn_rc rc = pg_query_one(ps->s, q, n, prm, &r);
+	enum cmn_rc rc = pg_pquery_one(ps, q, n, prm, &r);
 
 	if (rc != CMN_OK)
 		return rc;
@@ -155,7 +155,7 @@ static enum cmn_rc pg_series_each(struct pstore *p,
 	struct pg_pstore *ps = pg_ps(p);
 	struct pg_param prm[] = {PG_TEXT(ps->person_id)};
 	PGresult *r;
-	enum cmn_rc rc = pg_query(ps->s, q, 1, prm, &r);
+	enum cmn_rc rc = pg_pquery(ps, q, 1, prm, &r);
 
 	for (int i = 0; rc == CMN_OK && i < PQntuples(r); i++) {
 		struct series_def d;
@@ -203,7 +203,7 @@ static enum cmn_rc pg_chunks_each(struct pstore *p, const struct series_def *def
 	struct pg_param prm[] = {PG_TEXT(ps->person_id), PG_TEXT(def->id),
 				 PG_TEXT(pg_num(nfrom, chunks_from(from, def->span))),
 				 PG_TEXT(pg_num(nto, to))};
-	struct pg_conn *c = pg_conn_of(ps->s);
+	struct pg_conn *c = pg_pconn(ps);
 	PGresult *r;
 	enum cmn_rc rc;
 
@@ -236,7 +236,7 @@ static enum cmn_rc pg_chunk_get(struct pstore *p, const char *series_id, int64_t
 	char nstart[24];
 	struct pg_param prm[] = {PG_TEXT(ps->person_id), PG_TEXT(series_id),
 				 PG_TEXT(pg_num(nstart, start))};
-	struct pg_conn *c = pg_conn_of(ps->s);
+	struct pg_conn *c = pg_pconn(ps);
 	PGresult *r;
 	enum cmn_rc rc;
 
