@@ -53,7 +53,7 @@ static const struct pg_schema accounts_schema = {
 extern const struct pg_schema pg_person_schema, pg_consent_schema, pg_oauth_schema, pg_datamap_schema,
     pg_opendata_schema, pg_govern_schema, pg_campaign_schema;
 extern const struct pg_schema pg_record_schema, pg_import_schema, pg_notes_schema,
-    pg_series_schema, pg_blob_schema;
+    pg_series_schema, pg_blob_schema, pg_apps_schema, pg_attest_schema;
 
 /* every module's tables, in the order their references need */
 static const struct pg_schema *const schemas[] = {
@@ -64,6 +64,8 @@ static const struct pg_schema *const schemas[] = {
     &pg_notes_schema,
     &pg_series_schema,
     &pg_blob_schema,
+    &pg_apps_schema,
+    &pg_attest_schema,
     &pg_consent_schema,
     &pg_oauth_schema,
     &pg_datamap_schema,

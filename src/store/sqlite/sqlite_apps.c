@@ -2,7 +2,7 @@
  * sqlite_apps.c - installed apps and their runs (person's store), the
  * operator's certificates of packages (platform store). See store_apps.h.
  */
-#include "store/store_apps.h"
+#include "store/store_apps_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +14,13 @@
 
 /* ---- installed apps ----------------------------------------------------------- */
 
-enum cmn_rc pstore_app_put(struct pstore *ps, const struct app_row *row, const char *bytes,
-			   size_t n, const char *actor)
+static enum cmn_rc sq_app_put(struct pstore *ps, const struct app_row *row, const char *bytes,
+			      size_t n, const char *actor)
 {
-	static const char q[] = "INSERT OR REPLACE INTO apps(id, version, sha256, package, installed,"
-				" last_run) VALUES (?, ?, ?, ?, ?, NULL)";
-	char object[80], detail[160];
+	static const char q[] =
+	    "INSERT OR REPLACE INTO apps(id, version, sha256, package, installed,"
+	    " last_run) VALUES (?, ?, ?, ?, ?, NULL)";
+	char object[APP_OBJECT_LEN], detail[APP_DETAIL_LEN];
 	sqlite3_stmt *st;
 	enum cmn_rc rc;
 
@@ -33,9 +34,8 @@ enum cmn_rc pstore_app_put(struct pstore *ps, const struct app_row *row, const c
 	sqlite3_bind_blob(st, 4, bytes, (int)n, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, row->installed ? row->installed : time_now_ms());
 	rc = conn_step_done(&ps->c, st);
-	snprintf(object, sizeof(object), "app/%s", row->id);
-	snprintf(detail, sizeof(detail), "{\"version\":\"%s\",\"sha256\":\"%s\"}", row->version,
-		 row->sha256);
+	app_object(object, row->id);
+	app_install_detail(detail, row);
 	if (rc == CMN_OK)
 		rc = pstore_audit_in_tx(ps, actor, "app.install", object, detail);
 	return pstore_tx_end(ps, rc);
@@ -50,8 +50,8 @@ static void app_row_of(sqlite3_stmt *st, struct app_row *r)
 	r->last_run = sqlite3_column_int64(st, 4);
 }
 
-enum cmn_rc pstore_app_get(struct pstore *ps, const char *id, struct app_row *row, char **bytes,
-			   size_t *n)
+static enum cmn_rc sq_app_get(struct pstore *ps, const char *id, struct app_row *row, char **bytes,
+			      size_t *n)
 {
 	static const char q[] = "SELECT id, version, sha256, installed, last_run, package FROM apps"
 				" WHERE id = ?";
@@ -100,21 +100,22 @@ static enum cmn_rc app_each_row(sqlite3_stmt *st, void *ctx)
 	return e->fn(&r, e->ctx);
 }
 
-enum cmn_rc pstore_app_each(struct pstore *ps, enum cmn_rc (*fn)(const struct app_row *r, void *ctx),
-			    void *ctx)
+static enum cmn_rc sq_app_each(struct pstore *ps,
+			       enum cmn_rc (*fn)(const struct app_row *r, void *ctx), void *ctx)
 {
-	static const char q[] = "SELECT id, version, sha256, installed, last_run FROM apps ORDER BY id";
+	static const char q[] =
+	    "SELECT id, version, sha256, installed, last_run FROM apps ORDER BY id";
 	struct each_app e = {fn, ctx};
 	sqlite3_stmt *st = conn_stmt(&ps->c, q);
 
 	return st ? conn_each(&ps->c, st, app_each_row, &e) : CMN_ERR_STORE;
 }
 
-enum cmn_rc pstore_app_remove(struct pstore *ps, const char *id, const char *actor)
+static enum cmn_rc sq_app_remove(struct pstore *ps, const char *id, const char *actor)
 {
 	static const char q_app[] = "DELETE FROM apps WHERE id = ?";
 	static const char q_runs[] = "DELETE FROM app_runs WHERE app_id = ?";
-	char object[80];
+	char object[APP_OBJECT_LEN];
 	enum cmn_rc rc;
 
 	if ((rc = pstore_tx_begin(ps)) != CMN_OK)
@@ -122,7 +123,7 @@ enum cmn_rc pstore_app_remove(struct pstore *ps, const char *id, const char *act
 	rc = conn_run(&ps->c, q_app, id, NULL, true);
 	if (rc == CMN_OK)
 		rc = conn_run(&ps->c, q_runs, id, NULL, false);
-	snprintf(object, sizeof(object), "app/%s", id);
+	app_object(object, id);
 	if (rc == CMN_OK)
 		rc = pstore_audit_in_tx(ps, actor, "app.remove", object, "");
 	return pstore_tx_end(ps, rc);
@@ -130,15 +131,17 @@ enum cmn_rc pstore_app_remove(struct pstore *ps, const char *id, const char *act
 
 /* ---- runs ----------------------------------------------------------------------- */
 
-enum cmn_rc pstore_app_run_add(struct pstore *ps, const struct app_run_row *r)
+static enum cmn_rc sq_app_run_add(struct pstore *ps, const struct app_run_row *r)
 {
-	static const char q_add[] = "INSERT INTO app_runs(app_id, version, at, trigger, outcome, error,"
-				    " elapsed_us, instructions, written, result)"
-				    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char q_add[] =
+	    "INSERT INTO app_runs(app_id, version, at, trigger, outcome, error,"
+	    " elapsed_us, instructions, written, result)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	static const char q_last[] = "UPDATE apps SET last_run = ?2 WHERE id = ?1";
-	static const char q_prune[] = "DELETE FROM app_runs WHERE app_id = ?1 AND seq <= (SELECT seq"
-				      " FROM app_runs WHERE app_id = ?1 ORDER BY seq DESC LIMIT 1"
-				      " OFFSET ?2)";
+	static const char q_prune[] =
+	    "DELETE FROM app_runs WHERE app_id = ?1 AND seq <= (SELECT seq"
+	    " FROM app_runs WHERE app_id = ?1 ORDER BY seq DESC LIMIT 1"
+	    " OFFSET ?2)";
 	sqlite3_stmt *st;
 	enum cmn_rc rc;
 
@@ -199,12 +202,13 @@ static enum cmn_rc run_row(sqlite3_stmt *st, void *ctx)
 	return e->fn(&r, e->ctx);
 }
 
-enum cmn_rc pstore_app_runs(struct pstore *ps, const char *id, size_t limit,
-			    enum cmn_rc (*fn)(const struct app_run_row *r, void *ctx), void *ctx)
+static enum cmn_rc sq_app_runs(struct pstore *ps, const char *id, size_t limit,
+			       enum cmn_rc (*fn)(const struct app_run_row *r, void *ctx), void *ctx)
 {
-	static const char q[] = "SELECT seq, app_id, version, at, trigger, outcome, error, elapsed_us,"
-				" instructions, written, result FROM app_runs WHERE app_id = ?"
-				" ORDER BY seq DESC LIMIT ?";
+	static const char q[] =
+	    "SELECT seq, app_id, version, at, trigger, outcome, error, elapsed_us,"
+	    " instructions, written, result FROM app_runs WHERE app_id = ?"
+	    " ORDER BY seq DESC LIMIT ?";
 	struct each_run e = {fn, ctx};
 	sqlite3_stmt *st = conn_stmt(&ps->c, q);
 
@@ -230,7 +234,7 @@ static enum cmn_rc setting_row(sqlite3_stmt *st, void *ctx)
 	return CMN_OK;
 }
 
-enum cmn_rc pstore_setting_get(struct pstore *ps, const char *key, char *out, size_t n)
+static enum cmn_rc sq_setting_get(struct pstore *ps, const char *key, char *out, size_t n)
 {
 	static const char q[] = "SELECT value FROM meta WHERE key = ?";
 	struct text_out b = {out, n};
@@ -243,7 +247,7 @@ enum cmn_rc pstore_setting_get(struct pstore *ps, const char *key, char *out, si
 	return conn_each(&ps->c, st, setting_row, &b);
 }
 
-enum cmn_rc pstore_setting_put(struct pstore *ps, const char *key, const char *value)
+static enum cmn_rc sq_setting_put(struct pstore *ps, const char *key, const char *value)
 {
 	static const char q[] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)";
 
@@ -252,8 +256,8 @@ enum cmn_rc pstore_setting_put(struct pstore *ps, const char *key, const char *v
 
 /* ---- certificates --------------------------------------------------------------- */
 
-enum cmn_rc store_app_cert_put(struct store *s, const char *sha256, const char *app_id,
-			       const char *version, const char *jws)
+static enum cmn_rc sq_app_cert_put(struct store *s, const char *sha256, const char *app_id,
+				   const char *version, const char *jws)
 {
 	static const char q[] = "INSERT OR REPLACE INTO app_certs(sha256, app_id, version, jws,"
 				" signed_at, revoked_at) VALUES (?, ?, ?, ?, ?, NULL)";
@@ -285,7 +289,7 @@ static enum cmn_rc cert_row(sqlite3_stmt *st, void *ctx)
 	return f->jws ? CMN_OK : CMN_ERR_NOMEM;
 }
 
-enum cmn_rc store_app_cert_get(struct store *s, const char *sha256, char **jws, bool *revoked)
+static enum cmn_rc sq_app_cert_get(struct store *s, const char *sha256, char **jws, bool *revoked)
 {
 	static const char q[] = "SELECT jws, revoked_at FROM app_certs WHERE sha256 = ?";
 	struct conn *c = store_platform_conn(s);
@@ -308,8 +312,8 @@ enum cmn_rc store_app_cert_get(struct store *s, const char *sha256, char **jws, 
 	return CMN_OK;
 }
 
-enum cmn_rc store_app_cert_revoke(struct store *s, const char *app_id, const char *version,
-				  int64_t *n)
+static enum cmn_rc sq_app_cert_revoke(struct store *s, const char *app_id, const char *version,
+				      int64_t *n)
 {
 	static const char q_all[] = "UPDATE app_certs SET revoked_at = ?3 WHERE app_id = ?1"
 				    " AND revoked_at IS NULL";
@@ -350,11 +354,12 @@ static enum cmn_rc cert_each_row(sqlite3_stmt *st, void *ctx)
 	return e->fn(&c, e->ctx);
 }
 
-enum cmn_rc store_app_cert_each(struct store *s, enum cmn_rc (*fn)(const struct app_cert *c, void *ctx),
-				void *ctx)
+static enum cmn_rc
+sq_app_cert_each(struct store *s, enum cmn_rc (*fn)(const struct app_cert *c, void *ctx), void *ctx)
 {
-	static const char q[] = "SELECT sha256, app_id, version, signed_at, revoked_at FROM app_certs"
-				" ORDER BY app_id, version, signed_at";
+	static const char q[] =
+	    "SELECT sha256, app_id, version, signed_at, revoked_at FROM app_certs"
+	    " ORDER BY app_id, version, signed_at";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
 	struct each_cert e = {fn, ctx};
@@ -364,7 +369,7 @@ enum cmn_rc store_app_cert_each(struct store *s, enum cmn_rc (*fn)(const struct 
 
 /* ---- schedules -------------------------------------------------------------------- */
 
-enum cmn_rc store_app_schedule_put(struct store *s, const struct app_schedule *sch)
+static enum cmn_rc sq_app_schedule_put(struct store *s, const struct app_schedule *sch)
 {
 	static const char q[] = "INSERT OR REPLACE INTO app_schedules(person_id, app_id, every,"
 				" next_at) VALUES (?, ?, ?, ?)";
@@ -380,8 +385,8 @@ enum cmn_rc store_app_schedule_put(struct store *s, const struct app_schedule *s
 	return conn_step_done(c, st);
 }
 
-enum cmn_rc store_app_schedule_move(struct store *s, const char *person_id, const char *app_id,
-				    int64_t from, int64_t to)
+static enum cmn_rc sq_app_schedule_move(struct store *s, const char *person_id, const char *app_id,
+					int64_t from, int64_t to)
 {
 	static const char q[] = "UPDATE app_schedules SET next_at = ? WHERE person_id = ?"
 				" AND app_id = ? AND next_at = ?";
@@ -401,7 +406,7 @@ enum cmn_rc store_app_schedule_move(struct store *s, const char *person_id, cons
 	return rc;
 }
 
-enum cmn_rc store_app_schedule_clear(struct store *s, const char *person_id, const char *app_id)
+static enum cmn_rc sq_app_schedule_clear(struct store *s, const char *person_id, const char *app_id)
 {
 	static const char q[] = "DELETE FROM app_schedules WHERE person_id = ? AND app_id = ?";
 	struct conn *c = store_platform_conn(s);
@@ -431,9 +436,9 @@ static enum cmn_rc schedule_row(sqlite3_stmt *st, void *ctx)
 	return CMN_OK;
 }
 
-enum cmn_rc store_app_schedule_due(struct store *s, int64_t now, size_t limit,
-				   enum cmn_rc (*fn)(const struct app_schedule *sch, void *ctx),
-				   void *ctx)
+static enum cmn_rc sq_app_schedule_due(struct store *s, int64_t now, size_t limit,
+				       enum cmn_rc (*fn)(const struct app_schedule *sch, void *ctx),
+				       void *ctx)
 {
 	static const char q[] = "SELECT person_id, app_id, every, next_at FROM app_schedules"
 				" WHERE next_at <= ? ORDER BY next_at LIMIT ?";
@@ -455,3 +460,22 @@ enum cmn_rc store_app_schedule_due(struct store *s, int64_t now, size_t limit,
 	free(e.v);
 	return rc;
 }
+
+const struct store_apps_ops store_sqlite_apps_ops = {
+    .app_put = sq_app_put,
+    .app_get = sq_app_get,
+    .app_each = sq_app_each,
+    .app_remove = sq_app_remove,
+    .app_run_add = sq_app_run_add,
+    .app_runs = sq_app_runs,
+    .setting_get = sq_setting_get,
+    .setting_put = sq_setting_put,
+    .app_cert_put = sq_app_cert_put,
+    .app_cert_get = sq_app_cert_get,
+    .app_cert_revoke = sq_app_cert_revoke,
+    .app_cert_each = sq_app_cert_each,
+    .app_schedule_put = sq_app_schedule_put,
+    .app_schedule_move = sq_app_schedule_move,
+    .app_schedule_clear = sq_app_schedule_clear,
+    .app_schedule_due = sq_app_schedule_due,
+};

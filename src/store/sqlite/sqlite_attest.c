@@ -2,7 +2,7 @@
  * sqlite_attest.c - attestations issued to a person (their store) and the
  * platform's status list. See store_attest.h.
  */
-#include "store/store_attest.h"
+#include "store/store_attest_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +11,12 @@
 #include "core/timeutil.h"
 #include "store/sqlite/sqlite_int.h"
 
-enum cmn_rc pstore_attestation_put(struct pstore *ps, const struct attestation_row *a,
-				   const char *actor)
+static enum cmn_rc sq_attestation_put(struct pstore *ps, const struct attestation_row *a,
+				      const char *actor)
 {
 	static const char q[] = "INSERT INTO attestations(id, rule, version, issued, expires,"
 				" status_idx, token) VALUES (?, ?, ?, ?, ?, ?, ?)";
-	char object[64], detail[200];
+	char object[ATTEST_OBJECT_LEN], detail[ATTEST_DETAIL_LEN];
 	sqlite3_stmt *st;
 	enum cmn_rc rc;
 
@@ -32,9 +32,8 @@ enum cmn_rc pstore_attestation_put(struct pstore *ps, const struct attestation_r
 	sqlite3_bind_int64(st, 6, a->status_idx);
 	sqlite3_bind_text(st, 7, a->token, -1, SQLITE_STATIC);
 	rc = conn_step_done(&ps->c, st);
-	snprintf(object, sizeof(object), "attestation/%s", a->id);
-	snprintf(detail, sizeof(detail), "{\"rule\":\"%s\",\"version\":\"%s\"}", a->rule,
-		 a->version);
+	attest_object(object, a->id);
+	attest_issue_detail(detail, a);
 	if (rc == CMN_OK)
 		rc = pstore_audit_in_tx(ps, actor, "attestation.issue", object, detail);
 	return pstore_tx_end(ps, rc);
@@ -72,8 +71,8 @@ static enum cmn_rc one_row(sqlite3_stmt *st, void *ctx)
 	return CMN_OK;
 }
 
-enum cmn_rc pstore_attestation_get(struct pstore *ps, const char *id, struct attestation_row *a,
-				   char **token)
+static enum cmn_rc sq_attestation_get(struct pstore *ps, const char *id, struct attestation_row *a,
+				      char **token)
 {
 	static const char q[] = "SELECT " ATTEST_COLS " FROM attestations WHERE id = ?";
 	struct one o = {a, token, false};
@@ -101,9 +100,9 @@ static enum cmn_rc each_row(sqlite3_stmt *st, void *ctx)
 	return e->fn(&a, e->ctx);
 }
 
-enum cmn_rc pstore_attestation_each(struct pstore *ps,
-				    enum cmn_rc (*fn)(const struct attestation_row *a, void *ctx),
-				    void *ctx)
+static enum cmn_rc
+sq_attestation_each(struct pstore *ps,
+		    enum cmn_rc (*fn)(const struct attestation_row *a, void *ctx), void *ctx)
 {
 	static const char q[] = "SELECT " ATTEST_COLS " FROM attestations ORDER BY issued DESC, id";
 	struct each e = {fn, ctx};
@@ -112,11 +111,11 @@ enum cmn_rc pstore_attestation_each(struct pstore *ps,
 	return st ? conn_each(&ps->c, st, each_row, &e) : CMN_ERR_STORE;
 }
 
-enum cmn_rc pstore_attestation_revoke(struct pstore *ps, const char *id, const char *actor)
+static enum cmn_rc sq_attestation_revoke(struct pstore *ps, const char *id, const char *actor)
 {
 	static const char q[] = "UPDATE attestations SET revoked = ?2 WHERE id = ?1"
 				" AND revoked IS NULL";
-	char object[64];
+	char object[ATTEST_OBJECT_LEN];
 	sqlite3_stmt *st;
 	enum cmn_rc rc;
 
@@ -129,7 +128,7 @@ enum cmn_rc pstore_attestation_revoke(struct pstore *ps, const char *id, const c
 	rc = conn_step_done(&ps->c, st);
 	if (rc == CMN_OK && sqlite3_changes(ps->c.db) == 0)
 		rc = CMN_ERR_CONFLICT;
-	snprintf(object, sizeof(object), "attestation/%s", id);
+	attest_object(object, id);
 	if (rc == CMN_OK)
 		rc = pstore_audit_in_tx(ps, actor, "attestation.revoke", object, "");
 	return pstore_tx_end(ps, rc);
@@ -137,8 +136,8 @@ enum cmn_rc pstore_attestation_revoke(struct pstore *ps, const char *id, const c
 
 /* ---- the status list -------------------------------------------------------------- */
 
-enum cmn_rc store_status_alloc(struct store *s, const char *person_id, const char *attestation_id,
-			       int64_t *idx)
+static enum cmn_rc sq_status_alloc(struct store *s, const char *person_id,
+				   const char *attestation_id, int64_t *idx)
 {
 	static const char q[] = "INSERT INTO status_entries(person_id, attestation_id, created)"
 				" VALUES (?, ?, ?)";
@@ -157,7 +156,7 @@ enum cmn_rc store_status_alloc(struct store *s, const char *person_id, const cha
 	return rc;
 }
 
-enum cmn_rc store_status_revoke(struct store *s, int64_t idx)
+static enum cmn_rc sq_status_revoke(struct store *s, int64_t idx)
 {
 	static const char q[] = "UPDATE status_entries SET revoked_at = ? WHERE idx = ?"
 				" AND revoked_at IS NULL";
@@ -171,7 +170,7 @@ enum cmn_rc store_status_revoke(struct store *s, int64_t idx)
 	return conn_step_done(c, st);
 }
 
-enum cmn_rc store_status_revoke_person(struct store *s, const char *person_id)
+static enum cmn_rc sq_status_revoke_person(struct store *s, const char *person_id)
 {
 	static const char q[] = "UPDATE status_entries SET revoked_at = CAST(?2 AS INTEGER)"
 				" WHERE person_id = ?1 AND revoked_at IS NULL";
@@ -203,7 +202,7 @@ static enum cmn_rc max_row(sqlite3_stmt *st, void *ctx)
 	return CMN_OK;
 }
 
-enum cmn_rc store_status_bits(struct store *s, size_t min, unsigned char **out, size_t *n)
+static enum cmn_rc sq_status_bits(struct store *s, size_t min, unsigned char **out, size_t *n)
 {
 	static const char q_max[] = "SELECT coalesce(max(idx), 0) FROM status_entries";
 	static const char q_rev[] = "SELECT idx FROM status_entries WHERE revoked_at IS NOT NULL";
@@ -232,3 +231,14 @@ enum cmn_rc store_status_bits(struct store *s, size_t min, unsigned char **out, 
 	*n = b.n;
 	return CMN_OK;
 }
+
+const struct store_attest_ops store_sqlite_attest_ops = {
+    .attestation_put = sq_attestation_put,
+    .attestation_get = sq_attestation_get,
+    .attestation_each = sq_attestation_each,
+    .attestation_revoke = sq_attestation_revoke,
+    .status_alloc = sq_status_alloc,
+    .status_revoke = sq_status_revoke,
+    .status_revoke_person = sq_status_revoke_person,
+    .status_bits = sq_status_bits,
+};
