@@ -251,15 +251,29 @@ static enum cmn_rc list(struct api_ctx *ctx)
 	return api_json(ctx, 200, json_pack("{s:o, s:o}", "jobs", jobs, "items", items));
 }
 
-/* GET /api/v1/imports/{id}: a job of the caller, else one of their imports. */
+/* GET /api/v1/imports/{id}: a job of the caller, else one of their
+ * imports. With `Prefer: wait=N`, a job of theirs not finished yet is
+ * waited for (N seconds at most) before it is shown. */
 static enum cmn_rc show(struct api_ctx *ctx)
 {
 	struct pstore *ps;
 	json_t *job = NULL;
+	unsigned wait = prefer_wait(ctx);
 	enum cmn_rc rc = ctx->app->jobs ? import_jobs_get(ctx->app->jobs, ctx->person.id,
 							  only_by(ctx), ctx->params[0], &job)
 					: CMN_ERR_NOT_FOUND;
 
+	if (rc == CMN_OK && wait) {
+		const char *status = json_string_value(json_object_get(job, "status"));
+
+		if (status && (strcmp(status, "queued") == 0 || strcmp(status, "running") == 0)) {
+			json_decref(job);
+			job = NULL;
+			(void)import_jobs_wait(ctx->app->jobs, ctx->params[0], wait * 1000);
+			rc = import_jobs_get(ctx->app->jobs, ctx->person.id, only_by(ctx),
+					     ctx->params[0], &job);
+		}
+	}
 	if (rc == CMN_OK)
 		return api_json(ctx, 200, job);
 	if (rc != CMN_ERR_NOT_FOUND) /* a job that cannot be shown is no import */

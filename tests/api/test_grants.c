@@ -203,7 +203,9 @@ static int world_up(void **state)
 	    !test_add_user(&w.srv, "root", "admin", "pw-root-correct-horse"))
 		return -1;
 	snprintf(key, sizeof(key), "%s/master.key", w.srv.dir);
-	if (keyring_open(&w.keys, key) != CMN_OK || store_open(&w.st, w.srv.dir, &w.keys) != CMN_OK ||
+	/* the server's store: its database on PostgreSQL, else its directory */
+	if (keyring_open(&w.keys, key) != CMN_OK ||
+	    store_open(&w.st, w.srv.store[0] ? w.srv.store : w.srv.dir, &w.keys) != CMN_OK ||
 	    registry_load(&w.reg, err, sizeof(err)) != CMN_OK)
 		return -1;
 	if (!test_server_start(&w.srv, NULL))

@@ -717,6 +717,10 @@ static void replace_race(void **state)
 		for (int i = 0; i < 2; i++)
 			assert_int_equal(pthread_join(th[i], NULL), 0);
 		pthread_barrier_destroy(&go);
+		if (!(r[0].rc == CMN_OK || r[1].rc == CMN_OK))
+			fprintf(stderr, "round %d: %d and %d\n", round, r[0].rc, r[1].rc);
+		else if (r[0].rc != CMN_ERR_PRECONDITION && r[1].rc != CMN_ERR_PRECONDITION)
+			fprintf(stderr, "round %d: %d and %d\n", round, r[0].rc, r[1].rc);
 		assert_true((r[0].rc == CMN_OK && r[1].rc == CMN_ERR_PRECONDITION) ||
 			    (r[1].rc == CMN_OK && r[0].rc == CMN_ERR_PRECONDITION));
 		assert_int_equal(pstore_record_get(ps, DT, rid(round), &got, NULL), CMN_OK);

@@ -134,6 +134,14 @@ expect 202
 expect-header Location: ~^/api/v1/imports/[0-9a-f]{32}$
 expect-json /status ~ ^(queued|running|done)$
 expect-json /files/0/status ~ ^(queued|running|done)$
+save async_job = /id
+
+=== a job is waited for when asked: Prefer on its GET
+as token:alice
+GET /api/v1/imports/${async_job}
+header Prefer: wait=10
+expect 200
+expect-json /status = "done"
 
 # ---- the form itself: answered at once -----------------------------------
 
