@@ -242,9 +242,20 @@ store_died() { # store process: PROCESS died while its persons were set up; the 
     setup_failed+=" $s"
 }
 store_of() { [[ $1 == sqlite-* ]] && echo sqlite || echo pg; }
-login_all() { # store process: logs every person in through PROCESS, makes their records;
-    # writes $tmp/sessions-STORE ("handle session csrf id,id,...", mixed.lua's input)
-    local s=$1 u=${url[$2]} h csrf token i id ids code out
+store_procs() { # store -> its processes
+    local p
+    for p in "${!pid[@]}"; do [[ $p == "$1"-p* ]] && echo "$p"; done
+    return 0
+}
+dead_proc() { # store -> the first of its processes that is gone, if any
+    local p
+    for p in $(store_procs "$1"); do kill -0 "${pid[$p]}" 2>/dev/null || { echo "$p"; return 0; }; done
+    return 0
+}
+login_all() { # store configuration: logs every person in through CONFIGURATION's nginx server
+    # (so through all its processes, in turn), makes their records; writes $tmp/sessions-STORE
+    # ("handle session csrf id,id,...", mixed.lua's input)
+    local s=$1 u=${url[$2]} h csrf token i id ids code out dead
     local -i bad=0
     : >"$tmp/sessions-$s"
     echo "== $s: logging the persons in, $RECORDS records each (POST /api/v1/records/bank.transaction)"
@@ -259,8 +270,9 @@ login_all() { # store process: logs every person in through PROCESS, makes their
                 -H 'Content-Type: application/json' -d "$(record_json)" "$u/api/v1/records/bank.transaction") || true
             code=${out##*$'\n'}
             id=$(jq -r '.id // empty' <<<"${out%$'\n'*}" 2>/dev/null || true)
-            if [[ $code == 000 ]] && ! kill -0 "${pid[$2]}" 2>/dev/null; then
-                store_died "$s" "$2"
+            dead=$(dead_proc "$s")
+            if [[ -n $dead ]]; then
+                store_died "$s" "$dead"
                 return 0
             fi
             if [[ $code != 201 || -z $id ]]; then
@@ -295,10 +307,6 @@ login_all() { # store process: logs every person in through PROCESS, makes their
     [[ $code == 201 && $(jq -r .stats.records_created <<<"${out%$'\n'*}") == 2 ]] ||
         { echo "$s: the check import gave $code: ${out%$'\n'*}" >&2; exit 1; }
 }
-((use_sqlite)) && login_all sqlite sqlite-p1
-((pg_procs > 0)) && login_all pg pg-p1
-((${#configs[@]} > 0)) || { echo "FAILED: no configuration left to run" >&2; exit 1; }
-
 # ---------------------------------------------------------------- nginx
 # One server a configuration; X-Bench-Kind is echoed (`always`: on errors too) so that
 # mixed.lua knows which kind of request a response answers.
@@ -355,6 +363,10 @@ for c in "${configs[@]}"; do
     code=$(curl -s -o /dev/null -w '%{http_code}' "${url[$c]}/api/v1/health")
     [[ $code == 200 ]] || { echo "nginx -> $c: health gave $code" >&2; cat "$tmp/nginx-error.log" >&2; exit 1; }
 done
+
+((use_sqlite)) && login_all sqlite sqlite-1
+((pg_procs > 0)) && login_all pg "pg-$pg_procs"
+((${#configs[@]} > 0)) || { echo "FAILED: no configuration left to run" >&2; exit 1; }
 
 # ---------------------------------------------------------------- measurement helpers
 pg_pids() { # the cluster's processes: the postmaster and its children
