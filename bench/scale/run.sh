@@ -260,13 +260,13 @@ login_all() { # store configuration: logs every person in through CONFIGURATION'
     : >"$tmp/sessions-$s"
     echo "== $s: logging the persons in, $RECORDS records each (POST /api/v1/records/bank.transaction)"
     for h in $(seq -f 'p%04g' "$PERSONS"); do
-        csrf=$(curl -sf -c "$tmp/jar" -H 'Content-Type: application/json' \
+        csrf=$(curl --max-time 30 -sf -c "$tmp/jar" -H 'Content-Type: application/json' \
             -d "{\"handle\":\"$h\",\"password\":\"$PASSWORD\"}" "$u/api/v1/auth/login" | jq -r .csrf) || csrf=''
         token=$(awk '$6 == "commune_session" { print $7 }' "$tmp/jar")
         [[ -n $token && -n $csrf && $csrf != null ]] || { echo "$s: login of $h failed" >&2; exit 1; }
         ids=''
         for i in $(seq "$RECORDS"); do
-            out=$(curl -s -w '\n%{http_code}' -b "$tmp/jar" -H "X-CSRF-Token: $csrf" \
+            out=$(curl --max-time 30 -s -w '\n%{http_code}' -b "$tmp/jar" -H "X-CSRF-Token: $csrf" \
                 -H 'Content-Type: application/json' -d "$(record_json)" "$u/api/v1/records/bank.transaction") || true
             code=${out##*$'\n'}
             id=$(jq -r '.id // empty' <<<"${out%$'\n'*}" 2>/dev/null || true)
@@ -292,16 +292,16 @@ login_all() { # store configuration: logs every person in through CONFIGURATION'
     fi
     # one check: a record reads back with its cookie, and not without
     read -r h token csrf ids <"$tmp/sessions-$s"
-    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: commune_session=$token" \
+    code=$(curl --max-time 30 -s -o /dev/null -w '%{http_code}' -H "Cookie: commune_session=$token" \
         "$u/api/v1/records/bank.transaction/${ids%%,*}")
     [[ $code == 200 ]] || { echo "$s: GET of a record gave $code" >&2; exit 1; }
-    code=$(curl -s -o /dev/null -w '%{http_code}' "$u/api/v1/records/bank.transaction/${ids%%,*}")
+    code=$(curl --max-time 30 -s -o /dev/null -w '%{http_code}' "$u/api/v1/records/bank.transaction/${ids%%,*}")
     [[ $code == 401 ]] || { echo "$s: GET without cookie gave $code, want 401" >&2; exit 1; }
     # and an import of the kind mixed.lua sends makes its 2 records
     out=$(printf '%s\n' 'dateOp;dateVal;label;category;categoryParent;supplierFound;amount;comment;accountNum;accountLabel;accountbalance' \
         '2024-02-01;2024-02-01;"CARTE CHECK A";"Alimentation";"Alimentation";"";-3,20;;00040123456;"BoursoBank";1 234,56' \
         '2024-02-01;2024-02-01;"CARTE CHECK B";"Alimentation";"Alimentation";"";-4,10;;00040123456;"BoursoBank";1 234,56' |
-        curl -s -w '\n%{http_code}' -H "Cookie: commune_session=$token" -H "X-CSRF-Token: $csrf" \
+        curl --max-time 30 -s -w '\n%{http_code}' -H "Cookie: commune_session=$token" -H "X-CSRF-Token: $csrf" \
             -H 'Content-Type: text/csv' --data-binary @- "$u/api/v1/imports?name=check.csv&format=bank-csv")
     code=${out##*$'\n'}
     [[ $code == 201 && $(jq -r .stats.records_created <<<"${out%$'\n'*}") == 2 ]] ||
