@@ -250,6 +250,47 @@ enum cmn_rc pg_run_binary(struct pg_conn *c, const char *sql, int n, const struc
 	return run_as(c, sql, n, params, res, 1);
 }
 
+enum cmn_rc pg_run_once(struct pg_conn *c, const char *sql, int n, const struct pg_param *params,
+			PGresult **res)
+{
+	const char **values = calloc(n ? (size_t)n : 1, sizeof(*values));
+	int *lengths = calloc(n ? (size_t)n : 1, sizeof(*lengths));
+	int *formats = calloc(n ? (size_t)n : 1, sizeof(*formats));
+	PGresult *r = NULL;
+	ExecStatusType st;
+	enum cmn_rc rc = CMN_OK;
+
+	if (res)
+		*res = NULL;
+	if (!values || !lengths || !formats)
+		rc = CMN_ERR_NOMEM;
+	for (int i = 0; rc == CMN_OK && i < n; i++) {
+		values[i] = params[i].v;
+		lengths[i] = params[i].len;
+		formats[i] = params[i].bytes;
+	}
+	if (rc == CMN_OK) {
+		r = PQexecParams(c->db, sql, n, NULL, values, lengths, formats, 0);
+		st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			rc = rc_of(c, r);
+			PQclear(r);
+			r = NULL;
+		}
+	}
+	free(values);
+	free(lengths);
+	free(formats);
+	/* a failed statement aborts the transaction it is in */
+	if (rc != CMN_OK && c->tx_depth)
+		c->tx_failed = true;
+	if (res)
+		*res = r;
+	else
+		PQclear(r);
+	return rc;
+}
+
 int64_t pg_bin_i64(const PGresult *r, int row, int col)
 {
 	const unsigned char *v = (const unsigned char *)PQgetvalue(r, row, col);

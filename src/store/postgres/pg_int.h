@@ -19,6 +19,9 @@
 
 struct pg_store {
 	char *url; /* the postgres:// URL given to store_open */
+	/* the signature of the index list (store.c) whose field indexes
+	 * this process knows the database has (pg_record.c); under s->lock */
+	char index_sig[CRYPT_HASH_HEX_LEN];
 };
 
 /* a prepared statement: the (static) SQL text it was made from, and its name */
@@ -67,6 +70,12 @@ enum cmn_rc pg_run(struct pg_conn *c, const char *sql, int n, const struct pg_pa
  * integers in network order (pg_bin_i64) */
 enum cmn_rc pg_run_binary(struct pg_conn *c, const char *sql, int n, const struct pg_param *params,
 			  PGresult **res);
+
+/* pg_run_once - pg_run of a statement built for one call (a record query,
+ * whose text changes with its filters): not prepared, any number of
+ * parameters */
+enum cmn_rc pg_run_once(struct pg_conn *c, const char *sql, int n, const struct pg_param *params,
+			PGresult **res);
 
 /* pg_bin_i64 - a bigint, integer or smallint column of a binary result, 0 for NULL */
 int64_t pg_bin_i64(const PGresult *r, int row, int col);

@@ -52,11 +52,15 @@ static const struct pg_schema accounts_schema = {
 /* the schemas of the other modules, each in its pg_<module>.c */
 extern const struct pg_schema pg_person_schema, pg_consent_schema, pg_oauth_schema, pg_datamap_schema,
     pg_opendata_schema, pg_govern_schema, pg_campaign_schema;
+extern const struct pg_schema pg_record_schema, pg_import_schema, pg_notes_schema;
 
 /* every module's tables, in the order their references need */
 static const struct pg_schema *const schemas[] = {
     &accounts_schema,
     &pg_person_schema, /* before every module of person data */
+    &pg_record_schema,
+    &pg_import_schema,
+    &pg_notes_schema,
     &pg_consent_schema,
     &pg_oauth_schema,
     &pg_datamap_schema,

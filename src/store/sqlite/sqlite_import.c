@@ -3,18 +3,15 @@
  * format, with what result (the provenance that records and series name).
  */
 #include "store/sqlite/sqlite_int.h"
+#include "store/store_import_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#include "core/jsonparse.h"
-#include "core/jsontext.h"
 #include "core/timeutil.h"
 
-enum cmn_rc pstore_import_put(struct pstore *ps, const char *id, const char *format,
+static enum cmn_rc sq_import_put(struct pstore *ps, const char *id, const char *format,
 			      const char *name, const char *sha256, const char *status,
 			      const char *stats, const char *actor)
 {
@@ -41,27 +38,24 @@ enum cmn_rc pstore_import_put(struct pstore *ps, const char *id, const char *for
 
 static char *import_row(sqlite3_stmt *st)
 {
-	char when[TIME_RFC3339_LEN];
-	json_t *stats = json_parse_str((const char *)sqlite3_column_text(st, 5));
-	json_t *o;
-	char *text;
+	struct import_cols c = {
+	    .id = (const char *)sqlite3_column_text(st, 0),
+	    .format = (const char *)sqlite3_column_text(st, 1),
+	    .name = (const char *)sqlite3_column_text(st, 2),
+	    .sha256 = (const char *)sqlite3_column_text(st, 3),
+	    .status = (const char *)sqlite3_column_text(st, 4),
+	    .stats = (const char *)sqlite3_column_text(st, 5),
+	    .created = sqlite3_column_int64(st, 6),
+	    .actor = (const char *)sqlite3_column_text(st, 7),
+	};
 
-	if (!stats)
-		return NULL; /* never an import shown without its counts */
-	time_format(when, sqlite3_column_int64(st, 6));
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "id", sqlite3_column_text(st, 0),
-		      "format", sqlite3_column_text(st, 1), "name", sqlite3_column_text(st, 2),
-		      "sha256", sqlite3_column_text(st, 3), "status", sqlite3_column_text(st, 4),
-		      "stats", stats, "created", when, "by",
-		      sqlite3_column_text(st, 7));
-	text = o ? json_text_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
-	return text;
+	return import_json(&c);
 }
 
 #define IMPORT_COLS "id, format, name, sha256, status, stats, created, actor"
 
-enum cmn_rc pstore_import_get(struct pstore *ps, const char *id, const char *actor, char **json)
+static enum cmn_rc sq_import_get(struct pstore *ps, const char *id, const char *actor,
+				 char **json)
 {
 	static const char q[] = "SELECT " IMPORT_COLS " FROM imports WHERE id = ?1"
 				" AND (?2 IS NULL OR actor = ?2)";
@@ -86,8 +80,8 @@ enum cmn_rc pstore_import_get(struct pstore *ps, const char *id, const char *act
 	return rc;
 }
 
-enum cmn_rc pstore_import_each(struct pstore *ps, const char *actor,
-			       enum cmn_rc (*fn)(const char *json, void *ctx), void *ctx)
+static enum cmn_rc sq_import_each(struct pstore *ps, const char *actor,
+				  enum cmn_rc (*fn)(const char *json, void *ctx), void *ctx)
 {
 	static const char q[] = "SELECT " IMPORT_COLS " FROM imports WHERE ?1 IS NULL OR actor = ?1"
 				" ORDER BY created DESC, rowid DESC";
@@ -110,3 +104,9 @@ enum cmn_rc pstore_import_each(struct pstore *ps, const char *actor,
 	sqlite3_reset(st);
 	return rc;
 }
+
+const struct store_import_ops store_sqlite_import_ops = {
+    .put = sq_import_put,
+    .get = sq_import_get,
+    .each = sq_import_each,
+};

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "store/sqlite/sqlite_int.h"
+#include "store/store_later_int.h"
 
 enum cmn_rc sq_tx_begin(struct store *s)
 {
@@ -38,8 +39,8 @@ enum cmn_rc sq_tx_end(struct store *s, enum cmn_rc rc)
 	return rc;
 }
 
-enum cmn_rc store_audit_later(struct store *s, const char *person_id, const char *actor,
-			      const char *action, const char *object, const char *detail)
+static enum cmn_rc sq_audit_later(struct store *s, const char *person_id, const char *actor,
+				  const char *action, const char *object, const char *detail)
 {
 	static const char q[] = "INSERT INTO audit_later(person_id, at, actor, action, object,"
 				" detail) VALUES (?, ?, ?, ?, ?, ?)";
@@ -128,7 +129,7 @@ static enum cmn_rc kept(struct conn *c, const char *person_id, struct later **ou
 	return CMN_OK;
 }
 
-enum cmn_rc store_audit_deliver(struct store *s, const char *person_id, size_t *written)
+static enum cmn_rc sq_audit_deliver(struct store *s, const char *person_id, size_t *written)
 {
 	static const char q_done[] = "DELETE FROM audit_later WHERE n = ?";
 	struct conn *c = store_platform_conn(s);
@@ -173,17 +174,23 @@ enum cmn_rc store_audit_deliver(struct store *s, const char *person_id, size_t *
 	return first;
 }
 
-enum cmn_rc store_tx_end_told(struct store *s, enum cmn_rc rc, const char *person_id,
-			      const char *actor, const char *action, const char *object,
-			      const char *detail)
+static enum cmn_rc sq_tx_end_told(struct store *s, enum cmn_rc rc, const char *person_id,
+				  const char *actor, const char *action, const char *object,
+				  const char *detail)
 {
 	struct conn *c = store_platform_conn(s);
 
 	if (rc == CMN_OK)
-		rc = store_audit_later(s, person_id, actor, action, object, detail);
+		rc = sq_audit_later(s, person_id, actor, action, object, detail);
 	/* inside another transaction, the entry waits for the outermost's
 	 * commit: written now, it would tell a change that may not stand */
 	if ((rc = store_tx_end(s, rc)) == CMN_OK && c && c->tx_depth == 0)
-		(void)store_audit_deliver(s, person_id, NULL); /* else at the next one */
+		(void)sq_audit_deliver(s, person_id, NULL); /* else at the next one */
 	return rc;
 }
+
+const struct store_later_ops store_sqlite_later_ops = {
+    .audit_later = sq_audit_later,
+    .audit_deliver = sq_audit_deliver,
+    .tx_end_told = sq_tx_end_told,
+};

@@ -8,12 +8,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "store/sqlite/sqlite_int.h"
-
-/* note_object - the audit object of a note: "share/GRANT/note/ID". */
-static void note_object(char *out, size_t n, const char *grant_id, const char *note_id)
-{
-	snprintf(out, n, "share/%.32s/note/%.36s", grant_id, note_id);
-}
+#include "store/store_notes_int.h"
 
 static enum cmn_rc count_of(sqlite3_stmt *st, void *ctx)
 {
@@ -21,12 +16,12 @@ static enum cmn_rc count_of(sqlite3_stmt *st, void *ctx)
 	return CMN_OK;
 }
 
-enum cmn_rc pstore_note_add(struct pstore *ps, struct note *n, const char *actor)
+static enum cmn_rc sq_note_add(struct pstore *ps, struct note *n, const char *actor)
 {
 	static const char q_count[] = "SELECT count(*) FROM notes WHERE grant_id = ?";
 	static const char q_add[] = "INSERT INTO notes(id, grant_id, author, author_name, at, text)"
 				    " VALUES (?, ?, ?, ?, ?, ?)";
-	char object[96], detail[48];
+	char object[NOTE_OBJECT_LEN], detail[NOTE_DETAIL_LEN];
 	sqlite3_stmt *st;
 	int64_t count = 0;
 	enum cmn_rc rc;
@@ -54,19 +49,18 @@ enum cmn_rc pstore_note_add(struct pstore *ps, struct note *n, const char *actor
 	sqlite3_bind_int64(st, 5, n->at);
 	sqlite3_bind_text(st, 6, n->text, -1, SQLITE_STATIC);
 	rc = conn_step_done(&ps->c, st);
-	note_object(object, sizeof(object), n->grant_id, n->id);
-	/* the chain says who wrote on which share, and how much: not what */
-	snprintf(detail, sizeof(detail), "{\"bytes\":%zu}", strlen(n->text));
+	note_object(object, n->grant_id, n->id);
+	note_detail(detail, n->text);
 	if (rc == CMN_OK)
 		rc = pstore_audit_in_tx(ps, actor, "note.create", object, detail);
 	return pstore_tx_end(ps, rc);
 }
 
-enum cmn_rc pstore_note_delete(struct pstore *ps, const char *grant_id, const char *note_id,
-			       const char *author, const char *actor)
+static enum cmn_rc sq_note_delete(struct pstore *ps, const char *grant_id, const char *note_id,
+				  const char *author, const char *actor)
 {
 	static const char q[] = "DELETE FROM notes WHERE id = ?1 AND grant_id = ?2 AND author = ?3";
-	char object[96];
+	char object[NOTE_OBJECT_LEN];
 	sqlite3_stmt *st;
 	enum cmn_rc rc;
 
@@ -80,7 +74,7 @@ enum cmn_rc pstore_note_delete(struct pstore *ps, const char *grant_id, const ch
 	rc = conn_step_done(&ps->c, st);
 	if (rc == CMN_OK && sqlite3_changes(ps->c.db) == 0)
 		rc = CMN_ERR_NOT_FOUND;
-	note_object(object, sizeof(object), grant_id, note_id);
+	note_object(object, grant_id, note_id);
 	if (rc == CMN_OK)
 		rc = pstore_audit_in_tx(ps, actor, "note.delete", object, "");
 	return pstore_tx_end(ps, rc);
@@ -107,8 +101,8 @@ static enum cmn_rc note_row(sqlite3_stmt *st, void *ctx)
 	return e->fn(&n, e->ctx);
 }
 
-enum cmn_rc pstore_notes_each(struct pstore *ps, const char *grant_id,
-			      enum cmn_rc (*fn)(const struct note *n, void *ctx), void *ctx)
+static enum cmn_rc sq_notes_each(struct pstore *ps, const char *grant_id,
+				 enum cmn_rc (*fn)(const struct note *n, void *ctx), void *ctx)
 {
 	static const char q[] = "SELECT id, grant_id, author, author_name, at, text FROM notes"
 				" WHERE grant_id = ? ORDER BY at, rowid";
@@ -120,3 +114,9 @@ enum cmn_rc pstore_notes_each(struct pstore *ps, const char *grant_id,
 	sqlite3_bind_text(st, 1, grant_id, -1, SQLITE_STATIC);
 	return conn_each(&ps->c, st, note_row, &e);
 }
+
+const struct store_notes_ops store_sqlite_notes_ops = {
+    .note_add = sq_note_add,
+    .note_delete = sq_note_delete,
+    .notes_each = sq_notes_each,
+};

@@ -3,6 +3,7 @@
  * the audit hash chain and encrypted secrets (dir/persons/XX/ID.db).
  */
 #include "store/sqlite/sqlite_int.h"
+#include "store/store_record_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -869,8 +870,8 @@ static enum cmn_rc insert_row(struct pstore *ps, int64_t kind, struct record_met
 	return CMN_OK;
 }
 
-enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, const char *data,
-				 const char *actor)
+static enum cmn_rc sq_record_insert(struct pstore *ps, struct record_meta *meta, const char *data,
+				    const char *actor)
 {
 	char object[160];
 	int64_t kind;
@@ -893,9 +894,9 @@ enum cmn_rc pstore_record_insert(struct pstore *ps, struct record_meta *meta, co
 	return pstore_tx_end(ps, rc);
 }
 
-enum cmn_rc pstore_record_insert_many(struct pstore *ps, const char *doctype,
-				      struct record_meta *m, const char *const *data, size_t n,
-				      size_t *added)
+static enum cmn_rc sq_record_insert_many(struct pstore *ps, const char *doctype,
+					 struct record_meta *m, const char *const *data, size_t n,
+					 size_t *added)
 {
 	int64_t kind, now = time_now_ms();
 	enum cmn_rc rc;
@@ -915,8 +916,8 @@ enum cmn_rc pstore_record_insert_many(struct pstore *ps, const char *doctype,
 	return pstore_tx_end(ps, rc);
 }
 
-enum cmn_rc pstore_record_get(struct pstore *ps, const char *doctype, const char *id,
-			      struct record_meta *meta, char **data)
+static enum cmn_rc sq_record_get(struct pstore *ps, const char *doctype, const char *id,
+				 struct record_meta *meta, char **data)
 {
 	static const char q[] = "SELECT " META_COLS ", data FROM records WHERE dt = ?1 AND id = ?2";
 	sqlite3_stmt *st = conn_stmt(&ps->c, q);
@@ -983,8 +984,8 @@ static enum cmn_rc current_rev(struct pstore *ps, const char *doctype, const cha
 	return sr == SQLITE_DONE ? CMN_ERR_NOT_FOUND : conn_err(&ps->c, sr);
 }
 
-enum cmn_rc pstore_record_replace(struct pstore *ps, struct record_meta *meta, int64_t expect_rev,
-				  const char *data, const char *actor)
+static enum cmn_rc sq_record_replace(struct pstore *ps, struct record_meta *meta,
+				     int64_t expect_rev, const char *data, const char *actor)
 {
 	static const char q[] = "UPDATE records SET rev = rev + 1, t = ?3, data = ?4,"
 				" updated = ?5 WHERE dt = ?1 AND id = ?2 AND rev = ?6";
@@ -1034,8 +1035,8 @@ enum cmn_rc pstore_record_replace(struct pstore *ps, struct record_meta *meta, i
 	return pstore_tx_end(ps, rc);
 }
 
-enum cmn_rc pstore_record_delete(struct pstore *ps, const char *doctype, const char *id,
-				 int64_t expect_rev, const char *actor)
+static enum cmn_rc sq_record_delete(struct pstore *ps, const char *doctype, const char *id,
+				    int64_t expect_rev, const char *actor)
 {
 	static const char q[] = "DELETE FROM records WHERE dt = ?1 AND id = ?2";
 	char object[160], import_id[CRYPT_ID_LEN];
@@ -1065,8 +1066,8 @@ enum cmn_rc pstore_record_delete(struct pstore *ps, const char *doctype, const c
 	return pstore_tx_end(ps, rc);
 }
 
-enum cmn_rc pstore_record_delete_source(struct pstore *ps, const char *doctype, const char *source,
-					int64_t *n)
+static enum cmn_rc sq_record_delete_source(struct pstore *ps, const char *doctype,
+					   const char *source, int64_t *n)
 {
 	static const char q[] = "DELETE FROM records WHERE dt = ?1 AND source = ?2";
 	sqlite3_stmt *st;
@@ -1192,10 +1193,10 @@ static enum cmn_rc build_query(struct buf *sql, const struct store_query *q, int
 	return rc;
 }
 
-enum cmn_rc pstore_record_query(struct pstore *ps, const struct store_query *q,
-				enum cmn_rc (*fn)(const struct record_meta *m, const char *data,
-						  const struct query_value *sort_key, void *ctx),
-				void *ctx)
+static enum cmn_rc sq_record_query(struct pstore *ps, const struct store_query *q,
+				   enum cmn_rc (*fn)(const struct record_meta *m, const char *data,
+						     const struct query_value *sort_key, void *ctx),
+				   void *ctx)
 {
 	struct buf sql;
 	sqlite3_stmt *st = NULL;
@@ -1267,6 +1268,16 @@ enum cmn_rc pstore_record_query(struct pstore *ps, const struct store_query *q,
 	sqlite3_finalize(st);
 	return rc;
 }
+
+const struct store_record_ops store_sqlite_record_ops = {
+    .insert = sq_record_insert,
+    .insert_many = sq_record_insert_many,
+    .get = sq_record_get,
+    .replace = sq_record_replace,
+    .delete = sq_record_delete,
+    .delete_source = sq_record_delete_source,
+    .query = sq_record_query,
+};
 
 /* ---- secrets ------------------------------------------------------------ */
 
