@@ -1,7 +1,9 @@
 -- wrk script of bench/scale/run.sh: a mixed workload of many persons, each request made with
 -- one person's session, and one machine-readable line at the end.
 --
---   wrk -tT -cC -dD --latency -s mixed.lua URL -- SESSIONS_FILE
+--   wrk -tT -cC -dD --latency -s mixed.lua URL -- SESSIONS_FILE T [IMPORTS]
+--
+-- IMPORTS 0 makes the import of every 20 requests a write (80 % reads, 20 % writes).
 --
 -- SESSIONS_FILE holds one person a line: "handle session_token csrf_token id1,id2,...", the ids
 -- being bank.transaction records of that person. Thread k of T (from 1) takes the lines k,
@@ -53,8 +55,13 @@ end
 function init(args)
    local file = args[1]
    local nthreads = tonumber(args[2])
+   if args[3] == "0" then
+      for i, k in ipairs(pattern) do
+         if k == "import" then pattern[i] = "write" end
+      end
+   end
    if file == nil or nthreads == nil then
-      error("usage: wrk ... -s mixed.lua URL -- SESSIONS_FILE THREADS")
+      error("usage: wrk ... -s mixed.lua URL -- SESSIONS_FILE THREADS [IMPORTS]")
    end
    local f = assert(io.open(file, "r"))
    local i = 0
