@@ -155,8 +155,10 @@ static void index_name(const char *doctype, const char *field, char out[20])
 	crypto_generichash_update(&hs, (const unsigned char *)doctype, strlen(doctype) + 1);
 	crypto_generichash_update(&hs, (const unsigned char *)field, strlen(field));
 	crypto_generichash_final(&hs, h, sizeof(h));
-	memcpy(out, "rf_", 3);
-	str_hex(out + 3, h, sizeof(h));
+	out[0] = 'r';
+	out[1] = 'f';
+	out[2] = '_';
+	str_hex(out + 3, h, sizeof(h)); /* 16 digits and the NUL */
 }
 
 /* index_list - the registry's list as "doctype field\n" lines and its
