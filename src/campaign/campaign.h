@@ -137,6 +137,8 @@ struct campaign_run_opts {
 	int64_t now;                        /* ms */
 	struct dp_rng *rng;                 /* the noise; NULL: libsodium's CSPRNG */
 	unsigned threads;                   /* 0: 2 */
+	size_t page;                        /* participants read from the store at once;
+					     * 0: 2048 */
 	uint64_t person_eps_cap;            /* micro; 0: CAMPAIGN_PERSON_EPS_CAP */
 	uint64_t person_delta_cap;          /* pico; 0: CAMPAIGN_PERSON_DELTA_CAP */
 	const char *by, *actor;             /* whose chain tells the run (campaign.run),

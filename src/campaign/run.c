@@ -222,23 +222,27 @@ struct reader {
 	struct store *s;
 	const struct campaign_spec *spec;
 	const struct campaign_domain *d;
-	const struct campaign_part *parts;
-	const bool *admitted;               /* per participant */
-	size_t n;
-	size_t next;                        /* the next participant to read */
-	size_t decided;                     /* participants whose admission is known */
+	const struct campaign_part *page;   /* the page of participants being read */
+	const bool *admitted;               /* per participant of the page */
+	size_t n;                           /* participants in the page */
+	size_t next;                        /* the next one to read */
+	size_t decided;                     /* those whose admission is known */
+	bool last;                          /* the page is the last one */
 	pthread_mutex_t lock;
-	pthread_cond_t more;                /* decided grew, or rc is set */
+	pthread_cond_t more;                /* decided grew, a page came, or rc is set */
+	pthread_cond_t taken;               /* the page is all taken (next == n) */
 	enum cmn_rc rc;
 	char err[160];
 };
 
+/* what a reader made of those it read */
 struct worker {
 	struct reader *r;
 	pthread_t th;
 	struct table t;
-	uint8_t *status;                    /* per participant: 0 skipped, 1 counted, 2 no profile, 3 no data */
-	enum cmn_rc rc;
+	size_t counted, no_profile, no_data;
+	char (*persons)[CRYPT_ID_LEN];      /* the counted ones (malloc'd) */
+	size_t cap;
 };
 
 /* keep_cells - at most max of the n cells, chosen uniformly (partial
@@ -264,6 +268,35 @@ static enum cmn_rc keep_cells(struct dp_rng *rng, struct campaign_cell *cells, s
 	return CMN_OK;
 }
 
+/* reader_fail - the run stops on rc (the first failure is kept) */
+static void reader_fail(struct reader *r, enum cmn_rc rc, const char *what)
+{
+	pthread_mutex_lock(&r->lock);
+	if (r->rc == CMN_OK) {
+		r->rc = rc;
+		snprintf(r->err, sizeof(r->err), "%s: %s", what, cmn_strerror(rc));
+	}
+	pthread_cond_broadcast(&r->more);
+	pthread_cond_broadcast(&r->taken);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* worker_count - person_id is counted by w */
+static enum cmn_rc worker_count(struct worker *w, const char *person_id)
+{
+	if (w->counted == w->cap) {
+		size_t ncap = w->cap ? w->cap * 2 : 256;
+		char(*np)[CRYPT_ID_LEN] = realloc(w->persons, ncap * CRYPT_ID_LEN);
+
+		if (!np)
+			return CMN_ERR_NOMEM;
+		w->persons = np;
+		w->cap = ncap;
+	}
+	str_copy(w->persons[w->counted++], CRYPT_ID_LEN, person_id);
+	return CMN_OK;
+}
+
 static void *read_stores(void *arg)
 {
 	struct worker *w = arg;
@@ -273,48 +306,52 @@ static void *read_stores(void *arg)
 
 	memset(&rng, 0, sizeof(rng));
 	for (;;) {
-		size_t i, kept;
+		char person_id[CRYPT_ID_LEN];
+		bool admitted;
+		size_t kept;
 		enum cmn_rc rc;
 
+		/* the participant is copied out: the page may be replaced as
+		 * soon as all of it is taken */
 		pthread_mutex_lock(&r->lock);
-		while (r->rc == CMN_OK && r->next < r->n && r->next >= r->decided)
+		while (r->rc == CMN_OK && r->next >= r->decided && !(r->last && r->next >= r->n))
 			pthread_cond_wait(&r->more, &r->lock);
-		i = r->rc == CMN_OK ? r->next++ : r->n;
-		pthread_mutex_unlock(&r->lock);
-		if (i >= r->n)
+		if (r->rc != CMN_OK || r->next >= r->n) {
+			pthread_mutex_unlock(&r->lock);
 			break;
-		if (!r->admitted[i])
+		}
+		admitted = r->admitted[r->next];
+		str_copy(person_id, sizeof(person_id), r->page[r->next].person_id);
+		if (++r->next == r->n)
+			pthread_cond_broadcast(&r->taken);
+		pthread_mutex_unlock(&r->lock);
+		if (!admitted)
 			continue;
-		rc = campaign_contribution(r->s, r->spec, r->d, r->parts[i].person_id, &c);
+		rc = campaign_contribution(r->s, r->spec, r->d, person_id, &c);
 		if (rc == CMN_OK && c.skip == CAMPAIGN_SKIP_NONE &&
 		    c.ncells > r->spec->privacy.max_cells) {
 			uint8_t seed[32];
 
-			crypto_generichash(seed, sizeof(seed),
-					   (const unsigned char *)r->parts[i].person_id,
-					   strlen(r->parts[i].person_id), r->key, sizeof(r->key));
+			crypto_generichash(seed, sizeof(seed), (const unsigned char *)person_id,
+					   strlen(person_id), r->key, sizeof(r->key));
 			dp_rng_chacha20(&rng, seed);
 			sodium_memzero(seed, sizeof(seed));
 			rc = keep_cells(&rng, c.cells, c.ncells, r->spec->privacy.max_cells, &kept);
 		} else {
 			kept = c.ncells;
 		}
+		if (rc == CMN_OK && c.skip == CAMPAIGN_SKIP_NONE)
+			rc = worker_count(w, person_id);
 		if (rc != CMN_OK) {
-			pthread_mutex_lock(&r->lock);
-			if (r->rc == CMN_OK) {
-				r->rc = rc;
-				snprintf(r->err, sizeof(r->err), "reading the store of a participant: %s",
-					 cmn_strerror(rc));
-			}
-			pthread_mutex_unlock(&r->lock);
+			reader_fail(r, rc, "reading the store of a participant");
 			break;
 		}
 		if (c.skip != CAMPAIGN_SKIP_NONE) {
-			w->status[i] = c.skip == CAMPAIGN_SKIP_NO_PROFILE ? 2 : 3;
+			w->no_profile += c.skip == CAMPAIGN_SKIP_NO_PROFILE;
+			w->no_data += c.skip != CAMPAIGN_SKIP_NO_PROFILE;
 			continue;
 		}
 		table_add(&w->t, r->spec, c.cells, kept);
-		w->status[i] = 1;
 	}
 	campaign_contrib_release(&c);
 	dp_rng_release(&rng);
@@ -333,6 +370,11 @@ static void person_hash(const char *person_id, uint8_t out[DP_ID_LEN])
 	crypto_generichash_update(&h, (const unsigned char *)tag, sizeof(tag));
 	crypto_generichash_update(&h, (const unsigned char *)person_id, strlen(person_id));
 	crypto_generichash_final(&h, out, DP_ID_LEN);
+}
+
+static int person_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
 }
 
 static int id_cmp(const void *a, const void *b)
@@ -654,6 +696,8 @@ static void csv_text(struct buf *b, enum cmn_rc *rc, const char *s)
 
 /* participants whose admission is published to the readers at once */
 #define ADMIT_BATCH 64
+/* participants read from the store at once: a run holds two pages */
+#define RUN_PAGE 2048
 
 /* admit - whether participant p takes part: a grant that still allows it
  * (else st->no_grant) and a budget that the plan does not overspend (else
@@ -704,17 +748,18 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 	struct campaign_spec spec = {0};
 	struct campaign_domain d = {0};
 	struct campaign_plan plan;
-	struct campaign_part *parts = NULL;
-	bool *admitted = NULL;
+	struct campaign_part *pages = NULL;  /* two pages, read in turn */
+	bool *admitted = NULL;               /* per participant of each page */
+	size_t page = o->page ? o->page : RUN_PAGE;
 	struct reader rd = {0};
 	struct worker w[8];
 	unsigned nthreads = o->threads ? o->threads : 2;
 	struct table t = {0};
-	uint8_t *status = NULL, *state = NULL;
+	uint8_t *state = NULL;
 	uint8_t(*ids)[DP_ID_LEN] = NULL;
 	char(*persons)[CRYPT_ID_LEN] = NULL;
 	uint64_t *cells = NULL;
-	size_t nparts = 0, ncells = 0, nstarted = 0;
+	size_t ncells = 0, nstarted = 0;
 	struct earlier earlier = {0};
 	struct dp_rng sysrng, *rng = o->rng;
 	json_t *out = NULL, *jcells = NULL;
@@ -723,6 +768,7 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 	enum cmn_rc rc, wrc = CMN_OK; /* wrc: writing the release */
 
 	memset(st, 0, sizeof(*st));
+	memset(w, 0, sizeof(w));
 	buf_init(&csv, 64 << 20);
 	if (nthreads > sizeof(w) / sizeof(*w))
 		nthreads = sizeof(w) / sizeof(*w);
@@ -757,62 +803,82 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 	if ((rc = campaign_plan_make(&spec, &plan, err, errn)) != CMN_OK)
 		goto out;
 
-	if ((rc = store_campaign_parts(s, campaign_id, &parts, &nparts)) != CMN_OK)
-		goto out;
-	st->joined = nparts;
-	admitted = calloc(nparts ? nparts : 1, sizeof(*admitted));
-	status = calloc(nparts ? nparts : 1, 1);
-	if (!admitted || !status) {
+	pages = calloc(2 * page, sizeof(*pages));
+	admitted = calloc(2 * page, sizeof(*admitted));
+	if (!pages || !admitted) {
 		rc = CMN_ERR_NOMEM;
 		goto out;
 	}
 
-	/* the contributions, read on nthreads threads while this one decides
-	 * who takes part (admit), a batch of participants at a time: the
-	 * readers follow the decisions instead of waiting for all of them */
+	/* the contributions, read on nthreads threads while this one pages
+	 * through the participants and decides who takes part (admit), a
+	 * batch at a time: the readers follow the decisions instead of
+	 * waiting for all of them, and a campaign of any size needs two pages
+	 * of participants in memory, not all of them */
 	int64_t tr = time_mono_ms();
 
-	rd = (struct reader){.s = s, .spec = &spec, .d = &d, .parts = parts, .admitted = admitted,
-			     .n = nparts};
+	rd = (struct reader){.s = s, .spec = &spec, .d = &d, .page = pages, .admitted = admitted};
 	/* the cap's draws come from the run's rng too (a fixed seed repeats a
 	 * run), whichever thread reads whom */
 	dp_rng_bytes(rng, rd.key, sizeof(rd.key));
 	pthread_mutex_init(&rd.lock, NULL);
 	pthread_cond_init(&rd.more, NULL);
-	memset(w, 0, sizeof(w));
+	pthread_cond_init(&rd.taken, NULL);
 	for (unsigned i = 0; i < nthreads; i++) {
 		w[i].r = &rd;
 		if ((rc = table_init(&w[i].t, &spec, d.ncells)) != CMN_OK)
 			break;
-		w[i].status = status;
 		if (pthread_create(&w[i].th, NULL, read_stores, &w[i]) != 0) {
 			rc = CMN_ERR_INTERNAL;
 			break;
 		}
 		nstarted++;
 	}
-	/* the grants and budgets as one snapshot, read in one transaction */
+	/* the participants, their grants and budgets as one snapshot, read
+	 * in one transaction */
 	if (rc == CMN_OK)
 		rc = store_read_begin(s);
-	for (size_t i = 0; rc == CMN_OK && i < nparts; i++) {
-		rc = admit(s, &spec, &plan, o, &parts[i], st, &admitted[i]);
-		if (rc == CMN_OK && ((i + 1) % ADMIT_BATCH == 0 || i + 1 == nparts)) {
-			pthread_mutex_lock(&rd.lock);
-			rd.decided = i + 1;
-			pthread_cond_broadcast(&rd.more);
-			pthread_mutex_unlock(&rd.lock);
-		}
-	}
-	store_read_end(s);
-	if (rc != CMN_OK) {
+	char after[CRYPT_ID_LEN] = "";
+
+	for (unsigned half = 0; rc == CMN_OK; half ^= 1) {
+		/* the page after the one the readers are on, in the other half */
+		struct campaign_part *p = pages + half * page;
+		bool *adm = admitted + half * page;
+		size_t m = 0;
+
+		if ((rc = store_campaign_parts(s, campaign_id, after, p, page, &m)) != CMN_OK)
+			break;
+		st->joined += m;
+		memset(adm, 0, page * sizeof(*adm));
 		pthread_mutex_lock(&rd.lock);
-		if (rd.rc == CMN_OK)
-			rd.rc = rc;
+		while (rd.rc == CMN_OK && rd.next < rd.n)
+			pthread_cond_wait(&rd.taken, &rd.lock);
+		rd.page = p;
+		rd.admitted = adm;
+		rd.n = m;
+		rd.next = rd.decided = 0;
+		rd.last = m < page;
 		pthread_cond_broadcast(&rd.more);
 		pthread_mutex_unlock(&rd.lock);
+		for (size_t i = 0; rc == CMN_OK && i < m; i++) {
+			rc = admit(s, &spec, &plan, o, &p[i], st, &adm[i]);
+			if (rc == CMN_OK && ((i + 1) % ADMIT_BATCH == 0 || i + 1 == m)) {
+				pthread_mutex_lock(&rd.lock);
+				rd.decided = i + 1;
+				pthread_cond_broadcast(&rd.more);
+				pthread_mutex_unlock(&rd.lock);
+			}
+		}
+		if (m < page)
+			break;
+		str_copy(after, sizeof(after), p[m - 1].person_id);
 	}
+	store_read_end(s);
+	if (rc != CMN_OK)
+		reader_fail(&rd, rc, "admitting the participants");
 	for (size_t i = 0; i < nstarted; i++)
 		pthread_join(w[i].th, NULL);
+	pthread_cond_destroy(&rd.taken);
 	pthread_cond_destroy(&rd.more);
 	pthread_mutex_destroy(&rd.lock);
 	sodium_memzero(rd.key, sizeof(rd.key));
@@ -827,14 +893,12 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 		if (rc == CMN_OK && w[i].t.contributors)
 			table_merge(&t, &w[i].t, &spec);
 		table_release(&w[i].t);
+		st->counted += w[i].counted;
+		st->no_profile += w[i].no_profile;
+		st->no_data += w[i].no_data;
 	}
 	if (rc != CMN_OK)
 		goto out;
-	for (size_t i = 0; i < nparts; i++) {
-		st->counted += status[i] == 1;
-		st->no_profile += status[i] == 2;
-		st->no_data += status[i] == 3;
-	}
 	if (st->counted == 0) {
 		snprintf(err, errn, "nobody can take part: %zu joined, %zu without a grant that allows"
 				    " it, %zu with their budget spent, %zu without a household profile,"
@@ -854,13 +918,16 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 	{
 		size_t k = 0;
 
-		for (size_t i = 0; i < nparts; i++)
-			if (status[i] == 1) {
-				person_hash(parts[i].person_id, ids[k]);
-				memcpy(persons[k], parts[i].person_id, CRYPT_ID_LEN);
-				k++;
-			}
+		for (unsigned i = 0; i < nthreads; i++) {
+			if (w[i].counted)
+				memcpy(persons[k], w[i].persons, w[i].counted * CRYPT_ID_LEN);
+			k += w[i].counted;
+		}
 	}
+	/* by person id, as the store marks them */
+	qsort(persons, st->counted, CRYPT_ID_LEN, person_cmp);
+	for (size_t k = 0; k < st->counted; k++)
+		person_hash(persons[k], ids[k]);
 	qsort(ids, st->counted, DP_ID_LEN, id_cmp);
 	struct campaign_release_row rel = {.k = spec.privacy.k, .count = st->counted,
 					   .ids = (const uint8_t(*)[DP_ID_LEN])ids};
@@ -1082,9 +1149,10 @@ out:
 	free(state);
 	free(ids);
 	free(persons);
-	free(status);
+	for (unsigned i = 0; i < sizeof(w) / sizeof(*w); i++)
+		free(w[i].persons);
 	free(admitted);
-	free(parts);
+	free(pages);
 	table_release(&t);
 	campaign_domain_release(&d);
 	campaign_spec_release(&spec);

@@ -146,10 +146,13 @@ enum cmn_rc store_campaign_part_get(struct store *s, const char *campaign_id, co
 	return ops(s)->part_get(s, campaign_id, person_id, p);
 }
 
-enum cmn_rc store_campaign_parts(struct store *s, const char *campaign_id,
-				 struct campaign_part **out, size_t *n)
+enum cmn_rc store_campaign_parts(struct store *s, const char *campaign_id, const char *after,
+				 struct campaign_part *out, size_t max, size_t *n)
 {
-	return ops(s)->parts(s, campaign_id, out, n);
+	*n = 0;
+	if (max == 0)
+		return CMN_OK;
+	return ops(s)->parts(s, campaign_id, after ? after : "", out, max, n);
 }
 
 enum cmn_rc store_campaign_untold(struct store *s, const char *campaign_id,

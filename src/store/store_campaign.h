@@ -113,10 +113,13 @@ enum cmn_rc store_campaign_withdraw(struct store *s, const char *campaign_id,
 enum cmn_rc store_campaign_part_get(struct store *s, const char *campaign_id,
 				    const char *person_id, struct campaign_part *p);
 
-/* store_campaign_parts - the persons in a campaign (not withdrawn), by
- * person id, into *out (malloc'd) and *n. */
-enum cmn_rc store_campaign_parts(struct store *s, const char *campaign_id,
-				 struct campaign_part **out, size_t *n);
+/* store_campaign_parts - a page of the persons in a campaign (not
+ * withdrawn): those whose id comes after `after` ("" for the first page),
+ * by person id, at most max of them into out, their number in *n (fewer
+ * than max: the last page). A run pages through a campaign of any size in
+ * memory bounded by its page (issue 14). */
+enum cmn_rc store_campaign_parts(struct store *s, const char *campaign_id, const char *after,
+				 struct campaign_part *out, size_t max, size_t *n);
 
 /* store_campaign_untold - the participants a publication has still to be
  * told in their audit chains (of campaign_id, or of every campaign when

@@ -30,8 +30,8 @@ struct store_campaign_ops {
 				int64_t now, char grant_id[CRYPT_ID_LEN]);
 	enum cmn_rc (*part_get)(struct store *s, const char *campaign_id, const char *person_id,
 				struct campaign_part *p);
-	enum cmn_rc (*parts)(struct store *s, const char *campaign_id, struct campaign_part **out,
-			     size_t *n);
+	enum cmn_rc (*parts)(struct store *s, const char *campaign_id, const char *after,
+			     struct campaign_part *out, size_t max, size_t *n);
 	enum cmn_rc (*untold)(struct store *s, const char *campaign_id, struct campaign_part **out,
 			      size_t *n);
 	enum cmn_rc (*told)(struct store *s, const char *campaign_id, const char *person_id);

@@ -36,8 +36,8 @@ static const char *const campaign_migrations[] = {
     "CREATE INDEX campaigns_by_org ON campaigns(org_id, created);"
     "CREATE INDEX campaigns_by_created ON campaigns(created);"
     "CREATE TABLE campaign_parts ("
-    "  campaign_id text NOT NULL REFERENCES campaigns(id),"
-    "  person_id text NOT NULL REFERENCES persons(id) ON DELETE CASCADE,"
+    "  campaign_id text COLLATE \"C\" NOT NULL REFERENCES campaigns(id),"
+    "  person_id text COLLATE \"C\" NOT NULL REFERENCES persons(id) ON DELETE CASCADE,"
     "  grant_id text NOT NULL, joined bigint NOT NULL, withdrawn bigint NOT NULL DEFAULT 0,"
     "  counted int NOT NULL DEFAULT 0, told int NOT NULL DEFAULT 1,"
     "  PRIMARY KEY (campaign_id, person_id));"
@@ -449,15 +449,27 @@ static enum cmn_rc pg_campaign_part_get(struct store *s, const char *campaign_id
 	return CMN_OK;
 }
 
-static enum cmn_rc pg_campaign_parts(struct store *s, const char *campaign_id,
-				     struct campaign_part **out, size_t *n)
+static enum cmn_rc pg_campaign_parts(struct store *s, const char *campaign_id, const char *after,
+				     struct campaign_part *out, size_t max, size_t *n)
 {
+	/* a page from the primary key's index: its columns sort as "C" */
 	static const char q[] = "SELECT " PART_COLS " FROM campaign_parts"
-				" WHERE campaign_id = $1 AND withdrawn = 0"
-				" ORDER BY person_id COLLATE \"C\"";
-	struct pg_param p[] = {PG_TEXT(campaign_id)};
+				" WHERE campaign_id = $1 AND person_id > $2 AND withdrawn = 0"
+				" ORDER BY person_id LIMIT $3";
+	char nb[24];
+	struct pg_param p[] = {PG_TEXT(campaign_id), PG_TEXT(after),
+			       PG_TEXT(pg_num(nb, max < INT32_MAX ? (int64_t)max : INT32_MAX))};
+	PGresult *r;
+	enum cmn_rc rc;
+	int rows;
 
-	return collect_parts(s, q, 1, p, out, n);
+	if ((rc = pg_query(s, q, 3, p, &r)) != CMN_OK)
+		return rc;
+	rows = PQntuples(r);
+	for (int i = 0; i < rows && *n < max; i++)
+		read_part(r, i, &out[(*n)++]);
+	PQclear(r);
+	return CMN_OK;
 }
 
 static enum cmn_rc pg_campaign_untold(struct store *s, const char *campaign_id,

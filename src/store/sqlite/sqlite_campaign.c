@@ -403,19 +403,28 @@ static enum cmn_rc sq_store_campaign_part_get(struct store *s, const char *campa
 }
 
 static enum cmn_rc sq_store_campaign_parts(struct store *s, const char *campaign_id,
-					   struct campaign_part **out, size_t *n)
+					   const char *after, struct campaign_part *out,
+					   size_t max, size_t *n)
 {
 	static const char q[] = "SELECT " PART_COLS " FROM campaign_parts"
-				" WHERE campaign_id = ? AND withdrawn = 0 ORDER BY person_id";
+				" WHERE campaign_id = ? AND person_id > ? AND withdrawn = 0"
+				" ORDER BY person_id LIMIT ?";
 	struct conn *c = store_platform_conn(s);
 	sqlite3_stmt *st = c ? conn_stmt(c, q) : NULL;
+	enum cmn_rc rc = CMN_OK;
+	int sr;
 
-	*out = NULL;
-	*n = 0;
 	if (!st)
 		return CMN_ERR_STORE;
 	sqlite3_bind_text(st, 1, campaign_id, -1, SQLITE_STATIC);
-	return conn_collect(c, st, sizeof(**out), read_part, (void **)out, n);
+	sqlite3_bind_text(st, 2, after, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	while (*n < max && (sr = sqlite3_step(st)) == SQLITE_ROW)
+		read_part(st, &out[(*n)++]);
+	if (*n < max && sr != SQLITE_DONE)
+		rc = conn_err(c, sr);
+	sqlite3_reset(st);
+	return rc;
 }
 
 static enum cmn_rc sq_store_campaign_untold(struct store *s, const char *campaign_id,
