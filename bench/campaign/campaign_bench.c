@@ -10,6 +10,7 @@
  *
  *   campaign_bench [N [ROUNDS]]          (10000 3) the whole benchmark
  *   campaign_bench --commune DIR         a child: one campaign_run, cold
+ *   campaign_bench --commune-pg DIR      a child: one campaign_run on the PostgreSQL store
  *   campaign_bench --sqlite DIR          a child: one SQLite query
  *   campaign_bench --postgres DIR        a child: one PostgreSQL query
  *
@@ -34,9 +35,15 @@
  *    (fork + exec of this program), so its peak RSS is its own. Before each
  *    commune child the platform store is put back as it was after setup (a
  *    run moves the campaign to COMPUTED and keeps its release).
+ *    With CAMPAIGN_BENCH_STORE_PG (issue 14), the same territory is also set
+ *    up in a commune store on PostgreSQL (its own database in the same
+ *    cluster), and each round adds a child `--commune-pg` running the same
+ *    campaign there, on a fresh copy of that database (CREATE DATABASE ...
+ *    TEMPLATE, untimed): commune on PostgreSQL against commune on SQLite.
  * 3. An untimed check: campaign_contribution of every participant, combined
  *    exactly (no noise) into counts and sums of clipped means per cell, must
- *    equal SQLite's and PostgreSQL's, cell by cell.
+ *    equal SQLite's and PostgreSQL's, cell by cell, and be the same on
+ *    commune's two stores.
  *
  * Environment: CAMPAIGN_BENCH_DATA=DIR reuses a data dir a previous run kept
  * (CAMPAIGN_BENCH_KEEP=1 keeps it); CAMPAIGN_BENCH_SQLITE=0 leaves SQLite
@@ -249,6 +256,7 @@ struct info {
 	size_t n;                        /* households */
 	char campaign[CRYPT_ID_LEN];
 	bool sqlite;                     /* baseline.db was built */
+	char campaign_pg[CRYPT_ID_LEN];  /* the campaign in the store on PostgreSQL; "" none */
 };
 
 static void info_write(const char *dir, const struct info *in)
@@ -259,26 +267,30 @@ static void info_write(const char *dir, const struct info *in)
 	snprintf(path, sizeof(path), "%s/bench.info", dir);
 	if (!(f = fopen(path, "w")))
 		fail("cannot write %s", path);
-	fprintf(f, "%zu %s %d\n", in->n, in->campaign, in->sqlite);
+	fprintf(f, "%zu %s %d %s\n", in->n, in->campaign, in->sqlite,
+		in->campaign_pg[0] ? in->campaign_pg : "-");
 	if (fclose(f) != 0)
 		fail("cannot write %s", path);
 }
 
 static void info_read(const char *dir, struct info *in)
 {
-	char path[512], n[32], id[CRYPT_ID_LEN + 8];
-	int sqlite = 0;
+	char path[512], n[32], id[CRYPT_ID_LEN + 8], idpg[CRYPT_ID_LEN + 8] = "-";
+	int sqlite = 0, got;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/bench.info", dir);
 	if (!(f = fopen(path, "r")))
 		fail("no %s: is it a data dir this program made?", path);
-	if (fscanf(f, "%31s %40s %d", n, id, &sqlite) != 3 || strlen(id) != CRYPT_ID_LEN - 1)
+	got = fscanf(f, "%31s %40s %d %40s", n, id, &sqlite, idpg);
+	if (got < 3 || strlen(id) != CRYPT_ID_LEN - 1 ||
+	    (strcmp(idpg, "-") != 0 && strlen(idpg) != CRYPT_ID_LEN - 1))
 		fail("%s: unreadable", path);
 	fclose(f);
 	in->n = (size_t)parse_u64(n, path);
 	memcpy(in->campaign, id, CRYPT_ID_LEN);
 	in->sqlite = sqlite != 0;
+	snprintf(in->campaign_pg, sizeof(in->campaign_pg), "%s", strcmp(idpg, "-") ? idpg : "");
 }
 
 /* ---- a deterministic generator ------------------------------------------- */
@@ -495,7 +507,9 @@ struct platform {
 	struct registry reg;
 };
 
-static void platform_open(struct platform *p, const char *dir)
+/* platform_open - the platform of data dir `dir` (its master key), its
+ * store in dir or, when url is not NULL, in that PostgreSQL database */
+static void platform_open(struct platform *p, const char *dir, const char *url)
 {
 	char path[512], err[256];
 
@@ -504,7 +518,7 @@ static void platform_open(struct platform *p, const char *dir)
 	check_rc(keyring_open(&p->keys, path), "keyring_open");
 	if (registry_load(&p->reg, err, sizeof(err)) != CMN_OK)
 		fail("registry_load: %s", err);
-	check_rc(store_open(&p->s, dir, &p->keys), "store_open");
+	check_rc(store_open(&p->s, url ? url : dir, &p->keys), "store_open");
 	check_rc(registry_sync(&p->reg, p->s), "registry_sync");
 }
 
@@ -842,7 +856,7 @@ static void setup(const char *dir, size_t n, bool with_sqlite, const struct year
 	struct info in = {.n = n, .sqlite = with_sqlite};
 	double t0 = now_s(), t1, t2, t3, t4;
 
-	platform_open(&p, dir);
+	platform_open(&p, dir, NULL);
 	su.persons = xcalloc(n, sizeof(*su.persons));
 	progress("setup: %zu households on %d threads", n, SETUP_THREADS);
 	run_workers(&su, setup_households);
@@ -879,12 +893,95 @@ static void setup(const char *dir, size_t n, bool with_sqlite, const struct year
 	fflush(stdout);
 }
 
+/* ---- commune's store on PostgreSQL ---------------------------------------- */
+
+/* With CAMPAIGN_BENCH_STORE_PG (the cluster's URL, no database), the same
+ * territory is also set up in a commune store on PostgreSQL, in database
+ * STORE_DB_SETUP, and each round runs the campaign on a fresh copy of it,
+ * STORE_DB_RUN (CREATE DATABASE ... TEMPLATE, untimed): commune on
+ * PostgreSQL against commune on SQLite (issue 14). */
+#define STORE_DB_SETUP "bench_store_setup"
+#define STORE_DB_RUN   "bench_store_run"
+
+static void store_url(char *out, size_t n, const char *db)
+{
+	const char *base = getenv("CAMPAIGN_BENCH_STORE_PG");
+
+	if (!base || !*base)
+		fail("CAMPAIGN_BENCH_STORE_PG is not set");
+	snprintf(out, n, "%s/%s", base, db);
+}
+
+static void quiet_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/* store_db_fresh - STORE_DB_RUN is a copy of STORE_DB_SETUP (or both are
+ * dropped and STORE_DB_SETUP made empty, when setup) */
+static void store_db_fresh(const char *conninfo, bool setup)
+{
+	PGconn *pc = pgb_connect(conninfo);
+
+	PQsetNoticeProcessor(pc, quiet_notice, NULL);
+	pgb_exec(pc, "DROP DATABASE IF EXISTS " STORE_DB_RUN);
+	if (setup)
+	{
+		pgb_exec(pc, "DROP DATABASE IF EXISTS " STORE_DB_SETUP);
+		pgb_exec(pc, "CREATE DATABASE " STORE_DB_SETUP);
+	}
+	else
+		pgb_exec(pc, "CREATE DATABASE " STORE_DB_RUN " TEMPLATE " STORE_DB_SETUP
+			     " STRATEGY FILE_COPY");
+	PQfinish(pc);
+}
+
+static void setup_store_pg(const char *dir, const char *conninfo, struct info *in)
+{
+	struct platform p = {0};
+	struct setup su = {.p = &p, .y = NULL, .n = in->n};
+	static struct year y;
+	char url[512];
+	double t0, t1, t2;
+	PGconn *pc;
+
+	year_init(&y);
+	su.y = &y;
+	store_db_fresh(conninfo, true);
+	store_url(url, sizeof(url), STORE_DB_SETUP);
+	t0 = now_s();
+	platform_open(&p, dir, url);
+	su.persons = xcalloc(su.n, sizeof(*su.persons));
+	progress("setup of the store on PostgreSQL: %zu households on %d threads", su.n,
+		 SETUP_THREADS);
+	run_workers(&su, setup_households);
+	t1 = now_s();
+	campaign_setup(&p, in->campaign_pg);
+	su.campaign = in->campaign_pg;
+	run_workers(&su, setup_joins);
+	t2 = now_s();
+	platform_close(&p);
+	free(su.persons);
+	info_write(dir, in);
+	pc = pgb_connect(conninfo);
+	pgb_exec(pc, "CHECKPOINT");
+	printf("  commune store on PostgreSQL: persons, profiles and series (%d threads): %.1f s"
+	       " (%.2f ms a household); %zu joins: %.1f s; database %.2f GB (%.2f bytes/point)\n",
+	       SETUP_THREADS, t1 - t0, 1e3 * (t1 - t0) / (double)su.n, su.n, t2 - t1,
+	       (double)pgb_int(pc, "SELECT pg_database_size('" STORE_DB_SETUP "')") / 1e9,
+	       (double)pgb_int(pc, "SELECT pg_database_size('" STORE_DB_SETUP "')") /
+		   (double)su.points);
+	PQfinish(pc);
+	fflush(stdout);
+}
+
 /* ---- the children ------------------------------------------------------- */
 
 /* child_commune - one campaign_run from a fresh process: the platform store
  * as setup left it, opened anew, so every person store is opened by the
  * run. Prints one line of key=value. */
-static int child_commune(const char *dir)
+static int child_commune(const char *dir, bool on_pg)
 {
 	struct info in;
 	struct platform p = {0};
@@ -897,17 +994,23 @@ static int child_commune(const char *dir)
 	bool reset;
 	enum cmn_rc rc;
 
+	char url[512];
+
 	info_read(dir, &in);
-	platform_restore(dir);
+	if (on_pg)
+		store_url(url, sizeof(url), STORE_DB_RUN);
+	else
+		platform_restore(dir);
 	if (th && *th)
 		o.threads = (unsigned)parse_u64(th, "CAMPAIGN_BENCH_THREADS");
 	t0 = now_s();
 	check_rc(crypt_init(), "crypt_init");
-	platform_open(&p, dir);
+	platform_open(&p, dir, on_pg ? url : NULL);
 	hwm_before = status_kb("VmHWM");
 	reset = hwm_reset();
 	t1 = now_s();
-	rc = campaign_run(p.s, &p.reg, in.campaign, &o, &st, err, sizeof(err));
+	rc = campaign_run(p.s, &p.reg, on_pg ? in.campaign_pg : in.campaign, &o, &st, err,
+			  sizeof(err));
 	t1 = now_s() - t1;
 	if (rc != CMN_OK)
 		fail("campaign_run: %s: %s", cmn_strerror(rc), err);
@@ -1140,38 +1243,46 @@ struct exact {
 
 /* exact_commune - campaign_contribution of every participant, combined
  * without noise: households and sum of clipped means per cell. */
-static void exact_commune(const char *dir, const struct info *in, struct exact *e)
+static void exact_commune(const char *dir, const struct info *in, bool on_pg, struct exact *e)
 {
 	struct platform p = {0};
 	struct campaign_row row = {0};
 	struct campaign_spec spec = {0};
 	struct campaign_domain d = {0};
 	struct campaign_contrib c = {0};
-	struct campaign_part *parts = NULL;
+	struct campaign_part *parts = xcalloc(1024, sizeof(*parts));
+	const char *id = on_pg ? in->campaign_pg : in->campaign;
+	char after[CRYPT_ID_LEN] = "", err[400], url[512];
 	size_t nparts = 0;
-	char err[400];
 
 	memset(e, 0, sizeof(*e));
-	platform_open(&p, dir);
-	check_rc(store_campaign_get(p.s, in->campaign, false, &row), "store_campaign_get");
+	if (on_pg)
+		store_url(url, sizeof(url), STORE_DB_RUN);
+	platform_open(&p, dir, on_pg ? url : NULL);
+	check_rc(store_campaign_get(p.s, id, false, &row), "store_campaign_get");
 	if (campaign_spec_parse(row.spec, strlen(row.spec), &p.reg, &spec, err, sizeof(err)) !=
 	    CMN_OK)
 		fail("campaign_spec_parse%s", err);
 	if (campaign_domain_init(&d, p.s, &spec, err, sizeof(err)) != CMN_OK || d.ncells != CELLS)
 		fail("campaign_domain_init: %s (%zu cells)", err, d.ncells);
-	check_rc(store_campaign_parts(p.s, in->campaign, &parts, &nparts), "store_campaign_parts");
-	for (size_t i = 0; i < nparts; i++) {
-		check_rc(campaign_contribution(p.s, &spec, &d, parts[i].person_id, &c),
-			 "campaign_contribution");
-		if (c.ncells > spec.privacy.max_cells)
-			fail("person %s feeds %zu cells", parts[i].person_id, c.ncells);
-		for (size_t k = 0; k < c.ncells; k++) {
-			int64_t m = c.cells[k].mean;
+	do {
+		check_rc(store_campaign_parts(p.s, id, after, parts, 1024, &nparts),
+			 "store_campaign_parts");
+		for (size_t i = 0; i < nparts; i++) {
+			check_rc(campaign_contribution(p.s, &spec, &d, parts[i].person_id, &c),
+				 "campaign_contribution");
+			if (c.ncells > spec.privacy.max_cells)
+				fail("person %s feeds %zu cells", parts[i].person_id, c.ncells);
+			for (size_t k = 0; k < c.ncells; k++) {
+				int64_t m = c.cells[k].mean;
 
-			e->count[c.cells[k].cell]++;
-			e->sum[c.cells[k].cell] += m < 0 ? 0 : m > CLIP_HI ? CLIP_HI : m;
+				e->count[c.cells[k].cell]++;
+				e->sum[c.cells[k].cell] += m < 0 ? 0 : m > CLIP_HI ? CLIP_HI : m;
+			}
 		}
-	}
+		if (nparts)
+			snprintf(after, sizeof(after), "%s", parts[nparts - 1].person_id);
+	} while (nparts == 1024);
 	campaign_contrib_release(&c);
 	free(parts);
 	campaign_domain_release(&d);
@@ -1250,20 +1361,25 @@ int main(int argc, char **argv)
 	double s_maxrss[ROUNDS_MAX], c_cpu[ROUNDS_MAX], c_other[ROUNDS_MAX], s_cpu[ROUNDS_MAX];
 	double s_other[ROUNDS_MAX], p_query[ROUNDS_MAX], p_wall[ROUNDS_MAX], p_cpu[ROUNDS_MAX];
 	double p_server[ROUNDS_MAX], p_other[ROUNDS_MAX];
+	double g_total[ROUNDS_MAX], g_read[ROUNDS_MAX], g_wall[ROUNDS_MAX], g_hwm[ROUNDS_MAX];
+	double g_cpu[ROUNDS_MAX], g_server[ROUNDS_MAX], g_other[ROUNDS_MAX];
 	const char *pg = getenv("CAMPAIGN_BENCH_PG"), *pgdata = getenv("CAMPAIGN_BENCH_PGDATA");
-	bool with_pg = pg && *pg;
+	const char *store_pg = getenv("CAMPAIGN_BENCH_STORE_PG");
+	bool with_pg = pg && *pg, with_store_pg = with_pg && store_pg && *store_pg;
 	struct child c, last_sqlite = {0}, last_pg = {0};
 	ssize_t len;
 
 	if (argc == 3 && strcmp(argv[1], "--commune") == 0)
-		return child_commune(argv[2]);
+		return child_commune(argv[2], false);
+	if (argc == 3 && strcmp(argv[1], "--commune-pg") == 0)
+		return child_commune(argv[2], true);
 	if (argc == 3 && strcmp(argv[1], "--sqlite") == 0)
 		return child_sqlite(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "--postgres") == 0)
 		return child_postgres(argv[2]);
 	if (argc > 3 || (argc > 1 && argv[1][0] == '-'))
-		fail("usage: campaign_bench [HOUSEHOLDS [ROUNDS]] | --commune DIR | --sqlite DIR |"
-		     " --postgres DIR");
+		fail("usage: campaign_bench [HOUSEHOLDS [ROUNDS]] | --commune DIR | --commune-pg DIR |"
+		     " --sqlite DIR | --postgres DIR");
 	if (argc > 1)
 		n = (size_t)parse_u64(argv[1], "HOUSEHOLDS");
 	if (argc > 2)
@@ -1307,6 +1423,8 @@ int main(int argc, char **argv)
 		PQfinish(pc);
 		fflush(stdout);
 	}
+	if (with_store_pg)
+		setup_store_pg(dir, pg, &in);
 
 	/* the timed rounds: commune then SQLite, each a fresh process */
 	for (int r = 0; r < rounds; r++) {
@@ -1333,6 +1451,33 @@ int main(int argc, char **argv)
 		if (r == rounds - 1)
 			printf("commune run (last round): %s", c.out);
 		free(c.out);
+		if (with_store_pg) {
+			double server;
+
+			progress("round %d of %d: commune on PostgreSQL", r + 1, rounds);
+			store_db_fresh(pg, false);
+			server = pgdata ? pgb_postmaster_cpu_s(pgdata) : -1;
+			child_spawn(self, "--commune-pg", dir, &c);
+			usleep(300000);
+			server = server >= 0 ? pgb_postmaster_cpu_s(pgdata) - server : 0;
+			g_server[r] = server;
+			g_other[r] = c.other - server / c.wall_s;
+			if (g_other[r] < 0)
+				g_other[r] = 0;
+			g_cpu[r] = c.cpu_s;
+			g_total[r] = field(c.out, "total_ms") / 1e3;
+			g_read[r] = field(c.out, "read_ms") / 1e3;
+			g_hwm[r] = field(c.out, "hwm_run_kb") / 1024;
+			g_wall[r] = c.wall_s;
+			if ((size_t)field(c.out, "counted") != n)
+				fail("campaign_run on PostgreSQL counted %.0f of %zu households: %s",
+				     field(c.out, "counted"), n, c.out);
+			fprintf(stderr, "     other load %.2f CPU, CPU %.1f s (server %.1f s): %s",
+				g_other[r], c.cpu_s, server, c.out);
+			if (r == rounds - 1)
+				printf("commune run on PostgreSQL (last round): %s", c.out);
+			free(c.out);
+		}
 		if (with_sqlite) {
 			progress("round %d of %d: SQLite", r + 1, rounds);
 			child_spawn(self, "--sqlite", dir, &c);
@@ -1391,6 +1536,19 @@ int main(int argc, char **argv)
 	       best(c_read, rounds), median(c_read, rounds), maxof(c_read, rounds));
 	printf("| commune child process, exec to exit | %.2f | %.2f | %.2f | | | | |\n",
 	       best(c_wall, rounds), median(c_wall, rounds), maxof(c_wall, rounds));
+	if (with_store_pg) {
+		printf("| commune `campaign_run` on a PostgreSQL store, total_ms (server CPU +"
+		       " client CPU in the CPU column) | %.2f | %.2f | %.2f | %.1f | | %.1f + %.1f |"
+		       " %.2f |\n",
+		       best(g_total, rounds), median(g_total, rounds), maxof(g_total, rounds),
+		       maxof(g_hwm, rounds), median(g_server, rounds), median(g_cpu, rounds),
+		       maxof(g_other, rounds));
+		printf("|   of which read_ms | %.2f | %.2f | %.2f | | | | |\n", best(g_read, rounds),
+		       median(g_read, rounds), maxof(g_read, rounds));
+		printf("| commune on PostgreSQL child process, exec to exit | %.2f | %.2f | %.2f |"
+		       " | | | |\n",
+		       best(g_wall, rounds), median(g_wall, rounds), maxof(g_wall, rounds));
+	}
 	if (with_sqlite) {
 		printf("| SQLite query | %.2f | %.2f | %.2f | %.1f | %.1f | %.1f | %.2f |\n",
 		       best(s_query, rounds), median(s_query, rounds), maxof(s_query, rounds),
@@ -1417,6 +1575,9 @@ int main(int argc, char **argv)
 		       " process)\n",
 		       best(p_query, rounds) / best(c_total, rounds),
 		       best(p_wall, rounds) / best(c_wall, rounds));
+	if (with_store_pg)
+		printf("commune on PostgreSQL / commune on SQLite (best total_ms): %.2fx\n",
+		       best(g_total, rounds) / best(c_total, rounds));
 	printf("per household: commune %.3f ms (total_ms), %.3f ms (read_ms x 2 threads)\n",
 	       1e3 * best(c_total, rounds) / (double)n, 2e3 * best(c_read, rounds) / (double)n);
 	fflush(stdout);
@@ -1428,7 +1589,7 @@ int main(int argc, char **argv)
 		size_t diff = 0, nonempty = 0;
 
 		progress("check: campaign_contribution of every participant (untimed)");
-		exact_commune(dir, &in, &ec);
+		exact_commune(dir, &in, false, &ec);
 		for (int k = 0; k < CELLS; k++) {
 			people += ec.count[k];
 			nonempty += ec.count[k] > 0;
@@ -1468,6 +1629,17 @@ int main(int argc, char **argv)
 			       diff ? "DIFFER from" : "equal", diff ? "some cells" : "every cell");
 			if (diff)
 				fail("%zu cells differ from PostgreSQL's", diff);
+		}
+		if (with_store_pg) {
+			exact_commune(dir, &in, true, &es);
+			diff = 0;
+			for (int k = 0; k < CELLS; k++)
+				diff += ec.count[k] != es.count[k] || ec.sum[k] != es.sum[k];
+			printf("check: commune's exact counts and sums on its PostgreSQL store %s"
+			       " those on SQLite in %s\n",
+			       diff ? "DIFFER from" : "equal", diff ? "some cells" : "every cell");
+			if (diff)
+				fail("%zu cells differ between commune's two stores", diff);
 		}
 	}
 	free(last_sqlite.out);

@@ -27,7 +27,8 @@
 # Environment: BUILD_DIR (build-bench-campaign, relative to the top of the tree), CC (gcc),
 # CAMPAIGN_BENCH_KEEP=1 (keep the data dir), CAMPAIGN_BENCH_DATA=DIR (reuse a kept data dir:
 # no setup), CAMPAIGN_BENCH_SQLITE=0 (no SQLite baseline), CAMPAIGN_BENCH_POSTGRES=0 (no
-# PostgreSQL baseline), CAMPAIGN_BENCH_THREADS (campaign_run threads, 2).
+# PostgreSQL baseline), CAMPAIGN_BENCH_COMMUNE_PG=0 (no run of commune on a PostgreSQL store),
+# CAMPAIGN_BENCH_THREADS (campaign_run threads, 2).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -66,6 +67,11 @@ shared_buffers = 256MB
 work_mem = 256MB
 autovacuum = off"
     export CAMPAIGN_BENCH_PG=$PG_CONNINFO CAMPAIGN_BENCH_PGDATA=$PG_DATA
+    if [[ ${CAMPAIGN_BENCH_COMMUNE_PG:-1} != 0 ]]; then
+        # commune's own store on the same cluster (issue 14), beside its SQLite stores
+        port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$PG_CONNINFO")
+        export CAMPAIGN_BENCH_STORE_PG="postgresql://commune@127.0.0.1:$port"
+    fi
     pg_version=", PostgreSQL $PG_VERSION"
 else
     pg_deps # linked in either way
