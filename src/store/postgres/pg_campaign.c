@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/str.h"
 
 static const char *const campaign_migrations[] = {
@@ -623,25 +624,49 @@ static enum cmn_rc keep_release(struct pg_conn *c, const struct campaign_release
 	return rc == CMN_OK && none ? CMN_ERR_EXISTS : rc;
 }
 
-/* count_person - person marked counted in the campaign and charged cost;
- * CMN_ERR_CONFLICT when they withdrew meanwhile */
-static enum cmn_rc count_person(struct pg_conn *c, const char *campaign_id, const char *person_id,
-				const char *eps, const char *delta)
+/* persons marked counted and charged at once */
+#define COUNT_BATCH 1000
+
+/* count_persons - the n persons marked counted in the campaign and charged
+ * cost, in one statement; CMN_ERR_CONFLICT when one of them withdrew
+ * meanwhile (the caller's transaction keeps nothing) */
+static enum cmn_rc count_persons(struct pg_conn *c, const char *campaign_id,
+				 const char (*persons)[CRYPT_ID_LEN], size_t n, const char *eps,
+				 const char *delta)
 {
-	static const char q_part[] = "UPDATE campaign_parts SET counted = 1"
-				     " WHERE campaign_id = $1 AND person_id = $2 AND withdrawn = 0";
-	static const char q_budget[] =
-	    "INSERT INTO budgets(person_id, eps_micro, delta_pico) VALUES ($1, $2, $3)"
+	static const char q[] =
+	    "WITH counted AS (UPDATE campaign_parts SET counted = 1"
+	    "  WHERE campaign_id = $1 AND person_id = ANY($2::text[]) AND withdrawn = 0"
+	    "  RETURNING person_id)"
+	    " INSERT INTO budgets(person_id, eps_micro, delta_pico)"
+	    " SELECT person_id, $3, $4 FROM counted"
 	    " ON CONFLICT (person_id) DO UPDATE SET"
 	    " eps_micro = budgets.eps_micro + EXCLUDED.eps_micro,"
 	    " delta_pico = budgets.delta_pico + EXCLUDED.delta_pico";
-	struct pg_param pp[] = {PG_TEXT(campaign_id), PG_TEXT(person_id)};
-	struct pg_param pb[] = {PG_TEXT(person_id), PG_TEXT(eps), PG_TEXT(delta)};
-	enum cmn_rc rc = pg_change(c, q_part, 2, pp, true);
+	struct buf ids;
+	PGresult *r;
+	enum cmn_rc rc = CMN_OK;
 
-	if (rc == CMN_ERR_NOT_FOUND)
-		return CMN_ERR_CONFLICT; /* nothing is kept */
-	return rc == CMN_OK ? pg_change(c, q_budget, 3, pb, false) : rc;
+	buf_init(&ids, (size_t)64 << 20);
+	for (size_t i = 0; rc == CMN_OK && i < n; i++)
+		rc = pg_array_text(&ids, i == 0, persons[i]);
+	if (rc == CMN_OK)
+		rc = buf_puts(&ids, "}");
+	if (rc == CMN_OK) {
+		struct pg_param p[] = {PG_TEXT(campaign_id), PG_TEXT(ids.data), PG_TEXT(eps),
+				       PG_TEXT(delta)};
+
+		rc = pg_run(c, q, 4, p, &r);
+		if (rc == CMN_OK) {
+			/* each person once in a batch: the rows are the persons
+			 * still in the campaign */
+			if (strtoull(PQcmdTuples(r), NULL, 10) != n)
+				rc = CMN_ERR_CONFLICT;
+			PQclear(r);
+		}
+	}
+	buf_release(&ids);
+	return rc;
 }
 
 static enum cmn_rc pg_campaign_computed(struct store *s, const struct campaign_release_row *rel,
@@ -678,8 +703,9 @@ static enum cmn_rc pg_campaign_computed(struct store *s, const struct campaign_r
 	rc = state_changed(c, rel->campaign_id, pg_change(c, q_state, 4, p, true));
 	if (rc == CMN_OK)
 		rc = keep_release(c, rel, cb, now);
-	for (size_t i = 0; rc == CMN_OK && i < n; i++)
-		rc = count_person(c, rel->campaign_id, persons[i], eps, delta);
+	for (size_t i = 0; rc == CMN_OK && i < n; i += COUNT_BATCH)
+		rc = count_persons(c, rel->campaign_id, persons + i,
+				   n - i < COUNT_BATCH ? n - i : COUNT_BATCH, eps, delta);
 	rc = pg_tx_end(c, rc);
 	free(cb);
 	return rc;

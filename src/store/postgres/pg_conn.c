@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 
 #define PG_STMT_MIN 64
@@ -107,6 +108,24 @@ struct pg_conn *pg_conn_of(struct store *s)
 		pthread_setspecific(thread_key, t);
 	}
 	return &t->c;
+}
+
+enum cmn_rc pg_array_text(struct buf *b, bool first, const char *s)
+{
+	enum cmn_rc rc = buf_puts(b, first ? "{" : ",");
+
+	if (rc != CMN_OK || !s)
+		return rc == CMN_OK ? buf_puts(b, "NULL") : rc;
+	rc = buf_puts(b, "\"");
+	for (const char *p = s; rc == CMN_OK && *p;) {
+		size_t run = strcspn(p, "\"\\");
+
+		rc = buf_append(b, p, run);
+		p += run;
+		if (rc == CMN_OK && *p)
+			rc = buf_printf(b, "\\%c", *p++);
+	}
+	return rc == CMN_OK ? buf_puts(b, "\"") : rc;
 }
 
 const char *pg_num(char buf[24], int64_t n)

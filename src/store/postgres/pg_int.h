@@ -17,6 +17,8 @@
 #include "store/store_int.h"
 #include "store/store_person_int.h"
 
+struct buf;
+
 struct pg_store {
 	char *url; /* the postgres:// URL given to store_open */
 	/* the signature of the index list (store.c) whose field indexes
@@ -49,6 +51,11 @@ struct pg_param {
 
 #define PG_TEXT(s)     ((struct pg_param){.v = (s)})
 #define PG_BYTES(p, n) ((struct pg_param){.v = (const char *)(p), .len = (int)(n), .bytes = true})
+
+/* pg_array_text - appends s (NULL: SQL NULL) to b as an element of an
+ * array's text ("{" before the first, "," before the others; the caller
+ * appends the closing "}"): quoted, its quotes and backslashes escaped */
+enum cmn_rc pg_array_text(struct buf *b, bool first, const char *s);
 
 /* pg_num - n as the text of a parameter, in buf */
 const char *pg_num(char buf[24], int64_t n);

@@ -347,26 +347,6 @@ static void batch_reset(struct batch *b)
 	b->n = 0;
 }
 
-/* array_text - appends s (NULL: SQL NULL) as an element of an array's
- * text: quoted, with its quotes and backslashes escaped */
-static enum cmn_rc array_text(struct buf *b, bool first, const char *s)
-{
-	enum cmn_rc rc = buf_puts(b, first ? "{" : ",");
-
-	if (rc != CMN_OK || !s)
-		return rc == CMN_OK ? buf_puts(b, "NULL") : rc;
-	rc = buf_puts(b, "\"");
-	for (const char *p = s; rc == CMN_OK && *p;) {
-		size_t run = strcspn(p, "\"\\");
-
-		rc = buf_append(b, p, run);
-		p += run;
-		if (rc == CMN_OK && *p)
-			rc = buf_printf(b, "\\%c", *p++);
-	}
-	return rc == CMN_OK ? buf_puts(b, "\"") : rc;
-}
-
 /* batch_add - a new record's row; CMN_ERR_INVALID when its id or dedupe
  * key is none. Fills rev and the times with now. */
 static enum cmn_rc batch_add(struct batch *b, struct record_meta *m, const char *data, int64_t now)
@@ -379,17 +359,17 @@ static enum cmn_rc batch_add(struct batch *b, struct record_meta *m, const char 
 		return CMN_ERR_INVALID;
 	m->rev = 1;
 	m->created = m->updated = now;
-	rc = array_text(&b->ids, first, id);
+	rc = pg_array_text(&b->ids, first, id);
 	if (rc == CMN_OK)
-		rc = array_text(&b->ts, first, m->t == INT64_MIN ? NULL : pg_num(t, m->t));
+		rc = pg_array_text(&b->ts, first, m->t == INT64_MIN ? NULL : pg_num(t, m->t));
 	if (rc == CMN_OK)
-		rc = array_text(&b->data, first, data);
+		rc = pg_array_text(&b->data, first, data);
 	if (rc == CMN_OK)
-		rc = array_text(&b->sources, first, m->source);
+		rc = pg_array_text(&b->sources, first, m->source);
 	if (rc == CMN_OK)
-		rc = array_text(&b->imports, first, m->import_id);
+		rc = pg_array_text(&b->imports, first, m->import_id);
 	if (rc == CMN_OK)
-		rc = array_text(&b->dedupes, first, dedupe[0] ? dedupe : NULL);
+		rc = pg_array_text(&b->dedupes, first, dedupe[0] ? dedupe : NULL);
 	b->n++;
 	return rc;
 }
