@@ -35,6 +35,7 @@
 #include "apps/app.h"
 #include "checks.h"
 #include "core/embedded.h"
+#include "core/str.h"
 #include "core/timeutil.h"
 #include "core/tz.h"
 #include "fixture.h"
@@ -107,7 +108,7 @@ static FILE *open_feed(const char *dir, const char *name)
 
 static void read_feed(const char *dir, struct network *net)
 {
-	char buf[512], *f[8];
+	char buf[512], *f[8] = {0};
 	FILE *in;
 
 	memset(net, 0, sizeof(*net));
@@ -117,8 +118,8 @@ static void read_feed(const char *dir, struct network *net)
 		struct stop *s = &net->stops[net->nstops++];
 
 		assert_int_equal(split(buf, f, 8), 4);
-		snprintf(s->id, sizeof(s->id), "%s", f[0]);
-		snprintf(s->name, sizeof(s->name), "%s", f[1]);
+		str_copy(s->id, sizeof(s->id), f[0]);
+		str_copy(s->name, sizeof(s->name), f[1]);
 		s->lat = strtod(f[2], NULL);
 		s->lon = strtod(f[3], NULL);
 	}
@@ -129,9 +130,9 @@ static void read_feed(const char *dir, struct network *net)
 		struct line *l = &net->lines[net->nlines++];
 
 		assert_int_equal(split(buf, f, 8), 5);
-		snprintf(l->id, sizeof(l->id), "%s", f[0]);
-		snprintf(l->name, sizeof(l->name), "%s", f[3]);
-		snprintf(l->mode, sizeof(l->mode), "%s", strcmp(f[4], "0") == 0 ? "tram" : "bus");
+		str_copy(l->id, sizeof(l->id), f[0]);
+		str_copy(l->name, sizeof(l->name), f[3]);
+		str_copy(l->mode, sizeof(l->mode), strcmp(f[4], "0") == 0 ? "tram" : "bus");
 	}
 	fclose(in);
 	/* trip_id,arrival,departure,stop_id,stop_sequence: the first trip of a
@@ -148,7 +149,7 @@ static void read_feed(const char *dir, struct network *net)
 			if (strcmp(f[0], first) != 0)
 				continue;
 			assert_int_equal(strtol(f[4], NULL, 10), l->n + 1);
-			snprintf(l->seq[l->n++], sizeof(l->seq[0]), "%s", f[3]);
+			str_copy(l->seq[l->n++], sizeof(l->seq[0]), f[3]);
 		}
 	}
 	fclose(in);
