@@ -20,4 +20,18 @@ void pgtest_db_drop(const char *url);
  * a restarted server would; 0, or -1 after printing why */
 int pgtest_db_disconnect(const char *url);
 
+/* pgtest_db_quiet - waits up to timeout_ms until no client but the caller
+ * is connected to the database of url (the backends of a killed client end
+ * when they see its socket closed); *waited_ms (may be NULL) receives how
+ * long it took. 0, or -1 after printing the sessions still there. */
+int pgtest_db_quiet(const char *url, int timeout_ms, int *waited_ms);
+
+/* pgtest_db_sound - what PRAGMA integrity_check is to SQLite: every index
+ * of the database of url valid, every B-tree index checked against its
+ * table (amcheck's bt_index_check, with heapallindexed) and every table's
+ * pages read and checked (verify_heapam). The amcheck extension is created
+ * in the database first (the cluster's user is its superuser). 0, or -1
+ * with the first problem in why. */
+int pgtest_db_sound(const char *url, char *why, size_t n);
+
 #endif
