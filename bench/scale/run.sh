@@ -15,6 +15,9 @@
 #                        commune, nginx and PostgreSQL on SERVER_CPUS
 #   QUIET_PCT (10), QUIET_WAIT (300), DISTURB_PCT (20), NICE (-10): as bench/http/run.sh
 #   ACCESS_LOG (1)       0: --no-access-log
+#   PG_STATS (0)         1: PostgreSQL loads pg_stat_statements, and the end prints the 20
+#                        statements its backends spent the most time on, with their calls a
+#                        response
 #   IMPORTS (1)          0: the 5 % of imports become writes (80 % reads, 20 % writes), for a
 #                        store whose imports fail
 #   BUILD_DIR (/tmp/benchbuild; configured Release and built if needed), COMMUNE (a binary to
@@ -166,7 +169,9 @@ free_port() { # sets port: a loopback TCP port nobody listens on (nor was given)
 pg_url=''
 if ((pg_procs > 0)); then
     # every process keeps one connection a thread, and one for each import worker
-    pg_start "max_connections = $((pg_procs * (THREADS + 4) + 20))"
+    pg_conf="max_connections = $((pg_procs * (THREADS + 4) + 20))"
+    [[ ${PG_STATS:-0} == 0 ]] || pg_conf+=$'\n'"shared_preload_libraries = 'pg_stat_statements'"
+    pg_start "$pg_conf"
     trap cleanup EXIT # pg_start set its own trap; cleanup stops the cluster (after the servers)
     # pg-temp prints "host=127.0.0.1 port=P user=commune dbname=commune"; --store wants a URL
     pg_port=${PG_CONNINFO#*port=}
@@ -567,6 +572,22 @@ scaling_note=0
 for pair in "pg-2 pg-1" "pg-4 pg-1" "pg-1 sqlite-1"; do ratio "${pair% *}" "${pair#* }"; done
 ((scaling_note == 0)) ||
     echo "(the ratios between pg-N were measured on $cores cores: they show how N processes share them, not how they would scale on more)"
+
+# ---------------------------------------------------------------- PostgreSQL's statements
+if ((pg_procs > 0)) && [[ ${PG_STATS:-0} != 0 ]]; then
+    # every configuration's runs together (warm-up and setup included): which statements the
+    # PostgreSQL backends spend their time on, and how many of each a response makes
+    pg_responses=$(awk -F'\t' -v c="$(colno responses)" '$1 ~ /^pg-/ { n += $c } END { print n + 0 }' "$results")
+    echo
+    echo "PostgreSQL statements by total time (pg_stat_statements; all pg runs, setup included;"
+    echo "calls a response: over the $pg_responses responses of the timed pg runs):"
+    psql "$PG_CONNINFO" -qAtF ' | ' -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
+        -c "SELECT round(total_exec_time)::text || ' ms', calls,
+                   round(calls::numeric / greatest($pg_responses, 1), 2) || ' a response',
+                   round((total_exec_time * 1000 / greatest(calls, 1))::numeric, 1) || ' us a call',
+                   left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+            FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 20" | sed 's/^/    /'
+fi
 
 # ---------------------------------------------------------------- server logs
 other=$(cat "$tmp"/*-p*.err | grep -v '"type":"access"' | grep -v '"level":"info"' || true)
