@@ -12,6 +12,9 @@
 
 struct fixture {
 	char dir[128];                    /* removed by fixture_close */
+	char url[256];                    /* the store's database when on PostgreSQL
+					   * (COMMUNE_TEST_STORE=postgres), dropped by
+					   * fixture_close; "" on SQLite */
 	struct keyring keys;
 	struct store *s;
 	struct registry reg;
@@ -19,7 +22,8 @@ struct fixture {
 	struct pstore *ps;                /* alice's store */
 };
 
-/* fixture_open - creates it all, the person named handle with the
+/* fixture_open - creates it all (the store in PostgreSQL when
+ * COMMUNE_TEST_STORE=postgres, as tests/support/server.c does), the person named handle with the
  * password "pw-HANDLE-correct-horse" (hashed at the minimum cost); 0, or -1
  * after printing why. */
 int fixture_open(struct fixture *f, const char *handle);

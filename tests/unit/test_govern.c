@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "campaign/campaign.h"
@@ -302,8 +303,31 @@ static void fails_at(const char *body_id, int64_t seq, const char *why)
 			 c.why, (long long)seq, why);
 }
 
-/* sql - runs statements on the data directory's platform.db, as someone
- * with the files but not the master key could */
+/* pg_sql - q on the fixture's PostgreSQL database (the store's, when the
+ * test runs there); the first column of the first row when text is not
+ * NULL (malloc'd) */
+static void pg_sql(const char *q, char **text)
+{
+	PGconn *c = PQconnectdb(f.url);
+	PGresult *r;
+
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("cannot connect to the test database: %s", PQerrorMessage(c));
+	r = PQexec(c, q);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", q, PQerrorMessage(c));
+	if (text) {
+		assert_true(PQntuples(r) > 0);
+		*text = strdup(PQgetvalue(r, 0, 0));
+		assert_non_null(*text);
+	}
+	PQclear(r);
+	PQfinish(c);
+}
+
+/* sql - runs statements on the platform store's tables (platform.db, or
+ * the PostgreSQL database), as someone with the files but not the master
+ * key could */
 static void sql(const char *fmt, ...)
 {
 	char path[300], q[2048], *msg = NULL;
@@ -313,6 +337,10 @@ static void sql(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(q, sizeof(q), fmt, ap);
 	va_end(ap);
+	if (f.url[0]) {
+		pg_sql(q, NULL);
+		return;
+	}
 	snprintf(path, sizeof(path), "%s/platform.db", f.dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
@@ -332,6 +360,10 @@ static char *sql_text(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(q, sizeof(q), fmt, ap);
 	va_end(ap);
+	if (f.url[0]) {
+		pg_sql(q, &out);
+		return out;
+	}
 	snprintf(path, sizeof(path), "%s/platform.db", f.dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
