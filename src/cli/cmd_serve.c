@@ -26,6 +26,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "http/proxy.h"
 #include "import/jobs.h"
 #include "series/series.h"
 #include "version.h"
@@ -99,7 +100,7 @@ int cmd_serve(int argc, char **argv)
 	const char *listen = NULL, *data = NULL, *threads = NULL, *web = NULL, *maxconn = NULL,
 		   *rto = NULL, *idle = NULL, *maxbody = NULL, *nolog = NULL, *secure = NULL,
 		   *perip = NULL, *maxupload = NULL, *uto = NULL, *workers = NULL, *queue = NULL,
-		   *certified = NULL, *store = NULL;
+		   *certified = NULL, *store = NULL, *trusted = NULL;
 	const struct cli_opt opts[] = {
 		{"--listen", true, &listen},
 		{"--data", true, &data},
@@ -108,6 +109,7 @@ int cmd_serve(int argc, char **argv)
 		{"--web", true, &web},
 		{"--max-connections", true, &maxconn},
 		{"--max-per-ip", true, &perip},
+		{"--trusted-proxy", true, &trusted},
 		{"--request-timeout", true, &rto},
 		{"--idle-timeout", true, &idle},
 		{"--max-body", true, &maxbody},
@@ -129,6 +131,7 @@ int cmd_serve(int argc, char **argv)
 	struct rule_set rules = {0};
 	struct app_scheduler *scheduler = NULL;
 	struct portability_reminder *reminder = NULL;
+	struct proxy_list proxies = {0}; /* read by the server's threads until it stops */
 	unsigned body_kib = CMN_MAX_BODY_BYTES / 1024;
 	sigset_t set;
 	int npos, sig = 0;
@@ -152,6 +155,16 @@ int cmd_serve(int argc, char **argv)
 		return EXIT_USAGE;
 	cfg.max_body = (size_t)body_kib * 1024;
 	cfg.access_log = !nolog;
+	if (trusted) {
+		char err[200];
+
+		if (proxy_list_parse(&proxies, trusted, err, sizeof(err)) != CMN_OK)
+			return cli_error("--trusted-proxy: %s; give IP addresses and ranges "
+					 "separated by commas, e.g. 127.0.0.1,::1,10.0.0.0/8",
+					 err),
+			       EXIT_USAGE;
+		cfg.trusted = &proxies;
+	}
 	{
 		char sa[128];
 		unsigned salen;
@@ -274,6 +287,10 @@ int cmd_serve(int argc, char **argv)
 		printf("commune: listening on http://%s (data %s)\n", where, env.dir);
 		fflush(stdout);
 		log_info("listening on http://%s", where);
+		if (proxies.n)
+			log_info("X-Forwarded-For is read from the peers of --trusted-proxy (%zu "
+				 "addresses and ranges)",
+				 proxies.n);
 	}
 	while (sigwait(&set, &sig) != 0)
 		;

@@ -20,7 +20,8 @@ static const struct verb verbs[] = {
 	 "              [--max-connections N] [--max-per-ip N] [--request-timeout S]\n"
 	 "              [--idle-timeout S] [--max-body KIB] [--max-upload BYTES[K|M|G]]\n"
 	 "              [--upload-timeout S] [--import-workers N] [--import-queue N]\n"
-	 "              [--no-access-log] [--secure-cookies] [--apps-certified-only]",
+	 "              [--no-access-log] [--secure-cookies] [--apps-certified-only]\n"
+	 "              [--trusted-proxy ADDR[/BITS],...]",
 	 "Serve the JSON API and the web application until SIGTERM or Ctrl-C."},
 	{"user", cmd_user,
 	 "commune user add HANDLE [--role resident|professional|mediator|agent|admin] [--org ORG]\n"

@@ -20,6 +20,7 @@
 #define CMN_REQUEST_TIMEOUT_S 30           /* whole request received: 408 after */
 #define CMN_IDLE_TIMEOUT_S 60              /* an idle connection is closed after */
 #define CMN_SHUTDOWN_GRACE_S 10            /* in-flight requests may finish within */
+#define CMN_TRUSTED_PROXIES_MAX 64         /* addresses and ranges of --trusted-proxy */
 
 /* Accounts */
 #define CMN_HANDLE_MAX 64                  /* bytes in a login handle */

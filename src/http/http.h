@@ -4,8 +4,10 @@
  * This layer accepts connections, enforces the hard limits of
  * core/limits.h (body, headers, target, connections, request time),
  * collects each request and hands it to one application callback, then
- * sends the response and writes the access log line. It knows nothing of
- * routes, persons or JSON: src/api/ does.
+ * sends the response and writes the access log line. A request's client
+ * address is the TCP peer's, or the one a trusted proxy forwards
+ * (http/proxy.h). It knows nothing of routes, persons or JSON: src/api/
+ * does.
  *
  * A body is collected in memory (at most max_body bytes) unless the
  * application's stream hook, asked once the headers are in, takes it as it
@@ -26,6 +28,7 @@
 
 struct http_request;
 struct http_body_sink;
+struct proxy_list;
 
 /* http_stream_fn - asked once per request, when its headers are in (method,
  * path, query and headers can be read; the body cannot): fill *sink to take
@@ -41,7 +44,7 @@ struct server_config {
 	size_t max_body;                  /* bytes; 413 above */
 	size_t max_header;                /* bytes; 431 above */
 	unsigned max_connections;         /* 503 above */
-	unsigned max_per_ip;              /* connections per client address */
+	unsigned max_per_ip;              /* connections per peer address (a proxy's, behind one) */
 	unsigned request_timeout_s;       /* whole request; 408 after */
 	unsigned idle_timeout_s;          /* idle connection closed after */
 	bool access_log;                  /* one JSON line per request */
@@ -49,6 +52,8 @@ struct server_config {
 	unsigned upload_timeout_s;        /* a streamed request; 408 after */
 	http_stream_fn stream;            /* may take bodies as they arrive, or NULL */
 	void *stream_cls;                 /* its first argument */
+	const struct proxy_list *trusted; /* peers whose X-Forwarded-For is read (http/proxy.h),
+					     or NULL; not owned, outlives the server */
 };
 
 /*
@@ -76,7 +81,8 @@ struct http_request {
 	const char *body;                 /* NUL-terminated, or NULL */
 	size_t body_len;
 	void *upload;                     /* the sink's ctx when the body was streamed */
-	char addr[64];                    /* client address */
+	char addr[64];                    /* client address: the peer's, or the one a trusted
+					     proxy forwarded (http/proxy.h) */
 	enum cmn_rc error;                /* a limit the server enforced, else CMN_OK */
 	void *conn;                       /* private to http/ */
 };

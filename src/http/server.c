@@ -33,6 +33,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "http/proxy.h"
 
 struct http_server {
 	struct MHD_Daemon *d;
@@ -197,6 +198,34 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
 	return MHD_YES;
 }
 
+/* feed_forwarded_for - gives each X-Forwarded-For value to the walk cls */
+static enum MHD_Result feed_forwarded_for(void *cls, enum MHD_ValueKind kind, const char *key,
+					  const char *value)
+{
+	(void)kind;
+	if (strcasecmp(key, "X-Forwarded-For") == 0)
+		proxy_walk_feed(cls, value ? value : "");
+	return MHD_YES;
+}
+
+/* client_addr - the client's address in place of the peer's, when the peer
+ * is a trusted proxy: every X-Forwarded-For header, in the order received
+ * (the library keeps it), walked as http/proxy.h says. The per-address
+ * connection cap (max_per_ip) was applied by the library when the
+ * connection was accepted, to the peer, and stays so. */
+static void client_addr(struct http_server *srv, struct MHD_Connection *c, struct exchange *x)
+{
+	struct proxy_walk w;
+
+	if (!srv->cfg.trusted || !srv->cfg.trusted->n)
+		return;
+	proxy_walk_init(&w, srv->cfg.trusted, x->req.addr);
+	if (!w.trusted)
+		return;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, feed_forwarded_for, &w);
+	proxy_walk_result(&w, x->req.addr, sizeof(x->req.addr));
+}
+
 /* What a request without the memory for its state gets: a problem
  * document of static text (the library makes the response from its own
  * memory), the connection closed after; its con_cls is `unserved`, so
@@ -326,6 +355,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return fail_now(c, x, x->req.error);
 		if (hbytes > srv->cfg.max_header)
 			return fail_now(c, x, CMN_ERR_HEADERS_TOO_LARGE);
+		client_addr(srv, c, x);
 		if (atomic_load(&srv->connections) > (int)srv->cfg.max_connections ||
 		    atomic_load(&srv->draining))
 			return fail_now(c, x, CMN_ERR_BUSY);

@@ -49,6 +49,9 @@ check "no verb" 2 "" --
 check "unknown verb" 2 "" -- frobnicate
 check "unknown option" 2 "" -- user list --colour $d
 check "missing value" 2 "" -- serve --listen
+check "serve --trusted-proxy with host bits" 2 "" -- serve --trusted-proxy 127.0.0.1,10.0.0.1/8 $d
+expect "--trusted-proxy names the entry and the range" grep -q '"10.0.0.1/8".*10.0.0.0/8' "$dir/err"
+check "serve --trusted-proxy not an address" 2 "" -- serve --trusted-proxy localhost $d
 check "user add without handle" 2 "" -- user add $d
 
 check "org add" 0 "" -- org add "CCAS de Lyon" --kind city $d
