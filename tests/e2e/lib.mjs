@@ -9,7 +9,7 @@
 // built binary, see tests/CMakeLists.txt); it calls `setup()` in a
 // `before` and `teardown()` in an `after`.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync,
   symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -129,10 +129,35 @@ while kill -0 -$1 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); don
 kill -KILL -$1 2>/dev/null
 rm -rf "$2"`;
 
+// pgStore - with COMMUNE_TEST_STORE=postgres (ctest's e2e_pg_*), a new
+// database in the test cluster whose URL is in $COMMUNE_TEST_PG_FILE
+// (tests/support/pg-cluster.sh): the territory's store, given to scripts/demo
+// as COMMUNE_STORE; null otherwise. drop() removes it.
+function pgStore() {
+  if (process.env.COMMUNE_TEST_STORE !== 'postgres') return null;
+  const file = process.env.COMMUNE_TEST_PG_FILE;
+  if (!file) throw new Error('COMMUNE_TEST_STORE=postgres needs COMMUNE_TEST_PG_FILE');
+  const cluster = readFileSync(file, 'utf8').trim();
+  const name = `e2e_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+  const psql = (sql) => execFileSync('psql', [`${cluster}/postgres`, '-qAtc', sql],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  psql(`CREATE DATABASE ${name}`);
+  return {
+    url: `${cluster}/${name}?sslmode=disable`,
+    drop: () => {
+      try {
+        psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } catch {
+        /* the cluster goes at the end of the run anyway */
+      }
+    },
+  };
+}
+
 // serveOnce - scripts/demo BIN DIR on PORT in its own process group, with
 // its lifeline in another. Resolves when /api/v1/health answers, rejects if
 // the demo ends first.
-async function serveOnce(bin, tmp, dir, port, households) {
+async function serveOnce(bin, tmp, dir, port, households, store) {
   const url = `http://127.0.0.1:${port}`;
   const env = {
     ...process.env,
@@ -140,6 +165,7 @@ async function serveOnce(bin, tmp, dir, port, households) {
     COMMUNE_LISTEN: `127.0.0.1:${port}`,
     DEMO_HOUSEHOLDS: String(households),
   };
+  if (store) env.COMMUNE_STORE = store.url;
   const demo = spawn(path.join(root, 'scripts/demo'), [bin, dir],
     { cwd: webParent(tmp), env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -148,7 +174,7 @@ async function serveOnce(bin, tmp, dir, port, households) {
   const exited = new Promise((resolve) => demo.on('exit', (code, sig) => resolve(sig || code)));
   const lifeline = spawn('sh', ['-c', LIFELINE, 'e2e-lifeline', String(demo.pid), tmp],
     { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
-  const t = { url, dir, tmp, demo, lifeline, exited, output: () => out };
+  const t = { url, dir, tmp, demo, lifeline, exited, store, output: () => out };
   running.add(t);
 
   let ended = null;
@@ -179,7 +205,10 @@ async function stopTerritory(t, removeData = true) {
   }
   killGroup(t.lifeline.pid, 'SIGKILL');
   running.delete(t);
-  if (removeData) rmSync(t.tmp, { recursive: true, force: true });
+  if (removeData) {
+    rmSync(t.tmp, { recursive: true, force: true });
+    if (t.store) t.store.drop();
+  }
 }
 
 // territory - the fictional city of Villebrune (scripts/demo) with a few
@@ -191,16 +220,18 @@ export async function territory(bin, households = 24) {
   accessSync(bin, constants.X_OK);
   const tmp = mkdtempSync(path.join(tmpdir(), 'commune-e2e-'));
   const dir = path.join(tmp, 'data');
+  const store = pgStore();
   let last;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const t = await serveOnce(bin, tmp, dir, await freePort(), households);
+      const t = await serveOnce(bin, tmp, dir, await freePort(), households, store);
       return { url: t.url, dir, stop: () => stopTerritory(t) };
     } catch (e) {
       last = e;
     }
   }
   rmSync(tmp, { recursive: true, force: true });
+  if (store) store.drop();
   throw last;
 }
 
