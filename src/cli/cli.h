@@ -38,7 +38,9 @@ struct cli_env {
 const char *cli_data_dir(const char *data_opt);
 
 /* cli_open - resolves --data / $COMMUNE_DATA / ./commune-data, creates it
- * if needed, and opens everything. Prints the reason on failure. */
+ * if needed, and opens everything: DATA/master.key (made only when the
+ * store has no key yet), the doctype registry and the store, which must
+ * be the key's. Prints the reason on failure, in one line. */
 bool cli_open(struct cli_env *env, const char *data_opt);
 
 /* cli_set_store - where the store is, for cli_open: a postgres:// URL

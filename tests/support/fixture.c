@@ -24,7 +24,8 @@ int fixture_open(struct fixture *f, const char *handle)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/master.key", f->dir);
-	if (keyring_open(&f->keys, path) != CMN_OK || store_open(&f->s, f->dir, &f->keys) != CMN_OK ||
+	if (keyring_open(&f->keys, path, KEYRING_CREATE) != CMN_OK ||
+	    store_open(&f->s, f->dir, &f->keys) != CMN_OK ||
 	    registry_load(&f->reg, err, sizeof(err)) != CMN_OK ||
 	    registry_sync(&f->reg, f->s) != CMN_OK ||
 	    crypt_password_hash(password, hash) != CMN_OK ||
