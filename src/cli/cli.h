@@ -83,10 +83,12 @@ int cmd_restore(int argc, char **argv);
 struct es256_key;
 
 /* attest_keys_load - the attestation issuer keys of the data directory dir:
- * DATA/issuer.key (the active one, made when absent) first, then those of
- * DATA/issuer-keys/ kept after a rotation. Prints why and returns false on
- * failure. Free them with attest_keys_free. */
-bool attest_keys_load(const char *dir, struct es256_key ***keys, size_t *n);
+ * DATA/issuer.key (the active one, made when absent for a store that
+ * records none) first, then those of DATA/issuer-keys/ kept after a
+ * rotation. The active key must be the one store s records (its first one
+ * is recorded). Prints why and returns false on failure. Free them with
+ * attest_keys_free. */
+bool attest_keys_load(const char *dir, struct store *s, struct es256_key ***keys, size_t *n);
 void attest_keys_free(struct es256_key **keys, size_t n);
 
 #endif

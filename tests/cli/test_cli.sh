@@ -264,5 +264,34 @@ sqlite3 "$dir/keyed/platform.db" "drop table platform_meta; pragma user_version 
 check "an older store opens" 0 "" -- user list $k
 expect "and gets its fingerprint" test "$(sqlite3 "$dir/keyed/platform.db" "select count(*) from platform_meta where name = 'key_fingerprint'")" = 1
 
+# the attestation key: the store records the active one's kid; a data
+# directory without it, or with another, is refused
+check "attest keys makes the first" 0 "" -- attest keys $k
+kid=$(cut -d' ' -f1 "$dir/out")
+expect "the store records its kid" test "$(sqlite3 "$dir/keyed/platform.db" "select value from platform_meta where name = 'issuer_kid'")" = "$kid"
+mv "$dir/keyed/issuer.key" "$dir/keyed-issuer.key"
+check "issuer.key missing" 1 "" -- attest keys $k
+expect "names the store's kid" grep -q "issuer.key is missing, and this store's attestations are signed with key $kid" "$dir/err"
+expect "and makes none" test ! -e "$dir/keyed/issuer.key"
+"$bin" attest keys --data "$dir/other-attest" >/dev/null 2>&1
+cp "$dir/other-attest/issuer.key" "$dir/keyed/issuer.key"
+check "another issuer.key" 1 "" -- attest keys $k
+expect "is named" grep -q "is not the attestation key of this store (kid $kid)" "$dir/err"
+cp "$dir/keyed-issuer.key" "$dir/keyed/issuer.key"
+check "attest rotate" 0 "" -- attest rotate $k
+kid2=$(sed -n 's/^new active key \([^;]*\);.*/\1/p' "$dir/out")
+expect "records the new kid" test "$(sqlite3 "$dir/keyed/platform.db" "select value from platform_meta where name = 'issuer_kid'")" = "$kid2" -a "$kid2" != "$kid"
+# a store restored to before the rotation records the older kid: this
+# directory keeps it, and the store follows
+sqlite3 "$dir/keyed/platform.db" "update platform_meta set value = '$kid' where name = 'issuer_kid'"
+check "a store from before the rotation" 0 "" -- attest keys $k
+expect "records the active key again" test "$(sqlite3 "$dir/keyed/platform.db" "select value from platform_meta where name = 'issuer_kid'")" = "$kid2"
+rm "$dir/keyed/issuer.key"
+check "rotate without the active key" 1 "" -- attest rotate $k
+check "rotate --lost" 0 "" -- attest rotate --lost $k
+check "then the keys load" 0 "" -- attest keys $k
+expect "a new active key, the first kept" sh -c "grep -q ' active' '$dir/out' && ! grep -q '^$kid2 ' '$dir/out' && grep -q '^$kid  kept' '$dir/out'"
+check "--lost is rotate's only" 2 "" -- attest keys --lost $k
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
