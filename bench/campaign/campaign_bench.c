@@ -515,7 +515,7 @@ static void platform_open(struct platform *p, const char *dir, const char *url)
 
 	snprintf(p->dir, sizeof(p->dir), "%s", dir);
 	snprintf(path, sizeof(path), "%s/master.key", dir);
-	check_rc(keyring_open(&p->keys, path), "keyring_open");
+	check_rc(keyring_open(&p->keys, path, KEYRING_CREATE), "keyring_open");
 	if (registry_load(&p->reg, err, sizeof(err)) != CMN_OK)
 		fail("registry_load: %s", err);
 	check_rc(store_open(&p->s, url ? url : dir, &p->keys), "store_open");

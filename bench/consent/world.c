@@ -27,7 +27,7 @@ bool bench_world_open(struct bench_world *w, const char *dir)
 		return false;
 	}
 	snprintf(path, sizeof(path), "%s/master.key", dir);
-	if ((rc = keyring_open(&w->keys, path)) != CMN_OK) {
+	if ((rc = keyring_open(&w->keys, path, KEYRING_CREATE)) != CMN_OK) {
 		fprintf(stderr, "key file %s: %s\n", path, cmn_strerror(rc));
 		return false;
 	}

@@ -976,7 +976,7 @@ static void bench_store_open(struct bench_store *b)
 	if (!mkdtemp(b->dir))
 		fail("mkdtemp failed");
 	snprintf(path, sizeof(path), "%s/master.key", b->dir);
-	check_rc(keyring_open(&b->keys, path), "keyring_open");
+	check_rc(keyring_open(&b->keys, path, KEYRING_CREATE), "keyring_open");
 	check_rc(store_open(&b->s, b->dir, &b->keys), "store_open");
 	if (registry_load(&b->reg, err, sizeof(err)) != CMN_OK)
 		fail("registry_load: %s", err);

@@ -92,10 +92,67 @@ const char *cli_store_where(const char *dir)
 	return where && *where ? where : dir;
 }
 
+/* store_error - says why the store at where could not be opened; never
+ * the URL itself: it may hold a password */
+static void store_error(const char *where, const char *dir, enum cmn_rc rc, const char *keypath)
+{
+	if (rc == CMN_ERR_WRONG_KEY)
+		cli_error("the platform key (%s) is not the key of this store: restore the right "
+			  "master.key (docs/deploy.md, \"The keys\")",
+			  keypath);
+	else if (where != dir)
+		cli_error("cannot open the PostgreSQL store: %s (%s)", cmn_strerror(rc),
+			  store_last_error());
+	else
+		cli_error("cannot open the store in %s: %s (%s)", dir, cmn_strerror(rc),
+			  store_last_error());
+}
+
+/*
+ * open_key - the platform key of keypath, for the store at where. A key
+ * file that is not there is made, with the data directory dir if need be,
+ * only for a store that has no key yet (a new territory: the first command
+ * run): a store that has one must get its own back from the backup of the
+ * keys, since under a new key everything it sealed would be unreadable and
+ * what it signed would not verify. store_open then checks that the key is
+ * the store's.
+ */
+static bool open_key(struct keyring *keys, const char *keypath, const char *where,
+		     const char *dir)
+{
+	enum cmn_rc rc = keyring_open(keys, keypath, 0);
+	bool bound = false;
+
+	if (rc == CMN_ERR_NOT_FOUND) {
+		if ((rc = store_key_bound(where, &bound)) != CMN_OK) {
+			store_error(where, dir, rc, keypath);
+			return false;
+		}
+		if (bound) {
+			cli_error("the platform key (%s) is missing, and this store has one: restore "
+				  "master.key from the backup of the keys (docs/deploy.md, \"The "
+				  "keys\")",
+				  keypath);
+			return false;
+		}
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			cli_error("cannot create the data directory %s: %s", dir, strerror(errno));
+			return false;
+		}
+		rc = keyring_open(keys, keypath, KEYRING_CREATE);
+	}
+	if (rc != CMN_OK) {
+		cli_error("cannot use the key file %s: it must be 32 bytes, mode 0600 (%s)", keypath,
+			  cmn_strerror(rc));
+		return false;
+	}
+	return true;
+}
+
 bool cli_open(struct cli_env *env, const char *data_opt)
 {
 	char keypath[4096], err[256];
-	const char *dir = cli_data_dir(data_opt), *where;
+	const char *dir = cli_data_dir(data_opt), *where = cli_store_where(dir);
 	enum cmn_rc rc;
 
 	memset(env, 0, sizeof(*env));
@@ -104,41 +161,25 @@ bool cli_open(struct cli_env *env, const char *data_opt)
 		cli_error("cannot initialise libsodium");
 		return false;
 	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		cli_error("cannot create the data directory %s: %s", dir, strerror(errno));
+	if (where != dir && !store_is_pg_url(where)) {
+		cli_error("--store (or COMMUNE_STORE) must be a postgres:// or postgresql:// URL; "
+			  "a data directory is given with --data");
 		return false;
 	}
 	snprintf(keypath, sizeof(keypath), "%s/master.key", dir);
-	rc = keyring_open(&env->keys, keypath);
-	if (rc != CMN_OK) {
-		cli_error("cannot use the key file %s: it must be 32 bytes, mode 0600 (%s)", keypath,
-			  cmn_strerror(rc));
+	if (!open_key(&env->keys, keypath, where, dir))
 		return false;
-	}
 	rc = registry_load(&env->registry, err, sizeof(err));
 	if (rc != CMN_OK) {
 		cli_error("doctype registry: %s", err);
 		keyring_release(&env->keys);
 		return false;
 	}
-	where = cli_store_where(dir);
-	if (where != dir && !store_is_pg_url(where)) {
-		cli_error("--store (or COMMUNE_STORE) must be a postgres:// or postgresql:// URL; "
-			  "a data directory is given with --data");
-		cli_close(env);
-		return false;
-	}
 	rc = store_open(&env->store, where, &env->keys);
 	if (rc == CMN_OK)
 		rc = registry_sync(&env->registry, env->store);
 	if (rc != CMN_OK) {
-		/* never the URL itself: it may hold a password */
-		if (where != dir)
-			cli_error("cannot open the PostgreSQL store: %s (%s)", cmn_strerror(rc),
-				  store_last_error());
-		else
-			cli_error("cannot open the store in %s: %s (%s)", dir, cmn_strerror(rc),
-				  store_last_error());
+		store_error(where, dir, rc, keypath);
 		cli_close(env);
 		return false;
 	}

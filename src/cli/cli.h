@@ -38,7 +38,9 @@ struct cli_env {
 const char *cli_data_dir(const char *data_opt);
 
 /* cli_open - resolves --data / $COMMUNE_DATA / ./commune-data, creates it
- * if needed, and opens everything. Prints the reason on failure. */
+ * if needed, and opens everything: DATA/master.key (made only when the
+ * store has no key yet), the doctype registry and the store, which must
+ * be the key's. Prints the reason on failure, in one line. */
 bool cli_open(struct cli_env *env, const char *data_opt);
 
 /* cli_set_store - where the store is, for cli_open: a postgres:// URL
@@ -81,10 +83,12 @@ int cmd_restore(int argc, char **argv);
 struct es256_key;
 
 /* attest_keys_load - the attestation issuer keys of the data directory dir:
- * DATA/issuer.key (the active one, made when absent) first, then those of
- * DATA/issuer-keys/ kept after a rotation. Prints why and returns false on
- * failure. Free them with attest_keys_free. */
-bool attest_keys_load(const char *dir, struct es256_key ***keys, size_t *n);
+ * DATA/issuer.key (the active one, made when absent for a store that
+ * records none) first, then those of DATA/issuer-keys/ kept after a
+ * rotation. The active key must be the one store s records (its first one
+ * is recorded). Prints why and returns false on failure. Free them with
+ * attest_keys_free. */
+bool attest_keys_load(const char *dir, struct store *s, struct es256_key ***keys, size_t *n);
 void attest_keys_free(struct es256_key **keys, size_t n);
 
 #endif

@@ -191,7 +191,7 @@ int cmd_serve(int argc, char **argv)
 	app.secure_cookies = secure != NULL;
 	app.apps_certified_only = certified != NULL;
 	app.started = time_now_ms();
-	if (!attest_keys_load(env.dir, &app.issuers, &app.nissuers)) {
+	if (!attest_keys_load(env.dir, env.store, &app.issuers, &app.nissuers)) {
 		cli_close(&env);
 		return EXIT_USER;
 	}

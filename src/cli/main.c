@@ -44,7 +44,7 @@ static const struct verb verbs[] = {
 	 "Apps that run inside a person's store (docs/apps.md): pack their sources, certify a\n"
 	 "package as the operator (sign, revoke), install, run, list and remove them."},
 	{"attest", cmd_attest,
-	 "commune attest keys | rotate\n"
+	 "commune attest keys | rotate [--lost]\n"
 	 "commune attest verify (TOKEN | -) [--nonce N --aud A] [--issuer-jwk FILE]",
 	 "Attestations (docs/attestations.md): the issuer keys, their rotation, and the\n"
 	 "verification of a presentation with this data directory's keys and status list."},

@@ -32,6 +32,7 @@ const char *cmn_strerror(enum cmn_rc rc)
 	case CMN_ERR_MEDIA_TYPE: return "unsupported media type";
 	case CMN_ERR_CORRUPT: return "stored data is corrupt";
 	case CMN_ERR_GONE: return "gone";
+	case CMN_ERR_WRONG_KEY: return "the platform key is not the store's";
 	}
 	return "unknown error";
 }

@@ -35,6 +35,7 @@ enum cmn_rc {
 	CMN_ERR_MEDIA_TYPE = 23,   /* the request body has the wrong content type */
 	CMN_ERR_CORRUPT = 24,      /* stored data failed its checksum or its structure */
 	CMN_ERR_GONE = 25,         /* it existed and is gone for good (an ended share) */
+	CMN_ERR_WRONG_KEY = 26,    /* the platform key is not the one of the store */
 };
 
 /* cmn_strerror - a short English description of rc; never NULL. */

@@ -194,14 +194,67 @@ static enum cmn_rc read_key(int fd, unsigned char *key)
 	return CMN_OK;
 }
 
-static enum cmn_rc create_key(const char *path, unsigned char *key)
+/* load_key - the key of the file at path: CMN_ERR_NOT_FOUND when there is
+ * none, CMN_ERR_CRYPTO when it is not a regular file of CRYPT_KEY_BYTES
+ * that only its owner reads */
+static enum cmn_rc load_key(const char *path, unsigned char *key)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	size_t put = 0;
-	enum cmn_rc rc = CMN_OK;
+	struct stat st;
+	enum cmn_rc rc;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0)
+		return errno == ENOENT ? CMN_ERR_NOT_FOUND : CMN_ERR_IO;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) ||
+	    st.st_size != CRYPT_KEY_BYTES)
+		rc = CMN_ERR_CRYPTO;
+	else
+		rc = read_key(fd, key);
+	close(fd);
+	return rc;
+}
+
+/* sync_dir_of - fsyncs the directory that holds path, so that a file just
+ * linked into it survives a crash */
+static enum cmn_rc sync_dir_of(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	enum cmn_rc rc = CMN_OK;
+	int fd;
+
+	if (!slash)
+		str_copy(dir, sizeof(dir), ".");
+	else if ((size_t)(slash - path) >= sizeof(dir))
+		return CMN_ERR_TOO_LARGE;
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
 		return CMN_ERR_IO;
+	if (fsync(fd) != 0)
+		rc = CMN_ERR_IO;
+	close(fd);
+	return rc;
+}
+
+/* create_key - a new random key written to path, which must not exist:
+ * written and synced under a temporary name first, then linked to path,
+ * so that nobody reads a key file half written. CMN_ERR_EXISTS when path
+ * appeared meanwhile (another process made it). */
+static enum cmn_rc create_key(const char *path, unsigned char *key)
+{
+	char tmp[4096];
+	size_t put = 0;
+	enum cmn_rc rc = CMN_OK;
+	int fd;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new-XXXXXX", path) >= sizeof(tmp))
+		return CMN_ERR_TOO_LARGE;
+	fd = mkstemp(tmp); /* mode 0600 */
+	if (fd < 0)
+		return CMN_ERR_IO;
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	randombytes_buf(key, CRYPT_KEY_BYTES);
 	while (put < CRYPT_KEY_BYTES) {
 		ssize_t n = write(fd, key + put, CRYPT_KEY_BYTES - put);
@@ -214,46 +267,49 @@ static enum cmn_rc create_key(const char *path, unsigned char *key)
 		}
 		put += (size_t)n;
 	}
-	if (rc == CMN_OK && fsync(fd) != 0)
+	if (rc == CMN_OK && (fchmod(fd, 0600) != 0 || fsync(fd) != 0))
 		rc = CMN_ERR_IO;
 	close(fd);
-	if (rc != CMN_OK)
-		unlink(path);
+	if (rc == CMN_OK && link(tmp, path) != 0)
+		rc = errno == EEXIST ? CMN_ERR_EXISTS : CMN_ERR_IO;
+	unlink(tmp);
+	if (rc == CMN_OK)
+		rc = sync_dir_of(path);
 	return rc;
 }
 
-enum cmn_rc keyring_open(struct keyring *k, const char *path)
+enum cmn_rc keyring_open(struct keyring *k, const char *path, unsigned flags)
 {
-	struct stat st;
 	enum cmn_rc rc;
-	int fd;
 
 	k->master = sodium_malloc(CRYPT_KEY_BYTES);
 	if (!k->master)
 		return CMN_ERR_NOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno == ENOENT) {
+	rc = load_key(path, k->master);
+	if (rc == CMN_ERR_NOT_FOUND && (flags & KEYRING_CREATE)) {
 		rc = create_key(path, k->master);
-		goto done;
+		if (rc == CMN_ERR_EXISTS) /* another process made it first: its key */
+			rc = load_key(path, k->master);
 	}
-	if (fd < 0) {
-		rc = CMN_ERR_IO;
-		goto done;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) ||
-	    st.st_size != CRYPT_KEY_BYTES)
-		rc = CMN_ERR_CRYPTO;
-	else
-		rc = read_key(fd, k->master);
-	close(fd);
-done:
 	if (rc != CMN_OK) {
-		sodium_free(k->master);
+		sodium_free(k->master); /* wipes before freeing */
 		k->master = NULL;
 		return rc;
 	}
 	sodium_mprotect_readonly(k->master);
 	return CMN_OK;
+}
+
+void keyring_fingerprint(const struct keyring *k, char out[CRYPT_HASH_HEX_LEN])
+{
+	static const char label[] = "commune/key-fingerprint/v1";
+	unsigned char h[32];
+
+	_Static_assert(CRYPT_HASH_HEX_LEN == 2 * sizeof(h) + 1, "fingerprint size");
+	crypto_generichash(h, sizeof(h), (const unsigned char *)label, sizeof(label) - 1,
+			   k->master, CRYPT_KEY_BYTES);
+	str_hex(out, h, sizeof(h));
+	sodium_memzero(h, sizeof(h));
 }
 
 void keyring_release(struct keyring *k)

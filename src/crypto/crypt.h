@@ -79,16 +79,33 @@ enum cmn_rc crypt_password_hash(const char *password, char out[CRYPT_PWHASH_LEN]
 enum cmn_rc crypt_password_verify(const char *hash, const char *password);
 
 /*
- * The keyring holds the server master key, read from (or created in) a key
- * file of mode 0600. The key is locked in memory and wiped on release.
+ * The keyring holds the server master key, read from a key file of mode
+ * 0600 (made with a new random key only when the caller says so: a store
+ * that has a key already must never get another, cli.c). The key is locked
+ * in memory and wiped on release.
  */
 struct keyring {
 	unsigned char *master; /* CRYPT_KEY_BYTES in sodium-guarded memory */
 };
 
-/* keyring_open - loads path, creating it with a new random key when absent.
- * Refuses a key file that others can read or of the wrong size. */
-enum cmn_rc keyring_open(struct keyring *k, const char *path);
+/* What keyring_open may do besides reading the key file. */
+enum keyring_flags {
+	KEYRING_CREATE = 1 << 0, /* make the file, with a new random key, when absent */
+};
+
+/* keyring_open - loads the key file path. When it does not exist:
+ * CMN_ERR_NOT_FOUND, or with KEYRING_CREATE a new random key written to
+ * it (whole or not at all, and synced with its directory; two processes
+ * making it at once both get the key written first). Refuses
+ * (CMN_ERR_CRYPTO) a key file that others can read or of the wrong size. */
+enum cmn_rc keyring_open(struct keyring *k, const char *path, unsigned flags);
+
+/* keyring_fingerprint - what names the master key without revealing it:
+ * BLAKE2b-256 keyed with the master key over the fixed string
+ * "commune/key-fingerprint/v1", as hex. Unlike the person keys and subkeys
+ * (other strings under the same key) it is no key of anything: the store
+ * records it to recognise the key it was made with (store_open). */
+void keyring_fingerprint(const struct keyring *k, char out[CRYPT_HASH_HEX_LEN]);
 
 /* keyring_release - wipes and frees the master key. */
 void keyring_release(struct keyring *k);

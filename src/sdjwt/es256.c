@@ -348,32 +348,34 @@ done:
 	return rc;
 }
 
-enum cmn_rc es256_load_or_create(const char *path, struct es256_key **out)
+enum cmn_rc es256_load(const char *path, struct es256_key **out)
 {
 	struct stat st;
 	enum cmn_rc rc;
-	int fd;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
-	for (int attempt = 0; attempt < 2; attempt++) {
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0 && errno == ENOENT) {
-			rc = create_pem(path, out);
-			if (rc == CMN_ERR_EXISTS)
-				continue;
-			return rc;
-		}
-		if (fd < 0)
-			return CMN_ERR_IO;
-		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-			rc = CMN_ERR_IO;
-		else if (st.st_mode & 077)
-			rc = CMN_ERR_FORBIDDEN;
-		else
-			rc = load_pem(fd, out);
-		close(fd);
-		return rc;
+	if (fd < 0)
+		return errno == ENOENT ? CMN_ERR_NOT_FOUND : CMN_ERR_IO;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		rc = CMN_ERR_IO;
+	else if (st.st_mode & 077)
+		rc = CMN_ERR_FORBIDDEN;
+	else
+		rc = load_pem(fd, out);
+	close(fd);
+	return rc;
+}
+
+enum cmn_rc es256_load_or_create(const char *path, struct es256_key **out)
+{
+	enum cmn_rc rc = es256_load(path, out);
+
+	if (rc == CMN_ERR_NOT_FOUND) {
+		rc = create_pem(path, out);
+		if (rc == CMN_ERR_EXISTS) /* another process made it first: its key */
+			rc = es256_load(path, out);
 	}
-	return CMN_ERR_IO;
+	return rc;
 }
 
 /* Keys from JWKs */

@@ -31,10 +31,15 @@ struct es256_key;
 /* es256_generate - a new random key pair; free it with es256_free. */
 enum cmn_rc es256_generate(struct es256_key **out);
 
-/* es256_load_or_create - the private key of the PEM (PKCS #8) file at
- * path, created with a new key (mode 0600) when absent. Refuses a file
- * that is not regular, that others can read (CMN_ERR_FORBIDDEN), or that
- * is not a P-256 key (CMN_ERR_CRYPTO). */
+/* es256_load - the private key of the PEM (PKCS #8) file at path;
+ * CMN_ERR_NOT_FOUND when there is none. Refuses a file that is not
+ * regular, that others can read (CMN_ERR_FORBIDDEN), or that is not a
+ * P-256 key (CMN_ERR_CRYPTO). */
+enum cmn_rc es256_load(const char *path, struct es256_key **out);
+
+/* es256_load_or_create - es256_load, and a new key written to path (mode
+ * 0600) when there is none (two processes making it at once both get the
+ * one written first). */
 enum cmn_rc es256_load_or_create(const char *path, struct es256_key **out);
 
 /* es256_from_jwk - the key of a JWK (kty EC, crv P-256, x, y, and d for a

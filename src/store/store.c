@@ -1,8 +1,9 @@
 /*
  * store.c - the functions of store.h that every backend shares, and the
  * choice of the backend: store_open takes a data directory (SQLite) or a
- * postgres:// URL (PostgreSQL), and the platform functions below call the
- * backend's through s->ops.
+ * postgres:// URL (PostgreSQL), checks that the store is the platform
+ * key's, and the platform functions below call the backend's through
+ * s->ops.
  */
 #include "store/store_int.h"
 
@@ -32,24 +33,133 @@ bool store_is_pg_url(const char *where)
 	return strncmp(where, "postgres://", 11) == 0 || strncmp(where, "postgresql://", 13) == 0;
 }
 
-enum cmn_rc store_open(struct store **out, const char *where, const struct keyring *keys)
+/*
+ * The platform key of a store. Everything a store seals or signs is under
+ * keys derived from the master key, which is not in the store: a process
+ * given another key (an empty data directory before a shared PostgreSQL
+ * database, a key file restored from the wrong backup) would read nothing
+ * sealed, verify no signature and seal new data under a key nobody kept.
+ * So the store records the key's fingerprint under KEY_FINGERPRINT the
+ * first time it is opened, and every later open compares: before
+ * migrating (a wrong key changes nothing), and again once the fingerprint
+ * is recorded, since two processes opening a new store at once may each
+ * bring a key and only one is kept.
+ */
+#define KEY_FINGERPRINT "key_fingerprint"
+
+/* key_compare - CMN_OK when the store records the fingerprint of s's key,
+ * CMN_ERR_WRONG_KEY when it records another; when it records none,
+ * CMN_OK unless recorded says one must be there */
+static enum cmn_rc key_compare(struct store *s, bool recorded)
+{
+	char mine[CRYPT_HASH_HEX_LEN], theirs[STORE_META_VALUE_MAX];
+	enum cmn_rc rc;
+
+	keyring_fingerprint(s->keys, mine);
+	rc = s->ops->meta_get(s, KEY_FINGERPRINT, theirs, sizeof(theirs));
+	if (rc == CMN_ERR_NOT_FOUND && !recorded)
+		return CMN_OK;
+	if (rc == CMN_ERR_NOT_FOUND)
+		return CMN_ERR_INTERNAL;
+	if (rc != CMN_OK)
+		return rc;
+	if (!crypt_equal(mine, theirs)) {
+		store_set_last_error("the platform key is not the one this store was made with");
+		return CMN_ERR_WRONG_KEY;
+	}
+	return CMN_OK;
+}
+
+/* store_new - a struct store for the backend of where, not connected */
+static struct store *store_new(const char *where, const struct keyring *keys)
 {
 	struct store *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->ops = store_is_pg_url(where) ? &store_pg_ops : &store_sqlite_ops;
+	s->keys = keys;
+	pthread_mutex_init(&s->lock, NULL);
+	return s;
+}
+
+enum cmn_rc store_open(struct store **out, const char *where, const struct keyring *keys)
+{
+	struct store *s = store_new(where, keys);
 	enum cmn_rc rc;
 
 	*out = NULL;
 	if (!s)
 		return CMN_ERR_NOMEM;
-	s->ops = store_is_pg_url(where) ? &store_pg_ops : &store_sqlite_ops;
-	s->keys = keys;
-	pthread_mutex_init(&s->lock, NULL);
-	rc = s->ops->open(s, where);
+	rc = s->ops->open(s, where, true);
+	if (rc == CMN_OK)
+		rc = key_compare(s, false);
+	if (rc == CMN_OK)
+		rc = s->ops->migrate(s);
+	if (rc == CMN_OK) {
+		char fingerprint[CRYPT_HASH_HEX_LEN];
+
+		keyring_fingerprint(keys, fingerprint);
+		rc = s->ops->meta_put(s, KEY_FINGERPRINT, fingerprint, false);
+	}
+	if (rc == CMN_OK)
+		rc = key_compare(s, true);
 	if (rc != CMN_OK) {
 		store_close(&s);
 		return rc;
 	}
 	*out = s;
 	return CMN_OK;
+}
+
+enum cmn_rc store_key_bound(const char *where, bool *bound)
+{
+	struct store *s = store_new(where, NULL);
+	char fingerprint[STORE_META_VALUE_MAX];
+	enum cmn_rc rc;
+
+	*bound = false;
+	if (!s)
+		return CMN_ERR_NOMEM;
+	rc = s->ops->open(s, where, false);
+	if (rc == CMN_ERR_NOT_FOUND) {
+		rc = CMN_OK; /* not made yet */
+	} else if (rc == CMN_OK) {
+		rc = s->ops->meta_get(s, KEY_FINGERPRINT, fingerprint, sizeof(fingerprint));
+		if (rc == CMN_OK)
+			*bound = true;
+		else if (rc == CMN_ERR_NOT_FOUND)
+			rc = s->ops->has_persons(s, bound);
+	}
+	store_close(&s);
+	return rc;
+}
+
+enum cmn_rc store_meta_get(struct store *s, const char *name, char *out, size_t n)
+{
+	return s->ops->meta_get(s, name, out, n);
+}
+
+enum cmn_rc store_meta_claim(struct store *s, const char *name, const char *value, char *out,
+			     size_t n)
+{
+	enum cmn_rc rc;
+
+	if (strcmp(name, KEY_FINGERPRINT) == 0)
+		return CMN_ERR_FORBIDDEN;
+	if (strlen(value) >= STORE_META_VALUE_MAX)
+		return CMN_ERR_TOO_LARGE;
+	rc = s->ops->meta_put(s, name, value, false);
+	return rc == CMN_OK ? s->ops->meta_get(s, name, out, n) : rc;
+}
+
+enum cmn_rc store_meta_set(struct store *s, const char *name, const char *value)
+{
+	if (strcmp(name, KEY_FINGERPRINT) == 0)
+		return CMN_ERR_FORBIDDEN;
+	if (strlen(value) >= STORE_META_VALUE_MAX)
+		return CMN_ERR_TOO_LARGE;
+	return s->ops->meta_put(s, name, value, true);
 }
 
 void store_close(struct store **sp)

@@ -37,8 +37,20 @@ struct pstore;
 /* store_open - opens (creating and migrating as needed) the platform store
  * under the data directory where, or in the PostgreSQL database of where
  * when it is a postgres:// or postgresql:// URL. keys must outlive the
- * store. */
+ * store.
+ *
+ * A store is bound to one platform key: its first open records the key's
+ * fingerprint (keyring_fingerprint; a store made before fingerprints gets
+ * it at its next open), and an open with another key is refused with
+ * CMN_ERR_WRONG_KEY before anything is migrated or written. */
 enum cmn_rc store_open(struct store **out, const char *where, const struct keyring *keys);
+
+/* store_key_bound - whether the store at where (as store_open takes it) is
+ * bound to a platform key already: it records a key's fingerprint or,
+ * made before fingerprints were recorded, it holds a person. A store not
+ * made yet is not bound. Creates and changes nothing: this is what tells
+ * whether a missing key file may be made anew (cli.c). */
+enum cmn_rc store_key_bound(const char *where, bool *bound);
 
 /* store_is_pg_url - whether where names a PostgreSQL database
  * (postgres:// or postgresql://) rather than a data directory */
@@ -53,6 +65,29 @@ void store_thread_done(void);
 
 /* store_last_error - the last database error message seen on this thread. */
 const char *store_last_error(void);
+
+/* ---- what the store records of itself ------------------------------------ */
+
+/* The platform store keeps a few named values of its own (the table
+ * platform_meta): the fingerprint of its platform key (store.c, under a
+ * name of its own) and these. */
+#define STORE_META_VALUE_MAX 128
+#define STORE_META_ISSUER_KID "issuer_kid" /* the active attestation key's kid (cmd_attest.c) */
+
+/* store_meta_get - the value recorded under name, into out (n bytes);
+ * CMN_ERR_NOT_FOUND when there is none. */
+enum cmn_rc store_meta_get(struct store *s, const char *name, char *out, size_t n);
+
+/* store_meta_claim - records value under name unless a value is recorded
+ * there already, and puts into out (n bytes) the one recorded after:
+ * value, or the one another process recorded first. */
+enum cmn_rc store_meta_claim(struct store *s, const char *name, const char *value, char *out,
+			     size_t n);
+
+/* store_meta_set - records value under name, in place of the one before.
+ * The key's fingerprint cannot be set (CMN_ERR_FORBIDDEN): store_open
+ * records it, once. */
+enum cmn_rc store_meta_set(struct store *s, const char *name, const char *value);
 
 #define ROLE_MAX 16
 #define ORG_NAME_MAX 128

@@ -4,13 +4,14 @@
  * this file; services use src/store/store.h.
  *
  * store.c implements the functions of store.h that are the same for every
- * backend (the session cache, the auth epoch, the index list, the keyed
- * hash of a failure counter's key) and calls the backend through
- * s->ops for the rest. The SQLite backend (src/store/sqlite/) provides
- * every function; the PostgreSQL backend (src/store/postgres/) provides those of
- * struct store_ops so far, and the functions it does not provide yet refuse
- * a PostgreSQL store (store_platform_conn and pstore_open_int return
- * nothing for it). docs/postgres.md tells what is ported.
+ * backend (the check of the platform key at open, the session cache, the
+ * auth epoch, the index list, the keyed hash of a failure counter's key)
+ * and calls the backend through s->ops for the rest. The SQLite backend
+ * (src/store/sqlite/) provides every function; the PostgreSQL backend
+ * (src/store/postgres/) provides those of struct store_ops so far, and the
+ * functions it does not provide yet refuse a PostgreSQL store
+ * (store_platform_conn and pstore_open_int return nothing for it).
+ * docs/postgres.md tells what is ported.
  */
 #ifndef COMMUNE_STORE_STORE_INT_H
 #define COMMUNE_STORE_STORE_INT_H
@@ -26,9 +27,15 @@
  * function of the same name (store_ prefix dropped), except where said. */
 struct store_ops {
 	const char *name; /* "sqlite", "postgres" */
-	/* open - fills the backend's part of s, made by store_open with
-	 * keys set; where is the data directory or the PostgreSQL URL */
-	enum cmn_rc (*open)(struct store *s, const char *where);
+	/* open - fills the backend's part of s (made by store_open with keys
+	 * set, or by store_key_bound without) and connects to the store
+	 * where names, the data directory or the PostgreSQL URL; changes no
+	 * schema. With create, a data directory gets its platform.db when it
+	 * has none (a PostgreSQL database must exist either way); without,
+	 * a store not made yet is CMN_ERR_NOT_FOUND. */
+	enum cmn_rc (*open)(struct store *s, const char *where, bool create);
+	/* migrate - brings the schema up to this program's */
+	enum cmn_rc (*migrate)(struct store *s);
 	/* close - frees the backend's part of s (and this thread's connections) */
 	void (*close)(struct store *s);
 	/* thread_done - closes the calling thread's connections to any store */
@@ -84,6 +91,17 @@ struct store_ops {
 				    enum cmn_rc (*fn)(const char *name, int version,
 						      const char *definition, void *ctx),
 				    void *ctx);
+
+	/* meta_get - store_meta_get; CMN_ERR_NOT_FOUND too when the store
+	 * has no platform_meta yet (made before it, not migrated yet) */
+	enum cmn_rc (*meta_get)(struct store *s, const char *name, char *out, size_t n);
+	/* meta_put - records name = value; with replace false, only when
+	 * name has no value yet (else nothing changes: CMN_OK) */
+	enum cmn_rc (*meta_put)(struct store *s, const char *name, const char *value,
+				bool replace);
+	/* has_persons - whether the store holds a person; false when it has
+	 * no tables yet */
+	enum cmn_rc (*has_persons)(struct store *s, bool *out);
 
 	/* the limit functions take the key's keyed hash (store.c makes it) */
 	enum cmn_rc (*limit_get)(struct store *s, const unsigned char key[STORE_LIMIT_KEY_BYTES],

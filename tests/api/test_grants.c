@@ -204,7 +204,7 @@ static int world_up(void **state)
 		return -1;
 	snprintf(key, sizeof(key), "%s/master.key", w.srv.dir);
 	/* the server's store: its database on PostgreSQL, else its directory */
-	if (keyring_open(&w.keys, key) != CMN_OK ||
+	if (keyring_open(&w.keys, key, 0) != CMN_OK ||
 	    store_open(&w.st, w.srv.store[0] ? w.srv.store : w.srv.dir, &w.keys) != CMN_OK ||
 	    registry_load(&w.reg, err, sizeof(err)) != CMN_OK)
 		return -1;

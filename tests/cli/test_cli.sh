@@ -239,5 +239,62 @@ check "person backup" 0 "" -- backup "$dir/bk-zoe" --person zoe $d
 check "person restore" 0 "" -- restore "$dir/bk-zoe" --person $d
 expect "names the person" grep -q 'restored the store of zoe' "$dir/out"
 
+# the platform key: made by the first command on a new data directory, never
+# for a store that has one (docs/deploy.md, "The keys"), and the store's only
+k="--data $dir/keyed"
+check "a fresh data directory initialises itself" 0 "" -- user list $k
+expect "with a key of its own" test "$(stat -c %s "$dir/keyed/master.key")" -eq 32
+mv "$dir/keyed/master.key" "$dir/keyed.key"
+check "master.key deleted after the first use" 1 "" -- user list $k
+expect "says what to do" grep -q "the platform key ($dir/keyed/master.key) is missing, and this store has one: restore master.key from the backup of the keys" "$dir/err"
+expect "and makes no key" test ! -e "$dir/keyed/master.key"
+cp "$dir/keyed.key" "$dir/keyed/master.key"
+check "the key back" 0 "correct horse battery
+" -- user add kim $k
+head -c 32 /dev/urandom >"$dir/keyed/master.key"
+before=$(sqlite3 "$dir/keyed/platform.db" 'select * from persons; select * from platform_meta' | sha256sum)
+check "another key is refused" 1 "" -- user list $k
+expect "and named" grep -q "the platform key ($dir/keyed/master.key) is not the key of this store: restore the right master.key" "$dir/err"
+expect "nothing written" test "$(sqlite3 "$dir/keyed/platform.db" 'select * from persons; select * from platform_meta' | sha256sum)" = "$before"
+check "another key adds nobody" 1 "correct horse battery
+" -- user add lou $k
+cp "$dir/keyed.key" "$dir/keyed/master.key"
+check "the right key opens it" 0 "" -- user list $k
+expect "as it was" test "$(cut -d' ' -f1 "$dir/out" | tr '\n' ' ')" = "kim "
+expect "the store keeps a fingerprint, not the key" sh -c "test \"\$(sqlite3 '$dir/keyed/platform.db' \"select length(value) from platform_meta where name = 'key_fingerprint'\")\" = 64 && ! sqlite3 '$dir/keyed/platform.db' 'select value from platform_meta' | grep -q \"\$(od -An -tx1 '$dir/keyed.key' | tr -d ' \\n')\""
+# a store of before fingerprints: the next open records the key's
+sqlite3 "$dir/keyed/platform.db" "drop table platform_meta; pragma user_version = 18"
+check "an older store opens" 0 "" -- user list $k
+expect "and gets its fingerprint" test "$(sqlite3 "$dir/keyed/platform.db" "select count(*) from platform_meta where name = 'key_fingerprint'")" = 1
+
+# the attestation key: the store records the active one's kid; a data
+# directory without it, or with another, is refused
+check "attest keys makes the first" 0 "" -- attest keys $k
+kid=$(cut -d' ' -f1 "$dir/out")
+expect "the store records its kid" test "$(sqlite3 "$dir/keyed/platform.db" "select value from platform_meta where name = 'issuer_kid'")" = "$kid"
+mv "$dir/keyed/issuer.key" "$dir/keyed-issuer.key"
+check "issuer.key missing" 1 "" -- attest keys $k
+expect "names the store's kid" grep -q "issuer.key is missing, and this store's attestations are signed with key $kid" "$dir/err"
+expect "and makes none" test ! -e "$dir/keyed/issuer.key"
+"$bin" attest keys --data "$dir/other-attest" >/dev/null 2>&1
+cp "$dir/other-attest/issuer.key" "$dir/keyed/issuer.key"
+check "another issuer.key" 1 "" -- attest keys $k
+expect "is named" grep -q "is not the attestation key of this store (kid $kid)" "$dir/err"
+cp "$dir/keyed-issuer.key" "$dir/keyed/issuer.key"
+check "attest rotate" 0 "" -- attest rotate $k
+kid2=$(sed -n 's/^new active key \([^;]*\);.*/\1/p' "$dir/out")
+expect "records the new kid" test "$(sqlite3 "$dir/keyed/platform.db" "select value from platform_meta where name = 'issuer_kid'")" = "$kid2" -a "$kid2" != "$kid"
+# a store restored to before the rotation records the older kid: this
+# directory keeps it, and the store follows
+sqlite3 "$dir/keyed/platform.db" "update platform_meta set value = '$kid' where name = 'issuer_kid'"
+check "a store from before the rotation" 0 "" -- attest keys $k
+expect "records the active key again" test "$(sqlite3 "$dir/keyed/platform.db" "select value from platform_meta where name = 'issuer_kid'")" = "$kid2"
+rm "$dir/keyed/issuer.key"
+check "rotate without the active key" 1 "" -- attest rotate $k
+check "rotate --lost" 0 "" -- attest rotate --lost $k
+check "then the keys load" 0 "" -- attest keys $k
+expect "a new active key, the first kept" sh -c "grep -q ' active' '$dir/out' && ! grep -q '^$kid2 ' '$dir/out' && grep -q '^$kid  kept' '$dir/out'"
+check "--lost is rotate's only" 2 "" -- attest keys --lost $k
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

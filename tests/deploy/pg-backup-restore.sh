@@ -297,13 +297,26 @@ stop_serve() {
 }
 check "commune serve stops cleanly" stop_serve
 
-# the keys are not in the database: another data directory (a new
-# master.key) reads the rows but cannot verify what the lost key signed
-other_key() {
+# the keys are not in the database, which records the fingerprint of its
+# master.key: a data directory without it is refused and gets no key of its
+# own (under which nothing sealed would open and no signature verify), and
+# one with another key is refused
+no_key() {
 	! COMMUNE_STORE="postgresql://commune@127.0.0.1:$restored/commune" \
 		"$bin" audit verify --person bea --data "$tmp/other-keys" &&
-		grep -q 'broken' "$tmp/err"
+		grep -q 'master.key) is missing, and this store has one' "$tmp/err" &&
+		[ ! -e "$tmp/other-keys/master.key" ]
 }
-check "restored without its master.key: bea's audit chain no longer verifies" other_key
+check "restored, with a data directory without master.key: refused, no key made" no_key
+
+other_key() {
+	install -d -m 0700 "$tmp/other-keys" &&
+		head -c 32 /dev/urandom >"$tmp/other-keys/master.key" &&
+		chmod 600 "$tmp/other-keys/master.key" &&
+		! COMMUNE_STORE="postgresql://commune@127.0.0.1:$restored/commune" \
+			"$bin" audit verify --person bea --data "$tmp/other-keys" &&
+		grep -q 'master.key) is not the key of this store' "$tmp/err"
+}
+check "restored, with another master.key: refused" other_key
 
 echo "$checks checks passed"

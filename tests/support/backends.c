@@ -37,7 +37,7 @@ int bk_setup(void **state)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/master.key", b->dir);
-	if (keyring_open(&b->keys, path) != CMN_OK)
+	if (keyring_open(&b->keys, path, KEYRING_CREATE) != CMN_OK)
 		goto fail;
 	if (b->kind == SQLITE)
 		snprintf(b->where, sizeof(b->where), "%s", b->dir);

@@ -38,7 +38,7 @@ int fixture_open(struct fixture *f, const char *handle)
 	snprintf(path, sizeof(path), "%s/master.key", f->dir);
 	if (fixture_on_postgres() && pgtest_db_new(f->url, sizeof(f->url)) != 0)
 		return -1;
-	if (keyring_open(&f->keys, path) != CMN_OK ||
+	if (keyring_open(&f->keys, path, KEYRING_CREATE) != CMN_OK ||
 	    store_open(&f->s, f->url[0] ? f->url : f->dir, &f->keys) != CMN_OK ||
 	    registry_load(&f->reg, err, sizeof(err)) != CMN_OK ||
 	    registry_sync(&f->reg, f->s) != CMN_OK ||

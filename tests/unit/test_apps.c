@@ -283,7 +283,7 @@ static void certificates(void **state)
 	assert_false(app_certificate_check(&f.keys, jws, &p));
 	jws[strlen(jws) - 3] = jws[strlen(jws) - 3] == 'A' ? 'B' : 'A';
 	snprintf(dir, sizeof(dir), "%s/other.key", f.dir);
-	assert_int_equal(keyring_open(&other, dir), CMN_OK);
+	assert_int_equal(keyring_open(&other, dir, KEYRING_CREATE), CMN_OK);
 	assert_false(app_certificate_check(&other, jws, &p));
 	keyring_release(&other);
 	assert_false(app_certificate_check(&f.keys, "not.a.jws", &p));

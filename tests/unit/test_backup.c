@@ -124,7 +124,7 @@ static void territory_elsewhere(void **state)
 	assert_int_equal(backup_restore_territory(bk, dir, &st, why, sizeof(why)), CMN_OK);
 	assert_int_equal(st.stores, 3);
 	snprintf(key, sizeof(key), "%s/master.key", dir);
-	assert_int_equal(keyring_open(&keys, key), CMN_OK);
+	assert_int_equal(keyring_open(&keys, key, 0), CMN_OK); /* restored, not made */
 	assert_int_equal(store_open(&s2, dir, &keys), CMN_OK);
 	assert_int_equal(store_person_by_handle(s2, "bob", &p, NULL), CMN_OK);
 	assert_string_equal(p.id, bob.id);

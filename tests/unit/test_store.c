@@ -243,18 +243,69 @@ static void key_file_checks(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(st.st_size, CRYPT_KEY_BYTES);
 	/* the same file gives the same keys; persons get different keys */
-	assert_int_equal(keyring_open(&k, path), CMN_OK);
+	assert_int_equal(keyring_open(&k, path, 0), CMN_OK);
 	keyring_person_key(&k, "aa", a);
 	keyring_person_key(&f->keys, "aa", b);
 	assert_memory_equal(a, b, sizeof(a));
 	keyring_person_key(&k, "ab", b);
 	assert_memory_not_equal(a, b, sizeof(a));
 	keyring_release(&k);
-	/* a key file others can read is refused */
+	/* a key file others can read is refused, even when it may be made */
 	assert_int_equal(chmod(path, 0644), 0);
-	assert_int_equal(keyring_open(&k, path), CMN_ERR_CRYPTO);
+	assert_int_equal(keyring_open(&k, path, KEYRING_CREATE), CMN_ERR_CRYPTO);
+	assert_null(k.master);
 	assert_int_equal(chmod(path, 0600), 0);
 	sodium_memzero(a, sizeof(a));
+}
+
+/* a missing key file is made only when asked: whole, 0600, and nothing
+ * left beside it; the fingerprint names the key without being it */
+static void key_file_made_when_asked(void **state)
+{
+	struct fixture *f = *state;
+	struct keyring k, again;
+	char path[300], fp[CRYPT_HASH_HEX_LEN], fp2[CRYPT_HASH_HEX_LEN];
+	char hex[2 * CRYPT_KEY_BYTES + 1];
+	unsigned char raw[CRYPT_KEY_BYTES];
+	struct stat st;
+	FILE *in;
+
+	snprintf(path, sizeof(path), "%s/other.key", f->dir);
+	assert_int_equal(keyring_open(&k, path, 0), CMN_ERR_NOT_FOUND);
+	assert_null(k.master);
+	assert_int_not_equal(stat(path, &st), 0);
+	assert_int_equal(keyring_open(&k, path, KEYRING_CREATE), CMN_OK);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_size, CRYPT_KEY_BYTES);
+	/* opened again, made or not: the same key */
+	assert_int_equal(keyring_open(&again, path, KEYRING_CREATE), CMN_OK);
+	keyring_fingerprint(&k, fp);
+	keyring_fingerprint(&again, fp2);
+	assert_string_equal(fp, fp2);
+	assert_int_equal(strlen(fp), 64);
+	keyring_release(&again);
+	/* another key, another fingerprint; and neither is the key itself */
+	keyring_fingerprint(&f->keys, fp2);
+	assert_string_not_equal(fp, fp2);
+	in = fopen(path, "rb");
+	assert_non_null(in);
+	assert_int_equal(fread(raw, 1, sizeof(raw), in), sizeof(raw));
+	fclose(in);
+	sodium_bin2hex(hex, sizeof(hex), raw, sizeof(raw));
+	assert_string_not_equal(fp, hex);
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(hex, sizeof(hex));
+	keyring_release(&k);
+	assert_null(k.master);
+	/* the temporary file it was written to is gone */
+	{
+		char cmd[400];
+
+		snprintf(cmd, sizeof(cmd), "test -z \"$(ls '%s' | grep 'other.key.new')\"", f->dir);
+		assert_int_equal(system(cmd), 0);
+	}
+	unlink(path);
 }
 
 static void sealing(void **state)
@@ -791,6 +842,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(erasure_removes_the_store, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(blobs_are_encrypted_and_counted, check_setup, check_teardown),
 		cmocka_unit_test_setup_teardown(key_file_checks, check_setup, check_teardown),
+		cmocka_unit_test_setup_teardown(key_file_made_when_asked, check_setup, check_teardown),
 		cmocka_unit_test(sealing),
 	};
 

@@ -1,9 +1,11 @@
 /*
  * pg_platform.c - the platform store in PostgreSQL: persons,
- * organisations, sessions, API tokens, the doctype registry and the
- * failure counters, in the database the postgres:// URL names. Every
- * server process on it shares them: a session or a counter made by one is
- * seen by the others. The schema is docs/postgres.md's.
+ * organisations, sessions, API tokens, the doctype registry, the failure
+ * counters and what the store records of itself (platform_meta), in the
+ * database the postgres:// URL names, and the migrations of every
+ * module's tables. Every server process on it shares them: a session or a
+ * counter made by one is seen by the others. The schema is
+ * docs/postgres.md's.
  */
 #include "store/postgres/pg_int.h"
 
@@ -43,6 +45,9 @@ static const char *const platform_migrations[] = {
     "CREATE TABLE limits (key bytea PRIMARY KEY, count bigint NOT NULL,"
     "  until bigint NOT NULL);"
     "CREATE INDEX limits_by_until ON limits(until);",
+    /* 2: what the store records of itself (store_meta_*): the fingerprint
+     * of its platform key (store.c), the kid of the active attestation key */
+    "CREATE TABLE platform_meta (name text PRIMARY KEY, value text NOT NULL);",
 };
 
 static const struct pg_schema accounts_schema = {
@@ -75,16 +80,22 @@ static const struct pg_schema *const schemas[] = {
 };
 #define SCHEMAS (sizeof(schemas) / sizeof(schemas[0]))
 
-static enum cmn_rc pg_open(struct store *s, const char *url)
+/* pg_open - connects; the database must exist (create changes nothing:
+ * PostgreSQL databases are made by their administrator) */
+static enum cmn_rc pg_open(struct store *s, const char *url, bool create)
 {
-	struct pg_conn *c;
-	enum cmn_rc rc = CMN_OK;
-
+	(void)create;
 	s->pg = calloc(1, sizeof(*s->pg));
 	if (!s->pg || !(s->pg->url = strdup(url)))
 		return CMN_ERR_NOMEM;
-	if (!(c = pg_conn_of(s)))
-		return CMN_ERR_STORE;
+	return pg_conn_of(s) ? CMN_OK : CMN_ERR_STORE;
+}
+
+static enum cmn_rc pg_store_migrate(struct store *s)
+{
+	struct pg_conn *c = pg_conn_of(s);
+	enum cmn_rc rc = c ? CMN_OK : CMN_ERR_STORE;
+
 	for (size_t i = 0; rc == CMN_OK && i < SCHEMAS; i++)
 		rc = pg_migrate(c, schemas[i]);
 	return rc;
@@ -579,6 +590,75 @@ static enum cmn_rc pg_doctype_each(struct store *s,
 	return rc;
 }
 
+/* ---- what the store records of itself ---------------------------------------- */
+
+/* table_exists - whether the database has the table name (a store made
+ * before it has not, until migrated); asked first, so that no statement
+ * on a table that is not there is prepared */
+static enum cmn_rc table_exists(struct store *s, const char *name, bool *out)
+{
+	static const char q[] = "SELECT to_regclass($1) IS NOT NULL";
+	struct pg_param p[] = {PG_TEXT(name)};
+	PGresult *r;
+	enum cmn_rc rc;
+
+	*out = false;
+	if ((rc = pg_query_one(s, q, 1, p, &r)) != CMN_OK)
+		return rc;
+	*out = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return CMN_OK;
+}
+
+static enum cmn_rc pg_meta_get(struct store *s, const char *name, char *out, size_t n)
+{
+	static const char q[] = "SELECT value FROM platform_meta WHERE name = $1";
+	struct pg_param p[] = {PG_TEXT(name)};
+	PGresult *r;
+	enum cmn_rc rc;
+	bool there;
+
+	if ((rc = table_exists(s, "platform_meta", &there)) != CMN_OK)
+		return rc;
+	if (!there)
+		return CMN_ERR_NOT_FOUND;
+	if ((rc = pg_query_one(s, q, 1, p, &r)) != CMN_OK)
+		return rc;
+	pg_text(r, 0, 0, out, n);
+	PQclear(r);
+	return CMN_OK;
+}
+
+static enum cmn_rc pg_meta_put(struct store *s, const char *name, const char *value,
+			       bool replace)
+{
+	static const char q_add[] = "INSERT INTO platform_meta(name, value) VALUES ($1, $2)"
+				    " ON CONFLICT (name) DO NOTHING";
+	static const char q_set[] = "INSERT INTO platform_meta(name, value) VALUES ($1, $2)"
+				    " ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value";
+	struct pg_param p[] = {PG_TEXT(name), PG_TEXT(value)};
+
+	return pg_do(s, replace ? q_set : q_add, 2, p, false);
+}
+
+static enum cmn_rc pg_has_persons(struct store *s, bool *out)
+{
+	static const char q[] = "SELECT EXISTS (SELECT 1 FROM persons)";
+	PGresult *r;
+	enum cmn_rc rc;
+	bool there;
+
+	if ((rc = table_exists(s, "persons", &there)) != CMN_OK || !there)
+		return rc;
+	if ((rc = pg_query_one(s, q, 0, NULL, &r)) != CMN_OK)
+		return rc;
+	*out = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return CMN_OK;
+}
+
+/* ---- failure counters ------------------------------------------------------ */
+
 static enum cmn_rc pg_limit_get(struct store *s, const unsigned char key[STORE_LIMIT_KEY_BYTES],
 				int64_t now, unsigned *count, int64_t *until)
 {
@@ -635,6 +715,7 @@ static enum cmn_rc pg_limit_clear(struct store *s, const unsigned char key[STORE
 const struct store_ops store_pg_ops = {
     .name = "postgres",
     .open = pg_open,
+    .migrate = pg_store_migrate,
     .close = pg_close,
     .thread_done = pg_thread_done,
     .tx_begin = pg_store_tx_begin,
@@ -662,6 +743,9 @@ const struct store_ops store_pg_ops = {
     .token_delete = pg_token_delete,
     .doctype_put = pg_doctype_put,
     .doctype_each = pg_doctype_each,
+    .meta_get = pg_meta_get,
+    .meta_put = pg_meta_put,
+    .has_persons = pg_has_persons,
     .limit_get = pg_limit_get,
     .limit_fail = pg_limit_fail,
     .limit_clear = pg_limit_clear,

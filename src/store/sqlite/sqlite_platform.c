@@ -1,6 +1,7 @@
 /*
  * sqlite_platform.c - the platform store in SQLite: persons, organisations,
- * sessions, API tokens and the doctype registry (dir/platform.db).
+ * sessions, API tokens, the doctype registry, the failure counters and what
+ * the store records of itself (platform_meta), in dir/platform.db.
  */
 #include "store/sqlite/sqlite_int.h"
 #include "store/store_attest.h"
@@ -216,6 +217,10 @@ static const char *const platform_migrations[] = {
 	"CREATE TABLE limits (key BLOB PRIMARY KEY, count INTEGER NOT NULL,"
 	"  until INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE INDEX limits_by_until ON limits(until);",
+	/* 19: what the store records of itself (store_meta_*): the
+	 * fingerprint of its platform key (store.c), the kid of the active
+	 * attestation key */
+	"CREATE TABLE platform_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 static void no_memstatus(void)
@@ -244,7 +249,7 @@ static enum cmn_rc mkdir_p(const char *dir)
 	return CMN_OK;
 }
 
-static enum cmn_rc sq_open(struct store *s, const char *data_dir)
+static enum cmn_rc sq_open(struct store *s, const char *data_dir, bool create)
 {
 	/* no memory statistics: they take a global mutex on every allocation,
 	 * which threads reading many stores (a campaign) contend for. Only
@@ -252,29 +257,50 @@ static enum cmn_rc sq_open(struct store *s, const char *data_dir)
 	 * are refused, harmlessly. */
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	size_t n = strlen(data_dir) + 32;
-	struct conn first;
+	struct stat st;
 	enum cmn_rc rc;
+	bool missing;
 
 	pthread_once(&once, no_memstatus);
 	s->dir = strdup(data_dir);
 	s->platform_path = malloc(n);
 	if (!s->dir || !s->platform_path)
 		return CMN_ERR_NOMEM;
-	snprintf(s->platform_path, n, "%s/persons", data_dir);
-	rc = mkdir_p(s->platform_path);
 	snprintf(s->platform_path, n, "%s/platform.db", data_dir);
-	if (rc != CMN_OK)
-		return rc;
-	rc = conn_open(&first, s->platform_path, true);
+	missing = stat(s->platform_path, &st) != 0 && errno == ENOENT;
+	if (missing && !create)
+		return CMN_ERR_NOT_FOUND;
+	if (create) {
+		snprintf(s->platform_path, n, "%s/persons", data_dir);
+		rc = mkdir_p(s->platform_path);
+		snprintf(s->platform_path, n, "%s/platform.db", data_dir);
+		if (rc != CMN_OK)
+			return rc;
+	}
+	if (missing) {
+		struct conn first;
+
+		if ((rc = conn_open(&first, s->platform_path, true)) != CMN_OK)
+			return rc;
+		conn_close(&first);
+		chmod(s->platform_path, 0600);
+	}
+	return store_platform_conn(s) ? CMN_OK : CMN_ERR_STORE;
+}
+
+static enum cmn_rc sq_migrate(struct store *s)
+{
+	struct conn first;
+	enum cmn_rc rc = conn_open(&first, s->platform_path, false);
+
 	if (rc != CMN_OK)
 		return rc;
 	rc = conn_migrate(&first, platform_migrations,
 			  (int)(sizeof(platform_migrations) / sizeof(*platform_migrations)));
 	conn_close(&first);
-	if (rc != CMN_OK)
-		return rc;
-	chmod(s->platform_path, 0600);
-	return store_platform_conn(s) ? CMN_OK : CMN_ERR_STORE;
+	if (rc == CMN_OK)
+		chmod(s->platform_path, 0600);
+	return rc;
 }
 
 static void sq_close(struct store *s)
@@ -820,6 +846,83 @@ static enum cmn_rc sq_doctype_each(struct store *s,
 	return rc;
 }
 
+/* ---- what the store records of itself ---------------------------------------- */
+
+/* table_exists - whether the platform store has the table name (a store
+ * made before it has not, until migrated) */
+static enum cmn_rc table_exists(struct conn *c, const char *name, bool *out)
+{
+	static const char q[] = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?";
+	sqlite3_stmt *st = conn_stmt(c, q);
+	enum cmn_rc rc;
+
+	*out = false;
+	if (!st)
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = conn_step_row(c, st);
+	sqlite3_reset(st);
+	*out = rc == CMN_OK;
+	return rc == CMN_ERR_NOT_FOUND ? CMN_OK : rc;
+}
+
+static enum cmn_rc sq_meta_get(struct store *s, const char *name, char *out, size_t n)
+{
+	static const char q[] = "SELECT value FROM platform_meta WHERE name = ?";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	enum cmn_rc rc;
+	bool there;
+
+	if (!c)
+		return CMN_ERR_STORE;
+	if ((rc = table_exists(c, "platform_meta", &there)) != CMN_OK)
+		return rc;
+	if (!there)
+		return CMN_ERR_NOT_FOUND;
+	if (!(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if ((rc = conn_step_row(c, st)) == CMN_OK) {
+		conn_text_col(st, 0, out, n);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+static enum cmn_rc sq_meta_put(struct store *s, const char *name, const char *value,
+			       bool replace)
+{
+	static const char q_add[] = "INSERT INTO platform_meta(name, value) VALUES (?, ?)"
+				    " ON CONFLICT(name) DO NOTHING";
+	static const char q_set[] = "INSERT INTO platform_meta(name, value) VALUES (?, ?)"
+				    " ON CONFLICT(name) DO UPDATE SET value = excluded.value";
+
+	return conn_run(store_platform_conn(s), replace ? q_set : q_add, name, value, false);
+}
+
+static enum cmn_rc sq_has_persons(struct store *s, bool *out)
+{
+	static const char q[] = "SELECT EXISTS (SELECT 1 FROM persons)";
+	struct conn *c = store_platform_conn(s);
+	sqlite3_stmt *st;
+	enum cmn_rc rc;
+	bool there;
+
+	*out = false;
+	if (!c)
+		return CMN_ERR_STORE;
+	if ((rc = table_exists(c, "persons", &there)) != CMN_OK || !there)
+		return rc;
+	if (!(st = conn_stmt(c, q)))
+		return CMN_ERR_STORE;
+	if ((rc = conn_step_row(c, st)) == CMN_OK) {
+		*out = sqlite3_column_int(st, 0) != 0;
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
 /* ---- failure counters ------------------------------------------------------ */
 
 /* limit_stmt - q (its ?1 the key) of the platform's connection in *c, with
@@ -898,6 +1001,7 @@ static enum cmn_rc sq_limit_clear(struct store *s, const unsigned char key[STORE
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
+	.migrate = sq_migrate,
 	.close = sq_close,
 	.thread_done = sq_thread_done,
 	.tx_begin = sq_tx_begin,
@@ -925,6 +1029,9 @@ const struct store_ops store_sqlite_ops = {
 	.token_delete = sq_token_delete,
 	.doctype_put = sq_doctype_put,
 	.doctype_each = sq_doctype_each,
+	.meta_get = sq_meta_get,
+	.meta_put = sq_meta_put,
+	.has_persons = sq_has_persons,
 	.limit_get = sq_limit_get,
 	.limit_fail = sq_limit_fail,
 	.limit_clear = sq_limit_clear,
