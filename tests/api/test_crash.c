@@ -503,7 +503,7 @@ static void view_open(struct view *v)
 	char key[300];
 
 	snprintf(key, sizeof(key), "%s/master.key", srv.dir);
-	assert_int_equal(keyring_open(&v->keys, key), CMN_OK);
+	assert_int_equal(keyring_open(&v->keys, key, 0), CMN_OK);
 	assert_int_equal(store_open(&v->s, srv.store[0] ? srv.store : srv.dir, &v->keys), CMN_OK);
 	person_id(v, "alice", v->alice);
 	person_id(v, "bob", v->bob);
