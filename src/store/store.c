@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "core/str.h"
+#include "core/timeutil.h"
 
 static _Thread_local char last_error[256];
 
@@ -292,60 +293,83 @@ enum cmn_rc store_session_add(struct store *s, const char *token_hash, const cha
 }
 
 /*
- * A small per-thread cache of sessions, so that a read does not cost a
- * query on the platform store. An entry is used only while the store's
- * auth epoch is unchanged (any change to a person or a session made by
- * this process moves it on), for SESSION_CACHE_MS at most (a change made
- * by another process, `commune user disable` or a second server, shows
- * within that time), within a minute of its last_seen (after which the
- * database path refreshes last_seen), and before it expires.
+ * Small per-thread caches of sessions and of personal API tokens, so that
+ * a request does not cost a query on the platform store. An entry is used
+ * only while the store's auth epoch is unchanged (any change to a person,
+ * a session or a token made by this process moves it on), for
+ * AUTH_CACHE_MS at most (a change made by another process, `commune user
+ * disable` or a second server, shows within that time), and within a
+ * minute of its last use (after which the database path records the use
+ * again: a session's last_seen, a token's last_used).
  */
-#define SESSION_CACHE    64
-#define SESSION_CACHE_MS 1000
+#define AUTH_CACHE    64
+#define AUTH_CACHE_MS 1000
 
-struct session_slot {
+struct auth_slot {
 	const struct store *s;
 	uint64_t epoch;
 	int64_t at; /* when it was read (ms) */
 	char hash[CRYPT_HASH_HEX_LEN];
-	struct session sess;
 };
 
-static _Thread_local struct session_slot session_cache[SESSION_CACHE];
-
-static struct session_slot *session_slot_of(const char *token_hash)
+static unsigned auth_slot_index(const char *token_hash)
 {
 	unsigned h = 0;
 
 	for (int i = 0; i < 8 && token_hash[i]; i++)
 		h = h * 31 + (unsigned char)token_hash[i];
-	return &session_cache[h % SESSION_CACHE];
+	return h % AUTH_CACHE;
 }
+
+/* auth_slot_fresh - a can serve token_hash on s at now, its use last
+ * recorded at used */
+static bool auth_slot_fresh(const struct auth_slot *a, const struct store *s, uint64_t epoch,
+			    const char *token_hash, int64_t now, int64_t used)
+{
+	return a->s == s && a->epoch == epoch && strcmp(a->hash, token_hash) == 0 &&
+	       now - a->at < AUTH_CACHE_MS && now - used <= 60 * 1000;
+}
+
+static void auth_slot_fill(struct auth_slot *a, const struct store *s, uint64_t epoch,
+			   const char *token_hash, int64_t now)
+{
+	a->s = s;
+	a->epoch = epoch;
+	a->at = now;
+	str_copy(a->hash, sizeof(a->hash), token_hash);
+}
+
+static _Thread_local struct session_slot {
+	struct auth_slot a;
+	struct session sess;
+} session_cache[AUTH_CACHE];
+
+static _Thread_local struct token_slot {
+	struct auth_slot a;
+	struct person person;
+	struct api_token tok;
+} token_cache[AUTH_CACHE];
 
 enum cmn_rc store_session_get(struct store *s, const char *token_hash, int64_t now,
 			      struct session *out)
 {
-	struct session_slot *slot = session_slot_of(token_hash);
+	struct session_slot *slot = &session_cache[auth_slot_index(token_hash)];
 	uint64_t epoch = atomic_load(&s->auth_epoch);
 	enum cmn_rc rc;
 
-	if (slot->s == s && slot->epoch == epoch && strcmp(slot->hash, token_hash) == 0 &&
-	    now - slot->at < SESSION_CACHE_MS && now - slot->sess.last_seen <= 60 * 1000 &&
+	if (auth_slot_fresh(&slot->a, s, epoch, token_hash, now, slot->sess.last_seen) &&
 	    slot->sess.expires > now) {
 		*out = slot->sess;
 		return CMN_OK;
 	}
 	rc = s->ops->session_get(s, token_hash, now, out);
 	if (rc == CMN_OK) {
-		slot->s = s;
-		slot->epoch = epoch;
-		slot->at = now;
-		str_copy(slot->hash, sizeof(slot->hash), token_hash);
+		auth_slot_fill(&slot->a, s, epoch, token_hash, now);
 		slot->sess = *out;
 		if (now - slot->sess.last_seen > 60 * 1000)
 			slot->sess.last_seen = now; /* the query refreshed it */
 	} else {
-		slot->s = NULL;
+		slot->a.s = NULL;
 	}
 	return rc;
 }
@@ -364,7 +388,27 @@ enum cmn_rc store_token_add(struct store *s, const char *person_id, const char *
 enum cmn_rc store_token_get(struct store *s, const char *token_hash, struct person *out,
 			    struct api_token *tok)
 {
-	return s->ops->token_get(s, token_hash, out, tok);
+	struct token_slot *slot = &token_cache[auth_slot_index(token_hash)];
+	uint64_t epoch = atomic_load(&s->auth_epoch);
+	int64_t now = time_now_ms();
+	enum cmn_rc rc;
+
+	if (auth_slot_fresh(&slot->a, s, epoch, token_hash, now, slot->tok.last_used)) {
+		*out = slot->person;
+		*tok = slot->tok;
+		return CMN_OK;
+	}
+	rc = s->ops->token_get(s, token_hash, out, tok);
+	if (rc == CMN_OK) {
+		auth_slot_fill(&slot->a, s, epoch, token_hash, now);
+		slot->person = *out;
+		slot->tok = *tok;
+		if (now - slot->tok.last_used > 60 * 1000)
+			slot->tok.last_used = now; /* the query recorded the use */
+	} else {
+		slot->a.s = NULL;
+	}
+	return rc;
 }
 
 enum cmn_rc store_token_each(struct store *s, const char *person_id,

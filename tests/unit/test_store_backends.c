@@ -225,8 +225,16 @@ static void tokens(void **state)
 	assert_string_equal(list, "laptop,phone,");
 	/* only their owner revokes them */
 	assert_int_equal(store_token_delete(b->s, bob.id, t1.id), CMN_ERR_NOT_FOUND);
+	assert_int_equal(store_token_get(b->s, "th1", &p, &t), CMN_OK); /* now cached */
 	assert_int_equal(store_token_delete(b->s, ann.id, t1.id), CMN_OK);
 	assert_int_equal(store_token_get(b->s, "th1", &p, &t), CMN_ERR_NOT_FOUND);
+	/* a person disabled is seen at once through a cached token */
+	assert_int_equal(store_person_set_disabled(b->s, ann.id, true), CMN_OK);
+	assert_int_equal(store_token_get(b->s, "th2", &p, &t), CMN_OK);
+	assert_true(p.disabled);
+	assert_int_equal(store_person_set_disabled(b->s, ann.id, false), CMN_OK);
+	assert_int_equal(store_token_get(b->s, "th2", &p, &t), CMN_OK);
+	assert_false(p.disabled);
 
 	/* at most CMN_TOKENS_PER_PERSON, and the one refused leaves nothing */
 	for (int i = 1; i < CMN_TOKENS_PER_PERSON; i++) {
@@ -371,6 +379,7 @@ static void two_processes(void **state)
 	struct store *other;
 	struct person ann, p;
 	struct session x;
+	struct api_token tok, t;
 	int64_t now = time_now_ms(), until;
 	unsigned count;
 
@@ -383,6 +392,13 @@ static void two_processes(void **state)
 	assert_int_equal(store_limit_fail(other, "k", 60000, now), CMN_OK);
 	assert_int_equal(store_limit_get(b->s, "k", now, &count, &until), CMN_OK);
 	assert_int_equal(count, 2);
+	/* a token revoked by another process stops working within a second
+	 * (the cache of store_token_get) */
+	assert_int_equal(store_token_add(other, ann.id, "cli", "tk1", &tok), CMN_OK);
+	assert_int_equal(store_token_get(b->s, "tk1", &p, &t), CMN_OK);
+	assert_int_equal(store_token_delete(other, ann.id, tok.id), CMN_OK);
+	usleep(1100 * 1000);
+	assert_int_equal(store_token_get(b->s, "tk1", &p, &t), CMN_ERR_NOT_FOUND);
 	/* the migrations ran once: opening again changes nothing */
 	store_close(&other);
 	assert_int_equal(store_open(&other, b->where, &b->keys), CMN_OK);
