@@ -1067,23 +1067,68 @@ size_t synth_trips_day(const struct synth_territory *t, const struct synth_house
 
 /* ---- GPX ------------------------------------------------------------------------- */
 
-static void put_udeg(FILE *out, int64_t v)
-{
-	int64_t a = v < 0 ? -v : v;
+/* A track point is formatted by hand into a line buffer and written once:
+ * a year of one person's tracks is tens of thousands of points, and
+ * fprintf's format parsing was most of the time spent writing them. */
 
-	fprintf(out, "%s%lld.%06lld", v < 0 ? "-" : "", (long long)(a / 1000000),
-		(long long)(a % 1000000));
+/* put_digits - v in decimal, zero-padded to at least width digits; returns
+ * the end */
+static char *put_digits(char *p, uint64_t v, int width)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n < width)
+		tmp[n++] = '0';
+	while (n)
+		*p++ = tmp[--n];
+	return p;
 }
 
-static void put_time(FILE *out, int64_t ms)
+static char *put_text(char *p, const char *s)
+{
+	while (*s)
+		*p++ = *s++;
+	return p;
+}
+
+/* put_udeg - micro-degrees as degrees with six decimals */
+static char *put_udeg(char *p, int64_t v)
+{
+	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	if (v < 0)
+		*p++ = '-';
+	p = put_digits(p, a / 1000000, 1);
+	*p++ = '.';
+	return put_digits(p, a % 1000000, 6);
+}
+
+/* put_time - ms as an RFC 3339 UTC time to the second */
+static char *put_time(char *p, int64_t ms)
 {
 	int64_t s = time_floor_div(ms, 1000), days = time_floor_div(s, 86400), y;
 	int64_t sod = s - days * 86400;
 	int m, d;
 
 	time_civil_from_days(days, &y, &m, &d);
-	fprintf(out, "%04lld-%02d-%02dT%02lld:%02lld:%02lldZ", (long long)y, m, d,
-		(long long)(sod / 3600), (long long)(sod / 60 % 60), (long long)(sod % 60));
+	p = put_digits(p, (uint64_t)y, 4);
+	*p++ = '-';
+	p = put_digits(p, (uint64_t)m, 2);
+	*p++ = '-';
+	p = put_digits(p, (uint64_t)d, 2);
+	*p++ = 'T';
+	p = put_digits(p, (uint64_t)(sod / 3600), 2);
+	*p++ = ':';
+	p = put_digits(p, (uint64_t)(sod / 60 % 60), 2);
+	*p++ = ':';
+	p = put_digits(p, (uint64_t)(sod % 60), 2);
+	*p++ = 'Z';
+	return p;
 }
 
 /* elevation - a gentle terrain of hills and valleys, 130 to 210 m */
@@ -1112,17 +1157,24 @@ static void gps_point(FILE *out, const struct synth_territory *t, struct gps *g,
 	double dt = (double)(ms - g->last_ms) / GPS_STEP_MS;
 	double keep = 1.0 - (1.0 - GPS_RHO) * (dt < 1.0 ? dt : 1.0);
 	double fresh = sqrt(1.0 - keep * keep);
+	int64_t ele = elevation(t, p);
+	char line[160], *at = line;
 
 	g->last_ms = ms;
 	g->e_lat = keep * g->e_lat + fresh * GPS_SIGMA_UDEG * synth_rng_normal(&g->r);
 	g->e_lon = keep * g->e_lon + fresh * GPS_SIGMA_UDEG * synth_rng_normal(&g->r);
-	fputs("<trkpt lat=\"", out);
-	put_udeg(out, p.lat + (int64_t)g->e_lat);
-	fputs("\" lon=\"", out);
-	put_udeg(out, p.lon + (int64_t)(g->e_lon * g->lon_scale));
-	fprintf(out, "\"><ele>%lld</ele><time>", (long long)elevation(t, p));
-	put_time(out, ms);
-	fputs("</time></trkpt>\n", out);
+	at = put_text(at, "<trkpt lat=\"");
+	at = put_udeg(at, p.lat + (int64_t)g->e_lat);
+	at = put_text(at, "\" lon=\"");
+	at = put_udeg(at, p.lon + (int64_t)(g->e_lon * g->lon_scale));
+	at = put_text(at, "\"><ele>");
+	if (ele < 0)
+		*at++ = '-';
+	at = put_digits(at, ele < 0 ? (uint64_t)-ele : (uint64_t)ele, 1);
+	at = put_text(at, "</ele><time>");
+	at = put_time(at, ms);
+	at = put_text(at, "</time></trkpt>\n");
+	fwrite(line, 1, (size_t)(at - line), out);
 }
 
 /*
