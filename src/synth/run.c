@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* fopencookie */
 /*
  * run.c - producing a territory: its public files, then each household's
  * files in the holders' formats, written to a directory or imported into
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/buf.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "import/import.h"
@@ -77,14 +79,30 @@ struct worker {
 	char err[300];
 };
 
+/* A file is produced through a stdio stream whose writes land in a struct
+ * buf. (open_memstream copies its whole buffer, and zeroes the new half,
+ * each time it doubles: for a member's year of GPX that cost more than
+ * formatting the points.) */
+static ssize_t into_buf(void *cookie, const char *p, size_t n)
+{
+	return buf_append(cookie, p, n) == CMN_OK ? (ssize_t)n : -1;
+}
+
 enum cmn_rc synth_produce(const struct synth_territory *t, const struct synth_household *h,
 			  const struct synth_file *f, int member, char **data, size_t *len)
 {
-	FILE *mem = open_memstream(data, len);
+	static const cookie_io_functions_t io = {.write = into_buf};
+	struct buf b;
+	FILE *mem;
 	enum cmn_rc rc;
 
+	buf_init(&b, SIZE_MAX / 2);
+	*data = NULL;
+	*len = 0;
+	mem = fopencookie(&b, "w", io);
 	if (!mem)
 		return CMN_ERR_NOMEM;
+	setvbuf(mem, NULL, _IOFBF, 64 * 1024);
 	if (!f->write)
 		rc = member >= 0 && member < h->nmembers ? synth_write_gpx(t, h, member, mem)
 							 : CMN_ERR_NOT_FOUND;
@@ -92,6 +110,10 @@ enum cmn_rc synth_produce(const struct synth_territory *t, const struct synth_ho
 		rc = f->write(t, h, mem);
 	if (fclose(mem) != 0 && rc == CMN_OK)
 		rc = CMN_ERR_IO;
+	*len = b.len;
+	*data = buf_steal(&b);
+	if (!*data && rc == CMN_OK)
+		rc = CMN_ERR_NOMEM;
 	return rc;
 }
 

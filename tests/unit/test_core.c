@@ -18,6 +18,7 @@
 #include "core/jsontext.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "crypto/crypt.h"
 
 static void numbers(void **state)
 {
@@ -482,6 +483,47 @@ static void json_parse_refusals(void **state)
 /* jansson's allocations fail from the fail_at-th on */
 static size_t allocs, fail_at;
 
+static int compare_ids(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* record ids: UUIDv7 (RFC 9562) with the time in front, version 7, variant
+ * 10, and 74 random bits that never repeat across many pool refills */
+static void record_ids(void **state)
+{
+	enum { N = 20000 };
+	char(*ids)[CRYPT_UUID_LEN] = malloc(N * sizeof(*ids));
+	int64_t before = time_now_ms(), after;
+	unsigned ones = 0;
+
+	(void)state;
+	assert_non_null(ids);
+	for (int i = 0; i < N; i++)
+		crypt_uuid7_new(ids[i]);
+	after = time_now_ms();
+	for (int i = 0; i < N; i++) {
+		char hex[13] = {0};
+		int64_t ms;
+
+		assert_int_equal(strlen(ids[i]), 36);
+		assert_int_equal(ids[i][14], '7');
+		assert_non_null(strchr("89ab", ids[i][19]));
+		memcpy(hex, ids[i], 8);
+		memcpy(hex + 8, ids[i] + 9, 4);
+		ms = (int64_t)strtoll(hex, NULL, 16);
+		assert_true(ms >= before && ms <= after);
+		for (const char *c = ids[i] + 24; *c; c++) /* the last 48 random bits */
+			ones += (unsigned)__builtin_popcount((unsigned)(*c <= '9' ? *c - '0' : *c - 'a' + 10));
+	}
+	/* about half the random bits are ones (mean 480,000, sd about 490) */
+	assert_true(ones > 470000 && ones < 490000);
+	qsort(ids, N, sizeof(*ids), compare_ids);
+	for (int i = 1; i < N; i++)
+		assert_string_not_equal(ids[i - 1], ids[i]);
+	free(ids);
+}
+
 static void *failing_malloc(size_t n)
 {
 	return ++allocs >= fail_at ? NULL : malloc(n);
@@ -527,7 +569,7 @@ int main(void)
 		cmocka_unit_test(times),            cmocka_unit_test(capped_buffer),
 		cmocka_unit_test(json_compact),     cmocka_unit_test(json_parse_values),
 		cmocka_unit_test(json_parse_refusals), cmocka_unit_test(json_parse_out_of_memory),
-		cmocka_unit_test(file_into_buffer),
+		cmocka_unit_test(file_into_buffer),     cmocka_unit_test(record_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
