@@ -853,6 +853,11 @@ enum cmn_rc campaign_run(struct store *s, const struct registry *reg, const char
 		pthread_mutex_lock(&rd.lock);
 		while (rd.rc == CMN_OK && rd.next < rd.n)
 			pthread_cond_wait(&rd.taken, &rd.lock);
+		if (rd.rc != CMN_OK) {
+			/* a reader failed: the run fails, the pages left are not read */
+			pthread_mutex_unlock(&rd.lock);
+			break;
+		}
 		rd.page = p;
 		rd.admitted = adm;
 		rd.n = m;

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -54,6 +55,7 @@ static struct org org;
 static struct person admin;
 static int npersons;                      /* handles r000, r001... */
 static size_t run_page;                   /* campaign_run_opts.page of the next runs */
+static unsigned run_threads;              /* campaign_run_opts.threads of the next runs; 0: 3 */
 
 /* ---- the territory ------------------------------------------------------------- */
 
@@ -273,7 +275,7 @@ static enum cmn_rc run_at(const char *id, int64_t now, uint64_t cap, uint8_t see
 	memset(&o, 0, sizeof(o));
 	o.now = now;
 	o.rng = &rng;
-	o.threads = 3;
+	o.threads = run_threads ? run_threads : 3;
 	o.page = run_page;
 	o.person_eps_cap = cap;
 	rc = campaign_run(f.s, &f.reg, id, &o, st, err, errn);
@@ -645,6 +647,54 @@ static void pages_of_participants(void **state)
 	}
 	for (size_t c = 0; c < NP; c++)
 		free(csv[c]);
+}
+
+/* A participant whose store cannot be read fails the run, and the paging
+ * stops there: the producer reads no page after the reader's failure. One
+ * reader and a page of one participant: when the first participant (by
+ * id) fails, at most the page ahead and the one after it are read, not
+ * all of them. SQLite only: the store is made unreadable through its file
+ * (a directory where the file was). */
+static void failed_reader_stops_paging(void **state)
+{
+	struct def d = {BY_DISTRICT_HOUR, COUNT_MEAN, 2, "1", 24, NULL, NULL, NULL, NULL};
+	enum { NH = 12 };
+	char id[CRYPT_ID_LEN], path[600], moved[620], err[400] = "";
+	struct campaign_run_stats st;
+	struct campaign_row row;
+	struct person p[NH];
+	const char *first;
+	enum cmn_rc rc;
+
+	(void)state;
+	if (f.url[0])
+		skip();
+	approved(&d, id);
+	for (int i = 0; i < NH; i++) {
+		p[i] = resident("D11");
+		join(&p[i], id);
+	}
+	first = p[0].id;
+	for (int i = 1; i < NH; i++)
+		if (strcmp(p[i].id, first) < 0)
+			first = p[i].id;
+	snprintf(path, sizeof(path), "%s/persons/%.2s/%s.db", f.dir, first, first);
+	snprintf(moved, sizeof(moved), "%s.moved", path);
+	assert_int_equal(rename(path, moved), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+
+	run_page = 1;
+	run_threads = 1;
+	rc = run_at(id, time_now_ms(), 0, 7, &st, err, sizeof(err));
+	run_page = 0;
+	run_threads = 0;
+	assert_int_not_equal(rc, CMN_OK);
+	if (st.joined > 3)
+		fail_msg("%zu of %d participants read after the first one failed", st.joined, NH);
+	/* and nothing was kept */
+	assert_int_equal(store_campaign_get(f.s, id, false, &row), CMN_OK);
+	assert_int_equal(row.state, CAMPAIGN_STATE_APPROVED);
+	campaign_row_release(&row);
 }
 
 /* ---- budgets --------------------------------------------------------------------- */
@@ -1675,6 +1725,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(differencing_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(earlier_k_holds, setup, teardown),
 		cmocka_unit_test_setup_teardown(pages_of_participants, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_reader_stops_paging, setup, teardown),
 		cmocka_unit_test_setup_teardown(spent_budget_excludes, setup, teardown),
 		cmocka_unit_test_setup_teardown(withdrawing_removes_the_contribution, setup,
 						teardown),

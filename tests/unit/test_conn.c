@@ -5,7 +5,10 @@
  * out under it; and in a transaction SQLite rolled back by itself after an
  * error (which a caller then lost), the next statement is refused as a
  * store error (the commit hook would refuse it too, but as a constraint
- * failure, which callers read as a conflict: a 409 for a failing disk).
+ * failure, which callers read as a conflict: a 409 for a failing disk);
+ * and two connections migrating one database at once run each migration
+ * once (two processes opening a new store, two threads a person's store
+ * after an upgrade).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -113,11 +116,53 @@ static void lost_rollback_fails(void **state)
 	conn_close(&c);
 }
 
+/* the connection that commits its migration when the other one waits */
+static struct conn *holder;
+
+static int commit_holder(void *ctx, int tries)
+{
+	(void)ctx;
+	if (holder) {
+		assert_int_equal(conn_exec(holder, "COMMIT"), CMN_OK);
+		holder = NULL;
+	}
+	return tries < 100;
+}
+
+/* b reads the version (0) while a has run the migration but not yet
+ * committed it; b then waits for the write lock, which a's commit
+ * releases: b must find the migration done, not run it again ("table t
+ * already exists") */
+static void migrations_race(void **state)
+{
+	static const char *const migrations[] = {"CREATE TABLE t (x INTEGER);"};
+	struct conn a, b;
+	sqlite3_stmt *st;
+
+	(void)state;
+	assert_int_equal(conn_open(&a, path, true), CMN_OK);
+	assert_int_equal(conn_open(&b, path, false), CMN_OK);
+	assert_int_equal(conn_exec(&a, "BEGIN IMMEDIATE"), CMN_OK);
+	assert_int_equal(conn_exec(&a, migrations[0]), CMN_OK);
+	assert_int_equal(conn_exec(&a, "PRAGMA user_version=1"), CMN_OK);
+	holder = &a;
+	sqlite3_busy_handler(b.db, commit_holder, NULL);
+	assert_int_equal(conn_migrate(&b, migrations, 1), CMN_OK);
+	assert_null(holder); /* b did wait for a */
+	assert_non_null(st = conn_stmt(&b, "PRAGMA user_version"));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	sqlite3_reset(st);
+	conn_close(&b);
+	conn_close(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(statements_stay, setup, teardown),
 		cmocka_unit_test_setup_teardown(lost_rollback_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(migrations_race, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

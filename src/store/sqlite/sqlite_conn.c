@@ -377,32 +377,49 @@ enum cmn_rc conn_tx_end(struct conn *c, enum cmn_rc rc)
 	return rc;
 }
 
-enum cmn_rc conn_migrate(struct conn *c, const char *const *migrations, int n)
+/* user_version - the schema version of c's database */
+static enum cmn_rc user_version(struct conn *c, int *version)
 {
 	sqlite3_stmt *st = NULL;
-	int version = 0;
-	enum cmn_rc rc = CMN_OK;
 
+	*version = 0;
 	if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
 		return conn_err(c, sqlite3_errcode(c->db));
 	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
+		*version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (version > n) {
-		log_error("store schema version %d is newer than this program (%d)", version, n);
-		return CMN_ERR_UNSUPPORTED;
-	}
-	for (int v = version; v < n && rc == CMN_OK; v++) {
-		char pragma[64];
+	return CMN_OK;
+}
 
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", v + 1);
-		rc = conn_tx_begin(c);
-		if (rc != CMN_OK)
+/* Each migration runs from the version read under the write lock: another
+ * connection (a process opening the same new store, a thread the same
+ * person's store) may have run it since the first read. */
+enum cmn_rc conn_migrate(struct conn *c, const char *const *migrations, int n)
+{
+	int version;
+	enum cmn_rc rc = user_version(c, &version);
+
+	while (rc == CMN_OK && version < n) {
+		bool ran = false;
+
+		if ((rc = conn_tx_begin(c)) != CMN_OK)
 			break;
-		rc = conn_exec(c, migrations[v]);
-		if (rc == CMN_OK)
-			rc = conn_exec(c, pragma);
+		rc = user_version(c, &version);
+		if (rc == CMN_OK && version < n) {
+			char pragma[64];
+
+			snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", version + 1);
+			rc = conn_exec(c, migrations[version]);
+			if (rc == CMN_OK)
+				rc = conn_exec(c, pragma);
+			ran = true;
+		}
 		rc = conn_tx_end(c, rc);
+		version += rc == CMN_OK && ran;
+	}
+	if (rc == CMN_OK && version > n) {
+		log_error("store schema version %d is newer than this program (%d)", version, n);
+		rc = CMN_ERR_UNSUPPORTED;
 	}
 	return rc;
 }
