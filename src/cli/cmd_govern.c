@@ -182,8 +182,8 @@ static int propose(struct cli_env *env, const char *body, const struct person *p
 	}
 	if (campaign)
 		rc = govern_propose(env->store, &env->keys, body, p->id, false, campaign,
-				    text ? text : json_null(), when, min_ms, secret, now, &prop, err,
-				    sizeof(err));
+				    text ? text : json_null(), when, min_ms, secret, now, &prop,
+				    err, sizeof(err));
 	else if (agreement)
 		rc = govern_propose_agreement(env->store, &env->keys, body, p->id, false, agreement,
 					      text ? text : json_null(), when, min_ms, secret, now,

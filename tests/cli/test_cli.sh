@@ -185,6 +185,9 @@ closes=$(date -u -d '+2 minutes' +%Y-%m-%dT%H:%M:%SZ)
 check "govern propose other kind" 1 "" -- govern propose "$body" --statutes "$dir/trust.json" --closes "$closes" --person zoe $d
 expect "the statutes' fault is named" grep -q 'trust.json: /statutes/kind: ' "$dir/err"
 check "govern propose two subjects" 2 "" -- govern propose "$body" --statutes "$dir/two-thirds.json" --campaign x --closes "$closes" --person zoe $d
+soon=$(date -u -d '+30 seconds' +%Y-%m-%dT%H:%M:%SZ)
+check "govern propose sooner than a minute, the default shortest vote" 1 "" -- govern propose "$body" --statutes "$dir/two-thirds.json" --closes "$soon" --person zoe $d
+expect "a minute is stated" grep -q '/closes: from 1 minute to 90 days from now' "$dir/err"
 check "govern propose sooner than the deployment's shortest vote" 1 "" -- govern propose "$body" --statutes "$dir/two-thirds.json" --closes "$closes" --person zoe --vote-min-seconds 600 $d
 expect "the shortest vote is stated" grep -q '/closes: from 10 minutes to 90 days from now' "$dir/err"
 check "govern propose bad --vote-min-seconds" 2 "" -- govern propose "$body" --statutes "$dir/two-thirds.json" --closes "$closes" --person zoe --vote-min-seconds 0 $d

@@ -641,17 +641,19 @@ static void the_vote_period_and_who_votes(void **state)
 	/* the period, the text */
 	assert_int_equal(GOVERN_VOTE_MIN_DEFAULT_MS, MINUTE_MS);
 	assert_int_equal(govern_propose(f.s, &f.keys, coop, m[0].id, false, c, text,
-					t0 + MINUTE_MS - 1, GOVERN_VOTE_MIN_DEFAULT_MS, false, t0, &p,
-					err, sizeof(err)),
+					t0 + MINUTE_MS - 1, GOVERN_VOTE_MIN_DEFAULT_MS, false,
+					t0, &p, err, sizeof(err)),
 			 CMN_ERR_INVALID);
 	assert_string_equal(err, "/closes: from 1 minute to 90 days from now");
 	assert_int_equal(govern_propose(f.s, &f.keys, coop, m[0].id, false, c, text,
-					t0 + GOVERN_VOTE_MAX_MS + 1, GOVERN_VOTE_MIN_DEFAULT_MS, false,
-					t0, &p, err, sizeof(err)),
+					t0 + GOVERN_VOTE_MAX_MS + 1,
+					GOVERN_VOTE_MIN_DEFAULT_MS, false, t0, &p, err,
+					sizeof(err)),
 			 CMN_ERR_INVALID);
 	blank = json_pack("{s:s, s:s}", "fr", "", "en", "Approve.");
 	assert_int_equal(govern_propose(f.s, &f.keys, coop, m[0].id, false, c, blank, closes,
-					GOVERN_VOTE_MIN_DEFAULT_MS, false, t0, &p, err, sizeof(err)),
+					GOVERN_VOTE_MIN_DEFAULT_MS, false, t0, &p, err,
+					sizeof(err)),
 			 CMN_ERR_INVALID);
 	assert_non_null(strstr(err, "/text"));
 	json_decref(blank);
@@ -1379,8 +1381,9 @@ static void agreement_runs_only_when_approved(void **state)
 
 		/* and it cannot be put to a vote again */
 		assert_int_equal(govern_propose_agreement(f.s, &f.keys, coop, m[0].id, false, no,
-							  text, t0 + 200000, GOVERN_VOTE_MIN_DEFAULT_MS,
-							  false, t0 + 70000, &p, why, sizeof(why)),
+							  text, t0 + 200000,
+							  GOVERN_VOTE_MIN_DEFAULT_MS, false,
+							  t0 + 70000, &p, why, sizeof(why)),
 				 CMN_ERR_CONFLICT);
 		json_decref(text);
 	}
@@ -1407,7 +1410,8 @@ static enum cmn_rc propose_statutes(const char *body_id, const struct person *by
 	json_t *text = text_fr_en();
 	enum cmn_rc rc = govern_propose_statutes(f.s, &f.keys, body_id, by->id, statutes,
 						 strlen(statutes), text, now + 61000,
-						 GOVERN_VOTE_MIN_DEFAULT_MS, false, now, &p, err, errn);
+						 GOVERN_VOTE_MIN_DEFAULT_MS, false, now, &p, err,
+						 errn);
 
 	json_decref(text);
 	if (rc == CMN_OK) {
