@@ -45,6 +45,9 @@ struct app {
 					   * then those kept after a rotation (NULL: none) */
 	size_t nissuers;
 	const struct rule_set *rules;     /* the eligibility rules */
+	int64_t vote_min_ms;              /* the shortest vote of a proposal (serve
+					   * --vote-min-seconds); 0: the platform's,
+					   * GOVERN_VOTE_MIN_DEFAULT_MS */
 };
 
 enum auth_need {

@@ -410,6 +410,7 @@ static enum cmn_rc propose(struct api_ctx *ctx)
 	struct gov_body b;
 	char err[300] = "", loc[80];
 	int64_t closes, now = time_now_ms();
+	int64_t min_ms = ctx->app->vote_min_ms ? ctx->app->vote_min_ms : GOVERN_VOTE_MIN_DEFAULT_MS;
 	json_t *v;
 	enum cmn_rc made, rc = the_body(ctx, &b);
 
@@ -427,19 +428,18 @@ static enum cmn_rc propose(struct api_ctx *ctx)
 		return rc;
 	if (campaign) {
 		rc = govern_propose(ctx->app->store, ctx->app->keys, ctx->params[0], ctx->person.id,
-				    org, campaign, text, closes, secret,
-				    now, &p, err, sizeof(err));
+				    org, campaign, text, closes, min_ms, secret, now, &p, err,
+				    sizeof(err));
 	} else if (agreement) {
 		rc = govern_propose_agreement(ctx->app->store, ctx->app->keys, ctx->params[0],
-					      ctx->person.id, org,
-					      agreement, text, closes, secret, now, &p, err,
-					      sizeof(err));
+					      ctx->person.id, org, agreement, text, closes, min_ms,
+					      secret, now, &p, err, sizeof(err));
 	} else {
 		char *json = json_text_dumps(statutes, JSON_COMPACT);
 
 		rc = json ? govern_propose_statutes(ctx->app->store, ctx->app->keys, ctx->params[0],
 						    ctx->person.id, json, strlen(json), text, closes,
-						    secret, now, &p, err, sizeof(err))
+						    min_ms, secret, now, &p, err, sizeof(err))
 			  : CMN_ERR_NOMEM;
 		free(json);
 	}

@@ -13,6 +13,8 @@
 #include <sodium.h>
 
 #include "core/log.h"
+#include "core/str.h"
+#include "govern/govern.h"
 
 int cli_error(const char *fmt, ...)
 {
@@ -191,6 +193,23 @@ void cli_close(struct cli_env *env)
 	store_close(&env->store);
 	registry_release(&env->registry);
 	keyring_release(&env->keys);
+}
+
+bool cli_vote_min(const char *v, int64_t *ms)
+{
+	int64_t n;
+
+	if (!v) {
+		*ms = GOVERN_VOTE_MIN_DEFAULT_MS;
+		return true;
+	}
+	if (str_to_i64(v, 1, GOVERN_VOTE_MAX_MS / 1000, &n) != CMN_OK) {
+		fprintf(stderr, "commune: --vote-min-seconds must be an integer from 1 to %lld"
+				" (90 days)\n", (long long)(GOVERN_VOTE_MAX_MS / 1000));
+		return false;
+	}
+	*ms = n * 1000;
+	return true;
 }
 
 bool cli_read_secret(char *out, size_t n)

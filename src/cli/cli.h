@@ -6,6 +6,7 @@
 #define COMMUNE_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "crypto/crypt.h"
 #include "record/doctype.h"
@@ -57,6 +58,11 @@ void cli_close(struct cli_env *env);
 
 /* cli_error - prints "commune: MESSAGE" on stderr; returns EXIT_USER. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* cli_vote_min - the shortest vote of a proposal, in ms, from the value of
+ * --vote-min-seconds (v; NULL: GOVERN_VOTE_MIN_DEFAULT_MS): an integer from
+ * 1 to the longest vote (90 days). Prints why and returns false otherwise. */
+bool cli_vote_min(const char *v, int64_t *ms);
 
 /* cli_read_secret - reads one line from stdin into out (no newline). */
 bool cli_read_secret(char *out, size_t n);

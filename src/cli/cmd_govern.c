@@ -21,7 +21,7 @@
 	"       commune govern agree BODY TERMS.json --org ORG\n"                               \
 	"       commune govern join BODY --person HANDLE [--college C] | leave BODY --person HANDLE\n" \
 	"       commune govern propose BODY (--campaign ID | --agreement ID | --statutes FILE)\n"    \
-	"                      --closes T --person HANDLE [--secret]\n"                          \
+	"                      --closes T --person HANDLE [--secret] [--vote-min-seconds N]\n"   \
 	"       commune govern vote PROPOSAL --person HANDLE (yes|no|abstain) | close PROPOSAL\n"
 
 static char *slurp(const char *path, size_t max, size_t *len)
@@ -151,9 +151,12 @@ static json_t *purpose_of(struct cli_env *env, const char *campaign, const char 
 	return text;
 }
 
+/* propose - p submits one subject, closing at closes (RFC 3339), the vote
+ * lasting min_ms at least (--vote-min-seconds, a minute by default: the
+ * command line does not know a running server's) */
 static int propose(struct cli_env *env, const char *body, const struct person *p,
 		   const char *campaign, const char *agreement, const char *statutes,
-		   const char *closes, bool secret)
+		   const char *closes, int64_t min_ms, bool secret)
 {
 	struct gov_proposal prop;
 	char err[300] = "", *json = NULL;
@@ -179,16 +182,16 @@ static int propose(struct cli_env *env, const char *body, const struct person *p
 	}
 	if (campaign)
 		rc = govern_propose(env->store, &env->keys, body, p->id, false, campaign,
-				    text ? text : json_null(), when, secret, now, &prop, err,
-				    sizeof(err));
+				    text ? text : json_null(), when, min_ms, secret, now, &prop,
+				    err, sizeof(err));
 	else if (agreement)
 		rc = govern_propose_agreement(env->store, &env->keys, body, p->id, false, agreement,
-					      text ? text : json_null(), when, secret, now, &prop,
-					      err, sizeof(err));
+					      text ? text : json_null(), when, min_ms, secret, now,
+					      &prop, err, sizeof(err));
 	else
 		rc = govern_propose_statutes(env->store, &env->keys, body, p->id, json, len,
-					     text ? text : json_null(), when, secret, now, &prop,
-					     err, sizeof(err));
+					     text ? text : json_null(), when, min_ms, secret, now,
+					     &prop, err, sizeof(err));
 	json_decref(text);
 	free(json);
 	made = rc;
@@ -207,13 +210,14 @@ static int propose(struct cli_env *env, const char *body, const struct person *p
 int cmd_govern(int argc, char **argv)
 {
 	const char *data = NULL, *person = NULL, *college = NULL, *campaign = NULL, *closes = NULL,
-		   *secret = NULL, *agreement = NULL, *statutes = NULL, *org = NULL;
+		   *secret = NULL, *agreement = NULL, *statutes = NULL, *org = NULL,
+		   *vote_min = NULL;
 	const struct cli_opt opts[] = {
 		{"--data", true, &data},	 {"--person", true, &person},
 		{"--college", true, &college},	 {"--campaign", true, &campaign},
 		{"--closes", true, &closes},	 {"--secret", false, &secret},
 		{"--agreement", true, &agreement}, {"--statutes", true, &statutes},
-		{"--org", true, &org},
+		{"--org", true, &org},		 {"--vote-min-seconds", true, &vote_min},
 		{NULL, false, NULL},
 	};
 	const char *pos[3];
@@ -221,11 +225,14 @@ int cmd_govern(int argc, char **argv)
 	struct person p;
 	char err[300] = "";
 	int npos, ret = 0;
+	int64_t min_ms;
 	const char *cmd;
 	enum cmn_rc rc = CMN_OK;
 
 	if (!cli_parse(argc, argv, 2, opts, pos, 3, &npos) || npos < 1)
 		goto usage;
+	if (!cli_vote_min(vote_min, &min_ms))
+		return EXIT_USAGE;
 	cmd = pos[0];
 	if ((strcmp(cmd, "ls") == 0 && npos != 1) ||
 	    ((strcmp(cmd, "create") == 0 || strcmp(cmd, "vote") == 0 || strcmp(cmd, "agree") == 0) &&
@@ -270,7 +277,7 @@ int cmd_govern(int argc, char **argv)
 		if (rc == CMN_OK)
 			printf("%s left %s (%zu campaigns withdrawn from)\n", p.handle, pos[1], n);
 	} else if (strcmp(cmd, "propose") == 0) {
-		ret = propose(&env, pos[1], &p, campaign, agreement, statutes, closes,
+		ret = propose(&env, pos[1], &p, campaign, agreement, statutes, closes, min_ms,
 			      secret != NULL);
 	} else if (strcmp(cmd, "vote") == 0) {
 		rc = govern_vote(env.store, pos[1], p.id, pos[2], time_now_ms());

@@ -23,6 +23,7 @@
 #include "rules/rules.h"
 #include "consent/access.h"
 #include "datamap/datamap.h"
+#include "govern/govern.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -100,7 +101,7 @@ int cmd_serve(int argc, char **argv)
 	const char *listen = NULL, *data = NULL, *threads = NULL, *web = NULL, *maxconn = NULL,
 		   *rto = NULL, *idle = NULL, *maxbody = NULL, *nolog = NULL, *secure = NULL,
 		   *perip = NULL, *maxupload = NULL, *uto = NULL, *workers = NULL, *queue = NULL,
-		   *certified = NULL, *store = NULL, *trusted = NULL;
+		   *certified = NULL, *store = NULL, *trusted = NULL, *vote_min = NULL;
 	const struct cli_opt opts[] = {
 		{"--listen", true, &listen},
 		{"--data", true, &data},
@@ -117,6 +118,7 @@ int cmd_serve(int argc, char **argv)
 		{"--upload-timeout", true, &uto},
 		{"--import-workers", true, &workers},
 		{"--import-queue", true, &queue},
+		{"--vote-min-seconds", true, &vote_min},
 		{"--no-access-log", false, &nolog},
 		{"--secure-cookies", false, &secure},
 		{"--apps-certified-only", false, &certified},
@@ -151,7 +153,8 @@ int cmd_serve(int argc, char **argv)
 	    !bytes_opt("--max-upload", maxupload, 64ULL << 30, &cfg.max_upload) ||
 	    !uint_opt("--upload-timeout", uto, 86400, &cfg.upload_timeout_s) ||
 	    !uint_opt("--import-workers", workers, 64, &jcfg.workers) ||
-	    !uint_opt("--import-queue", queue, 4096, &jcfg.queue))
+	    !uint_opt("--import-queue", queue, 4096, &jcfg.queue) ||
+	    !cli_vote_min(vote_min, &app.vote_min_ms))
 		return EXIT_USAGE;
 	cfg.max_body = (size_t)body_kib * 1024;
 	cfg.access_log = !nolog;
@@ -287,6 +290,9 @@ int cmd_serve(int argc, char **argv)
 		printf("commune: listening on http://%s (data %s)\n", where, env.dir);
 		fflush(stdout);
 		log_info("listening on http://%s", where);
+		if (app.vote_min_ms != GOVERN_VOTE_MIN_DEFAULT_MS)
+			log_info("a vote lasts at least %lld s (--vote-min-seconds)",
+				 (long long)(app.vote_min_ms / 1000));
 		if (proxies.n)
 			log_info("X-Forwarded-For is read from the peers of --trusted-proxy (%zu "
 				 "addresses and ranges)",

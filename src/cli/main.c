@@ -21,7 +21,7 @@ static const struct verb verbs[] = {
 	 "              [--idle-timeout S] [--max-body KIB] [--max-upload BYTES[K|M|G]]\n"
 	 "              [--upload-timeout S] [--import-workers N] [--import-queue N]\n"
 	 "              [--no-access-log] [--secure-cookies] [--apps-certified-only]\n"
-	 "              [--trusted-proxy ADDR[/BITS],...]",
+	 "              [--trusted-proxy ADDR[/BITS],...] [--vote-min-seconds N]",
 	 "Serve the JSON API and the web application until SIGTERM or Ctrl-C."},
 	{"user", cmd_user,
 	 "commune user add HANDLE [--role resident|professional|mediator|agent|admin] [--org ORG]\n"
@@ -59,6 +59,7 @@ static const struct verb verbs[] = {
 	 "commune govern create NAME STATUTES.json | ls | verify BODY\n"
 	 "commune govern join BODY --person HANDLE [--college C] | leave BODY --person HANDLE\n"
 	 "commune govern propose BODY --campaign ID --closes T --person HANDLE [--secret]\n"
+	 "                       [--vote-min-seconds N]\n"
 	 "commune govern vote PROPOSAL --person HANDLE (yes|no|abstain) | close PROPOSAL",
 	 "Governance bodies (docs/governance.md): the civic data trust and cooperatives, their\n"
 	 "members, proposals about campaigns and votes; verify checks a body's signed register."},

@@ -261,13 +261,31 @@ struct subject {
 	json_t *detail;                 /* more for the register's entry (stolen), or NULL */
 };
 
+/* duration_text - ms in the largest unit it is a whole number of:
+ * "1 minute", "7 days", "90 seconds" */
+static void duration_text(int64_t ms, char *out, size_t n)
+{
+	static const struct {
+		int64_t ms;
+		const char *name;
+	} units[] = {{86400000, "day"}, {3600000, "hour"}, {60000, "minute"}, {1000, "second"},
+		   {1, "millisecond"}};
+	size_t i = 0;
+
+	while (i + 1 < sizeof(units) / sizeof(*units) && ms % units[i].ms != 0)
+		i++;
+	snprintf(out, n, "%lld %s%s", (long long)(ms / units[i].ms), units[i].name,
+		 ms / units[i].ms == 1 ? "" : "s");
+}
+
 /* submit - the checks every proposal passes, then the proposal and its
- * entry "proposal.submit": by a present member unless by_org, one open
- * proposal per subject, decided under the body's statutes of now */
+ * entry "proposal.submit": a vote from min_ms to GOVERN_VOTE_MAX_MS long,
+ * by a present member unless by_org, one open proposal per subject,
+ * decided under the body's statutes of now */
 static enum cmn_rc submit(struct store *s, const struct keyring *k, const struct gov_body *b,
 			  const char *by, bool by_org, struct subject *sub, const json_t *text,
-			  int64_t closes, bool secret, int64_t now, struct gov_proposal *out,
-			  char *err, size_t errn)
+			  int64_t closes, int64_t min_ms, bool secret, int64_t now,
+			  struct gov_proposal *out, char *err, size_t errn)
 {
 	struct gov_member m;
 	struct gov_proposal open;
@@ -282,8 +300,12 @@ static enum cmn_rc submit(struct store *s, const struct keyring *k, const struct
 		rc = CMN_ERR_INVALID;
 		goto fail;
 	}
-	if (closes < now + GOVERN_VOTE_MIN_MS || closes > now + GOVERN_VOTE_MAX_MS) {
-		snprintf(err, errn, "/closes: from a minute to 90 days from now");
+	if (closes < now + min_ms || closes > now + GOVERN_VOTE_MAX_MS) {
+		char shortest[32], longest[32];
+
+		duration_text(min_ms, shortest, sizeof(shortest));
+		duration_text(GOVERN_VOTE_MAX_MS, longest, sizeof(longest));
+		snprintf(err, errn, "/closes: from %s to %s from now", shortest, longest);
 		rc = CMN_ERR_INVALID;
 		goto fail;
 	}
@@ -353,8 +375,8 @@ fail:
 
 enum cmn_rc govern_propose(struct store *s, const struct keyring *k, const char *body_id,
 			   const char *by, bool by_org, const char *campaign_id,
-			   const json_t *text, int64_t closes, bool secret, int64_t now,
-			   struct gov_proposal *out, char *err, size_t errn)
+			   const json_t *text, int64_t closes, int64_t min_ms, bool secret,
+			   int64_t now, struct gov_proposal *out, char *err, size_t errn)
 {
 	struct subject sub = {"campaign", campaign_id, NULL, NULL};
 	struct gov_body b;
@@ -385,7 +407,8 @@ enum cmn_rc govern_propose(struct store *s, const struct keyring *k, const char 
 		campaign_row_release(&r);
 	}
 	if (rc == CMN_OK)
-		rc = submit(s, k, &b, by, by_org, &sub, text, closes, secret, now, out, err, errn);
+		rc = submit(s, k, &b, by, by_org, &sub, text, closes, min_ms, secret, now, out,
+			    err, errn);
 	gov_body_release(&b);
 	return rc;
 }
@@ -393,8 +416,8 @@ enum cmn_rc govern_propose(struct store *s, const struct keyring *k, const char 
 enum cmn_rc govern_propose_agreement(struct store *s, const struct keyring *k,
 				     const char *body_id, const char *by, bool by_org,
 				     const char *agreement_id, const json_t *text, int64_t closes,
-				     bool secret, int64_t now, struct gov_proposal *out, char *err,
-				     size_t errn)
+				     int64_t min_ms, bool secret, int64_t now,
+				     struct gov_proposal *out, char *err, size_t errn)
 {
 	struct subject sub = {"agreement", agreement_id, NULL, NULL};
 	struct gov_agreement a;
@@ -430,7 +453,8 @@ enum cmn_rc govern_propose_agreement(struct store *s, const struct keyring *k,
 		gov_agreement_release(&a);
 	}
 	if (rc == CMN_OK)
-		rc = submit(s, k, &b, by, by_org, &sub, text, closes, secret, now, out, err, errn);
+		rc = submit(s, k, &b, by, by_org, &sub, text, closes, min_ms, secret, now, out,
+			    err, errn);
 	gov_body_release(&b);
 	return rc;
 }
@@ -475,8 +499,9 @@ static enum cmn_rc change_fits(const struct gov_body *b, const struct govern_sta
 
 enum cmn_rc govern_propose_statutes(struct store *s, const struct keyring *k,
 				    const char *body_id, const char *by, const char *json,
-				    size_t n, const json_t *text, int64_t closes, bool secret,
-				    int64_t now, struct gov_proposal *out, char *err, size_t errn)
+				    size_t n, const json_t *text, int64_t closes, int64_t min_ms,
+				    bool secret, int64_t now, struct gov_proposal *out, char *err,
+				    size_t errn)
 {
 	struct subject sub = {"statutes", body_id, NULL, NULL};
 	struct govern_statutes next;
@@ -501,8 +526,8 @@ enum cmn_rc govern_propose_statutes(struct store *s, const struct keyring *k,
 	if (rc == CMN_OK) {
 		sub.change = canon;
 		sub.detail = json_pack("{s:o}", "statutes", json_parse_str(canon));
-		rc = sub.detail ? submit(s, k, &b, by, false, &sub, text, closes, secret, now, out,
-					 err, errn)
+		rc = sub.detail ? submit(s, k, &b, by, false, &sub, text, closes, min_ms, secret,
+					 now, out, err, errn)
 				: CMN_ERR_NOMEM;
 	}
 	free(canon);

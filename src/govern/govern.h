@@ -24,8 +24,12 @@
 #include "store/store_govern.h"
 
 #define GOVERN_TEXT_MAX 4000                 /* bytes of a proposal's text, per language */
-#define GOVERN_VOTE_MIN_MS (60 * 1000)       /* a vote lasts at least a minute ... */
-#define GOVERN_VOTE_MAX_MS (90LL * 86400000) /* ... and at most 90 days */
+
+/* How long a vote lasts: at least the deployment's minimum (commune serve
+ * --vote-min-seconds), a minute unless it says otherwise; at most 90 days,
+ * whatever the deployment. */
+#define GOVERN_VOTE_MIN_DEFAULT_MS (60 * 1000)
+#define GOVERN_VOTE_MAX_MS (90LL * 86400000)
 
 /* govern_body_create - a body named name with the statutes at json (their
  * kind is the body's), recorded as the first entry of its register
@@ -52,14 +56,17 @@ enum cmn_rc govern_leave(struct store *s, const struct keyring *k, const char *b
 
 /* govern_propose - submits campaign_id (a draft whose governance is the
  * body's kind) to the body until closes (ms), with text {"fr", "en"} and a
- * secret or open ballot: "proposal.submit". by is a member of the body or
- * an agent of the campaign's organisation (the caller checks roles; here
- * only membership or by_org). err says why on CMN_ERR_INVALID /
- * CMN_ERR_CONFLICT / CMN_ERR_FORBIDDEN. */
+ * secret or open ballot: "proposal.submit". The vote lasts at least min_ms,
+ * the deployment's shortest vote (GOVERN_VOTE_MIN_DEFAULT_MS unless
+ * configured; 1 to GOVERN_VOTE_MAX_MS), and at most GOVERN_VOTE_MAX_MS:
+ * closes outside is CMN_ERR_INVALID, and err states both bounds. by is a
+ * member of the body or an agent of the campaign's organisation (the
+ * caller checks roles; here only membership or by_org). err says why on
+ * CMN_ERR_INVALID / CMN_ERR_CONFLICT / CMN_ERR_FORBIDDEN. */
 enum cmn_rc govern_propose(struct store *s, const struct keyring *k, const char *body_id,
 			   const char *by, bool by_org, const char *campaign_id,
-			   const json_t *text, int64_t closes, bool secret, int64_t now,
-			   struct gov_proposal *out, char *err, size_t errn);
+			   const json_t *text, int64_t closes, int64_t min_ms, bool secret,
+			   int64_t now, struct gov_proposal *out, char *err, size_t errn);
 
 /* govern_propose_agreement - submits agreement_id (a draft put to this
  * body, which must not expire before the vote closes) to the body, as
@@ -68,8 +75,8 @@ enum cmn_rc govern_propose(struct store *s, const struct keyring *k, const char 
 enum cmn_rc govern_propose_agreement(struct store *s, const struct keyring *k,
 				     const char *body_id, const char *by, bool by_org,
 				     const char *agreement_id, const json_t *text, int64_t closes,
-				     bool secret, int64_t now, struct gov_proposal *out, char *err,
-				     size_t errn);
+				     int64_t min_ms, bool secret, int64_t now,
+				     struct gov_proposal *out, char *err, size_t errn);
 
 /* govern_propose_statutes - a member proposes that the n bytes of JSON at
  * json become the body's statutes: the same kind, the same colleges (the
@@ -80,8 +87,9 @@ enum cmn_rc govern_propose_agreement(struct store *s, const struct keyring *k,
  * submitted. err says why on CMN_ERR_INVALID. */
 enum cmn_rc govern_propose_statutes(struct store *s, const struct keyring *k,
 				    const char *body_id, const char *by, const char *json,
-				    size_t n, const json_t *text, int64_t closes, bool secret,
-				    int64_t now, struct gov_proposal *out, char *err, size_t errn);
+				    size_t n, const json_t *text, int64_t closes, int64_t min_ms,
+				    bool secret, int64_t now, struct gov_proposal *out, char *err,
+				    size_t errn);
 
 /* govern_text_ok - whether text is {"fr": ..., "en": ...}, neither blank
  * nor longer than GOVERN_TEXT_MAX bytes */

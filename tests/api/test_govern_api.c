@@ -15,10 +15,11 @@
  * and its entries verify with the key of /.well-known/jwks.json and the hash
  * recipe of docs/governance.md, computed here with libsodium.
  *
- * A vote lasts at least a minute: the proposals are submitted first, the
- * other checks run, then the test waits for the close (the whole test takes
- * a little over a minute) and checks the decision through the API; the
- * rules at and around the close are in tests/unit/test_govern.c.
+ * The server's votes last two seconds at least (--vote-min-seconds 2; a
+ * minute by default): the proposals are submitted first, closing a second
+ * after that, the other checks run during the vote, then the test waits for
+ * the close and checks the decision through the API; the rules at and
+ * around the close are in tests/unit/test_govern.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -39,6 +40,8 @@
 #include "server.h"
 
 #define LOAD_CURVE "energy.electricity.load_curve"
+#define VOTE_MIN_S "2"   /* the server's shortest vote (--vote-min-seconds) */
+#define VOTE_MIN_MS 2000
 #define SCIC                                                                             \
 	"{\"kind\":\"cooperative\",\"rule\":\"weighted_colleges\",\"quorum\":\"1/4\","   \
 	"\"colleges\":[{\"name\":\"producers\",\"weight\":50},"                         \
@@ -197,8 +200,8 @@ static int up(void **state)
 	    !add_person("alice", "resident", NULL) || !add_person("carol", "resident", NULL) ||
 	    !add_person("dave", "resident", NULL) || !add_person("bob", "resident", NULL) ||
 	    !add_person("agent", "agent", "Ville") || !add_person("admin", "admin", NULL) ||
-	    !test_server_start(&srv, NULL) || !login(&alice) || !login(&carol) || !login(&dave) ||
-	    !login(&bob) || !login(&agent) || !login(&admin))
+	    !test_server_start(&srv, "--vote-min-seconds", VOTE_MIN_S, NULL) || !login(&alice) ||
+	    !login(&carol) || !login(&dave) || !login(&bob) || !login(&agent) || !login(&admin))
 		return -1;
 	if (call(&alice, "POST", "/api/v1/tokens", "{\"name\":\"fixture\"}", &r) != 201)
 		return -1;
@@ -407,10 +410,11 @@ static void proposals(void **state)
 	snprintf(p, sizeof(p), "/api/v1/campaigns/%s/run", c1);
 	expect(&agent, "POST", p, NULL, 409);
 
-	closes = time_now_ms() + 61000;
+	closes = time_now_ms() + VOTE_MIN_MS + 1000;
 	body_path(p, sizeof(p), "/proposals");
-	req = proposal_request(c1, time_now_ms() + 30000, "open");
-	expect_detail(&agent, "POST", p, req, 400, "/closes");
+	/* shorter than the server's minimum, which the refusal states */
+	req = proposal_request(c1, time_now_ms() + VOTE_MIN_MS / 2, "open");
+	expect_detail(&agent, "POST", p, req, 400, "/closes: from 2 seconds to 90 days");
 	free(req);
 	req = proposal_request(c1, closes, "open");
 	expect(nobody, "POST", p, req, 401);

@@ -159,6 +159,12 @@ check "restored again" 0 "" -- audit verify --person zoe $d
 
 check "serve bad listen" 2 "" -- serve --listen nowhere $d
 check "serve bad threads" 2 "" -- serve --threads 0 $d
+# the shortest vote: whole seconds, from 1 to 90 days
+for bad in 0 -5 7776001 1.5 2s "" abc 99999999999999999999; do
+	check "serve --vote-min-seconds '$bad'" 2 "" -- serve --vote-min-seconds "$bad" $d
+	expect "--vote-min-seconds '$bad' is one line naming the bounds" \
+		[ "$(cat "$dir/err")" = "commune: --vote-min-seconds must be an integer from 1 to 7776000 (90 days)" ]
+done
 chmod 644 "$dir/data/master.key"
 check "key file readable by others is refused" 1 "" -- user list $d
 chmod 600 "$dir/data/master.key"
@@ -179,6 +185,12 @@ closes=$(date -u -d '+2 minutes' +%Y-%m-%dT%H:%M:%SZ)
 check "govern propose other kind" 1 "" -- govern propose "$body" --statutes "$dir/trust.json" --closes "$closes" --person zoe $d
 expect "the statutes' fault is named" grep -q 'trust.json: /statutes/kind: ' "$dir/err"
 check "govern propose two subjects" 2 "" -- govern propose "$body" --statutes "$dir/two-thirds.json" --campaign x --closes "$closes" --person zoe $d
+soon=$(date -u -d '+30 seconds' +%Y-%m-%dT%H:%M:%SZ)
+check "govern propose sooner than a minute, the default shortest vote" 1 "" -- govern propose "$body" --statutes "$dir/two-thirds.json" --closes "$soon" --person zoe $d
+expect "a minute is stated" grep -q '/closes: from 1 minute to 90 days from now' "$dir/err"
+check "govern propose sooner than the deployment's shortest vote" 1 "" -- govern propose "$body" --statutes "$dir/two-thirds.json" --closes "$closes" --person zoe --vote-min-seconds 600 $d
+expect "the shortest vote is stated" grep -q '/closes: from 10 minutes to 90 days from now' "$dir/err"
+check "govern propose bad --vote-min-seconds" 2 "" -- govern propose "$body" --statutes "$dir/two-thirds.json" --closes "$closes" --person zoe --vote-min-seconds 0 $d
 check "govern propose statutes" 0 "" -- govern propose "$body" --statutes "$dir/two-thirds.json" --closes "$closes" --person zoe $d
 check "govern propose statutes twice" 1 "" -- govern propose "$body" --statutes "$dir/two-thirds.json" --closes "$closes" --person zoe $d
 expect "one change at a time" grep -q 'open already' "$dir/err"

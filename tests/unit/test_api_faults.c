@@ -1254,8 +1254,9 @@ static void commented(struct req *q, struct resp *r)
 
 /* proposal_close_prep - a proposal alice voted for, its vote over: its
  * closing time moved to the past straight in the platform's file (a vote
- * lasts a minute at least, GOVERN_VOTE_MIN_MS, and the sweep would wait
- * that long at each step) */
+ * lasts a minute at least here, GOVERN_VOTE_MIN_DEFAULT_MS, and even the
+ * shortest a deployment may set, a second, would be waited for at each step
+ * of the sweep) */
 static void proposal_close_prep(struct req *q)
 {
 	char path[200], sql[200];

@@ -159,7 +159,8 @@ static enum cmn_rc submit(const char *body_id, const struct person *by, bool by_
 	json_t *text = text_fr_en();
 	char err[300] = "";
 	enum cmn_rc rc = govern_propose(f.s, &f.keys, body_id, by->id, by_org, campaign_id, text,
-					t0 + 61000, secret, t0, p, err, sizeof(err));
+					t0 + 61000, GOVERN_VOTE_MIN_DEFAULT_MS, secret, t0, p, err,
+					sizeof(err));
 
 	json_decref(text);
 	return rc;
@@ -621,9 +622,9 @@ static void no_quorum_leaves_a_draft(void **state)
 	assert_int_equal(state_of(c), CAMPAIGN_STATE_APPROVED);
 }
 
-/* A vote lasts from a minute to 90 days; it takes votes strictly before
- * its close and is decided from its close on; only present members vote,
- * and the last vote of each counts. */
+/* A vote lasts from a minute (the platform's default) to 90 days; it
+ * takes votes strictly before its close and is decided from its close on;
+ * only present members vote, and the last vote of each counts. */
 static void the_vote_period_and_who_votes(void **state)
 {
 	char coop[CRYPT_ID_LEN], c[CRYPT_ID_LEN], prop[CRYPT_ID_LEN], err[300];
@@ -638,17 +639,21 @@ static void the_vote_period_and_who_votes(void **state)
 	outsider = person();
 	draft("cooperative", c);
 	/* the period, the text */
+	assert_int_equal(GOVERN_VOTE_MIN_DEFAULT_MS, MINUTE_MS);
 	assert_int_equal(govern_propose(f.s, &f.keys, coop, m[0].id, false, c, text,
-					t0 + MINUTE_MS - 1, false, t0, &p, err, sizeof(err)),
+					t0 + MINUTE_MS - 1, GOVERN_VOTE_MIN_DEFAULT_MS, false,
+					t0, &p, err, sizeof(err)),
 			 CMN_ERR_INVALID);
-	assert_non_null(strstr(err, "/closes"));
+	assert_string_equal(err, "/closes: from 1 minute to 90 days from now");
 	assert_int_equal(govern_propose(f.s, &f.keys, coop, m[0].id, false, c, text,
-					t0 + GOVERN_VOTE_MAX_MS + 1, false, t0, &p, err,
+					t0 + GOVERN_VOTE_MAX_MS + 1,
+					GOVERN_VOTE_MIN_DEFAULT_MS, false, t0, &p, err,
 					sizeof(err)),
 			 CMN_ERR_INVALID);
 	blank = json_pack("{s:s, s:s}", "fr", "", "en", "Approve.");
 	assert_int_equal(govern_propose(f.s, &f.keys, coop, m[0].id, false, c, blank, closes,
-					false, t0, &p, err, sizeof(err)),
+					GOVERN_VOTE_MIN_DEFAULT_MS, false, t0, &p, err,
+					sizeof(err)),
 			 CMN_ERR_INVALID);
 	assert_non_null(strstr(err, "/text"));
 	json_decref(blank);
@@ -690,6 +695,51 @@ static void the_vote_period_and_who_votes(void **state)
 	assert_int_equal(govern_close(f.s, &f.keys, prop, closes + 1, &p, err, sizeof(err)),
 			 CMN_ERR_CONFLICT);
 	assert_non_null(strstr(err, "decided already"));
+}
+
+/* The shortest vote is the deployment's (commune serve --vote-min-seconds):
+ * a proposal closing sooner is refused with that minimum in the reason,
+ * one closing right at it is taken; the longest stays 90 days. */
+static void the_shortest_vote_is_the_deployments(void **state)
+{
+	const int64_t week = 7 * 86400000LL;
+	char coop[CRYPT_ID_LEN], c[CRYPT_ID_LEN], c2[CRYPT_ID_LEN], err[300];
+	struct person m[2];
+	struct gov_proposal p;
+	json_t *text = text_fr_en();
+
+	(void)state;
+	body("WeMix", COOP_MAJORITY, coop);
+	members(coop, m, 2);
+	draft("cooperative", c);
+	draft("cooperative", c2);
+	/* a city's week: what a minute allows is refused */
+	assert_int_equal(govern_propose(f.s, &f.keys, coop, m[0].id, false, c, text, t0 + 61000,
+					week, false, t0, &p, err, sizeof(err)),
+			 CMN_ERR_INVALID);
+	assert_string_equal(err, "/closes: from 7 days to 90 days from now");
+	assert_int_equal(govern_propose(f.s, &f.keys, coop, m[0].id, false, c, text,
+					t0 + week - 1, week, false, t0, &p, err, sizeof(err)),
+			 CMN_ERR_INVALID);
+	assert_int_equal(govern_propose(f.s, &f.keys, coop, m[0].id, false, c, text,
+					t0 + GOVERN_VOTE_MAX_MS + 1, week, false, t0, &p, err,
+					sizeof(err)),
+			 CMN_ERR_INVALID);
+	assert_int_equal(govern_propose(f.s, &f.keys, coop, m[0].id, false, c, text, t0 + week,
+					week, false, t0, &p, err, sizeof(err)),
+			 CMN_OK);
+	assert_int_equal(p.closes, t0 + week);
+	gov_proposal_release(&p);
+	/* a test's two seconds: shorter than a minute, taken */
+	assert_int_equal(govern_propose(f.s, &f.keys, coop, m[0].id, false, c2, text, t0 + 1999,
+					2000, false, t0, &p, err, sizeof(err)),
+			 CMN_ERR_INVALID);
+	assert_string_equal(err, "/closes: from 2 seconds to 90 days from now");
+	assert_int_equal(govern_propose(f.s, &f.keys, coop, m[0].id, false, c2, text, t0 + 2000,
+					2000, false, t0, &p, err, sizeof(err)),
+			 CMN_OK);
+	gov_proposal_release(&p);
+	json_decref(text);
 }
 
 /* ---- the register ------------------------------------------------------------------- */
@@ -1151,7 +1201,8 @@ static enum gov_state voted(const char *body_id, const char *agreement_id, const
 	char err[300] = "";
 
 	if (govern_propose_agreement(f.s, &f.keys, body_id, m[0].id, true, agreement_id, text,
-				     t0 + 61000, false, t0, &p, err, sizeof(err)) != CMN_OK)
+				     t0 + 61000, GOVERN_VOTE_MIN_DEFAULT_MS, false, t0, &p, err,
+				     sizeof(err)) != CMN_OK)
 		fail_msg("propose: %s", err);
 	json_decref(text);
 	for (size_t i = 0; i < n; i++)
@@ -1330,8 +1381,9 @@ static void agreement_runs_only_when_approved(void **state)
 
 		/* and it cannot be put to a vote again */
 		assert_int_equal(govern_propose_agreement(f.s, &f.keys, coop, m[0].id, false, no,
-							  text, t0 + 200000, false, t0 + 70000, &p,
-							  why, sizeof(why)),
+							  text, t0 + 200000,
+							  GOVERN_VOTE_MIN_DEFAULT_MS, false,
+							  t0 + 70000, &p, why, sizeof(why)),
 				 CMN_ERR_CONFLICT);
 		json_decref(text);
 	}
@@ -1357,8 +1409,9 @@ static enum cmn_rc propose_statutes(const char *body_id, const struct person *by
 	struct gov_proposal p;
 	json_t *text = text_fr_en();
 	enum cmn_rc rc = govern_propose_statutes(f.s, &f.keys, body_id, by->id, statutes,
-						 strlen(statutes), text, now + 61000, false, now,
-						 &p, err, errn);
+						 strlen(statutes), text, now + 61000,
+						 GOVERN_VOTE_MIN_DEFAULT_MS, false, now, &p, err,
+						 errn);
 
 	json_decref(text);
 	if (rc == CMN_OK) {
@@ -1442,8 +1495,8 @@ static void statutes_change(void **state)
 		json_t *text = text_fr_en();
 
 		assert_int_equal(govern_propose(f.s, &f.keys, coop, m[0].id, false, c2, text,
-						t0 + 200000, false, t0 + 100000, &p, err,
-						sizeof(err)),
+						t0 + 200000, GOVERN_VOTE_MIN_DEFAULT_MS, false,
+						t0 + 100000, &p, err, sizeof(err)),
 				 CMN_OK);
 		json_decref(text);
 		memcpy(after, p.id, CRYPT_ID_LEN);
@@ -1549,6 +1602,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(rejected_campaign_never_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_quorum_leaves_a_draft, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_vote_period_and_who_votes, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_shortest_vote_is_the_deployments, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(tampered_register_fails_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_and_secret_ballots, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_debate, setup, teardown),

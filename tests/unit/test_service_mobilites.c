@@ -228,7 +228,8 @@ static void approve(const char *trust, struct person *trustees, const char *camp
 	char err[300] = "", id[CRYPT_ID_LEN];
 
 	assert_int_equal(govern_propose(f.s, &f.keys, trust, trustees[0].id, false, campaign_id,
-					text, t0 + 61000, false, t0, &p, err, sizeof(err)),
+					text, t0 + 61000, GOVERN_VOTE_MIN_DEFAULT_MS, false, t0,
+					&p, err, sizeof(err)),
 			 CMN_OK);
 	json_decref(text);
 	memcpy(id, p.id, CRYPT_ID_LEN);

@@ -295,7 +295,8 @@ static void cooperative_profile_and_mix(void **state)
 	words =
 	    json_pack("{s:s, s:s}", "fr", "Mutualiser nos profils.", "en", "Pool our profiles.");
 	assert_int_equal(govern_propose(f.s, &f.keys, coop, m->p[0].id, false, id, words,
-					t0 + 61000, true, t0, &p, err, sizeof(err)),
+					t0 + 61000, GOVERN_VOTE_MIN_DEFAULT_MS, true, t0, &p, err,
+					sizeof(err)),
 			 CMN_OK);
 	json_decref(words);
 	memcpy(prop, p.id, CRYPT_ID_LEN);
