@@ -57,12 +57,14 @@ static const struct verb verbs[] = {
 	 "under k suppressed, noise drawn), publish it; the territory's districts."},
 	{"govern", cmd_govern,
 	 "commune govern create NAME STATUTES.json | ls | verify BODY\n"
+	 "commune govern agree BODY TERMS.json --org ORG\n"
 	 "commune govern join BODY --person HANDLE [--college C] | leave BODY --person HANDLE\n"
-	 "commune govern propose BODY --campaign ID --closes T --person HANDLE [--secret]\n"
-	 "                       [--vote-min-seconds N]\n"
+	 "commune govern propose BODY (--campaign ID | --agreement ID | --statutes FILE)\n"
+	 "                       --closes T --person HANDLE [--secret] [--vote-min-seconds N]\n"
 	 "commune govern vote PROPOSAL --person HANDLE (yes|no|abstain) | close PROPOSAL",
 	 "Governance bodies (docs/governance.md): the civic data trust and cooperatives, their\n"
-	 "members, proposals about campaigns and votes; verify checks a body's signed register."},
+	 "members, data agreements with organisations, proposals about campaigns, agreements and\n"
+	 "statutes, and votes; verify checks a body's signed register."},
 	{"datamap", cmd_datamap, "commune datamap load FILE.json | ls",
 	 "The territory's data map (docs/datamap.md): load the catalogue of data holders (it\n"
 	 "replaces the previous one; faults name a JSON pointer), list it."},
