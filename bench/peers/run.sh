@@ -10,7 +10,8 @@
 #   with wrk; 0: skip), COMMUNE_AUTH (token: a personal API token as Bearer; or session: the
 #   session cookie with X-CSRF-Token), BUILD_DIR (/tmp/benchbuild-peers; configured Release and
 #   built if needed), COMMUNE (a commune binary to use instead of building one), KEEP=1 (keep the
-#   temp dir).
+#   temp dir), PEER_TESTS (the tests to run, of "get 1", "get 64", "put 1", "put 64"; all by
+#   default), comma-separated, e.g. PEER_TESTS="put 1,put 64".
 #
 # It installs what is missing (`npm ci` in bench/peers for @solid/community-server 7.2.0, pinned by
 # package-lock.json; wrk with apt-get as root), builds commune, then starts side by side, both
@@ -315,6 +316,13 @@ measure() { # server method conns round -> appends one line to $results
 servers=(css commune)
 [[ $WRK == 1 ]] && servers+=(commune-wrk)
 tests=("get 1" "get 64" "put 1" "put 64")
+if [[ -n ${PEER_TESTS:-} ]]; then
+    tests=()
+    for t in "get 1" "get 64" "put 1" "put 64"; do
+        [[ ,${PEER_TESTS// ,/,}, == *",$t,"* ]] && tests+=("$t")
+    done
+    ((${#tests[@]})) || { echo "PEER_TESTS: a comma-separated list of: get 1, get 64, put 1, put 64" >&2; exit 2; }
+fi
 echo "== $ROUNDS interleaved rounds of ${DURATION}s (+${WARMUP}s warm-up) per run; servers on CPU $SERVER_CPU" \
     "(commune --threads 1, CSS one Node process), generators on CPU $CLIENT_CPU"
 for round in $(seq "$ROUNDS"); do
