@@ -1,6 +1,7 @@
 /*
  * crypt.c - libsodium-based primitives of crypt.h: random ids, password
- * hashes, the keyring and the keys derived from it, sealing, JWS.
+ * hashes, the keyring and the keys derived from it, sealing, JWS; and the
+ * SHA-256 of whole files, over libcrypto for its speed.
  */
 #include "crypto/crypt.h"
 
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "core/str.h"
@@ -144,25 +146,74 @@ void crypt_hash_hex(const char *s, char out[CRYPT_HASH_HEX_LEN])
 	str_hex(out, h, sizeof(h));
 }
 
+struct crypt_sha256 {
+	EVP_MD_CTX *ctx;
+	bool failed;
+};
+
+struct crypt_sha256 *crypt_sha256_begin(void)
+{
+	struct crypt_sha256 *h = calloc(1, sizeof(*h));
+
+	if (h && !(h->ctx = EVP_MD_CTX_new())) {
+		free(h);
+		return NULL;
+	}
+	if (h)
+		h->failed = EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1;
+	return h;
+}
+
+void crypt_sha256_add(struct crypt_sha256 *h, const void *p, size_t n)
+{
+	if (!h->failed && n)
+		h->failed = EVP_DigestUpdate(h->ctx, p, n) != 1;
+}
+
+enum cmn_rc crypt_sha256_end(struct crypt_sha256 *h, char out[CRYPT_HASH_HEX_LEN])
+{
+	unsigned char sum[32];
+	unsigned int len = 0;
+	bool ok = !h->failed && EVP_DigestFinal_ex(h->ctx, sum, &len) == 1 && len == sizeof(sum);
+
+	EVP_MD_CTX_free(h->ctx);
+	free(h);
+	if (ok)
+		str_hex(out, sum, sizeof(sum));
+	return ok ? CMN_OK : CMN_ERR_CRYPTO;
+}
+
+enum cmn_rc crypt_sha256_hex(const void *p, size_t n, char out[CRYPT_HASH_HEX_LEN])
+{
+	unsigned char sum[32];
+	unsigned int len = 0;
+
+	if (EVP_Digest(p, n, sum, &len, EVP_sha256(), NULL) != 1 || len != sizeof(sum))
+		return CMN_ERR_CRYPTO;
+	str_hex(out, sum, sizeof(sum));
+	return CMN_OK;
+}
+
 enum cmn_rc crypt_sha256_file(FILE *f, char out[CRYPT_HASH_HEX_LEN], uint64_t *size)
 {
-	crypto_hash_sha256_state st;
-	unsigned char h[crypto_hash_sha256_BYTES], chunk[65536];
+	struct crypt_sha256 *h = crypt_sha256_begin();
+	unsigned char chunk[65536];
 	uint64_t total = 0;
 	size_t got;
+	enum cmn_rc rc;
 
-	crypto_hash_sha256_init(&st);
+	if (!h)
+		return CMN_ERR_NOMEM;
 	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		crypto_hash_sha256_update(&st, chunk, got);
+		crypt_sha256_add(h, chunk, got);
 		total += got;
 	}
+	rc = crypt_sha256_end(h, out);
 	if (ferror(f))
 		return CMN_ERR_IO;
-	crypto_hash_sha256_final(&st, h);
-	str_hex(out, h, sizeof(h));
-	if (size)
+	if (rc == CMN_OK && size)
 		*size = total;
-	return CMN_OK;
+	return rc;
 }
 
 int crypt_equal(const char *a, const char *b)

@@ -550,26 +550,24 @@ struct file_hash {
 static void *hash_main(void *arg)
 {
 	struct file_hash *h = arg;
-	crypto_hash_sha256_state st;
-	unsigned char sum[crypto_hash_sha256_BYTES];
+	struct crypt_sha256 *sum = crypt_sha256_begin();
 	unsigned char chunk[65536];
 	off_t at = 0;
-	ssize_t got;
+	ssize_t got = 0;
 
-	crypto_hash_sha256_init(&st);
-	while ((got = pread(h->fd, chunk, sizeof(chunk), at)) != 0) {
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			h->rc = CMN_ERR_IO;
-			return NULL;
-		}
-		crypto_hash_sha256_update(&st, chunk, (size_t)got);
+	h->rc = sum ? CMN_OK : CMN_ERR_NOMEM;
+	while (sum && (got = pread(h->fd, chunk, sizeof(chunk), at)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			break;
+		crypt_sha256_add(sum, chunk, (size_t)got);
 		at += got;
 	}
-	crypto_hash_sha256_final(&st, sum);
-	str_hex(h->hex, sum, sizeof(sum));
-	h->rc = CMN_OK;
+	if (sum)
+		h->rc = crypt_sha256_end(sum, h->hex);
+	if (got < 0)
+		h->rc = CMN_ERR_IO;
 	return NULL;
 }
 

@@ -524,6 +524,49 @@ static void record_ids(void **state)
 	free(ids);
 }
 
+/* SHA-256: the FIPS 180-2 examples, a million 'a' given in uneven pieces,
+ * and a file's through crypt_sha256_file, with its size */
+static void sha256(void **state)
+{
+	static const char *const vectors[][2] = {
+	    {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+	    {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+	    {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	     "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+	};
+	char hex[CRYPT_HASH_HEX_LEN];
+	char *million = malloc(1000000);
+	struct crypt_sha256 *h;
+	uint64_t size = 0;
+	FILE *f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+		h = crypt_sha256_begin();
+		assert_non_null(h);
+		crypt_sha256_add(h, vectors[i][0], strlen(vectors[i][0]));
+		assert_int_equal(crypt_sha256_end(h, hex), CMN_OK);
+		assert_string_equal(hex, vectors[i][1]);
+	}
+	assert_non_null(million);
+	memset(million, 'a', 1000000);
+	h = crypt_sha256_begin();
+	assert_non_null(h);
+	for (size_t at = 0, n = 1; at < 1000000; at += n, n = n * 3 + 1)
+		crypt_sha256_add(h, million + at, at + n > 1000000 ? 1000000 - at : n);
+	assert_int_equal(crypt_sha256_end(h, hex), CMN_OK);
+	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	f = tmpfile();
+	assert_non_null(f);
+	assert_int_equal(fwrite(million, 1, 1000000, f), 1000000);
+	rewind(f);
+	assert_int_equal(crypt_sha256_file(f, hex, &size), CMN_OK);
+	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	assert_int_equal(size, 1000000);
+	fclose(f);
+	free(million);
+}
+
 static void *failing_malloc(size_t n)
 {
 	return ++allocs >= fail_at ? NULL : malloc(n);
@@ -570,6 +613,7 @@ int main(void)
 		cmocka_unit_test(json_compact),     cmocka_unit_test(json_parse_values),
 		cmocka_unit_test(json_parse_refusals), cmocka_unit_test(json_parse_out_of_memory),
 		cmocka_unit_test(file_into_buffer),     cmocka_unit_test(record_ids),
+		cmocka_unit_test(sha256),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

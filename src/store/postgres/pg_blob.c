@@ -11,9 +11,6 @@
 #include "store/postgres/pg_int.h"
 #include "store/store_blob_int.h"
 
-#include <sodium.h>
-
-#include "core/str.h"
 #include "core/timeutil.h"
 
 static const char *const blob_migrations[] = {
@@ -59,16 +56,13 @@ static enum cmn_rc pg_blob_put(struct pstore *p, const void *data, size_t n, cha
 	static const char q_ref[] = "UPDATE blobs SET refs = refs + 1"
 				    " WHERE person_id = $1 AND id = $2";
 	struct pg_pstore *ps = pg_ps(p);
-	unsigned char h[crypto_hash_sha256_BYTES];
 	struct pg_param prm[] = {PG_TEXT(ps->person_id), PG_TEXT(id)};
 	struct pg_conn *c;
 	enum cmn_rc rc;
 
-	crypto_hash_sha256(h, data, n);
-	str_hex(id, h, sizeof(h));
 	/* under the person's lock: no other put of the same bytes between
 	 * the count and the insert */
-	if ((rc = pg_ptx_begin(ps, &c)) != CMN_OK)
+	if ((rc = crypt_sha256_hex(data, n, id)) != CMN_OK || (rc = pg_ptx_begin(ps, &c)) != CMN_OK)
 		return rc;
 	rc = pg_change(c, q_ref, 2, prm, true);
 	if (rc == CMN_ERR_NOT_FOUND)

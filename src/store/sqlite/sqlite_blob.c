@@ -15,10 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "core/log.h"
-#include "core/str.h"
 #include "core/timeutil.h"
 
 static enum cmn_rc blob_path(struct pstore *ps, const char *id, char *out, size_t n)
@@ -99,16 +96,14 @@ static enum cmn_rc sq_blob_put(struct pstore *ps, const void *data, size_t n, ch
 {
 	static const char q_ref[] = "UPDATE blobs SET refs = refs + 1 WHERE id = ?";
 	static const char q_new[] = "INSERT INTO blobs(id, size, refs, created) VALUES (?, ?, 1, ?)";
-	unsigned char h[crypto_hash_sha256_BYTES];
 	char path[4200];
 	struct buf sealed;
 	sqlite3_stmt *st;
 	enum cmn_rc rc;
 	int sr;
 
-	crypto_hash_sha256(h, data, n);
-	str_hex(id, h, sizeof(h));
-	if ((rc = conn_tx_begin(&ps->c)) != CMN_OK)
+	if ((rc = crypt_sha256_hex(data, n, id)) != CMN_OK ||
+	    (rc = conn_tx_begin(&ps->c)) != CMN_OK)
 		return rc;
 	if (!(st = conn_stmt(&ps->c, q_ref))) {
 		rc = CMN_ERR_STORE;
