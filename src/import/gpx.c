@@ -23,7 +23,9 @@
 #include "import/xmlscan.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -185,6 +187,53 @@ static int xr_get(struct xml_reader *r)
 	if (c >= 0x80 && !utf8_lead(r, c))
 		return xr_fail(r, "invalid UTF-8 (GPX files are read as UTF-8)");
 	return c;
+}
+
+/*
+ * xr_take - the fast path of plain bytes: consumes up to max bytes that
+ * follow in the buffer and are all of class cls (a table of ASCII bytes:
+ * never a line feed, a control byte or a UTF-8 one, so nothing to check or
+ * count but the column), and gives where they start. *n is 0 when the
+ * next byte is not one, or when a converted byte is pending: the caller
+ * then reads it with xr_get, which checks it and reports it at its place.
+ */
+static const unsigned char *xr_take(struct xml_reader *r, const bool cls[256], size_t max,
+				    size_t *n)
+{
+	const unsigned char *p = r->buf + r->pos;
+	size_t i = 0, avail = r->len - r->pos;
+
+	if (r->ipend < r->npend || r->utf8_need)
+		avail = 0;
+	if (avail > max)
+		avail = max;
+	while (i < avail && cls[p[i]])
+		i++;
+	r->pos += i;
+	r->col += i;
+	*n = i;
+	return p;
+}
+
+/* the classes of xr_take, filled once (class_init) */
+static bool cls_ws[256];    /* space, tab and CR: a line feed is counted by xr_get */
+static bool cls_name[256];  /* ASCII name characters */
+static bool cls_text[256];  /* ASCII text: not '<' nor '&' */
+static bool cls_value[256]; /* ASCII attribute value: not '<', '&' nor a quote */
+
+static void class_init(void)
+{
+	for (int c = 0x20; c < 0x7f; c++) {
+		bool special = c == '<' || c == '&';
+
+		cls_name[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '_' || c == ':' || c == '-' ||
+			      c == '.';
+		cls_text[c] = !special;
+		cls_value[c] = !special && c != '"' && c != '\'';
+	}
+	cls_ws[' '] = cls_ws['\t'] = cls_ws['\r'] = true;
+	cls_text['\t'] = cls_text['\r'] = true;
 }
 
 /* ---- the GPX state ------------------------------------------------------- */
@@ -759,6 +808,19 @@ static enum cmn_rc text_byte(struct gpx *g, int c)
 	return CMN_OK;
 }
 
+/* text_run - n bytes of text of a captured value (text_byte for many) */
+static void text_run(struct gpx *g, const char *p, size_t n)
+{
+	size_t room = GPX_TEXT_MAX - g->text_len;
+
+	if (n > room) {
+		n = room;
+		g->text_over = true;
+	}
+	memcpy(g->text + g->text_len, p, n);
+	g->text_len += n;
+}
+
 static enum cmn_rc attr_byte(struct gpx *g, int c)
 {
 	if (g->attrs_len + 1 >= sizeof(g->attrs))
@@ -870,6 +932,13 @@ static enum cmn_rc read_name(struct gpx *g, char *out, size_t max)
 
 	if (!name_start(c))
 		return c == XR_ERR ? CMN_ERR_INVALID : gpx_fail(g, "expected a name");
+	{
+		/* the ASCII run at once: a longer name is then refused by
+		 * the loop below, at the byte that makes it too long */
+		const unsigned char *p = xr_take(&g->r, cls_name, max, &n);
+
+		memcpy(out, p, n);
+	}
 	while (name_char(c = xr_peek(&g->r))) {
 		if ((rc = get(g, &c)) != CMN_OK)
 			return rc;
@@ -887,8 +956,11 @@ static enum cmn_rc skip_ws(struct gpx *g, int *c)
 	enum cmn_rc rc = CMN_OK;
 	int got;
 
+	size_t n;
+
+	(void)xr_take(&g->r, cls_ws, SIZE_MAX, &n);
 	while (is_ws(*c = xr_peek(&g->r)) && (rc = get(g, &got)) == CMN_OK)
-		;
+		(void)xr_take(&g->r, cls_ws, SIZE_MAX, &n);
 	return rc != CMN_OK || *c == XR_ERR ? CMN_ERR_INVALID : CMN_OK;
 }
 
@@ -926,7 +998,18 @@ static enum cmn_rc attribute(struct gpx *g)
 		return rc;
 	if (quote != '"' && quote != '\'')
 		return gpx_fail(g, "expected a quoted attribute value");
-	while ((rc = get(g, &c)) == CMN_OK && c != quote) {
+	for (;;) {
+		/* the plain run at once, as much as attr_byte would take: the
+		 * byte over the limit is refused below, where it is */
+		size_t n, room = g->attrs_len + 2 < sizeof(g->attrs)
+					 ? sizeof(g->attrs) - 2 - g->attrs_len
+					 : 0;
+		const unsigned char *p = xr_take(&g->r, cls_value, room, &n);
+
+		memcpy(g->attrs + g->attrs_len, p, n);
+		g->attrs_len += n;
+		if ((rc = get(g, &c)) != CMN_OK || c == quote)
+			break;
 		if (c == XR_EOF)
 			return gpx_fail(g, "the file ends inside an attribute value");
 		if (c == '<')
@@ -1167,7 +1250,20 @@ static enum cmn_rc scan(struct gpx *g)
 		if (rc == CMN_OK && c != 0xbf)
 			return gpx_fail(g, "text outside the root element");
 	}
-	while (rc == CMN_OK && (rc = get(g, &c)) == CMN_OK && c != XR_EOF) {
+	while (rc == CMN_OK) {
+		if (g->depth) {
+			/* the text between tags, in runs: only what an ele, time
+			 * or type holds is kept (outside the root, each byte is
+			 * checked by text_byte, to report the first that is not
+			 * white space where it is) */
+			size_t n;
+			const unsigned char *p = xr_take(&g->r, cls_text, SIZE_MAX, &n);
+
+			if (n && capturing(g))
+				text_run(g, (const char *)p, n);
+		}
+		if ((rc = get(g, &c)) != CMN_OK || c == XR_EOF)
+			break;
 		if (c == '<')
 			rc = markup(g);
 		else if (c == '&')
@@ -1211,6 +1307,9 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 
 	if (!g)
 		return CMN_ERR_NOMEM;
+	static pthread_once_t classes = PTHREAD_ONCE_INIT;
+
+	pthread_once(&classes, class_init);
 	g->j = j;
 	g->r.f = in->f;
 	g->r.j = j;
