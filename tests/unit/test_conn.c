@@ -8,8 +8,11 @@
  * failure, which callers read as a conflict: a 409 for a failing disk);
  * and two connections migrating one database at once run each migration
  * once (two processes opening a new store, two threads a person's store
- * after an upgrade).
+ * after an upgrade); and processes creating one new store at the same
+ * moment all open it, though SQLite does not wait for the lock that turns
+ * it to WAL.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -157,12 +162,155 @@ static void migrations_race(void **state)
 	conn_close(&a);
 }
 
+/* release_later - ends the transaction of the connection arg in 100 ms;
+ * NULL if it did */
+static void *release_later(void *arg)
+{
+	struct timespec t = {0, 100 * 1000 * 1000};
+
+	nanosleep(&t, NULL);
+	return sqlite3_exec(arg, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK ? NULL : arg;
+}
+
+/* a new file, not in WAL mode yet, whose write lock another connection
+ * holds, as the first of two processes creating one store does while it
+ * turns it to WAL: conn_open waits for it (SQLite does not: turning
+ * journal_mode's read lock into a write lock, it returns SQLITE_BUSY at
+ * once, without calling the busy handler) */
+static void open_beside_writer(void **state)
+{
+	const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	sqlite3 *w;
+	pthread_t t;
+	void *released;
+	struct conn c;
+	sqlite3_stmt *st;
+	enum cmn_rc rc;
+
+	(void)state;
+	assert_int_equal(sqlite3_open_v2(path, &w, flags, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(w, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(pthread_create(&t, NULL, release_later, w), 0);
+	rc = conn_open(&c, path, true);
+	/* joined first: a thread left running could hold a lock when
+	 * open_race forks */
+	assert_int_equal(pthread_join(t, &released), 0);
+	assert_null(released);
+	sqlite3_close(w);
+	assert_int_equal(rc, CMN_OK);
+	assert_non_null(st = conn_stmt(&c, "PRAGMA journal_mode"));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_reset(st);
+	conn_close(&c);
+}
+
+#define OPENERS 3   /* processes creating each store at once */
+#define ROUNDS  200 /* stores created */
+
+/* race_file - the store of round r */
+static void race_file(char *file, size_t n, int r)
+{
+	snprintf(file, n, "%s/race%d.db", dir, r);
+}
+
+/* opener - a child's part: at each byte read from go, creates the next
+ * round's store, and writes to done '0' if it opened it in WAL mode, '1'
+ * if the open failed, '2' if the store is not in WAL mode */
+static int opener(int go, int done)
+{
+	char b, file[160];
+
+	for (int r = 0; read(go, &b, 1) == 1; r++) {
+		char mode[8] = "", status = '1';
+		struct conn c;
+		sqlite3_stmt *st;
+
+		race_file(file, sizeof(file), r);
+		if (conn_open(&c, file, true) == CMN_OK) {
+			st = conn_stmt(&c, "PRAGMA journal_mode");
+			if (st && sqlite3_step(st) == SQLITE_ROW)
+				conn_text_col(st, 0, mode, sizeof(mode));
+			conn_close(&c);
+			status = strcmp(mode, "wal") == 0 ? '0' : '2';
+		}
+		if (write(done, &status, 1) != 1)
+			return 1;
+	}
+	return 0;
+}
+
+/* remove_store - file and its -wal and -shm */
+static void remove_store(const char *file)
+{
+	char side[200];
+
+	unlink(file);
+	snprintf(side, sizeof(side), "%s-wal", file);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", file);
+	unlink(side);
+}
+
+/* OPENERS processes started together create one new store, ROUNDS times:
+ * every one must open it, in WAL mode (two processes creating a person's
+ * store, or two `commune` commands a new data directory). The children
+ * are forked once and each round is started by a byte to each of them:
+ * a fork per round would take most of the time. */
+static void open_race(void **state)
+{
+	int go[OPENERS][2], done[2], failed = 0, not_wal = 0, status;
+	pid_t pid[OPENERS];
+
+	(void)state;
+	assert_int_equal(pipe(done), 0);
+	for (int i = 0; i < OPENERS; i++) {
+		assert_int_equal(pipe(go[i]), 0);
+		pid[i] = fork();
+		assert_true(pid[i] >= 0);
+		if (pid[i] == 0) {
+			for (int j = 0; j <= i; j++)
+				close(go[j][1]);
+			close(done[0]);
+			_exit(opener(go[i][0], done[1]));
+		}
+		close(go[i][0]);
+	}
+	close(done[1]);
+	for (int r = 0; r < ROUNDS; r++) {
+		char file[160], c;
+
+		for (int i = 0; i < OPENERS; i++) /* all start now */
+			assert_int_equal(write(go[i][1], "g", 1), 1);
+		for (int i = 0; i < OPENERS; i++) {
+			assert_int_equal(read(done[0], &c, 1), 1);
+			failed += c == '1';
+			not_wal += c == '2';
+		}
+		race_file(file, sizeof(file), r);
+		remove_store(file);
+	}
+	for (int i = 0; i < OPENERS; i++) {
+		close(go[i][1]);
+		assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	close(done[0]);
+	if (failed || not_wal)
+		fprintf(stderr, "open_race: %d of %d opens failed, %d not in WAL mode\n", failed,
+			ROUNDS * OPENERS, not_wal);
+	assert_int_equal(failed, 0);
+	assert_int_equal(not_wal, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(statements_stay, setup, teardown),
 		cmocka_unit_test_setup_teardown(lost_rollback_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(migrations_race, setup, teardown),
+		cmocka_unit_test_setup_teardown(open_beside_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(open_race, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -100,6 +100,31 @@ static int own_commits_only(void *arg)
 	return c->in_tx && !c->committing;
 }
 
+/* wal_mode - puts c's database in WAL mode. On a new database the pragma
+ * takes a read lock, then the write lock to change the header; if another
+ * connection took the write lock in between (another process creating the
+ * same store), SQLite returns SQLITE_BUSY at once, without the busy
+ * handler: waiting for a writer while holding a read lock could deadlock.
+ * So it runs before the busy timeout is set, and again after a short sleep
+ * until CMN_BUSY_TIMEOUT_MS have passed (the other one is done in
+ * milliseconds). */
+static enum cmn_rc wal_mode(struct conn *c)
+{
+	static const char sql[] = "PRAGMA journal_mode=WAL";
+	int64_t end = time_mono_ms() + CMN_BUSY_TIMEOUT_MS;
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+
+	while ((rc & 0xff) == SQLITE_BUSY && time_mono_ms() < end) {
+		sqlite3_sleep(1);
+		rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+	}
+	if (rc != SQLITE_OK) {
+		log_error("sqlite: %s", sqlite3_errmsg(c->db));
+		return conn_err(c, rc);
+	}
+	return CMN_OK;
+}
+
 enum cmn_rc conn_open(struct conn *c, const char *path, bool create)
 {
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
@@ -116,7 +141,6 @@ enum cmn_rc conn_open(struct conn *c, const char *path, bool create)
 		c->db = NULL;
 		return rc == SQLITE_CANTOPEN && !create ? CMN_ERR_NOT_FOUND : r;
 	}
-	sqlite3_busy_timeout(c->db, CMN_BUSY_TIMEOUT_MS);
 	sqlite3_commit_hook(c->db, own_commits_only, c);
 	{
 		/* keep -wal and -shm when the last connection closes: reopening
@@ -126,8 +150,12 @@ enum cmn_rc conn_open(struct conn *c, const char *path, bool create)
 		sqlite3_file_control(c->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 	}
 	sqlite3_extended_result_codes(c->db, 1);
-	if (conn_exec(c, "PRAGMA journal_mode=WAL") != CMN_OK ||
-	    conn_exec(c, "PRAGMA synchronous=NORMAL") != CMN_OK ||
+	if (wal_mode(c) != CMN_OK) {
+		conn_close(c);
+		return CMN_ERR_STORE;
+	}
+	sqlite3_busy_timeout(c->db, CMN_BUSY_TIMEOUT_MS);
+	if (conn_exec(c, "PRAGMA synchronous=NORMAL") != CMN_OK ||
 	    conn_exec(c, "PRAGMA foreign_keys=ON") != CMN_OK ||
 	    /* the kept WAL (PERSIST_WAL) shrinks back to 4 MiB after a large
 	     * write is checkpointed, instead of staying as large as the
