@@ -216,6 +216,7 @@ static const unsigned char *xr_take(struct xml_reader *r, const bool cls[256], s
 }
 
 /* the classes of xr_take, filled once (class_init) */
+static pthread_once_t classes = PTHREAD_ONCE_INIT;
 static bool cls_ws[256];    /* space, tab and CR: a line feed is counted by xr_get */
 static bool cls_name[256];  /* ASCII name characters */
 static bool cls_text[256];  /* ASCII text: not '<' nor '&' */
@@ -954,9 +955,8 @@ static enum cmn_rc read_name(struct gpx *g, char *out, size_t max)
 static enum cmn_rc skip_ws(struct gpx *g, int *c)
 {
 	enum cmn_rc rc = CMN_OK;
-	int got;
-
 	size_t n;
+	int got;
 
 	(void)xr_take(&g->r, cls_ws, SIZE_MAX, &n);
 	while (is_ws(*c = xr_peek(&g->r)) && (rc = get(g, &got)) == CMN_OK)
@@ -1307,8 +1307,6 @@ static enum cmn_rc run(struct import_job *j, struct import_input *in)
 
 	if (!g)
 		return CMN_ERR_NOMEM;
-	static pthread_once_t classes = PTHREAD_ONCE_INIT;
-
 	pthread_once(&classes, class_init);
 	g->j = j;
 	g->r.f = in->f;
