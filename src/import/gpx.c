@@ -215,28 +215,6 @@ static const unsigned char *xr_take(struct xml_reader *r, const bool cls[256], s
 	return p;
 }
 
-/* the classes of xr_take, filled once (class_init) */
-static pthread_once_t classes = PTHREAD_ONCE_INIT;
-static bool cls_ws[256];    /* space, tab and CR: a line feed is counted by xr_get */
-static bool cls_name[256];  /* ASCII name characters */
-static bool cls_text[256];  /* ASCII text: not '<' nor '&' */
-static bool cls_value[256]; /* ASCII attribute value: not '<', '&' nor a quote */
-
-static void class_init(void)
-{
-	for (int c = 0x20; c < 0x7f; c++) {
-		bool special = c == '<' || c == '&';
-
-		cls_name[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			      (c >= '0' && c <= '9') || c == '_' || c == ':' || c == '-' ||
-			      c == '.';
-		cls_text[c] = !special;
-		cls_value[c] = !special && c != '"' && c != '\'';
-	}
-	cls_ws[' '] = cls_ws['\t'] = cls_ws['\r'] = true;
-	cls_text['\t'] = cls_text['\r'] = true;
-}
-
 /* ---- the GPX state ------------------------------------------------------- */
 
 enum gpx_kind {
@@ -350,6 +328,25 @@ static bool name_start(int c)
 static bool name_char(int c)
 {
 	return name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+/* the classes of xr_take, filled once from the tests above (class_init) */
+static pthread_once_t classes = PTHREAD_ONCE_INIT;
+static bool cls_ws[256];    /* white space but a line feed, which xr_get counts */
+static bool cls_name[256];  /* ASCII name characters */
+static bool cls_text[256];  /* ASCII text: not '<' nor '&' */
+static bool cls_value[256]; /* ASCII attribute value: not '<', '&', a quote nor tab or CR */
+
+static void class_init(void)
+{
+	for (int c = 0; c < 0x7f; c++) {
+		bool special = c == '<' || c == '&';
+
+		cls_ws[c] = is_ws(c) && c != '\n';
+		cls_name[c] = name_char(c);
+		cls_text[c] = (c >= 0x20 || cls_ws[c]) && !special;
+		cls_value[c] = c >= 0x20 && !special && c != '"' && c != '\'';
+	}
 }
 
 /* ---- values -------------------------------------------------------------- */
@@ -927,19 +924,17 @@ static enum cmn_rc reference(struct gpx *g, bool in_attr)
 
 static enum cmn_rc read_name(struct gpx *g, char *out, size_t max)
 {
+	const unsigned char *p;
 	size_t n = 0;
 	int c = xr_peek(&g->r);
 	enum cmn_rc rc;
 
 	if (!name_start(c))
 		return c == XR_ERR ? CMN_ERR_INVALID : gpx_fail(g, "expected a name");
-	{
-		/* the ASCII run at once: a longer name is then refused by
-		 * the loop below, at the byte that makes it too long */
-		const unsigned char *p = xr_take(&g->r, cls_name, max, &n);
-
-		memcpy(out, p, n);
-	}
+	/* the ASCII run at once: a longer name is then refused by the loop
+	 * below, at the byte that makes it too long */
+	p = xr_take(&g->r, cls_name, max, &n);
+	memcpy(out, p, n);
 	while (name_char(c = xr_peek(&g->r))) {
 		if ((rc = get(g, &c)) != CMN_OK)
 			return rc;
