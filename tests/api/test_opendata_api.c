@@ -128,16 +128,13 @@ static bool login(struct who *w)
 			    sizeof(w->csrf)) == 0;
 }
 
-/* load - `commune opendata load KIND FILE` of ../shared/fixtures/FILE
- * beside the source tree */
+/* load - `commune opendata load KIND FILE` of the holders' files
+ * (COMMUNE_FIXTURES, tests/CMakeLists.txt) */
 static bool load(const char *kind, const char *file, const char *name)
 {
-	const char *here = __FILE__, *cut = strstr(here, "tests/api/");
 	char out[512], path[512];
 
-	if (!cut)
-		return false;
-	snprintf(path, sizeof(path), "%.*s../shared/fixtures/%s", (int)(cut - here), here, file);
+	snprintf(path, sizeof(path), "%s/%s", COMMUNE_FIXTURES, file);
 	return test_cli(&srv, NULL, out, sizeof(out), "opendata", "load", kind, path, "--name",
 			name, "--licence", "MIT", NULL) == 0 &&
 	       strstr(out, "version 1") != NULL;

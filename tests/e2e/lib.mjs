@@ -22,6 +22,9 @@ import { chromium } from 'playwright-core';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 export const screenshotDir = path.join(here, 'screenshots');
+// the holders' real export files: COMMUNE_FIXTURES (set by tests/CMakeLists.txt)
+// or ../shared/fixtures beside the clone
+export const fixtures = process.env.COMMUNE_FIXTURES || path.resolve(here, '../../../shared/fixtures');
 
 // The demo's people (scripts/demo): fictional, never real persons.
 export const people = {

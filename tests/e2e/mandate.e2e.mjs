@@ -8,13 +8,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import * as e2e from './lib.mjs';
 import { people } from './lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const fixture = path.resolve(here, '../../../shared/fixtures/enedis/Enedis_Conso_Heure_20230809-20240725_1429xxxxxxxxxx.csv');
+const fixture = path.join(e2e.fixtures, 'enedis/Enedis_Conso_Heure_20230809-20240725_1429xxxxxxxxxx.csv');
 const mediator = { handle: 'mediatrice.e2e', password: 'mediatrice-e2e-2026' };
 let ctx;
 
