@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include "core/fsutil.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 
@@ -291,30 +292,6 @@ static enum cmn_rc load_key(const char *path, unsigned char *key)
 	return rc;
 }
 
-/* sync_dir_of - fsyncs the directory that holds path, so that a file just
- * linked into it survives a crash */
-static enum cmn_rc sync_dir_of(const char *path)
-{
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	enum cmn_rc rc = CMN_OK;
-	int fd;
-
-	if (!slash)
-		str_copy(dir, sizeof(dir), ".");
-	else if ((size_t)(slash - path) >= sizeof(dir))
-		return CMN_ERR_TOO_LARGE;
-	else
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return CMN_ERR_IO;
-	if (fsync(fd) != 0)
-		rc = CMN_ERR_IO;
-	close(fd);
-	return rc;
-}
-
 /* create_key - a new random key written to path, which must not exist:
  * written and synced under a temporary name first, then linked to path,
  * so that nobody reads a key file half written. CMN_ERR_EXISTS when path
@@ -351,7 +328,7 @@ static enum cmn_rc create_key(const char *path, unsigned char *key)
 		rc = errno == EEXIST ? CMN_ERR_EXISTS : CMN_ERR_IO;
 	unlink(tmp);
 	if (rc == CMN_OK)
-		rc = sync_dir_of(path);
+		rc = fs_sync_dir_of(path);
 	return rc;
 }
 

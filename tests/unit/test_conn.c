@@ -1,3 +1,4 @@
+#define _XOPEN_SOURCE 700 /* nftw */
 /*
  * test_conn.c - the SQLite backend's connections (src/store/sqlite/
  * sqlite_conn.c): the cache of prepared statements keeps every statement
@@ -10,7 +11,8 @@
  * once (two processes opening a new store, two threads a person's store
  * after an upgrade); and processes creating one new store at the same
  * moment all open it, though SQLite does not wait for the lock that turns
- * it to WAL.
+ * it to WAL; and a person's new store appears whole, under its own name
+ * only, and never in place of one already there.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -20,12 +22,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "crypto/crypt.h"
 #include "store/sqlite/sqlite_int.h"
 
 #define TEXTS 300 /* more than the statements of any store */
@@ -303,6 +309,97 @@ static void open_race(void **state)
 	assert_int_equal(not_wal, 0);
 }
 
+/* names - the entries of dir but . and .., joined by spaces */
+static void names(const char *in, char *out, size_t n)
+{
+	DIR *d = opendir(in);
+	struct dirent *e;
+	size_t len = 0;
+
+	assert_non_null(d);
+	out[0] = '\0';
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			len += (size_t)snprintf(out + len, n - len, "%s%s", len ? " " : "",
+						e->d_name);
+	closedir(d);
+	assert_true(len < n);
+}
+
+static int remove_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+/* A person's new store (pstore_create, built under a temporary name and
+ * linked to its own): afterwards its directory holds that file alone, in
+ * WAL mode, migrated, readable by its owner only; made again, it is
+ * refused and the store already there is the same file, untouched. */
+static void new_store_whole(void **state)
+{
+	char top[96], key[128], data[128], id[CRYPT_ID_LEN], file[300], sub[300];
+	char listing[512], want[200];
+	unsigned char header[20];
+	struct keyring k;
+	struct store *s;
+	struct stat st, again;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	FILE *f;
+
+	(void)state;
+	snprintf(top, sizeof(top), "%s/new-store", dir);
+	assert_int_equal(mkdir(top, 0700), 0);
+	assert_int_equal(crypt_init(), CMN_OK);
+	snprintf(key, sizeof(key), "%s/master.key", top);
+	snprintf(data, sizeof(data), "%s/data", top);
+	assert_int_equal(keyring_open(&k, key, KEYRING_CREATE), CMN_OK);
+	assert_int_equal(store_open(&s, data, &k), CMN_OK);
+	crypt_id_new(id);
+	assert_int_equal(pstore_create(s, id), CMN_OK);
+
+	assert_int_equal(store_person_path(s, id, file, sizeof(file)), CMN_OK);
+	snprintf(sub, sizeof(sub), "%s/persons/%.2s", data, id);
+	names(sub, listing, sizeof(listing));
+	snprintf(want, sizeof(want), "%s.db", id);
+	assert_string_equal(listing, want);
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_non_null(f = fopen(file, "rb"));
+	assert_int_equal(fread(header, 1, sizeof(header), f), sizeof(header));
+	fclose(f);
+	assert_memory_equal(header, "SQLite format 3", 16);
+	assert_int_equal(header[18], 2); /* WAL, for writing and reading */
+	assert_int_equal(header[19], 2);
+	assert_int_equal(sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_true(sqlite3_column_int(q, 0) > 0);
+	sqlite3_finalize(q);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM records", -1, &q, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+
+	assert_int_equal(pstore_create(s, id), CMN_ERR_EXISTS);
+	assert_int_equal(stat(file, &again), 0);
+	assert_true(again.st_ino == st.st_ino && again.st_size == st.st_size &&
+		    again.st_mtim.tv_sec == st.st_mtim.tv_sec &&
+		    again.st_mtim.tv_nsec == st.st_mtim.tv_nsec);
+	names(sub, listing, sizeof(listing)); /* now with the -wal and -shm of the read */
+	assert_non_null(strstr(listing, want));
+	assert_null(strstr(listing, ".new-")); /* no temporary file left */
+
+	store_close(&s);
+	keyring_release(&k);
+	assert_int_equal(nftw(top, remove_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +408,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(migrations_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_beside_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_race, setup, teardown),
+		cmocka_unit_test_setup_teardown(new_store_whole, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -182,6 +182,45 @@ void conn_close(struct conn *c)
 	c->db = NULL;
 }
 
+enum cmn_rc conn_build_open(struct conn *c, const char *path)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+					       SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		enum cmn_rc r = conn_err(c, rc);
+
+		conn_close(c);
+		return r;
+	}
+	sqlite3_commit_hook(c->db, own_commits_only, c);
+	sqlite3_extended_result_codes(c->db, 1);
+	if (conn_exec(c, "PRAGMA journal_mode=OFF") != CMN_OK ||
+	    conn_exec(c, "PRAGMA synchronous=OFF") != CMN_OK ||
+	    conn_exec(c, "PRAGMA foreign_keys=ON") != CMN_OK) {
+		conn_close(c);
+		return CMN_ERR_STORE;
+	}
+	return CMN_OK;
+}
+
+enum cmn_rc conn_build_close(struct conn *c)
+{
+	sqlite3_stmt *st = conn_stmt(c, "PRAGMA journal_mode=WAL");
+	enum cmn_rc rc = CMN_ERR_STORE;
+
+	/* the pragma answers the mode it leaves the database in */
+	if (st && sqlite3_step(st) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0)
+		rc = CMN_OK;
+	else
+		log_error("sqlite: a new database did not take WAL mode: %s", sqlite3_errmsg(c->db));
+	conn_close(c);
+	return rc;
+}
+
 /* slot - where sql is in a table of cap slots, or the empty slot where it
  * goes */
 static size_t slot(const struct conn_stmt *t, size_t cap, const char *sql)

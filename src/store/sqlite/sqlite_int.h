@@ -70,6 +70,16 @@ enum cmn_rc conn_open(struct conn *c, const char *path, bool create);
 /* conn_close - finalises statements and closes. */
 void conn_close(struct conn *c);
 
+/* conn_build_open - opens path, an empty file its caller made under a
+ * temporary name, to build a new database in: no journal and no syncs,
+ * since a failure or a crash throws the file away. conn_build_close then
+ * puts it in WAL mode and closes it; the caller syncs and names it. */
+enum cmn_rc conn_build_open(struct conn *c, const char *path);
+
+/* conn_build_close - WAL mode for the built database, then conn_close:
+ * CMN_OK when the mode took. */
+enum cmn_rc conn_build_close(struct conn *c);
+
 /* conn_stmt - the prepared, reset statement of sql (a static string). */
 sqlite3_stmt *conn_stmt(struct conn *c, const char *sql);
 
