@@ -4,6 +4,7 @@
  */
 #include "api/api.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,15 +319,39 @@ struct grant_slot {
 	bool blocked;
 };
 
-static _Thread_local struct grant_slot grant_cache[GRANT_CACHE];
+/* Each thread's cache (440 KB) is made at its first grant read and freed
+ * when it ends: as thread-local storage it was zeroed, page by page, at
+ * the start of every thread, those that serve no service included. */
+static pthread_key_t grant_key;
+static pthread_once_t grant_once = PTHREAD_ONCE_INIT;
+static bool grant_key_ok;
 
+static void grant_key_init(void)
+{
+	grant_key_ok = pthread_key_create(&grant_key, free) == 0;
+}
+
+/* grant_slot_of - where this thread keeps token_hash's grant; NULL when
+ * memory is short (no cache then) */
 static struct grant_slot *grant_slot_of(const char *token_hash)
 {
+	struct grant_slot *cache;
 	unsigned h = 0;
 
+	pthread_once(&grant_once, grant_key_init);
+	if (!grant_key_ok)
+		return NULL;
+	if (!(cache = pthread_getspecific(grant_key))) {
+		if (!(cache = calloc(GRANT_CACHE, sizeof(*cache))))
+			return NULL;
+		if (pthread_setspecific(grant_key, cache) != 0) {
+			free(cache);
+			return NULL;
+		}
+	}
 	for (int i = 0; i < 8 && token_hash[i]; i++)
 		h = h * 31 + (unsigned char)token_hash[i];
-	return &grant_cache[h % GRANT_CACHE];
+	return &cache[h % GRANT_CACHE];
 }
 
 /* grant_lookup - the token's row, its grant, its service's block and the
@@ -340,7 +365,7 @@ static enum cmn_rc grant_lookup(struct api_ctx *ctx, const char *h, struct grant
 	struct client c;
 	enum cmn_rc rc;
 
-	if (slot->s == s && slot->epoch == epoch && now - slot->at < GRANT_CACHE_MS &&
+	if (slot && slot->s == s && slot->epoch == epoch && now - slot->at < GRANT_CACHE_MS &&
 	    strcmp(slot->hash, h) == 0) {
 		*out = *slot;
 		return CMN_OK;
@@ -353,10 +378,13 @@ static enum cmn_rc grant_lookup(struct api_ctx *ctx, const char *h, struct grant
 	if (rc == CMN_OK)
 		rc = store_person_by_id(s, out->grant.person_id, &out->person, NULL);
 	if (rc != CMN_OK) {
-		slot->s = NULL;
+		if (slot)
+			slot->s = NULL;
 		return rc;
 	}
 	out->blocked = c.blocked;
+	if (!slot)
+		return CMN_OK;
 	*slot = *out;
 	slot->s = s;
 	slot->epoch = epoch;

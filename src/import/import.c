@@ -125,17 +125,18 @@ static size_t latin1_to_utf8(const char *in, size_t n, char *out)
 	return o;
 }
 
+#define RAW_LEN (IMPORT_LINE_MAX + 2) /* a line, its end of line, its NUL */
+
 int import_read_line(struct import_job *j, struct import_input *in)
 {
-	static _Thread_local char raw[IMPORT_LINE_MAX + 2];
-	static _Thread_local char conv[2 * IMPORT_LINE_MAX + 2];
+	char *raw = in->lines, *conv = raw + RAW_LEN;
 	size_t n;
 
-	if (!fgets(raw, sizeof(raw), in->f))
+	if (!fgets(raw, RAW_LEN, in->f))
 		return ferror(in->f) ? (import_fail(j, in->line + 1, 0, "read error"), -1) : 0;
 	in->line++;
 	n = strlen(raw);
-	if (n == sizeof(raw) - 1 && raw[n - 1] != '\n') {
+	if (n == RAW_LEN - 1 && raw[n - 1] != '\n') {
 		import_fail(j, in->line, IMPORT_LINE_MAX, "a line is longer than %d bytes",
 			    IMPORT_LINE_MAX);
 		return -1;
@@ -631,6 +632,10 @@ static enum cmn_rc import_stream(struct pstore *ps, const struct registry *reg, 
 	crypt_id_new(job->id);
 	in.f = f;
 	rc = hash_start(&hash, in.f, &job->total);
+	/* per input, not per thread: mapped, its pages are touched only by
+	 * the lines read */
+	if (rc == CMN_OK && !(in.lines = malloc(IMPORT_LINES_LEN)))
+		rc = CMN_ERR_NOMEM;
 	n = rc == CMN_OK ? fread(head, 1, sizeof(head), in.f) : 0;
 	rewind(in.f);
 	if (rc == CMN_OK) {
@@ -681,6 +686,7 @@ static enum cmn_rc import_stream(struct pstore *ps, const struct registry *reg, 
 	if (rc == CMN_OK && job->progress)
 		job->progress(job->progress_arg, job, job->total, job->total);
 	job->in = NULL; /* it lives on this stack */
+	free(in.lines);
 	if (hash_wait(&hash) != CMN_OK)
 		hash.hex[0] = '\0'; /* the file could not be read */
 	if (rc != CMN_OK && job->format) {

@@ -29,6 +29,9 @@
 #include "store/store.h"
 
 #define IMPORT_LINE_MAX (64 * 1024)      /* bytes in one line of a text format */
+/* import_read_line's buffer: a line with its end and NUL, then the same
+ * converted from Latin-1 (two bytes a character at most) */
+#define IMPORT_LINES_LEN (3 * IMPORT_LINE_MAX + 4)
 #define IMPORT_BATCH 65536               /* points buffered per series before a flush */
 #define IMPORT_MAX_SERIES 16             /* series one file may feed */
 #define IMPORT_MAX_WARNINGS 16
@@ -75,6 +78,8 @@ struct import_input {
 	size_t len;
 	bool bom;                            /* the file began with a UTF-8 BOM */
 	bool latin1;                         /* lines are converted from Latin-1 */
+	char *lines;                         /* a line as read, then converted
+					      * (IMPORT_LINES_LEN, import_read_line) */
 };
 
 struct import_job;
