@@ -33,7 +33,10 @@ done
 [[ $PERSONS =~ ^[0-9]+$ && $PERSONS -ge 3 ]] || { echo "usage: $0 [PERSONS>=3]" >&2; exit 2; }
 
 # ---------------------------------------------------------------- build
-if [[ -z ${COMMUNE:-} ]]; then
+source_of="the source tree at $(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)"
+if [[ -n ${COMMUNE:-} ]]; then
+    source_of="a binary given by COMMUNE, not built here"
+else
     # -Wno-error=maybe-uninitialized: GCC 12 at -O3 reports false positives in
     # src/api/api_records.c (`d` set by doctype_of()); -Werror would stop the Release build.
     echo "== building (Release) in $BUILD_DIR"
@@ -169,5 +172,5 @@ for label in "1 person" "$PERSONS persons"; do
         grep -v '"type":"access"' "$tmp/$label.err" | grep -v '"level":"info"' | sort | uniq -c | sed 's/^/    /'
     fi
 done
-echo "source: $(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown) ($COMMUNE)"
+echo "source: $source_of ($COMMUNE)"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), kernel $(uname -r), $(awk '/MemTotal/ { printf "%.0f GB RAM", $2 / 1048576 }' /proc/meminfo)"
