@@ -209,11 +209,13 @@ enum cmn_rc conn_build_open(struct conn *c, const char *path)
 enum cmn_rc conn_build_close(struct conn *c)
 {
 	sqlite3_stmt *st = conn_stmt(c, "PRAGMA journal_mode=WAL");
+	const unsigned char *mode = st && sqlite3_step(st) == SQLITE_ROW
+					    ? sqlite3_column_text(st, 0)
+					    : NULL;
 	enum cmn_rc rc = CMN_ERR_STORE;
 
 	/* the pragma answers the mode it leaves the database in */
-	if (st && sqlite3_step(st) == SQLITE_ROW &&
-	    strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0)
+	if (mode && strcmp((const char *)mode, "wal") == 0)
 		rc = CMN_OK;
 	else
 		log_error("sqlite: a new database did not take WAL mode: %s", sqlite3_errmsg(c->db));

@@ -6,6 +6,7 @@
 #include "store/store_record_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,9 +348,9 @@ static enum cmn_rc ensure_indexes(struct pstore *ps)
 
 /* pstore_create - built under a temporary name beside its own, without
  * journal or syncs (conn_build_open), synced once and linked to its name:
- * a crash leaves no half-made store where a person's is looked for, and
- * the two syncs replace the eight that WAL mode and the migrations took on
- * the file itself. */
+ * a crash leaves no half-made store where a person's is looked for, and a
+ * sync of the file and one of its directory (two for a new directory)
+ * replace the eight that WAL mode and the migrations took on the file. */
 enum cmn_rc pstore_create(struct store *s, const char *person_id)
 {
 	static const char *const leftovers[] = {"", "-wal", "-shm", "-journal"};
@@ -371,6 +372,7 @@ enum cmn_rc pstore_create(struct store *s, const char *person_id)
 	snprintf(tmp, sizeof(tmp), "%s.new-XXXXXX", path);
 	if ((fd = mkstemp(tmp)) < 0) /* mode 0600 */
 		return CMN_ERR_IO;
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	rc = conn_build_open(&c, tmp);
 	if (rc == CMN_OK) {
 		rc = migrate(&c);
