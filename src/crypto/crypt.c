@@ -294,42 +294,12 @@ static enum cmn_rc load_key(const char *path, unsigned char *key)
 
 /* create_key - a new random key written to path, which must not exist:
  * written and synced under a temporary name first, then linked to path,
- * so that nobody reads a key file half written. CMN_ERR_EXISTS when path
- * appeared meanwhile (another process made it). */
+ * so that nobody reads a key file half written (fs_create_new).
+ * CMN_ERR_EXISTS when path appeared meanwhile (another process made it). */
 static enum cmn_rc create_key(const char *path, unsigned char *key)
 {
-	char tmp[4096];
-	size_t put = 0;
-	enum cmn_rc rc = CMN_OK;
-	int fd;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new-XXXXXX", path) >= sizeof(tmp))
-		return CMN_ERR_TOO_LARGE;
-	fd = mkstemp(tmp); /* mode 0600 */
-	if (fd < 0)
-		return CMN_ERR_IO;
-	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	randombytes_buf(key, CRYPT_KEY_BYTES);
-	while (put < CRYPT_KEY_BYTES) {
-		ssize_t n = write(fd, key + put, CRYPT_KEY_BYTES - put);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = CMN_ERR_IO;
-			break;
-		}
-		put += (size_t)n;
-	}
-	if (rc == CMN_OK && (fchmod(fd, 0600) != 0 || fsync(fd) != 0))
-		rc = CMN_ERR_IO;
-	close(fd);
-	if (rc == CMN_OK && link(tmp, path) != 0)
-		rc = errno == EEXIST ? CMN_ERR_EXISTS : CMN_ERR_IO;
-	unlink(tmp);
-	if (rc == CMN_OK)
-		rc = fs_sync_dir_of(path);
-	return rc;
+	return fs_create_new(path, key, CRYPT_KEY_BYTES);
 }
 
 enum cmn_rc keyring_open(struct keyring *k, const char *path, unsigned flags)

@@ -125,10 +125,12 @@ struct store {
 	char index_sig[CRYPT_HASH_HEX_LEN]; /* hash of the index list */
 	atomic_uint_fast64_t epoch;         /* bumped when a person is erased */
 	atomic_uint_fast64_t auth_epoch;    /* bumped when a session or a person changes */
-	pthread_mutex_t lock;               /* guards indexes */
+	pthread_mutex_t lock;               /* guards indexes, blank */
 	/* SQLite */
 	char *dir;           /* data directory */
 	char *platform_path; /* dir/platform.db */
+	unsigned char *blank; /* an empty person's store, migrated: the bytes */
+	size_t blank_len;     /* every later one starts from (pstore_create) */
 	/* PostgreSQL */
 	struct pg_store *pg;
 };

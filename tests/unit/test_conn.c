@@ -334,10 +334,28 @@ static int remove_one(const char *p, const struct stat *sb, int flag, struct FTW
 	return remove(p);
 }
 
+/* slurp - the bytes of file (to free), their count in *n */
+static unsigned char *slurp(const char *file, size_t *n)
+{
+	FILE *f = fopen(file, "rb");
+	unsigned char *b;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	*n = (size_t)ftell(f);
+	rewind(f);
+	assert_non_null(b = malloc(*n + 1));
+	assert_int_equal(fread(b, 1, *n, f), *n);
+	fclose(f);
+	return b;
+}
+
 /* A person's new store (pstore_create, built under a temporary name and
  * linked to its own): afterwards its directory holds that file alone, in
  * WAL mode, migrated, readable by its owner only; made again, it is
- * refused and the store already there is the same file, untouched. */
+ * refused and the store already there is the same file, untouched. The
+ * next stores of the process, copies of the first one's bytes, are the
+ * same bytes as one built by the migrations in another store. */
 static void new_store_whole(void **state)
 {
 	char top[96], key[128], data[128], id[CRYPT_ID_LEN], file[300], sub[300];
@@ -396,6 +414,36 @@ static void new_store_whole(void **state)
 	assert_null(strstr(listing, ".new-")); /* no temporary file left */
 
 	store_close(&s);
+
+	{
+		char data2[160], id2[CRYPT_ID_LEN], id3[CRYPT_ID_LEN], f2[300], f3[300];
+		unsigned char *b1, *b2, *b3;
+		size_t n1, n2, n3;
+
+		/* made before the reads below, which add a -wal */
+		assert_int_equal(store_open(&s, data, &k), CMN_OK);
+		crypt_id_new(id2);
+		assert_int_equal(pstore_create(s, id2), CMN_OK); /* built again */
+		crypt_id_new(id3);
+		assert_int_equal(pstore_create(s, id3), CMN_OK); /* a copy */
+		assert_int_equal(store_person_path(s, id2, f2, sizeof(f2)), CMN_OK);
+		assert_int_equal(store_person_path(s, id3, f3, sizeof(f3)), CMN_OK);
+		store_close(&s);
+		snprintf(data2, sizeof(data2), "%s/data2", top);
+		assert_int_equal(store_open(&s, data2, &k), CMN_OK);
+		assert_int_equal(pstore_create(s, id), CMN_OK); /* the same id, elsewhere */
+		assert_int_equal(store_person_path(s, id, file, sizeof(file)), CMN_OK);
+		store_close(&s);
+		b1 = slurp(file, &n1);
+		b2 = slurp(f2, &n2);
+		b3 = slurp(f3, &n3);
+		assert_true(n1 > 4096 && n1 == n2 && n2 == n3);
+		assert_memory_equal(b1, b2, n1);
+		assert_memory_equal(b2, b3, n2);
+		free(b1);
+		free(b2);
+		free(b3);
+	}
 	keyring_release(&k);
 	assert_int_equal(nftw(top, remove_one, 8, FTW_DEPTH | FTW_PHYS), 0);
 }

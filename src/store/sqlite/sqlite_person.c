@@ -6,7 +6,7 @@
 #include "store/store_record_int.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,17 +346,57 @@ static enum cmn_rc ensure_indexes(struct pstore *ps)
 	return rc;
 }
 
-/* pstore_create - built under a temporary name beside its own, without
- * journal or syncs (conn_build_open), synced once and linked to its name:
- * a crash leaves no half-made store where a person's is looked for, and a
- * sync of the file and one of its directory (two for a new directory)
- * replace the eight that WAL mode and the migrations took on the file. */
+/* build - a new person's store built in tmp (open as fd) by the
+ * migrations, without journal or syncs (conn_build_open); its bytes are
+ * kept in s->blank for the next ones */
+static enum cmn_rc build(struct store *s, int fd, const char *tmp)
+{
+	static const char *const leftovers[] = {"-wal", "-shm", "-journal"};
+	unsigned char *bytes;
+	struct conn c;
+	size_t n;
+	enum cmn_rc rc = conn_build_open(&c, tmp);
+
+	if (rc == CMN_OK) {
+		rc = migrate(&c);
+		if (rc == CMN_OK)
+			rc = conn_build_close(&c);
+		else
+			conn_close(&c);
+	}
+	for (size_t i = 0; i < sizeof(leftovers) / sizeof(*leftovers); i++) {
+		char p[4300];
+
+		snprintf(p, sizeof(p), "%s%s", tmp, leftovers[i]);
+		(void)unlink(p);
+	}
+	if (rc == CMN_OK && fs_read_file(fd, &bytes, &n) == CMN_OK) {
+		pthread_mutex_lock(&s->lock);
+		if (!s->blank) {
+			s->blank = bytes;
+			s->blank_len = n;
+			bytes = NULL;
+		}
+		pthread_mutex_unlock(&s->lock);
+		free(bytes);
+	}
+	return rc;
+}
+
+/* pstore_create - the first new store of a process is built by the
+ * migrations (build), and the next ones are copies of its bytes: SQLite
+ * parsing the nine migrations again was a quarter of what a week of a
+ * household costs `synth --into-store`. Either is made under a temporary
+ * name and linked to its own (fs_publish): a crash leaves no half-made
+ * store where a person's is looked for, and a sync of the file and one of
+ * its directory (two for a new directory) replace the eight that WAL mode
+ * and the migrations took on the file. */
 enum cmn_rc pstore_create(struct store *s, const char *person_id)
 {
-	static const char *const leftovers[] = {"", "-wal", "-shm", "-journal"};
 	char path[4096], tmp[4200], dir[4096], *slash;
+	const unsigned char *blank;
+	size_t blank_len;
 	bool new_dir;
-	struct conn c;
 	enum cmn_rc rc;
 	int fd;
 
@@ -369,31 +409,20 @@ enum cmn_rc pstore_create(struct store *s, const char *person_id)
 	new_dir = mkdir(dir, 0700) == 0;
 	if (!new_dir && errno != EEXIST)
 		return CMN_ERR_IO;
-	snprintf(tmp, sizeof(tmp), "%s.new-XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0) /* mode 0600 */
+	/* set once, freed with the store */
+	pthread_mutex_lock(&s->lock);
+	blank = s->blank;
+	blank_len = s->blank_len;
+	pthread_mutex_unlock(&s->lock);
+	if ((fd = fs_temp_beside(path, tmp, sizeof(tmp))) < 0)
 		return CMN_ERR_IO;
-	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	rc = conn_build_open(&c, tmp);
-	if (rc == CMN_OK) {
-		rc = migrate(&c);
-		if (rc == CMN_OK)
-			rc = conn_build_close(&c);
-		else
-			conn_close(&c);
+	rc = blank ? fs_write_all(fd, blank, blank_len) : build(s, fd, tmp);
+	if (rc != CMN_OK) {
+		close(fd);
+		unlink(tmp);
+		return rc;
 	}
-	if (rc == CMN_OK && fsync(fd) != 0)
-		rc = CMN_ERR_IO;
-	close(fd);
-	if (rc == CMN_OK && link(tmp, path) != 0)
-		rc = errno == EEXIST ? CMN_ERR_EXISTS : CMN_ERR_IO;
-	for (size_t i = 0; i < sizeof(leftovers) / sizeof(*leftovers); i++) {
-		char p[4300];
-
-		snprintf(p, sizeof(p), "%s%s", tmp, leftovers[i]);
-		(void)unlink(p);
-	}
-	if (rc == CMN_OK)
-		rc = fs_sync_dir_of(path);
+	rc = fs_publish(fd, tmp, path);
 	if (rc == CMN_OK && new_dir)
 		rc = fs_sync_dir_of(dir);
 	return rc;

@@ -307,7 +307,9 @@ static void sq_close(struct store *s)
 {
 	free(s->dir);
 	free(s->platform_path);
+	free(s->blank);
 	s->dir = s->platform_path = NULL;
+	s->blank = NULL;
 }
 
 /* Person rows are always selected with these columns, in this order. */
