@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "core/fsutil.h"
 #include "core/str.h"
 #include "http/multipart.h"
 
@@ -130,21 +131,6 @@ static enum cmn_rc part_begin(void *ctx, const struct multipart_part *p)
 	return CMN_OK;
 }
 
-static enum cmn_rc write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return CMN_ERR_IO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return CMN_OK;
-}
-
 static enum cmn_rc part_data(void *ctx, const char *data, size_t n)
 {
 	struct upload *u = ctx;
@@ -164,7 +150,7 @@ static enum cmn_rc part_data(void *ctx, const char *data, size_t n)
 	if (rc != CMN_OK)
 		return rc;
 	u->files[u->nfiles - 1].bytes += n;
-	return write_all(u->fd, data, n);
+	return fs_write_all(u->fd, data, n);
 }
 
 static enum cmn_rc part_end(void *ctx)

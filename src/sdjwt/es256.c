@@ -21,6 +21,7 @@
 
 #include "core/jsonparse.h"
 #include "core/jsontext.h"
+#include "core/fsutil.h"
 #include "core/str.h"
 
 #define GROUP_NAME "prime256v1"
@@ -294,21 +295,6 @@ static enum cmn_rc load_pem(int fd, struct es256_key **out)
 	return rc;
 }
 
-static enum cmn_rc write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return CMN_ERR_IO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return CMN_OK;
-}
-
 /* create_pem - a new key written to path, which must not exist yet (two
  * processes starting at once: the loser loads the winner's key). */
 static enum cmn_rc create_pem(const char *path, struct es256_key **out)
@@ -317,7 +303,6 @@ static enum cmn_rc create_pem(const char *path, struct es256_key **out)
 	BIO *bio = NULL;
 	char *pem;
 	long n;
-	int fd;
 	enum cmn_rc rc = es256_generate(&k);
 
 	if (rc != CMN_OK)
@@ -328,17 +313,8 @@ static enum cmn_rc create_pem(const char *path, struct es256_key **out)
 		rc = CMN_ERR_CRYPTO;
 		goto done;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		rc = errno == EEXIST ? CMN_ERR_EXISTS : CMN_ERR_IO;
-		goto done;
-	}
-	rc = write_all(fd, pem, (size_t)n);
-	if (rc == CMN_OK && fsync(fd) != 0)
-		rc = CMN_ERR_IO;
-	close(fd);
-	if (rc != CMN_OK)
-		unlink(path);
+	/* whole or not at all: the loser of a race never reads half a key */
+	rc = fs_create_new(path, pem, (size_t)n);
 done:
 	BIO_free(bio); /* a secure-memory BIO: cleared when freed */
 	if (rc == CMN_OK)

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fsutil.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 
@@ -34,8 +35,7 @@ static enum cmn_rc blob_path(struct pstore *ps, const char *id, char *out, size_
 static enum cmn_rc write_file(const char *path, const void *data, size_t n)
 {
 	char tmp[4300];
-	const char *p = data;
-	enum cmn_rc rc = CMN_OK;
+	enum cmn_rc rc;
 	int fd;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%.4200s.tmp", path) >= sizeof(tmp))
@@ -43,18 +43,7 @@ static enum cmn_rc write_file(const char *path, const void *data, size_t n)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return CMN_ERR_IO;
-	while (n && rc == CMN_OK) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			rc = CMN_ERR_IO;
-		else {
-			p += w;
-			n -= (size_t)w;
-		}
-	}
+	rc = fs_write_all(fd, data, n);
 	if (rc == CMN_OK && fsync(fd) != 0)
 		rc = CMN_ERR_IO;
 	if (close(fd) != 0)
@@ -63,7 +52,8 @@ static enum cmn_rc write_file(const char *path, const void *data, size_t n)
 		rc = CMN_ERR_IO;
 	if (rc != CMN_OK)
 		unlink(tmp);
-	return rc;
+	/* the row that names it commits next: the name must outlast a crash */
+	return rc == CMN_OK ? fs_sync_dir_of(path) : rc;
 }
 
 static enum cmn_rc read_file(const char *path, struct buf *out)
