@@ -125,7 +125,10 @@ static enum cmn_rc wal_mode(struct conn *c)
 	return CMN_OK;
 }
 
-enum cmn_rc conn_open(struct conn *c, const char *path, bool create)
+/* open_db - opens path into c (zeroed first) with what every connection of
+ * ours has: the commit hook and extended result codes. CMN_ERR_NOT_FOUND
+ * for a file missing when not created. */
+static enum cmn_rc open_db(struct conn *c, const char *path, bool create)
 {
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
 	int rc;
@@ -142,6 +145,16 @@ enum cmn_rc conn_open(struct conn *c, const char *path, bool create)
 		return rc == SQLITE_CANTOPEN && !create ? CMN_ERR_NOT_FOUND : r;
 	}
 	sqlite3_commit_hook(c->db, own_commits_only, c);
+	sqlite3_extended_result_codes(c->db, 1);
+	return CMN_OK;
+}
+
+enum cmn_rc conn_open(struct conn *c, const char *path, bool create)
+{
+	enum cmn_rc rc = open_db(c, path, create);
+
+	if (rc != CMN_OK)
+		return rc;
 	{
 		/* keep -wal and -shm when the last connection closes: reopening
 		 * a person's store then costs no file creation */
@@ -149,7 +162,6 @@ enum cmn_rc conn_open(struct conn *c, const char *path, bool create)
 
 		sqlite3_file_control(c->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 	}
-	sqlite3_extended_result_codes(c->db, 1);
 	if (wal_mode(c) != CMN_OK) {
 		conn_close(c);
 		return CMN_ERR_STORE;
@@ -184,19 +196,12 @@ void conn_close(struct conn *c)
 
 enum cmn_rc conn_build_open(struct conn *c, const char *path)
 {
-	int rc;
+	/* the file is there (its caller made it): created, a missing one
+	 * is an I/O error, not a store not found */
+	enum cmn_rc rc = open_db(c, path, true);
 
-	memset(c, 0, sizeof(*c));
-	rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
-					       SQLITE_OPEN_NOFOLLOW, NULL);
-	if (rc != SQLITE_OK) {
-		enum cmn_rc r = conn_err(c, rc);
-
-		conn_close(c);
-		return r;
-	}
-	sqlite3_commit_hook(c->db, own_commits_only, c);
-	sqlite3_extended_result_codes(c->db, 1);
+	if (rc != CMN_OK)
+		return rc;
 	if (conn_exec(c, "PRAGMA journal_mode=OFF") != CMN_OK ||
 	    conn_exec(c, "PRAGMA synchronous=OFF") != CMN_OK ||
 	    conn_exec(c, "PRAGMA foreign_keys=ON") != CMN_OK) {
