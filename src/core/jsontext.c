@@ -11,6 +11,7 @@
 
 #include "core/jsonparse.h"
 #include "core/limits.h"
+#include "core/str.h"
 
 static enum cmn_rc put_string(struct buf *b, const char *s, size_t n, bool ascii);
 
@@ -221,13 +222,66 @@ static enum cmn_rc put_string(struct buf *b, const char *s, size_t n, bool ascii
 	return rc == CMN_OK ? buf_append(b, "\"", 1) : rc;
 }
 
+/* real_decimal - d as "%.<precision>g" writes it, into t (64 bytes), without
+ * printf, when that is sure: d is the double nearest a decimal r / 10^k of
+ * at most precision (<= 15 = DBL_DIG) significant digits, and 1e-4 <= |d| <
+ * 10^precision. Such a decimal comes back from its double unchanged at that
+ * precision, in fixed notation without trailing zeros. r / 10^k is
+ * correctly rounded, so comparing it with d is exact. Returns the length, 0
+ * when it does not apply (printf then writes it). Amounts and measures,
+ * most of a record's reals, take this way. */
+static size_t real_decimal(char *t, double d, int precision)
+{
+	static const double p10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+				     1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+	double a = d < 0 ? -d : d;
+	char digits[20], *p = t;
+	int n = 0;
+
+	if (precision < 1 || precision > 15 || !(a >= 1e-4) || a >= p10[precision])
+		return 0;
+	for (int k = 0; k < 16; k++) {
+		double m = a * p10[k], r;
+
+		if (m >= p10[precision])
+			return 0;
+		r = (double)(uint64_t)(m + 0.5);
+		if (r / p10[k] != a)
+			continue;
+		for (uint64_t u = (uint64_t)r; u; u /= 10)
+			digits[n++] = (char)('0' + u % 10);
+		if (d < 0)
+			*p++ = '-';
+		if (n <= k) { /* 0.00ddd */
+			*p++ = '0';
+			*p++ = '.';
+			for (int z = n; z < k; z++)
+				*p++ = '0';
+		}
+		for (int i = n - 1; i >= 0; i--) {
+			*p++ = digits[i];
+			if (i == k && i > 0)
+				*p++ = '.';
+		}
+		if (k > 0) /* no trailing zero, nor a point without decimals */
+			while (p[-1] == '0')
+				p--;
+		if (p[-1] == '.')
+			p--;
+		*p = '\0';
+		return (size_t)(p - t);
+	}
+	return 0; /* more decimals than that: printf */
+}
+
 /* put_real - "%.<precision>g", then ".0" when neither a point nor an
  * exponent shows it is a real, and an exponent without its '+' and its
  * leading zeros (1e+20 is 1e20), as json_dumps writes it */
 static enum cmn_rc put_real(struct buf *b, double d, int precision)
 {
 	char t[64], out[64];
-	int n = snprintf(t, sizeof(t), "%.*g", precision, d);
+	size_t fixed = real_decimal(t, d, precision);
+	int n = fixed ? (int)fixed : snprintf(t, sizeof(t), "%.*g", precision, d);
 	size_t k = 0;
 	const char *e;
 
@@ -335,7 +389,6 @@ static enum cmn_rc put_value(struct buf *b, const json_t *v, const struct style 
 	enum cmn_rc rc = CMN_OK;
 	size_t n;
 	char t[32];
-	int len;
 
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
@@ -358,8 +411,7 @@ static enum cmn_rc put_value(struct buf *b, const json_t *v, const struct style 
 	case JSON_STRING:
 		return put_string(b, json_string_value(v), json_string_length(v), st->ascii);
 	case JSON_INTEGER:
-		len = snprintf(t, sizeof(t), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return buf_append(b, t, (size_t)len);
+		return buf_append(b, t, (size_t)(str_put_i64(t, json_integer_value(v)) - t));
 	case JSON_REAL: return put_real(b, json_real_value(v), st->precision);
 	case JSON_TRUE: return buf_append(b, "true", 4);
 	case JSON_FALSE: return buf_append(b, "false", 5);

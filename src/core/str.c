@@ -129,6 +129,30 @@ void str_utf8_repair(char *str)
 	}
 }
 
+char *str_put_u64(char *p, uint64_t v, int width)
+{
+	char t[20];
+	int n = 0;
+
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (int i = n; i < width; i++)
+		*p++ = '0';
+	while (n)
+		*p++ = t[--n];
+	return p;
+}
+
+char *str_put_i64(char *p, int64_t v)
+{
+	if (v >= 0)
+		return str_put_u64(p, (uint64_t)v, 0);
+	*p++ = '-';
+	return str_put_u64(p, -(uint64_t)v, 0); /* INT64_MIN too */
+}
+
 void str_hex(char *out, const unsigned char *in, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";

@@ -29,6 +29,14 @@ bool str_utf8_valid(const char *s, size_t n);
  * '?' (for messages that quote input, cut to a length, or a parser's text) */
 void str_utf8_repair(char *s);
 
+/* str_put_u64 - v in decimal at p, zero-padded to at least width digits
+ * (0 to 20), without a NUL; returns the end. Room: max(20, width) bytes. */
+char *str_put_u64(char *p, uint64_t v, int width);
+
+/* str_put_i64 - v in decimal at p, with its '-' when negative, without a
+ * NUL; returns the end. Room: 20 bytes. What "%" PRId64 writes. */
+char *str_put_i64(char *p, int64_t v);
+
 /* str_hex - writes 2n lowercase hex digits and a NUL to out (size 2n+1). */
 void str_hex(char *out, const unsigned char *in, size_t n);
 

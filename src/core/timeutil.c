@@ -3,9 +3,10 @@
  */
 #include "core/timeutil.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "core/str.h"
 
 int64_t time_now_ms(void)
 {
@@ -58,15 +59,30 @@ int64_t time_floor_div(int64_t a, int64_t b)
 
 void time_format(char out[TIME_RFC3339_LEN], int64_t t)
 {
-	time_t secs = (time_t)(t >= 0 ? t / 1000 : (t - 999) / 1000);
-	int ms = (int)(t - (int64_t)secs * 1000);
-	struct tm tm;
+	int64_t s = time_floor_div(t, 1000), day = time_floor_div(s, 86400);
+	int64_t sod = s - day * 86400, y;
+	int ms = (int)((t % 1000 + 1000) % 1000), m, d;
+	char *p = out;
 
-	gmtime_r(&secs, &tm);
-	snprintf(out, TIME_RFC3339_LEN, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",
-		 (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
-		 (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
-		 (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u, (unsigned)ms % 1000u);
+	/* by hand rather than gmtime_r and snprintf, a third of what
+	 * formatting a record took; the year is kept to its last four digits,
+	 * as before */
+	time_civil_from_days(day, &y, &m, &d);
+	p = str_put_u64(p, (uint32_t)y % 10000u, 4);
+	*p++ = '-';
+	p = str_put_u64(p, (uint64_t)m, 2);
+	*p++ = '-';
+	p = str_put_u64(p, (uint64_t)d, 2);
+	*p++ = 'T';
+	p = str_put_u64(p, (uint64_t)(sod / 3600), 2);
+	*p++ = ':';
+	p = str_put_u64(p, (uint64_t)(sod / 60 % 60), 2);
+	*p++ = ':';
+	p = str_put_u64(p, (uint64_t)(sod % 60), 2);
+	*p++ = '.';
+	p = str_put_u64(p, (uint64_t)ms, 3);
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 static int digits(const char *s, int n)

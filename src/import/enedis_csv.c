@@ -46,6 +46,7 @@ static int detect(const char *head, size_t n, const char *filename, char *why, s
 
 struct curve {
 	char prm[32];
+	char meta[48];                    /* {"prm":"..."}, the series' meta */
 	int64_t step;                     /* ms, 0 until known */
 	struct series_point pending[2];   /* points read before the step is known */
 	size_t npending;
@@ -54,7 +55,6 @@ struct curve {
 static enum cmn_rc emit(struct import_job *j, struct curve *c, const struct series_point *p,
 			size_t n)
 {
-	char meta[80];
 	struct import_series s = {
 		.doctype = "energy.electricity.load_curve",
 		.source = "enedis",
@@ -62,12 +62,11 @@ static enum cmn_rc emit(struct import_job *j, struct curve *c, const struct seri
 		.unit = "W",
 		.step = c->step,
 		.tz = "Europe/Paris",
-		.meta = meta,
+		.meta = c->meta,
 	};
 	struct series_point shifted[2];
 	enum cmn_rc rc = CMN_OK;
 
-	snprintf(meta, sizeof(meta), "{\"prm\":\"%s\"}", c->prm);
 	/* stamped at the interval's end in the file, at its start here */
 	for (size_t i = 0; i < n && rc == CMN_OK; i++) {
 		shifted[0].t = p[i].t - c->step;
@@ -93,6 +92,7 @@ static enum cmn_rc read_header(struct import_job *j, struct import_input *in, st
 	if (strlen(h.prm) != 14)
 		return import_fail(j, 2, 1, "a PRM has 14 characters");
 	str_copy(c->prm, sizeof(c->prm), h.prm);
+	snprintf(c->meta, sizeof(c->meta), "{\"prm\":\"%s\"}", c->prm);
 	if (h.step[0]) {
 		int64_t minutes;
 

@@ -25,6 +25,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "core/timeutil.h"
 #include "core/tz.h"
 #include "series/series.h"
@@ -1071,24 +1072,6 @@ size_t synth_trips_day(const struct synth_territory *t, const struct synth_house
  * a year of one person's tracks is tens of thousands of points, and
  * fprintf's format parsing was most of the time spent writing them. */
 
-/* put_digits - v in decimal, zero-padded to at least width digits; returns
- * the end */
-static char *put_digits(char *p, uint64_t v, int width)
-{
-	char tmp[20];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n < width)
-		tmp[n++] = '0';
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 static char *put_text(char *p, const char *s)
 {
 	while (*s)
@@ -1103,9 +1086,9 @@ static char *put_udeg(char *p, int64_t v)
 
 	if (v < 0)
 		*p++ = '-';
-	p = put_digits(p, a / 1000000, 1);
+	p = str_put_u64(p, a / 1000000, 1);
 	*p++ = '.';
-	return put_digits(p, a % 1000000, 6);
+	return str_put_u64(p, a % 1000000, 6);
 }
 
 /* put_time - ms as an RFC 3339 UTC time to the second */
@@ -1116,17 +1099,17 @@ static char *put_time(char *p, int64_t ms)
 	int m, d;
 
 	time_civil_from_days(days, &y, &m, &d);
-	p = put_digits(p, (uint64_t)y, 4);
+	p = str_put_u64(p, (uint64_t)y, 4);
 	*p++ = '-';
-	p = put_digits(p, (uint64_t)m, 2);
+	p = str_put_u64(p, (uint64_t)m, 2);
 	*p++ = '-';
-	p = put_digits(p, (uint64_t)d, 2);
+	p = str_put_u64(p, (uint64_t)d, 2);
 	*p++ = 'T';
-	p = put_digits(p, (uint64_t)(sod / 3600), 2);
+	p = str_put_u64(p, (uint64_t)(sod / 3600), 2);
 	*p++ = ':';
-	p = put_digits(p, (uint64_t)(sod / 60 % 60), 2);
+	p = str_put_u64(p, (uint64_t)(sod / 60 % 60), 2);
 	*p++ = ':';
-	p = put_digits(p, (uint64_t)(sod % 60), 2);
+	p = str_put_u64(p, (uint64_t)(sod % 60), 2);
 	*p++ = 'Z';
 	return p;
 }
@@ -1170,7 +1153,7 @@ static void gps_point(FILE *out, const struct synth_territory *t, struct gps *g,
 	at = put_text(at, "\"><ele>");
 	if (ele < 0)
 		*at++ = '-';
-	at = put_digits(at, ele < 0 ? (uint64_t)-ele : (uint64_t)ele, 1);
+	at = str_put_u64(at, ele < 0 ? (uint64_t)-ele : (uint64_t)ele, 1);
 	at = put_text(at, "</ele><time>");
 	at = put_time(at, ms);
 	at = put_text(at, "</time></trkpt>\n");

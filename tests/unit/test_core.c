@@ -2,6 +2,7 @@
  * test_core.c - core helpers: strings, numbers, UTF-8, encodings, times,
  * the capped buffer, JSON text read and written.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -162,6 +164,67 @@ static void times(void **state)
 	assert_false(time_is_date("2024-12-31T00:00:00Z"));
 }
 
+/* time_format against gmtime_r and snprintf, what it was written with,
+ * from 1900 to 9999 and around the epoch, milliseconds and leap days */
+static void times_formatted(void **state)
+{
+	const int64_t lo = -2208988800000LL, hi = 253402300799999LL;
+	uint64_t x = 88172645463325252ULL;
+
+	(void)state;
+	for (int i = 0; i < 200000; i++) {
+		char got[TIME_RFC3339_LEN], want[80];
+		int64_t t;
+		time_t secs;
+		struct tm tm;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		t = i < 4000 ? (int64_t)(i - 2000) * 999 : lo + (int64_t)(x % (uint64_t)(hi - lo));
+		secs = (time_t)(t >= 0 ? t / 1000 : (t - 999) / 1000);
+		assert_non_null(gmtime_r(&secs, &tm));
+		snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec, (int)(t - (int64_t)secs * 1000));
+		time_format(got, t);
+		assert_string_equal(got, want);
+	}
+	{
+		char b[TIME_RFC3339_LEN];
+
+		time_format(b, 951782400000); /* 2000-02-29 */
+		assert_string_equal(b, "2000-02-29T00:00:00.000Z");
+		time_format(b, -1);
+		assert_string_equal(b, "1969-12-31T23:59:59.999Z");
+		time_format(b, INT64_MIN); /* defined, whatever the year */
+		assert_int_equal(strlen(b), TIME_RFC3339_LEN - 1);
+		time_format(b, INT64_MAX);
+		assert_int_equal(strlen(b), TIME_RFC3339_LEN - 1);
+	}
+}
+
+/* str_put_u64 and str_put_i64 write what snprintf does */
+static void integers_written(void **state)
+{
+	static const int64_t edge[] = {0, 1, -1, 9, 10, -10, 99, 100, 1234567890123LL,
+				       INT64_MAX, INT64_MIN, INT64_MIN + 1};
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+	char got[32], want[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]) + 100000; i++) {
+		int64_t v;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		v = i < sizeof(edge) / sizeof(edge[0]) ? edge[i] : (int64_t)(x >> (x % 64));
+		*str_put_i64(got, v) = '\0';
+		snprintf(want, sizeof(want), "%lld", (long long)v);
+		assert_string_equal(got, want);
+		*str_put_u64(got, (uint64_t)v, (int)(i % 22)) = '\0';
+		snprintf(want, sizeof(want), "%0*llu", (int)(i % 22), (unsigned long long)v);
+		assert_string_equal(got, want);
+	}
+}
+
 static void capped_buffer(void **state)
 {
 	struct buf b;
@@ -307,6 +370,59 @@ static json_t *a_value(int depth)
 
 /* json_text_compact writes what json_dumps writes, byte for byte, over
  * 20,000 random trees at two precisions */
+/* reals as json_dumps writes them, at every precision: decimals of a few
+ * digits (what the fast path writes without printf), their neighbours a
+ * bit away, and doubles of any bits */
+static void json_reals(void **state)
+{
+	static const double edge[] = {1e-4, 9.99999e-5, 0.1, 0.3, 1.0, 10.0, 100.5, 999999999999999.0,
+				      1e15, 999999999999999.9, 123456789012345.6, 0.000123456789,
+				      4.35, 2.675, 1.005, 1e-5, 5e-324, 1.7976931348623157e308};
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 1 << 16);
+	for (int i = 0; i < 600000; i++) {
+		double d;
+		json_t *v;
+		char *want;
+		int precision = 1 + i % 17;
+
+		if (i < (int)(sizeof(edge) / sizeof(edge[0])) * 17) {
+			d = edge[i / 17];
+		} else if (i % 3 == 0) {
+			uint64_t bits = next_rnd();
+
+			memcpy(&d, &bits, sizeof(d));
+			if (d != d || d - d != 0) /* NaN, infinities: not JSON */
+				continue;
+		} else {
+			/* a decimal: up to 16 digits, 0 to 18 of them after the point */
+			uint64_t r = next_rnd() % 10000000000000000ULL >> next_rnd() % 50;
+			int k = (int)(next_rnd() % 19);
+
+			d = (double)r;
+			for (int e = 0; e < k; e++)
+				d /= 10;
+			if (i % 3 == 2)
+				d = nextafter(d, next_rnd() & 1 ? 1e300 : -1e300);
+		}
+		if (next_rnd() & 1)
+			d = -d;
+		v = json_real(d);
+		want = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(precision));
+		assert_non_null(want);
+		b.len = 0;
+		assert_int_equal(json_text_compact(&b, v, precision), CMN_OK);
+		if (strcmp(b.data, want) != 0)
+			fail_msg("%.17g at precision %d:\n json_dumps: %s\n compact:    %s", d, precision,
+				 want, b.data);
+		free(want);
+		json_decref(v);
+	}
+	buf_release(&b);
+}
+
 static void json_compact(void **state)
 {
 	struct buf b;
@@ -610,7 +726,9 @@ int main(void)
 		cmocka_unit_test(utf8_repair),      cmocka_unit_test(json_text),
 		cmocka_unit_test(names_and_copies), cmocka_unit_test(percent_and_base64),
 		cmocka_unit_test(times),            cmocka_unit_test(capped_buffer),
-		cmocka_unit_test(json_compact),     cmocka_unit_test(json_parse_values),
+		cmocka_unit_test(times_formatted),  cmocka_unit_test(integers_written),
+		cmocka_unit_test(json_compact),     cmocka_unit_test(json_reals),
+		cmocka_unit_test(json_parse_values),
 		cmocka_unit_test(json_parse_refusals), cmocka_unit_test(json_parse_out_of_memory),
 		cmocka_unit_test(file_into_buffer),     cmocka_unit_test(record_ids),
 		cmocka_unit_test(sha256),

@@ -12,6 +12,7 @@
  * does.
  */
 #include <dirent.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,6 +35,7 @@
 #include "store/store.h"
 #include "store/store_campaign.h"
 #include "synth/run.h"
+#include "synth/synth.h"
 
 #define HOUSEHOLDS 5
 #define DAYS       45
@@ -531,9 +533,30 @@ static void territory_and_calendar(void **state)
 	free(t);
 }
 
+/* synth_cos against the C library's cos, on every range its reduction
+ * handles: within 1e-9 (what synth.h promises), and the exact values at
+ * 0 and pi */
+static void cos_from_basic_operations(void **state)
+{
+	double worst = 0;
+
+	(void)state;
+	for (int i = -200000; i <= 200000; i++) {
+		double x = i * 0.000731, d = fabs(synth_cos(x) - cos(x));
+
+		if (d > worst)
+			worst = d;
+	}
+	assert_true(worst < 1e-9);
+	assert_true(fabs(synth_cos(0.0) - 1.0) < 1e-15);
+	assert_true(fabs(synth_cos(3.141592653589793) + 1.0) < 1e-12);
+	assert_true(fabs(synth_cos(1e6) - cos(1e6)) < 1e-9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(cos_from_basic_operations),
 	    cmocka_unit_test(territory_and_calendar),
 	    cmocka_unit_test(same_seed_same_bytes),
 	    cmocka_unit_test(files_then_import_equal_into_store),
