@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -126,11 +127,45 @@ size_t json_depth(const json_t *v)
 	return 0;
 }
 
+/* The path to the value being validated is kept as the keys and indexes
+ * that lead to it, and written as a JSON pointer only when an error is
+ * found: most documents have none. */
+#define PATH_MAX_DEPTH (CMN_JSON_MAX_DEPTH + 2)
+
 struct vstate {
 	struct schema_errors *errs;
-	char ptr[SCHEMA_POINTER_MAX];
-	size_t len;
+	const char *key[PATH_MAX_DEPTH]; /* a member's key, or NULL for an index */
+	size_t index[PATH_MAX_DEPTH];
+	size_t depth;
+	size_t deeper; /* levels pushed beyond PATH_MAX_DEPTH, not named */
 };
+
+/* put_token - appends "/token" (escaped per RFC 6901) to ptr (len of it
+ * used, room bytes at most), whole UTF-8 sequences only: a cut pointer
+ * stays valid text */
+static void put_token(char *ptr, size_t *len, size_t room, const char *token)
+{
+	if (*len < room)
+		ptr[(*len)++] = '/';
+	for (const char *p = token; *p && *len < room;) {
+		unsigned char c = (unsigned char)*p;
+		size_t k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+
+		if (*p == '~' || *p == '/') {
+			if (*len + 2 > room)
+				break;
+			ptr[(*len)++] = '~';
+			ptr[(*len)++] = *p == '~' ? '0' : '1';
+			p++;
+			continue;
+		}
+		if (*len + k > room || strnlen(p, k) < k)
+			break;
+		memcpy(ptr + *len, p, k);
+		*len += k;
+		p += k;
+	}
+}
 
 static void add_error(struct vstate *vs, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -138,54 +173,52 @@ static void add_error(struct vstate *vs, const char *fmt, ...)
 static void add_error(struct vstate *vs, const char *fmt, ...)
 {
 	struct schema_error *e;
+	size_t len = 0;
 	va_list ap;
 
 	vs->errs->total++;
 	if (vs->errs->n >= CMN_MAX_VALIDATION_ERRORS)
 		return;
 	e = &vs->errs->e[vs->errs->n++];
-	str_copy(e->pointer, sizeof(e->pointer), vs->ptr);
+	for (size_t i = 0; i < vs->depth; i++) {
+		char idx[24];
+
+		if (!vs->key[i])
+			snprintf(idx, sizeof(idx), "%zu", vs->index[i]);
+		put_token(e->pointer, &len, sizeof(e->pointer) - 1, vs->key[i] ? vs->key[i] : idx);
+	}
+	e->pointer[len] = '\0';
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
 }
 
-/* push - appends "/token" (escaped per RFC 6901) to the pointer; returns the
- * previous length to restore with pop. */
-static size_t push(struct vstate *vs, const char *token)
+/* push_key, push_index - one level down, to a member or an item; pop goes
+ * back up */
+static void push_key(struct vstate *vs, const char *key)
 {
-	size_t old = vs->len;
-	size_t room = sizeof(vs->ptr) - 1;
-
-	if (vs->len < room)
-		vs->ptr[vs->len++] = '/';
-	for (const char *p = token; *p && vs->len < room;) {
-		/* whole UTF-8 sequences only: a cut pointer stays valid text */
-		unsigned char c = (unsigned char)*p;
-		size_t k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-
-		if (*p == '~' || *p == '/') {
-			if (vs->len + 2 > room)
-				break;
-			vs->ptr[vs->len++] = '~';
-			vs->ptr[vs->len++] = *p == '~' ? '0' : '1';
-			p++;
-			continue;
-		}
-		if (vs->len + k > room || strnlen(p, k) < k)
-			break;
-		memcpy(vs->ptr + vs->len, p, k);
-		vs->len += k;
-		p += k;
-	}
-	vs->ptr[vs->len] = '\0';
-	return old;
+	if (vs->depth < PATH_MAX_DEPTH)
+		vs->key[vs->depth++] = key;
+	else
+		vs->deeper++;
 }
 
-static void pop(struct vstate *vs, size_t old)
+static void push_index(struct vstate *vs, size_t i)
 {
-	vs->len = old;
-	vs->ptr[old] = '\0';
+	if (vs->depth < PATH_MAX_DEPTH) {
+		vs->key[vs->depth] = NULL;
+		vs->index[vs->depth++] = i;
+	} else {
+		vs->deeper++;
+	}
+}
+
+static void pop(struct vstate *vs)
+{
+	if (vs->deeper)
+		vs->deeper--;
+	else
+		vs->depth--;
 }
 
 static const char *type_of(const json_t *v)
@@ -271,6 +304,53 @@ static void check_format(struct vstate *vs, const char *format, const char *s)
 		add_error(vs, "must be a valid %s", format);
 }
 
+/* The keywords of one schema object, found in one pass over its members
+ * rather than by a hashed lookup of each keyword a value might need (the
+ * validation of every record written goes through here). */
+struct keywords {
+	const json_t *type, *enum_, *const_, *properties, *required, *addl, *items;
+	const json_t *min_items, *max_items, *minimum, *maximum, *excl_min, *excl_max;
+	const json_t *min_length, *max_length, *format;
+};
+
+static void keywords_of(const json_t *schema, struct keywords *kw)
+{
+	static const struct {
+		const char *name;
+		size_t at;
+	} names[] = {
+	    {"type", offsetof(struct keywords, type)},
+	    {"enum", offsetof(struct keywords, enum_)},
+	    {"const", offsetof(struct keywords, const_)},
+	    {"properties", offsetof(struct keywords, properties)},
+	    {"required", offsetof(struct keywords, required)},
+	    {"additionalProperties", offsetof(struct keywords, addl)},
+	    {"items", offsetof(struct keywords, items)},
+	    {"minItems", offsetof(struct keywords, min_items)},
+	    {"maxItems", offsetof(struct keywords, max_items)},
+	    {"minimum", offsetof(struct keywords, minimum)},
+	    {"maximum", offsetof(struct keywords, maximum)},
+	    {"exclusiveMinimum", offsetof(struct keywords, excl_min)},
+	    {"exclusiveMaximum", offsetof(struct keywords, excl_max)},
+	    {"minLength", offsetof(struct keywords, min_length)},
+	    {"maxLength", offsetof(struct keywords, max_length)},
+	    {"format", offsetof(struct keywords, format)},
+	};
+	const char *k;
+	json_t *v;
+
+	memset(kw, 0, sizeof(*kw));
+	json_object_foreach((json_t *)schema, k, v) {
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (k[0] == names[i].name[0] && strcmp(k, names[i].name) == 0) {
+				const json_t **slot = (const json_t **)(void *)((char *)kw + names[i].at);
+
+				*slot = v;
+				break;
+			}
+	}
+}
+
 static void validate(struct vstate *vs, const json_t *schema, const json_t *v);
 
 static void validate_type(struct vstate *vs, const json_t *type, const json_t *v, bool *ok)
@@ -295,103 +375,96 @@ static void validate_type(struct vstate *vs, const json_t *type, const json_t *v
 	add_error(vs, "has the wrong type (%s)", type_of(v));
 }
 
-static void validate_object(struct vstate *vs, const json_t *schema, const json_t *v)
+static void validate_object(struct vstate *vs, const struct keywords *kw, const json_t *v)
 {
-	const json_t *props = json_object_get(schema, "properties");
-	const json_t *req = json_object_get(schema, "required");
-	const json_t *addl = json_object_get(schema, "additionalProperties");
 	const char *k;
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(req, i, c) {
+	json_array_foreach(kw->required, i, c) {
 		if (!json_object_get(v, json_string_value(c))) {
-			size_t old = push(vs, json_string_value(c));
-
+			push_key(vs, json_string_value(c));
 			add_error(vs, "is required");
-			pop(vs, old);
+			pop(vs);
 		}
 	}
 	json_object_foreach((json_t *)v, k, c) {
-		const json_t *ps = props ? json_object_get(props, k) : NULL;
-		size_t old = push(vs, k);
+		const json_t *ps = kw->properties ? json_object_get(kw->properties, k) : NULL;
 
+		push_key(vs, k);
 		if (ps)
 			validate(vs, ps, c);
-		else if (json_is_false(addl))
+		else if (json_is_false(kw->addl))
 			add_error(vs, "is not a known property");
-		pop(vs, old);
+		pop(vs);
 	}
 }
 
-static void validate_array(struct vstate *vs, const json_t *schema, const json_t *v)
+static void validate_array(struct vstate *vs, const struct keywords *kw, const json_t *v)
 {
-	const json_t *items = json_object_get(schema, "items");
-	const json_t *mn = json_object_get(schema, "minItems");
-	const json_t *mx = json_object_get(schema, "maxItems");
 	size_t n = json_array_size(v), i;
 	json_t *c;
 
-	if (mn && (double)n < json_number_value(mn))
-		add_error(vs, "must have at least %g items", json_number_value(mn));
-	if (mx && (double)n > json_number_value(mx))
-		add_error(vs, "must have at most %g items", json_number_value(mx));
-	if (!items)
+	if (kw->min_items && (double)n < json_number_value(kw->min_items))
+		add_error(vs, "must have at least %g items", json_number_value(kw->min_items));
+	if (kw->max_items && (double)n > json_number_value(kw->max_items))
+		add_error(vs, "must have at most %g items", json_number_value(kw->max_items));
+	if (!kw->items)
 		return;
 	json_array_foreach(v, i, c) {
-		char idx[24];
-		size_t old;
-
-		snprintf(idx, sizeof(idx), "%zu", i);
-		old = push(vs, idx);
-		validate(vs, items, c);
-		pop(vs, old);
+		push_index(vs, i);
+		validate(vs, kw->items, c);
+		pop(vs);
 	}
 }
 
-static void validate_number(struct vstate *vs, const json_t *schema, const json_t *v)
+static void validate_number(struct vstate *vs, const struct keywords *kw, const json_t *v)
 {
 	double x = json_number_value(v);
-	const json_t *k;
 
-	if ((k = json_object_get(schema, "minimum")) && x < json_number_value(k))
-		add_error(vs, "must be at least %g", json_number_value(k));
-	if ((k = json_object_get(schema, "maximum")) && x > json_number_value(k))
-		add_error(vs, "must be at most %g", json_number_value(k));
-	if ((k = json_object_get(schema, "exclusiveMinimum")) && x <= json_number_value(k))
-		add_error(vs, "must be greater than %g", json_number_value(k));
-	if ((k = json_object_get(schema, "exclusiveMaximum")) && x >= json_number_value(k))
-		add_error(vs, "must be less than %g", json_number_value(k));
+	if (kw->minimum && x < json_number_value(kw->minimum))
+		add_error(vs, "must be at least %g", json_number_value(kw->minimum));
+	if (kw->maximum && x > json_number_value(kw->maximum))
+		add_error(vs, "must be at most %g", json_number_value(kw->maximum));
+	if (kw->excl_min && x <= json_number_value(kw->excl_min))
+		add_error(vs, "must be greater than %g", json_number_value(kw->excl_min));
+	if (kw->excl_max && x >= json_number_value(kw->excl_max))
+		add_error(vs, "must be less than %g", json_number_value(kw->excl_max));
 }
 
-static void validate_string(struct vstate *vs, const json_t *schema, const json_t *v)
+static void validate_string(struct vstate *vs, const struct keywords *kw, const json_t *v)
 {
 	const char *s = json_string_value(v);
-	size_t n = utf8_chars(s);
-	const json_t *k;
 
-	if ((k = json_object_get(schema, "minLength")) && (double)n < json_number_value(k))
-		add_error(vs, "must be at least %g characters long", json_number_value(k));
-	if ((k = json_object_get(schema, "maxLength")) && (double)n > json_number_value(k))
-		add_error(vs, "must be at most %g characters long", json_number_value(k));
-	if ((k = json_object_get(schema, "format")))
-		check_format(vs, json_string_value(k), s);
+	if (kw->min_length || kw->max_length) {
+		size_t n = utf8_chars(s);
+
+		if (kw->min_length && (double)n < json_number_value(kw->min_length))
+			add_error(vs, "must be at least %g characters long",
+				  json_number_value(kw->min_length));
+		if (kw->max_length && (double)n > json_number_value(kw->max_length))
+			add_error(vs, "must be at most %g characters long",
+				  json_number_value(kw->max_length));
+	}
+	if (kw->format)
+		check_format(vs, json_string_value(kw->format), s);
 }
 
 static void validate(struct vstate *vs, const json_t *schema, const json_t *v)
 {
-	const json_t *k;
+	struct keywords kw;
 	bool ok;
 	size_t i;
 	json_t *e;
 
-	validate_type(vs, json_object_get(schema, "type"), v, &ok);
+	keywords_of(schema, &kw);
+	validate_type(vs, kw.type, v, &ok);
 	if (!ok)
 		return;
-	if ((k = json_object_get(schema, "enum"))) {
+	if (kw.enum_) {
 		bool found = false;
 
-		json_array_foreach(k, i, e)
+		json_array_foreach(kw.enum_, i, e)
 			if (json_equal(e, (json_t *)v))
 				found = true;
 		if (!found) {
@@ -399,16 +472,16 @@ static void validate(struct vstate *vs, const json_t *schema, const json_t *v)
 			return;
 		}
 	}
-	if ((k = json_object_get(schema, "const")) && !json_equal((json_t *)k, (json_t *)v))
+	if (kw.const_ && !json_equal((json_t *)kw.const_, (json_t *)v))
 		add_error(vs, "must equal the fixed value");
 	if (json_is_object(v))
-		validate_object(vs, schema, v);
+		validate_object(vs, &kw, v);
 	else if (json_is_array(v))
-		validate_array(vs, schema, v);
+		validate_array(vs, &kw, v);
 	else if (json_is_number(v))
-		validate_number(vs, schema, v);
+		validate_number(vs, &kw, v);
 	else if (json_is_string(v))
-		validate_string(vs, schema, v);
+		validate_string(vs, &kw, v);
 }
 
 enum cmn_rc schema_validate(const json_t *schema, const json_t *doc, struct schema_errors *errs)

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "jsonfail.h"
+#include "core/str.h"
 #include "record/doctype.h"
 #include "record/query.h"
 #include "record/schema.h"
@@ -152,6 +153,74 @@ static void schema_pointer_escapes(void **state)
 	json_decref(doc);
 }
 
+/* items are named by their index, members under them by their key; a
+ * pointer longer than SCHEMA_POINTER_MAX is cut between whole UTF-8
+ * sequences; errors past the first level do not stay in the path */
+static void schema_pointer_paths(void **state)
+{
+	json_t *schema = json_loads("{\"type\":\"object\",\"properties\":{\"list\":{\"type\":\"array\","
+				    "\"items\":{\"type\":\"object\",\"required\":[\"x\"],"
+				    "\"properties\":{\"x\":{\"type\":\"integer\"}}}},"
+				    "\"n\":{\"type\":\"integer\"}}}",
+				    0, NULL);
+	json_t *doc = json_loads("{\"list\":[{\"x\":1},{},{\"x\":\"a\"}],\"n\":\"b\"}", 0, NULL);
+	json_t *deep = json_object(), *in = deep;
+	struct schema_errors e;
+	char key[81];
+
+	(void)state;
+	assert_non_null(schema);
+	assert_non_null(doc);
+	assert_int_equal(schema_validate(schema, doc, &e), CMN_ERR_INVALID);
+	assert_int_equal(e.total, 3);
+	assert_string_equal(e.e[0].pointer, "/list/1/x");
+	assert_string_equal(e.e[1].pointer, "/list/2/x");
+	assert_string_equal(e.e[2].pointer, "/n");
+	json_decref(schema);
+	json_decref(doc);
+	/* six levels of 40 two-byte characters: 486 bytes of pointer, cut */
+	for (int i = 0; i < 40; i++) {
+		key[2 * i] = '\xc3';
+		key[2 * i + 1] = '\xa9';
+	}
+	key[80] = '\0';
+	for (int d = 0; d < 6; d++) {
+		json_t *next = d < 5 ? json_object() : json_integer(1);
+
+		json_object_set_new(in, key, next);
+		in = next;
+	}
+	schema = json_loads("{\"type\":\"object\",\"additionalProperties\":false}", 0, NULL);
+	assert_int_equal(schema_validate(schema, deep, &e), CMN_ERR_INVALID);
+	assert_int_equal(e.total, 1);
+	assert_string_equal(e.e[0].pointer + 1, key);
+	json_decref(schema);
+	schema = json_loads("{\"properties\":{}}", 0, NULL);
+	{
+		/* a schema that goes down: the error at the sixth level */
+		json_t *s = json_object(), *at = s;
+
+		for (int d = 0; d < 6; d++) {
+			json_t *props = json_object(), *sub = json_object();
+
+			json_object_set_new(at, "properties", props);
+			json_object_set_new(props, key, sub);
+			at = sub;
+		}
+		json_object_set_new(at, "type", json_string("string"));
+		assert_int_equal(schema_validate(s, deep, &e), CMN_ERR_INVALID);
+		assert_int_equal(e.total, 1);
+		assert_true(strlen(e.e[0].pointer) <= SCHEMA_POINTER_MAX - 1);
+		assert_true(strlen(e.e[0].pointer) > SCHEMA_POINTER_MAX - 6);
+		assert_true(str_utf8_valid(e.e[0].pointer, strlen(e.e[0].pointer)));
+		assert_int_equal(strncmp(e.e[0].pointer, "/", 1), 0);
+		assert_int_equal(strncmp(e.e[0].pointer + 1, key, 80), 0);
+		json_decref(s);
+	}
+	json_decref(schema);
+	json_decref(deep);
+}
+
 static void schema_refuses_deep_documents(void **state)
 {
 	char text[200];
@@ -289,6 +358,7 @@ int main(void)
 		cmocka_unit_test(registry_refuses_bad_definitions),
 		cmocka_unit_test(schema_accepts_and_points_at_errors),
 		cmocka_unit_test(schema_pointer_escapes),
+		cmocka_unit_test(schema_pointer_paths),
 		cmocka_unit_test(schema_refuses_deep_documents),
 		cmocka_unit_test(query_parses_and_refuses),
 		cmocka_unit_test(cursor_round_trip),
