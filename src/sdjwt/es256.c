@@ -19,9 +19,9 @@
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
+#include "core/fsutil.h"
 #include "core/jsonparse.h"
 #include "core/jsontext.h"
-#include "core/fsutil.h"
 #include "core/str.h"
 
 #define GROUP_NAME "prime256v1"
