@@ -411,8 +411,9 @@ static enum cmn_rc series_slot(struct import_job *j, const struct import_series 
 
 	for (size_t i = 0; i < j->nseries; i++) {
 		def = &j->series[i].def;
-		if (strcmp(def->doctype, s->doctype) == 0 && strcmp(def->source, s->source) == 0 &&
-		    strcmp(def->key, s->key) == 0) {
+		/* the key first: a file's series mostly share their doctype and source */
+		if (strcmp(def->key, s->key) == 0 && strcmp(def->source, s->source) == 0 &&
+		    strcmp(def->doctype, s->doctype) == 0) {
 			*out = i;
 			return CMN_OK;
 		}
