@@ -64,9 +64,9 @@ void time_format(char out[TIME_RFC3339_LEN], int64_t t)
 	int ms = (int)((t % 1000 + 1000) % 1000), m, d;
 	char *p = out;
 
-	/* by hand rather than gmtime_r and snprintf, a third of what
-	 * formatting a record took; the year is kept to its last four digits,
-	 * as before */
+	/* by hand rather than with gmtime_r (which takes glibc's time zone
+	 * lock) and snprintf; the year is kept to its last four digits, as
+	 * before */
 	time_civil_from_days(day, &y, &m, &d);
 	p = str_put_u64(p, (uint32_t)y % 10000u, 4);
 	*p++ = '-';
