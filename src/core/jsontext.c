@@ -263,12 +263,7 @@ static size_t real_decimal(char *t, double d, int precision)
 			if (i == k && i > 0)
 				*p++ = '.';
 		}
-		if (k > 0) /* no trailing zero, nor a point without decimals */
-			while (p[-1] == '0')
-				p--;
-		if (p[-1] == '.')
-			p--;
-		*p = '\0';
+		*p = '\0'; /* the smallest k: no trailing zero to drop */
 		return (size_t)(p - t);
 	}
 	return 0; /* more decimals than that: printf */

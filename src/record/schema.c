@@ -136,8 +136,7 @@ struct vstate {
 	struct schema_errors *errs;
 	const char *key[PATH_MAX_DEPTH]; /* a member's key, or NULL for an index */
 	size_t index[PATH_MAX_DEPTH];
-	size_t depth;
-	size_t deeper; /* levels pushed beyond PATH_MAX_DEPTH, not named */
+	size_t depth; /* may pass PATH_MAX_DEPTH: levels beyond are not named */
 };
 
 /* put_token - appends "/token" (escaped per RFC 6901) to ptr (len of it
@@ -180,11 +179,11 @@ static void add_error(struct vstate *vs, const char *fmt, ...)
 	if (vs->errs->n >= CMN_MAX_VALIDATION_ERRORS)
 		return;
 	e = &vs->errs->e[vs->errs->n++];
-	for (size_t i = 0; i < vs->depth; i++) {
+	for (size_t i = 0; i < vs->depth && i < PATH_MAX_DEPTH; i++) {
 		char idx[24];
 
 		if (!vs->key[i])
-			snprintf(idx, sizeof(idx), "%zu", vs->index[i]);
+			*str_put_u64(idx, vs->index[i], 0) = '\0';
 		put_token(e->pointer, &len, sizeof(e->pointer) - 1, vs->key[i] ? vs->key[i] : idx);
 	}
 	e->pointer[len] = '\0';
@@ -198,27 +197,22 @@ static void add_error(struct vstate *vs, const char *fmt, ...)
 static void push_key(struct vstate *vs, const char *key)
 {
 	if (vs->depth < PATH_MAX_DEPTH)
-		vs->key[vs->depth++] = key;
-	else
-		vs->deeper++;
+		vs->key[vs->depth] = key;
+	vs->depth++;
 }
 
 static void push_index(struct vstate *vs, size_t i)
 {
 	if (vs->depth < PATH_MAX_DEPTH) {
 		vs->key[vs->depth] = NULL;
-		vs->index[vs->depth++] = i;
-	} else {
-		vs->deeper++;
+		vs->index[vs->depth] = i;
 	}
+	vs->depth++;
 }
 
 static void pop(struct vstate *vs)
 {
-	if (vs->deeper)
-		vs->deeper--;
-	else
-		vs->depth--;
+	vs->depth--;
 }
 
 static const char *type_of(const json_t *v)

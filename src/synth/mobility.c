@@ -1094,24 +1094,12 @@ static char *put_udeg(char *p, int64_t v)
 /* put_time - ms as an RFC 3339 UTC time to the second */
 static char *put_time(char *p, int64_t ms)
 {
-	int64_t s = time_floor_div(ms, 1000), days = time_floor_div(s, 86400), y;
-	int64_t sod = s - days * 86400;
-	int m, d;
+	char t[TIME_RFC3339_LEN];
 
-	time_civil_from_days(days, &y, &m, &d);
-	p = str_put_u64(p, (uint64_t)y, 4);
-	*p++ = '-';
-	p = str_put_u64(p, (uint64_t)m, 2);
-	*p++ = '-';
-	p = str_put_u64(p, (uint64_t)d, 2);
-	*p++ = 'T';
-	p = str_put_u64(p, (uint64_t)(sod / 3600), 2);
-	*p++ = ':';
-	p = str_put_u64(p, (uint64_t)(sod / 60 % 60), 2);
-	*p++ = ':';
-	p = str_put_u64(p, (uint64_t)(sod % 60), 2);
-	*p++ = 'Z';
-	return p;
+	time_format(t, ms); /* "YYYY-MM-DDTHH:MM:SS.mmmZ", to the second here */
+	memcpy(p, t, 19);
+	p[19] = 'Z';
+	return p + 20;
 }
 
 /* elevation - a gentle terrain of hills and valleys, 130 to 210 m */
